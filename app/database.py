@@ -1,0 +1,275 @@
+"""Opening the database safely, and the write unit of work used by every service.
+
+SQLite: WAL, foreign keys, a busy timeout, ``BEGIN IMMEDIATE`` for writes (so a read-then-write
+transaction never fails half-way on a lock upgrade), and a refusal to open files on network
+shares. PostgreSQL: writes serialise on one advisory lock so that the audit hash chain stays a
+chain; NOTIFY wakes the other workstations when the transaction commits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, create_engine, event, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from app.config import DatabaseTarget
+from app.errors import DatabaseUnavailable, SchemaMismatch
+from app.i18n import tr
+from app.netshare import is_network_path
+from db.migrate import SchemaState, schema_state
+
+log = logging.getLogger(__name__)
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+#: Key of the PostgreSQL advisory lock that serialises writers (audit chain order).
+WRITE_LOCK_KEY = 0x4B4F44  # "KOD"
+NOTIFY_CHANNEL = "kod_changes"
+
+
+def workstation_name() -> str:
+    """A name for this workstation, recorded in audit and change-feed records."""
+    return socket.gethostname()[:64]
+
+
+def check_sqlite_file(target: DatabaseTarget) -> None:
+    """Refuse network shares and files that are not SQLite databases, before touching them."""
+    path = target.sqlite_path
+    assert path is not None
+    if is_network_path(path):
+        raise DatabaseUnavailable(
+            tr(
+                "database",
+                "The database file %1 lies on a network share. SQLite cannot lock files safely "
+                "there and data could be lost. Use a local file, or the shared PostgreSQL "
+                "server for several workstations.",
+                path,
+            )
+        )
+    if path.exists():
+        if path.is_dir():
+            raise DatabaseUnavailable(
+                tr("database", "%1 is a folder, not a database file.", path)
+            )
+        try:
+            with path.open("rb") as fh:
+                header = fh.read(len(SQLITE_HEADER))
+        except OSError as exc:
+            raise DatabaseUnavailable(
+                tr("database", "The database file %1 cannot be read: %2", path, exc.strerror)
+            ) from exc
+        if header and header != SQLITE_HEADER:
+            raise DatabaseUnavailable(
+                tr(
+                    "database",
+                    "The file %1 is not a SQLite database or is damaged. It was not changed. "
+                    "Restore it from a backup or choose another file.",
+                    path,
+                )
+            )
+    elif not path.parent.exists():
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DatabaseUnavailable(
+                tr("database", "The folder for the database %1 cannot be created: %2", path,
+                   exc.strerror)
+            ) from exc
+
+
+def _install_sqlite_hooks(sync_engine: Engine) -> None:
+    @event.listens_for(sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let us issue BEGIN ourselves (the driver's implicit BEGIN comes too late).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(sync_engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        if conn.get_execution_options().get("kod_write"):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN")
+
+
+def describe_db_error(target: DatabaseTarget, exc: BaseException) -> str:
+    """A German explanation of why the database could not be used."""
+    detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    first = detail[0] if detail else type(exc).__name__
+    low = first.lower()
+    if "password authentication failed" in low or "authentication failed" in low:
+        return tr(
+            "database",
+            "The PostgreSQL server %1 refused the login: user name or password is wrong.",
+            target.display,
+        )
+    if "does not exist" in low and "database" in low:
+        return tr("database", "The database on %1 does not exist.", target.display)
+    if "file is not a database" in low or "malformed" in low:
+        return tr("database", "The file %1 is not a SQLite database or is damaged.",
+                  target.display)
+    if "unable to open database file" in low:
+        return tr("database", "The database file %1 cannot be opened.", target.display)
+    if "database is locked" in low:
+        return tr("database", "The database %1 is busy (locked by another program).",
+                  target.display)
+    return tr("database", "The database %1 cannot be reached: %2", target.display, first)
+
+
+@dataclass(frozen=True)
+class ConnectedInfo:
+    """What we learned when opening the database."""
+
+    schema: SchemaState
+    server_version: str
+
+
+class Database:
+    """One open database: async engine for services, sync engine for migrations/CLI."""
+
+    def __init__(self, target: DatabaseTarget, workstation: str | None = None) -> None:
+        self.target = target
+        self.workstation = workstation or workstation_name()
+        connect_args: dict[str, Any] = {}
+        if target.is_sqlite:
+            check_sqlite_file(target)
+            connect_args["timeout"] = SQLITE_BUSY_TIMEOUT_MS / 1000
+        else:
+            connect_args["connect_timeout"] = 5
+            connect_args["application_name"] = f"kod-leitstelle@{self.workstation}"[:63]
+        kwargs: dict[str, Any] = {"connect_args": connect_args}
+        if not target.is_sqlite:
+            kwargs.update(pool_pre_ping=True, pool_size=5, max_overflow=5)
+        self.engine: AsyncEngine = create_async_engine(target.async_url, **kwargs)
+        if target.is_sqlite:
+            _install_sqlite_hooks(self.engine.sync_engine)
+        self._write_engine = self.engine.execution_options(kod_write=True)
+        self._read_sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._write_sessions = async_sessionmaker(self._write_engine, expire_on_commit=False)
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def sync_engine(self) -> Engine:
+        """A new synchronous engine for migrations and bulk jobs (caller disposes it)."""
+        connect_args: dict[str, Any] = {}
+        if not self.target.is_sqlite:
+            connect_args["connect_timeout"] = 5
+        engine = create_engine(self.target.sync_url, connect_args=connect_args)
+        if self.target.is_sqlite:
+            _install_sqlite_hooks(engine)
+        return engine
+
+    async def check(self, require_current_schema: bool = True) -> ConnectedInfo:
+        """Connect once; raise a clear error if unreachable or the schema does not match."""
+        try:
+            async with self.engine.connect() as conn:
+                state = await conn.run_sync(schema_state)
+                if self.target.is_sqlite:
+                    version = (await conn.exec_driver_sql("select sqlite_version()")).scalar()
+                    await conn.exec_driver_sql("PRAGMA quick_check(1)")
+                else:
+                    version = (await conn.exec_driver_sql("show server_version")).scalar()
+        except (OperationalError, DBAPIError, OSError) as exc:
+            raise DatabaseUnavailable(describe_db_error(self.target, exc)) from exc
+        if require_current_schema:
+            ensure_schema_current(state, self.target.display)
+        return ConnectedInfo(schema=state, server_version=str(version))
+
+    async def dispose(self) -> None:
+        """Close all pooled connections."""
+        await self.engine.dispose()
+
+    # -- sessions ----------------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """A read-only session (no write lock)."""
+        try:
+            async with self._read_sessions() as session:
+                yield session
+        except (OperationalError, DBAPIError) as exc:
+            if _is_connection_error(exc):
+                raise DatabaseUnavailable(describe_db_error(self.target, exc)) from exc
+            raise
+
+    @asynccontextmanager
+    async def write_session(self) -> AsyncIterator[AsyncSession]:
+        """A session in one write transaction: committed on success, rolled back on error."""
+        try:
+            async with self._write_sessions() as session, session.begin():
+                if not self.target.is_sqlite:
+                    await session.execute(
+                        text("SELECT pg_advisory_xact_lock(:k)"), {"k": WRITE_LOCK_KEY}
+                    )
+                yield session
+        except (OperationalError, DBAPIError) as exc:
+            if _is_connection_error(exc):
+                raise DatabaseUnavailable(describe_db_error(self.target, exc)) from exc
+            raise
+
+
+def ensure_schema_current(state: SchemaState, where: str) -> None:
+    """Raise :class:`SchemaMismatch` with advice if the schema is not this program's."""
+    if state.current is None:
+        raise SchemaMismatch(
+            tr(
+                "database",
+                "The database %1 has not been set up yet. Run: kod-admin db upgrade",
+                where,
+            )
+        )
+    if state.newer_than_program:
+        raise SchemaMismatch(
+            tr(
+                "database",
+                "The database %1 was set up by a newer version of KOD-Leitstelle (schema %2). "
+                "Install the newer version on this workstation.",
+                where,
+                state.current,
+            )
+        )
+    if not state.up_to_date:
+        raise SchemaMismatch(
+            tr(
+                "database",
+                "The database %1 has an older schema (%2, needed: %3). Ask the administrator "
+                "to run: kod-admin db upgrade",
+                where,
+                state.current,
+                state.head,
+            )
+        )
+
+
+def _is_connection_error(exc: BaseException) -> bool:
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    if isinstance(exc, OperationalError):
+        msg = str(exc.orig).lower() if exc.orig else ""
+        return not ("constraint" in msg or "unique" in msg)
+    return False
+
+
+async def wait_closed(task: asyncio.Task[Any]) -> None:
+    """Cancel ``task`` and wait until it has finished."""
+    task.cancel()
+    try:
+        await task
+    except asyncio.CancelledError:
+        pass
+    except Exception:  # noqa: BLE001 - already being torn down; just log
+        log.exception("background task failed while closing")

@@ -1,0 +1,103 @@
+"""Errors the services raise. Each carries a translated message fit to show a user."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.i18n import tr
+
+
+class KodError(Exception):
+    """Base of all expected errors; ``str(err)`` is the user-facing (German) message."""
+
+    #: Process exit code for the command-line tools.
+    exit_code = 1
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ConfigError(KodError):
+    """A wrong setting, e.g. a malformed database URL."""
+
+    exit_code = 2
+
+
+class DatabaseUnavailable(KodError):
+    """The database cannot be reached or opened right now."""
+
+    exit_code = 3
+
+
+class SchemaMismatch(KodError):
+    """The database schema is older or newer than this program."""
+
+    exit_code = 4
+
+
+class AuthenticationError(KodError):
+    """Login failed (wrong credentials, locked or disabled account)."""
+
+    exit_code = 5
+
+
+class PermissionDenied(KodError):
+    """The acting user's role does not allow the action."""
+
+    exit_code = 6
+
+    def __init__(self, action: str, role: str) -> None:
+        super().__init__(
+            tr("errors", "Your role (%1) is not allowed to do this: %2.", role, action)
+        )
+        self.action = action
+        self.role = role
+
+
+class NotFound(KodError):
+    """The requested record does not exist (any more)."""
+
+    exit_code = 7
+
+
+class ValidationError(KodError):
+    """Input that breaks a rule; the message says which field and why."""
+
+    exit_code = 8
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class ConflictError(KodError):
+    """Someone else changed the record since it was read: nothing was overwritten."""
+
+    exit_code = 9
+
+    def __init__(
+        self,
+        entity: str,
+        entity_id: int,
+        expected_version: int,
+        current: Any = None,
+        changed_fields: tuple[str, ...] = (),
+    ) -> None:
+        super().__init__(
+            tr(
+                "errors",
+                "This record was changed by someone else in the meantime (version %1, "
+                "you edited version %2). Nothing was overwritten.",
+                getattr(current, "version", "?"),
+                expected_version,
+            )
+        )
+        self.entity = entity
+        self.entity_id = entity_id
+        self.expected_version = expected_version
+        self.current = current
+        self.changed_fields = changed_fields

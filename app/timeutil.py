@@ -1,0 +1,26 @@
+"""Time helpers: everything is stored in UTC and shown in Europe/Berlin."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def utcnow() -> datetime:
+    """The current time, time-zone aware, in UTC."""
+    return datetime.now(UTC)
+
+
+def local(value: datetime) -> datetime:
+    """``value`` converted to Berlin time for display."""
+    return value.astimezone(BERLIN)
+
+
+def format_local(value: datetime | None, with_seconds: bool = False) -> str:
+    """German display form, e.g. ``28.11.2026 14:05``; empty for None."""
+    if value is None:
+        return ""
+    fmt = "%d.%m.%Y %H:%M:%S" if with_seconds else "%d.%m.%Y %H:%M"
+    return local(value).strftime(fmt)

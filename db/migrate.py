@@ -1,0 +1,75 @@
+"""Schema migrations (Alembic owns the schema) and the schema-version check."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    """An Alembic config pointing at our migrations, optionally bound to a connection."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    return cfg
+
+
+def head_revision() -> str:
+    """The newest revision this program knows."""
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def known_revisions() -> set[str]:
+    """Every revision id in this program's migration history."""
+    script = ScriptDirectory.from_config(alembic_config())
+    return {rev.revision for rev in script.walk_revisions()}
+
+
+@dataclass(frozen=True)
+class SchemaState:
+    """Where a database's schema stands relative to this program."""
+
+    current: str | None
+    head: str
+    known: bool
+
+    @property
+    def up_to_date(self) -> bool:
+        """True if the database is at this program's head revision."""
+        return self.current == self.head
+
+    @property
+    def newer_than_program(self) -> bool:
+        """True if a newer program version migrated the database already."""
+        return self.current is not None and not self.known
+
+
+def schema_state(connection: Connection) -> SchemaState:
+    """Read the database's revision (sync connection)."""
+    current = MigrationContext.configure(connection).get_current_revision()
+    return SchemaState(
+        current=current, head=head_revision(), known=current is None or current in known_revisions()
+    )
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Migrate the database up to ``revision``."""
+    with engine.begin() as conn:
+        command.upgrade(alembic_config(conn), revision)
+
+
+def downgrade(engine: Engine, revision: str = "base") -> None:
+    """Migrate the database down to ``revision``."""
+    with engine.begin() as conn:
+        command.downgrade(alembic_config(conn), revision)

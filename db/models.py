@@ -1,0 +1,550 @@
+"""The ORM model of the whole domain (see shared DOMAIN.md for the vocabulary).
+
+Conventions: every table has a surrogate integer id, timestamps are :class:`UTCDateTime`,
+money is stored in euro cents, mutable work items carry a ``version`` used for optimistic
+locking (SQLAlchemy's ``version_id_col``), and every constraint is named through the metadata's
+naming convention so that Alembic migrations are deterministic on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from db.types import IdType, UTCDateTime
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """The one declarative base of the project."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+# --- people and organisation ---------------------------------------------------------------
+
+
+class Role(Base):
+    """A role from the permission matrix (Disponent, Schichtleitung, ...)."""
+
+    __tablename__ = "role"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+
+
+class User(Base):
+    """A person who logs in (or, for field officers, is a member of a unit)."""
+
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    role_code: Mapped[str] = mapped_column(ForeignKey("role.code"), index=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    personnel_number: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Unit(Base):
+    """A field unit (Streife) with its call sign, BOS status and last known position."""
+
+    __tablename__ = "unit"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    call_sign: Mapped[str] = mapped_column(String(32), unique=True)
+    kind: Mapped[str] = mapped_column(String(32), default="Streife")
+    status: Mapped[str] = mapped_column(String(8), default="2")
+    status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    position_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    home_lat: Mapped[float | None] = mapped_column(Float)
+    home_lon: Mapped[float | None] = mapped_column(Float)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        CheckConstraint("status IN ('0','1','2','3','4','5','6','N')", name="status_code"),
+    )
+
+
+class UnitMember(Base):
+    """Which officer serves in which unit (from/to, so shift reports can name them)."""
+
+    __tablename__ = "unit_member"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    since: Mapped[datetime] = mapped_column(UTCDateTime)
+    until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class UnitStatusChange(Base):
+    """Every status change of a unit, with its timestamp (status history)."""
+
+    __tablename__ = "unit_status_change"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(8))
+    previous_status: Mapped[str | None] = mapped_column(String(8))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"))
+    note: Mapped[str | None] = mapped_column(String(500))
+
+    __table_args__ = (Index("ix_unit_status_change_unit_time", "unit_id", "changed_at"),)
+
+
+class UnitPosition(Base):
+    """A position report of a unit. Retention is configurable and may be zero."""
+
+    __tablename__ = "unit_position"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id", ondelete="CASCADE"))
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    source: Mapped[str] = mapped_column(String(32), default="gps")
+
+    __table_args__ = (Index("ix_unit_position_unit_time", "unit_id", "recorded_at"),)
+
+
+# --- incidents (Einsätze) -------------------------------------------------------------------
+
+
+class Incident(Base):
+    """An Einsatz: something happening that units go to."""
+
+    __tablename__ = "incident"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    category: Mapped[str] = mapped_column(String(64))
+    priority: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))
+    address: Mapped[str] = mapped_column(String(255), default="")
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    stadtteil: Mapped[str | None] = mapped_column(String(64))
+    caller_name: Mapped[str | None] = mapped_column(String(120))
+    caller_phone: Mapped[str | None] = mapped_column(String(64))
+    description: Mapped[str] = mapped_column(Text, default="")
+    outcome: Mapped[str | None] = mapped_column(String(64))
+    outcome_note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    on_scene_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    source_report_id: Mapped[int | None] = mapped_column(
+        ForeignKey("report.id", use_alter=True, name="fk_incident_source_report_id_report")
+    )
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        CheckConstraint("priority BETWEEN 1 AND 3", name="priority_range"),
+        CheckConstraint("status IN ('new','dispatched','on_scene','closed')", name="status_value"),
+        # The queue: open incidents first, by priority and age.
+        Index("ix_incident_open_queue", "closed_at", "priority", "created_at"),
+        Index("ix_incident_created_at", "created_at"),
+        Index("ix_incident_status", "status"),
+        Index("ix_incident_category", "category"),
+        Index("ix_incident_stadtteil", "stadtteil"),
+    )
+
+
+class IncidentUnit(Base):
+    """A unit assigned to an incident (one active assignment per unit at a time)."""
+
+    __tablename__ = "incident_unit"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id", ondelete="CASCADE"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    on_scene_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    __table_args__ = (
+        Index("ix_incident_unit_incident", "incident_id"),
+        # Two workstations cannot both commit an active assignment of the same unit.
+        Index(
+            "uq_incident_unit_active_unit",
+            "unit_id",
+            unique=True,
+            sqlite_where=text("released_at IS NULL"),
+            postgresql_where=text("released_at IS NULL"),
+        ),
+    )
+
+
+class JournalEntry(Base):
+    """One line of the Einsatztagebuch: a change, a status step or a free-text note."""
+
+    __tablename__ = "journal_entry"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    data: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_journal_entry_incident_time", "incident_id", "created_at"),)
+
+
+# --- tasks (Aufträge) and reports (Meldungen) -----------------------------------------------
+
+
+class Task(Base):
+    """An Auftrag: planned work for the field, with a due date and a Wiedervorlage."""
+
+    __tablename__ = "task"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    category: Mapped[str | None] = mapped_column(String(64))
+    address: Mapped[str] = mapped_column(String(255), default="")
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    stadtteil: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    follow_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    follow_up_note: Mapped[str | None] = mapped_column(String(500))
+    assigned_unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
+    assigned_user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    source_report_id: Mapped[int | None] = mapped_column(
+        ForeignKey("report.id", use_alter=True, name="fk_task_source_report_id_report")
+    )
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        CheckConstraint("status IN ('open','done','cancelled')", name="status_value"),
+        Index("ix_task_status_due", "status", "due_at"),
+        Index("ix_task_follow_up", "follow_up_at"),
+    )
+
+
+class Report(Base):
+    """A Meldung: what comes in from citizens or back from the field."""
+
+    __tablename__ = "report"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    source: Mapped[str] = mapped_column(String(16))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reporter_name: Mapped[str | None] = mapped_column(String(120))
+    reporter_contact: Mapped[str | None] = mapped_column(String(200))
+    subject: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text, default="")
+    category: Mapped[str | None] = mapped_column(String(64))
+    address: Mapped[str] = mapped_column(String(255), default="")
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    stadtteil: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="new")
+    external_id: Mapped[str | None] = mapped_column(String(64))
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"))
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("task.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        CheckConstraint(
+            "source IN ('phone','email','online','field','open311','other')", name="source_value"
+        ),
+        CheckConstraint(
+            "status IN ('new','in_progress','converted','closed')", name="status_value"
+        ),
+        Index("ix_report_status_received", "status", "received_at"),
+    )
+
+
+# --- bodycam recordings ---------------------------------------------------------------------
+
+
+class Recording(Base):
+    """A bodycam recording (§ 15c PolG NRW): deleted after 14 days unless held."""
+
+    __tablename__ = "recording"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    officer_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    device_id: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    location: Mapped[str | None] = mapped_column(String(255))
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    announced: Mapped[bool] = mapped_column(Boolean)
+    inside_home: Mapped[bool] = mapped_column(Boolean, default=False)
+    ordered_by: Mapped[str | None] = mapped_column(String(120))
+    storage_key: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size_bytes: Mapped[int] = mapped_column(IdType)
+    delete_after: Mapped[datetime] = mapped_column(UTCDateTime)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        CheckConstraint("inside_home = false OR ordered_by IS NOT NULL", name="home_needs_order"),
+        Index("ix_recording_delete_after", "deleted_at", "delete_after"),
+    )
+
+
+class RecordingHold(Base):
+    """Keeps a recording past its deletion date, with reason and file number."""
+
+    __tablename__ = "recording_hold"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    recording_id: Mapped[int] = mapped_column(ForeignKey("recording.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(32))
+    file_number: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(Text)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    released_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    release_consent_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    __table_args__ = (
+        CheckConstraint(
+            "reason IN ('danger','crime','offence','review_request')", name="reason_value"
+        ),
+    )
+
+
+# --- administrative offences (OWiG) ---------------------------------------------------------
+
+
+class OffenceCatalogueEntry(Base):
+    """A Tatbestand of an offence catalogue, with its amounts and legal basis."""
+
+    __tablename__ = "offence_catalogue_entry"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    group_name: Mapped[str] = mapped_column(String(64))
+    description: Mapped[str] = mapped_column(Text)
+    legal_basis: Mapped[str] = mapped_column(Text)
+    catalogue_number: Mapped[str | None] = mapped_column(String(32))
+    amount_min_cents: Mapped[int | None] = mapped_column(Integer)
+    amount_max_cents: Mapped[int | None] = mapped_column(Integer)
+    statutory_max_cents: Mapped[int | None] = mapped_column(IdType)
+    is_traffic: Mapped[bool] = mapped_column(Boolean, default=False)
+    source: Mapped[str | None] = mapped_column(Text)
+    verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    notes: Mapped[str | None] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class OffenceCase(Base):
+    """An Ordnungswidrigkeitenverfahren: Verwarnung (§ 56 OWiG) or Bußgeldverfahren."""
+
+    __tablename__ = "offence_case"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    catalogue_entry_id: Mapped[int | None] = mapped_column(ForeignKey("offence_catalogue_entry.id"))
+    act_description: Mapped[str] = mapped_column(Text)
+    committed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    place: Mapped[str] = mapped_column(String(255))
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    culpability: Mapped[str] = mapped_column(String(16), default="negligence")
+    procedure: Mapped[str] = mapped_column(String(16), default="caution")
+    fine_cents: Mapped[int | None] = mapped_column(Integer)
+    caution_agreed: Mapped[bool | None] = mapped_column(Boolean)
+    payment_due: Mapped[date | None] = mapped_column(Date)
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hearing_status: Mapped[str] = mapped_column(String(16), default="none")
+    hearing_date: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    limitation_date: Mapped[date | None] = mapped_column(Date)
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        CheckConstraint("culpability IN ('intent','negligence')", name="culpability_value"),
+        CheckConstraint("procedure IN ('caution','fine')", name="procedure_value"),
+        # § 56 OWiG: a Verwarnungsgeld is 5 to 55 euros (or no fee at all).
+        CheckConstraint(
+            "procedure <> 'caution' OR fine_cents IS NULL OR fine_cents BETWEEN 500 AND 5500",
+            name="caution_fee_range",
+        ),
+        Index("ix_offence_case_status_limitation", "status", "limitation_date"),
+    )
+
+
+class OffencePerson(Base):
+    """A person in an offence case: the Betroffener or a witness."""
+
+    __tablename__ = "offence_person"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("offence_case.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(16))
+    last_name: Mapped[str] = mapped_column(String(120))
+    first_name: Mapped[str | None] = mapped_column(String(120))
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    address: Mapped[str | None] = mapped_column(String(255))
+
+    __table_args__ = (
+        CheckConstraint("role IN ('concerned','witness')", name="role_value"),
+        Index("ix_offence_person_case", "case_id"),
+    )
+
+
+class OffenceEvidence(Base):
+    """Evidence in an offence case: a photo, a bodycam recording, a witness statement."""
+
+    __tablename__ = "offence_evidence"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("offence_case.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    description: Mapped[str] = mapped_column(Text, default="")
+    recording_id: Mapped[int | None] = mapped_column(ForeignKey("recording.id"))
+    storage_key: Mapped[str | None] = mapped_column(String(255))
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_offence_evidence_case", "case_id"),)
+
+
+# --- audit, change feed, settings -----------------------------------------------------------
+
+
+class AuditRecord(Base):
+    """An audit record, hash-chained to its predecessor (tamper evidence)."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    user_id: Mapped[int | None] = mapped_column(Integer)
+    username: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    entity: Mapped[str | None] = mapped_column(String(32))
+    entity_id: Mapped[int | None] = mapped_column(IdType)
+    reason: Mapped[str | None] = mapped_column(Text)
+    recipient: Mapped[str | None] = mapped_column(String(200))
+    details: Mapped[str] = mapped_column(Text, default="{}")
+    workstation: Mapped[str | None] = mapped_column(String(64))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+    __table_args__ = (
+        Index("ix_audit_log_time", "occurred_at"),
+        Index("ix_audit_log_entity", "entity", "entity_id"),
+    )
+
+
+class ChangeFeedEntry(Base):
+    """One committed change; written in the same transaction as the change itself.
+
+    Other workstations read the feed from the last id they have seen; PostgreSQL NOTIFY is only
+    the wake-up.
+    """
+
+    __tablename__ = "change_feed"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    entity: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[int] = mapped_column(IdType)
+    op: Mapped[str] = mapped_column(String(16))
+    version: Mapped[int | None] = mapped_column(Integer)
+    origin: Mapped[str | None] = mapped_column(String(64))
+
+
+class Setting(Base):
+    """A configurable value (JSON), e.g. the assignment policy or retention periods."""
+
+    __tablename__ = "setting"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class GazetteerAddress(Base):
+    """An address with coordinates for the call-taking address completion."""
+
+    __tablename__ = "gazetteer_address"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    street: Mapped[str] = mapped_column(String(120))
+    house_number: Mapped[str] = mapped_column(String(16))
+    postcode: Mapped[str | None] = mapped_column(String(8))
+    stadtteil: Mapped[str | None] = mapped_column(String(64))
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    source: Mapped[str] = mapped_column(String(32))
+
+    __table_args__ = (
+        UniqueConstraint("street", "house_number", name="uq_gazetteer_address_street_number"),
+    )
