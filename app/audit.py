@@ -25,8 +25,9 @@ GENESIS = "0" * 64
 
 def canonical_details(details: dict[str, Any] | None) -> str:
     """Stable JSON for the details column (sorted keys, no whitespace)."""
-    return json.dumps(details or {}, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      default=str)
+    return json.dumps(
+        details or {}, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
+    )
 
 
 def record_hash(

@@ -45,7 +45,7 @@ class DatabaseTarget:
     @property
     def display(self) -> str:
         """The URL with any password hidden, fit for messages and logs."""
-        return self.sync_url.render_as_string(hide_password=True)
+        return self.sync_url.set(drivername=self.kind).render_as_string(hide_password=True)
 
     @property
     def is_sqlite(self) -> bool:
@@ -95,7 +95,10 @@ def parse_database_url(raw: str) -> DatabaseTarget:
     if backend == "sqlite":
         if not url.database or url.database == ":memory:":
             raise ConfigError(
-                tr("config", "A SQLite database needs a file path, e.g. sqlite:///leitstelle.sqlite.")
+                tr(
+                    "config",
+                    "A SQLite database needs a file path, e.g. sqlite:///leitstelle.sqlite.",
+                )
             )
         return sqlite_target(Path(url.database))
     if backend in ("postgresql", "postgres"):

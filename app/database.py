@@ -19,7 +19,12 @@ from typing import Any
 from sqlalchemy import Connection, create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 from app.config import DatabaseTarget
 from app.errors import DatabaseUnavailable, SchemaMismatch
@@ -57,9 +62,7 @@ def check_sqlite_file(target: DatabaseTarget) -> None:
         )
     if path.exists():
         if path.is_dir():
-            raise DatabaseUnavailable(
-                tr("database", "%1 is a folder, not a database file.", path)
-            )
+            raise DatabaseUnavailable(tr("database", "%1 is a folder, not a database file.", path))
         try:
             with path.open("rb") as fh:
                 header = fh.read(len(SQLITE_HEADER))
@@ -81,8 +84,12 @@ def check_sqlite_file(target: DatabaseTarget) -> None:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise DatabaseUnavailable(
-                tr("database", "The folder for the database %1 cannot be created: %2", path,
-                   exc.strerror)
+                tr(
+                    "database",
+                    "The folder for the database %1 cannot be created: %2",
+                    path,
+                    exc.strerror,
+                )
             ) from exc
 
 
@@ -120,13 +127,13 @@ def describe_db_error(target: DatabaseTarget, exc: BaseException) -> str:
     if "does not exist" in low and "database" in low:
         return tr("database", "The database on %1 does not exist.", target.display)
     if "file is not a database" in low or "malformed" in low:
-        return tr("database", "The file %1 is not a SQLite database or is damaged.",
-                  target.display)
+        return tr("database", "The file %1 is not a SQLite database or is damaged.", target.display)
     if "unable to open database file" in low:
         return tr("database", "The database file %1 cannot be opened.", target.display)
     if "database is locked" in low:
-        return tr("database", "The database %1 is busy (locked by another program).",
-                  target.display)
+        return tr(
+            "database", "The database %1 is busy (locked by another program).", target.display
+        )
     return tr("database", "The database %1 cannot be reached: %2", target.display, first)
 
 
@@ -271,5 +278,5 @@ async def wait_closed(task: asyncio.Task[Any]) -> None:
         await task
     except asyncio.CancelledError:
         pass
-    except Exception:  # noqa: BLE001 - already being torn down; just log
+    except Exception:
         log.exception("background task failed while closing")

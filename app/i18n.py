@@ -103,3 +103,8 @@ def tr(context: str, source: str, *args: object) -> str:
     """Translate ``source`` (English) in ``context`` and fill ``%1``... with ``args``."""
     translated = catalogue().lookup(context, source)
     return substitute(translated if translated is not None else source, *args)
+
+
+def QT_TRANSLATE_NOOP(context: str, source: str) -> str:
+    """Mark ``source`` for the catalogue without translating it now (like Qt's macro)."""
+    return source

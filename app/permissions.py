@@ -10,6 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from app.errors import PermissionDenied
+from app.i18n import QT_TRANSLATE_NOOP as N_
 from app.i18n import tr
 
 
@@ -25,12 +26,12 @@ class Role(StrEnum):
 
 
 ROLE_LABELS: dict[Role, str] = {
-    Role.DISPATCHER: "Disponent",
-    Role.SHIFT_LEAD: "Schichtleitung",
-    Role.CLERK: "Sachbearbeitung",
-    Role.FIELD_OFFICER: "Außendienst",
-    Role.DATA_PROTECTION: "Datenschutz",
-    Role.ADMIN: "Administration",
+    Role.DISPATCHER: N_("roles", "Dispatcher"),
+    Role.SHIFT_LEAD: N_("roles", "Shift lead"),
+    Role.CLERK: N_("roles", "Clerk"),
+    Role.FIELD_OFFICER: N_("roles", "Field officer"),
+    Role.DATA_PROTECTION: N_("roles", "Data protection"),
+    Role.ADMIN: N_("roles", "Administration"),
 }
 
 
@@ -116,13 +117,13 @@ def allowed(role: Role, permission: Permission) -> bool:
 def require(role: Role, permission: Permission) -> None:
     """Raise :class:`PermissionDenied` unless ``role`` holds ``permission``."""
     if not allowed(role, permission):
-        raise PermissionDenied(permission.value, ROLE_LABELS[role])
+        raise PermissionDenied(permission.value, role_label(role))
 
 
 def permissions_markdown() -> str:
     """The permission matrix as a Markdown table (for the README)."""
     roles = list(Role)
-    head = "| Berechtigung | " + " | ".join(ROLE_LABELS[r] for r in roles) + " |"
+    head = "| Berechtigung | " + " | ".join(role_label(r) for r in roles) + " |"
     sep = "|---|" + "---|" * len(roles)
     rows = [
         f"| `{p.value}` | " + " | ".join("✔" if r in MATRIX[p] else "" for r in roles) + " |"

@@ -33,7 +33,7 @@ class Actor:
         """The operating-system user running ``kod-admin`` (full administrative rights)."""
         try:
             name = getpass.getuser()
-        except Exception:  # noqa: BLE001 - no login name in some service contexts
+        except Exception:
             name = "unknown"
         return cls(None, f"cli:{name}"[:64], Role.ADMIN, "Kommandozeile")
 

@@ -144,6 +144,25 @@ class UnitPosition(Base):
     __table_args__ = (Index("ix_unit_position_unit_time", "unit_id", "recorded_at"),)
 
 
+class Emergency(Base):
+    """An emergency key press (Notruf) of a unit and who acknowledged it when."""
+
+    __tablename__ = "emergency"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id", ondelete="CASCADE"))
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    raised_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    previous_status: Mapped[str | None] = mapped_column(String(8))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    acknowledged_workstation: Mapped[str | None] = mapped_column(String(64))
+
+    __table_args__ = (Index("ix_emergency_open", "acknowledged_at", "raised_at"),)
+
+
 # --- incidents (Einsätze) -------------------------------------------------------------------
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 22:52:10.610918
+Create Date: 2026-11-28 22:54:25.010467
 """
 
 from __future__ import annotations
@@ -178,6 +178,42 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("user_account", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_user_account_role_code"), ["role_code"], unique=False)
+
+    op.create_table(
+        "emergency",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("unit_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("raised_at", db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "raised_by_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.Column("lat", sa.Float(), nullable=True),
+        sa.Column("lon", sa.Float(), nullable=True),
+        sa.Column("previous_status", sa.String(length=8), nullable=True),
+        sa.Column("acknowledged_at", db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column(
+            "acknowledged_by_id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            nullable=True,
+        ),
+        sa.Column("acknowledged_workstation", sa.String(length=64), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["acknowledged_by_id"],
+            ["user_account.id"],
+            name=op.f("fk_emergency_acknowledged_by_id_user_account"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["raised_by_id"],
+            ["user_account.id"],
+            name=op.f("fk_emergency_raised_by_id_user_account"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["unit_id"], ["unit.id"], name=op.f("fk_emergency_unit_id_unit"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_emergency")),
+    )
+    with op.batch_alter_table("emergency", schema=None) as batch_op:
+        batch_op.create_index("ix_emergency_open", ["acknowledged_at", "raised_at"], unique=False)
 
     op.create_table(
         "incident",
@@ -737,6 +773,10 @@ def downgrade() -> None:
         batch_op.drop_index("ix_incident_category")
 
     op.drop_table("incident")
+    with op.batch_alter_table("emergency", schema=None) as batch_op:
+        batch_op.drop_index("ix_emergency_open")
+
+    op.drop_table("emergency")
     with op.batch_alter_table("user_account", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_user_account_role_code"))
 

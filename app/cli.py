@@ -1,0 +1,367 @@
+"""``kod-admin``: administration from the command line (schema, audit, users, demo data)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import json
+import logging
+import sys
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from app.config import DatabaseTarget, resolve_database
+from app.database import Database, describe_db_error, ensure_schema_current
+from app.errors import ConfigError, DatabaseUnavailable, KodError, ValidationError
+from app.i18n import tr
+from app.logsetup import setup_logging
+from app.permissions import Role, permissions_markdown, role_label
+from app.services import Services
+from app.timeutil import format_local
+from app.uow import Actor
+
+log = logging.getLogger("kod.admin")
+EXIT_UNEXPECTED = 70
+
+
+def _print(text: str) -> None:
+    print(text, flush=True)
+
+
+def _err(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (German help texts)."""
+    p = argparse.ArgumentParser(
+        prog="kod-admin",
+        description=tr("cli", "Administration of the KOD-Leitstelle database."),
+    )
+    p.add_argument(
+        "--database",
+        metavar="URL",
+        help=tr(
+            "cli",
+            "Database URL (postgresql://user:password@host:5432/db or sqlite:///file). "
+            "Default: KOD_DATABASE_URL, else the per-user SQLite file.",
+        ),
+    )
+    sub = p.add_subparsers(dest="command", required=True)
+
+    dbp = sub.add_parser("db", help=tr("cli", "Schema migrations"))
+    dbs = dbp.add_subparsers(dest="db_command", required=True)
+    dbs.add_parser("upgrade", help=tr("cli", "Migrate the database to the newest schema"))
+    down = dbs.add_parser(
+        "downgrade", help=tr("cli", "Migrate down (default: to an empty database)")
+    )
+    down.add_argument("revision", nargs="?", default="base")
+    dbs.add_parser("status", help=tr("cli", "Show the schema version"))
+
+    ap = sub.add_parser("audit", help=tr("cli", "Audit log"))
+    aps = ap.add_subparsers(dest="audit_command", required=True)
+    ver = aps.add_parser("verify", help=tr("cli", "Check the hash chain of the audit log"))
+    ver.add_argument(
+        "--expect-head",
+        metavar="HASH",
+        help=tr("cli", "Also require this hash as the newest record"),
+    )
+    aps.add_parser("head", help=tr("cli", "Print the hash of the newest record (to anchor it)"))
+
+    up = sub.add_parser("user", help=tr("cli", "User accounts"))
+    ups = up.add_subparsers(dest="user_command", required=True)
+    add = ups.add_parser("add", help=tr("cli", "Create a user"))
+    add.add_argument("username")
+    add.add_argument("--role", required=True, choices=[r.value for r in Role])
+    add.add_argument("--name", default="", help=tr("cli", "Display name"))
+    add.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help=tr("cli", "Read the password from standard input"),
+    )
+    add.add_argument(
+        "--no-password",
+        action="store_true",
+        help=tr("cli", "No password (field officers using the mobile app)"),
+    )
+    ups.add_parser("list", help=tr("cli", "List users"))
+    dis = ups.add_parser("disable", help=tr("cli", "Disable a user"))
+    dis.add_argument("username")
+    ena = ups.add_parser("enable", help=tr("cli", "Enable a user again and lift a lockout"))
+    ena.add_argument("username")
+    pw = ups.add_parser("password", help=tr("cli", "Set a new password"))
+    pw.add_argument("username")
+    pw.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help=tr("cli", "Read the password from standard input"),
+    )
+
+    demo = sub.add_parser("demo", help=tr("cli", "Fill the database with Leverkusen demo data"))
+    demo.add_argument(
+        "--incidents", type=int, default=6000, help=tr("cli", "Number of incidents in the history")
+    )
+    demo.add_argument("--seed", type=int, default=2024)
+    demo.add_argument(
+        "--if-empty",
+        action="store_true",
+        help=tr("cli", "Only if the database has no incidents yet (first start)"),
+    )
+
+    sub.add_parser("permissions", help=tr("cli", "Print the permission matrix (Markdown)"))
+
+    sp = sub.add_parser("settings", help=tr("cli", "Configurable values"))
+    sps = sp.add_subparsers(dest="settings_command", required=True)
+    sps.add_parser("list")
+    sset = sps.add_parser("set")
+    sset.add_argument("key")
+    sset.add_argument("value", help=tr("cli", 'JSON value, e.g. "refuse", 0 or true'))
+    return p
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise ValidationError(
+            tr("cli", "No terminal for the password prompt: use --password-stdin."), "password"
+        )
+    first = getpass.getpass(tr("cli", "Password: "))
+    second = getpass.getpass(tr("cli", "Repeat password: "))
+    if first != second:
+        raise ValidationError(tr("cli", "The passwords do not match."), "password")
+    return first
+
+
+async def _open(target: DatabaseTarget, require_schema: bool = True) -> Database:
+    db = Database(target)
+    try:
+        await db.check(require_current_schema=require_schema)
+    except BaseException:
+        await db.dispose()
+        raise
+    return db
+
+
+def _run_migration(target: DatabaseTarget, revision: str, up: bool) -> None:
+    from db.migrate import downgrade, schema_state, upgrade
+
+    db = Database(target)
+    engine = db.sync_engine()
+    try:
+        with engine.connect() as conn:
+            state = schema_state(conn)
+        if state.newer_than_program:
+            ensure_schema_current(state, target.display)
+        if up:
+            upgrade(engine, revision)
+        else:
+            downgrade(engine, revision)
+        with engine.connect() as conn:
+            after = schema_state(conn)
+    except (OperationalError, DBAPIError) as exc:
+        raise DatabaseUnavailable(describe_db_error(target, exc)) from exc
+    finally:
+        engine.dispose()
+        asyncio.run(db.dispose())
+    _print(
+        tr(
+            "cli",
+            "Schema of %1: %2 → %3",
+            target.display,
+            state.current or "–",
+            after.current or "–",
+        )
+    )
+
+
+def _db_status(target: DatabaseTarget) -> int:
+    from db.migrate import schema_state
+
+    db = Database(target)
+    engine = db.sync_engine()
+    try:
+        with engine.connect() as conn:
+            state = schema_state(conn)
+    except (OperationalError, DBAPIError) as exc:
+        raise DatabaseUnavailable(describe_db_error(target, exc)) from exc
+    finally:
+        engine.dispose()
+        asyncio.run(db.dispose())
+    _print(tr("cli", "Database: %1", target.display))
+    _print(tr("cli", "Schema: %1 (program: %2)", state.current or "–", state.head))
+    return 0 if state.up_to_date else 1
+
+
+def _audit_verify(target: DatabaseTarget, expect_head: str | None) -> int:
+    from app.audit import verify_connection
+
+    db = Database(target)
+    engine = db.sync_engine()
+    try:
+        with engine.connect() as conn:
+            result = verify_connection(conn, expect_head)
+    except (OperationalError, DBAPIError) as exc:
+        raise DatabaseUnavailable(describe_db_error(target, exc)) from exc
+    finally:
+        engine.dispose()
+        asyncio.run(db.dispose())
+    if result.ok:
+        _print(
+            tr(
+                "cli",
+                "Audit log intact: %1 records checked. Newest hash: %2",
+                result.checked,
+                result.head_hash or "–",
+            )
+        )
+        return 0
+    if result.problem == "head":
+        _err(
+            tr(
+                "cli",
+                "Audit log NOT intact: the newest record is not the expected one "
+                "(records at the end were removed). Newest hash: %1",
+                result.head_hash or "–",
+            )
+        )
+    elif result.problem == "chain_link":
+        _err(
+            tr(
+                "cli",
+                "Audit log NOT intact: record %1 does not follow its predecessor "
+                "(a record before it was removed, inserted or changed).",
+                result.first_broken_id,
+            )
+        )
+    else:
+        _err(
+            tr(
+                "cli",
+                "Audit log NOT intact: record %1 was changed after it was written.",
+                result.first_broken_id,
+            )
+        )
+    return 10
+
+
+async def _async_command(args: argparse.Namespace, target: DatabaseTarget) -> int:
+    actor = Actor.cli()
+    db = await _open(target)
+    services = Services.create(db)
+    try:
+        if args.command == "user":
+            return await _user_command(args, services, actor)
+        if args.command == "settings":
+            if args.settings_command == "list":
+                for key, value in (await services.settings.all()).items():
+                    _print(f"{key} = {json.dumps(value)}")
+                return 0
+            try:
+                value = json.loads(args.value)
+            except json.JSONDecodeError:
+                value = args.value
+            await services.settings.set(actor, args.key, value)
+            _print(tr("cli", "%1 set to %2.", args.key, json.dumps(value)))
+            return 0
+        if args.command == "audit" and args.audit_command == "head":
+            from sqlalchemy import select
+
+            from db.models import AuditRecord
+
+            async with db.read() as s:
+                head = await s.scalar(
+                    select(AuditRecord.hash).order_by(AuditRecord.id.desc()).limit(1)
+                )
+            _print(head or "-")
+            return 0
+        if args.command == "demo":
+            from app.demo import generate_demo
+
+            if args.incidents < 0 or args.incidents > 5_000_000:
+                raise ValidationError(
+                    tr("cli", "--incidents must be between 0 and 5,000,000."), "incidents"
+                )
+            report = await generate_demo(
+                services,
+                actor,
+                incidents=args.incidents,
+                seed=args.seed,
+                only_if_empty=args.if_empty,
+                progress=_print,
+            )
+            _print(report)
+            return 0
+    finally:
+        await db.dispose()
+    raise ConfigError(tr("cli", "Unknown command."))
+
+
+async def _user_command(args: argparse.Namespace, services: Services, actor: Actor) -> int:
+    if args.user_command == "add":
+        password = None if args.no_password else _read_password(args.password_stdin)
+        info = await services.users.add(actor, args.username, args.name, Role(args.role), password)
+        _print(tr("cli", "User %1 (%2) created.", info.username, role_label(info.role)))
+        return 0
+    if args.user_command == "list":
+        for u in await services.users.all_users(actor):
+            state = tr("cli", "active") if u.active else tr("cli", "disabled")
+            if u.locked_until is not None:
+                state += " " + tr("cli", "(locked until %1)", format_local(u.locked_until))
+            _print(f"{u.username:<20} {role_label(u.role):<18} {state:<10} {u.display_name}")
+        return 0
+    if args.user_command in ("disable", "enable"):
+        info = await services.users.set_active(actor, args.username, args.user_command == "enable")
+        _print(
+            tr("cli", "User %1 disabled.", info.username)
+            if not info.active
+            else tr("cli", "User %1 enabled.", info.username)
+        )
+        return 0
+    if args.user_command == "password":
+        await services.users.set_password(actor, args.username, _read_password(args.password_stdin))
+        _print(tr("cli", "Password of %1 changed.", args.username))
+        return 0
+    raise ConfigError(tr("cli", "Unknown command."))
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run ``kod-admin`` with ``argv``; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    setup_logging("kod-admin", console=False)
+    try:
+        if args.command == "permissions":
+            _print(permissions_markdown())
+            return 0
+        target = resolve_database(args.database)
+        if args.command == "db":
+            if args.db_command == "status":
+                return _db_status(target)
+            if args.db_command == "upgrade":
+                _run_migration(target, "head", up=True)
+            else:
+                _run_migration(target, args.revision, up=False)
+            return 0
+        if args.command == "audit" and args.audit_command == "verify":
+            return _audit_verify(target, args.expect_head)
+        runner: Callable[[], Coroutine[Any, Any, int]] = lambda: _async_command(args, target)  # noqa: E731
+        return asyncio.run(runner())
+    except KodError as exc:
+        _err(tr("cli", "Error: %1", exc))
+        return exc.exit_code
+    except KeyboardInterrupt:
+        _err(tr("cli", "Cancelled."))
+        return 130
+    except Exception as exc:
+        log.exception("unexpected error in kod-admin")
+        _err(tr("cli", "Unexpected error (%1). Details are in the log file.", type(exc).__name__))
+        return EXIT_UNEXPECTED
+
+
+def main() -> None:
+    """Console entry point."""
+    sys.exit(run())

@@ -1,0 +1,227 @@
+"""Plain frozen dataclasses that services take and return (no ORM object leaves ``app/``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from app.permissions import Role
+
+# --- users ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    """A user account as shown in lists."""
+
+    id: int
+    username: str
+    display_name: str
+    role: Role
+    active: bool
+    locked_until: datetime | None
+    last_login_at: datetime | None
+
+
+# --- incidents ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IncidentRow:
+    """One line of the incident queue."""
+
+    id: int
+    number: str
+    category: str
+    priority: int
+    status: str
+    address: str
+    stadtteil: str | None
+    created_at: datetime
+    dispatched_at: datetime | None
+    on_scene_at: datetime | None
+    closed_at: datetime | None
+    units: str
+    version: int
+
+
+@dataclass(frozen=True)
+class JournalLine:
+    """One Einsatztagebuch entry."""
+
+    id: int
+    created_at: datetime
+    username: str
+    kind: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """A unit on an incident."""
+
+    unit_id: int
+    call_sign: str
+    assigned_at: datetime
+    on_scene_at: datetime | None
+    released_at: datetime | None
+
+
+@dataclass(frozen=True)
+class IncidentDetail:
+    """Everything about one incident."""
+
+    id: int
+    number: str
+    category: str
+    priority: int
+    status: str
+    address: str
+    lat: float | None
+    lon: float | None
+    stadtteil: str | None
+    caller_name: str | None
+    caller_phone: str | None
+    description: str
+    outcome: str | None
+    outcome_note: str | None
+    created_at: datetime
+    dispatched_at: datetime | None
+    on_scene_at: datetime | None
+    closed_at: datetime | None
+    updated_at: datetime
+    source_report_id: int | None
+    version: int
+    journal: tuple[JournalLine, ...] = ()
+    assignments: tuple[Assignment, ...] = ()
+
+    @property
+    def active_assignments(self) -> tuple[Assignment, ...]:
+        """Units still on this incident."""
+        return tuple(a for a in self.assignments if a.released_at is None)
+
+
+@dataclass(frozen=True)
+class IncidentDraft:
+    """What call-taking enters for a new incident."""
+
+    category: str
+    priority: int | None = None
+    address: str = ""
+    lat: float | None = None
+    lon: float | None = None
+    caller_name: str | None = None
+    caller_phone: str | None = None
+    description: str = ""
+    source_report_id: int | None = None
+
+
+#: Incident fields a dispatcher may edit.
+EDITABLE_INCIDENT_FIELDS = (
+    "category",
+    "priority",
+    "address",
+    "lat",
+    "lon",
+    "caller_name",
+    "caller_phone",
+    "description",
+)
+
+
+@dataclass(frozen=True)
+class IncidentQuery:
+    """Filter and order of the incident queue."""
+
+    statuses: frozenset[str] = frozenset()
+    categories: frozenset[str] = frozenset()
+    priorities: frozenset[int] = frozenset()
+    stadtteile: frozenset[str] = frozenset()
+    text: str = ""
+    open_only: bool = False
+    sort: str = "queue"  # "queue" (open first, priority, age) or a column name
+    descending: bool = False
+
+
+# --- units ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UnitInfo:
+    """A unit on the status board."""
+
+    id: int
+    call_sign: str
+    kind: str
+    status: str
+    status_changed_at: datetime
+    lat: float | None
+    lon: float | None
+    position_at: datetime | None
+    members: tuple[str, ...]
+    incident_id: int | None
+    incident_number: str | None
+    version: int
+
+
+@dataclass(frozen=True)
+class UnitProposal:
+    """A unit proposed for an incident, with its distance."""
+
+    unit: UnitInfo
+    distance_m: float | None
+    available: bool
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """One entry of a unit's status history."""
+
+    unit_id: int
+    status: str
+    previous_status: str | None
+    changed_at: datetime
+    username: str | None
+    incident_id: int | None
+    note: str | None
+
+
+@dataclass(frozen=True)
+class Emergency:
+    """An open or acknowledged emergency (Notruf) of a unit."""
+
+    unit_id: int
+    call_sign: str
+    raised_at: datetime
+    lat: float | None
+    lon: float | None
+    acknowledged_at: datetime | None = None
+    acknowledged_by: str | None = None
+
+
+# --- change feed ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Change:
+    """One committed change announced to every workstation."""
+
+    id: int
+    occurred_at: datetime
+    entity: str
+    entity_id: int
+    op: str
+    version: int | None
+    origin: str | None
+
+
+@dataclass(frozen=True)
+class ChangeBatch:
+    """Changes delivered together (in id order)."""
+
+    changes: tuple[Change, ...] = field(default_factory=tuple)
+
+    @property
+    def last_id(self) -> int:
+        """Highest id in the batch (0 if empty)."""
+        return self.changes[-1].id if self.changes else 0

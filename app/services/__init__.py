@@ -1,0 +1,33 @@
+"""The service layer: Qt-free, async, permission-checked, audited."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.database import Database
+from app.services.incidents import IncidentService
+from app.services.settings import SettingsService
+from app.services.units import UnitService
+from app.services.users import UserService
+
+
+@dataclass
+class Services:
+    """All services over one database."""
+
+    db: Database
+    users: UserService
+    incidents: IncidentService
+    units: UnitService
+    settings: SettingsService
+
+    @classmethod
+    def create(cls, db: Database) -> Services:
+        """Build every service on ``db``."""
+        return cls(
+            db=db,
+            users=UserService(db),
+            incidents=IncidentService(db),
+            units=UnitService(db),
+            settings=SettingsService(db),
+        )

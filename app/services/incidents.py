@@ -1,0 +1,743 @@
+"""Incidents (Einsätze): call-taking, editing with optimistic locking, journal, units, closing."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.database import Database
+from app.domain import (
+    AVAILABLE_STATUSES,
+    CATEGORY_BY_CODE,
+    OUTCOMES_SOURCE,
+    IncidentStatus,
+    UnitStatus,
+    category_label,
+    outcome_label,
+    priority_label,
+    unit_status_display,
+)
+from app.dto import (
+    EDITABLE_INCIDENT_FIELDS,
+    Assignment,
+    IncidentDetail,
+    IncidentDraft,
+    IncidentQuery,
+    IncidentRow,
+    JournalLine,
+)
+from app.errors import ConflictError, NotFound, ValidationError
+from app.geo import stadtteil_for
+from app.i18n import QT_TRANSLATE_NOOP as N_
+from app.i18n import tr
+from app.permissions import Permission, require
+from app.services.settings import read_setting
+from app.uow import Actor, Work, unit_of_work
+from db.models import Incident, IncidentUnit, JournalEntry, Unit, UnitStatusChange, User
+
+MAX_DESCRIPTION = 10_000
+QUEUE_SORT_COLUMNS = {
+    "number": Incident.id,
+    "category": Incident.category,
+    "priority": Incident.priority,
+    "status": Incident.status,
+    "address": Incident.address,
+    "stadtteil": Incident.stadtteil,
+    "created_at": Incident.created_at,
+    "dispatched_at": Incident.dispatched_at,
+}
+
+
+class UnitUnavailable(ValidationError):
+    """The unit is not available; ``needs_confirmation`` if policy allows it anyway."""
+
+    def __init__(self, message: str, needs_confirmation: bool) -> None:
+        super().__init__(message, "unit")
+        self.needs_confirmation = needs_confirmation
+
+
+# --- helpers shared with other services ------------------------------------------------------
+
+
+async def journal(
+    work: Work, incident_id: int, kind: str, text: str, data: str | None = None
+) -> None:
+    """Append a journal line to an incident inside ``work``."""
+    work.session.add(
+        JournalEntry(
+            incident_id=incident_id,
+            created_at=work.now,
+            user_id=work.actor.user_id,
+            kind=kind,
+            text=text,
+            data=data,
+        )
+    )
+
+
+async def record_unit_status(
+    work: Work, unit: Unit, status: str, incident_id: int | None = None, note: str | None = None
+) -> None:
+    """Set a unit's status and store the change with its timestamp."""
+    previous = unit.status
+    unit.status = status
+    unit.status_changed_at = work.now
+    work.session.add(
+        UnitStatusChange(
+            unit_id=unit.id,
+            status=status,
+            previous_status=previous,
+            changed_at=work.now,
+            user_id=work.actor.user_id,
+            incident_id=incident_id,
+            note=note,
+        )
+    )
+    work.changed("unit", unit.id, "status")
+
+
+async def next_number(session: AsyncSession, column: Any, prefix: str, year: int) -> str:
+    """Next running number like ``E-2026-000042`` (writers are serialised, so no gaps race)."""
+    stem = f"{prefix}-{year}-"
+    last = await session.scalar(select(func.max(column)).where(column.like(f"{stem}%")))
+    seq = int(str(last).rsplit("-", 1)[1]) + 1 if last else 1
+    return f"{stem}{seq:06d}"
+
+
+def _validate_coordinates(lat: float | None, lon: float | None) -> None:
+    if (lat is None) != (lon is None):
+        raise ValidationError(tr("incidents", "Latitude and longitude belong together."), "lat")
+    if lat is not None and lon is not None and not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise ValidationError(tr("incidents", "The coordinates are not valid."), "lat")
+
+
+def _validate_fields(values: dict[str, Any]) -> None:
+    if "category" in values and values["category"] not in CATEGORY_BY_CODE:
+        raise ValidationError(
+            tr("incidents", "Unknown category '%1'.", values["category"]), "category"
+        )
+    if "priority" in values and values["priority"] not in (1, 2, 3):
+        raise ValidationError(tr("incidents", "The priority must be 1, 2 or 3."), "priority")
+    if len(values.get("description") or "") > MAX_DESCRIPTION:
+        raise ValidationError(
+            tr(
+                "incidents", "The description is too long (at most %1 characters).", MAX_DESCRIPTION
+            ),
+            "description",
+        )
+    if len(values.get("address") or "") > 255:
+        raise ValidationError(tr("incidents", "The address is too long."), "address")
+    for key in ("caller_name", "caller_phone"):
+        if len(values.get(key) or "") > 64 + (56 if key == "caller_name" else 0):
+            raise ValidationError(tr("incidents", "The caller details are too long."), key)
+
+
+def _row(i: Incident, units: str) -> IncidentRow:
+    return IncidentRow(
+        id=i.id,
+        number=i.number,
+        category=i.category,
+        priority=i.priority,
+        status=i.status,
+        address=i.address,
+        stadtteil=i.stadtteil,
+        created_at=i.created_at,
+        dispatched_at=i.dispatched_at,
+        on_scene_at=i.on_scene_at,
+        closed_at=i.closed_at,
+        units=units,
+        version=i.version,
+    )
+
+
+def _describe_value(field: str, value: Any) -> str:
+    if value is None or value == "":
+        return "–"
+    if field == "category":
+        return category_label(str(value))
+    if field == "priority":
+        return priority_label(int(value))
+    return str(value)
+
+
+FIELD_LABELS_SOURCE = {
+    "category": N_("incident_fields", "Category"),
+    "priority": N_("incident_fields", "Priority"),
+    "address": N_("incident_fields", "Address"),
+    "lat": N_("incident_fields", "Latitude"),
+    "lon": N_("incident_fields", "Longitude"),
+    "caller_name": N_("incident_fields", "Caller"),
+    "caller_phone": N_("incident_fields", "Phone"),
+    "description": N_("incident_fields", "Description"),
+    "stadtteil": N_("incident_fields", "District"),
+}
+
+
+def field_label(field: str) -> str:
+    """Translated label of an incident field."""
+    return tr("incident_fields", FIELD_LABELS_SOURCE.get(field, field))
+
+
+class IncidentService:
+    """Everything done with incidents."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def _filtered(self, stmt: Select[Any], q: IncidentQuery) -> Select[Any]:
+        if q.open_only:
+            stmt = stmt.where(Incident.closed_at.is_(None))
+        if q.statuses:
+            stmt = stmt.where(Incident.status.in_(sorted(q.statuses)))
+        if q.categories:
+            stmt = stmt.where(Incident.category.in_(sorted(q.categories)))
+        if q.priorities:
+            stmt = stmt.where(Incident.priority.in_(sorted(q.priorities)))
+        if q.stadtteile:
+            stmt = stmt.where(Incident.stadtteil.in_(sorted(q.stadtteile)))
+        text = q.text.strip()
+        if text:
+            like = f"%{text.replace('%', '').replace('_', '')}%"
+            stmt = stmt.where(
+                or_(
+                    Incident.number.ilike(like),
+                    Incident.address.ilike(like),
+                    Incident.description.ilike(like),
+                    Incident.caller_name.ilike(like),
+                    Incident.stadtteil.ilike(like),
+                )
+            )
+        return stmt
+
+    def _ordered(self, stmt: Select[Any], q: IncidentQuery) -> Select[Any]:
+        if q.sort == "queue" or q.sort not in QUEUE_SORT_COLUMNS:
+            # Open incidents first (by priority, oldest first), then closed, newest first.
+            return (
+                stmt.order_by(
+                    Incident.closed_at.is_not(None),
+                    Incident.priority,
+                    Incident.created_at,
+                    Incident.id,
+                )
+                if q.open_only
+                else stmt.order_by(
+                    Incident.closed_at.is_not(None),
+                    Incident.closed_at.desc(),
+                    Incident.priority,
+                    Incident.created_at,
+                    Incident.id,
+                )
+            )
+        column = QUEUE_SORT_COLUMNS[q.sort]
+        return stmt.order_by(
+            column.desc() if q.descending else column.asc(),
+            Incident.id.desc() if q.descending else Incident.id.asc(),
+        )
+
+    async def count(self, actor: Actor, q: IncidentQuery) -> int:
+        """Number of incidents matching ``q``."""
+        require(actor.role, Permission.INCIDENT_READ)
+        async with self._db.read() as s:
+            stmt = self._filtered(select(func.count(Incident.id)), q)
+            return int(await s.scalar(stmt) or 0)
+
+    async def page(
+        self, actor: Actor, q: IncidentQuery, offset: int, limit: int
+    ) -> list[IncidentRow]:
+        """One page of the queue in ``q``'s order."""
+        require(actor.role, Permission.INCIDENT_READ)
+        async with self._db.read() as s:
+            stmt = self._ordered(self._filtered(select(Incident), q), q).offset(offset).limit(limit)
+            incidents = (await s.scalars(stmt)).all()
+            return await self._rows(s, incidents)
+
+    async def rows(self, actor: Actor, ids: Sequence[int]) -> list[IncidentRow]:
+        """Queue rows for the given ids (for live updates)."""
+        require(actor.role, Permission.INCIDENT_READ)
+        if not ids:
+            return []
+        async with self._db.read() as s:
+            incidents = (await s.scalars(select(Incident).where(Incident.id.in_(list(ids))))).all()
+            return await self._rows(s, incidents)
+
+    async def matches(self, actor: Actor, q: IncidentQuery, ids: Sequence[int]) -> set[int]:
+        """Which of ``ids`` match the filter ``q``."""
+        require(actor.role, Permission.INCIDENT_READ)
+        if not ids:
+            return set()
+        async with self._db.read() as s:
+            stmt = self._filtered(select(Incident.id), q).where(Incident.id.in_(list(ids)))
+            return set((await s.scalars(stmt)).all())
+
+    async def _rows(self, s: AsyncSession, incidents: Sequence[Incident]) -> list[IncidentRow]:
+        ids = [i.id for i in incidents]
+        units: dict[int, list[str]] = {}
+        if ids:
+            result = await s.execute(
+                select(IncidentUnit.incident_id, Unit.call_sign)
+                .join(Unit, Unit.id == IncidentUnit.unit_id)
+                .where(IncidentUnit.incident_id.in_(ids), IncidentUnit.released_at.is_(None))
+                .order_by(Unit.call_sign)
+            )
+            for incident_id, call_sign in result:
+                units.setdefault(incident_id, []).append(call_sign)
+        return [_row(i, ", ".join(units.get(i.id, []))) for i in incidents]
+
+    async def get(self, actor: Actor, incident_id: int) -> IncidentDetail:
+        """Everything about one incident, with journal and units."""
+        require(actor.role, Permission.INCIDENT_READ)
+        async with self._db.read() as s:
+            return await self._detail(s, incident_id)
+
+    async def _detail(self, s: AsyncSession, incident_id: int) -> IncidentDetail:
+        i = await s.get(Incident, incident_id, populate_existing=True)
+        if i is None:
+            raise NotFound(tr("incidents", "Incident %1 does not exist.", incident_id))
+        jrows = await s.execute(
+            select(JournalEntry, User.username)
+            .outerjoin(User, User.id == JournalEntry.user_id)
+            .where(JournalEntry.incident_id == incident_id)
+            .order_by(JournalEntry.created_at, JournalEntry.id)
+        )
+        journal_lines = tuple(
+            JournalLine(j.id, j.created_at, username or "system", j.kind, j.text)
+            for j, username in jrows
+        )
+        arows = await s.execute(
+            select(IncidentUnit, Unit.call_sign)
+            .join(Unit, Unit.id == IncidentUnit.unit_id)
+            .where(IncidentUnit.incident_id == incident_id)
+            .order_by(IncidentUnit.assigned_at, IncidentUnit.id)
+        )
+        assignments = tuple(
+            Assignment(a.unit_id, cs, a.assigned_at, a.on_scene_at, a.released_at)
+            for a, cs in arows
+        )
+        return IncidentDetail(
+            id=i.id,
+            number=i.number,
+            category=i.category,
+            priority=i.priority,
+            status=i.status,
+            address=i.address,
+            lat=i.lat,
+            lon=i.lon,
+            stadtteil=i.stadtteil,
+            caller_name=i.caller_name,
+            caller_phone=i.caller_phone,
+            description=i.description,
+            outcome=i.outcome,
+            outcome_note=i.outcome_note,
+            created_at=i.created_at,
+            dispatched_at=i.dispatched_at,
+            on_scene_at=i.on_scene_at,
+            closed_at=i.closed_at,
+            updated_at=i.updated_at,
+            source_report_id=i.source_report_id,
+            version=i.version,
+            journal=journal_lines,
+            assignments=assignments,
+        )
+
+    # -- writing ----------------------------------------------------------------------------
+
+    async def create(self, actor: Actor, draft: IncidentDraft) -> IncidentDetail:
+        """Open a new incident from call-taking."""
+        values = {
+            "category": draft.category,
+            "priority": draft.priority
+            or CATEGORY_BY_CODE.get(draft.category, CATEGORY_BY_CODE["other"]).default_priority,
+            "address": draft.address.strip(),
+            "description": draft.description.strip(),
+            "caller_name": (draft.caller_name or "").strip() or None,
+            "caller_phone": (draft.caller_phone or "").strip() or None,
+        }
+        _validate_fields(values)
+        _validate_coordinates(draft.lat, draft.lon)
+        if not values["address"] and draft.lat is None:
+            raise ValidationError(
+                tr("incidents", "Enter an address or a position for the incident."), "address"
+            )
+        async with unit_of_work(self._db, actor, Permission.INCIDENT_WRITE) as w:
+            incident = await self._insert(w, values, draft.lat, draft.lon, draft.source_report_id)
+            await journal(
+                w,
+                incident.id,
+                "created",
+                tr(
+                    "incidents",
+                    "Incident opened: %1, priority %2, %3",
+                    category_label(incident.category),
+                    incident.priority,
+                    incident.address or "–",
+                ),
+            )
+            await w.audit("incident.create", "incident", incident.id, {"number": incident.number})
+            w.changed("incident", incident.id, "insert", incident.version)
+            await w.session.flush()
+            return await self._detail(w.session, incident.id)
+
+    async def _insert(
+        self,
+        w: Work,
+        values: dict[str, Any],
+        lat: float | None,
+        lon: float | None,
+        source_report_id: int | None,
+    ) -> Incident:
+        number = await next_number(w.session, Incident.number, "E", w.now.year)
+        incident = Incident(
+            number=number,
+            status=IncidentStatus.NEW.value,
+            lat=lat,
+            lon=lon,
+            stadtteil=stadtteil_for(lat, lon) if lat is not None and lon is not None else None,
+            created_at=w.now,
+            updated_at=w.now,
+            created_by_id=w.actor.user_id,
+            source_report_id=source_report_id,
+            **values,
+        )
+        w.session.add(incident)
+        await w.session.flush()
+        return incident
+
+    async def _locked(self, w: Work, incident_id: int, expected_version: int | None) -> Incident:
+        stmt = select(Incident).where(Incident.id == incident_id)
+        if self._db.target.kind == "postgresql":
+            stmt = stmt.with_for_update()
+        incident = await w.session.scalar(stmt.execution_options(populate_existing=True))
+        if incident is None:
+            raise NotFound(tr("incidents", "Incident %1 does not exist.", incident_id))
+        if expected_version is not None and incident.version != expected_version:
+            current = await self._detail(w.session, incident_id)
+            raise ConflictError("incident", incident_id, expected_version, current)
+        return incident
+
+    async def update(
+        self, actor: Actor, incident_id: int, expected_version: int, changes: dict[str, Any]
+    ) -> IncidentDetail:
+        """Change fields; refused with :class:`ConflictError` if the version is stale."""
+        unknown = set(changes) - set(EDITABLE_INCIDENT_FIELDS)
+        if unknown:
+            raise ValidationError(
+                tr("incidents", "These fields cannot be changed: %1", ", ".join(sorted(unknown)))
+            )
+        _validate_fields(changes)
+        async with unit_of_work(self._db, actor, Permission.INCIDENT_WRITE) as w:
+            incident = await self._locked(w, incident_id, expected_version)
+            lat = changes.get("lat", incident.lat)
+            lon = changes.get("lon", incident.lon)
+            _validate_coordinates(lat, lon)
+            diffs: dict[str, tuple[Any, Any]] = {}
+            for key, value in changes.items():
+                if isinstance(value, str):
+                    value = value.strip()
+                    if key in ("caller_name", "caller_phone") and not value:
+                        value = None
+                old = getattr(incident, key)
+                if old != value:
+                    diffs[key] = (old, value)
+                    setattr(incident, key, value)
+            if not diffs:
+                return await self._detail(w.session, incident_id)
+            if "lat" in diffs or "lon" in diffs:
+                new_st = stadtteil_for(lat, lon) if lat is not None and lon is not None else None
+                if new_st != incident.stadtteil:
+                    diffs["stadtteil"] = (incident.stadtteil, new_st)
+                    incident.stadtteil = new_st
+            incident.updated_at = w.now
+            lines = [
+                tr(
+                    "incidents",
+                    "%1: %2 → %3",
+                    field_label(k),
+                    _describe_value(k, old),
+                    _describe_value(k, new),
+                )
+                for k, (old, new) in diffs.items()
+                if k not in ("lat", "lon")
+            ]
+            if "lat" in diffs or "lon" in diffs:
+                lines.append(tr("incidents", "Position changed"))
+            await journal(w, incident.id, "change", "\n".join(lines))
+            await w.audit("incident.update", "incident", incident.id, {"fields": sorted(diffs)})
+            await w.session.flush()
+            w.changed("incident", incident.id, "update", incident.version)
+            return await self._detail(w.session, incident_id)
+
+    async def add_note(self, actor: Actor, incident_id: int, text: str) -> IncidentDetail:
+        """Write a free-text note into the journal (never conflicts: notes only append)."""
+        text = text.strip()
+        if not text:
+            raise ValidationError(tr("incidents", "The note is empty."), "note")
+        if len(text) > MAX_DESCRIPTION:
+            raise ValidationError(tr("incidents", "The note is too long."), "note")
+        async with unit_of_work(self._db, actor, Permission.INCIDENT_JOURNAL) as w:
+            incident = await self._locked(w, incident_id, None)
+            # A note only appends: it does not bump the incident's version, so it never makes
+            # a colleague's field edit conflict.
+            await journal(w, incident.id, "note", text)
+            await w.audit("incident.note", "incident", incident.id)
+            await w.session.flush()
+            w.changed("incident", incident.id, "journal", incident.version)
+            return await self._detail(w.session, incident_id)
+
+    async def assign_unit(
+        self, actor: Actor, incident_id: int, unit_id: int, confirm_unavailable: bool = False
+    ) -> IncidentDetail:
+        """Send a unit (status 3). An unavailable unit warns or is refused, as configured."""
+        async with unit_of_work(self._db, actor, Permission.UNIT_ASSIGN) as w:
+            incident = await self._locked(w, incident_id, None)
+            if incident.status == IncidentStatus.CLOSED:
+                raise ValidationError(
+                    tr("incidents", "Incident %1 is closed. Reopen it first.", incident.number)
+                )
+            unit = await self._unit_locked(w, unit_id)
+            active = await w.session.scalar(
+                select(IncidentUnit).where(
+                    IncidentUnit.unit_id == unit.id, IncidentUnit.released_at.is_(None)
+                )
+            )
+            if active is not None and active.incident_id == incident.id:
+                raise ValidationError(
+                    tr("incidents", "%1 is already assigned to this incident.", unit.call_sign)
+                )
+            if unit.status not in AVAILABLE_STATUSES or active is not None:
+                policy = await read_setting(w.session, "dispatch.assign_unavailable")
+                busy_with = None
+                if active is not None:
+                    busy_with = await w.session.get(Incident, active.incident_id)
+                reason = (
+                    tr(
+                        "incidents",
+                        "%1 is committed to incident %2.",
+                        unit.call_sign,
+                        busy_with.number,
+                    )
+                    if busy_with is not None
+                    else tr(
+                        "incidents",
+                        "%1 has status %2.",
+                        unit.call_sign,
+                        unit_status_display(unit.status),
+                    )
+                )
+                if policy == "refuse" or unit.status == UnitStatus.EMERGENCY:
+                    raise UnitUnavailable(
+                        tr("incidents", "%1 It cannot be assigned.", reason), False
+                    )
+                if not confirm_unavailable:
+                    raise UnitUnavailable(tr("incidents", "%1 Assign it anyway?", reason), True)
+                if active is not None and busy_with is not None:
+                    active.released_at = w.now
+                    await journal(
+                        w,
+                        busy_with.id,
+                        "unit",
+                        tr(
+                            "incidents",
+                            "%1 withdrawn and sent to incident %2.",
+                            unit.call_sign,
+                            incident.number,
+                        ),
+                    )
+                    busy_with.updated_at = w.now
+                    await w.session.flush()
+                    w.changed("incident", busy_with.id, "units", busy_with.version)
+            w.session.add(
+                IncidentUnit(
+                    incident_id=incident.id,
+                    unit_id=unit.id,
+                    assigned_at=w.now,
+                    assigned_by_id=w.actor.user_id,
+                )
+            )
+            try:
+                await w.session.flush()
+            except IntegrityError as exc:
+                raise ConflictError("unit", unit.id, unit.version) from exc
+            await record_unit_status(w, unit, UnitStatus.EN_ROUTE.value, incident.id)
+            if incident.status == IncidentStatus.NEW:
+                incident.status = IncidentStatus.DISPATCHED.value
+            if incident.dispatched_at is None:
+                incident.dispatched_at = w.now
+            incident.updated_at = w.now
+            await journal(
+                w,
+                incident.id,
+                "unit",
+                tr("incidents", "%1 assigned (status 3).", unit.call_sign),
+            )
+            await w.audit(
+                "incident.assign",
+                "incident",
+                incident.id,
+                {"unit": unit.call_sign, "forced": bool(confirm_unavailable)},
+            )
+            await w.session.flush()
+            w.changed("incident", incident.id, "units", incident.version)
+            return await self._detail(w.session, incident_id)
+
+    async def _unit_locked(self, w: Work, unit_id: int) -> Unit:
+        stmt = select(Unit).where(Unit.id == unit_id)
+        if self._db.target.kind == "postgresql":
+            stmt = stmt.with_for_update()
+        unit = await w.session.scalar(stmt.execution_options(populate_existing=True))
+        if unit is None:
+            raise NotFound(tr("incidents", "Unit %1 does not exist.", unit_id))
+        return unit
+
+    async def _active_assignment(self, w: Work, incident: Incident, unit: Unit) -> IncidentUnit:
+        assignment = await w.session.scalar(
+            select(IncidentUnit).where(
+                and_(
+                    IncidentUnit.incident_id == incident.id,
+                    IncidentUnit.unit_id == unit.id,
+                    IncidentUnit.released_at.is_(None),
+                )
+            )
+        )
+        if assignment is None:
+            raise ValidationError(
+                tr(
+                    "incidents",
+                    "%1 is not assigned to incident %2.",
+                    unit.call_sign,
+                    incident.number,
+                )
+            )
+        return assignment
+
+    async def unit_arrived(self, actor: Actor, incident_id: int, unit_id: int) -> IncidentDetail:
+        """The unit is on scene (status 4)."""
+        async with unit_of_work(self._db, actor, Permission.UNIT_ASSIGN) as w:
+            incident = await self._locked(w, incident_id, None)
+            unit = await self._unit_locked(w, unit_id)
+            assignment = await self._active_assignment(w, incident, unit)
+            if assignment.on_scene_at is None:
+                assignment.on_scene_at = w.now
+            await record_unit_status(w, unit, UnitStatus.ON_SCENE.value, incident.id)
+            if incident.on_scene_at is None:
+                incident.on_scene_at = w.now
+            if incident.status in (IncidentStatus.NEW, IncidentStatus.DISPATCHED):
+                incident.status = IncidentStatus.ON_SCENE.value
+            incident.updated_at = w.now
+            await journal(
+                w, incident.id, "unit", tr("incidents", "%1 on scene (status 4).", unit.call_sign)
+            )
+            await w.audit("incident.arrive", "incident", incident.id, {"unit": unit.call_sign})
+            await w.session.flush()
+            w.changed("incident", incident.id, "units", incident.version)
+            return await self._detail(w.session, incident_id)
+
+    async def release_unit(
+        self, actor: Actor, incident_id: int, unit_id: int, new_status: str = "1"
+    ) -> IncidentDetail:
+        """Release a unit from the incident; it becomes available again (1 or 2)."""
+        if new_status not in AVAILABLE_STATUSES:
+            raise ValidationError(tr("incidents", "A released unit gets status 1 or 2."))
+        async with unit_of_work(self._db, actor, Permission.UNIT_ASSIGN) as w:
+            incident = await self._locked(w, incident_id, None)
+            unit = await self._unit_locked(w, unit_id)
+            assignment = await self._active_assignment(w, incident, unit)
+            assignment.released_at = w.now
+            await record_unit_status(w, unit, new_status, incident.id)
+            incident.updated_at = w.now
+            await journal(
+                w,
+                incident.id,
+                "unit",
+                tr("incidents", "%1 released (status %2).", unit.call_sign, new_status),
+            )
+            await w.audit("incident.release", "incident", incident.id, {"unit": unit.call_sign})
+            await w.session.flush()
+            w.changed("incident", incident.id, "units", incident.version)
+            return await self._detail(w.session, incident_id)
+
+    async def close(
+        self,
+        actor: Actor,
+        incident_id: int,
+        expected_version: int,
+        outcome: str,
+        note: str = "",
+    ) -> IncidentDetail:
+        """Close with an outcome; units still on it are released to status 1."""
+        if outcome not in OUTCOMES_SOURCE:
+            raise ValidationError(
+                tr("incidents", "Choose an outcome to close the incident."), "outcome"
+            )
+        async with unit_of_work(self._db, actor, Permission.INCIDENT_WRITE) as w:
+            incident = await self._locked(w, incident_id, expected_version)
+            if incident.status == IncidentStatus.CLOSED:
+                raise ValidationError(
+                    tr("incidents", "Incident %1 is already closed.", incident.number)
+                )
+            active = (
+                await w.session.scalars(
+                    select(IncidentUnit).where(
+                        IncidentUnit.incident_id == incident.id,
+                        IncidentUnit.released_at.is_(None),
+                    )
+                )
+            ).all()
+            for assignment in active:
+                assignment.released_at = w.now
+                unit = await self._unit_locked(w, assignment.unit_id)
+                await record_unit_status(w, unit, UnitStatus.AVAILABLE_RADIO.value, incident.id)
+                await journal(
+                    w,
+                    incident.id,
+                    "unit",
+                    tr("incidents", "%1 released (status %2).", unit.call_sign, "1"),
+                )
+            incident.status = IncidentStatus.CLOSED.value
+            incident.outcome = outcome
+            incident.outcome_note = note.strip() or None
+            incident.closed_at = w.now
+            incident.updated_at = w.now
+            text = tr("incidents", "Closed: %1", outcome_label(outcome))
+            if note.strip():
+                text += f"\n{note.strip()}"
+            await journal(w, incident.id, "closed", text)
+            await w.audit("incident.close", "incident", incident.id, {"outcome": outcome})
+            await w.session.flush()
+            w.changed("incident", incident.id, "update", incident.version)
+            return await self._detail(w.session, incident_id)
+
+    async def reopen(
+        self, actor: Actor, incident_id: int, expected_version: int, reason: str
+    ) -> IncidentDetail:
+        """Reopen a closed incident; the reason goes into the journal."""
+        reason = reason.strip()
+        if not reason:
+            raise ValidationError(tr("incidents", "Give a reason for reopening."), "reason")
+        async with unit_of_work(self._db, actor, Permission.INCIDENT_WRITE) as w:
+            incident = await self._locked(w, incident_id, expected_version)
+            if incident.status != IncidentStatus.CLOSED:
+                raise ValidationError(
+                    tr("incidents", "Incident %1 is not closed.", incident.number)
+                )
+            previous = incident.outcome
+            incident.status = IncidentStatus.NEW.value
+            incident.outcome = None
+            incident.outcome_note = None
+            incident.closed_at = None
+            incident.updated_at = w.now
+            await journal(
+                w,
+                incident.id,
+                "reopened",
+                tr("incidents", "Reopened (was: %1). Reason: %2", outcome_label(previous), reason),
+            )
+            await w.audit("incident.reopen", "incident", incident.id, reason=reason)
+            await w.session.flush()
+            w.changed("incident", incident.id, "update", incident.version)
+            return await self._detail(w.session, incident_id)

@@ -1,0 +1,88 @@
+"""Configurable values stored in the database (shared by all workstations)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.database import Database
+from app.errors import ValidationError
+from app.i18n import tr
+from app.permissions import Permission
+from app.uow import Actor, unit_of_work
+from db.models import Setting
+
+#: Defaults; every key here can be changed with ``kod-admin settings set``.
+DEFAULTS: dict[str, Any] = {
+    # "warn": assigning an unavailable unit needs a confirmation; "refuse": it is not possible.
+    "dispatch.assign_unavailable": "warn",
+    # Position history kept for dispatch use only; 0 keeps none (staff council agreements).
+    "units.position_retention_hours": 24,
+    "audit.retention_days": 730,
+    "bodycam.retention_days": 14,
+    "bodycam.pre_recording": False,
+}
+
+_CHOICES: dict[str, tuple[Any, ...]] = {"dispatch.assign_unavailable": ("warn", "refuse")}
+
+
+async def read_setting(session: AsyncSession, key: str) -> Any:
+    """A setting's value inside an open session (default if unset)."""
+    row = await session.get(Setting, key)
+    return json.loads(row.value) if row is not None else DEFAULTS[key]
+
+
+class SettingsService:
+    """Read and change settings."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def all(self) -> dict[str, Any]:
+        """Every setting with its effective value."""
+        async with self._db.read() as s:
+            stored = {r.key: json.loads(r.value) for r in (await s.scalars(select(Setting))).all()}
+        return {k: stored.get(k, v) for k, v in DEFAULTS.items()}
+
+    async def get(self, key: str) -> Any:
+        """One setting."""
+        self._check_key(key)
+        async with self._db.read() as s:
+            return await read_setting(s, key)
+
+    async def set(self, actor: Actor, key: str, value: Any) -> None:
+        """Change a setting (administration only), audited."""
+        self._check_key(key)
+        default = DEFAULTS[key]
+        if isinstance(default, bool) and not isinstance(value, bool):
+            raise ValidationError(tr("settings", "%1 must be true or false.", key), key)
+        if (
+            isinstance(default, int)
+            and not isinstance(default, bool)
+            and (not isinstance(value, int) or isinstance(value, bool) or value < 0)
+        ):
+            raise ValidationError(tr("settings", "%1 must be a whole number ≥ 0.", key), key)
+        if key in _CHOICES and value not in _CHOICES[key]:
+            raise ValidationError(
+                tr("settings", "%1 must be one of: %2", key, ", ".join(map(str, _CHOICES[key]))),
+                key,
+            )
+        async with unit_of_work(self._db, actor, Permission.SETTINGS_MANAGE) as w:
+            row = await w.session.get(Setting, key)
+            old = json.loads(row.value) if row else default
+            if row is None:
+                w.session.add(Setting(key=key, value=json.dumps(value), updated_at=w.now))
+            else:
+                row.value = json.dumps(value)
+                row.updated_at = w.now
+            await w.audit("setting.change", details={"key": key, "old": old, "new": value})
+
+    @staticmethod
+    def _check_key(key: str) -> None:
+        if key not in DEFAULTS:
+            raise ValidationError(
+                tr("settings", "Unknown setting '%1'. Known: %2", key, ", ".join(DEFAULTS)), key
+            )

@@ -1,0 +1,313 @@
+"""Units: status board (BOS codes), positions, proposals by distance, emergency (Notruf)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.database import Database
+from app.domain import AVAILABLE_STATUSES, UNIT_STATUS_SOURCE, UnitStatus, unit_status_display
+from app.dto import Emergency, StatusChange, UnitInfo, UnitProposal
+from app.errors import NotFound, ValidationError
+from app.geo import haversine_m
+from app.i18n import tr
+from app.permissions import Permission, require
+from app.services.incidents import journal, record_unit_status
+from app.services.settings import read_setting
+from app.uow import Actor, unit_of_work
+from db.models import Emergency as EmergencyRow
+from db.models import (
+    Incident,
+    IncidentUnit,
+    Unit,
+    UnitMember,
+    UnitPosition,
+    UnitStatusChange,
+    User,
+)
+
+
+async def _unit_infos(s: AsyncSession, only_ids: list[int] | None = None) -> list[UnitInfo]:
+    stmt = select(Unit).where(Unit.active.is_(True)).order_by(Unit.call_sign)
+    if only_ids is not None:
+        stmt = select(Unit).where(Unit.id.in_(only_ids)).order_by(Unit.call_sign)
+    units = (await s.scalars(stmt)).all()
+    ids = [u.id for u in units]
+    members: dict[int, list[str]] = {}
+    jobs: dict[int, tuple[int, str]] = {}
+    if ids:
+        for unit_id, name in await s.execute(
+            select(UnitMember.unit_id, User.display_name)
+            .join(User, User.id == UnitMember.user_id)
+            .where(UnitMember.unit_id.in_(ids), UnitMember.until.is_(None))
+            .order_by(User.display_name)
+        ):
+            members.setdefault(unit_id, []).append(name)
+        for unit_id, incident_id, number in await s.execute(
+            select(IncidentUnit.unit_id, Incident.id, Incident.number)
+            .join(Incident, Incident.id == IncidentUnit.incident_id)
+            .where(IncidentUnit.unit_id.in_(ids), IncidentUnit.released_at.is_(None))
+        ):
+            jobs[unit_id] = (incident_id, number)
+    return [
+        UnitInfo(
+            id=u.id,
+            call_sign=u.call_sign,
+            kind=u.kind,
+            status=u.status,
+            status_changed_at=u.status_changed_at,
+            lat=u.lat,
+            lon=u.lon,
+            position_at=u.position_at,
+            members=tuple(members.get(u.id, [])),
+            incident_id=jobs.get(u.id, (None, None))[0],
+            incident_number=jobs.get(u.id, (None, None))[1],
+            version=u.version,
+        )
+        for u in units
+    ]
+
+
+class UnitService:
+    """The status board and everything a dispatcher does with units."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def board(self, actor: Actor) -> list[UnitInfo]:
+        """All active units by call sign."""
+        require(actor.role, Permission.UNIT_READ)
+        async with self._db.read() as s:
+            return await _unit_infos(s)
+
+    async def get(self, actor: Actor, unit_id: int) -> UnitInfo:
+        """One unit."""
+        require(actor.role, Permission.UNIT_READ)
+        async with self._db.read() as s:
+            found = await _unit_infos(s, [unit_id])
+        if not found:
+            raise NotFound(tr("units", "Unit %1 does not exist.", unit_id))
+        return found[0]
+
+    async def create(
+        self,
+        actor: Actor,
+        call_sign: str,
+        kind: str = "Streife",
+        home: tuple[float, float] | None = None,
+    ) -> UnitInfo:
+        """Add a unit (call sign must be unique)."""
+        call_sign = call_sign.strip()
+        if not call_sign or len(call_sign) > 32:
+            raise ValidationError(tr("units", "A call sign has 1 to 32 characters."), "call_sign")
+        async with unit_of_work(self._db, actor, Permission.UNIT_MANAGE) as w:
+            if await w.session.scalar(select(Unit.id).where(Unit.call_sign == call_sign)):
+                raise ValidationError(
+                    tr("units", "The call sign %1 exists already.", call_sign), "call_sign"
+                )
+            unit = Unit(
+                call_sign=call_sign,
+                kind=kind,
+                status=UnitStatus.AVAILABLE_STATION.value,
+                status_changed_at=w.now,
+                lat=home[0] if home else None,
+                lon=home[1] if home else None,
+                position_at=w.now if home else None,
+                home_lat=home[0] if home else None,
+                home_lon=home[1] if home else None,
+            )
+            w.session.add(unit)
+            await w.session.flush()
+            await w.audit("unit.create", "unit", unit.id, {"call_sign": call_sign})
+            w.changed("unit", unit.id, "insert", unit.version)
+            return (await _unit_infos(w.session, [unit.id]))[0]
+
+    async def set_status(
+        self, actor: Actor, unit_id: int, status: str, note: str | None = None
+    ) -> UnitInfo:
+        """Set a BOS status (dispatcher on the unit's behalf, or the field app)."""
+        if status not in UNIT_STATUS_SOURCE:
+            raise ValidationError(tr("units", "Unknown status '%1'.", status), "status")
+        if status == UnitStatus.EMERGENCY:
+            await self.raise_emergency(actor, unit_id)
+            return await self.get(actor, unit_id)
+        async with unit_of_work(self._db, actor, Permission.UNIT_STATUS) as w:
+            unit = await w.session.get(Unit, unit_id)
+            if unit is None:
+                raise NotFound(tr("units", "Unit %1 does not exist.", unit_id))
+            if unit.status == status:
+                return (await _unit_infos(w.session, [unit.id]))[0]
+            active = await w.session.scalar(
+                select(IncidentUnit).where(
+                    IncidentUnit.unit_id == unit.id, IncidentUnit.released_at.is_(None)
+                )
+            )
+            old = unit.status
+            await record_unit_status(w, unit, status, active.incident_id if active else None, note)
+            if active is not None:
+                await journal(
+                    w,
+                    active.incident_id,
+                    "unit",
+                    tr(
+                        "units",
+                        "%1: status %2 → %3",
+                        unit.call_sign,
+                        unit_status_display(old),
+                        unit_status_display(status),
+                    ),
+                )
+                w.changed("incident", active.incident_id, "journal")
+            await w.audit("unit.status", "unit", unit.id, {"from": old, "to": status})
+            await w.session.flush()
+            return (await _unit_infos(w.session, [unit.id]))[0]
+
+    async def report_position(
+        self, actor: Actor, unit_id: int, lat: float, lon: float, source: str = "gps"
+    ) -> None:
+        """Store a unit's position; history is kept only as long as configured (may be 0)."""
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise ValidationError(tr("units", "The coordinates are not valid."), "lat")
+        async with unit_of_work(self._db, actor, Permission.UNIT_STATUS) as w:
+            unit = await w.session.get(Unit, unit_id)
+            if unit is None:
+                raise NotFound(tr("units", "Unit %1 does not exist.", unit_id))
+            unit.lat, unit.lon, unit.position_at = lat, lon, w.now
+            hours = int(await read_setting(w.session, "units.position_retention_hours"))
+            if hours > 0:
+                w.session.add(
+                    UnitPosition(
+                        unit_id=unit.id, lat=lat, lon=lon, recorded_at=w.now, source=source
+                    )
+                )
+            await w.session.execute(
+                delete(UnitPosition).where(
+                    UnitPosition.unit_id == unit.id,
+                    UnitPosition.recorded_at < w.now - timedelta(hours=hours),
+                )
+            )
+            await w.session.flush()
+            w.changed("unit", unit.id, "position", unit.version)
+
+    async def history(self, actor: Actor, unit_id: int, limit: int = 200) -> list[StatusChange]:
+        """The unit's status history, newest first."""
+        require(actor.role, Permission.UNIT_READ)
+        async with self._db.read() as s:
+            rows = await s.execute(
+                select(UnitStatusChange, User.username)
+                .outerjoin(User, User.id == UnitStatusChange.user_id)
+                .where(UnitStatusChange.unit_id == unit_id)
+                .order_by(UnitStatusChange.changed_at.desc(), UnitStatusChange.id.desc())
+                .limit(limit)
+            )
+            return [
+                StatusChange(
+                    c.unit_id,
+                    c.status,
+                    c.previous_status,
+                    c.changed_at,
+                    username,
+                    c.incident_id,
+                    c.note,
+                )
+                for c, username in rows
+            ]
+
+    async def proposals(self, actor: Actor, incident_id: int) -> list[UnitProposal]:
+        """Units for an incident: available ones first, nearest first."""
+        require(actor.role, Permission.UNIT_READ)
+        async with self._db.read() as s:
+            incident = await s.get(Incident, incident_id)
+            if incident is None:
+                raise NotFound(tr("units", "Incident %1 does not exist.", incident_id))
+            units = await _unit_infos(s)
+        result: list[UnitProposal] = []
+        for u in units:
+            distance = None
+            if None not in (incident.lat, incident.lon, u.lat, u.lon):
+                distance = haversine_m(incident.lat, incident.lon, u.lat, u.lon)  # type: ignore[arg-type]
+            available = u.status in AVAILABLE_STATUSES and u.incident_id is None
+            result.append(UnitProposal(u, distance, available))
+        result.sort(
+            key=lambda p: (
+                not p.available,
+                p.distance_m is None,
+                p.distance_m or 0.0,
+                p.unit.call_sign,
+            )
+        )
+        return result
+
+    # -- emergency -----------------------------------------------------------------------------
+
+    async def raise_emergency(self, actor: Actor, unit_id: int) -> Emergency:
+        """The emergency key: alarm every workstation until a dispatcher acknowledges it."""
+        async with unit_of_work(self._db, actor, Permission.EMERGENCY_RAISE) as w:
+            unit = await w.session.get(Unit, unit_id)
+            if unit is None:
+                raise NotFound(tr("units", "Unit %1 does not exist.", unit_id))
+            open_one = await w.session.scalar(
+                select(EmergencyRow).where(
+                    EmergencyRow.unit_id == unit.id, EmergencyRow.acknowledged_at.is_(None)
+                )
+            )
+            if open_one is None:
+                open_one = EmergencyRow(
+                    unit_id=unit.id,
+                    raised_at=w.now,
+                    raised_by_id=w.actor.user_id,
+                    lat=unit.lat,
+                    lon=unit.lon,
+                    previous_status=unit.status,
+                )
+                w.session.add(open_one)
+                await record_unit_status(w, unit, UnitStatus.EMERGENCY.value)
+                await w.session.flush()
+                await w.audit("emergency.raise", "unit", unit.id, {"call_sign": unit.call_sign})
+                w.changed("emergency", open_one.id, "insert")
+            return Emergency(
+                unit.id, unit.call_sign, open_one.raised_at, open_one.lat, open_one.lon
+            )
+
+    async def open_emergencies(self, actor: Actor) -> list[Emergency]:
+        """Emergencies not yet acknowledged, oldest first."""
+        require(actor.role, Permission.UNIT_READ)
+        async with self._db.read() as s:
+            rows = await s.execute(
+                select(EmergencyRow, Unit.call_sign)
+                .join(Unit, Unit.id == EmergencyRow.unit_id)
+                .where(EmergencyRow.acknowledged_at.is_(None))
+                .order_by(EmergencyRow.raised_at)
+            )
+            return [Emergency(e.unit_id, cs, e.raised_at, e.lat, e.lon) for e, cs in rows]
+
+    async def acknowledge_emergency(self, actor: Actor, unit_id: int) -> Emergency:
+        """A dispatcher takes the emergency; who and when is stored and audited."""
+        async with unit_of_work(self._db, actor, Permission.EMERGENCY_ACK) as w:
+            row = await w.session.scalar(
+                select(EmergencyRow).where(
+                    EmergencyRow.unit_id == unit_id, EmergencyRow.acknowledged_at.is_(None)
+                )
+            )
+            unit = await w.session.get(Unit, unit_id)
+            if row is None or unit is None:
+                raise NotFound(tr("units", "There is no open emergency for this unit."))
+            row.acknowledged_at = w.now
+            row.acknowledged_by_id = w.actor.user_id
+            row.acknowledged_workstation = w.workstation
+            # The unit stays in emergency status until the dispatcher sets a status after talking
+            # to it; the status board shows it.
+            await w.audit("emergency.ack", "unit", unit.id, {"call_sign": unit.call_sign})
+            await w.session.flush()
+            w.changed("emergency", row.id, "ack")
+            return Emergency(
+                unit.id,
+                unit.call_sign,
+                row.raised_at,
+                row.lat,
+                row.lon,
+                row.acknowledged_at,
+                w.actor.username,
+            )

@@ -1,0 +1,126 @@
+"""Shared fixtures: real SQLite files and a real PostgreSQL server, migrated by Alembic."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from app.config import DatabaseTarget, parse_database_url, sqlite_target
+from app.database import Database
+from app.permissions import Role
+from app.services import Services
+from app.uow import Actor
+from db.migrate import upgrade
+
+os.environ.setdefault("KOD_LANG", "de")
+PG_URL = os.environ.get("KOD_TEST_PG_URL", "postgresql://kod:kod@127.0.0.1:5432/kod_test")
+TEMPLATE_DB = "kod_test_template"
+
+
+def _pg_admin_url(database: str = "postgres") -> str:
+    return (
+        make_url(PG_URL)
+        .set(drivername="postgresql+psycopg", database=database)
+        .render_as_string(hide_password=False)
+    )
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated to head once per test session."""
+    path = tmp_path_factory.mktemp("tmpl") / "template.sqlite"
+    engine = create_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_template() -> str:
+    """A PostgreSQL database migrated to head once per test session (used as TEMPLATE)."""
+    admin = create_engine(
+        _pg_admin_url(make_url(PG_URL).database or "postgres"), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{TEMPLATE_DB}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{TEMPLATE_DB}"'))
+    engine = create_engine(_pg_admin_url(TEMPLATE_DB))
+    upgrade(engine)
+    engine.dispose()
+    admin.dispose()
+    return TEMPLATE_DB
+
+
+def fresh_pg_database(template: str | None) -> tuple[str, str]:
+    """Create an empty (or templated) database; returns (name, url)."""
+    name = f"kod_t_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(
+        _pg_admin_url(make_url(PG_URL).database or "postgres"), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as conn:
+        tmpl = f' TEMPLATE "{template}"' if template else ""
+        conn.execute(text(f'CREATE DATABASE "{name}"{tmpl}'))
+    admin.dispose()
+    return name, make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_pg_database(name: str) -> None:
+    """Drop a test database, disconnecting anyone still on it."""
+    admin = create_engine(
+        _pg_admin_url(make_url(PG_URL).database or "postgres"), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DatabaseTarget]:
+    """A migrated, empty database on each engine."""
+    if request.param == "sqlite":
+        template = request.getfixturevalue("sqlite_template")
+        path = tmp_path / "kod.sqlite"
+        shutil.copy(template, path)
+        yield sqlite_target(path)
+    else:
+        template = request.getfixturevalue("pg_template")
+        name, url = fresh_pg_database(template)
+        try:
+            yield parse_database_url(url)
+        finally:
+            drop_pg_database(name)
+
+
+@pytest_asyncio.fixture
+async def db(db_target: DatabaseTarget) -> AsyncIterator[Database]:
+    """An open :class:`Database` on a fresh migrated database."""
+    database = Database(db_target, workstation="test-ws")
+    await database.check()
+    try:
+        yield database
+    finally:
+        await database.dispose()
+
+
+@pytest_asyncio.fixture
+async def services(db: Database) -> Services:
+    """All services on a fresh database."""
+    return Services.create(db)
+
+
+ADMIN = Actor(None, "cli:test", Role.ADMIN, "Test-Admin")
+
+
+@pytest_asyncio.fixture
+async def dispatcher(services: Services) -> Actor:
+    """A logged-in dispatcher account."""
+    await services.users.add(ADMIN, "disponent1", "Dora Disponent", Role.DISPATCHER, "geheim123")
+    return await services.users.authenticate("disponent1", "geheim123")
