@@ -502,15 +502,15 @@ def _fmt(value: float) -> str:
 def _utm_to_latlon(raw_east: str, raw_north: str) -> tuple[float, float]:
     east = _parse_number(raw_east, "Ostwert")
     north = _parse_number(raw_north, "Nordwert")
+    if 5_000_000 <= east <= 6_500_000 and (100_000 <= north <= 900_000 or north >= 1_000_000):
+        raise _RowError(
+            f"Ost- und Nordwert scheinen vertauscht zu sein ({_fmt(east)} / {_fmt(north)})"
+        )
     if east >= 1_000_000:
         zone = int(east // 1_000_000)
         if zone != 32:
             raise _RowError(f"Ostwert {_fmt(east)} liegt nicht in UTM-Zone 32 (Zone {zone})")
         east -= 32_000_000
-    if 5_000_000 <= east <= 6_500_000 and 100_000 <= north <= 900_000:
-        raise _RowError(
-            f"Ost- und Nordwert scheinen vertauscht zu sein ({_fmt(east)} / {_fmt(north)})"
-        )
     if not (100_000 <= east <= 900_000 and 5_000_000 <= north <= 6_500_000):
         raise _RowError(
             f"Koordinate ({_fmt(east)} / {_fmt(north)}) ist keine UTM-Koordinate (Zone 32) "
@@ -591,7 +591,8 @@ def parse_house_coordinates_csv(source: str | bytes | os.PathLike[str]) -> Impor
     a Stadtteil, otherwise from the approximate areas of :mod:`app.geo`. A missing postcode
     stays empty (no guessing).
 
-    Raises :class:`GazetteerFormatError` for an empty file or an unknown header.
+    Raises :class:`GazetteerFormatError` for an empty file or an unknown header, and
+    ``FileNotFoundError`` for a ``.csv``/``.txt`` path that does not exist.
     """
     text, encoding = _read_source(source)
     first_line = next((ln for ln in text.splitlines() if ln.strip()), "")
