@@ -842,7 +842,8 @@ def _live_rows(
                 )
             )
             conn.execute(
-                _t(Unit).update()
+                _t(Unit)
+                .update()
                 .where(_t(Unit).c.id == unit.id)
                 .values(status=new_status, status_changed_at=o_at or d_at)
             )
@@ -860,7 +861,8 @@ def _live_rows(
     # One unit on a break, one at the station talking to the Leitstelle.
     for unit, status in zip(free_units[:2], ("6", "1"), strict=False):
         conn.execute(
-            _t(Unit).update()
+            _t(Unit)
+            .update()
             .where(_t(Unit).c.id == unit.id)
             .values(status=status, status_changed_at=now - timedelta(minutes=20))
         )

@@ -1,0 +1,103 @@
+"""UI test fixtures: async tests run inside a qasync loop, so Qt and asyncio share one loop."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+import qasync
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
+
+from app.changefeed import ChangeFollower, last_change_id
+from app.dto import IncidentDraft
+from app.permissions import Role
+from app.services import Services
+from app.uow import Actor
+from tests.conftest import ADMIN
+from ui.asyncutil import cancel_all, set_error_sink
+from ui.context import ChangeBridge, UiContext
+from ui.i18n import install_translations
+
+os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
+os.environ.setdefault("KOD_NO_DIALOGS", "1")
+
+
+@pytest.fixture(scope="session")
+def qapp_cls() -> type[QApplication]:
+    """pytest-qt builds a QApplication (not a QCoreApplication)."""
+    return QApplication
+
+
+def _qasync_loop() -> asyncio.AbstractEventLoop:
+    app = QApplication.instance() or QApplication([])
+    assert isinstance(app, QApplication)
+    if not app.property("kod_test_ready"):
+        app.setQuitOnLastWindowClosed(False)
+        install_translations(app)
+        app.setProperty("kod_test_ready", True)
+    return qasync.QEventLoop(app)
+
+
+def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item) -> dict[str, object]:
+    """Every async UI test runs in a qasync loop: Qt and asyncio share one loop, as in the app."""
+    return {"qasync": _qasync_loop}
+
+
+@pytest.fixture
+def ui_errors() -> list[BaseException]:
+    """Errors that reached the user-facing error sink during the test."""
+    errors: list[BaseException] = []
+    set_error_sink(errors.append)
+    return errors
+
+
+async def wait_until(predicate: Callable[[], object], timeout: float = 5.0) -> None:
+    """Let the loop run until ``predicate()`` is true (fails the test on timeout)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        if loop.time() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s")
+        await asyncio.sleep(0.01)
+
+
+@pytest_asyncio.fixture
+async def ui_ctx(services: Services, ui_errors: list[BaseException]) -> AsyncIterator[UiContext]:
+    """A logged-in dispatcher context with a running change follower."""
+    await services.users.add(ADMIN, "dispo", "Dora Dispo", Role.DISPATCHER, "geheim123")
+    actor = await services.users.authenticate("dispo", "geheim123")
+    follower = ChangeFollower(
+        services.db, after_id=await last_change_id(services.db), poll_interval=0.05
+    )
+    ctx = UiContext(services=services, actor=actor, bridge=ChangeBridge(follower))
+    follower.start()
+    try:
+        yield ctx
+    finally:
+        await follower.stop()
+        await cancel_all()
+
+
+@pytest.fixture
+def ui_settings(tmp_path: Path) -> QSettings:
+    """Layout settings in a temporary file (never the user's real settings)."""
+    return QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)
+
+
+async def make_incidents(services: Services, actor: Actor, n: int) -> list[int]:
+    """Create ``n`` incidents through the service; returns their ids."""
+    ids = []
+    for k in range(n):
+        inc = await services.incidents.create(
+            actor,
+            IncidentDraft(
+                ("noise", "waste", "assault_staff")[k % 3], address=f"Teststraße {k + 1}"
+            ),
+        )
+        ids.append(inc.id)
+    return ids

@@ -1,0 +1,107 @@
+"""The incident queue model and view: lazy loading, order, filters, live updates."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from pytestqt.modeltest import ModelTester
+from pytestqt.qtbot import QtBot
+
+from app.dto import IncidentDraft, IncidentQuery
+from tests.ui.conftest import make_incidents, wait_until
+from ui.context import UiContext
+from ui.models.incident_queue import (
+    COL_CATEGORY,
+    COL_NUMBER,
+    COL_PRIORITY,
+    COL_SINCE_CREATED,
+    PAGE_SIZE,
+    IncidentIdRole,
+    IncidentQueueTableModel,
+    format_duration,
+)
+from ui.views.incident_queue import IncidentQueueView
+
+
+def test_format_duration() -> None:
+    assert format_duration(59) == "0:59"
+    assert format_duration(3600 + 61) == "1:01:01"
+    assert format_duration(-5) == "0:00"
+    assert format_duration(400 * 3600) == ">99 h"
+
+
+@pytest.mark.asyncio
+async def test_model_passes_qtmodeltester_and_shows_german_text(
+    ui_ctx: UiContext, qtmodeltester: ModelTester
+) -> None:
+    await make_incidents(ui_ctx.services, ui_ctx.actor, 5)
+    model = IncidentQueueTableModel(ui_ctx)
+    await model.wait_loaded()
+    qtmodeltester.check(model, force_py=True)
+    assert model.rowCount() == 5
+    # Urgent first: the assault on staff (priority 1) heads the queue.
+    assert model.data(model.index(0, COL_PRIORITY)) == "1"
+    assert model.data(model.index(0, COL_CATEGORY)) == "Angriff auf Mitarbeitende"
+    assert model.headerData(COL_NUMBER, Qt.Orientation.Horizontal) == "Nr."
+    assert ":" in model.data(model.index(0, COL_SINCE_CREATED))
+
+
+@pytest.mark.asyncio
+async def test_lazy_loading_fetches_pages(ui_ctx: UiContext) -> None:
+    await make_incidents(ui_ctx.services, ui_ctx.actor, PAGE_SIZE + 15)
+    model = IncidentQueueTableModel(ui_ctx)
+    await model.wait_loaded()
+    assert model.rowCount() == PAGE_SIZE and model.total == PAGE_SIZE + 15
+    assert model.canFetchMore()
+    model.fetchMore()
+    await wait_until(lambda: model.rowCount() == PAGE_SIZE + 15)
+    assert not model.canFetchMore()
+
+
+@pytest.mark.asyncio
+async def test_live_update_keeps_selection(ui_ctx: UiContext, qtbot: QtBot) -> None:
+    ids = await make_incidents(ui_ctx.services, ui_ctx.actor, 4)
+    view = IncidentQueueView(ui_ctx)
+    qtbot.addWidget(view)
+    view.model.reload()
+    await wait_until(lambda: view.model.rowCount() == 4)
+    assert view.select_incident(ids[1])
+    # Another workstation (same service, other call) opens an urgent incident.
+    new = await ui_ctx.services.incidents.create(
+        ui_ctx.actor, IncidentDraft("assault_staff", address="Rathausplatz 1")
+    )
+    await wait_until(lambda: view.model.rowCount() == 5)
+    assert view.model.data(view.model.index(0, COL_NUMBER), IncidentIdRole) in (new.id, ids[2])
+    assert view.selected_id() == ids[1]
+    # Closing an incident with "open only" removes it live.
+    view.open_only.setChecked(True)
+    await wait_until(lambda: view.model.rowCount() == 5 and view.model.query.open_only)
+    detail = await ui_ctx.services.incidents.get(ui_ctx.actor, ids[0])
+    await ui_ctx.services.incidents.close(ui_ctx.actor, ids[0], detail.version, "resolved")
+    await wait_until(lambda: view.model.rowCount() == 4)
+    assert view.model.row_of(ids[0]) == -1
+    assert view.selected_id() == ids[1]
+
+
+@pytest.mark.asyncio
+async def test_filters_and_sorting(ui_ctx: UiContext, qtbot: QtBot) -> None:
+    await make_incidents(ui_ctx.services, ui_ctx.actor, 6)
+    view = IncidentQueueView(ui_ctx)
+    qtbot.addWidget(view)
+    view.model.reload()
+    await wait_until(lambda: view.model.rowCount() == 6)
+    view.category.setCurrentIndex(view.category.findData("waste"))
+    await wait_until(lambda: view.model.rowCount() == 2)
+    view.category.setCurrentIndex(0)
+    view.search.setText("Teststraße 5")
+    view.apply_filter()
+    await wait_until(lambda: view.model.rowCount() == 1)
+    assert view.model.query == IncidentQuery(text="Teststraße 5")
+    view.search.clear()
+    view.apply_filter()
+    await wait_until(lambda: view.model.rowCount() == 6)
+    view._on_header_clicked(COL_NUMBER)
+    await wait_until(lambda: view.model.query.sort == "number")
+    await wait_until(lambda: view.model.data(view.model.index(0, COL_NUMBER)).endswith("000001"))
+    view._on_header_clicked(COL_NUMBER)
+    await wait_until(lambda: view.model.data(view.model.index(0, COL_NUMBER)).endswith("000006"))

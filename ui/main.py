@@ -1,0 +1,176 @@
+"""``kod-leitstelle``: start the workstation (one qasync event loop for Qt and asyncio)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from typing import Any
+
+import qasync
+from PySide6.QtCore import QCoreApplication, QSettings
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
+
+from app.changefeed import ChangeFollower, last_change_id
+from app.config import resolve_database
+from app.database import Database
+from app.errors import KodError
+from app.logsetup import setup_logging
+from app.services import Services
+from app.uow import Actor
+from resources.paths import resource_path
+from ui.asyncutil import cancel_all, set_error_sink
+from ui.context import ChangeBridge, UiContext
+from ui.dialogs.login import LoginDialog
+from ui.errors import ErrorReporter
+from ui.i18n import install_translations
+from ui.main_window import MainWindow
+
+log = logging.getLogger("kod.workstation")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Command-line options of the workstation."""
+    p = argparse.ArgumentParser(prog="kod-leitstelle")
+    p.add_argument(
+        "--database",
+        metavar="URL",
+        help="postgresql://user:password@host:5432/db or sqlite:///file "
+        "(default: KOD_DATABASE_URL, else the per-user SQLite file)",
+    )
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help="only check the database connection and schema, then exit",
+    )
+    p.add_argument("--user", help="preset the user name in the login dialog")
+    return p
+
+
+async def exec_dialog(dialog: QDialog) -> int:
+    """Show a modal dialog without blocking the event loop; returns its result code."""
+    future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+    def done(result: int) -> None:
+        if not future.done():
+            future.set_result(result)
+
+    dialog.finished.connect(done)
+    dialog.open()
+    return await future
+
+
+def show_fatal(text: str, parent: QWidget | None = None) -> None:
+    """A German error dialog for problems that stop the start (also printed to stderr)."""
+    print(text, file=sys.stderr, flush=True)
+    if os.environ.get("KOD_NO_DIALOGS"):
+        return
+    box = QMessageBox(
+        QMessageBox.Icon.Critical,
+        QCoreApplication.translate("Startup", "KOD-Leitstelle"),
+        text,
+        QMessageBox.StandardButton.Ok,
+        parent,
+    )
+    box.setObjectName("FatalDialog")
+    box.exec()
+
+
+async def open_database(database: str | None) -> tuple[Database, str]:
+    """Resolve and check the database; raises :class:`KodError` with a German message."""
+    target = resolve_database(database)
+    db = Database(target)
+    try:
+        await db.check()
+    except BaseException:
+        await db.dispose()
+        raise
+    return db, target.display
+
+
+async def start_window(
+    services: Services, actor: Actor, database_label: str, settings: QSettings | None = None
+) -> tuple[MainWindow, ChangeFollower]:
+    """Build the main window for ``actor`` and start following the change feed."""
+    follower = ChangeFollower(services.db, after_id=await last_change_id(services.db))
+    bridge = ChangeBridge(follower)
+    ctx = UiContext(services=services, actor=actor, bridge=bridge)
+    window = MainWindow(ctx, database_label, settings)
+    window.finish_layout()
+    follower.start()
+    window.queue.model.reload()
+    return window, follower
+
+
+async def run_workstation(
+    app: QApplication, args: argparse.Namespace, reporter: ErrorReporter
+) -> int:
+    """The whole life of the workstation; returns the exit code."""
+    loop = asyncio.get_running_loop()
+
+    def loop_exception(_loop: Any, context: dict[str, Any]) -> None:
+        exc = context.get("exception")
+        if isinstance(exc, BaseException):
+            reporter.report(exc)
+        else:
+            log.error("event loop: %s", context.get("message"))
+
+    loop.set_exception_handler(loop_exception)
+    try:
+        db, label = await open_database(args.database)
+    except KodError as exc:
+        show_fatal(str(exc))
+        return exc.exit_code
+    services = Services.create(db)
+    if args.check:
+        print(QCoreApplication.translate("Startup", "Database %1 is ready.").replace("%1", label))
+        await db.dispose()
+        return 0
+    try:
+        login = LoginDialog(services, label)
+        if args.user:
+            login.username.setText(args.user)
+            login.password.setFocus()
+        if await exec_dialog(login) != QDialog.DialogCode.Accepted or login.actor is None:
+            return 0
+        window, follower = await start_window(services, login.actor, label)
+        reporter.set_parent_widget(window)
+        closed: asyncio.Future[None] = loop.create_future()
+        window.closing.connect(lambda: closed.done() or closed.set_result(None))
+        window.show()
+        await closed
+        await follower.stop()
+        return 0
+    finally:
+        await cancel_all()
+        await db.dispose()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point."""
+    args = build_parser().parse_args(argv)
+    log_path = setup_logging("kod-leitstelle")
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setOrganizationName("KOD")
+    app.setApplicationName("KOD-Leitstelle")
+    app.setQuitOnLastWindowClosed(False)
+    icon = resource_path("icons", "kod.svg")
+    if icon.exists():
+        app.setWindowIcon(QIcon(str(icon)))
+    install_translations(app)
+    reporter = ErrorReporter(None, str(log_path) if log_path else None)
+    set_error_sink(reporter.report)
+    sys.excepthook = reporter.excepthook
+    try:
+        code = qasync.run(run_workstation(app, args, reporter))
+    except KeyboardInterrupt:
+        code = 130
+    sys.exit(code)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,222 @@
+"""The workstation's main window: dockable panes, saved layout per user, status bar, banners."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QMenuBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.changefeed import LinkState, LinkStatus
+from app.permissions import role_label
+from app.timeutil import format_local, utcnow
+from ui.context import UiContext
+from ui.shortcuts import ShortcutRegistry
+from ui.views.incident_queue import IncidentQueueView
+
+LAYOUT_VERSION = 3
+
+
+class BannerArea(QWidget):
+    """Full-width banners above the panes (connection lost, emergencies)."""
+
+    def __init__(self, menu_bar: QMenuBar, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.setSpacing(0)
+        self._layout.addWidget(menu_bar)
+        self.connection = QLabel(self)
+        self.connection.setObjectName("connectionBanner")
+        self.connection.setWordWrap(True)
+        self.connection.setStyleSheet(
+            "background: #8a1c1c; color: white; font-weight: bold; padding: 6px;"
+        )
+        self.connection.hide()
+        self._layout.addWidget(self.connection)
+
+    def add_banner(self, widget: QWidget) -> None:
+        """Add another banner below the existing ones."""
+        self._layout.addWidget(widget)
+
+
+class MainWindow(QMainWindow):
+    """Docked panes around the incident queue; layout saved per user."""
+
+    closing = Signal()
+
+    def __init__(
+        self, ctx: UiContext, database_label: str, settings: QSettings | None = None
+    ) -> None:
+        super().__init__()
+        self.setObjectName("MainWindow")
+        self.ctx = ctx
+        self._settings = settings or QSettings()
+        self.setWindowTitle(
+            self.tr("KOD-Leitstelle – %1").replace(
+                "%1", ctx.actor.display_name or ctx.actor.username
+            )
+        )
+        self.setDockNestingEnabled(True)
+        self.setDockOptions(
+            QMainWindow.DockOption.AnimatedDocks
+            | QMainWindow.DockOption.AllowNestedDocks
+            | QMainWindow.DockOption.AllowTabbedDocks
+        )
+        self.docks: dict[str, QDockWidget] = {}
+
+        menu_bar = QMenuBar()
+        self.banners = BannerArea(menu_bar, self)
+        self.setMenuWidget(self.banners)
+        self.file_menu = menu_bar.addMenu(self.tr("&File"))
+        self.view_menu = menu_bar.addMenu(self.tr("&View"))
+        self.help_menu = menu_bar.addMenu(self.tr("&Help"))
+
+        self.shortcuts = ShortcutRegistry(self)
+        self.queue = IncidentQueueView(ctx, self)
+        self.add_pane(
+            "queue", self.tr("Incident queue"), self.queue, Qt.DockWidgetArea.TopDockWidgetArea
+        )
+
+        self.reset_layout_action = QAction(self.tr("Reset layout"), self)
+        self.reset_layout_action.setObjectName("actionResetLayout")
+        self.reset_layout_action.triggered.connect(self.reset_layout)
+        self.view_menu.addSeparator()
+        self.view_menu.addAction(self.reset_layout_action)
+        self.reload_action = self.shortcuts.add_action(
+            self, self.tr("General"), self.tr("Reload"), QKeySequence(Qt.Key.Key_F5), "actionReload"
+        )
+        self.reload_action.triggered.connect(self.queue.model.reload)
+        self.view_menu.addAction(self.reload_action)
+        self.focus_queue_action = self.shortcuts.add_action(
+            self,
+            self.tr("General"),
+            self.tr("Go to the incident queue"),
+            "Ctrl+1",
+            "actionFocusQueue",
+        )
+        self.focus_queue_action.triggered.connect(self._focus_queue)
+        self.search_action = self.shortcuts.add_action(
+            self, self.tr("General"), self.tr("Search the queue"), "Ctrl+F", "actionSearchQueue"
+        )
+        self.search_action.triggered.connect(self._focus_search)
+        quit_action = self.shortcuts.add_action(
+            self, self.tr("General"), self.tr("Quit"), "Ctrl+Q", "actionQuit"
+        )
+        quit_action.triggered.connect(self.close)
+        self.file_menu.addAction(quit_action)
+
+        # Status bar: who, where, link state, clock.
+        bar = self.statusBar()
+        self.user_label = QLabel(
+            f"{ctx.actor.display_name or ctx.actor.username} ({role_label(ctx.actor.role)})"
+        )
+        self.db_label = QLabel(database_label)
+        self.link_label = QLabel(self.tr("Connecting …"))
+        self.link_label.setObjectName("linkLabel")
+        self.clock = QLabel()
+        for w in (self.user_label, self.db_label, self.link_label, self.clock):
+            bar.addPermanentWidget(w)
+        self._clock_timer = QTimer(self)
+        self._clock_timer.timeout.connect(self._tick_clock)
+        self._clock_timer.start(1000)
+        self._tick_clock()
+        ctx.bridge.link.connect(self.on_link)
+
+        self.resize(1500, 900)
+        self._default_state: QByteArray | None = None
+        self._after_init: list[Callable[[], None]] = []
+
+    def _focus_queue(self) -> None:
+        self.docks["queue"].show()
+        self.docks["queue"].raise_()
+        self.queue.focus_table()
+
+    def _focus_search(self) -> None:
+        self.docks["queue"].show()
+        self.queue.search.setFocus()
+        self.queue.search.selectAll()
+
+    # -- panes and layout ---------------------------------------------------------------------
+
+    def add_pane(
+        self, key: str, title: str, widget: QWidget, area: Qt.DockWidgetArea
+    ) -> QDockWidget:
+        """Add ``widget`` as a dockable pane (listed in the View menu)."""
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock_{key}")
+        dock.setWidget(widget)
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+            | QDockWidget.DockWidgetFeature.DockWidgetClosable
+        )
+        self.addDockWidget(area, dock)
+        self.docks[key] = dock
+        self.view_menu.addAction(dock.toggleViewAction())
+        return dock
+
+    def _layout_key(self) -> str:
+        return f"layout/{self.ctx.actor.username}"
+
+    def finish_layout(self) -> None:
+        """Remember the default layout, then restore the user's saved one."""
+        self._default_state = self.saveState(LAYOUT_VERSION)
+        saved = self._settings.value(self._layout_key() + "/state")
+        geometry = self._settings.value(self._layout_key() + "/geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        if isinstance(saved, QByteArray):
+            self.restoreState(saved, LAYOUT_VERSION)
+
+    def save_layout(self) -> None:
+        """Store the current layout for this user."""
+        self._settings.setValue(self._layout_key() + "/state", self.saveState(LAYOUT_VERSION))
+        self._settings.setValue(self._layout_key() + "/geometry", self.saveGeometry())
+        self._settings.sync()
+
+    def reset_layout(self) -> None:
+        """Back to the default arrangement (and forget the saved one)."""
+        if self._default_state is not None:
+            for dock in self.docks.values():
+                dock.setFloating(False)
+                dock.show()
+            self.restoreState(self._default_state, LAYOUT_VERSION)
+        self._settings.remove(self._layout_key())
+
+    # -- status -------------------------------------------------------------------------------
+
+    def _tick_clock(self) -> None:
+        self.clock.setText(format_local(utcnow(), with_seconds=True))
+
+    def on_link(self, status: LinkStatus) -> None:
+        """Show the database link state in the status bar and a banner."""
+        if status.state == LinkState.ONLINE:
+            self.link_label.setText(self.tr("● connected"))
+            self.link_label.setStyleSheet("color: #1b7f3b;")
+            self.banners.connection.hide()
+        elif status.state == LinkState.OFFLINE:
+            self.link_label.setText(self.tr("● NO DATABASE CONNECTION"))
+            self.link_label.setStyleSheet("color: #b00020; font-weight: bold;")
+            self.banners.connection.setText(
+                self.tr(
+                    "No connection to the database – data shown may be out of date. "
+                    "Reconnecting automatically … (%1)"
+                ).replace("%1", status.message)
+            )
+            self.banners.connection.show()
+        else:
+            self.link_label.setText(self.tr("Connecting …"))
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_layout()
+        self.closing.emit()
+        super().closeEvent(event)

@@ -1,0 +1,423 @@
+"""The incident queue model: lazy pages from the service, live updates without resets."""
+
+from __future__ import annotations
+
+import bisect
+import logging
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QBrush, QColor, QFont
+
+from app.domain import category_label, status_label
+from app.dto import ChangeBatch, IncidentQuery, IncidentRow
+from app.timeutil import format_local
+from ui.asyncutil import spawn
+from ui.context import UiContext
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 200
+
+# Column numbers
+COL_NUMBER = 0
+COL_PRIORITY = 1
+COL_CATEGORY = 2
+COL_STATUS = 3
+COL_ADDRESS = 4
+COL_STADTTEIL = 5
+COL_UNITS = 6
+COL_CREATED = 7
+COL_SINCE_CREATED = 8
+COL_SINCE_DISPATCH = 9
+COLUMN_COUNT = 10
+
+#: Role returning the row's incident id.
+IncidentIdRole = Qt.ItemDataRole.UserRole + 1
+#: Role returning the row's :class:`IncidentRow`.
+IncidentRowRole = Qt.ItemDataRole.UserRole + 2
+
+#: Sort key of each sortable column (service sort names).
+SORT_FIELDS = {
+    COL_NUMBER: "number",
+    COL_PRIORITY: "priority",
+    COL_CATEGORY: "category",
+    COL_STATUS: "status",
+    COL_ADDRESS: "address",
+    COL_STADTTEIL: "stadtteil",
+    COL_CREATED: "created_at",
+    COL_SINCE_DISPATCH: "dispatched_at",
+}
+
+PRIORITY_COLOURS = {1: QColor("#f8c9c4"), 2: QColor("#fde9b8")}
+OVERDUE_COLOUR = QColor("#b00020")
+CLOSED_COLOUR = QColor("#7a7a7a")
+#: Open incidents not dispatched after this many minutes are shown as overdue (by priority).
+DISPATCH_OVERDUE_MIN = {1: 3, 2: 15, 3: 60}
+
+
+def format_duration(seconds: float) -> str:
+    """``m:ss`` below an hour, ``h:mm:ss`` above, ``>99 h`` for stale items."""
+    seconds = max(0, int(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours >= 100:
+        return ">99 h"
+    if hours:
+        return f"{hours}:{minutes:02d}:{secs:02d}"
+    return f"{minutes}:{secs:02d}"
+
+
+def _sentinel_max() -> datetime:
+    return datetime.max.replace(tzinfo=UTC)
+
+
+def sort_key(row: IncidentRow, q: IncidentQuery) -> tuple[Any, ...]:
+    """The service's SQL order, computed in Python (to place live-inserted rows)."""
+    if q.sort in SORT_FIELDS.values():
+        value: Any = getattr(row, q.sort if q.sort != "number" else "id")
+        if value is None:
+            value = "" if q.sort in ("address", "stadtteil") else _sentinel_max()
+        if q.descending:
+            return (_Desc(value), _Desc(row.id))
+        return (value, row.id)
+    closed = row.closed_at is not None
+    if q.open_only or not closed:
+        return (closed, 0, row.priority, row.created_at, row.id)
+    assert row.closed_at is not None
+    return (closed, _Desc(row.closed_at), row.priority, row.created_at, row.id)
+
+
+class _Desc:
+    """Wraps a value so that it sorts in reverse."""
+
+    __slots__ = ("v",)
+
+    def __init__(self, v: Any) -> None:
+        self.v = v
+
+    def __lt__(self, other: _Desc) -> bool:
+        return bool(other.v < self.v)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Desc) and other.v == self.v
+
+    def __hash__(self) -> int:
+        return hash(self.v)
+
+
+class IncidentQueueTableModel(QAbstractTableModel):
+    """Lazily loaded incident queue (ids + cached row dataclasses), live-updated."""
+
+    #: Emitted after a (re)load finished; carries the total number of matching incidents.
+    loaded = Signal(int)
+    #: Emitted after live changes were applied.
+    updated = Signal()
+
+    def __init__(self, ctx: UiContext, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._ctx = ctx
+        self._query = IncidentQuery()
+        self._rows: list[IncidentRow] = []
+        self._keys: list[tuple[Any, ...]] = []
+        self._total = 0
+        self._fetching = False
+        self._generation = 0
+        self._dirty: set[int] = set()
+        self._full_reload = False
+        self.now = lambda: datetime.now(UTC)
+        # Live updates are batched (Electrum's need_update): the feed only marks rows dirty.
+        self._flush_timer = QTimer(self)
+        self._flush_timer.setInterval(100)
+        self._flush_timer.timeout.connect(self._flush)
+        self._flush_timer.start()
+        self._tick = QTimer(self)
+        self._tick.setInterval(1000)
+        self._tick.timeout.connect(self._tick_timers)
+        self._tick.start()
+        ctx.bridge.changes.connect(self.on_changes)
+        self._headers = [
+            self.tr("No."),
+            self.tr("Prio"),
+            self.tr("Category"),
+            self.tr("Status"),
+            self.tr("Address"),
+            self.tr("District"),
+            self.tr("Units"),
+            self.tr("Received"),
+            self.tr("Since call"),
+            self.tr("Since dispatch"),
+        ]
+
+    # -- loading --------------------------------------------------------------------------
+
+    @property
+    def query(self) -> IncidentQuery:
+        """The current filter and order."""
+        return self._query
+
+    @property
+    def total(self) -> int:
+        """Number of incidents matching the filter (loaded or not)."""
+        return self._total
+
+    def set_query(self, query: IncidentQuery) -> None:
+        """Apply a new filter/order: reload from the first page."""
+        self._query = query
+        self.reload()
+
+    def reload(self) -> None:
+        """Full reload (the only place that resets the model)."""
+        self._generation += 1
+        generation = self._generation
+        spawn(self._load_first(generation))
+
+    async def _load_first(self, generation: int) -> None:
+        svc = self._ctx.services.incidents
+        total = await svc.count(self._ctx.actor, self._query)
+        rows = await svc.page(self._ctx.actor, self._query, 0, PAGE_SIZE)
+        if generation != self._generation:
+            return
+        self.beginResetModel()
+        self._rows = list(rows)
+        self._keys = [sort_key(r, self._query) for r in rows]
+        self._total = max(total, len(rows))
+        self._fetching = False
+        self._dirty.clear()
+        self.endResetModel()
+        self.loaded.emit(self._total)
+
+    def canFetchMore(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> bool:
+        if parent.isValid():
+            return False
+        return len(self._rows) < self._total and not self._fetching
+
+    def fetchMore(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> None:
+        if parent.isValid() or self._fetching:
+            return
+        self._fetching = True
+        spawn(self._load_more(self._generation, len(self._rows)))
+
+    async def _load_more(self, generation: int, offset: int) -> None:
+        try:
+            rows = await self._ctx.services.incidents.page(
+                self._ctx.actor, self._query, offset, PAGE_SIZE
+            )
+        finally:
+            if generation == self._generation:
+                self._fetching = False
+        if generation != self._generation or offset != len(self._rows):
+            return
+        known = {r.id for r in self._rows}
+        rows = [r for r in rows if r.id not in known]
+        if not rows:
+            self._total = len(self._rows)
+            return
+        first = len(self._rows)
+        self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
+        self._rows.extend(rows)
+        self._keys.extend(sort_key(r, self._query) for r in rows)
+        self.endInsertRows()
+
+    async def wait_loaded(self) -> None:
+        """For tests and benchmarks: await the current load."""
+        await self._load_first(self._generation)
+
+    # -- live updates -----------------------------------------------------------------------
+
+    def on_changes(self, batch: ChangeBatch) -> None:
+        """Mark changed incidents dirty; the flush timer applies them in one go."""
+        for change in batch.changes:
+            if change.entity == "incident":
+                self._dirty.add(change.entity_id)
+            elif change.entity == "unit" and change.op in ("status",):
+                continue
+            elif change.entity == "demo":
+                self._full_reload = True
+
+    def _flush(self) -> None:
+        if self._full_reload:
+            self._full_reload = False
+            self._dirty.clear()
+            self.reload()
+            return
+        if not self._dirty or self._fetching:
+            return
+        ids = sorted(self._dirty)
+        self._dirty.clear()
+        spawn(self._apply(self._generation, ids))
+
+    async def _apply(self, generation: int, ids: Sequence[int]) -> None:
+        svc = self._ctx.services.incidents
+        rows = await svc.rows(self._ctx.actor, ids)
+        matching = await svc.matches(self._ctx.actor, self._query, ids)
+        if generation != self._generation:
+            return
+        self.apply_rows(rows, matching, set(ids))
+
+    def apply_rows(self, rows: Sequence[IncidentRow], matching: set[int], ids: set[int]) -> None:
+        """Update, insert or remove rows in place (keeps selection and scroll position)."""
+        by_id = {r.id: r for r in rows}
+        position = {r.id: i for i, r in enumerate(self._rows)}
+        for incident_id in sorted(ids):
+            row = by_id.get(incident_id)
+            at = position.get(incident_id)
+            if at is not None:
+                self._remove_at(at)
+                position = {r.id: i for i, r in enumerate(self._rows)}
+                self._total -= 1
+            if row is not None and incident_id in matching:
+                self._insert_sorted(row)
+                position = {r.id: i for i, r in enumerate(self._rows)}
+        self.updated.emit()
+
+    def _remove_at(self, at: int) -> None:
+        self.beginRemoveRows(QModelIndex(), at, at)
+        del self._rows[at]
+        del self._keys[at]
+        self.endRemoveRows()
+
+    def _insert_sorted(self, row: IncidentRow) -> None:
+        key = sort_key(row, self._query)
+        at = bisect.bisect_left(self._keys, key)
+        self._total += 1
+        if at >= len(self._rows) and len(self._rows) < self._total - 1:
+            # Beyond what is loaded: it will come with a later page.
+            return
+        self.beginInsertRows(QModelIndex(), at, at)
+        self._rows.insert(at, row)
+        self._keys.insert(at, key)
+        self.endInsertRows()
+
+    def _tick_timers(self) -> None:
+        if self._rows:
+            self.dataChanged.emit(
+                self.index(0, COL_SINCE_CREATED),
+                self.index(len(self._rows) - 1, COL_SINCE_DISPATCH),
+                [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ForegroundRole],
+            )
+
+    # -- Qt model API -----------------------------------------------------------------------
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else COLUMN_COUNT
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self._headers[section] if 0 <= section < COLUMN_COUNT else None
+        return None
+
+    def row_at(self, row: int) -> IncidentRow | None:
+        """The cached row dataclass at ``row``."""
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def row_of(self, incident_id: int) -> int:
+        """Row number of an incident, or -1 if not loaded."""
+        for i, r in enumerate(self._rows):
+            if r.id == incident_id:
+                return i
+        return -1
+
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if not index.isValid() or not (0 <= index.row() < len(self._rows)):
+            return None
+        r = self._rows[index.row()]
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(r, col)
+        if role == IncidentIdRole:
+            return r.id
+        if role == IncidentRowRole:
+            return r
+        if role == Qt.ItemDataRole.BackgroundRole:
+            if r.closed_at is None and r.priority in PRIORITY_COLOURS:
+                return QBrush(PRIORITY_COLOURS[r.priority])
+            return None
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if r.closed_at is not None:
+                return QBrush(CLOSED_COLOUR)
+            if self._overdue(r):
+                return QBrush(OVERDUE_COLOUR)
+            return None
+        if role == Qt.ItemDataRole.FontRole:
+            if r.closed_at is None and (r.priority == 1 or self._overdue(r)):
+                font = QFont()
+                font.setBold(True)
+                return font
+            return None
+        if role == Qt.ItemDataRole.TextAlignmentRole and col in (
+            COL_PRIORITY,
+            COL_SINCE_CREATED,
+            COL_SINCE_DISPATCH,
+        ):
+            return int(Qt.AlignmentFlag.AlignCenter)
+        if role == Qt.ItemDataRole.ToolTipRole and col == COL_ADDRESS:
+            return r.address
+        return None
+
+    def _overdue(self, r: IncidentRow) -> bool:
+        if r.closed_at is not None or r.dispatched_at is not None:
+            return False
+        limit = DISPATCH_OVERDUE_MIN.get(r.priority, 60) * 60
+        return (self.now() - r.created_at).total_seconds() > limit
+
+    def _display(self, r: IncidentRow, col: int) -> str:
+        if col == COL_NUMBER:
+            return r.number
+        if col == COL_PRIORITY:
+            return str(r.priority)
+        if col == COL_CATEGORY:
+            return category_label(r.category)
+        if col == COL_STATUS:
+            return status_label(r.status)
+        if col == COL_ADDRESS:
+            return r.address
+        if col == COL_STADTTEIL:
+            return r.stadtteil or ""
+        if col == COL_UNITS:
+            return r.units
+        if col == COL_CREATED:
+            return format_local(r.created_at)
+        if col == COL_SINCE_CREATED:
+            end = r.closed_at or self.now()
+            return format_duration((end - r.created_at).total_seconds())
+        if col == COL_SINCE_DISPATCH:
+            if r.dispatched_at is None:
+                return ""
+            end = r.closed_at or self.now()
+            return format_duration((end - r.dispatched_at).total_seconds())
+        return ""
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        field = SORT_FIELDS.get(column, "queue")
+        descending = order == Qt.SortOrder.DescendingOrder
+        if column == COL_SINCE_DISPATCH:
+            descending = not descending
+        self.set_query(replace(self._query, sort=field, descending=descending))
+
+    def set_queue_order(self) -> None:
+        """Back to the default queue order (open first, by priority and age)."""
+        self.set_query(replace(self._query, sort="queue", descending=False))

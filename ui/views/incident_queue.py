@@ -1,0 +1,221 @@
+"""The incident queue pane: filter bar and the lazily loaded table."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.domain import CATEGORIES, STATUS_LABELS_SOURCE, priority_label, status_label
+from app.dto import IncidentQuery
+from app.geo import load_stadtteile
+from ui.context import UiContext
+from ui.models.incident_queue import (
+    COL_ADDRESS,
+    COL_CATEGORY,
+    COL_NUMBER,
+    IncidentIdRole,
+    IncidentQueueTableModel,
+)
+
+ALL = ""
+
+
+class IncidentQueueView(QWidget):
+    """Filterable incident queue; emits the selected incident's id."""
+
+    incidentSelected = Signal(int)
+    incidentActivated = Signal(int)
+
+    def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("IncidentQueueView")
+        self.model = IncidentQueueTableModel(ctx, self)
+
+        self.search = QLineEdit(self)
+        self.search.setObjectName("queueSearch")
+        self.search.setPlaceholderText(self.tr("Search number, address, description, caller …"))
+        self.search.setClearButtonEnabled(True)
+        self.status = QComboBox(self)
+        self.status.setObjectName("queueStatus")
+        self.status.addItem(self.tr("All statuses"), ALL)
+        for code in STATUS_LABELS_SOURCE:
+            self.status.addItem(status_label(code), code)
+        self.category = QComboBox(self)
+        self.category.setObjectName("queueCategory")
+        self.category.addItem(self.tr("All categories"), ALL)
+        for cat in sorted(CATEGORIES, key=lambda c: c.label):
+            self.category.addItem(cat.label, cat.code)
+        self.priority = QComboBox(self)
+        self.priority.setObjectName("queuePriority")
+        self.priority.addItem(self.tr("All priorities"), 0)
+        for p in (1, 2, 3):
+            self.priority.addItem(priority_label(p), p)
+        self.stadtteil = QComboBox(self)
+        self.stadtteil.setObjectName("queueStadtteil")
+        self.stadtteil.addItem(self.tr("All districts"), ALL)
+        for st in sorted(load_stadtteile(), key=lambda s: s.name):
+            self.stadtteil.addItem(st.name, st.name)
+        self.open_only = QCheckBox(self.tr("Open only"), self)
+        self.open_only.setObjectName("queueOpenOnly")
+        self.count_label = QLabel(self)
+        self.count_label.setObjectName("queueCount")
+
+        bar = QHBoxLayout()
+        bar.setContentsMargins(0, 0, 0, 0)
+        bar.addWidget(self.search, 3)
+        for w in (self.status, self.category, self.priority, self.stadtteil):
+            bar.addWidget(w, 1)
+        bar.addWidget(self.open_only)
+        bar.addWidget(self.count_label)
+
+        self.table = QTableView(self)
+        self.table.setObjectName("incidentQueueTable")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setSortingEnabled(False)
+        self.table.setAlternatingRowColors(False)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(24)
+        header = self.table.horizontalHeader()
+        header.setSectionsClickable(True)
+        header.setSortIndicatorShown(True)
+        header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(COL_ADDRESS, QHeaderView.ResizeMode.Stretch)
+        header.sectionClicked.connect(self._on_header_clicked)
+        self.table.setColumnWidth(COL_NUMBER, 120)
+        self.table.setColumnWidth(COL_CATEGORY, 190)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(bar)
+        layout.addWidget(self.table)
+
+        # Typing waits a moment before querying so every key press does not hit the database.
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(250)
+        self._debounce.timeout.connect(self.apply_filter)
+        self.search.textChanged.connect(lambda _t: self._debounce.start())
+        for combo in (self.status, self.category, self.priority, self.stadtteil):
+            combo.currentIndexChanged.connect(lambda _i: self.apply_filter())
+        self.open_only.toggled.connect(lambda _c: self.apply_filter())
+        self.table.selectionModel().currentRowChanged.connect(self._on_current)
+        self.table.activated.connect(self._on_activated)
+        self.model.loaded.connect(self._on_loaded)
+        self.model.updated.connect(self._update_count)
+        self._sort_column = -1
+        self._selected_id: int | None = None
+        self.model.modelAboutToBeReset.connect(self._remember_selection)
+        self.model.modelReset.connect(self._restore_selection)
+
+    def build_query(self) -> IncidentQuery:
+        """The query from the filter widgets (keeping the current order)."""
+        q = self.model.query
+        status = self.status.currentData()
+        category = self.category.currentData()
+        priority = self.priority.currentData()
+        stadtteil = self.stadtteil.currentData()
+        return replace(
+            q,
+            text=self.search.text().strip(),
+            statuses=frozenset({status}) if status else frozenset(),
+            categories=frozenset({category}) if category else frozenset(),
+            priorities=frozenset({priority}) if priority else frozenset(),
+            stadtteile=frozenset({stadtteil}) if stadtteil else frozenset(),
+            open_only=self.open_only.isChecked(),
+        )
+
+    def apply_filter(self) -> None:
+        """Reload the table with the filter widgets' query."""
+        self._debounce.stop()
+        self.model.set_query(self.build_query())
+
+    def _on_header_clicked(self, column: int) -> None:
+        header = self.table.horizontalHeader()
+        if (
+            column == self._sort_column
+            and header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder
+        ):
+            # Third click: back to the queue order.
+            self._sort_column = -1
+            header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+            self.model.set_queue_order()
+            return
+        order = (
+            Qt.SortOrder.DescendingOrder
+            if column == self._sort_column
+            else Qt.SortOrder.AscendingOrder
+        )
+        self._sort_column = column
+        header.setSortIndicator(column, order)
+        self.model.sort(column, order)
+
+    def _on_loaded(self, _total: int) -> None:
+        self._update_count()
+
+    def _update_count(self) -> None:
+        self.count_label.setText(
+            self.tr("%1 incidents").replace("%1", f"{self.model.total:,}".replace(",", "."))
+        )
+
+    def _remember_selection(self) -> None:
+        self._selected_id = self.selected_id()
+
+    def _restore_selection(self) -> None:
+        if self._selected_id is not None:
+            self.select_incident(self._selected_id)
+
+    def selected_id(self) -> int | None:
+        """The selected incident's id."""
+        index = self.table.currentIndex()
+        if not index.isValid():
+            return None
+        value = self.model.data(index, IncidentIdRole)
+        return int(value) if value is not None else None
+
+    def select_incident(self, incident_id: int) -> bool:
+        """Select an incident if it is loaded."""
+        row = self.model.row_of(incident_id)
+        if row < 0:
+            return False
+        index = self.model.index(row, COL_NUMBER)
+        self.table.selectionModel().setCurrentIndex(
+            index,
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows,
+        )
+        self.table.scrollTo(index)
+        return True
+
+    def _on_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if current.isValid():
+            value = self.model.data(current, IncidentIdRole)
+            if value is not None:
+                self.incidentSelected.emit(int(value))
+
+    def _on_activated(self, index: QModelIndex) -> None:
+        value = self.model.data(index, IncidentIdRole)
+        if value is not None:
+            self.incidentActivated.emit(int(value))
+
+    def focus_table(self) -> None:
+        """Put the keyboard focus on the table (first row if nothing is selected)."""
+        self.table.setFocus()
+        if not self.table.currentIndex().isValid() and self.model.rowCount() > 0:
+            self.table.setCurrentIndex(self.model.index(0, COL_CATEGORY))
