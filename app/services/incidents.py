@@ -349,6 +349,17 @@ class IncidentService:
 
     async def create(self, actor: Actor, draft: IncidentDraft) -> IncidentDetail:
         """Open a new incident from call-taking."""
+        async with unit_of_work(self._db, actor, Permission.INCIDENT_WRITE) as w:
+            incident_id = await self.create_in(w, draft)
+            return await self._detail(w.session, incident_id)
+
+    async def create_in(self, w: Work, draft: IncidentDraft) -> int:
+        """Open a new incident inside an existing unit of work; returns its id.
+
+        Lets another service (turning a Meldung into an Einsatz) create the incident and link
+        it in the same transaction.
+        """
+        require(w.actor.role, Permission.INCIDENT_WRITE)
         values = {
             "category": draft.category,
             "priority": draft.priority
@@ -364,24 +375,23 @@ class IncidentService:
             raise ValidationError(
                 tr("incidents", "Enter an address or a position for the incident."), "address"
             )
-        async with unit_of_work(self._db, actor, Permission.INCIDENT_WRITE) as w:
-            incident = await self._insert(w, values, draft.lat, draft.lon, draft.source_report_id)
-            await journal(
-                w,
-                incident.id,
-                "created",
-                tr(
-                    "incidents",
-                    "Incident opened: %1, priority %2, %3",
-                    category_label(incident.category),
-                    incident.priority,
-                    incident.address or "–",
-                ),
-            )
-            await w.audit("incident.create", "incident", incident.id, {"number": incident.number})
-            w.changed("incident", incident.id, "insert", incident.version)
-            await w.session.flush()
-            return await self._detail(w.session, incident.id)
+        incident = await self._insert(w, values, draft.lat, draft.lon, draft.source_report_id)
+        await journal(
+            w,
+            incident.id,
+            "created",
+            tr(
+                "incidents",
+                "Incident opened: %1, priority %2, %3",
+                category_label(incident.category),
+                incident.priority,
+                incident.address or "–",
+            ),
+        )
+        await w.audit("incident.create", "incident", incident.id, {"number": incident.number})
+        w.changed("incident", incident.id, "insert", incident.version)
+        await w.session.flush()
+        return incident.id
 
     async def _insert(
         self,
