@@ -184,6 +184,7 @@ class StatusChange:
     username: str | None
     incident_id: int | None
     note: str | None
+    incident_number: str | None = None
 
 
 @dataclass(frozen=True)
@@ -197,6 +198,10 @@ class Emergency:
     lon: float | None
     acknowledged_at: datetime | None = None
     acknowledged_by: str | None = None
+    id: int | None = None
+    incident_id: int | None = None
+    incident_number: str | None = None
+    incident_address: str | None = None
 
 
 # --- change feed ----------------------------------------------------------------------------

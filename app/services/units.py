@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import timedelta
 
 from sqlalchemy import delete, select
@@ -70,6 +72,42 @@ async def _unit_infos(s: AsyncSession, only_ids: list[int] | None = None) -> lis
     ]
 
 
+async def _active_job(s: AsyncSession, unit_id: int) -> tuple[int, str, str] | None:
+    """(incident id, number, address) of the unit's current assignment, if any."""
+    found = (
+        await s.execute(
+            select(Incident.id, Incident.number, Incident.address)
+            .join(IncidentUnit, IncidentUnit.incident_id == Incident.id)
+            .where(IncidentUnit.unit_id == unit_id, IncidentUnit.released_at.is_(None))
+            .order_by(IncidentUnit.assigned_at.desc())
+            .limit(1)
+        )
+    ).first()
+    return (found[0], found[1], found[2]) if found else None
+
+
+async def _emergency_dto(s: AsyncSession, row: EmergencyRow, call_sign: str) -> Emergency:
+    job = await _active_job(s, row.unit_id)
+    acknowledged_by = None
+    if row.acknowledged_by_id is not None:
+        acknowledged_by = await s.scalar(
+            select(User.username).where(User.id == row.acknowledged_by_id)
+        )
+    return Emergency(
+        unit_id=row.unit_id,
+        call_sign=call_sign,
+        raised_at=row.raised_at,
+        lat=row.lat,
+        lon=row.lon,
+        acknowledged_at=row.acknowledged_at,
+        acknowledged_by=acknowledged_by,
+        id=row.id,
+        incident_id=job[0] if job else None,
+        incident_number=job[1] if job else None,
+        incident_address=job[2] if job else None,
+    )
+
+
 class UnitService:
     """The status board and everything a dispatcher does with units."""
 
@@ -81,6 +119,21 @@ class UnitService:
         require(actor.role, Permission.UNIT_READ)
         async with self._db.read() as s:
             return await _unit_infos(s)
+
+    async def rows(self, actor: Actor, ids: Sequence[int]) -> list[UnitInfo]:
+        """The active units among ``ids`` (for live updates of the board; missing = gone)."""
+        require(actor.role, Permission.UNIT_READ)
+        if not ids:
+            return []
+        async with self._db.read() as s:
+            active = set(
+                (
+                    await s.scalars(
+                        select(Unit.id).where(Unit.id.in_(list(ids)), Unit.active.is_(True))
+                    )
+                ).all()
+            )
+            return await _unit_infos(s, sorted(active)) if active else []
 
     async def get(self, actor: Actor, unit_id: int) -> UnitInfo:
         """One unit."""
@@ -196,8 +249,9 @@ class UnitService:
         require(actor.role, Permission.UNIT_READ)
         async with self._db.read() as s:
             rows = await s.execute(
-                select(UnitStatusChange, User.username)
+                select(UnitStatusChange, User.username, Incident.number)
                 .outerjoin(User, User.id == UnitStatusChange.user_id)
+                .outerjoin(Incident, Incident.id == UnitStatusChange.incident_id)
                 .where(UnitStatusChange.unit_id == unit_id)
                 .order_by(UnitStatusChange.changed_at.desc(), UnitStatusChange.id.desc())
                 .limit(limit)
@@ -211,8 +265,9 @@ class UnitService:
                     username,
                     c.incident_id,
                     c.note,
+                    number,
                 )
-                for c, username in rows
+                for c, username, number in rows
             ]
 
     async def proposals(self, actor: Actor, incident_id: int) -> list[UnitProposal]:
@@ -254,6 +309,7 @@ class UnitService:
                 )
             )
             if open_one is None:
+                job = await _active_job(w.session, unit.id)
                 open_one = EmergencyRow(
                     unit_id=unit.id,
                     raised_at=w.now,
@@ -263,25 +319,42 @@ class UnitService:
                     previous_status=unit.status,
                 )
                 w.session.add(open_one)
-                await record_unit_status(w, unit, UnitStatus.EMERGENCY.value)
+                await record_unit_status(
+                    w, unit, UnitStatus.EMERGENCY.value, job[0] if job else None
+                )
                 await w.session.flush()
                 await w.audit("emergency.raise", "unit", unit.id, {"call_sign": unit.call_sign})
                 w.changed("emergency", open_one.id, "insert")
-            return Emergency(
-                unit.id, unit.call_sign, open_one.raised_at, open_one.lat, open_one.lon
-            )
+            return await _emergency_dto(w.session, open_one, unit.call_sign)
 
     async def open_emergencies(self, actor: Actor) -> list[Emergency]:
         """Emergencies not yet acknowledged, oldest first."""
         require(actor.role, Permission.UNIT_READ)
         async with self._db.read() as s:
-            rows = await s.execute(
-                select(EmergencyRow, Unit.call_sign)
-                .join(Unit, Unit.id == EmergencyRow.unit_id)
-                .where(EmergencyRow.acknowledged_at.is_(None))
-                .order_by(EmergencyRow.raised_at)
-            )
-            return [Emergency(e.unit_id, cs, e.raised_at, e.lat, e.lon) for e, cs in rows]
+            rows = (
+                await s.execute(
+                    select(EmergencyRow, Unit.call_sign)
+                    .join(Unit, Unit.id == EmergencyRow.unit_id)
+                    .where(EmergencyRow.acknowledged_at.is_(None))
+                    .order_by(EmergencyRow.raised_at, EmergencyRow.id)
+                )
+            ).all()
+            return [await _emergency_dto(s, e, cs) for e, cs in rows]
+
+    async def emergency(self, actor: Actor, emergency_id: int) -> Emergency:
+        """One emergency, open or acknowledged (who acknowledged it and when)."""
+        require(actor.role, Permission.UNIT_READ)
+        async with self._db.read() as s:
+            found = (
+                await s.execute(
+                    select(EmergencyRow, Unit.call_sign)
+                    .join(Unit, Unit.id == EmergencyRow.unit_id)
+                    .where(EmergencyRow.id == emergency_id)
+                )
+            ).first()
+            if found is None:
+                raise NotFound(tr("units", "Emergency %1 does not exist.", emergency_id))
+            return await _emergency_dto(s, found[0], found[1])
 
     async def acknowledge_emergency(self, actor: Actor, unit_id: int) -> Emergency:
         """A dispatcher takes the emergency; who and when is stored and audited."""
@@ -302,12 +375,5 @@ class UnitService:
             await w.audit("emergency.ack", "unit", unit.id, {"call_sign": unit.call_sign})
             await w.session.flush()
             w.changed("emergency", row.id, "ack")
-            return Emergency(
-                unit.id,
-                unit.call_sign,
-                row.raised_at,
-                row.lat,
-                row.lon,
-                row.acknowledged_at,
-                w.actor.username,
-            )
+            done = await _emergency_dto(w.session, row, unit.call_sign)
+            return replace(done, acknowledged_by=w.actor.username)
