@@ -2,557 +2,1493 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="de_DE">
     <context>
+        <name>CloseIncidentDialog</name>
+        <message>
+            <source>Close incident %1</source>
+            <translation>Einsatz %1 abschließen</translation>
+        </message>
+        <message>
+            <source>– choose an outcome –</source>
+            <translation>– Einsatzergebnis wählen –</translation>
+        </message>
+        <message>
+            <source>Optional: what was done, what was found</source>
+            <translation>Optional: Was wurde getan, was wurde festgestellt?</translation>
+        </message>
+        <message>
+            <source>&amp;Outcome</source>
+            <translation>&amp;Ergebnis</translation>
+        </message>
+        <message>
+            <source>&amp;Note</source>
+            <translation>&amp;Vermerk</translation>
+        </message>
+        <message>
+            <source>Units still assigned are released to status 1: %1</source>
+            <translation>Noch zugeteilte Einheiten werden mit Status 1 aus dem Einsatz entlassen: %1</translation>
+        </message>
+        <message>
+            <source>Close incident</source>
+            <translation>Einsatz abschließen</translation>
+        </message>
+    </context>
+    <context>
+        <name>ConflictDialog</name>
+        <message>
+            <source>Status</source>
+            <translation>Status</translation>
+        </message>
+        <message>
+            <source>Assigned units</source>
+            <translation>Zugeteilte Einheiten</translation>
+        </message>
+        <message>
+            <source>Outcome</source>
+            <translation>Einsatzergebnis</translation>
+        </message>
+        <message>
+            <source>Changed by someone else – %1</source>
+            <translation>Von jemand anderem geändert – %1</translation>
+        </message>
+        <message>
+            <source>Incident %1 was changed on another workstation while you were working on it. Nothing was overwritten. Compare the values and choose how to go on.</source>
+            <translation>Einsatz %1 wurde an einem anderen Arbeitsplatz geändert, während Sie ihn bearbeitet haben. Es wurde nichts überschrieben. Vergleichen Sie die Werte und entscheiden Sie, wie es weitergeht.</translation>
+        </message>
+        <message>
+            <source>Field</source>
+            <translation>Feld</translation>
+        </message>
+        <message>
+            <source>Your value</source>
+            <translation>Ihr Wert</translation>
+        </message>
+        <message>
+            <source>Current value (changed by someone else)</source>
+            <translation>Aktueller Wert (von jemand anderem geändert)</translation>
+        </message>
+        <message>
+            <source>What happened</source>
+            <translation>Was ist passiert</translation>
+        </message>
+        <message>
+            <source>Changed by both – re-applying replaces the other value</source>
+            <translation>Von beiden geändert – erneutes Übernehmen ersetzt den anderen Wert</translation>
+        </message>
+        <message>
+            <source>Changed by someone else – kept</source>
+            <translation>Von jemand anderem geändert – bleibt erhalten</translation>
+        </message>
+        <message>
+            <source>Your change</source>
+            <translation>Ihre Änderung</translation>
+        </message>
+        <message>
+            <source>You wanted to: %1</source>
+            <translation>Ihre beabsichtigte Aktion: %1</translation>
+        </message>
+        <message>
+            <source>Journal entries since your version:</source>
+            <translation>Einträge im Einsatztagebuch seit Ihrer Version:</translation>
+        </message>
+        <message>
+            <source>Reload (discard my changes)</source>
+            <translation>Neu laden (meine Änderungen verwerfen)</translation>
+        </message>
+        <message>
+            <source>Re-apply my changes</source>
+            <translation>Meine Änderungen erneut übernehmen</translation>
+        </message>
+    </context>
+    <context>
+        <name>ErrorReporter</name>
+        <message>
+            <source>Details are in the log file %1.</source>
+            <translation>Einzelheiten stehen in der Protokolldatei %1.</translation>
+        </message>
+        <message>
+            <source>An unexpected error occurred (%1). The program keeps running; your data is safe. %2</source>
+            <translation>Ein unerwarteter Fehler ist aufgetreten (%1). Das Programm läuft weiter; Ihre Daten sind sicher. %2</translation>
+        </message>
+        <message>
+            <source>KOD-Leitstelle</source>
+            <translation>KOD-Leitstelle</translation>
+        </message>
+    </context>
+    <context>
+        <name>IncidentQueueTableModel</name>
+        <message>
+            <source>No.</source>
+            <translation>Nr.</translation>
+        </message>
+        <message>
+            <source>Prio</source>
+            <translation>Prio</translation>
+        </message>
+        <message>
+            <source>Category</source>
+            <translation>Kategorie</translation>
+        </message>
+        <message>
+            <source>Status</source>
+            <translation>Status</translation>
+        </message>
+        <message>
+            <source>Address</source>
+            <translation>Adresse</translation>
+        </message>
+        <message>
+            <source>District</source>
+            <translation>Stadtteil</translation>
+        </message>
+        <message>
+            <source>Units</source>
+            <translation>Einheiten</translation>
+        </message>
+        <message>
+            <source>Received</source>
+            <translation>Eingang</translation>
+        </message>
+        <message>
+            <source>Since call</source>
+            <translation>seit Eingang</translation>
+        </message>
+        <message>
+            <source>Since dispatch</source>
+            <translation>seit Alarmierung</translation>
+        </message>
+    </context>
+    <context>
+        <name>IncidentQueueView</name>
+        <message>
+            <source>Search number, address, description, caller …</source>
+            <translation>Nummer, Adresse, Beschreibung, meldende Person suchen …</translation>
+        </message>
+        <message>
+            <source>All statuses</source>
+            <translation>Alle Status</translation>
+        </message>
+        <message>
+            <source>All categories</source>
+            <translation>Alle Kategorien</translation>
+        </message>
+        <message>
+            <source>All priorities</source>
+            <translation>Alle Prioritäten</translation>
+        </message>
+        <message>
+            <source>All districts</source>
+            <translation>Alle Stadtteile</translation>
+        </message>
+        <message>
+            <source>Open only</source>
+            <translation>Nur offene</translation>
+        </message>
+        <message>
+            <source>%1 incidents</source>
+            <translation>%1 Einsätze</translation>
+        </message>
+    </context>
+    <context>
+        <name>LoginDialog</name>
+        <message>
+            <source>KOD-Leitstelle – Login</source>
+            <translation>KOD-Leitstelle – Anmeldung</translation>
+        </message>
+        <message>
+            <source>Database: %1</source>
+            <translation>Datenbank: %1</translation>
+        </message>
+        <message>
+            <source>User name</source>
+            <translation>Benutzername</translation>
+        </message>
+        <message>
+            <source>Password</source>
+            <translation>Passwort</translation>
+        </message>
+        <message>
+            <source>Log in</source>
+            <translation>Anmelden</translation>
+        </message>
+        <message>
+            <source>Control room of the municipal public-order service</source>
+            <translation>Leitstelle des Kommunalen Ordnungsdienstes</translation>
+        </message>
+        <message>
+            <source>Checking …</source>
+            <translation>Wird geprüft …</translation>
+        </message>
+    </context>
+    <context>
+        <name>MainWindow</name>
+        <message>
+            <source>KOD-Leitstelle – %1</source>
+            <translation>KOD-Leitstelle – %1</translation>
+        </message>
+        <message>
+            <source>&amp;File</source>
+            <translation>&amp;Datei</translation>
+        </message>
+        <message>
+            <source>&amp;View</source>
+            <translation>&amp;Ansicht</translation>
+        </message>
+        <message>
+            <source>&amp;Help</source>
+            <translation>&amp;Hilfe</translation>
+        </message>
+        <message>
+            <source>Incident queue</source>
+            <translation>Einsatzliste</translation>
+        </message>
+        <message>
+            <source>Reset layout</source>
+            <translation>Fensteranordnung zurücksetzen</translation>
+        </message>
+        <message>
+            <source>General</source>
+            <translation>Allgemein</translation>
+        </message>
+        <message>
+            <source>Reload</source>
+            <translation>Neu laden</translation>
+        </message>
+        <message>
+            <source>Go to the incident queue</source>
+            <translation>Zur Einsatzliste wechseln</translation>
+        </message>
+        <message>
+            <source>Search the queue</source>
+            <translation>Einsatzliste durchsuchen</translation>
+        </message>
+        <message>
+            <source>Quit</source>
+            <translation>Beenden</translation>
+        </message>
+        <message>
+            <source>Connecting …</source>
+            <translation>Verbindung wird hergestellt …</translation>
+        </message>
+        <message>
+            <source>● connected</source>
+            <translation>● verbunden</translation>
+        </message>
+        <message>
+            <source>● NO DATABASE CONNECTION</source>
+            <translation>● KEINE DATENBANKVERBINDUNG</translation>
+        </message>
+        <message>
+            <source>No connection to the database – data shown may be out of date. Reconnecting automatically … (%1)</source>
+            <translation>Keine Verbindung zur Datenbank – die angezeigten Daten sind möglicherweise veraltet. Die Verbindung wird automatisch wiederhergestellt … (%1)</translation>
+        </message>
+    </context>
+    <context>
+        <name>ReopenIncidentDialog</name>
+        <message>
+            <source>Reopen incident %1</source>
+            <translation>Einsatz %1 wiedereröffnen</translation>
+        </message>
+        <message>
+            <source>Closed with outcome: %1</source>
+            <translation>Abgeschlossen mit Ergebnis: %1</translation>
+        </message>
+        <message>
+            <source>Why is the incident reopened?</source>
+            <translation>Warum wird der Einsatz wiedereröffnet?</translation>
+        </message>
+        <message>
+            <source>&amp;Reason</source>
+            <translation>&amp;Grund</translation>
+        </message>
+        <message>
+            <source>Reopen</source>
+            <translation>Wiedereröffnen</translation>
+        </message>
+    </context>
+    <context>
+        <name>Startup</name>
+        <message>
+            <source>KOD-Leitstelle</source>
+            <translation>KOD-Leitstelle</translation>
+        </message>
+        <message>
+            <source>Database %1 is ready.</source>
+            <translation>Datenbank %1 ist bereit.</translation>
+        </message>
+    </context>
+    <context>
+        <name>UnitStatusBoard</name>
+        <message>
+            <source>0–6: set status · N: emergency (Notruf) · Enter: history · menu key: more</source>
+            <translation>0–6: Status setzen · N: Notruf · Enter: Statusverlauf · Menütaste: mehr</translation>
+        </message>
+        <message>
+            <source>Trigger emergency (Notruf) …</source>
+            <translation>Notruf auslösen …</translation>
+        </message>
+        <message>
+            <source>Status history …</source>
+            <translation>Statusverlauf …</translation>
+        </message>
+        <message>
+            <source>Go to incident %1</source>
+            <translation>Zu Einsatz %1 wechseln</translation>
+        </message>
+        <message>
+            <source>Go to incident</source>
+            <translation>Zum Einsatz wechseln</translation>
+        </message>
+        <message>
+            <source>Trigger emergency</source>
+            <translation>Notruf auslösen</translation>
+        </message>
+        <message>
+            <source>Trigger an emergency alarm (Notruf) for %1?</source>
+            <translation>Notruf für %1 auslösen?</translation>
+        </message>
+        <message>
+            <source>Every workstation will sound the alarm until a dispatcher acknowledges it. Use this when the unit reports an emergency by radio or telephone, or to test the alarm.</source>
+            <translation>An allen Arbeitsplätzen ertönt der Alarm, bis er von einem Disponenten quittiert wird. Verwenden Sie dies, wenn die Einheit einen Notfall über Funk oder Telefon meldet, oder um den Alarm zu testen.</translation>
+        </message>
+        <message>
+            <source>Trigger alarm</source>
+            <translation>Alarm auslösen</translation>
+        </message>
+        <message>
+            <source>URGENT request to talk: %1</source>
+            <translation>PRIORISIERTER Sprechwunsch: %1</translation>
+        </message>
+        <message>
+            <source>Request to talk: %1</source>
+            <translation>Sprechwunsch: %1</translation>
+        </message>
+        <message>
+            <source>%1 of %2 available</source>
+            <translation>%1 von %2 einsatzbereit</translation>
+        </message>
+    </context>
+    <context>
+        <name>UnitStatusHistoryDialog</name>
+        <message>
+            <source>Status history – %1</source>
+            <translation>Statusverlauf – %1</translation>
+        </message>
+        <message>
+            <source>Time</source>
+            <translation>Zeit</translation>
+        </message>
+        <message>
+            <source>Status</source>
+            <translation>Status</translation>
+        </message>
+        <message>
+            <source>Previous</source>
+            <translation>Vorher</translation>
+        </message>
+        <message>
+            <source>User</source>
+            <translation>Benutzer</translation>
+        </message>
+        <message>
+            <source>Incident</source>
+            <translation>Einsatz</translation>
+        </message>
+        <message>
+            <source>Note</source>
+            <translation>Vermerk</translation>
+        </message>
+        <message>
+            <source>Loading …</source>
+            <translation>Wird geladen …</translation>
+        </message>
+        <message>
+            <source>%1 status changes (newest first)</source>
+            <translation>%1 Statuswechsel (neueste zuerst)</translation>
+        </message>
+        <message>
+            <source>No status changes recorded.</source>
+            <translation>Keine Statuswechsel erfasst.</translation>
+        </message>
+    </context>
+    <context>
+        <name>UnitStatusTableModel</name>
+        <message>
+            <source>Call sign</source>
+            <translation>Funkrufname</translation>
+        </message>
+        <message>
+            <source>St.</source>
+            <translation>St.</translation>
+        </message>
+        <message>
+            <source>Status</source>
+            <translation>Status</translation>
+        </message>
+        <message>
+            <source>Since</source>
+            <translation>Seit</translation>
+        </message>
+        <message>
+            <source>Incident</source>
+            <translation>Einsatz</translation>
+        </message>
+        <message>
+            <source>Crew</source>
+            <translation>Besatzung</translation>
+        </message>
+        <message>
+            <source>Position</source>
+            <translation>Position</translation>
+        </message>
+        <message>
+            <source>BOS status code</source>
+            <translation>BOS-Status</translation>
+        </message>
+        <message>
+            <source>Time since the last status change</source>
+            <translation>Zeit seit dem letzten Statuswechsel</translation>
+        </message>
+        <message>
+            <source>Incident the unit is assigned to</source>
+            <translation>Einsatz, dem die Einheit zugeteilt ist</translation>
+        </message>
+        <message>
+            <source>Age of the last reported position</source>
+            <translation>Alter der zuletzt gemeldeten Position</translation>
+        </message>
+        <message>
+            <source>Status since %1</source>
+            <translation>Status seit %1</translation>
+        </message>
+        <message>
+            <source>No position reported</source>
+            <translation>Keine Position gemeldet</translation>
+        </message>
+        <message>
+            <source>outside the city</source>
+            <translation>außerhalb des Stadtgebiets</translation>
+        </message>
+        <message>
+            <source>%1 (%2, %3), reported %4</source>
+            <translation>%1 (%2, %3), gemeldet %4</translation>
+        </message>
+    </context>
+    <context>
         <name>categories</name>
         <message>
             <source>Assault on staff</source>
-            <translation type="unfinished" />
+            <translation>Angriff auf Mitarbeitende</translation>
         </message>
         <message>
             <source>Helpless person</source>
-            <translation type="unfinished" />
+            <translation>Hilflose Person</translation>
         </message>
         <message>
             <source>Noise</source>
-            <translation type="unfinished" />
+            <translation>Lärm</translation>
         </message>
         <message>
             <source>Dog (unleashed or dangerous)</source>
-            <translation type="unfinished" />
+            <translation>Hund (freilaufend oder gefährlich)</translation>
         </message>
         <message>
             <source>Aggressive begging</source>
-            <translation type="unfinished" />
+            <translation>Aggressives Betteln</translation>
         </message>
         <message>
             <source>Youth protection</source>
-            <translation type="unfinished" />
+            <translation>Jugendschutz</translation>
         </message>
         <message>
             <source>Glass ban</source>
-            <translation type="unfinished" />
+            <translation>Glasverbot</translation>
         </message>
         <message>
             <source>Lakes ordinance (grilling, night)</source>
-            <translation type="unfinished" />
+            <translation>Seenverordnung (Grillen, Nacht)</translation>
         </message>
         <message>
             <source>Disturbance of public order</source>
-            <translation type="unfinished" />
+            <translation>Störung der öffentlichen Ordnung</translation>
         </message>
         <message>
             <source>Alcohol or drug use in public</source>
-            <translation type="unfinished" />
+            <translation>Alkohol- oder Drogenkonsum in der Öffentlichkeit</translation>
         </message>
         <message>
             <source>Illegal waste dumping</source>
-            <translation type="unfinished" />
+            <translation>Wilder Müll</translation>
         </message>
         <message>
             <source>Graffiti and fly-posting</source>
-            <translation type="unfinished" />
+            <translation>Graffiti und Wildplakatierung</translation>
         </message>
         <message>
             <source>Parking</source>
-            <translation type="unfinished" />
+            <translation>Parken</translation>
         </message>
         <message>
             <source>Other</source>
-            <translation type="unfinished" />
+            <translation>Sonstiges</translation>
+        </message>
+    </context>
+    <context>
+        <name>cli</name>
+        <message>
+            <source>Administration of the KOD-Leitstelle database.</source>
+            <translation>Verwaltung der Datenbank der KOD-Leitstelle.</translation>
+        </message>
+        <message>
+            <source>Database URL (postgresql://user:password@host:5432/db or sqlite:///file). Default: KOD_DATABASE_URL, else the per-user SQLite file.</source>
+            <translation>Datenbank-URL (postgresql://benutzer:passwort@host:5432/db oder sqlite:///datei). Standard: KOD_DATABASE_URL, sonst die SQLite-Datei des angemeldeten Windows-Benutzers.</translation>
+        </message>
+        <message>
+            <source>Schema migrations</source>
+            <translation>Schemamigrationen</translation>
+        </message>
+        <message>
+            <source>Migrate the database to the newest schema</source>
+            <translation>Datenbank auf das neueste Schema migrieren</translation>
+        </message>
+        <message>
+            <source>Migrate down (default: to an empty database)</source>
+            <translation>Zurückmigrieren (Standard: bis zur leeren Datenbank)</translation>
+        </message>
+        <message>
+            <source>Show the schema version</source>
+            <translation>Schemaversion anzeigen</translation>
+        </message>
+        <message>
+            <source>Audit log</source>
+            <translation>Audit-Protokoll</translation>
+        </message>
+        <message>
+            <source>Check the hash chain of the audit log</source>
+            <translation>Prüfsummenkette des Audit-Protokolls prüfen</translation>
+        </message>
+        <message>
+            <source>Also require this hash as the newest record</source>
+            <translation>Zusätzlich verlangen, dass der neueste Eintrag diese Prüfsumme hat</translation>
+        </message>
+        <message>
+            <source>Print the hash of the newest record (to anchor it)</source>
+            <translation>Prüfsumme des neuesten Eintrags ausgeben (zum Hinterlegen als Vergleichswert)</translation>
+        </message>
+        <message>
+            <source>User accounts</source>
+            <translation>Benutzerkonten</translation>
+        </message>
+        <message>
+            <source>Create a user</source>
+            <translation>Benutzer anlegen</translation>
+        </message>
+        <message>
+            <source>Display name</source>
+            <translation>Anzeigename</translation>
+        </message>
+        <message>
+            <source>Read the password from standard input</source>
+            <translation>Passwort von der Standardeingabe lesen</translation>
+        </message>
+        <message>
+            <source>No password (field officers using the mobile app)</source>
+            <translation>Kein Passwort (Außendienst mit der mobilen App)</translation>
+        </message>
+        <message>
+            <source>List users</source>
+            <translation>Benutzer auflisten</translation>
+        </message>
+        <message>
+            <source>Disable a user</source>
+            <translation>Benutzer deaktivieren</translation>
+        </message>
+        <message>
+            <source>Enable a user again and lift a lockout</source>
+            <translation>Benutzer wieder aktivieren und eine Sperre aufheben</translation>
+        </message>
+        <message>
+            <source>Set a new password</source>
+            <translation>Neues Passwort setzen</translation>
+        </message>
+        <message>
+            <source>Fill the database with Leverkusen demo data</source>
+            <translation>Datenbank mit Leverkusener Demodaten füllen</translation>
+        </message>
+        <message>
+            <source>Number of incidents in the history</source>
+            <translation>Anzahl der Einsätze in der Historie</translation>
+        </message>
+        <message>
+            <source>Only if the database has no incidents yet (first start)</source>
+            <translation>Nur wenn die Datenbank noch keine Einsätze enthält (Erststart)</translation>
+        </message>
+        <message>
+            <source>Address gazetteer for call-taking</source>
+            <translation>Adressverzeichnis für die Anrufannahme</translation>
+        </message>
+        <message>
+            <source>Import house coordinates from a CSV file (NRW Hauskoordinaten or street,house_number,postcode,lat,lon)</source>
+            <translation>Hauskoordinaten aus einer CSV-Datei importieren (NRW-Hauskoordinaten oder street,house_number,postcode,lat,lon)</translation>
+        </message>
+        <message>
+            <source>Print the permission matrix (Markdown)</source>
+            <translation>Berechtigungsmatrix ausgeben (Markdown)</translation>
+        </message>
+        <message>
+            <source>Configurable values</source>
+            <translation>Einstellbare Werte</translation>
+        </message>
+        <message>
+            <source>JSON value, e.g. "refuse", 0 or true</source>
+            <translation>JSON-Wert, z. B. "refuse", 0 oder true</translation>
+        </message>
+        <message>
+            <source>No terminal for the password prompt: use --password-stdin.</source>
+            <translation>Kein Terminal für die Passwortabfrage: Verwenden Sie --password-stdin.</translation>
+        </message>
+        <message>
+            <source>Password: </source>
+            <translation>Passwort: </translation>
+        </message>
+        <message>
+            <source>Repeat password: </source>
+            <translation>Passwort wiederholen: </translation>
+        </message>
+        <message>
+            <source>The passwords do not match.</source>
+            <translation>Die Passwörter stimmen nicht überein.</translation>
+        </message>
+        <message>
+            <source>Schema of %1: %2 → %3</source>
+            <translation>Schema von %1: %2 → %3</translation>
+        </message>
+        <message>
+            <source>Database: %1</source>
+            <translation>Datenbank: %1</translation>
+        </message>
+        <message>
+            <source>Schema: %1 (program: %2)</source>
+            <translation>Schema: %1 (Programm: %2)</translation>
+        </message>
+        <message>
+            <source>Audit log intact: %1 records checked. Newest hash: %2</source>
+            <translation>Audit-Protokoll intakt: %1 Einträge geprüft. Neueste Prüfsumme: %2</translation>
+        </message>
+        <message>
+            <source>Audit log NOT intact: the newest record is not the expected one (records at the end were removed). Newest hash: %1</source>
+            <translation>Audit-Protokoll NICHT intakt: Der neueste Eintrag ist nicht der erwartete (Einträge am Ende wurden entfernt). Neueste Prüfsumme: %1</translation>
+        </message>
+        <message>
+            <source>Audit log NOT intact: record %1 does not follow its predecessor (a record before it was removed, inserted or changed).</source>
+            <translation>Audit-Protokoll NICHT intakt: Eintrag %1 schließt nicht an seinen Vorgänger an (ein Eintrag davor wurde entfernt, eingefügt oder geändert).</translation>
+        </message>
+        <message>
+            <source>Audit log NOT intact: record %1 was changed after it was written.</source>
+            <translation>Audit-Protokoll NICHT intakt: Eintrag %1 wurde nach dem Schreiben geändert.</translation>
+        </message>
+        <message>
+            <source>%1 set to %2.</source>
+            <translation>%1 auf %2 gesetzt.</translation>
+        </message>
+        <message>
+            <source>--incidents must be between 0 and 5,000,000.</source>
+            <translation>--incidents muss zwischen 0 und 5.000.000 liegen.</translation>
+        </message>
+        <message>
+            <source>Unknown command.</source>
+            <translation>Unbekannter Befehl.</translation>
+        </message>
+        <message>
+            <source>%1 (%2): %3 addresses imported (%4 new, %5 updated, %6 unchanged), %7 rows rejected.</source>
+            <translation>%1 (%2): %3 Adressen importiert (%4 neu, %5 aktualisiert, %6 unverändert), %7 Zeilen abgewiesen.</translation>
+        </message>
+        <message>
+            <source>  … and %1 more rejected rows.</source>
+            <translation>  … und %1 weitere abgewiesene Zeilen.</translation>
+        </message>
+        <message>
+            <source>User %1 (%2) created.</source>
+            <translation>Benutzer %1 (%2) angelegt.</translation>
+        </message>
+        <message>
+            <source>active</source>
+            <translation>aktiv</translation>
+        </message>
+        <message>
+            <source>disabled</source>
+            <translation>deaktiviert</translation>
+        </message>
+        <message>
+            <source>(locked until %1)</source>
+            <translation>(gesperrt bis %1)</translation>
+        </message>
+        <message>
+            <source>User %1 disabled.</source>
+            <translation>Benutzer %1 deaktiviert.</translation>
+        </message>
+        <message>
+            <source>User %1 enabled.</source>
+            <translation>Benutzer %1 aktiviert.</translation>
+        </message>
+        <message>
+            <source>Password of %1 changed.</source>
+            <translation>Passwort von %1 geändert.</translation>
+        </message>
+        <message>
+            <source>Error: %1</source>
+            <translation>Fehler: %1</translation>
+        </message>
+        <message>
+            <source>Cancelled.</source>
+            <translation>Abgebrochen.</translation>
+        </message>
+        <message>
+            <source>Unexpected error (%1). Details are in the log file.</source>
+            <translation>Unerwarteter Fehler (%1). Einzelheiten stehen in der Protokolldatei.</translation>
         </message>
     </context>
     <context>
         <name>config</name>
         <message>
             <source>The database address '%1' is not valid. Expected e.g. postgresql://user:password@server:5432/leitstelle or sqlite:///C:/path/file.sqlite.</source>
-            <translation type="unfinished" />
+            <translation>Die Datenbankadresse „%1“ ist ungültig. Erwartet wird z. B. postgresql://benutzer:passwort@server:5432/leitstelle oder sqlite:///C:/pfad/datei.sqlite.</translation>
         </message>
         <message>
             <source>The database address '%1' is malformed: %2</source>
-            <translation type="unfinished" />
+            <translation>Die Datenbankadresse „%1“ ist fehlerhaft: %2</translation>
         </message>
         <message>
             <source>A SQLite database needs a file path, e.g. sqlite:///leitstelle.sqlite.</source>
-            <translation type="unfinished" />
+            <translation>Eine SQLite-Datenbank braucht einen Dateipfad, z. B. sqlite:///leitstelle.sqlite.</translation>
         </message>
         <message>
             <source>The PostgreSQL address '%1' names no server.</source>
-            <translation type="unfinished" />
+            <translation>In der PostgreSQL-Adresse „%1“ fehlt der Server.</translation>
         </message>
         <message>
             <source>The PostgreSQL address '%1' names no database.</source>
-            <translation type="unfinished" />
+            <translation>In der PostgreSQL-Adresse „%1“ fehlt der Datenbankname.</translation>
         </message>
         <message>
             <source>The port %1 is not valid.</source>
-            <translation type="unfinished" />
+            <translation>Der Port %1 ist ungültig.</translation>
         </message>
         <message>
             <source>The database type '%1' is not supported. Use PostgreSQL or SQLite.</source>
-            <translation type="unfinished" />
+            <translation>Der Datenbanktyp „%1“ wird nicht unterstützt. Verwenden Sie PostgreSQL oder SQLite.</translation>
         </message>
     </context>
     <context>
         <name>database</name>
         <message>
             <source>The database file %1 lies on a network share. SQLite cannot lock files safely there and data could be lost. Use a local file, or the shared PostgreSQL server for several workstations.</source>
-            <translation type="unfinished" />
+            <translation>Die Datenbankdatei %1 liegt auf einer Netzwerkfreigabe. SQLite kann Dateien dort nicht sicher sperren, Daten könnten verloren gehen. Verwenden Sie eine lokale Datei oder – für mehrere Arbeitsplätze – den gemeinsamen PostgreSQL-Server.</translation>
         </message>
         <message>
             <source>%1 is a folder, not a database file.</source>
-            <translation type="unfinished" />
+            <translation>%1 ist ein Ordner, keine Datenbankdatei.</translation>
         </message>
         <message>
             <source>The database file %1 cannot be read: %2</source>
-            <translation type="unfinished" />
+            <translation>Die Datenbankdatei %1 kann nicht gelesen werden: %2</translation>
         </message>
         <message>
             <source>The file %1 is not a SQLite database or is damaged. It was not changed. Restore it from a backup or choose another file.</source>
-            <translation type="unfinished" />
+            <translation>Die Datei %1 ist keine SQLite-Datenbank oder ist beschädigt. Sie wurde nicht verändert. Stellen Sie sie aus einer Sicherung wieder her oder wählen Sie eine andere Datei.</translation>
         </message>
         <message>
             <source>The folder for the database %1 cannot be created: %2</source>
-            <translation type="unfinished" />
+            <translation>Der Ordner für die Datenbank %1 kann nicht angelegt werden: %2</translation>
         </message>
         <message>
             <source>The PostgreSQL server %1 refused the login: user name or password is wrong.</source>
-            <translation type="unfinished" />
+            <translation>Der PostgreSQL-Server %1 hat die Anmeldung abgelehnt: Benutzername oder Passwort falsch.</translation>
         </message>
         <message>
             <source>The database on %1 does not exist.</source>
-            <translation type="unfinished" />
+            <translation>Die Datenbank %1 existiert nicht.</translation>
         </message>
         <message>
             <source>The file %1 is not a SQLite database or is damaged.</source>
-            <translation type="unfinished" />
+            <translation>Die Datei %1 ist keine SQLite-Datenbank oder ist beschädigt.</translation>
         </message>
         <message>
             <source>The database file %1 cannot be opened.</source>
-            <translation type="unfinished" />
+            <translation>Die Datenbankdatei %1 kann nicht geöffnet werden.</translation>
         </message>
         <message>
             <source>The database %1 is busy (locked by another program).</source>
-            <translation type="unfinished" />
+            <translation>Die Datenbank %1 ist belegt (von einem anderen Programm gesperrt).</translation>
         </message>
         <message>
             <source>The database %1 cannot be reached: %2</source>
-            <translation type="unfinished" />
+            <translation>Die Datenbank %1 ist nicht erreichbar: %2</translation>
         </message>
         <message>
             <source>The database %1 has not been set up yet. Run: kod-admin db upgrade</source>
-            <translation type="unfinished" />
+            <translation>Die Datenbank %1 ist noch nicht eingerichtet. Ausführen: kod-admin db upgrade</translation>
         </message>
         <message>
             <source>The database %1 was set up by a newer version of KOD-Leitstelle (schema %2). Install the newer version on this workstation.</source>
-            <translation type="unfinished" />
+            <translation>Die Datenbank %1 wurde von einer neueren Version der KOD-Leitstelle eingerichtet (Schema %2). Installieren Sie die neuere Version auf diesem Arbeitsplatz.</translation>
         </message>
         <message>
             <source>The database %1 has an older schema (%2, needed: %3). Ask the administrator to run: kod-admin db upgrade</source>
-            <translation type="unfinished" />
+            <translation>Die Datenbank %1 hat ein älteres Schema (%2, benötigt: %3). Bitten Sie die Administration, diesen Befehl auszuführen: kod-admin db upgrade</translation>
+        </message>
+    </context>
+    <context>
+        <name>demo</name>
+        <message>
+            <source>The database already holds %1 incidents; no demo data added.</source>
+            <translation>Die Datenbank enthält bereits %1 Einsätze; es wurden keine Demodaten hinzugefügt.</translation>
+        </message>
+        <message>
+            <source>Creating staff accounts and units …</source>
+            <translation>Konten für Mitarbeitende und Einheiten werden angelegt …</translation>
+        </message>
+        <message>
+            <source>Demo data created: %1 incidents, %2 rows in all, in %3 s (%4 rows/s).</source>
+            <translation>Demodaten angelegt: %1 Einsätze, insgesamt %2 Zeilen, in %3 s (%4 Zeilen/s).</translation>
+        </message>
+        <message>
+            <source>Demo logins: disponent, schichtleitung, sachbearbeitung, datenschutz, admin – password: %1</source>
+            <translation>Demo-Anmeldungen: disponent, schichtleitung, sachbearbeitung, datenschutz, admin – Passwort: %1</translation>
+        </message>
+        <message>
+            <source>Loading the demo gazetteer (%1 addresses) …</source>
+            <translation>Demo-Adressverzeichnis wird geladen (%1 Adressen) …</translation>
+        </message>
+        <message>
+            <source>Generating %1 incidents over %2 days …</source>
+            <translation>%1 Einsätze über %2 Tage werden erzeugt …</translation>
+        </message>
+        <message>
+            <source>%1 of %2 incidents …</source>
+            <translation>%1 von %2 Einsätzen …</translation>
         </message>
     </context>
     <context>
         <name>errors</name>
         <message>
             <source>Your role (%1) is not allowed to do this: %2.</source>
-            <translation type="unfinished" />
+            <translation>Ihre Rolle (%1) ist hierzu nicht berechtigt: %2.</translation>
         </message>
         <message>
             <source>This record was changed by someone else in the meantime (version %1, you edited version %2). Nothing was overwritten.</source>
-            <translation type="unfinished" />
+            <translation>Dieser Datensatz wurde inzwischen von jemand anderem geändert (Version %1, Sie haben Version %2 bearbeitet). Es wurde nichts überschrieben.</translation>
+        </message>
+    </context>
+    <context>
+        <name>gazetteer</name>
+        <message>
+            <source>The file %1 does not exist.</source>
+            <translation>Die Datei %1 existiert nicht.</translation>
+        </message>
+        <message>
+            <source>The file %1 cannot be read: %2</source>
+            <translation>Die Datei %1 kann nicht gelesen werden: %2</translation>
+        </message>
+        <message>
+            <source>%1 %2 (%3) appears twice with different postcodes (%4 and %5); only the first is kept.</source>
+            <translation>%1 %2 (%3) kommt doppelt mit unterschiedlichen Postleitzahlen vor (%4 und %5); nur der erste Eintrag wird übernommen.</translation>
+        </message>
+        <message>
+            <source>The street name '%1…' is too long (at most %2 characters).</source>
+            <translation>Der Straßenname „%1…“ ist zu lang (höchstens %2 Zeichen).</translation>
+        </message>
+        <message>
+            <source>The house number '%1' of %2 is too long (at most %3 characters).</source>
+            <translation>Die Hausnummer „%1“ (%2) ist zu lang (höchstens %3 Zeichen).</translation>
+        </message>
+        <message>
+            <source>The district name '%1' is too long.</source>
+            <translation>Der Stadtteilname „%1“ ist zu lang.</translation>
         </message>
     </context>
     <context>
         <name>incident_fields</name>
         <message>
             <source>Category</source>
-            <translation type="unfinished" />
+            <translation>Kategorie</translation>
         </message>
         <message>
             <source>Priority</source>
-            <translation type="unfinished" />
+            <translation>Priorität</translation>
         </message>
         <message>
             <source>Address</source>
-            <translation type="unfinished" />
+            <translation>Adresse</translation>
         </message>
         <message>
             <source>Latitude</source>
-            <translation type="unfinished" />
+            <translation>Breitengrad</translation>
         </message>
         <message>
             <source>Longitude</source>
-            <translation type="unfinished" />
+            <translation>Längengrad</translation>
         </message>
         <message>
             <source>Caller</source>
-            <translation type="unfinished" />
+            <translation>Meldende Person</translation>
         </message>
         <message>
             <source>Phone</source>
-            <translation type="unfinished" />
+            <translation>Telefon</translation>
         </message>
         <message>
             <source>Description</source>
-            <translation type="unfinished" />
+            <translation>Beschreibung</translation>
         </message>
         <message>
             <source>District</source>
-            <translation type="unfinished" />
+            <translation>Stadtteil</translation>
         </message>
     </context>
     <context>
         <name>incident_status</name>
         <message>
             <source>New</source>
-            <translation type="unfinished" />
+            <translation>Neu</translation>
         </message>
         <message>
             <source>Dispatched</source>
-            <translation type="unfinished" />
+            <translation>Alarmiert</translation>
         </message>
         <message>
             <source>On scene</source>
-            <translation type="unfinished" />
+            <translation>Am Einsatzort</translation>
         </message>
         <message>
             <source>Closed</source>
-            <translation type="unfinished" />
+            <translation>Abgeschlossen</translation>
         </message>
     </context>
     <context>
         <name>incidents</name>
         <message>
             <source>Latitude and longitude belong together.</source>
-            <translation type="unfinished" />
+            <translation>Breiten- und Längengrad müssen zusammen angegeben werden.</translation>
         </message>
         <message>
             <source>The coordinates are not valid.</source>
-            <translation type="unfinished" />
+            <translation>Die Koordinaten sind ungültig.</translation>
         </message>
         <message>
             <source>Unknown category '%1'.</source>
-            <translation type="unfinished" />
+            <translation>Unbekannte Kategorie „%1“.</translation>
         </message>
         <message>
             <source>The priority must be 1, 2 or 3.</source>
-            <translation type="unfinished" />
+            <translation>Die Priorität muss 1, 2 oder 3 sein.</translation>
         </message>
         <message>
             <source>The description is too long (at most %1 characters).</source>
-            <translation type="unfinished" />
+            <translation>Die Beschreibung ist zu lang (höchstens %1 Zeichen).</translation>
         </message>
         <message>
             <source>The address is too long.</source>
-            <translation type="unfinished" />
+            <translation>Die Adresse ist zu lang.</translation>
         </message>
         <message>
             <source>The caller details are too long.</source>
-            <translation type="unfinished" />
+            <translation>Die Angaben zur meldenden Person sind zu lang.</translation>
         </message>
         <message>
             <source>Incident %1 does not exist.</source>
-            <translation type="unfinished" />
+            <translation>Einsatz %1 existiert nicht.</translation>
         </message>
         <message>
             <source>Enter an address or a position for the incident.</source>
-            <translation type="unfinished" />
+            <translation>Geben Sie eine Adresse oder eine Position für den Einsatz an.</translation>
         </message>
         <message>
             <source>Incident opened: %1, priority %2, %3</source>
-            <translation type="unfinished" />
+            <translation>Einsatz angelegt: %1, Priorität %2, %3</translation>
         </message>
         <message>
             <source>These fields cannot be changed: %1</source>
-            <translation type="unfinished" />
+            <translation>Diese Felder können nicht geändert werden: %1</translation>
         </message>
         <message>
             <source>%1: %2 → %3</source>
-            <translation type="unfinished" />
+            <translation>%1: %2 → %3</translation>
         </message>
         <message>
             <source>Position changed</source>
-            <translation type="unfinished" />
+            <translation>Position geändert</translation>
         </message>
         <message>
             <source>The note is empty.</source>
-            <translation type="unfinished" />
+            <translation>Der Vermerk ist leer.</translation>
         </message>
         <message>
             <source>The note is too long.</source>
-            <translation type="unfinished" />
+            <translation>Der Vermerk ist zu lang.</translation>
         </message>
         <message>
             <source>Incident %1 is closed. Reopen it first.</source>
-            <translation type="unfinished" />
+            <translation>Einsatz %1 ist abgeschlossen. Eröffnen Sie ihn zuerst wieder.</translation>
         </message>
         <message>
             <source>%1 is already assigned to this incident.</source>
-            <translation type="unfinished" />
+            <translation>%1 ist diesem Einsatz bereits zugeteilt.</translation>
         </message>
         <message>
             <source>%1 is committed to incident %2.</source>
-            <translation type="unfinished" />
+            <translation>%1 ist im Einsatz %2 gebunden.</translation>
         </message>
         <message>
             <source>%1 has status %2.</source>
-            <translation type="unfinished" />
+            <translation>%1 hat Status %2.</translation>
         </message>
         <message>
             <source>%1 It cannot be assigned.</source>
-            <translation type="unfinished" />
+            <translation>%1 Die Einheit kann nicht zugeteilt werden.</translation>
         </message>
         <message>
             <source>%1 Assign it anyway?</source>
-            <translation type="unfinished" />
+            <translation>%1 Trotzdem zuteilen?</translation>
         </message>
         <message>
             <source>%1 withdrawn and sent to incident %2.</source>
-            <translation type="unfinished" />
+            <translation>%1 abgezogen und zu Einsatz %2 entsandt.</translation>
         </message>
         <message>
             <source>%1 assigned (status 3).</source>
-            <translation type="unfinished" />
+            <translation>%1 zugeteilt (Status 3).</translation>
         </message>
         <message>
             <source>Unit %1 does not exist.</source>
-            <translation type="unfinished" />
+            <translation>Einheit %1 existiert nicht.</translation>
         </message>
         <message>
             <source>%1 is not assigned to incident %2.</source>
-            <translation type="unfinished" />
+            <translation>%1 ist dem Einsatz %2 nicht zugeteilt.</translation>
         </message>
         <message>
             <source>%1 on scene (status 4).</source>
-            <translation type="unfinished" />
+            <translation>%1 am Einsatzort (Status 4).</translation>
         </message>
         <message>
             <source>A released unit gets status 1 or 2.</source>
-            <translation type="unfinished" />
+            <translation>Eine aus dem Einsatz entlassene Einheit erhält Status 1 oder 2.</translation>
         </message>
         <message>
             <source>%1 released (status %2).</source>
-            <translation type="unfinished" />
+            <translation>%1 aus dem Einsatz entlassen (Status %2).</translation>
         </message>
         <message>
             <source>Choose an outcome to close the incident.</source>
-            <translation type="unfinished" />
+            <translation>Wählen Sie ein Einsatzergebnis, um den Einsatz abzuschließen.</translation>
         </message>
         <message>
             <source>Incident %1 is already closed.</source>
-            <translation type="unfinished" />
+            <translation>Einsatz %1 ist bereits abgeschlossen.</translation>
         </message>
         <message>
             <source>Closed: %1</source>
-            <translation type="unfinished" />
+            <translation>Abgeschlossen: %1</translation>
         </message>
         <message>
             <source>Give a reason for reopening.</source>
-            <translation type="unfinished" />
+            <translation>Geben Sie einen Grund für die Wiedereröffnung an.</translation>
         </message>
         <message>
             <source>Incident %1 is not closed.</source>
-            <translation type="unfinished" />
+            <translation>Einsatz %1 ist nicht abgeschlossen.</translation>
         </message>
         <message>
             <source>Reopened (was: %1). Reason: %2</source>
-            <translation type="unfinished" />
+            <translation>Wiedereröffnet (bisher: %1). Grund: %2</translation>
         </message>
     </context>
     <context>
         <name>outcomes</name>
         <message>
             <source>Resolved on site</source>
-            <translation type="unfinished" />
+            <translation>Vor Ort erledigt</translation>
         </message>
         <message>
             <source>Caution issued (§ 56 OWiG)</source>
-            <translation type="unfinished" />
+            <translation>Verwarnung erteilt (§ 56 OWiG)</translation>
         </message>
         <message>
             <source>Offence report written</source>
-            <translation type="unfinished" />
+            <translation>Ordnungswidrigkeitenanzeige gefertigt</translation>
         </message>
         <message>
             <source>Handed over to the police</source>
-            <translation type="unfinished" />
+            <translation>An die Polizei übergeben</translation>
         </message>
         <message>
             <source>Nothing found</source>
-            <translation type="unfinished" />
+            <translation>Nichts festgestellt</translation>
         </message>
         <message>
             <source>False alarm</source>
-            <translation type="unfinished" />
+            <translation>Fehlalarm</translation>
         </message>
         <message>
             <source>Duplicate</source>
-            <translation type="unfinished" />
+            <translation>Doppelmeldung</translation>
         </message>
         <message>
             <source>Cancelled</source>
-            <translation type="unfinished" />
+            <translation>Abgebrochen</translation>
         </message>
     </context>
     <context>
         <name>priorities</name>
         <message>
             <source>1 – urgent</source>
-            <translation type="unfinished" />
+            <translation>1 – dringend</translation>
         </message>
         <message>
             <source>2 – normal</source>
-            <translation type="unfinished" />
+            <translation>2 – normal</translation>
         </message>
         <message>
             <source>3 – low</source>
-            <translation type="unfinished" />
+            <translation>3 – niedrig</translation>
+        </message>
+    </context>
+    <context>
+        <name>report_source</name>
+        <message>
+            <source>Phone</source>
+            <translation>Telefon</translation>
+        </message>
+        <message>
+            <source>E-mail</source>
+            <translation>E-Mail</translation>
+        </message>
+        <message>
+            <source>Online form</source>
+            <translation>Online-Formular</translation>
+        </message>
+        <message>
+            <source>Field report</source>
+            <translation>Außendienst</translation>
+        </message>
+        <message>
+            <source>Open311</source>
+            <translation>Open311</translation>
+        </message>
+        <message>
+            <source>Other</source>
+            <translation>Sonstiges</translation>
+        </message>
+    </context>
+    <context>
+        <name>report_status</name>
+        <message>
+            <source>New</source>
+            <translation>Neu</translation>
+        </message>
+        <message>
+            <source>In progress</source>
+            <translation>In Bearbeitung</translation>
+        </message>
+        <message>
+            <source>Converted</source>
+            <translation>Überführt</translation>
+        </message>
+        <message>
+            <source>Closed</source>
+            <translation>Abgeschlossen</translation>
+        </message>
+    </context>
+    <context>
+        <name>reports</name>
+        <message>
+            <source>Report %1 does not exist.</source>
+            <translation>Meldung %1 existiert nicht.</translation>
+        </message>
+        <message>
+            <source>Enter a subject for the report.</source>
+            <translation>Geben Sie einen Betreff für die Meldung ein.</translation>
+        </message>
+        <message>
+            <source>The subject is too long (at most %1 characters).</source>
+            <translation>Der Betreff ist zu lang (höchstens %1 Zeichen).</translation>
+        </message>
+        <message>
+            <source>Unknown source of a report '%1'.</source>
+            <translation>Unbekannter Meldungseingang „%1“.</translation>
+        </message>
+        <message>
+            <source>The text is too long (at most %1 characters).</source>
+            <translation>Der Text ist zu lang (höchstens %1 Zeichen).</translation>
+        </message>
+        <message>
+            <source>This entry is too long (at most %1 characters).</source>
+            <translation>Diese Angabe ist zu lang (höchstens %1 Zeichen).</translation>
+        </message>
+        <message>
+            <source>Unknown category '%1'.</source>
+            <translation>Unbekannte Kategorie „%1“.</translation>
+        </message>
+        <message>
+            <source>The date and time are not valid.</source>
+            <translation>Datum und Uhrzeit sind ungültig.</translation>
+        </message>
+        <message>
+            <source>These fields cannot be changed: %1</source>
+            <translation>Diese Felder können nicht geändert werden: %1</translation>
+        </message>
+        <message>
+            <source>This status cannot be set by hand.</source>
+            <translation>Dieser Status kann nicht von Hand gesetzt werden.</translation>
+        </message>
+        <message>
+            <source>Report %1 has already been converted; its status stays.</source>
+            <translation>Meldung %1 wurde bereits in einen Einsatz oder Auftrag überführt; ihr Status bleibt unverändert.</translation>
+        </message>
+        <message>
+            <source>Report %1 has already been converted.</source>
+            <translation>Meldung %1 wurde bereits in einen Einsatz oder Auftrag überführt.</translation>
+        </message>
+        <message>
+            <source>Contact: %1</source>
+            <translation>Kontakt: %1</translation>
+        </message>
+        <message>
+            <source>Opened from report %1 (received %2).</source>
+            <translation>Aus Meldung %1 angelegt (Eingang %2).</translation>
         </message>
     </context>
     <context>
         <name>roles</name>
         <message>
             <source>Dispatcher</source>
-            <translation type="unfinished" />
+            <translation>Disponent</translation>
         </message>
         <message>
             <source>Shift lead</source>
-            <translation type="unfinished" />
+            <translation>Schichtleitung</translation>
         </message>
         <message>
             <source>Clerk</source>
-            <translation type="unfinished" />
+            <translation>Sachbearbeitung</translation>
         </message>
         <message>
             <source>Field officer</source>
-            <translation type="unfinished" />
+            <translation>Außendienst</translation>
         </message>
         <message>
             <source>Data protection</source>
-            <translation type="unfinished" />
+            <translation>Datenschutz</translation>
         </message>
         <message>
             <source>Administration</source>
-            <translation type="unfinished" />
+            <translation>Administration</translation>
         </message>
     </context>
     <context>
         <name>settings</name>
         <message>
             <source>%1 must be true or false.</source>
-            <translation type="unfinished" />
+            <translation>%1 muss true oder false sein.</translation>
         </message>
         <message>
             <source>%1 must be a whole number ≥ 0.</source>
-            <translation type="unfinished" />
+            <translation>%1 muss eine ganze Zahl ≥ 0 sein.</translation>
         </message>
         <message>
             <source>%1 must be one of: %2</source>
-            <translation type="unfinished" />
+            <translation>%1 muss einer dieser Werte sein: %2</translation>
         </message>
         <message>
             <source>Unknown setting '%1'. Known: %2</source>
-            <translation type="unfinished" />
+            <translation>Unbekannte Einstellung „%1“. Bekannt sind: %2</translation>
+        </message>
+    </context>
+    <context>
+        <name>task_status</name>
+        <message>
+            <source>Open</source>
+            <translation>Offen</translation>
+        </message>
+        <message>
+            <source>Done</source>
+            <translation>Erledigt</translation>
+        </message>
+        <message>
+            <source>Cancelled</source>
+            <translation>Storniert</translation>
+        </message>
+    </context>
+    <context>
+        <name>tasks</name>
+        <message>
+            <source>Task %1 does not exist.</source>
+            <translation>Auftrag %1 existiert nicht.</translation>
+        </message>
+        <message>
+            <source>The date and time are not valid.</source>
+            <translation>Datum und Uhrzeit sind ungültig.</translation>
+        </message>
+        <message>
+            <source>Latitude and longitude belong together.</source>
+            <translation>Breiten- und Längengrad müssen zusammen angegeben werden.</translation>
+        </message>
+        <message>
+            <source>The coordinates are not valid.</source>
+            <translation>Die Koordinaten sind ungültig.</translation>
+        </message>
+        <message>
+            <source>Enter a title for the task.</source>
+            <translation>Geben Sie einen Titel für den Auftrag ein.</translation>
+        </message>
+        <message>
+            <source>The title is too long (at most %1 characters).</source>
+            <translation>Der Titel ist zu lang (höchstens %1 Zeichen).</translation>
+        </message>
+        <message>
+            <source>The description is too long (at most %1 characters).</source>
+            <translation>Die Beschreibung ist zu lang (höchstens %1 Zeichen).</translation>
+        </message>
+        <message>
+            <source>The address is too long.</source>
+            <translation>Die Adresse ist zu lang.</translation>
+        </message>
+        <message>
+            <source>The follow-up note is too long (at most %1 characters).</source>
+            <translation>Der Vermerk zur Wiedervorlage ist zu lang (höchstens %1 Zeichen).</translation>
+        </message>
+        <message>
+            <source>Unknown category '%1'.</source>
+            <translation>Unbekannte Kategorie „%1“.</translation>
+        </message>
+        <message>
+            <source>Unit %1 does not exist or is not active.</source>
+            <translation>Einheit %1 existiert nicht oder ist nicht aktiv.</translation>
+        </message>
+        <message>
+            <source>This person cannot be given tasks.</source>
+            <translation>Dieser Person können keine Aufträge erteilt werden.</translation>
+        </message>
+        <message>
+            <source>These fields cannot be changed: %1</source>
+            <translation>Diese Felder können nicht geändert werden: %1</translation>
+        </message>
+        <message>
+            <source>Task %1 is not open any more.</source>
+            <translation>Auftrag %1 ist nicht mehr offen.</translation>
+        </message>
+        <message>
+            <source>Task %1 is already open.</source>
+            <translation>Auftrag %1 ist bereits offen.</translation>
+        </message>
+        <message>
+            <source>A reminder can be postponed by 1 minute to 7 days.</source>
+            <translation>Eine Wiedervorlage kann um 1 Minute bis 7 Tage verschoben werden.</translation>
         </message>
     </context>
     <context>
         <name>unit_status</name>
         <message>
             <source>Urgent request to talk</source>
-            <translation type="unfinished" />
+            <translation>Priorisierter Sprechwunsch</translation>
         </message>
         <message>
             <source>Available on radio</source>
-            <translation type="unfinished" />
+            <translation>Einsatzbereit über Funk</translation>
         </message>
         <message>
             <source>Available at station</source>
-            <translation type="unfinished" />
+            <translation>Auf Wache</translation>
         </message>
         <message>
             <source>Job accepted, en route</source>
-            <translation type="unfinished" />
+            <translation>Einsatz übernommen</translation>
         </message>
         <message>
             <source>On scene</source>
-            <translation type="unfinished" />
+            <translation>Am Einsatzort</translation>
         </message>
         <message>
             <source>Request to talk</source>
-            <translation type="unfinished" />
+            <translation>Sprechwunsch</translation>
         </message>
         <message>
             <source>Not available</source>
-            <translation type="unfinished" />
+            <translation>Nicht einsatzbereit</translation>
         </message>
         <message>
             <source>EMERGENCY</source>
-            <translation type="unfinished" />
+            <translation>NOTRUF</translation>
         </message>
     </context>
     <context>
         <name>units</name>
         <message>
             <source>Unit %1 does not exist.</source>
-            <translation type="unfinished" />
+            <translation>Einheit %1 existiert nicht.</translation>
         </message>
         <message>
             <source>A call sign has 1 to 32 characters.</source>
-            <translation type="unfinished" />
+            <translation>Ein Funkrufname hat 1 bis 32 Zeichen.</translation>
         </message>
         <message>
             <source>The call sign %1 exists already.</source>
-            <translation type="unfinished" />
+            <translation>Den Funkrufnamen %1 gibt es bereits.</translation>
         </message>
         <message>
             <source>Unknown status '%1'.</source>
-            <translation type="unfinished" />
+            <translation>Unbekannter Status „%1“.</translation>
         </message>
         <message>
             <source>%1: status %2 → %3</source>
-            <translation type="unfinished" />
+            <translation>%1: Status %2 → %3</translation>
         </message>
         <message>
             <source>The coordinates are not valid.</source>
-            <translation type="unfinished" />
+            <translation>Die Koordinaten sind ungültig.</translation>
         </message>
         <message>
             <source>Incident %1 does not exist.</source>
-            <translation type="unfinished" />
+            <translation>Einsatz %1 existiert nicht.</translation>
+        </message>
+        <message>
+            <source>Emergency %1 does not exist.</source>
+            <translation>Notruf %1 existiert nicht.</translation>
         </message>
         <message>
             <source>There is no open emergency for this unit.</source>
-            <translation type="unfinished" />
+            <translation>Für diese Einheit liegt kein offener Notruf vor.</translation>
         </message>
     </context>
     <context>
         <name>users</name>
         <message>
             <source>The user name '%1' is not valid: 2 to 64 letters, digits, dots, hyphens or underscores.</source>
-            <translation type="unfinished" />
+            <translation>Der Benutzername „%1“ ist ungültig: erlaubt sind 2 bis 64 Buchstaben, Ziffern, Punkte, Bindestriche oder Unterstriche.</translation>
         </message>
         <message>
             <source>The password must have at least %1 characters.</source>
-            <translation type="unfinished" />
+            <translation>Das Passwort muss mindestens %1 Zeichen lang sein.</translation>
         </message>
         <message>
             <source>The user name '%1' is already taken.</source>
-            <translation type="unfinished" />
+            <translation>Der Benutzername „%1“ ist bereits vergeben.</translation>
         </message>
         <message>
             <source>There is no user '%1'.</source>
-            <translation type="unfinished" />
+            <translation>Es gibt keinen Benutzer „%1“.</translation>
         </message>
         <message>
             <source>User name or password is wrong.</source>
-            <translation type="unfinished" />
+            <translation>Benutzername oder Passwort falsch.</translation>
         </message>
         <message>
             <source>This account is disabled. Please contact the administration.</source>
-            <translation type="unfinished" />
+            <translation>Dieses Konto ist deaktiviert. Bitte wenden Sie sich an die Administration.</translation>
         </message>
         <message>
             <source>Too many failed logins: the account is locked until %1.</source>
-            <translation type="unfinished" />
+            <translation>Zu viele fehlgeschlagene Anmeldungen: Das Konto ist bis %1 gesperrt.</translation>
         </message>
     </context>
 </TS>
