@@ -17,6 +17,10 @@ PLACEHOLDER = re.compile(r"%\d+")
 MNEMONIC = re.compile(r"&(?=\w)")
 
 
+def _placeholders(text: str) -> set[str]:
+    return set(PLACEHOLDER.findall(text))
+
+
 @pytest.fixture
 def german(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """``KOD_LANG=de`` with a freshly read catalogue (and no cached catalogue left behind)."""
@@ -38,8 +42,7 @@ def test_translations_keep_exactly_the_placeholders_of_the_source() -> None:
     wrong = [
         (m.context, m.source, m.translation)
         for m in i18n.read_ts(i18n.ts_path("de"))
-        if m.finished
-        and sorted(set(PLACEHOLDER.findall(m.source))) != sorted(set(PLACEHOLDER.findall(m.translation)))
+        if m.finished and _placeholders(m.source) != _placeholders(m.translation)
     ]
     assert wrong == []
 
@@ -69,5 +72,7 @@ def test_catalogue_parses_and_has_no_unfinished_entries() -> None:
 def test_lookup_in_german(german: None) -> None:
     assert i18n.tr("categories", "Noise") == "Lärm"
     assert i18n.tr("unit_status", "EMERGENCY") == "NOTRUF"
-    assert i18n.tr("users", "User name or password is wrong.") == "Benutzername oder Passwort falsch."
+    assert (
+        i18n.tr("users", "User name or password is wrong.") == "Benutzername oder Passwort falsch."
+    )
     assert i18n.tr("incidents", "Unknown category '%1'.", "xyz") == "Unbekannte Kategorie „xyz“."
