@@ -111,6 +111,18 @@ def build_parser() -> argparse.ArgumentParser:
         help=tr("cli", "Only if the database has no incidents yet (first start)"),
     )
 
+    gz = sub.add_parser("gazetteer", help=tr("cli", "Address gazetteer for call-taking"))
+    gzs = gz.add_subparsers(dest="gazetteer_command", required=True)
+    gzi = gzs.add_parser(
+        "import",
+        help=tr(
+            "cli",
+            "Import house coordinates from a CSV file (NRW Hauskoordinaten or "
+            "street,house_number,postcode,lat,lon)",
+        ),
+    )
+    gzi.add_argument("file", metavar="FILE")
+
     sub.add_parser("permissions", help=tr("cli", "Print the permission matrix (Markdown)"))
 
     sp = sub.add_parser("settings", help=tr("cli", "Configurable values"))
@@ -278,6 +290,8 @@ async def _async_command(args: argparse.Namespace, target: DatabaseTarget) -> in
                 )
             _print(head or "-")
             return 0
+        if args.command == "gazetteer":
+            return await _gazetteer_import(args.file, services, actor)
         if args.command == "demo":
             from app.demo import generate_demo
 
@@ -298,6 +312,31 @@ async def _async_command(args: argparse.Namespace, target: DatabaseTarget) -> in
     finally:
         await db.dispose()
     raise ConfigError(tr("cli", "Unknown command."))
+
+
+async def _gazetteer_import(path: str, services: Services, actor: Actor) -> int:
+    summary = await services.gazetteer.import_csv(actor, path)
+    _print(
+        tr(
+            "cli",
+            "%1 (%2): %3 addresses imported (%4 new, %5 updated, %6 unchanged), %7 rows rejected.",
+            summary.file_name,
+            summary.format_name,
+            summary.imported,
+            summary.inserted,
+            summary.updated,
+            summary.unchanged,
+            summary.rejected,
+        )
+    )
+    for warning in summary.warnings:
+        _print(warning)
+    shown = 20
+    for message in summary.errors[:shown]:
+        _print("  " + message)
+    if summary.rejected > shown:
+        _print(tr("cli", "  … and %1 more rejected rows.", summary.rejected - shown))
+    return 0 if summary.imported > 0 else ValidationError.exit_code
 
 
 async def _user_command(args: argparse.Namespace, services: Services, actor: Actor) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.database import Database
+from app.services.gazetteer import GazetteerService
 from app.services.incidents import IncidentService
 from app.services.settings import SettingsService
 from app.services.units import UnitService
@@ -20,6 +21,7 @@ class Services:
     incidents: IncidentService
     units: UnitService
     settings: SettingsService
+    gazetteer: GazetteerService
 
     @classmethod
     def create(cls, db: Database) -> Services:
@@ -30,4 +32,5 @@ class Services:
             incidents=IncidentService(db),
             units=UnitService(db),
             settings=SettingsService(db),
+            gazetteer=GazetteerService(db),
         )

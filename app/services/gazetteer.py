@@ -1,0 +1,298 @@
+"""The address gazetteer in the database: cached type-ahead index, search, CSV import.
+
+The table ``gazetteer_address`` holds one row per street and house number (the demo data, or
+an import of the state's open house-coordinate data). Call-taking searches an in-memory
+:class:`app.gazetteer.AddressIndex` built from it once; the index is built in a worker thread
+and rebuilt after an import or when another workstation announces a ``gazetteer`` change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import pathlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import insert, select, update
+
+from app.database import Database
+from app.dto import ChangeBatch
+from app.errors import ValidationError
+from app.gazetteer import (
+    Address,
+    AddressIndex,
+    GazetteerFormatError,
+    ImportResult,
+    parse_house_coordinates_csv,
+)
+from app.i18n import tr
+from app.permissions import Permission, require
+from app.uow import Actor, unit_of_work
+from db.models import GazetteerAddress
+
+log = logging.getLogger(__name__)
+
+#: Change-feed entities after which the cached index is out of date.
+INVALIDATING_ENTITIES = frozenset({"gazetteer", "demo"})
+#: Rows per INSERT/UPDATE statement during an import.
+_CHUNK = 2000
+_MAX_STREET = 120
+_MAX_NUMBER = 16
+_MAX_STADTTEIL = 64
+
+_Row = tuple[str, str, str | None, str | None, float, float]
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    """What an import did. ``errors`` are German messages with their line numbers."""
+
+    file_name: str
+    format_name: str
+    inserted: int
+    updated: int
+    unchanged: int
+    errors: tuple[str, ...]
+    skipped_other_municipality: int = 0
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def imported(self) -> int:
+        """Rows of the file now in the gazetteer (new, changed or already identical)."""
+        return self.inserted + self.updated + self.unchanged
+
+    @property
+    def rejected(self) -> int:
+        """Rows that could not be used."""
+        return len(self.errors)
+
+
+def _build_index(rows: Sequence[_Row]) -> AddressIndex:
+    """Runs in a worker thread: rows to :class:`Address` objects to an index."""
+    return AddressIndex(
+        Address(street, number, postcode or "", stadtteil, lat, lon)
+        for street, number, postcode, stadtteil, lat, lon in rows
+    )
+
+
+def _parse(path: pathlib.Path) -> ImportResult:
+    """Runs in a worker thread."""
+    return parse_house_coordinates_csv(path)
+
+
+class GazetteerService:
+    """Address completion for call-taking and the import of house-coordinate files."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._index: AddressIndex | None = None
+        self._generation = 0
+        self._lock = asyncio.Lock()
+
+    # -- index ------------------------------------------------------------------------------
+
+    async def index(self) -> AddressIndex:
+        """The search index over every gazetteer address (built once, then cached).
+
+        Reading the rows yields to the event loop between chunks and the index itself is
+        built in a worker thread, so the workstation stays responsive meanwhile. If the
+        gazetteer changes while the index is being built, the result is used for this call
+        but not cached.
+        """
+        cached = self._index
+        if cached is not None:
+            return cached
+        async with self._lock:
+            if self._index is not None:
+                return self._index
+            generation = self._generation
+            rows = await self._load_rows()
+            built = await asyncio.to_thread(_build_index, rows)
+            if generation == self._generation:
+                self._index = built
+            log.info("gazetteer index built: %d addresses", len(built))
+            return built
+
+    async def _load_rows(self) -> list[_Row]:
+        stmt = select(
+            GazetteerAddress.street,
+            GazetteerAddress.house_number,
+            GazetteerAddress.postcode,
+            GazetteerAddress.stadtteil,
+            GazetteerAddress.lat,
+            GazetteerAddress.lon,
+        ).order_by(GazetteerAddress.id)
+        rows: list[_Row] = []
+        async with self._db.read() as s:
+            result = await s.stream(stmt.execution_options(yield_per=5000))
+            async for part in result.partitions():
+                rows.extend(tuple(r) for r in part)
+                await asyncio.sleep(0)  # let the UI breathe between chunks
+        return rows
+
+    def invalidate(self) -> None:
+        """Forget the cached index; the next search rebuilds it."""
+        self._generation += 1
+        self._index = None
+
+    def on_changes(self, batch: ChangeBatch) -> None:
+        """Feed the change feed here: a gazetteer change elsewhere invalidates the index."""
+        if any(c.entity in INVALIDATING_ENTITIES for c in batch.changes):
+            self.invalidate()
+
+    # -- search -----------------------------------------------------------------------------
+
+    async def search(self, actor: Actor, text: str, limit: int = 20) -> list[Address]:
+        """Addresses matching the type-ahead ``text`` (best first), e.g. ``"haupt 12"``."""
+        require(actor.role, Permission.INCIDENT_READ)
+        if not text.strip():
+            return []
+        index = await self.index()
+        return index.search(text, limit)
+
+    # -- import -----------------------------------------------------------------------------
+
+    async def import_csv(self, actor: Actor, path: str | os.PathLike[str]) -> ImportSummary:
+        """Import a house-coordinate CSV (NRW format or a generic WGS84 list).
+
+        New addresses are inserted, known ones (same street and house number) updated; both
+        get ``source="import"``. Rows that cannot be used are reported, not imported. A file
+        in an unknown format raises :class:`ValidationError` and writes nothing.
+        """
+        require(actor.role, Permission.GAZETTEER_MANAGE)
+        file = pathlib.Path(path)
+        if not file.is_file():
+            raise ValidationError(tr("gazetteer", "The file %1 does not exist.", str(file)), "path")
+        try:
+            parsed = await asyncio.to_thread(_parse, file)
+        except GazetteerFormatError as exc:
+            raise ValidationError(str(exc), "path") from exc
+        except OSError as exc:
+            raise ValidationError(
+                tr("gazetteer", "The file %1 cannot be read: %2", str(file), exc.strerror or exc),
+                "path",
+            ) from exc
+
+        errors = [str(e) for e in parsed.errors]
+        wanted: dict[tuple[str, str], Address] = {}
+        for address in parsed.addresses:
+            problem = _too_long(address)
+            if problem:
+                errors.append(problem)
+                continue
+            key = (address.street, address.house_number)
+            if key in wanted:
+                first = wanted[key]
+                errors.append(
+                    tr(
+                        "gazetteer",
+                        "%1 %2 (%3) appears twice with different postcodes (%4 and %5); "
+                        "only the first is kept.",
+                        address.street,
+                        address.house_number,
+                        address.stadtteil or "–",
+                        first.postcode or "–",
+                        address.postcode or "–",
+                    )
+                )
+                continue
+            wanted[key] = address
+
+        async with unit_of_work(self._db, actor, Permission.GAZETTEER_MANAGE) as w:
+            existing: dict[tuple[str, str], tuple[int, _Row]] = {}
+            result = await w.session.execute(
+                select(
+                    GazetteerAddress.id,
+                    GazetteerAddress.street,
+                    GazetteerAddress.house_number,
+                    GazetteerAddress.postcode,
+                    GazetteerAddress.stadtteil,
+                    GazetteerAddress.lat,
+                    GazetteerAddress.lon,
+                    GazetteerAddress.source,
+                )
+            )
+            sources: dict[int, str] = {}
+            for row_id, street, number, postcode, stadtteil, lat, lon, source in result:
+                existing[(street, number)] = (
+                    row_id,
+                    (street, number, postcode, stadtteil, lat, lon),
+                )
+                sources[row_id] = source
+            inserts: list[dict[str, Any]] = []
+            updates: list[dict[str, Any]] = []
+            unchanged = 0
+            for key, a in wanted.items():
+                values = {
+                    "street": a.street,
+                    "house_number": a.house_number,
+                    "postcode": a.postcode or None,
+                    "stadtteil": a.stadtteil,
+                    "lat": a.lat,
+                    "lon": a.lon,
+                    "source": "import",
+                }
+                found = existing.get(key)
+                if found is None:
+                    inserts.append(values)
+                    continue
+                row_id, old = found
+                new = (a.street, a.house_number, a.postcode or None, a.stadtteil, a.lat, a.lon)
+                if old == new and sources[row_id] == "import":
+                    unchanged += 1
+                else:
+                    updates.append({"id": row_id, **values})
+            for start in range(0, len(inserts), _CHUNK):
+                await w.session.execute(insert(GazetteerAddress), inserts[start : start + _CHUNK])
+            for start in range(0, len(updates), _CHUNK):
+                await w.session.execute(update(GazetteerAddress), updates[start : start + _CHUNK])
+            summary = ImportSummary(
+                file_name=file.name,
+                format_name=parsed.format_name,
+                inserted=len(inserts),
+                updated=len(updates),
+                unchanged=unchanged,
+                errors=tuple(errors),
+                skipped_other_municipality=parsed.skipped_other_municipality,
+                warnings=tuple(parsed.warnings),
+            )
+            await w.audit(
+                "gazetteer.import",
+                "gazetteer",
+                None,
+                {
+                    "file": file.name,
+                    "format": parsed.format_name,
+                    "inserted": summary.inserted,
+                    "updated": summary.updated,
+                    "unchanged": summary.unchanged,
+                    "rejected": summary.rejected,
+                },
+            )
+            w.changed("gazetteer", 0, "import")
+        self.invalidate()
+        return summary
+
+
+def _too_long(a: Address) -> str | None:
+    if len(a.street) > _MAX_STREET:
+        return tr(
+            "gazetteer",
+            "The street name '%1…' is too long (at most %2 characters).",
+            a.street[:40],
+            _MAX_STREET,
+        )
+    if len(a.house_number) > _MAX_NUMBER:
+        return tr(
+            "gazetteer",
+            "The house number '%1' of %2 is too long (at most %3 characters).",
+            a.house_number,
+            a.street,
+            _MAX_NUMBER,
+        )
+    if a.stadtteil is not None and len(a.stadtteil) > _MAX_STADTTEIL:
+        return tr("gazetteer", "The district name '%1' is too long.", a.stadtteil)
+    return None
