@@ -2,6 +2,41 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="de_DE">
     <context>
+        <name>AssignUnitDialog</name>
+        <message>
+            <source>Assign unit</source>
+            <translation>Einheit zuteilen</translation>
+        </message>
+        <message>
+            <source>Loading …</source>
+            <translation>Wird geladen …</translation>
+        </message>
+        <message>
+            <source>↑/↓ choose a unit · Enter assigns · Esc closes</source>
+            <translation>↑/↓ Einheit wählen · Enter teilt zu · Esc schließt</translation>
+        </message>
+        <message>
+            <source>&amp;Assign</source>
+            <translation>&amp;Zuteilen</translation>
+        </message>
+        <message>
+            <source>Close</source>
+            <translation>Schließen</translation>
+        </message>
+        <message>
+            <source>Assign unit – %1</source>
+            <translation>Einheit zuteilen – %1</translation>
+        </message>
+        <message>
+            <source>There are no active units.</source>
+            <translation>Es gibt keine aktiven Einheiten.</translation>
+        </message>
+        <message>
+            <source>Unit not available</source>
+            <translation>Einheit nicht verfügbar</translation>
+        </message>
+    </context>
+    <context>
         <name>CloseIncidentDialog</name>
         <message>
             <source>Close incident %1</source>
@@ -100,6 +135,60 @@
         </message>
     </context>
     <context>
+        <name>EmergencyAlarm</name>
+        <message>
+            <source>Emergency of %1 acknowledged by %2 at %3</source>
+            <translation>Notruf von %1 quittiert durch %2 um %3</translation>
+        </message>
+        <message>
+            <source>Acknowledge the emergency (Notruf)</source>
+            <translation>Notruf quittieren</translation>
+        </message>
+    </context>
+    <context>
+        <name>EmergencyBanner</name>
+        <message>
+            <source>Acknowledge (%1)</source>
+            <translation>Quittieren (%1)</translation>
+        </message>
+        <message>
+            <source>Only a dispatcher or the shift lead can acknowledge an emergency. Tell them at once.</source>
+            <translation>Nur Disponenten oder die Schichtleitung können einen Notruf quittieren. Informieren Sie sie sofort.</translation>
+        </message>
+        <message>
+            <source>Take over the emergency: stops the alarm on every workstation</source>
+            <translation>Notruf übernehmen: beendet den Alarm an allen Arbeitsplätzen</translation>
+        </message>
+        <message>
+            <source>EMERGENCY (Notruf) %1</source>
+            <translation>NOTRUF %1</translation>
+        </message>
+        <message>
+            <source>since %1 (%2)</source>
+            <translation>seit %1 (%2)</translation>
+        </message>
+        <message>
+            <source>outside the city</source>
+            <translation>außerhalb des Stadtgebiets</translation>
+        </message>
+        <message>
+            <source>last position %1 (%2, %3)</source>
+            <translation>letzte Position %1 (%2, %3)</translation>
+        </message>
+        <message>
+            <source>no position known</source>
+            <translation>keine Position bekannt</translation>
+        </message>
+        <message>
+            <source>incident %1, %2</source>
+            <translation>Einsatz %1, %2</translation>
+        </message>
+        <message>
+            <source>Raised %1</source>
+            <translation>Ausgelöst %1</translation>
+        </message>
+    </context>
+    <context>
         <name>ErrorReporter</name>
         <message>
             <source>Details are in the log file %1.</source>
@@ -112,6 +201,221 @@
         <message>
             <source>KOD-Leitstelle</source>
             <translation>KOD-Leitstelle</translation>
+        </message>
+    </context>
+    <context>
+        <name>IncidentDetailPane</name>
+        <message>
+            <source>Select an incident in the queue.</source>
+            <translation>Wählen Sie einen Einsatz in der Einsatzliste aus.</translation>
+        </message>
+        <message>
+            <source>Incident data</source>
+            <translation>Einsatzdaten</translation>
+        </message>
+        <message>
+            <source>Save</source>
+            <translation>Speichern</translation>
+        </message>
+        <message>
+            <source>Save the changed fields (Ctrl+S)</source>
+            <translation>Geänderte Felder speichern (Strg+S)</translation>
+        </message>
+        <message>
+            <source>Revert</source>
+            <translation>Zurücksetzen</translation>
+        </message>
+        <message>
+            <source>Discard your changes and show the current data</source>
+            <translation>Ihre Änderungen verwerfen und die aktuellen Daten anzeigen</translation>
+        </message>
+        <message>
+            <source>Journal</source>
+            <translation>Einsatztagebuch</translation>
+        </message>
+        <message>
+            <source>Note for the journal – Ctrl+Enter adds it</source>
+            <translation>Vermerk für das Einsatztagebuch – Strg+Enter fügt ihn hinzu</translation>
+        </message>
+        <message>
+            <source>Add note</source>
+            <translation>Vermerk hinzufügen</translation>
+        </message>
+        <message>
+            <source>Add the note to the journal (Ctrl+Enter)</source>
+            <translation>Vermerk ins Einsatztagebuch übernehmen (Strg+Enter)</translation>
+        </message>
+        <message>
+            <source>Units</source>
+            <translation>Einheiten</translation>
+        </message>
+        <message>
+            <source>Assign unit …</source>
+            <translation>Einheit zuteilen …</translation>
+        </message>
+        <message>
+            <source>Close incident …</source>
+            <translation>Einsatz abschließen …</translation>
+        </message>
+        <message>
+            <source>Close with an outcome (Ctrl+E)</source>
+            <translation>Mit Einsatzergebnis abschließen (Strg+E)</translation>
+        </message>
+        <message>
+            <source>Reopen …</source>
+            <translation>Wiedereröffnen …</translation>
+        </message>
+        <message>
+            <source>Changed by another workstation: %1. Your unsaved input is kept; saving shows both versions. “Revert” shows the current data.</source>
+            <translation>An einem anderen Arbeitsplatz geändert: %1. Ihre ungespeicherten Eingaben bleiben erhalten; beim Speichern werden beide Fassungen angezeigt. „Zurücksetzen“ zeigt die aktuellen Daten.</translation>
+        </message>
+        <message>
+            <source>District unknown</source>
+            <translation>Stadtteil unbekannt</translation>
+        </message>
+        <message>
+            <source>Outcome: %1</source>
+            <translation>Ergebnis: %1</translation>
+        </message>
+        <message>
+            <source>Received %1</source>
+            <translation>Eingang %1</translation>
+        </message>
+        <message>
+            <source>running %1</source>
+            <translation>läuft seit %1</translation>
+        </message>
+        <message>
+            <source>Dispatched %1 (+%2)</source>
+            <translation>Alarmiert %1 (+%2)</translation>
+        </message>
+        <message>
+            <source>Not dispatched</source>
+            <translation>Nicht alarmiert</translation>
+        </message>
+        <message>
+            <source>On scene %1 (+%2)</source>
+            <translation>Am Einsatzort %1 (+%2)</translation>
+        </message>
+        <message>
+            <source>En route for %1</source>
+            <translation>Anfahrt seit %1</translation>
+        </message>
+        <message>
+            <source>Closed %1 (total %2)</source>
+            <translation>Abgeschlossen %1 (gesamt %2)</translation>
+        </message>
+        <message>
+            <source>Opened</source>
+            <translation>Angelegt</translation>
+        </message>
+        <message>
+            <source>Change</source>
+            <translation>Änderung</translation>
+        </message>
+        <message>
+            <source>Note</source>
+            <translation>Vermerk</translation>
+        </message>
+        <message>
+            <source>Unit</source>
+            <translation>Einheit</translation>
+        </message>
+        <message>
+            <source>Closed</source>
+            <translation>Abgeschlossen</translation>
+        </message>
+        <message>
+            <source>Reopened</source>
+            <translation>Wiedereröffnet</translation>
+        </message>
+        <message>
+            <source>No unit assigned.</source>
+            <translation>Keine Einheit zugeteilt.</translation>
+        </message>
+        <message>
+            <source>4 on scene since %1</source>
+            <translation>4 am Einsatzort seit %1</translation>
+        </message>
+        <message>
+            <source>3 en route since %1</source>
+            <translation>3 auf Anfahrt seit %1</translation>
+        </message>
+        <message>
+            <source>On scene (4)</source>
+            <translation>Am Einsatzort (4)</translation>
+        </message>
+        <message>
+            <source>Release → 1</source>
+            <translation>Entlassen → 1</translation>
+        </message>
+        <message>
+            <source>Release the unit: available on radio (status 1)</source>
+            <translation>Einheit aus dem Einsatz entlassen: einsatzbereit über Funk (Status 1)</translation>
+        </message>
+        <message>
+            <source>Release → 2</source>
+            <translation>Entlassen → 2</translation>
+        </message>
+        <message>
+            <source>Release the unit: available at the station (status 2)</source>
+            <translation>Einheit aus dem Einsatz entlassen: auf Wache (Status 2)</translation>
+        </message>
+        <message>
+            <source>%1 released %2</source>
+            <translation>%1 entlassen um %2</translation>
+        </message>
+        <message>
+            <source>Unsaved changes</source>
+            <translation>Ungespeicherte Änderungen</translation>
+        </message>
+        <message>
+            <source>You changed incident %1 without saving. Save the changes?</source>
+            <translation>Sie haben Einsatz %1 geändert, aber nicht gespeichert. Änderungen speichern?</translation>
+        </message>
+        <message>
+            <source>Discard</source>
+            <translation>Verwerfen</translation>
+        </message>
+        <message>
+            <source>Keep editing</source>
+            <translation>Weiter bearbeiten</translation>
+        </message>
+        <message>
+            <source>close the incident with the outcome “%1”</source>
+            <translation>den Einsatz mit dem Ergebnis „%1“ abschließen</translation>
+        </message>
+        <message>
+            <source>Close anyway</source>
+            <translation>Trotzdem abschließen</translation>
+        </message>
+        <message>
+            <source>reopen the incident (reason: %1)</source>
+            <translation>den Einsatz wiedereröffnen (Grund: %1)</translation>
+        </message>
+        <message>
+            <source>Reopen anyway</source>
+            <translation>Trotzdem wiedereröffnen</translation>
+        </message>
+        <message>
+            <source>Incident detail</source>
+            <translation>Einsatzdetails</translation>
+        </message>
+        <message>
+            <source>Save incident changes</source>
+            <translation>Änderungen am Einsatz speichern</translation>
+        </message>
+        <message>
+            <source>Write a journal note</source>
+            <translation>Vermerk ins Einsatztagebuch schreiben</translation>
+        </message>
+        <message>
+            <source>Go to the incident detail</source>
+            <translation>Zu den Einsatzdetails wechseln</translation>
+        </message>
+        <message>
+            <source>Add the note to the journal</source>
+            <translation>Vermerk ins Einsatztagebuch übernehmen</translation>
         </message>
     </context>
     <context>
@@ -306,6 +610,17 @@
         </message>
     </context>
     <context>
+        <name>Shortcuts</name>
+        <message>
+            <source>Emergency</source>
+            <translation>Notruf</translation>
+        </message>
+        <message>
+            <source>Incident</source>
+            <translation>Einsatz</translation>
+        </message>
+    </context>
+    <context>
         <name>Startup</name>
         <message>
             <source>KOD-Leitstelle</source>
@@ -314,6 +629,33 @@
         <message>
             <source>Database %1 is ready.</source>
             <translation>Datenbank %1 ist bereit.</translation>
+        </message>
+    </context>
+    <context>
+        <name>UnitProposalTableModel</name>
+        <message>
+            <source>Unit</source>
+            <translation>Einheit</translation>
+        </message>
+        <message>
+            <source>Status</source>
+            <translation>Status</translation>
+        </message>
+        <message>
+            <source>Distance</source>
+            <translation>Entfernung</translation>
+        </message>
+        <message>
+            <source>Current incident</source>
+            <translation>Aktueller Einsatz</translation>
+        </message>
+        <message>
+            <source>Crew</source>
+            <translation>Besatzung</translation>
+        </message>
+        <message>
+            <source>Not available: assigning it asks for confirmation or is refused.</source>
+            <translation>Nicht verfügbar: Eine Zuteilung erfordert eine Bestätigung oder wird abgelehnt.</translation>
         </message>
     </context>
     <context>
@@ -781,6 +1123,10 @@
     <context>
         <name>database</name>
         <message>
+            <source>The database %1 does not answer (network or server hangs).</source>
+            <translation>Die Datenbank %1 antwortet nicht (Netzwerk oder Server hängt).</translation>
+        </message>
+        <message>
             <source>The database file %1 lies on a network share. SQLite cannot lock files safely there and data could be lost. Use a local file, or the shared PostgreSQL server for several workstations.</source>
             <translation>Die Datenbankdatei %1 liegt auf einer Netzwerkfreigabe. SQLite kann Dateien dort nicht sicher sperren, Daten könnten verloren gehen. Verwenden Sie eine lokale Datei oder – für mehrere Arbeitsplätze – den gemeinsamen PostgreSQL-Server.</translation>
         </message>
@@ -995,12 +1341,24 @@
             <translation>Die Angaben zur meldenden Person sind zu lang.</translation>
         </message>
         <message>
-            <source>Incident %1 does not exist.</source>
-            <translation>Einsatz %1 existiert nicht.</translation>
-        </message>
-        <message>
             <source>Enter an address or a position for the incident.</source>
             <translation>Geben Sie eine Adresse oder eine Position für den Einsatz an.</translation>
+        </message>
+        <message>
+            <source>The note is empty.</source>
+            <translation>Der Vermerk ist leer.</translation>
+        </message>
+        <message>
+            <source>The note is too long.</source>
+            <translation>Der Vermerk ist zu lang.</translation>
+        </message>
+        <message>
+            <source>The client reference is not valid.</source>
+            <translation>Die Client-Referenz ist ungültig.</translation>
+        </message>
+        <message>
+            <source>Incident %1 does not exist.</source>
+            <translation>Einsatz %1 existiert nicht.</translation>
         </message>
         <message>
             <source>Incident opened: %1, priority %2, %3</source>
@@ -1017,14 +1375,6 @@
         <message>
             <source>Position changed</source>
             <translation>Position geändert</translation>
-        </message>
-        <message>
-            <source>The note is empty.</source>
-            <translation>Der Vermerk ist leer.</translation>
-        </message>
-        <message>
-            <source>The note is too long.</source>
-            <translation>Der Vermerk ist zu lang.</translation>
         </message>
         <message>
             <source>Incident %1 is closed. Reopen it first.</source>
