@@ -1,0 +1,487 @@
+"""The unit status board pane: BOS status per unit, set by the dispatcher with digit keys."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QContextMenuEvent, QKeyEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMenu,
+    QMessageBox,
+    QTableView,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.domain import UnitStatus, unit_status_display, unit_status_label
+from app.dto import StatusChange, UnitInfo
+from app.permissions import Permission
+from app.timeutil import format_local
+from ui.asyncutil import spawn
+from ui.context import UiContext
+from ui.models.unit_board import (
+    COL_CALL_SIGN,
+    COL_INCIDENT,
+    COL_MEMBERS,
+    COL_POSITION_AGE,
+    COL_SINCE,
+    COL_STATUS,
+    COL_STATUS_TEXT,
+    STATUS_STYLES,
+    UnitStatusTableModel,
+)
+
+if TYPE_CHECKING:
+    from ui.main_window import MainWindow
+
+#: Statuses the dispatcher sets with a digit key, in menu order.
+DIGIT_STATUSES = ("1", "2", "3", "4", "5", "6", "0")
+_DIGIT_KEYS = {
+    Qt.Key.Key_0: "0",
+    Qt.Key.Key_1: "1",
+    Qt.Key.Key_2: "2",
+    Qt.Key.Key_3: "3",
+    Qt.Key.Key_4: "4",
+    Qt.Key.Key_5: "5",
+    Qt.Key.Key_6: "6",
+}
+#: Modifiers that still count as a plain digit (the number pad sets KeypadModifier).
+_PLAIN = (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier)
+
+
+class UnitStatusHistoryDialog(QDialog):
+    """A unit's status history: time (Berlin), status, previous status, user, incident, note."""
+
+    COLUMNS = 6
+
+    def __init__(self, ctx: UiContext, unit: UnitInfo, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("UnitStatusHistoryDialog")
+        self.setWindowTitle(self.tr("Status history – %1").replace("%1", unit.call_sign))
+        self._ctx = ctx
+        self.unit = unit
+        self.table = QTableWidget(0, self.COLUMNS, self)
+        self.table.setObjectName("statusHistoryTable")
+        self.table.setHorizontalHeaderLabels(
+            [
+                self.tr("Time"),
+                self.tr("Status"),
+                self.tr("Previous"),
+                self.tr("User"),
+                self.tr("Incident"),
+                self.tr("Note"),
+            ]
+        )
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.info = QLabel(self.tr("Loading …"), self)
+        self.info.setObjectName("statusHistoryInfo")
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table)
+        layout.addWidget(self.info)
+        layout.addWidget(buttons)
+        self.resize(860, 440)
+        self.loaded = False
+        spawn(self._load())
+
+    async def _load(self) -> None:
+        rows = await self._ctx.services.units.history(self._ctx.actor, self.unit.id)
+        self.set_rows(rows)
+
+    def set_rows(self, rows: list[StatusChange]) -> None:
+        """Fill the table (newest first, as the service returns them)."""
+        self.table.setRowCount(len(rows))
+        for r, change in enumerate(rows):
+            values = (
+                format_local(change.changed_at, with_seconds=True),
+                unit_status_display(change.status),
+                unit_status_display(change.previous_status) if change.previous_status else "",
+                change.username or "",
+                change.incident_number or "",
+                change.note or "",
+            )
+            for c, value in enumerate(values):
+                item = QTableWidgetItem(value)
+                if c == 1:
+                    style = STATUS_STYLES.get(change.status)
+                    if style is not None:
+                        item.setBackground(style.background)
+                        item.setForeground(style.foreground)
+                self.table.setItem(r, c, item)
+        self.table.resizeColumnsToContents()
+        self.info.setText(
+            self.tr("%1 status changes (newest first)").replace("%1", str(len(rows)))
+            if rows
+            else self.tr("No status changes recorded.")
+        )
+        self.loaded = True
+
+
+class UnitStatusBoard(QWidget):
+    """Every unit with its BOS status; digits 0–6 set the selected unit's status, N a Notruf."""
+
+    #: The user asked to see the incident a unit is assigned to (incident id).
+    incidentRequested = Signal(int)
+    #: The selected unit changed (unit id).
+    unitSelected = Signal(int)
+    #: A status change or emergency was sent for a unit (unit id, status code).
+    statusRequested = Signal(int, str)
+
+    def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("UnitStatusBoard")
+        self._ctx = ctx
+        self.model = UnitStatusTableModel(ctx, self)
+
+        self.talk_banner = QLabel(self)
+        self.talk_banner.setObjectName("talkRequests")
+        self.talk_banner.setWordWrap(True)
+        self.talk_banner.hide()
+
+        self.table = QTableView(self)
+        self.table.setObjectName("unitBoardTable")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(COL_CALL_SIGN, Qt.SortOrder.AscendingOrder)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(24)
+        # The row colour is the status: keep it visible on the selected row, mark the selection
+        # with a frame instead of the palette's highlight.
+        self.table.setStyleSheet(
+            "QTableView#unitBoardTable::item:selected {"
+            " border-top: 2px solid #202020; border-bottom: 2px solid #202020; }"
+            "QTableView#unitBoardTable::item:selected:focus { color: black; }"
+        )
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(COL_MEMBERS, QHeaderView.ResizeMode.Stretch)
+        self.table.setColumnWidth(COL_CALL_SIGN, 90)
+        self.table.setColumnWidth(COL_STATUS, 34)
+        self.table.setColumnWidth(COL_STATUS_TEXT, 170)
+        self.table.setColumnWidth(COL_SINCE, 64)
+        self.table.setColumnWidth(COL_INCIDENT, 120)
+        self.table.setColumnWidth(COL_POSITION_AGE, 70)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.DefaultContextMenu)
+        self.table.installEventFilter(self)
+        self.table.viewport().installEventFilter(self)
+
+        self.hint = QLabel(
+            self.tr("0–6: set status · N: emergency (Notruf) · Enter: history · menu key: more"),
+            self,
+        )
+        self.hint.setObjectName("unitBoardHint")
+        self.hint.setStyleSheet("color: #555;")
+        self.count_label = QLabel(self)
+        self.count_label.setObjectName("unitBoardCount")
+        footer = QHBoxLayout()
+        footer.setContentsMargins(0, 0, 0, 0)
+        footer.addWidget(self.hint, 1)
+        footer.addWidget(self.count_label)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.talk_banner)
+        layout.addWidget(self.table)
+        layout.addLayout(footer)
+
+        self.table.activated.connect(lambda _i: self.show_history())
+        self.table.selectionModel().currentRowChanged.connect(self._on_current)
+        self.model.loaded.connect(lambda _n: self._refresh_summary())
+        self.model.updated.connect(self._refresh_summary)
+        self.model.modelReset.connect(self._restore_selection)
+        self.model.modelAboutToBeReset.connect(self._remember_selection)
+        self._selected_id: int | None = None
+        #: The confirmation currently shown for a manual Notruf (tests reach it here).
+        self.emergency_confirmation: QMessageBox | None = None
+        self.menu: QMenu | None = None
+        self._can_set = ctx.can(Permission.UNIT_STATUS)
+        self._can_raise = ctx.can(Permission.EMERGENCY_RAISE)
+
+    # -- selection ----------------------------------------------------------------------------
+
+    def selected_unit(self) -> UnitInfo | None:
+        """The selected unit (from the model's cache)."""
+        index = self.table.currentIndex()
+        return self.model.unit_at(index.row()) if index.isValid() else None
+
+    def select_unit(self, unit_id: int) -> bool:
+        """Select a unit by id."""
+        row = self.model.row_of(unit_id)
+        if row < 0:
+            return False
+        index = self.model.index(row, COL_CALL_SIGN)
+        self.table.selectionModel().setCurrentIndex(
+            index,
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows,
+        )
+        self.table.scrollTo(index)
+        return True
+
+    def focus_table(self) -> None:
+        """Keyboard focus on the board (first unit if none is selected)."""
+        self.table.setFocus()
+        first = self.model.unit_at(0)
+        if not self.table.currentIndex().isValid() and first is not None:
+            self.select_unit(first.id)
+
+    def _remember_selection(self) -> None:
+        unit = self.selected_unit()
+        self._selected_id = unit.id if unit else None
+
+    def _restore_selection(self) -> None:
+        if self._selected_id is not None:
+            self.select_unit(self._selected_id)
+
+    def _on_current(self, current: object, _previous: object) -> None:
+        unit = self.selected_unit()
+        if unit is not None:
+            self.unitSelected.emit(unit.id)
+
+    # -- keyboard and context menu ----------------------------------------------------------
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.table and event.type() == QEvent.Type.KeyPress:
+            assert isinstance(event, QKeyEvent)
+            if self._handle_key(event):
+                return True
+        if event.type() == QEvent.Type.ContextMenu:
+            assert isinstance(event, QContextMenuEvent)
+            if watched is self.table.viewport():
+                # Mouse: the menu is for the row under the pointer.
+                index = self.table.indexAt(event.pos())
+                if not index.isValid():
+                    return True
+                self.table.setCurrentIndex(index)
+                self.show_context_menu(event.globalPos())
+                return True
+            if watched is self.table:
+                self.show_context_menu()
+                return True
+        return super().eventFilter(watched, event)
+
+    def _handle_key(self, event: QKeyEvent) -> bool:
+        key = Qt.Key(event.key())
+        if key == Qt.Key.Key_Menu or (
+            key == Qt.Key.Key_F10 and event.modifiers() == Qt.KeyboardModifier.ShiftModifier
+        ):
+            self.show_context_menu()
+            return True
+        if event.modifiers() not in _PLAIN:
+            return False
+        if key in _DIGIT_KEYS:
+            unit = self.selected_unit()
+            if unit is not None:
+                self.set_status(unit.id, _DIGIT_KEYS[key])
+            return True
+        if key == Qt.Key.Key_N:
+            unit = self.selected_unit()
+            if unit is not None:
+                self.confirm_emergency(unit)
+            return True
+        return False
+
+    def build_menu(self, unit: UnitInfo) -> QMenu:
+        """The context menu for ``unit``: every status, Notruf, history, go to incident."""
+        menu = QMenu(self)
+        menu.setObjectName("unitBoardMenu")
+        title = menu.addAction(f"{unit.call_sign} – {unit_status_label(unit.status)}")
+        title.setEnabled(False)
+        menu.addSeparator()
+        for code in DIGIT_STATUSES:
+            action = menu.addAction(unit_status_display(code))
+            action.setObjectName(f"actionUnitStatus{code}")
+            action.setShortcut(QKeySequence(code))
+            # The digit is handled by the board itself; the menu only shows it.
+            action.setShortcutVisibleInContextMenu(True)
+            action.setCheckable(True)
+            action.setChecked(unit.status == code)
+            action.setEnabled(self._can_set)
+            action.triggered.connect(lambda _c=False, c=code: self.set_status(unit.id, c))
+        menu.addSeparator()
+        notruf = menu.addAction(self.tr("Trigger emergency (Notruf) …"))
+        notruf.setObjectName("actionUnitEmergency")
+        notruf.setShortcut(QKeySequence("N"))
+        notruf.setShortcutVisibleInContextMenu(True)
+        notruf.setEnabled(self._can_raise)
+        notruf.triggered.connect(lambda: self.confirm_emergency(unit))
+        menu.addSeparator()
+        history = menu.addAction(self.tr("Status history …"))
+        history.setObjectName("actionUnitHistory")
+        history.triggered.connect(lambda: self.show_history(unit))
+        go = menu.addAction(
+            self.tr("Go to incident %1").replace("%1", unit.incident_number)
+            if unit.incident_number
+            else self.tr("Go to incident")
+        )
+        go.setObjectName("actionUnitGoToIncident")
+        go.setEnabled(unit.incident_id is not None)
+        go.triggered.connect(lambda: self._go_to_incident(unit))
+        for action in menu.actions():
+            # The keys work inside the open menu only; on the table the board handles them.
+            action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        return menu
+
+    def show_context_menu(self, global_pos: QPoint | None = None) -> None:
+        """Open the context menu for the selected unit (by default beside its row)."""
+        unit = self.selected_unit()
+        if unit is None:
+            return
+        if global_pos is None:
+            rect = self.table.visualRect(self.table.currentIndex())
+            global_pos = self.table.viewport().mapToGlobal(rect.bottomLeft())
+        if self.menu is not None:
+            self.menu.deleteLater()
+        self.menu = self.build_menu(unit)
+        self.menu.popup(global_pos)
+
+    # -- actions ------------------------------------------------------------------------------
+
+    def set_status(self, unit_id: int, status: str) -> None:
+        """Set a BOS status (the service stores the change with its timestamp)."""
+        if not self._can_set:
+            return
+        self.statusRequested.emit(unit_id, status)
+        spawn(self._ctx.services.units.set_status(self._ctx.actor, unit_id, status))
+
+    def confirm_emergency(self, unit: UnitInfo) -> None:
+        """Ask before raising a Notruf on the unit's behalf (alarms every workstation)."""
+        if not self._can_raise:
+            return
+        box = QMessageBox(self)
+        box.setObjectName("ConfirmEmergencyDialog")
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle(self.tr("Trigger emergency"))
+        box.setText(
+            self.tr("Trigger an emergency alarm (Notruf) for %1?").replace("%1", unit.call_sign)
+        )
+        box.setInformativeText(
+            self.tr(
+                "Every workstation will sound the alarm until a dispatcher acknowledges it. "
+                "Use this when the unit reports an emergency by radio or telephone, or to "
+                "test the alarm."
+            )
+        )
+        trigger = box.addButton(self.tr("Trigger alarm"), QMessageBox.ButtonRole.AcceptRole)
+        trigger.setObjectName("confirmEmergencyButton")
+        cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(trigger)
+        box.setEscapeButton(cancel)
+
+        def done(_result: int) -> None:
+            self.emergency_confirmation = None
+            if box.clickedButton() is trigger:
+                self.raise_emergency(unit.id)
+            box.deleteLater()
+
+        box.finished.connect(done)
+        self.emergency_confirmation = box
+        box.open()
+
+    def raise_emergency(self, unit_id: int) -> None:
+        """Raise the Notruf now (no question asked)."""
+        self.statusRequested.emit(unit_id, UnitStatus.EMERGENCY.value)
+        spawn(self._ctx.services.units.raise_emergency(self._ctx.actor, unit_id))
+
+    def show_history(self, unit: UnitInfo | None = None) -> UnitStatusHistoryDialog | None:
+        """Open the status history of ``unit`` (default: the selected one)."""
+        unit = unit or self.selected_unit()
+        if unit is None:
+            return None
+        dialog = UnitStatusHistoryDialog(self._ctx, unit, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def _go_to_incident(self, unit: UnitInfo) -> None:
+        if unit.incident_id is not None:
+            self.incidentRequested.emit(unit.incident_id)
+
+    # -- summary ------------------------------------------------------------------------------
+
+    def _refresh_summary(self) -> None:
+        units = self.model.units()
+        urgent = [u.call_sign for u in units if u.status == UnitStatus.URGENT_TALK]
+        talk = [u.call_sign for u in units if u.status == UnitStatus.TALK]
+        parts = []
+        if urgent:
+            parts.append(self.tr("URGENT request to talk: %1").replace("%1", ", ".join(urgent)))
+        if talk:
+            parts.append(self.tr("Request to talk: %1").replace("%1", ", ".join(talk)))
+        if parts:
+            colour = "#1f5fbf" if urgent else "#9cc8f7"
+            text_colour = "white" if urgent else "black"
+            self.talk_banner.setStyleSheet(
+                f"background: {colour}; color: {text_colour}; font-weight: bold; padding: 4px;"
+            )
+            self.talk_banner.setText("  ·  ".join(parts))
+            self.talk_banner.show()
+        else:
+            self.talk_banner.hide()
+        available = sum(1 for u in units if u.status in ("1", "2") and u.incident_id is None)
+        self.count_label.setText(
+            self.tr("%1 of %2 available")
+            .replace("%1", str(available))
+            .replace("%2", str(len(units)))
+        )
+
+
+def _show_incident(window: MainWindow, incident_id: int) -> None:
+    dock = window.docks.get("queue")
+    if dock is not None:
+        dock.show()
+        dock.raise_()
+    if window.queue.select_incident(incident_id):
+        window.queue.table.setFocus()
+    else:
+        window.statusBar().showMessage(
+            window.queue.tr("The incident is not in the current queue view (check the filter)."),
+            8000,
+        )
+
+
+def install(window: MainWindow) -> UnitStatusBoard:
+    """Add the unit status board (right dock) and its shortcuts to the main window."""
+    board = UnitStatusBoard(window.ctx, window)
+    dock = window.add_pane("units", board.tr("Units"), board, Qt.DockWidgetArea.RightDockWidgetArea)
+    group = board.tr("Unit status board")
+    focus = window.shortcuts.add_action(
+        window, group, board.tr("Go to the unit status board"), "Ctrl+2", "actionFocusUnits"
+    )
+
+    def focus_board() -> None:
+        dock.show()
+        dock.raise_()
+        board.focus_table()
+
+    focus.triggered.connect(focus_board)
+    window.shortcuts.add_info(group, "0 … 6", board.tr("Set the selected unit's status"))
+    window.shortcuts.add_info(
+        group, "N", board.tr("Trigger an emergency (Notruf) for the selected unit")
+    )
+    window.shortcuts.add_info(
+        group, board.tr("Enter"), board.tr("Status history of the selected unit")
+    )
+    window.shortcuts.add_info(
+        group, board.tr("Menu key, Shift+F10"), board.tr("All actions for the selected unit")
+    )
+    board.incidentRequested.connect(lambda incident_id: _show_incident(window, incident_id))
+    QTimer.singleShot(0, board.model.reload)
+    return board
