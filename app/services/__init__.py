@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from app.database import Database
 from app.services.gazetteer import GazetteerService
 from app.services.incidents import IncidentService
+from app.services.reports import ReportService
 from app.services.settings import SettingsService
+from app.services.tasks import TaskService
 from app.services.units import UnitService
 from app.services.users import UserService
 
@@ -22,15 +24,21 @@ class Services:
     units: UnitService
     settings: SettingsService
     gazetteer: GazetteerService
+    tasks: TaskService
+    reports: ReportService
 
     @classmethod
     def create(cls, db: Database) -> Services:
         """Build every service on ``db``."""
+        incidents = IncidentService(db)
+        tasks = TaskService(db)
         return cls(
             db=db,
             users=UserService(db),
-            incidents=IncidentService(db),
+            incidents=incidents,
             units=UnitService(db),
             settings=SettingsService(db),
             gazetteer=GazetteerService(db),
+            tasks=tasks,
+            reports=ReportService(db, incidents, tasks),
         )
