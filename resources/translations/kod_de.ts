@@ -37,6 +37,112 @@
         </message>
     </context>
     <context>
+        <name>CallTaking</name>
+        <message>
+            <source>&amp;New incident …</source>
+            <translation>&amp;Neuer Einsatz …</translation>
+        </message>
+        <message>
+            <source>&amp;Assign unit to selected incident …</source>
+            <translation>Einheit dem ausgewählten Einsatz &amp;zuteilen …</translation>
+        </message>
+        <message>
+            <source>&amp;Incident</source>
+            <translation>&amp;Einsatz</translation>
+        </message>
+        <message>
+            <source>Select an incident in the queue first.</source>
+            <translation>Wählen Sie zuerst einen Einsatz in der Einsatzliste aus.</translation>
+        </message>
+    </context>
+    <context>
+        <name>CallTakingDialog</name>
+        <message>
+            <source>New incident</source>
+            <translation>Neuer Einsatz</translation>
+        </message>
+        <message>
+            <source>Type a few letters of the category</source>
+            <translation>Einige Buchstaben der Kategorie eingeben</translation>
+        </message>
+        <message>
+            <source>Preset from the category; Alt+P to change it.</source>
+            <translation>Aus der Kategorie vorbelegt; mit Alt+P ändern.</translation>
+        </message>
+        <message>
+            <source>Street and house number, e.g. “haupt 12”</source>
+            <translation>Straße und Hausnummer, z. B. „haupt 12“</translation>
+        </message>
+        <message>
+            <source>What is happening? Who, what, where exactly?</source>
+            <translation>Was ist los? Wer, was, wo genau?</translation>
+        </message>
+        <message>
+            <source>Save (Ctrl+Enter)</source>
+            <translation>Speichern (Strg+Enter)</translation>
+        </message>
+        <message>
+            <source>Save and dispatch (F9)</source>
+            <translation>Speichern und alarmieren (F9)</translation>
+        </message>
+        <message>
+            <source>Cancel (Esc)</source>
+            <translation>Abbrechen (Esc)</translation>
+        </message>
+        <message>
+            <source>Ca&amp;tegory</source>
+            <translation>&amp;Kategorie</translation>
+        </message>
+        <message>
+            <source>&amp;Priority</source>
+            <translation>&amp;Priorität</translation>
+        </message>
+        <message>
+            <source>&amp;Address</source>
+            <translation>&amp;Adresse</translation>
+        </message>
+        <message>
+            <source>District</source>
+            <translation>Stadtteil</translation>
+        </message>
+        <message>
+            <source>Ca&amp;ller</source>
+            <translation>&amp;Meldende Person</translation>
+        </message>
+        <message>
+            <source>P&amp;hone</source>
+            <translation>&amp;Telefon</translation>
+        </message>
+        <message>
+            <source>&amp;Description</source>
+            <translation>&amp;Beschreibung</translation>
+        </message>
+        <message>
+            <source>Tab next field · ↓ Enter choose address · Ctrl+Enter save · F9 save and dispatch · Esc cancel</source>
+            <translation>Tab nächstes Feld · ↓ Enter Adresse wählen · Strg+Enter speichern · F9 speichern und alarmieren · Esc abbrechen</translation>
+        </message>
+        <message>
+            <source>no coordinates (free text)</source>
+            <translation>keine Koordinaten (Freitext)</translation>
+        </message>
+        <message>
+            <source>No category matches “%1”. Type a few letters of a category.</source>
+            <translation>Keine Kategorie passt zu „%1“. Geben Sie einige Buchstaben einer Kategorie ein.</translation>
+        </message>
+        <message>
+            <source>Choose a category: type a few letters of it.</source>
+            <translation>Wählen Sie eine Kategorie: Geben Sie einige Buchstaben davon ein.</translation>
+        </message>
+        <message>
+            <source>Discard call</source>
+            <translation>Anruf verwerfen</translation>
+        </message>
+        <message>
+            <source>Discard this call? What you entered will be lost.</source>
+            <translation>Diesen Anruf verwerfen? Ihre Eingaben gehen verloren.</translation>
+        </message>
+    </context>
+    <context>
         <name>CloseIncidentDialog</name>
         <message>
             <source>Close incident %1</source>
@@ -610,14 +716,65 @@
         </message>
     </context>
     <context>
+        <name>ReportTableModel</name>
+        <message>
+            <source>No.</source>
+            <translation>Nr.</translation>
+        </message>
+        <message>
+            <source>Received</source>
+            <translation>Eingang</translation>
+        </message>
+        <message>
+            <source>Source</source>
+            <translation>Eingangsweg</translation>
+        </message>
+        <message>
+            <source>Subject</source>
+            <translation>Betreff</translation>
+        </message>
+        <message>
+            <source>Category</source>
+            <translation>Kategorie</translation>
+        </message>
+        <message>
+            <source>Address</source>
+            <translation>Adresse</translation>
+        </message>
+        <message>
+            <source>District</source>
+            <translation>Stadtteil</translation>
+        </message>
+        <message>
+            <source>Status</source>
+            <translation>Status</translation>
+        </message>
+        <message>
+            <source>Became</source>
+            <translation>Überführt in</translation>
+        </message>
+        <message>
+            <source>Incident %1</source>
+            <translation>Einsatz %1</translation>
+        </message>
+        <message>
+            <source>Task %1</source>
+            <translation>Auftrag %1</translation>
+        </message>
+        <message>
+            <source>Double-click to show the incident in the queue</source>
+            <translation>Doppelklick zeigt den Einsatz in der Einsatzliste</translation>
+        </message>
+        <message>
+            <source>Double-click to show the task</source>
+            <translation>Doppelklick zeigt den Auftrag</translation>
+        </message>
+    </context>
+    <context>
         <name>Shortcuts</name>
         <message>
             <source>Emergency</source>
             <translation>Notruf</translation>
-        </message>
-        <message>
-            <source>Incident</source>
-            <translation>Einsatz</translation>
         </message>
     </context>
     <context>
@@ -629,6 +786,53 @@
         <message>
             <source>Database %1 is ready.</source>
             <translation>Datenbank %1 ist bereit.</translation>
+        </message>
+    </context>
+    <context>
+        <name>TaskTableModel</name>
+        <message>
+            <source>No.</source>
+            <translation>Nr.</translation>
+        </message>
+        <message>
+            <source>Task</source>
+            <translation>Auftrag</translation>
+        </message>
+        <message>
+            <source>Status</source>
+            <translation>Status</translation>
+        </message>
+        <message>
+            <source>Due</source>
+            <translation>Fällig</translation>
+        </message>
+        <message>
+            <source>Follow-up</source>
+            <translation>Wiedervorlage</translation>
+        </message>
+        <message>
+            <source>Assigned to</source>
+            <translation>Zugewiesen an</translation>
+        </message>
+        <message>
+            <source>Address</source>
+            <translation>Adresse</translation>
+        </message>
+        <message>
+            <source>District</source>
+            <translation>Stadtteil</translation>
+        </message>
+        <message>
+            <source>Category</source>
+            <translation>Kategorie</translation>
+        </message>
+        <message>
+            <source>From report</source>
+            <translation>Aus Meldung</translation>
+        </message>
+        <message>
+            <source>Overdue</source>
+            <translation>Überfällig</translation>
         </message>
     </context>
     <context>
