@@ -1086,7 +1086,7 @@
         </message>
         <message>
             <source>Database URL (postgresql://user:password@host:5432/db or sqlite:///file). Default: KOD_DATABASE_URL, else the per-user SQLite file.</source>
-            <translation>Datenbank-URL (postgresql://benutzer:passwort@host:5432/db oder sqlite:///datei). Standard: KOD_DATABASE_URL, sonst die SQLite-Datei des angemeldeten Windows-Benutzers.</translation>
+            <translation>Datenbank-URL (postgresql://benutzer:passwort@host:5432/db oder sqlite:///datei). Standard: KOD_DATABASE_URL, sonst die SQLite-Datei des jeweiligen Benutzers.</translation>
         </message>
         <message>
             <source>Schema migrations</source>
