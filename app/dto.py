@@ -114,6 +114,8 @@ class IncidentDraft:
     caller_phone: str | None = None
     description: str = ""
     source_report_id: int | None = None
+    #: Client-generated UUID (offline outbox): creating twice with it returns the first incident.
+    client_ref: str | None = None
 
 
 #: Incident fields a dispatcher may edit.

@@ -195,6 +195,9 @@ class Incident(Base):
         ForeignKey("report.id", use_alter=True, name="fk_incident_source_report_id_report")
     )
     version: Mapped[int] = mapped_column(Integer, default=1)
+    #: UUID chosen by the workstation (offline outbox): a replay finds the row instead of
+    #: inserting it twice.
+    client_ref: Mapped[str | None] = mapped_column(String(36), index=True, unique=True)
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
@@ -247,6 +250,8 @@ class JournalEntry(Base):
     kind: Mapped[str] = mapped_column(String(16))
     text: Mapped[str] = mapped_column(Text)
     data: Mapped[str | None] = mapped_column(Text)
+    #: UUID chosen by the workstation (offline outbox), see ``Incident.client_ref``.
+    client_ref: Mapped[str | None] = mapped_column(String(36), index=True, unique=True)
 
     __table_args__ = (Index("ix_journal_entry_incident_time", "incident_id", "created_at"),)
 

@@ -64,7 +64,12 @@ class UnitUnavailable(ValidationError):
 
 
 async def journal(
-    work: Work, incident_id: int, kind: str, text: str, data: str | None = None
+    work: Work,
+    incident_id: int,
+    kind: str,
+    text: str,
+    data: str | None = None,
+    client_ref: str | None = None,
 ) -> None:
     """Append a journal line to an incident inside ``work``."""
     work.session.add(
@@ -75,6 +80,7 @@ async def journal(
             kind=kind,
             text=text,
             data=data,
+            client_ref=client_ref,
         )
     )
 
@@ -134,6 +140,46 @@ def _validate_fields(values: dict[str, Any]) -> None:
     for key in ("caller_name", "caller_phone"):
         if len(values.get(key) or "") > 64 + (56 if key == "caller_name" else 0):
             raise ValidationError(tr("incidents", "The caller details are too long."), key)
+
+
+def draft_values(draft: IncidentDraft) -> dict[str, Any]:
+    """Check a call-taking draft; the column values to store (raises ValidationError).
+
+    Public so that the offline outbox (:mod:`app.resilient`) refuses bad input at once,
+    exactly as the service would, instead of only at replay.
+    """
+    values = {
+        "category": draft.category,
+        "priority": draft.priority
+        or CATEGORY_BY_CODE.get(draft.category, CATEGORY_BY_CODE["other"]).default_priority,
+        "address": draft.address.strip(),
+        "description": draft.description.strip(),
+        "caller_name": (draft.caller_name or "").strip() or None,
+        "caller_phone": (draft.caller_phone or "").strip() or None,
+    }
+    _validate_fields(values)
+    _validate_coordinates(draft.lat, draft.lon)
+    if not values["address"] and draft.lat is None:
+        raise ValidationError(
+            tr("incidents", "Enter an address or a position for the incident."), "address"
+        )
+    _validate_client_ref(draft.client_ref)
+    return values
+
+
+def note_text(text: str) -> str:
+    """Check a journal note; the text to store (raises ValidationError)."""
+    text = text.strip()
+    if not text:
+        raise ValidationError(tr("incidents", "The note is empty."), "note")
+    if len(text) > MAX_DESCRIPTION:
+        raise ValidationError(tr("incidents", "The note is too long."), "note")
+    return text
+
+
+def _validate_client_ref(client_ref: str | None) -> None:
+    if client_ref is not None and not (0 < len(client_ref) <= 36):
+        raise ValidationError(tr("incidents", "The client reference is not valid."), "client_ref")
 
 
 def _row(i: Incident, units: str) -> IncidentRow:
@@ -360,21 +406,15 @@ class IncidentService:
         it in the same transaction.
         """
         require(w.actor.role, Permission.INCIDENT_WRITE)
-        values = {
-            "category": draft.category,
-            "priority": draft.priority
-            or CATEGORY_BY_CODE.get(draft.category, CATEGORY_BY_CODE["other"]).default_priority,
-            "address": draft.address.strip(),
-            "description": draft.description.strip(),
-            "caller_name": (draft.caller_name or "").strip() or None,
-            "caller_phone": (draft.caller_phone or "").strip() or None,
-        }
-        _validate_fields(values)
-        _validate_coordinates(draft.lat, draft.lon)
-        if not values["address"] and draft.lat is None:
-            raise ValidationError(
-                tr("incidents", "Enter an address or a position for the incident."), "address"
+        values = draft_values(draft)
+        if draft.client_ref is not None:
+            # A replay of the offline outbox: the first attempt may have committed already.
+            existing = await w.session.scalar(
+                select(Incident.id).where(Incident.client_ref == draft.client_ref)
             )
+            if existing is not None:
+                return int(existing)
+            values["client_ref"] = draft.client_ref
         incident = await self._insert(w, values, draft.lat, draft.lon, draft.source_report_id)
         await journal(
             w,
@@ -482,18 +522,28 @@ class IncidentService:
             w.changed("incident", incident.id, "update", incident.version)
             return await self._detail(w.session, incident_id)
 
-    async def add_note(self, actor: Actor, incident_id: int, text: str) -> IncidentDetail:
-        """Write a free-text note into the journal (never conflicts: notes only append)."""
-        text = text.strip()
-        if not text:
-            raise ValidationError(tr("incidents", "The note is empty."), "note")
-        if len(text) > MAX_DESCRIPTION:
-            raise ValidationError(tr("incidents", "The note is too long."), "note")
+    async def add_note(
+        self, actor: Actor, incident_id: int, text: str, client_ref: str | None = None
+    ) -> IncidentDetail:
+        """Write a free-text note into the journal (never conflicts: notes only append).
+
+        With ``client_ref`` (offline outbox replay) a note already stored under that reference
+        is not written again.
+        """
+        text = note_text(text)
+        _validate_client_ref(client_ref)
         async with unit_of_work(self._db, actor, Permission.INCIDENT_JOURNAL) as w:
             incident = await self._locked(w, incident_id, None)
+            if client_ref is not None and (
+                await w.session.scalar(
+                    select(JournalEntry.id).where(JournalEntry.client_ref == client_ref)
+                )
+                is not None
+            ):
+                return await self._detail(w.session, incident_id)
             # A note only appends: it does not bump the incident's version, so it never makes
             # a colleague's field edit conflict.
-            await journal(w, incident.id, "note", text)
+            await journal(w, incident.id, "note", text, client_ref=client_ref)
             await w.audit("incident.note", "incident", incident.id)
             await w.session.flush()
             w.changed("incident", incident.id, "journal", incident.version)
