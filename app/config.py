@@ -85,6 +85,7 @@ def parse_database_url(raw: str) -> DatabaseTarget:
                 raw,
             )
         )
+    raw = _multihost_to_query(raw)
     try:
         url = make_url(raw)
     except (ArgumentError, ValueError) as exc:
@@ -112,6 +113,9 @@ def parse_database_url(raw: str) -> DatabaseTarget:
             )
         if url.port is not None and not (0 < url.port < 65536):
             raise ConfigError(tr("config", "The port %1 is not valid.", url.port))
+        for port in _query_ports(url):
+            if not (port.isdigit() and 0 < int(port) < 65536):
+                raise ConfigError(tr("config", "The port %1 is not valid.", port))
         base = url.set(drivername="postgresql+psycopg")
         return DatabaseTarget(kind="postgresql", sync_url=base, async_url=base)
     raise ConfigError(
@@ -121,6 +125,40 @@ def parse_database_url(raw: str) -> DatabaseTarget:
             backend,
         )
     )
+
+
+def _multihost_to_query(raw: str) -> str:
+    """libpq's multi-host form in the form SQLAlchemy understands.
+
+    ``postgresql://u:p@db1:5432,db2:5432/leitstelle?target_session_attrs=read-write`` (what
+    PostgreSQL's documentation shows, for a primary with standbys) becomes
+    ``postgresql://u:p@/leitstelle?host=db1:5432&host=db2:5432&target_session_attrs=...``.
+    """
+    scheme, sep, rest = raw.partition("://")
+    if not sep or not scheme.lower().startswith("postgres"):
+        return raw
+    netloc, _slash, tail = rest.partition("/")
+    userinfo, at, hosts = netloc.rpartition("@")
+    if "," not in hosts or ":" not in hosts:
+        return raw  # no ports: "db1,db2" is understood as it is
+    params = "&".join(f"host={h.strip()}" for h in hosts.split(",") if h.strip())
+    database, _q, query = tail.partition("?")
+    query = f"{params}&{query}" if query else params
+    return f"{scheme}://{userinfo}{at}/{database}?{query}"
+
+
+def _query_ports(url: URL) -> list[str]:
+    """Ports given in ``host=name:port`` or ``port=p1,p2`` query parameters."""
+    ports: list[str] = []
+    hosts = url.query.get("host", ())
+    for entry in (hosts,) if isinstance(hosts, str) else hosts:
+        for item in entry.split(","):
+            if ":" in item:
+                ports.append(item.rsplit(":", 1)[1])
+    port_param = url.query.get("port", ())
+    for entry in (port_param,) if isinstance(port_param, str) else port_param:
+        ports.extend(p for p in entry.split(",") if p)
+    return ports
 
 
 def _masked(url: URL) -> str:
