@@ -404,3 +404,7 @@ def run(argv: list[str] | None = None) -> int:
 def main() -> None:
     """Console entry point."""
     sys.exit(run())
+
+
+if __name__ == "__main__":
+    main()

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Table, func, insert, select, text
+from sqlalchemy import Boolean, Connection, Table, func, insert, select, text
 
 from app.domain import CATEGORY_BY_CODE, UnitStatus
 from app.gazetteer import Address, demo_gazetteer
@@ -43,6 +43,7 @@ from db.models import (
     UnitStatusChange,
     User,
 )
+from db.types import UTCDateTime
 from resources.paths import resource_path
 
 if TYPE_CHECKING:  # avoids an import cycle
@@ -318,21 +319,51 @@ def _chunks(items: Iterator[dict[str, Any]], size: int) -> Iterator[list[dict[st
         yield chunk
 
 
+def _sqlite_datetime(value: datetime | None) -> str | None:
+    # The exact text SQLAlchemy's SQLite DATETIME stores (naive UTC), so UTCDateTime reads it back.
+    if value is None:
+        return None
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+
+
+def _sqlite_converters(table: Table, columns: Sequence[str]) -> list[Callable[[Any], Any] | None]:
+    converters: list[Callable[[Any], Any] | None] = []
+    for name in columns:
+        column_type = table.c[name].type
+        if isinstance(column_type, UTCDateTime):
+            converters.append(_sqlite_datetime)
+        elif isinstance(column_type, Boolean):
+            converters.append(lambda v: None if v is None else int(v))
+        else:
+            converters.append(None)
+    return converters
+
+
 def bulk_insert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert many rows fast: COPY on PostgreSQL, executemany on SQLite."""
+    """Insert many rows fast: COPY on PostgreSQL, a plain executemany on SQLite."""
     if not rows:
         return
+    columns = list(rows[0].keys())
     if conn.dialect.name == "postgresql":
-        columns = list(rows[0].keys())
         raw = conn.connection.driver_connection
         assert raw is not None
-        with raw.cursor() as cur:
+        with raw.cursor() as cur:  # type: ignore[attr-defined]
             sql = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
             with cur.copy(sql) as copy:
                 for row in rows:
                     copy.write_row([row[c] for c in columns])
-    else:
-        conn.execute(insert(table), list(rows))
+        return
+    sql = (
+        f"INSERT INTO {table.name} ({', '.join(columns)}) "
+        f"VALUES ({', '.join('?' for _ in columns)})"
+    )
+    converters = list(zip(columns, _sqlite_converters(table, columns), strict=True))
+    values = [
+        tuple(row[c] if conv is None else conv(row[c]) for c, conv in converters) for row in rows
+    ]
+    conn.exec_driver_sql(sql, values)
 
 
 class _HistoryBuilder:

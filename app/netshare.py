@@ -67,10 +67,11 @@ def is_network_path(path: Path, mounts_text: str | None = None) -> bool:
             mounts_text = Path("/proc/mounts").read_text(encoding="utf-8", errors="replace")
         except OSError:
             return False
-    existing = path
+    # Resolve symlinks in the part that exists; the file itself may not exist yet.
+    existing, tail = path, Path()
     while not existing.exists() and existing != existing.parent:
-        existing = existing.parent
-    resolved = Path(os.path.realpath(existing))
+        existing, tail = existing.parent, Path(existing.name) / tail
+    resolved = Path(os.path.realpath(existing)) / tail
     fstype = filesystem_type(resolved, parse_mounts(mounts_text))
     return fstype is not None and fstype.lower() in NETWORK_FILESYSTEMS
 

@@ -206,6 +206,10 @@ class Incident(Base):
         # The queue: open incidents first, by priority and age.
         Index("ix_incident_open_queue", "closed_at", "priority", "created_at"),
         Index("ix_incident_created_at", "created_at"),
+        Index("ix_incident_closed_at", "closed_at", "id"),
+        Index("ix_incident_address", "address", "id"),
+        Index("ix_incident_priority", "priority", "id"),
+        Index("ix_incident_dispatched_at", "dispatched_at", "id"),
         Index("ix_incident_status", "status"),
         Index("ix_incident_category", "category"),
         Index("ix_incident_stadtteil", "stadtteil"),

@@ -22,7 +22,8 @@ from db.migrate import upgrade
 
 os.environ.setdefault("KOD_LANG", "de")
 PG_URL = os.environ.get("KOD_TEST_PG_URL", "postgresql://kod:kod@127.0.0.1:5432/kod_test")
-TEMPLATE_DB = "kod_test_template"
+# Own name per test run: sessions sharing one server would drop each other's template.
+TEMPLATE_DB = os.environ.get("KOD_TEST_PG_TEMPLATE", f"kod_test_template_{os.getpid()}")
 
 
 def _pg_admin_url(database: str = "postgres") -> str:
@@ -44,7 +45,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def pg_template() -> str:
+def pg_template() -> Iterator[str]:
     """A PostgreSQL database migrated to head once per test session (used as TEMPLATE)."""
     admin = create_engine(
         _pg_admin_url(make_url(PG_URL).database or "postgres"), isolation_level="AUTOCOMMIT"
@@ -56,7 +57,8 @@ def pg_template() -> str:
     upgrade(engine)
     engine.dispose()
     admin.dispose()
-    return TEMPLATE_DB
+    yield TEMPLATE_DB
+    drop_pg_database(TEMPLATE_DB)
 
 
 def fresh_pg_database(template: str | None) -> tuple[str, str]:

@@ -29,6 +29,8 @@ from ui.context import UiContext
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 200
+#: Counting stops here: "more than 10,000" is all a dispatcher needs to know of the history.
+COUNT_CAP = 10_000
 
 # Column numbers
 COL_NUMBER = 0
@@ -79,8 +81,22 @@ def format_duration(seconds: float) -> str:
     return f"{minutes}:{secs:02d}"
 
 
-def _sentinel_max() -> datetime:
-    return datetime.max.replace(tzinfo=UTC)
+class _Smallest:
+    """Sorts before every other value (SQL NULL in an ascending sort)."""
+
+    __slots__ = ()
+
+    def __lt__(self, other: object) -> bool:
+        return not isinstance(other, _Smallest)
+
+    def __gt__(self, other: object) -> bool:
+        return False
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Smallest)
+
+    def __hash__(self) -> int:
+        return 0
 
 
 def sort_key(row: IncidentRow, q: IncidentQuery) -> tuple[Any, ...]:
@@ -88,15 +104,13 @@ def sort_key(row: IncidentRow, q: IncidentQuery) -> tuple[Any, ...]:
     if q.sort in SORT_FIELDS.values():
         value: Any = getattr(row, q.sort if q.sort != "number" else "id")
         if value is None:
-            value = "" if q.sort in ("address", "stadtteil") else _sentinel_max()
+            value = _Smallest()
         if q.descending:
             return (_Desc(value), _Desc(row.id))
         return (value, row.id)
-    closed = row.closed_at is not None
-    if q.open_only or not closed:
-        return (closed, 0, row.priority, row.created_at, row.id)
-    assert row.closed_at is not None
-    return (closed, _Desc(row.closed_at), row.priority, row.created_at, row.id)
+    if row.closed_at is None:
+        return (False, row.priority, row.created_at, row.id)
+    return (True, _Desc(row.closed_at), _Desc(row.id))
 
 
 class _Desc:
@@ -132,6 +146,8 @@ class IncidentQueueTableModel(QAbstractTableModel):
         self._rows: list[IncidentRow] = []
         self._keys: list[tuple[Any, ...]] = []
         self._total = 0
+        self._exact = True
+        self._exhausted = True
         self._fetching = False
         self._generation = 0
         self._dirty: set[int] = set()
@@ -169,8 +185,13 @@ class IncidentQueueTableModel(QAbstractTableModel):
 
     @property
     def total(self) -> int:
-        """Number of incidents matching the filter (loaded or not)."""
+        """Number of incidents matching the filter (a lower bound if not :attr:`exact`)."""
         return self._total
+
+    @property
+    def exact(self) -> bool:
+        """False if there are more than :data:`COUNT_CAP` matches (not counted further)."""
+        return self._exact
 
     def set_query(self, query: IncidentQuery) -> None:
         """Apply a new filter/order: reload from the first page."""
@@ -185,14 +206,16 @@ class IncidentQueueTableModel(QAbstractTableModel):
 
     async def _load_first(self, generation: int) -> None:
         svc = self._ctx.services.incidents
-        total = await svc.count(self._ctx.actor, self._query)
+        total = await svc.count(self._ctx.actor, self._query, limit=COUNT_CAP)
         rows = await svc.page(self._ctx.actor, self._query, 0, PAGE_SIZE)
         if generation != self._generation:
             return
         self.beginResetModel()
         self._rows = list(rows)
         self._keys = [sort_key(r, self._query) for r in rows]
+        self._exact = total <= COUNT_CAP
         self._total = max(total, len(rows))
+        self._exhausted = len(rows) < PAGE_SIZE
         self._fetching = False
         self._dirty.clear()
         self.endResetModel()
@@ -201,7 +224,7 @@ class IncidentQueueTableModel(QAbstractTableModel):
     def canFetchMore(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> bool:
         if parent.isValid():
             return False
-        return len(self._rows) < self._total and not self._fetching
+        return not self._exhausted and not self._fetching
 
     def fetchMore(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> None:
         if parent.isValid() or self._fetching:
@@ -219,15 +242,17 @@ class IncidentQueueTableModel(QAbstractTableModel):
                 self._fetching = False
         if generation != self._generation or offset != len(self._rows):
             return
+        if len(rows) < PAGE_SIZE:
+            self._exhausted = True
         known = {r.id for r in self._rows}
         rows = [r for r in rows if r.id not in known]
         if not rows:
-            self._total = len(self._rows)
             return
         first = len(self._rows)
         self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
         self._rows.extend(rows)
         self._keys.extend(sort_key(r, self._query) for r in rows)
+        self._total = max(self._total, len(self._rows))
         self.endInsertRows()
 
     async def wait_loaded(self) -> None:
@@ -292,7 +317,7 @@ class IncidentQueueTableModel(QAbstractTableModel):
         key = sort_key(row, self._query)
         at = bisect.bisect_left(self._keys, key)
         self._total += 1
-        if at >= len(self._rows) and len(self._rows) < self._total - 1:
+        if at >= len(self._rows) and not self._exhausted:
             # Beyond what is loaded: it will come with a later page.
             return
         self.beginInsertRows(QModelIndex(), at, at)

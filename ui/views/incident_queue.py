@@ -31,6 +31,8 @@ from ui.models.incident_queue import (
 )
 
 ALL = ""
+#: Free-text search starts at this many characters (shorter input would scan the whole history).
+MIN_SEARCH = 3
 
 
 class IncidentQueueView(QWidget):
@@ -46,7 +48,9 @@ class IncidentQueueView(QWidget):
 
         self.search = QLineEdit(self)
         self.search.setObjectName("queueSearch")
-        self.search.setPlaceholderText(self.tr("Search number, address, description, caller …"))
+        self.search.setPlaceholderText(
+            self.tr("Search number, address, description, caller … (3 characters or more)")
+        )
         self.search.setClearButtonEnabled(True)
         self.status = QComboBox(self)
         self.status.setObjectName("queueStatus")
@@ -131,9 +135,10 @@ class IncidentQueueView(QWidget):
         category = self.category.currentData()
         priority = self.priority.currentData()
         stadtteil = self.stadtteil.currentData()
+        text = self.search.text().strip()
         return replace(
             q,
-            text=self.search.text().strip(),
+            text=text if len(text) >= MIN_SEARCH else "",
             statuses=frozenset({status}) if status else frozenset(),
             categories=frozenset({category}) if category else frozenset(),
             priorities=frozenset({priority}) if priority else frozenset(),
