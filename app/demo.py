@@ -349,7 +349,7 @@ def bulk_insert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) 
     if conn.dialect.name == "postgresql":
         raw = conn.connection.driver_connection
         assert raw is not None
-        with raw.cursor() as cur:  # type: ignore[attr-defined]
+        with raw.cursor() as cur:
             sql = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
             with cur.copy(sql) as copy:
                 for row in rows:

@@ -22,6 +22,7 @@ import os  # noqa: E402
 import statistics  # noqa: E402
 import time  # noqa: E402
 from dataclasses import replace  # noqa: E402
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import qasync  # noqa: E402
