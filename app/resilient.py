@@ -1,0 +1,716 @@
+"""Working through an outage: incidents and journal notes go to the outbox, replayed later.
+
+:class:`ResilientIncidents` stands in for :class:`~app.services.incidents.IncidentService`
+(same methods, same signatures). ``create`` and ``add_note`` try the server; if it cannot be
+reached (``DatabaseUnavailable``, no answer within ``write_timeout``, the change feed is
+OFFLINE, or earlier operations still wait in the outbox, which keeps the order) the operation is
+checked exactly as the service would check it, stored durably in the :class:`~app.outbox.Outbox`
+and a *pending* result is returned at once.
+
+Pending results are clearly marked:
+
+* an offline incident has a **negative id** (``-seq`` of its outbox entry) and the number
+  ``OFFLINE-<seq>`` (:data:`PENDING_PREFIX`); ``version`` is 0;
+* a journal line not yet on the server has a **negative id** too.
+
+``get``/``rows``/``matches`` answer negative ids from the outbox, so views can show and select
+offline incidents; changing one (update, units, close) is refused with a German message until
+it has been transferred. :meth:`ResilientIncidents.replay` sends everything in order once the
+server is back; the UUID of each entry is the ``client_ref`` on the server, so a replay after a
+crash never duplicates. Replay conflicts are reported through ``conflicts`` (German text):
+a note whose incident was closed meanwhile (the note is still appended), an offline incident
+that another workstation may have recorded too (same category and address within the outage
+window: both are kept), and operations the server refused (kept as failed in the outbox).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import uuid
+from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+from app.domain import CATEGORY_BY_CODE, IncidentStatus, category_label
+from app.dto import IncidentDetail, IncidentDraft, IncidentQuery, IncidentRow, JournalLine
+from app.errors import DatabaseUnavailable, KodError, NotFound, ValidationError
+from app.geo import stadtteil_for
+from app.i18n import tr
+from app.outbox import OP_CREATE_INCIDENT, OP_NOTE, Outbox, OutboxEntry
+from app.permissions import Permission, require
+from app.services.incidents import IncidentService, draft_values, note_text
+from app.signals import Signal
+from app.timeutil import format_local, utcnow
+from app.uow import Actor
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+#: Number prefix of incidents that exist only in this workstation's outbox.
+PENDING_PREFIX = "OFFLINE-"
+#: An offline incident is a possible duplicate of one with the same category and address
+#: created from this long before it was recorded until its replay.
+DUPLICATE_MARGIN = timedelta(minutes=15)
+#: How many recent incidents of the category are compared for duplicates.
+DUPLICATE_SCAN = 200
+#: Details remembered for showing while offline.
+DETAIL_CACHE = 500
+
+KIND_CLOSED = "closed_incident"
+KIND_DUPLICATE = "possible_duplicate"
+KIND_FAILED = "failed"
+
+
+def pending_id(seq: int) -> int:
+    """The (negative) incident id of the offline incident stored as outbox entry ``seq``."""
+    return -seq
+
+
+def is_pending_id(incident_id: int) -> bool:
+    """True for an incident that exists only in the outbox."""
+    return incident_id < 0
+
+
+def pending_number(seq: int) -> str:
+    """The number shown for an offline incident."""
+    return f"{PENDING_PREFIX}{seq}"
+
+
+@dataclass(frozen=True)
+class ReplayConflict:
+    """Something the user should look at after a replay (``message`` is German)."""
+
+    kind: str  # KIND_CLOSED, KIND_DUPLICATE or KIND_FAILED
+    message: str
+    entry_uuid: str
+    incident_id: int | None = None
+    number: str | None = None
+    other_number: str | None = None
+
+
+@dataclass(frozen=True)
+class ReplayReport:
+    """What one replay did."""
+
+    replayed: int
+    conflicts: tuple[ReplayConflict, ...]
+    remaining: int
+    interrupted: bool
+
+
+@dataclass(frozen=True)
+class PendingOperation:
+    """One operation waiting in the outbox, for lists in the UI."""
+
+    uuid: str
+    kind: str
+    queued_at: datetime
+    incident_id: int
+    number: str
+    summary: str
+    username: str
+    failed: bool
+    error: str | None
+
+
+def _address_key(address: str) -> str:
+    key = " ".join(address.casefold().split())
+    key = re.sub(r"stra(ss|ß)e\b", "str", key)
+    return re.sub(r"str\.", "str", key)
+
+
+class ResilientIncidents(IncidentService):
+    """The incident service with an outbox for create and add_note (see module docstring)."""
+
+    def __init__(
+        self,
+        inner: IncidentService,
+        outbox: Outbox,
+        is_online: Callable[[], bool] | None = None,
+        write_timeout: float = 6.0,
+    ) -> None:
+        super().__init__(inner._db)
+        self.inner = inner
+        self.outbox = outbox
+        self.is_online = is_online or (lambda: True)
+        self.write_timeout = write_timeout
+        #: Emitted for every conflict found during a replay.
+        self.conflicts: Signal[ReplayConflict] = Signal()
+        #: Emitted with (offline id, server id) when an offline incident reached the server.
+        self.resolved: Signal[tuple[int, int]] = Signal()
+        #: Emitted with the offline id when an offline incident was stored or changed locally.
+        self.pending_changed: Signal[int] = Signal()
+        #: Emitted after each replay.
+        self.replayed: Signal[ReplayReport] = Signal()
+        self._replay_lock = asyncio.Lock()
+        self._details: dict[int, IncidentDetail] = {}
+        self._stragglers: set[asyncio.Future[Any]] = set()
+
+    # -- deciding where a write goes --------------------------------------------------------
+
+    def must_queue(self) -> bool:
+        """True if writes go to the outbox without trying the server first."""
+        return not self.is_online() or self.outbox.pending_count > 0
+
+    async def _attempt(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Run a server write; DatabaseUnavailable if it does not finish in time.
+
+        A write that times out is not cancelled (cancelling a psycopg query on a hung network
+        hangs too); it may still commit later, which the client_ref makes harmless.
+        """
+        task = asyncio.ensure_future(coro)
+        try:
+            done, _pending = await asyncio.wait({task}, timeout=self.write_timeout)
+        except asyncio.CancelledError:
+            task.cancel()
+            raise
+        if not done:
+            self._stragglers.add(task)
+            task.add_done_callback(self._straggler_done)
+            raise DatabaseUnavailable(
+                tr("outbox", "The database did not answer within %1 seconds.", self.write_timeout)
+            )
+        return task.result()
+
+    def _straggler_done(self, task: asyncio.Future[Any]) -> None:
+        self._stragglers.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.info("late server write ended with: %s", task.exception())
+
+    # -- create -------------------------------------------------------------------------------
+
+    async def create(self, actor: Actor, draft: IncidentDraft) -> IncidentDetail:
+        """Open an incident on the server, or in the outbox if it cannot be reached."""
+        require(actor.role, Permission.INCIDENT_WRITE)
+        draft_values(draft)  # bad input is refused now, not at replay
+        if not self.must_queue():
+            ref = draft.client_ref or _new_ref()
+            try:
+                detail = await self._attempt(
+                    self.inner.create(actor, replace(draft, client_ref=ref))
+                )
+            except DatabaseUnavailable as exc:
+                log.warning("incident goes to the outbox: %s", exc)
+                draft = replace(draft, client_ref=ref)
+            else:
+                self._remember(detail)
+                return detail
+        return await self._queue_create(actor, draft)
+
+    async def _queue_create(self, actor: Actor, draft: IncidentDraft) -> IncidentDetail:
+        ref = draft.client_ref or _new_ref()
+        payload = {
+            "category": draft.category,
+            "priority": draft.priority,
+            "address": draft.address,
+            "lat": draft.lat,
+            "lon": draft.lon,
+            "caller_name": draft.caller_name,
+            "caller_phone": draft.caller_phone,
+            "description": draft.description,
+            "source_report_id": draft.source_report_id,
+        }
+        entry = await self.outbox.add(OP_CREATE_INCIDENT, payload, actor, entry_uuid=ref)
+        self.pending_changed.emit(pending_id(entry.seq))
+        detail = self._pending_detail(entry)
+        assert detail is not None
+        return detail
+
+    # -- notes --------------------------------------------------------------------------------
+
+    async def add_note(
+        self, actor: Actor, incident_id: int, text: str, client_ref: str | None = None
+    ) -> IncidentDetail:
+        """Append a note on the server, or in the outbox if it cannot be reached."""
+        require(actor.role, Permission.INCIDENT_JOURNAL)
+        text = note_text(text)
+        ref = client_ref or _new_ref()
+        if is_pending_id(incident_id):
+            create = self.outbox.by_seq(-incident_id)
+            resolution = self.outbox.resolution_by_seq(-incident_id)
+            if create is None and resolution is not None:
+                incident_id = resolution.incident_id  # transferred meanwhile
+            elif create is None:
+                raise NotFound(tr("outbox", "The offline incident no longer exists."))
+            else:
+                await self.outbox.add(
+                    OP_NOTE, {"incident_ref": create.uuid, "text": text}, actor, entry_uuid=ref
+                )
+                self.pending_changed.emit(incident_id)
+                detail = self._pending_detail(create)
+                assert detail is not None
+                return detail
+        if not self.must_queue():
+            try:
+                detail = await self._attempt(
+                    self.inner.add_note(actor, incident_id, text, client_ref=ref)
+                )
+            except DatabaseUnavailable as exc:
+                log.warning("note goes to the outbox: %s", exc)
+            else:
+                self._remember(detail)
+                return self._with_pending_notes(detail)
+        known = self._details.get(incident_id)
+        await self.outbox.add(
+            OP_NOTE,
+            {
+                "incident_id": incident_id,
+                "text": text,
+                "known_status": known.status if known else None,
+                "known_number": known.number if known else None,
+            },
+            actor,
+            entry_uuid=ref,
+        )
+        return self._offline_detail(incident_id)
+
+    # -- reading ------------------------------------------------------------------------------
+
+    async def get(self, actor: Actor, incident_id: int) -> IncidentDetail:
+        """One incident; offline incidents from the outbox, others as last known if offline."""
+        require(actor.role, Permission.INCIDENT_READ)
+        if is_pending_id(incident_id):
+            entry = self.outbox.by_seq(-incident_id)
+            detail = self._pending_detail(entry) if entry is not None else None
+            if detail is None:
+                resolution = self.outbox.resolution_by_seq(-incident_id)
+                if resolution is None:
+                    raise NotFound(tr("outbox", "The offline incident no longer exists."))
+                incident_id = resolution.incident_id
+            else:
+                return detail
+        try:
+            detail = await self.inner.get(actor, incident_id)
+        except DatabaseUnavailable:
+            cached = self._details.get(incident_id)
+            if cached is None:
+                raise
+            return self._with_pending_notes(cached)
+        self._remember(detail)
+        return self._with_pending_notes(detail)
+
+    async def rows(self, actor: Actor, ids: Sequence[int]) -> list[IncidentRow]:
+        """Queue rows; negative ids come from the outbox."""
+        offline = [i for i in ids if is_pending_id(i)]
+        online = [i for i in ids if not is_pending_id(i)]
+        result = await self.inner.rows(actor, online) if online else []
+        by_id = {r.id: r for r in self.pending_rows()}
+        return result + [by_id[i] for i in offline if i in by_id]
+
+    async def matches(self, actor: Actor, q: IncidentQuery, ids: Sequence[int]) -> set[int]:
+        """Which ids match ``q``; offline incidents always show (they need attention)."""
+        offline = {i for i in ids if is_pending_id(i)}
+        online = [i for i in ids if not is_pending_id(i)]
+        result = await self.inner.matches(actor, q, online) if online else set()
+        known = {r.id for r in self.pending_rows()}
+        return result | (offline & known)
+
+    def pending_rows(self) -> list[IncidentRow]:
+        """Queue rows of the incidents that exist only in the outbox."""
+        rows = []
+        for entry in self.outbox.entries():
+            if entry.kind == OP_CREATE_INCIDENT:
+                d = self._pending_detail(entry)
+                if d is not None:
+                    rows.append(
+                        IncidentRow(
+                            id=d.id,
+                            number=d.number,
+                            category=d.category,
+                            priority=d.priority,
+                            status=d.status,
+                            address=d.address,
+                            stadtteil=d.stadtteil,
+                            created_at=d.created_at,
+                            dispatched_at=None,
+                            on_scene_at=None,
+                            closed_at=None,
+                            units="",
+                            version=0,
+                        )
+                    )
+        return rows
+
+    def pending(self) -> list[PendingOperation]:
+        """Everything waiting in the outbox (and what failed), in order, for the UI."""
+        ops = []
+        for e in self.outbox.entries():
+            text = str(e.payload.get("text") or e.payload.get("address") or "")
+            if e.kind == OP_CREATE_INCIDENT:
+                incident_id, number = pending_id(e.seq), pending_number(e.seq)
+                summary = tr(
+                    "outbox",
+                    "New incident %1: %2, %3",
+                    number,
+                    category_label(str(e.payload["category"])),
+                    text or "–",
+                )
+            else:
+                incident_id, number = self._note_target(e)
+                summary = tr("outbox", "Note on %1: %2", number, _shorten(text))
+            ops.append(
+                PendingOperation(
+                    uuid=e.uuid,
+                    kind=e.kind,
+                    queued_at=e.queued_at,
+                    incident_id=incident_id,
+                    number=number,
+                    summary=summary,
+                    username=e.actor.username,
+                    failed=e.failed,
+                    error=e.last_error,
+                )
+            )
+        return ops
+
+    def _note_target(self, e: OutboxEntry) -> tuple[int, str]:
+        ref = e.payload.get("incident_ref")
+        if ref:
+            create = self.outbox.get(str(ref))
+            if create is not None:
+                return pending_id(create.seq), pending_number(create.seq)
+            res = self.outbox.resolution(str(ref))
+            if res is not None:
+                return res.incident_id, res.number
+            return 0, "?"
+        incident_id = int(e.payload["incident_id"])
+        known = self._details.get(incident_id)
+        number = e.payload.get("known_number") or (known.number if known else f"#{incident_id}")
+        return incident_id, str(number)
+
+    # -- building pending results ------------------------------------------------------------
+
+    def _remember(self, detail: IncidentDetail) -> None:
+        self._details.pop(detail.id, None)
+        self._details[detail.id] = detail
+        while len(self._details) > DETAIL_CACHE:
+            self._details.pop(next(iter(self._details)))
+
+    def _pending_notes(
+        self, *, incident_id: int | None, create_uuid: str | None
+    ) -> list[JournalLine]:
+        lines = []
+        for e in self.outbox.pending():
+            if e.kind != OP_NOTE:
+                continue
+            if (create_uuid is not None and e.payload.get("incident_ref") == create_uuid) or (
+                incident_id is not None and e.payload.get("incident_id") == incident_id
+            ):
+                lines.append(
+                    JournalLine(-e.seq, e.queued_at, e.actor.username, "note", e.payload["text"])
+                )
+        return lines
+
+    def _pending_detail(self, entry: OutboxEntry) -> IncidentDetail | None:
+        if entry.kind != OP_CREATE_INCIDENT:
+            return None
+        p = entry.payload
+        category = str(p["category"])
+        priority = (
+            p.get("priority")
+            or CATEGORY_BY_CODE.get(category, CATEGORY_BY_CODE["other"]).default_priority
+        )
+        lat, lon = p.get("lat"), p.get("lon")
+        opened = JournalLine(
+            -entry.seq,
+            entry.queued_at,
+            entry.actor.username,
+            "created",
+            tr(
+                "outbox",
+                "Recorded without a database connection at %1; stored on this workstation and "
+                "transferred automatically when the connection is back.",
+                format_local(entry.queued_at, with_seconds=True),
+            ),
+        )
+        notes = self._pending_notes(incident_id=None, create_uuid=entry.uuid)
+        return IncidentDetail(
+            id=pending_id(entry.seq),
+            number=pending_number(entry.seq),
+            category=category,
+            priority=int(priority),
+            status=IncidentStatus.NEW.value,
+            address=str(p.get("address") or "").strip(),
+            lat=lat,
+            lon=lon,
+            stadtteil=stadtteil_for(lat, lon) if lat is not None and lon is not None else None,
+            caller_name=(p.get("caller_name") or "").strip() or None,
+            caller_phone=(p.get("caller_phone") or "").strip() or None,
+            description=str(p.get("description") or "").strip(),
+            outcome=None,
+            outcome_note=None,
+            created_at=entry.queued_at,
+            dispatched_at=None,
+            on_scene_at=None,
+            closed_at=None,
+            updated_at=entry.queued_at,
+            source_report_id=p.get("source_report_id"),
+            version=0,
+            journal=(opened, *notes),
+            assignments=(),
+        )
+
+    def _with_pending_notes(self, detail: IncidentDetail) -> IncidentDetail:
+        notes = self._pending_notes(incident_id=detail.id, create_uuid=None)
+        return replace(detail, journal=detail.journal + tuple(notes)) if notes else detail
+
+    def _offline_detail(self, incident_id: int) -> IncidentDetail:
+        known = self._details.get(incident_id)
+        if known is not None:
+            return self._with_pending_notes(known)
+        now = utcnow()
+        stub = IncidentDetail(
+            id=incident_id,
+            number=f"#{incident_id}",
+            category="other",
+            priority=3,
+            status=IncidentStatus.NEW.value,
+            address="",
+            lat=None,
+            lon=None,
+            stadtteil=None,
+            caller_name=None,
+            caller_phone=None,
+            description="",
+            outcome=None,
+            outcome_note=None,
+            created_at=now,
+            dispatched_at=None,
+            on_scene_at=None,
+            closed_at=None,
+            updated_at=now,
+            source_report_id=None,
+            version=0,
+        )
+        return self._with_pending_notes(stub)
+
+    # -- offline incidents cannot be changed yet ---------------------------------------------
+
+    def _refuse_pending(self, incident_id: int) -> None:
+        if is_pending_id(incident_id):
+            raise ValidationError(
+                tr(
+                    "outbox",
+                    "Incident %1 is only stored on this workstation until the database is "
+                    "reachable again. It can be changed once it has been transferred.",
+                    pending_number(-incident_id),
+                )
+            )
+
+    async def update(self, actor: Actor, incident_id: int, *args: Any, **kwargs: Any) -> Any:
+        """As the service; refused for offline incidents."""
+        self._refuse_pending(incident_id)
+        return await self.inner.update(actor, incident_id, *args, **kwargs)
+
+    async def assign_unit(self, actor: Actor, incident_id: int, *args: Any, **kwargs: Any) -> Any:
+        """As the service; refused for offline incidents."""
+        self._refuse_pending(incident_id)
+        return await self.inner.assign_unit(actor, incident_id, *args, **kwargs)
+
+    async def unit_arrived(self, actor: Actor, incident_id: int, *args: Any, **kwargs: Any) -> Any:
+        """As the service; refused for offline incidents."""
+        self._refuse_pending(incident_id)
+        return await self.inner.unit_arrived(actor, incident_id, *args, **kwargs)
+
+    async def release_unit(self, actor: Actor, incident_id: int, *args: Any, **kwargs: Any) -> Any:
+        """As the service; refused for offline incidents."""
+        self._refuse_pending(incident_id)
+        return await self.inner.release_unit(actor, incident_id, *args, **kwargs)
+
+    async def close(self, actor: Actor, incident_id: int, *args: Any, **kwargs: Any) -> Any:
+        """As the service; refused for offline incidents."""
+        self._refuse_pending(incident_id)
+        return await self.inner.close(actor, incident_id, *args, **kwargs)
+
+    async def reopen(self, actor: Actor, incident_id: int, *args: Any, **kwargs: Any) -> Any:
+        """As the service; refused for offline incidents."""
+        self._refuse_pending(incident_id)
+        return await self.inner.reopen(actor, incident_id, *args, **kwargs)
+
+    # -- replay -------------------------------------------------------------------------------
+
+    async def replay(self) -> ReplayReport:
+        """Send the outbox to the server in order; stops (keeping the rest) if it is gone."""
+        async with self._replay_lock:
+            replayed = 0
+            conflicts: list[ReplayConflict] = []
+            interrupted = False
+            while True:
+                pending = self.outbox.pending()
+                if not pending:
+                    break
+                entry = pending[0]
+                try:
+                    conflicts.extend(await self._replay_one(entry))
+                    replayed += 1
+                except DatabaseUnavailable as exc:
+                    await self.outbox.attempted(entry.uuid, str(exc))
+                    interrupted = True
+                    break
+                except KodError as exc:
+                    conflict = self._failed(entry, str(exc))
+                    await self.outbox.fail(entry.uuid, str(exc))
+                    conflicts.append(conflict)
+                    self.conflicts.emit(conflict)
+            report = ReplayReport(
+                replayed, tuple(conflicts), self.outbox.pending_count, interrupted
+            )
+            self.replayed.emit(report)
+            return report
+
+    async def _replay_one(self, entry: OutboxEntry) -> list[ReplayConflict]:
+        if entry.kind == OP_CREATE_INCIDENT:
+            return await self._replay_create(entry)
+        if entry.kind == OP_NOTE:
+            return await self._replay_note(entry)
+        raise ValidationError(tr("outbox", "Unknown operation '%1' in the outbox.", entry.kind))
+
+    async def _replay_create(self, entry: OutboxEntry) -> list[ReplayConflict]:
+        p = entry.payload
+        draft = IncidentDraft(
+            category=str(p["category"]),
+            priority=p.get("priority"),
+            address=str(p.get("address") or ""),
+            lat=p.get("lat"),
+            lon=p.get("lon"),
+            caller_name=p.get("caller_name"),
+            caller_phone=p.get("caller_phone"),
+            description=str(p.get("description") or ""),
+            source_report_id=p.get("source_report_id"),
+            client_ref=entry.uuid,
+        )
+        detail = await self._attempt(self.inner.create(entry.actor, draft))
+        conflicts = []
+        for other in await self._possible_duplicates(entry, detail):
+            conflicts.append(
+                ReplayConflict(
+                    KIND_DUPLICATE,
+                    tr(
+                        "outbox",
+                        "Incident %1 (recorded offline as %2) may be a duplicate of %3, which "
+                        "another workstation opened at %4 with the same category and address. "
+                        "Both were kept: please check and close one of them.",
+                        detail.number,
+                        pending_number(entry.seq),
+                        other.number,
+                        format_local(other.created_at),
+                    ),
+                    entry.uuid,
+                    detail.id,
+                    detail.number,
+                    other.number,
+                )
+            )
+        await self.outbox.done(entry.uuid, (detail.id, detail.number))
+        self._remember(detail)
+        self.resolved.emit((pending_id(entry.seq), detail.id))
+        for c in conflicts:
+            self.conflicts.emit(c)
+        return conflicts
+
+    async def _possible_duplicates(
+        self, entry: OutboxEntry, detail: IncidentDetail
+    ) -> list[IncidentRow]:
+        key = _address_key(detail.address)
+        if not key:
+            return []
+        since = entry.queued_at - DUPLICATE_MARGIN
+        rows = await self._attempt(
+            self.inner.page(
+                entry.actor,
+                IncidentQuery(
+                    categories=frozenset({detail.category}), sort="created_at", descending=True
+                ),
+                0,
+                DUPLICATE_SCAN,
+            )
+        )
+        return [
+            r
+            for r in rows
+            if r.id != detail.id and r.created_at >= since and _address_key(r.address) == key
+        ]
+
+    async def _replay_note(self, entry: OutboxEntry) -> list[ReplayConflict]:
+        p = entry.payload
+        if p.get("incident_ref"):
+            res = self.outbox.resolution(str(p["incident_ref"]))
+            if res is None:
+                raise ValidationError(
+                    tr(
+                        "outbox",
+                        "The offline incident this note belongs to could not be transferred.",
+                    )
+                )
+            incident_id = res.incident_id
+            known_status: str | None = IncidentStatus.NEW.value
+        else:
+            incident_id = int(p["incident_id"])
+            known_status = p.get("known_status")
+        detail = await self._attempt(
+            self.inner.add_note(entry.actor, incident_id, str(p["text"]), client_ref=entry.uuid)
+        )
+        await self.outbox.done(entry.uuid)
+        self._remember(detail)
+        self.pending_changed.emit(incident_id)
+        conflicts = []
+        if detail.status == IncidentStatus.CLOSED and known_status != IncidentStatus.CLOSED:
+            conflict = ReplayConflict(
+                KIND_CLOSED,
+                tr(
+                    "outbox",
+                    "Your note written offline at %1 was added to incident %2, which was "
+                    "closed in the meantime (%3). Reopen it if the note needs action.",
+                    format_local(entry.queued_at),
+                    detail.number,
+                    format_local(detail.closed_at),
+                ),
+                entry.uuid,
+                detail.id,
+                detail.number,
+            )
+            conflicts.append(conflict)
+            self.conflicts.emit(conflict)
+        return conflicts
+
+    def _failed(self, entry: OutboxEntry, error: str) -> ReplayConflict:
+        if entry.kind == OP_CREATE_INCIDENT:
+            what = tr(
+                "outbox",
+                "The incident recorded offline as %1 (%2, %3) could not be transferred: %4",
+                pending_number(entry.seq),
+                category_label(str(entry.payload["category"])),
+                str(entry.payload.get("address") or "–"),
+                error,
+            )
+        else:
+            _id, number = self._note_target(entry)
+            what = tr(
+                "outbox",
+                "The note on %1 written offline at %2 could not be transferred: %3. Text: %4",
+                number,
+                format_local(entry.queued_at),
+                error,
+                str(entry.payload.get("text") or ""),
+            )
+        return ReplayConflict(KIND_FAILED, what, entry.uuid)
+
+    async def close_outbox(self) -> None:
+        """Wait briefly for late writes, then close the outbox file."""
+        for task in list(self._stragglers):
+            with contextlib.suppress(BaseException):
+                await asyncio.wait_for(task, 1.0)
+        await self.outbox.close()
+
+
+def _new_ref() -> str:
+    return str(uuid.uuid4())
+
+
+def _shorten(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
