@@ -118,7 +118,11 @@ def describe_db_error(target: DatabaseTarget, exc: BaseException) -> str:
     detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()
     first = detail[0] if detail else type(exc).__name__
     low = first.lower()
-    if "password authentication failed" in low or "authentication failed" in low:
+    if (
+        "password authentication failed" in low
+        or "authentication failed" in low
+        or ("role" in low and "does not exist" in low)
+    ):
         return tr(
             "database",
             "The PostgreSQL server %1 refused the login: user name or password is wrong.",
