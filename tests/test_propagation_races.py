@@ -1,0 +1,125 @@
+"""Races between workstations: one unit, two dispatchers; one incident, two editors.
+
+Each "workstation" is its own :class:`Database` (own connection pool) on the same database;
+the two operations start together with ``asyncio.gather``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import psycopg
+import pytest
+import pytest_asyncio
+
+from app.config import DatabaseTarget
+from app.database import Database
+from app.dto import IncidentDetail, IncidentDraft
+from app.errors import ConflictError
+from app.permissions import Role
+from app.services import Services
+from app.services.incidents import UnitUnavailable
+from app.uow import Actor
+from tests.multiws import fixtures
+from tests.multiws.harness import psycopg_dsn
+
+pg = fixtures.pg
+multiws_template = fixtures.multiws_template
+PgDb = fixtures.PgDb
+DISPO_A = Actor(None, "cli:dispo-a", Role.DISPATCHER, "Arbeitsplatz A")
+DISPO_B = Actor(None, "cli:dispo-b", Role.DISPATCHER, "Arbeitsplatz B")
+LEAD = Actor(None, "cli:lead", Role.SHIFT_LEAD)
+
+
+@pytest_asyncio.fixture
+async def two(db_target: DatabaseTarget) -> AsyncIterator[tuple[Services, Services]]:
+    """Two workstations on one database (both engines)."""
+    a = Database(db_target, workstation="ws-a")
+    b = Database(db_target, workstation="ws-b")
+    try:
+        yield Services.create(a), Services.create(b)
+    finally:
+        await a.dispose()
+        await b.dispose()
+
+
+@pytest.mark.asyncio
+async def test_same_unit_assigned_at_once_from_two_workstations(
+    two: tuple[Services, Services],
+) -> None:
+    a, b = two
+    for round_ in range(5):
+        unit = await a.units.create(LEAD, f"KOD {round_ + 1}1", home=(51.03, 6.98))
+        inc_a = await a.incidents.create(DISPO_A, IncidentDraft("noise", address=f"A-Weg {round_}"))
+        inc_b = await b.incidents.create(DISPO_B, IncidentDraft("dog", address=f"B-Weg {round_}"))
+        results = await asyncio.gather(
+            a.incidents.assign_unit(DISPO_A, inc_a.id, unit.id),
+            b.incidents.assign_unit(DISPO_B, inc_b.id, unit.id),
+            return_exceptions=True,
+        )
+        ok = [r for r in results if isinstance(r, IncidentDetail)]
+        refused = [r for r in results if isinstance(r, BaseException)]
+        assert len(ok) == 1 and len(refused) == 1, results
+        err = refused[0]
+        # A clear, German message naming the unit and where it is committed.
+        assert isinstance(err, UnitUnavailable | ConflictError), repr(err)
+        if isinstance(err, UnitUnavailable):
+            assert unit.call_sign in str(err) and ok[0].number in str(err)
+        winner = ok[0]
+        assert [x.call_sign for x in winner.active_assignments] == [unit.call_sign]
+        loser_id = inc_b.id if winner.id == inc_a.id else inc_a.id
+        loser = await a.incidents.get(DISPO_A, loser_id)
+        assert loser.active_assignments == () and loser.status == "new"
+        assert (await b.units.get(DISPO_B, unit.id)).status == "3"
+
+
+@pytest.mark.asyncio
+async def test_concurrent_edits_of_one_incident_surface_as_conflict(
+    two: tuple[Services, Services],
+) -> None:
+    a, b = two
+    inc = await a.incidents.create(DISPO_A, IncidentDraft("noise", address="Markt 3"))
+    for _ in range(3):
+        seen_a = await a.incidents.get(DISPO_A, inc.id)
+        seen_b = await b.incidents.get(DISPO_B, inc.id)
+        assert seen_a.version == seen_b.version
+        results = await asyncio.gather(
+            a.incidents.update(DISPO_A, inc.id, seen_a.version, {"priority": 1}),
+            b.incidents.update(
+                DISPO_B, inc.id, seen_b.version, {"description": f"v{seen_b.version}"}
+            ),
+            return_exceptions=True,
+        )
+        conflicts = [r for r in results if isinstance(r, ConflictError)]
+        ok = [r for r in results if isinstance(r, IncidentDetail)]
+        assert len(ok) == 1 and len(conflicts) == 1, results
+        assert conflicts[0].current is not None
+        assert conflicts[0].current.version == ok[0].version
+        await a.incidents.update(DISPO_A, inc.id, ok[0].version, {"priority": 2})
+
+
+@pytest.mark.asyncio
+async def test_active_assignment_index_stops_two_raw_transactions(pg: PgDb) -> None:
+    """Even bypassing the services' locks, the partial unique index admits one active row."""
+    db = Database(pg.target())
+    services = Services.create(db)
+    unit = await services.units.create(LEAD, "KOD 99", home=(51.03, 6.98))
+    i1 = await services.incidents.create(DISPO_A, IncidentDraft("noise", address="X 1"))
+    i2 = await services.incidents.create(DISPO_A, IncidentDraft("noise", address="X 2"))
+    await db.dispose()
+    sql = "INSERT INTO incident_unit (incident_id, unit_id, assigned_at) VALUES (%s, %s, now())"
+    c1 = await psycopg.AsyncConnection.connect(psycopg_dsn(pg.url))
+    c2 = await psycopg.AsyncConnection.connect(psycopg_dsn(pg.url))
+    try:
+        await c1.execute(sql, (i1.id, unit.id))
+        # The second insert waits for the first transaction, then fails.
+        second = asyncio.ensure_future(c2.execute(sql, (i2.id, unit.id)))
+        await asyncio.sleep(0.2)
+        assert not second.done()
+        await c1.commit()
+        with pytest.raises(psycopg.errors.UniqueViolation, match="uq_incident_unit_active_unit"):
+            await second
+    finally:
+        await c1.close()
+        await c2.close()
