@@ -1,0 +1,138 @@
+"""The Meldungen table model: open reports first, newest first, live from the change feed."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QBrush, QColor, QFont
+
+from app.domain import category_label
+from app.dto_work import (
+    ReportInfo,
+    ReportQuery,
+    report_source_label,
+    report_status_label,
+)
+from app.timeutil import format_local
+from ui.context import UiContext
+from ui.models.work_table import Desc, RowIdRole, RowRole, WorkTableModel
+
+# Column numbers
+COL_NUMBER = 0
+COL_RECEIVED = 1
+COL_SOURCE = 2
+COL_SUBJECT = 3
+COL_CATEGORY = 4
+COL_ADDRESS = 5
+COL_STADTTEIL = 6
+COL_STATUS = 7
+COL_LINK = 8
+COLUMN_COUNT = 9
+
+#: Role returning the report id / the :class:`ReportInfo`.
+ReportIdRole = RowIdRole
+ReportRole = RowRole
+
+CLOSED_COLOUR = QColor("#7a7a7a")
+LINK_COLOUR = QColor("#0b5cad")
+
+
+def report_sort_key(r: ReportInfo) -> tuple[Any, ...]:
+    """The order of ``app.services.reports`` (open first, newest first)."""
+    return (0 if r.is_open else 1, Desc(r.received_at), Desc(r.id))
+
+
+class ReportTableModel(WorkTableModel[ReportInfo, ReportQuery]):
+    """Meldungen: lazily loaded and live-updated."""
+
+    entity = "report"
+    column_count = COLUMN_COUNT
+
+    def __init__(
+        self, ctx: UiContext, query: ReportQuery | None = None, parent: QObject | None = None
+    ) -> None:
+        super().__init__(ctx, query or ReportQuery(open_only=True), parent)
+        self._headers = [
+            self.tr("No."),
+            self.tr("Received"),
+            self.tr("Source"),
+            self.tr("Subject"),
+            self.tr("Category"),
+            self.tr("Address"),
+            self.tr("District"),
+            self.tr("Status"),
+            self.tr("Became"),
+        ]
+
+    async def fetch_count(self, query: ReportQuery) -> int:
+        return await self._ctx.services.reports.count(self._ctx.actor, query)
+
+    async def fetch_page(self, query: ReportQuery, offset: int, limit: int) -> list[ReportInfo]:
+        return await self._ctx.services.reports.page(self._ctx.actor, query, offset, limit)
+
+    async def fetch_rows(self, ids: Sequence[int]) -> list[ReportInfo]:
+        return await self._ctx.services.reports.rows(self._ctx.actor, ids)
+
+    async def fetch_matches(self, query: ReportQuery, ids: Sequence[int]) -> set[int]:
+        return await self._ctx.services.reports.matches(self._ctx.actor, query, ids)
+
+    def sort_key(self, row: ReportInfo) -> tuple[Any, ...]:
+        return report_sort_key(row)
+
+    def link_text(self, row: ReportInfo) -> str:
+        """What the Meldung became: ``Einsatz E-…`` or ``Auftrag A-…`` (empty if nothing)."""
+        if row.incident_number:
+            return self.tr("Incident %1").replace("%1", row.incident_number)
+        if row.task_number:
+            return self.tr("Task %1").replace("%1", row.task_number)
+        return ""
+
+    def display(self, row: ReportInfo, column: int) -> str:
+        if column == COL_NUMBER:
+            return row.number
+        if column == COL_RECEIVED:
+            return format_local(row.received_at)
+        if column == COL_SOURCE:
+            return report_source_label(row.source)
+        if column == COL_SUBJECT:
+            return row.subject
+        if column == COL_CATEGORY:
+            return category_label(row.category) if row.category else ""
+        if column == COL_ADDRESS:
+            return row.address
+        if column == COL_STADTTEIL:
+            return row.stadtteil or ""
+        if column == COL_STATUS:
+            return report_status_label(row.status)
+        if column == COL_LINK:
+            return self.link_text(row)
+        return ""
+
+    def cell_role(self, row: ReportInfo, column: int, role: int) -> Any:
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if column == COL_LINK and (row.incident_id or row.task_id):
+                return QBrush(LINK_COLOUR)
+            if not row.is_open:
+                return QBrush(CLOSED_COLOUR)
+            return None
+        if role == Qt.ItemDataRole.FontRole:
+            if row.status == "new" and column in (COL_NUMBER, COL_SUBJECT):
+                font = QFont()
+                font.setBold(True)
+                return font
+            if column == COL_LINK and (row.incident_id or row.task_id):
+                font = QFont()
+                font.setUnderline(True)
+                return font
+            return None
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if column == COL_SUBJECT and row.text:
+                return row.text
+            if column == COL_LINK and row.incident_id:
+                return self.tr("Double-click to show the incident in the queue")
+            if column == COL_LINK and row.task_id:
+                return self.tr("Double-click to show the task")
+            return None
+        return None
