@@ -1,0 +1,255 @@
+"""Dialogs for Meldungen: record/edit one, and turn one into an Einsatz."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPlainTextEdit, QWidget
+
+from app.domain import CATEGORY_BY_CODE, priority_label
+from app.dto_work import REPORT_SOURCES, ReportDraft, ReportInfo, report_source_label
+from app.errors import ConflictError
+from app.services.reports import MAX_SUBJECT
+from app.timeutil import utcnow
+from ui.context import UiContext
+from ui.dialogs.work_common import (
+    AddressField,
+    BerlinDateTimeEdit,
+    CategoryCombo,
+    WorkFormDialog,
+    same_minute,
+)
+
+COMPARED_FIELDS = (
+    "source",
+    "subject",
+    "text",
+    "reporter_name",
+    "reporter_contact",
+    "received_at",
+    "category",
+    "address",
+    "status",
+)
+
+
+class ReportDialog(WorkFormDialog):
+    """Record a new Meldung or edit one."""
+
+    def __init__(
+        self, ctx: UiContext, report: ReportInfo | None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("ReportDialog")
+        self._ctx = ctx
+        #: The state the user started editing from (their edits are the differences to it).
+        self.base = report
+        #: The version a save expects (moves to the newer one after a conflict).
+        self.expected_version = report.version if report is not None else 0
+        self.setWindowTitle(
+            self.tr("Report %1").replace("%1", report.number) if report else self.tr("New report")
+        )
+        self.source = QComboBox(self)
+        self.source.setObjectName("reportSource")
+        for code in REPORT_SOURCES:
+            self.source.addItem(report_source_label(code), code)
+        self.received = BerlinDateTimeEdit(self)
+        self.received.setObjectName("reportReceived")
+        self.received.set_value(utcnow())
+        self.subject = QLineEdit(self)
+        self.subject.setObjectName("reportSubject")
+        self.subject.setMaxLength(MAX_SUBJECT)
+        self.subject.setPlaceholderText(self.tr("In a few words: what is reported?"))
+        self.category = CategoryCombo(self.tr("– none –"), self)
+        self.category.setObjectName("reportCategory")
+        self.address = AddressField(ctx, self)
+        self.address.setObjectName("reportAddress")
+        self.address.setPlaceholderText(self.tr("Street and house number"))
+        self.reporter_name = QLineEdit(self)
+        self.reporter_name.setObjectName("reportReporterName")
+        self.reporter_name.setMaxLength(120)
+        self.reporter_contact = QLineEdit(self)
+        self.reporter_contact.setObjectName("reportReporterContact")
+        self.reporter_contact.setMaxLength(200)
+        self.reporter_contact.setPlaceholderText(self.tr("Phone or e-mail"))
+        self.text = QPlainTextEdit(self)
+        self.text.setObjectName("reportText")
+        self.text.setMinimumHeight(100)
+        self.add_multiline(self.text)
+
+        self.form.addRow(self.tr("&Subject:"), self.subject)
+        self.form.addRow(self.tr("S&ource:"), self.source)
+        self.form.addRow(self.tr("&Received:"), self.received)
+        self.form.addRow(self.tr("&Category:"), self.category)
+        self.form.addRow(self.tr("&Address:"), self.address)
+        self.form.addRow(self.tr("Reported &by:"), self.reporter_name)
+        self.form.addRow(self.tr("C&ontact:"), self.reporter_contact)
+        self.form.addRow(self.tr("&Text:"), self.text)
+        self.field_widgets = {
+            "subject": self.subject,
+            "source": self.source,
+            "received_at": self.received,
+            "category": self.category,
+            "address": self.address,
+            "lat": self.address,
+            "reporter_name": self.reporter_name,
+            "reporter_contact": self.reporter_contact,
+            "text": self.text,
+        }
+        self.reload_button = self.add_extra_button(self.tr("&Load their version"), "reloadButton")
+        self.reload_button.hide()
+        self.reload_button.clicked.connect(self._load_current)
+        self._current: ReportInfo | None = None
+        self.set_tab_order(
+            [
+                self.subject,
+                self.source,
+                self.received,
+                self.category,
+                self.address,
+                self.reporter_name,
+                self.reporter_contact,
+                self.text,
+            ]
+        )
+        if report is not None:
+            self.fill(report)
+        self.subject.setFocus()
+        self.resize(max(self.sizeHint().width(), 560), self.sizeHint().height())
+
+    def fill(self, r: ReportInfo) -> None:
+        """Show the values of ``r``."""
+        self.source.setCurrentIndex(max(self.source.findData(r.source), 0))
+        self.received.set_value(r.received_at)
+        self.subject.setText(r.subject)
+        self.category.set_code(r.category)
+        self.address.set_address(r.address, r.lat, r.lon)
+        self.reporter_name.setText(r.reporter_name or "")
+        self.reporter_contact.setText(r.reporter_contact or "")
+        self.text.setPlainText(r.text)
+
+    def values(self) -> dict[str, Any]:
+        """The form as report fields."""
+        coords = self.address.coordinates
+        return {
+            "source": self.source.currentData(),
+            "subject": self.subject.text().strip(),
+            "text": self.text.toPlainText().strip(),
+            "reporter_name": self.reporter_name.text().strip() or None,
+            "reporter_contact": self.reporter_contact.text().strip() or None,
+            "received_at": self.received.value(),
+            "category": self.category.code(),
+            "address": self.address.text().strip(),
+            "lat": coords[0] if coords else None,
+            "lon": coords[1] if coords else None,
+        }
+
+    def changes(self) -> dict[str, Any]:
+        """Fields that differ from the version being edited."""
+        assert self.base is not None
+        result = {}
+        for key, value in self.values().items():
+            old = getattr(self.base, key)
+            if key == "received_at" and same_minute(old, value):
+                continue
+            if old != value:
+                result[key] = value
+        return result
+
+    def check_input(self) -> bool:
+        if not self.subject.text().strip():
+            self.show_error(self.tr("Enter a subject for the report."), "subject")
+            return False
+        return True
+
+    async def submit(self) -> Any:
+        services, actor = self._ctx.services, self._ctx.actor
+        if self.base is None:
+            return await services.reports.create(actor, ReportDraft(**self.values()))
+        changes = self.changes()
+        if not changes:
+            return self.base
+        return await services.reports.update(actor, self.base.id, self.expected_version, changes)
+
+    def on_conflict(self, exc: ConflictError) -> None:
+        current = exc.current
+        if not isinstance(current, ReportInfo) or self.base is None:
+            self.show_error(str(exc))
+            return
+        changed = [f for f in COMPARED_FIELDS if getattr(self.base, f) != getattr(current, f)]
+        labels = {
+            "source": self.tr("Source"),
+            "subject": self.tr("Subject"),
+            "text": self.tr("Text"),
+            "reporter_name": self.tr("Reported by"),
+            "reporter_contact": self.tr("Contact"),
+            "received_at": self.tr("Received"),
+            "category": self.tr("Category"),
+            "address": self.tr("Address"),
+            "status": self.tr("Status"),
+        }
+        names = ", ".join(labels.get(f, f) for f in changed) or "–"
+        self.show_error(
+            str(exc)
+            + "\n"
+            + self.tr(
+                "Changed meanwhile: %1. Save again to put your entries over them, or load "
+                "their version."
+            ).replace("%1", names)
+        )
+        # Saving again now re-applies the user's own edits deliberately over the newer version.
+        self.expected_version = current.version
+        self._current = current
+        self.reload_button.show()
+
+    def _load_current(self) -> None:
+        if self._current is not None:
+            self.fill(self._current)
+            self.base = self._current
+            self.expected_version = self._current.version
+            self.message.hide()
+            self.reload_button.hide()
+
+
+class ConvertToIncidentDialog(WorkFormDialog):
+    """Open an Einsatz from a Meldung: category and priority, then the service links both."""
+
+    def __init__(self, ctx: UiContext, report: ReportInfo, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("ConvertToIncidentDialog")
+        self._ctx = ctx
+        self.report = report
+        self.setWindowTitle(self.tr("Open an incident from report %1").replace("%1", report.number))
+        self.save_button.setText(self.tr("&Open incident"))
+        summary = QLabel(f"{report.number} – {report.subject}\n{report.address or '–'}", self)
+        summary.setWordWrap(True)
+        self.category = CategoryCombo(self.tr("– choose –"), self)
+        self.category.setObjectName("convertCategory")
+        self.category.removeItem(0)
+        self.category.set_code(report.category if report.category in CATEGORY_BY_CODE else "other")
+        self.priority = QComboBox(self)
+        self.priority.setObjectName("convertPriority")
+        for p in (1, 2, 3):
+            self.priority.addItem(priority_label(p), p)
+        self.form.addRow(summary)
+        self.form.addRow(self.tr("&Category:"), self.category)
+        self.form.addRow(self.tr("&Priority:"), self.priority)
+        self.field_widgets = {"category": self.category, "priority": self.priority}
+        self.category.currentIndexChanged.connect(lambda _i: self._default_priority())
+        self._default_priority()
+        self.set_tab_order([self.category, self.priority])
+        self.category.setFocus()
+
+    def _default_priority(self) -> None:
+        code = self.category.code() or "other"
+        default = CATEGORY_BY_CODE.get(code, CATEGORY_BY_CODE["other"]).default_priority
+        self.priority.setCurrentIndex(max(self.priority.findData(default), 0))
+
+    async def submit(self) -> Any:
+        return await self._ctx.services.reports.convert_to_incident(
+            self._ctx.actor,
+            self.report.id,
+            self.report.version,
+            self.category.code(),
+            int(self.priority.currentData()),
+        )

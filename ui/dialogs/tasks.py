@@ -1,0 +1,351 @@
+"""Dialogs for Aufträge: create/edit (also from a Meldung) and set the Wiedervorlage."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPlainTextEdit, QWidget
+
+from app.domain import unit_status_display
+from app.dto import UnitInfo
+from app.dto_work import Assignee, ReportInfo, TaskDraft, TaskInfo
+from app.errors import ConflictError
+from app.services.tasks import MAX_NOTE, MAX_TITLE
+from app.timeutil import format_local, utcnow
+from ui.context import UiContext
+from ui.dialogs.work_common import (
+    AddressField,
+    BerlinDateTimeEdit,
+    CategoryCombo,
+    OptionalDateTime,
+    WorkFormDialog,
+    next_full_hour,
+    same_minute,
+)
+
+#: Fields compared to tell the user what someone else changed.
+COMPARED_FIELDS = (
+    "title",
+    "description",
+    "category",
+    "address",
+    "due_at",
+    "follow_up_at",
+    "follow_up_note",
+    "assigned_unit_id",
+    "assigned_user_id",
+)
+
+
+class TaskDialog(WorkFormDialog):
+    """New or edit an Auftrag; with ``from_report`` it turns that Meldung into the Auftrag."""
+
+    def __init__(
+        self,
+        ctx: UiContext,
+        task: TaskInfo | None,
+        assignees: Sequence[Assignee],
+        units: Sequence[UnitInfo] = (),
+        from_report: ReportInfo | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("TaskDialog")
+        self._ctx = ctx
+        #: The state the user started editing from (their edits are the differences to it).
+        self.base = task
+        #: The version a save expects (moves to the newer one after a conflict).
+        self.expected_version = task.version if task is not None else 0
+        self.from_report = from_report
+        if task is not None:
+            self.setWindowTitle(self.tr("Task %1").replace("%1", task.number))
+        elif from_report is not None:
+            self.setWindowTitle(
+                self.tr("New task from report %1").replace("%1", from_report.number)
+            )
+        else:
+            self.setWindowTitle(self.tr("New task"))
+
+        self.title = QLineEdit(self)
+        self.title.setObjectName("taskTitle")
+        self.title.setMaxLength(MAX_TITLE)
+        self.title.setPlaceholderText(self.tr("e.g. patrol the Wiesdorf pedestrian zone"))
+        self.category = CategoryCombo(self.tr("– none –"), self)
+        self.category.setObjectName("taskCategory")
+        self.address = AddressField(ctx, self)
+        self.address.setObjectName("taskAddress")
+        self.address.setPlaceholderText(self.tr("Street and house number"))
+        self.due = OptionalDateTime(self.tr("Due by"), self)
+        self.due.setObjectName("taskDue")
+        self.due.check.setObjectName("taskDueCheck")
+        self.due.edit.setObjectName("taskDueEdit")
+        self.follow_up = OptionalDateTime(self.tr("Remind at"), self)
+        self.follow_up.setObjectName("taskFollowUp")
+        self.follow_up.check.setObjectName("taskFollowUpCheck")
+        self.follow_up.edit.setObjectName("taskFollowUpEdit")
+        self.follow_up_note = QLineEdit(self)
+        self.follow_up_note.setObjectName("taskFollowUpNote")
+        self.follow_up_note.setMaxLength(MAX_NOTE)
+        self.follow_up_note.setPlaceholderText(self.tr("What to check then"))
+        self.assignee = QComboBox(self)
+        self.assignee.setObjectName("taskAssignee")
+        self.assignee.addItem(self.tr("– not assigned –"), None)
+        status = {u.id: u.status for u in units}
+        for a in assignees:
+            if a.kind == "unit":
+                text = a.label
+                if a.id in status:
+                    text = f"{a.label}  ({unit_status_display(status[a.id])})"
+            else:
+                text = self.tr("%1 (field officer)").replace("%1", a.label)
+            self.assignee.addItem(text, (a.kind, a.id))
+        self.description = QPlainTextEdit(self)
+        self.description.setObjectName("taskDescription")
+        self.description.setMinimumHeight(90)
+        self.add_multiline(self.description)
+
+        self.form.addRow(self.tr("&Title:"), self.title)
+        self.form.addRow(self.tr("&Category:"), self.category)
+        self.form.addRow(self.tr("&Address:"), self.address)
+        self.form.addRow(self.tr("&Due:"), self.due)
+        self.form.addRow(self.tr("&Assigned to:"), self.assignee)
+        self.form.addRow(self.tr("&Follow-up:"), self.follow_up)
+        self.form.addRow(self.tr("&Note:"), self.follow_up_note)
+        self.form.addRow(self.tr("&Description:"), self.description)
+        if task is not None and task.source_report_number:
+            source = QLabel(
+                self.tr("From report %1").replace("%1", task.source_report_number), self
+            )
+            source.setObjectName("taskSourceReport")
+            self.form.addRow("", source)
+        self.field_widgets = {
+            "title": self.title,
+            "category": self.category,
+            "address": self.address,
+            "lat": self.address,
+            "due_at": self.due.edit,
+            "follow_up_at": self.follow_up.edit,
+            "follow_up_note": self.follow_up_note,
+            "assigned_unit_id": self.assignee,
+            "assigned_user_id": self.assignee,
+            "description": self.description,
+        }
+        self.reload_button = self.add_extra_button(self.tr("&Load their version"), "reloadButton")
+        self.reload_button.hide()
+        self.reload_button.clicked.connect(self._load_current)
+        self._current: TaskInfo | None = None
+        self.set_tab_order(
+            [
+                self.title,
+                self.category,
+                self.address,
+                self.due.check,
+                self.due.edit,
+                self.assignee,
+                self.follow_up.check,
+                self.follow_up.edit,
+                self.follow_up_note,
+                self.description,
+            ]
+        )
+
+        if task is not None:
+            self.fill(task)
+        elif from_report is not None:
+            self.title.setText(from_report.subject)
+            self.description.setPlainText(from_report.text)
+            self.category.set_code(from_report.category)
+            self.address.set_address(from_report.address, from_report.lat, from_report.lon)
+            self.due.set_value(None, next_full_hour(24))
+            self.follow_up.set_value(None, next_full_hour(24))
+        else:
+            self.due.set_value(None, next_full_hour(24))
+            self.follow_up.set_value(None, next_full_hour(24))
+        self.title.setFocus()
+        self.resize(max(self.sizeHint().width(), 560), self.sizeHint().height())
+
+    # -- values --------------------------------------------------------------------------------
+
+    def fill(self, task: TaskInfo) -> None:
+        """Show the values of ``task``."""
+        self.title.setText(task.title)
+        self.category.set_code(task.category)
+        self.address.set_address(task.address, task.lat, task.lon)
+        self.due.set_value(task.due_at, next_full_hour(24))
+        self.follow_up.set_value(task.follow_up_at, next_full_hour(24))
+        self.follow_up_note.setText(task.follow_up_note or "")
+        self.select_assignee(task.assigned_unit_id, task.assigned_user_id)
+        self.description.setPlainText(task.description)
+
+    def select_assignee(self, unit_id: int | None, user_id: int | None) -> None:
+        """Select the unit (or else the officer) in the choice."""
+        wanted = ("unit", unit_id) if unit_id is not None else ("user", user_id)
+        at = self.assignee.findData(wanted) if wanted[1] is not None else 0
+        self.assignee.setCurrentIndex(max(at, 0))
+
+    def assigned(self) -> tuple[int | None, int | None]:
+        """(unit id, user id) of the choice."""
+        data = self.assignee.currentData()
+        if not data:
+            return None, None
+        kind, ident = data
+        return (int(ident), None) if kind == "unit" else (None, int(ident))
+
+    def values(self) -> dict[str, Any]:
+        """The form as task fields."""
+        unit_id, user_id = self.assigned()
+        coords = self.address.coordinates
+        follow_up = self.follow_up.value()
+        return {
+            "title": self.title.text().strip(),
+            "description": self.description.toPlainText().strip(),
+            "category": self.category.code(),
+            "address": self.address.text().strip(),
+            "lat": coords[0] if coords else None,
+            "lon": coords[1] if coords else None,
+            "due_at": self.due.value(),
+            "follow_up_at": follow_up,
+            "follow_up_note": (self.follow_up_note.text().strip() or None) if follow_up else None,
+            "assigned_unit_id": unit_id,
+            "assigned_user_id": user_id,
+        }
+
+    def changes(self) -> dict[str, Any]:
+        """Fields that differ from the version being edited."""
+        assert self.base is not None
+        base = self.base
+        values = self.values()
+        result = {}
+        for key, value in values.items():
+            old = getattr(base, key)
+            if key in ("description", "address") and (old or "") == (value or ""):
+                continue
+            if key in ("due_at", "follow_up_at") and same_minute(old, value):
+                continue
+            if old != value:
+                result[key] = value
+        if "address" not in result and self.address.coordinates is None:
+            # Same text as before: keep the stored position unless a new address was chosen.
+            result.pop("lat", None)
+            result.pop("lon", None)
+        return result
+
+    def check_input(self) -> bool:
+        if not self.title.text().strip():
+            self.show_error(self.tr("Enter a title for the task."), "title")
+            return False
+        return True
+
+    async def submit(self) -> Any:
+        services, actor = self._ctx.services, self._ctx.actor
+        values = self.values()
+        if self.base is None:
+            draft = TaskDraft(**values)
+            if self.from_report is not None:
+                return await services.reports.convert_to_task(
+                    actor, self.from_report.id, self.from_report.version, draft
+                )
+            return await services.tasks.create(actor, draft)
+        changes = self.changes()
+        if not changes:
+            return self.base
+        return await services.tasks.update(actor, self.base.id, self.expected_version, changes)
+
+    def on_conflict(self, exc: ConflictError) -> None:
+        current = exc.current
+        if not isinstance(current, TaskInfo) or self.base is None:
+            self.show_error(str(exc))
+            return
+        changed = [f for f in COMPARED_FIELDS if getattr(self.base, f) != getattr(current, f)]
+        names = ", ".join(self._field_name(f) for f in changed) or self.tr("its status")
+        self.show_error(
+            str(exc)
+            + "\n"
+            + self.tr(
+                "Changed meanwhile: %1. Save again to put your entries over them, or load "
+                "their version."
+            ).replace("%1", names)
+        )
+        # Saving again now re-applies the user's own edits deliberately over the newer version.
+        self.expected_version = current.version
+        self._current = current
+        self.reload_button.show()
+
+    def _load_current(self) -> None:
+        if self._current is not None:
+            self.fill(self._current)
+            self.base = self._current
+            self.expected_version = self._current.version
+            self.message.hide()
+            self.reload_button.hide()
+
+    def _field_name(self, field: str) -> str:
+        names = {
+            "title": self.tr("Title"),
+            "description": self.tr("Description"),
+            "category": self.tr("Category"),
+            "address": self.tr("Address"),
+            "due_at": self.tr("Due"),
+            "follow_up_at": self.tr("Follow-up"),
+            "follow_up_note": self.tr("Note"),
+            "assigned_unit_id": self.tr("Assigned to"),
+            "assigned_user_id": self.tr("Assigned to"),
+        }
+        return names.get(field, field)
+
+
+class FollowUpDialog(WorkFormDialog):
+    """Set (or clear) the Wiedervorlage of one Auftrag."""
+
+    def __init__(self, ctx: UiContext, task: TaskInfo, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("FollowUpDialog")
+        self._ctx = ctx
+        self.task = task
+        self.setWindowTitle(self.tr("Follow-up for %1").replace("%1", task.number))
+        self.when = BerlinDateTimeEdit(self)
+        self.when.setObjectName("followUpWhen")
+        self.when.set_value(task.follow_up_at or next_full_hour(24))
+        self.note = QLineEdit(self)
+        self.note.setObjectName("followUpNote")
+        self.note.setMaxLength(MAX_NOTE)
+        self.note.setText(task.follow_up_note or "")
+        self.note.setPlaceholderText(self.tr("What to check then"))
+        title = QLabel(f"{task.number} – {task.title}", self)
+        title.setWordWrap(True)
+        self.form.addRow(title)
+        self.form.addRow(self.tr("&Remind at:"), self.when)
+        self.form.addRow(self.tr("&Note:"), self.note)
+        if task.follow_up_at is not None:
+            self.form.addRow(
+                "",
+                QLabel(self.tr("Currently: %1").replace("%1", format_local(task.follow_up_at))),
+            )
+        self.field_widgets = {"follow_up_at": self.when, "follow_up_note": self.note}
+        self.clear_button = self.add_extra_button(self.tr("&Remove follow-up"), "clearFollowUp")
+        self.clear_button.setEnabled(task.follow_up_at is not None)
+        self.clear_button.clicked.connect(self._clear)
+        self._clearing = False
+        self.set_tab_order([self.when, self.note])
+        self.when.setFocus()
+
+    def quick(self, minutes: int) -> None:
+        """Put the time ``minutes`` from now (for quick keys)."""
+        self.when.set_value(utcnow() + timedelta(minutes=minutes))
+
+    def _clear(self) -> None:
+        self._clearing = True
+        self.try_submit()
+
+    async def submit(self) -> Any:
+        services, actor = self._ctx.services, self._ctx.actor
+        try:
+            if self._clearing:
+                return await services.tasks.clear_follow_up(actor, self.task.id, self.task.version)
+            return await services.tasks.set_follow_up(
+                actor, self.task.id, self.when.value(), self.note.text(), self.task.version
+            )
+        finally:
+            self._clearing = False

@@ -1,0 +1,476 @@
+"""The Meldungen pane: incoming reports, create/edit, and turning one into an Einsatz or Auftrag."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QCoreApplication, QItemSelectionModel, QModelIndex, QPoint, Qt, QTimer
+from PySide6.QtCore import Signal as QtSignal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.dto_work import ReportInfo, ReportQuery
+from app.permissions import Permission
+from ui.asyncutil import spawn
+from ui.context import UiContext
+from ui.dialogs.reports import ConvertToIncidentDialog, ReportDialog
+from ui.dialogs.tasks import TaskDialog
+from ui.models.reports import (
+    COL_ADDRESS,
+    COL_CATEGORY,
+    COL_LINK,
+    COL_NUMBER,
+    COL_RECEIVED,
+    COL_SOURCE,
+    COL_STATUS,
+    COL_SUBJECT,
+    ReportRole,
+    ReportTableModel,
+)
+from ui.models.work_table import alive
+
+if TYPE_CHECKING:
+    from ui.main_window import MainWindow
+    from ui.views.tasks import TaskPane
+
+FILTER_OPEN = "open"
+FILTER_ALL = "all"
+
+
+class ReportPane(QWidget):
+    """Meldungen: open ones first, newest first; convert into an Einsatz or an Auftrag."""
+
+    #: The user wants to see this incident (double-click on the link).
+    incidentRequested = QtSignal(int)
+    #: The user wants to see this task.
+    taskRequested = QtSignal(int)
+    #: Emitted with the report after a conversion (the link is set).
+    converted = QtSignal(object)
+
+    def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("ReportPane")
+        self.ctx = ctx
+        self.model = ReportTableModel(ctx, parent=self)
+        self.dialog: QDialog | None = None
+        self.can_write = ctx.can(Permission.REPORT_WRITE)
+        self.can_incident = self.can_write and ctx.can(Permission.INCIDENT_WRITE)
+        self.can_task = self.can_write and ctx.can(Permission.TASK_WRITE)
+
+        self.filter = QComboBox(self)
+        self.filter.setObjectName("reportFilter")
+        self.filter.addItem(self.tr("Open reports"), FILTER_OPEN)
+        self.filter.addItem(self.tr("All reports"), FILTER_ALL)
+        self.search = QLineEdit(self)
+        self.search.setObjectName("reportSearch")
+        self.search.setClearButtonEnabled(True)
+        self.search.setPlaceholderText(self.tr("Search number, subject, address, reporter …"))
+        self.count_label = QLabel(self)
+        self.count_label.setObjectName("reportCount")
+
+        self.new_button = self._button(self.tr("New report …"), "reportNew", self.new_report)
+        self.edit_button = self._button(self.tr("Edit …"), "reportEdit", self.edit_selected)
+        self.progress_button = self._button(
+            self.tr("In progress"), "reportInProgress", lambda: self.set_status("in_progress")
+        )
+        self.close_button = self._button(
+            self.tr("Close"), "reportClose", lambda: self.set_status("closed")
+        )
+        self.to_incident_button = self._button(
+            self.tr("Convert to incident …"), "reportToIncident", self.convert_to_incident
+        )
+        self.to_task_button = self._button(
+            self.tr("Convert to task …"), "reportToTask", self.convert_to_task
+        )
+        self.link_label = QLabel(self)
+        self.link_label.setObjectName("reportLink")
+        self.link_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
+        self.link_label.setOpenExternalLinks(False)
+        self.link_label.linkActivated.connect(self._on_link)
+
+        top = QHBoxLayout()
+        top.setContentsMargins(0, 0, 0, 0)
+        top.addWidget(self.filter)
+        top.addWidget(self.search, 1)
+        top.addWidget(self.count_label)
+        buttons = QHBoxLayout()
+        buttons.setContentsMargins(0, 0, 0, 0)
+        for b in self.action_buttons():
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        buttons.addWidget(self.link_label)
+
+        self.table = QTableView(self)
+        self.table.setObjectName("reportTable")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(24)
+        self.table.setWordWrap(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(COL_SUBJECT, QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(40)
+        for col, width in (
+            (COL_NUMBER, 115),
+            (COL_RECEIVED, 115),
+            (COL_SOURCE, 105),
+            (COL_CATEGORY, 150),
+            (COL_ADDRESS, 170),
+            (COL_STATUS, 95),
+            (COL_LINK, 150),
+        ):
+            self.table.setColumnWidth(col, width)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._context_menu)
+        self.table.activated.connect(self._on_activated)
+        self.table.doubleClicked.connect(self._on_double_clicked)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(top)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(buttons)
+
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(250)
+        self._debounce.timeout.connect(self.apply_filter)
+        self.search.textChanged.connect(lambda _t: self._debounce.start())
+        self.filter.currentIndexChanged.connect(lambda _i: self.apply_filter())
+        self.model.loaded.connect(lambda _n: self._update_count())
+        self.model.updated.connect(self._update_count)
+        self.model.updated.connect(self._update_selection)
+        self.model.modelReset.connect(self._update_selection)
+        self.model.dataChanged.connect(lambda *_a: self._update_selection())
+        self.table.selectionModel().currentRowChanged.connect(lambda *_a: self._update_selection())
+        self._remember: int | None = None
+        self._double_click_handled = False
+        self.model.modelAboutToBeReset.connect(self._remember_selection)
+        self.model.modelReset.connect(self._restore_selection)
+        self._update_selection()
+
+    def _button(self, text: str, name: str, slot: object) -> QPushButton:
+        button = QPushButton(text, self)
+        button.setObjectName(name)
+        button.clicked.connect(slot)
+        return button
+
+    def action_buttons(self) -> list[QPushButton]:
+        """The action buttons in their order."""
+        return [
+            self.new_button,
+            self.edit_button,
+            self.progress_button,
+            self.close_button,
+            self.to_incident_button,
+            self.to_task_button,
+        ]
+
+    # -- filter ------------------------------------------------------------------------------
+
+    def build_query(self) -> ReportQuery:
+        """The query of the filter widgets."""
+        text = self.search.text().strip()
+        if self.filter.currentData() == FILTER_ALL:
+            return ReportQuery(text=text)
+        return ReportQuery(open_only=True, text=text)
+
+    def apply_filter(self) -> None:
+        """Reload with the filter widgets' query."""
+        self._debounce.stop()
+        self.model.set_query(self.build_query())
+
+    def _update_count(self) -> None:
+        self.count_label.setText(self.tr("%1 reports").replace("%1", str(self.model.total)))
+
+    # -- selection ---------------------------------------------------------------------------
+
+    def selected(self) -> ReportInfo | None:
+        """The selected report."""
+        index = self.table.currentIndex()
+        if not index.isValid():
+            return None
+        value = self.model.data(index, ReportRole)
+        return value if isinstance(value, ReportInfo) else None
+
+    def select_report(self, report_id: int) -> bool:
+        """Select a report if it is loaded."""
+        row = self.model.row_of(report_id)
+        if row < 0:
+            return False
+        index = self.model.index(row, COL_SUBJECT)
+        self.table.selectionModel().setCurrentIndex(
+            index,
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows,
+        )
+        self.table.scrollTo(index)
+        return True
+
+    def focus_table(self) -> None:
+        """Keyboard focus on the list (first row if nothing is selected)."""
+        self.table.setFocus()
+        if not self.table.currentIndex().isValid() and self.model.rowCount() > 0:
+            self.table.setCurrentIndex(self.model.index(0, COL_SUBJECT))
+
+    def _remember_selection(self) -> None:
+        report = self.selected()
+        self._remember = report.id if report else None
+
+    def _restore_selection(self) -> None:
+        if self._remember is not None:
+            self.select_report(self._remember)
+
+    def _update_selection(self) -> None:
+        r = self.selected()
+        is_open = r is not None and r.is_open
+        self.new_button.setEnabled(self.can_write)
+        self.edit_button.setEnabled(r is not None)
+        self.progress_button.setEnabled(self.can_write and r is not None and r.status == "new")
+        self.close_button.setEnabled(self.can_write and is_open)
+        self.to_incident_button.setEnabled(self.can_incident and is_open)
+        self.to_task_button.setEnabled(self.can_task and is_open)
+        self.link_label.setText(self.link_html(r))
+
+    def link_html(self, r: ReportInfo | None) -> str:
+        """The link to what the report became (rich text for the label)."""
+        if r is None:
+            return ""
+        if r.incident_id and r.incident_number:
+            text = self.tr("Became incident %1").replace(
+                "%1", f'<a href="incident:{r.incident_id}">{r.incident_number}</a>'
+            )
+            return text
+        if r.task_id and r.task_number:
+            return self.tr("Became task %1").replace(
+                "%1", f'<a href="task:{r.task_id}">{r.task_number}</a>'
+            )
+        return ""
+
+    def _on_link(self, href: str) -> None:
+        kind, _, ident = href.partition(":")
+        if not ident.isdigit():
+            return
+        if kind == "incident":
+            self.incidentRequested.emit(int(ident))
+        elif kind == "task":
+            self.taskRequested.emit(int(ident))
+
+    def follow_link(self, report: ReportInfo) -> bool:
+        """Ask for what ``report`` became (incident or task); False if it has no link."""
+        if report.incident_id:
+            self.incidentRequested.emit(report.incident_id)
+            return True
+        if report.task_id:
+            self.taskRequested.emit(report.task_id)
+            return True
+        return False
+
+    def _on_double_clicked(self, index: QModelIndex) -> None:
+        # A double-click on the "became" cell follows the link instead of opening the report.
+        value = self.model.data(index, ReportRole)
+        if index.column() == COL_LINK and isinstance(value, ReportInfo):
+            self._double_click_handled = self.follow_link(value)
+
+    def _on_activated(self, index: QModelIndex) -> None:
+        if self._double_click_handled:
+            self._double_click_handled = False
+            return
+        value = self.model.data(index, ReportRole)
+        if isinstance(value, ReportInfo):
+            self.edit_report(value)
+
+    def _context_menu(self, pos: QPoint) -> None:
+        menu = QMenu(self)
+        for button in self.action_buttons():
+            action = QAction(button.text(), menu)
+            action.setEnabled(button.isEnabled())
+            action.triggered.connect(button.click)
+            menu.addAction(action)
+        r = self.selected()
+        if r is not None and (r.incident_id or r.task_id):
+            menu.addSeparator()
+            show = QAction(
+                self.tr("Show incident") if r.incident_id else self.tr("Show task"), menu
+            )
+            show.triggered.connect(lambda: self.follow_link(r))
+            menu.addAction(show)
+        menu.popup(self.table.viewport().mapToGlobal(pos))
+
+    # -- actions -----------------------------------------------------------------------------
+
+    def _busy(self) -> bool:
+        if self.dialog is not None and self.dialog.isVisible():
+            self.dialog.raise_()
+            self.dialog.activateWindow()
+            return True
+        return False
+
+    def _show_dialog(self, dialog: QDialog) -> None:
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        dialog.saved.connect(self._on_saved)  # type: ignore[attr-defined]
+        dialog.finished.connect(lambda _r: self._dialog_closed(dialog))
+        self.dialog = dialog
+        dialog.open()
+
+    def _dialog_closed(self, dialog: QDialog) -> None:
+        if self.dialog is dialog:
+            self.dialog = None
+        self.table.setFocus()
+
+    def _on_saved(self, row: object) -> None:
+        if isinstance(row, ReportInfo):
+            if row.status == "converted":
+                self.converted.emit(row)
+            self._select_when_loaded(row.id)
+
+    def _select_when_loaded(self, report_id: int, tries: int = 20) -> None:
+        if self.select_report(report_id) or tries <= 0:
+            return
+        QTimer.singleShot(100, lambda: self._select_when_loaded(report_id, tries - 1))
+
+    def new_report(self) -> None:
+        """Open the dialog for a new Meldung."""
+        if self.can_write and not self._busy():
+            self._show_dialog(ReportDialog(self.ctx, None, self))
+
+    def edit_selected(self) -> None:
+        """Open the selected Meldung."""
+        r = self.selected()
+        if r is not None:
+            self.edit_report(r)
+
+    def edit_report(self, report: ReportInfo) -> None:
+        """Open ``report`` in the dialog (fresh from the database)."""
+
+        async def run() -> None:
+            fresh = await self.ctx.services.reports.get(self.ctx.actor, report.id)
+            if not alive(self) or self._busy():
+                return
+            dialog = ReportDialog(self.ctx, fresh, self)
+            dialog.save_button.setEnabled(self.can_write)
+            self._show_dialog(dialog)
+
+        if not self._busy():
+            spawn(run())
+
+    def set_status(self, status: str) -> None:
+        """Mark the selected Meldung in progress or closed."""
+        r = self.selected()
+        if r is not None and self.can_write:
+            spawn(self.ctx.services.reports.set_status(self.ctx.actor, r.id, r.version, status))
+
+    def convert_to_incident(self) -> None:
+        """Open an Einsatz from the selected Meldung (asks category and priority)."""
+        r = self.selected()
+        if r is None or not r.is_open or not self.can_incident or self._busy():
+            return
+        self._show_dialog(ConvertToIncidentDialog(self.ctx, r, self))
+
+    def convert_to_task(self) -> None:
+        """Make an Auftrag from the selected Meldung (in the task dialog, prefilled)."""
+        r = self.selected()
+        if r is None or not r.is_open or not self.can_task or self._busy():
+            return
+
+        async def run() -> None:
+            assignees = await self.ctx.services.tasks.assignees(self.ctx.actor)
+            units = (
+                await self.ctx.services.units.board(self.ctx.actor)
+                if self.ctx.can(Permission.UNIT_READ)
+                else []
+            )
+            if alive(self) and not self._busy():
+                self._show_dialog(
+                    TaskDialog(self.ctx, None, assignees, units, from_report=r, parent=self)
+                )
+
+        spawn(run())
+
+
+def show_incident(window: MainWindow, incident_id: int, tries: int = 20) -> None:
+    """Bring the queue forward and select the incident (it may arrive with the next update)."""
+    dock = window.docks.get("queue")
+    if dock is not None:
+        dock.show()
+        dock.raise_()
+    if window.queue.select_incident(incident_id):
+        window.queue.table.setFocus()
+    elif tries > 0:
+        QTimer.singleShot(100, lambda: show_incident(window, incident_id, tries - 1))
+    else:
+        window.statusBar().showMessage(
+            QCoreApplication.translate(
+                "ReportPane", "The incident is not in the current queue view (check the filter)."
+            ),
+            8000,
+        )
+
+
+def install(window: MainWindow) -> ReportPane:
+    """Add the Meldungen pane (bottom, tabbed with the Aufträge) and its shortcuts."""
+    pane = ReportPane(window.ctx, window)
+    dock = window.add_pane(
+        "reports",
+        QCoreApplication.translate("ReportPane", "Reports"),
+        pane,
+        Qt.DockWidgetArea.BottomDockWidgetArea,
+    )
+    tasks_dock = window.docks.get("tasks")
+    if tasks_dock is not None:
+        window.tabifyDockWidget(tasks_dock, dock)
+        tasks_dock.raise_()
+    group = QCoreApplication.translate("Shortcuts", "Tasks and reports")
+
+    def focus() -> None:
+        dock.show()
+        dock.raise_()
+        pane.focus_table()
+
+    new = window.shortcuts.add_action(
+        window,
+        group,
+        QCoreApplication.translate("ReportPane", "New report (Meldung)"),
+        "Ctrl+Shift+M",
+        "actionNewReport",
+    )
+    new.setEnabled(pane.can_write)
+    new.triggered.connect(lambda: (dock.show(), dock.raise_(), pane.new_report()))
+    go = window.shortcuts.add_action(
+        window,
+        group,
+        QCoreApplication.translate("ReportPane", "Go to the reports"),
+        "Ctrl+5",
+        "actionFocusReports",
+    )
+    go.triggered.connect(focus)
+    pane.incidentRequested.connect(lambda incident_id: show_incident(window, incident_id))
+    if tasks_dock is not None:
+        task_pane: TaskPane = tasks_dock.widget()  # type: ignore[assignment]
+
+        def show_task(task_id: int) -> None:
+            tasks_dock.show()
+            tasks_dock.raise_()
+            if task_pane.select_task(task_id):
+                task_pane.table.setFocus()
+            else:
+                task_pane.open_task(task_id)
+
+        pane.taskRequested.connect(show_task)
+    QTimer.singleShot(0, pane.model.reload)
+    return pane
