@@ -10,7 +10,7 @@ import sys
 from typing import Any
 
 import qasync
-from PySide6.QtCore import QCoreApplication, QSettings
+from PySide6.QtCore import QCoreApplication, QSettings, Qt
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 
@@ -91,6 +91,62 @@ async def open_database(database: str | None) -> tuple[Database, str]:
     return db, target.display
 
 
+def arrange_default_layout(window: MainWindow) -> None:
+    """Queue top left with the incident detail under it; units right, Aufträge/Meldungen under."""
+    docks = window.docks
+    queue, detail, units = docks["queue"], docks.get("detail"), docks.get("units")
+    tasks, reports = docks.get("tasks"), docks.get("reports")
+    for dock in docks.values():
+        window.removeDockWidget(dock)
+    window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, queue)
+    queue.show()
+    if units is not None:
+        window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, units)
+        units.show()
+    if detail is not None:
+        window.splitDockWidget(queue, detail, Qt.Orientation.Vertical)
+        detail.show()
+    lower_right = tasks or reports
+    if lower_right is not None and units is not None:
+        window.splitDockWidget(units, lower_right, Qt.Orientation.Vertical)
+        lower_right.show()
+    if tasks is not None and reports is not None:
+        window.tabifyDockWidget(tasks, reports)
+        reports.show()
+        tasks.raise_()
+
+    def sizes() -> None:
+        # Applied once the window has its real size (resizeDocks needs a laid-out window).
+        if units is not None:
+            window.resizeDocks([queue, units], [68, 32], Qt.Orientation.Horizontal)
+        if detail is not None:
+            window.resizeDocks([queue, detail], [58, 42], Qt.Orientation.Vertical)
+        if lower_right is not None and units is not None:
+            window.resizeDocks([units, lower_right], [45, 55], Qt.Orientation.Vertical)
+
+    window.apply_default_sizes = sizes
+
+
+def build_window(
+    ctx: UiContext, database_label: str, settings: QSettings | None = None
+) -> MainWindow:
+    """The main window with every pane, action and alarm installed, layout restored."""
+    from ui.dialogs import call_taking, shortcut_help
+    from ui.views import emergency, incident_detail, reports, tasks, unit_board
+
+    window = MainWindow(ctx, database_label, settings)
+    call_taking.install(window)
+    unit_board.install(window)
+    incident_detail.install(window)
+    tasks.install(window)
+    reports.install(window)
+    emergency.install(window)
+    shortcut_help.install(window)
+    arrange_default_layout(window)
+    window.finish_layout()
+    return window
+
+
 async def start_window(
     services: Services, actor: Actor, database_label: str, settings: QSettings | None = None
 ) -> tuple[MainWindow, ChangeFollower]:
@@ -98,8 +154,7 @@ async def start_window(
     follower = ChangeFollower(services.db, after_id=await last_change_id(services.db))
     bridge = ChangeBridge(follower)
     ctx = UiContext(services=services, actor=actor, bridge=bridge)
-    window = MainWindow(ctx, database_label, settings)
-    window.finish_layout()
+    window = build_window(ctx, database_label, settings)
     follower.start()
     window.queue.model.reload()
     return window, follower

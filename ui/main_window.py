@@ -133,6 +133,8 @@ class MainWindow(QMainWindow):
 
         self.resize(1500, 900)
         self._default_state: QByteArray | None = None
+        #: Set by the layout arrangement: dock proportions, applied once the window is shown.
+        self.apply_default_sizes: Callable[[], None] | None = None
         self._after_init: list[Callable[[], None]] = []
 
     def _focus_queue(self) -> None:
@@ -174,8 +176,10 @@ class MainWindow(QMainWindow):
         geometry = self._settings.value(self._layout_key() + "/geometry")
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
-        if isinstance(saved, QByteArray):
-            self.restoreState(saved, LAYOUT_VERSION)
+        if isinstance(saved, QByteArray) and self.restoreState(saved, LAYOUT_VERSION):
+            return
+        if self.apply_default_sizes is not None:
+            QTimer.singleShot(0, self.apply_default_sizes)
 
     def save_layout(self) -> None:
         """Store the current layout for this user."""
@@ -190,6 +194,8 @@ class MainWindow(QMainWindow):
                 dock.setFloating(False)
                 dock.show()
             self.restoreState(self._default_state, LAYOUT_VERSION)
+            if self.apply_default_sizes is not None:
+                self.apply_default_sizes()
         self._settings.remove(self._layout_key())
 
     # -- status -------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from PySide6.QtGui import QBrush, QColor, QFont
 
 from app.domain import category_label, status_label
 from app.dto import ChangeBatch, IncidentQuery, IncidentRow
-from app.timeutil import format_local
+from app.timeutil import format_local, local
 from ui.asyncutil import spawn
 from ui.context import UiContext
 
@@ -394,8 +394,13 @@ class IncidentQueueTableModel(QAbstractTableModel):
             COL_SINCE_DISPATCH,
         ):
             return int(Qt.AlignmentFlag.AlignCenter)
-        if role == Qt.ItemDataRole.ToolTipRole and col == COL_ADDRESS:
-            return r.address
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if col == COL_ADDRESS:
+                return r.address
+            if col == COL_CREATED:
+                return format_local(r.created_at, with_seconds=True)
+            if col == COL_CATEGORY:
+                return category_label(r.category)
         return None
 
     def _overdue(self, r: IncidentRow) -> bool:
@@ -420,7 +425,7 @@ class IncidentQueueTableModel(QAbstractTableModel):
         if col == COL_UNITS:
             return r.units
         if col == COL_CREATED:
-            return format_local(r.created_at)
+            return self._short_time(r.created_at)
         if col == COL_SINCE_CREATED:
             end = r.closed_at or self.now()
             return format_duration((end - r.created_at).total_seconds())
@@ -430,6 +435,15 @@ class IncidentQueueTableModel(QAbstractTableModel):
             end = r.closed_at or self.now()
             return format_duration((end - r.dispatched_at).total_seconds())
         return ""
+
+    def _short_time(self, value: datetime) -> str:
+        """``14:05`` today, ``27.11. 14:05`` this year, else with the year."""
+        shown, today = local(value), local(self.now())
+        if shown.date() == today.date():
+            return shown.strftime("%H:%M")
+        if shown.year == today.year:
+            return shown.strftime("%d.%m. %H:%M")
+        return shown.strftime("%d.%m.%Y %H:%M")
 
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
         if not index.isValid():

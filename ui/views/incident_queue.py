@@ -25,12 +25,32 @@ from ui.context import UiContext
 from ui.models.incident_queue import (
     COL_ADDRESS,
     COL_CATEGORY,
+    COL_CREATED,
     COL_NUMBER,
+    COL_PRIORITY,
+    COL_SINCE_CREATED,
+    COL_SINCE_DISPATCH,
+    COL_STADTTEIL,
+    COL_STATUS,
+    COL_UNITS,
+    COUNT_CAP,
     IncidentIdRole,
     IncidentQueueTableModel,
 )
 
 ALL = ""
+#: Start widths (px) chosen for German labels; the address column takes the rest.
+COLUMN_WIDTHS = {
+    COL_NUMBER: 112,
+    COL_PRIORITY: 38,
+    COL_CATEGORY: 150,
+    COL_STATUS: 104,
+    COL_STADTTEIL: 104,
+    COL_UNITS: 72,
+    COL_CREATED: 92,
+    COL_SINCE_CREATED: 76,
+    COL_SINCE_DISPATCH: 86,
+}
 #: Free-text search starts at this many characters (shorter input would scan the whole history).
 MIN_SEARCH = 3
 
@@ -77,13 +97,22 @@ class IncidentQueueView(QWidget):
         self.count_label = QLabel(self)
         self.count_label.setObjectName("queueCount")
 
+        # Two rows: the search gets the full width, the filters share the second row.
+        self.search.setMinimumWidth(260)
+        for combo in (self.status, self.category, self.priority, self.stadtteil):
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            combo.setMinimumContentsLength(10)
+        top = QHBoxLayout()
+        top.setContentsMargins(0, 0, 0, 0)
+        top.addWidget(self.search, 1)
+        top.addWidget(self.count_label)
         bar = QHBoxLayout()
         bar.setContentsMargins(0, 0, 0, 0)
-        bar.addWidget(self.search, 3)
         for w in (self.status, self.category, self.priority, self.stadtteil):
             bar.addWidget(w, 1)
         bar.addWidget(self.open_only)
-        bar.addWidget(self.count_label)
 
         self.table = QTableView(self)
         self.table.setObjectName("incidentQueueTable")
@@ -102,11 +131,13 @@ class IncidentQueueView(QWidget):
         header.setStretchLastSection(False)
         header.setSectionResizeMode(COL_ADDRESS, QHeaderView.ResizeMode.Stretch)
         header.sectionClicked.connect(self._on_header_clicked)
-        self.table.setColumnWidth(COL_NUMBER, 120)
-        self.table.setColumnWidth(COL_CATEGORY, 190)
+        for column, width in COLUMN_WIDTHS.items():
+            self.table.setColumnWidth(column, width)
+        header.setMinimumSectionSize(36)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(top)
         layout.addLayout(bar)
         layout.addWidget(self.table)
 
@@ -175,9 +206,12 @@ class IncidentQueueView(QWidget):
         self._update_count()
 
     def _update_count(self) -> None:
-        self.count_label.setText(
-            self.tr("%1 incidents").replace("%1", f"{self.model.total:,}".replace(",", "."))
-        )
+        if self.model.exact:
+            number = f"{self.model.total:,}".replace(",", ".")
+            self.count_label.setText(self.tr("%1 incidents").replace("%1", number))
+        else:
+            number = f"{COUNT_CAP:,}".replace(",", ".")
+            self.count_label.setText(self.tr("more than %1 incidents").replace("%1", number))
 
     def _remember_selection(self) -> None:
         self._selected_id = self.selected_id()
