@@ -30,7 +30,7 @@ from ui.context import ChangeBridge, UiContext
 from ui.dialogs.reports import ConvertToIncidentDialog, ReportDialog
 from ui.dialogs.tasks import TaskDialog
 from ui.main_window import MainWindow
-from ui.models.reports import COL_LINK, COL_STATUS, ReportTableModel
+from ui.models.reports import COL_LINK, COL_STATUS, COL_SUBJECT, ReportTableModel
 from ui.models.reports import COL_NUMBER as R_NUMBER
 from ui.models.tasks import COL_DUE, COL_NUMBER, COL_TITLE, TaskIdRole, TaskTableModel
 from ui.models.tasks import COL_STATUS as T_STATUS
@@ -146,6 +146,13 @@ async def test_report_model_passes_qtmodeltester_and_shows_link(
     assert report.task_number is not None
     assert report.task_number in model.data(model.index(1, COL_LINK))
     assert model.data(model.index(0, COL_LINK)) == ""
+    # A change that keeps the place updates the row in place (no remove/insert).
+    moves: list[int] = []
+    model.rowsRemoved.connect(lambda *_a: moves.append(1))
+    current = await ui_ctx.services.reports.get(ui_ctx.actor, second)
+    await ui_ctx.services.reports.update(ui_ctx.actor, second, current.version, {"subject": "Tags"})
+    await wait_until(lambda: model.data(model.index(0, COL_SUBJECT)) == "Tags")
+    assert moves == [] and model.rowCount() == 2
     await settle(ui_ctx)
 
 
@@ -229,6 +236,25 @@ async def test_task_dialog_refuses_empty_title_and_keeps_input(
     assert dialog.message.isVisible() and dialog.message.text()
     assert dialog.isVisible() and dialog.description.toPlainText() == "Bitte Kiosk prüfen"
     assert await ui_ctx.services.tasks.count(ui_ctx.actor, TaskQuery()) == 0
+    await settle(ui_ctx)
+
+
+@pytest.mark.asyncio
+async def test_task_dialog_shows_the_stored_values(ui_ctx: UiContext, qtbot: QtBot) -> None:
+    unit = await ui_ctx.services.units.create(Actor(None, "cli:lead", Role.SHIFT_LEAD), "KOD 31")
+    due = utcnow().replace(second=0, microsecond=0) + timedelta(days=1)
+    task = await ui_ctx.services.tasks.create(
+        ui_ctx.actor,
+        TaskDraft("Streife Markt", category="glass_ban", due_at=due, assigned_unit_id=unit.id),
+    )
+    assignees = await ui_ctx.services.tasks.assignees(ui_ctx.actor)
+    dialog = TaskDialog(ui_ctx, task, assignees)
+    qtbot.addWidget(dialog)
+    assert dialog.assigned() == (unit.id, None)
+    assert dialog.category.code() == "glass_ban"
+    assert dialog.due.value() == due and dialog.follow_up.value() is None
+    # Nothing changed: saving sends nothing and keeps the version.
+    assert dialog.changes() == {}
     await settle(ui_ctx)
 
 

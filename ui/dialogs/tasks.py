@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
 from typing import Any
 
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPlainTextEdit, QWidget
@@ -13,7 +12,7 @@ from app.dto import UnitInfo
 from app.dto_work import Assignee, ReportInfo, TaskDraft, TaskInfo
 from app.errors import ConflictError
 from app.services.tasks import MAX_NOTE, MAX_TITLE
-from app.timeutil import format_local, utcnow
+from app.timeutil import format_local
 from ui.context import UiContext
 from ui.dialogs.work_common import (
     AddressField,
@@ -100,7 +99,7 @@ class TaskDialog(WorkFormDialog):
                     text = f"{a.label}  ({unit_status_display(status[a.id])})"
             else:
                 text = self.tr("%1 (field officer)").replace("%1", a.label)
-            self.assignee.addItem(text, (a.kind, a.id))
+            self.assignee.addItem(text, f"{a.kind}:{a.id}")
         self.description = QPlainTextEdit(self)
         self.description.setObjectName("taskDescription")
         self.description.setMinimumHeight(90)
@@ -181,8 +180,12 @@ class TaskDialog(WorkFormDialog):
 
     def select_assignee(self, unit_id: int | None, user_id: int | None) -> None:
         """Select the unit (or else the officer) in the choice."""
-        wanted = ("unit", unit_id) if unit_id is not None else ("user", user_id)
-        at = self.assignee.findData(wanted) if wanted[1] is not None else 0
+        if unit_id is not None:
+            at = self.assignee.findData(f"unit:{unit_id}")
+        elif user_id is not None:
+            at = self.assignee.findData(f"user:{user_id}")
+        else:
+            at = 0
         self.assignee.setCurrentIndex(max(at, 0))
 
     def assigned(self) -> tuple[int | None, int | None]:
@@ -190,7 +193,7 @@ class TaskDialog(WorkFormDialog):
         data = self.assignee.currentData()
         if not data:
             return None, None
-        kind, ident = data
+        kind, _, ident = str(data).partition(":")
         return (int(ident), None) if kind == "unit" else (None, int(ident))
 
     def values(self) -> dict[str, Any]:
@@ -329,11 +332,8 @@ class FollowUpDialog(WorkFormDialog):
         self.clear_button.clicked.connect(self._clear)
         self._clearing = False
         self.set_tab_order([self.when, self.note])
+        self.setMinimumWidth(460)
         self.when.setFocus()
-
-    def quick(self, minutes: int) -> None:
-        """Put the time ``minutes`` from now (for quick keys)."""
-        self.when.set_value(utcnow() + timedelta(minutes=minutes))
 
     def _clear(self) -> None:
         self._clearing = True

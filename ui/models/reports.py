@@ -130,6 +130,8 @@ class ReportTableModel(WorkTableModel[ReportInfo, ReportQuery]):
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == COL_SUBJECT and row.text:
                 return row.text
+            if column in (COL_CATEGORY, COL_ADDRESS, COL_STATUS):
+                return self.display(row, column) or None
             if column == COL_LINK and row.incident_id:
                 return self.tr("Double-click to show the incident in the queue")
             if column == COL_LINK and row.task_id:

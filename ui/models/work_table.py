@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from functools import total_ordering
 from typing import Any, Generic, Protocol, TypeVar
 
 import shiboken6
@@ -52,6 +53,7 @@ R = TypeVar("R", bound=HasId)
 Q = TypeVar("Q")
 
 
+@total_ordering
 class Desc:
     """Wraps a value so that it sorts in reverse."""
 

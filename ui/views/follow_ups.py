@@ -86,7 +86,7 @@ class FollowUpWindow(QWidget):
         layout.addWidget(self.heading)
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
-        self.resize(620, 240)
+        self.resize(760, 260)
 
     def set_tasks(self, tasks: Sequence[TaskInfo]) -> None:
         """Show these due tasks (keeps the selected one selected if it is still there)."""

@@ -8,16 +8,13 @@ from PySide6.QtCore import QCoreApplication, QItemSelectionModel, QModelIndex, Q
 from PySide6.QtCore import Signal as QtSignal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QMenu,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -41,6 +38,7 @@ from ui.models.reports import (
     ReportTableModel,
 )
 from ui.models.work_table import alive
+from ui.views.work_table_view import WorkTableView
 
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
@@ -105,33 +103,24 @@ class ReportPane(QWidget):
         top.setContentsMargins(0, 0, 0, 0)
         top.addWidget(self.filter)
         top.addWidget(self.search, 1)
+        top.addWidget(self.link_label)
         top.addWidget(self.count_label)
         buttons = QHBoxLayout()
         buttons.setContentsMargins(0, 0, 0, 0)
         for b in self.action_buttons():
             buttons.addWidget(b)
         buttons.addStretch(1)
-        buttons.addWidget(self.link_label)
 
-        self.table = QTableView(self)
+        self.table = WorkTableView(COL_SUBJECT, 260, self)
         self.table.setObjectName("reportTable")
         self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(24)
-        self.table.setWordWrap(False)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setSectionResizeMode(COL_SUBJECT, QHeaderView.ResizeMode.Stretch)
-        header.setMinimumSectionSize(40)
         for col, width in (
             (COL_NUMBER, 115),
             (COL_RECEIVED, 115),
             (COL_SOURCE, 105),
-            (COL_CATEGORY, 150),
+            (COL_CATEGORY, 175),
             (COL_ADDRESS, 170),
-            (COL_STATUS, 95),
+            (COL_STATUS, 115),
             (COL_LINK, 150),
         ):
             self.table.setColumnWidth(col, width)

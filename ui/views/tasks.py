@@ -9,16 +9,13 @@ from PySide6.QtCore import QCoreApplication, QItemSelectionModel, QModelIndex, Q
 from PySide6.QtCore import Signal as QtSignal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QMenu,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -42,6 +39,7 @@ from ui.models.tasks import (
 )
 from ui.models.work_table import alive
 from ui.views.follow_ups import FollowUpReminder
+from ui.views.work_table_view import WorkTableView
 
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
@@ -106,23 +104,14 @@ class TaskPane(QWidget):
             buttons.addWidget(b)
         buttons.addStretch(1)
 
-        self.table = QTableView(self)
+        self.table = WorkTableView(COL_TITLE, 260, self)
         self.table.setObjectName("taskTable")
         self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(24)
-        self.table.setWordWrap(False)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setSectionResizeMode(COL_TITLE, QHeaderView.ResizeMode.Stretch)
-        header.setMinimumSectionSize(40)
         for col, width in (
             (COL_NUMBER, 115),
             (COL_STATUS, 80),
-            (COL_DUE, 115),
-            (COL_FOLLOW_UP, 115),
+            (COL_DUE, 135),
+            (COL_FOLLOW_UP, 125),
             (COL_ASSIGNEE, 120),
             (COL_ADDRESS, 170),
         ):

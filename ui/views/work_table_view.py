@@ -1,0 +1,57 @@
+"""A table view whose main text column stretches but never shrinks below a readable width."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+
+
+class WorkTableView(QTableView):
+    """Row-selecting table; ``stretch_column`` takes the spare width, at least ``min_width``.
+
+    In a narrow dock the other columns keep their widths and a horizontal scroll bar appears,
+    instead of the title column shrinking to a few letters.
+    """
+
+    def __init__(self, stretch_column: int, min_width: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._stretch_column = stretch_column
+        self._min_width = min_width
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setWordWrap(False)
+        self.verticalHeader().setVisible(False)
+        self.verticalHeader().setDefaultSectionSize(24)
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setMinimumSectionSize(40)
+        header.setStretchLastSection(False)
+        header.sectionResized.connect(lambda *_a: self._fit())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        model = self.model()
+        if model is None:
+            return
+        header = self.horizontalHeader()
+        others = sum(
+            header.sectionSize(c)
+            for c in range(model.columnCount())
+            if c != self._stretch_column and not header.isSectionHidden(c)
+        )
+        spare = self.viewport().width() - others
+        mode = (
+            QHeaderView.ResizeMode.Stretch
+            if spare >= self._min_width
+            else QHeaderView.ResizeMode.Interactive
+        )
+        if header.sectionResizeMode(self._stretch_column) != mode:
+            header.setSectionResizeMode(self._stretch_column, mode)
+        if (
+            mode == QHeaderView.ResizeMode.Interactive
+            and header.sectionSize(self._stretch_column) < self._min_width
+        ):
+            header.resizeSection(self._stretch_column, self._min_width)
