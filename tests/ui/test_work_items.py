@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
@@ -399,6 +400,7 @@ async def test_convert_report_to_incident_links_both_ways_in_the_window(
     qtbot.addWidget(window)
     task_pane = tasks_view.install(window)
     pane = reports_view.install(window)
+    assert task_pane is not None and pane is not None
     window.finish_layout()
     window.show()
     window.queue.model.reload()
@@ -497,3 +499,27 @@ async def test_field_officer_sees_tasks_but_gets_no_write_actions(
     assert pane.edit_button.isEnabled()
     assert not pane.new_button.isEnabled() and not pane.done_button.isEnabled()
     assert not pane.follow_up_button.isEnabled()
+
+
+@pytest.mark.asyncio
+async def test_install_adds_nothing_for_roles_without_access(
+    services: Services, qtbot: QtBot, ui_settings: QSettings
+) -> None:
+    await services.users.add(ADMIN, "dsb", "Dana Datenschutz", Role.DATA_PROTECTION, "geheim123")
+    privacy = await services.users.authenticate("dsb", "geheim123")
+    window = MainWindow(UiContext(services, privacy, ChangeBridge(None)), "test", ui_settings)
+    qtbot.addWidget(window)
+    assert tasks_view.install(window) is None and reports_view.install(window) is None
+    assert "tasks" not in window.docks and "reports" not in window.docks
+    # A field officer reads tasks but not citizens' reports.
+    await services.users.add(ADMIN, "aussen", "Anna Außen", Role.FIELD_OFFICER, "geheim123")
+    officer = await services.users.authenticate("aussen", "geheim123")
+    window2 = MainWindow(UiContext(services, officer, ChangeBridge(None)), "test", ui_settings)
+    qtbot.addWidget(window2)
+    officer_pane = tasks_view.install(window2)
+    assert officer_pane is not None and reports_view.install(window2) is None
+    assert window2.findChild(QAction, "actionNewTask").isEnabled() is False
+    loaded: list[int] = []
+    officer_pane.model.loaded.connect(loaded.append)
+    await wait_until(lambda: loaded == [0])
+    await cancel_all()

@@ -191,7 +191,7 @@ class FollowUpReminder(QObject):
 
     def start(self) -> None:
         """Check now and then every interval."""
-        if not self.enabled:
+        if not self.enabled or not alive(self._timer):
             return
         self._timer.start()
         self.check()
@@ -203,6 +203,8 @@ class FollowUpReminder(QObject):
         self.window.hide()
 
     def _on_changes(self, batch: ChangeBatch) -> None:
+        if not alive(self._soon):
+            return
         if self.enabled and any(c.entity in ("task", "demo") for c in batch.changes):
             self._soon.start()
 

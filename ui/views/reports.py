@@ -411,8 +411,13 @@ def show_incident(window: MainWindow, incident_id: int, tries: int = 20) -> None
         )
 
 
-def install(window: MainWindow) -> ReportPane:
-    """Add the Meldungen pane (bottom, tabbed with the Aufträge) and its shortcuts."""
+def install(window: MainWindow) -> ReportPane | None:
+    """Add the Meldungen pane (bottom, tabbed with the Aufträge) and its shortcuts.
+
+    Call after :func:`ui.views.tasks.install`. Roles without access to reports get nothing.
+    """
+    if not window.ctx.can(Permission.REPORT_READ):
+        return None
     pane = ReportPane(window.ctx, window)
     dock = window.add_pane(
         "reports",

@@ -348,8 +348,13 @@ class TaskPane(QWidget):
         self._show_dialog(FollowUpDialog(self.ctx, task, parent=self))
 
 
-def install(window: MainWindow) -> TaskPane:
-    """Add the Aufträge pane (bottom), its shortcuts and the Wiedervorlage reminder."""
+def install(window: MainWindow) -> TaskPane | None:
+    """Add the Aufträge pane (bottom), its shortcuts and the Wiedervorlage reminder.
+
+    Roles without access to tasks (data protection, administration) get nothing.
+    """
+    if not window.ctx.can(Permission.TASK_READ):
+        return None
     pane = TaskPane(window.ctx, window)
     dock = window.add_pane(
         "tasks",
