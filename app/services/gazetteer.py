@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import insert, select, update
+from sqlalchemy.exc import DBAPIError, OperationalError
 
-from app.database import Database
+from app.database import Database, describe_db_error
 from app.dto import ChangeBatch
-from app.errors import ValidationError
+from app.errors import DatabaseUnavailable, ValidationError
 from app.gazetteer import (
     Address,
     AddressIndex,
@@ -44,6 +45,14 @@ _MAX_NUMBER = 16
 _MAX_STADTTEIL = 64
 
 _Row = tuple[str, str, str | None, str | None, float, float]
+_SELECT_ROWS = select(
+    GazetteerAddress.street,
+    GazetteerAddress.house_number,
+    GazetteerAddress.postcode,
+    GazetteerAddress.stadtteil,
+    GazetteerAddress.lat,
+    GazetteerAddress.lon,
+).order_by(GazetteerAddress.id)
 
 
 @dataclass(frozen=True)
@@ -97,8 +106,8 @@ class GazetteerService:
     async def index(self) -> AddressIndex:
         """The search index over every gazetteer address (built once, then cached).
 
-        Reading the rows yields to the event loop between chunks and the index itself is
-        built in a worker thread, so the workstation stays responsive meanwhile. If the
+        The rows are read and the index is built in a worker thread (over a private
+        connection), so the workstation stays responsive meanwhile. If the
         gazetteer changes while the index is being built, the result is used for this call
         but not cached.
         """
@@ -109,29 +118,23 @@ class GazetteerService:
             if self._index is not None:
                 return self._index
             generation = self._generation
-            rows = await self._load_rows()
-            built = await asyncio.to_thread(_build_index, rows)
+            built = await asyncio.to_thread(self._load_and_build)
             if generation == self._generation:
                 self._index = built
             log.info("gazetteer index built: %d addresses", len(built))
             return built
 
-    async def _load_rows(self) -> list[_Row]:
-        stmt = select(
-            GazetteerAddress.street,
-            GazetteerAddress.house_number,
-            GazetteerAddress.postcode,
-            GazetteerAddress.stadtteil,
-            GazetteerAddress.lat,
-            GazetteerAddress.lon,
-        ).order_by(GazetteerAddress.id)
-        rows: list[_Row] = []
-        async with self._db.read() as s:
-            result = await s.stream(stmt.execution_options(yield_per=5000))
-            async for part in result.partitions():
-                rows.extend(tuple(r) for r in part)
-                await asyncio.sleep(0)  # let the UI breathe between chunks
-        return rows
+    def _load_and_build(self) -> AddressIndex:
+        """Runs in a worker thread: read every address over a private sync connection."""
+        engine = self._db.sync_engine()
+        try:
+            with engine.connect() as conn:
+                rows = [tuple(r) for r in conn.execute(_SELECT_ROWS)]
+        except (OperationalError, DBAPIError) as exc:
+            raise DatabaseUnavailable(describe_db_error(self._db.target, exc)) from exc
+        finally:
+            engine.dispose()
+        return _build_index(rows)
 
     def invalidate(self) -> None:
         """Forget the cached index; the next search rebuilds it."""
