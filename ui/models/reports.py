@@ -22,12 +22,12 @@ from ui.models.work_table import Desc, RowIdRole, RowRole, WorkTableModel
 # Column numbers
 COL_NUMBER = 0
 COL_RECEIVED = 1
-COL_SOURCE = 2
-COL_SUBJECT = 3
+COL_SUBJECT = 2
+COL_STATUS = 3
 COL_CATEGORY = 4
 COL_ADDRESS = 5
 COL_STADTTEIL = 6
-COL_STATUS = 7
+COL_SOURCE = 7
 COL_LINK = 8
 COLUMN_COUNT = 9
 
@@ -54,17 +54,18 @@ class ReportTableModel(WorkTableModel[ReportInfo, ReportQuery]):
         self, ctx: UiContext, query: ReportQuery | None = None, parent: QObject | None = None
     ) -> None:
         super().__init__(ctx, query or ReportQuery(open_only=True), parent)
-        self._headers = [
-            self.tr("No."),
-            self.tr("Received"),
-            self.tr("Source"),
-            self.tr("Subject"),
-            self.tr("Category"),
-            self.tr("Address"),
-            self.tr("District"),
-            self.tr("Status"),
-            self.tr("Became"),
-        ]
+        headers = {
+            COL_NUMBER: self.tr("No."),
+            COL_RECEIVED: self.tr("Received"),
+            COL_SOURCE: self.tr("Source"),
+            COL_SUBJECT: self.tr("Subject"),
+            COL_CATEGORY: self.tr("Category"),
+            COL_ADDRESS: self.tr("Address"),
+            COL_STADTTEIL: self.tr("District"),
+            COL_STATUS: self.tr("Status"),
+            COL_LINK: self.tr("Became"),
+        }
+        self._headers = [headers[c] for c in range(COLUMN_COUNT)]
 
     async def fetch_count(self, query: ReportQuery) -> int:
         return await self._ctx.services.reports.count(self._ctx.actor, query)

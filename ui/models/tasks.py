@@ -18,10 +18,10 @@ from ui.models.work_table import Desc, RowIdRole, RowRole, WorkTableModel
 # Column numbers
 COL_NUMBER = 0
 COL_TITLE = 1
-COL_STATUS = 2
-COL_DUE = 3
-COL_FOLLOW_UP = 4
-COL_ASSIGNEE = 5
+COL_DUE = 2
+COL_FOLLOW_UP = 3
+COL_ASSIGNEE = 4
+COL_STATUS = 5
 COL_ADDRESS = 6
 COL_STADTTEIL = 7
 COL_CATEGORY = 8
@@ -56,18 +56,19 @@ class TaskTableModel(WorkTableModel[TaskInfo, TaskQuery]):
         self, ctx: UiContext, query: TaskQuery | None = None, parent: QObject | None = None
     ) -> None:
         super().__init__(ctx, query or TaskQuery(open_only=True), parent)
-        self._headers = [
-            self.tr("No."),
-            self.tr("Task"),
-            self.tr("Status"),
-            self.tr("Due"),
-            self.tr("Follow-up"),
-            self.tr("Assigned to"),
-            self.tr("Address"),
-            self.tr("District"),
-            self.tr("Category"),
-            self.tr("From report"),
-        ]
+        headers = {
+            COL_NUMBER: self.tr("No."),
+            COL_TITLE: self.tr("Task"),
+            COL_STATUS: self.tr("Status"),
+            COL_DUE: self.tr("Due"),
+            COL_FOLLOW_UP: self.tr("Follow-up"),
+            COL_ASSIGNEE: self.tr("Assigned to"),
+            COL_ADDRESS: self.tr("Address"),
+            COL_STADTTEIL: self.tr("District"),
+            COL_CATEGORY: self.tr("Category"),
+            COL_SOURCE: self.tr("From report"),
+        }
+        self._headers = [headers[c] for c in range(COLUMN_COUNT)]
 
     async def fetch_count(self, query: TaskQuery) -> int:
         return await self._ctx.services.tasks.count(self._ctx.actor, query)

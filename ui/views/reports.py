@@ -38,7 +38,8 @@ from ui.models.reports import (
     ReportTableModel,
 )
 from ui.models.work_table import alive
-from ui.views.work_table_view import WorkTableView
+from ui.views.flow_layout import FlowLayout
+from ui.views.work_table_view import WorkTableView, fill_menu, more_button
 
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
@@ -105,11 +106,18 @@ class ReportPane(QWidget):
         top.addWidget(self.search, 1)
         top.addWidget(self.link_label)
         top.addWidget(self.count_label)
-        buttons = QHBoxLayout()
-        buttons.setContentsMargins(0, 0, 0, 0)
-        for b in self.action_buttons():
+        # Rarer actions sit behind "More" so the row fits a narrow dock with German labels.
+        self.more_button = more_button(self, [self.progress_button, self.close_button])
+        self.more_button.setObjectName("reportMore")
+        buttons = FlowLayout()
+        for b in (
+            self.new_button,
+            self.edit_button,
+            self.to_incident_button,
+            self.to_task_button,
+        ):
             buttons.addWidget(b)
-        buttons.addStretch(1)
+        buttons.addWidget(self.more_button)
 
         self.table = WorkTableView(COL_SUBJECT, 260, self)
         self.table.setObjectName("reportTable")
@@ -234,6 +242,9 @@ class ReportPane(QWidget):
         self.close_button.setEnabled(self.can_write and is_open)
         self.to_incident_button.setEnabled(self.can_incident and is_open)
         self.to_task_button.setEnabled(self.can_task and is_open)
+        self.more_button.setEnabled(
+            self.progress_button.isEnabled() or self.close_button.isEnabled()
+        )
         self.link_label.setText(self.link_html(r))
 
     def link_html(self, r: ReportInfo | None) -> str:
@@ -286,11 +297,7 @@ class ReportPane(QWidget):
 
     def _context_menu(self, pos: QPoint) -> None:
         menu = QMenu(self)
-        for button in self.action_buttons():
-            action = QAction(button.text(), menu)
-            action.setEnabled(button.isEnabled())
-            action.triggered.connect(button.click)
-            menu.addAction(action)
+        fill_menu(menu, self.action_buttons())
         r = self.selected()
         if r is not None and (r.incident_id or r.task_id):
             menu.addSeparator()

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QItemSelectionModel, QModelIndex, QPoint, Qt, QTimer
 from PySide6.QtCore import Signal as QtSignal
-from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -38,8 +37,9 @@ from ui.models.tasks import (
     TaskTableModel,
 )
 from ui.models.work_table import alive
+from ui.views.flow_layout import FlowLayout
 from ui.views.follow_ups import FollowUpReminder
-from ui.views.work_table_view import WorkTableView
+from ui.views.work_table_view import WorkTableView, fill_menu, more_button
 
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
@@ -91,18 +91,13 @@ class TaskPane(QWidget):
         top.addWidget(self.filter)
         top.addWidget(self.search, 1)
         top.addWidget(self.count_label)
-        buttons = QHBoxLayout()
-        buttons.setContentsMargins(0, 0, 0, 0)
-        for b in (
-            self.new_button,
-            self.edit_button,
-            self.done_button,
-            self.follow_up_button,
-            self.cancel_button,
-            self.reopen_button,
-        ):
+        # Rarer actions sit behind "More" so the row fits a narrow dock with German labels.
+        self.more_button = more_button(self, [self.cancel_button, self.reopen_button])
+        self.more_button.setObjectName("taskMore")
+        buttons = FlowLayout()
+        for b in (self.new_button, self.edit_button, self.done_button, self.follow_up_button):
             buttons.addWidget(b)
-        buttons.addStretch(1)
+        buttons.addWidget(self.more_button)
 
         self.table = WorkTableView(COL_TITLE, 260, self)
         self.table.setObjectName("taskTable")
@@ -224,6 +219,9 @@ class TaskPane(QWidget):
         self.follow_up_button.setEnabled(self.can_write and is_open)
         self.cancel_button.setEnabled(self.can_write and is_open)
         self.reopen_button.setEnabled(self.can_write and task is not None and not is_open)
+        self.more_button.setEnabled(
+            self.cancel_button.isEnabled() or self.reopen_button.isEnabled()
+        )
 
     def _on_activated(self, index: QModelIndex) -> None:
         value = self.model.data(index, TaskRole)
@@ -232,18 +230,17 @@ class TaskPane(QWidget):
 
     def _context_menu(self, pos: QPoint) -> None:
         menu = QMenu(self)
-        for button in (
-            self.new_button,
-            self.edit_button,
-            self.done_button,
-            self.follow_up_button,
-            self.cancel_button,
-            self.reopen_button,
-        ):
-            action = QAction(button.text(), menu)
-            action.setEnabled(button.isEnabled())
-            action.triggered.connect(button.click)
-            menu.addAction(action)
+        fill_menu(
+            menu,
+            [
+                self.new_button,
+                self.edit_button,
+                self.done_button,
+                self.follow_up_button,
+                self.cancel_button,
+                self.reopen_button,
+            ],
+        )
         menu.popup(self.table.viewport().mapToGlobal(pos))
 
     # -- actions -----------------------------------------------------------------------------

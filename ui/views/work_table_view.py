@@ -2,8 +2,46 @@
 
 from __future__ import annotations
 
-from PySide6.QtGui import QResizeEvent
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+from collections.abc import Sequence
+
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtGui import QAction, QResizeEvent
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QHeaderView,
+    QMenu,
+    QTableView,
+    QToolButton,
+    QWidget,
+)
+
+
+def fill_menu(menu: QMenu, buttons: Sequence[QAbstractButton]) -> None:
+    """Add one action per button (same text, same enabled state, clicking the button)."""
+    for button in buttons:
+        action = QAction(button.text(), menu)
+        action.setEnabled(button.isEnabled())
+        action.triggered.connect(button.click)
+        menu.addAction(action)
+
+
+def more_button(parent: QWidget, buttons: Sequence[QAbstractButton]) -> QToolButton:
+    """A "More" button whose menu offers ``buttons`` (which are hidden from the button row)."""
+    tool = QToolButton(parent)
+    tool.setText(QCoreApplication.translate("WorkTableView", "More"))
+    tool.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+    menu = QMenu(tool)
+    tool.setMenu(menu)
+
+    def refill() -> None:
+        menu.clear()
+        fill_menu(menu, buttons)
+
+    menu.aboutToShow.connect(refill)
+    for button in buttons:
+        button.hide()
+    return tool
 
 
 class WorkTableView(QTableView):
