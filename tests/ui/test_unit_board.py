@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QBrush
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSettings, Qt
+from PySide6.QtGui import QAction, QBrush, QKeySequence
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
@@ -17,6 +17,7 @@ from app.permissions import Role
 from app.services import Services
 from app.uow import Actor
 from tests.ui.conftest import wait_until
+from ui.asyncutil import pending_tasks
 from ui.context import UiContext
 from ui.models.unit_board import (
     COL_CALL_SIGN,
@@ -47,6 +48,14 @@ def background(model: UnitStatusTableModel, row: int) -> str:
     return str(brush.color().name())
 
 
+async def finish(ctx: UiContext) -> None:
+    """End inside the test: let reads finish and stop following the feed (pytest-qt's teardown
+    processes Qt events outside the asyncio loop, where a running follower would fail)."""
+    await wait_until(lambda: not pending_tasks())
+    if ctx.bridge.follower is not None:
+        await ctx.bridge.follower.stop()
+
+
 @pytest.mark.asyncio
 async def test_model_passes_qtmodeltester_and_shows_units_in_natural_order(
     ui_ctx: UiContext, qtmodeltester: ModelTester
@@ -72,6 +81,7 @@ async def test_model_passes_qtmodeltester_and_shows_units_in_natural_order(
     base = model.now()
     model.now = lambda: base + timedelta(minutes=3, seconds=7)
     assert model.data(model.index(0, COL_SINCE)).startswith("3:0")
+    await finish(ui_ctx)
 
 
 @pytest.mark.asyncio
@@ -93,6 +103,7 @@ async def test_colours_per_status_and_flashing_urgent_request(ui_ctx: UiContext)
     seen = {background(model, 3)}
     await wait_until(lambda: (seen.add(background(model, 3)) or len(seen)) == 2, timeout=3)
     assert seen == {STATUS_STYLES["0"].background.name(), STATUS_STYLES["0"].flash.name()}  # type: ignore[union-attr]
+    await finish(ui_ctx)
 
 
 @pytest.mark.asyncio
@@ -122,6 +133,7 @@ async def test_live_update_changes_rows_in_place(ui_ctx: UiContext) -> None:
     await wait_until(lambda: model.rowCount() == 4)
     assert model.data(model.index(1, COL_CALL_SIGN)) == "KOD 1a"
     assert resets == []
+    await finish(ui_ctx)
 
 
 @pytest.mark.asyncio
@@ -143,6 +155,7 @@ async def test_sorted_by_status_a_change_moves_the_row_and_keeps_the_selection(
     assert held.row() == 0
     model.sort(COL_CALL_SIGN)
     assert held.row() == 2 and model.rowCount(QModelIndex()) == 3
+    await finish(ui_ctx)
 
 
 @pytest.mark.asyncio
@@ -177,6 +190,7 @@ async def test_digit_keys_set_the_status_of_the_selected_unit(
     qtbot.keyClick(board.table, Qt.Key.Key_2)
     await wait_until(lambda: not board.talk_banner.isVisible())
     assert board.count_label.text() != ""
+    await finish(ui_ctx)
 
 
 @pytest.mark.asyncio
@@ -203,6 +217,7 @@ async def test_n_asks_before_raising_a_notruf(ui_ctx: UiContext, qtbot: QtBot) -
     await wait_until(lambda: board.model.data(board.model.index(0, COL_STATUS)) == "N")
     (open_one,) = await ui_ctx.services.units.open_emergencies(ui_ctx.actor)
     assert open_one.unit_id == unit_id
+    await finish(ui_ctx)
 
 
 @pytest.mark.asyncio
@@ -259,3 +274,38 @@ async def test_context_menu_history_and_go_to_incident(ui_ctx: UiContext, qtbot:
     assert row[3] == "dispo" and row[4] == inc.number
     assert row[0].count(":") == 2 and row[0][2] == "."
     dialog.close()
+    await finish(ui_ctx)
+
+
+@pytest.mark.asyncio
+async def test_install_adds_the_pane_and_its_shortcuts(
+    ui_ctx: UiContext, ui_settings: QSettings, qtbot: QtBot
+) -> None:
+    from ui.main_window import MainWindow
+    from ui.views import unit_board
+
+    ids = await make_units(ui_ctx.services, "KOD 1")
+    inc = await ui_ctx.services.incidents.create(
+        ui_ctx.actor, IncidentDraft("noise", address="Markt 3")
+    )
+    await ui_ctx.services.incidents.assign_unit(ui_ctx.actor, inc.id, ids[0])
+    window = MainWindow(ui_ctx, "test", ui_settings)
+    qtbot.addWidget(window)
+    board = unit_board.install(window)
+    window.finish_layout()
+    window.show()
+    window.queue.model.reload()
+    assert window.dockWidgetArea(window.docks["units"]) == Qt.DockWidgetArea.RightDockWidgetArea
+    await wait_until(lambda: board.model.rowCount() == 1 and window.queue.model.rowCount() == 1)
+    items = window.shortcuts.items()
+    ctrl2 = QKeySequence("Ctrl+2").toString(QKeySequence.SequenceFormat.NativeText)
+    assert ctrl2 in {i.keys for i in items}
+    assert {"0 … 6", "N"} <= {i.keys for i in items}
+    action = window.findChild(QAction, "actionFocusUnits")
+    assert action is not None
+    action.trigger()
+    assert board.selected_unit() is not None and board.table.hasFocus()
+    # "Go to incident" selects it in the queue.
+    board.incidentRequested.emit(inc.id)
+    assert window.queue.selected_id() == inc.id
+    await finish(ui_ctx)

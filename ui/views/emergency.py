@@ -237,7 +237,7 @@ class EmergencyBanner(QFrame):
         self._lines: list[tuple[QLabel, QPushButton]] = []
         self._phase = 0
         self._layout = QVBoxLayout(self)
-        self._layout.setContentsMargins(10, 6, 10, 6)
+        self._layout.setContentsMargins(12, 10, 12, 10)
         self._layout.setSpacing(4)
         self._flash = QTimer(self)
         self._flash.setInterval(self.FLASH_MS)
@@ -292,13 +292,13 @@ class EmergencyBanner(QFrame):
         label.setWordWrap(True)
         font = QFont(label.font())
         font.setBold(True)
-        font.setPointSizeF(max(font.pointSizeF(), 9.0) * 1.35)
+        font.setPointSizeF(max(font.pointSizeF(), 9.0) * 1.45)
         label.setFont(font)
         label.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
         button = QPushButton(row)
         button.setObjectName("acknowledgeEmergency")
         button.setText(self.tr("Acknowledge (%1)").replace("%1", _native(self._keys)))
-        button.setMinimumHeight(34)
+        button.setMinimumHeight(40)
         button.setCursor(Qt.CursorShape.PointingHandCursor)
         button.setEnabled(self._can_ack)
         if not self._can_ack:
@@ -326,7 +326,7 @@ class EmergencyBanner(QFrame):
     def text_for(self, e: Emergency) -> str:
         """The banner line for one emergency."""
         parts = [
-            self.tr("EMERGENCY (Notruf) %1").replace("%1", e.call_sign),
+            "\u26a0 " + self.tr("EMERGENCY (Notruf) %1").replace("%1", e.call_sign),
             self.tr("since %1 (%2)")
             .replace("%1", local(e.raised_at).strftime("%H:%M:%S"))
             .replace("%2", format_duration((utcnow() - e.raised_at).total_seconds())),
@@ -372,7 +372,8 @@ class EmergencyBanner(QFrame):
             f"QFrame#EmergencyBanner {{ background: {colour}; border-bottom: 3px solid #ffd400; }}"
             "QFrame#EmergencyBanner QLabel { color: white; background: transparent; }"
             "QFrame#EmergencyBanner QPushButton { background: white; color: #b00000;"
-            " font-weight: bold; padding: 4px 14px; border: 2px solid #ffd400; border-radius: 3px; }"
+            " font-weight: bold; font-size: 12pt; padding: 4px 14px; border: 2px solid #ffd400;"
+            " border-radius: 3px; }"
             "QFrame#EmergencyBanner QPushButton:disabled { background: #f0d0d0; color: #7a4a4a;"
             " border-color: #f0d0d0; }"
         )

@@ -4,10 +4,30 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QContextMenuEvent, QKeyEvent, QKeySequence
+from PySide6.QtCore import (
+    QEvent,
+    QItemSelectionModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QPoint,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import (
+    QColor,
+    QContextMenuEvent,
+    QFont,
+    QFontMetrics,
+    QKeyEvent,
+    QKeySequence,
+    QPainter,
+    QPen,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
@@ -15,6 +35,9 @@ from PySide6.QtWidgets import (
     QLabel,
     QMenu,
     QMessageBox,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableView,
     QTableWidget,
     QTableWidgetItem,
@@ -56,6 +79,38 @@ _DIGIT_KEYS = {
 }
 #: Modifiers that still count as a plain digit (the number pad sets KeypadModifier).
 _PLAIN = (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier)
+
+
+class StatusRowDelegate(QStyledItemDelegate):
+    """Keeps the status colour on the selected row and marks the selection with a dark frame."""
+
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        selected = bool(opt.state & QStyle.StateFlag.State_Selected)  # type: ignore[attr-defined]
+        opt.state &= ~QStyle.StateFlag.State_Selected  # type: ignore[attr-defined]
+        opt.state &= ~QStyle.StateFlag.State_HasFocus  # type: ignore[attr-defined]
+        widget = opt.widget  # type: ignore[attr-defined]
+        style = widget.style() if widget is not None else QApplication.style()
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
+        if not selected:
+            return
+        rect = option.rect  # type: ignore[attr-defined]
+        painter.save()
+        painter.setPen(QPen(QColor("#101010"), 2))
+        painter.drawLine(rect.left(), rect.top() + 1, rect.right(), rect.top() + 1)
+        painter.drawLine(rect.left(), rect.bottom(), rect.right(), rect.bottom())
+        model = index.model()
+        if index.column() == 0:
+            painter.fillRect(rect.left(), rect.top(), 5, rect.height(), QColor("#101010"))
+        elif model is not None and index.column() == model.columnCount() - 1:
+            painter.drawLine(rect.right(), rect.top(), rect.right(), rect.bottom())
+        painter.restore()
 
 
 class UnitStatusHistoryDialog(QDialog):
@@ -109,7 +164,7 @@ class UnitStatusHistoryDialog(QDialog):
                 format_local(change.changed_at, with_seconds=True),
                 unit_status_display(change.status),
                 unit_status_display(change.previous_status) if change.previous_status else "",
-                change.username or "",
+                change.username or "–",
                 change.incident_number or "",
                 change.note or "",
             )
@@ -122,6 +177,9 @@ class UnitStatusHistoryDialog(QDialog):
                         item.setForeground(style.foreground)
                 self.table.setItem(r, c, item)
         self.table.resizeColumnsToContents()
+        self.table.horizontalHeader().setSectionResizeMode(
+            self.COLUMNS - 1, QHeaderView.ResizeMode.Stretch
+        )
         self.info.setText(
             self.tr("%1 status changes (newest first)").replace("%1", str(len(rows)))
             if rows
@@ -161,23 +219,12 @@ class UnitStatusBoard(QWidget):
         self.table.sortByColumn(COL_CALL_SIGN, Qt.SortOrder.AscendingOrder)
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(24)
-        # The row colour is the status: keep it visible on the selected row, mark the selection
-        # with a frame instead of the palette's highlight.
-        self.table.setStyleSheet(
-            "QTableView#unitBoardTable::item:selected {"
-            " border-top: 2px solid #202020; border-bottom: 2px solid #202020; }"
-            "QTableView#unitBoardTable::item:selected:focus { color: black; }"
-        )
+        self.table.setItemDelegate(StatusRowDelegate(self.table))
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
         header.setSectionResizeMode(COL_MEMBERS, QHeaderView.ResizeMode.Stretch)
-        self.table.setColumnWidth(COL_CALL_SIGN, 90)
-        self.table.setColumnWidth(COL_STATUS, 34)
-        self.table.setColumnWidth(COL_STATUS_TEXT, 170)
-        self.table.setColumnWidth(COL_SINCE, 64)
-        self.table.setColumnWidth(COL_INCIDENT, 120)
-        self.table.setColumnWidth(COL_POSITION_AGE, 70)
+        header.setMinimumSectionSize(30)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.DefaultContextMenu)
         self.table.installEventFilter(self)
         self.table.viewport().installEventFilter(self)
@@ -188,6 +235,7 @@ class UnitStatusBoard(QWidget):
         )
         self.hint.setObjectName("unitBoardHint")
         self.hint.setStyleSheet("color: #555;")
+        self.hint.setWordWrap(True)
         self.count_label = QLabel(self)
         self.count_label.setObjectName("unitBoardCount")
         footer = QHBoxLayout()
@@ -204,6 +252,7 @@ class UnitStatusBoard(QWidget):
         self.table.activated.connect(lambda _i: self.show_history())
         self.table.selectionModel().currentRowChanged.connect(self._on_current)
         self.model.loaded.connect(lambda _n: self._refresh_summary())
+        self.model.loaded.connect(lambda _n: self.fit_columns())
         self.model.updated.connect(self._refresh_summary)
         self.model.modelReset.connect(self._restore_selection)
         self.model.modelAboutToBeReset.connect(self._remember_selection)
@@ -213,6 +262,20 @@ class UnitStatusBoard(QWidget):
         self.menu: QMenu | None = None
         self._can_set = ctx.can(Permission.UNIT_STATUS)
         self._can_raise = ctx.can(Permission.EMERGENCY_RAISE)
+
+    def fit_columns(self) -> None:
+        """Size the columns to their contents (German status texts run long); crew stretches."""
+        for col in (COL_CALL_SIGN, COL_STATUS, COL_STATUS_TEXT, COL_INCIDENT):
+            self.table.resizeColumnToContents(col)
+        # Running timers grow: leave room for h:mm:ss in bold.
+        font = QFont(self.table.font())
+        font.setBold(True)
+        timer = QFontMetrics(font).horizontalAdvance("88:88:88") + 16
+        header = self.table.horizontalHeader()
+        for col in (COL_SINCE, COL_POSITION_AGE):
+            title = str(self.model.headerData(col, Qt.Orientation.Horizontal))
+            needed = header.fontMetrics().horizontalAdvance(title) + 24
+            self.table.setColumnWidth(col, max(timer, needed))
 
     # -- selection ----------------------------------------------------------------------------
 
@@ -238,9 +301,12 @@ class UnitStatusBoard(QWidget):
     def focus_table(self) -> None:
         """Keyboard focus on the board (first unit if none is selected)."""
         self.table.setFocus()
-        first = self.model.unit_at(0)
-        if not self.table.currentIndex().isValid() and first is not None:
-            self.select_unit(first.id)
+        if self.table.selectionModel().hasSelection():
+            return
+        # Focusing may have set a current row without selecting it: select it (or the first).
+        unit = self.selected_unit() or self.model.unit_at(0)
+        if unit is not None:
+            self.select_unit(unit.id)
 
     def _remember_selection(self) -> None:
         unit = self.selected_unit()
