@@ -12,6 +12,7 @@ from pytestqt.qtbot import QtBot
 
 from app.domain import category_label
 from app.dto import IncidentQuery
+from app.errors import DatabaseUnavailable
 from app.geo import stadtteil_for
 from tests.conftest import ADMIN
 from tests.ui.conftest import make_incidents
@@ -383,3 +384,20 @@ async def test_install_adds_menu_actions_and_shortcuts(
     await wait_for(lambda: QApplication.activeWindow() is window)
     pad.key(Qt.Key.Key_F2, name="F2")
     assert actions.dialog is dialog and dialog.isVisible() and not dialog.has_input()
+
+
+@pytest.mark.asyncio
+async def test_gazetteer_failure_while_typing_is_no_error_dialog(
+    ui_ctx: UiContext, qtbot: QtBot, ui_errors: list[BaseException], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(*_args: object, **_kwargs: object) -> list[object]:
+        raise DatabaseUnavailable("Keine Verbindung zur Datenbank.")
+
+    monkeypatch.setattr(ui_ctx.services.gazetteer, "search", broken)
+    dialog = await _dialog(ui_ctx, qtbot)
+    dialog.address.setFocus()
+    KeyPad().type("haupt 1")
+    await wait_for(lambda: dialog.suggestions_ready())
+    assert "Keine Verbindung" in dialog.coordinates.text()
+    assert ui_errors == [] and not dialog.address_completer.popup().isVisible()
+    assert dialog.address.text() == "haupt 1"

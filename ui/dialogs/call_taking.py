@@ -391,7 +391,17 @@ class CallTakingDialog(QDialog):
         spawn(self._fetch_suggestions(generation, text))
 
     async def _fetch_suggestions(self, generation: int, text: str) -> None:
-        found = await self.ctx.services.gazetteer.search(self.ctx.actor, text, ADDRESS_SUGGESTIONS)
+        try:
+            found = await self.ctx.services.gazetteer.search(
+                self.ctx.actor, text, ADDRESS_SUGGESTIONS
+            )
+        except KodError as exc:
+            # No list while typing is no reason for an error dialog: free text still works.
+            found = []
+            if generation == self._search_generation and self._chosen is None:
+                self.coordinates.setText(
+                    self.tr("Address list not available: %1").replace("%1", str(exc))
+                )
         if generation != self._search_generation or text != self.address.text():
             return  # the user typed on meanwhile
         self._address_model.clear()
@@ -731,8 +741,9 @@ class CallTakingActions(QObject):
             menu_bar.insertMenu(window.view_menu.menuAction(), self.menu)
 
         self.ctx.bridge.changes.connect(self.ctx.services.gazetteer.on_changes)
-        # Warm the address index now, so the first call does not wait for it.
-        spawn(self.ctx.services.gazetteer.index())
+        if self.ctx.can(Permission.INCIDENT_WRITE):
+            # Build the address index now, so the first call does not wait for it.
+            spawn(self.ctx.services.gazetteer.index())
 
     def new_incident(self) -> CallTakingDialog:
         """Open (or bring back) the new-incident form."""
