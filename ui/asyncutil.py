@@ -31,9 +31,16 @@ def report_error(exc: BaseException) -> None:
 
 def spawn(
     coro: Coroutine[Any, Any, T], on_done: Callable[[T], None] | None = None
-) -> asyncio.Task[T]:
+) -> asyncio.Task[T] | None:
     """Run ``coro`` as a task; keep a reference; report its exception; call ``on_done``."""
-    task = asyncio.get_event_loop().create_task(coro)
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        # No loop any more (the program or a test is shutting down): nothing can run it.
+        coro.close()
+        log.debug("dropped %r: no running event loop", coro)
+        return None
+    task = loop.create_task(coro)
     _tasks.add(task)
 
     def finished(t: asyncio.Task[T]) -> None:
