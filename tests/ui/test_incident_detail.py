@@ -279,6 +279,31 @@ async def test_live_notes_and_units_keep_unsaved_edits(ui_ctx: UiContext, qtbot:
 
 @pytest.mark.asyncio
 @settles
+async def test_other_fields_changed_meanwhile_are_taken_over(
+    ui_ctx: UiContext, qtbot: QtBot
+) -> None:
+    other = await colleague(ui_ctx.services)
+    incident_id = await new_incident(ui_ctx)
+    pane = await shown(ui_ctx, qtbot, incident_id)
+    type_into(qtbot, pane.caller_phone_edit, "0214 999")
+    current = await ui_ctx.services.incidents.get(other, incident_id)
+    await ui_ctx.services.incidents.update(other, incident_id, current.version, {"priority": 1})
+    # The colleague changed a field the user is not editing: it is shown, the input stays.
+    await wait_until(lambda: pane.priority_edit.currentData() == 1)
+    assert pane.notice.isVisible() and field_label("priority") in pane.notice.text()
+    assert pane.caller_phone_edit.text() == "0214 999"
+    assert pane.edited_changes() == {"caller_phone": "0214 999"}
+    dialogs: list[ConflictDialog] = []
+    pane.conflictShown.connect(dialogs.append)
+    pane.save()
+    await wait_until(lambda: not pane.has_unsaved_changes())
+    stored = await ui_ctx.services.incidents.get(ui_ctx.actor, incident_id)
+    assert (stored.priority, stored.caller_phone) == (1, "0214 999") and not dialogs
+    assert not pane.notice.isVisible()
+
+
+@pytest.mark.asyncio
+@settles
 async def test_own_note_with_ctrl_enter(ui_ctx: UiContext, qtbot: QtBot) -> None:
     incident_id = await new_incident(ui_ctx)
     pane = await shown(ui_ctx, qtbot, incident_id)

@@ -217,6 +217,13 @@ class ConflictDialog(QDialog):
         header.setSectionResizeMode(self.COL_WHAT, QHeaderView.ResizeMode.Interactive)
         self.table.setColumnWidth(self.COL_WHAT, 260)
         self.table.resizeRowsToContents()
+        rows_height = sum(self.table.rowHeight(r) for r in range(len(self.rows)))
+        self.table.setMaximumHeight(
+            self.table.horizontalHeader().sizeHint().height()
+            + rows_height
+            + 2 * self.table.frameWidth()
+            + 2
+        )
 
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
@@ -242,7 +249,8 @@ class ConflictDialog(QDialog):
                 for j in news
             )
         )
-        self.journal.setMaximumHeight(110)
+        line_height = self.journal.fontMetrics().lineSpacing()
+        self.journal.setMaximumHeight(min(6, max(2, len(news))) * line_height + 14)
         if news:
             layout.addWidget(QLabel(self.tr("Journal entries since your version:"), self))
             layout.addWidget(self.journal)
@@ -262,7 +270,7 @@ class ConflictDialog(QDialog):
         buttons.addWidget(self.reload_button)
         buttons.addWidget(self.reapply_button)
         layout.addLayout(buttons)
-        self.resize(860, 240 + 34 * len(self.rows) + (120 if news else 0))
+        self.resize(860, self.sizeHint().height())
         self.reload_button.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def row(self, field: str) -> ConflictRow | None:

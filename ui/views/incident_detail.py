@@ -232,6 +232,11 @@ class IncidentDetailPane(QWidget):
         group.setObjectName("detailFields")
         self.category_edit = QComboBox(group)
         self.category_edit.setObjectName("detailCategoryEdit")
+        # Long German category names must not dictate the pane's minimum width.
+        self.category_edit.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.category_edit.setMinimumContentsLength(14)
         for cat in sorted(CATEGORIES, key=lambda c: c.label):
             self.category_edit.addItem(cat.label, cat.code)
         self.priority_edit = QComboBox(group)
@@ -290,6 +295,7 @@ class IncidentDetailPane(QWidget):
     def _build_journal(self) -> QWidget:
         group = QGroupBox(self.tr("Journal"), self)
         group.setObjectName("detailJournal")
+        group.setMinimumWidth(340)  # multi-line journal text stays readable
         self.journal_view = QTextBrowser(group)
         self.journal_view.setObjectName("journalView")
         self.journal_view.setOpenLinks(False)
@@ -328,6 +334,12 @@ class IncidentDetailPane(QWidget):
         self.units_grid.setVerticalSpacing(2)
         self.units_area.setWidget(self.units_host)
         self.unit_buttons: dict[str, QPushButton] = {}
+        # The per-unit buttons must stay reachable: the column is never narrower than one row.
+        probe = [
+            QPushButton(text).sizeHint().width()
+            for text in (self.tr("On scene (4)"), self.tr("Release → 1"), self.tr("Release → 2"))
+        ]
+        self.units_area.setMinimumWidth(sum(probe) + 3 * 8)
 
         self.assign_button = QPushButton(self.tr("Assign unit …"), group)
         self.assign_button.setObjectName("detailAssign")
@@ -468,43 +480,65 @@ class IncidentDetailPane(QWidget):
             self.notice.hide()
         else:
             theirs = changed_fields(self._base, detail)
-            if theirs:
+            if set(theirs) & set(self.edited_changes()):
+                # Both changed the same field: keep the old base so that saving shows both.
                 self._show_notice(theirs)
             else:
-                # Only units, status or journal changed: none of the fields being edited, so
-                # saving on top of this version overwrites nothing of anyone else.
+                # Nothing the user is editing was touched (only other fields, units, status or
+                # notes): take the new version and show the other fields' new values; the
+                # user's edits stay and saving on top of it overwrites nothing of anyone else.
                 self._base = detail
+                if theirs:
+                    self._fill_fields(detail, theirs)
+                    self._show_notice(theirs, taken_over=True)
         self._update_enabled()
         self.detailChanged.emit(detail)
 
-    def _fill_fields(self, detail: IncidentDetail) -> None:
+    def _fill_fields(self, detail: IncidentDetail, fields: list[str] | None = None) -> None:
+        """Put ``detail``'s values into the form (all fields, or only ``fields``)."""
+        wanted = set(DETAIL_FIELDS if fields is None else fields)
         self._filling = True
         try:
-            self.category_edit.setCurrentIndex(self.category_edit.findData(detail.category))
-            if self.category_edit.currentIndex() < 0:
-                # An unknown (retired) code stays visible instead of becoming another category.
-                self.category_edit.addItem(detail.category, detail.category)
-                self.category_edit.setCurrentIndex(self.category_edit.count() - 1)
-            self.priority_edit.setCurrentIndex(max(0, self.priority_edit.findData(detail.priority)))
-            self.address_edit.setText(detail.address)
-            self.caller_name_edit.setText(detail.caller_name or "")
-            self.caller_phone_edit.setText(detail.caller_phone or "")
-            if self.description_edit.toPlainText() != detail.description:
+            if "category" in wanted:
+                self.category_edit.setCurrentIndex(self.category_edit.findData(detail.category))
+                if self.category_edit.currentIndex() < 0:
+                    # An unknown (retired) code stays visible instead of becoming another one.
+                    self.category_edit.addItem(detail.category, detail.category)
+                    self.category_edit.setCurrentIndex(self.category_edit.count() - 1)
+            if "priority" in wanted:
+                index = self.priority_edit.findData(detail.priority)
+                self.priority_edit.setCurrentIndex(max(0, index))
+            for key, line in (
+                ("address", self.address_edit),
+                ("caller_name", self.caller_name_edit),
+                ("caller_phone", self.caller_phone_edit),
+            ):
+                if key in wanted:
+                    line.setText(getattr(detail, key) or "")
+                    line.setCursorPosition(0)
+            if (
+                "description" in wanted
+                and self.description_edit.toPlainText() != detail.description
+            ):
                 self.description_edit.setPlainText(detail.description)
-            for line in (self.address_edit, self.caller_name_edit, self.caller_phone_edit):
-                line.setCursorPosition(0)
         finally:
             self._filling = False
         self._mark_modified()
 
-    def _show_notice(self, fields: list[str]) -> None:
+    def _show_notice(self, fields: list[str], taken_over: bool = False) -> None:
         names = ", ".join(field_label(f) for f in fields)
-        self.notice.setText(
-            self.tr(
+        if taken_over:
+            text = self.tr(
+                "Changed by another workstation: %1 (now shown). Your unsaved changes to other "
+                "fields are kept."
+            )
+        else:
+            text = self.tr(
                 "Changed by another workstation: %1. Your unsaved input is kept; saving shows "
                 "both versions. “Revert” shows the current data."
-            ).replace("%1", names)
-        )
+            )
+        self.notice.setText(text.replace("%1", names))
+        self.notice.setProperty("conflict", not taken_over)
         self.notice.show()
 
     # -- header, journal, units -----------------------------------------------------------------
@@ -607,20 +641,27 @@ class IncidentDetailPane(QWidget):
             style = f' style="background-color: {NOTE_BACKGROUND};"' if note else ""
             colour = "#000" if note else "#555"
             text = html.escape(j.text).replace("\n", "<br/>")
+            meta = "color:#555; white-space:nowrap;"
+            kind = f"color:{colour}; white-space:nowrap;" + ("font-weight:bold;" if note else "")
             rows.append(
                 f"<tr{style}>"
-                f'<td style="color:#555; white-space:nowrap;">'
-                f"{local(j.created_at).strftime('%d.%m. %H:%M:%S')}</td>"
-                f'<td style="color:#555;">{html.escape(j.username)}</td>'
-                f'<td style="color:{colour};{"font-weight:bold;" if note else ""}">'
-                f"{html.escape(self.kind_label(j.kind))}</td>"
+                f'<td style="{meta}">{local(j.created_at).strftime("%d.%m. %H:%M:%S")}</td>'
+                f'<td style="{meta}">{html.escape(j.username)}</td>'
+                f'<td style="{kind}">{html.escape(self.kind_label(j.kind))}</td>'
                 f'<td style="color:{colour};">{text}</td></tr>'
             )
         self.journal_view.setHtml(
             '<table width="100%" cellspacing="0" cellpadding="3">' + "".join(rows) + "</table>"
         )
         if at_end or new_incident:
+            # The document lays out lazily: scroll again once the new height is known.
             bar.setValue(bar.maximum())
+            QTimer.singleShot(0, self.scroll_journal_to_end)
+
+    def scroll_journal_to_end(self) -> None:
+        """Show the newest journal lines."""
+        bar = self.journal_view.verticalScrollBar()
+        bar.setValue(bar.maximum())
 
     def _update_units(self) -> None:
         d = self._detail
@@ -694,8 +735,6 @@ class IncidentDetailPane(QWidget):
             self.units_grid.addWidget(label, row, 0, 1, 2)
             row += 1
         self.units_grid.setColumnStretch(1, 1)
-        # The buttons must stay reachable: the column never gets narrower than one unit row.
-        self.units_area.setMinimumWidth(self.units_host.minimumSizeHint().width())
         self.units_grid.setRowStretch(row + 1, 1)
         if focused_name and focused_name in self.unit_buttons:
             button = self.unit_buttons[focused_name]
