@@ -197,7 +197,6 @@ class ChangeFollower:
         self.connects = 0
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
-        self._conn: psycopg.AsyncConnection[Any] | None = None
 
     # -- control ------------------------------------------------------------------------------
 
@@ -234,8 +233,11 @@ class ChangeFollower:
             self.link.emit(self.status)
 
     def _emit(self, batch: list[Change]) -> None:
-        self.last_id = batch[-1].id
-        self.changes.emit(ChangeBatch(tuple(batch)))
+        # Two reads racing (a caller's catch_up() while the loop reads) never emit twice.
+        fresh = tuple(c for c in batch if c.id > self.last_id)
+        if fresh:
+            self.last_id = fresh[-1].id
+            self.changes.emit(ChangeBatch(fresh))
 
     def _reset(self, newest: int) -> None:
         """The server's feed ends below what we have seen: its history went back."""
@@ -252,13 +254,7 @@ class ChangeFollower:
     # -- reading ------------------------------------------------------------------------------
 
     async def catch_up(self) -> int:
-        """Read and emit everything after :attr:`last_id`; returns how many.
-
-        On PostgreSQL while connected this reads through the follower's own connection;
-        otherwise through the database's pool.
-        """
-        if self._conn is not None:
-            return await self._catch_up_pg(self._conn)
+        """Read and emit everything after :attr:`last_id` (through the pool); returns how many."""
         total = 0
         while True:
             batch = await changes_after(self._db, self.last_id)
@@ -317,6 +313,7 @@ class ChangeFollower:
     async def _run(self) -> None:
         backoff = 0.5
         while True:
+            connects = self.connects
             try:
                 if self._db.target.is_sqlite:
                     await self._follow_sqlite()
@@ -325,7 +322,7 @@ class ChangeFollower:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                if self.state == LinkState.ONLINE:
+                if self.connects > connects:
                     backoff = 0.5  # a fresh outage starts with a quick retry
                 delay = backoff * random.uniform(0.8, 1.2)
                 log.warning("change feed link lost (%s); retry in %.1f s", exc, delay)
@@ -366,7 +363,6 @@ class ChangeFollower:
             newest = int((await self._query(conn, _MAX_SQL))[0][0])
             if newest < self.last_id:
                 self._reset(newest)
-            self._conn = conn
             await self._catch_up_pg(conn)
             self.connects += 1
             self._set_state(LinkState.ONLINE)
@@ -386,7 +382,6 @@ class ChangeFollower:
                 elif hint > self.last_id:
                     await self._catch_up_pg(conn)
         finally:
-            self._conn = None
             # The notification wait ran in this task and has finished (aclosing), so no
             # socket notifier is left on the descriptor we close now.
             with contextlib.suppress(Exception):
