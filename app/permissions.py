@@ -67,6 +67,37 @@ class Permission(StrEnum):
     SETTINGS_MANAGE = "settings.manage"
 
 
+PERMISSION_LABELS: dict[Permission, str] = {
+    Permission.INCIDENT_READ: N_("permissions", "view incidents"),
+    Permission.INCIDENT_WRITE: N_("permissions", "create or change incidents"),
+    Permission.INCIDENT_JOURNAL: N_("permissions", "write journal notes"),
+    Permission.UNIT_READ: N_("permissions", "view units"),
+    Permission.UNIT_STATUS: N_("permissions", "set unit status"),
+    Permission.UNIT_ASSIGN: N_("permissions", "assign units"),
+    Permission.UNIT_MANAGE: N_("permissions", "manage units"),
+    Permission.EMERGENCY_RAISE: N_("permissions", "raise an emergency"),
+    Permission.EMERGENCY_ACK: N_("permissions", "acknowledge an emergency"),
+    Permission.TASK_READ: N_("permissions", "view tasks"),
+    Permission.TASK_WRITE: N_("permissions", "create or change tasks"),
+    Permission.REPORT_READ: N_("permissions", "view reports"),
+    Permission.REPORT_WRITE: N_("permissions", "create or change reports"),
+    Permission.RECORDING_VIEW: N_("permissions", "view bodycam recordings"),
+    Permission.RECORDING_HOLD: N_("permissions", "put a hold on recordings"),
+    Permission.RECORDING_EXPORT: N_("permissions", "export recordings"),
+    Permission.RECORDING_DELETE: N_("permissions", "delete held recordings"),
+    Permission.OFFENCE_READ: N_("permissions", "view offence cases"),
+    Permission.OFFENCE_WRITE: N_("permissions", "process offence cases"),
+    Permission.CATALOGUE_MANAGE: N_("permissions", "manage offence catalogues"),
+    Permission.GAZETTEER_MANAGE: N_("permissions", "manage the gazetteer"),
+    Permission.SHIFT_REPORT: N_("permissions", "print shift reports"),
+    Permission.STATISTICS: N_("permissions", "view statistics"),
+    Permission.AUDIT_READ: N_("permissions", "read the audit log"),
+    Permission.AUDIT_VERIFY: N_("permissions", "verify the audit log"),
+    Permission.USER_MANAGE: N_("permissions", "manage user accounts"),
+    Permission.SETTINGS_MANAGE: N_("permissions", "change settings"),
+}
+
+
 _D, _S, _C, _F, _P, _A = (
     Role.DISPATCHER,
     Role.SHIFT_LEAD,
@@ -117,7 +148,7 @@ def allowed(role: Role, permission: Permission) -> bool:
 def require(role: Role, permission: Permission) -> None:
     """Raise :class:`PermissionDenied` unless ``role`` holds ``permission``."""
     if not allowed(role, permission):
-        raise PermissionDenied(permission.value, role_label(role))
+        raise PermissionDenied(tr("permissions", PERMISSION_LABELS[permission]), role_label(role))
 
 
 def permissions_markdown() -> str:
