@@ -257,6 +257,7 @@ async def test_install_adds_banner_and_acknowledge_shortcut(
     window = MainWindow(ui_ctx, "test", ui_settings)
     qtbot.addWidget(window)
     alarm = emergency.install(window)
+    assert alarm is not None
     window.finish_layout()
     window.show()
     unit = await ui_ctx.services.units.create(LEAD, "KOD 9")

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSettings, Qt
 from PySide6.QtGui import QAction, QBrush, QKeySequence
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QMessageBox, QWidget
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
@@ -48,6 +48,15 @@ def background(model: UnitStatusTableModel, row: int) -> str:
     return str(brush.color().name())
 
 
+def owner(qtbot: QtBot) -> QWidget:
+    """A widget to own a model (keep a reference to it in the test): Qt deletes the model with
+    its timers in an orderly way at the end (a parentless model collected by Python while its
+    timers fire can crash the process)."""
+    holder = QWidget()
+    qtbot.addWidget(holder)
+    return holder
+
+
 async def finish(ctx: UiContext) -> None:
     """End inside the test: let reads finish and stop following the feed (pytest-qt's teardown
     processes Qt events outside the asyncio loop, where a running follower would fail)."""
@@ -81,16 +90,20 @@ async def test_model_passes_qtmodeltester_and_shows_units_in_natural_order(
     base = model.now()
     model.now = lambda: base + timedelta(minutes=3, seconds=7)
     assert model.data(model.index(0, COL_SINCE)).startswith("3:0")
+    model.stop()
     await finish(ui_ctx)
 
 
 @pytest.mark.asyncio
-async def test_colours_per_status_and_flashing_urgent_request(ui_ctx: UiContext) -> None:
+async def test_colours_per_status_and_flashing_urgent_request(
+    ui_ctx: UiContext, qtbot: QtBot
+) -> None:
     ids = await make_units(ui_ctx.services, "KOD 1", "KOD 2", "KOD 3", "KOD 4", "KOD 5")
     for unit_id, status in zip(ids, ("1", "3", "4", "0", "6"), strict=True):
         await ui_ctx.services.units.set_status(ui_ctx.actor, unit_id, status)
     await ui_ctx.services.units.raise_emergency(ui_ctx.actor, ids[4])
-    model = UnitStatusTableModel(ui_ctx)
+    holder = owner(qtbot)
+    model = UnitStatusTableModel(ui_ctx, holder)
     await model.wait_loaded()
     assert background(model, 0) == STATUS_STYLES["1"].background.name()
     assert background(model, 1) == STATUS_STYLES["3"].background.name()
@@ -107,9 +120,10 @@ async def test_colours_per_status_and_flashing_urgent_request(ui_ctx: UiContext)
 
 
 @pytest.mark.asyncio
-async def test_live_update_changes_rows_in_place(ui_ctx: UiContext) -> None:
+async def test_live_update_changes_rows_in_place(ui_ctx: UiContext, qtbot: QtBot) -> None:
     ids = await make_units(ui_ctx.services, "KOD 1", "KOD 2", "KOD 3")
-    model = UnitStatusTableModel(ui_ctx)
+    holder = owner(qtbot)
+    model = UnitStatusTableModel(ui_ctx, holder)
     await model.wait_loaded()
     resets: list[int] = []
     changed: list[int] = []
@@ -138,10 +152,11 @@ async def test_live_update_changes_rows_in_place(ui_ctx: UiContext) -> None:
 
 @pytest.mark.asyncio
 async def test_sorted_by_status_a_change_moves_the_row_and_keeps_the_selection(
-    ui_ctx: UiContext,
+    ui_ctx: UiContext, qtbot: QtBot
 ) -> None:
     ids = await make_units(ui_ctx.services, "KOD 1", "KOD 2", "KOD 3")
-    model = UnitStatusTableModel(ui_ctx)
+    holder = owner(qtbot)
+    model = UnitStatusTableModel(ui_ctx, holder)
     await model.wait_loaded()
     model.sort(COL_STATUS)
     held = QPersistentModelIndex(model.index(2, COL_CALL_SIGN))
@@ -292,6 +307,7 @@ async def test_install_adds_the_pane_and_its_shortcuts(
     window = MainWindow(ui_ctx, "test", ui_settings)
     qtbot.addWidget(window)
     board = unit_board.install(window)
+    assert board is not None
     window.finish_layout()
     window.show()
     window.queue.model.reload()
@@ -309,3 +325,18 @@ async def test_install_adds_the_pane_and_its_shortcuts(
     board.incidentRequested.emit(inc.id)
     assert window.queue.selected_id() == inc.id
     await finish(ui_ctx)
+
+
+@pytest.mark.asyncio
+async def test_roles_without_unit_data_get_no_board_and_no_alarm(
+    services: Services, ui_settings: QSettings, qtbot: QtBot
+) -> None:
+    from ui.context import ChangeBridge
+    from ui.main_window import MainWindow
+    from ui.views import emergency, unit_board
+
+    clerk = Actor(None, "cli:clerk", Role.CLERK)
+    window = MainWindow(UiContext(services, clerk, ChangeBridge()), "test", ui_settings)
+    qtbot.addWidget(window)
+    assert unit_board.install(window) is None and emergency.install(window) is None
+    assert "units" not in window.docks

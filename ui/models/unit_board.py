@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import contextlib
 import logging
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -185,6 +186,13 @@ class UnitStatusTableModel(QAbstractTableModel):
         self.endResetModel()
         self.loaded.emit(len(self._rows))
 
+    def stop(self) -> None:
+        """Stop the timers and stop following the change feed (before the model goes away)."""
+        for timer in (self._flush_timer, self._tick, self._flash_timer):
+            timer.stop()
+        with contextlib.suppress(RuntimeError):
+            self._ctx.bridge.changes.disconnect(self.on_changes)
+
     async def wait_loaded(self) -> None:
         """For tests: load now and wait for it."""
         self._generation += 1
@@ -244,7 +252,8 @@ class UnitStatusTableModel(QAbstractTableModel):
             elif change.entity == "incident":
                 # Closing or releasing changes the incident shown on the board.
                 self._dirty.update(u.id for u in self._rows if u.incident_id == change.entity_id)
-            elif change.entity == "demo":
+            elif change.entity == "demo" or change.op == "reset":
+                # New demo data, or the feed went back (restore, failover): reload everything.
                 self._full_reload = True
 
     def _flush(self) -> None:

@@ -467,7 +467,7 @@ class EmergencyAlarm(QObject):
                 relevant = True
                 if change.op == "ack":
                     spawn(self._announce_ack(change.entity_id))
-            elif change.entity == "demo":
+            elif change.entity == "demo" or change.op == "reset":
                 relevant = True
         if relevant and self._started:
             self._refresh_timer.start()
@@ -578,8 +578,14 @@ class EmergencyAlarm(QObject):
             )
 
 
-def install(window: MainWindow) -> EmergencyAlarm:
-    """Add the emergency banner and the acknowledge shortcut to the main window; start it."""
+def install(window: MainWindow) -> EmergencyAlarm | None:
+    """Add the emergency banner and the acknowledge shortcut to the main window; start it.
+
+    Roles that may not read unit data (clerk, data protection, administration) get no alarm:
+    the service would refuse to list emergencies to them. Returns None for them.
+    """
+    if not window.ctx.can(Permission.UNIT_READ):
+        return None
     alarm = EmergencyAlarm(window.ctx, window, parent=window)
     window.banners.add_banner(alarm.banner)
     group = QCoreApplication.translate("Shortcuts", "Emergency")

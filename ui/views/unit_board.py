@@ -523,8 +523,13 @@ def _show_incident(window: MainWindow, incident_id: int) -> None:
         )
 
 
-def install(window: MainWindow) -> UnitStatusBoard:
-    """Add the unit status board (right dock) and its shortcuts to the main window."""
+def install(window: MainWindow) -> UnitStatusBoard | None:
+    """Add the unit status board (right dock) and its shortcuts to the main window.
+
+    Returns None (and adds nothing) for roles that may not read unit data.
+    """
+    if not window.ctx.can(Permission.UNIT_READ):
+        return None
     board = UnitStatusBoard(window.ctx, window)
     dock = window.add_pane("units", board.tr("Units"), board, Qt.DockWidgetArea.RightDockWidgetArea)
     group = board.tr("Unit status board")
