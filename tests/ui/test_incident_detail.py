@@ -481,6 +481,11 @@ async def test_install_adds_dock_and_shortcuts(
     assert actions["close"].isEnabled() and actions["focus"].isEnabled()
     assert not actions["save"].isEnabled()
     window.activateWindow()
+    # Enter on the queue row opens the detail with the cursor in the first field.
+    window.queue.table.setFocus()
+    qtbot.keyClick(window.queue.table, Qt.Key.Key_Return)
+    await wait_until(lambda: pane.category_edit.hasFocus())
+    window.queue.table.setFocus()
     qtbot.keyClick(window.queue.table, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
     await wait_until(lambda: pane.category_edit.hasFocus())
     pane.address_edit.setFocus()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import html
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
@@ -120,6 +121,7 @@ class IncidentDetailPane(QWidget):
         self._filling = False
         self._saving = False
         self._note_busy = False
+        self._focus_when_shown = False
         self._pending_switch: int | None = None
         self.switch_box: QMessageBox | None = None
         self.conflict_dialog: ConflictDialog | None = None
@@ -445,6 +447,8 @@ class IncidentDetailPane(QWidget):
         first = self._detail is None
         self.apply_detail(detail)
         if first:
+            if self._focus_when_shown:
+                self.focus_fields()
             self.incidentShown.emit(detail.id)
 
     def on_changes(self, batch: ChangeBatch) -> None:
@@ -1107,9 +1111,14 @@ class IncidentDetailPane(QWidget):
             self.note_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def focus_fields(self) -> None:
-        """Put the cursor into the first field (or the note field for read-only roles)."""
+        """Put the cursor into the first field (or the note field for read-only roles).
+
+        While the incident is still loading, the cursor goes there once it is shown.
+        """
         if not self.is_shown():
+            self._focus_when_shown = self._incident_id is not None
             return
+        self._focus_when_shown = False
         target = self.category_edit if self._can_write else self.note_edit
         target.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
@@ -1143,11 +1152,15 @@ def install(window: MainWindow) -> IncidentDetailPane:
     window.queue.incidentSelected.connect(pane.show_incident)
     pane.switchCancelled.connect(window.queue.select_incident)
 
-    def activated(incident_id: int) -> None:
-        pane.show_incident(incident_id)
+    def reveal(then: Callable[[], None]) -> None:
         dock.show()
         dock.raise_()
-        pane.focus_fields()
+        then()
+
+    def activated(incident_id: int) -> None:
+        # Enter in the queue: show the incident and put the cursor into its first field.
+        pane.show_incident(incident_id)
+        reveal(pane.focus_fields)
 
     window.queue.incidentActivated.connect(activated)
     pane.assign_requested.connect(lambda incident_id: open_assign_dialog(window, pane, incident_id))
@@ -1170,7 +1183,7 @@ def install(window: MainWindow) -> IncidentDetailPane:
         "Ctrl+Shift+N",
         "actionDetailNote",
     )
-    note.triggered.connect(lambda: (dock.show(), dock.raise_(), pane.focus_note()))
+    note.triggered.connect(lambda: reveal(pane.focus_note))
     close = add(
         QCoreApplication.translate("IncidentDetailPane", "Close incident …"),
         "Ctrl+E",
@@ -1182,7 +1195,7 @@ def install(window: MainWindow) -> IncidentDetailPane:
         "Ctrl+3",
         "actionFocusDetail",
     )
-    focus.triggered.connect(lambda: (dock.show(), dock.raise_(), pane.focus_fields()))
+    focus.triggered.connect(lambda: reveal(pane.focus_fields))
     window.shortcuts.add_info(
         group,
         QKeySequence("Ctrl+Return").toString(QKeySequence.SequenceFormat.NativeText),
@@ -1192,7 +1205,7 @@ def install(window: MainWindow) -> IncidentDetailPane:
     def update_actions() -> None:
         shown = pane.is_shown()
         save.setEnabled(shown and pane.save_button.isEnabled())
-        note.setEnabled(shown)
+        note.setEnabled(shown and window.ctx.can(Permission.INCIDENT_JOURNAL))
         close.setEnabled(shown and pane.close_button.isEnabled())
         focus.setEnabled(shown)
 
