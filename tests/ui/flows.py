@@ -24,7 +24,7 @@ from app.services import Services
 from app.uow import Actor
 from ui.context import UiContext
 from ui.dialogs.assign_unit import AssignUnitDialog
-from ui.dialogs.call_taking import CallTakingActions, CallTakingDialog, install
+from ui.dialogs.call_taking import CallTakingActions, CallTakingDialog
 from ui.main_window import MainWindow
 
 #: What the dispatcher types: a category prefix and a street prefix with a house number.
@@ -105,10 +105,12 @@ def category_prefix(code: str = CATEGORY_CODE, letters: int = 3) -> str:
 
 
 def build_window(ctx: UiContext, settings: QSettings) -> tuple[MainWindow, CallTakingActions]:
-    """The real main window with call-taking installed, shown and active."""
-    window = MainWindow(ctx, "Test", settings)
-    actions = install(window)
-    window.finish_layout()
+    """The workstation's real main window (every pane installed), shown and active."""
+    from ui.main import build_window as build_main_window
+
+    window = build_main_window(ctx, "Test", settings)
+    actions = window.findChild(CallTakingActions, "callTakingActions")
+    assert isinstance(actions, CallTakingActions), "call-taking is not installed"
     window.resize(1280, 800)
     window.show()
     window.activateWindow()
@@ -160,7 +162,16 @@ async def call_to_dispatch(
 
 
 async def load_demo(services: Services, actor: Actor, incidents: int = 20) -> None:
-    """The demo dataset (gazetteer, units at their positions) with a short history."""
-    from app.demo import generate_demo
+    """The demo dataset (gazetteer, units at their positions) with a short history.
+
+    The demo's due Wiedervorlagen are postponed by a shift first: the scripted call starts
+    with a quiet desk, as a measured call should (a reminder window popping up mid-call
+    would take the keyboard under the offscreen platform, which activates every window
+    shown, WA_ShowWithoutActivating or not).
+    """
+    from app.demo import DEMO_PASSWORD, generate_demo
 
     await generate_demo(services, actor, incidents=incidents, seed=11)
+    dispatcher = await services.users.authenticate("disponent", DEMO_PASSWORD)
+    for task in await services.tasks.due_follow_ups(dispatcher):
+        await services.tasks.snooze_follow_up(dispatcher, task.id, 8 * 60)

@@ -695,6 +695,7 @@ class CallTakingActions(QObject):
 
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
+        self.setObjectName("callTakingActions")
         self.window = window
         self.ctx: UiContext = window.ctx
         self.dialog: CallTakingDialog | None = None
