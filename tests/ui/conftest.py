@@ -33,6 +33,10 @@ def qapp_cls() -> type[QApplication]:
     return QApplication
 
 
+_loops: list[asyncio.AbstractEventLoop] = []
+_followers: list[ChangeFollower] = []
+
+
 def _qasync_loop() -> asyncio.AbstractEventLoop:
     app = QApplication.instance() or QApplication([])
     assert isinstance(app, QApplication)
@@ -40,7 +44,42 @@ def _qasync_loop() -> asyncio.AbstractEventLoop:
         app.setQuitOnLastWindowClosed(False)
         install_translations(app)
         app.setProperty("kod_test_ready", True)
-    return qasync.QEventLoop(app)
+    loop = qasync.QEventLoop(app)
+    _loops[:] = [loop]
+    return loop
+
+
+@pytest.fixture(autouse=True)
+def _track_followers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Remember every change follower a test starts, so it can be stopped in time."""
+    original = ChangeFollower.start
+
+    def start(self: ChangeFollower) -> None:
+        _followers.append(self)
+        original(self)
+
+    monkeypatch.setattr(ChangeFollower, "start", start)
+
+
+async def _settle() -> None:
+    while _followers:
+        await _followers.pop().stop()
+    await cancel_all()
+
+
+@pytest.hookimpl(wrapper=True, trylast=True)
+def pytest_runtest_call(item: pytest.Item) -> object:
+    """Stop followers and tasks while the loop still runs.
+
+    After the test body pytest-qt processes Qt events with no asyncio loop running; a follower
+    or task woken then would fail with "no running event loop".
+    """
+    try:
+        return (yield)
+    finally:
+        loop = _loops[0] if _loops else None
+        if loop is not None and not loop.is_closed() and not loop.is_running():
+            loop.run_until_complete(_settle())
 
 
 def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item) -> dict[str, object]:
