@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import pytest_asyncio
@@ -50,6 +52,7 @@ def pg_template() -> Iterator[str]:
     admin = create_engine(
         _pg_admin_url(make_url(PG_URL).database or "postgres"), isolation_level="AUTOCOMMIT"
     )
+    _drop_leftovers(admin)
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{TEMPLATE_DB}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{TEMPLATE_DB}"'))
@@ -61,9 +64,22 @@ def pg_template() -> Iterator[str]:
     drop_pg_database(TEMPLATE_DB)
 
 
+def _drop_leftovers(admin: Any) -> None:
+    """Drop test databases of runs that died (their process id no longer exists)."""
+    pattern = re.compile(r"^kod_(?:t|test_template)_(\d+)(?:_|$)")
+    with admin.connect() as conn:
+        names = conn.execute(
+            text("SELECT datname FROM pg_database WHERE datname LIKE 'kod\\_%'")
+        ).scalars()
+        for name in list(names):
+            match = pattern.match(name)
+            if match and not Path(f"/proc/{match.group(1)}").exists():
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
 def fresh_pg_database(template: str | None) -> tuple[str, str]:
     """Create an empty (or templated) database; returns (name, url)."""
-    name = f"kod_t_{uuid.uuid4().hex[:10]}"
+    name = f"kod_t_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     admin = create_engine(
         _pg_admin_url(make_url(PG_URL).database or "postgres"), isolation_level="AUTOCOMMIT"
     )
