@@ -11,7 +11,9 @@ No arguments. Creates its own PostgreSQL database (``KOD_TEST_PG_URL``'s server)
 and drops it at the end. The writer is a separate process (``bench/_writer.py``); the reader is
 the real queue model in a qasync loop, sorted newest first so that every new incident is a
 visible row. With ``KOD_BENCH_RESTART=1`` (needs the right to run ``pg_ctlcluster``) it also
-restarts the PostgreSQL server while the writer writes and prints ``restart_lost_changes``.
+restarts the PostgreSQL server while the writer writes and prints ``restart_lost_changes``
+(``KOD_BENCH_PG_CLUSTER``/``KOD_BENCH_PG_VERSION`` name the Debian cluster; default: newest
+version, ``main``). Do not restart a server that other test runs are using.
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ import statistics
 import subprocess
 import sys
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 # Run as a script, this folder comes first on sys.path, and bench/queue.py would shadow the
@@ -35,15 +40,18 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import qasync  # noqa: E402
 from PySide6.QtCore import QModelIndex  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
 
 from app.changefeed import ChangeFollower, LinkState, last_change_id  # noqa: E402
-from app.config import DatabaseTarget  # noqa: E402
+from app.config import DatabaseTarget, parse_database_url  # noqa: E402
 from app.database import Database  # noqa: E402
 from app.dto import ChangeBatch, IncidentQuery  # noqa: E402
 from app.permissions import Role  # noqa: E402
 from app.services import Services  # noqa: E402
 from app.uow import Actor  # noqa: E402
-from bench._common import temp_postgres  # noqa: E402
+from bench._common import PG_URL  # noqa: E402
+from db.migrate import upgrade  # noqa: E402
 from ui.context import ChangeBridge, UiContext  # noqa: E402
 from ui.models.incident_queue import IncidentIdRole, IncidentQueueTableModel  # noqa: E402
 
@@ -161,12 +169,14 @@ async def bench(target: DatabaseTarget, url: str) -> None:
 async def restart_while_writing(
     url: str, follower: ChangeFollower, seen: Seen, db: Database
 ) -> None:
-    version = sorted(os.listdir("/etc/postgresql"))[-1]
+    # The cluster serving KOD_TEST_PG_URL: Debian's "<version> main" unless told otherwise.
+    version = os.environ.get("KOD_BENCH_PG_VERSION") or sorted(os.listdir("/etc/postgresql"))[-1]
+    cluster = os.environ.get("KOD_BENCH_PG_CLUSTER", "main")
     writer = asyncio.ensure_future(write_retrying(url, 300))
     await asyncio.sleep(1.0)
     t0 = time.time()
     subprocess.run(
-        ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart"], check=True
+        ["pg_ctlcluster", "--skip-systemctl-redirect", version, cluster, "restart"], check=True
     )
     commits = await writer
     await until(lambda: follower.state == LinkState.ONLINE, 30)
@@ -202,9 +212,35 @@ async def write_retrying(url: str, count: int) -> dict[int, float]:
     return commits
 
 
+@contextmanager
+def temp_database() -> Iterator[DatabaseTarget]:
+    """A migrated PostgreSQL database of its own, dropped at the end through a fresh
+    connection (the server may have been restarted meanwhile)."""
+    name = f"kod_bench_prop_{uuid.uuid4().hex[:8]}"
+    base = make_url(PG_URL).set(drivername="postgresql+psycopg")
+
+    def admin(sql: str) -> None:
+        engine = create_engine(base, isolation_level="AUTOCOMMIT")
+        try:
+            with engine.connect() as conn:
+                conn.execute(text(sql))
+        finally:
+            engine.dispose()
+
+    admin(f'CREATE DATABASE "{name}"')
+    try:
+        target = parse_database_url(base.set(database=name).render_as_string(hide_password=False))
+        engine = create_engine(target.sync_url)
+        upgrade(engine)
+        engine.dispose()
+        yield target
+    finally:
+        admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def main() -> None:
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    with temp_postgres() as target:
+    with temp_database() as target:
         url = target.sync_url.set(drivername="postgresql").render_as_string(hide_password=False)
         qasync.run(bench(target, url))
     del app
