@@ -284,7 +284,7 @@ class ResilientIncidents(IncidentService):
             else:
                 return detail
         try:
-            detail = await self.inner.get(actor, incident_id)
+            detail = await self._attempt(self.inner.get(actor, incident_id))
         except DatabaseUnavailable:
             cached = self._details.get(incident_id)
             if cached is None:

@@ -78,13 +78,22 @@ async def test_server_down_write_is_queued_at_once(
     outbox = await Outbox.open(tmp_path / "outbox.sqlite")
     facade = ResilientIncidents(Services.create(db).incidents, outbox)
     try:
+        known = await facade.create(DISPO, IncidentDraft("noise", address="Markt 1"))
+        await facade.get(DISPO, known.id)
         await proxy.go_down()
         t0 = time.monotonic()
         pending = await facade.create(DISPO, IncidentDraft("parking", address="Bahnhof"))
         assert pending.id < 0 and time.monotonic() - t0 < 2.0
+        # The incident open on screen stays readable (as last seen) and takes notes.
+        await facade.add_note(DISPO, known.id, "Lärm hält an")
+        shown = await facade.get(DISPO, known.id)
+        assert shown.number == known.number and shown.journal[-1].text == "Lärm hält an"
+        assert shown.journal[-1].id < 0  # not yet on the server
         await proxy.come_back()
         report = await facade.replay()
-        assert report.replayed == 1 and report.remaining == 0
+        assert report.replayed == 2 and report.remaining == 0
+        shown = await facade.get(DISPO, known.id)
+        assert shown.journal[-1].text == "Lärm hält an" and shown.journal[-1].id > 0
     finally:
         await facade.close_outbox()
         await db.dispose()
