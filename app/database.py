@@ -161,6 +161,14 @@ class Database:
             connect_args["timeout"] = SQLITE_BUSY_TIMEOUT_MS / 1000
         else:
             connect_args["connect_timeout"] = 5
+            # A dead peer (cable pulled, server gone) is noticed in seconds, not minutes.
+            connect_args.update(
+                keepalives=1,
+                keepalives_idle=10,
+                keepalives_interval=3,
+                keepalives_count=3,
+                tcp_user_timeout=10_000,
+            )
             connect_args["application_name"] = f"kod-leitstelle@{self.workstation}"[:63]
         kwargs: dict[str, Any] = {"connect_args": connect_args}
         if not target.is_sqlite:

@@ -7,6 +7,7 @@ import asyncio
 import logging
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 import qasync
@@ -148,13 +149,17 @@ def build_window(
 
 
 async def start_window(
-    services: Services, actor: Actor, database_label: str, settings: QSettings | None = None
+    services: Services,
+    actor: Actor,
+    database_label: str,
+    settings: QSettings | None = None,
+    outbox_dir: Path | None = None,
 ) -> tuple[MainWindow, ChangeFollower]:
     """Build the main window for ``actor`` and start following the change feed."""
     follower = ChangeFollower(services.db, after_id=await last_change_id(services.db))
     bridge = ChangeBridge(follower)
     ctx = UiContext(services=services, actor=actor, bridge=bridge)
-    window = build_window(ctx, database_label, settings)
+    window = build_window(ctx, database_label, settings, outbox_dir)
     follower.start()
     window.queue.model.reload()
     return window, follower

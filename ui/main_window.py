@@ -135,7 +135,8 @@ class MainWindow(QMainWindow):
         self._default_state: QByteArray | None = None
         #: Set by the layout arrangement: dock proportions, applied once the window is shown.
         self.apply_default_sizes: Callable[[], None] | None = None
-        self._after_init: list[Callable[[], None]] = []
+        #: The offline outbox controller (ui.outbox_ui), set when the window is built.
+        self.outbox: object | None = None
 
     def _focus_queue(self) -> None:
         self.docks["queue"].show()
@@ -204,21 +205,30 @@ class MainWindow(QMainWindow):
         self.clock.setText(format_local(utcnow(), with_seconds=True))
 
     def on_link(self, status: LinkStatus) -> None:
-        """Show the database link state in the status bar and a banner."""
+        """Show the database link state in the status bar and a banner; mark data stale."""
         if status.state == LinkState.ONLINE:
             self.link_label.setText(self.tr("● connected"))
             self.link_label.setStyleSheet("color: #1b7f3b;")
             self.banners.connection.hide()
+            self.queue.set_stale(None)
         elif status.state == LinkState.OFFLINE:
+            since = format_local(status.since, with_seconds=True) if status.since else ""
             self.link_label.setText(self.tr("● NO DATABASE CONNECTION"))
             self.link_label.setStyleSheet("color: #b00020; font-weight: bold;")
-            self.banners.connection.setText(
-                self.tr(
-                    "No connection to the database – data shown may be out of date. "
-                    "Reconnecting automatically … (%1)"
-                ).replace("%1", status.message)
-            )
+            text = self.tr(
+                "No connection to the database since %1 – the data shown is from that time. "
+                "New incidents and notes are kept on this workstation and sent automatically. "
+                "Reconnecting …"
+            ).replace("%1", since)
+            if status.retry_in:
+                text += " " + self.tr("(next attempt in %1 s)").replace(
+                    "%1", f"{status.retry_in:.0f}"
+                )
+            if status.message:
+                text += "\n" + status.message
+            self.banners.connection.setText(text)
             self.banners.connection.show()
+            self.queue.set_stale(since)
         else:
             self.link_label.setText(self.tr("Connecting …"))
 

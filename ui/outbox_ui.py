@@ -210,6 +210,9 @@ class OutboxController(QObject):
             return
         self._replaying = True
         task = spawn(self.facade.replay())
+        if task is None:
+            self._replaying = False
+            return
         task.add_done_callback(self._replay_done)
 
     def _replay_done(self, _task: object) -> None:

@@ -20,6 +20,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor, QFont
 
+from app.changefeed import RESET_ENTITY
 from app.domain import category_label, status_label
 from app.dto import ChangeBatch, IncidentQuery, IncidentRow
 from app.timeutil import format_local, local
@@ -65,6 +66,8 @@ SORT_FIELDS = {
 PRIORITY_COLOURS = {1: QColor("#f8c9c4"), 2: QColor("#fde9b8")}
 OVERDUE_COLOUR = QColor("#b00020")
 CLOSED_COLOUR = QColor("#7a7a7a")
+#: Incidents waiting in the offline outbox (negative ids).
+PENDING_COLOUR = QColor("#8a4b00")
 #: Open incidents not dispatched after this many minutes are shown as overdue (by priority).
 DISPATCH_OVERDUE_MIN = {1: 3, 2: 15, 3: 60}
 
@@ -155,7 +158,9 @@ class IncidentQueueTableModel(QAbstractTableModel):
         self.now = lambda: datetime.now(UTC)
         # Live updates are batched (Electrum's need_update): the feed only marks rows dirty.
         self._flush_timer = QTimer(self)
-        self._flush_timer.setInterval(100)
+        # Short enough that a change reaches the queue in well under 50 ms, long enough to
+        # batch a burst of changes into one update.
+        self._flush_timer.setInterval(20)
         self._flush_timer.timeout.connect(self._flush)
         self._flush_timer.start()
         self._tick = QTimer(self)
@@ -268,7 +273,7 @@ class IncidentQueueTableModel(QAbstractTableModel):
                 self._dirty.add(change.entity_id)
             elif change.entity == "unit" and change.op in ("status",):
                 continue
-            elif change.entity == "demo":
+            elif change.entity in ("demo", RESET_ENTITY):
                 self._full_reload = True
 
     def _flush(self) -> None:
@@ -377,12 +382,18 @@ class IncidentQueueTableModel(QAbstractTableModel):
                 return QBrush(PRIORITY_COLOURS[r.priority])
             return None
         if role == Qt.ItemDataRole.ForegroundRole:
+            if r.id < 0:
+                return QBrush(PENDING_COLOUR)
             if r.closed_at is not None:
                 return QBrush(CLOSED_COLOUR)
             if self._overdue(r):
                 return QBrush(OVERDUE_COLOUR)
             return None
         if role == Qt.ItemDataRole.FontRole:
+            if r.id < 0:
+                font = QFont()
+                font.setItalic(True)
+                return font
             if r.closed_at is None and (r.priority == 1 or self._overdue(r)):
                 font = QFont()
                 font.setBold(True)
@@ -395,6 +406,11 @@ class IncidentQueueTableModel(QAbstractTableModel):
         ):
             return int(Qt.AlignmentFlag.AlignCenter)
         if role == Qt.ItemDataRole.ToolTipRole:
+            if r.id < 0:
+                return self.tr(
+                    "Saved on this workstation only – it is sent as soon as the database "
+                    "connection is back."
+                )
             if col == COL_ADDRESS:
                 return r.address
             if col == COL_CREATED:

@@ -96,6 +96,10 @@ class IncidentQueueView(QWidget):
         self.open_only.setObjectName("queueOpenOnly")
         self.count_label = QLabel(self)
         self.count_label.setObjectName("queueCount")
+        self.stale_label = QLabel(self)
+        self.stale_label.setObjectName("queueStale")
+        self.stale_label.setStyleSheet("color: white; background: #8a1c1c; padding: 2px 6px;")
+        self.stale_label.hide()
 
         # Two rows: the search gets the full width, the filters share the second row.
         self.search.setMinimumWidth(260)
@@ -107,6 +111,7 @@ class IncidentQueueView(QWidget):
         top = QHBoxLayout()
         top.setContentsMargins(0, 0, 0, 0)
         top.addWidget(self.search, 1)
+        top.addWidget(self.stale_label)
         top.addWidget(self.count_label)
         bar = QHBoxLayout()
         bar.setContentsMargins(0, 0, 0, 0)
@@ -219,6 +224,16 @@ class IncidentQueueView(QWidget):
     def _restore_selection(self) -> None:
         if self._selected_id is not None:
             self.select_incident(self._selected_id)
+
+    def set_stale(self, since: str | None) -> None:
+        """Mark the list as out of date (no database connection) or current again."""
+        if since is None:
+            self.stale_label.hide()
+            self.table.setStyleSheet("")
+            return
+        self.stale_label.setText(self.tr("As of %1 – not updated").replace("%1", since))
+        self.stale_label.show()
+        self.table.setStyleSheet("QTableView { background: #eeeeee; }")
 
     def selected_id(self) -> int | None:
         """The selected incident's id."""
