@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Boolean, Connection, Table, func, insert, select, text
 
-from app.domain import CATEGORY_BY_CODE, UnitStatus
+from app.domain import CATEGORY_BY_CODE, OUTCOMES_SOURCE, UnitStatus, outcome_label
 from app.gazetteer import Address, demo_gazetteer
 from app.geo import load_stadtteile
 from app.i18n import tr
@@ -379,6 +379,15 @@ class _HistoryBuilder:
         self.rng = rng
         self.addresses = addresses
         self.unit_ids = unit_ids
+        self.call_signs: dict[int, str] = {}
+        # The journal reads as if the services had written it (same German sentences).
+        self.text_created = tr("incidents", "Incident opened: %1, priority %2, %3")
+        self.text_assigned = tr("incidents", "%1 assigned (status 3).")
+        self.text_arrived = tr("incidents", "%1 on scene (status 4).")
+        self.text_released = tr("incidents", "%1 released (status %2).")
+        self.text_closed = tr("incidents", "Closed: %1")
+        self.category_labels = {code: cat.label for code, cat in CATEGORY_BY_CODE.items()}
+        self.outcome_labels = {code: outcome_label(code) for code in OUTCOMES_SOURCE}
         self.user_ids = user_ids
         self.numbers: dict[int, int] = {}
 
@@ -611,6 +620,7 @@ def _generate_bulk(
 
     # --- incident history ---------------------------------------------------------------
     builder = _HistoryBuilder(rng, addresses, unit_ids, staff_ids)
+    builder.call_signs = {u.id: u.call_sign for u in units}
     for year_row in conn.execute(select(Incident.number).order_by(Incident.number.desc()).limit(1)):
         year, seq = year_row.number.split("-")[1:3]
         builder.numbers[int(year)] = int(seq)
@@ -737,7 +747,16 @@ def _history_rows(
             )
         )
         jid = ids.journal + n_j + len(j_rows)
-        entries = [(created, "created", f"Einsatz angelegt: {cat}")]
+        address = f"{addr.street} {addr.house_number}"
+        entries = [
+            (
+                created,
+                "created",
+                b.text_created.replace("%1", b.category_labels[cat])
+                .replace("%2", str(prio))
+                .replace("%3", address),
+            )
+        ]
         if dispatched:
             unit = rng.choice(b.unit_ids)
             a_rows.append(
@@ -751,11 +770,13 @@ def _history_rows(
                     assigned_by_id=user,
                 )
             )
+            sign = b.call_signs.get(unit, "?")
             entries += [
-                (d_at, "unit", "Einheit alarmiert (Status 3)."),
-                (o_at, "unit", "Einheit am Einsatzort (Status 4)."),
+                (d_at, "unit", b.text_assigned.replace("%1", sign)),
+                (o_at, "unit", b.text_arrived.replace("%1", sign)),
+                (c_at, "unit", b.text_released.replace("%1", sign).replace("%2", "1")),
             ]
-        entries.append((c_at, "closed", f"Abgeschlossen: {outcome}"))
+        entries.append((c_at, "closed", b.text_closed.replace("%1", b.outcome_labels[outcome])))
         for off, (when, kind, txt) in enumerate(entries):
             j_rows.append(
                 dict(
@@ -782,7 +803,6 @@ def _live_rows(
     units: Sequence[Any],
     conn: Connection,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
-    from app.domain import category_label
 
     rng = b.rng
     incs: list[dict[str, Any]] = []
@@ -843,7 +863,9 @@ def _live_rows(
                 created_at=created,
                 user_id=user,
                 kind="created",
-                text=f"Einsatz angelegt: {category_label(cat)}",
+                text=b.text_created.replace("%1", b.category_labels[cat])
+                .replace("%2", str(CATEGORY_BY_CODE[cat].default_priority))
+                .replace("%3", f"{addr.street} {addr.house_number}"),
                 data=None,
             )
         )
@@ -868,7 +890,7 @@ def _live_rows(
                     created_at=d_at,
                     user_id=user,
                     kind="unit",
-                    text=f"{unit.call_sign} alarmiert (Status 3).",
+                    text=b.text_assigned.replace("%1", unit.call_sign),
                     data=None,
                 )
             )
