@@ -328,3 +328,31 @@ async def test_sound_falls_back_to_beep_without_audio(
     await wait_until(lambda: sound.beeps >= 3)
     sound.stop()
     assert not sound.is_sounding and "beep" in caplog.text
+
+
+@pytest.mark.asyncio
+async def test_sound_that_fails_to_play_falls_back_to_beep(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from PySide6 import QtMultimedia
+
+    class UnusableDevice(QtMultimedia.QAudioDevice):
+        """Claims to exist, but there is no output behind it (a broken audio stack)."""
+
+        def isNull(self) -> bool:
+            return False
+
+    monkeypatch.setattr(
+        QtMultimedia.QMediaDevices, "defaultAudioOutput", staticmethod(lambda: UnusableDevice())
+    )
+    caplog.set_level(logging.WARNING)
+    sound = AlarmSound(use_audio=True, wav_path=tmp_path / "c.wav")
+    sound._beep.setInterval(20)
+    sound.start()
+    assert sound.is_sounding and (tmp_path / "c.wav").exists()
+    # The effect reports an error once it tries the device: the beep takes over.
+    assert sound.backend == "sound"
+    await wait_until(lambda: sound.backend == "beep" and sound.beeps >= 2)
+    assert sound.is_sounding and "failed to load" in caplog.text
+    sound.stop()
+    assert not sound.is_sounding
