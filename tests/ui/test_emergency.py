@@ -202,9 +202,10 @@ async def test_second_emergency_while_first_open_gets_its_own_line(
     await ui_ctx.services.units.raise_emergency(FIELD, b.id)
     await wait_until(lambda: len(alarm.banner.buttons()) == 2)
     assert alarm.attention_count == 2
-    assert "no position" in alarm.banner.labels()[1].text() or "Position" in (
-        alarm.banner.labels()[1].text()
-    )
+    # Oldest first; a unit that never reported a position shows no coordinates.
+    assert "KOD 1" in alarm.banner.labels()[0].text()
+    assert "KOD 2" in alarm.banner.labels()[1].text()
+    assert alarm.open_emergencies[1].lat is None and "51." not in alarm.banner.labels()[1].text()
     # The shortcut acknowledges the oldest first; the alarm goes on for the other one.
     alarm.acknowledge()
     await wait_until(lambda: len(alarm.banner.buttons()) == 1)
