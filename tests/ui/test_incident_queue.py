@@ -38,6 +38,7 @@ async def test_model_passes_qtmodeltester_and_shows_german_text(
     model = IncidentQueueTableModel(ui_ctx)
     await model.wait_loaded()
     qtmodeltester.check(model, force_py=True)
+    model.stop()
     assert model.rowCount() == 5
     # Urgent first: the assault on staff (priority 1) heads the queue.
     assert model.data(model.index(0, COL_PRIORITY)) == "1"
@@ -56,6 +57,7 @@ async def test_lazy_loading_fetches_pages(ui_ctx: UiContext) -> None:
     model.fetchMore()
     await wait_until(lambda: model.rowCount() == PAGE_SIZE + 15)
     assert not model.canFetchMore()
+    model.stop()
 
 
 @pytest.mark.asyncio

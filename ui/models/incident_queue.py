@@ -181,6 +181,16 @@ class IncidentQueueTableModel(QAbstractTableModel):
             self.tr("Since dispatch"),
         ]
 
+    def stop(self) -> None:
+        """Stop the timers and live updates (before the model goes away)."""
+        self._flush_timer.stop()
+        self._tick.stop()
+        try:
+            self._ctx.bridge.changes.disconnect(self.on_changes)
+        except (RuntimeError, TypeError):
+            pass
+        self._generation += 1
+
     # -- loading --------------------------------------------------------------------------
 
     @property
