@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import contextlib
 import logging
 from collections.abc import Sequence
 from dataclasses import replace
@@ -185,10 +186,8 @@ class IncidentQueueTableModel(QAbstractTableModel):
         """Stop the timers and live updates (before the model goes away)."""
         self._flush_timer.stop()
         self._tick.stop()
-        try:
+        with contextlib.suppress(RuntimeError, TypeError):
             self._ctx.bridge.changes.disconnect(self.on_changes)
-        except (RuntimeError, TypeError):
-            pass
         self._generation += 1
 
     # -- loading --------------------------------------------------------------------------
