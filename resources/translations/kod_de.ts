@@ -122,6 +122,10 @@
             <translation>Tab nächstes Feld · ↓ Enter Adresse wählen · Strg+Enter speichern · F9 speichern und alarmieren · Esc abbrechen</translation>
         </message>
         <message>
+            <source>Address list not available: %1</source>
+            <translation>Adressverzeichnis nicht verfügbar: %1</translation>
+        </message>
+        <message>
             <source>no coordinates (free text)</source>
             <translation>keine Koordinaten (Freitext)</translation>
         </message>
@@ -241,6 +245,29 @@
         </message>
     </context>
     <context>
+        <name>ConvertToIncidentDialog</name>
+        <message>
+            <source>Open an incident from report %1</source>
+            <translation>Einsatz aus Meldung %1 anlegen</translation>
+        </message>
+        <message>
+            <source>&amp;Open incident</source>
+            <translation>Einsatz &amp;anlegen</translation>
+        </message>
+        <message>
+            <source>– choose –</source>
+            <translation>– wählen –</translation>
+        </message>
+        <message>
+            <source>&amp;Category:</source>
+            <translation>&amp;Kategorie:</translation>
+        </message>
+        <message>
+            <source>&amp;Priority:</source>
+            <translation>&amp;Priorität:</translation>
+        </message>
+    </context>
+    <context>
         <name>EmergencyAlarm</name>
         <message>
             <source>Emergency of %1 acknowledged by %2 at %3</source>
@@ -310,6 +337,80 @@
         </message>
     </context>
     <context>
+        <name>FollowUpDialog</name>
+        <message>
+            <source>Follow-up for %1</source>
+            <translation>Wiedervorlage für %1</translation>
+        </message>
+        <message>
+            <source>What to check then</source>
+            <translation>Was ist dann zu prüfen?</translation>
+        </message>
+        <message>
+            <source>&amp;Remind at:</source>
+            <translation>&amp;Erinnern am:</translation>
+        </message>
+        <message>
+            <source>&amp;Note:</source>
+            <translation>&amp;Vermerk:</translation>
+        </message>
+        <message>
+            <source>Currently: %1</source>
+            <translation>Bisher: %1</translation>
+        </message>
+        <message>
+            <source>&amp;Remove follow-up</source>
+            <translation>Wiedervorlage &amp;löschen</translation>
+        </message>
+    </context>
+    <context>
+        <name>FollowUpWindow</name>
+        <message>
+            <source>Follow-ups due</source>
+            <translation>Fällige Wiedervorlagen</translation>
+        </message>
+        <message>
+            <source>No.</source>
+            <translation>Nr.</translation>
+        </message>
+        <message>
+            <source>Task</source>
+            <translation>Auftrag</translation>
+        </message>
+        <message>
+            <source>Remind at</source>
+            <translation>Wiedervorlage am</translation>
+        </message>
+        <message>
+            <source>Note</source>
+            <translation>Vermerk</translation>
+        </message>
+        <message>
+            <source>&amp;Open</source>
+            <translation>&amp;Öffnen</translation>
+        </message>
+        <message>
+            <source>In &amp;15 min</source>
+            <translation>In &amp;15 Min.</translation>
+        </message>
+        <message>
+            <source>In 1 &amp;hour</source>
+            <translation>In 1 &amp;Stunde</translation>
+        </message>
+        <message>
+            <source>&amp;Done</source>
+            <translation>&amp;Erledigt</translation>
+        </message>
+        <message>
+            <source>&amp;Close</source>
+            <translation>S&amp;chließen</translation>
+        </message>
+        <message>
+            <source>%1 follow-up(s) due</source>
+            <translation>%1 fällige Wiedervorlage(n)</translation>
+        </message>
+    </context>
+    <context>
         <name>IncidentDetailPane</name>
         <message>
             <source>Select an incident in the queue.</source>
@@ -356,6 +457,18 @@
             <translation>Einheiten</translation>
         </message>
         <message>
+            <source>On scene (4)</source>
+            <translation>Am Einsatzort (4)</translation>
+        </message>
+        <message>
+            <source>Release → 1</source>
+            <translation>Entlassen → 1</translation>
+        </message>
+        <message>
+            <source>Release → 2</source>
+            <translation>Entlassen → 2</translation>
+        </message>
+        <message>
             <source>Assign unit …</source>
             <translation>Einheit zuteilen …</translation>
         </message>
@@ -370,6 +483,10 @@
         <message>
             <source>Reopen …</source>
             <translation>Wiedereröffnen …</translation>
+        </message>
+        <message>
+            <source>Changed by another workstation: %1 (now shown). Your unsaved changes to other fields are kept.</source>
+            <translation>An einem anderen Arbeitsplatz geändert: %1 (jetzt angezeigt). Ihre ungespeicherten Änderungen an anderen Feldern bleiben erhalten.</translation>
         </message>
         <message>
             <source>Changed by another workstation: %1. Your unsaved input is kept; saving shows both versions. “Revert” shows the current data.</source>
@@ -448,20 +565,8 @@
             <translation>3 auf Anfahrt seit %1</translation>
         </message>
         <message>
-            <source>On scene (4)</source>
-            <translation>Am Einsatzort (4)</translation>
-        </message>
-        <message>
-            <source>Release → 1</source>
-            <translation>Entlassen → 1</translation>
-        </message>
-        <message>
             <source>Release the unit: available on radio (status 1)</source>
             <translation>Einheit aus dem Einsatz entlassen: einsatzbereit über Funk (Status 1)</translation>
-        </message>
-        <message>
-            <source>Release → 2</source>
-            <translation>Entlassen → 2</translation>
         </message>
         <message>
             <source>Release the unit: available at the station (status 2)</source>
@@ -566,12 +671,16 @@
             <source>Since dispatch</source>
             <translation>seit Alarmierung</translation>
         </message>
+        <message>
+            <source>Saved on this workstation only – it is sent as soon as the database connection is back.</source>
+            <translation>Nur an diesem Arbeitsplatz gespeichert – wird übertragen, sobald die Datenbankverbindung wieder besteht.</translation>
+        </message>
     </context>
     <context>
         <name>IncidentQueueView</name>
         <message>
-            <source>Search number, address, description, caller …</source>
-            <translation>Nummer, Adresse, Beschreibung, meldende Person suchen …</translation>
+            <source>Search number, address, description, caller … (3 characters or more)</source>
+            <translation>Nummer, Adresse, Beschreibung, meldende Person suchen … (ab 3 Zeichen)</translation>
         </message>
         <message>
             <source>All statuses</source>
@@ -596,6 +705,14 @@
         <message>
             <source>%1 incidents</source>
             <translation>%1 Einsätze</translation>
+        </message>
+        <message>
+            <source>more than %1 incidents</source>
+            <translation>mehr als %1 Einsätze</translation>
+        </message>
+        <message>
+            <source>As of %1 – not updated</source>
+            <translation>Stand %1 – nicht aktualisiert</translation>
         </message>
     </context>
     <context>
@@ -688,8 +805,58 @@
             <translation>● KEINE DATENBANKVERBINDUNG</translation>
         </message>
         <message>
-            <source>No connection to the database – data shown may be out of date. Reconnecting automatically … (%1)</source>
-            <translation>Keine Verbindung zur Datenbank – die angezeigten Daten sind möglicherweise veraltet. Die Verbindung wird automatisch wiederhergestellt … (%1)</translation>
+            <source>No connection to the database since %1 – the data shown is from that time. New incidents and notes are kept on this workstation and sent automatically. Reconnecting …</source>
+            <translation>Seit %1 keine Verbindung zur Datenbank – die angezeigten Daten haben diesen Stand. Neue Einsätze und Vermerke werden an diesem Arbeitsplatz gespeichert und automatisch übertragen. Die Verbindung wird wiederhergestellt …</translation>
+        </message>
+        <message>
+            <source>(next attempt in %1 s)</source>
+            <translation>(nächster Versuch in %1 s)</translation>
+        </message>
+    </context>
+    <context>
+        <name>OutboxController</name>
+        <message>
+            <source>✉ %1 offline, %2 not transferred</source>
+            <translation>✉ %1 offline, %2 nicht übertragen</translation>
+        </message>
+        <message>
+            <source>✉ %1 stored offline</source>
+            <translation>✉ %1 offline gespeichert</translation>
+        </message>
+        <message>
+            <source>Incidents and notes recorded without a database connection. They are transferred automatically when the connection is back. Click for details.</source>
+            <translation>Ohne Datenbankverbindung erfasste Einsätze und Vermerke. Sie werden automatisch übertragen, sobald die Verbindung wieder besteht. Für Einzelheiten klicken.</translation>
+        </message>
+    </context>
+    <context>
+        <name>OutboxDialog</name>
+        <message>
+            <source>Offline outbox</source>
+            <translation>Offline-Ausgang</translation>
+        </message>
+        <message>
+            <source>Please check after the transfer:</source>
+            <translation>Nach der Übertragung bitte prüfen:</translation>
+        </message>
+        <message>
+            <source>Transfer now</source>
+            <translation>Jetzt übertragen</translation>
+        </message>
+        <message>
+            <source>Discard failed entries</source>
+            <translation>Fehlgeschlagene Einträge verwerfen</translation>
+        </message>
+        <message>
+            <source>Removes the entries the server refused. Copy their text first if you still need it.</source>
+            <translation>Entfernt die Einträge, die der Server abgelehnt hat. Kopieren Sie vorher deren Text, falls Sie ihn noch brauchen.</translation>
+        </message>
+        <message>
+            <source>NOT TRANSFERRED: %1 – %2</source>
+            <translation>NICHT ÜBERTRAGEN: %1 – %2</translation>
+        </message>
+        <message>
+            <source>Waiting to be transferred: %1</source>
+            <translation>Warten auf Übertragung: %1</translation>
         </message>
     </context>
     <context>
@@ -713,6 +880,188 @@
         <message>
             <source>Reopen</source>
             <translation>Wiedereröffnen</translation>
+        </message>
+    </context>
+    <context>
+        <name>ReportDialog</name>
+        <message>
+            <source>Report %1</source>
+            <translation>Meldung %1</translation>
+        </message>
+        <message>
+            <source>New report</source>
+            <translation>Neue Meldung</translation>
+        </message>
+        <message>
+            <source>In a few words: what is reported?</source>
+            <translation>In wenigen Worten: Was wird gemeldet?</translation>
+        </message>
+        <message>
+            <source>– none –</source>
+            <translation>– keine –</translation>
+        </message>
+        <message>
+            <source>Street and house number</source>
+            <translation>Straße und Hausnummer</translation>
+        </message>
+        <message>
+            <source>Phone or e-mail</source>
+            <translation>Telefon oder E-Mail</translation>
+        </message>
+        <message>
+            <source>&amp;Subject:</source>
+            <translation>&amp;Betreff:</translation>
+        </message>
+        <message>
+            <source>S&amp;ource:</source>
+            <translation>Eingangs&amp;weg:</translation>
+        </message>
+        <message>
+            <source>&amp;Received:</source>
+            <translation>&amp;Eingang:</translation>
+        </message>
+        <message>
+            <source>&amp;Category:</source>
+            <translation>&amp;Kategorie:</translation>
+        </message>
+        <message>
+            <source>&amp;Address:</source>
+            <translation>&amp;Adresse:</translation>
+        </message>
+        <message>
+            <source>Reported &amp;by:</source>
+            <translation>&amp;Meldende Person:</translation>
+        </message>
+        <message>
+            <source>C&amp;ontact:</source>
+            <translation>K&amp;ontakt:</translation>
+        </message>
+        <message>
+            <source>&amp;Text:</source>
+            <translation>&amp;Text:</translation>
+        </message>
+        <message>
+            <source>&amp;Load their version</source>
+            <translation>Geänderte Fassung &amp;laden</translation>
+        </message>
+        <message>
+            <source>Enter a subject for the report.</source>
+            <translation>Geben Sie einen Betreff für die Meldung ein.</translation>
+        </message>
+        <message>
+            <source>Source</source>
+            <translation>Eingangsweg</translation>
+        </message>
+        <message>
+            <source>Subject</source>
+            <translation>Betreff</translation>
+        </message>
+        <message>
+            <source>Text</source>
+            <translation>Text</translation>
+        </message>
+        <message>
+            <source>Reported by</source>
+            <translation>Meldende Person</translation>
+        </message>
+        <message>
+            <source>Contact</source>
+            <translation>Kontakt</translation>
+        </message>
+        <message>
+            <source>Received</source>
+            <translation>Eingang</translation>
+        </message>
+        <message>
+            <source>Category</source>
+            <translation>Kategorie</translation>
+        </message>
+        <message>
+            <source>Address</source>
+            <translation>Adresse</translation>
+        </message>
+        <message>
+            <source>Status</source>
+            <translation>Status</translation>
+        </message>
+        <message>
+            <source>Changed meanwhile: %1. Save again to put your entries over them, or load their version.</source>
+            <translation>Inzwischen geändert: %1. Speichern Sie erneut, um Ihre Eingaben darüber zu schreiben, oder laden Sie die geänderte Fassung.</translation>
+        </message>
+    </context>
+    <context>
+        <name>ReportPane</name>
+        <message>
+            <source>Open reports</source>
+            <translation>Offene Meldungen</translation>
+        </message>
+        <message>
+            <source>All reports</source>
+            <translation>Alle Meldungen</translation>
+        </message>
+        <message>
+            <source>Search number, subject, address, reporter …</source>
+            <translation>Nummer, Betreff, Adresse, meldende Person suchen …</translation>
+        </message>
+        <message>
+            <source>New report …</source>
+            <translation>Neue Meldung …</translation>
+        </message>
+        <message>
+            <source>Edit …</source>
+            <translation>Bearbeiten …</translation>
+        </message>
+        <message>
+            <source>In progress</source>
+            <translation>In Bearbeitung</translation>
+        </message>
+        <message>
+            <source>Close</source>
+            <translation>Abschließen</translation>
+        </message>
+        <message>
+            <source>Convert to incident …</source>
+            <translation>In Einsatz überführen …</translation>
+        </message>
+        <message>
+            <source>Convert to task …</source>
+            <translation>In Auftrag überführen …</translation>
+        </message>
+        <message>
+            <source>%1 reports</source>
+            <translation>%1 Meldungen</translation>
+        </message>
+        <message>
+            <source>Became incident %1</source>
+            <translation>Überführt in Einsatz %1</translation>
+        </message>
+        <message>
+            <source>Became task %1</source>
+            <translation>Überführt in Auftrag %1</translation>
+        </message>
+        <message>
+            <source>Show incident</source>
+            <translation>Einsatz anzeigen</translation>
+        </message>
+        <message>
+            <source>Show task</source>
+            <translation>Auftrag anzeigen</translation>
+        </message>
+        <message>
+            <source>The incident is not in the current queue view (check the filter).</source>
+            <translation>Der Einsatz ist in der aktuellen Ansicht der Einsatzliste nicht enthalten (Filter prüfen).</translation>
+        </message>
+        <message>
+            <source>Reports</source>
+            <translation>Meldungen</translation>
+        </message>
+        <message>
+            <source>New report (Meldung)</source>
+            <translation>Neue Meldung</translation>
+        </message>
+        <message>
+            <source>Go to the reports</source>
+            <translation>Zu den Meldungen wechseln</translation>
         </message>
     </context>
     <context>
@@ -771,10 +1120,33 @@
         </message>
     </context>
     <context>
+        <name>ShortcutHelpDialog</name>
+        <message>
+            <source>Keyboard shortcuts</source>
+            <translation>Tastenkürzel</translation>
+        </message>
+        <message>
+            <source>Area</source>
+            <translation>Bereich</translation>
+        </message>
+        <message>
+            <source>Keys</source>
+            <translation>Tasten</translation>
+        </message>
+        <message>
+            <source>Action</source>
+            <translation>Aktion</translation>
+        </message>
+    </context>
+    <context>
         <name>Shortcuts</name>
         <message>
             <source>Emergency</source>
             <translation>Notruf</translation>
+        </message>
+        <message>
+            <source>Tasks and reports</source>
+            <translation>Aufträge und Meldungen</translation>
         </message>
     </context>
     <context>
@@ -786,6 +1158,216 @@
         <message>
             <source>Database %1 is ready.</source>
             <translation>Datenbank %1 ist bereit.</translation>
+        </message>
+    </context>
+    <context>
+        <name>TaskDialog</name>
+        <message>
+            <source>Task %1</source>
+            <translation>Auftrag %1</translation>
+        </message>
+        <message>
+            <source>New task from report %1</source>
+            <translation>Neuer Auftrag aus Meldung %1</translation>
+        </message>
+        <message>
+            <source>New task</source>
+            <translation>Neuer Auftrag</translation>
+        </message>
+        <message>
+            <source>e.g. patrol the Wiesdorf pedestrian zone</source>
+            <translation>z. B. Streife Fußgängerzone Wiesdorf</translation>
+        </message>
+        <message>
+            <source>– none –</source>
+            <translation>– keine –</translation>
+        </message>
+        <message>
+            <source>Street and house number</source>
+            <translation>Straße und Hausnummer</translation>
+        </message>
+        <message>
+            <source>Due by</source>
+            <translation>Erledigen bis</translation>
+        </message>
+        <message>
+            <source>Remind at</source>
+            <translation>Erinnern am</translation>
+        </message>
+        <message>
+            <source>What to check then</source>
+            <translation>Was ist dann zu prüfen?</translation>
+        </message>
+        <message>
+            <source>– not assigned –</source>
+            <translation>– nicht zugewiesen –</translation>
+        </message>
+        <message>
+            <source>%1 (field officer)</source>
+            <translation>%1 (Außendienst)</translation>
+        </message>
+        <message>
+            <source>&amp;Title:</source>
+            <translation>&amp;Titel:</translation>
+        </message>
+        <message>
+            <source>&amp;Category:</source>
+            <translation>&amp;Kategorie:</translation>
+        </message>
+        <message>
+            <source>&amp;Address:</source>
+            <translation>&amp;Adresse:</translation>
+        </message>
+        <message>
+            <source>&amp;Due:</source>
+            <translation>&amp;Fällig:</translation>
+        </message>
+        <message>
+            <source>&amp;Assigned to:</source>
+            <translation>&amp;Zugewiesen an:</translation>
+        </message>
+        <message>
+            <source>&amp;Follow-up:</source>
+            <translation>&amp;Wiedervorlage:</translation>
+        </message>
+        <message>
+            <source>&amp;Note:</source>
+            <translation>&amp;Vermerk:</translation>
+        </message>
+        <message>
+            <source>&amp;Description:</source>
+            <translation>&amp;Beschreibung:</translation>
+        </message>
+        <message>
+            <source>From report %1</source>
+            <translation>Aus Meldung %1</translation>
+        </message>
+        <message>
+            <source>&amp;Load their version</source>
+            <translation>Geänderte Fassung &amp;laden</translation>
+        </message>
+        <message>
+            <source>Enter a title for the task.</source>
+            <translation>Geben Sie einen Titel für den Auftrag ein.</translation>
+        </message>
+        <message>
+            <source>its status</source>
+            <translation>der Status</translation>
+        </message>
+        <message>
+            <source>Changed meanwhile: %1. Save again to put your entries over them, or load their version.</source>
+            <translation>Inzwischen geändert: %1. Speichern Sie erneut, um Ihre Eingaben darüber zu schreiben, oder laden Sie die geänderte Fassung.</translation>
+        </message>
+        <message>
+            <source>Title</source>
+            <translation>Titel</translation>
+        </message>
+        <message>
+            <source>Description</source>
+            <translation>Beschreibung</translation>
+        </message>
+        <message>
+            <source>Category</source>
+            <translation>Kategorie</translation>
+        </message>
+        <message>
+            <source>Address</source>
+            <translation>Adresse</translation>
+        </message>
+        <message>
+            <source>Due</source>
+            <translation>Fälligkeit</translation>
+        </message>
+        <message>
+            <source>Follow-up</source>
+            <translation>Wiedervorlage</translation>
+        </message>
+        <message>
+            <source>Note</source>
+            <translation>Vermerk</translation>
+        </message>
+        <message>
+            <source>Assigned to</source>
+            <translation>Zugewiesen an</translation>
+        </message>
+    </context>
+    <context>
+        <name>TaskPane</name>
+        <message>
+            <source>Open tasks</source>
+            <translation>Offene Aufträge</translation>
+        </message>
+        <message>
+            <source>Due within 24 hours</source>
+            <translation>In 24 Stunden fällig</translation>
+        </message>
+        <message>
+            <source>All tasks</source>
+            <translation>Alle Aufträge</translation>
+        </message>
+        <message>
+            <source>Search number, title, address …</source>
+            <translation>Nummer, Titel, Adresse suchen …</translation>
+        </message>
+        <message>
+            <source>New task …</source>
+            <translation>Neuer Auftrag …</translation>
+        </message>
+        <message>
+            <source>Edit …</source>
+            <translation>Bearbeiten …</translation>
+        </message>
+        <message>
+            <source>Done</source>
+            <translation>Erledigt</translation>
+        </message>
+        <message>
+            <source>Follow-up …</source>
+            <translation>Wiedervorlage …</translation>
+        </message>
+        <message>
+            <source>Cancel task</source>
+            <translation>Auftrag stornieren</translation>
+        </message>
+        <message>
+            <source>Reopen</source>
+            <translation>Wiedereröffnen</translation>
+        </message>
+        <message>
+            <source>%1 tasks</source>
+            <translation>%1 Aufträge</translation>
+        </message>
+        <message>
+            <source>Tasks</source>
+            <translation>Aufträge</translation>
+        </message>
+        <message>
+            <source>New task (Auftrag)</source>
+            <translation>Neuer Auftrag</translation>
+        </message>
+        <message>
+            <source>Go to the tasks</source>
+            <translation>Zu den Aufträgen wechseln</translation>
+        </message>
+        <message>
+            <source>Enter</source>
+            <translation>Enter</translation>
+        </message>
+        <message>
+            <source>Open the selected task or report</source>
+            <translation>Ausgewählten Auftrag oder ausgewählte Meldung öffnen</translation>
+        </message>
+        <message>
+            <source>Menu key, Shift+F10</source>
+            <translation>Menütaste, Umschalt+F10</translation>
+        </message>
+        <message>
+            <source>All actions for the selected task or report</source>
+            <translation>Alle Aktionen für den ausgewählten Auftrag oder die ausgewählte Meldung</translation>
+        </message>
+        <message>
+            <source>Show due follow-ups (Wiedervorlage)</source>
+            <translation>Fällige Wiedervorlagen anzeigen</translation>
         </message>
     </context>
     <context>
@@ -1017,6 +1599,13 @@
         <message>
             <source>%1 (%2, %3), reported %4</source>
             <translation>%1 (%2, %3), gemeldet %4</translation>
+        </message>
+    </context>
+    <context>
+        <name>WorkTableView</name>
+        <message>
+            <source>More</source>
+            <translation>Mehr</translation>
         </message>
     </context>
     <context>
@@ -1517,6 +2106,26 @@
     <context>
         <name>incidents</name>
         <message>
+            <source>Incident opened: %1, priority %2, %3</source>
+            <translation>Einsatz angelegt: %1, Priorität %2, %3</translation>
+        </message>
+        <message>
+            <source>%1 assigned (status 3).</source>
+            <translation>%1 zugeteilt (Status 3).</translation>
+        </message>
+        <message>
+            <source>%1 on scene (status 4).</source>
+            <translation>%1 am Einsatzort (Status 4).</translation>
+        </message>
+        <message>
+            <source>%1 released (status %2).</source>
+            <translation>%1 aus dem Einsatz entlassen (Status %2).</translation>
+        </message>
+        <message>
+            <source>Closed: %1</source>
+            <translation>Abgeschlossen: %1</translation>
+        </message>
+        <message>
             <source>Latitude and longitude belong together.</source>
             <translation>Breiten- und Längengrad müssen zusammen angegeben werden.</translation>
         </message>
@@ -1565,10 +2174,6 @@
             <translation>Einsatz %1 existiert nicht.</translation>
         </message>
         <message>
-            <source>Incident opened: %1, priority %2, %3</source>
-            <translation>Einsatz angelegt: %1, Priorität %2, %3</translation>
-        </message>
-        <message>
             <source>These fields cannot be changed: %1</source>
             <translation>Diese Felder können nicht geändert werden: %1</translation>
         </message>
@@ -1609,10 +2214,6 @@
             <translation>%1 abgezogen und zu Einsatz %2 entsandt.</translation>
         </message>
         <message>
-            <source>%1 assigned (status 3).</source>
-            <translation>%1 zugeteilt (Status 3).</translation>
-        </message>
-        <message>
             <source>Unit %1 does not exist.</source>
             <translation>Einheit %1 existiert nicht.</translation>
         </message>
@@ -1621,16 +2222,8 @@
             <translation>%1 ist dem Einsatz %2 nicht zugeteilt.</translation>
         </message>
         <message>
-            <source>%1 on scene (status 4).</source>
-            <translation>%1 am Einsatzort (Status 4).</translation>
-        </message>
-        <message>
             <source>A released unit gets status 1 or 2.</source>
             <translation>Eine aus dem Einsatz entlassene Einheit erhält Status 1 oder 2.</translation>
-        </message>
-        <message>
-            <source>%1 released (status %2).</source>
-            <translation>%1 aus dem Einsatz entlassen (Status %2).</translation>
         </message>
         <message>
             <source>Choose an outcome to close the incident.</source>
@@ -1639,10 +2232,6 @@
         <message>
             <source>Incident %1 is already closed.</source>
             <translation>Einsatz %1 ist bereits abgeschlossen.</translation>
-        </message>
-        <message>
-            <source>Closed: %1</source>
-            <translation>Abgeschlossen: %1</translation>
         </message>
         <message>
             <source>Give a reason for reopening.</source>
@@ -1655,6 +2244,57 @@
         <message>
             <source>Reopened (was: %1). Reason: %2</source>
             <translation>Wiedereröffnet (bisher: %1). Grund: %2</translation>
+        </message>
+    </context>
+    <context>
+        <name>outbox</name>
+        <message>
+            <source>The database did not answer within %1 seconds.</source>
+            <translation>Die Datenbank hat nicht innerhalb von %1 Sekunden geantwortet.</translation>
+        </message>
+        <message>
+            <source>The offline incident no longer exists.</source>
+            <translation>Der offline erfasste Einsatz existiert nicht mehr.</translation>
+        </message>
+        <message>
+            <source>New incident %1: %2, %3</source>
+            <translation>Neuer Einsatz %1: %2, %3</translation>
+        </message>
+        <message>
+            <source>Note on %1: %2</source>
+            <translation>Vermerk zu %1: %2</translation>
+        </message>
+        <message>
+            <source>Recorded without a database connection at %1; stored on this workstation and transferred automatically when the connection is back.</source>
+            <translation>Um %1 ohne Datenbankverbindung erfasst; an diesem Arbeitsplatz gespeichert und automatisch übertragen, sobald die Verbindung wieder besteht.</translation>
+        </message>
+        <message>
+            <source>Incident %1 is only stored on this workstation until the database is reachable again. It can be changed once it has been transferred.</source>
+            <translation>Einsatz %1 ist nur an diesem Arbeitsplatz gespeichert, bis die Datenbank wieder erreichbar ist. Er kann geändert werden, sobald er übertragen wurde.</translation>
+        </message>
+        <message>
+            <source>Unknown operation '%1' in the outbox.</source>
+            <translation>Unbekannter Vorgang „%1“ im Offline-Ausgang.</translation>
+        </message>
+        <message>
+            <source>Incident %1 (recorded offline as %2) may be a duplicate of %3, which another workstation opened at %4 with the same category and address. Both were kept: please check and close one of them.</source>
+            <translation>Einsatz %1 (offline erfasst als %2) ist möglicherweise eine Doppelmeldung zu %3, den ein anderer Arbeitsplatz um %4 mit derselben Kategorie und Adresse angelegt hat. Beide wurden behalten: Bitte prüfen Sie das und schließen Sie einen der beiden ab.</translation>
+        </message>
+        <message>
+            <source>The offline incident this note belongs to could not be transferred.</source>
+            <translation>Der offline erfasste Einsatz, zu dem dieser Vermerk gehört, konnte nicht übertragen werden.</translation>
+        </message>
+        <message>
+            <source>Your note written offline at %1 was added to incident %2, which was closed in the meantime (%3). Reopen it if the note needs action.</source>
+            <translation>Ihr um %1 offline geschriebener Vermerk wurde Einsatz %2 hinzugefügt, der inzwischen abgeschlossen wurde (%3). Eröffnen Sie ihn wieder, falls der Vermerk Maßnahmen erfordert.</translation>
+        </message>
+        <message>
+            <source>The incident recorded offline as %1 (%2, %3) could not be transferred: %4</source>
+            <translation>Der offline als %1 erfasste Einsatz (%2, %3) konnte nicht übertragen werden: %4</translation>
+        </message>
+        <message>
+            <source>The note on %1 written offline at %2 could not be transferred: %3. Text: %4</source>
+            <translation>Der um %2 offline geschriebene Vermerk zu %1 konnte nicht übertragen werden: %3. Text: %4</translation>
         </message>
     </context>
     <context>
@@ -1690,6 +2330,117 @@
         <message>
             <source>Cancelled</source>
             <translation>Abgebrochen</translation>
+        </message>
+    </context>
+    <context>
+        <name>permissions</name>
+        <message>
+            <source>view incidents</source>
+            <translation>Einsätze ansehen</translation>
+        </message>
+        <message>
+            <source>create or change incidents</source>
+            <translation>Einsätze anlegen oder ändern</translation>
+        </message>
+        <message>
+            <source>write journal notes</source>
+            <translation>Vermerke ins Einsatztagebuch schreiben</translation>
+        </message>
+        <message>
+            <source>view units</source>
+            <translation>Einheiten ansehen</translation>
+        </message>
+        <message>
+            <source>set unit status</source>
+            <translation>den Status von Einheiten setzen</translation>
+        </message>
+        <message>
+            <source>assign units</source>
+            <translation>Einheiten zuteilen</translation>
+        </message>
+        <message>
+            <source>manage units</source>
+            <translation>Einheiten verwalten</translation>
+        </message>
+        <message>
+            <source>raise an emergency</source>
+            <translation>einen Notruf auslösen</translation>
+        </message>
+        <message>
+            <source>acknowledge an emergency</source>
+            <translation>einen Notruf quittieren</translation>
+        </message>
+        <message>
+            <source>view tasks</source>
+            <translation>Aufträge ansehen</translation>
+        </message>
+        <message>
+            <source>create or change tasks</source>
+            <translation>Aufträge anlegen oder ändern</translation>
+        </message>
+        <message>
+            <source>view reports</source>
+            <translation>Meldungen ansehen</translation>
+        </message>
+        <message>
+            <source>create or change reports</source>
+            <translation>Meldungen anlegen oder ändern</translation>
+        </message>
+        <message>
+            <source>view bodycam recordings</source>
+            <translation>Bodycam-Aufnahmen ansehen</translation>
+        </message>
+        <message>
+            <source>put a hold on recordings</source>
+            <translation>Aufnahmen mit einer Löschsperre versehen</translation>
+        </message>
+        <message>
+            <source>export recordings</source>
+            <translation>Aufnahmen exportieren</translation>
+        </message>
+        <message>
+            <source>delete held recordings</source>
+            <translation>Aufnahmen mit Löschsperre löschen</translation>
+        </message>
+        <message>
+            <source>view offence cases</source>
+            <translation>Ordnungswidrigkeitenverfahren ansehen</translation>
+        </message>
+        <message>
+            <source>process offence cases</source>
+            <translation>Ordnungswidrigkeitenverfahren bearbeiten</translation>
+        </message>
+        <message>
+            <source>manage offence catalogues</source>
+            <translation>Tatbestandskataloge verwalten</translation>
+        </message>
+        <message>
+            <source>manage the gazetteer</source>
+            <translation>das Adressverzeichnis verwalten</translation>
+        </message>
+        <message>
+            <source>print shift reports</source>
+            <translation>Schichtberichte drucken</translation>
+        </message>
+        <message>
+            <source>view statistics</source>
+            <translation>Statistiken ansehen</translation>
+        </message>
+        <message>
+            <source>read the audit log</source>
+            <translation>das Audit-Protokoll lesen</translation>
+        </message>
+        <message>
+            <source>verify the audit log</source>
+            <translation>das Audit-Protokoll prüfen</translation>
+        </message>
+        <message>
+            <source>manage user accounts</source>
+            <translation>Benutzerkonten verwalten</translation>
+        </message>
+        <message>
+            <source>change settings</source>
+            <translation>Einstellungen ändern</translation>
         </message>
     </context>
     <context>
