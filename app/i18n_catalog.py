@@ -51,8 +51,12 @@ class _Extractor(ast.NodeVisitor):
                 self.found.append((ctx, src))
         elif isinstance(func, ast.Attribute) and func.attr == "tr" and args:
             src = _literal(args[0])
-            if src is not None and self.classes:
-                self.found.append((self.classes[-1], src))
+            if src is not None:
+                # Outside a class (``board.tr("…")`` in a module function) the runtime context is
+                # the object's class; the catalogue lookup falls back to the source text, so the
+                # module name is as good a context as any.
+                context = self.classes[-1] if self.classes else Path(self.filename).stem
+                self.found.append((context, src))
         elif isinstance(func, ast.Attribute) and func.attr == "translate" and len(args) >= 2:
             ctx, src = _literal(args[0]), _literal(args[1])
             if ctx is not None and src is not None:

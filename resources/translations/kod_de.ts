@@ -1602,6 +1602,21 @@
         </message>
     </context>
     <context>
+        <name>WorkDialog</name>
+        <message>
+            <source>&amp;Save</source>
+            <translation>&amp;Speichern</translation>
+        </message>
+        <message>
+            <source>Cancel</source>
+            <translation>Abbrechen</translation>
+        </message>
+        <message>
+            <source>Saving failed. Your input is still here.</source>
+            <translation>Speichern fehlgeschlagen. Ihre Eingaben sind erhalten.</translation>
+        </message>
+    </context>
+    <context>
         <name>WorkTableView</name>
         <message>
             <source>More</source>
@@ -2610,6 +2625,17 @@
         </message>
     </context>
     <context>
+        <name>shortcut_help</name>
+        <message>
+            <source>General</source>
+            <translation>Allgemein</translation>
+        </message>
+        <message>
+            <source>Keyboard shortcuts</source>
+            <translation>Tastenkürzel</translation>
+        </message>
+    </context>
+    <context>
         <name>task_status</name>
         <message>
             <source>Open</source>
@@ -2689,6 +2715,49 @@
         <message>
             <source>A reminder can be postponed by 1 minute to 7 days.</source>
             <translation>Eine Wiedervorlage kann um 1 Minute bis 7 Tage verschoben werden.</translation>
+        </message>
+    </context>
+    <context>
+        <name>unit_board</name>
+        <message>
+            <source>The incident is not in the current queue view (check the filter).</source>
+            <translation>Der Einsatz ist in der aktuellen Ansicht der Einsatzliste nicht enthalten (Filter prüfen).</translation>
+        </message>
+        <message>
+            <source>Units</source>
+            <translation>Einheiten</translation>
+        </message>
+        <message>
+            <source>Unit status board</source>
+            <translation>Statustafel der Einheiten</translation>
+        </message>
+        <message>
+            <source>Go to the unit status board</source>
+            <translation>Zur Statustafel der Einheiten</translation>
+        </message>
+        <message>
+            <source>Set the selected unit's status</source>
+            <translation>Status der ausgewählten Einheit setzen</translation>
+        </message>
+        <message>
+            <source>Trigger an emergency (Notruf) for the selected unit</source>
+            <translation>Notruf für die ausgewählte Einheit auslösen</translation>
+        </message>
+        <message>
+            <source>Enter</source>
+            <translation>Enter</translation>
+        </message>
+        <message>
+            <source>Status history of the selected unit</source>
+            <translation>Statusverlauf der ausgewählten Einheit</translation>
+        </message>
+        <message>
+            <source>Menu key, Shift+F10</source>
+            <translation>Menütaste, Umschalt+F10</translation>
+        </message>
+        <message>
+            <source>All actions for the selected unit</source>
+            <translation>Alle Aktionen für die ausgewählte Einheit</translation>
         </message>
     </context>
     <context>

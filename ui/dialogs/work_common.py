@@ -50,10 +50,6 @@ BERLIN_TZ = QTimeZone(b"Europe/Berlin")
 DATETIME_FORMAT = "dd.MM.yyyy HH:mm"
 
 
-def _t(text: str) -> str:
-    return QCoreApplication.translate("WorkDialog", text)
-
-
 def to_qdatetime(value: datetime) -> QDateTime:
     """An aware datetime as a QDateTime in Berlin time."""
     secs = int(value.timestamp())
@@ -252,9 +248,11 @@ class WorkFormDialog(QDialog):
         )
         self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
         self.save_button.setObjectName("saveButton")
-        self.save_button.setText(_t("&Save"))
+        self.save_button.setText(QCoreApplication.translate("WorkDialog", "&Save"))
         self.save_button.setDefault(True)
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_t("Cancel"))
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(
+            QCoreApplication.translate("WorkDialog", "Cancel")
+        )
         self.buttons.accepted.connect(self.try_submit)
         self.buttons.rejected.connect(self.reject)
         self.extra_buttons = QHBoxLayout()
@@ -314,7 +312,9 @@ class WorkFormDialog(QDialog):
             self.show_error(str(exc))
             return
         except Exception as exc:
-            self.show_error(_t("Saving failed. Your input is still here."))
+            self.show_error(
+                QCoreApplication.translate("WorkDialog", "Saving failed. Your input is still here.")
+            )
             report_error(exc)
             return
         finally:
