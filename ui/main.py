@@ -23,6 +23,7 @@ from app.logsetup import setup_logging
 from app.services import Services
 from app.uow import Actor
 from resources.paths import resource_path
+from ui import gcguard
 from ui.asyncutil import cancel_all, set_error_sink
 from ui.context import ChangeBridge, UiContext
 from ui.dialogs.login import LoginDialog
@@ -222,6 +223,7 @@ def main(argv: list[str] | None = None) -> None:
     if icon.exists():
         app.setWindowIcon(QIcon(str(icon)))
     install_translations(app)
+    gcguard.install(app)
     reporter = ErrorReporter(None, str(log_path) if log_path else None)
     set_error_sink(reporter.report)
     sys.excepthook = reporter.excepthook

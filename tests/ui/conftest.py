@@ -19,6 +19,7 @@ from app.permissions import Role
 from app.services import Services
 from app.uow import Actor
 from tests.conftest import ADMIN
+from ui import gcguard
 from ui.asyncutil import cancel_all, set_error_sink
 from ui.context import ChangeBridge, UiContext
 from ui.i18n import install_translations
@@ -43,6 +44,7 @@ def _qasync_loop() -> asyncio.AbstractEventLoop:
     if not app.property("kod_test_ready"):
         app.setQuitOnLastWindowClosed(False)
         install_translations(app)
+        gcguard.install(app)
         app.setProperty("kod_test_ready", True)
     loop = qasync.QEventLoop(app)
     _loops[:] = [loop]
