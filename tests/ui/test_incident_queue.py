@@ -107,3 +107,29 @@ async def test_filters_and_sorting(ui_ctx: UiContext, qtbot: QtBot) -> None:
     await wait_until(lambda: view.model.data(view.model.index(0, COL_NUMBER)).endswith("000001"))
     view._on_header_clicked(COL_NUMBER)
     await wait_until(lambda: view.model.data(view.model.index(0, COL_NUMBER)).endswith("000006"))
+
+
+@pytest.mark.asyncio
+async def test_selected_incident_stays_selected_when_it_changes_or_moves(
+    ui_ctx: UiContext, qtbot: QtBot
+) -> None:
+    ids = await make_incidents(ui_ctx.services, ui_ctx.actor, 6)
+    view = IncidentQueueView(ui_ctx)
+    qtbot.addWidget(view)
+    view.model.reload()
+    await wait_until(lambda: view.model.rowCount() == 6)
+    selected = ids[1]  # a waste incident, priority 3
+    assert view.select_incident(selected)
+    before = view.model.row_of(selected)
+    detail = await ui_ctx.services.incidents.get(ui_ctx.actor, selected)
+    # Same position: the description changes.
+    detail = await ui_ctx.services.incidents.update(
+        ui_ctx.actor, selected, detail.version, {"description": "Neue Angabe"}
+    )
+    await wait_until(lambda: view.model.row_at(before).version == detail.version)
+    assert view.selected_id() == selected
+    # It moves to the top: raised to priority 1.
+    await ui_ctx.services.incidents.update(ui_ctx.actor, selected, detail.version, {"priority": 1})
+    await wait_until(lambda: view.model.row_of(selected) < before)
+    assert view.selected_id() == selected
+    view.model.stop()

@@ -306,20 +306,50 @@ class IncidentQueueTableModel(QAbstractTableModel):
         self.apply_rows(rows, matching, set(ids))
 
     def apply_rows(self, rows: Sequence[IncidentRow], matching: set[int], ids: set[int]) -> None:
-        """Update, insert or remove rows in place (keeps selection and scroll position)."""
+        """Update, move, insert or remove rows (keeps selection and scroll position).
+
+        A changed row that still matches is updated in place or moved with ``beginMoveRows``,
+        never removed and re-inserted: the view's selection follows it.
+        """
         by_id = {r.id: r for r in rows}
-        position = {r.id: i for i, r in enumerate(self._rows)}
         for incident_id in sorted(ids):
             row = by_id.get(incident_id)
-            at = position.get(incident_id)
-            if at is not None:
+            at = self.row_of(incident_id)
+            keep = row is not None and incident_id in matching
+            if at < 0:
+                if keep:
+                    assert row is not None
+                    self._insert_sorted(row)
+                continue
+            if not keep:
                 self._remove_at(at)
-                position = {r.id: i for i, r in enumerate(self._rows)}
                 self._total -= 1
-            if row is not None and incident_id in matching:
-                self._insert_sorted(row)
-                position = {r.id: i for i, r in enumerate(self._rows)}
+                continue
+            assert row is not None
+            self._update_at(at, row)
         self.updated.emit()
+
+    def _update_at(self, at: int, row: IncidentRow) -> None:
+        key = sort_key(row, self._query)
+        others = self._keys[:at] + self._keys[at + 1 :]
+        target = bisect.bisect_left(others, key)
+        if target >= len(others) and not self._exhausted and target != at:
+            # It now sorts past the loaded pages: it comes back with a later page.
+            self._remove_at(at)
+            return
+        if target != at:
+            # Qt's destination is counted in the list before the move.
+            destination = target if target < at else target + 1
+            self.beginMoveRows(QModelIndex(), at, at, QModelIndex(), destination)
+            del self._rows[at]
+            del self._keys[at]
+            self._rows.insert(target, row)
+            self._keys.insert(target, key)
+            self.endMoveRows()
+        else:
+            self._rows[at] = row
+            self._keys[at] = key
+        self.dataChanged.emit(self.index(target, 0), self.index(target, COLUMN_COUNT - 1))
 
     def _remove_at(self, at: int) -> None:
         self.beginRemoveRows(QModelIndex(), at, at)
