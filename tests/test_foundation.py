@@ -68,13 +68,19 @@ async def test_unmigrated_and_newer_schema_give_clear_messages(tmp_path: Path) -
 
 
 @pytest.mark.asyncio
-async def test_sqlite_pragmas_wal_foreign_keys_busy_timeout(db: Database) -> None:
-    if not db.target.is_sqlite:
-        pytest.skip("SQLite-specific pragmas")  # the PostgreSQL half of this parametrisation
-    async with db.read() as s:
-        assert (await s.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
-        assert (await s.execute(text("PRAGMA foreign_keys"))).scalar() == 1
-        assert (await s.execute(text("PRAGMA busy_timeout"))).scalar() == 10000
+async def test_sqlite_pragmas_wal_foreign_keys_busy_timeout(
+    sqlite_template: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "p.sqlite"
+    path.write_bytes(sqlite_template.read_bytes())
+    db = Database(sqlite_target(path))
+    try:
+        async with db.read() as s:
+            assert (await s.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
+            assert (await s.execute(text("PRAGMA foreign_keys"))).scalar() == 1
+            assert (await s.execute(text("PRAGMA busy_timeout"))).scalar() == 10000
+    finally:
+        await db.dispose()
 
 
 def test_corrupt_sqlite_file_is_refused_and_left_untouched(tmp_path: Path) -> None:
