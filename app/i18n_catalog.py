@@ -19,6 +19,8 @@ from pathlib import Path
 from app.i18n import Message, read_ts, ts_path
 
 SOURCE_PACKAGES = ("app", "ui")
+#: Helpers that translate their one argument in a fixed context.
+FIXED_CONTEXT_FUNCTIONS = {"group_name": "Shortcuts"}
 
 
 def _literal(node: ast.AST) -> str | None:
@@ -49,6 +51,10 @@ class _Extractor(ast.NodeVisitor):
             ctx, src = _literal(args[0]), _literal(args[1])
             if ctx is not None and src is not None:
                 self.found.append((ctx, src))
+        elif isinstance(func, ast.Name) and func.id in FIXED_CONTEXT_FUNCTIONS and args:
+            src = _literal(args[0])
+            if src is not None:
+                self.found.append((FIXED_CONTEXT_FUNCTIONS[func.id], src))
         elif isinstance(func, ast.Attribute) and func.attr == "tr" and args:
             src = _literal(args[0])
             if src is not None:

@@ -130,13 +130,22 @@ def arrange_default_layout(window: MainWindow) -> None:
 
 
 def build_window(
-    ctx: UiContext, database_label: str, settings: QSettings | None = None
+    ctx: UiContext,
+    database_label: str,
+    settings: QSettings | None = None,
+    outbox_dir: Path | None = None,
 ) -> MainWindow:
-    """The main window with every pane, action and alarm installed, layout restored."""
+    """The main window with every pane, action and alarm installed, layout restored.
+
+    ``outbox_dir`` overrides where the offline outbox file lives (tests, screenshots).
+    """
+    from ui import outbox_ui
     from ui.dialogs import call_taking, shortcut_help
     from ui.views import emergency, incident_detail, reports, tasks, unit_board
 
     window = MainWindow(ctx, database_label, settings)
+    # First: it wraps the incident service so call-taking and notes survive an outage.
+    window.outbox = outbox_ui.install(window, outbox_dir)
     call_taking.install(window)
     unit_board.install(window)
     incident_detail.install(window)

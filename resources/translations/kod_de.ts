@@ -47,6 +47,22 @@
             <translation>Einheit dem ausgewählten Einsatz &amp;zuteilen …</translation>
         </message>
         <message>
+            <source>Save and dispatch (in the new-incident form)</source>
+            <translation>Speichern und alarmieren (im Formular „Neuer Einsatz“)</translation>
+        </message>
+        <message>
+            <source>Save (in the new-incident form)</source>
+            <translation>Speichern (im Formular „Neuer Einsatz“)</translation>
+        </message>
+        <message>
+            <source>Choose an address from the list (in the new-incident form)</source>
+            <translation>Adresse aus der Liste wählen (im Formular „Neuer Einsatz“)</translation>
+        </message>
+        <message>
+            <source>Change the priority (in the new-incident form)</source>
+            <translation>Priorität ändern (im Formular „Neuer Einsatz“)</translation>
+        </message>
+        <message>
             <source>&amp;Incident</source>
             <translation>&amp;Einsatz</translation>
         </message>
@@ -1140,6 +1156,10 @@
     </context>
     <context>
         <name>Shortcuts</name>
+        <message>
+            <source>Incidents</source>
+            <translation>Einsätze</translation>
+        </message>
         <message>
             <source>Emergency</source>
             <translation>Notruf</translation>

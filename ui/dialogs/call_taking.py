@@ -23,6 +23,7 @@ import unicodedata
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
     QCoreApplication,
     QEvent,
     QModelIndex,
@@ -721,11 +722,22 @@ class CallTakingActions(QObject):
         self.assign_action.setEnabled(self.ctx.can(Permission.UNIT_ASSIGN))
         native = QKeySequence.SequenceFormat.NativeText
         for keys, text in (
-            ("F9", "Save and dispatch (in the new-incident form)"),
-            ("Ctrl+Shift+Return", "Save and dispatch (in the new-incident form)"),
-            ("Ctrl+Return", "Save (in the new-incident form)"),
-            ("Down, Return", "Choose an address from the list (in the new-incident form)"),
-            ("Alt+P", "Change the priority (in the new-incident form)"),
+            ("F9", QT_TRANSLATE_NOOP("CallTaking", "Save and dispatch (in the new-incident form)")),
+            (
+                "Ctrl+Shift+Return",
+                QT_TRANSLATE_NOOP("CallTaking", "Save and dispatch (in the new-incident form)"),
+            ),
+            ("Ctrl+Return", QT_TRANSLATE_NOOP("CallTaking", "Save (in the new-incident form)")),
+            (
+                "Down, Return",
+                QT_TRANSLATE_NOOP(
+                    "CallTaking", "Choose an address from the list (in the new-incident form)"
+                ),
+            ),
+            (
+                "Alt+P",
+                QT_TRANSLATE_NOOP("CallTaking", "Change the priority (in the new-incident form)"),
+            ),
         ):
             window.shortcuts.add_info(
                 group,
