@@ -16,18 +16,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("KOD_ALARM_AUDIO", "0")
 
-import qasync  # noqa: E402
-from PySide6.QtCore import QSettings  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+import qasync
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
 
-from app.config import sqlite_target  # noqa: E402
-from app.database import Database  # noqa: E402
-from app.demo import generate_demo  # noqa: E402
-from app.services import Services  # noqa: E402
-from app.uow import Actor  # noqa: E402
-from db.migrate import upgrade  # noqa: E402
-from ui.i18n import install_translations  # noqa: E402
-from ui.main import start_window  # noqa: E402
+from app.config import sqlite_target
+from app.database import Database
+from app.demo import generate_demo
+from app.services import Services
+from app.uow import Actor
+from db.migrate import upgrade
+from ui.i18n import install_translations
+from ui.main import start_window
 
 
 async def shoot(out: Path, folder: Path) -> None:
