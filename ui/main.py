@@ -210,7 +210,12 @@ async def run_workstation(
         reporter.set_parent_widget(window)
         closed: asyncio.Future[None] = loop.create_future()
         window.closing.connect(lambda: closed.done() or closed.set_result(None))
-        window.show()
+        if window.has_saved_geometry():
+            window.show()
+        else:
+            window.showMaximized()
+        window.raise_()
+        window.activateWindow()
         await closed
         await follower.stop()
         return 0

@@ -182,6 +182,10 @@ class MainWindow(QMainWindow):
         if self.apply_default_sizes is not None:
             QTimer.singleShot(0, self.apply_default_sizes)
 
+    def has_saved_geometry(self) -> bool:
+        """True if this user's window size and place were stored before."""
+        return self._settings.value(self._layout_key() + "/geometry") is not None
+
     def save_layout(self) -> None:
         """Store the current layout for this user."""
         self._settings.setValue(self._layout_key() + "/state", self.saveState(LAYOUT_VERSION))
