@@ -51,6 +51,16 @@ def _qasync_loop() -> asyncio.AbstractEventLoop:
     return loop
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _german_ui(qapp: QApplication) -> None:
+    """Every UI test sees the German translation, synchronous tests included."""
+    if not qapp.property("kod_test_ready"):
+        qapp.setQuitOnLastWindowClosed(False)
+        install_translations(qapp)
+        gcguard.install(qapp)
+        qapp.setProperty("kod_test_ready", True)
+
+
 @pytest.fixture(autouse=True)
 def _track_followers(monkeypatch: pytest.MonkeyPatch) -> None:
     """Remember every change follower a test starts, so it can be stopped in time."""
