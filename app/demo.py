@@ -677,6 +677,8 @@ def _generate_bulk(
     counts["task"] = len(t_rows)
     counts["report"] = len(r_rows)
 
+    # Fresh statistics after a bulk load, so the planners pick the queue's indexes at once.
+    conn.exec_driver_sql("ANALYZE")
     if conn.dialect.name == "postgresql":
         for table in (
             "user_account",

@@ -113,8 +113,9 @@ def main() -> None:
     app = QApplication.instance() or QApplication([])
     app.setQuitOnLastWindowClosed(False)
     results: dict[str, tuple[float, list[float]]] = {}
-    with temp_sqlite() as target:
-        results["sqlite"] = qasync.run(measure(target))
+    if os.environ.get("KOD_BENCH_SKIP_SQLITE") != "1":
+        with temp_sqlite() as target:
+            results["sqlite"] = qasync.run(measure(target))
     if os.environ.get("KOD_BENCH_SKIP_PG") != "1":
         with temp_postgres() as target:
             results["postgresql"] = qasync.run(measure(target))

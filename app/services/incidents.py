@@ -300,9 +300,13 @@ class IncidentService:
 
     def _sorted(self, stmt: Select[Any], q: IncidentQuery) -> Select[Any]:
         column = QUEUE_SORT_COLUMNS[q.sort]
-        # Empty values sort first when ascending on both engines (SQLite's own rule).
+        order = column.desc() if q.descending else column.asc()
+        if column.nullable:
+            # Empty values sort first when ascending on both engines (SQLite's own rule). Only
+            # where needed: the clause keeps PostgreSQL from walking a plain index.
+            order = order.nulls_last() if q.descending else order.nulls_first()
         return stmt.order_by(
-            column.desc().nulls_last() if q.descending else column.asc().nulls_first(),
+            order,
             Incident.id.desc() if q.descending else Incident.id.asc(),
         )
 
