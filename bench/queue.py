@@ -53,7 +53,7 @@ FILTERS = [
     IncidentQuery(text="Bissvorfall"),
     IncidentQuery(text="Kiosk"),
     IncidentQuery(text="xyzzy"),
-    IncidentQuery(text="Op"),
+    IncidentQuery(text="Opladener"),
     IncidentQuery(sort="created_at", descending=True),
     IncidentQuery(sort="address"),
     IncidentQuery(sort="priority"),

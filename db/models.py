@@ -210,6 +210,7 @@ class Incident(Base):
         Index("ix_incident_address", "address", "id"),
         Index("ix_incident_priority", "priority", "id"),
         Index("ix_incident_dispatched_at", "dispatched_at", "id"),
+        Index("ix_incident_stadtteil_category", "stadtteil", "category", "closed_at"),
         Index("ix_incident_status", "status"),
         Index("ix_incident_category", "category"),
         Index("ix_incident_stadtteil", "stadtteil"),

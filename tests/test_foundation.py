@@ -201,3 +201,29 @@ def test_timestamps_stored_in_utc(tmp_path: Path) -> None:
     assert loaded == berlin and loaded.utcoffset() == timedelta(0)
     with pytest.raises(ValueError):
         t.process_bind_param(datetime(2026, 7, 1, 14, 0), dialect)
+
+
+@pytest.mark.parametrize("engine_kind", ["sqlite", "postgresql"])
+def test_migrations_build_exactly_the_models_schema(engine_kind: str, tmp_path: Path) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from db.models import Base
+
+    name = None
+    if engine_kind == "sqlite":
+        url = f"sqlite:///{tmp_path / 'cmp.sqlite'}"
+    else:
+        name, raw = fresh_pg_database(None)
+        url = raw.replace("postgresql://", "postgresql+psycopg://", 1)
+    engine = create_engine(url)
+    try:
+        upgrade(engine)
+        with engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        # The search index lives outside the ORM (FTS5 table / pg_trgm expression index).
+        assert [d for d in diff if "incident_search" not in str(d)] == []
+    finally:
+        engine.dispose()
+        if name:
+            drop_pg_database(name)

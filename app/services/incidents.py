@@ -45,6 +45,8 @@ PG_SEARCH_EXPR = (
     "(number || ' ' || address || ' ' || description || ' ' || coalesce(caller_name, '') "
     "|| ' ' || coalesce(stadtteil, ''))"
 )
+#: A filter with at least this many closed matches walks the closed_at index (see ``_dense``).
+DENSE_MATCHES = 2000
 #: Open incidents are few; past this offset the open part is not read again.
 QUEUE_OPEN_SCAN_LIMIT = 100_000
 QUEUE_SORT_COLUMNS = {
@@ -298,6 +300,26 @@ class IncidentService:
             )
         )
 
+    async def _dense(self, s: AsyncSession, q: IncidentQuery) -> bool:
+        """True if the filter matches many closed incidents.
+
+        Then walking the closed_at index finds a page at once. For rare combinations (a
+        category in a small Stadtteil) the walk would cross most of the history; the planner's
+        own choice (the filter's index, then sorting a few rows) is faster. Probing costs one
+        capped count over the filter's index.
+        """
+        if not self._db.target.is_sqlite:
+            return False
+        if not (q.categories or q.stadtteile or q.priorities or q.statuses):
+            return True
+        probe = (
+            self._filtered(select(Incident.id), q)
+            .where(Incident.closed_at.is_not(None))
+            .limit(DENSE_MATCHES)
+            .subquery()
+        )
+        return int(await s.scalar(select(func.count()).select_from(probe)) or 0) >= DENSE_MATCHES
+
     def _sorted(self, stmt: Select[Any], q: IncidentQuery) -> Select[Any]:
         column = QUEUE_SORT_COLUMNS[q.sort]
         order = column.desc() if q.descending else column.asc()
@@ -356,7 +378,7 @@ class IncidentService:
                 else:
                     open_count = offset + len(incidents)
                 closed_part = (
-                    self._filtered(select(Incident), q, walk_order_index=True)
+                    self._filtered(select(Incident), q, walk_order_index=await self._dense(s, q))
                     .where(Incident.closed_at.is_not(None))
                     .order_by(Incident.closed_at.desc(), Incident.id.desc())
                     .offset(max(0, offset - open_count))

@@ -711,9 +711,19 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_recording_hold_recording_id"), ["recording_id"], unique=False
         )
+    # incident/task <-> report reference each other: on PostgreSQL these two foreign keys are
+    # added once every table exists (SQLite created them inline with the tables).
+    if op.get_bind().dialect.name != "sqlite":
+        for table in ("incident", "task"):
+            op.create_foreign_key(
+                f"fk_{table}_source_report_id_report", table, "report", ["source_report_id"], ["id"]
+            )
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name != "sqlite":
+        for table in ("incident", "task"):
+            op.drop_constraint(f"fk_{table}_source_report_id_report", table, type_="foreignkey")
     with op.batch_alter_table("recording_hold", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_recording_hold_recording_id"))
 

@@ -34,6 +34,10 @@ def upgrade() -> None:
     # Sorting the queue by a column reads it in index order instead of sorting a million rows.
     for column in SORT_COLUMNS:
         op.create_index(f"ix_incident_{column}", "incident", [column, "id"])
+    # The common combined filter (a category in one Stadtteil), already in closed_at order.
+    op.create_index(
+        "ix_incident_stadtteil_category", "incident", ["stadtteil", "category", "closed_at"]
+    )
     bind = op.get_bind()
     if bind.dialect.name == "sqlite":
         op.execute(
@@ -83,6 +87,7 @@ def downgrade() -> None:
         op.execute("DROP TABLE IF EXISTS incident_search")
     elif bind.dialect.name == "postgresql":
         op.execute("DROP INDEX IF EXISTS ix_incident_search_trgm")
+    op.drop_index("ix_incident_stadtteil_category", table_name="incident")
     for column in SORT_COLUMNS:
         op.drop_index(f"ix_incident_{column}", table_name="incident")
     op.drop_index("ix_incident_closed_at", table_name="incident")
