@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy import Select, case, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -28,6 +27,7 @@ from app.i18n import tr
 from app.permissions import Permission, require
 from app.services.incidents import IncidentService, journal, next_number
 from app.services.tasks import TaskService, validate_coordinates
+from app.services.work_items import WorkItemReader
 from app.timeutil import format_local, local
 from app.uow import Actor, Work, unit_of_work
 from db.models import Incident, Report, Task, User
@@ -162,48 +162,17 @@ def _validate(values: dict[str, Any]) -> None:
         raise ValidationError(tr("reports", "The date and time are not valid."), "received_at")
 
 
-class ReportService:
+class ReportService(WorkItemReader[ReportQuery, ReportInfo]):
     """Everything done with Meldungen."""
 
     def __init__(self, db: Database, incidents: IncidentService, tasks: TaskService) -> None:
-        self._db = db
+        super().__init__(
+            db, Report, Permission.REPORT_READ, _filtered, _ordered, _info_select, _info
+        )
         self._incidents = incidents
         self._tasks = tasks
 
     # -- reading ----------------------------------------------------------------------------
-
-    async def count(self, actor: Actor, q: ReportQuery) -> int:
-        """Number of reports matching ``q``."""
-        require(actor.role, Permission.REPORT_READ)
-        async with self._db.read() as s:
-            return int(await s.scalar(_filtered(select(func.count(Report.id)), q)) or 0)
-
-    async def page(
-        self, actor: Actor, q: ReportQuery, offset: int = 0, limit: int = 200
-    ) -> list[ReportInfo]:
-        """One page of reports: open ones first, newest first."""
-        require(actor.role, Permission.REPORT_READ)
-        async with self._db.read() as s:
-            stmt = _ordered(_filtered(_info_select(), q)).offset(offset).limit(limit)
-            return [_info(r) for r in await s.execute(stmt)]
-
-    async def rows(self, actor: Actor, ids: Sequence[int]) -> list[ReportInfo]:
-        """Reports by id (for live updates); unknown ids are left out."""
-        require(actor.role, Permission.REPORT_READ)
-        if not ids:
-            return []
-        async with self._db.read() as s:
-            stmt = _info_select().where(Report.id.in_(list(ids)))
-            return [_info(r) for r in await s.execute(stmt)]
-
-    async def matches(self, actor: Actor, q: ReportQuery, ids: Sequence[int]) -> set[int]:
-        """Which of ``ids`` match the filter ``q``."""
-        require(actor.role, Permission.REPORT_READ)
-        if not ids:
-            return set()
-        async with self._db.read() as s:
-            stmt = _filtered(select(Report.id), q).where(Report.id.in_(list(ids)))
-            return set((await s.scalars(stmt)).all())
 
     async def get(self, actor: Actor, report_id: int) -> ReportInfo:
         """One report."""

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy import Select, and_, case, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -18,6 +17,7 @@ from app.geo import stadtteil_for
 from app.i18n import tr
 from app.permissions import MATRIX, Permission, Role, require
 from app.services.incidents import next_number
+from app.services.work_items import WorkItemReader
 from app.timeutil import local, utcnow
 from app.uow import Actor, Work, unit_of_work
 from db.models import Report, Task, Unit, User
@@ -184,46 +184,13 @@ def _clean(key: str, value: Any) -> Any:
     return value
 
 
-class TaskService:
+class TaskService(WorkItemReader[TaskQuery, TaskInfo]):
     """Everything done with Aufträge."""
 
     def __init__(self, db: Database) -> None:
-        self._db = db
+        super().__init__(db, Task, Permission.TASK_READ, _filtered, _ordered, _info_select, _info)
 
     # -- reading ----------------------------------------------------------------------------
-
-    async def count(self, actor: Actor, q: TaskQuery) -> int:
-        """Number of tasks matching ``q``."""
-        require(actor.role, Permission.TASK_READ)
-        async with self._db.read() as s:
-            return int(await s.scalar(_filtered(select(func.count(Task.id)), q)) or 0)
-
-    async def page(
-        self, actor: Actor, q: TaskQuery, offset: int = 0, limit: int = 200
-    ) -> list[TaskInfo]:
-        """One page of tasks: open ones first by due time, then closed ones, newest first."""
-        require(actor.role, Permission.TASK_READ)
-        async with self._db.read() as s:
-            stmt = _ordered(_filtered(_info_select(), q)).offset(offset).limit(limit)
-            return [_info(r) for r in await s.execute(stmt)]
-
-    async def rows(self, actor: Actor, ids: Sequence[int]) -> list[TaskInfo]:
-        """Tasks by id (for live updates); unknown ids are left out."""
-        require(actor.role, Permission.TASK_READ)
-        if not ids:
-            return []
-        async with self._db.read() as s:
-            stmt = _info_select().where(Task.id.in_(list(ids)))
-            return [_info(r) for r in await s.execute(stmt)]
-
-    async def matches(self, actor: Actor, q: TaskQuery, ids: Sequence[int]) -> set[int]:
-        """Which of ``ids`` match the filter ``q``."""
-        require(actor.role, Permission.TASK_READ)
-        if not ids:
-            return set()
-        async with self._db.read() as s:
-            stmt = _filtered(select(Task.id), q).where(Task.id.in_(list(ids)))
-            return set((await s.scalars(stmt)).all())
 
     async def get(self, actor: Actor, task_id: int) -> TaskInfo:
         """One task."""

@@ -1,0 +1,69 @@
+"""Reading shared by Aufträge and Meldungen: counts, pages, rows and filter matches by id."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Select, func, select
+
+from app.database import Database
+from app.permissions import Permission, require
+from app.uow import Actor
+
+Q = TypeVar("Q")
+I = TypeVar("I")  # noqa: E741 - the item dataclass
+
+
+class WorkItemReader(Generic[Q, I]):
+    """List reads for one work-item table (the subclass names table, filter, order, row)."""
+
+    def __init__(
+        self,
+        db: Database,
+        model: Any,
+        permission: Permission,
+        filtered: Callable[[Select[Any], Q], Select[Any]],
+        ordered: Callable[[Select[Any]], Select[Any]],
+        info_select: Callable[[], Select[Any]],
+        info: Callable[[Any], I],
+    ) -> None:
+        self._db = db
+        self._model = model
+        self._permission = permission
+        self._filtered = filtered
+        self._ordered = ordered
+        self._info_select = info_select
+        self._info = info
+
+    async def count(self, actor: Actor, q: Q) -> int:
+        """Number of items matching ``q``."""
+        require(actor.role, self._permission)
+        async with self._db.read() as s:
+            stmt = self._filtered(select(func.count(self._model.id)), q)
+            return int(await s.scalar(stmt) or 0)
+
+    async def page(self, actor: Actor, q: Q, offset: int = 0, limit: int = 200) -> list[I]:
+        """One page in the list order (open items first)."""
+        require(actor.role, self._permission)
+        async with self._db.read() as s:
+            stmt = self._ordered(self._filtered(self._info_select(), q)).offset(offset)
+            return [self._info(r) for r in await s.execute(stmt.limit(limit))]
+
+    async def rows(self, actor: Actor, ids: Sequence[int]) -> list[I]:
+        """Items by id (for live updates); unknown ids are left out."""
+        require(actor.role, self._permission)
+        if not ids:
+            return []
+        async with self._db.read() as s:
+            stmt = self._info_select().where(self._model.id.in_(list(ids)))
+            return [self._info(r) for r in await s.execute(stmt)]
+
+    async def matches(self, actor: Actor, q: Q, ids: Sequence[int]) -> set[int]:
+        """Which of ``ids`` match the filter ``q``."""
+        require(actor.role, self._permission)
+        if not ids:
+            return set()
+        async with self._db.read() as s:
+            stmt = self._filtered(select(self._model.id), q).where(self._model.id.in_(list(ids)))
+            return set((await s.scalars(stmt)).all())
