@@ -144,6 +144,15 @@ class IncidentQuery:
     sort: str = "queue"  # "queue" (open first, priority, age) or a column name
     descending: bool = False
 
+    @property
+    def closed_by_number(self) -> bool:
+        """In the queue order, closed matches come newest first by number, not by closing time.
+
+        True for a free-text search: its matches are read from the trigram index in number
+        order, so the first page of a frequent word appears at once.
+        """
+        return bool(self.text.strip())
+
 
 # --- units ----------------------------------------------------------------------------------
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 from pathlib import Path
 
 from alembic import command
@@ -61,6 +63,32 @@ def schema_state(connection: Connection) -> SchemaState:
     return SchemaState(
         current=current, head=head_revision(), known=current is None or current in known_revisions()
     )
+
+
+def for_dialect(dialect: str) -> Callable[..., bool]:
+    """Alembic ``include_object`` hook: leaves out model objects made for another dialect.
+
+    Some indexes exist once per dialect under one name (``Index.ddl_if``); autogenerate would
+    otherwise compare the database with whichever of them it met last.
+    """
+
+    def include(obj: object, name: str | None, type_: str, reflected: bool, other: object) -> bool:
+        ddl_if = getattr(obj, "_ddl_if", None)
+        return reflected or ddl_if is None or ddl_if.dialect in (None, dialect)
+
+    return include
+
+
+def model_differences(connection: Connection) -> list[Any]:
+    """What autogenerate would change to make the database match the models (sync)."""
+    from alembic.autogenerate import compare_metadata
+
+    from db.models import Base
+
+    context = MigrationContext.configure(
+        connection, opts={"include_object": for_dialect(connection.dialect.name)}
+    )
+    return list(compare_metadata(context, Base.metadata))
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:

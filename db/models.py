@@ -209,12 +209,19 @@ class Incident(Base):
         Index("ix_incident_closed_at", "closed_at", "id"),
         Index("ix_incident_address", "address", "id"),
         Index("ix_incident_priority", "priority", "id"),
-        Index("ix_incident_dispatched_at", "dispatched_at", "id"),
         Index("ix_incident_stadtteil_category", "stadtteil", "category", "closed_at"),
         Index("ix_incident_status", "status"),
         Index("ix_incident_category", "category"),
-        Index("ix_incident_stadtteil", "stadtteil"),
     )
+
+
+# Sort indexes of nullable queue columns: empty values first, so one index serves both
+# directions of the queue's order (migration 0004). SQLite cannot declare NULLS FIRST in an
+# index but needs no such clause: it sorts empty values first anyway.
+for _column in (Incident.dispatched_at, Incident.stadtteil):
+    _name = f"ix_incident_{_column.key}"
+    Index(_name, _column, Incident.id).ddl_if(dialect="sqlite")
+    Index(_name, _column.nulls_first(), Incident.id).ddl_if(dialect="postgresql")
 
 
 class IncidentUnit(Base):

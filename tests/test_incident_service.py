@@ -136,3 +136,38 @@ async def test_bad_input_and_permissions(services: Services, dispatcher: Actor) 
         await services.incidents.create(dsb, IncidentDraft("noise", address="A 1"))
     with pytest.raises(PermissionDenied):
         await services.incidents.page(dsb, IncidentQuery(), 0, 10)
+
+
+@pytest.mark.asyncio
+async def test_text_search_lists_open_then_closed_newest_first_across_pages(
+    services: Services, dispatcher: Actor
+) -> None:
+    made = [
+        await services.incidents.create(
+            dispatcher, IncidentDraft("noise", address=f"Kioskweg {n}", description="Kiosk")
+        )
+        for n in range(7)
+    ]
+    other = await services.incidents.create(dispatcher, IncidentDraft("noise", address="Hof 1"))
+    # Closed in an order unlike their numbers: the newest number must still come first.
+    for inc in (made[4], made[0], made[5], made[2], made[1]):
+        await services.incidents.close(dispatcher, inc.id, inc.version, "nothing_found")
+    open_ids = [made[3].id, made[6].id]  # same priority: oldest first
+    closed_ids = [made[5].id, made[4].id, made[2].id, made[1].id, made[0].id]
+    for text in ("kiosk", "Ki"):  # trigram index and the short-text fallback
+        q = IncidentQuery(text=text)
+        pages = [await services.incidents.page(dispatcher, q, offset, 3) for offset in (0, 3, 6)]
+        assert [r.id for page in pages for r in page] == open_ids + closed_ids, text
+        assert await services.incidents.count(dispatcher, q) == 7
+        assert await services.incidents.count(dispatcher, q, limit=4) == 5
+        assert await services.incidents.matches(dispatcher, q, [made[0].id, other.id]) == {
+            made[0].id
+        }
+    # Filters combine with the text; without text closed ones stay by closing time.
+    q = IncidentQuery(text="kiosk", categories=frozenset({"waste"}))
+    assert await services.incidents.page(dispatcher, q, 0, 10) == []
+    assert await services.incidents.count(dispatcher, q) == 0
+    rows = await services.incidents.page(
+        dispatcher, IncidentQuery(statuses=frozenset({"closed"})), 0, 10
+    )
+    assert [r.id for r in rows] == [made[1].id, made[2].id, made[5].id, made[0].id, made[4].id]

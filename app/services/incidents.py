@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
-from sqlalchemy import Select, and_, func, literal_column, or_, select, table
+from sqlalchemy import Select, and_, column, func, literal_column, or_, select, table
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -59,6 +59,19 @@ QUEUE_SORT_COLUMNS = {
     "created_at": Incident.created_at,
     "dispatched_at": Incident.dispatched_at,
 }
+
+
+#: SQLite's trigram index of the searchable incident columns (migration 0003).
+_FTS = table("incident_search", column("rowid"))
+
+
+#: How ``_filtered`` applies the text search: from the match set of the index, by looking up
+#: each row in the index, or not at all (the caller joins the matches).
+TextVia = Literal["index", "row", "caller"]
+
+
+def _fts_match(phrase: str) -> Any:
+    return literal_column("incident_search").op("MATCH")(phrase)
 
 
 class UnitUnavailable(ValidationError):
@@ -246,7 +259,11 @@ class IncidentService:
     # -- reading ----------------------------------------------------------------------------
 
     def _filtered(
-        self, stmt: Select[Any], q: IncidentQuery, walk_order_index: bool = False
+        self,
+        stmt: Select[Any],
+        q: IncidentQuery,
+        walk_order_index: bool = False,
+        text_via: TextVia = "index",
     ) -> Select[Any]:
         # With ``walk_order_index`` the filter columns are wrapped in no-op expressions on
         # SQLite: its planner would otherwise pick e.g. the category index and sort every
@@ -267,23 +284,32 @@ class IncidentService:
         if q.stadtteile:
             stmt = stmt.where(stadtteil.in_(sorted(q.stadtteile)))
         text = q.text.strip()
-        if text:
-            stmt = stmt.where(self._text_condition(text))
+        if text and text_via != "caller":
+            stmt = stmt.where(self._text_condition(text, per_row=text_via == "row"))
         return stmt
 
-    def _text_condition(self, text: str) -> Any:
+    def _fts_phrase(self, q: IncidentQuery) -> str | None:
+        """The FTS5 phrase for ``q``'s text on SQLite, if the trigram index can answer it."""
+        text = q.text.strip()
+        if self._db.target.is_sqlite and len(text) >= 3:
+            return '"' + text.replace('"', '""') + '"'
+        return None
+
+    def _text_condition(self, text: str, per_row: bool = False) -> Any:
         """Substring search over number, address, description, caller and Stadtteil.
 
         Three or more characters use the trigram index (SQLite FTS5, PostgreSQL pg_trgm), so a
-        search stays fast over a million incidents; shorter input falls back to LIKE.
+        search stays fast over a million incidents; shorter input falls back to LIKE. On
+        SQLite, ``per_row`` looks up each incident's own entry in the index (cheap for the few
+        rows another condition leaves, such as the open incidents) instead of reading every
+        match first.
         """
-        if self._db.target.is_sqlite and len(text) >= 3:
-            phrase = '"' + text.replace('"', '""') + '"'
-            return Incident.id.in_(
-                select(literal_column("rowid"))
-                .select_from(table("incident_search"))
-                .where(literal_column("incident_search").op("MATCH")(phrase))
-            )
+        phrase = self._fts_phrase(IncidentQuery(text=text))
+        if phrase is not None:
+            matches = select(_FTS.c.rowid).where(_fts_match(phrase))
+            if per_row:
+                return matches.where(_FTS.c.rowid == Incident.id).exists()
+            return Incident.id.in_(matches)
         pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         if not self._db.target.is_sqlite:
             return literal_column(PG_SEARCH_EXPR).ilike(pattern, escape="\\")
@@ -298,6 +324,19 @@ class IncidentService:
                     Incident.stadtteil,
                 )
             )
+        )
+
+    def _search_driven(self, stmt: Select[Any], q: IncidentQuery, phrase: str) -> Select[Any]:
+        """``stmt`` read along the FTS5 matches of ``phrase``, newest (highest id) first.
+
+        The index yields its matches in rowid order, so a page of a frequent word needs one
+        page of index entries instead of every match.
+        """
+        return (
+            self._filtered(stmt, q, walk_order_index=True, text_via="caller")
+            .join(_FTS, _FTS.c.rowid == Incident.id)
+            .where(_fts_match(phrase))
+            .order_by(_FTS.c.rowid.desc())
         )
 
     async def _dense(self, s: AsyncSession, q: IncidentQuery) -> bool:
@@ -336,11 +375,16 @@ class IncidentService:
         """Number of incidents matching ``q``; with ``limit``, at most ``limit + 1`` (cheap)."""
         require(actor.role, Permission.INCIDENT_READ)
         async with self._db.read() as s:
-            if limit is None:
-                stmt = self._filtered(select(func.count(Incident.id)), q)
+            phrase = self._fts_phrase(q)
+            if phrase is None and limit is None:
+                return int(await s.scalar(self._filtered(select(func.count(Incident.id)), q)) or 0)
+            if phrase is not None:
+                matching = self._search_driven(select(Incident.id), q, phrase)
             else:
-                inner = self._filtered(select(Incident.id), q).limit(limit + 1).subquery()
-                stmt = select(func.count()).select_from(inner)
+                matching = self._filtered(select(Incident.id), q)
+            if limit is not None:
+                matching = matching.limit(limit + 1)
+            stmt = select(func.count()).select_from(matching.subquery())
             return int(await s.scalar(stmt) or 0)
 
     async def page(
@@ -350,6 +394,8 @@ class IncidentService:
 
         The queue order (open incidents by priority and age, then closed ones, newest first) is
         read as two index-ordered parts, so the first page of a million incidents is instant.
+        Closed matches of a free-text search come newest first by number (see
+        ``IncidentQuery.closed_by_number``), read along the search index.
         """
         require(actor.role, Permission.INCIDENT_READ)
         async with self._db.read() as s:
@@ -357,9 +403,9 @@ class IncidentService:
                 stmt = self._sorted(self._filtered(select(Incident), q), q)
                 incidents = list((await s.scalars(stmt.offset(offset).limit(limit))).all())
                 return await self._rows(s, incidents)
-            open_part = self._filtered(select(Incident), q, walk_order_index=True).where(
-                Incident.closed_at.is_(None)
-            )
+            open_part = self._filtered(
+                select(Incident), q, walk_order_index=True, text_via="row"
+            ).where(Incident.closed_at.is_(None))
             open_part = open_part.order_by(Incident.priority, Incident.created_at, Incident.id)
             incidents = []
             open_count = 0
@@ -369,23 +415,32 @@ class IncidentService:
                 if offset > 0 and not incidents:
                     open_count = int(
                         await s.scalar(
-                            self._filtered(select(func.count(Incident.id)), q).where(
-                                Incident.closed_at.is_(None)
-                            )
+                            self._filtered(
+                                select(func.count(Incident.id)), q, text_via="row"
+                            ).where(Incident.closed_at.is_(None))
                         )
                         or 0
                     )
                 else:
                     open_count = offset + len(incidents)
-                closed_part = (
-                    self._filtered(select(Incident), q, walk_order_index=await self._dense(s, q))
-                    .where(Incident.closed_at.is_not(None))
-                    .order_by(Incident.closed_at.desc(), Incident.id.desc())
-                    .offset(max(0, offset - open_count))
-                    .limit(limit - len(incidents))
+                closed_part = await self._closed_part(s, q)
+                closed_part = closed_part.offset(max(0, offset - open_count)).limit(
+                    limit - len(incidents)
                 )
                 incidents += list((await s.scalars(closed_part)).all())
             return await self._rows(s, incidents)
+
+    async def _closed_part(self, s: AsyncSession, q: IncidentQuery) -> Select[Any]:
+        """Closed incidents matching ``q`` in the queue order."""
+        phrase = self._fts_phrase(q)
+        if phrase is not None:
+            stmt = self._search_driven(select(Incident), q, phrase)
+            return stmt.where(Incident.closed_at.is_not(None))
+        stmt = self._filtered(select(Incident), q, walk_order_index=await self._dense(s, q))
+        stmt = stmt.where(Incident.closed_at.is_not(None))
+        if q.closed_by_number:
+            return stmt.order_by(Incident.id.desc())
+        return stmt.order_by(Incident.closed_at.desc(), Incident.id.desc())
 
     async def rows(self, actor: Actor, ids: Sequence[int]) -> list[IncidentRow]:
         """Queue rows for the given ids (for live updates)."""
@@ -402,7 +457,8 @@ class IncidentService:
         if not ids:
             return set()
         async with self._db.read() as s:
-            stmt = self._filtered(select(Incident.id), q).where(Incident.id.in_(list(ids)))
+            stmt = self._filtered(select(Incident.id), q, text_via="row")
+            stmt = stmt.where(Incident.id.in_(list(ids)))
             return set((await s.scalars(stmt)).all())
 
     async def _rows(self, s: AsyncSession, incidents: Sequence[Incident]) -> list[IncidentRow]:

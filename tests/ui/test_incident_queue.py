@@ -8,6 +8,7 @@ from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from app.dto import IncidentDraft, IncidentQuery
+from app.uow import Actor
 from tests.ui.conftest import make_incidents, wait_until
 from ui.context import UiContext
 from ui.models.incident_queue import (
@@ -132,4 +133,45 @@ async def test_selected_incident_stays_selected_when_it_changes_or_moves(
     await ui_ctx.services.incidents.update(ui_ctx.actor, selected, detail.version, {"priority": 1})
     await wait_until(lambda: view.model.row_of(selected) < before)
     assert view.selected_id() == selected
+    view.model.stop()
+
+
+@pytest.mark.asyncio
+async def test_live_closing_during_a_search_keeps_the_servers_order(ui_ctx: UiContext) -> None:
+    ids = await make_incidents(ui_ctx.services, ui_ctx.actor, 6)
+    model = IncidentQueueTableModel(ui_ctx)
+    model.set_query(IncidentQuery(text="Teststraße"))
+    await wait_until(lambda: model.rowCount() == 6)
+    # Close the newest first, then an old one: the search lists closed ones by number.
+    for incident_id in (ids[5], ids[0]):
+        detail = await ui_ctx.services.incidents.get(ui_ctx.actor, incident_id)
+        await ui_ctx.services.incidents.close(
+            ui_ctx.actor, incident_id, detail.version, "nothing_found"
+        )
+    server = [r.id for r in await ui_ctx.services.incidents.page(ui_ctx.actor, model.query, 0, 10)]
+    assert server[-2:] == [ids[5], ids[0]]
+
+    def shown() -> list[int]:
+        return [row.id for r in range(model.rowCount()) if (row := model.row_at(r))]
+
+    await wait_until(lambda: shown() == server)
+    model.stop()
+
+
+@pytest.mark.asyncio
+async def test_count_label_is_exact_or_says_more_than(ui_ctx: UiContext, qtbot: QtBot) -> None:
+    from app.demo import generate_demo
+
+    await generate_demo(ui_ctx.services, Actor.cli(), incidents=1500, seed=3)
+    view = IncidentQueueView(ui_ctx)
+    qtbot.addWidget(view)
+    total = await ui_ctx.services.incidents.count(ui_ctx.actor, IncidentQuery())
+    assert 1500 <= total <= 10_000
+    view.model.reload()
+    await wait_until(lambda: view.count_label.text() == f"{total:,} Einsätze".replace(",", "."))
+    # Every incident number contains "E-20": a text search counts up to 1,000.
+    view.search.setText("E-20")
+    view.apply_filter()
+    await wait_until(lambda: view.count_label.text() == "mehr als 1.000 Einsätze")
+    assert view.model.rowCount() == PAGE_SIZE
     view.model.stop()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import bisect
 import contextlib
 import logging
@@ -33,6 +34,15 @@ log = logging.getLogger(__name__)
 PAGE_SIZE = 200
 #: Counting stops here: "more than 10,000" is all a dispatcher needs to know of the history.
 COUNT_CAP = 10_000
+#: A free-text search counts its matches up to here: past it the dispatcher narrows the search,
+#: and counting tens of thousands of text matches would hold up the first page.
+TEXT_COUNT_CAP = 1_000
+
+
+def count_cap(query: IncidentQuery) -> int:
+    """Up to how many matches of ``query`` are counted exactly."""
+    return TEXT_COUNT_CAP if query.text.strip() else COUNT_CAP
+
 
 # Column numbers
 COL_NUMBER = 0
@@ -114,6 +124,8 @@ def sort_key(row: IncidentRow, q: IncidentQuery) -> tuple[Any, ...]:
         return (value, row.id)
     if row.closed_at is None:
         return (False, row.priority, row.created_at, row.id)
+    if q.closed_by_number:
+        return (True, _Desc(row.id))
     return (True, _Desc(row.closed_at), _Desc(row.id))
 
 
@@ -204,8 +216,13 @@ class IncidentQueueTableModel(QAbstractTableModel):
 
     @property
     def exact(self) -> bool:
-        """False if there are more than :data:`COUNT_CAP` matches (not counted further)."""
+        """False if there are more than :attr:`count_cap` matches (not counted further)."""
         return self._exact
+
+    @property
+    def count_cap(self) -> int:
+        """Up to how many matches the current filter counts (see :func:`count_cap`)."""
+        return count_cap(self._query)
 
     def set_query(self, query: IncidentQuery) -> None:
         """Apply a new filter/order: reload from the first page."""
@@ -220,14 +237,17 @@ class IncidentQueueTableModel(QAbstractTableModel):
 
     async def _load_first(self, generation: int) -> None:
         svc = self._ctx.services.incidents
-        total = await svc.count(self._ctx.actor, self._query, limit=COUNT_CAP)
-        rows = await svc.page(self._ctx.actor, self._query, 0, PAGE_SIZE)
+        # Two connections at once: the count and the first page cost about the same.
+        total, rows = await asyncio.gather(
+            svc.count(self._ctx.actor, self._query, limit=count_cap(self._query)),
+            svc.page(self._ctx.actor, self._query, 0, PAGE_SIZE),
+        )
         if generation != self._generation:
             return
         self.beginResetModel()
         self._rows = list(rows)
         self._keys = [sort_key(r, self._query) for r in rows]
-        self._exact = total <= COUNT_CAP
+        self._exact = total <= count_cap(self._query)
         self._total = max(total, len(rows))
         self._exhausted = len(rows) < PAGE_SIZE
         self._fetching = False

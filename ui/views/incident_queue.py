@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -33,10 +33,10 @@ from ui.models.incident_queue import (
     COL_STADTTEIL,
     COL_STATUS,
     COL_UNITS,
-    COUNT_CAP,
     IncidentIdRole,
     IncidentQueueTableModel,
 )
+from ui.views.work_table_view import select_row
 
 ALL = ""
 #: Start widths (px) chosen for German labels; the address column takes the rest.
@@ -215,7 +215,7 @@ class IncidentQueueView(QWidget):
             number = f"{self.model.total:,}".replace(",", ".")
             self.count_label.setText(self.tr("%1 incidents").replace("%1", number))
         else:
-            number = f"{COUNT_CAP:,}".replace(",", ".")
+            number = f"{self.model.count_cap:,}".replace(",", ".")
             self.count_label.setText(self.tr("more than %1 incidents").replace("%1", number))
 
     def _remember_selection(self) -> None:
@@ -245,17 +245,7 @@ class IncidentQueueView(QWidget):
 
     def select_incident(self, incident_id: int) -> bool:
         """Select an incident if it is loaded."""
-        row = self.model.row_of(incident_id)
-        if row < 0:
-            return False
-        index = self.model.index(row, COL_NUMBER)
-        self.table.selectionModel().setCurrentIndex(
-            index,
-            QItemSelectionModel.SelectionFlag.ClearAndSelect
-            | QItemSelectionModel.SelectionFlag.Rows,
-        )
-        self.table.scrollTo(index)
-        return True
+        return select_row(self.table, self.model.row_of(incident_id), COL_NUMBER)
 
     def _on_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if current.isValid():
