@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
     QEvent,
-    QItemSelectionModel,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -62,6 +61,7 @@ from ui.models.unit_board import (
     STATUS_STYLES,
     UnitStatusTableModel,
 )
+from ui.views.work_table_view import keep_selection, select_row
 
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
@@ -254,9 +254,7 @@ class UnitStatusBoard(QWidget):
         self.model.loaded.connect(lambda _n: self._refresh_summary())
         self.model.loaded.connect(lambda _n: self.fit_columns())
         self.model.updated.connect(self._refresh_summary)
-        self.model.modelReset.connect(self._restore_selection)
-        self.model.modelAboutToBeReset.connect(self._remember_selection)
-        self._selected_id: int | None = None
+        keep_selection(self.model, self._selected_unit_id, self.select_unit)
         #: The confirmation currently shown for a manual Notruf (tests reach it here).
         self.emergency_confirmation: QMessageBox | None = None
         self.menu: QMenu | None = None
@@ -286,17 +284,7 @@ class UnitStatusBoard(QWidget):
 
     def select_unit(self, unit_id: int) -> bool:
         """Select a unit by id."""
-        row = self.model.row_of(unit_id)
-        if row < 0:
-            return False
-        index = self.model.index(row, COL_CALL_SIGN)
-        self.table.selectionModel().setCurrentIndex(
-            index,
-            QItemSelectionModel.SelectionFlag.ClearAndSelect
-            | QItemSelectionModel.SelectionFlag.Rows,
-        )
-        self.table.scrollTo(index)
-        return True
+        return select_row(self.table, self.model.row_of(unit_id), COL_CALL_SIGN)
 
     def focus_table(self) -> None:
         """Keyboard focus on the board (first unit if none is selected)."""
@@ -308,13 +296,9 @@ class UnitStatusBoard(QWidget):
         if unit is not None:
             self.select_unit(unit.id)
 
-    def _remember_selection(self) -> None:
+    def _selected_unit_id(self) -> int | None:
         unit = self.selected_unit()
-        self._selected_id = unit.id if unit else None
-
-    def _restore_selection(self) -> None:
-        if self._selected_id is not None:
-            self.select_unit(self._selected_id)
+        return unit.id if unit else None
 
     def _on_current(self, current: object, _previous: object) -> None:
         unit = self.selected_unit()

@@ -1,10 +1,11 @@
-"""A table view whose main text column stretches but never shrinks below a readable width."""
+"""A table view whose main text column stretches but never shrinks below a readable width;
+helpers for the panes' tables (select a row, action menus, the "More" button)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QAbstractItemModel, QCoreApplication, QItemSelectionModel
 from PySide6.QtGui import QAction, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -15,6 +16,45 @@ from PySide6.QtWidgets import (
     QToolButton,
     QWidget,
 )
+
+
+def select_row(table: QTableView, row: int, column: int) -> bool:
+    """Make ``row`` the current and only selected row (at ``column``) and scroll it into view.
+
+    False, changing nothing, for a negative ``row`` (what a model's ``row_of`` says for an id
+    it has not loaded).
+    """
+    if row < 0:
+        return False
+    index = table.model().index(row, column)
+    table.selectionModel().setCurrentIndex(
+        index,
+        QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
+    )
+    table.scrollTo(index)
+    return True
+
+
+def keep_selection(
+    model: QAbstractItemModel,
+    selected_id: Callable[[], int | None],
+    select: Callable[[int], object],
+) -> None:
+    """After ``model`` resets, select the item again that was selected before.
+
+    By id, not by row: the reload may have moved the item (or dropped it: then nothing is).
+    """
+    remembered: list[int | None] = [None]
+
+    def remember() -> None:
+        remembered[0] = selected_id()
+
+    def restore() -> None:
+        if remembered[0] is not None:
+            select(remembered[0])
+
+    model.modelAboutToBeReset.connect(remember)
+    model.modelReset.connect(restore)
 
 
 def fill_menu(menu: QMenu, buttons: Sequence[QAbstractButton]) -> None:
