@@ -957,10 +957,6 @@
             <translation>&amp;Text:</translation>
         </message>
         <message>
-            <source>&amp;Load their version</source>
-            <translation>Geänderte Fassung &amp;laden</translation>
-        </message>
-        <message>
             <source>Enter a subject for the report.</source>
             <translation>Geben Sie einen Betreff für die Meldung ein.</translation>
         </message>
@@ -1000,10 +996,6 @@
             <source>Status</source>
             <translation>Status</translation>
         </message>
-        <message>
-            <source>Changed meanwhile: %1. Save again to put your entries over them, or load their version.</source>
-            <translation>Inzwischen geändert: %1. Speichern Sie erneut, um Ihre Eingaben darüber zu schreiben, oder laden Sie die geänderte Fassung.</translation>
-        </message>
     </context>
     <context>
         <name>ReportPane</name>
@@ -1018,6 +1010,10 @@
         <message>
             <source>Search number, subject, address, reporter …</source>
             <translation>Nummer, Betreff, Adresse, meldende Person suchen …</translation>
+        </message>
+        <message>
+            <source>%1 reports</source>
+            <translation>%1 Meldungen</translation>
         </message>
         <message>
             <source>New report …</source>
@@ -1042,10 +1038,6 @@
         <message>
             <source>Convert to task …</source>
             <translation>In Auftrag überführen …</translation>
-        </message>
-        <message>
-            <source>%1 reports</source>
-            <translation>%1 Meldungen</translation>
         </message>
         <message>
             <source>Became incident %1</source>
@@ -1263,20 +1255,12 @@
             <translation>Aus Meldung %1</translation>
         </message>
         <message>
-            <source>&amp;Load their version</source>
-            <translation>Geänderte Fassung &amp;laden</translation>
-        </message>
-        <message>
             <source>Enter a title for the task.</source>
             <translation>Geben Sie einen Titel für den Auftrag ein.</translation>
         </message>
         <message>
             <source>its status</source>
             <translation>der Status</translation>
-        </message>
-        <message>
-            <source>Changed meanwhile: %1. Save again to put your entries over them, or load their version.</source>
-            <translation>Inzwischen geändert: %1. Speichern Sie erneut, um Ihre Eingaben darüber zu schreiben, oder laden Sie die geänderte Fassung.</translation>
         </message>
         <message>
             <source>Title</source>
@@ -1330,6 +1314,10 @@
             <translation>Nummer, Titel, Adresse suchen …</translation>
         </message>
         <message>
+            <source>%1 tasks</source>
+            <translation>%1 Aufträge</translation>
+        </message>
+        <message>
             <source>New task …</source>
             <translation>Neuer Auftrag …</translation>
         </message>
@@ -1352,10 +1340,6 @@
         <message>
             <source>Reopen</source>
             <translation>Wiedereröffnen</translation>
-        </message>
-        <message>
-            <source>%1 tasks</source>
-            <translation>%1 Aufträge</translation>
         </message>
         <message>
             <source>Tasks</source>
@@ -1634,6 +1618,17 @@
         <message>
             <source>Saving failed. Your input is still here.</source>
             <translation>Speichern fehlgeschlagen. Ihre Eingaben sind erhalten.</translation>
+        </message>
+    </context>
+    <context>
+        <name>WorkItemDialog</name>
+        <message>
+            <source>&amp;Load their version</source>
+            <translation>Geänderte Fassung &amp;laden</translation>
+        </message>
+        <message>
+            <source>Changed meanwhile: %1. Save again to put your entries over them, or load their version.</source>
+            <translation>Inzwischen geändert: %1. Speichern Sie erneut, um Ihre Eingaben darüber zu schreiben, oder laden Sie die geänderte Fassung.</translation>
         </message>
     </context>
     <context>

@@ -8,7 +8,6 @@ from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPlainTextEdit, QWid
 
 from app.domain import CATEGORY_BY_CODE, priority_label
 from app.dto_work import REPORT_SOURCES, ReportDraft, ReportInfo, report_source_label
-from app.errors import ConflictError
 from app.services.reports import MAX_SUBJECT
 from app.timeutil import utcnow
 from ui.context import UiContext
@@ -19,7 +18,9 @@ from ui.dialogs.work_common import (
     WorkFormDialog,
     same_minute,
 )
+from ui.dialogs.work_item import WorkItemDialog
 
+#: Fields compared to tell the user what someone else changed.
 COMPARED_FIELDS = (
     "source",
     "subject",
@@ -33,19 +34,17 @@ COMPARED_FIELDS = (
 )
 
 
-class ReportDialog(WorkFormDialog):
+class ReportDialog(WorkItemDialog[ReportInfo]):
     """Record a new Meldung or edit one."""
+
+    row_type = ReportInfo
+    compared_fields = COMPARED_FIELDS
 
     def __init__(
         self, ctx: UiContext, report: ReportInfo | None, parent: QWidget | None = None
     ) -> None:
-        super().__init__(parent)
+        super().__init__(ctx, report, parent)
         self.setObjectName("ReportDialog")
-        self._ctx = ctx
-        #: The state the user started editing from (their edits are the differences to it).
-        self.base = report
-        #: The version a save expects (moves to the newer one after a conflict).
-        self.expected_version = report.version if report is not None else 0
         self.setWindowTitle(
             self.tr("Report %1").replace("%1", report.number) if report else self.tr("New report")
         )
@@ -96,10 +95,7 @@ class ReportDialog(WorkFormDialog):
             "reporter_contact": self.reporter_contact,
             "text": self.text,
         }
-        self.reload_button = self.add_extra_button(self.tr("&Load their version"), "reloadButton")
-        self.reload_button.hide()
-        self.reload_button.clicked.connect(self._load_current)
-        self._current: ReportInfo | None = None
+        self.add_reload_button()
         self.set_tab_order(
             [
                 self.subject,
@@ -144,17 +140,10 @@ class ReportDialog(WorkFormDialog):
             "lon": coords[1] if coords else None,
         }
 
-    def changes(self) -> dict[str, Any]:
-        """Fields that differ from the version being edited."""
-        assert self.base is not None
-        result = {}
-        for key, value in self.values().items():
-            old = getattr(self.base, key)
-            if key == "received_at" and same_minute(old, value):
-                continue
-            if old != value:
-                result[key] = value
-        return result
+    def unchanged(self, field: str, old: Any, new: Any) -> bool:
+        if field == "received_at" and same_minute(old, new):
+            return True
+        return super().unchanged(field, old, new)
 
     def check_input(self) -> bool:
         if not self.subject.text().strip():
@@ -162,22 +151,14 @@ class ReportDialog(WorkFormDialog):
             return False
         return True
 
-    async def submit(self) -> Any:
-        services, actor = self._ctx.services, self._ctx.actor
-        if self.base is None:
-            return await services.reports.create(actor, ReportDraft(**self.values()))
-        changes = self.changes()
-        if not changes:
-            return self.base
-        return await services.reports.update(actor, self.base.id, self.expected_version, changes)
+    async def create_item(self, values: dict[str, Any]) -> Any:
+        return await self._ctx.services.reports.create(self._ctx.actor, ReportDraft(**values))
 
-    def on_conflict(self, exc: ConflictError) -> None:
-        current = exc.current
-        if not isinstance(current, ReportInfo) or self.base is None:
-            self.show_error(str(exc))
-            return
-        changed = [f for f in COMPARED_FIELDS if getattr(self.base, f) != getattr(current, f)]
-        labels = {
+    async def update_item(self, item_id: int, version: int, changes: dict[str, Any]) -> Any:
+        return await self._ctx.services.reports.update(self._ctx.actor, item_id, version, changes)
+
+    def field_labels(self) -> dict[str, str]:
+        return {
             "source": self.tr("Source"),
             "subject": self.tr("Subject"),
             "text": self.tr("Text"),
@@ -188,27 +169,6 @@ class ReportDialog(WorkFormDialog):
             "address": self.tr("Address"),
             "status": self.tr("Status"),
         }
-        names = ", ".join(labels.get(f, f) for f in changed) or "–"
-        self.show_error(
-            str(exc)
-            + "\n"
-            + self.tr(
-                "Changed meanwhile: %1. Save again to put your entries over them, or load "
-                "their version."
-            ).replace("%1", names)
-        )
-        # Saving again now re-applies the user's own edits deliberately over the newer version.
-        self.expected_version = current.version
-        self._current = current
-        self.reload_button.show()
-
-    def _load_current(self) -> None:
-        if self._current is not None:
-            self.fill(self._current)
-            self.base = self._current
-            self.expected_version = self._current.version
-            self.message.hide()
-            self.reload_button.hide()
 
 
 class ConvertToIncidentDialog(WorkFormDialog):

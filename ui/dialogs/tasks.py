@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPlainTextEdit, QWid
 from app.domain import unit_status_display
 from app.dto import UnitInfo
 from app.dto_work import Assignee, ReportInfo, TaskDraft, TaskInfo
-from app.errors import ConflictError
+from app.permissions import Permission
 from app.services.tasks import MAX_NOTE, MAX_TITLE
 from app.timeutil import format_local
 from ui.context import UiContext
@@ -23,6 +23,16 @@ from ui.dialogs.work_common import (
     next_full_hour,
     same_minute,
 )
+from ui.dialogs.work_item import WorkItemDialog
+
+
+async def task_choices(ctx: UiContext) -> tuple[list[Assignee], list[UnitInfo]]:
+    """Who a task can be assigned to, and the units' board rows (their status shows beside the
+    call signs; none for roles that may not see units)."""
+    assignees = await ctx.services.tasks.assignees(ctx.actor)
+    units = await ctx.services.units.board(ctx.actor) if ctx.can(Permission.UNIT_READ) else []
+    return assignees, units
+
 
 #: Fields compared to tell the user what someone else changed.
 COMPARED_FIELDS = (
@@ -38,8 +48,11 @@ COMPARED_FIELDS = (
 )
 
 
-class TaskDialog(WorkFormDialog):
+class TaskDialog(WorkItemDialog[TaskInfo]):
     """New or edit an Auftrag; with ``from_report`` it turns that Meldung into the Auftrag."""
+
+    row_type = TaskInfo
+    compared_fields = COMPARED_FIELDS
 
     def __init__(
         self,
@@ -50,13 +63,8 @@ class TaskDialog(WorkFormDialog):
         from_report: ReportInfo | None = None,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(parent)
+        super().__init__(ctx, task, parent)
         self.setObjectName("TaskDialog")
-        self._ctx = ctx
-        #: The state the user started editing from (their edits are the differences to it).
-        self.base = task
-        #: The version a save expects (moves to the newer one after a conflict).
-        self.expected_version = task.version if task is not None else 0
         self.from_report = from_report
         if task is not None:
             self.setWindowTitle(self.tr("Task %1").replace("%1", task.number))
@@ -131,10 +139,7 @@ class TaskDialog(WorkFormDialog):
             "assigned_user_id": self.assignee,
             "description": self.description,
         }
-        self.reload_button = self.add_extra_button(self.tr("&Load their version"), "reloadButton")
-        self.reload_button.hide()
-        self.reload_button.clicked.connect(self._load_current)
-        self._current: TaskInfo | None = None
+        self.add_reload_button()
         self.set_tab_order(
             [
                 self.title,
@@ -215,20 +220,16 @@ class TaskDialog(WorkFormDialog):
             "assigned_user_id": user_id,
         }
 
+    def unchanged(self, field: str, old: Any, new: Any) -> bool:
+        if field in ("description", "address") and (old or "") == (new or ""):
+            return True
+        if field in ("due_at", "follow_up_at") and same_minute(old, new):
+            return True
+        return super().unchanged(field, old, new)
+
     def changes(self) -> dict[str, Any]:
         """Fields that differ from the version being edited."""
-        assert self.base is not None
-        base = self.base
-        values = self.values()
-        result = {}
-        for key, value in values.items():
-            old = getattr(base, key)
-            if key in ("description", "address") and (old or "") == (value or ""):
-                continue
-            if key in ("due_at", "follow_up_at") and same_minute(old, value):
-                continue
-            if old != value:
-                result[key] = value
+        result = super().changes()
         if "address" not in result and self.address.coordinates is None:
             # Same text as before: keep the stored position unless a new address was chosen.
             result.pop("lat", None)
@@ -241,51 +242,23 @@ class TaskDialog(WorkFormDialog):
             return False
         return True
 
-    async def submit(self) -> Any:
+    async def create_item(self, values: dict[str, Any]) -> Any:
         services, actor = self._ctx.services, self._ctx.actor
-        values = self.values()
-        if self.base is None:
-            draft = TaskDraft(**values)
-            if self.from_report is not None:
-                return await services.reports.convert_to_task(
-                    actor, self.from_report.id, self.from_report.version, draft
-                )
-            return await services.tasks.create(actor, draft)
-        changes = self.changes()
-        if not changes:
-            return self.base
-        return await services.tasks.update(actor, self.base.id, self.expected_version, changes)
+        draft = TaskDraft(**values)
+        if self.from_report is not None:
+            return await services.reports.convert_to_task(
+                actor, self.from_report.id, self.from_report.version, draft
+            )
+        return await services.tasks.create(actor, draft)
 
-    def on_conflict(self, exc: ConflictError) -> None:
-        current = exc.current
-        if not isinstance(current, TaskInfo) or self.base is None:
-            self.show_error(str(exc))
-            return
-        changed = [f for f in COMPARED_FIELDS if getattr(self.base, f) != getattr(current, f)]
-        names = ", ".join(self._field_name(f) for f in changed) or self.tr("its status")
-        self.show_error(
-            str(exc)
-            + "\n"
-            + self.tr(
-                "Changed meanwhile: %1. Save again to put your entries over them, or load "
-                "their version."
-            ).replace("%1", names)
-        )
-        # Saving again now re-applies the user's own edits deliberately over the newer version.
-        self.expected_version = current.version
-        self._current = current
-        self.reload_button.show()
+    async def update_item(self, item_id: int, version: int, changes: dict[str, Any]) -> Any:
+        return await self._ctx.services.tasks.update(self._ctx.actor, item_id, version, changes)
 
-    def _load_current(self) -> None:
-        if self._current is not None:
-            self.fill(self._current)
-            self.base = self._current
-            self.expected_version = self._current.version
-            self.message.hide()
-            self.reload_button.hide()
+    def unnamed_change(self) -> str:
+        return self.tr("its status")
 
-    def _field_name(self, field: str) -> str:
-        names = {
+    def field_labels(self) -> dict[str, str]:
+        return {
             "title": self.tr("Title"),
             "description": self.tr("Description"),
             "category": self.tr("Category"),
@@ -296,7 +269,6 @@ class TaskDialog(WorkFormDialog):
             "assigned_unit_id": self.tr("Assigned to"),
             "assigned_user_id": self.tr("Assigned to"),
         }
-        return names.get(field, field)
 
 
 class FollowUpDialog(WorkFormDialog):

@@ -4,27 +4,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, QItemSelectionModel, QModelIndex, QPoint, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QModelIndex, Qt, QTimer
 from PySide6.QtCore import Signal as QtSignal
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import (
-    QComboBox,
-    QDialog,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QMenu,
-    QPushButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QLabel, QMenu, QWidget
 
 from app.dto_work import ReportInfo, ReportQuery
 from app.permissions import Permission
 from ui.asyncutil import spawn
 from ui.context import UiContext
 from ui.dialogs.reports import ConvertToIncidentDialog, ReportDialog
-from ui.dialogs.tasks import TaskDialog
+from ui.dialogs.tasks import TaskDialog, task_choices
 from ui.models.reports import (
     COL_ADDRESS,
     COL_CATEGORY,
@@ -38,18 +28,16 @@ from ui.models.reports import (
     ReportTableModel,
 )
 from ui.models.work_table import alive
-from ui.views.flow_layout import FlowLayout
-from ui.views.work_table_view import WorkTableView, fill_menu, more_button
+from ui.views.work_items import FILTER_ALL, WorkItemPane, install_pane
 
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
     from ui.views.tasks import TaskPane
 
 FILTER_OPEN = "open"
-FILTER_ALL = "all"
 
 
-class ReportPane(QWidget):
+class ReportPane(WorkItemPane[ReportInfo]):
     """Meldungen: open ones first, newest first; convert into an Einsatz or an Auftrag."""
 
     #: The user wants to see this incident (double-click on the link).
@@ -59,26 +47,20 @@ class ReportPane(QWidget):
     #: Emitted with the report after a conversion (the link is set).
     converted = QtSignal(object)
 
+    row_type = ReportInfo
+
     def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(ctx, "report", parent)
         self.setObjectName("ReportPane")
-        self.ctx = ctx
         self.model = ReportTableModel(ctx, parent=self)
-        self.dialog: QDialog | None = None
         self.can_write = ctx.can(Permission.REPORT_WRITE)
         self.can_incident = self.can_write and ctx.can(Permission.INCIDENT_WRITE)
         self.can_task = self.can_write and ctx.can(Permission.TASK_WRITE)
 
-        self.filter = QComboBox(self)
-        self.filter.setObjectName("reportFilter")
         self.filter.addItem(self.tr("Open reports"), FILTER_OPEN)
         self.filter.addItem(self.tr("All reports"), FILTER_ALL)
-        self.search = QLineEdit(self)
-        self.search.setObjectName("reportSearch")
-        self.search.setClearButtonEnabled(True)
         self.search.setPlaceholderText(self.tr("Search number, subject, address, reporter …"))
-        self.count_label = QLabel(self)
-        self.count_label.setObjectName("reportCount")
+        self.count_text = self.tr("%1 reports")
 
         self.new_button = self._button(self.tr("New report …"), "reportNew", self.new_report)
         self.edit_button = self._button(self.tr("Edit …"), "reportEdit", self.edit_selected)
@@ -99,86 +81,30 @@ class ReportPane(QWidget):
         self.link_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
         self.link_label.setOpenExternalLinks(False)
         self.link_label.linkActivated.connect(self._on_link)
-
-        top = QHBoxLayout()
-        top.setContentsMargins(0, 0, 0, 0)
-        top.addWidget(self.filter)
-        top.addWidget(self.search, 1)
-        top.addWidget(self.link_label)
-        top.addWidget(self.count_label)
-        # Rarer actions sit behind "More" so the row fits a narrow dock with German labels.
-        self.more_button = more_button(self, [self.progress_button, self.close_button])
-        self.more_button.setObjectName("reportMore")
-        buttons = FlowLayout()
-        for b in (
-            self.new_button,
-            self.edit_button,
-            self.to_incident_button,
-            self.to_task_button,
-        ):
-            buttons.addWidget(b)
-        buttons.addWidget(self.more_button)
-
-        self.table = WorkTableView(COL_SUBJECT, 260, self)
-        self.table.setObjectName("reportTable")
-        self.table.setModel(self.model)
-        for col, width in (
-            (COL_NUMBER, 115),
-            (COL_RECEIVED, 115),
-            (COL_SOURCE, 105),
-            (COL_CATEGORY, 175),
-            (COL_ADDRESS, 170),
-            (COL_STATUS, 115),
-            (COL_LINK, 150),
-        ):
-            self.table.setColumnWidth(col, width)
-        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.table.customContextMenuRequested.connect(self._context_menu)
-        self.table.activated.connect(self._on_activated)
-        self.table.doubleClicked.connect(self._on_double_clicked)
-
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addLayout(top)
-        layout.addWidget(self.table, 1)
-        layout.addLayout(buttons)
-
-        self._debounce = QTimer(self)
-        self._debounce.setSingleShot(True)
-        self._debounce.setInterval(250)
-        self._debounce.timeout.connect(self.apply_filter)
-        self.search.textChanged.connect(lambda _t: self._debounce.start())
-        self.filter.currentIndexChanged.connect(lambda _i: self.apply_filter())
-        self.model.loaded.connect(lambda _n: self._update_count())
-        self.model.updated.connect(self._update_count)
-        self.model.updated.connect(self._update_selection)
-        self.model.modelReset.connect(self._update_selection)
-        self.model.dataChanged.connect(lambda *_a: self._update_selection())
-        self.table.selectionModel().currentRowChanged.connect(lambda *_a: self._update_selection())
-        self._remember: int | None = None
         self._double_click_handled = False
-        self.model.modelAboutToBeReset.connect(self._remember_selection)
-        self.model.modelReset.connect(self._restore_selection)
-        self._update_selection()
-
-    def _button(self, text: str, name: str, slot: object) -> QPushButton:
-        button = QPushButton(text, self)
-        button.setObjectName(name)
-        button.clicked.connect(slot)
-        return button
-
-    def action_buttons(self) -> list[QPushButton]:
-        """The action buttons in their order."""
-        return [
-            self.new_button,
-            self.edit_button,
-            self.progress_button,
-            self.close_button,
-            self.to_incident_button,
-            self.to_task_button,
-        ]
-
-    # -- filter ------------------------------------------------------------------------------
+        self._build(
+            [
+                self.new_button,
+                self.edit_button,
+                self.progress_button,
+                self.close_button,
+                self.to_incident_button,
+                self.to_task_button,
+            ],
+            rare=[self.progress_button, self.close_button],
+            main_column=COL_SUBJECT,
+            widths=(
+                (COL_NUMBER, 115),
+                (COL_RECEIVED, 115),
+                (COL_SOURCE, 105),
+                (COL_CATEGORY, 175),
+                (COL_ADDRESS, 170),
+                (COL_STATUS, 115),
+                (COL_LINK, 150),
+            ),
+            top_extra=[self.link_label],
+        )
+        self.table.doubleClicked.connect(self._on_double_clicked)
 
     def build_query(self) -> ReportQuery:
         """The query of the filter widgets."""
@@ -187,54 +113,10 @@ class ReportPane(QWidget):
             return ReportQuery(text=text)
         return ReportQuery(open_only=True, text=text)
 
-    def apply_filter(self) -> None:
-        """Reload with the filter widgets' query."""
-        self._debounce.stop()
-        self.model.set_query(self.build_query())
+    #: Select a report if it is loaded.
+    select_report = WorkItemPane.select_item
 
-    def _update_count(self) -> None:
-        self.count_label.setText(self.tr("%1 reports").replace("%1", str(self.model.total)))
-
-    # -- selection ---------------------------------------------------------------------------
-
-    def selected(self) -> ReportInfo | None:
-        """The selected report."""
-        index = self.table.currentIndex()
-        if not index.isValid():
-            return None
-        value = self.model.data(index, ReportRole)
-        return value if isinstance(value, ReportInfo) else None
-
-    def select_report(self, report_id: int) -> bool:
-        """Select a report if it is loaded."""
-        row = self.model.row_of(report_id)
-        if row < 0:
-            return False
-        index = self.model.index(row, COL_SUBJECT)
-        self.table.selectionModel().setCurrentIndex(
-            index,
-            QItemSelectionModel.SelectionFlag.ClearAndSelect
-            | QItemSelectionModel.SelectionFlag.Rows,
-        )
-        self.table.scrollTo(index)
-        return True
-
-    def focus_table(self) -> None:
-        """Keyboard focus on the list (first row if nothing is selected)."""
-        self.table.setFocus()
-        if not self.table.currentIndex().isValid() and self.model.rowCount() > 0:
-            self.table.setCurrentIndex(self.model.index(0, COL_SUBJECT))
-
-    def _remember_selection(self) -> None:
-        report = self.selected()
-        self._remember = report.id if report else None
-
-    def _restore_selection(self) -> None:
-        if self._remember is not None:
-            self.select_report(self._remember)
-
-    def _update_selection(self) -> None:
-        r = self.selected()
+    def _enable_actions(self, r: ReportInfo | None) -> None:
         is_open = r is not None and r.is_open
         self.new_button.setEnabled(self.can_write)
         self.edit_button.setEnabled(r is not None)
@@ -242,9 +124,6 @@ class ReportPane(QWidget):
         self.close_button.setEnabled(self.can_write and is_open)
         self.to_incident_button.setEnabled(self.can_incident and is_open)
         self.to_task_button.setEnabled(self.can_task and is_open)
-        self.more_button.setEnabled(
-            self.progress_button.isEnabled() or self.close_button.isEnabled()
-        )
         self.link_label.setText(self.link_html(r))
 
     def link_html(self, r: ReportInfo | None) -> str:
@@ -291,13 +170,9 @@ class ReportPane(QWidget):
         if self._double_click_handled:
             self._double_click_handled = False
             return
-        value = self.model.data(index, ReportRole)
-        if isinstance(value, ReportInfo):
-            self.edit_report(value)
+        super()._on_activated(index)
 
-    def _context_menu(self, pos: QPoint) -> None:
-        menu = QMenu(self)
-        fill_menu(menu, self.action_buttons())
+    def _extend_menu(self, menu: QMenu) -> None:
         r = self.selected()
         if r is not None and (r.incident_id or r.task_id):
             menu.addSeparator()
@@ -306,50 +181,17 @@ class ReportPane(QWidget):
             )
             show.triggered.connect(lambda: self.follow_link(r))
             menu.addAction(show)
-        menu.popup(self.table.viewport().mapToGlobal(pos))
 
     # -- actions -----------------------------------------------------------------------------
 
-    def _busy(self) -> bool:
-        if self.dialog is not None and self.dialog.isVisible():
-            self.dialog.raise_()
-            self.dialog.activateWindow()
-            return True
-        return False
-
-    def _show_dialog(self, dialog: QDialog) -> None:
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
-        dialog.saved.connect(self._on_saved)  # type: ignore[attr-defined]
-        dialog.finished.connect(lambda _r: self._dialog_closed(dialog))
-        self.dialog = dialog
-        dialog.open()
-
-    def _dialog_closed(self, dialog: QDialog) -> None:
-        if self.dialog is dialog:
-            self.dialog = None
-        self.table.setFocus()
-
-    def _on_saved(self, row: object) -> None:
-        if isinstance(row, ReportInfo):
-            if row.status == "converted":
-                self.converted.emit(row)
-            self._select_when_loaded(row.id)
-
-    def _select_when_loaded(self, report_id: int, tries: int = 20) -> None:
-        if self.select_report(report_id) or tries <= 0:
-            return
-        QTimer.singleShot(100, lambda: self._select_when_loaded(report_id, tries - 1))
+    def _announce_saved(self, row: ReportInfo) -> None:
+        if row.status == "converted":
+            self.converted.emit(row)
 
     def new_report(self) -> None:
         """Open the dialog for a new Meldung."""
         if self.can_write and not self._busy():
             self._show_dialog(ReportDialog(self.ctx, None, self))
-
-    def edit_selected(self) -> None:
-        """Open the selected Meldung."""
-        r = self.selected()
-        if r is not None:
-            self.edit_report(r)
 
     def edit_report(self, report: ReportInfo) -> None:
         """Open ``report`` in the dialog (fresh from the database)."""
@@ -364,6 +206,8 @@ class ReportPane(QWidget):
 
         if not self._busy():
             spawn(run())
+
+    edit_item = edit_report
 
     def set_status(self, status: str) -> None:
         """Mark the selected Meldung in progress or closed."""
@@ -385,12 +229,7 @@ class ReportPane(QWidget):
             return
 
         async def run() -> None:
-            assignees = await self.ctx.services.tasks.assignees(self.ctx.actor)
-            units = (
-                await self.ctx.services.units.board(self.ctx.actor)
-                if self.ctx.can(Permission.UNIT_READ)
-                else []
-            )
+            assignees, units = await task_choices(self.ctx)
             if alive(self) and not self._busy():
                 self._show_dialog(
                     TaskDialog(self.ctx, None, assignees, units, from_report=r, parent=self)
@@ -426,40 +265,27 @@ def install(window: MainWindow) -> ReportPane | None:
     if not window.ctx.can(Permission.REPORT_READ):
         return None
     pane = ReportPane(window.ctx, window)
-    dock = window.add_pane(
+    dock = install_pane(
+        window,
+        pane,
         "reports",
         QCoreApplication.translate("ReportPane", "Reports"),
-        pane,
-        Qt.DockWidgetArea.BottomDockWidgetArea,
+        (
+            QCoreApplication.translate("ReportPane", "New report (Meldung)"),
+            "Ctrl+Shift+M",
+            "actionNewReport",
+        ),
+        (
+            QCoreApplication.translate("ReportPane", "Go to the reports"),
+            "Ctrl+5",
+            "actionFocusReports",
+        ),
+        pane.new_report,
     )
     tasks_dock = window.docks.get("tasks")
     if tasks_dock is not None:
         window.tabifyDockWidget(tasks_dock, dock)
         tasks_dock.raise_()
-    group = QCoreApplication.translate("Shortcuts", "Tasks and reports")
-
-    def focus() -> None:
-        dock.show()
-        dock.raise_()
-        pane.focus_table()
-
-    new = window.shortcuts.add_action(
-        window,
-        group,
-        QCoreApplication.translate("ReportPane", "New report (Meldung)"),
-        "Ctrl+Shift+M",
-        "actionNewReport",
-    )
-    new.setEnabled(pane.can_write)
-    new.triggered.connect(lambda: (dock.show(), dock.raise_(), pane.new_report()))
-    go = window.shortcuts.add_action(
-        window,
-        group,
-        QCoreApplication.translate("ReportPane", "Go to the reports"),
-        "Ctrl+5",
-        "actionFocusReports",
-    )
-    go.triggered.connect(focus)
     pane.incidentRequested.connect(lambda incident_id: show_incident(window, incident_id))
     if tasks_dock is not None:
         task_pane: TaskPane = tasks_dock.widget()  # type: ignore[assignment]
