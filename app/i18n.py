@@ -99,6 +99,20 @@ def substitute(text: str, *args: object) -> str:
     return _PLACEHOLDER.sub(repl, text)
 
 
+def format_count(n: int) -> str:
+    """A whole number with the thousands separator of the UI language (German: 12.345)."""
+    grouped = f"{n:,}"
+    return grouped.replace(",", ".") if current_language() == "de" else grouped
+
+
+def count_text(n: int, one: str, many: str) -> str:
+    """``one`` for exactly one, else ``many`` with ``%1`` replaced by the grouped number.
+
+    Both texts come already translated (``tr`` in the caller's context).
+    """
+    return one if n == 1 else substitute(many, format_count(n))
+
+
 def tr(context: str, source: str, *args: object) -> str:
     """Translate ``source`` (English) in ``context`` and fill ``%1``... with ``args``."""
     translated = catalogue().lookup(context, source)

@@ -719,6 +719,10 @@
             <translation>Nur offene</translation>
         </message>
         <message>
+            <source>1 incident</source>
+            <translation>1 Einsatz</translation>
+        </message>
+        <message>
             <source>%1 incidents</source>
             <translation>%1 Einsätze</translation>
         </message>
@@ -1014,6 +1018,10 @@
         <message>
             <source>%1 reports</source>
             <translation>%1 Meldungen</translation>
+        </message>
+        <message>
+            <source>1 report</source>
+            <translation>1 Meldung</translation>
         </message>
         <message>
             <source>New report …</source>
@@ -1316,6 +1324,10 @@
         <message>
             <source>%1 tasks</source>
             <translation>%1 Aufträge</translation>
+        </message>
+        <message>
+            <source>1 task</source>
+            <translation>1 Auftrag</translation>
         </message>
         <message>
             <source>New task …</source>

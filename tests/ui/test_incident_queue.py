@@ -174,4 +174,9 @@ async def test_count_label_is_exact_or_says_more_than(ui_ctx: UiContext, qtbot: 
     view.apply_filter()
     await wait_until(lambda: view.count_label.text() == "mehr als 1.000 Einsätze")
     assert view.model.rowCount() == PAGE_SIZE
+    number = view.model.row_at(0).number
+    view.search.setText(number)
+    view.apply_filter()
+    await wait_until(lambda: view.count_label.text() == "1 Einsatz")
+    assert view.model.row_at(0).number == number
     view.model.stop()

@@ -222,6 +222,7 @@ async def test_create_task_with_the_keyboard(ui_ctx: UiContext, qtbot: QtBot) ->
     assert task.due_at > utcnow() + timedelta(hours=20)
     # The new row shows up live and is selected.
     await wait_until(lambda: pane.selected() is not None and pane.selected().id == task.id)  # type: ignore[union-attr]
+    await wait_until(lambda: pane.count_label.text() == "1 Auftrag")
     await settle(ui_ctx)
 
 

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from app.domain import CATEGORIES, STATUS_LABELS_SOURCE, priority_label, status_label
 from app.dto import IncidentQuery
 from app.geo import load_stadtteile
+from app.i18n import count_text, format_count
 from ui.context import UiContext
 from ui.models.incident_queue import (
     COL_ADDRESS,
@@ -212,11 +213,11 @@ class IncidentQueueView(QWidget):
 
     def _update_count(self) -> None:
         if self.model.exact:
-            number = f"{self.model.total:,}".replace(",", ".")
-            self.count_label.setText(self.tr("%1 incidents").replace("%1", number))
+            text = count_text(self.model.total, self.tr("1 incident"), self.tr("%1 incidents"))
         else:
-            number = f"{self.model.count_cap:,}".replace(",", ".")
-            self.count_label.setText(self.tr("more than %1 incidents").replace("%1", number))
+            number = format_count(self.model.count_cap)
+            text = self.tr("more than %1 incidents").replace("%1", number)
+        self.count_label.setText(text)
 
     def _remember_selection(self) -> None:
         self._selected_id = self.selected_id()

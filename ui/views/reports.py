@@ -61,6 +61,7 @@ class ReportPane(WorkItemPane[ReportInfo]):
         self.filter.addItem(self.tr("All reports"), FILTER_ALL)
         self.search.setPlaceholderText(self.tr("Search number, subject, address, reporter …"))
         self.count_text = self.tr("%1 reports")
+        self.count_one = self.tr("1 report")
 
         self.new_button = self._button(self.tr("New report …"), "reportNew", self.new_report)
         self.edit_button = self._button(self.tr("Edit …"), "reportEdit", self.edit_selected)

@@ -57,6 +57,7 @@ class TaskPane(WorkItemPane[TaskInfo]):
         self.filter.addItem(self.tr("All tasks"), FILTER_ALL)
         self.search.setPlaceholderText(self.tr("Search number, title, address …"))
         self.count_text = self.tr("%1 tasks")
+        self.count_one = self.tr("1 task")
 
         self.new_button = self._button(self.tr("New task …"), "taskNew", self.new_task)
         self.edit_button = self._button(self.tr("Edit …"), "taskEdit", self.edit_selected)

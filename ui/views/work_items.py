@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.i18n import count_text
 from ui.context import UiContext
 from ui.dialogs.work_common import WorkFormDialog
 from ui.models.work_table import HasId, RowRole, WorkTableModel
@@ -64,8 +65,10 @@ class WorkItemPane(QWidget, Generic[R]):
         self.ctx = ctx
         self._prefix = prefix
         self.dialog: QDialog | None = None
-        #: The count label's text; ``%1`` is the number of matching rows.
+        #: The count label's text; ``%1`` is the number of matching rows ...
         self.count_text = "%1"
+        #: ... and its text for exactly one row.
+        self.count_one = "1"
 
         self.filter = QComboBox(self)
         self.filter.setObjectName(f"{prefix}Filter")
@@ -167,7 +170,7 @@ class WorkItemPane(QWidget, Generic[R]):
         self.apply_filter()
 
     def _update_count(self) -> None:
-        self.count_label.setText(self.count_text.replace("%1", str(self.model.total)))
+        self.count_label.setText(count_text(self.model.total, self.count_one, self.count_text))
 
     # -- selection ---------------------------------------------------------------------------
 
