@@ -4,23 +4,30 @@ previous record's hash, so editing, inserting or deleting a record breaks the ch
 Writers are serialised (SQLite ``BEGIN IMMEDIATE``, PostgreSQL advisory lock), so the chain has
 no forks. Truncating the newest records cannot be seen from the chain alone: anchor the head
 hash elsewhere (``kod-admin audit head``) and pass it to ``verify``.
+
+Records past the retention period are removed by a prune (:func:`prune_before`), which first
+appends a record naming the hash of the last removed one. The oldest remaining record must
+follow either the start of the chain or such a prune record; removing old records any other way
+is seen.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import AuditRecord
 
 GENESIS = "0" * 64
+#: Action of the record a prune leaves; its details name the last removed record's hash.
+PRUNE_ACTION = "audit.prune"
 
 
 def canonical_details(details: dict[str, Any] | None) -> str:
@@ -130,21 +137,85 @@ class VerifyResult:
 
 
 def verify_records(records: Iterable[AuditRecord], expect_head: str | None = None) -> VerifyResult:
-    """Walk the records in id order and check every link and every hash."""
+    """Walk the records in id order and check every link, every hash and the chain's start."""
     prev: str | None = None
     count = 0
     last_hash: str | None = None
+    first: AuditRecord | None = None
+    prune_anchors: set[str] = set()
     for rec in records:
         count += 1
+        if first is None:
+            first = rec
         if prev is not None and rec.prev_hash != prev:
             return VerifyResult(False, count, rec.id, "chain_link", last_hash)
         if _hash_of(rec, rec.prev_hash) != rec.hash:
             return VerifyResult(False, count, rec.id, "content", last_hash)
+        if rec.action == PRUNE_ACTION:
+            anchor = _prune_anchor(rec)
+            if anchor is not None:
+                prune_anchors.add(anchor)
         prev = rec.hash
         last_hash = rec.hash
+    if first is not None and first.prev_hash not in prune_anchors | {GENESIS}:
+        return VerifyResult(False, count, first.id, "start", last_hash)
     if expect_head is not None and last_hash != expect_head:
         return VerifyResult(False, count, None, "head", last_hash)
     return VerifyResult(True, count, None, None, last_hash)
+
+
+def _prune_anchor(rec: AuditRecord) -> str | None:
+    try:
+        value = json.loads(rec.details).get("last_hash")
+    except (ValueError, AttributeError):
+        return None
+    return value if isinstance(value, str) else None
+
+
+@dataclass(frozen=True)
+class PruneResult:
+    """What a prune removed (or, as a dry run, would remove)."""
+
+    removed: int
+    cutoff: datetime
+    through_id: int | None = None
+
+
+async def expired(session: AsyncSession, cutoff: datetime) -> PruneResult:
+    """The records written before ``cutoff`` (count and newest id)."""
+    newest, count = (
+        await session.execute(
+            select(func.max(AuditRecord.id), func.count()).where(AuditRecord.occurred_at < cutoff)
+        )
+    ).one()
+    return PruneResult(int(count or 0), cutoff, newest)
+
+
+async def prune_before(
+    session: AsyncSession, cutoff: datetime, record: Callable[[dict[str, Any]], Awaitable[None]]
+) -> PruneResult:
+    """Remove the records written before ``cutoff`` inside the caller's write transaction.
+
+    ``record`` appends the prune record (through the caller's unit of work, so it carries who
+    and where) before anything is removed: it names the last removed record's hash, which the
+    oldest remaining record points to.
+    """
+    found = await expired(session, cutoff)
+    if not found.removed or found.through_id is None:
+        return found
+    last_hash = await session.scalar(
+        select(AuditRecord.hash).where(AuditRecord.id == found.through_id)
+    )
+    await record(
+        {
+            "removed": found.removed,
+            "through_id": found.through_id,
+            "last_hash": last_hash,
+            "cutoff": cutoff.isoformat(timespec="seconds"),
+        }
+    )
+    await session.execute(delete(AuditRecord).where(AuditRecord.id <= found.through_id))
+    return found
 
 
 def verify_connection(conn: Connection, expect_head: str | None = None) -> VerifyResult:

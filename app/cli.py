@@ -70,6 +70,12 @@ def build_parser() -> argparse.ArgumentParser:
         help=tr("cli", "Also require this hash as the newest record"),
     )
     aps.add_parser("head", help=tr("cli", "Print the hash of the newest record (to anchor it)"))
+    prune = aps.add_parser(
+        "prune", help=tr("cli", "Delete the records older than the retention period")
+    )
+    prune.add_argument(
+        "--dry-run", action="store_true", help=tr("cli", "Only show what would be deleted")
+    )
 
     up = sub.add_parser("user", help=tr("cli", "User accounts"))
     ups = up.add_subparsers(dest="user_command", required=True)
@@ -240,6 +246,15 @@ def _audit_verify(target: DatabaseTarget, expect_head: str | None) -> int:
                 result.head_hash or "–",
             )
         )
+    elif result.problem == "start":
+        _err(
+            tr(
+                "cli",
+                "Audit log NOT intact: records before record %1 were removed without a "
+                "prune record.",
+                result.first_broken_id,
+            )
+        )
     elif result.problem == "chain_link":
         _err(
             tr(
@@ -258,6 +273,32 @@ def _audit_verify(target: DatabaseTarget, expect_head: str | None) -> int:
             )
         )
     return 10
+
+
+async def _audit_prune(services: Services, actor: Actor, dry_run: bool) -> int:
+    from app.timeutil import format_local
+
+    if dry_run:
+        found = await services.audit_log.expired(actor)
+        _print(
+            tr(
+                "cli",
+                "%1 audit records are older than %2 and would be deleted.",
+                found.removed,
+                format_local(found.cutoff),
+            )
+        )
+    else:
+        found = await services.audit_log.prune_expired(actor)
+        _print(
+            tr(
+                "cli",
+                "%1 audit records older than %2 deleted.",
+                found.removed,
+                format_local(found.cutoff),
+            )
+        )
+    return 0
 
 
 async def _async_command(args: argparse.Namespace, target: DatabaseTarget) -> int:
@@ -290,6 +331,8 @@ async def _async_command(args: argparse.Namespace, target: DatabaseTarget) -> in
                 )
             _print(head or "-")
             return 0
+        if args.command == "audit" and args.audit_command == "prune":
+            return await _audit_prune(services, actor, args.dry_run)
         if args.command == "gazetteer":
             return await _gazetteer_import(args.file, services, actor)
         if args.command == "demo":

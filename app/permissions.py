@@ -63,6 +63,7 @@ class Permission(StrEnum):
     STATISTICS = "statistics.read"
     AUDIT_READ = "audit.read"
     AUDIT_VERIFY = "audit.verify"
+    AUDIT_PRUNE = "audit.prune"
     USER_MANAGE = "user.manage"
     SETTINGS_MANAGE = "settings.manage"
 
@@ -93,6 +94,7 @@ PERMISSION_LABELS: dict[Permission, str] = {
     Permission.STATISTICS: N_("permissions", "view statistics"),
     Permission.AUDIT_READ: N_("permissions", "read the audit log"),
     Permission.AUDIT_VERIFY: N_("permissions", "verify the audit log"),
+    Permission.AUDIT_PRUNE: N_("permissions", "delete audit records past their retention"),
     Permission.USER_MANAGE: N_("permissions", "manage user accounts"),
     Permission.SETTINGS_MANAGE: N_("permissions", "change settings"),
 }
@@ -135,6 +137,7 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.STATISTICS: frozenset({_S, _P}),
     Permission.AUDIT_READ: frozenset({_P}),
     Permission.AUDIT_VERIFY: frozenset({_P, _A}),
+    Permission.AUDIT_PRUNE: frozenset({_A}),
     Permission.USER_MANAGE: frozenset({_A}),
     Permission.SETTINGS_MANAGE: frozenset({_A}),
 }

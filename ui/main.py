@@ -20,11 +20,12 @@ from app.config import resolve_database
 from app.database import Database
 from app.errors import KodError
 from app.logsetup import setup_logging
+from app.maintenance import retention_loop
 from app.services import Services
 from app.uow import Actor
 from resources.paths import resource_path
 from ui import gcguard
-from ui.asyncutil import cancel_all, set_error_sink
+from ui.asyncutil import cancel_all, set_error_sink, spawn
 from ui.context import ChangeBridge, UiContext
 from ui.dialogs.login import LoginDialog
 from ui.errors import ErrorReporter
@@ -208,6 +209,7 @@ async def run_workstation(
             return 0
         window, follower = await start_window(services, login.actor, label)
         reporter.set_parent_widget(window)
+        spawn(retention_loop(services, report=reporter.report))
         closed: asyncio.Future[None] = loop.create_future()
         window.closing.connect(lambda: closed.done() or closed.set_result(None))
         if window.has_saved_geometry():

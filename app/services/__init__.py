@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.database import Database
+from app.services.audit_log import AuditLogService
 from app.services.gazetteer import GazetteerService
 from app.services.incidents import IncidentService
 from app.services.reports import ReportService
@@ -26,6 +27,7 @@ class Services:
     gazetteer: GazetteerService
     tasks: TaskService
     reports: ReportService
+    audit_log: AuditLogService
 
     @classmethod
     def create(cls, db: Database) -> Services:
@@ -41,4 +43,5 @@ class Services:
             gazetteer=GazetteerService(db),
             tasks=tasks,
             reports=ReportService(db, incidents, tasks),
+            audit_log=AuditLogService(db),
         )

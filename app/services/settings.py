@@ -27,6 +27,8 @@ DEFAULTS: dict[str, Any] = {
 }
 
 _CHOICES: dict[str, tuple[Any, ...]] = {"dispatch.assign_unavailable": ("warn", "refuse")}
+#: Lower limits above 0: the audit log must outlive a review of what happened.
+_MINIMUM: dict[str, int] = {"audit.retention_days": 30}
 
 
 async def read_setting(session: AsyncSession, key: str) -> Any:
@@ -65,6 +67,10 @@ class SettingsService:
             and (not isinstance(value, int) or isinstance(value, bool) or value < 0)
         ):
             raise ValidationError(tr("settings", "%1 must be a whole number ≥ 0.", key), key)
+        if key in _MINIMUM and value < _MINIMUM[key]:
+            raise ValidationError(
+                tr("settings", "%1 must be at least %2.", key, _MINIMUM[key]), key
+            )
         if key in _CHOICES and value not in _CHOICES[key]:
             raise ValidationError(
                 tr("settings", "%1 must be one of: %2", key, ", ".join(map(str, _CHOICES[key]))),

@@ -1752,6 +1752,14 @@
             <translation>Prüfsumme des neuesten Eintrags ausgeben (zum Hinterlegen als Vergleichswert)</translation>
         </message>
         <message>
+            <source>Delete the records older than the retention period</source>
+            <translation>Einträge löschen, die älter als die Aufbewahrungsfrist sind</translation>
+        </message>
+        <message>
+            <source>Only show what would be deleted</source>
+            <translation>Nur anzeigen, was gelöscht würde</translation>
+        </message>
+        <message>
             <source>User accounts</source>
             <translation>Benutzerkonten</translation>
         </message>
@@ -1856,12 +1864,24 @@
             <translation>Audit-Protokoll NICHT intakt: Der neueste Eintrag ist nicht der erwartete (Einträge am Ende wurden entfernt). Neueste Prüfsumme: %1</translation>
         </message>
         <message>
+            <source>Audit log NOT intact: records before record %1 were removed without a prune record.</source>
+            <translation>Audit-Protokoll NICHT intakt: Einträge vor Eintrag %1 wurden ohne Löschprotokoll entfernt.</translation>
+        </message>
+        <message>
             <source>Audit log NOT intact: record %1 does not follow its predecessor (a record before it was removed, inserted or changed).</source>
             <translation>Audit-Protokoll NICHT intakt: Eintrag %1 schließt nicht an seinen Vorgänger an (ein Eintrag davor wurde entfernt, eingefügt oder geändert).</translation>
         </message>
         <message>
             <source>Audit log NOT intact: record %1 was changed after it was written.</source>
             <translation>Audit-Protokoll NICHT intakt: Eintrag %1 wurde nach dem Schreiben geändert.</translation>
+        </message>
+        <message>
+            <source>%1 audit records are older than %2 and would be deleted.</source>
+            <translation>%1 Audit-Einträge sind älter als %2 und würden gelöscht.</translation>
+        </message>
+        <message>
+            <source>%1 audit records older than %2 deleted.</source>
+            <translation>%1 Audit-Einträge älter als %2 gelöscht.</translation>
         </message>
         <message>
             <source>%1 set to %2.</source>
@@ -2477,6 +2497,10 @@
             <translation>das Audit-Protokoll prüfen</translation>
         </message>
         <message>
+            <source>delete audit records past their retention</source>
+            <translation>abgelaufene Audit-Einträge löschen</translation>
+        </message>
+        <message>
             <source>manage user accounts</source>
             <translation>Benutzerkonten verwalten</translation>
         </message>
@@ -2641,6 +2665,10 @@
         <message>
             <source>%1 must be a whole number ≥ 0.</source>
             <translation>%1 muss eine ganze Zahl ≥ 0 sein.</translation>
+        </message>
+        <message>
+            <source>%1 must be at least %2.</source>
+            <translation>%1 muss mindestens %2 sein.</translation>
         </message>
         <message>
             <source>%1 must be one of: %2</source>
