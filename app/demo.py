@@ -492,7 +492,16 @@ def _in_transaction(engine: Any, job: Callable[[Connection], dict[str, int]]) ->
     with engine.connect() as conn:
         conn = conn.execution_options(kod_write=True)
         with conn.begin():
-            return job(conn)
+            counts = job(conn)
+    if engine.dialect.name == "postgresql":
+        # After a bulk load PostgreSQL would otherwise mark every new row on its first read
+        # (hint bits) and could not answer from the index alone until autovacuum comes by:
+        # the first queries would be slow. VACUUM needs its own, non-transactional statement.
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql(
+                "VACUUM (ANALYZE) incident, journal_entry, incident_unit, unit_status_change"
+            )
+    return counts
 
 
 def _t(model: Any) -> Table:
