@@ -58,6 +58,8 @@ FILTERS = [
     IncidentQuery(sort="address"),
     IncidentQuery(sort="priority"),
     IncidentQuery(sort="dispatched_at", descending=True),
+    IncidentQuery(sort="stadtteil"),
+    IncidentQuery(sort="stadtteil", descending=True),
     IncidentQuery(categories=frozenset({"waste"}), sort="created_at", descending=True),
     IncidentQuery(),
 ]
