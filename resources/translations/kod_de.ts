@@ -1463,8 +1463,8 @@
     <context>
         <name>UnitStatusBoard</name>
         <message>
-            <source>0–6: set status · N: emergency (Notruf) · Enter: history · menu key: more</source>
-            <translation>0–6: Status setzen · N: Notruf · Enter: Statusverlauf · Menütaste: mehr</translation>
+            <source>Type a call sign to select · 0–6: set status · N: emergency (Notruf) · Enter: history · menu key: more</source>
+            <translation>Funkrufname tippen: wählen · 0–6: Status setzen · N: Notruf · Enter: Statusverlauf · Menütaste: mehr</translation>
         </message>
         <message>
             <source>Trigger emergency (Notruf) …</source>
@@ -2789,6 +2789,14 @@
         <message>
             <source>Go to the unit status board</source>
             <translation>Zur Statustafel der Einheiten</translation>
+        </message>
+        <message>
+            <source>Call sign (e.g. KOD 33)</source>
+            <translation>Funkrufname (z. B. KOD 33)</translation>
+        </message>
+        <message>
+            <source>Select the unit by typing</source>
+            <translation>Einheit durch Tippen wählen</translation>
         </message>
         <message>
             <source>Set the selected unit's status</source>

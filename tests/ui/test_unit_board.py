@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSettings, Qt
 from PySide6.QtGui import QAction, QBrush, QKeySequence
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
@@ -203,6 +204,30 @@ async def test_digit_keys_set_the_status_of_the_selected_unit(
     qtbot.keyClick(board.table, Qt.Key.Key_2)
     await wait_until(lambda: not board.talk_banner.isVisible())
     assert board.count_label.text() != ""
+    await finish(ui_ctx)
+
+
+@pytest.mark.asyncio
+async def test_typing_a_call_sign_selects_the_unit_without_setting_a_status(
+    ui_ctx: UiContext, qtbot: QtBot
+) -> None:
+    ids = await make_units(ui_ctx.services, "KOD 11", "KOD 31", "KOD 33")
+    board = UnitStatusBoard(ui_ctx)
+    qtbot.addWidget(board)
+    board.show()
+    board.model.reload()
+    await wait_until(lambda: board.model.rowCount() == 3)
+    board.focus_table()
+    qtbot.keyClicks(board.table, "KOD 33")
+    assert board.selected_unit().id == ids[2]  # type: ignore[union-attr]
+    await asyncio.sleep(0.3)
+    assert [await ui_ctx.services.units.history(ui_ctx.actor, i) for i in ids] == [[], [], []]
+    # After a pause a digit sets the status of the unit found.
+    await asyncio.sleep(QApplication.keyboardInputInterval() / 1000 + 0.1)
+    qtbot.keyClick(board.table, Qt.Key.Key_4)
+    await wait_until(lambda: board.model.data(board.model.index(2, COL_STATUS)) == "4")
+    assert [h.status for h in await ui_ctx.services.units.history(ui_ctx.actor, ids[2])] == ["4"]
+    assert await ui_ctx.services.units.history(ui_ctx.actor, ids[0]) == []
     await finish(ui_ctx)
 
 

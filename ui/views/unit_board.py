@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
@@ -230,7 +231,10 @@ class UnitStatusBoard(QWidget):
         self.table.viewport().installEventFilter(self)
 
         self.hint = QLabel(
-            self.tr("0–6: set status · N: emergency (Notruf) · Enter: history · menu key: more"),
+            self.tr(
+                "Type a call sign to select · 0–6: set status · N: emergency (Notruf) · "
+                "Enter: history · menu key: more"
+            ),
             self,
         )
         self.hint.setObjectName("unitBoardHint")
@@ -260,6 +264,8 @@ class UnitStatusBoard(QWidget):
         self.menu: QMenu | None = None
         self._can_set = ctx.can(Permission.UNIT_STATUS)
         self._can_raise = ctx.can(Permission.EMERGENCY_RAISE)
+        #: Until when (monotonic seconds) keys continue typing a call sign.
+        self._type_ahead_until = 0.0
 
     def fit_columns(self) -> None:
         """Size the columns to their contents (German status texts run long); crew stretches."""
@@ -334,6 +340,8 @@ class UnitStatusBoard(QWidget):
         ):
             self.show_context_menu()
             return True
+        if self._type_ahead(event, key):
+            return False  # the table's own keyboard search moves to the unit
         if event.modifiers() not in _PLAIN:
             return False
         if key in _DIGIT_KEYS:
@@ -347,6 +355,25 @@ class UnitStatusBoard(QWidget):
                 self.confirm_emergency(unit)
             return True
         return False
+
+    def _type_ahead(self, event: QKeyEvent, key: Qt.Key) -> bool:
+        """True if ``event`` belongs to typing a call sign (the table jumps to the unit).
+
+        A letter starts the search; while it runs (Qt's keyboard input interval), digits,
+        N and spaces continue it, so typing "KOD 33" selects KOD 33 instead of setting
+        status 3 twice. After a pause the digits set the status again.
+        """
+        text = event.text()
+        if not text or not text.isprintable():
+            return False
+        if event.modifiers() not in (*_PLAIN, Qt.KeyboardModifier.ShiftModifier):
+            return False
+        now = time.monotonic()
+        command = key in _DIGIT_KEYS or key == Qt.Key.Key_N or text.isspace()
+        if command and now >= self._type_ahead_until:
+            return False
+        self._type_ahead_until = now + QApplication.keyboardInputInterval() / 1000
+        return True
 
     def build_menu(self, unit: UnitInfo) -> QMenu:
         """The context menu for ``unit``: every status, Notruf, history, go to incident."""
@@ -527,6 +554,9 @@ def install(window: MainWindow) -> UnitStatusBoard | None:
         board.focus_table()
 
     focus.triggered.connect(focus_board)
+    window.shortcuts.add_info(
+        group, board.tr("Call sign (e.g. KOD 33)"), board.tr("Select the unit by typing")
+    )
     window.shortcuts.add_info(group, "0 … 6", board.tr("Set the selected unit's status"))
     window.shortcuts.add_info(
         group, "N", board.tr("Trigger an emergency (Notruf) for the selected unit")
