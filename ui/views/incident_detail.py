@@ -641,21 +641,23 @@ class IncidentDetailPane(QWidget):
         self._journal_key = key
         rows = []
         for j in d.journal:
+            # Two lines per entry – when, who, what; then the text over the full width – so the
+            # text stays readable in a narrow pane.
             note = j.kind == "note"
             style = f' style="background-color: {NOTE_BACKGROUND};"' if note else ""
-            colour = "#000" if note else "#555"
+            colour = "#000" if note else "#333"
             text = html.escape(j.text).replace("\n", "<br/>")
-            meta = "color:#555; white-space:nowrap;"
-            kind = f"color:{colour}; white-space:nowrap;" + ("font-weight:bold;" if note else "")
+            kind = "font-weight:bold;" if note else ""
+            when = local(j.created_at).strftime("%d.%m. %H:%M:%S")
             rows.append(
-                f"<tr{style}>"
-                f'<td style="{meta}">{local(j.created_at).strftime("%d.%m. %H:%M:%S")}</td>'
-                f'<td style="{meta}">{html.escape(j.username)}</td>'
-                f'<td style="{kind}">{html.escape(self.kind_label(j.kind))}</td>'
-                f'<td style="color:{colour};">{text}</td></tr>'
+                f'<tr{style}><td style="color:#555; padding-top:4px;">{when}&nbsp;&nbsp;'
+                f"{html.escape(j.username)}&nbsp;&nbsp;"
+                f'<span style="{kind}">{html.escape(self.kind_label(j.kind))}</span></td></tr>'
+                f'<tr{style}><td style="color:{colour}; padding-left:14px; padding-bottom:4px;">'
+                f"{text}</td></tr>"
             )
         self.journal_view.setHtml(
-            '<table width="100%" cellspacing="0" cellpadding="3">' + "".join(rows) + "</table>"
+            '<table width="100%" cellspacing="0" cellpadding="2">' + "".join(rows) + "</table>"
         )
         if at_end or new_incident:
             # The document lays out lazily: scroll again once the new height is known.
