@@ -894,33 +894,41 @@ def _live_rows(
                     assigned_by_id=user,
                 )
             )
-            journal.append(
-                dict(
-                    id=ids.journal + n_j + len(journal),
-                    incident_id=iid,
-                    created_at=d_at,
-                    user_id=user,
-                    kind="unit",
-                    text=b.text_assigned.replace("%1", unit.call_sign),
-                    data=None,
+            # Journal and status history as the services write them: assigned (3), then
+            # for units on scene arrived (4).
+            steps = [(d_at, "3", b.text_assigned)]
+            if o_at is not None:
+                steps.append((o_at, "4", b.text_arrived))
+            previous = "2"
+            for when, status, text in steps:
+                journal.append(
+                    dict(
+                        id=ids.journal + n_j + len(journal),
+                        incident_id=iid,
+                        created_at=when,
+                        user_id=user,
+                        kind="unit",
+                        text=text.replace("%1", unit.call_sign),
+                        data=None,
+                    )
                 )
-            )
+                statuses.append(
+                    dict(
+                        unit_id=unit.id,
+                        status=status,
+                        previous_status=previous,
+                        changed_at=when,
+                        user_id=user,
+                        incident_id=iid,
+                        note=None,
+                    )
+                )
+                previous = status
             conn.execute(
                 _t(Unit)
                 .update()
                 .where(_t(Unit).c.id == unit.id)
                 .values(status=new_status, status_changed_at=o_at or d_at)
-            )
-            statuses.append(
-                dict(
-                    unit_id=unit.id,
-                    status=new_status,
-                    previous_status="2",
-                    changed_at=o_at or d_at,
-                    user_id=user,
-                    incident_id=iid,
-                    note=None,
-                )
             )
     # One unit on a break, one at the station talking to the Leitstelle.
     for unit, status in zip(free_units[:2], ("6", "1"), strict=False):
