@@ -681,11 +681,19 @@
         </message>
         <message>
             <source>Since call</source>
-            <translation>seit Eingang</translation>
+            <translation>Laufzeit</translation>
         </message>
         <message>
             <source>Since dispatch</source>
-            <translation>seit Alarmierung</translation>
+            <translation>seit Alarm</translation>
+        </message>
+        <message>
+            <source>Time since the call came in (until the incident closed)</source>
+            <translation>Zeit seit Eingang des Anrufs (bei abgeschlossenen Einsätzen bis zum Abschluss)</translation>
+        </message>
+        <message>
+            <source>Time since the first unit was dispatched (until the incident closed)</source>
+            <translation>Zeit seit Alarmierung der ersten Einheit (bei abgeschlossenen Einsätzen bis zum Abschluss)</translation>
         </message>
         <message>
             <source>Saved on this workstation only – it is sent as soon as the database connection is back.</source>

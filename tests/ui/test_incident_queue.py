@@ -180,3 +180,16 @@ async def test_count_label_is_exact_or_says_more_than(ui_ctx: UiContext, qtbot: 
     await wait_until(lambda: view.count_label.text() == "1 Einsatz")
     assert view.model.row_at(0).number == number
     view.model.stop()
+
+
+@pytest.mark.asyncio
+async def test_column_headers_are_not_cut_off(ui_ctx: UiContext, qtbot: QtBot) -> None:
+    view = IncidentQueueView(ui_ctx)
+    qtbot.addWidget(view)
+    header = view.table.horizontalHeader()
+    for column in range(view.model.columnCount()):
+        if header.sectionResizeMode(column) == header.ResizeMode.Stretch:
+            continue
+        title = str(view.model.headerData(column, Qt.Orientation.Horizontal))
+        assert header.sectionSize(column) >= header.fontMetrics().horizontalAdvance(title), title
+    view.model.stop()

@@ -193,6 +193,13 @@ class IncidentQueueTableModel(QAbstractTableModel):
             self.tr("Since call"),
             self.tr("Since dispatch"),
         ]
+        #: Header tooltips for the columns whose short title needs explaining.
+        self._header_tips = {
+            COL_SINCE_CREATED: self.tr("Time since the call came in (until the incident closed)"),
+            COL_SINCE_DISPATCH: self.tr(
+                "Time since the first unit was dispatched (until the incident closed)"
+            ),
+        }
 
     def stop(self) -> None:
         """Stop the timers and live updates (before the model goes away)."""
@@ -408,8 +415,12 @@ class IncidentQueueTableModel(QAbstractTableModel):
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self._headers[section] if 0 <= section < COLUMN_COUNT else None
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < COLUMN_COUNT:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._headers[section]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._header_tips.get(section)
         return None
 
     def row_at(self, row: int) -> IncidentRow | None:

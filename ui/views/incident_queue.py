@@ -137,8 +137,11 @@ class IncidentQueueView(QWidget):
         header.setStretchLastSection(False)
         header.setSectionResizeMode(COL_ADDRESS, QHeaderView.ResizeMode.Stretch)
         header.sectionClicked.connect(self._on_header_clicked)
+        metrics = header.fontMetrics()
         for column, width in COLUMN_WIDTHS.items():
-            self.table.setColumnWidth(column, width)
+            # Never narrower than the header text (plus the sort arrow and padding).
+            title = str(self.model.headerData(column, Qt.Orientation.Horizontal) or "")
+            self.table.setColumnWidth(column, max(width, metrics.horizontalAdvance(title) + 20))
         header.setMinimumSectionSize(36)
 
         layout = QVBoxLayout(self)
