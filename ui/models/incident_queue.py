@@ -6,6 +6,7 @@ import asyncio
 import bisect
 import contextlib
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -32,6 +33,8 @@ from ui.context import UiContext
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 200
+#: Live changes are applied at most this often (ms); a burst becomes one update.
+FLUSH_MS = 20
 #: Counting stops here: "more than 10,000" is all a dispatcher needs to know of the history.
 COUNT_CAP = 10_000
 #: A free-text search counts its matches up to here: past it the dispatcher narrows the search,
@@ -173,9 +176,12 @@ class IncidentQueueTableModel(QAbstractTableModel):
         self._flush_timer = QTimer(self)
         # Short enough that a change reaches the queue in well under 50 ms, long enough to
         # batch a burst of changes into one update.
-        self._flush_timer.setInterval(20)
+        self._flush_timer.setInterval(FLUSH_MS)
         self._flush_timer.timeout.connect(self._flush)
         self._flush_timer.start()
+        # A change after a quiet spell is applied at once instead of waiting for the timer.
+        self._last_flush = 0.0
+        self._flush_queued = False
         self._tick = QTimer(self)
         self._tick.setInterval(1000)
         self._tick.timeout.connect(self._tick_timers)
@@ -311,8 +317,13 @@ class IncidentQueueTableModel(QAbstractTableModel):
                 continue
             elif change.entity in ("demo", RESET_ENTITY):
                 self._full_reload = True
+        quiet = time.monotonic() - self._last_flush >= FLUSH_MS / 1000
+        if (self._dirty or self._full_reload) and quiet and not self._flush_queued:
+            self._flush_queued = True
+            QTimer.singleShot(0, self._flush)
 
     def _flush(self) -> None:
+        self._flush_queued = False
         if self._full_reload:
             self._full_reload = False
             self._dirty.clear()
@@ -322,12 +333,14 @@ class IncidentQueueTableModel(QAbstractTableModel):
             return
         ids = sorted(self._dirty)
         self._dirty.clear()
+        self._last_flush = time.monotonic()
         spawn(self._apply(self._generation, ids))
 
     async def _apply(self, generation: int, ids: Sequence[int]) -> None:
         svc = self._ctx.services.incidents
-        rows = await svc.rows(self._ctx.actor, ids)
-        matching = await svc.matches(self._ctx.actor, self._query, ids)
+        rows, matching = await asyncio.gather(
+            svc.rows(self._ctx.actor, ids), svc.matches(self._ctx.actor, self._query, ids)
+        )
         if generation != self._generation:
             return
         self.apply_rows(rows, matching, set(ids))
