@@ -11,6 +11,9 @@ import sys
 import time
 from pathlib import Path
 
+# Run as a script, Python puts bench/ first on the path, where bench/queue.py would shadow the
+# standard library's queue module: replace that entry with the repository root.
+sys.path.pop(0)
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.database import Database

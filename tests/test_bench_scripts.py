@@ -1,0 +1,46 @@
+"""The benchmark scripts run (with small data) and print the figures their issues name."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+SCRIPTS = {
+    "demo_data.py": ({"KOD_BENCH_INCIDENTS": "300"}, ["demo_rows_per_s"]),
+    "queue.py": ({"KOD_BENCH_INCIDENTS": "300"}, ["queue_open_s", "queue_filter_p95_ms"]),
+    "propagation.py": (
+        {"KOD_BENCH_CHANGES": "30"},
+        ["propagation_p50_ms", "propagation_p99_ms", "catchup_1000_s"],
+    ),
+    "call_to_dispatch.py": ({}, ["keypresses_call_to_dispatch"]),
+}
+
+
+@pytest.mark.parametrize("script", sorted(SCRIPTS))
+def test_benchmark_prints_its_figures(script: str) -> None:
+    env_extra, names = SCRIPTS[script]
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", **env_extra}
+    # Run from another folder, as a script: no help from the test's own import path.
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / script)],
+        cwd=ROOT.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    figures = dict(re.findall(r"^(\w+): ([-\d.]+)$", result.stdout, re.MULTILINE))
+    for name in names:
+        assert name in figures, (name, result.stdout)
+        assert float(figures[name]) >= 0
+    if script == "call_to_dispatch.py":
+        assert int(figures["keypresses_call_to_dispatch"]) <= 15
