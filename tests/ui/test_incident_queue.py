@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from PySide6.QtCore import Qt
 from pytestqt.modeltest import ModelTester
@@ -193,3 +195,32 @@ async def test_column_headers_are_not_cut_off(ui_ctx: UiContext, qtbot: QtBot) -
         title = str(view.model.headerData(column, Qt.Orientation.Horizontal))
         assert header.sectionSize(column) >= header.fontMetrics().horizontalAdvance(title), title
     view.model.stop()
+
+
+@pytest.mark.asyncio
+async def test_a_stopped_queue_reads_nothing_more(
+    ui_ctx: UiContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import UTC, datetime
+
+    from app.dto import Change, ChangeBatch
+
+    (incident_id,) = await make_incidents(ui_ctx.services, ui_ctx.actor, 1)
+    model = IncidentQueueTableModel(ui_ctx)
+    await model.wait_loaded()
+    service = ui_ctx.services.incidents
+    reads: list[object] = []
+    real_rows = service.rows
+
+    async def counting_rows(*args: object) -> object:
+        reads.append(args)
+        return await real_rows(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(service, "rows", counting_rows)
+    # A change arrives after a quiet spell (its flush is queued at once), then the pane closes:
+    # nothing may read the database any more (it may be closed already).
+    change = Change(1, datetime.now(UTC), "incident", incident_id, "update", 2, "elsewhere")
+    model.on_changes(ChangeBatch((change,)))
+    model.stop()
+    await asyncio.sleep(0.1)
+    assert reads == []

@@ -182,6 +182,7 @@ class IncidentQueueTableModel(QAbstractTableModel):
         # A change after a quiet spell is applied at once instead of waiting for the timer.
         self._last_flush = 0.0
         self._flush_queued = False
+        self._stopped = False
         self._tick = QTimer(self)
         self._tick.setInterval(1000)
         self._tick.timeout.connect(self._tick_timers)
@@ -209,6 +210,7 @@ class IncidentQueueTableModel(QAbstractTableModel):
 
     def stop(self) -> None:
         """Stop the timers and live updates (before the model goes away)."""
+        self._stopped = True  # also for a flush already queued with singleShot
         self._flush_timer.stop()
         self._tick.stop()
         with contextlib.suppress(RuntimeError, TypeError):
@@ -324,6 +326,8 @@ class IncidentQueueTableModel(QAbstractTableModel):
 
     def _flush(self) -> None:
         self._flush_queued = False
+        if self._stopped:
+            return
         if self._full_reload:
             self._full_reload = False
             self._dirty.clear()
