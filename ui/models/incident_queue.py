@@ -6,7 +6,6 @@ import asyncio
 import bisect
 import contextlib
 import logging
-import time
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -179,9 +178,6 @@ class IncidentQueueTableModel(QAbstractTableModel):
         self._flush_timer.setInterval(FLUSH_MS)
         self._flush_timer.timeout.connect(self._flush)
         self._flush_timer.start()
-        # A change after a quiet spell is applied at once instead of waiting for the timer.
-        self._last_flush = 0.0
-        self._flush_queued = False
         self._stopped = False
         self._tick = QTimer(self)
         self._tick.setInterval(1000)
@@ -210,7 +206,7 @@ class IncidentQueueTableModel(QAbstractTableModel):
 
     def stop(self) -> None:
         """Stop the timers and live updates (before the model goes away)."""
-        self._stopped = True  # also for a flush already queued with singleShot
+        self._stopped = True
         self._flush_timer.stop()
         self._tick.stop()
         with contextlib.suppress(RuntimeError, TypeError):
@@ -319,13 +315,8 @@ class IncidentQueueTableModel(QAbstractTableModel):
                 continue
             elif change.entity in ("demo", RESET_ENTITY):
                 self._full_reload = True
-        quiet = time.monotonic() - self._last_flush >= FLUSH_MS / 1000
-        if (self._dirty or self._full_reload) and quiet and not self._flush_queued:
-            self._flush_queued = True
-            QTimer.singleShot(0, self._flush)
 
     def _flush(self) -> None:
-        self._flush_queued = False
         if self._stopped:
             return
         if self._full_reload:
@@ -337,14 +328,12 @@ class IncidentQueueTableModel(QAbstractTableModel):
             return
         ids = sorted(self._dirty)
         self._dirty.clear()
-        self._last_flush = time.monotonic()
         spawn(self._apply(self._generation, ids))
 
     async def _apply(self, generation: int, ids: Sequence[int]) -> None:
         svc = self._ctx.services.incidents
-        rows, matching = await asyncio.gather(
-            svc.rows(self._ctx.actor, ids), svc.matches(self._ctx.actor, self._query, ids)
-        )
+        rows = await svc.rows(self._ctx.actor, ids)
+        matching = await svc.matches(self._ctx.actor, self._query, ids)
         if generation != self._generation:
             return
         self.apply_rows(rows, matching, set(ids))
