@@ -12,8 +12,8 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from app.config import DatabaseTarget, parse_database_url, sqlite_target
-from app.database import Database
+from app.platform.config import DatabaseTarget, parse_database_url, sqlite_target
+from app.platform.database import Database
 from db.migrate import upgrade
 
 PG_URL = os.environ.get("KOD_TEST_PG_URL", "postgresql://kod:kod@127.0.0.1:5432/kod_test")

@@ -17,12 +17,12 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from app.config import parse_database_url
-from app.database import Database
-from app.dto import IncidentDraft
-from app.permissions import Role
+from app.domain.dto import IncidentDraft
+from app.platform.config import parse_database_url
+from app.platform.database import Database
+from app.platform.permissions import Role
+from app.platform.uow import Actor
 from app.services import Services
-from app.uow import Actor
 
 WRITER = Actor(None, "bench:writer", Role.DISPATCHER, "Schreibender Arbeitsplatz")
 _last_commit = [0.0]

@@ -28,10 +28,10 @@ import qasync
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
-from app.changefeed import ChangeFollower, last_change_id
-from app.database import Database
+from app.platform.changefeed import ChangeFollower, last_change_id
+from app.platform.database import Database
+from app.platform.uow import Actor
 from app.services import Services
-from app.uow import Actor
 from bench._common import temp_sqlite
 from tests.ui.flows import build_window, call_to_dispatch, load_demo
 from ui.asyncutil import cancel_all

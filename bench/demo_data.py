@@ -16,11 +16,11 @@ from pathlib import Path
 sys.path.pop(0)
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.database import Database
-from app.demo import generate_demo
+from app.platform.database import Database
+from app.platform.uow import Actor
 from app.services import Services
-from app.uow import Actor
 from bench._common import temp_postgres, temp_sqlite
+from demodata.generate import generate_demo
 
 INCIDENTS = int(os.environ.get("KOD_BENCH_INCIDENTS", "200000"))
 

@@ -43,13 +43,13 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from app.changefeed import ChangeFollower, LinkState, last_change_id  # noqa: E402
-from app.config import DatabaseTarget, parse_database_url  # noqa: E402
-from app.database import Database  # noqa: E402
-from app.dto import ChangeBatch, IncidentQuery  # noqa: E402
-from app.permissions import Role  # noqa: E402
+from app.domain.dto import ChangeBatch, IncidentQuery  # noqa: E402
+from app.platform.changefeed import ChangeFollower, LinkState, last_change_id  # noqa: E402
+from app.platform.config import DatabaseTarget, parse_database_url  # noqa: E402
+from app.platform.database import Database  # noqa: E402
+from app.platform.permissions import Role  # noqa: E402
+from app.platform.uow import Actor  # noqa: E402
 from app.services import Services  # noqa: E402
-from app.uow import Actor  # noqa: E402
 from bench._common import PG_URL  # noqa: E402
 from db.migrate import upgrade  # noqa: E402
 from ui.context import ChangeBridge, UiContext  # noqa: E402

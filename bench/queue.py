@@ -28,13 +28,13 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import qasync  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from app.config import DatabaseTarget  # noqa: E402
-from app.database import Database  # noqa: E402
-from app.demo import generate_demo  # noqa: E402
-from app.dto import IncidentQuery  # noqa: E402
+from app.domain.dto import IncidentQuery  # noqa: E402
+from app.platform.config import DatabaseTarget  # noqa: E402
+from app.platform.database import Database  # noqa: E402
+from app.platform.uow import Actor  # noqa: E402
 from app.services import Services  # noqa: E402
-from app.uow import Actor  # noqa: E402
 from bench._common import temp_postgres, temp_sqlite  # noqa: E402
+from demodata.generate import generate_demo  # noqa: E402
 from ui.context import ChangeBridge, UiContext  # noqa: E402
 from ui.models.incident_queue import IncidentQueueTableModel  # noqa: E402
 

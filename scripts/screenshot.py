@@ -20,12 +20,12 @@ import qasync
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
-from app.config import sqlite_target
-from app.database import Database
-from app.demo import generate_demo
+from app.platform.config import sqlite_target
+from app.platform.database import Database
+from app.platform.uow import Actor
 from app.services import Services
-from app.uow import Actor
 from db.migrate import upgrade
+from demodata.generate import generate_demo
 from ui.i18n import install_translations
 from ui.main import start_window
 

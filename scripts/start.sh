@@ -40,5 +40,5 @@ esac
 # Bring the database schema up to date (creates the SQLite file on the first start,
 # migrates it after an update), then add demo data if it has no incidents yet.
 "$BIN/kod-admin" db upgrade
-"$BIN/kod-admin" demo --if-empty
+"$BIN/kod-demo" --if-empty
 exec "${wrap[@]}" "$BIN/kod-leitstelle" "$@"

@@ -15,11 +15,11 @@ import pytest_asyncio
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from app.config import DatabaseTarget, parse_database_url, sqlite_target
-from app.database import Database
-from app.permissions import Role
+from app.platform.config import DatabaseTarget, parse_database_url, sqlite_target
+from app.platform.database import Database
+from app.platform.permissions import Role
+from app.platform.uow import Actor
 from app.services import Services
-from app.uow import Actor
 from db.migrate import upgrade
 
 os.environ.setdefault("KOD_LANG", "de")

@@ -8,17 +8,17 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import text
 
-from app import audit
-from app.audit import verify_connection
-from app.config import DatabaseTarget, parse_database_url
-from app.database import Database
-from app.errors import PermissionDenied, ValidationError
-from app.maintenance import retention_loop
-from app.permissions import Role
+from app.platform import audit
+from app.platform.audit import verify_connection
+from app.platform.config import DatabaseTarget, parse_database_url
+from app.platform.database import Database
+from app.platform.errors import PermissionDenied, ValidationError
+from app.platform.maintenance import retention_loop
+from app.platform.permissions import Role
+from app.platform.timeutil import utcnow
+from app.platform.uow import Actor
 from app.services import Services
 from app.services.audit_log import maintenance_actor
-from app.timeutil import utcnow
-from app.uow import Actor
 from tests.conftest import ADMIN
 from tests.test_cli import _url, run_admin
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from app.config import DatabaseTarget
+from app.platform.config import DatabaseTarget
 
 PYTHON = sys.executable
 
@@ -20,9 +20,10 @@ def run_admin(
     database: str | None = None,
     stdin: str | None = None,
     env: dict[str, str] | None = None,
+    module: str = "app.tools.cli",
 ) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, "KOD_LANG": "de", **(env or {})}
-    cmd = [PYTHON, "-m", "app.cli"]
+    cmd = [PYTHON, "-m", module]
     if database:
         cmd += ["--database", database]
     return subprocess.run(
@@ -61,10 +62,10 @@ def test_full_admin_workflow_and_tampered_audit(db_target: DatabaseTarget) -> No
     assert "mueller" in listed.stdout and "Disponent" in listed.stdout
     assert run_admin("user", "disable", "mueller", database=url).returncode == 0
     assert "deaktiviert" in run_admin("user", "list", database=url).stdout
-    demo = run_admin("demo", "--incidents", "300", database=url)
+    demo = run_admin("--incidents", "300", database=url, module="demodata.cli")
     assert demo.returncode == 0, demo.stderr
     assert "300 Einsätze" in demo.stdout
-    again = run_admin("demo", "--if-empty", database=url)
+    again = run_admin("--if-empty", database=url, module="demodata.cli")
     assert again.returncode == 0 and "bereits" in again.stdout
     ok = run_admin("audit", "verify", database=url)
     assert ok.returncode == 0 and "intakt" in ok.stdout

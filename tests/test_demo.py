@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from app.demo import generate_demo
-from app.dto import IncidentQuery
+from app.domain.dto import IncidentQuery
+from app.platform.uow import Actor
 from app.services import Services
-from app.uow import Actor
+from demodata.generate import generate_demo
 
 
 @pytest.mark.asyncio

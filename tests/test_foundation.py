@@ -8,14 +8,19 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, inspect, text
 
-from app.audit import verify_connection
-from app.config import sqlite_target
-from app.database import Database
-from app.errors import AuthenticationError, DatabaseUnavailable, PermissionDenied, SchemaMismatch
-from app.netshare import filesystem_type, is_network_path, parse_mounts
-from app.permissions import MATRIX, Permission, Role, allowed, permissions_markdown
+from app.platform.audit import verify_connection
+from app.platform.config import sqlite_target
+from app.platform.database import Database
+from app.platform.errors import (
+    AuthenticationError,
+    DatabaseUnavailable,
+    PermissionDenied,
+    SchemaMismatch,
+)
+from app.platform.netshare import filesystem_type, is_network_path, parse_mounts
+from app.platform.permissions import MATRIX, Permission, Role, allowed, permissions_markdown
+from app.platform.uow import Actor
 from app.services import Services
-from app.uow import Actor
 from db.migrate import downgrade, head_revision, model_differences, upgrade
 from tests.conftest import ADMIN, drop_pg_database, fresh_pg_database
 

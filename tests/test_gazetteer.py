@@ -1,4 +1,4 @@
-"""Tests for app.gazetteer: address model, demo gazetteer, CSV import and search index."""
+"""Tests for app.domain.gazetteer: address model, demo gazetteer, CSV import and search index."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from app.gazetteer import (
+from app.domain.gazetteer import (
     Address,
     AddressIndex,
     GazetteerFormatError,
@@ -19,7 +19,7 @@ from app.gazetteer import (
     normalize_house_number,
     parse_house_coordinates_csv,
 )
-from app.geo import find_stadtteil, load_city_area, wgs84_to_utm32
+from app.domain.geo import find_stadtteil, load_city_area, wgs84_to_utm32
 from resources.paths import resource_path
 
 # -- Address -----------------------------------------------------------------------------------

@@ -8,15 +8,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from app.cli import run as cli_run
-from app.config import DatabaseTarget
-from app.dto import Change, ChangeBatch
-from app.errors import PermissionDenied, ValidationError
-from app.geo import load_stadtteile, wgs84_to_utm32
-from app.permissions import Role
+from app.domain.dto import Change, ChangeBatch
+from app.domain.geo import load_stadtteile, wgs84_to_utm32
+from app.platform.config import DatabaseTarget
+from app.platform.errors import PermissionDenied, ValidationError
+from app.platform.permissions import Role
+from app.platform.timeutil import utcnow
+from app.platform.uow import Actor
 from app.services import Services
-from app.timeutil import utcnow
-from app.uow import Actor
+from app.tools.cli import run as cli_run
 from db.models import AuditRecord, ChangeFeedEntry, GazetteerAddress
 from tests.conftest import ADMIN
 

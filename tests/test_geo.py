@@ -1,4 +1,4 @@
-"""Tests for app.geo: distances, city boundary, approximate Stadtteile, UTM 32 conversion."""
+"""Tests for app.domain.geo: distances, city boundary, approximate Stadtteile, UTM 32 conversion."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from app.geo import (
+from app.domain.geo import (
     CityArea,
     find_stadtteil,
     haversine_m,

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from app.dto import IncidentDraft, IncidentQuery
-from app.errors import ConflictError, PermissionDenied, ValidationError
-from app.permissions import Role
+from app.domain.dto import IncidentDraft, IncidentQuery
+from app.platform.errors import ConflictError, PermissionDenied, ValidationError
+from app.platform.permissions import Role
+from app.platform.uow import Actor
 from app.services import Services
 from app.services.incidents import UnitUnavailable
-from app.uow import Actor
 from tests.conftest import ADMIN
 
 WIESDORF = (51.0325, 6.9870)

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from app.dto import IncidentDraft, IncidentQuery
-from app.errors import DatabaseUnavailable, PermissionDenied, ValidationError
-from app.outbox import OP_CREATE_INCIDENT, OP_NOTE, Outbox
-from app.permissions import Role
-from app.resilient import (
+from app.domain.dto import IncidentDraft, IncidentQuery
+from app.platform.errors import DatabaseUnavailable, PermissionDenied, ValidationError
+from app.platform.outbox import OP_CREATE_INCIDENT, OP_NOTE, Outbox
+from app.platform.permissions import Role
+from app.platform.resilient import (
     KIND_CLOSED,
     KIND_DUPLICATE,
     KIND_FAILED,
@@ -24,8 +24,8 @@ from app.resilient import (
     ResilientIncidents,
     is_pending_id,
 )
+from app.platform.uow import Actor
 from app.services import Services
-from app.uow import Actor
 from tests.multiws.harness import ROOT
 
 
@@ -372,8 +372,8 @@ async def test_replay_stops_when_the_server_is_gone_again(
 
 
 def test_outbox_file_is_per_database(tmp_path: Path) -> None:
-    from app.config import parse_database_url, sqlite_target
-    from app.outbox import outbox_path
+    from app.platform.config import parse_database_url, sqlite_target
+    from app.platform.outbox import outbox_path
 
     a = outbox_path(parse_database_url("postgresql://kod:geheim@db1/leitstelle"), tmp_path)
     b = outbox_path(parse_database_url("postgresql://kod:anders@db1/leitstelle"), tmp_path)

@@ -7,10 +7,10 @@ import uuid
 import pytest
 from sqlalchemy import create_engine, inspect
 
-from app.dto import IncidentDraft
-from app.errors import ValidationError
+from app.domain.dto import IncidentDraft
+from app.platform.errors import ValidationError
+from app.platform.uow import Actor
 from app.services import Services
-from app.uow import Actor
 from db.migrate import downgrade, upgrade
 
 

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from app.changefeed import ChangeFollower, LinkState
-from app.database import Database
-from app.dto import IncidentDraft, IncidentQuery
-from app.outbox import Outbox
-from app.permissions import Role
-from app.resilient import ResilientIncidents
+from app.domain.dto import IncidentDraft, IncidentQuery
+from app.platform.changefeed import ChangeFollower, LinkState
+from app.platform.database import Database
+from app.platform.outbox import Outbox
+from app.platform.permissions import Role
+from app.platform.resilient import ResilientIncidents
+from app.platform.uow import Actor
 from app.services import Services
-from app.uow import Actor
 from tests.multiws import fixtures
 from tests.multiws.harness import wait_for
 from tests.multiws.proxy import TcpProxy

@@ -17,7 +17,8 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
-from app.changefeed import (
+from app.domain.dto import IncidentDraft
+from app.platform.changefeed import (
     MAX_NOTIFY_PAYLOAD,
     RESET_ENTITY,
     ChangeFollower,
@@ -25,12 +26,11 @@ from app.changefeed import (
     last_change_id,
     listen_connect_kwargs,
 )
-from app.config import parse_database_url, sqlite_target
-from app.database import NOTIFY_CHANNEL, Database
-from app.dto import IncidentDraft
-from app.permissions import Role
+from app.platform.config import parse_database_url, sqlite_target
+from app.platform.database import NOTIFY_CHANNEL, Database
+from app.platform.permissions import Role
+from app.platform.uow import Actor
 from app.services import Services
-from app.uow import Actor
 from tests.multiws import fixtures
 from tests.multiws.fixtures import PgDb
 from tests.multiws.harness import (

@@ -13,14 +13,14 @@ import psycopg
 import pytest
 import pytest_asyncio
 
-from app.config import DatabaseTarget
-from app.database import Database
-from app.dto import IncidentDetail, IncidentDraft
-from app.errors import ConflictError
-from app.permissions import Role
+from app.domain.dto import IncidentDetail, IncidentDraft
+from app.platform.config import DatabaseTarget
+from app.platform.database import Database
+from app.platform.errors import ConflictError
+from app.platform.permissions import Role
+from app.platform.uow import Actor
 from app.services import Services
 from app.services.incidents import UnitUnavailable
-from app.uow import Actor
 from tests.multiws import fixtures
 from tests.multiws.harness import psycopg_dsn
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from app import i18n
-from app.i18n_catalog import missing
+from app.platform import i18n
+from app.tools.i18n_catalog import missing
 
 ROOT = Path(__file__).resolve().parent.parent
 PLACEHOLDER = re.compile(r"%\d+")
@@ -34,7 +34,7 @@ def test_every_string_in_the_code_has_a_finished_german_translation() -> None:
     gaps = missing(ROOT)
     assert gaps == [], (
         f"{len(gaps)} strings without a finished German translation "
-        f"(run `python -m app.i18n_catalog`, then translate): {gaps[:20]}"
+        f"(run `python -m app.tools.i18n_catalog`, then translate): {gaps[:20]}"
     )
 
 

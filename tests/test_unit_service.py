@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from app.dto import IncidentDraft
-from app.errors import NotFound, PermissionDenied, ValidationError
-from app.permissions import Role
+from app.domain.dto import IncidentDraft
+from app.platform.errors import NotFound, PermissionDenied, ValidationError
+from app.platform.permissions import Role
+from app.platform.uow import Actor
 from app.services import Services
-from app.uow import Actor
 from db.models import AuditRecord
 from db.models import Emergency as EmergencyRow
 

@@ -7,12 +7,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from app.dto_work import ReportDraft, ReportQuery, TaskDraft, TaskQuery
-from app.errors import ConflictError, NotFound, PermissionDenied, ValidationError
-from app.permissions import Role
+from app.domain.dto_work import ReportDraft, ReportQuery, TaskDraft, TaskQuery
+from app.platform.errors import ConflictError, NotFound, PermissionDenied, ValidationError
+from app.platform.permissions import Role
+from app.platform.timeutil import utcnow
+from app.platform.uow import Actor
 from app.services import Services
-from app.timeutil import utcnow
-from app.uow import Actor
 from db.models import AuditRecord, ChangeFeedEntry
 from tests.conftest import ADMIN
 

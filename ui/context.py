@@ -6,11 +6,11 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Signal
 
-from app.changefeed import ChangeFollower, LinkStatus
-from app.dto import ChangeBatch
-from app.permissions import Permission, allowed
+from app.domain.dto import ChangeBatch
+from app.platform.changefeed import ChangeFollower, LinkStatus
+from app.platform.permissions import Permission, allowed
+from app.platform.uow import Actor
 from app.services import Services
-from app.uow import Actor
 
 
 class ChangeBridge(QObject):

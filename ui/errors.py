@@ -10,7 +10,7 @@ from types import TracebackType
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from app.errors import ConflictError, DatabaseUnavailable, KodError
+from app.platform.errors import ConflictError, DatabaseUnavailable, KodError
 
 log = logging.getLogger(__name__)
 

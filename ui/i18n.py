@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
 
-from app.i18n import catalogue, current_language
+from app.platform.i18n import catalogue, current_language
 
 
 class CatalogueTranslator(QTranslator):
-    """A QTranslator answering from the project's ``.ts`` catalogue (see :mod:`app.i18n`)."""
+    """A QTranslator answering from the project's ``.ts`` catalogue (see :mod:`app.platform.i18n`)."""
 
     def __init__(self, language: str) -> None:
         super().__init__()

@@ -15,14 +15,14 @@ from PySide6.QtCore import QCoreApplication, QSettings, Qt
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 
-from app.changefeed import ChangeFollower, last_change_id
-from app.config import resolve_database
-from app.database import Database
-from app.errors import KodError
-from app.logsetup import setup_logging
-from app.maintenance import retention_loop
+from app.platform.changefeed import ChangeFollower, last_change_id
+from app.platform.config import resolve_database
+from app.platform.database import Database
+from app.platform.errors import KodError
+from app.platform.logsetup import setup_logging
+from app.platform.maintenance import retention_loop
+from app.platform.uow import Actor
 from app.services import Services
-from app.uow import Actor
 from resources.paths import resource_path
 from ui import gcguard
 from ui.asyncutil import cancel_all, set_error_sink, spawn

@@ -15,9 +15,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.changefeed import LinkState, LinkStatus
-from app.permissions import role_label
-from app.timeutil import format_local, utcnow
+from app.platform.changefeed import LinkState, LinkStatus
+from app.platform.permissions import role_label
+from app.platform.timeutil import format_local, utcnow
 from ui.context import UiContext
 from ui.shortcuts import ShortcutRegistry
 from ui.views.incident_queue import IncidentQueueView

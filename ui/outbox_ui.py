@@ -1,7 +1,7 @@
 """The offline outbox in the workstation: status-bar count, replay on reconnect, conflicts.
 
 ``install(window)`` wraps ``window.ctx.services.incidents`` in
-:class:`app.resilient.ResilientIncidents`, so call-taking and journal notes keep working while
+:class:`app.platform.resilient.ResilientIncidents`, so call-taking and journal notes keep working while
 the database is unreachable (offline incidents get a negative id and the number
 ``OFFLINE-<n>``). It shows the number of operations not yet transferred in the status bar,
 replays them when the link is ONLINE again (and retries every few seconds while some wait),
@@ -28,11 +28,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.changefeed import LinkState, LinkStatus
-from app.outbox import Outbox, outbox_path
-from app.resilient import ReplayConflict, ReplayReport, ResilientIncidents, is_pending_id
+from app.platform.changefeed import LinkState, LinkStatus
+from app.platform.outbox import Outbox, outbox_path
+from app.platform.resilient import ReplayConflict, ReplayReport, ResilientIncidents, is_pending_id
+from app.platform.timeutil import format_local
 from app.services.incidents import IncidentService
-from app.timeutil import format_local
 from ui.asyncutil import spawn
 
 if TYPE_CHECKING:

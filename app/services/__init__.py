@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.database import Database
+from app.platform.database import Database
 from app.services.audit_log import AuditLogService
 from app.services.gazetteer import GazetteerService
 from app.services.incidents import IncidentService

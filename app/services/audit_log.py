@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from app import audit
-from app.audit import PruneResult
-from app.database import Database
-from app.permissions import Permission, Role, require
+from app.platform import audit
+from app.platform.audit import PruneResult
+from app.platform.database import Database
+from app.platform.permissions import Permission, Role, require
+from app.platform.timeutil import utcnow
+from app.platform.uow import Actor, unit_of_work
 from app.services.settings import read_setting
-from app.timeutil import utcnow
-from app.uow import Actor, unit_of_work
 
 #: How often a running workstation removes expired audit records.
 PRUNE_INTERVAL_S = 6 * 3600

@@ -2,7 +2,7 @@
 
 The table ``gazetteer_address`` holds one row per street and house number (the demo data, or
 an import of the state's open house-coordinate data). Call-taking searches an in-memory
-:class:`app.gazetteer.AddressIndex` built from it once; the index is built in a worker thread
+:class:`app.domain.gazetteer.AddressIndex` built from it once; the index is built in a worker thread
 and rebuilt after an import or when another workstation announces a ``gazetteer`` change.
 """
 
@@ -19,19 +19,19 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from app.database import Database, describe_db_error
-from app.dto import ChangeBatch
-from app.errors import DatabaseUnavailable, ValidationError
-from app.gazetteer import (
+from app.domain.dto import ChangeBatch
+from app.domain.gazetteer import (
     Address,
     AddressIndex,
     GazetteerFormatError,
     ImportResult,
     parse_house_coordinates_csv,
 )
-from app.i18n import tr
-from app.permissions import Permission, require
-from app.uow import Actor, unit_of_work
+from app.platform.database import Database, describe_db_error
+from app.platform.errors import DatabaseUnavailable, ValidationError
+from app.platform.i18n import tr
+from app.platform.permissions import Permission, require
+from app.platform.uow import Actor, unit_of_work
 from db.models import GazetteerAddress
 
 log = logging.getLogger(__name__)

@@ -9,8 +9,7 @@ from sqlalchemy import Select, and_, column, func, literal_column, or_, select, 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.database import Database
-from app.domain import (
+from app.domain.codes import (
     AVAILABLE_STATUSES,
     CATEGORY_BY_CODE,
     OUTCOMES_SOURCE,
@@ -21,7 +20,7 @@ from app.domain import (
     priority_label,
     unit_status_display,
 )
-from app.dto import (
+from app.domain.dto import (
     EDITABLE_INCIDENT_FIELDS,
     Assignment,
     IncidentDetail,
@@ -30,13 +29,14 @@ from app.dto import (
     IncidentRow,
     JournalLine,
 )
-from app.errors import ConflictError, NotFound, ValidationError
-from app.geo import stadtteil_for
-from app.i18n import QT_TRANSLATE_NOOP as N_
-from app.i18n import tr
-from app.permissions import Permission, require
+from app.domain.geo import stadtteil_for
+from app.platform.database import Database
+from app.platform.errors import ConflictError, NotFound, ValidationError
+from app.platform.i18n import QT_TRANSLATE_NOOP as N_
+from app.platform.i18n import tr
+from app.platform.permissions import Permission, require
+from app.platform.uow import Actor, Work, unit_of_work
 from app.services.settings import read_setting
-from app.uow import Actor, Work, unit_of_work
 from db.models import Incident, IncidentUnit, JournalEntry, Unit, UnitStatusChange, User
 
 MAX_DESCRIPTION = 10_000
@@ -167,7 +167,7 @@ def _validate_fields(values: dict[str, Any]) -> None:
 def draft_values(draft: IncidentDraft) -> dict[str, Any]:
     """Check a call-taking draft; the column values to store (raises ValidationError).
 
-    Public so that the offline outbox (:mod:`app.resilient`) refuses bad input at once,
+    Public so that the offline outbox (:mod:`app.platform.resilient`) refuses bad input at once,
     exactly as the service would, instead of only at replay.
     """
     values = {

@@ -9,10 +9,9 @@ from sqlalchemy import Select, case, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from app.database import Database
-from app.domain import CATEGORY_BY_CODE
-from app.dto import IncidentDraft
-from app.dto_work import (
+from app.domain.codes import CATEGORY_BY_CODE
+from app.domain.dto import IncidentDraft
+from app.domain.dto_work import (
     EDITABLE_REPORT_FIELDS,
     OPEN_REPORT_STATUSES,
     REPORT_SOURCES,
@@ -21,15 +20,16 @@ from app.dto_work import (
     ReportQuery,
     TaskDraft,
 )
-from app.errors import ConflictError, NotFound, ValidationError
-from app.geo import stadtteil_for
-from app.i18n import tr
-from app.permissions import Permission, require
+from app.domain.geo import stadtteil_for
+from app.platform.database import Database
+from app.platform.errors import ConflictError, NotFound, ValidationError
+from app.platform.i18n import tr
+from app.platform.permissions import Permission, require
+from app.platform.timeutil import format_local, local
+from app.platform.uow import Actor, Work, unit_of_work
 from app.services.incidents import IncidentService, journal, next_number
 from app.services.tasks import TaskService, validate_coordinates
 from app.services.work_items import WorkItemReader
-from app.timeutil import format_local, local
-from app.uow import Actor, Work, unit_of_work
 from db.models import Incident, Report, Task, User
 
 MAX_SUBJECT = 200

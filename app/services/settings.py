@@ -8,11 +8,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.database import Database
-from app.errors import ValidationError
-from app.i18n import tr
-from app.permissions import Permission
-from app.uow import Actor, unit_of_work
+from app.platform.database import Database
+from app.platform.errors import ValidationError
+from app.platform.i18n import tr
+from app.platform.permissions import Permission
+from app.platform.uow import Actor, unit_of_work
 from db.models import Setting
 
 #: Defaults; every key here can be changed with ``kod-admin settings set``.

@@ -9,17 +9,17 @@ from sqlalchemy import Select, and_, case, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from app.database import Database
-from app.domain import CATEGORY_BY_CODE
-from app.dto_work import EDITABLE_TASK_FIELDS, Assignee, TaskDraft, TaskInfo, TaskQuery
-from app.errors import ConflictError, NotFound, ValidationError
-from app.geo import stadtteil_for
-from app.i18n import tr
-from app.permissions import MATRIX, Permission, Role, require
+from app.domain.codes import CATEGORY_BY_CODE
+from app.domain.dto_work import EDITABLE_TASK_FIELDS, Assignee, TaskDraft, TaskInfo, TaskQuery
+from app.domain.geo import stadtteil_for
+from app.platform.database import Database
+from app.platform.errors import ConflictError, NotFound, ValidationError
+from app.platform.i18n import tr
+from app.platform.permissions import MATRIX, Permission, Role, require
+from app.platform.timeutil import local, utcnow
+from app.platform.uow import Actor, Work, unit_of_work
 from app.services.incidents import next_number
 from app.services.work_items import WorkItemReader
-from app.timeutil import local, utcnow
-from app.uow import Actor, Work, unit_of_work
 from db.models import Report, Task, Unit, User
 
 MAX_TITLE = 200

@@ -9,16 +9,16 @@ from datetime import timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.database import Database
-from app.domain import AVAILABLE_STATUSES, UNIT_STATUS_SOURCE, UnitStatus, unit_status_display
-from app.dto import Emergency, StatusChange, UnitInfo, UnitProposal
-from app.errors import NotFound, ValidationError
-from app.geo import haversine_m
-from app.i18n import tr
-from app.permissions import Permission, require
+from app.domain.codes import AVAILABLE_STATUSES, UNIT_STATUS_SOURCE, UnitStatus, unit_status_display
+from app.domain.dto import Emergency, StatusChange, UnitInfo, UnitProposal
+from app.domain.geo import haversine_m
+from app.platform.database import Database
+from app.platform.errors import NotFound, ValidationError
+from app.platform.i18n import tr
+from app.platform.permissions import Permission, require
+from app.platform.uow import Actor, unit_of_work
 from app.services.incidents import journal, record_unit_status
 from app.services.settings import read_setting
-from app.uow import Actor, unit_of_work
 from db.models import Emergency as EmergencyRow
 from db.models import (
     Incident,

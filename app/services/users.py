@@ -9,13 +9,13 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import select
 
-from app.database import Database
-from app.dto import UserInfo
-from app.errors import AuthenticationError, NotFound, ValidationError
-from app.i18n import tr
-from app.permissions import Permission, Role
-from app.timeutil import format_local
-from app.uow import Actor, unit_of_work
+from app.domain.dto import UserInfo
+from app.platform.database import Database
+from app.platform.errors import AuthenticationError, NotFound, ValidationError
+from app.platform.i18n import tr
+from app.platform.permissions import Permission, Role
+from app.platform.timeutil import format_local
+from app.platform.uow import Actor, unit_of_work
 from db.models import User
 
 MAX_FAILED_LOGINS = 5
@@ -107,7 +107,7 @@ class UserService:
 
     async def all_users(self, actor: Actor) -> list[UserInfo]:
         """All accounts, by user name."""
-        from app.permissions import require
+        from app.platform.permissions import require
 
         require(actor.role, Permission.USER_MANAGE)
         async with self._db.read() as s:

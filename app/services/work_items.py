@@ -7,9 +7,9 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Select, func, select
 
-from app.database import Database
-from app.permissions import Permission, require
-from app.uow import Actor
+from app.platform.database import Database
+from app.platform.permissions import Permission, require
+from app.platform.uow import Actor
 
 Q = TypeVar("Q")
 I = TypeVar("I")  # noqa: E741 - the item dataclass

@@ -15,7 +15,7 @@ import pytest_asyncio
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
-from app.config import DatabaseTarget, parse_database_url
+from app.platform.config import DatabaseTarget, parse_database_url
 from db.migrate import upgrade
 from tests.conftest import PG_URL, _pg_admin_url, drop_pg_database, fresh_pg_database
 from tests.multiws.proxy import TcpProxy

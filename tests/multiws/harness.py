@@ -14,8 +14,8 @@ from typing import Any
 import psycopg
 from sqlalchemy.engine import make_url
 
-from app.changefeed import ChangeFollower, LinkState, LinkStatus
-from app.dto import ChangeBatch
+from app.domain.dto import ChangeBatch
+from app.platform.changefeed import ChangeFollower, LinkState, LinkStatus
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -14,14 +14,14 @@ import asyncio
 import json
 from pathlib import Path
 
-from app.config import parse_database_url
-from app.database import Database
-from app.dto import IncidentDraft
-from app.outbox import Outbox
-from app.permissions import Role
-from app.resilient import ResilientIncidents
+from app.domain.dto import IncidentDraft
+from app.platform.config import parse_database_url
+from app.platform.database import Database
+from app.platform.outbox import Outbox
+from app.platform.permissions import Role
+from app.platform.resilient import ResilientIncidents
+from app.platform.uow import Actor
 from app.services import Services
-from app.uow import Actor
 
 DISPO = Actor(None, "dora", Role.DISPATCHER, "Dora Disponentin")
 UNREACHABLE = "postgresql://kod:kod@127.0.0.1:1/leitstelle"

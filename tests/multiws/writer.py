@@ -17,13 +17,13 @@ import sys
 import time
 import uuid
 
-from app.config import parse_database_url
-from app.database import Database
-from app.dto import IncidentDraft
-from app.errors import DatabaseUnavailable
-from app.permissions import Role
+from app.domain.dto import IncidentDraft
+from app.platform.config import parse_database_url
+from app.platform.database import Database
+from app.platform.errors import DatabaseUnavailable
+from app.platform.permissions import Role
+from app.platform.uow import Actor
 from app.services import Services
-from app.uow import Actor
 
 WRITER = Actor(None, "cli:writer", Role.DISPATCHER, "Zweiter Arbeitsplatz")
 CATEGORIES = ("noise", "waste", "dog", "parking")

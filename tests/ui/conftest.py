@@ -13,11 +13,11 @@ import qasync
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
-from app.changefeed import ChangeFollower, last_change_id
-from app.dto import IncidentDraft
-from app.permissions import Role
+from app.domain.dto import IncidentDraft
+from app.platform.changefeed import ChangeFollower, last_change_id
+from app.platform.permissions import Role
+from app.platform.uow import Actor
 from app.services import Services
-from app.uow import Actor
 from tests.conftest import ADMIN
 from ui import gcguard
 from ui.asyncutil import cancel_all, set_error_sink

@@ -20,9 +20,9 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 
-from app.domain import category_label
+from app.domain.codes import category_label
+from app.platform.uow import Actor
 from app.services import Services
-from app.uow import Actor
 from ui.context import UiContext
 from ui.dialogs.assign_unit import AssignUnitDialog
 from ui.dialogs.call_taking import CallTakingActions, CallTakingDialog
@@ -170,7 +170,7 @@ async def load_demo(services: Services, actor: Actor, incidents: int = 20) -> No
     would take the keyboard under the offscreen platform, which activates every window
     shown, WA_ShowWithoutActivating or not).
     """
-    from app.demo import DEMO_PASSWORD, generate_demo
+    from demodata.generate import DEMO_PASSWORD, generate_demo
 
     await generate_demo(services, actor, incidents=incidents, seed=11)
     dispatcher = await services.users.authenticate("disponent", DEMO_PASSWORD)

@@ -8,10 +8,10 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
-from app.dto import IncidentDraft, UnitInfo, UnitProposal
-from app.permissions import Role
-from app.timeutil import utcnow
-from app.uow import Actor
+from app.domain.dto import IncidentDraft, UnitInfo, UnitProposal
+from app.platform.permissions import Role
+from app.platform.timeutil import utcnow
+from app.platform.uow import Actor
 from tests.conftest import ADMIN
 from tests.ui.conftest import wait_until
 from tests.ui.flows import KeyPad

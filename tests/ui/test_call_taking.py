@@ -10,10 +10,10 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
-from app.domain import category_label
-from app.dto import IncidentQuery
-from app.errors import DatabaseUnavailable
-from app.geo import stadtteil_for
+from app.domain.codes import category_label
+from app.domain.dto import IncidentQuery
+from app.domain.geo import stadtteil_for
+from app.platform.errors import DatabaseUnavailable
 from tests.conftest import ADMIN
 from tests.ui.conftest import make_incidents
 from tests.ui.flows import (

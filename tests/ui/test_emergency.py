@@ -18,13 +18,13 @@ from PySide6.QtWidgets import QMainWindow
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
-from app.changefeed import ChangeFollower, last_change_id
-from app.config import DatabaseTarget
-from app.database import Database
-from app.dto import IncidentDraft
-from app.permissions import Role
+from app.domain.dto import IncidentDraft
+from app.platform.changefeed import ChangeFollower, last_change_id
+from app.platform.config import DatabaseTarget
+from app.platform.database import Database
+from app.platform.permissions import Role
+from app.platform.uow import Actor
 from app.services import Services
-from app.uow import Actor
 from db.models import AuditRecord
 from db.models import Emergency as EmergencyRow
 from tests.conftest import ADMIN

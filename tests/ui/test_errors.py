@@ -7,7 +7,7 @@ import sys
 import pytest
 from pytestqt.qtbot import QtBot
 
-from app.errors import DatabaseUnavailable, ValidationError
+from app.platform.errors import DatabaseUnavailable, ValidationError
 from ui.asyncutil import set_error_sink, spawn
 from ui.errors import ErrorReporter
 

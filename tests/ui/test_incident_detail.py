@@ -14,13 +14,13 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QDialog
 from pytestqt.qtbot import QtBot
 
-from app.domain import outcome_label, priority_label, status_label
-from app.dto import IncidentDraft
-from app.i18n import tr as app_tr
-from app.permissions import Role
+from app.domain.codes import outcome_label, priority_label, status_label
+from app.domain.dto import IncidentDraft
+from app.platform.i18n import tr as app_tr
+from app.platform.permissions import Role
+from app.platform.uow import Actor
 from app.services import Services
 from app.services.incidents import field_label
-from app.uow import Actor
 from tests.conftest import ADMIN
 from tests.ui.conftest import wait_until
 from ui.asyncutil import cancel_all

@@ -9,8 +9,8 @@ from PySide6.QtCore import Qt
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
-from app.dto import IncidentDraft, IncidentQuery
-from app.uow import Actor
+from app.domain.dto import IncidentDraft, IncidentQuery
+from app.platform.uow import Actor
 from tests.ui.conftest import make_incidents, wait_until
 from ui.context import UiContext
 from ui.models.incident_queue import (
@@ -162,7 +162,7 @@ async def test_live_closing_during_a_search_keeps_the_servers_order(ui_ctx: UiCo
 
 @pytest.mark.asyncio
 async def test_count_label_is_exact_or_says_more_than(ui_ctx: UiContext, qtbot: QtBot) -> None:
-    from app.demo import generate_demo
+    from demodata.generate import generate_demo
 
     await generate_demo(ui_ctx.services, Actor.cli(), incidents=1500, seed=3)
     view = IncidentQueueView(ui_ctx)
@@ -203,7 +203,7 @@ async def test_a_stopped_queue_reads_nothing_more(
 ) -> None:
     from datetime import UTC, datetime
 
-    from app.dto import Change, ChangeBatch
+    from app.domain.dto import Change, ChangeBatch
 
     (incident_id,) = await make_incidents(ui_ctx.services, ui_ctx.actor, 1)
     model = IncidentQueueTableModel(ui_ctx)

@@ -10,7 +10,7 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from pytestqt.qtbot import QtBot
 
-from app.changefeed import LinkState, LinkStatus
+from app.platform.changefeed import LinkState, LinkStatus
 from app.services import Services
 from tests.conftest import ADMIN
 from tests.ui.conftest import wait_until
@@ -19,7 +19,7 @@ from ui.main import start_window
 
 
 async def _window(services: Services, tmp_path: Path, qtbot: QtBot):  # type: ignore[no-untyped-def]
-    from app.permissions import Role
+    from app.platform.permissions import Role
 
     await services.users.add(ADMIN, "dispo", "Dora Dispo", Role.DISPATCHER, "geheim123")
     actor = await services.users.authenticate("dispo", "geheim123")

@@ -16,13 +16,13 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QToolButton
 from pytestqt.qtbot import QtBot
 
-from app.changefeed import ChangeFollower, LinkState, last_change_id
-from app.database import Database
-from app.dto import IncidentDraft
-from app.permissions import Role
-from app.resilient import PENDING_PREFIX, ResilientIncidents
+from app.domain.dto import IncidentDraft
+from app.platform.changefeed import ChangeFollower, LinkState, last_change_id
+from app.platform.database import Database
+from app.platform.permissions import Role
+from app.platform.resilient import PENDING_PREFIX, ResilientIncidents
+from app.platform.uow import Actor
 from app.services import Services
-from app.uow import Actor
 from tests.multiws import fixtures
 from tests.multiws.proxy import TcpProxy
 from tests.ui.conftest import wait_until

@@ -12,11 +12,11 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
-from app.domain import unit_status_display, unit_status_label
-from app.dto import IncidentDraft
-from app.permissions import Role
+from app.domain.codes import unit_status_display, unit_status_label
+from app.domain.dto import IncidentDraft
+from app.platform.permissions import Role
+from app.platform.uow import Actor
 from app.services import Services
-from app.uow import Actor
 from tests.ui.conftest import wait_until
 from ui.asyncutil import pending_tasks
 from ui.context import UiContext

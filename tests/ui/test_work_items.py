@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
-from app.dto_work import (
+from app.domain.dto_work import (
     ReportDraft,
     ReportQuery,
     TaskDraft,
@@ -20,10 +20,10 @@ from app.dto_work import (
     report_status_label,
     task_status_label,
 )
-from app.permissions import Role
+from app.platform.permissions import Role
+from app.platform.timeutil import format_local, utcnow
+from app.platform.uow import Actor
 from app.services import Services
-from app.timeutil import format_local, utcnow
-from app.uow import Actor
 from tests.conftest import ADMIN
 from tests.ui.conftest import wait_until
 from ui.asyncutil import cancel_all

@@ -20,9 +20,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain import category_label, priority_label
-from app.dto import ChangeBatch, IncidentDetail, UnitProposal
-from app.errors import KodError
+from app.domain.codes import category_label, priority_label
+from app.domain.dto import ChangeBatch, IncidentDetail, UnitProposal
+from app.platform.errors import KodError
 from app.services.incidents import UnitUnavailable
 from ui.asyncutil import spawn
 from ui.context import UiContext

@@ -57,12 +57,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain import CATEGORIES, CATEGORY_BY_CODE, priority_label
-from app.dto import IncidentDraft
-from app.errors import KodError, ValidationError
-from app.gazetteer import Address
-from app.geo import stadtteil_for
-from app.permissions import Permission
+from app.domain.codes import CATEGORIES, CATEGORY_BY_CODE, priority_label
+from app.domain.dto import IncidentDraft
+from app.domain.gazetteer import Address
+from app.domain.geo import stadtteil_for
+from app.platform.errors import KodError, ValidationError
+from app.platform.permissions import Permission
 from ui.asyncutil import spawn
 from ui.context import UiContext
 from ui.dialogs.assign_unit import AssignUnitDialog

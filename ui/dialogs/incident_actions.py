@@ -15,9 +15,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain import OUTCOMES_SOURCE, outcome_label
-from app.dto import IncidentDetail
-from app.i18n import tr as app_tr
+from app.domain.codes import OUTCOMES_SOURCE, outcome_label
+from app.domain.dto import IncidentDetail
+from app.platform.i18n import tr as app_tr
 
 
 def _is_ctrl_enter(event: QEvent) -> bool:

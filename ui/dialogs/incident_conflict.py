@@ -22,12 +22,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain import category_label, outcome_label, priority_label, status_label
-from app.dto import IncidentDetail
+from app.domain.codes import category_label, outcome_label, priority_label, status_label
+from app.domain.dto import IncidentDetail
+from app.platform.timeutil import local
 from app.services.incidents import field_label
-from app.timeutil import local
 
-#: Fields the detail pane edits (a subset of ``app.dto.EDITABLE_INCIDENT_FIELDS``).
+#: Fields the detail pane edits (a subset of ``app.domain.dto.EDITABLE_INCIDENT_FIELDS``).
 DETAIL_FIELDS = ("category", "priority", "address", "caller_name", "caller_phone", "description")
 #: Fields shown (not edited) when they changed: they explain what else happened.
 CONTEXT_FIELDS = ("stadtteil", "status", "units", "outcome")

@@ -13,9 +13,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.errors import KodError
+from app.platform.errors import KodError
+from app.platform.uow import Actor
 from app.services import Services
-from app.uow import Actor
 from ui.asyncutil import spawn
 
 

@@ -6,10 +6,10 @@ from typing import Any
 
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPlainTextEdit, QWidget
 
-from app.domain import CATEGORY_BY_CODE, priority_label
-from app.dto_work import REPORT_SOURCES, ReportDraft, ReportInfo, report_source_label
+from app.domain.codes import CATEGORY_BY_CODE, priority_label
+from app.domain.dto_work import REPORT_SOURCES, ReportDraft, ReportInfo, report_source_label
+from app.platform.timeutil import utcnow
 from app.services.reports import MAX_SUBJECT
-from app.timeutil import utcnow
 from ui.context import UiContext
 from ui.dialogs.work_common import (
     AddressField,

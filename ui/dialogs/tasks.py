@@ -7,12 +7,12 @@ from typing import Any
 
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPlainTextEdit, QWidget
 
-from app.domain import unit_status_display
-from app.dto import UnitInfo
-from app.dto_work import Assignee, ReportInfo, TaskDraft, TaskInfo
-from app.permissions import Permission
+from app.domain.codes import unit_status_display
+from app.domain.dto import UnitInfo
+from app.domain.dto_work import Assignee, ReportInfo, TaskDraft, TaskInfo
+from app.platform.permissions import Permission
+from app.platform.timeutil import format_local
 from app.services.tasks import MAX_NOTE, MAX_TITLE
-from app.timeutil import format_local
 from ui.context import UiContext
 from ui.dialogs.work_common import (
     AddressField,

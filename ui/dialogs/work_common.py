@@ -38,11 +38,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain import CATEGORIES
-from app.errors import ConflictError, KodError, ValidationError
-from app.gazetteer import Address
-from app.permissions import Permission
-from app.timeutil import utcnow
+from app.domain.codes import CATEGORIES
+from app.domain.gazetteer import Address
+from app.platform.errors import ConflictError, KodError, ValidationError
+from app.platform.permissions import Permission
+from app.platform.timeutil import utcnow
 from ui.asyncutil import report_error, spawn
 from ui.context import UiContext
 

@@ -8,7 +8,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from PySide6.QtWidgets import QWidget
 
-from app.errors import ConflictError
+from app.platform.errors import ConflictError
 from ui.context import UiContext
 from ui.dialogs.work_common import WorkFormDialog
 

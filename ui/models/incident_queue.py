@@ -22,10 +22,10 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor, QFont
 
-from app.changefeed import RESET_ENTITY
-from app.domain import category_label, status_label
-from app.dto import ChangeBatch, IncidentQuery, IncidentRow
-from app.timeutil import format_local, local
+from app.domain.codes import category_label, status_label
+from app.domain.dto import ChangeBatch, IncidentQuery, IncidentRow
+from app.platform.changefeed import RESET_ENTITY
+from app.platform.timeutil import format_local, local
 from ui.asyncutil import spawn
 from ui.context import UiContext
 

@@ -8,14 +8,14 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
-from app.domain import category_label
-from app.dto_work import (
+from app.domain.codes import category_label
+from app.domain.dto_work import (
     ReportInfo,
     ReportQuery,
     report_source_label,
     report_status_label,
 )
-from app.timeutil import format_local
+from app.platform.timeutil import format_local
 from ui.context import UiContext
 from ui.models.work_table import Desc, RowIdRole, RowRole, WorkTableModel
 

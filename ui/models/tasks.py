@@ -9,9 +9,9 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
-from app.domain import category_label
-from app.dto_work import TaskInfo, TaskQuery, task_status_label
-from app.timeutil import format_local
+from app.domain.codes import category_label
+from app.domain.dto_work import TaskInfo, TaskQuery, task_status_label
+from app.platform.timeutil import format_local
 from ui.context import UiContext
 from ui.models.work_table import Desc, RowIdRole, RowRole, WorkTableModel
 

@@ -20,10 +20,10 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor, QFont
 
-from app.domain import unit_status_label
-from app.dto import ChangeBatch, UnitInfo
-from app.geo import stadtteil_for
-from app.timeutil import format_local
+from app.domain.codes import unit_status_label
+from app.domain.dto import ChangeBatch, UnitInfo
+from app.domain.geo import stadtteil_for
+from app.platform.timeutil import format_local
 from ui.asyncutil import spawn
 from ui.context import UiContext
 from ui.models.incident_queue import format_duration

@@ -15,8 +15,8 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor, QFont
 
-from app.domain import unit_status_display
-from app.dto import UnitProposal
+from app.domain.codes import unit_status_display
+from app.domain.dto import UnitProposal
 
 COL_CALL_SIGN = 0
 COL_STATUS = 1

@@ -25,7 +25,7 @@ from PySide6.QtCore import (
     Signal,
 )
 
-from app.dto import ChangeBatch
+from app.domain.dto import ChangeBatch
 from ui.asyncutil import spawn
 from ui.context import UiContext
 

@@ -29,12 +29,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.changefeed import LinkState, LinkStatus
-from app.dto import ChangeBatch, Emergency
-from app.errors import NotFound
-from app.geo import stadtteil_for
-from app.permissions import Permission
-from app.timeutil import format_local, local, utcnow
+from app.domain.dto import ChangeBatch, Emergency
+from app.domain.geo import stadtteil_for
+from app.platform.changefeed import LinkState, LinkStatus
+from app.platform.errors import NotFound
+from app.platform.permissions import Permission
+from app.platform.timeutil import format_local, local, utcnow
 from ui.asyncutil import spawn
 from ui.context import UiContext
 from ui.models.incident_queue import format_duration

@@ -18,10 +18,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.dto import ChangeBatch
-from app.dto_work import TaskInfo
-from app.permissions import Permission
-from app.timeutil import format_local
+from app.domain.dto import ChangeBatch
+from app.domain.dto_work import TaskInfo
+from app.platform.permissions import Permission
+from app.platform.timeutil import format_local
 from ui.asyncutil import spawn
 from ui.context import UiContext
 from ui.models.work_table import alive

@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain import (
+from app.domain.codes import (
     CATEGORIES,
     IncidentStatus,
     category_label,
@@ -46,11 +46,11 @@ from app.domain import (
     priority_label,
     status_label,
 )
-from app.dto import ChangeBatch, IncidentDetail, JournalLine
-from app.errors import ConflictError, ValidationError
-from app.permissions import Permission
+from app.domain.dto import ChangeBatch, IncidentDetail, JournalLine
+from app.platform.errors import ConflictError, ValidationError
+from app.platform.permissions import Permission
+from app.platform.timeutil import format_local, local, utcnow
 from app.services.incidents import field_label
-from app.timeutil import format_local, local, utcnow
 from ui.asyncutil import spawn
 from ui.context import UiContext
 from ui.dialogs.incident_actions import CloseIncidentDialog, ReopenIncidentDialog

@@ -18,10 +18,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain import CATEGORIES, STATUS_LABELS_SOURCE, priority_label, status_label
-from app.dto import IncidentQuery
-from app.geo import load_stadtteile
-from app.i18n import count_text, format_count
+from app.domain.codes import CATEGORIES, STATUS_LABELS_SOURCE, priority_label, status_label
+from app.domain.dto import IncidentQuery
+from app.domain.geo import load_stadtteile
+from app.platform.i18n import count_text, format_count
 from ui.context import UiContext
 from ui.models.incident_queue import (
     COL_ADDRESS,

@@ -9,8 +9,8 @@ from PySide6.QtCore import Signal as QtSignal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel, QMenu, QWidget
 
-from app.dto_work import ReportInfo, ReportQuery
-from app.permissions import Permission
+from app.domain.dto_work import ReportInfo, ReportQuery
+from app.platform.permissions import Permission
 from ui.asyncutil import spawn
 from ui.context import UiContext
 from ui.dialogs.reports import ConvertToIncidentDialog, ReportDialog

@@ -9,9 +9,9 @@ from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtCore import Signal as QtSignal
 from PySide6.QtWidgets import QWidget
 
-from app.dto_work import TaskInfo, TaskQuery
-from app.permissions import Permission
-from app.timeutil import utcnow
+from app.domain.dto_work import TaskInfo, TaskQuery
+from app.platform.permissions import Permission
+from app.platform.timeutil import utcnow
 from ui.asyncutil import spawn
 from ui.context import UiContext
 from ui.dialogs.tasks import FollowUpDialog, TaskDialog, task_choices

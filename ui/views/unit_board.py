@@ -45,10 +45,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain import UnitStatus, unit_status_display, unit_status_label
-from app.dto import StatusChange, UnitInfo
-from app.permissions import Permission
-from app.timeutil import format_local
+from app.domain.codes import UnitStatus, unit_status_display, unit_status_label
+from app.domain.dto import StatusChange, UnitInfo
+from app.platform.permissions import Permission
+from app.platform.timeutil import format_local
 from ui.asyncutil import spawn
 from ui.context import UiContext
 from ui.models.unit_board import (

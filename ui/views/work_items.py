@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.i18n import count_text
+from app.platform.i18n import count_text
 from ui.context import UiContext
 from ui.dialogs.work_common import WorkFormDialog
 from ui.models.work_table import HasId, RowRole, WorkTableModel

@@ -10,7 +10,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 
-from app.errors import DatabaseUnavailable
+from app.platform.errors import DatabaseUnavailable
 from app.services import Services
 from app.services.audit_log import PRUNE_INTERVAL_S, maintenance_actor
 

@@ -4,7 +4,7 @@ A small SQLite file per workstation (and per database) in the per-user data dire
 Every operation is stored with a client-generated UUID *before* the user is told it is saved
 (WAL, ``synchronous=FULL``: the commit is on disk when :meth:`Outbox.add` returns), so a crash
 or power cut during an outage loses nothing. On reconnect the operations are replayed in order
-(:mod:`app.resilient`); the UUID travels to the server as ``client_ref``, so an operation that
+(:mod:`app.platform.resilient`); the UUID travels to the server as ``client_ref``, so an operation that
 reached the server just before a crash is found there instead of being written twice.
 
 Entries are ``pending`` until replayed, then removed; an entry the server refuses (e.g. the
@@ -29,11 +29,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-from app.config import DatabaseTarget, user_data_dir
-from app.permissions import Role
-from app.signals import Signal
-from app.timeutil import utcnow
-from app.uow import Actor
+from app.platform.config import DatabaseTarget, user_data_dir
+from app.platform.permissions import Role
+from app.platform.signals import Signal
+from app.platform.timeutil import utcnow
+from app.platform.uow import Actor
 
 T = TypeVar("T")
 

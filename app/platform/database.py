@@ -26,10 +26,10 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from app.config import DatabaseTarget
-from app.errors import DatabaseUnavailable, SchemaMismatch
-from app.i18n import tr
-from app.netshare import is_network_path
+from app.platform.config import DatabaseTarget
+from app.platform.errors import DatabaseUnavailable, SchemaMismatch
+from app.platform.i18n import tr
+from app.platform.netshare import is_network_path
 from db.migrate import SchemaState, schema_state
 
 log = logging.getLogger(__name__)

@@ -460,7 +460,7 @@ def utm32_to_wgs84(easting: float, northing: float) -> tuple[float, float]:
     Implements the inverse transverse Mercator projection with the Krüger series
     (6th order in the third flattening) and an exact conformal-to-geodetic latitude step;
     the error is far below a millimetre. The easting must not carry the zone prefix
-    ("32"); strip it before calling (see :mod:`app.gazetteer`).
+    ("32"); strip it before calling (see :mod:`app.domain.gazetteer`).
     """
     _check_finite(easting, northing)
     xi = northing / (_K0 * _RECTIFYING_RADIUS)

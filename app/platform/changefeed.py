@@ -12,7 +12,7 @@ forever. Reconnects back off (0.5 s doubling up to ``max_backoff``, with jitter 
 workstations do not reconnect in lockstep after a failover).
 
 Why reading by id loses nothing: writers serialise on one advisory lock (see
-:mod:`app.database`) that is released only after their commit is visible, so change ids become
+:mod:`app.platform.database`) that is released only after their commit is visible, so change ids become
 visible in increasing order; a reader that has seen id N never later finds a new id below N.
 The one exception is a server whose history went back (failover with asynchronous replication
 losing the last transactions, or a restore from backup): the follower notices that the feed's
@@ -36,11 +36,11 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
-from app.database import NOTIFY_CHANNEL, Database, describe_db_error
-from app.dto import Change, ChangeBatch
-from app.i18n import tr
-from app.signals import Signal
-from app.timeutil import utcnow
+from app.domain.dto import Change, ChangeBatch
+from app.platform.database import NOTIFY_CHANNEL, Database, describe_db_error
+from app.platform.i18n import tr
+from app.platform.signals import Signal
+from app.platform.timeutil import utcnow
 from db.models import ChangeFeedEntry
 
 if TYPE_CHECKING:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.i18n import tr
+from app.platform.i18n import tr
 
 
 class KodError(Exception):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from app.permissions import Role
+from app.platform.permissions import Role
 
 # --- users ----------------------------------------------------------------------------------
 

@@ -23,13 +23,13 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Boolean, Connection, Table, func, insert, select, text
 
-from app.domain import CATEGORY_BY_CODE, OUTCOMES_SOURCE, UnitStatus, outcome_label
-from app.gazetteer import Address, demo_gazetteer
-from app.geo import load_stadtteile
-from app.i18n import tr
-from app.permissions import Role
-from app.timeutil import BERLIN, utcnow
-from app.uow import Actor, unit_of_work
+from app.domain.codes import CATEGORY_BY_CODE, OUTCOMES_SOURCE, UnitStatus, outcome_label
+from app.domain.gazetteer import Address, demo_gazetteer
+from app.domain.geo import load_stadtteile
+from app.platform.i18n import tr
+from app.platform.permissions import Role
+from app.platform.timeutil import BERLIN, utcnow
+from app.platform.uow import Actor, unit_of_work
 from db.models import (
     GazetteerAddress,
     Incident,

@@ -1,6 +1,6 @@
 """Domain vocabulary: incident categories, priorities, statuses, outcomes, unit status codes.
 
-Labels are English source strings translated through :mod:`app.i18n` (German ships).
+Labels are English source strings translated through :mod:`app.platform.i18n` (German ships).
 """
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from app.i18n import QT_TRANSLATE_NOOP as N_
-from app.i18n import tr
+from app.platform.i18n import QT_TRANSLATE_NOOP as N_
+from app.platform.i18n import tr
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 
-from app.geo import (
+from app.domain.geo import (
     find_stadtteil,
     haversine_m,
     load_city_area,
@@ -327,7 +327,7 @@ def demo_gazetteer(seed: int = 1) -> list[Address]:
     (100–900 m, random bearing, start point inside the city boundary, denser in Wiesdorf,
     Opladen and Schlebusch) with house numbers 1..N (N = 5–80, some with a letter suffix
     such as "12a"); odd numbers on one side, even on the other. Postcode and Stadtteil are
-    derived from the (approximate) Stadtteil areas of :mod:`app.geo`.
+    derived from the (approximate) Stadtteil areas of :mod:`app.domain.geo`.
 
     The real school addresses of the NRW school register are included with their real
     coordinates and postcodes; their streets are laid out through the school's position.
@@ -588,7 +588,7 @@ def parse_house_coordinates_csv(source: str | bytes | os.PathLike[str]) -> Impor
     Rows that cannot be used are returned in ``errors`` with their line number and a German
     message (e.g. ``"Zeile 17: Koordinate 'abc' ist keine Zahl"``), including rows outside
     the city boundary and duplicates. The Stadtteil comes from a place column when it names
-    a Stadtteil, otherwise from the approximate areas of :mod:`app.geo`. A missing postcode
+    a Stadtteil, otherwise from the approximate areas of :mod:`app.domain.geo`. A missing postcode
     stays empty (no guessing).
 
     Raises :class:`GazetteerFormatError` for an empty file or an unknown header, and

@@ -1,6 +1,6 @@
 """Frozen dataclasses for Aufträge (tasks) and Meldungen (reports).
 
-Kept apart from :mod:`app.dto` so the work-item services can grow without touching the
+Kept apart from :mod:`app.domain.dto` so the work-item services can grow without touching the
 incident and unit DTOs.
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from app.i18n import QT_TRANSLATE_NOOP as N_
-from app.i18n import tr
+from app.platform.i18n import QT_TRANSLATE_NOOP as N_
+from app.platform.i18n import tr
 
 # --- Aufträge -------------------------------------------------------------------------------
 

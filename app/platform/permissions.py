@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from app.errors import PermissionDenied
-from app.i18n import QT_TRANSLATE_NOOP as N_
-from app.i18n import tr
+from app.platform.errors import PermissionDenied
+from app.platform.i18n import QT_TRANSLATE_NOOP as N_
+from app.platform.i18n import tr
 
 
 class Role(StrEnum):

@@ -4,7 +4,7 @@
 (same methods, same signatures). ``create`` and ``add_note`` try the server; if it cannot be
 reached (``DatabaseUnavailable``, no answer within ``write_timeout``, the change feed is
 OFFLINE, or earlier operations still wait in the outbox, which keeps the order) the operation is
-checked exactly as the service would check it, stored durably in the :class:`~app.outbox.Outbox`
+checked exactly as the service would check it, stored durably in the :class:`~app.platform.outbox.Outbox`
 and a *pending* result is returned at once.
 
 Pending results are clearly marked:
@@ -35,17 +35,17 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from app.domain import CATEGORY_BY_CODE, IncidentStatus, category_label
-from app.dto import IncidentDetail, IncidentDraft, IncidentQuery, IncidentRow, JournalLine
-from app.errors import DatabaseUnavailable, KodError, NotFound, ValidationError
-from app.geo import stadtteil_for
-from app.i18n import tr
-from app.outbox import OP_CREATE_INCIDENT, OP_NOTE, Outbox, OutboxEntry
-from app.permissions import Permission, require
+from app.domain.codes import CATEGORY_BY_CODE, IncidentStatus, category_label
+from app.domain.dto import IncidentDetail, IncidentDraft, IncidentQuery, IncidentRow, JournalLine
+from app.domain.geo import stadtteil_for
+from app.platform.errors import DatabaseUnavailable, KodError, NotFound, ValidationError
+from app.platform.i18n import tr
+from app.platform.outbox import OP_CREATE_INCIDENT, OP_NOTE, Outbox, OutboxEntry
+from app.platform.permissions import Permission, require
+from app.platform.signals import Signal
+from app.platform.timeutil import format_local, utcnow
+from app.platform.uow import Actor
 from app.services.incidents import IncidentService, draft_values, note_text
-from app.signals import Signal
-from app.timeutil import format_local, utcnow
-from app.uow import Actor
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

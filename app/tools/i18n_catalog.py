@@ -3,7 +3,7 @@
 Recognised: ``tr("context", "text", ...)`` and ``QT_TRANSLATE_NOOP("context", "text")`` (also
 imported as ``N_``) anywhere,
 ``self.tr("text")`` / ``obj.tr("text")`` in a class (context = class name) and
-``QCoreApplication.translate("context", "text")``. Run ``python -m app.i18n_catalog`` to add new
+``QCoreApplication.translate("context", "text")``. Run ``python -m app.tools.i18n_catalog`` to add new
 strings as unfinished entries (and mark vanished ones obsolete); a test fails while any string
 in the code has no finished German translation.
 """
@@ -16,9 +16,9 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from pathlib import Path
 
-from app.i18n import Message, read_ts, ts_path
+from app.platform.i18n import Message, read_ts, ts_path
 
-SOURCE_PACKAGES = ("app", "ui")
+SOURCE_PACKAGES = ("app", "ui", "demodata")
 #: Helpers that translate their one argument in a fixed context.
 FIXED_CONTEXT_FUNCTIONS = {"group_name": "Shortcuts"}
 
@@ -138,8 +138,8 @@ def missing(root: Path, language: str = "de") -> list[tuple[str, str]]:
 
 
 def main() -> int:
-    """``python -m app.i18n_catalog``: update the German catalogue."""
-    root = Path(__file__).resolve().parent.parent
+    """``python -m app.tools.i18n_catalog``: update the German catalogue."""
+    root = Path(__file__).resolve().parents[2]
     new, unfinished = update(root)
     print(f"{new} new strings, {unfinished} unfinished in {ts_path('de')}")
     return 0

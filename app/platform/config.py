@@ -10,8 +10,8 @@ import platformdirs
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
-from app.errors import ConfigError
-from app.i18n import tr
+from app.platform.errors import ConfigError
+from app.platform.i18n import tr
 
 APP_NAME = "KOD-Leitstelle"
 APP_AUTHOR = "KOD"

@@ -7,7 +7,7 @@ import logging.handlers
 import os
 from pathlib import Path
 
-from app.config import user_log_dir
+from app.platform.config import user_log_dir
 
 _configured: set[str] = set()
 

@@ -1,4 +1,4 @@
-"""``kod-admin``: administration from the command line (schema, audit, users, demo data)."""
+"""``kod-admin``: administration from the command line (schema, audit, users, settings)."""
 
 from __future__ import annotations
 
@@ -13,17 +13,16 @@ from typing import Any
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from app.config import DatabaseTarget, resolve_database
-from app.database import Database, describe_db_error, ensure_schema_current
-from app.errors import ConfigError, DatabaseUnavailable, KodError, ValidationError
-from app.i18n import tr
-from app.logsetup import setup_logging
-from app.permissions import Role, permissions_markdown, role_label
+from app.platform.config import DatabaseTarget, resolve_database
+from app.platform.database import Database, describe_db_error, ensure_schema_current
+from app.platform.errors import ConfigError, DatabaseUnavailable, KodError, ValidationError
+from app.platform.i18n import tr
+from app.platform.logsetup import setup_logging
+from app.platform.permissions import Role, permissions_markdown, role_label
+from app.platform.timeutil import format_local
+from app.platform.uow import Actor
 from app.services import Services
-from app.timeutil import format_local
-from app.uow import Actor
 
-log = logging.getLogger("kod.admin")
 EXIT_UNEXPECTED = 70
 
 
@@ -106,17 +105,6 @@ def build_parser() -> argparse.ArgumentParser:
         help=tr("cli", "Read the password from standard input"),
     )
 
-    demo = sub.add_parser("demo", help=tr("cli", "Fill the database with Leverkusen demo data"))
-    demo.add_argument(
-        "--incidents", type=int, default=6000, help=tr("cli", "Number of incidents in the history")
-    )
-    demo.add_argument("--seed", type=int, default=2024)
-    demo.add_argument(
-        "--if-empty",
-        action="store_true",
-        help=tr("cli", "Only if the database has no incidents yet (first start)"),
-    )
-
     gz = sub.add_parser("gazetteer", help=tr("cli", "Address gazetteer for call-taking"))
     gzs = gz.add_subparsers(dest="gazetteer_command", required=True)
     gzi = gzs.add_parser(
@@ -154,7 +142,8 @@ def _read_password(from_stdin: bool) -> str:
     return first
 
 
-async def _open(target: DatabaseTarget, require_schema: bool = True) -> Database:
+async def open_checked(target: DatabaseTarget, require_schema: bool = True) -> Database:
+    """Open ``target`` and check it (schema current unless ``require_schema`` is false)."""
     db = Database(target)
     try:
         await db.check(require_current_schema=require_schema)
@@ -215,7 +204,7 @@ def _db_status(target: DatabaseTarget) -> int:
 
 
 def _audit_verify(target: DatabaseTarget, expect_head: str | None) -> int:
-    from app.audit import verify_connection
+    from app.platform.audit import verify_connection
 
     db = Database(target)
     engine = db.sync_engine()
@@ -276,7 +265,7 @@ def _audit_verify(target: DatabaseTarget, expect_head: str | None) -> int:
 
 
 async def _audit_prune(services: Services, actor: Actor, dry_run: bool) -> int:
-    from app.timeutil import format_local
+    from app.platform.timeutil import format_local
 
     if dry_run:
         found = await services.audit_log.expired(actor)
@@ -303,7 +292,7 @@ async def _audit_prune(services: Services, actor: Actor, dry_run: bool) -> int:
 
 async def _async_command(args: argparse.Namespace, target: DatabaseTarget) -> int:
     actor = Actor.cli()
-    db = await _open(target)
+    db = await open_checked(target)
     services = Services.create(db)
     try:
         if args.command == "user":
@@ -335,23 +324,6 @@ async def _async_command(args: argparse.Namespace, target: DatabaseTarget) -> in
             return await _audit_prune(services, actor, args.dry_run)
         if args.command == "gazetteer":
             return await _gazetteer_import(args.file, services, actor)
-        if args.command == "demo":
-            from app.demo import generate_demo
-
-            if args.incidents < 0 or args.incidents > 5_000_000:
-                raise ValidationError(
-                    tr("cli", "--incidents must be between 0 and 5,000,000."), "incidents"
-                )
-            report = await generate_demo(
-                services,
-                actor,
-                incidents=args.incidents,
-                seed=args.seed,
-                only_if_empty=args.if_empty,
-                progress=_print,
-            )
-            _print(report)
-            return 0
     finally:
         await db.dispose()
     raise ConfigError(tr("cli", "Unknown command."))
@@ -410,12 +382,29 @@ async def _user_command(args: argparse.Namespace, services: Services, actor: Act
     raise ConfigError(tr("cli", "Unknown command."))
 
 
+def guarded(program: str, body: Callable[[], int]) -> int:
+    """Run ``body`` with the command line's error handling: a German message, an exit code."""
+    try:
+        return body()
+    except KodError as exc:
+        _err(tr("cli", "Error: %1", exc))
+        return exc.exit_code
+    except KeyboardInterrupt:
+        _err(tr("cli", "Cancelled."))
+        return 130
+    except Exception as exc:
+        logging.getLogger(f"kod.{program}").exception("unexpected error in %s", program)
+        _err(tr("cli", "Unexpected error (%1). Details are in the log file.", type(exc).__name__))
+        return EXIT_UNEXPECTED
+
+
 def run(argv: list[str] | None = None) -> int:
     """Run ``kod-admin`` with ``argv``; returns the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
     setup_logging("kod-admin", console=False)
-    try:
+
+    def body() -> int:
         if args.command == "permissions":
             _print(permissions_markdown())
             return 0
@@ -432,16 +421,8 @@ def run(argv: list[str] | None = None) -> int:
             return _audit_verify(target, args.expect_head)
         runner: Callable[[], Coroutine[Any, Any, int]] = lambda: _async_command(args, target)  # noqa: E731
         return asyncio.run(runner())
-    except KodError as exc:
-        _err(tr("cli", "Error: %1", exc))
-        return exc.exit_code
-    except KeyboardInterrupt:
-        _err(tr("cli", "Cancelled."))
-        return 130
-    except Exception as exc:
-        log.exception("unexpected error in kod-admin")
-        _err(tr("cli", "Unexpected error (%1). Details are in the log file.", type(exc).__name__))
-        return EXIT_UNEXPECTED
+
+    return guarded("kod-admin", body)
 
 
 def main() -> None:

@@ -12,10 +12,10 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import audit
-from app.database import NOTIFY_CHANNEL, Database
-from app.permissions import Permission, Role, require
-from app.timeutil import utcnow
+from app.platform import audit
+from app.platform.database import NOTIFY_CHANNEL, Database
+from app.platform.permissions import Permission, Role, require
+from app.platform.timeutil import utcnow
 from db.models import ChangeFeedEntry
 
 

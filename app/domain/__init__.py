@@ -1,0 +1,1 @@
+"""Domain vocabulary and data: codes, transfer objects, geography, gazetteer."""

@@ -1,0 +1,1 @@
+"""Platform: database, unit of work, audit chain, change feed, outbox, errors, i18n, permissions."""

@@ -1,0 +1,1 @@
+"""Tools: the admin command line and the translation catalogue."""

@@ -1,0 +1,1 @@
+"""Demo and benchmark data (not part of the shipped program)."""
