@@ -1,14 +1,18 @@
-"""Reading shared by Aufträge and Meldungen: counts, pages, rows and filter matches by id."""
+"""Shared by Aufträge and Meldungen: counts, pages, rows and filter matches by id; date checks."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Select, func, select
 
 from app.platform.database import Database
+from app.platform.errors import ValidationError
+from app.platform.i18n import tr
 from app.platform.permissions import Permission, require
+from app.platform.timeutil import EARLIEST_DATE, LATEST_DATE, format_local, in_date_range
 from app.platform.uow import Actor
 
 Q = TypeVar("Q")
@@ -67,3 +71,25 @@ class WorkItemReader(Generic[Q, I]):
         async with self._db.read() as s:
             stmt = self._filtered(select(self._model.id), q).where(self._model.id.in_(list(ids)))
             return set((await s.scalars(stmt)).all())
+
+
+def check_moment(value: Any, field: str) -> None:
+    """A date field's value: None, or an aware datetime within the accepted range.
+
+    Raises :class:`ValidationError` (German message, naming ``field``) otherwise.
+    """
+    if value is None:
+        return
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        raise ValidationError(tr("work_items", "The date and time are not valid."), field)
+    if not in_date_range(value):
+        raise ValidationError(
+            tr(
+                "work_items",
+                "The date %1 lies outside the accepted range (%2 to %3).",
+                format_local(value),
+                format_local(EARLIEST_DATE),
+                format_local(LATEST_DATE),
+            ),
+            field,
+        )

@@ -2116,6 +2116,25 @@
         </message>
     </context>
     <context>
+        <name>geo</name>
+        <message>
+            <source>N</source>
+            <translation>N</translation>
+        </message>
+        <message>
+            <source>S</source>
+            <translation>S</translation>
+        </message>
+        <message>
+            <source>E</source>
+            <translation>O</translation>
+        </message>
+        <message>
+            <source>W</source>
+            <translation>W</translation>
+        </message>
+    </context>
+    <context>
         <name>incident_fields</name>
         <message>
             <source>Category</source>
@@ -2779,6 +2798,14 @@
             <source>A reminder can be postponed by 1 minute to 7 days.</source>
             <translation>Eine Wiedervorlage kann um 1 Minute bis 7 Tage verschoben werden.</translation>
         </message>
+        <message>
+            <source>Give a reason for cancelling the task.</source>
+            <translation>Geben Sie einen Grund für das Stornieren des Auftrags an.</translation>
+        </message>
+        <message>
+            <source>The reason is too long (at most %1 characters).</source>
+            <translation>Der Grund ist zu lang (höchstens %1 Zeichen).</translation>
+        </message>
     </context>
     <context>
         <name>unit_board</name>
@@ -2934,6 +2961,17 @@
         <message>
             <source>Too many failed logins: the account is locked until %1.</source>
             <translation>Zu viele fehlgeschlagene Anmeldungen: Das Konto ist bis %1 gesperrt.</translation>
+        </message>
+    </context>
+    <context>
+        <name>work_items</name>
+        <message>
+            <source>The date and time are not valid.</source>
+            <translation>Datum und Uhrzeit sind ungültig.</translation>
+        </message>
+        <message>
+            <source>The date %1 lies outside the accepted range (%2 to %3).</source>
+            <translation>Das Datum %1 liegt außerhalb des zulässigen Bereichs (%2 bis %3).</translation>
         </message>
     </context>
 </TS>
