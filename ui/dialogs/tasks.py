@@ -14,16 +14,12 @@ from app.platform.permissions import Permission
 from app.platform.timeutil import format_local
 from app.services.tasks import MAX_NOTE, MAX_TITLE
 from ui.context import UiContext
-from ui.dialogs.work_common import (
-    AddressField,
-    BerlinDateTimeEdit,
-    CategoryCombo,
-    OptionalDateTime,
-    WorkFormDialog,
-    next_full_hour,
-    same_minute,
-)
+from ui.dialogs.work_common import WorkFormDialog
 from ui.dialogs.work_item import WorkItemDialog
+from ui.widgets.address import AddressField, PlaceLabel
+from ui.widgets.category import CategoryCombo
+from ui.widgets.dates import BerlinDateTimeEdit, OptionalDateTime, next_full_hour, same_minute
+from ui.widgets.elide import fit_popup
 
 
 async def task_choices(ctx: UiContext) -> tuple[list[Assignee], list[UnitInfo]]:
@@ -81,9 +77,11 @@ class TaskDialog(WorkItemDialog[TaskInfo]):
         self.title.setPlaceholderText(self.tr("e.g. patrol the Wiesdorf pedestrian zone"))
         self.category = CategoryCombo(self.tr("– none –"), self)
         self.category.setObjectName("taskCategory")
-        self.address = AddressField(ctx, self)
+        self.address = AddressField(ctx, self, full_label=False)
         self.address.setObjectName("taskAddress")
         self.address.setPlaceholderText(self.tr("Street and house number"))
+        self.place = PlaceLabel(self.address, self)
+        self.place.setObjectName("taskPlace")
         self.due = OptionalDateTime(self.tr("Due by"), self)
         self.due.setObjectName("taskDue")
         self.due.check.setObjectName("taskDueCheck")
@@ -108,6 +106,7 @@ class TaskDialog(WorkItemDialog[TaskInfo]):
             else:
                 text = self.tr("%1 (field officer)").replace("%1", a.label)
             self.assignee.addItem(text, f"{a.kind}:{a.id}")
+        fit_popup(self.assignee)
         self.description = QPlainTextEdit(self)
         self.description.setObjectName("taskDescription")
         self.description.setMinimumHeight(90)
@@ -116,6 +115,7 @@ class TaskDialog(WorkItemDialog[TaskInfo]):
         self.form.addRow(self.tr("&Title:"), self.title)
         self.form.addRow(self.tr("&Category:"), self.category)
         self.form.addRow(self.tr("&Address:"), self.address)
+        self.form.addRow("", self.place)
         self.form.addRow(self.tr("&Due:"), self.due)
         self.form.addRow(self.tr("&Assigned to:"), self.assignee)
         self.form.addRow(self.tr("&Follow-up:"), self.follow_up)
@@ -139,6 +139,7 @@ class TaskDialog(WorkItemDialog[TaskInfo]):
             "assigned_user_id": self.assignee,
             "description": self.description,
         }
+        self.require("title", self.title, self.tr("Enter a title for the task."))
         self.add_reload_button()
         self.set_tab_order(
             [
@@ -235,12 +236,6 @@ class TaskDialog(WorkItemDialog[TaskInfo]):
             result.pop("lat", None)
             result.pop("lon", None)
         return result
-
-    def check_input(self) -> bool:
-        if not self.title.text().strip():
-            self.show_error(self.tr("Enter a title for the task."), "title")
-            return False
-        return True
 
     async def create_item(self, values: dict[str, Any]) -> Any:
         services, actor = self._ctx.services, self._ctx.actor
