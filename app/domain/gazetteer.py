@@ -30,6 +30,7 @@ from functools import cache
 
 from app.domain.geo import (
     find_stadtteil,
+    format_coordinates,
     haversine_m,
     load_city_area,
     load_stadtteile,
@@ -697,7 +698,8 @@ def parse_house_coordinates_csv(source: str | bytes | os.PathLike[str]) -> Impor
                 lat, lon = _wgs84(cell("lat"), cell("lon"))
             if not city.contains(lat, lon):
                 raise _RowError(
-                    f"{street} {number} liegt außerhalb des Stadtgebiets ({lat:.5f}, {lon:.5f})"
+                    f"{street} {number} liegt außerhalb des Stadtgebiets "
+                    f"({format_coordinates(lat, lon)})"
                 )
             named = None
             for role in ("district", "ott", "place"):

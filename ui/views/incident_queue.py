@@ -38,6 +38,7 @@ from ui.models.incident_queue import (
     IncidentQueueTableModel,
 )
 from ui.views.work_table_view import select_row
+from ui.widgets.elide import fit_popup, tooltip_when_cut
 
 ALL = ""
 #: Start widths (px) chosen for German labels; the address column takes the rest.
@@ -109,6 +110,9 @@ class IncidentQueueView(QWidget):
                 QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
             )
             combo.setMinimumContentsLength(10)
+            # The closed box may cut a long German label; its list and tooltip never do.
+            fit_popup(combo)
+            tooltip_when_cut(combo)
         top = QHBoxLayout()
         top.setContentsMargins(0, 0, 0, 0)
         top.addWidget(self.search, 1)

@@ -102,7 +102,8 @@ class WorkItemPane(QWidget, Generic[R]):
         self.read_only_what = ""
         #: The question open before an action (tests reach it here).
         self.confirm_box: QMessageBox | None = None
-        self._leaving = False
+        #: Id of the selected item while an update moves or removes its row.
+        self._leaving: int | None = None
 
     def _button(self, text: str, name: str, slot: object) -> QPushButton:
         button = QPushButton(text, self)
@@ -149,6 +150,8 @@ class WorkItemPane(QWidget, Generic[R]):
         self.model.rowsAboutToBeRemoved.connect(self._rows_leaving)
         self.table.setModel(self.model)
         self.model.rowsRemoved.connect(self._rows_left)
+        self.model.rowsInserted.connect(self._rows_came)
+        self.model.updated.connect(self._update_applied)
         for col, width in widths:
             self.table.setColumnWidth(col, width)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -229,17 +232,25 @@ class WorkItemPane(QWidget, Generic[R]):
 
     def _rows_leaving(self, _parent: QModelIndex, first: int, last: int) -> None:
         current = self.table.currentIndex()
-        self._leaving = current.isValid() and first <= current.row() <= last
+        if current.isValid() and first <= current.row() <= last:
+            self._leaving = self._selected_id()
 
     def _rows_left(self, *_args: object) -> None:
-        # The selected item left the list: select nothing rather than the next row.
-        if not self._leaving:
+        # The selected item left its place: select nothing rather than the next row (the view
+        # would); if the same update puts it back elsewhere, it is selected there again.
+        if self._leaving is None:
             return
-        self._leaving = False
         self.table.selectionModel().setCurrentIndex(
             QModelIndex(), QItemSelectionModel.SelectionFlag.Clear
         )
         self._update_buttons()
+
+    def _rows_came(self, *_args: object) -> None:
+        if self._leaving is not None and self.select_item(self._leaving):
+            self._leaving = None
+
+    def _update_applied(self) -> None:
+        self._leaving = None
 
     def _update_buttons(self) -> None:
         self._enable_actions(self.selected())
