@@ -964,8 +964,8 @@
             <translation>Vermerk ins Einsatztagebuch übernehmen (Strg+Enter)</translation>
         </message>
         <message>
-            <source>The incident is closed: a note is journaled as written after closing – Ctrl+Enter adds it</source>
-            <translation>Der Einsatz ist abgeschlossen: ein Vermerk wird als „Vermerk nach Abschluss“ eingetragen – Strg+Enter fügt ihn hinzu</translation>
+            <source>Note after closing – Ctrl+Enter adds it to the journal</source>
+            <translation>Vermerk nach Abschluss – Strg+Enter trägt ihn ins Einsatztagebuch ein</translation>
         </message>
         <message>
             <source>Note for the journal – Ctrl+Enter adds it</source>

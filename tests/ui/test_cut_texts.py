@@ -4,7 +4,10 @@ the German way wherever they are shown."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import pytest
+import pytest_asyncio
 from PySide6.QtCore import QEvent, QMetaObject, QPoint, QSettings, Qt
 from PySide6.QtGui import QHelpEvent
 from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QToolTip
@@ -13,19 +16,32 @@ from pytestqt.qtbot import QtBot
 from app.domain.codes import CATEGORIES, category_label
 from app.domain.dto import IncidentDraft
 from app.domain.geo import format_coordinates
+from app.platform.uow import Actor
+from app.services import Services
 from tests.conftest import ADMIN
 from tests.ui.flows import build_window, load_demo, wait_for
-from tests.ui.test_work_items import settle
-from ui.context import UiContext
+from ui.asyncutil import cancel_all
+from ui.context import ChangeBridge, UiContext
 from ui.dialogs.reports import ReportDialog
 from ui.dialogs.tasks import TaskDialog
+from ui.models.incident_queue import COL_ADDRESS, COL_CATEGORY
 from ui.models.unit_board import COL_MEMBERS, COL_POSITION_AGE
 from ui.views.incident_detail import IncidentDetailPane
 from ui.views.unit_board import UnitStatusBoard
-from ui.widgets.elide import combo_text_width, header_width, text_fits
+from ui.widgets.elide import combo_text_width, header_width, text_fits, widest_text
 
 LONGEST = max((c.label for c in CATEGORIES), key=len)
 ADDRESS = "Friedrich-Ebert-Straße 123, 51373 Leverkusen-Wiesdorf (Hinterhof, Eingang B)"
+
+
+@pytest_asyncio.fixture
+async def quiet_ctx(
+    services: Services, dispatcher: Actor, ui_errors: list[BaseException]
+) -> AsyncIterator[UiContext]:
+    """A dispatcher's context without live updates: these tests look at layouts only."""
+    yield UiContext(services, dispatcher, ChangeBridge(None))
+    await cancel_all()
+    assert ui_errors == []
 
 
 def shows_all(label: QLabel) -> bool:
@@ -46,16 +62,16 @@ def popup_fits(combo: QComboBox) -> bool:
 @pytest.mark.asyncio
 @pytest.mark.parametrize("size", [(1366, 768), (1600, 1000)])
 async def test_main_window_cuts_nothing_at_realistic_sizes(
-    ui_ctx: UiContext, ui_settings: QSettings, qtbot: QtBot, size: tuple[int, int]
+    quiet_ctx: UiContext, ui_settings: QSettings, qtbot: QtBot, size: tuple[int, int]
 ) -> None:
-    await load_demo(ui_ctx.services, ADMIN, incidents=5)
-    incident = await ui_ctx.services.incidents.create(
-        ui_ctx.actor,
+    await load_demo(quiet_ctx.services, ADMIN, incidents=5)
+    incident = await quiet_ctx.services.incidents.create(
+        quiet_ctx.actor,
         IncidentDraft(
             "alcohol_drugs", address=ADDRESS, lat=51.05136, lon=7.05514, caller_name="Herr Lang"
         ),
     )
-    window, _actions = build_window(ui_ctx, ui_settings)
+    window, _actions = build_window(quiet_ctx, ui_settings)
     qtbot.addWidget(window)
     window.resize(*size)
     detail = window.docks["detail"].widget()
@@ -82,6 +98,16 @@ async def test_main_window_cuts_nothing_at_realistic_sizes(
             combo, QHelpEvent(QEvent.Type.ToolTip, QPoint(5, 5), combo.mapToGlobal(QPoint(5, 5)))
         )
         assert QToolTip.text() == LONGEST
+    # The queue: the longest category name shows whole where the address keeps its room;
+    # where both cannot fit, the cell is elided and its tooltip says the rest.
+    queue = window.queue.table
+    header = queue.horizontalHeader()
+    cell = window.queue.model.index(window.queue.model.row_of(incident.id), COL_CATEGORY)
+    needed = widest_text(queue, [LONGEST])
+    fixed = header.length() - header.sectionSize(COL_CATEGORY) - header.sectionSize(COL_ADDRESS)
+    if queue.viewport().width() - fixed - 260 >= needed:
+        assert header.sectionSize(COL_CATEGORY) >= needed
+    assert cell.data(Qt.ItemDataRole.ToolTipRole) == LONGEST
     # Positions on the board are written the German way.
     tips = [
         board.model.data(board.model.index(r, COL_POSITION_AGE), 3)
@@ -89,18 +115,17 @@ async def test_main_window_cuts_nothing_at_realistic_sizes(
     ]
     positioned = [t for t in tips if t and "°" in t]
     assert positioned and all(("° N, " in t and "° O)" in t) for t in positioned)
-    await settle(ui_ctx)
 
 
 @pytest.mark.asyncio
 async def test_dialog_category_boxes_show_the_longest_name_whole(
-    ui_ctx: UiContext, qtbot: QtBot
+    quiet_ctx: UiContext, qtbot: QtBot
 ) -> None:
     from ui.dialogs.call_taking import CallTakingDialog
 
-    call = CallTakingDialog(ui_ctx)
-    task = TaskDialog(ui_ctx, None, [])
-    report = ReportDialog(ui_ctx, None)
+    call = CallTakingDialog(quiet_ctx)
+    task = TaskDialog(quiet_ctx, None, [])
+    report = ReportDialog(quiet_ctx, None)
     for dialog in (call, task, report):
         qtbot.addWidget(dialog)
         dialog.show()
@@ -117,12 +142,11 @@ async def test_dialog_category_boxes_show_the_longest_name_whole(
     assert category_label("dog") in [
         call.category.itemText(i) for i in range(call.category.count())
     ]
-    await settle(ui_ctx)
 
 
 @pytest.mark.asyncio
-async def test_forms_show_the_position_the_german_way(ui_ctx: UiContext, qtbot: QtBot) -> None:
-    dialog = TaskDialog(ui_ctx, None, [])
+async def test_forms_show_the_position_the_german_way(quiet_ctx: UiContext, qtbot: QtBot) -> None:
+    dialog = TaskDialog(quiet_ctx, None, [])
     qtbot.addWidget(dialog)
     dialog.address.set_address("Hauptstraße 1", 51.0325, 6.987)
     assert dialog.place.text() == f"Wiesdorf · {format_coordinates(51.0325, 6.987)}"
@@ -130,13 +154,12 @@ async def test_forms_show_the_position_the_german_way(ui_ctx: UiContext, qtbot: 
     dialog.address.setFocus()
     qtbot.keyClicks(dialog.address, "a")  # typed on: the position no longer belongs to it
     assert dialog.address.coordinates is None and "°" not in dialog.place.text()
-    await settle(ui_ctx)
 
 
 @pytest.mark.asyncio
-async def test_crew_title_is_never_cut_on_the_board(ui_ctx: UiContext, qtbot: QtBot) -> None:
-    await load_demo(ui_ctx.services, ADMIN, incidents=3)
-    board = UnitStatusBoard(ui_ctx)
+async def test_crew_title_is_never_cut_on_the_board(quiet_ctx: UiContext, qtbot: QtBot) -> None:
+    await load_demo(quiet_ctx.services, ADMIN, incidents=3)
+    board = UnitStatusBoard(quiet_ctx)
     qtbot.addWidget(board)
     board.resize(500, 400)
     board.show()
@@ -161,4 +184,3 @@ async def test_crew_title_is_never_cut_on_the_board(ui_ctx: UiContext, qtbot: Qt
         assert header.sectionSize(COL_MEMBERS) >= needed, room
         if room >= header_width(table, COL_MEMBERS):
             assert header.sectionSize(COL_MEMBERS) >= room - 1  # the spare width is the crew's
-    await settle(ui_ctx)

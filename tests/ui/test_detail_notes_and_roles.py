@@ -56,7 +56,7 @@ async def test_a_closed_incident_takes_a_note_journaled_as_after_closing(
         Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
     )
     await wait_until(lambda: pane.note_edit.hasFocus())
-    assert "abgeschlossen" in pane.note_edit.placeholderText()
+    assert "Vermerk nach Abschluss" in pane.note_edit.placeholderText()
     qtbot.keyClicks(pane.note_edit, "Nachtrag: Anrufer bedankt sich")
     qtbot.keyClick(pane.note_edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     await wait_until(lambda: pane.note_edit.toPlainText() == "")

@@ -13,7 +13,7 @@ from app.services.reports import MAX_SUBJECT
 from ui.context import UiContext
 from ui.dialogs.work_common import WorkFormDialog
 from ui.dialogs.work_item import WorkItemDialog
-from ui.widgets.address import AddressField, PlaceLabel
+from ui.widgets.address import AddressField, PlaceLabel, address_with_place
 from ui.widgets.category import CategoryCombo, default_priority
 from ui.widgets.dates import BerlinDateTimeEdit, same_minute
 
@@ -79,8 +79,9 @@ class ReportDialog(WorkItemDialog[ReportInfo]):
         self.form.addRow(self.tr("S&ource:"), self.source)
         self.form.addRow(self.tr("&Received:"), self.received)
         self.form.addRow(self.tr("&Category:"), self.category)
-        self.form.addRow(self.tr("&Address:"), self.address)
-        self.form.addRow("", self.place)
+        address_label = QLabel(self.tr("&Address:"), self)
+        address_label.setBuddy(self.address)
+        self.form.addRow(address_label, address_with_place(self.address, self.place))
         self.form.addRow(self.tr("Reported &by:"), self.reporter_name)
         self.form.addRow(self.tr("C&ontact:"), self.reporter_contact)
         self.form.addRow(self.tr("&Text:"), self.text)

@@ -16,7 +16,7 @@ from app.services.tasks import MAX_NOTE, MAX_TITLE
 from ui.context import UiContext
 from ui.dialogs.work_common import WorkFormDialog
 from ui.dialogs.work_item import WorkItemDialog
-from ui.widgets.address import AddressField, PlaceLabel
+from ui.widgets.address import AddressField, PlaceLabel, address_with_place
 from ui.widgets.category import CategoryCombo
 from ui.widgets.dates import BerlinDateTimeEdit, OptionalDateTime, next_full_hour, same_minute
 from ui.widgets.elide import fit_popup
@@ -114,8 +114,9 @@ class TaskDialog(WorkItemDialog[TaskInfo]):
 
         self.form.addRow(self.tr("&Title:"), self.title)
         self.form.addRow(self.tr("&Category:"), self.category)
-        self.form.addRow(self.tr("&Address:"), self.address)
-        self.form.addRow("", self.place)
+        address_label = QLabel(self.tr("&Address:"), self)
+        address_label.setBuddy(self.address)
+        self.form.addRow(address_label, address_with_place(self.address, self.place))
         self.form.addRow(self.tr("&Due:"), self.due)
         self.form.addRow(self.tr("&Assigned to:"), self.assignee)
         self.form.addRow(self.tr("&Follow-up:"), self.follow_up)

@@ -62,10 +62,7 @@ class JournalSection(QGroupBox):
         """A note on a closed incident is a note after closing: say so before it is written."""
         if closed:
             self.note_edit.setPlaceholderText(
-                self.tr(
-                    "The incident is closed: a note is journaled as written after closing – "
-                    "Ctrl+Enter adds it"
-                )
+                self.tr("Note after closing – Ctrl+Enter adds it to the journal")
             )
         else:
             self.note_edit.setPlaceholderText(self.tr("Note for the journal – Ctrl+Enter adds it"))

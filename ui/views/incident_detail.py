@@ -138,6 +138,8 @@ class IncidentDetailPane(QWidget):
         self.units.assign_button.clicked.connect(self.request_assign)
         self.units.close_button.clicked.connect(self.request_close)
         self.units.reopen_button.clicked.connect(self.request_reopen)
+        if not self._can_journal:
+            self.journal.note_edit.setPlaceholderText(self._no_journal)
         self._update_enabled()
 
     def _alias_widgets(self) -> None:
@@ -254,7 +256,8 @@ class IncidentDetailPane(QWidget):
         self.stack.setCurrentIndex(1)
         self.header.show_detail(detail)
         self.journal.show_journal(detail)
-        self.journal.set_closed(self.is_closed())
+        if self._can_journal:
+            self.journal.set_closed(self.is_closed())
         self.units.show_units(detail, self._can_assign, self._no_assign)
         self._update_enabled()
         self.detailChanged.emit(detail)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QStandardItem, QStandardItemModel
-from PySide6.QtWidgets import QCompleter, QLabel, QLineEdit, QWidget
+from PySide6.QtWidgets import QCompleter, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from app.domain.gazetteer import Address
 from app.domain.geo import format_coordinates, stadtteil_for
@@ -194,18 +194,32 @@ class PlaceLabel(QLabel):
         self.refresh()
 
     def refresh(self) -> None:
-        """Show what the field's address is known as."""
+        """Show what the field's address is known as (nothing while the field is empty)."""
         coords = self._field.coordinates
         if coords is not None:
             text = format_coordinates(*coords)
             if self._with_stadtteil:
                 text = f"{stadtteil_for(*coords) or self.tr('outside the city')} · {text}"
-            self.setText(text)
+            self._show(text)
         elif self._field.text().strip():
-            self.setText(self.tr("no coordinates (free text)"))
+            self._show(self.tr("no coordinates (free text)"))
         else:
-            self.setText("")
+            self._show("")
 
     def _failed(self, message: str) -> None:
         if self._field.coordinates is None:
-            self.setText(self.tr("Address list not available: %1").replace("%1", message))
+            self._show(self.tr("Address list not available: %1").replace("%1", message))
+
+    def _show(self, text: str) -> None:
+        self.setText(text)
+        self.setVisible(bool(text))
+
+
+def address_with_place(field: AddressField, place: PlaceLabel) -> QVBoxLayout:
+    """The address field with its place line below it (for a form row)."""
+    box = QVBoxLayout()
+    box.setContentsMargins(0, 0, 0, 0)
+    box.setSpacing(1)
+    box.addWidget(field)
+    box.addWidget(place)
+    return box

@@ -6,6 +6,8 @@
 * :func:`stretch_or_scroll` / :func:`keep_stretched` – a table column stretches into spare
   width, but never below a readable width (at least its header title): with too little room
   the table scrolls sideways instead of cutting "Besatzung" to "satzu".
+* :func:`share_spare` – a column with long texts (a category) takes what it needs from the
+  stretching column (the address) whenever that one keeps enough.
 * :func:`text_fits` – True if a text fits a widget's width (the tests' check, too).
 """
 
@@ -14,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QHelpEvent
+from PySide6.QtGui import QFont, QFontMetrics, QHelpEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -147,3 +149,55 @@ def keep_stretched(table: QTableView, column: int, min_width: Callable[[], int])
     table.viewport().installEventFilter(fitter)
     table.horizontalHeader().sectionResized.connect(fitter.fit)
     fitter.fit()
+
+
+class _Sharer(QObject):
+    """Widens one column into the spare width of the stretching column (see share_spare)."""
+
+    def __init__(
+        self, table: QTableView, column: int, wanted: int, stretch: int, keep: int
+    ) -> None:
+        super().__init__(table)
+        self._table = table
+        self._column = column
+        self._wanted = wanted
+        self._stretch = stretch
+        self._keep = keep
+        self._base = table.horizontalHeader().sectionSize(column)
+
+    def fit(self) -> None:
+        model = self._table.model()
+        if model is None:
+            return
+        header = self._table.horizontalHeader()
+        fixed = sum(
+            header.sectionSize(c)
+            for c in range(model.columnCount())
+            if c not in (self._column, self._stretch) and not header.isSectionHidden(c)
+        )
+        available = self._table.viewport().width() - fixed - self._keep
+        width = max(self._base, min(self._wanted, available))
+        if header.sectionSize(self._column) != width:
+            header.resizeSection(self._column, width)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize:
+            self.fit()
+        return False
+
+
+def share_spare(table: QTableView, column: int, wanted: int, stretch: int, keep: int) -> None:
+    """On every resize give ``column`` up to ``wanted`` pixels (never less than it has now) from
+    the ``stretch`` column, as long as that one keeps ``keep`` pixels; where both do not fit,
+    the cells are elided and the tooltip tells the rest."""
+    sharer = _Sharer(table, column, wanted, stretch, keep)
+    table.viewport().installEventFilter(sharer)
+    sharer.fit()
+
+
+def widest_text(widget: QWidget, texts: list[str], bold: bool = True) -> int:
+    """Pixels the widest of ``texts`` needs in a table cell of ``widget`` (bold: as open rows)."""
+    font = QFont(widget.font())
+    font.setBold(bold)
+    metrics = QFontMetrics(font)
+    return max((metrics.horizontalAdvance(t) for t in texts), default=0) + 2 * CELL_PADDING
