@@ -85,22 +85,6 @@
             <translation>Neuer Einsatz</translation>
         </message>
         <message>
-            <source>Type a few letters of the category</source>
-            <translation>Einige Buchstaben der Kategorie eingeben</translation>
-        </message>
-        <message>
-            <source>Preset from the category; Alt+P to change it.</source>
-            <translation>Aus der Kategorie vorbelegt; mit Alt+P ändern.</translation>
-        </message>
-        <message>
-            <source>Street and house number, e.g. “haupt 12”</source>
-            <translation>Straße und Hausnummer, z. B. „haupt 12“</translation>
-        </message>
-        <message>
-            <source>What is happening? Who, what, where exactly?</source>
-            <translation>Was ist los? Wer, was, wo genau?</translation>
-        </message>
-        <message>
             <source>Save (Ctrl+Enter)</source>
             <translation>Speichern (Strg+Enter)</translation>
         </message>
@@ -113,52 +97,8 @@
             <translation>Abbrechen (Esc)</translation>
         </message>
         <message>
-            <source>Ca&amp;tegory</source>
-            <translation>&amp;Kategorie</translation>
-        </message>
-        <message>
-            <source>&amp;Priority</source>
-            <translation>&amp;Priorität</translation>
-        </message>
-        <message>
-            <source>&amp;Address</source>
-            <translation>&amp;Adresse</translation>
-        </message>
-        <message>
-            <source>District</source>
-            <translation>Stadtteil</translation>
-        </message>
-        <message>
-            <source>Ca&amp;ller</source>
-            <translation>&amp;Meldende Person</translation>
-        </message>
-        <message>
-            <source>P&amp;hone</source>
-            <translation>&amp;Telefon</translation>
-        </message>
-        <message>
-            <source>&amp;Description</source>
-            <translation>&amp;Beschreibung</translation>
-        </message>
-        <message>
             <source>Tab next field · ↓ Enter choose address · Ctrl+Enter save · F9 save and dispatch · Esc cancel</source>
             <translation>Tab nächstes Feld · ↓ Enter Adresse wählen · Strg+Enter speichern · F9 speichern und alarmieren · Esc abbrechen</translation>
-        </message>
-        <message>
-            <source>Address list not available: %1</source>
-            <translation>Adressverzeichnis nicht verfügbar: %1</translation>
-        </message>
-        <message>
-            <source>no coordinates (free text)</source>
-            <translation>keine Koordinaten (Freitext)</translation>
-        </message>
-        <message>
-            <source>No category matches “%1”. Type a few letters of a category.</source>
-            <translation>Keine Kategorie passt zu „%1“. Geben Sie einige Buchstaben einer Kategorie ein.</translation>
-        </message>
-        <message>
-            <source>Choose a category: type a few letters of it.</source>
-            <translation>Wählen Sie eine Kategorie: Geben Sie einige Buchstaben davon ein.</translation>
         </message>
         <message>
             <source>Discard call</source>
@@ -394,10 +334,6 @@
             <translation>außerhalb des Stadtgebiets</translation>
         </message>
         <message>
-            <source>last position %1 (%2, %3)</source>
-            <translation>letzte Position %1 (%2, %3)</translation>
-        </message>
-        <message>
             <source>no position known</source>
             <translation>keine Position bekannt</translation>
         </message>
@@ -502,14 +438,6 @@
             <source>%1 follow-up(s) due</source>
             <translation>%1 fällige Wiedervorlage(n)</translation>
         </message>
-        <message>
-            <source>Task done</source>
-            <translation>Auftrag erledigt</translation>
-        </message>
-        <message>
-            <source>Mark task %1 “%2” as done?</source>
-            <translation>Auftrag %1 „%2“ als erledigt markieren?</translation>
-        </message>
     </context>
     <context>
         <name>IncidentActionFlows</name>
@@ -557,196 +485,8 @@
             <translation>Wählen Sie einen Einsatz in der Einsatzliste aus.</translation>
         </message>
         <message>
-            <source>Incident data</source>
-            <translation>Einsatzdaten</translation>
-        </message>
-        <message>
-            <source>Save</source>
-            <translation>Speichern</translation>
-        </message>
-        <message>
-            <source>Save the changed fields (Ctrl+S)</source>
-            <translation>Geänderte Felder speichern (Strg+S)</translation>
-        </message>
-        <message>
-            <source>Revert</source>
-            <translation>Zurücksetzen</translation>
-        </message>
-        <message>
-            <source>Discard your changes and show the current data</source>
-            <translation>Ihre Änderungen verwerfen und die aktuellen Daten anzeigen</translation>
-        </message>
-        <message>
-            <source>Journal</source>
-            <translation>Einsatztagebuch</translation>
-        </message>
-        <message>
-            <source>Note for the journal – Ctrl+Enter adds it</source>
-            <translation>Vermerk für das Einsatztagebuch – Strg+Enter fügt ihn hinzu</translation>
-        </message>
-        <message>
-            <source>Add note</source>
-            <translation>Vermerk hinzufügen</translation>
-        </message>
-        <message>
-            <source>Add the note to the journal (Ctrl+Enter)</source>
-            <translation>Vermerk ins Einsatztagebuch übernehmen (Strg+Enter)</translation>
-        </message>
-        <message>
-            <source>Units</source>
-            <translation>Einheiten</translation>
-        </message>
-        <message>
-            <source>On scene (4)</source>
-            <translation>Am Einsatzort (4)</translation>
-        </message>
-        <message>
-            <source>Release → 1</source>
-            <translation>Entlassen → 1</translation>
-        </message>
-        <message>
-            <source>Release → 2</source>
-            <translation>Entlassen → 2</translation>
-        </message>
-        <message>
-            <source>Assign unit …</source>
-            <translation>Einheit zuteilen …</translation>
-        </message>
-        <message>
             <source>Close incident …</source>
             <translation>Einsatz abschließen …</translation>
-        </message>
-        <message>
-            <source>Close with an outcome (Ctrl+E)</source>
-            <translation>Mit Einsatzergebnis abschließen (Strg+E)</translation>
-        </message>
-        <message>
-            <source>Reopen …</source>
-            <translation>Wiedereröffnen …</translation>
-        </message>
-        <message>
-            <source>Changed by another workstation: %1 (now shown). Your unsaved changes to other fields are kept.</source>
-            <translation>An einem anderen Arbeitsplatz geändert: %1 (jetzt angezeigt). Ihre ungespeicherten Änderungen an anderen Feldern bleiben erhalten.</translation>
-        </message>
-        <message>
-            <source>Changed by another workstation: %1. Your unsaved input is kept; saving shows both versions. “Revert” shows the current data.</source>
-            <translation>An einem anderen Arbeitsplatz geändert: %1. Ihre ungespeicherten Eingaben bleiben erhalten; beim Speichern werden beide Fassungen angezeigt. „Zurücksetzen“ zeigt die aktuellen Daten.</translation>
-        </message>
-        <message>
-            <source>District unknown</source>
-            <translation>Stadtteil unbekannt</translation>
-        </message>
-        <message>
-            <source>Outcome: %1</source>
-            <translation>Ergebnis: %1</translation>
-        </message>
-        <message>
-            <source>Received %1</source>
-            <translation>Eingang %1</translation>
-        </message>
-        <message>
-            <source>running %1</source>
-            <translation>läuft seit %1</translation>
-        </message>
-        <message>
-            <source>Dispatched %1 (+%2)</source>
-            <translation>Alarmiert %1 (+%2)</translation>
-        </message>
-        <message>
-            <source>Not dispatched</source>
-            <translation>Nicht alarmiert</translation>
-        </message>
-        <message>
-            <source>On scene %1 (+%2)</source>
-            <translation>Am Einsatzort %1 (+%2)</translation>
-        </message>
-        <message>
-            <source>En route for %1</source>
-            <translation>Anfahrt seit %1</translation>
-        </message>
-        <message>
-            <source>Closed %1 (total %2)</source>
-            <translation>Abgeschlossen %1 (gesamt %2)</translation>
-        </message>
-        <message>
-            <source>Opened</source>
-            <translation>Angelegt</translation>
-        </message>
-        <message>
-            <source>Change</source>
-            <translation>Änderung</translation>
-        </message>
-        <message>
-            <source>Note</source>
-            <translation>Vermerk</translation>
-        </message>
-        <message>
-            <source>Unit</source>
-            <translation>Einheit</translation>
-        </message>
-        <message>
-            <source>Closed</source>
-            <translation>Abgeschlossen</translation>
-        </message>
-        <message>
-            <source>Reopened</source>
-            <translation>Wiedereröffnet</translation>
-        </message>
-        <message>
-            <source>No unit assigned.</source>
-            <translation>Keine Einheit zugeteilt.</translation>
-        </message>
-        <message>
-            <source>4 on scene since %1</source>
-            <translation>4 am Einsatzort seit %1</translation>
-        </message>
-        <message>
-            <source>3 en route since %1</source>
-            <translation>3 auf Anfahrt seit %1</translation>
-        </message>
-        <message>
-            <source>Release the unit: available on radio (status 1)</source>
-            <translation>Einheit aus dem Einsatz entlassen: einsatzbereit über Funk (Status 1)</translation>
-        </message>
-        <message>
-            <source>Release the unit: available at the station (status 2)</source>
-            <translation>Einheit aus dem Einsatz entlassen: auf Wache (Status 2)</translation>
-        </message>
-        <message>
-            <source>%1 released %2</source>
-            <translation>%1 entlassen um %2</translation>
-        </message>
-        <message>
-            <source>Unsaved changes</source>
-            <translation>Ungespeicherte Änderungen</translation>
-        </message>
-        <message>
-            <source>You changed incident %1 without saving. Save the changes?</source>
-            <translation>Sie haben Einsatz %1 geändert, aber nicht gespeichert. Änderungen speichern?</translation>
-        </message>
-        <message>
-            <source>Discard</source>
-            <translation>Verwerfen</translation>
-        </message>
-        <message>
-            <source>Keep editing</source>
-            <translation>Weiter bearbeiten</translation>
-        </message>
-        <message>
-            <source>close the incident with the outcome “%1”</source>
-            <translation>den Einsatz mit dem Ergebnis „%1“ abschließen</translation>
-        </message>
-        <message>
-            <source>Close anyway</source>
-            <translation>Trotzdem abschließen</translation>
-        </message>
-        <message>
-            <source>reopen the incident (reason: %1)</source>
-            <translation>den Einsatz wiedereröffnen (Grund: %1)</translation>
-        </message>
-        <message>
-            <source>Reopen anyway</source>
-            <translation>Trotzdem wiedereröffnen</translation>
         </message>
         <message>
             <source>Incident detail</source>
@@ -1181,10 +921,6 @@
             <translation>Warum wird der Einsatz wiedereröffnet?</translation>
         </message>
         <message>
-            <source>&amp;Reason</source>
-            <translation>&amp;Grund</translation>
-        </message>
-        <message>
             <source>Reopen</source>
             <translation>Wiedereröffnen</translation>
         </message>
@@ -1609,6 +1345,18 @@
             <source>Assigned to</source>
             <translation>Zugewiesen an</translation>
         </message>
+        <message>
+            <source>Task done</source>
+            <translation>Auftrag erledigt</translation>
+        </message>
+        <message>
+            <source>Mark task %1 “%2” as done?</source>
+            <translation>Auftrag %1 „%2“ als erledigt markieren?</translation>
+        </message>
+        <message>
+            <source>&amp;Done</source>
+            <translation>&amp;Erledigt</translation>
+        </message>
     </context>
     <context>
         <name>TaskPane</name>
@@ -1695,18 +1443,6 @@
         <message>
             <source>change tasks</source>
             <translation>Aufträge ändern</translation>
-        </message>
-        <message>
-            <source>Task done</source>
-            <translation>Auftrag erledigt</translation>
-        </message>
-        <message>
-            <source>Mark task %1 “%2” as done?</source>
-            <translation>Auftrag %1 „%2“ als erledigt markieren?</translation>
-        </message>
-        <message>
-            <source>&amp;Done</source>
-            <translation>&amp;Erledigt</translation>
         </message>
         <message>
             <source>Task %1 marked done.</source>
@@ -1950,10 +1686,6 @@
         <message>
             <source>outside the city</source>
             <translation>außerhalb des Stadtgebiets</translation>
-        </message>
-        <message>
-            <source>%1 (%2, %3), reported %4</source>
-            <translation>%1 (%2, %3), gemeldet %4</translation>
         </message>
         <message>
             <source>%1 (%2), reported %3</source>
@@ -3146,10 +2878,6 @@
         <message>
             <source>Task %1 does not exist.</source>
             <translation>Auftrag %1 existiert nicht.</translation>
-        </message>
-        <message>
-            <source>The date and time are not valid.</source>
-            <translation>Datum und Uhrzeit sind ungültig.</translation>
         </message>
         <message>
             <source>Latitude and longitude belong together.</source>

@@ -3,7 +3,6 @@ roles that may only look see read-only fields and disabled actions that say why.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
@@ -15,18 +14,17 @@ from pytestqt.qtbot import QtBot
 from app.domain.codes import JOURNAL_NOTE_AFTER_CLOSE
 from app.platform.permissions import Role, role_label
 from tests.ui.conftest import wait_until
-from tests.ui.test_incident_detail import journal_text, new_incident, settles, shown
+from tests.ui.test_incident_detail import (  # no_error_dialogs: used as autouse fixture
+    journal_text,
+    new_incident,
+    no_error_dialogs,  # noqa: F401
+    settles,
+    shown,
+)
 from ui.context import UiContext
 from ui.main_window import MainWindow
 from ui.views.incident_detail import IncidentDetailPane, install
 from ui.widgets.readonly import looks_read_only
-
-
-@pytest.fixture(autouse=True)
-def no_error_dialogs(ui_errors: list[BaseException]) -> Iterator[None]:
-    """No flow here may end in the user's error dialog."""
-    yield
-    assert ui_errors == []
 
 
 @pytest.mark.asyncio

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPlainTextEdit, QWidget
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QMessageBox, QPlainTextEdit, QWidget
 
 from app.domain.codes import unit_status_display
 from app.domain.dto import UnitInfo
@@ -14,6 +15,7 @@ from app.platform.permissions import Permission
 from app.platform.timeutil import format_local
 from app.services.tasks import MAX_NOTE, MAX_TITLE
 from ui.context import UiContext
+from ui.dialogs.confirm import ask
 from ui.dialogs.work_common import WorkFormDialog
 from ui.dialogs.work_item import WorkItemDialog
 from ui.widgets.address import AddressField, PlaceLabel, address_with_place
@@ -28,6 +30,20 @@ async def task_choices(ctx: UiContext) -> tuple[list[Assignee], list[UnitInfo]]:
     assignees = await ctx.services.tasks.assignees(ctx.actor)
     units = await ctx.services.units.board(ctx.actor) if ctx.can(Permission.UNIT_READ) else []
     return assignees, units
+
+
+def ask_task_done(parent: QWidget, task: TaskInfo, then: Callable[[], None]) -> QMessageBox:
+    """ "Mark task … as done?" – ``then`` runs on yes (the pane and the reminder ask alike)."""
+    return ask(
+        parent,
+        "ConfirmTaskDone",
+        QCoreApplication.translate("TaskDialog", "Task done"),
+        QCoreApplication.translate("TaskDialog", "Mark task %1 “%2” as done?")
+        .replace("%1", task.number)
+        .replace("%2", task.title),
+        QCoreApplication.translate("TaskDialog", "&Done"),
+        then,
+    )
 
 
 #: Fields compared to tell the user what someone else changed.

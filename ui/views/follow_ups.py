@@ -25,7 +25,7 @@ from app.platform.permissions import Permission
 from app.platform.timeutil import format_local
 from ui.asyncutil import spawn
 from ui.context import UiContext
-from ui.dialogs.confirm import ask
+from ui.dialogs.tasks import ask_task_done
 from ui.models.work_table import alive
 
 CHECK_INTERVAL_MS = 30_000
@@ -141,16 +141,7 @@ class FollowUpWindow(QWidget):
         task = next((t for t in self.tasks if t.id == task_id), None)
         if task is None:
             return
-        self.confirm_box = ask(
-            self,
-            "ConfirmTaskDone",
-            self.tr("Task done"),
-            self.tr("Mark task %1 “%2” as done?")
-            .replace("%1", task.number)
-            .replace("%2", task.title),
-            self.tr("&Done"),
-            lambda: self.doneRequested.emit(task.id),
-        )
+        self.confirm_box = ask_task_done(self, task, lambda: self.doneRequested.emit(task.id))
 
     def remove(self, task_id: int) -> None:
         """Take a handled task off the list (hide the window when it is empty)."""

@@ -13,6 +13,7 @@ from app.domain.dto_work import ReportInfo, ReportQuery, report_status_label
 from app.platform.permissions import Permission
 from ui.asyncutil import spawn
 from ui.context import UiContext
+from ui.dialogs.confirm import ask
 from ui.dialogs.reports import ConvertToIncidentDialog, ReportDialog
 from ui.dialogs.tasks import TaskDialog, task_choices
 from ui.models.reports import (
@@ -227,13 +228,16 @@ class ReportPane(WorkItemPane[ReportInfo]):
             write()
             return
         self.confirm(
-            "ConfirmReportClose",
-            self.tr("Close report"),
-            self.tr("Close report %1 “%2”? It then leaves the open reports.")
-            .replace("%1", r.number)
-            .replace("%2", r.subject),
-            self.tr("&Close report"),
-            write,
+            lambda: ask(
+                self,
+                "ConfirmReportClose",
+                self.tr("Close report"),
+                self.tr("Close report %1 “%2”? It then leaves the open reports.")
+                .replace("%1", r.number)
+                .replace("%2", r.subject),
+                self.tr("&Close report"),
+                write,
+            )
         )
 
     def convert_to_incident(self) -> None:

@@ -17,7 +17,7 @@ from app.platform.timeutil import utcnow
 from ui.asyncutil import spawn
 from ui.context import UiContext
 from ui.dialogs.confirm import ReasonDialog
-from ui.dialogs.tasks import FollowUpDialog, TaskDialog, task_choices
+from ui.dialogs.tasks import FollowUpDialog, TaskDialog, ask_task_done, task_choices
 from ui.models.tasks import (
     COL_ADDRESS,
     COL_ASSIGNEE,
@@ -159,16 +159,14 @@ class TaskPane(WorkItemPane[TaskInfo]):
         if task is None or not task.is_open or not self.can_write:
             return
         self.confirm(
-            "ConfirmTaskDone",
-            self.tr("Task done"),
-            self.tr("Mark task %1 “%2” as done?")
-            .replace("%1", task.number)
-            .replace("%2", task.title),
-            self.tr("&Done"),
-            lambda: self.act(
-                self.ctx.services.tasks.mark_done(self.ctx.actor, task.id, task.version),
-                self.tr("Task %1 marked done.").replace("%1", task.number),
-            ),
+            lambda: ask_task_done(
+                self,
+                task,
+                lambda: self.act(
+                    self.ctx.services.tasks.mark_done(self.ctx.actor, task.id, task.version),
+                    self.tr("Task %1 marked done.").replace("%1", task.number),
+                ),
+            )
         )
 
     def cancel_task(self) -> None:

@@ -38,7 +38,6 @@ from app.platform.errors import KodError
 from app.platform.i18n import count_text
 from ui.asyncutil import spawn
 from ui.context import UiContext
-from ui.dialogs.confirm import ask
 from ui.dialogs.work_common import WorkFormDialog
 from ui.models.work_table import HasId, RowRole, WorkTableModel
 from ui.views.flow_layout import FlowLayout
@@ -323,11 +322,11 @@ class WorkItemPane(QWidget, Generic[R]):
 
     # -- actions that ask first ----------------------------------------------------------------
 
-    def confirm(self, name: str, title: str, text: str, yes: str, then: Callable[[], None]) -> None:
-        """Ask before an action; ``then`` runs only on "yes"."""
+    def confirm(self, open_question: Callable[[], QMessageBox]) -> None:
+        """Ask before an action (unless a dialog or question is open already)."""
         if self._busy():
             return
-        self.confirm_box = ask(self, name, title, text, yes, then)
+        self.confirm_box = open_question()
         self.confirm_box.finished.connect(lambda _r: self._confirm_closed())
 
     def _confirm_closed(self) -> None:
