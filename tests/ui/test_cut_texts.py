@@ -184,3 +184,14 @@ async def test_crew_title_is_never_cut_on_the_board(quiet_ctx: UiContext, qtbot:
         assert header.sectionSize(COL_MEMBERS) >= needed, room
         if room >= header_width(table, COL_MEMBERS):
             assert header.sectionSize(COL_MEMBERS) >= room - 1  # the spare width is the crew's
+
+
+def test_the_alarm_banner_names_the_position_the_german_way(qtbot: QtBot) -> None:
+    from app.domain.dto import Emergency
+    from app.platform.timeutil import utcnow
+    from ui.views.emergency import EmergencyBanner
+
+    banner = EmergencyBanner(can_acknowledge=True)
+    qtbot.addWidget(banner)
+    line = banner.text_for(Emergency(1, "KOD 11", utcnow(), 51.05136, 7.05514))
+    assert "(51,05136° N, 7,05514° O)" in line

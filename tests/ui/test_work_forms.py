@@ -297,11 +297,13 @@ async def test_field_officer_sees_a_read_only_task_form(
     qtbot.addWidget(pane)
     pane.show()
     await pane.model.wait_loaded()
+    why = role_label(Role.FIELD_OFFICER)
+    for button in (pane.new_button, pane.done_button, pane.cancel_button, pane.follow_up_button):
+        assert not button.isEnabled() and why in button.toolTip()
     pane.edit_task(task)
     await wait_until(lambda: isinstance(pane.dialog, TaskDialog))
     dialog = pane.dialog
     assert isinstance(dialog, TaskDialog)
-    why = role_label(Role.FIELD_OFFICER)
     for widget in (dialog.title, dialog.address, dialog.description, dialog.follow_up_note):
         assert widget.isReadOnly() and looks_read_only(widget) and why in widget.toolTip()
         palette = widget.palette()

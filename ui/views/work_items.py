@@ -126,6 +126,12 @@ class WorkItemPane(QWidget, Generic[R]):
         self._actions = list(actions)
         self._rare = list(rare)
         self._main_column = main_column
+        if not self.can_write:
+            # Everything but "Edit …" (which opens the item read-only) changes items.
+            reason = read_only_reason(self.ctx.actor, self.read_only_what)
+            for button in self._actions:
+                if button is not getattr(self, "edit_button", None):
+                    button.setToolTip(reason)
         top = QHBoxLayout()
         top.setContentsMargins(0, 0, 0, 0)
         top.addWidget(self.filter)
