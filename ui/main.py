@@ -209,7 +209,7 @@ async def run_workstation(
             return 0
         window, follower = await start_window(services, login.actor, label)
         reporter.set_parent_widget(window)
-        spawn(retention_loop(services, report=reporter.report))
+        spawn(retention_loop(services, report=reporter.report, logged_in=login.actor))
         closed: asyncio.Future[None] = loop.create_future()
         window.closing.connect(lambda: closed.done() or closed.set_result(None))
         if window.has_saved_geometry():

@@ -21,6 +21,8 @@ class UserInfo:
     active: bool
     locked_until: datetime | None
     last_login_at: datetime | None
+    #: After disabling on PostgreSQL: how many open sessions ended (-1: could not be ended).
+    sessions_ended: int | None = None
 
 
 # --- incidents ------------------------------------------------------------------------------

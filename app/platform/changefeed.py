@@ -37,7 +37,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 
 from app.domain.dto import Change, ChangeBatch
-from app.platform.database import NOTIFY_CHANNEL, Database, describe_db_error
+from app.platform.database import NOTIFY_CHANNEL, Database
+from app.platform.dberrors import describe_db_error
 from app.platform.i18n import tr
 from app.platform.signals import Signal
 from app.platform.timeutil import utcnow

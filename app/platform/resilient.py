@@ -41,10 +41,10 @@ from app.domain.geo import stadtteil_for
 from app.platform.errors import DatabaseUnavailable, KodError, NotFound, ValidationError
 from app.platform.i18n import tr
 from app.platform.outbox import OP_CREATE_INCIDENT, OP_NOTE, Outbox, OutboxEntry
-from app.platform.permissions import Permission, require
+from app.platform.permissions import Permission
 from app.platform.signals import Signal
 from app.platform.timeutil import format_local, utcnow
-from app.platform.uow import Actor
+from app.platform.uow import Actor, check
 from app.services.incidents import IncidentService, draft_values, note_text
 
 log = logging.getLogger(__name__)
@@ -185,7 +185,7 @@ class ResilientIncidents(IncidentService):
 
     async def create(self, actor: Actor, draft: IncidentDraft) -> IncidentDetail:
         """Open an incident on the server, or in the outbox if it cannot be reached."""
-        require(actor.role, Permission.INCIDENT_WRITE)
+        await check(self._db, actor, Permission.INCIDENT_WRITE)
         draft_values(draft)  # bad input is refused now, not at replay
         if not self.must_queue():
             ref = draft.client_ref or _new_ref()
@@ -226,7 +226,7 @@ class ResilientIncidents(IncidentService):
         self, actor: Actor, incident_id: int, text: str, client_ref: str | None = None
     ) -> IncidentDetail:
         """Append a note on the server, or in the outbox if it cannot be reached."""
-        require(actor.role, Permission.INCIDENT_JOURNAL)
+        await check(self._db, actor, Permission.INCIDENT_JOURNAL)
         text = note_text(text)
         ref = client_ref or _new_ref()
         if is_pending_id(incident_id):
@@ -272,7 +272,7 @@ class ResilientIncidents(IncidentService):
 
     async def get(self, actor: Actor, incident_id: int) -> IncidentDetail:
         """One incident; offline incidents from the outbox, others as last known if offline."""
-        require(actor.role, Permission.INCIDENT_READ)
+        await check(self._db, actor, Permission.INCIDENT_READ)
         if is_pending_id(incident_id):
             entry = self.outbox.by_seq(-incident_id)
             detail = self._pending_detail(entry) if entry is not None else None
