@@ -20,6 +20,7 @@ from app.platform.database import Database
 from app.platform.permissions import Role
 from app.platform.uow import Actor
 from app.services import Services
+from db import pg_security
 from db.migrate import upgrade
 
 os.environ.setdefault("KOD_LANG", "de")
@@ -87,7 +88,14 @@ def fresh_pg_database(template: str | None) -> tuple[str, str]:
         tmpl = f' TEMPLATE "{template}"' if template else ""
         conn.execute(text(f'CREATE DATABASE "{name}"{tmpl}'))
     admin.dispose()
-    return name, make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    if template:
+        # A copy does not carry the database's own privileges: set them as the migration does.
+        engine = create_engine(_pg_admin_url(name))
+        with engine.begin() as conn:
+            pg_security.secure_database(conn)
+        engine.dispose()
+    return name, url
 
 
 def _person_logins(name: str) -> list[str]:
@@ -138,6 +146,16 @@ def db_target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databa
             yield parse_database_url(url)
         finally:
             drop_pg_database(name)
+
+
+@pytest.fixture
+def pg_target(pg_template: str) -> Iterator[DatabaseTarget]:
+    """A migrated, empty PostgreSQL database (for tests of what the server enforces)."""
+    name, url = fresh_pg_database(pg_template)
+    try:
+        yield parse_database_url(url)
+    finally:
+        drop_pg_database(name)
 
 
 @pytest_asyncio.fixture

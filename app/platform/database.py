@@ -31,6 +31,7 @@ from app.platform.dberrors import classify, describe_db_error
 from app.platform.errors import DatabaseUnavailable, SchemaMismatch
 from app.platform.i18n import tr
 from app.platform.netshare import is_network_path
+from app.platform.validation import ValidatingSession
 from db.migrate import SchemaState, schema_state
 
 log = logging.getLogger(__name__)
@@ -154,8 +155,12 @@ class Database:
         if target.is_sqlite:
             _install_sqlite_hooks(self.engine.sync_engine)
         self._write_engine = self.engine.execution_options(kod_write=True)
-        self._read_sessions = async_sessionmaker(self.engine, expire_on_commit=False)
-        self._write_sessions = async_sessionmaker(self._write_engine, expire_on_commit=False)
+        self._read_sessions = async_sessionmaker(
+            self.engine, expire_on_commit=False, sync_session_class=ValidatingSession
+        )
+        self._write_sessions = async_sessionmaker(
+            self._write_engine, expire_on_commit=False, sync_session_class=ValidatingSession
+        )
 
     # -- lifecycle ---------------------------------------------------------------------------
 

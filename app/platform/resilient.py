@@ -35,10 +35,18 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
+from sqlalchemy.exc import DBAPIError
+
 from app.domain.codes import CATEGORY_BY_CODE, IncidentStatus, category_label
 from app.domain.dto import IncidentDetail, IncidentDraft, IncidentQuery, IncidentRow, JournalLine
 from app.domain.geo import stadtteil_for
-from app.platform.errors import DatabaseUnavailable, KodError, NotFound, ValidationError
+from app.platform.errors import (
+    AuthenticationError,
+    DatabaseUnavailable,
+    KodError,
+    NotFound,
+    ValidationError,
+)
 from app.platform.i18n import tr
 from app.platform.outbox import OP_CREATE_INCIDENT, OP_NOTE, Outbox, OutboxEntry
 from app.platform.permissions import Permission
@@ -534,7 +542,12 @@ class ResilientIncidents(IncidentService):
     # -- replay -------------------------------------------------------------------------------
 
     async def replay(self) -> ReplayReport:
-        """Send the outbox to the server in order; stops (keeping the rest) if it is gone."""
+        """Send the outbox to the server in order; stops (keeping the rest) if it is gone.
+
+        An entry the server refuses (or that cannot be read back) never blocks the ones behind
+        it: it is marked failed, reported through ``conflicts`` and kept until the dispatcher
+        discards it. Only a lost connection or a refused login stops the replay.
+        """
         async with self._replay_lock:
             replayed = 0
             conflicts: list[ReplayConflict] = []
@@ -547,15 +560,18 @@ class ResilientIncidents(IncidentService):
                 try:
                     conflicts.extend(await self._replay_one(entry))
                     replayed += 1
-                except DatabaseUnavailable as exc:
+                except (DatabaseUnavailable, AuthenticationError) as exc:
                     await self.outbox.attempted(entry.uuid, str(exc))
                     interrupted = True
                     break
                 except KodError as exc:
-                    conflict = self._failed(entry, str(exc))
-                    await self.outbox.fail(entry.uuid, str(exc))
-                    conflicts.append(conflict)
-                    self.conflicts.emit(conflict)
+                    conflicts.append(await self._mark_failed(entry, str(exc)))
+                except (DBAPIError, KeyError, TypeError, ValueError) as exc:
+                    # Refused by the server in a way no service turned into a message, or an
+                    # entry that cannot be read back: it must not hold up the ones behind it.
+                    log.exception("outbox entry %s cannot be replayed", entry.uuid)
+                    error = tr("outbox", "unexpected error (%1)", type(exc).__name__)
+                    conflicts.append(await self._mark_failed(entry, error))
             report = ReplayReport(
                 replayed, tuple(conflicts), self.outbox.pending_count, interrupted
             )
@@ -676,6 +692,19 @@ class ResilientIncidents(IncidentService):
             conflicts.append(conflict)
             self.conflicts.emit(conflict)
         return conflicts
+
+    async def _mark_failed(self, entry: OutboxEntry, error: str) -> ReplayConflict:
+        await self.outbox.fail(entry.uuid, error)
+        try:
+            conflict = self._failed(entry, error)
+        except Exception:  # a damaged entry: still shown, with what can be said about it
+            conflict = ReplayConflict(
+                KIND_FAILED,
+                tr("outbox", "An entry recorded offline could not be transferred: %1", error),
+                entry.uuid,
+            )
+        self.conflicts.emit(conflict)
+        return conflict
 
     def _failed(self, entry: OutboxEntry, error: str) -> ReplayConflict:
         if entry.kind == OP_CREATE_INCIDENT:

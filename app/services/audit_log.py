@@ -25,6 +25,7 @@ from app.platform.i18n import tr
 from app.platform.permissions import Permission, Role
 from app.platform.timeutil import format_local, utcnow
 from app.platform.uow import REFUSAL_ACTION, Actor, check, reading, unit_of_work
+from app.platform.validation import like_pattern, search_text
 from app.services.settings import read_setting
 from db.models import AuditRecord
 
@@ -77,10 +78,6 @@ class AuditEntry:
         return self.action in REFUSED_ACTIONS
 
 
-def _like(text_: str) -> str:
-    return "%" + text_.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
 def _entry(r: AuditRecord) -> AuditEntry:
     return AuditEntry(
         r.id,
@@ -111,13 +108,17 @@ class AuditLogService:
     def _filtered(self, q: AuditQuery) -> Select[Any]:
         stmt = select(AuditRecord)
         if q.person.strip():
-            stmt = stmt.where(AuditRecord.username.ilike(_like(q.person.strip()), escape="\\"))
+            stmt = stmt.where(
+                AuditRecord.username.ilike(like_pattern(search_text(q.person)), escape="\\")
+            )
         if q.entity.strip():
             stmt = stmt.where(AuditRecord.entity == q.entity.strip())
         if q.entity_id is not None:
             stmt = stmt.where(AuditRecord.entity_id == q.entity_id)
         if q.action.strip():
-            stmt = stmt.where(AuditRecord.action.ilike(_like(q.action.strip()), escape="\\"))
+            stmt = stmt.where(
+                AuditRecord.action.ilike(like_pattern(search_text(q.action)), escape="\\")
+            )
         if q.since is not None:
             stmt = stmt.where(AuditRecord.occurred_at >= q.since)
         if q.until is not None:

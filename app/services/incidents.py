@@ -36,6 +36,7 @@ from app.platform.i18n import QT_TRANSLATE_NOOP as N_
 from app.platform.i18n import tr
 from app.platform.permissions import Permission
 from app.platform.uow import Actor, Work, check, reading, unit_of_work
+from app.platform.validation import like_pattern, search_text
 from app.services.settings import read_setting
 from db.models import Incident, IncidentUnit, JournalEntry, Unit, UnitStatusChange, User
 
@@ -283,14 +284,14 @@ class IncidentService:
             stmt = stmt.where(priority.in_(sorted(q.priorities)))
         if q.stadtteile:
             stmt = stmt.where(stadtteil.in_(sorted(q.stadtteile)))
-        text = q.text.strip()
+        text = search_text(q.text)
         if text and text_via != "caller":
             stmt = stmt.where(self._text_condition(text, per_row=text_via == "row"))
         return stmt
 
     def _fts_phrase(self, q: IncidentQuery) -> str | None:
         """The FTS5 phrase for ``q``'s text on SQLite, if the trigram index can answer it."""
-        text = q.text.strip()
+        text = search_text(q.text)
         if self._db.target.is_sqlite and len(text) >= 3:
             return '"' + text.replace('"', '""') + '"'
         return None
@@ -310,7 +311,7 @@ class IncidentService:
             if per_row:
                 return matches.where(_FTS.c.rowid == Incident.id).exists()
             return Incident.id.in_(matches)
-        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = like_pattern(text)
         if not self._db.target.is_sqlite:
             return literal_column(PG_SEARCH_EXPR).ilike(pattern, escape="\\")
         return or_(

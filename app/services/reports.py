@@ -27,6 +27,7 @@ from app.platform.i18n import tr
 from app.platform.permissions import Permission
 from app.platform.timeutil import format_local, local
 from app.platform.uow import Actor, Work, check, reading, unit_of_work
+from app.platform.validation import like_pattern, search_text
 from app.services.incidents import IncidentService, journal, next_number
 from app.services.tasks import TaskService, validate_coordinates
 from app.services.work_items import WorkItemReader
@@ -57,17 +58,17 @@ def _filtered(stmt: Select[Any], q: ReportQuery) -> Select[Any]:
         stmt = stmt.where(Report.status.in_(sorted(q.statuses)))
     if q.received_after is not None:
         stmt = stmt.where(Report.received_at >= q.received_after)
-    text = q.text.strip()
+    text = search_text(q.text)
     if text:
-        like = f"%{text.replace('%', '').replace('_', '')}%"
+        like = like_pattern(text)
         stmt = stmt.where(
             or_(
-                Report.number.ilike(like),
-                Report.subject.ilike(like),
-                Report.text.ilike(like),
-                Report.address.ilike(like),
-                Report.reporter_name.ilike(like),
-                Report.stadtteil.ilike(like),
+                Report.number.ilike(like, escape="\\"),
+                Report.subject.ilike(like, escape="\\"),
+                Report.text.ilike(like, escape="\\"),
+                Report.address.ilike(like, escape="\\"),
+                Report.reporter_name.ilike(like, escape="\\"),
+                Report.stadtteil.ilike(like, escape="\\"),
             )
         )
     return stmt

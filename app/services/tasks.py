@@ -18,6 +18,7 @@ from app.platform.i18n import tr
 from app.platform.permissions import MATRIX, Permission, Role
 from app.platform.timeutil import local, utcnow
 from app.platform.uow import Actor, Work, reading, unit_of_work
+from app.platform.validation import like_pattern, search_text
 from app.services.incidents import next_number
 from app.services.work_items import WorkItemReader
 from db.models import Report, Task, Unit, User
@@ -59,16 +60,16 @@ def _filtered(stmt: Select[Any], q: TaskQuery) -> Select[Any]:
         stmt = stmt.where(Task.due_at.is_not(None), Task.due_at < q.due_before)
     if q.assigned_unit_id is not None:
         stmt = stmt.where(Task.assigned_unit_id == q.assigned_unit_id)
-    text = q.text.strip()
+    text = search_text(q.text)
     if text:
-        like = f"%{text.replace('%', '').replace('_', '')}%"
+        like = like_pattern(text)
         stmt = stmt.where(
             or_(
-                Task.number.ilike(like),
-                Task.title.ilike(like),
-                Task.address.ilike(like),
-                Task.description.ilike(like),
-                Task.stadtteil.ilike(like),
+                Task.number.ilike(like, escape="\\"),
+                Task.title.ilike(like, escape="\\"),
+                Task.address.ilike(like, escape="\\"),
+                Task.description.ilike(like, escape="\\"),
+                Task.stadtteil.ilike(like, escape="\\"),
             )
         )
     return stmt

@@ -173,7 +173,21 @@ class UnitService:
             await w.session.flush()
             await w.audit("unit.create", "unit", unit.id, {"call_sign": call_sign})
             w.changed("unit", unit.id, "insert", unit.version)
-            return (await _unit_infos(w.session, [unit.id]))[0]
+            # Built from what was written: managing units does not include reading the board.
+            return UnitInfo(
+                id=unit.id,
+                call_sign=unit.call_sign,
+                kind=unit.kind,
+                status=unit.status,
+                status_changed_at=unit.status_changed_at,
+                lat=unit.lat,
+                lon=unit.lon,
+                position_at=unit.position_at,
+                members=(),
+                incident_id=None,
+                incident_number=None,
+                version=unit.version or 1,
+            )
 
     async def set_status(
         self, actor: Actor, unit_id: int, status: str, note: str | None = None

@@ -54,8 +54,7 @@ def _ensure_groups(conn: Connection) -> None:
     missing = [
         g
         for g in rights.GROUPS.values()
-        if conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :g"), {"g": g}).first()
-        is None
+        if conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :g"), {"g": g}).first() is None
     ]
     if not missing:
         return
@@ -71,10 +70,11 @@ def _ensure_groups(conn: Connection) -> None:
         )
     for group in missing:
         # Another database on the same server may create it at the same moment.
-        _run(conn, 
+        _run(
+            conn,
             "DO $$ BEGIN CREATE ROLE "
             + rights._q(group)
-            + " NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$"
+            + " NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$",
         )
 
 
@@ -122,6 +122,21 @@ def _only_existing(statements: list[str], tables: set[str]) -> list[str]:
     return [s for s in statements if not any(f'public."{t}"' in s for t in missing)]
 
 
+def secure_database(conn: Connection) -> None:
+    """Only the group roles may connect; nobody may create temporary objects.
+
+    Database privileges belong to the database itself (``CREATE DATABASE … TEMPLATE`` does not
+    copy them), so this needs the database's owner; otherwise it is left to the set-up.
+    """
+    if not _owns(conn, "database"):
+        log.warning("the owner does not own the database: CONNECT/TEMPORARY left as they are")
+        return
+    groups = ", ".join(rights._q(g) for g in rights.GROUPS.values())
+    database = rights._q(str(conn.execute(text("SELECT current_database()")).scalar()))
+    _run(conn, f"REVOKE CONNECT, TEMPORARY ON DATABASE {database} FROM PUBLIC")
+    _run(conn, f"GRANT CONNECT ON DATABASE {database} TO {groups}")
+
+
 def install(conn: Connection) -> None:
     """Create or refresh everything the server needs to enforce the matrix (as the owner)."""
     if conn.dialect.name != "postgresql":
@@ -134,10 +149,7 @@ def install(conn: Connection) -> None:
     else:
         log.warning("the owner does not own schema public: cannot revoke CREATE from PUBLIC")
     _run(conn, f"GRANT USAGE ON SCHEMA public TO {groups}")
-    if _owns(conn, "database"):
-        database = rights._q(str(conn.execute(text("SELECT current_database()")).scalar()))
-        _run(conn, f"REVOKE CONNECT, TEMPORARY ON DATABASE {database} FROM PUBLIC")
-        _run(conn, f"GRANT CONNECT ON DATABASE {database} TO {groups}")
+    secure_database(conn)
     for statement in rights.matrix_functions():
         _run(conn, statement)
     _run(conn, _functions_sql())
@@ -162,8 +174,13 @@ def uninstall(conn: Connection) -> None:
         if table in tables:
             _run(conn, f"ALTER TABLE public.{rights._q(table)} DISABLE ROW LEVEL SECURITY")
     for table in sorted(tables):
-        for trigger in ("kod_audit_row", "kod_stamp", "kod_audit_guard", "kod_audit_guard_truncate",
-                        "kod_feed_lock"):
+        for trigger in (
+            "kod_audit_row",
+            "kod_stamp",
+            "kod_audit_guard",
+            "kod_audit_guard_truncate",
+            "kod_feed_lock",
+        ):
             _run(conn, f"DROP TRIGGER IF EXISTS {trigger} ON public.{rights._q(table)}")
     _revoke_all(conn, tables)
     _run(conn, "DROP VIEW IF EXISTS public.kod_incident_statistics")

@@ -501,6 +501,7 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public,
 DECLARE
     v_id bigint;
     v_ended integer := 0;
+    v_pid integer;
     v_actor record;
 BEGIN
     IF NOT (public.kod_is_owner() OR public.kod_may('user.manage')) THEN
@@ -530,9 +531,14 @@ BEGIN
         -- Needs pg_signal_backend for the owner (README, server set-up). Without it the login
         -- is still disabled; -1 tells the caller that open sessions could not be ended.
         BEGIN
-            SELECT count(*) INTO v_ended FROM pg_stat_activity s
-             WHERE s.usename = p_username AND s.pid <> pg_backend_pid()
-               AND pg_terminate_backend(s.pid);
+            -- A loop, not one query: the planner may call a function in a WHERE clause on
+            -- rows the other conditions would have excluded (the server's own processes).
+            FOR v_pid IN SELECT s.pid FROM pg_stat_activity s
+                          WHERE s.usename = p_username AND s.pid <> pg_backend_pid() LOOP
+                IF pg_terminate_backend(v_pid) THEN
+                    v_ended := v_ended + 1;
+                END IF;
+            END LOOP;
         EXCEPTION WHEN insufficient_privilege THEN
             v_ended := -1;
         END;

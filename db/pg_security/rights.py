@@ -61,6 +61,8 @@ def execute(signature: str) -> Priv:
 
 _UNIT_STATUS_COLS = ("status", "status_changed_at", "version")
 _UNIT_POSITION_COLS = ("lat", "lon", "position_at")
+#: What managing units means: call sign, kind, home base, in service or not.
+_UNIT_MASTER_COLS = ("id", "call_sign", "kind", "home_lat", "home_lon", "active", "version")
 
 #: Every login of the application: its own identity, the names of colleagues and units, the
 #: settings, the schema version (checked at login) and the change feed (live updates).
@@ -76,6 +78,11 @@ BASELINE: tuple[Priv, ...] = (
     execute("kod_login(text)"),
     execute("kod_audit_head()"),
     execute("kod_user_password(text, text, text)"),
+    # Used by the row-level security policies; each answers only about the caller itself.
+    execute("kod_current_user_id()"),
+    execute("kod_my_units()"),
+    execute("kod_sees_incident(bigint)"),
+    execute("kod_owns_case(bigint)"),
 )
 
 #: What writing anything at all needs: the change-feed row of every committed change.
@@ -125,9 +132,9 @@ RIGHTS: dict[Permission, tuple[Priv, ...]] = {
         insert("journal_entry"),
     ),
     Permission.UNIT_MANAGE: (
-        read("unit"),
+        read("unit", *_UNIT_MASTER_COLS, "status", "status_changed_at"),
         insert("unit"),
-        update_all_but("unit"),
+        update("unit", *_UNIT_MASTER_COLS),
         read("unit_member"),
         insert("unit_member"),
         update("unit_member", "until"),
@@ -456,7 +463,9 @@ def matrix_functions() -> list[str]:
         )
         for p in Permission
     )
-    group_cases = "\n".join(f"        WHEN {_lit(r.value)} THEN {_lit(g)}" for r, g in GROUPS.items())
+    group_cases = "\n".join(
+        f"        WHEN {_lit(r.value)} THEN {_lit(g)}" for r, g in GROUPS.items()
+    )
     groups = ", ".join(_lit(g) for g in GROUPS.values())
     roles_of = ", ".join(
         f"CASE WHEN pg_has_role(p_login, {_lit(g)}, 'MEMBER') THEN {_lit(r.value)} END"

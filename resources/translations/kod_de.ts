@@ -1659,6 +1659,73 @@
         </message>
     </context>
     <context>
+        <name>audit</name>
+        <message>
+            <source>The start of the period must lie before its end.</source>
+            <translation>Der Beginn des Zeitraums muss vor seinem Ende liegen.</translation>
+        </message>
+        <message>
+            <source>Number</source>
+            <translation>Nummer</translation>
+        </message>
+        <message>
+            <source>Time</source>
+            <translation>Zeit</translation>
+        </message>
+        <message>
+            <source>Person</source>
+            <translation>Person</translation>
+        </message>
+        <message>
+            <source>Action</source>
+            <translation>Aktion</translation>
+        </message>
+        <message>
+            <source>Object</source>
+            <translation>Objekt</translation>
+        </message>
+        <message>
+            <source>Object number</source>
+            <translation>Objektnummer</translation>
+        </message>
+        <message>
+            <source>Reason</source>
+            <translation>Grund</translation>
+        </message>
+        <message>
+            <source>Recipient</source>
+            <translation>Empfänger</translation>
+        </message>
+        <message>
+            <source>Details</source>
+            <translation>Details</translation>
+        </message>
+        <message>
+            <source>Workstation</source>
+            <translation>Arbeitsplatz</translation>
+        </message>
+        <message>
+            <source>Audit log intact: %1 records checked. Newest hash: %2</source>
+            <translation>Audit-Protokoll intakt: %1 Einträge geprüft. Neueste Prüfsumme: %2</translation>
+        </message>
+        <message>
+            <source>Audit log NOT intact: the expected record (anchor) is no longer in the log: records were removed or rewritten, or it is older than the retention period.</source>
+            <translation>Protokoll NICHT intakt: Der erwartete Eintrag (Anker) ist nicht mehr im Protokoll – Einträge wurden entfernt oder umgeschrieben, oder er ist älter als die Aufbewahrungsfrist.</translation>
+        </message>
+        <message>
+            <source>Audit log NOT intact: records before record %1 were removed without a prune record.</source>
+            <translation>Audit-Protokoll NICHT intakt: Einträge vor Eintrag %1 wurden ohne Löschprotokoll entfernt.</translation>
+        </message>
+        <message>
+            <source>Audit log NOT intact: record %1 does not follow its predecessor (a record before it was removed, inserted or changed).</source>
+            <translation>Audit-Protokoll NICHT intakt: Eintrag %1 schließt nicht an seinen Vorgänger an (ein Eintrag davor wurde entfernt, eingefügt oder geändert).</translation>
+        </message>
+        <message>
+            <source>Audit log NOT intact: record %1 was changed after it was written.</source>
+            <translation>Audit-Protokoll NICHT intakt: Eintrag %1 wurde nach dem Schreiben geändert.</translation>
+        </message>
+    </context>
+    <context>
         <name>categories</name>
         <message>
             <source>Assault on staff</source>
@@ -1728,6 +1795,10 @@
             <translation>Datenbank-URL (postgresql://benutzer:passwort@host:5432/db oder sqlite:///datei). Standard: KOD_DATABASE_URL, sonst die SQLite-Datei des jeweiligen Benutzers.</translation>
         </message>
         <message>
+            <source>PostgreSQL: log in as NAME (default: the user in the URL, else PGUSER, else the operating-system user). The password comes from the password file, PGPASSWORD or a prompt.</source>
+            <translation>PostgreSQL: als NAME anmelden (Standard: der Benutzer in der URL, sonst PGUSER, sonst der Betriebssystem-Benutzer). Das Passwort kommt aus der Passwortdatei, aus PGPASSWORD oder wird abgefragt.</translation>
+        </message>
+        <message>
             <source>Schema migrations</source>
             <translation>Schemamigrationen</translation>
         </message>
@@ -1792,6 +1863,10 @@
             <translation>Benutzer auflisten</translation>
         </message>
         <message>
+            <source>Give a user another role</source>
+            <translation>Einem Benutzer eine andere Rolle geben</translation>
+        </message>
+        <message>
             <source>Disable a user</source>
             <translation>Benutzer deaktivieren</translation>
         </message>
@@ -1802,18 +1877,6 @@
         <message>
             <source>Set a new password</source>
             <translation>Neues Passwort setzen</translation>
-        </message>
-        <message>
-            <source>Fill the database with Leverkusen demo data</source>
-            <translation>Datenbank mit Leverkusener Demodaten füllen</translation>
-        </message>
-        <message>
-            <source>Number of incidents in the history</source>
-            <translation>Anzahl der Einsätze in der Historie</translation>
-        </message>
-        <message>
-            <source>Only if the database has no incidents yet (first start)</source>
-            <translation>Nur wenn die Datenbank noch keine Einsätze enthält (Erststart)</translation>
         </message>
         <message>
             <source>Address gazetteer for call-taking</source>
@@ -1852,6 +1915,10 @@
             <translation>Die Passwörter stimmen nicht überein.</translation>
         </message>
         <message>
+            <source>Password of %1 on %2: </source>
+            <translation>Passwort von %1 auf %2: </translation>
+        </message>
+        <message>
             <source>Schema of %1: %2 → %3</source>
             <translation>Schema von %1: %2 → %3</translation>
         </message>
@@ -1864,26 +1931,6 @@
             <translation>Schema: %1 (Programm: %2)</translation>
         </message>
         <message>
-            <source>Audit log intact: %1 records checked. Newest hash: %2</source>
-            <translation>Audit-Protokoll intakt: %1 Einträge geprüft. Neueste Prüfsumme: %2</translation>
-        </message>
-        <message>
-            <source>Audit log NOT intact: the newest record is not the expected one (records at the end were removed). Newest hash: %1</source>
-            <translation>Audit-Protokoll NICHT intakt: Der neueste Eintrag ist nicht der erwartete (Einträge am Ende wurden entfernt). Neueste Prüfsumme: %1</translation>
-        </message>
-        <message>
-            <source>Audit log NOT intact: records before record %1 were removed without a prune record.</source>
-            <translation>Audit-Protokoll NICHT intakt: Einträge vor Eintrag %1 wurden ohne Löschprotokoll entfernt.</translation>
-        </message>
-        <message>
-            <source>Audit log NOT intact: record %1 does not follow its predecessor (a record before it was removed, inserted or changed).</source>
-            <translation>Audit-Protokoll NICHT intakt: Eintrag %1 schließt nicht an seinen Vorgänger an (ein Eintrag davor wurde entfernt, eingefügt oder geändert).</translation>
-        </message>
-        <message>
-            <source>Audit log NOT intact: record %1 was changed after it was written.</source>
-            <translation>Audit-Protokoll NICHT intakt: Eintrag %1 wurde nach dem Schreiben geändert.</translation>
-        </message>
-        <message>
             <source>%1 audit records are older than %2 and would be deleted.</source>
             <translation>%1 Audit-Einträge sind älter als %2 und würden gelöscht.</translation>
         </message>
@@ -1894,10 +1941,6 @@
         <message>
             <source>%1 set to %2.</source>
             <translation>%1 auf %2 gesetzt.</translation>
-        </message>
-        <message>
-            <source>--incidents must be between 0 and 5,000,000.</source>
-            <translation>--incidents muss zwischen 0 und 5.000.000 liegen.</translation>
         </message>
         <message>
             <source>Unknown command.</source>
@@ -1928,12 +1971,24 @@
             <translation>(gesperrt bis %1)</translation>
         </message>
         <message>
+            <source>User %1 enabled.</source>
+            <translation>Benutzer %1 aktiviert.</translation>
+        </message>
+        <message>
             <source>User %1 disabled.</source>
             <translation>Benutzer %1 deaktiviert.</translation>
         </message>
         <message>
-            <source>User %1 enabled.</source>
-            <translation>Benutzer %1 aktiviert.</translation>
+            <source>%1 open sessions of %2 were ended.</source>
+            <translation>%1 offene Sitzungen von %2 wurden beendet.</translation>
+        </message>
+        <message>
+            <source>Warning: open sessions of %1 could not be ended (the database owner needs the role pg_signal_backend, see README). They end at their next reconnect.</source>
+            <translation>Warnung: Offene Sitzungen von %1 konnten nicht beendet werden (der Datenbank-Eigentümer braucht die Rolle pg_signal_backend, siehe README). Sie enden bei ihrer nächsten Neuverbindung.</translation>
+        </message>
+        <message>
+            <source>User %1 now has the role %2.</source>
+            <translation>Benutzer %1 hat jetzt die Rolle %2.</translation>
         </message>
         <message>
             <source>Password of %1 changed.</source>
@@ -1951,16 +2006,32 @@
             <source>Unexpected error (%1). Details are in the log file.</source>
             <translation>Unerwarteter Fehler (%1). Einzelheiten stehen in der Protokolldatei.</translation>
         </message>
+        <message>
+            <source>Fill the database with Leverkusen demo data</source>
+            <translation>Datenbank mit Leverkusener Demodaten füllen</translation>
+        </message>
+        <message>
+            <source>Number of incidents in the history</source>
+            <translation>Anzahl der Einsätze in der Historie</translation>
+        </message>
+        <message>
+            <source>Only if the database has no incidents yet (first start)</source>
+            <translation>Nur wenn die Datenbank noch keine Einsätze enthält (Erststart)</translation>
+        </message>
+        <message>
+            <source>--incidents must be between 0 and 5,000,000.</source>
+            <translation>--incidents muss zwischen 0 und 5.000.000 liegen.</translation>
+        </message>
     </context>
     <context>
         <name>config</name>
         <message>
-            <source>The database address '%1' is not valid. Expected e.g. postgresql://user:password@server:5432/leitstelle or sqlite:///C:/path/file.sqlite.</source>
-            <translation>Die Datenbankadresse „%1“ ist ungültig. Erwartet wird z. B. postgresql://benutzer:passwort@server:5432/leitstelle oder sqlite:///C:/pfad/datei.sqlite.</translation>
+            <source>The database address '%1' is not valid. Expected e.g. postgresql://user@server:5432/leitstelle or sqlite:///C:/path/file.sqlite.</source>
+            <translation>Die Datenbankadresse „%1“ ist ungültig. Erwartet z. B. postgresql://benutzer@server:5432/leitstelle oder sqlite:///C:/pfad/datei.sqlite.</translation>
         </message>
         <message>
-            <source>The database address '%1' is malformed: %2</source>
-            <translation>Die Datenbankadresse „%1“ ist fehlerhaft: %2</translation>
+            <source>The database address '%1' is malformed. Expected e.g. postgresql://user@server:5432/leitstelle or sqlite:///C:/path/file.sqlite.</source>
+            <translation>Die Datenbankadresse „%1“ ist fehlerhaft aufgebaut. Erwartet z. B. postgresql://benutzer@server:5432/leitstelle oder sqlite:///C:/pfad/datei.sqlite.</translation>
         </message>
         <message>
             <source>A SQLite database needs a file path, e.g. sqlite:///leitstelle.sqlite.</source>
@@ -2010,8 +2081,28 @@
             <translation>Der Ordner für die Datenbank %1 kann nicht angelegt werden: %2</translation>
         </message>
         <message>
+            <source>The database %1 has not been set up yet. Run: kod-admin db upgrade</source>
+            <translation>Die Datenbank %1 ist noch nicht eingerichtet. Ausführen: kod-admin db upgrade</translation>
+        </message>
+        <message>
+            <source>The database %1 was set up by a newer version of KOD-Leitstelle (schema %2). Install the newer version on this workstation.</source>
+            <translation>Die Datenbank %1 wurde von einer neueren Version der KOD-Leitstelle eingerichtet (Schema %2). Installieren Sie die neuere Version auf diesem Arbeitsplatz.</translation>
+        </message>
+        <message>
+            <source>The database %1 has an older schema (%2, needed: %3). Ask the administrator to run: kod-admin db upgrade</source>
+            <translation>Die Datenbank %1 hat ein älteres Schema (%2, benötigt: %3). Bitten Sie die Administration, diesen Befehl auszuführen: kod-admin db upgrade</translation>
+        </message>
+        <message>
+            <source>The login is disabled on %1. Please contact the administration.</source>
+            <translation>Die Anmeldung ist auf %1 gesperrt. Bitte wenden Sie sich an die Administration.</translation>
+        </message>
+        <message>
             <source>The PostgreSQL server %1 refused the login: user name or password is wrong.</source>
             <translation>Der PostgreSQL-Server %1 hat die Anmeldung abgelehnt: Benutzername oder Passwort falsch.</translation>
+        </message>
+        <message>
+            <source>The PostgreSQL server %1 does not accept this login from this workstation (pg_hba.conf). Please contact the administration.</source>
+            <translation>Der PostgreSQL-Server %1 lässt diese Anmeldung von diesem Arbeitsplatz nicht zu (pg_hba.conf). Bitte wenden Sie sich an die Administration.</translation>
         </message>
         <message>
             <source>The database on %1 does not exist.</source>
@@ -2034,16 +2125,12 @@
             <translation>Die Datenbank %1 ist nicht erreichbar: %2</translation>
         </message>
         <message>
-            <source>The database %1 has not been set up yet. Run: kod-admin db upgrade</source>
-            <translation>Die Datenbank %1 ist noch nicht eingerichtet. Ausführen: kod-admin db upgrade</translation>
+            <source>The database %1 is busy: another session holds a lock. Please try again.</source>
+            <translation>Die Datenbank %1 ist belegt: Eine andere Sitzung hält eine Sperre. Bitte erneut versuchen.</translation>
         </message>
         <message>
-            <source>The database %1 was set up by a newer version of KOD-Leitstelle (schema %2). Install the newer version on this workstation.</source>
-            <translation>Die Datenbank %1 wurde von einer neueren Version der KOD-Leitstelle eingerichtet (Schema %2). Installieren Sie die neuere Version auf diesem Arbeitsplatz.</translation>
-        </message>
-        <message>
-            <source>The database %1 has an older schema (%2, needed: %3). Ask the administrator to run: kod-admin db upgrade</source>
-            <translation>Die Datenbank %1 hat ein älteres Schema (%2, benötigt: %3). Bitten Sie die Administration, diesen Befehl auszuführen: kod-admin db upgrade</translation>
+            <source>The database refused the request: %1</source>
+            <translation>Die Datenbank hat die Anfrage abgelehnt: %1</translation>
         </message>
     </context>
     <context>
@@ -2080,12 +2167,87 @@
     <context>
         <name>errors</name>
         <message>
+            <source>A value is too long or not valid and was not stored. Please check the input.</source>
+            <translation>Ein Wert ist zu lang oder ungültig und wurde nicht gespeichert. Bitte die Eingabe prüfen.</translation>
+        </message>
+        <message>
             <source>Your role (%1) is not allowed to do this: %2.</source>
             <translation>Ihre Rolle (%1) ist hierzu nicht berechtigt: %2.</translation>
         </message>
         <message>
+            <source>The database server refused this action: your login lacks the right to do it (%1).</source>
+            <translation>Der Datenbankserver hat diese Aktion abgelehnt: Ihrer Anmeldung fehlt das Recht dazu (%1).</translation>
+        </message>
+        <message>
             <source>This record was changed by someone else in the meantime (version %1, you edited version %2). Nothing was overwritten.</source>
             <translation>Dieser Datensatz wurde inzwischen von jemand anderem geändert (Version %1, Sie haben Version %2 bearbeitet). Es wurde nichts überschrieben.</translation>
+        </message>
+    </context>
+    <context>
+        <name>fields</name>
+        <message>
+            <source>Description</source>
+            <translation>Beschreibung</translation>
+        </message>
+        <message>
+            <source>Address</source>
+            <translation>Adresse</translation>
+        </message>
+        <message>
+            <source>Caller</source>
+            <translation>Meldende Person</translation>
+        </message>
+        <message>
+            <source>Phone</source>
+            <translation>Telefon</translation>
+        </message>
+        <message>
+            <source>Text</source>
+            <translation>Text</translation>
+        </message>
+        <message>
+            <source>Title</source>
+            <translation>Titel</translation>
+        </message>
+        <message>
+            <source>Subject</source>
+            <translation>Betreff</translation>
+        </message>
+        <message>
+            <source>Reporter</source>
+            <translation>Meldende Person</translation>
+        </message>
+        <message>
+            <source>Contact</source>
+            <translation>Kontakt</translation>
+        </message>
+        <message>
+            <source>Note</source>
+            <translation>Vermerk</translation>
+        </message>
+        <message>
+            <source>Outcome note</source>
+            <translation>Abschlussvermerk</translation>
+        </message>
+        <message>
+            <source>Follow-up note</source>
+            <translation>Wiedervorlage-Notiz</translation>
+        </message>
+        <message>
+            <source>Name</source>
+            <translation>Name</translation>
+        </message>
+        <message>
+            <source>Call sign</source>
+            <translation>Funkrufname</translation>
+        </message>
+        <message>
+            <source>Due</source>
+            <translation>Fällig</translation>
+        </message>
+        <message>
+            <source>Follow-up</source>
+            <translation>Wiedervorlage</translation>
         </message>
     </context>
     <context>
@@ -2176,26 +2338,6 @@
     <context>
         <name>incidents</name>
         <message>
-            <source>Incident opened: %1, priority %2, %3</source>
-            <translation>Einsatz angelegt: %1, Priorität %2, %3</translation>
-        </message>
-        <message>
-            <source>%1 assigned (status 3).</source>
-            <translation>%1 zugeteilt (Status 3).</translation>
-        </message>
-        <message>
-            <source>%1 on scene (status 4).</source>
-            <translation>%1 am Einsatzort (Status 4).</translation>
-        </message>
-        <message>
-            <source>%1 released (status %2).</source>
-            <translation>%1 aus dem Einsatz entlassen (Status %2).</translation>
-        </message>
-        <message>
-            <source>Closed: %1</source>
-            <translation>Abgeschlossen: %1</translation>
-        </message>
-        <message>
             <source>Latitude and longitude belong together.</source>
             <translation>Breiten- und Längengrad müssen zusammen angegeben werden.</translation>
         </message>
@@ -2244,6 +2386,10 @@
             <translation>Einsatz %1 existiert nicht.</translation>
         </message>
         <message>
+            <source>Incident opened: %1, priority %2, %3</source>
+            <translation>Einsatz angelegt: %1, Priorität %2, %3</translation>
+        </message>
+        <message>
             <source>These fields cannot be changed: %1</source>
             <translation>Diese Felder können nicht geändert werden: %1</translation>
         </message>
@@ -2284,6 +2430,10 @@
             <translation>%1 abgezogen und zu Einsatz %2 entsandt.</translation>
         </message>
         <message>
+            <source>%1 assigned (status 3).</source>
+            <translation>%1 zugeteilt (Status 3).</translation>
+        </message>
+        <message>
             <source>Unit %1 does not exist.</source>
             <translation>Einheit %1 existiert nicht.</translation>
         </message>
@@ -2292,8 +2442,16 @@
             <translation>%1 ist dem Einsatz %2 nicht zugeteilt.</translation>
         </message>
         <message>
+            <source>%1 on scene (status 4).</source>
+            <translation>%1 am Einsatzort (Status 4).</translation>
+        </message>
+        <message>
             <source>A released unit gets status 1 or 2.</source>
             <translation>Eine aus dem Einsatz entlassene Einheit erhält Status 1 oder 2.</translation>
+        </message>
+        <message>
+            <source>%1 released (status %2).</source>
+            <translation>%1 aus dem Einsatz entlassen (Status %2).</translation>
         </message>
         <message>
             <source>Choose an outcome to close the incident.</source>
@@ -2302,6 +2460,10 @@
         <message>
             <source>Incident %1 is already closed.</source>
             <translation>Einsatz %1 ist bereits abgeschlossen.</translation>
+        </message>
+        <message>
+            <source>Closed: %1</source>
+            <translation>Abgeschlossen: %1</translation>
         </message>
         <message>
             <source>Give a reason for reopening.</source>
@@ -2343,6 +2505,10 @@
             <translation>Einsatz %1 ist nur an diesem Arbeitsplatz gespeichert, bis die Datenbank wieder erreichbar ist. Er kann geändert werden, sobald er übertragen wurde.</translation>
         </message>
         <message>
+            <source>unexpected error (%1)</source>
+            <translation>unerwarteter Fehler (%1)</translation>
+        </message>
+        <message>
             <source>Unknown operation '%1' in the outbox.</source>
             <translation>Unbekannter Vorgang „%1“ im Offline-Ausgang.</translation>
         </message>
@@ -2357,6 +2523,10 @@
         <message>
             <source>Your note written offline at %1 was added to incident %2, which was closed in the meantime (%3). Reopen it if the note needs action.</source>
             <translation>Ihr um %1 offline geschriebener Vermerk wurde Einsatz %2 hinzugefügt, der inzwischen abgeschlossen wurde (%3). Eröffnen Sie ihn wieder, falls der Vermerk Maßnahmen erfordert.</translation>
+        </message>
+        <message>
+            <source>An entry recorded offline could not be transferred: %1</source>
+            <translation>Ein offline erfasster Eintrag konnte nicht übertragen werden: %1</translation>
         </message>
         <message>
             <source>The incident recorded offline as %1 (%2, %3) could not be transferred: %4</source>
@@ -2908,32 +3078,83 @@
     <context>
         <name>users</name>
         <message>
-            <source>The user name '%1' is not valid: 2 to 64 letters, digits, dots, hyphens or underscores.</source>
-            <translation>Der Benutzername „%1“ ist ungültig: erlaubt sind 2 bis 64 Buchstaben, Ziffern, Punkte, Bindestriche oder Unterstriche.</translation>
+            <source>This account is disabled. Please contact the administration.</source>
+            <translation>Dieses Konto ist deaktiviert. Bitte wenden Sie sich an die Administration.</translation>
+        </message>
+        <message>
+            <source>The user name '%1' is not valid: 2 to 63 characters a–z, digits, dots, hyphens or underscores, starting with a letter or digit (umlauts as ae, oe, ue, ss).</source>
+            <translation>Der Benutzername „%1“ ist ungültig: 2 bis 63 Zeichen a–z, Ziffern, Punkte, Bindestriche oder Unterstriche, beginnend mit Buchstabe oder Ziffer (Umlaute als ae, oe, ue, ss).</translation>
         </message>
         <message>
             <source>The password must have at least %1 characters.</source>
             <translation>Das Passwort muss mindestens %1 Zeichen lang sein.</translation>
         </message>
         <message>
+            <source>The password must not contain control characters.</source>
+            <translation>Das Passwort darf keine Steuerzeichen enthalten.</translation>
+        </message>
+        <message>
             <source>The user name '%1' is already taken.</source>
             <translation>Der Benutzername „%1“ ist bereits vergeben.</translation>
+        </message>
+        <message>
+            <source>The login '%1' already exists on the PostgreSQL server (another database or service uses it). Choose another user name.</source>
+            <translation>Die Anmeldung „%1“ gibt es auf dem PostgreSQL-Server schon (eine andere Datenbank oder ein Dienst nutzt sie). Bitte einen anderen Benutzernamen wählen.</translation>
         </message>
         <message>
             <source>There is no user '%1'.</source>
             <translation>Es gibt keinen Benutzer „%1“.</translation>
         </message>
         <message>
+            <source>You cannot disable your own login or change your own role.</source>
+            <translation>Die eigene Anmeldung kann man nicht sperren und die eigene Rolle nicht ändern.</translation>
+        </message>
+        <message>
+            <source>The user name '%1' is not valid.</source>
+            <translation>Der Benutzername „%1“ ist ungültig.</translation>
+        </message>
+        <message>
+            <source>The login %1 owns the database; it is for setting up, not for work at the workstation. Log in with your personal user name.</source>
+            <translation>Die Anmeldung %1 ist Eigentümerin der Datenbank; sie dient der Einrichtung, nicht der Arbeit am Leitstellenplatz. Bitte mit dem persönlichen Benutzernamen anmelden.</translation>
+        </message>
+        <message>
+            <source>Database owner</source>
+            <translation>Datenbank-Eigentümer</translation>
+        </message>
+        <message>
+            <source>The login %1 has no role of the control room (or more than one). Please contact the administration.</source>
+            <translation>Die Anmeldung %1 hat keine Rolle der Leitstelle (oder mehr als eine). Bitte wenden Sie sich an die Administration.</translation>
+        </message>
+        <message>
+            <source>The login %1 has no account in this database. Please contact the administration.</source>
+            <translation>Die Anmeldung %1 hat kein Konto in dieser Datenbank. Bitte wenden Sie sich an die Administration.</translation>
+        </message>
+        <message>
             <source>User name or password is wrong.</source>
             <translation>Benutzername oder Passwort falsch.</translation>
         </message>
         <message>
-            <source>This account is disabled. Please contact the administration.</source>
-            <translation>Dieses Konto ist deaktiviert. Bitte wenden Sie sich an die Administration.</translation>
-        </message>
-        <message>
             <source>Too many failed logins: the account is locked until %1.</source>
             <translation>Zu viele fehlgeschlagene Anmeldungen: Das Konto ist bis %1 gesperrt.</translation>
+        </message>
+    </context>
+    <context>
+        <name>validation</name>
+        <message>
+            <source>The field %1 contains a control character that cannot be stored. Please type the text again.</source>
+            <translation>Das Feld „%1“ enthält ein Steuerzeichen, das nicht gespeichert werden kann. Bitte den Text neu eingeben.</translation>
+        </message>
+        <message>
+            <source>The search contains a control character. Please type it again.</source>
+            <translation>Die Suche enthält ein Steuerzeichen. Bitte neu eingeben.</translation>
+        </message>
+        <message>
+            <source>%1: the date %2 is outside the possible range (%3 to %4).</source>
+            <translation>%1: Das Datum %2 liegt außerhalb des möglichen Bereichs (%3 bis %4).</translation>
+        </message>
+        <message>
+            <source>%1 is too long (at most %2 characters).</source>
+            <translation>%1 ist zu lang (höchstens %2 Zeichen).</translation>
         </message>
     </context>
 </TS>
