@@ -110,6 +110,15 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help=tr("cli", "No password (field officers using the mobile app)"),
     )
+    add.add_argument(
+        "--directory",
+        action="store_true",
+        help=tr(
+            "cli",
+            "PostgreSQL: the person logs in with the directory password (LDAP or Kerberos, "
+            "as pg_hba.conf says for members of kod_directory); no password of its own",
+        ),
+    )
     ups.add_parser("list", help=tr("cli", "List users"))
     rol = ups.add_parser("role", help=tr("cli", "Give a user another role"))
     rol.add_argument("username")
@@ -376,8 +385,11 @@ async def _gazetteer_import(path: str, services: Services, actor: Actor) -> int:
 
 async def _user_command(args: argparse.Namespace, services: Services, actor: Actor) -> int:
     if args.user_command == "add":
-        password = None if args.no_password else _read_password(args.password_stdin)
-        info = await services.users.add(actor, args.username, args.name, Role(args.role), password)
+        no_password = args.no_password or args.directory
+        password = None if no_password else _read_password(args.password_stdin)
+        info = await services.users.add(
+            actor, args.username, args.name, Role(args.role), password, directory=args.directory
+        )
         _print(tr("cli", "User %1 (%2) created.", info.username, role_label(info.role)))
         return 0
     if args.user_command == "list":

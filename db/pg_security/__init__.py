@@ -53,7 +53,7 @@ def _existing_tables(conn: Connection) -> set[str]:
 def _ensure_groups(conn: Connection) -> None:
     missing = [
         g
-        for g in rights.GROUPS.values()
+        for g in (*rights.GROUPS.values(), rights.DIRECTORY_GROUP)
         if conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :g"), {"g": g}).first() is None
     ]
     if not missing:

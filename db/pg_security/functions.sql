@@ -442,11 +442,12 @@ END
 $$;
 
 -- Create a person's login (with the group role of its application role) and its account.
--- p_verifier: a SCRAM-SHA-256 verifier, or NULL for a login without a password (directory
--- authentication in pg_hba.conf, or a field officer who uses the mobile app).
+-- p_verifier: a SCRAM-SHA-256 verifier, or NULL for a login without a password (a field officer
+-- who uses the mobile app). p_directory: the person logs in with the city directory's password;
+-- the login becomes a member of kod_directory, which pg_hba.conf sends to LDAP or Kerberos.
 CREATE OR REPLACE FUNCTION public.kod_user_add(
     p_username text, p_display_name text, p_role text, p_verifier text,
-    p_workstation text DEFAULT NULL) RETURNS bigint
+    p_workstation text DEFAULT NULL, p_directory boolean DEFAULT false) RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
     v_owner boolean := public.kod_is_owner();
@@ -478,6 +479,15 @@ BEGIN
         EXECUTE format('CREATE ROLE %I LOGIN INHERIT PASSWORD %L', p_username, p_verifier);
     END IF;
     PERFORM public.kod_set_group(p_username, p_role);
+    IF p_directory THEN
+        IF p_verifier IS NOT NULL THEN
+            RAISE EXCEPTION 'a directory login has no password of its own'
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        EXECUTE format('GRANT kod_directory TO %I', p_username);
+    ELSIF pg_has_role(p_username, 'kod_directory', 'MEMBER') THEN
+        EXECUTE format('REVOKE kod_directory FROM %I', p_username);
+    END IF;
     INSERT INTO public.user_account (username, display_name, role_code, password_hash, active,
                                      failed_logins, created_at, version)
     VALUES (p_username, left(coalesce(nullif(btrim(p_display_name), ''), p_username), 120),
@@ -487,7 +497,8 @@ BEGIN
     PERFORM public.kod_audit_append(
         'user.add', 'user', v_id,
         jsonb_build_object('username', p_username, 'role', p_role,
-                           'password', p_verifier IS NOT NULL, 'adopted', v_adopted)::text,
+                           'password', p_verifier IS NOT NULL, 'directory', p_directory,
+                           'adopted', v_adopted)::text,
         NULL, NULL, public.kod_workstation(p_workstation), v_actor.user_id, v_actor.username);
     RETURN v_id;
 END

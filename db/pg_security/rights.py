@@ -16,6 +16,9 @@ from db.models import Base
 
 #: The PostgreSQL group role of each application role.
 GROUPS: dict[Role, str] = {role: f"kod_{role.value}" for role in Role}
+#: Members log in with the directory's password: pg_hba.conf sends ``+kod_directory`` to LDAP
+#: (or Kerberos). It grants nothing.
+DIRECTORY_GROUP = "kod_directory"
 
 
 @dataclass(frozen=True)
@@ -215,7 +218,7 @@ RIGHTS: dict[Permission, tuple[Priv, ...]] = {
     Permission.AUDIT_PRUNE: (execute("kod_audit_prune(boolean)"),),
     Permission.USER_MANAGE: (
         read("user_account"),
-        execute("kod_user_add(text, text, text, text, text)"),
+        execute("kod_user_add(text, text, text, text, text, boolean)"),
         execute("kod_user_set_active(text, boolean, text)"),
         execute("kod_user_set_role(text, text, text)"),
         execute("kod_user_list()"),

@@ -1859,6 +1859,10 @@
             <translation>Kein Passwort (Außendienst mit der mobilen App)</translation>
         </message>
         <message>
+            <source>PostgreSQL: the person logs in with the directory password (LDAP or Kerberos, as pg_hba.conf says for members of kod_directory); no password of its own</source>
+            <translation>PostgreSQL: Die Person meldet sich mit dem Passwort des Verzeichnisdienstes an (LDAP oder Kerberos, wie pg_hba.conf es für Mitglieder von kod_directory festlegt); kein eigenes Passwort</translation>
+        </message>
+        <message>
             <source>List users</source>
             <translation>Benutzer auflisten</translation>
         </message>
@@ -3112,6 +3116,14 @@
         <message>
             <source>The user name '%1' is not valid.</source>
             <translation>Der Benutzername „%1“ ist ungültig.</translation>
+        </message>
+        <message>
+            <source>Directory logins exist only on a PostgreSQL server.</source>
+            <translation>Verzeichnis-Anmeldungen gibt es nur auf einem PostgreSQL-Server.</translation>
+        </message>
+        <message>
+            <source>A directory login has no password of its own.</source>
+            <translation>Eine Verzeichnis-Anmeldung hat kein eigenes Passwort.</translation>
         </message>
         <message>
             <source>The login %1 owns the database; it is for setting up, not for work at the workstation. Log in with your personal user name.</source>
