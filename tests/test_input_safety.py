@@ -188,3 +188,11 @@ def test_a_password_in_a_malformed_url_is_never_shown(raw: str) -> None:
     else:
         message = target.display + repr(target)
     assert "Sup3r-Geheim" not in message or raw == "Sup3r-Geheim"
+
+
+def test_dates_at_the_ends_of_the_calendar_are_shown_not_crashed_on() -> None:
+    from app.platform.timeutil import format_local
+
+    # Rows stored before dates were checked must still show in every list.
+    assert format_local(datetime(9999, 12, 31, 23, 30, tzinfo=UTC)) == "31.12.9999 23:30"
+    assert format_local(datetime(1, 1, 1, tzinfo=UTC)).startswith("01.01.1 ")
