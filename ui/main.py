@@ -23,7 +23,7 @@ from app.platform.logsetup import setup_logging
 from app.platform.maintenance import retention_loop
 from app.platform.uow import Actor
 from app.services import Services
-from app.services.login import Session, log_in
+from app.services.login import Session, log_in, open_checked
 from resources.paths import resource_path
 from ui import gcguard
 from ui.asyncutil import cancel_all, set_error_sink, spawn
@@ -86,13 +86,7 @@ def show_fatal(text: str, parent: QWidget | None = None) -> None:
 async def open_database(database: str | None) -> tuple[Database, str]:
     """Resolve and check the database; raises :class:`KodError` with a German message."""
     target = resolve_database(database)
-    db = Database(target)
-    try:
-        await db.check()
-    except BaseException:
-        await db.dispose()
-        raise
-    return db, target.display
+    return await open_checked(target), target.display
 
 
 async def prepare_login(database: str | None) -> tuple[Authenticate, str, Database | None]:

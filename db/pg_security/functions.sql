@@ -261,6 +261,17 @@ BEGIN
 END
 $$;
 
+-- Refuse unless the session's login holds the permission (or owns the schema).
+CREATE OR REPLACE FUNCTION public.kod_require(p_permission text) RETURNS void
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+BEGIN
+    IF NOT (public.kod_is_owner() OR public.kod_may(p_permission)) THEN
+        RAISE EXCEPTION 'permission denied: %', p_permission
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+END
+$$;
+
 -- The newest hash: the anchor to store outside the database (shift report, another machine).
 CREATE OR REPLACE FUNCTION public.kod_audit_head() RETURNS text
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
@@ -340,9 +351,7 @@ DECLARE
     v_last text;
     v_actor record;
 BEGIN
-    IF NOT (public.kod_is_owner() OR public.kod_may('audit.prune')) THEN
-        RAISE EXCEPTION 'permission denied: audit.prune' USING ERRCODE = 'insufficient_privilege';
-    END IF;
+    PERFORM public.kod_require('audit.prune');
     PERFORM pg_advisory_xact_lock(4935492);
     SELECT (s.value)::integer INTO v_days FROM public.setting s
      WHERE s.key = 'audit.retention_days';
@@ -455,9 +464,7 @@ DECLARE
     v_actor record;
     v_adopted boolean := false;
 BEGIN
-    IF NOT (v_owner OR public.kod_may('user.manage')) THEN
-        RAISE EXCEPTION 'permission denied: user.manage' USING ERRCODE = 'insufficient_privilege';
-    END IF;
+    PERFORM public.kod_require('user.manage');
     PERFORM public.kod_check_username(p_username);
     PERFORM public.kod_check_verifier(p_verifier);
     IF public.kod_group_of(p_role) IS NULL THEN
@@ -515,9 +522,7 @@ DECLARE
     v_pid integer;
     v_actor record;
 BEGIN
-    IF NOT (public.kod_is_owner() OR public.kod_may('user.manage')) THEN
-        RAISE EXCEPTION 'permission denied: user.manage' USING ERRCODE = 'insufficient_privilege';
-    END IF;
+    PERFORM public.kod_require('user.manage');
     SELECT u.id INTO v_id FROM public.user_account u WHERE u.username = p_username;
     IF v_id IS NULL OR NOT EXISTS (SELECT 1 FROM pg_roles r WHERE r.rolname = p_username) THEN
         RAISE EXCEPTION 'no user %', p_username USING ERRCODE = 'no_data_found';
@@ -602,9 +607,7 @@ DECLARE
     v_old text;
     v_actor record;
 BEGIN
-    IF NOT (public.kod_is_owner() OR public.kod_may('user.manage')) THEN
-        RAISE EXCEPTION 'permission denied: user.manage' USING ERRCODE = 'insufficient_privilege';
-    END IF;
+    PERFORM public.kod_require('user.manage');
     SELECT u.id, u.role_code INTO v_id, v_old FROM public.user_account u
      WHERE u.username = p_username;
     IF v_id IS NULL OR NOT public.kod_is_plain_login(p_username) THEN
@@ -631,9 +634,7 @@ RETURNS TABLE (id bigint, username text, display_name text, role text, active bo
                can_login boolean, last_login_at timestamptz)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 BEGIN
-    IF NOT (public.kod_is_owner() OR public.kod_may('user.manage')) THEN
-        RAISE EXCEPTION 'permission denied: user.manage' USING ERRCODE = 'insufficient_privilege';
-    END IF;
+    PERFORM public.kod_require('user.manage');
     RETURN QUERY
         SELECT u.id, u.username::text, u.display_name::text,
                coalesce((public.kod_roles_of(u.username))[1], u.role_code)::text,
