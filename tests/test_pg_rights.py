@@ -473,3 +473,28 @@ def test_the_server_hashes_exactly_as_the_program_verifies(scene: Scene) -> None
         engine.dispose()
     assert python.ok, python
     assert server == (True, python.checked, python.head_hash)
+
+
+def test_accounts_without_a_server_login_are_listed(pg_target: DatabaseTarget) -> None:
+    import asyncio
+
+    engine = create_engine(pg_target.sync_url)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO user_account (username, display_name, role_code, active, "
+                "failed_logins, created_at, version) VALUES ('nur.app', 'Nur App', "
+                "'field_officer', true, 0, now(), 1)"
+            )
+        )
+    engine.dispose()
+
+    async def listed() -> list[tuple[str, bool, bool]]:
+        db = Database(pg_target, workstation="rights-test")
+        try:
+            users = await Services.create(db).users.all_users(ADMIN)
+            return [(u.username, u.active, u.can_log_in) for u in users]
+        finally:
+            await db.dispose()
+
+    assert asyncio.run(listed()) == [("nur.app", True, False)]

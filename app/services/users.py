@@ -254,9 +254,10 @@ class UserService:
                         username=r.username,
                         display_name=r.display_name,
                         role=Role(r.role),
-                        active=bool(r.active and r.can_login),
+                        active=bool(r.active),
                         locked_until=None,
                         last_login_at=r.last_login_at,
+                        can_log_in=bool(r.can_login),
                     )
                     for r in rows
                 ]

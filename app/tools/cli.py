@@ -397,6 +397,9 @@ async def _user_command(args: argparse.Namespace, services: Services, actor: Act
             state = tr("cli", "active") if u.active else tr("cli", "disabled")
             if u.locked_until is not None:
                 state += " " + tr("cli", "(locked until %1)", format_local(u.locked_until))
+            if u.active and not u.can_log_in:
+                state += " " + tr("cli", "(no server login)")
+
             _print(f"{u.username:<20} {role_label(u.role):<18} {state:<10} {u.display_name}")
         return 0
     if args.user_command in ("disable", "enable"):

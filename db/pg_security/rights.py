@@ -482,8 +482,12 @@ def matrix_functions() -> list[str]:
         f"LANGUAGE sql IMMUTABLE AS $$\n    SELECT CASE p_role\n{group_cases}\n    END\n$$",
         "CREATE OR REPLACE FUNCTION public.kod_groups() RETURNS text[]\n"
         f"LANGUAGE sql IMMUTABLE AS $$ SELECT ARRAY[{groups}]::text[] $$",
+        # An account may have no server login (a field officer who only uses the mobile app).
         "CREATE OR REPLACE FUNCTION public.kod_roles_of(p_login text) RETURNS text[]\n"
-        f"{head} AS $$\n    SELECT array_remove(ARRAY[{roles_of}]::text[], NULL)\n$$",
+        f"{head.replace('sql', 'plpgsql', 1)} AS $$\nBEGIN\n"
+        "    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = p_login) THEN\n"
+        "        RETURN ARRAY[]::text[];\n    END IF;\n"
+        f"    RETURN array_remove(ARRAY[{roles_of}]::text[], NULL);\nEND\n$$",
     ]
 
 

@@ -1975,6 +1975,10 @@
             <translation>(gesperrt bis %1)</translation>
         </message>
         <message>
+            <source>(no server login)</source>
+            <translation>(ohne Server-Anmeldung)</translation>
+        </message>
+        <message>
             <source>User %1 enabled.</source>
             <translation>Benutzer %1 aktiviert.</translation>
         </message>
