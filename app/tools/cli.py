@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import getpass
 import json
 import logging
@@ -443,6 +444,12 @@ def guarded(program: str, body: Callable[[], int]) -> int:
     except KeyboardInterrupt:
         _err(tr("cli", "Cancelled."))
         return 130
+    except BrokenPipeError:
+        # The reader went away (``kod-admin user list | head``): nothing left to say.
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+
     except Exception as exc:
         logging.getLogger(f"kod.{program}").exception("unexpected error in %s", program)
         _err(tr("cli", "Unexpected error (%1). Details are in the log file.", type(exc).__name__))
