@@ -7,16 +7,11 @@ from zoneinfo import ZoneInfo
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
-#: The earliest and the latest moment a date field accepts (Berlin time). Anything outside is
-#: a typo (Qt's date fields start at 14.09.1752) and is refused by the services and the forms.
-EARLIEST_DATE = datetime(2000, 1, 1, 0, 0, tzinfo=BERLIN)
-LATEST_DATE = datetime(2100, 12, 31, 23, 59, tzinfo=BERLIN)
-
-
-def in_date_range(value: datetime) -> bool:
-    """True if ``value`` (time-zone aware) lies between :data:`EARLIEST_DATE` and
-    :data:`LATEST_DATE`."""
-    return EARLIEST_DATE <= value <= LATEST_DATE
+#: The earliest and the latest moment a date field accepts. Anything outside is a typo (Qt's
+#: date fields start at 14.09.1752): the forms keep to this range, and every write is checked
+#: against it (:data:`app.platform.validation.DATETIME_YEARS` is derived from it).
+EARLIEST_DATE = datetime(2000, 1, 1, 0, 0, tzinfo=UTC)
+LATEST_DATE = datetime(2100, 12, 31, 23, 59, tzinfo=UTC)
 
 
 def utcnow() -> datetime:
@@ -25,12 +20,19 @@ def utcnow() -> datetime:
 
 
 def local(value: datetime) -> datetime:
-    """``value`` converted to Berlin time for display."""
-    return value.astimezone(BERLIN)
+    """``value`` converted to Berlin time for display (unchanged at the ends of the calendar,
+    where the conversion would overflow)."""
+    try:
+        return value.astimezone(BERLIN)
+    except OverflowError:
+        return value
 
 
 def format_local(value: datetime | None, with_seconds: bool = False) -> str:
-    """German display form, e.g. ``28.11.2026 14:05``; empty for None."""
+    """German display form, e.g. ``28.11.2026 14:05``; empty for None.
+
+    Never fails: a value stored before dates were checked (year 1 or 9999) is shown as it is.
+    """
     if value is None:
         return ""
     fmt = "%d.%m.%Y %H:%M:%S" if with_seconds else "%d.%m.%Y %H:%M"

@@ -16,9 +16,12 @@ from PySide6.QtCore import QDateTime, QEvent, QObject, Qt, QTimeZone, Signal
 from PySide6.QtGui import QFocusEvent, QKeyEvent, QMouseEvent, QWheelEvent
 from PySide6.QtWidgets import QAbstractSpinBox, QCheckBox, QDateTimeEdit, QHBoxLayout, QWidget
 
-from app.platform.timeutil import EARLIEST_DATE, LATEST_DATE, format_local, utcnow
+from app.platform.timeutil import BERLIN, EARLIEST_DATE, LATEST_DATE, utcnow
 
 BERLIN_TZ = QTimeZone(b"Europe/Berlin")
+#: The range the fields offer: the accepted range, within whole years of Berlin time.
+FIRST = max(EARLIEST_DATE, datetime(EARLIEST_DATE.year, 1, 1, tzinfo=BERLIN))
+LAST = min(LATEST_DATE, datetime(LATEST_DATE.year, 12, 31, 23, 59, tzinfo=BERLIN))
 DATETIME_FORMAT = "dd.MM.yyyy HH:mm"
 #: Keys that step the value of a spin box (only once the field is being edited).
 STEP_KEYS = frozenset({Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_PageUp, Qt.Key.Key_PageDown})
@@ -62,19 +65,19 @@ class BerlinDateTimeEdit(QDateTimeEdit):
         self.setTimeZone(BERLIN_TZ)
         self.setDisplayFormat(DATETIME_FORMAT)
         self.setCalendarPopup(True)
-        self.setMinimumDateTime(to_qdatetime(EARLIEST_DATE))
-        self.setMaximumDateTime(to_qdatetime(LATEST_DATE))
+        self.setMinimumDateTime(to_qdatetime(FIRST))
+        self.setMaximumDateTime(to_qdatetime(LAST))
         # An impossible entry goes back to the value before, never to the "nearest" one.
         self.setCorrectionMode(QAbstractSpinBox.CorrectionMode.CorrectToPreviousValue)
         # The wheel must not pull the focus (and then the value) while scrolling past.
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setToolTip(
             self.tr(
-                "Type the date and time (%1 to %2); ↑/↓ change the part under the cursor once "
-                "you have started typing; Alt+↓ opens the calendar."
+                "Type the date and time (years %1 to %2); ↑/↓ change the part under the cursor "
+                "once you have started typing; Alt+↓ opens the calendar."
             )
-            .replace("%1", format_local(EARLIEST_DATE)[:10])
-            .replace("%2", format_local(LATEST_DATE)[:10])
+            .replace("%1", str(EARLIEST_DATE.year))
+            .replace("%2", str(LATEST_DATE.year))
         )
         self._armed = False
         self.set_value(next_full_hour())
@@ -92,7 +95,7 @@ class BerlinDateTimeEdit(QDateTimeEdit):
 
     def set_value(self, value: datetime) -> None:
         """Show ``value`` in Berlin time (clamped to the accepted range)."""
-        self.setDateTime(to_qdatetime(min(max(value, EARLIEST_DATE), LATEST_DATE)))
+        self.setDateTime(to_qdatetime(min(max(value, FIRST), LAST)))
 
     # -- events -----------------------------------------------------------------------------
 
