@@ -15,7 +15,9 @@ from app.domain.dto import IncidentDraft, IncidentQuery
 from app.platform.errors import DatabaseUnavailable, PermissionDenied, ValidationError
 from app.platform.outbox import OP_CREATE_INCIDENT, OP_NOTE, Outbox
 from app.platform.permissions import Role
-from app.platform.resilient import (
+from app.platform.uow import Actor
+from app.services import Services
+from app.services.resilient import (
     KIND_CLOSED,
     KIND_DUPLICATE,
     KIND_FAILED,
@@ -24,8 +26,6 @@ from app.platform.resilient import (
     ResilientIncidents,
     is_pending_id,
 )
-from app.platform.uow import Actor
-from app.services import Services
 from tests.multiws.harness import ROOT
 
 

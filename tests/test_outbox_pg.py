@@ -12,9 +12,9 @@ from app.platform.changefeed import ChangeFollower, LinkState
 from app.platform.database import Database
 from app.platform.outbox import Outbox
 from app.platform.permissions import Role
-from app.platform.resilient import ResilientIncidents
 from app.platform.uow import Actor
 from app.services import Services
+from app.services.resilient import ResilientIncidents
 from tests.multiws import fixtures
 from tests.multiws.harness import wait_for
 from tests.multiws.proxy import TcpProxy

@@ -7,7 +7,6 @@ import asyncio
 import logging
 import os
 import sys
-from pathlib import Path
 from typing import Any
 
 import qasync
@@ -15,7 +14,7 @@ from PySide6.QtCore import QCoreApplication, QSettings, Qt
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 
-from app.platform.changefeed import ChangeFollower, last_change_id
+from app.platform.changefeed import ChangeFollower, LinkState, last_change_id
 from app.platform.config import resolve_database
 from app.platform.database import Database
 from app.platform.errors import KodError
@@ -131,22 +130,15 @@ def arrange_default_layout(window: MainWindow) -> None:
 
 
 def build_window(
-    ctx: UiContext,
-    database_label: str,
-    settings: QSettings | None = None,
-    outbox_dir: Path | None = None,
+    ctx: UiContext, database_label: str, settings: QSettings | None = None
 ) -> MainWindow:
-    """The main window with every pane, action and alarm installed, layout restored.
-
-    ``outbox_dir`` overrides where the offline outbox file lives (tests, screenshots).
-    """
+    """The main window with every pane, action and alarm installed, layout restored."""
     from ui import outbox_ui
     from ui.dialogs import call_taking, shortcut_help
     from ui.views import emergency, incident_detail, reports, tasks, unit_board
 
     window = MainWindow(ctx, database_label, settings)
-    # First: it wraps the incident service so call-taking and notes survive an outage.
-    window.outbox = outbox_ui.install(window, outbox_dir)
+    window.outbox = outbox_ui.install(window)
     call_taking.install(window)
     unit_board.install(window)
     incident_detail.install(window)
@@ -164,13 +156,13 @@ async def start_window(
     actor: Actor,
     database_label: str,
     settings: QSettings | None = None,
-    outbox_dir: Path | None = None,
 ) -> tuple[MainWindow, ChangeFollower]:
     """Build the main window for ``actor`` and start following the change feed."""
     follower = ChangeFollower(services.db, after_id=await last_change_id(services.db))
+    services.link.follow(lambda: follower.state == LinkState.ONLINE)
     bridge = ChangeBridge(follower)
     ctx = UiContext(services=services, actor=actor, bridge=bridge)
-    window = build_window(ctx, database_label, settings, outbox_dir)
+    window = build_window(ctx, database_label, settings)
     follower.start()
     window.queue.model.reload()
     return window, follower
@@ -195,7 +187,7 @@ async def run_workstation(
     except KodError as exc:
         show_fatal(str(exc))
         return exc.exit_code
-    services = Services.create(db)
+    services = Services.for_workstation(db)
     if args.check:
         print(QCoreApplication.translate("Startup", "Database %1 is ready.").replace("%1", label))
         await db.dispose()

@@ -1,9 +1,10 @@
 """The offline outbox in the workstation: status-bar count, replay on reconnect, conflicts.
 
-``install(window)`` wraps ``window.ctx.services.incidents`` in
-:class:`app.platform.resilient.ResilientIncidents`, so call-taking and journal notes keep working while
-the database is unreachable (offline incidents get a negative id and the number
-``OFFLINE-<n>``). It shows the number of operations not yet transferred in the status bar,
+The workstation's services are composed with an outbox (:meth:`app.services.Services.
+for_workstation`): their incident service is :class:`app.services.resilient.ResilientIncidents`,
+so call-taking and journal notes keep working while the database is unreachable (offline
+incidents get a negative id and the number ``OFFLINE-<n>``). ``install(window)`` adds what the
+user sees of it: the number of operations not yet transferred in the status bar,
 replays them when the link is ONLINE again (and retries every few seconds while some wait),
 keeps offline incidents visible in the incident queue and reports replay conflicts in a
 non-modal dialog.
@@ -12,7 +13,6 @@ non-modal dialog.
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QTimer
@@ -29,10 +29,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.platform.changefeed import LinkState, LinkStatus
-from app.platform.outbox import Outbox, outbox_path
-from app.platform.resilient import ReplayConflict, ReplayReport, ResilientIncidents, is_pending_id
 from app.platform.timeutil import format_local
-from app.services.incidents import IncidentService
+from app.services.resilient import ReplayConflict, ReplayReport, ResilientIncidents, is_pending_id
 from ui.asyncutil import spawn
 
 if TYPE_CHECKING:
@@ -116,23 +114,13 @@ class OutboxDialog(QDialog):
 class OutboxController(QObject):
     """Keeps the outbox, the facade, the status bar and the queue in step."""
 
-    def __init__(self, window: MainWindow, outbox: Outbox) -> None:
+    def __init__(self, window: MainWindow, facade: ResilientIncidents) -> None:
         super().__init__(window)
         self.setObjectName("OutboxController")
         self.window = window
         ctx = window.ctx
-        inner = ctx.services.incidents
-        if isinstance(inner, ResilientIncidents):
-            inner = inner.inner
         follower = ctx.bridge.follower
-        self.facade = ResilientIncidents(
-            inner,
-            outbox,
-            is_online=lambda: follower is None or follower.state == LinkState.ONLINE,
-        )
-        # Everyone reads ctx.services.incidents at call time, so wrapping it here is enough.
-        service: IncidentService = self.facade
-        ctx.services.incidents = service
+        self.facade = facade
         self.dialog: OutboxDialog | None = None
         self._replaying = False
 
@@ -142,11 +130,7 @@ class OutboxController(QObject):
         self.button.clicked.connect(self.show_dialog)
         window.statusBar().addPermanentWidget(self.button)
 
-        self.facade.outbox.changed.connect(self._on_count)
-        self.facade.conflicts.connect(self._on_conflict)
-        self.facade.pending_changed.connect(self._on_pending_changed)
-        self.facade.resolved.connect(self._on_resolved)
-        self.facade.replayed.connect(self._on_replayed)
+        self._connect(True)
         ctx.bridge.link.connect(self._on_link)
         window.queue.model.loaded.connect(self._inject_pending)
         window.closing.connect(self._on_closing)
@@ -159,9 +143,25 @@ class OutboxController(QObject):
         if follower is not None and follower.state == LinkState.ONLINE:
             self._maybe_replay()
 
+    def _connect(self, on: bool) -> None:
+        facade = self.facade
+        for signal, slot in (
+            (facade.outbox.changed, self._on_count),
+            (facade.conflicts, self._on_conflict),
+            (facade.pending_changed, self._on_pending_changed),
+            (facade.resolved, self._on_resolved),
+            (facade.replayed, self._on_replayed),
+        ):
+            if on:
+                signal.connect(slot)  # type: ignore[arg-type]
+            else:
+                signal.disconnect(slot)  # type: ignore[arg-type]
+
     def _on_closing(self) -> None:
+        # The outbox stays open: it belongs to the services, which outlive a log-out and serve
+        # the next window.
         self._retry.stop()
-        spawn(self.facade.close_outbox())
+        self._connect(False)
 
     # -- status bar ---------------------------------------------------------------------------
 
@@ -287,11 +287,9 @@ class OutboxController(QObject):
         queue.model.apply_rows([], set(), {offline_id})
 
 
-def install(window: MainWindow, directory: Path | None = None) -> OutboxController:
-    """Add the offline outbox to ``window`` (call it before panes that cache services).
-
-    ``directory`` overrides the per-user data directory (tests).
-    """
-    target = window.ctx.services.db.target
-    outbox = Outbox.open_sync(outbox_path(target, directory))
-    return OutboxController(window, outbox)
+def install(window: MainWindow) -> OutboxController | None:
+    """Show the offline outbox of the window's services (None if they were built without one)."""
+    facade = window.ctx.services.offline
+    if facade is None:
+        return None
+    return OutboxController(window, facade)

@@ -19,9 +19,9 @@ from app.platform.config import parse_database_url
 from app.platform.database import Database
 from app.platform.outbox import Outbox
 from app.platform.permissions import Role
-from app.platform.resilient import ResilientIncidents
 from app.platform.uow import Actor
 from app.services import Services
+from app.services.resilient import ResilientIncidents
 
 DISPO = Actor(None, "dora", Role.DISPATCHER, "Dora Disponentin")
 UNREACHABLE = "postgresql://kod:kod@127.0.0.1:1/leitstelle"

@@ -24,7 +24,9 @@ async def _window(services: Services, tmp_path: Path, qtbot: QtBot):  # type: ig
     await services.users.add(ADMIN, "dispo", "Dora Dispo", Role.DISPATCHER, "geheim123")
     actor = await services.users.authenticate("dispo", "geheim123")
     settings = QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)
-    window, follower = await start_window(services, actor, "Test-DB", settings, tmp_path)
+    # As the program composes them: the incident service with the outbox on this workstation.
+    workstation = Services.for_workstation(services.db, tmp_path)
+    window, follower = await start_window(workstation, actor, "Test-DB", settings)
     qtbot.addWidget(window)
     window.resize(1600, 1000)
     window.show()
@@ -79,7 +81,7 @@ async def test_layout_is_saved_per_user_and_can_be_reset(
 
 async def _window_again(services: Services, tmp_path: Path, qtbot: QtBot, settings: QSettings):  # type: ignore[no-untyped-def]
     actor = await services.users.authenticate("dispo", "geheim123")
-    window, follower = await start_window(services, actor, "Test-DB", settings, tmp_path)
+    window, follower = await start_window(services, actor, "Test-DB", settings)
     qtbot.addWidget(window)
     window.show()
     return window, follower, settings
