@@ -1,4 +1,10 @@
-"""``kod-leitstelle``: start the workstation (one qasync event loop for Qt and asyncio)."""
+"""``kod-leitstelle``: start the workstation (one qasync event loop for Qt and asyncio).
+
+The life of the program: check the command line and the database address (German messages,
+no Qt needed: ``--help``, ``--check`` and a bad address work without a screen), then the
+loop *login dialog → main window → quit or log out → login dialog*; every login gets a fresh
+window, a log-out closes the window, stops its change feed and saves its layout first.
+"""
 
 from __future__ import annotations
 
@@ -15,41 +21,92 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 
 from app.platform.changefeed import ChangeFollower, LinkState, last_change_id
-from app.platform.config import resolve_database
+from app.platform.config import DatabaseTarget, resolve_database
 from app.platform.database import Database
 from app.platform.errors import KodError
+from app.platform.i18n import tr
 from app.platform.logsetup import setup_logging
 from app.platform.maintenance import retention_loop
 from app.platform.uow import Actor
 from app.services import Services
+from app.tools.argparse_de import use_ui_language
 from resources.paths import resource_path
 from ui import gcguard
-from ui.asyncutil import cancel_all, set_error_sink, spawn
+from ui.asyncutil import cancel_all, pending_tasks, set_error_sink, spawn
 from ui.context import ChangeBridge, UiContext
 from ui.dialogs.login import LoginDialog
 from ui.errors import ErrorReporter
 from ui.i18n import install_translations
 from ui.main_window import MainWindow
+from ui.session_end import SessionEnd
 
 log = logging.getLogger("kod.workstation")
 
+#: Exit code when there is no screen to show the workstation on.
+EXIT_NO_DISPLAY = 2
+#: How long a closing window's reads may take to finish before they are cancelled (s).
+SETTLE_S = 2.0
+
 
 def build_parser() -> argparse.ArgumentParser:
-    """Command-line options of the workstation."""
-    p = argparse.ArgumentParser(prog="kod-leitstelle")
+    """Command-line options of the workstation (German, like ``kod-admin``)."""
+    use_ui_language()
+    p = argparse.ArgumentParser(
+        prog="kod-leitstelle",
+        description=tr(
+            "Startup", "Control-room workstation of the municipal public-order service (KOD)."
+        ),
+    )
     p.add_argument(
         "--database",
         metavar="URL",
-        help="postgresql://user:password@host:5432/db or sqlite:///file "
-        "(default: KOD_DATABASE_URL, else the per-user SQLite file)",
+        help=tr(
+            "Startup",
+            "Database URL (postgresql://user:password@host:5432/db or sqlite:///file). "
+            "Default: KOD_DATABASE_URL, else the per-user SQLite file.",
+        ),
     )
     p.add_argument(
         "--check",
         action="store_true",
-        help="only check the database connection and schema, then exit",
+        help=tr("Startup", "only check the database connection and schema, then exit"),
     )
-    p.add_argument("--user", help="preset the user name in the login dialog")
+    p.add_argument(
+        "--user", metavar="NAME", help=tr("Startup", "preset the user name in the login dialog")
+    )
     return p
+
+
+def _error(text: str) -> None:
+    print(tr("Startup", "Error: %1", text), file=sys.stderr, flush=True)
+
+
+def display_available() -> bool:
+    """False where Qt would abort for want of a screen (Linux without X11 or Wayland)."""
+    if sys.platform in ("win32", "darwin"):
+        return True
+    platform = os.environ.get("QT_QPA_PLATFORM", "")
+    x11, wayland = bool(os.environ.get("DISPLAY")), bool(os.environ.get("WAYLAND_DISPLAY"))
+    if platform.startswith("xcb"):
+        return x11
+    if platform.startswith("wayland"):
+        return wayland
+    return bool(platform) or x11 or wayland
+
+
+async def check_database(target: DatabaseTarget, report_ready: bool = True) -> int:
+    """Connect once and check the schema, without Qt; returns the exit code."""
+    db = Database(target)
+    try:
+        await db.check()
+    except KodError as exc:
+        _error(str(exc))
+        return exc.exit_code
+    finally:
+        await db.dispose()
+    if report_ready:
+        print(tr("Startup", "Database %1 is ready.", target.display), flush=True)
+    return 0
 
 
 async def exec_dialog(dialog: QDialog) -> int:
@@ -146,6 +203,7 @@ def build_window(
     reports.install(window)
     emergency.install(window)
     shortcut_help.install(window)
+    window.commands.fill_menus()
     arrange_default_layout(window)
     window.finish_layout()
     return window
@@ -168,6 +226,50 @@ async def start_window(
     return window, follower
 
 
+async def log_in(services: Services, database_label: str, username: str | None) -> Actor | None:
+    """The login dialog; the logged-in user, or None if it was cancelled."""
+    login = LoginDialog(services, database_label)
+    if username:
+        login.username.setText(username)
+        login.password.setFocus()
+    accepted = await exec_dialog(login) == QDialog.DialogCode.Accepted
+    actor = login.actor if accepted else None
+    login.deleteLater()
+    return actor
+
+
+async def run_session(
+    services: Services, actor: Actor, database_label: str, reporter: ErrorReporter
+) -> SessionEnd:
+    """One user's window, from login until it is closed; returns how it ended."""
+    window, follower = await start_window(services, actor, database_label)
+    reporter.set_parent_widget(window)
+    retention = spawn(retention_loop(services, report=reporter.report))
+    closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    window.closing.connect(lambda: closed.done() or closed.set_result(None))
+    if window.has_saved_geometry():
+        window.show()
+    else:
+        window.showMaximized()
+    window.raise_()
+    window.activateWindow()
+    try:
+        await closed
+    finally:
+        # The layout was saved as the window closed; now the feed, then the window's reads.
+        if retention is not None:
+            retention.cancel()
+        await follower.stop()
+        services.link.follow(None)
+        reporter.set_parent_widget(None)
+        running = pending_tasks()
+        if running:
+            await asyncio.wait(running, timeout=SETTLE_S)
+        await cancel_all()
+        window.deleteLater()
+    return window.outcome or SessionEnd.QUIT
+
+
 async def run_workstation(
     app: QApplication, args: argparse.Namespace, reporter: ErrorReporter
 ) -> int:
@@ -188,40 +290,50 @@ async def run_workstation(
         show_fatal(str(exc))
         return exc.exit_code
     services = Services.for_workstation(db)
-    if args.check:
-        print(QCoreApplication.translate("Startup", "Database %1 is ready.").replace("%1", label))
-        await db.dispose()
-        return 0
     try:
-        login = LoginDialog(services, label)
-        if args.user:
-            login.username.setText(args.user)
-            login.password.setFocus()
-        if await exec_dialog(login) != QDialog.DialogCode.Accepted or login.actor is None:
-            return 0
-        window, follower = await start_window(services, login.actor, label)
-        reporter.set_parent_widget(window)
-        spawn(retention_loop(services, report=reporter.report))
-        closed: asyncio.Future[None] = loop.create_future()
-        window.closing.connect(lambda: closed.done() or closed.set_result(None))
-        if window.has_saved_geometry():
-            window.show()
-        else:
-            window.showMaximized()
-        window.raise_()
-        window.activateWindow()
-        await closed
-        await follower.stop()
-        return 0
+        username: str | None = args.user
+        while True:
+            actor = await log_in(services, label, username)
+            if actor is None:
+                return 0
+            if await run_session(services, actor, label, reporter) is SessionEnd.QUIT:
+                return 0
+            username = None  # logged out: the next user starts with an empty login
     finally:
         await cancel_all()
+        await services.close()
         await db.dispose()
 
 
 def main(argv: list[str] | None = None) -> None:
     """Console entry point."""
-    args = build_parser().parse_args(argv)
+    sys.exit(run(build_parser().parse_args(argv)))
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the workstation with parsed ``args``; returns the exit code."""
     log_path = setup_logging("kod-leitstelle")
+    try:
+        target = resolve_database(args.database)
+    except KodError as exc:
+        _error(str(exc))
+        return exc.exit_code
+    if args.check:
+        return asyncio.run(check_database(target))
+    if not display_available():
+        # Say what is wrong with the database first, then that there is no screen.
+        code = asyncio.run(check_database(target, report_ready=False))
+        if code == 0:
+            _error(
+                tr(
+                    "Startup",
+                    "No screen found (neither DISPLAY nor WAYLAND_DISPLAY is set). Start the "
+                    "workstation on a desktop; on a server without a screen use "
+                    "KOD_HEADLESS=1 scripts/start.sh, which starts a virtual one.",
+                )
+            )
+            code = EXIT_NO_DISPLAY
+        return code
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setOrganizationName("KOD")
@@ -236,10 +348,10 @@ def main(argv: list[str] | None = None) -> None:
     set_error_sink(reporter.report)
     sys.excepthook = reporter.excepthook
     try:
-        code = qasync.run(run_workstation(app, args, reporter))
+        code: int = qasync.run(run_workstation(app, args, reporter))
     except KeyboardInterrupt:
         code = 130
-    sys.exit(code)
+    return code
 
 
 if __name__ == "__main__":

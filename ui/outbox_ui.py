@@ -32,6 +32,7 @@ from app.platform.changefeed import LinkState, LinkStatus
 from app.platform.timeutil import format_local
 from app.services.resilient import ReplayConflict, ReplayReport, ResilientIncidents, is_pending_id
 from ui.asyncutil import spawn
+from ui.navigator import when_row
 
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
@@ -40,6 +41,8 @@ log = logging.getLogger(__name__)
 
 #: While operations wait and the link is up, replay is retried this often (ms).
 RETRY_MS = 10_000
+#: How long the selection waits on an offline row for its transferred incident (ms).
+SWAP_WAIT_MS = 3_000
 
 
 class OutboxDialog(QDialog):
@@ -268,23 +271,25 @@ class OutboxController(QObject):
 
     def _on_resolved(self, ids: tuple[int, int]) -> None:
         offline_id, server_id = ids
-        if self.window.queue.selected_id() == offline_id:
-            # Keep the offline row selected until the server's row (from the change feed)
-            # is in the queue, then move the selection over: no jump to a neighbour between.
-            self._swap_when_loaded(offline_id, server_id, attempts=30)
-        else:
-            self.window.queue.model.apply_rows([], set(), {offline_id})
-
-    def _swap_when_loaded(self, offline_id: int, server_id: int, attempts: int) -> None:
         queue = self.window.queue
-        if queue.model.row_of(server_id) < 0 and attempts > 0:
-            QTimer.singleShot(
-                100, self, lambda: self._swap_when_loaded(offline_id, server_id, attempts - 1)
-            )
+        if queue.selected_id() != offline_id:
+            queue.model.apply_rows([], set(), {offline_id})
             return
-        if queue.selected_id() == offline_id:
-            queue.select_incident(server_id)
-        queue.model.apply_rows([], set(), {offline_id})
+
+        # Keep the offline row selected until the server's row (from the change feed) is in
+        # the queue, then move the selection over: no jump to a neighbour in between.
+        def swap() -> bool:
+            if queue.model.row_of(server_id) < 0:
+                return False
+            finish()
+            return True
+
+        def finish() -> None:
+            if queue.selected_id() == offline_id:
+                queue.select_incident(server_id)
+            queue.model.apply_rows([], set(), {offline_id})
+
+        when_row(queue.model, swap, SWAP_WAIT_MS, finish, self)
 
 
 def install(window: MainWindow) -> OutboxController | None:

@@ -2,6 +2,40 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="de_DE">
     <context>
+        <name>AlarmSound</name>
+        <message>
+            <source>the alarm sound is switched off (KOD_ALARM_AUDIO=0)</source>
+            <translation>Alarmton abgeschaltet (KOD_ALARM_AUDIO=0)</translation>
+        </message>
+        <message>
+            <source>no audio output device</source>
+            <translation>kein Audioausgabegerät</translation>
+        </message>
+        <message>
+            <source>the audio system cannot be used</source>
+            <translation>Audiosystem nicht nutzbar</translation>
+        </message>
+        <message>
+            <source>the alarm sound cannot be played</source>
+            <translation>Alarmton kann nicht abgespielt werden</translation>
+        </message>
+        <message>
+            <source>the audio output failed</source>
+            <translation>Audioausgabe fehlgeschlagen</translation>
+        </message>
+    </context>
+    <context>
+        <name>AlarmStrip</name>
+        <message>
+            <source>Alarm sound not available on this workstation (%1): an emergency is only shown on the screen.</source>
+            <translation>Alarmton an diesem Arbeitsplatz nicht verfügbar (%1): ein Notruf wird nur auf dem Bildschirm angezeigt.</translation>
+        </message>
+        <message>
+            <source>No open emergency</source>
+            <translation>Kein offener Notruf</translation>
+        </message>
+    </context>
+    <context>
         <name>AssignUnitDialog</name>
         <message>
             <source>Assign unit</source>
@@ -39,32 +73,8 @@
     <context>
         <name>CallTaking</name>
         <message>
-            <source>&amp;New incident …</source>
-            <translation>&amp;Neuer Einsatz …</translation>
-        </message>
-        <message>
-            <source>&amp;Assign unit to selected incident …</source>
-            <translation>Einheit dem ausgewählten Einsatz &amp;zuteilen …</translation>
-        </message>
-        <message>
-            <source>Save and dispatch (in the new-incident form)</source>
-            <translation>Speichern und alarmieren (im Formular „Neuer Einsatz“)</translation>
-        </message>
-        <message>
-            <source>Save (in the new-incident form)</source>
-            <translation>Speichern (im Formular „Neuer Einsatz“)</translation>
-        </message>
-        <message>
-            <source>Choose an address from the list (in the new-incident form)</source>
-            <translation>Adresse aus der Liste wählen (im Formular „Neuer Einsatz“)</translation>
-        </message>
-        <message>
-            <source>Change the priority (in the new-incident form)</source>
-            <translation>Priorität ändern (im Formular „Neuer Einsatz“)</translation>
-        </message>
-        <message>
-            <source>&amp;Incident</source>
-            <translation>&amp;Einsatz</translation>
+            <source>The new-incident form holds a call that is not saved.</source>
+            <translation>Im Formular „Neuer Einsatz“ steht ein Anruf, der nicht gespeichert ist.</translation>
         </message>
         <message>
             <source>Select an incident in the queue first.</source>
@@ -194,6 +204,177 @@
         </message>
     </context>
     <context>
+        <name>Commands</name>
+        <message>
+            <source>&amp;File</source>
+            <translation>&amp;Datei</translation>
+        </message>
+        <message>
+            <source>&amp;Incident</source>
+            <translation>&amp;Einsatz</translation>
+        </message>
+        <message>
+            <source>&amp;View</source>
+            <translation>&amp;Ansicht</translation>
+        </message>
+        <message>
+            <source>&amp;Help</source>
+            <translation>&amp;Hilfe</translation>
+        </message>
+        <message>
+            <source>Keyboard shortcuts</source>
+            <translation>Tastenkürzel</translation>
+        </message>
+        <message>
+            <source>Reload</source>
+            <translation>Neu laden</translation>
+        </message>
+        <message>
+            <source>Go to the incident queue</source>
+            <translation>Zur Einsatzliste wechseln</translation>
+        </message>
+        <message>
+            <source>Search the queue</source>
+            <translation>Einsatzliste durchsuchen</translation>
+        </message>
+        <message>
+            <source>Reset layout</source>
+            <translation>Fensteranordnung zurücksetzen</translation>
+        </message>
+        <message>
+            <source>&amp;Log out …</source>
+            <translation>&amp;Abmelden …</translation>
+        </message>
+        <message>
+            <source>&amp;Quit …</source>
+            <translation>&amp;Beenden …</translation>
+        </message>
+        <message>
+            <source>&amp;New incident …</source>
+            <translation>&amp;Neuer Einsatz …</translation>
+        </message>
+        <message>
+            <source>&amp;Assign unit to selected incident …</source>
+            <translation>Einheit dem ausgewählten Einsatz &amp;zuteilen …</translation>
+        </message>
+        <message>
+            <source>Save and dispatch (in the new-incident form)</source>
+            <translation>Speichern und alarmieren (im Formular „Neuer Einsatz“)</translation>
+        </message>
+        <message>
+            <source>Save (in the new-incident form)</source>
+            <translation>Speichern (im Formular „Neuer Einsatz“)</translation>
+        </message>
+        <message>
+            <source>Choose an address from the list (in the new-incident form)</source>
+            <translation>Adresse aus der Liste wählen (im Formular „Neuer Einsatz“)</translation>
+        </message>
+        <message>
+            <source>Down, Return</source>
+            <translation>Pfeil runter, Eingabe</translation>
+        </message>
+        <message>
+            <source>Change the priority (in the new-incident form)</source>
+            <translation>Priorität ändern (im Formular „Neuer Einsatz“)</translation>
+        </message>
+        <message>
+            <source>Save incident changes</source>
+            <translation>Änderungen am Einsatz speichern</translation>
+        </message>
+        <message>
+            <source>Write a journal note</source>
+            <translation>Vermerk ins Einsatztagebuch schreiben</translation>
+        </message>
+        <message>
+            <source>Close incident …</source>
+            <translation>Einsatz abschließen …</translation>
+        </message>
+        <message>
+            <source>Go to the incident detail</source>
+            <translation>Zu den Einsatzdetails wechseln</translation>
+        </message>
+        <message>
+            <source>Add the note to the journal</source>
+            <translation>Vermerk ins Einsatztagebuch übernehmen</translation>
+        </message>
+        <message>
+            <source>Save the open dialog (Auftrag, Meldung, closing an incident)</source>
+            <translation>Offenen Dialog speichern (Auftrag, Meldung, Einsatz abschließen)</translation>
+        </message>
+        <message>
+            <source>Go to the unit status board</source>
+            <translation>Zur Statustafel der Einheiten</translation>
+        </message>
+        <message>
+            <source>Select the unit by typing</source>
+            <translation>Einheit durch Tippen wählen</translation>
+        </message>
+        <message>
+            <source>Call sign (e.g. KOD 33)</source>
+            <translation>Funkrufname (z. B. KOD 33)</translation>
+        </message>
+        <message>
+            <source>Set the selected unit's status</source>
+            <translation>Status der ausgewählten Einheit setzen</translation>
+        </message>
+        <message>
+            <source>0 … 6</source>
+            <translation>0 … 6</translation>
+        </message>
+        <message>
+            <source>Trigger an emergency (Notruf) for the selected unit</source>
+            <translation>Notruf für die ausgewählte Einheit auslösen</translation>
+        </message>
+        <message>
+            <source>Status history of the selected unit</source>
+            <translation>Statusverlauf der ausgewählten Einheit</translation>
+        </message>
+        <message>
+            <source>Enter</source>
+            <translation>Enter</translation>
+        </message>
+        <message>
+            <source>All actions for the selected unit</source>
+            <translation>Alle Aktionen für die ausgewählte Einheit</translation>
+        </message>
+        <message>
+            <source>Menu key, Shift+F10</source>
+            <translation>Menütaste, Umschalt+F10</translation>
+        </message>
+        <message>
+            <source>New task (Auftrag)</source>
+            <translation>Neuer Auftrag</translation>
+        </message>
+        <message>
+            <source>Go to the tasks</source>
+            <translation>Zu den Aufträgen wechseln</translation>
+        </message>
+        <message>
+            <source>New report (Meldung)</source>
+            <translation>Neue Meldung</translation>
+        </message>
+        <message>
+            <source>Go to the reports</source>
+            <translation>Zu den Meldungen wechseln</translation>
+        </message>
+        <message>
+            <source>Open the selected task or report</source>
+            <translation>Ausgewählten Auftrag oder ausgewählte Meldung öffnen</translation>
+        </message>
+        <message>
+            <source>All actions for the selected task or report</source>
+            <translation>Alle Aktionen für den ausgewählten Auftrag oder die ausgewählte Meldung</translation>
+        </message>
+        <message>
+            <source>Show due follow-ups (Wiedervorlage)</source>
+            <translation>Fällige Wiedervorlagen anzeigen</translation>
+        </message>
+        <message>
+            <source>Acknowledge the emergency (Notruf)</source>
+            <translation>Notruf quittieren</translation>
+        </message>
+    </context>
+    <context>
         <name>ConflictDialog</name>
         <message>
             <source>Status</source>
@@ -286,16 +467,24 @@
     <context>
         <name>EmergencyAlarm</name>
         <message>
-            <source>Emergency of %1 acknowledged by %2 at %3</source>
-            <translation>Notruf von %1 quittiert durch %2 um %3</translation>
+            <source>EMERGENCY (Notruf) of %1 is not acknowledged! A closed workstation no longer sounds the alarm.</source>
+            <translation>NOTRUF von %1 ist nicht quittiert! Ein geschlossener Arbeitsplatz alarmiert nicht mehr.</translation>
         </message>
         <message>
-            <source>Acknowledge the emergency (Notruf)</source>
-            <translation>Notruf quittieren</translation>
+            <source>EMERGENCY %1</source>
+            <translation>NOTRUF %1</translation>
+        </message>
+        <message>
+            <source>Emergency of %1 acknowledged by %2 at %3</source>
+            <translation>Notruf von %1 quittiert durch %2 um %3</translation>
         </message>
     </context>
     <context>
         <name>EmergencyBanner</name>
+        <message>
+            <source>NO ALARM SOUND on this workstation (%1): watch the screen!</source>
+            <translation>KEIN ALARMTON an diesem Arbeitsplatz (%1): Bildschirm beachten!</translation>
+        </message>
         <message>
             <source>Acknowledge (%1)</source>
             <translation>Quittieren (%1)</translation>
@@ -331,6 +520,14 @@
         <message>
             <source>incident %1, %2</source>
             <translation>Einsatz %1, %2</translation>
+        </message>
+        <message>
+            <source>– position %1</source>
+            <translation>– Position %1</translation>
+        </message>
+        <message>
+            <source>OLD POSITION (%1)</source>
+            <translation>ALTE POSITION (%1)</translation>
         </message>
         <message>
             <source>Raised %1</source>
@@ -629,20 +826,8 @@
             <translation>Einsatzdetails</translation>
         </message>
         <message>
-            <source>Save incident changes</source>
-            <translation>Änderungen am Einsatz speichern</translation>
-        </message>
-        <message>
-            <source>Write a journal note</source>
-            <translation>Vermerk ins Einsatztagebuch schreiben</translation>
-        </message>
-        <message>
-            <source>Go to the incident detail</source>
-            <translation>Zu den Einsatzdetails wechseln</translation>
-        </message>
-        <message>
-            <source>Add the note to the journal</source>
-            <translation>Vermerk ins Einsatztagebuch übernehmen</translation>
+            <source>The incident detail has changes that are not saved.</source>
+            <translation>In der Einsatzdetailansicht gibt es Änderungen, die nicht gespeichert sind.</translation>
         </message>
     </context>
     <context>
@@ -781,44 +966,12 @@
             <translation>KOD-Leitstelle – %1</translation>
         </message>
         <message>
-            <source>&amp;File</source>
-            <translation>&amp;Datei</translation>
-        </message>
-        <message>
-            <source>&amp;View</source>
-            <translation>&amp;Ansicht</translation>
-        </message>
-        <message>
-            <source>&amp;Help</source>
-            <translation>&amp;Hilfe</translation>
-        </message>
-        <message>
             <source>Incident queue</source>
             <translation>Einsatzliste</translation>
         </message>
         <message>
-            <source>Reset layout</source>
-            <translation>Fensteranordnung zurücksetzen</translation>
-        </message>
-        <message>
-            <source>General</source>
-            <translation>Allgemein</translation>
-        </message>
-        <message>
-            <source>Reload</source>
-            <translation>Neu laden</translation>
-        </message>
-        <message>
-            <source>Go to the incident queue</source>
-            <translation>Zur Einsatzliste wechseln</translation>
-        </message>
-        <message>
-            <source>Search the queue</source>
-            <translation>Einsatzliste durchsuchen</translation>
-        </message>
-        <message>
-            <source>Quit</source>
-            <translation>Beenden</translation>
+            <source>The incident is not in the current queue view (check the filter).</source>
+            <translation>Der Einsatz ist in der aktuellen Ansicht der Einsatzliste nicht enthalten (Filter prüfen).</translation>
         </message>
         <message>
             <source>Connecting …</source>
@@ -839,6 +992,13 @@
         <message>
             <source>(next attempt in %1 s)</source>
             <translation>(nächster Versuch in %1 s)</translation>
+        </message>
+    </context>
+    <context>
+        <name>Navigator</name>
+        <message>
+            <source>It is not in the current list (check the filter or search).</source>
+            <translation>Nicht in der aktuellen Liste (Filter oder Suche prüfen).</translation>
         </message>
     </context>
     <context>
@@ -885,6 +1045,29 @@
         <message>
             <source>Waiting to be transferred: %1</source>
             <translation>Warten auf Übertragung: %1</translation>
+        </message>
+    </context>
+    <context>
+        <name>PositionAge</name>
+        <message>
+            <source>age unknown</source>
+            <translation>Alter unbekannt</translation>
+        </message>
+        <message>
+            <source>%1 s ago</source>
+            <translation>vor %1 s</translation>
+        </message>
+        <message>
+            <source>%1 min ago</source>
+            <translation>vor %1 min</translation>
+        </message>
+        <message>
+            <source>%1 h %2 min ago</source>
+            <translation>vor %1 h %2 min</translation>
+        </message>
+        <message>
+            <source>from %1</source>
+            <translation>vom %1</translation>
         </message>
     </context>
     <context>
@@ -1072,20 +1255,8 @@
             <translation>Auftrag anzeigen</translation>
         </message>
         <message>
-            <source>The incident is not in the current queue view (check the filter).</source>
-            <translation>Der Einsatz ist in der aktuellen Ansicht der Einsatzliste nicht enthalten (Filter prüfen).</translation>
-        </message>
-        <message>
             <source>Reports</source>
             <translation>Meldungen</translation>
-        </message>
-        <message>
-            <source>New report (Meldung)</source>
-            <translation>Neue Meldung</translation>
-        </message>
-        <message>
-            <source>Go to the reports</source>
-            <translation>Zu den Meldungen wechseln</translation>
         </message>
     </context>
     <context>
@@ -1144,6 +1315,45 @@
         </message>
     </context>
     <context>
+        <name>SessionEndQuestion</name>
+        <message>
+            <source>Quit KOD-Leitstelle</source>
+            <translation>KOD-Leitstelle beenden</translation>
+        </message>
+        <message>
+            <source>Quit the workstation (%1)?</source>
+            <translation>Arbeitsplatz beenden (%1)?</translation>
+        </message>
+        <message>
+            <source>&amp;Quit anyway</source>
+            <translation>&amp;Trotzdem beenden</translation>
+        </message>
+        <message>
+            <source>&amp;Quit</source>
+            <translation>&amp;Beenden</translation>
+        </message>
+        <message>
+            <source>Log out</source>
+            <translation>Abmelden</translation>
+        </message>
+        <message>
+            <source>Log out %1? The window closes and the login appears again.</source>
+            <translation>%1 abmelden? Das Fenster wird geschlossen und die Anmeldung erscheint wieder.</translation>
+        </message>
+        <message>
+            <source>&amp;Log out anyway</source>
+            <translation>Trotzdem &amp;abmelden</translation>
+        </message>
+        <message>
+            <source>&amp;Log out</source>
+            <translation>&amp;Abmelden</translation>
+        </message>
+        <message>
+            <source>Cancel</source>
+            <translation>Abbrechen</translation>
+        </message>
+    </context>
+    <context>
         <name>ShortcutHelpDialog</name>
         <message>
             <source>Keyboard shortcuts</source>
@@ -1165,27 +1375,59 @@
     <context>
         <name>Shortcuts</name>
         <message>
+            <source>General</source>
+            <translation>Allgemein</translation>
+        </message>
+        <message>
             <source>Incidents</source>
             <translation>Einsätze</translation>
         </message>
         <message>
-            <source>Emergency</source>
-            <translation>Notruf</translation>
+            <source>Unit status board</source>
+            <translation>Statustafel der Einheiten</translation>
         </message>
         <message>
             <source>Tasks and reports</source>
             <translation>Aufträge und Meldungen</translation>
         </message>
+        <message>
+            <source>Emergency</source>
+            <translation>Notruf</translation>
+        </message>
     </context>
     <context>
         <name>Startup</name>
+        <message>
+            <source>Control-room workstation of the municipal public-order service (KOD).</source>
+            <translation>Arbeitsplatz der Leitstelle des Kommunalen Ordnungsdienstes (KOD).</translation>
+        </message>
+        <message>
+            <source>Database URL (postgresql://user:password@host:5432/db or sqlite:///file). Default: KOD_DATABASE_URL, else the per-user SQLite file.</source>
+            <translation>Datenbank-URL (postgresql://benutzer:passwort@host:5432/db oder sqlite:///datei). Standard: KOD_DATABASE_URL, sonst die SQLite-Datei des jeweiligen Benutzers.</translation>
+        </message>
+        <message>
+            <source>only check the database connection and schema, then exit</source>
+            <translation>nur Datenbankverbindung und Schema prüfen, dann beenden</translation>
+        </message>
+        <message>
+            <source>preset the user name in the login dialog</source>
+            <translation>Benutzernamen im Anmeldedialog vorbelegen</translation>
+        </message>
+        <message>
+            <source>Error: %1</source>
+            <translation>Fehler: %1</translation>
+        </message>
+        <message>
+            <source>Database %1 is ready.</source>
+            <translation>Datenbank %1 ist bereit.</translation>
+        </message>
         <message>
             <source>KOD-Leitstelle</source>
             <translation>KOD-Leitstelle</translation>
         </message>
         <message>
-            <source>Database %1 is ready.</source>
-            <translation>Datenbank %1 ist bereit.</translation>
+            <source>No screen found (neither DISPLAY nor WAYLAND_DISPLAY is set). Start the workstation on a desktop; on a server without a screen use KOD_HEADLESS=1 scripts/start.sh, which starts a virtual one.</source>
+            <translation>Kein Bildschirm gefunden (weder DISPLAY noch WAYLAND_DISPLAY ist gesetzt). Den Arbeitsplatz auf einem Desktop starten; auf einem Server ohne Bildschirm KOD_HEADLESS=1 scripts/start.sh verwenden, das einen virtuellen Bildschirm startet.</translation>
         </message>
     </context>
     <context>
@@ -1365,34 +1607,6 @@
             <source>Tasks</source>
             <translation>Aufträge</translation>
         </message>
-        <message>
-            <source>New task (Auftrag)</source>
-            <translation>Neuer Auftrag</translation>
-        </message>
-        <message>
-            <source>Go to the tasks</source>
-            <translation>Zu den Aufträgen wechseln</translation>
-        </message>
-        <message>
-            <source>Enter</source>
-            <translation>Enter</translation>
-        </message>
-        <message>
-            <source>Open the selected task or report</source>
-            <translation>Ausgewählten Auftrag oder ausgewählte Meldung öffnen</translation>
-        </message>
-        <message>
-            <source>Menu key, Shift+F10</source>
-            <translation>Menütaste, Umschalt+F10</translation>
-        </message>
-        <message>
-            <source>All actions for the selected task or report</source>
-            <translation>Alle Aktionen für den ausgewählten Auftrag oder die ausgewählte Meldung</translation>
-        </message>
-        <message>
-            <source>Show due follow-ups (Wiedervorlage)</source>
-            <translation>Fällige Wiedervorlagen anzeigen</translation>
-        </message>
     </context>
     <context>
         <name>TaskTableModel</name>
@@ -1456,12 +1670,20 @@
             <translation>Entfernung</translation>
         </message>
         <message>
+            <source>Position</source>
+            <translation>Position</translation>
+        </message>
+        <message>
             <source>Current incident</source>
             <translation>Aktueller Einsatz</translation>
         </message>
         <message>
             <source>Crew</source>
             <translation>Besatzung</translation>
+        </message>
+        <message>
+            <source>Position reported %1: the unit may be somewhere else by now.</source>
+            <translation>Position gemeldet %1: die Einheit kann inzwischen woanders sein.</translation>
         </message>
         <message>
             <source>Not available: assigning it asks for confirmation or is refused.</source>
@@ -1659,6 +1881,91 @@
         </message>
     </context>
     <context>
+        <name>argparse</name>
+        <message>
+            <source>usage: </source>
+            <translation>Aufruf: </translation>
+        </message>
+        <message>
+            <source>options</source>
+            <translation>Optionen</translation>
+        </message>
+        <message>
+            <source>positional arguments</source>
+            <translation>Argumente</translation>
+        </message>
+        <message>
+            <source>show this help message and exit</source>
+            <translation>diese Hilfe anzeigen und beenden</translation>
+        </message>
+        <message>
+            <source>%(prog)s: error: %(message)s
+</source>
+            <translation>%(prog)s: Fehler: %(message)s
+</translation>
+        </message>
+        <message>
+            <source>unrecognized arguments: %s</source>
+            <translation>unbekannte Argumente: %s</translation>
+        </message>
+        <message>
+            <source>the following arguments are required: %s</source>
+            <translation>diese Argumente fehlen: %s</translation>
+        </message>
+        <message>
+            <source>expected one argument</source>
+            <translation>ein Wert erwartet</translation>
+        </message>
+        <message>
+            <source>expected at least one argument</source>
+            <translation>mindestens ein Wert erwartet</translation>
+        </message>
+        <message>
+            <source>expected at most one argument</source>
+            <translation>höchstens ein Wert erwartet</translation>
+        </message>
+        <message>
+            <source>argument %(argument_name)s: %(message)s</source>
+            <translation>Argument %(argument_name)s: %(message)s</translation>
+        </message>
+        <message>
+            <source>invalid choice: %(value)r (choose from %(choices)s)</source>
+            <translation>ungültige Auswahl: %(value)r (möglich: %(choices)s)</translation>
+        </message>
+        <message>
+            <source>invalid %(type)s value: %(value)r</source>
+            <translation>ungültiger Wert (%(type)s): %(value)r</translation>
+        </message>
+        <message>
+            <source>not allowed with argument %s</source>
+            <translation>nicht zusammen mit Argument %s erlaubt</translation>
+        </message>
+        <message>
+            <source>ignored explicit argument %r</source>
+            <translation>Wert %r ist hier nicht erlaubt</translation>
+        </message>
+        <message>
+            <source>one of the arguments %s is required</source>
+            <translation>eines der Argumente %s ist nötig</translation>
+        </message>
+        <message>
+            <source>ambiguous option: %(option)s could match %(matches)s</source>
+            <translation>mehrdeutige Option: %(option)s passt zu %(matches)s</translation>
+        </message>
+        <message>
+            <source>unknown parser %(parser_name)r (choices: %(choices)s)</source>
+            <translation>unbekannter Befehl %(parser_name)r (möglich: %(choices)s)</translation>
+        </message>
+        <message>
+            <source>expected %s argument</source>
+            <translation>%s Wert erwartet</translation>
+        </message>
+        <message>
+            <source>expected %s arguments</source>
+            <translation>%s Werte erwartet</translation>
+        </message>
+    </context>
+    <context>
         <name>categories</name>
         <message>
             <source>Assault on staff</source>
@@ -1804,18 +2111,6 @@
             <translation>Neues Passwort setzen</translation>
         </message>
         <message>
-            <source>Fill the database with Leverkusen demo data</source>
-            <translation>Datenbank mit Leverkusener Demodaten füllen</translation>
-        </message>
-        <message>
-            <source>Number of incidents in the history</source>
-            <translation>Anzahl der Einsätze in der Historie</translation>
-        </message>
-        <message>
-            <source>Only if the database has no incidents yet (first start)</source>
-            <translation>Nur wenn die Datenbank noch keine Einsätze enthält (Erststart)</translation>
-        </message>
-        <message>
             <source>Address gazetteer for call-taking</source>
             <translation>Adressverzeichnis für die Anrufannahme</translation>
         </message>
@@ -1896,10 +2191,6 @@
             <translation>%1 auf %2 gesetzt.</translation>
         </message>
         <message>
-            <source>--incidents must be between 0 and 5,000,000.</source>
-            <translation>--incidents muss zwischen 0 und 5.000.000 liegen.</translation>
-        </message>
-        <message>
             <source>Unknown command.</source>
             <translation>Unbekannter Befehl.</translation>
         </message>
@@ -1950,6 +2241,22 @@
         <message>
             <source>Unexpected error (%1). Details are in the log file.</source>
             <translation>Unerwarteter Fehler (%1). Einzelheiten stehen in der Protokolldatei.</translation>
+        </message>
+        <message>
+            <source>Fill the database with Leverkusen demo data</source>
+            <translation>Datenbank mit Leverkusener Demodaten füllen</translation>
+        </message>
+        <message>
+            <source>Number of incidents in the history</source>
+            <translation>Anzahl der Einsätze in der Historie</translation>
+        </message>
+        <message>
+            <source>Only if the database has no incidents yet (first start)</source>
+            <translation>Nur wenn die Datenbank noch keine Einsätze enthält (Erststart)</translation>
+        </message>
+        <message>
+            <source>--incidents must be between 0 and 5,000,000.</source>
+            <translation>--incidents muss zwischen 0 und 5.000.000 liegen.</translation>
         </message>
     </context>
     <context>
@@ -2078,6 +2385,17 @@
         </message>
     </context>
     <context>
+        <name>emergency</name>
+        <message>
+            <source>No alarm sound: %1</source>
+            <translation>Kein Alarmton: %1</translation>
+        </message>
+        <message>
+            <source>An emergency (Notruf) is only shown on the screen: check the audio output of this workstation.</source>
+            <translation>Ein Notruf wird nur auf dem Bildschirm angezeigt: bitte die Audioausgabe dieses Arbeitsplatzes prüfen.</translation>
+        </message>
+    </context>
+    <context>
         <name>errors</name>
         <message>
             <source>Your role (%1) is not allowed to do this: %2.</source>
@@ -2176,26 +2494,6 @@
     <context>
         <name>incidents</name>
         <message>
-            <source>Incident opened: %1, priority %2, %3</source>
-            <translation>Einsatz angelegt: %1, Priorität %2, %3</translation>
-        </message>
-        <message>
-            <source>%1 assigned (status 3).</source>
-            <translation>%1 zugeteilt (Status 3).</translation>
-        </message>
-        <message>
-            <source>%1 on scene (status 4).</source>
-            <translation>%1 am Einsatzort (Status 4).</translation>
-        </message>
-        <message>
-            <source>%1 released (status %2).</source>
-            <translation>%1 aus dem Einsatz entlassen (Status %2).</translation>
-        </message>
-        <message>
-            <source>Closed: %1</source>
-            <translation>Abgeschlossen: %1</translation>
-        </message>
-        <message>
             <source>Latitude and longitude belong together.</source>
             <translation>Breiten- und Längengrad müssen zusammen angegeben werden.</translation>
         </message>
@@ -2244,6 +2542,10 @@
             <translation>Einsatz %1 existiert nicht.</translation>
         </message>
         <message>
+            <source>Incident opened: %1, priority %2, %3</source>
+            <translation>Einsatz angelegt: %1, Priorität %2, %3</translation>
+        </message>
+        <message>
             <source>These fields cannot be changed: %1</source>
             <translation>Diese Felder können nicht geändert werden: %1</translation>
         </message>
@@ -2284,6 +2586,10 @@
             <translation>%1 abgezogen und zu Einsatz %2 entsandt.</translation>
         </message>
         <message>
+            <source>%1 assigned (status 3).</source>
+            <translation>%1 zugeteilt (Status 3).</translation>
+        </message>
+        <message>
             <source>Unit %1 does not exist.</source>
             <translation>Einheit %1 existiert nicht.</translation>
         </message>
@@ -2292,8 +2598,16 @@
             <translation>%1 ist dem Einsatz %2 nicht zugeteilt.</translation>
         </message>
         <message>
+            <source>%1 on scene (status 4).</source>
+            <translation>%1 am Einsatzort (Status 4).</translation>
+        </message>
+        <message>
             <source>A released unit gets status 1 or 2.</source>
             <translation>Eine aus dem Einsatz entlassene Einheit erhält Status 1 oder 2.</translation>
+        </message>
+        <message>
+            <source>%1 released (status %2).</source>
+            <translation>%1 aus dem Einsatz entlassen (Status %2).</translation>
         </message>
         <message>
             <source>Choose an outcome to close the incident.</source>
@@ -2302,6 +2616,10 @@
         <message>
             <source>Incident %1 is already closed.</source>
             <translation>Einsatz %1 ist bereits abgeschlossen.</translation>
+        </message>
+        <message>
+            <source>Closed: %1</source>
+            <translation>Abgeschlossen: %1</translation>
         </message>
         <message>
             <source>Give a reason for reopening.</source>
@@ -2319,14 +2637,6 @@
     <context>
         <name>outbox</name>
         <message>
-            <source>The database did not answer within %1 seconds.</source>
-            <translation>Die Datenbank hat nicht innerhalb von %1 Sekunden geantwortet.</translation>
-        </message>
-        <message>
-            <source>The offline incident no longer exists.</source>
-            <translation>Der offline erfasste Einsatz existiert nicht mehr.</translation>
-        </message>
-        <message>
             <source>New incident %1: %2, %3</source>
             <translation>Neuer Einsatz %1: %2, %3</translation>
         </message>
@@ -2337,6 +2647,14 @@
         <message>
             <source>Recorded without a database connection at %1; stored on this workstation and transferred automatically when the connection is back.</source>
             <translation>Um %1 ohne Datenbankverbindung erfasst; an diesem Arbeitsplatz gespeichert und automatisch übertragen, sobald die Verbindung wieder besteht.</translation>
+        </message>
+        <message>
+            <source>The database did not answer within %1 seconds.</source>
+            <translation>Die Datenbank hat nicht innerhalb von %1 Sekunden geantwortet.</translation>
+        </message>
+        <message>
+            <source>The offline incident no longer exists.</source>
+            <translation>Der offline erfasste Einsatz existiert nicht mehr.</translation>
         </message>
         <message>
             <source>Incident %1 is only stored on this workstation until the database is reachable again. It can be changed once it has been transferred.</source>
@@ -2688,17 +3006,6 @@
         </message>
     </context>
     <context>
-        <name>shortcut_help</name>
-        <message>
-            <source>General</source>
-            <translation>Allgemein</translation>
-        </message>
-        <message>
-            <source>Keyboard shortcuts</source>
-            <translation>Tastenkürzel</translation>
-        </message>
-    </context>
-    <context>
         <name>task_status</name>
         <message>
             <source>Open</source>
@@ -2783,52 +3090,8 @@
     <context>
         <name>unit_board</name>
         <message>
-            <source>The incident is not in the current queue view (check the filter).</source>
-            <translation>Der Einsatz ist in der aktuellen Ansicht der Einsatzliste nicht enthalten (Filter prüfen).</translation>
-        </message>
-        <message>
             <source>Units</source>
             <translation>Einheiten</translation>
-        </message>
-        <message>
-            <source>Unit status board</source>
-            <translation>Statustafel der Einheiten</translation>
-        </message>
-        <message>
-            <source>Go to the unit status board</source>
-            <translation>Zur Statustafel der Einheiten</translation>
-        </message>
-        <message>
-            <source>Call sign (e.g. KOD 33)</source>
-            <translation>Funkrufname (z. B. KOD 33)</translation>
-        </message>
-        <message>
-            <source>Select the unit by typing</source>
-            <translation>Einheit durch Tippen wählen</translation>
-        </message>
-        <message>
-            <source>Set the selected unit's status</source>
-            <translation>Status der ausgewählten Einheit setzen</translation>
-        </message>
-        <message>
-            <source>Trigger an emergency (Notruf) for the selected unit</source>
-            <translation>Notruf für die ausgewählte Einheit auslösen</translation>
-        </message>
-        <message>
-            <source>Enter</source>
-            <translation>Enter</translation>
-        </message>
-        <message>
-            <source>Status history of the selected unit</source>
-            <translation>Statusverlauf der ausgewählten Einheit</translation>
-        </message>
-        <message>
-            <source>Menu key, Shift+F10</source>
-            <translation>Menütaste, Umschalt+F10</translation>
-        </message>
-        <message>
-            <source>All actions for the selected unit</source>
-            <translation>Alle Aktionen für die ausgewählte Einheit</translation>
         </message>
     </context>
     <context>

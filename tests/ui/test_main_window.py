@@ -42,7 +42,7 @@ async def test_start_window_installs_every_pane_and_the_outbox(
     assert window.outbox is not None
     assert (tmp_path / "outbox").exists() or any(tmp_path.iterdir())
     await wait_until(lambda: window.link_label.text() != window.tr("Connecting …"))
-    keys = {k for info in window.shortcuts.items() for k in info.keys.split(", ")}
+    keys = {k for info in window.commands.items() for k in info.keys.split(", ")}
     for portable in ("F1", "F2", "Ctrl+N", "Ctrl+D", "F5", "Ctrl+Q", "Ctrl+Shift+A"):
         expected = QKeySequence(portable).toString(QKeySequence.SequenceFormat.NativeText)
         assert expected in keys, expected
@@ -55,9 +55,9 @@ async def test_start_window_installs_every_pane_and_the_outbox(
     ]
     duplicates = {k for k in bound if bound.count(k) > 1}
     assert not duplicates, duplicates
-    help_dialog = ShortcutHelpDialog(window.shortcuts, window)
+    help_dialog = ShortcutHelpDialog(window.commands, window)
     qtbot.addWidget(help_dialog)
-    assert help_dialog.table.rowCount() == len(window.shortcuts.items())
+    assert help_dialog.table.rowCount() == len(window.commands.items())
     await follower.stop()
 
 
