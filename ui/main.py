@@ -239,10 +239,14 @@ async def log_in(services: Services, database_label: str, username: str | None) 
 
 
 async def run_session(
-    services: Services, actor: Actor, database_label: str, reporter: ErrorReporter
+    services: Services,
+    actor: Actor,
+    database_label: str,
+    reporter: ErrorReporter,
+    settings: QSettings | None = None,
 ) -> SessionEnd:
     """One user's window, from login until it is closed; returns how it ended."""
-    window, follower = await start_window(services, actor, database_label)
+    window, follower = await start_window(services, actor, database_label, settings)
     reporter.set_parent_widget(window)
     retention = spawn(retention_loop(services, report=reporter.report))
     closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -271,9 +275,15 @@ async def run_session(
 
 
 async def run_workstation(
-    app: QApplication, args: argparse.Namespace, reporter: ErrorReporter
+    app: QApplication,
+    args: argparse.Namespace,
+    reporter: ErrorReporter,
+    settings: QSettings | None = None,
 ) -> int:
-    """The whole life of the workstation; returns the exit code."""
+    """The whole life of the workstation; returns the exit code.
+
+    ``settings`` holds the saved window layouts (default: the user's settings).
+    """
     loop = asyncio.get_running_loop()
 
     def loop_exception(_loop: Any, context: dict[str, Any]) -> None:
@@ -296,7 +306,7 @@ async def run_workstation(
             actor = await log_in(services, label, username)
             if actor is None:
                 return 0
-            if await run_session(services, actor, label, reporter) is SessionEnd.QUIT:
+            if await run_session(services, actor, label, reporter, settings) is SessionEnd.QUIT:
                 return 0
             username = None  # logged out: the next user starts with an empty login
     finally:

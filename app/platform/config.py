@@ -89,8 +89,16 @@ def parse_database_url(raw: str) -> DatabaseTarget:
     try:
         url = make_url(raw)
     except (ArgumentError, ValueError) as exc:
+        # The parser's own (English) text would only confuse: say what to check instead.
         raise ConfigError(
-            tr("config", "The database address '%1' is malformed: %2", raw, exc)
+            tr(
+                "config",
+                "The database address '%1' is malformed. Check the port (a number) and the "
+                "special characters: @, / and : inside the user name or password must be "
+                "percent-encoded (@ as %40). Expected e.g. "
+                "postgresql://user:password@server:5432/leitstelle.",
+                _mask_password(raw),
+            )
         ) from exc
     backend = url.get_backend_name()
     if backend == "sqlite":
@@ -159,6 +167,16 @@ def _query_ports(url: URL) -> list[str]:
     for entry in (port_param,) if isinstance(port_param, str) else port_param:
         ports.extend(p for p in entry.split(",") if p)
     return ports
+
+
+def _mask_password(raw: str) -> str:
+    """``raw`` with the password between ``user:`` and the last ``@`` replaced by ``***``."""
+    scheme, sep, rest = raw.partition("://")
+    userinfo, at, hosts = rest.rpartition("@")
+    if not sep or not at or ":" not in userinfo:
+        return raw
+    user = userinfo.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{hosts}"
 
 
 def _masked(url: URL) -> str:

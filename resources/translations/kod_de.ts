@@ -2266,8 +2266,8 @@
             <translation>Die Datenbankadresse „%1“ ist ungültig. Erwartet wird z. B. postgresql://benutzer:passwort@server:5432/leitstelle oder sqlite:///C:/pfad/datei.sqlite.</translation>
         </message>
         <message>
-            <source>The database address '%1' is malformed: %2</source>
-            <translation>Die Datenbankadresse „%1“ ist fehlerhaft: %2</translation>
+            <source>The database address '%1' is malformed. Check the port (a number) and the special characters: @, / and : inside the user name or password must be percent-encoded (@ as %40). Expected e.g. postgresql://user:password@server:5432/leitstelle.</source>
+            <translation>Die Datenbankadresse „%1“ ist fehlerhaft. Bitte den Port (eine Zahl) und die Sonderzeichen prüfen: @, / und : in Benutzername oder Passwort müssen kodiert werden (@ als %40). Erwartet wird z. B. postgresql://benutzer:passwort@server:5432/leitstelle.</translation>
         </message>
         <message>
             <source>A SQLite database needs a file path, e.g. sqlite:///leitstelle.sqlite.</source>
