@@ -68,8 +68,10 @@ def test_proposals_show_the_age_of_each_position_and_mark_old_ones(
     fresh_bg = model.data(model.index(0, COL_POSITION), Qt.ItemDataRole.BackgroundRole)
     old_bg = model.data(model.index(1, COL_POSITION), Qt.ItemDataRole.BackgroundRole)
     assert old_bg.color() != fresh_bg.color()
-    # The distance of an old position is marked too, and says why.
-    assert model.data(model.index(1, COL_DISTANCE), Qt.ItemDataRole.BackgroundRole) == old_bg
+    # The distance from an old position is a guess: in italics, and the tooltip says why.
+    assert model.data(model.index(1, COL_DISTANCE), Qt.ItemDataRole.FontRole).italic()
+    fresh_font = model.data(model.index(0, COL_DISTANCE), Qt.ItemDataRole.FontRole)
+    assert fresh_font is None or not fresh_font.italic()
     tip = model.data(model.index(1, COL_DISTANCE), Qt.ItemDataRole.ToolTipRole)
     assert "17 min" in tip
 

@@ -36,7 +36,7 @@ AvailableRole = Qt.ItemDataRole.UserRole + 3
 
 _UNAVAILABLE_FG = QColor("#6b6b6b")
 _AVAILABLE_BG = QColor("#e3f4e3")
-#: An old position (its distance may be far off): amber, in the position and distance cells.
+#: An old position (its distance may be far off): amber position cell, distance in italics.
 _STALE_BG = QColor("#ffd58a")
 
 
@@ -116,15 +116,17 @@ class UnitProposalTableModel(QAbstractTableModel):
         if role == AvailableRole:
             return p.available
         stale = col in (COL_DISTANCE, COL_POSITION) and self._stale(p)
-        if role == Qt.ItemDataRole.ForegroundRole and not p.available and not stale:
+        if role == Qt.ItemDataRole.ForegroundRole and not p.available:
             return QBrush(_UNAVAILABLE_FG)
-        if role == Qt.ItemDataRole.BackgroundRole and stale:
+        if role == Qt.ItemDataRole.BackgroundRole and stale and col == COL_POSITION:
             return QBrush(_STALE_BG)
         if role == Qt.ItemDataRole.BackgroundRole and p.available:
             return QBrush(_AVAILABLE_BG)
         if role == Qt.ItemDataRole.FontRole and (col == COL_CALL_SIGN or stale):
             font = QFont()
-            font.setBold(p.available or stale)
+            # An old position's distance is a guess: in italics.
+            font.setBold(p.available or (stale and col == COL_POSITION))
+            font.setItalic(stale and col == COL_DISTANCE)
             return font
         if role == Qt.ItemDataRole.TextAlignmentRole and col == COL_DISTANCE:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)

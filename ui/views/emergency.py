@@ -268,7 +268,7 @@ def _sound_warning_label(window: MainWindow, alarm: EmergencyAlarm) -> QLabel:
     label.setStyleSheet("color: #b00020; font-weight: bold;")
 
     def show(problem: str) -> None:
-        label.setText("\U0001f507 " + alarm.tr("No alarm sound: %1").replace("%1", problem))
+        label.setText("\u26a0 " + alarm.tr("No alarm sound: %1").replace("%1", problem))
         label.setToolTip(
             alarm.tr(
                 "An emergency (Notruf) is only shown on the screen: check the audio output "

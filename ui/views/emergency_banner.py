@@ -94,6 +94,11 @@ class EmergencyBanner(QFrame):
         text = QFontMetrics(_banner_font(font)).lineSpacing()
         return 2 * LINE_MARGIN + max(BUTTON_HEIGHT, text + 4)
 
+    @staticmethod
+    def warning_height(font: QFont) -> int:
+        """Height of the banner's line saying that the alarm cannot be heard."""
+        return QFontMetrics(_banner_font(font)).lineSpacing() + 6
+
     @property
     def emergencies(self) -> list[Emergency]:
         """The emergencies shown (oldest first)."""
@@ -110,7 +115,7 @@ class EmergencyBanner(QFrame):
     def set_sound_problem(self, problem: str) -> None:
         """Say in the banner that the alarm cannot be heard here (empty: it can)."""
         self.sound_warning.setText(
-            "\U0001f507 "
+            "\u26a0 "
             + self.tr("NO ALARM SOUND on this workstation (%1): watch the screen!").replace(
                 "%1", problem
             )
@@ -257,6 +262,9 @@ class EmergencyBanner(QFrame):
         )
 
 
+_PLACE_EVENTS = (QEvent.Type.Move, QEvent.Type.Resize, QEvent.Type.Show)
+
+
 class AlarmStrip(QFrame):
     """The place reserved for the emergency banner, under the menu bar, at a fixed height.
 
@@ -269,7 +277,7 @@ class AlarmStrip(QFrame):
         self.setObjectName("alarmStrip")
         self._banner = banner
         self._window = window
-        self.setFixedHeight(EmergencyBanner.line_height(window.font()))
+        self._problem = ""
         self.idle = QLabel(self)
         self.idle.setObjectName("alarmStripText")
         layout = QHBoxLayout(self)
@@ -277,14 +285,23 @@ class AlarmStrip(QFrame):
         layout.addWidget(self.idle)
         self.set_sound_problem("")
         banner.setParent(window)
-        banner.contentChanged.connect(self.place)
+        banner.contentChanged.connect(self._place_soon)
         self.installEventFilter(self)
+        banner.installEventFilter(self)
 
     def set_sound_problem(self, problem: str) -> None:
-        """Quiet text, or the warning that the alarm cannot be heard here."""
+        """Quiet text, or the warning that the alarm cannot be heard here.
+
+        While the sound is missing the strip also keeps room for the banner's line saying so
+        (that changes the layout once, when the audio device goes or comes, never with an alarm).
+        """
+        self._problem = problem
+        font = self._window.font()
+        extra = EmergencyBanner.warning_height(font) if problem else 0
+        self.setFixedHeight(EmergencyBanner.line_height(font) + extra)
         if problem:
             self.idle.setText(
-                "\U0001f507 "
+                "\u26a0 "
                 + self.tr(
                     "Alarm sound not available on this workstation (%1): an emergency is "
                     "only shown on the screen."
@@ -302,13 +319,15 @@ class AlarmStrip(QFrame):
             )
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self and event.type() in (
-            QEvent.Type.Move,
-            QEvent.Type.Resize,
-            QEvent.Type.Show,
+        if (watched is self and event.type() in _PLACE_EVENTS) or (
+            watched is self._banner and event.type() == QEvent.Type.LayoutRequest
         ):
-            QTimer.singleShot(0, self, self.place)
+            self._place_soon()
         return super().eventFilter(watched, event)
+
+    def _place_soon(self) -> None:
+        # After the banner's layout has taken in new lines (their sizes are known then).
+        QTimer.singleShot(0, self, self.place)
 
     def place(self) -> None:
         """Lay the banner over the strip (taller if its lines need it)."""
@@ -317,7 +336,9 @@ class AlarmStrip(QFrame):
             return
         top_left = self.mapTo(self._window, QPoint(0, 0))
         width = self.width()
-        needed = banner.layout().heightForWidth(width) if banner.layout() else -1
-        height = max(self.height(), needed, banner.minimumSizeHint().height())
+        layout = banner.layout()
+        layout.activate()
+        needed = max(layout.heightForWidth(width), layout.minimumSize().height())
+        height = max(self.height(), needed)
         banner.setGeometry(top_left.x(), top_left.y(), width, height)
         banner.raise_()
