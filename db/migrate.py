@@ -92,9 +92,17 @@ def model_differences(connection: Connection) -> list[Any]:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Migrate the database up to ``revision``."""
+    """Migrate the database up to ``revision``.
+
+    At head on PostgreSQL the server's rights are refreshed from the permission matrix every
+    time (idempotent), so a changed matrix takes effect with the next ``kod-admin db upgrade``.
+    """
+    from db import pg_security
+
     with engine.begin() as conn:
         command.upgrade(alembic_config(conn), revision)
+        if revision == "head":
+            pg_security.install(conn)
 
 
 def downgrade(engine: Engine, revision: str = "base") -> None:

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Make sure a PostgreSQL server (Debian's postgresql package) accepts connections on
 # 127.0.0.1:5432 and that the test role and database exist:
-#   role kod / password kod (LOGIN, CREATEDB), database kod_test owned by kod.
+#   role kod / password kod (LOGIN, CREATEDB, CREATEROLE, member of pg_signal_backend), database
+#   kod_test owned by kod. kod owns the test databases like kod_owner owns a production one
+#   (README): it creates the group roles and the person logins, and ends a disabled login's
+#   sessions.
 # Idempotent; starts or creates the cluster when needed.
 set -euo pipefail
 
@@ -117,12 +120,13 @@ psql_admin <<SQL
 DO \$\$
 BEGIN
     IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = '$ROLE') THEN
-        CREATE ROLE $ROLE LOGIN CREATEDB PASSWORD '$PASSWORD';
+        CREATE ROLE $ROLE LOGIN CREATEDB CREATEROLE PASSWORD '$PASSWORD';
     ELSE
-        ALTER ROLE $ROLE LOGIN CREATEDB PASSWORD '$PASSWORD';
+        ALTER ROLE $ROLE LOGIN CREATEDB CREATEROLE PASSWORD '$PASSWORD';
     END IF;
 END
 \$\$;
+GRANT pg_signal_backend TO $ROLE;
 SQL
 
 if [ "$(psql_admin -tA -c "SELECT 1 FROM pg_database WHERE datname = '$DB'")" != 1 ]; then

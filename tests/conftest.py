@@ -20,6 +20,7 @@ from app.platform.database import Database
 from app.platform.permissions import Role
 from app.platform.uow import Actor
 from app.services import Services
+from db import pg_security
 from db.migrate import upgrade
 
 os.environ.setdefault("KOD_LANG", "de")
@@ -87,16 +88,46 @@ def fresh_pg_database(template: str | None) -> tuple[str, str]:
         tmpl = f' TEMPLATE "{template}"' if template else ""
         conn.execute(text(f'CREATE DATABASE "{name}"{tmpl}'))
     admin.dispose()
-    return name, make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    if template:
+        # A copy does not carry the database's own privileges: set them as the migration does.
+        engine = create_engine(_pg_admin_url(name))
+        with engine.begin() as conn:
+            pg_security.secure_database(conn)
+        engine.dispose()
+    return name, url
+
+
+def _person_logins(name: str) -> list[str]:
+    """The person logins a test database created (logins belong to the whole server)."""
+    engine = create_engine(_pg_admin_url(name))
+    try:
+        with engine.connect() as conn:
+            return list(conn.execute(text("SELECT username FROM user_account")).scalars())
+    except Exception:
+        return []
+    finally:
+        engine.dispose()
 
 
 def drop_pg_database(name: str) -> None:
-    """Drop a test database, disconnecting anyone still on it."""
+    """Drop a test database (disconnecting anyone still on it) and the logins it created."""
+    logins = _person_logins(name)
     admin = create_engine(
         _pg_admin_url(make_url(PG_URL).database or "postgres"), isolation_level="AUTOCOMMIT"
     )
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        for login in logins:
+            plain = conn.execute(
+                text(
+                    "SELECT NOT (rolsuper OR rolcreaterole OR rolcreatedb) FROM pg_roles "
+                    "WHERE rolname = :n"
+                ),
+                {"n": login},
+            ).scalar()
+            if plain:
+                conn.execute(text(f'DROP ROLE IF EXISTS "{login}"'))
     admin.dispose()
 
 
@@ -115,6 +146,16 @@ def db_target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databa
             yield parse_database_url(url)
         finally:
             drop_pg_database(name)
+
+
+@pytest.fixture
+def pg_target(pg_template: str) -> Iterator[DatabaseTarget]:
+    """A migrated, empty PostgreSQL database (for tests of what the server enforces)."""
+    name, url = fresh_pg_database(pg_template)
+    try:
+        yield parse_database_url(url)
+    finally:
+        drop_pg_database(name)
 
 
 @pytest_asyncio.fixture
@@ -142,3 +183,32 @@ async def dispatcher(services: Services) -> Actor:
     """A logged-in dispatcher account."""
     await services.users.add(ADMIN, "disponent1", "Dora Disponent", Role.DISPATCHER, "geheim123")
     return await services.users.authenticate("disponent1", "geheim123")
+
+
+def service_actions(db: Database, entity: str | None = None) -> list[str]:
+    """The audit actions the services wrote, in order.
+
+    Leaves out the server's own record of every row change (``db.*``, PostgreSQL only).
+    """
+    engine = db.sync_engine()
+    try:
+        with engine.connect() as conn:
+            sql = "select action from audit_log where action not like 'db.%'"
+            if entity is not None:
+                sql += " and entity = :e"
+            return list(conn.execute(text(sql + " order by id"), {"e": entity}).scalars())
+    finally:
+        engine.dispose()
+
+
+def tamper(conn: Any, sql: str, params: dict[str, Any] | None = None) -> None:
+    """Change the audit log behind the program's back, as a determined database owner would.
+
+    On PostgreSQL the log refuses changes even from the owner; the owner can switch that guard
+    off for the statement. The chain must show the change anyway.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("ALTER TABLE audit_log DISABLE TRIGGER USER"))
+    conn.execute(text(sql), params or {})
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("ALTER TABLE audit_log ENABLE TRIGGER USER"))

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from app.platform.config import DatabaseTarget
+from tests.conftest import tamper
 
 PYTHON = sys.executable
 
@@ -75,7 +76,7 @@ def test_full_admin_workflow_and_tampered_audit(db_target: DatabaseTarget) -> No
         victim = conn.execute(
             text("select id from audit_log order by id limit 1 offset 2")
         ).scalar()
-        conn.execute(text("update audit_log set action='user.nothing' where id=:i"), {"i": victim})
+        tamper(conn, "update audit_log set action='user.nothing' where id=:i", {"i": victim})
     engine.dispose()
     broken = run_admin("audit", "verify", database=url)
     assert broken.returncode != 0
@@ -89,7 +90,7 @@ def test_full_admin_workflow_and_tampered_audit(db_target: DatabaseTarget) -> No
         ("mysql://x@localhost/db", "nicht unterstützt", 2),
         ("kaputt", "ungültig", 2),
         ("postgresql://kod:kod@127.0.0.1:1/kod", "nicht erreichbar", 3),
-        ("postgresql://niemand:falsch@127.0.0.1:5432/kod_test", "Anmeldung", 3),
+        ("postgresql://niemand:falsch@127.0.0.1:5432/kod_test", "Anmeldung", 5),
     ],
 )
 def test_bad_database_urls_give_german_messages(database: str, expected: str, code: int) -> None:

@@ -27,7 +27,7 @@ async def _audit_actions(services: Services, entity: str) -> list[str]:
             (
                 await s.scalars(
                     select(AuditRecord.action)
-                    .where(AuditRecord.entity == entity)
+                    .where(AuditRecord.entity == entity, ~AuditRecord.action.like("db.%"))
                     .order_by(AuditRecord.id)
                 )
             ).all()

@@ -29,12 +29,13 @@ from app.platform.logsetup import setup_logging
 from app.platform.maintenance import retention_loop
 from app.platform.uow import Actor
 from app.services import Services
+from app.services.login import Session, log_in, open_checked
 from app.tools.argparse_de import use_ui_language
 from resources.paths import resource_path
 from ui import gcguard
 from ui.asyncutil import cancel_all, pending_tasks, set_error_sink, spawn
 from ui.context import ChangeBridge, UiContext
-from ui.dialogs.login import LoginDialog
+from ui.dialogs.login import Authenticate, LoginDialog
 from ui.errors import ErrorReporter
 from ui.i18n import install_translations
 from ui.main_window import MainWindow
@@ -141,13 +142,33 @@ def show_fatal(text: str, parent: QWidget | None = None) -> None:
 async def open_database(database: str | None) -> tuple[Database, str]:
     """Resolve and check the database; raises :class:`KodError` with a German message."""
     target = resolve_database(database)
-    db = Database(target)
-    try:
-        await db.check()
-    except BaseException:
-        await db.dispose()
-        raise
-    return db, target.display
+    return await open_checked(target), target.display
+
+
+async def prepare_login(database: str | None) -> tuple[Authenticate, str, Services | None]:
+    """How this workstation logs people in, the label of the database, and (SQLite) the
+    services over the open file, which every login shares.
+
+    SQLite: the file is opened and checked now, accounts are checked against it.
+    PostgreSQL: nothing is opened before the login: the person's own login connects.
+    Either way the services are the workstation's (:meth:`Services.for_workstation`).
+    """
+    target = resolve_database(database)
+    if not target.is_sqlite:
+
+        async def on_server(username: str, password: str) -> Session:
+            return await log_in(
+                target, username, password, services_for=Services.for_workstation
+            )
+
+        return on_server, target.display, None
+    db, label = await open_database(database)
+    services = Services.for_workstation(db)
+
+    async def on_file(username: str, password: str) -> Session:
+        return Session(services, await services.users.authenticate(username, password))
+
+    return on_file, label, services
 
 
 def arrange_default_layout(window: MainWindow) -> None:
@@ -226,29 +247,31 @@ async def start_window(
     return window, follower
 
 
-async def log_in(services: Services, database_label: str, username: str | None) -> Actor | None:
-    """The login dialog; the logged-in user, or None if it was cancelled."""
-    login = LoginDialog(services, database_label)
+async def ask_login(
+    authenticate: Authenticate, database_label: str, username: str | None
+) -> Session | None:
+    """The login dialog; the logged-in session, or None if it was cancelled."""
+    login = LoginDialog(authenticate, database_label)
     if username:
         login.username.setText(username)
         login.password.setFocus()
     accepted = await exec_dialog(login) == QDialog.DialogCode.Accepted
-    actor = login.actor if accepted else None
+    session = login.session if accepted else None
     login.deleteLater()
-    return actor
+    return session
 
 
 async def run_session(
-    services: Services,
-    actor: Actor,
+    session: Session,
     database_label: str,
     reporter: ErrorReporter,
     settings: QSettings | None = None,
 ) -> SessionEnd:
-    """One user's window, from login until it is closed; returns how it ended."""
-    window, follower = await start_window(services, actor, database_label, settings)
+    """One person's window, from login until it is closed; returns how it ended."""
+    services = session.services
+    window, follower = await start_window(services, session.actor, database_label, settings)
     reporter.set_parent_widget(window)
-    retention = spawn(retention_loop(services, report=reporter.report))
+    retention = spawn(retention_loop(services, report=reporter.report, logged_in=session.actor))
     closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
     window.closing.connect(lambda: closed.done() or closed.set_result(None))
     if window.has_saved_geometry():
@@ -295,24 +318,30 @@ async def run_workstation(
 
     loop.set_exception_handler(loop_exception)
     try:
-        db, label = await open_database(args.database)
+        authenticate, label, shared = await prepare_login(args.database)
     except KodError as exc:
         show_fatal(str(exc))
         return exc.exit_code
-    services = Services.for_workstation(db)
     try:
         username: str | None = args.user
         while True:
-            actor = await log_in(services, label, username)
-            if actor is None:
+            # login dialog → window → quit, or log out → login dialog again
+            session = await ask_login(authenticate, label, username)
+            if session is None:
                 return 0
-            if await run_session(services, actor, label, reporter, settings) is SessionEnd.QUIT:
+            try:
+                end = await run_session(session, label, reporter, settings)
+            finally:
+                if session.services is not shared:
+                    await session.close()  # a server login's own connections and outbox
+            if end is SessionEnd.QUIT:
                 return 0
-            username = None  # logged out: the next user starts with an empty login
+            username = None  # logged out: the next person starts with an empty login
     finally:
         await cancel_all()
-        await services.close()
-        await db.dispose()
+        if shared is not None:
+            await shared.close()
+            await shared.db.dispose()
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, select
+from sqlalchemy import Connection, delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import AuditRecord
@@ -137,7 +137,13 @@ class VerifyResult:
 
 
 def verify_records(records: Iterable[AuditRecord], expect_head: str | None = None) -> VerifyResult:
-    """Walk the records in id order and check every link, every hash and the chain's start."""
+    """Walk the records in id order and check every link, every hash and the chain's start.
+
+    ``expect_head``: a hash stored earlier outside the database (``kod-admin audit head``). It
+    must still be in the chain: records written after it are fine, but if it is gone the log
+    was cut back or rewritten from it on (or it is older than the retention period).
+    """
+    found_head = expect_head is None
     prev: str | None = None
     count = 0
     last_hash: str | None = None
@@ -155,11 +161,13 @@ def verify_records(records: Iterable[AuditRecord], expect_head: str | None = Non
             anchor = _prune_anchor(rec)
             if anchor is not None:
                 prune_anchors.add(anchor)
+        if not found_head and rec.hash == expect_head:
+            found_head = True
         prev = rec.hash
         last_hash = rec.hash
     if first is not None and first.prev_hash not in prune_anchors | {GENESIS}:
         return VerifyResult(False, count, first.id, "start", last_hash)
-    if expect_head is not None and last_hash != expect_head:
+    if not found_head:
         return VerifyResult(False, count, None, "head", last_hash)
     return VerifyResult(True, count, None, None, last_hash)
 
@@ -219,9 +227,23 @@ async def prune_before(
 
 
 def verify_connection(conn: Connection, expect_head: str | None = None) -> VerifyResult:
-    """Verify the chain over a synchronous connection, streaming in id order."""
+    """Verify the chain over a synchronous connection, streaming in id order.
+
+    On PostgreSQL a login that may read the log verifies it here, independently of the
+    server's code; one that may only verify asks the server (``kod_audit_verify``).
+    """
     from sqlalchemy.orm import Session
 
+    if (
+        conn.dialect.name == "postgresql"
+        and not conn.execute(
+            text("SELECT has_table_privilege('public.audit_log', 'SELECT')")
+        ).scalar()
+    ):
+        row = conn.execute(text("SELECT * FROM kod_audit_verify(:h)"), {"h": expect_head}).one()
+        return VerifyResult(
+            bool(row.ok), int(row.checked), row.first_broken_id, row.problem, row.head_hash
+        )
     with Session(bind=conn) as session:
         rows = session.scalars(
             select(AuditRecord).order_by(AuditRecord.id).execution_options(yield_per=5000)

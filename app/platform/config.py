@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import platformdirs
@@ -42,10 +43,32 @@ class DatabaseTarget:
     async_url: URL
     sqlite_path: Path | None = None
 
+    def __repr__(self) -> str:
+        return f"DatabaseTarget({self.display!r})"
+
     @property
     def display(self) -> str:
         """The URL with any password hidden, fit for messages and logs."""
-        return self.sync_url.set(drivername=self.kind).render_as_string(hide_password=True)
+        return _masked(self.sync_url.set(drivername=self.kind))
+
+    @property
+    def username(self) -> str | None:
+        """The login named in the URL (PostgreSQL), if any."""
+        return None if self.is_sqlite else self.sync_url.username
+
+    def with_login(self, username: str | None, password: str | None) -> DatabaseTarget:
+        """The same server with a person's login (PostgreSQL; SQLite is returned unchanged).
+
+        An empty password leaves it to libpq (password file, ``PGPASSWORD``, Kerberos).
+        """
+        if self.is_sqlite:
+            return self
+        url = self.sync_url.set(username=username or self.sync_url.username, password=None)
+        query = {k: v for k, v in url.query.items() if k.lower() not in _SECRET_PARAMS}
+        url = url.set(query=query)
+        if password:
+            url = url.set(password=password)
+        return replace(self, sync_url=url, async_url=url)
 
     @property
     def is_sqlite(self) -> bool:
@@ -81,23 +104,20 @@ def parse_database_url(raw: str) -> DatabaseTarget:
             tr(
                 "config",
                 "The database address '%1' is not valid. Expected e.g. "
-                "postgresql://user:password@server:5432/leitstelle or sqlite:///C:/path/file.sqlite.",
-                raw,
+                "postgresql://user@server:5432/leitstelle or sqlite:///C:/path/file.sqlite.",
+                mask_url_text(raw),
             )
         )
     raw = _multihost_to_query(raw)
     try:
         url = make_url(raw)
     except (ArgumentError, ValueError) as exc:
-        # The parser's own (English) text would only confuse: say what to check instead.
         raise ConfigError(
             tr(
                 "config",
-                "The database address '%1' is malformed. Check the port (a number) and the "
-                "special characters: @, / and : inside the user name or password must be "
-                "percent-encoded (@ as %40). Expected e.g. "
-                "postgresql://user:password@server:5432/leitstelle.",
-                _mask_password(raw),
+                "The database address '%1' is malformed. Expected e.g. "
+                "postgresql://user@server:5432/leitstelle or sqlite:///C:/path/file.sqlite.",
+                mask_url_text(raw),
             )
         ) from exc
     backend = url.get_backend_name()
@@ -169,15 +189,19 @@ def _query_ports(url: URL) -> list[str]:
     return ports
 
 
-def _mask_password(raw: str) -> str:
-    """``raw`` with the password between ``user:`` and the last ``@`` replaced by ``***``."""
-    scheme, sep, rest = raw.partition("://")
-    userinfo, at, hosts = rest.rpartition("@")
-    if not sep or not at or ":" not in userinfo:
-        return raw
-    user = userinfo.split(":", 1)[0]
-    return f"{scheme}://{user}:***@{hosts}"
+#: Connection parameters that hold secrets; never shown, and not taken from the URL at login.
+_SECRET_PARAMS = frozenset({"password", "passwd", "sslpassword"})
+_SECRET_IN_TEXT = re.compile(r"(?i)\b(password|passwd|sslpassword)=[^&\s]*")
+_USERINFO_IN_TEXT = re.compile(r"(://[^:/@\s]*):[^@/\s]*@")
+
+
+def mask_url_text(raw: str) -> str:
+    """Any text that may contain a database URL, with passwords replaced by ``***``.
+
+    Works on malformed URLs too (where the URL parser cannot be used).
+    """
+    return _USERINFO_IN_TEXT.sub(r"\1:***@", _SECRET_IN_TEXT.sub(r"\1=***", raw))
 
 
 def _masked(url: URL) -> str:
-    return url.render_as_string(hide_password=True)
+    return mask_url_text(url.render_as_string(hide_password=True))

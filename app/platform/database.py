@@ -27,9 +27,11 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from app.platform.config import DatabaseTarget
+from app.platform.dberrors import classify, describe_db_error
 from app.platform.errors import DatabaseUnavailable, SchemaMismatch
 from app.platform.i18n import tr
 from app.platform.netshare import is_network_path
+from app.platform.validation import ValidatingSession
 from db.migrate import SchemaState, schema_state
 
 log = logging.getLogger(__name__)
@@ -39,6 +41,10 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 #: Key of the PostgreSQL advisory lock that serialises writers (audit chain order).
 WRITE_LOCK_KEY = 0x4B4F44  # "KOD"
 NOTIFY_CHANNEL = "kod_changes"
+#: How long a writer waits for the writers' lock (or a row lock) before it gives up with a
+#: message: a session that holds the lock (a hung program, or someone's hand-typed
+#: transaction) must not freeze every workstation.
+LOCK_TIMEOUT = "15s"
 
 
 def workstation_name() -> str:
@@ -113,34 +119,6 @@ def _install_sqlite_hooks(sync_engine: Engine) -> None:
             conn.exec_driver_sql("BEGIN")
 
 
-def describe_db_error(target: DatabaseTarget, exc: BaseException) -> str:
-    """A German explanation of why the database could not be used."""
-    detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()
-    first = detail[0] if detail else type(exc).__name__
-    low = first.lower()
-    if (
-        "password authentication failed" in low
-        or "authentication failed" in low
-        or ("role" in low and "does not exist" in low)
-    ):
-        return tr(
-            "database",
-            "The PostgreSQL server %1 refused the login: user name or password is wrong.",
-            target.display,
-        )
-    if "does not exist" in low and "database" in low:
-        return tr("database", "The database on %1 does not exist.", target.display)
-    if "file is not a database" in low or "malformed" in low:
-        return tr("database", "The file %1 is not a SQLite database or is damaged.", target.display)
-    if "unable to open database file" in low:
-        return tr("database", "The database file %1 cannot be opened.", target.display)
-    if "database is locked" in low:
-        return tr(
-            "database", "The database %1 is busy (locked by another program).", target.display
-        )
-    return tr("database", "The database %1 cannot be reached: %2", target.display, first)
-
-
 @dataclass(frozen=True)
 class ConnectedInfo:
     """What we learned when opening the database."""
@@ -177,8 +155,12 @@ class Database:
         if target.is_sqlite:
             _install_sqlite_hooks(self.engine.sync_engine)
         self._write_engine = self.engine.execution_options(kod_write=True)
-        self._read_sessions = async_sessionmaker(self.engine, expire_on_commit=False)
-        self._write_sessions = async_sessionmaker(self._write_engine, expire_on_commit=False)
+        self._read_sessions = async_sessionmaker(
+            self.engine, expire_on_commit=False, sync_session_class=ValidatingSession
+        )
+        self._write_sessions = async_sessionmaker(
+            self._write_engine, expire_on_commit=False, sync_session_class=ValidatingSession
+        )
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -203,6 +185,9 @@ class Database:
                 else:
                     version = (await conn.exec_driver_sql("show server_version")).scalar()
         except (OperationalError, DBAPIError, OSError) as exc:
+            mapped = classify(self.target, exc) if isinstance(exc, DBAPIError) else None
+            if mapped is not None and not isinstance(mapped, DatabaseUnavailable):
+                raise mapped from exc
             raise DatabaseUnavailable(describe_db_error(self.target, exc)) from exc
         if require_current_schema:
             ensure_schema_current(state, self.target.display)
@@ -220,24 +205,44 @@ class Database:
         try:
             async with self._read_sessions() as session:
                 yield session
-        except (OperationalError, DBAPIError) as exc:
-            if _is_connection_error(exc):
-                raise DatabaseUnavailable(describe_db_error(self.target, exc)) from exc
+        except DBAPIError as exc:
+            mapped = classify(self.target, exc)
+            if mapped is not None:
+                raise mapped from exc
             raise
 
     @asynccontextmanager
-    async def write_session(self) -> AsyncIterator[AsyncSession]:
-        """A session in one write transaction: committed on success, rolled back on error."""
+    async def write_session(
+        self, context: dict[str, str] | None = None
+    ) -> AsyncIterator[AsyncSession]:
+        """A session in one write transaction: committed on success, rolled back on error.
+
+        On PostgreSQL the transaction first takes the writers' lock and sets ``context`` as
+        transaction-local settings (``kod.actor``, ``kod.workstation``, ...), which the server's
+        audit functions read (a person's login can never name someone else: see
+        ``kod_actor`` in db/pg_security/functions.sql).
+        """
         try:
             async with self._write_sessions() as session, session.begin():
                 if not self.target.is_sqlite:
+                    settings = "".join(
+                        f", set_config(:n{i}, :v{i}, true)" for i in range(len(context or {}))
+                    )
+                    params: dict[str, object] = {"k": WRITE_LOCK_KEY, "lt": LOCK_TIMEOUT}
+                    for i, (name, value) in enumerate((context or {}).items()):
+                        params[f"n{i}"], params[f"v{i}"] = name, value
                     await session.execute(
-                        text("SELECT pg_advisory_xact_lock(:k)"), {"k": WRITE_LOCK_KEY}
+                        text(
+                            "SELECT set_config('lock_timeout', :lt, true), "
+                            f"pg_advisory_xact_lock(:k){settings}"
+                        ),
+                        params,
                     )
                 yield session
-        except (OperationalError, DBAPIError) as exc:
-            if _is_connection_error(exc):
-                raise DatabaseUnavailable(describe_db_error(self.target, exc)) from exc
+        except DBAPIError as exc:
+            mapped = classify(self.target, exc)
+            if mapped is not None:
+                raise mapped from exc
             raise
 
 
@@ -272,15 +277,6 @@ def ensure_schema_current(state: SchemaState, where: str) -> None:
                 state.head,
             )
         )
-
-
-def _is_connection_error(exc: BaseException) -> bool:
-    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
-        return True
-    if isinstance(exc, OperationalError):
-        msg = str(exc.orig).lower() if exc.orig else ""
-        return not ("constraint" in msg or "unique" in msg)
-    return False
 
 
 async def wait_closed(task: asyncio.Task[Any]) -> None:

@@ -33,6 +33,12 @@ class DatabaseUnavailable(KodError):
     exit_code = 3
 
 
+class DatabaseRefused(KodError):
+    """The database refused a request for another reason than a lost connection."""
+
+    exit_code = 11
+
+
 class SchemaMismatch(KodError):
     """The database schema is older or newer than this program."""
 
@@ -50,12 +56,28 @@ class PermissionDenied(KodError):
 
     exit_code = 6
 
-    def __init__(self, action: str, role: str) -> None:
+    def __init__(self, action: str, role: str, permission: str | None = None) -> None:
         super().__init__(
             tr("errors", "Your role (%1) is not allowed to do this: %2.", role, action)
         )
         self.action = action
         self.role = role
+        #: The permission of the matrix that was missing (None: refused by the server).
+        self.permission = permission
+        #: True once the refused attempt has been written to the audit log.
+        self.audited = False
+
+    @classmethod
+    def by_server(cls, detail: str) -> PermissionDenied:
+        """The database server refused the action to this login (``detail``: its reason)."""
+        exc = cls(detail, "")
+        exc.message = tr(
+            "errors",
+            "The database server refused this action: your login lacks the right to do it (%1).",
+            detail,
+        )
+        exc.args = (exc.message,)
+        return exc
 
 
 class NotFound(KodError):

@@ -1,7 +1,9 @@
 """Retention jobs a running workstation does in the background (Qt-free).
 
-Every workstation runs them; the database's write lock serialises them and a second run finds
-nothing left to do, so several workstations on one PostgreSQL need no coordination.
+SQLite: the workstation runs them itself. PostgreSQL: pruning the audit log is a right of the
+administration that the server enforces, so a workstation runs it only when an administration
+login is logged in; otherwise a scheduled ``kod-admin audit prune`` under an administration
+login does it (README). The write lock serialises runs, and a second run finds nothing to do.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import logging
 from collections.abc import Callable
 
 from app.platform.errors import DatabaseUnavailable
+from app.platform.permissions import Permission, allowed
+from app.platform.uow import Actor
 from app.services import Services
 from app.services.audit_log import PRUNE_INTERVAL_S, maintenance_actor
 
@@ -24,13 +28,20 @@ async def retention_loop(
     services: Services,
     interval_s: float = PRUNE_INTERVAL_S,
     report: Callable[[BaseException], None] | None = None,
+    logged_in: Actor | None = None,
 ) -> None:
     """Remove expired audit records now and then every ``interval_s`` until cancelled.
 
-    An unreachable database is retried after :data:`RETRY_S`; any other error goes to
-    ``report`` (the workstation's error dialog) and the loop goes on.
+    ``logged_in``: the person at the workstation (PostgreSQL: the job runs under their login,
+    and only if they may prune). An unreachable database is retried after :data:`RETRY_S`; any
+    other error goes to ``report`` (the workstation's error dialog) and the loop goes on.
     """
-    actor = maintenance_actor(services.db.workstation)
+    if services.db.target.is_sqlite:
+        actor = maintenance_actor(services.db.workstation)
+    elif logged_in is not None and allowed(logged_in.role, Permission.AUDIT_PRUNE):
+        actor = logged_in
+    else:
+        return
     while True:
         delay = interval_s
         try:

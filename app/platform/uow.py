@@ -1,22 +1,43 @@
-"""The write unit of work: permission check, one transaction, audit record, change feed."""
+"""The unit of work: permission check, one transaction, audit record, change feed.
+
+Every service reads through :func:`reading` and writes through :func:`unit_of_work`; both check
+the permission matrix first and leave an audit record when they refuse. On SQLite that check is
+the protection (the operating-system account protects the file). On PostgreSQL it is only a
+convenience: the server refuses on its own whatever a login may not do, writes the audit
+records itself with the session's login as the actor, and a refusal by the server is recorded
+here as well.
+"""
 
 from __future__ import annotations
 
 import getpass
+import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.platform import audit
 from app.platform.database import NOTIFY_CHANNEL, Database
-from app.platform.permissions import Permission, Role, require
+from app.platform.errors import AuthenticationError, KodError, PermissionDenied
+from app.platform.i18n import tr
+from app.platform.permissions import PERMISSION_LABELS, Permission, Role, allowed, role_label
 from app.platform.timeutil import utcnow
-from db.models import ChangeFeedEntry
+from db.models import ChangeFeedEntry, User
+
+log = logging.getLogger(__name__)
+
+#: Audit action of a refused attempt (permission missing, or refused by the server).
+REFUSAL_ACTION = "permission.denied"
+#: The same refusal of the same person is recorded at most once within this many seconds (a
+#: view that keeps retrying must not flood the log).
+REFUSAL_REPEAT_S = 10.0
+_recent_refusals: dict[tuple[int, str, str], float] = {}
 
 
 @dataclass(frozen=True)
@@ -30,7 +51,7 @@ class Actor:
 
     @classmethod
     def cli(cls) -> Actor:
-        """The operating-system user running ``kod-admin`` (full administrative rights)."""
+        """The operating-system user running ``kod-admin`` on SQLite (full rights there)."""
         try:
             name = getpass.getuser()
         except Exception:
@@ -46,6 +67,7 @@ class Work:
     actor: Actor
     workstation: str
     now: datetime = field(default_factory=utcnow)
+    on_server: bool = False
     _changes: list[tuple[str, int, str, int | None]] = field(default_factory=list)
 
     async def audit(
@@ -57,7 +79,24 @@ class Work:
         reason: str | None = None,
         recipient: str | None = None,
     ) -> None:
-        """Append an audit record in this transaction."""
+        """Append an audit record in this transaction.
+
+        On PostgreSQL the server writes it (``kod_audit``): the actor is the session's login.
+        """
+        if self.on_server:
+            await self.session.execute(
+                text("SELECT kod_audit(:a, :e, CAST(:i AS bigint), :d, :r, :rc, :w)"),
+                {
+                    "a": action,
+                    "e": entity,
+                    "i": entity_id,
+                    "d": audit.canonical_details(details),
+                    "r": reason,
+                    "rc": recipient,
+                    "w": self.workstation,
+                },
+            )
+            return
         await audit.append(
             self.session,
             occurred_at=self.now,
@@ -71,6 +110,14 @@ class Work:
             recipient=recipient,
             workstation=self.workstation,
         )
+
+    def require(self, permission: Permission) -> None:
+        """Raise :class:`PermissionDenied` unless the actor may; inside a transaction.
+
+        The refusal is audited by :func:`unit_of_work` once this transaction has rolled back.
+        """
+        if not allowed(self.actor.role, permission):
+            raise _denied(self.actor, permission)
 
     def changed(self, entity: str, entity_id: int, op: str, version: int | None = None) -> None:
         """Record a change for the feed (written when the transaction commits)."""
@@ -92,11 +139,93 @@ class Work:
         ]
         self.session.add_all(entries)
         await self.session.flush()
-        if self.session.bind.dialect.name == "postgresql":
+        if self.on_server:
             # Delivered only if and when the transaction commits.
             await self.session.execute(
                 text("SELECT pg_notify(:c, :p)"), {"c": NOTIFY_CHANNEL, "p": str(entries[-1].id)}
             )
+
+
+def _server_context(db: Database, actor: Actor) -> dict[str, str]:
+    # The server honours kod.actor only for the schema owner (tests, bulk jobs acting for a
+    # person); for a person's own login it takes the login itself.
+    return {
+        "kod.actor": actor.username,
+        "kod.actor_id": "" if actor.user_id is None else str(actor.user_id),
+        "kod.workstation": db.workstation,
+    }
+
+
+async def record_refusal(
+    db: Database, actor: Actor, permission: Permission | None, detail: str = ""
+) -> None:
+    """Leave an audit record of a refused attempt (own transaction; never raises)."""
+    key = (id(db), actor.username, (permission.value if permission else "") + detail)
+    now = time.monotonic()
+    if now - _recent_refusals.get(key, -REFUSAL_REPEAT_S) < REFUSAL_REPEAT_S:
+        return
+    _recent_refusals[key] = now
+    details: dict[str, Any] = {"role": actor.role.value}
+    if permission is not None:
+        details["permission"] = permission.value
+    if detail:
+        details["detail"] = detail[:500]
+    try:
+        async with db.write_session(_server_context(db, actor)) as session:
+            work = Work(session, actor, db.workstation, on_server=not db.target.is_sqlite)
+            await work.audit(REFUSAL_ACTION, details=details)
+    except KodError as exc:
+        log.warning("refusal of %s could not be audited: %s", actor.username, exc)
+    except Exception:
+        log.exception("refusal of %s could not be audited", actor.username)
+
+
+def _denied(actor: Actor, permission: Permission) -> PermissionDenied:
+    return PermissionDenied(
+        tr("permissions", PERMISSION_LABELS[permission]), role_label(actor.role), permission.value
+    )
+
+
+async def check(db: Database, actor: Actor, permission: Permission) -> None:
+    """Raise :class:`PermissionDenied` (and audit the attempt) unless ``actor`` may.
+
+    Outside a transaction only; inside one use :meth:`Work.require`.
+    """
+    if allowed(actor.role, permission):
+        return
+    exc = _denied(actor, permission)
+    await _audit_refusal(db, actor, exc)
+    raise exc
+
+
+async def _audit_refusal(db: Database, actor: Actor, exc: PermissionDenied) -> None:
+    if not exc.audited:
+        exc.audited = True
+        permission = Permission(exc.permission) if exc.permission else None
+        await record_refusal(db, actor, permission, "" if permission else exc.action)
+
+
+async def _still_active(session: AsyncSession, actor: Actor) -> None:
+    """SQLite: a disabled account's open session must not go on writing."""
+    active = await session.scalar(select(User.active).where(User.id == actor.user_id))
+    if active is False:
+        raise AuthenticationError(
+            tr("users", "This account is disabled. Please contact the administration.")
+        )
+
+
+@asynccontextmanager
+async def reading(
+    db: Database, actor: Actor, permission: Permission
+) -> AsyncIterator[AsyncSession]:
+    """A read session for ``actor``, after checking ``permission``."""
+    await check(db, actor, permission)
+    try:
+        async with db.read() as session:
+            yield session
+    except PermissionDenied as exc:
+        await _audit_refusal(db, actor, exc)
+        raise
 
 
 @asynccontextmanager
@@ -105,8 +234,17 @@ async def unit_of_work(
 ) -> AsyncIterator[Work]:
     """Check ``permission`` for ``actor``, then run one audited, change-fed transaction."""
     if permission is not None:
-        require(actor.role, permission)
-    async with db.write_session() as session:
-        work = Work(session=session, actor=actor, workstation=db.workstation)
-        yield work
-        await work._flush_changes()
+        await check(db, actor, permission)
+    on_server = not db.target.is_sqlite
+    try:
+        async with db.write_session(_server_context(db, actor)) as session:
+            work = Work(
+                session=session, actor=actor, workstation=db.workstation, on_server=on_server
+            )
+            if not on_server and actor.user_id is not None:
+                await _still_active(session, actor)
+            yield work
+            await work._flush_changes()
+    except PermissionDenied as exc:
+        await _audit_refusal(db, actor, exc)  # after the rollback: the lock is free again
+        raise

@@ -51,7 +51,7 @@ class Services:
         core = IncidentService(db)
         tasks = TaskService(db)
         offline = (
-            ResilientIncidents(core, outbox, is_online=link.is_online)
+            ResilientIncidents(db, core, outbox, is_online=link.is_online)
             if outbox is not None
             else None
         )

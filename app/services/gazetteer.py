@@ -27,11 +27,12 @@ from app.domain.gazetteer import (
     ImportResult,
     parse_house_coordinates_csv,
 )
-from app.platform.database import Database, describe_db_error
+from app.platform.database import Database
+from app.platform.dberrors import describe_db_error
 from app.platform.errors import DatabaseUnavailable, ValidationError
 from app.platform.i18n import tr
-from app.platform.permissions import Permission, require
-from app.platform.uow import Actor, unit_of_work
+from app.platform.permissions import Permission
+from app.platform.uow import Actor, check, unit_of_work
 from db.models import GazetteerAddress
 
 log = logging.getLogger(__name__)
@@ -150,7 +151,7 @@ class GazetteerService:
 
     async def search(self, actor: Actor, text: str, limit: int = 20) -> list[Address]:
         """Addresses matching the type-ahead ``text`` (best first), e.g. ``"haupt 12"``."""
-        require(actor.role, Permission.INCIDENT_READ)
+        await check(self._db, actor, Permission.INCIDENT_READ)
         if not text.strip():
             return []
         index = await self.index()
@@ -165,7 +166,7 @@ class GazetteerService:
         get ``source="import"``. Rows that cannot be used are reported, not imported. A file
         in an unknown format raises :class:`ValidationError` and writes nothing.
         """
-        require(actor.role, Permission.GAZETTEER_MANAGE)
+        await check(self._db, actor, Permission.GAZETTEER_MANAGE)
         file = pathlib.Path(path)
         if not file.is_file():
             raise ValidationError(tr("gazetteer", "The file %1 does not exist.", str(file)), "path")

@@ -34,8 +34,9 @@ from app.platform.database import Database
 from app.platform.errors import ConflictError, NotFound, ValidationError
 from app.platform.i18n import QT_TRANSLATE_NOOP as N_
 from app.platform.i18n import tr
-from app.platform.permissions import Permission, require
-from app.platform.uow import Actor, Work, unit_of_work
+from app.platform.permissions import Permission
+from app.platform.uow import Actor, Work, check, reading, unit_of_work
+from app.platform.validation import like_pattern, search_text
 from app.services.settings import read_setting
 from db.models import Incident, IncidentUnit, JournalEntry, Unit, UnitStatusChange, User
 
@@ -283,14 +284,14 @@ class IncidentService:
             stmt = stmt.where(priority.in_(sorted(q.priorities)))
         if q.stadtteile:
             stmt = stmt.where(stadtteil.in_(sorted(q.stadtteile)))
-        text = q.text.strip()
+        text = search_text(q.text)
         if text and text_via != "caller":
             stmt = stmt.where(self._text_condition(text, per_row=text_via == "row"))
         return stmt
 
     def _fts_phrase(self, q: IncidentQuery) -> str | None:
         """The FTS5 phrase for ``q``'s text on SQLite, if the trigram index can answer it."""
-        text = q.text.strip()
+        text = search_text(q.text)
         if self._db.target.is_sqlite and len(text) >= 3:
             return '"' + text.replace('"', '""') + '"'
         return None
@@ -310,7 +311,7 @@ class IncidentService:
             if per_row:
                 return matches.where(_FTS.c.rowid == Incident.id).exists()
             return Incident.id.in_(matches)
-        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = like_pattern(text)
         if not self._db.target.is_sqlite:
             return literal_column(PG_SEARCH_EXPR).ilike(pattern, escape="\\")
         return or_(
@@ -373,8 +374,7 @@ class IncidentService:
 
     async def count(self, actor: Actor, q: IncidentQuery, limit: int | None = None) -> int:
         """Number of incidents matching ``q``; with ``limit``, at most ``limit + 1`` (cheap)."""
-        require(actor.role, Permission.INCIDENT_READ)
-        async with self._db.read() as s:
+        async with reading(self._db, actor, Permission.INCIDENT_READ) as s:
             phrase = self._fts_phrase(q)
             if phrase is None and limit is None:
                 return int(await s.scalar(self._filtered(select(func.count(Incident.id)), q)) or 0)
@@ -397,8 +397,7 @@ class IncidentService:
         Closed matches of a free-text search come newest first by number (see
         ``IncidentQuery.closed_by_number``), read along the search index.
         """
-        require(actor.role, Permission.INCIDENT_READ)
-        async with self._db.read() as s:
+        async with reading(self._db, actor, Permission.INCIDENT_READ) as s:
             if q.sort in QUEUE_SORT_COLUMNS:
                 stmt = self._sorted(self._filtered(select(Incident), q), q)
                 incidents = list((await s.scalars(stmt.offset(offset).limit(limit))).all())
@@ -444,19 +443,19 @@ class IncidentService:
 
     async def rows(self, actor: Actor, ids: Sequence[int]) -> list[IncidentRow]:
         """Queue rows for the given ids (for live updates)."""
-        require(actor.role, Permission.INCIDENT_READ)
+        await check(self._db, actor, Permission.INCIDENT_READ)
         if not ids:
             return []
-        async with self._db.read() as s:
+        async with reading(self._db, actor, Permission.INCIDENT_READ) as s:
             incidents = (await s.scalars(select(Incident).where(Incident.id.in_(list(ids))))).all()
             return await self._rows(s, incidents)
 
     async def matches(self, actor: Actor, q: IncidentQuery, ids: Sequence[int]) -> set[int]:
         """Which of ``ids`` match the filter ``q``."""
-        require(actor.role, Permission.INCIDENT_READ)
+        await check(self._db, actor, Permission.INCIDENT_READ)
         if not ids:
             return set()
-        async with self._db.read() as s:
+        async with reading(self._db, actor, Permission.INCIDENT_READ) as s:
             stmt = self._filtered(select(Incident.id), q, text_via="row")
             stmt = stmt.where(Incident.id.in_(list(ids)))
             return set((await s.scalars(stmt)).all())
@@ -477,8 +476,7 @@ class IncidentService:
 
     async def get(self, actor: Actor, incident_id: int) -> IncidentDetail:
         """Everything about one incident, with journal and units."""
-        require(actor.role, Permission.INCIDENT_READ)
-        async with self._db.read() as s:
+        async with reading(self._db, actor, Permission.INCIDENT_READ) as s:
             return await self._detail(s, incident_id)
 
     async def _detail(self, s: AsyncSession, incident_id: int) -> IncidentDetail:
@@ -545,7 +543,7 @@ class IncidentService:
         Lets another service (turning a Meldung into an Einsatz) create the incident and link
         it in the same transaction.
         """
-        require(w.actor.role, Permission.INCIDENT_WRITE)
+        w.require(Permission.INCIDENT_WRITE)
         values = draft_values(draft)
         if draft.client_ref is not None:
             # A replay of the offline outbox: the first attempt may have committed already.

@@ -24,9 +24,10 @@ from app.domain.geo import stadtteil_for
 from app.platform.database import Database
 from app.platform.errors import ConflictError, NotFound, ValidationError
 from app.platform.i18n import tr
-from app.platform.permissions import Permission, require
+from app.platform.permissions import Permission
 from app.platform.timeutil import format_local, local
-from app.platform.uow import Actor, Work, unit_of_work
+from app.platform.uow import Actor, Work, check, reading, unit_of_work
+from app.platform.validation import like_pattern, search_text
 from app.services.incidents import IncidentService, journal, next_number
 from app.services.tasks import TaskService, validate_coordinates
 from app.services.work_items import WorkItemReader
@@ -57,17 +58,17 @@ def _filtered(stmt: Select[Any], q: ReportQuery) -> Select[Any]:
         stmt = stmt.where(Report.status.in_(sorted(q.statuses)))
     if q.received_after is not None:
         stmt = stmt.where(Report.received_at >= q.received_after)
-    text = q.text.strip()
+    text = search_text(q.text)
     if text:
-        like = f"%{text.replace('%', '').replace('_', '')}%"
+        like = like_pattern(text)
         stmt = stmt.where(
             or_(
-                Report.number.ilike(like),
-                Report.subject.ilike(like),
-                Report.text.ilike(like),
-                Report.address.ilike(like),
-                Report.reporter_name.ilike(like),
-                Report.stadtteil.ilike(like),
+                Report.number.ilike(like, escape="\\"),
+                Report.subject.ilike(like, escape="\\"),
+                Report.text.ilike(like, escape="\\"),
+                Report.address.ilike(like, escape="\\"),
+                Report.reporter_name.ilike(like, escape="\\"),
+                Report.stadtteil.ilike(like, escape="\\"),
             )
         )
     return stmt
@@ -176,8 +177,7 @@ class ReportService(WorkItemReader[ReportQuery, ReportInfo]):
 
     async def get(self, actor: Actor, report_id: int) -> ReportInfo:
         """One report."""
-        require(actor.role, Permission.REPORT_READ)
-        async with self._db.read() as s:
+        async with reading(self._db, actor, Permission.REPORT_READ) as s:
             return await report_info(s, report_id)
 
     # -- writing ----------------------------------------------------------------------------
@@ -307,7 +307,7 @@ class ReportService(WorkItemReader[ReportQuery, ReportInfo]):
         priority: int | None = None,
     ) -> ReportInfo:
         """Open an Einsatz from the Meldung; both are linked (one transaction)."""
-        require(actor.role, Permission.INCIDENT_WRITE)
+        await check(self._db, actor, Permission.INCIDENT_WRITE)
         async with unit_of_work(self._db, actor, Permission.REPORT_WRITE) as w:
             report = await self._locked(w, report_id, expected_version)
             self._refuse_converted(report)
@@ -360,7 +360,7 @@ class ReportService(WorkItemReader[ReportQuery, ReportInfo]):
         draft: TaskDraft | None = None,
     ) -> ReportInfo:
         """Make an Auftrag from the Meldung (``draft`` overrides the defaults); both are linked."""
-        require(actor.role, Permission.TASK_WRITE)
+        await check(self._db, actor, Permission.TASK_WRITE)
         async with unit_of_work(self._db, actor, Permission.REPORT_WRITE) as w:
             report = await self._locked(w, report_id, expected_version)
             self._refuse_converted(report)

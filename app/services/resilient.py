@@ -36,15 +36,24 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any, TypeVar
 
+from sqlalchemy.exc import DBAPIError
+
 from app.domain.codes import IncidentStatus, category_label
 from app.domain.dto import IncidentDetail, IncidentDraft, IncidentQuery, IncidentRow
-from app.platform.errors import DatabaseUnavailable, KodError, NotFound, ValidationError
+from app.platform.database import Database
+from app.platform.errors import (
+    AuthenticationError,
+    DatabaseUnavailable,
+    KodError,
+    NotFound,
+    ValidationError,
+)
 from app.platform.i18n import tr
 from app.platform.outbox import OP_CREATE_INCIDENT, OP_NOTE, Outbox, OutboxEntry
-from app.platform.permissions import Permission, require
+from app.platform.permissions import Permission
 from app.platform.signals import Signal
 from app.platform.timeutil import format_local
-from app.platform.uow import Actor
+from app.platform.uow import Actor, check
 from app.services.incident_api import IncidentOperations
 from app.services.incidents import draft_values, note_text
 from app.services.offline_view import (
@@ -134,11 +143,13 @@ class ResilientIncidents:
 
     def __init__(
         self,
+        db: Database,
         inner: IncidentOperations,
         outbox: Outbox,
         is_online: Callable[[], bool] | None = None,
         write_timeout: float = 6.0,
     ) -> None:
+        self._db = db  # for permission checks (refusals are audited there)
         self.inner = inner
         self.outbox = outbox
         self.view = OfflineView(outbox)
@@ -190,7 +201,7 @@ class ResilientIncidents:
 
     async def create(self, actor: Actor, draft: IncidentDraft) -> IncidentDetail:
         """Open an incident on the server, or in the outbox if it cannot be reached."""
-        require(actor.role, Permission.INCIDENT_WRITE)
+        await check(self._db, actor, Permission.INCIDENT_WRITE)
         draft_values(draft)  # bad input is refused now, not at replay
         if not self.must_queue():
             ref = draft.client_ref or _new_ref()
@@ -231,7 +242,7 @@ class ResilientIncidents:
         self, actor: Actor, incident_id: int, text: str, client_ref: str | None = None
     ) -> IncidentDetail:
         """Append a note on the server, or in the outbox if it cannot be reached."""
-        require(actor.role, Permission.INCIDENT_JOURNAL)
+        await check(self._db, actor, Permission.INCIDENT_JOURNAL)
         text = note_text(text)
         ref = client_ref or _new_ref()
         if is_pending_id(incident_id):
@@ -277,7 +288,7 @@ class ResilientIncidents:
 
     async def get(self, actor: Actor, incident_id: int) -> IncidentDetail:
         """One incident; offline incidents from the outbox, others as last known if offline."""
-        require(actor.role, Permission.INCIDENT_READ)
+        await check(self._db, actor, Permission.INCIDENT_READ)
         if is_pending_id(incident_id):
             entry = self.outbox.by_seq(-incident_id)
             detail = self.view.pending_detail(entry) if entry is not None else None
@@ -393,7 +404,12 @@ class ResilientIncidents:
     # -- replay -------------------------------------------------------------------------------
 
     async def replay(self) -> ReplayReport:
-        """Send the outbox to the server in order; stops (keeping the rest) if it is gone."""
+        """Send the outbox to the server in order; stops (keeping the rest) if it is gone.
+
+        An entry the server refuses (or that cannot be read back) never blocks the ones behind
+        it: it is marked failed, reported through ``conflicts`` and kept until the dispatcher
+        discards it. Only a lost connection or a refused login stops the replay.
+        """
         async with self._replay_lock:
             replayed = 0
             conflicts: list[ReplayConflict] = []
@@ -406,15 +422,18 @@ class ResilientIncidents:
                 try:
                     conflicts.extend(await self._replay_one(entry))
                     replayed += 1
-                except DatabaseUnavailable as exc:
+                except (DatabaseUnavailable, AuthenticationError) as exc:
                     await self.outbox.attempted(entry.uuid, str(exc))
                     interrupted = True
                     break
                 except KodError as exc:
-                    conflict = self._failed(entry, str(exc))
-                    await self.outbox.fail(entry.uuid, str(exc))
-                    conflicts.append(conflict)
-                    self.conflicts.emit(conflict)
+                    conflicts.append(await self._mark_failed(entry, str(exc)))
+                except (DBAPIError, KeyError, TypeError, ValueError) as exc:
+                    # Refused by the server in a way no service turned into a message, or an
+                    # entry that cannot be read back: it must not hold up the ones behind it.
+                    log.exception("outbox entry %s cannot be replayed", entry.uuid)
+                    error = tr("outbox", "unexpected error (%1)", type(exc).__name__)
+                    conflicts.append(await self._mark_failed(entry, error))
             report = ReplayReport(
                 replayed, tuple(conflicts), self.outbox.pending_count, interrupted
             )
@@ -535,6 +554,19 @@ class ResilientIncidents:
             conflicts.append(conflict)
             self.conflicts.emit(conflict)
         return conflicts
+
+    async def _mark_failed(self, entry: OutboxEntry, error: str) -> ReplayConflict:
+        await self.outbox.fail(entry.uuid, error)
+        try:
+            conflict = self._failed(entry, error)
+        except Exception:  # a damaged entry: still shown, with what can be said about it
+            conflict = ReplayConflict(
+                KIND_FAILED,
+                tr("outbox", "An entry recorded offline could not be transferred: %1", error),
+                entry.uuid,
+            )
+        self.conflicts.emit(conflict)
+        return conflict
 
     def _failed(self, entry: OutboxEntry, error: str) -> ReplayConflict:
         if entry.kind == OP_CREATE_INCIDENT:

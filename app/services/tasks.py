@@ -15,9 +15,10 @@ from app.domain.geo import stadtteil_for
 from app.platform.database import Database
 from app.platform.errors import ConflictError, NotFound, ValidationError
 from app.platform.i18n import tr
-from app.platform.permissions import MATRIX, Permission, Role, require
+from app.platform.permissions import MATRIX, Permission, Role
 from app.platform.timeutil import local, utcnow
-from app.platform.uow import Actor, Work, unit_of_work
+from app.platform.uow import Actor, Work, reading, unit_of_work
+from app.platform.validation import like_pattern, search_text
 from app.services.incidents import next_number
 from app.services.work_items import WorkItemReader
 from db.models import Report, Task, Unit, User
@@ -59,16 +60,16 @@ def _filtered(stmt: Select[Any], q: TaskQuery) -> Select[Any]:
         stmt = stmt.where(Task.due_at.is_not(None), Task.due_at < q.due_before)
     if q.assigned_unit_id is not None:
         stmt = stmt.where(Task.assigned_unit_id == q.assigned_unit_id)
-    text = q.text.strip()
+    text = search_text(q.text)
     if text:
-        like = f"%{text.replace('%', '').replace('_', '')}%"
+        like = like_pattern(text)
         stmt = stmt.where(
             or_(
-                Task.number.ilike(like),
-                Task.title.ilike(like),
-                Task.address.ilike(like),
-                Task.description.ilike(like),
-                Task.stadtteil.ilike(like),
+                Task.number.ilike(like, escape="\\"),
+                Task.title.ilike(like, escape="\\"),
+                Task.address.ilike(like, escape="\\"),
+                Task.description.ilike(like, escape="\\"),
+                Task.stadtteil.ilike(like, escape="\\"),
             )
         )
     return stmt
@@ -194,15 +195,13 @@ class TaskService(WorkItemReader[TaskQuery, TaskInfo]):
 
     async def get(self, actor: Actor, task_id: int) -> TaskInfo:
         """One task."""
-        require(actor.role, Permission.TASK_READ)
-        async with self._db.read() as s:
+        async with reading(self._db, actor, Permission.TASK_READ) as s:
             return await task_info(s, task_id)
 
     async def due_follow_ups(self, actor: Actor, now: datetime | None = None) -> list[TaskInfo]:
         """Open tasks whose Wiedervorlage is due at ``now`` (default: now), earliest first."""
-        require(actor.role, Permission.TASK_READ)
         when = now or utcnow()
-        async with self._db.read() as s:
+        async with reading(self._db, actor, Permission.TASK_READ) as s:
             stmt = (
                 _info_select()
                 .where(
@@ -216,8 +215,7 @@ class TaskService(WorkItemReader[TaskQuery, TaskInfo]):
 
     async def assignees(self, actor: Actor) -> list[Assignee]:
         """Active units (by call sign), then active field officers (by name)."""
-        require(actor.role, Permission.TASK_READ)
-        async with self._db.read() as s:
+        async with reading(self._db, actor, Permission.TASK_READ) as s:
             units = await s.execute(
                 select(Unit.id, Unit.call_sign, Unit.kind)
                 .where(Unit.active.is_(True))
@@ -275,7 +273,7 @@ class TaskService(WorkItemReader[TaskQuery, TaskInfo]):
         self, w: Work, draft: TaskDraft, source_report_id: int | None = None
     ) -> int:
         """Create a task inside an existing unit of work (e.g. from a Meldung); returns its id."""
-        require(w.actor.role, Permission.TASK_WRITE)
+        w.require(Permission.TASK_WRITE)
         values = {
             "title": draft.title.strip(),
             "description": draft.description.strip(),

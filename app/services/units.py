@@ -15,8 +15,8 @@ from app.domain.geo import haversine_m
 from app.platform.database import Database
 from app.platform.errors import NotFound, ValidationError
 from app.platform.i18n import tr
-from app.platform.permissions import Permission, require
-from app.platform.uow import Actor, unit_of_work
+from app.platform.permissions import Permission
+from app.platform.uow import Actor, check, reading, unit_of_work
 from app.services.incidents import journal, record_unit_status
 from app.services.settings import read_setting
 from db.models import Emergency as EmergencyRow
@@ -125,16 +125,15 @@ class UnitService:
 
     async def board(self, actor: Actor) -> list[UnitInfo]:
         """All active units by call sign."""
-        require(actor.role, Permission.UNIT_READ)
-        async with self._db.read() as s:
+        async with reading(self._db, actor, Permission.UNIT_READ) as s:
             return await _unit_infos(s)
 
     async def rows(self, actor: Actor, ids: Sequence[int]) -> list[UnitInfo]:
         """The active units among ``ids`` (for live updates of the board; missing = gone)."""
-        require(actor.role, Permission.UNIT_READ)
+        await check(self._db, actor, Permission.UNIT_READ)
         if not ids:
             return []
-        async with self._db.read() as s:
+        async with reading(self._db, actor, Permission.UNIT_READ) as s:
             active = set(
                 (
                     await s.scalars(
@@ -146,8 +145,7 @@ class UnitService:
 
     async def get(self, actor: Actor, unit_id: int) -> UnitInfo:
         """One unit."""
-        require(actor.role, Permission.UNIT_READ)
-        async with self._db.read() as s:
+        async with reading(self._db, actor, Permission.UNIT_READ) as s:
             found = await _unit_infos(s, [unit_id])
         if not found:
             raise NotFound(tr("units", "Unit %1 does not exist.", unit_id))
@@ -184,7 +182,21 @@ class UnitService:
             await w.session.flush()
             await w.audit("unit.create", "unit", unit.id, {"call_sign": call_sign})
             w.changed("unit", unit.id, "insert", unit.version)
-            return (await _unit_infos(w.session, [unit.id]))[0]
+            # Built from what was written: managing units does not include reading the board.
+            return UnitInfo(
+                id=unit.id,
+                call_sign=unit.call_sign,
+                kind=unit.kind,
+                status=unit.status,
+                status_changed_at=unit.status_changed_at,
+                lat=unit.lat,
+                lon=unit.lon,
+                position_at=unit.position_at,
+                members=(),
+                incident_id=None,
+                incident_number=None,
+                version=unit.version or 1,
+            )
 
     async def set_status(
         self, actor: Actor, unit_id: int, status: str, note: str | None = None
@@ -255,8 +267,7 @@ class UnitService:
 
     async def history(self, actor: Actor, unit_id: int, limit: int = 200) -> list[StatusChange]:
         """The unit's status history, newest first."""
-        require(actor.role, Permission.UNIT_READ)
-        async with self._db.read() as s:
+        async with reading(self._db, actor, Permission.UNIT_READ) as s:
             rows = await s.execute(
                 select(UnitStatusChange, User.username, Incident.number)
                 .outerjoin(User, User.id == UnitStatusChange.user_id)
@@ -281,8 +292,7 @@ class UnitService:
 
     async def proposals(self, actor: Actor, incident_id: int) -> list[UnitProposal]:
         """Units for an incident: available ones first, nearest first."""
-        require(actor.role, Permission.UNIT_READ)
-        async with self._db.read() as s:
+        async with reading(self._db, actor, Permission.UNIT_READ) as s:
             incident = await s.get(Incident, incident_id)
             if incident is None:
                 raise NotFound(tr("units", "Incident %1 does not exist.", incident_id))
@@ -338,8 +348,7 @@ class UnitService:
 
     async def open_emergencies(self, actor: Actor) -> list[Emergency]:
         """Emergencies not yet acknowledged, oldest first."""
-        require(actor.role, Permission.UNIT_READ)
-        async with self._db.read() as s:
+        async with reading(self._db, actor, Permission.UNIT_READ) as s:
             rows = (
                 await s.execute(
                     select(EmergencyRow, Unit.call_sign)
@@ -352,8 +361,7 @@ class UnitService:
 
     async def emergency(self, actor: Actor, emergency_id: int) -> Emergency:
         """One emergency, open or acknowledged (who acknowledged it and when)."""
-        require(actor.role, Permission.UNIT_READ)
-        async with self._db.read() as s:
+        async with reading(self._db, actor, Permission.UNIT_READ) as s:
             found = (
                 await s.execute(
                     select(EmergencyRow, Unit.call_sign)

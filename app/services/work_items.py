@@ -8,8 +8,8 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import Select, func, select
 
 from app.platform.database import Database
-from app.platform.permissions import Permission, require
-from app.platform.uow import Actor
+from app.platform.permissions import Permission
+from app.platform.uow import Actor, check, reading
 
 Q = TypeVar("Q")
 I = TypeVar("I")  # noqa: E741 - the item dataclass
@@ -38,32 +38,30 @@ class WorkItemReader(Generic[Q, I]):
 
     async def count(self, actor: Actor, q: Q) -> int:
         """Number of items matching ``q``."""
-        require(actor.role, self._permission)
-        async with self._db.read() as s:
+        async with reading(self._db, actor, self._permission) as s:
             stmt = self._filtered(select(func.count(self._model.id)), q)
             return int(await s.scalar(stmt) or 0)
 
     async def page(self, actor: Actor, q: Q, offset: int = 0, limit: int = 200) -> list[I]:
         """One page in the list order (open items first)."""
-        require(actor.role, self._permission)
-        async with self._db.read() as s:
+        async with reading(self._db, actor, self._permission) as s:
             stmt = self._ordered(self._filtered(self._info_select(), q)).offset(offset)
             return [self._info(r) for r in await s.execute(stmt.limit(limit))]
 
     async def rows(self, actor: Actor, ids: Sequence[int]) -> list[I]:
         """Items by id (for live updates); unknown ids are left out."""
-        require(actor.role, self._permission)
+        await check(self._db, actor, self._permission)
         if not ids:
             return []
-        async with self._db.read() as s:
+        async with reading(self._db, actor, self._permission) as s:
             stmt = self._info_select().where(self._model.id.in_(list(ids)))
             return [self._info(r) for r in await s.execute(stmt)]
 
     async def matches(self, actor: Actor, q: Q, ids: Sequence[int]) -> set[int]:
         """Which of ``ids`` match the filter ``q``."""
-        require(actor.role, self._permission)
+        await check(self._db, actor, self._permission)
         if not ids:
             return set()
-        async with self._db.read() as s:
+        async with reading(self._db, actor, self._permission) as s:
             stmt = self._filtered(select(self._model.id), q).where(self._model.id.in_(list(ids)))
             return set((await s.scalars(stmt)).all())

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import getpass
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -14,8 +16,15 @@ from typing import Any
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from app.platform.config import DatabaseTarget, resolve_database
-from app.platform.database import Database, describe_db_error, ensure_schema_current
-from app.platform.errors import ConfigError, DatabaseUnavailable, KodError, ValidationError
+from app.platform.database import Database, ensure_schema_current
+from app.platform.dberrors import classify, describe_db_error, is_login_refused
+from app.platform.errors import (
+    AuthenticationError,
+    ConfigError,
+    DatabaseUnavailable,
+    KodError,
+    ValidationError,
+)
 from app.platform.i18n import tr
 from app.platform.logsetup import setup_logging
 from app.platform.permissions import Role, permissions_markdown, role_label
@@ -49,6 +58,16 @@ def build_parser() -> argparse.ArgumentParser:
             "cli",
             "Database URL (postgresql://user:password@host:5432/db or sqlite:///file). "
             "Default: KOD_DATABASE_URL, else the per-user SQLite file.",
+        ),
+    )
+    p.add_argument(
+        "--user",
+        metavar="NAME",
+        help=tr(
+            "cli",
+            "PostgreSQL: log in as NAME (default: the user in the URL, else PGUSER, else the "
+            "operating-system user). The password comes from the password file, PGPASSWORD or "
+            "a prompt.",
         ),
     )
     sub = p.add_subparsers(dest="command", required=True)
@@ -94,7 +113,19 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help=tr("cli", "No password (field officers using the mobile app)"),
     )
+    add.add_argument(
+        "--directory",
+        action="store_true",
+        help=tr(
+            "cli",
+            "PostgreSQL: the person logs in with the directory password (LDAP or Kerberos, "
+            "as pg_hba.conf says for members of kod_directory); no password of its own",
+        ),
+    )
     ups.add_parser("list", help=tr("cli", "List users"))
+    rol = ups.add_parser("role", help=tr("cli", "Give a user another role"))
+    rol.add_argument("username")
+    rol.add_argument("--role", required=True, choices=[r.value for r in Role])
     dis = ups.add_parser("disable", help=tr("cli", "Disable a user"))
     dis.add_argument("username")
     ena = ups.add_parser("enable", help=tr("cli", "Enable a user again and lift a lockout"))
@@ -144,6 +175,40 @@ def _read_password(from_stdin: bool) -> str:
     return first
 
 
+def login_target(target: DatabaseTarget, user: str | None) -> DatabaseTarget:
+    """PostgreSQL: the target with the caller's own login, asking for the password if needed.
+
+    The server decides what that login may do; SQLite is returned unchanged.
+    """
+    if target.is_sqlite:
+        return target
+    name = user or target.username or os.environ.get("PGUSER") or getpass.getuser()
+    candidate = target.with_login(name, target.sync_url.password)
+    failure = _try_connect(candidate)
+    if failure is None:
+        return candidate
+    if is_login_refused(failure) and sys.stdin.isatty() and "not permitted" not in str(failure):
+        password = getpass.getpass(tr("cli", "Password of %1 on %2: ", name, target.display))
+        candidate = target.with_login(name, password)
+        failure = _try_connect(candidate)
+        if failure is None:
+            return candidate
+    if is_login_refused(failure):
+        raise AuthenticationError(describe_db_error(candidate, failure))
+    raise DatabaseUnavailable(describe_db_error(candidate, failure))
+
+
+def _try_connect(target: DatabaseTarget) -> BaseException | None:
+    engine = Database(target).sync_engine()
+    try:
+        with engine.connect():
+            return None
+    except (OperationalError, DBAPIError) as exc:
+        return exc
+    finally:
+        engine.dispose()
+
+
 async def open_checked(target: DatabaseTarget, require_schema: bool = True) -> Database:
     """Open ``target`` and check it (schema current unless ``require_schema`` is false)."""
     db = Database(target)
@@ -172,7 +237,9 @@ def _run_migration(target: DatabaseTarget, revision: str, up: bool) -> None:
         with engine.connect() as conn:
             after = schema_state(conn)
     except (OperationalError, DBAPIError) as exc:
-        raise DatabaseUnavailable(describe_db_error(target, exc)) from exc
+        raise (
+            classify(target, exc) or DatabaseUnavailable(describe_db_error(target, exc))
+        ) from exc
     finally:
         engine.dispose()
         asyncio.run(db.dispose())
@@ -207,6 +274,7 @@ def _db_status(target: DatabaseTarget) -> int:
 
 def _audit_verify(target: DatabaseTarget, expect_head: str | None) -> int:
     from app.platform.audit import verify_connection
+    from app.services.audit_log import describe_result
 
     db = Database(target)
     engine = db.sync_engine()
@@ -214,55 +282,16 @@ def _audit_verify(target: DatabaseTarget, expect_head: str | None) -> int:
         with engine.connect() as conn:
             result = verify_connection(conn, expect_head)
     except (OperationalError, DBAPIError) as exc:
-        raise DatabaseUnavailable(describe_db_error(target, exc)) from exc
+        raise (
+            classify(target, exc) or DatabaseUnavailable(describe_db_error(target, exc))
+        ) from exc
     finally:
         engine.dispose()
         asyncio.run(db.dispose())
     if result.ok:
-        _print(
-            tr(
-                "cli",
-                "Audit log intact: %1 records checked. Newest hash: %2",
-                result.checked,
-                result.head_hash or "–",
-            )
-        )
+        _print(describe_result(result))
         return 0
-    if result.problem == "head":
-        _err(
-            tr(
-                "cli",
-                "Audit log NOT intact: the newest record is not the expected one "
-                "(records at the end were removed). Newest hash: %1",
-                result.head_hash or "–",
-            )
-        )
-    elif result.problem == "start":
-        _err(
-            tr(
-                "cli",
-                "Audit log NOT intact: records before record %1 were removed without a "
-                "prune record.",
-                result.first_broken_id,
-            )
-        )
-    elif result.problem == "chain_link":
-        _err(
-            tr(
-                "cli",
-                "Audit log NOT intact: record %1 does not follow its predecessor "
-                "(a record before it was removed, inserted or changed).",
-                result.first_broken_id,
-            )
-        )
-    else:
-        _err(
-            tr(
-                "cli",
-                "Audit log NOT intact: record %1 was changed after it was written.",
-                result.first_broken_id,
-            )
-        )
+    _err(describe_result(result))
     return 10
 
 
@@ -293,9 +322,18 @@ async def _audit_prune(services: Services, actor: Actor, dry_run: bool) -> int:
 
 
 async def _async_command(args: argparse.Namespace, target: DatabaseTarget) -> int:
-    actor = Actor.cli()
-    db = await open_checked(target)
-    services = Services.create(db)
+    if target.is_sqlite:
+        actor = Actor.cli()
+        db = await open_checked(target)
+        services = Services.create(db)
+    else:
+        db = await open_checked(target)
+        services = Services.create(db)
+        try:
+            actor = await services.users.server_actor(allow_owner=True)
+        except BaseException:
+            await db.dispose()
+            raise
     try:
         if args.command == "user":
             return await _user_command(args, services, actor)
@@ -312,15 +350,7 @@ async def _async_command(args: argparse.Namespace, target: DatabaseTarget) -> in
             _print(tr("cli", "%1 set to %2.", args.key, json.dumps(value)))
             return 0
         if args.command == "audit" and args.audit_command == "head":
-            from sqlalchemy import select
-
-            from db.models import AuditRecord
-
-            async with db.read() as s:
-                head = await s.scalar(
-                    select(AuditRecord.hash).order_by(AuditRecord.id.desc()).limit(1)
-                )
-            _print(head or "-")
+            _print(await services.audit_log.head() or "-")
             return 0
         if args.command == "audit" and args.audit_command == "prune":
             return await _audit_prune(services, actor, args.dry_run)
@@ -358,8 +388,11 @@ async def _gazetteer_import(path: str, services: Services, actor: Actor) -> int:
 
 async def _user_command(args: argparse.Namespace, services: Services, actor: Actor) -> int:
     if args.user_command == "add":
-        password = None if args.no_password else _read_password(args.password_stdin)
-        info = await services.users.add(actor, args.username, args.name, Role(args.role), password)
+        no_password = args.no_password or args.directory
+        password = None if no_password else _read_password(args.password_stdin)
+        info = await services.users.add(
+            actor, args.username, args.name, Role(args.role), password, directory=args.directory
+        )
         _print(tr("cli", "User %1 (%2) created.", info.username, role_label(info.role)))
         return 0
     if args.user_command == "list":
@@ -367,15 +400,34 @@ async def _user_command(args: argparse.Namespace, services: Services, actor: Act
             state = tr("cli", "active") if u.active else tr("cli", "disabled")
             if u.locked_until is not None:
                 state += " " + tr("cli", "(locked until %1)", format_local(u.locked_until))
+            if u.active and not u.can_log_in:
+                state += " " + tr("cli", "(no server login)")
+
             _print(f"{u.username:<20} {role_label(u.role):<18} {state:<10} {u.display_name}")
         return 0
     if args.user_command in ("disable", "enable"):
         info = await services.users.set_active(actor, args.username, args.user_command == "enable")
-        _print(
-            tr("cli", "User %1 disabled.", info.username)
-            if not info.active
-            else tr("cli", "User %1 enabled.", info.username)
-        )
+        if info.active:
+            _print(tr("cli", "User %1 enabled.", info.username))
+            return 0
+        _print(tr("cli", "User %1 disabled.", info.username))
+        if info.sessions_ended is not None and info.sessions_ended > 0:
+            _print(
+                tr("cli", "%1 open sessions of %2 were ended.", info.sessions_ended, info.username)
+            )
+        elif info.sessions_ended == -1:
+            _err(
+                tr(
+                    "cli",
+                    "Warning: open sessions of %1 could not be ended (the database owner needs "
+                    "the role pg_signal_backend, see README). They end at their next reconnect.",
+                    info.username,
+                )
+            )
+        return 0
+    if args.user_command == "role":
+        info = await services.users.set_role(actor, args.username, Role(args.role))
+        _print(tr("cli", "User %1 now has the role %2.", info.username, role_label(info.role)))
         return 0
     if args.user_command == "password":
         await services.users.set_password(actor, args.username, _read_password(args.password_stdin))
@@ -394,6 +446,12 @@ def guarded(program: str, body: Callable[[], int]) -> int:
     except KeyboardInterrupt:
         _err(tr("cli", "Cancelled."))
         return 130
+    except BrokenPipeError:
+        # The reader went away (``kod-admin user list | head``): nothing left to say.
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+
     except Exception as exc:
         logging.getLogger(f"kod.{program}").exception("unexpected error in %s", program)
         _err(tr("cli", "Unexpected error (%1). Details are in the log file.", type(exc).__name__))
@@ -410,7 +468,7 @@ def run(argv: list[str] | None = None) -> int:
         if args.command == "permissions":
             _print(permissions_markdown())
             return 0
-        target = resolve_database(args.database)
+        target = login_target(resolve_database(args.database), args.user)
         if args.command == "db":
             if args.db_command == "status":
                 return _db_status(target)

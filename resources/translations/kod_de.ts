@@ -80,6 +80,34 @@
             <source>Select an incident in the queue first.</source>
             <translation>Wählen Sie zuerst einen Einsatz in der Einsatzliste aus.</translation>
         </message>
+        <message>
+            <source>&amp;New incident …</source>
+            <translation>&amp;Neuer Einsatz …</translation>
+        </message>
+        <message>
+            <source>&amp;Assign unit to selected incident …</source>
+            <translation>Einheit dem ausgewählten Einsatz &amp;zuteilen …</translation>
+        </message>
+        <message>
+            <source>Save and dispatch (in the new-incident form)</source>
+            <translation>Speichern und alarmieren (im Formular „Neuer Einsatz“)</translation>
+        </message>
+        <message>
+            <source>Save (in the new-incident form)</source>
+            <translation>Speichern (im Formular „Neuer Einsatz“)</translation>
+        </message>
+        <message>
+            <source>Choose an address from the list (in the new-incident form)</source>
+            <translation>Adresse aus der Liste wählen (im Formular „Neuer Einsatz“)</translation>
+        </message>
+        <message>
+            <source>Change the priority (in the new-incident form)</source>
+            <translation>Priorität ändern (im Formular „Neuer Einsatz“)</translation>
+        </message>
+        <message>
+            <source>&amp;Incident</source>
+            <translation>&amp;Einsatz</translation>
+        </message>
     </context>
     <context>
         <name>CallTakingDialog</name>
@@ -478,6 +506,10 @@
             <source>Emergency of %1 acknowledged by %2 at %3</source>
             <translation>Notruf von %1 quittiert durch %2 um %3</translation>
         </message>
+        <message>
+            <source>Acknowledge the emergency (Notruf)</source>
+            <translation>Notruf quittieren</translation>
+        </message>
     </context>
     <context>
         <name>EmergencyBanner</name>
@@ -829,6 +861,22 @@
             <source>The incident detail has changes that are not saved.</source>
             <translation>In der Einsatzdetailansicht gibt es Änderungen, die nicht gespeichert sind.</translation>
         </message>
+        <message>
+            <source>Save incident changes</source>
+            <translation>Änderungen am Einsatz speichern</translation>
+        </message>
+        <message>
+            <source>Write a journal note</source>
+            <translation>Vermerk ins Einsatztagebuch schreiben</translation>
+        </message>
+        <message>
+            <source>Go to the incident detail</source>
+            <translation>Zu den Einsatzdetails wechseln</translation>
+        </message>
+        <message>
+            <source>Add the note to the journal</source>
+            <translation>Vermerk ins Einsatztagebuch übernehmen</translation>
+        </message>
     </context>
     <context>
         <name>IncidentQueueTableModel</name>
@@ -992,6 +1040,42 @@
         <message>
             <source>(next attempt in %1 s)</source>
             <translation>(nächster Versuch in %1 s)</translation>
+        </message>
+        <message>
+            <source>&amp;File</source>
+            <translation>&amp;Datei</translation>
+        </message>
+        <message>
+            <source>&amp;View</source>
+            <translation>&amp;Ansicht</translation>
+        </message>
+        <message>
+            <source>&amp;Help</source>
+            <translation>&amp;Hilfe</translation>
+        </message>
+        <message>
+            <source>Reset layout</source>
+            <translation>Fensteranordnung zurücksetzen</translation>
+        </message>
+        <message>
+            <source>General</source>
+            <translation>Allgemein</translation>
+        </message>
+        <message>
+            <source>Reload</source>
+            <translation>Neu laden</translation>
+        </message>
+        <message>
+            <source>Go to the incident queue</source>
+            <translation>Zur Einsatzliste wechseln</translation>
+        </message>
+        <message>
+            <source>Search the queue</source>
+            <translation>Einsatzliste durchsuchen</translation>
+        </message>
+        <message>
+            <source>Quit</source>
+            <translation>Beenden</translation>
         </message>
     </context>
     <context>
@@ -1257,6 +1341,18 @@
         <message>
             <source>Reports</source>
             <translation>Meldungen</translation>
+        </message>
+        <message>
+            <source>The incident is not in the current queue view (check the filter).</source>
+            <translation>Der Einsatz ist in der aktuellen Ansicht der Einsatzliste nicht enthalten (Filter prüfen).</translation>
+        </message>
+        <message>
+            <source>New report (Meldung)</source>
+            <translation>Neue Meldung</translation>
+        </message>
+        <message>
+            <source>Go to the reports</source>
+            <translation>Zu den Meldungen wechseln</translation>
         </message>
     </context>
     <context>
@@ -1606,6 +1702,34 @@
         <message>
             <source>Tasks</source>
             <translation>Aufträge</translation>
+        </message>
+        <message>
+            <source>New task (Auftrag)</source>
+            <translation>Neuer Auftrag</translation>
+        </message>
+        <message>
+            <source>Go to the tasks</source>
+            <translation>Zu den Aufträgen wechseln</translation>
+        </message>
+        <message>
+            <source>Enter</source>
+            <translation>Enter</translation>
+        </message>
+        <message>
+            <source>Open the selected task or report</source>
+            <translation>Ausgewählten Auftrag oder ausgewählte Meldung öffnen</translation>
+        </message>
+        <message>
+            <source>Menu key, Shift+F10</source>
+            <translation>Menütaste, Umschalt+F10</translation>
+        </message>
+        <message>
+            <source>All actions for the selected task or report</source>
+            <translation>Alle Aktionen für den ausgewählten Auftrag oder die ausgewählte Meldung</translation>
+        </message>
+        <message>
+            <source>Show due follow-ups (Wiedervorlage)</source>
+            <translation>Fällige Wiedervorlagen anzeigen</translation>
         </message>
     </context>
     <context>
@@ -1966,6 +2090,73 @@
         </message>
     </context>
     <context>
+        <name>audit</name>
+        <message>
+            <source>The start of the period must lie before its end.</source>
+            <translation>Der Beginn des Zeitraums muss vor seinem Ende liegen.</translation>
+        </message>
+        <message>
+            <source>Number</source>
+            <translation>Nummer</translation>
+        </message>
+        <message>
+            <source>Time</source>
+            <translation>Zeit</translation>
+        </message>
+        <message>
+            <source>Person</source>
+            <translation>Person</translation>
+        </message>
+        <message>
+            <source>Action</source>
+            <translation>Aktion</translation>
+        </message>
+        <message>
+            <source>Object</source>
+            <translation>Objekt</translation>
+        </message>
+        <message>
+            <source>Object number</source>
+            <translation>Objektnummer</translation>
+        </message>
+        <message>
+            <source>Reason</source>
+            <translation>Grund</translation>
+        </message>
+        <message>
+            <source>Recipient</source>
+            <translation>Empfänger</translation>
+        </message>
+        <message>
+            <source>Details</source>
+            <translation>Details</translation>
+        </message>
+        <message>
+            <source>Workstation</source>
+            <translation>Arbeitsplatz</translation>
+        </message>
+        <message>
+            <source>Audit log intact: %1 records checked. Newest hash: %2</source>
+            <translation>Audit-Protokoll intakt: %1 Einträge geprüft. Neueste Prüfsumme: %2</translation>
+        </message>
+        <message>
+            <source>Audit log NOT intact: the expected record (anchor) is no longer in the log: records were removed or rewritten, or it is older than the retention period.</source>
+            <translation>Protokoll NICHT intakt: Der erwartete Eintrag (Anker) ist nicht mehr im Protokoll – Einträge wurden entfernt oder umgeschrieben, oder er ist älter als die Aufbewahrungsfrist.</translation>
+        </message>
+        <message>
+            <source>Audit log NOT intact: records before record %1 were removed without a prune record.</source>
+            <translation>Audit-Protokoll NICHT intakt: Einträge vor Eintrag %1 wurden ohne Löschprotokoll entfernt.</translation>
+        </message>
+        <message>
+            <source>Audit log NOT intact: record %1 does not follow its predecessor (a record before it was removed, inserted or changed).</source>
+            <translation>Audit-Protokoll NICHT intakt: Eintrag %1 schließt nicht an seinen Vorgänger an (ein Eintrag davor wurde entfernt, eingefügt oder geändert).</translation>
+        </message>
+        <message>
+            <source>Audit log NOT intact: record %1 was changed after it was written.</source>
+            <translation>Audit-Protokoll NICHT intakt: Eintrag %1 wurde nach dem Schreiben geändert.</translation>
+        </message>
+    </context>
+    <context>
         <name>categories</name>
         <message>
             <source>Assault on staff</source>
@@ -2258,6 +2449,38 @@
             <source>--incidents must be between 0 and 5,000,000.</source>
             <translation>--incidents muss zwischen 0 und 5.000.000 liegen.</translation>
         </message>
+        <message>
+            <source>PostgreSQL: log in as NAME (default: the user in the URL, else PGUSER, else the operating-system user). The password comes from the password file, PGPASSWORD or a prompt.</source>
+            <translation>PostgreSQL: als NAME anmelden (Standard: der Benutzer in der URL, sonst PGUSER, sonst der Betriebssystem-Benutzer). Das Passwort kommt aus der Passwortdatei, aus PGPASSWORD oder wird abgefragt.</translation>
+        </message>
+        <message>
+            <source>PostgreSQL: the person logs in with the directory password (LDAP or Kerberos, as pg_hba.conf says for members of kod_directory); no password of its own</source>
+            <translation>PostgreSQL: Die Person meldet sich mit dem Passwort des Verzeichnisdienstes an (LDAP oder Kerberos, wie pg_hba.conf es für Mitglieder von kod_directory festlegt); kein eigenes Passwort</translation>
+        </message>
+        <message>
+            <source>Give a user another role</source>
+            <translation>Einem Benutzer eine andere Rolle geben</translation>
+        </message>
+        <message>
+            <source>Password of %1 on %2: </source>
+            <translation>Passwort von %1 auf %2: </translation>
+        </message>
+        <message>
+            <source>(no server login)</source>
+            <translation>(ohne Server-Anmeldung)</translation>
+        </message>
+        <message>
+            <source>%1 open sessions of %2 were ended.</source>
+            <translation>%1 offene Sitzungen von %2 wurden beendet.</translation>
+        </message>
+        <message>
+            <source>Warning: open sessions of %1 could not be ended (the database owner needs the role pg_signal_backend, see README). They end at their next reconnect.</source>
+            <translation>Warnung: Offene Sitzungen von %1 konnten nicht beendet werden (der Datenbank-Eigentümer braucht die Rolle pg_signal_backend, siehe README). Sie enden bei ihrer nächsten Neuverbindung.</translation>
+        </message>
+        <message>
+            <source>User %1 now has the role %2.</source>
+            <translation>Benutzer %1 hat jetzt die Rolle %2.</translation>
+        </message>
     </context>
     <context>
         <name>config</name>
@@ -2288,6 +2511,14 @@
         <message>
             <source>The database type '%1' is not supported. Use PostgreSQL or SQLite.</source>
             <translation>Der Datenbanktyp „%1“ wird nicht unterstützt. Verwenden Sie PostgreSQL oder SQLite.</translation>
+        </message>
+        <message>
+            <source>The database address '%1' is not valid. Expected e.g. postgresql://user@server:5432/leitstelle or sqlite:///C:/path/file.sqlite.</source>
+            <translation>Die Datenbankadresse „%1“ ist ungültig. Erwartet z. B. postgresql://benutzer@server:5432/leitstelle oder sqlite:///C:/pfad/datei.sqlite.</translation>
+        </message>
+        <message>
+            <source>The database address '%1' is malformed. Expected e.g. postgresql://user@server:5432/leitstelle or sqlite:///C:/path/file.sqlite.</source>
+            <translation>Die Datenbankadresse „%1“ ist fehlerhaft aufgebaut. Erwartet z. B. postgresql://benutzer@server:5432/leitstelle oder sqlite:///C:/pfad/datei.sqlite.</translation>
         </message>
     </context>
     <context>
@@ -2352,6 +2583,22 @@
             <source>The database %1 has an older schema (%2, needed: %3). Ask the administrator to run: kod-admin db upgrade</source>
             <translation>Die Datenbank %1 hat ein älteres Schema (%2, benötigt: %3). Bitten Sie die Administration, diesen Befehl auszuführen: kod-admin db upgrade</translation>
         </message>
+        <message>
+            <source>The login is disabled on %1. Please contact the administration.</source>
+            <translation>Die Anmeldung ist auf %1 gesperrt. Bitte wenden Sie sich an die Administration.</translation>
+        </message>
+        <message>
+            <source>The PostgreSQL server %1 does not accept this login from this workstation (pg_hba.conf). Please contact the administration.</source>
+            <translation>Der PostgreSQL-Server %1 lässt diese Anmeldung von diesem Arbeitsplatz nicht zu (pg_hba.conf). Bitte wenden Sie sich an die Administration.</translation>
+        </message>
+        <message>
+            <source>The database %1 is busy: another session holds a lock. Please try again.</source>
+            <translation>Die Datenbank %1 ist belegt: Eine andere Sitzung hält eine Sperre. Bitte erneut versuchen.</translation>
+        </message>
+        <message>
+            <source>The database refused the request: %1</source>
+            <translation>Die Datenbank hat die Anfrage abgelehnt: %1</translation>
+        </message>
     </context>
     <context>
         <name>demo</name>
@@ -2404,6 +2651,81 @@
         <message>
             <source>This record was changed by someone else in the meantime (version %1, you edited version %2). Nothing was overwritten.</source>
             <translation>Dieser Datensatz wurde inzwischen von jemand anderem geändert (Version %1, Sie haben Version %2 bearbeitet). Es wurde nichts überschrieben.</translation>
+        </message>
+        <message>
+            <source>A value is too long or not valid and was not stored. Please check the input.</source>
+            <translation>Ein Wert ist zu lang oder ungültig und wurde nicht gespeichert. Bitte die Eingabe prüfen.</translation>
+        </message>
+        <message>
+            <source>The database server refused this action: your login lacks the right to do it (%1).</source>
+            <translation>Der Datenbankserver hat diese Aktion abgelehnt: Ihrer Anmeldung fehlt das Recht dazu (%1).</translation>
+        </message>
+    </context>
+    <context>
+        <name>fields</name>
+        <message>
+            <source>Description</source>
+            <translation>Beschreibung</translation>
+        </message>
+        <message>
+            <source>Address</source>
+            <translation>Adresse</translation>
+        </message>
+        <message>
+            <source>Caller</source>
+            <translation>Meldende Person</translation>
+        </message>
+        <message>
+            <source>Phone</source>
+            <translation>Telefon</translation>
+        </message>
+        <message>
+            <source>Text</source>
+            <translation>Text</translation>
+        </message>
+        <message>
+            <source>Title</source>
+            <translation>Titel</translation>
+        </message>
+        <message>
+            <source>Subject</source>
+            <translation>Betreff</translation>
+        </message>
+        <message>
+            <source>Reporter</source>
+            <translation>Meldende Person</translation>
+        </message>
+        <message>
+            <source>Contact</source>
+            <translation>Kontakt</translation>
+        </message>
+        <message>
+            <source>Note</source>
+            <translation>Vermerk</translation>
+        </message>
+        <message>
+            <source>Outcome note</source>
+            <translation>Abschlussvermerk</translation>
+        </message>
+        <message>
+            <source>Follow-up note</source>
+            <translation>Wiedervorlage-Notiz</translation>
+        </message>
+        <message>
+            <source>Name</source>
+            <translation>Name</translation>
+        </message>
+        <message>
+            <source>Call sign</source>
+            <translation>Funkrufname</translation>
+        </message>
+        <message>
+            <source>Due</source>
+            <translation>Fällig</translation>
+        </message>
+        <message>
+            <source>Follow-up</source>
+            <translation>Wiedervorlage</translation>
         </message>
     </context>
     <context>
@@ -2683,6 +3005,14 @@
         <message>
             <source>The note on %1 written offline at %2 could not be transferred: %3. Text: %4</source>
             <translation>Der um %2 offline geschriebene Vermerk zu %1 konnte nicht übertragen werden: %3. Text: %4</translation>
+        </message>
+        <message>
+            <source>unexpected error (%1)</source>
+            <translation>unerwarteter Fehler (%1)</translation>
+        </message>
+        <message>
+            <source>An entry recorded offline could not be transferred: %1</source>
+            <translation>Ein offline erfasster Eintrag konnte nicht übertragen werden: %1</translation>
         </message>
     </context>
     <context>
@@ -3006,6 +3336,17 @@
         </message>
     </context>
     <context>
+        <name>shortcut_help</name>
+        <message>
+            <source>General</source>
+            <translation>Allgemein</translation>
+        </message>
+        <message>
+            <source>Keyboard shortcuts</source>
+            <translation>Tastenkürzel</translation>
+        </message>
+    </context>
+    <context>
         <name>task_status</name>
         <message>
             <source>Open</source>
@@ -3092,6 +3433,50 @@
         <message>
             <source>Units</source>
             <translation>Einheiten</translation>
+        </message>
+        <message>
+            <source>The incident is not in the current queue view (check the filter).</source>
+            <translation>Der Einsatz ist in der aktuellen Ansicht der Einsatzliste nicht enthalten (Filter prüfen).</translation>
+        </message>
+        <message>
+            <source>Unit status board</source>
+            <translation>Statustafel der Einheiten</translation>
+        </message>
+        <message>
+            <source>Go to the unit status board</source>
+            <translation>Zur Statustafel der Einheiten</translation>
+        </message>
+        <message>
+            <source>Call sign (e.g. KOD 33)</source>
+            <translation>Funkrufname (z. B. KOD 33)</translation>
+        </message>
+        <message>
+            <source>Select the unit by typing</source>
+            <translation>Einheit durch Tippen wählen</translation>
+        </message>
+        <message>
+            <source>Set the selected unit's status</source>
+            <translation>Status der ausgewählten Einheit setzen</translation>
+        </message>
+        <message>
+            <source>Trigger an emergency (Notruf) for the selected unit</source>
+            <translation>Notruf für die ausgewählte Einheit auslösen</translation>
+        </message>
+        <message>
+            <source>Enter</source>
+            <translation>Enter</translation>
+        </message>
+        <message>
+            <source>Status history of the selected unit</source>
+            <translation>Statusverlauf der ausgewählten Einheit</translation>
+        </message>
+        <message>
+            <source>Menu key, Shift+F10</source>
+            <translation>Menütaste, Umschalt+F10</translation>
+        </message>
+        <message>
+            <source>All actions for the selected unit</source>
+            <translation>Alle Aktionen für die ausgewählte Einheit</translation>
         </message>
     </context>
     <context>
@@ -3197,6 +3582,69 @@
         <message>
             <source>Too many failed logins: the account is locked until %1.</source>
             <translation>Zu viele fehlgeschlagene Anmeldungen: Das Konto ist bis %1 gesperrt.</translation>
+        </message>
+        <message>
+            <source>The user name '%1' is not valid: 2 to 63 characters a–z, digits, dots, hyphens or underscores, starting with a letter or digit (umlauts as ae, oe, ue, ss).</source>
+            <translation>Der Benutzername „%1“ ist ungültig: 2 bis 63 Zeichen a–z, Ziffern, Punkte, Bindestriche oder Unterstriche, beginnend mit Buchstabe oder Ziffer (Umlaute als ae, oe, ue, ss).</translation>
+        </message>
+        <message>
+            <source>The password must not contain control characters.</source>
+            <translation>Das Passwort darf keine Steuerzeichen enthalten.</translation>
+        </message>
+        <message>
+            <source>The login '%1' already exists on the PostgreSQL server (another database or service uses it). Choose another user name.</source>
+            <translation>Die Anmeldung „%1“ gibt es auf dem PostgreSQL-Server schon (eine andere Datenbank oder ein Dienst nutzt sie). Bitte einen anderen Benutzernamen wählen.</translation>
+        </message>
+        <message>
+            <source>You cannot disable your own login or change your own role.</source>
+            <translation>Die eigene Anmeldung kann man nicht sperren und die eigene Rolle nicht ändern.</translation>
+        </message>
+        <message>
+            <source>The user name '%1' is not valid.</source>
+            <translation>Der Benutzername „%1“ ist ungültig.</translation>
+        </message>
+        <message>
+            <source>Directory logins exist only on a PostgreSQL server.</source>
+            <translation>Verzeichnis-Anmeldungen gibt es nur auf einem PostgreSQL-Server.</translation>
+        </message>
+        <message>
+            <source>A directory login has no password of its own.</source>
+            <translation>Eine Verzeichnis-Anmeldung hat kein eigenes Passwort.</translation>
+        </message>
+        <message>
+            <source>The login %1 owns the database; it is for setting up, not for work at the workstation. Log in with your personal user name.</source>
+            <translation>Die Anmeldung %1 ist Eigentümerin der Datenbank; sie dient der Einrichtung, nicht der Arbeit am Leitstellenplatz. Bitte mit dem persönlichen Benutzernamen anmelden.</translation>
+        </message>
+        <message>
+            <source>Database owner</source>
+            <translation>Datenbank-Eigentümer</translation>
+        </message>
+        <message>
+            <source>The login %1 has no role of the control room (or more than one). Please contact the administration.</source>
+            <translation>Die Anmeldung %1 hat keine Rolle der Leitstelle (oder mehr als eine). Bitte wenden Sie sich an die Administration.</translation>
+        </message>
+        <message>
+            <source>The login %1 has no account in this database. Please contact the administration.</source>
+            <translation>Die Anmeldung %1 hat kein Konto in dieser Datenbank. Bitte wenden Sie sich an die Administration.</translation>
+        </message>
+    </context>
+    <context>
+        <name>validation</name>
+        <message>
+            <source>The field %1 contains a control character that cannot be stored. Please type the text again.</source>
+            <translation>Das Feld „%1“ enthält ein Steuerzeichen, das nicht gespeichert werden kann. Bitte den Text neu eingeben.</translation>
+        </message>
+        <message>
+            <source>The search contains a control character. Please type it again.</source>
+            <translation>Die Suche enthält ein Steuerzeichen. Bitte neu eingeben.</translation>
+        </message>
+        <message>
+            <source>%1: the date %2 is outside the possible range (%3 to %4).</source>
+            <translation>%1: Das Datum %2 liegt außerhalb des möglichen Bereichs (%3 bis %4).</translation>
+        </message>
+        <message>
+            <source>%1 is too long (at most %2 characters).</source>
+            <translation>%1 ist zu lang (höchstens %2 Zeichen).</translation>
         </message>
     </context>
 </TS>

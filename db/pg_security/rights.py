@@ -1,0 +1,500 @@
+"""What each permission of the matrix means in SQL: privileges, row scopes, row triggers.
+
+:data:`db.access.MATRIX` says which role holds which permission; :data:`RIGHTS` says which
+table, column and function privileges a permission needs. From both, :func:`grant_statements`
+builds every GRANT of the group roles and :func:`policy_statements` the row-level security
+policies. Nothing else grants anything, so the server enforces exactly the matrix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from db.access import MATRIX, Permission, Role
+from db.models import Base
+
+#: The PostgreSQL group role of each application role.
+GROUPS: dict[Role, str] = {role: f"kod_{role.value}" for role in Role}
+#: Members log in with the directory's password: pg_hba.conf sends ``+kod_directory`` to LDAP
+#: (or Kerberos). It grants nothing.
+DIRECTORY_GROUP = "kod_directory"
+
+
+@dataclass(frozen=True)
+class Priv:
+    """A privilege on a table (optionally only some columns) or a function."""
+
+    privilege: str  # SELECT, INSERT, UPDATE, DELETE or EXECUTE
+    target: str  # table name, or function signature for EXECUTE
+    columns: tuple[str, ...] = ()
+
+
+def read(table: str, *columns: str) -> Priv:
+    """SELECT on ``table`` (or only ``columns``)."""
+    return Priv("SELECT", table, columns)
+
+
+def insert(table: str) -> Priv:
+    """INSERT into ``table`` (the server stamps who-columns itself)."""
+    return Priv("INSERT", table)
+
+
+def update(table: str, *columns: str) -> Priv:
+    """UPDATE of ``columns`` of ``table``."""
+    return Priv("UPDATE", table, columns)
+
+
+def update_all_but(table: str, *protected: str) -> Priv:
+    """UPDATE of every column of ``table`` except the id and ``protected`` ones."""
+    keep = {"id", *protected}
+    cols = tuple(c.name for c in Base.metadata.tables[table].columns if c.name not in keep)
+    return Priv("UPDATE", table, cols)
+
+
+def delete(table: str) -> Priv:
+    """DELETE from ``table``."""
+    return Priv("DELETE", table)
+
+
+def execute(signature: str) -> Priv:
+    """EXECUTE of a function, e.g. ``kod_audit_prune(boolean)``."""
+    return Priv("EXECUTE", signature)
+
+
+_UNIT_STATUS_COLS = ("status", "status_changed_at", "version")
+_UNIT_POSITION_COLS = ("lat", "lon", "position_at")
+#: What managing units means: call sign, kind, home base, in service or not.
+_UNIT_MASTER_COLS = ("id", "call_sign", "kind", "home_lat", "home_lon", "active", "version")
+
+#: Every login of the application: its own identity, the names of colleagues and units, the
+#: settings, the schema version (checked at login) and the change feed (live updates).
+BASELINE: tuple[Priv, ...] = (
+    read("user_account", "id", "username", "display_name", "role_code", "active"),
+    read("unit", "id", "call_sign", "kind", "active"),
+    read("role"),
+    read("setting"),
+    read("alembic_version"),
+    read("change_feed"),
+    execute("kod_audit(text, text, bigint, text, text, text, text)"),
+    execute("kod_whoami()"),
+    execute("kod_login(text)"),
+    execute("kod_audit_head()"),
+    execute("kod_user_password(text, text, text)"),
+    # Used by the row-level security policies; each answers only about the caller itself.
+    execute("kod_current_user_id()"),
+    execute("kod_my_units()"),
+    execute("kod_sees_incident(bigint)"),
+    execute("kod_owns_case(bigint)"),
+)
+
+#: What writing anything at all needs: the change-feed row of every committed change.
+WRITER: tuple[Priv, ...] = (insert("change_feed"),)
+
+#: The SQL meaning of each permission. Permissions with an empty tuple have no surface in the
+#: database yet (their feature is not built); :data:`NO_SERVER_SURFACE` lists them.
+RIGHTS: dict[Permission, tuple[Priv, ...]] = {
+    Permission.INCIDENT_READ: (
+        read("incident"),
+        read("journal_entry"),
+        read("incident_unit"),
+        read("gazetteer_address"),
+    ),
+    Permission.INCIDENT_WRITE: (
+        read("incident"),
+        insert("incident"),
+        update_all_but("incident", "number", "created_at", "created_by_id", "client_ref"),
+        insert("journal_entry"),
+    ),
+    Permission.INCIDENT_JOURNAL: (insert("journal_entry"),),
+    Permission.UNIT_READ: (
+        read("unit"),
+        read("unit_member"),
+        read("unit_status_change"),
+        read("emergency"),
+        read("incident_unit"),
+        read("incident", "id", "number", "address"),
+    ),
+    Permission.UNIT_STATUS: (
+        read("unit"),
+        update("unit", *_UNIT_STATUS_COLS, *_UNIT_POSITION_COLS),
+        insert("unit_status_change"),
+        read("unit_position"),
+        insert("unit_position"),
+        delete("unit_position"),
+        read("incident_unit"),
+        insert("journal_entry"),
+    ),
+    Permission.UNIT_ASSIGN: (
+        read("incident_unit"),
+        insert("incident_unit"),
+        update("incident_unit", "on_scene_at", "released_at"),
+        update("incident", "status", "dispatched_at", "on_scene_at", "updated_at", "version"),
+        update("unit", *_UNIT_STATUS_COLS),
+        insert("unit_status_change"),
+        insert("journal_entry"),
+    ),
+    Permission.UNIT_MANAGE: (
+        read("unit", *_UNIT_MASTER_COLS, "status", "status_changed_at"),
+        insert("unit"),
+        update("unit", *_UNIT_MASTER_COLS),
+        read("unit_member"),
+        insert("unit_member"),
+        update("unit_member", "until"),
+        delete("unit_member"),
+    ),
+    Permission.EMERGENCY_RAISE: (
+        read("emergency"),
+        insert("emergency"),
+        update("unit", *_UNIT_STATUS_COLS),
+        insert("unit_status_change"),
+    ),
+    Permission.EMERGENCY_ACK: (
+        read("emergency"),
+        update("emergency", "acknowledged_at", "acknowledged_by_id", "acknowledged_workstation"),
+    ),
+    Permission.TASK_READ: (read("task"), read("report", "id", "number")),
+    Permission.TASK_WRITE: (
+        read("task"),
+        insert("task"),
+        update_all_but("task", "number", "created_at", "created_by_id"),
+    ),
+    Permission.REPORT_READ: (
+        read("report"),
+        read("incident", "id", "number"),
+        read("task", "id", "number"),
+    ),
+    Permission.REPORT_WRITE: (
+        read("report"),
+        insert("report"),
+        update_all_but("report", "number", "created_by_id"),
+    ),
+    Permission.RECORDING_VIEW: (read("recording"), read("recording_hold")),
+    Permission.RECORDING_HOLD: (
+        read("recording_hold"),
+        insert("recording_hold"),
+        update("recording_hold", "note"),
+    ),
+    Permission.RECORDING_EXPORT: (),
+    Permission.RECORDING_DELETE: (
+        read("recording"),
+        update("recording", "deleted_at", "version"),
+        read("recording_hold"),
+        update("recording_hold", "released_at", "released_by_id", "release_consent_by_id"),
+    ),
+    Permission.OFFENCE_READ: (
+        read("offence_case"),
+        read("offence_person"),
+        read("offence_evidence"),
+        read("offence_catalogue_entry"),
+    ),
+    Permission.OFFENCE_WRITE: (
+        read("offence_case"),
+        insert("offence_case"),
+        update_all_but("offence_case", "number", "created_at"),
+        read("offence_person"),
+        insert("offence_person"),
+        update_all_but("offence_person", "case_id"),
+        delete("offence_person"),
+        read("offence_evidence"),
+        insert("offence_evidence"),
+        read("offence_catalogue_entry"),
+    ),
+    Permission.CATALOGUE_MANAGE: (
+        read("offence_catalogue_entry"),
+        insert("offence_catalogue_entry"),
+        update_all_but("offence_catalogue_entry"),
+    ),
+    Permission.GAZETTEER_MANAGE: (
+        read("gazetteer_address"),
+        insert("gazetteer_address"),
+        update_all_but("gazetteer_address"),
+        delete("gazetteer_address"),
+    ),
+    Permission.SHIFT_REPORT: (),
+    Permission.STATISTICS: (read("kod_incident_statistics"),),
+    Permission.AUDIT_READ: (read("audit_log"),),
+    Permission.AUDIT_VERIFY: (execute("kod_audit_verify(text)"),),
+    Permission.AUDIT_PRUNE: (execute("kod_audit_prune(boolean)"),),
+    Permission.USER_MANAGE: (
+        read("user_account"),
+        execute("kod_user_add(text, text, text, text, text, boolean)"),
+        execute("kod_user_set_active(text, boolean, text)"),
+        execute("kod_user_set_role(text, text, text)"),
+        execute("kod_user_list()"),
+    ),
+    Permission.SETTINGS_MANAGE: (insert("setting"), update("setting", "value", "updated_at")),
+}
+
+#: Permissions whose feature has no database surface yet (bodycam export, shift reports).
+NO_SERVER_SURFACE = frozenset(p for p, privs in RIGHTS.items() if not privs)
+
+
+# --- row-level security ------------------------------------------------------------------------
+
+_MY_UNITS = "(SELECT public.kod_my_units())"
+
+#: Tables under row-level security. For each, the roles whose rows are limited and the
+#: condition per command (``select``/``insert``/``update``/``delete``); every other role that
+#: holds a privilege on the table sees and changes all rows its privileges allow.
+ROW_SCOPES: dict[str, dict[Role, dict[str, str]]] = {
+    "incident": {
+        Role.FIELD_OFFICER: {"select": "public.kod_sees_incident(id)"},
+    },
+    "journal_entry": {
+        Role.FIELD_OFFICER: {
+            "select": "public.kod_sees_incident(incident_id)",
+            "insert": "public.kod_sees_incident(incident_id)",
+        },
+    },
+    "incident_unit": {
+        Role.FIELD_OFFICER: {
+            "select": f"unit_id IN {_MY_UNITS} OR public.kod_sees_incident(incident_id)",
+        },
+    },
+    "unit": {Role.FIELD_OFFICER: {"update": f"id IN {_MY_UNITS}"}},
+    "unit_status_change": {Role.FIELD_OFFICER: {"insert": f"unit_id IN {_MY_UNITS}"}},
+    "unit_position": {
+        Role.FIELD_OFFICER: {
+            "select": f"unit_id IN {_MY_UNITS}",
+            "insert": f"unit_id IN {_MY_UNITS}",
+            "delete": f"unit_id IN {_MY_UNITS}",
+        },
+    },
+    "emergency": {Role.FIELD_OFFICER: {"insert": f"unit_id IN {_MY_UNITS}"}},
+    "task": {
+        Role.FIELD_OFFICER: {
+            "select": (
+                f"assigned_unit_id IN {_MY_UNITS} "
+                "OR assigned_user_id = public.kod_current_user_id()"
+            ),
+        },
+    },
+    "offence_case": {
+        Role.FIELD_OFFICER: {
+            cmd: "officer_id = public.kod_current_user_id()"
+            for cmd in ("select", "insert", "update")
+        },
+    },
+    "offence_person": {
+        Role.FIELD_OFFICER: {
+            cmd: "public.kod_owns_case(case_id)" for cmd in ("select", "insert", "update", "delete")
+        },
+    },
+    "offence_evidence": {
+        Role.FIELD_OFFICER: {cmd: "public.kod_owns_case(case_id)" for cmd in ("select", "insert")},
+    },
+}
+
+#: Who-columns the server stamps (see ``kod_stamp`` in functions.sql): ``col`` is set to the
+#: acting person on insert and kept on update, ``+col`` names whoever sets it, ``@col`` is the
+#: server's time of insertion.
+STAMPS: dict[str, tuple[str, ...]] = {
+    "incident": ("created_by_id", "@created_at"),
+    "journal_entry": ("user_id", "@created_at"),
+    "incident_unit": ("assigned_by_id",),
+    "unit_status_change": ("user_id", "@changed_at"),
+    "emergency": ("raised_by_id", "+acknowledged_by_id"),
+    "task": ("created_by_id", "@created_at"),
+    "report": ("created_by_id",),
+    "recording_hold": ("created_by_id", "+released_by_id"),
+}
+
+#: Tables whose row changes the server records in the audit log, with the columns whose change
+#: alone is not recorded. Append-only logs whose rows name their author (journal, status
+#: history) and the change feed and positions are not repeated there.
+AUDITED: dict[str, tuple[str, ...]] = {
+    "incident": (),
+    "incident_unit": (),
+    "unit": ("lat", "lon", "position_at", "version"),
+    "unit_member": (),
+    "emergency": (),
+    "task": (),
+    "report": (),
+    "recording": (),
+    "recording_hold": (),
+    "offence_catalogue_entry": (),
+    "offence_case": (),
+    "offence_person": (),
+    "offence_evidence": (),
+    "setting": (),
+    "user_account": ("last_login_at", "failed_logins", "locked_until", "version"),
+    "role": (),
+}
+
+
+# --- generation --------------------------------------------------------------------------------
+
+
+def holders(permission: Permission) -> list[str]:
+    """The group roles holding ``permission``."""
+    return sorted(GROUPS[r] for r in MATRIX[permission])
+
+
+def group_privileges() -> dict[str, set[Priv]]:
+    """Every privilege of every group role, from the matrix."""
+    result: dict[str, set[Priv]] = {g: set(BASELINE) for g in GROUPS.values()}
+    for permission, roles in MATRIX.items():
+        for role in roles:
+            result[GROUPS[role]].update(RIGHTS[permission])
+    for privs in result.values():
+        if any(p.privilege in ("INSERT", "UPDATE", "DELETE") for p in privs):
+            privs.update(WRITER)
+    return result
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def grant_statements() -> list[str]:
+    """GRANT statements for every group role (after everything was revoked)."""
+    statements: list[str] = []
+    for group, privs in sorted(group_privileges().items()):
+        merged: dict[tuple[str, str], set[str] | None] = {}
+        for p in privs:
+            key = (p.privilege, p.target)
+            if not p.columns or merged.get(key, set()) is None:
+                merged[key] = None
+            else:
+                current = merged.setdefault(key, set())
+                assert current is not None
+                current.update(p.columns)
+        for (privilege, target), columns in sorted(merged.items()):
+            if privilege == "EXECUTE":
+                statements.append(f"GRANT EXECUTE ON FUNCTION public.{target} TO {_q(group)}")
+                continue
+            cols = f" ({', '.join(_q(c) for c in sorted(columns))})" if columns else ""
+            statements.append(f"GRANT {privilege}{cols} ON public.{_q(target)} TO {_q(group)}")
+            if privilege == "INSERT" and _has_serial_id(target):
+                statements.append(_sequence_grant(target, group))
+    return statements
+
+
+def _has_serial_id(table: str) -> bool:
+    model = Base.metadata.tables.get(table)
+    return model is not None and "id" in model.c and model.c["id"].autoincrement is not False
+
+
+def _sequence_grant(table: str, group: str) -> str:
+    return (
+        "DO $$ DECLARE s text := pg_get_serial_sequence("
+        f"'public.{_q(table)}', 'id'); BEGIN IF s IS NOT NULL THEN "
+        f"EXECUTE format('GRANT USAGE ON SEQUENCE %s TO %I', s, '{group}'); END IF; END $$"
+    )
+
+
+def _command_groups(table: str) -> dict[str, set[str]]:
+    """Which groups hold which command on ``table`` (any column)."""
+    commands = {"SELECT": "select", "INSERT": "insert", "UPDATE": "update", "DELETE": "delete"}
+    found: dict[str, set[str]] = {c: set() for c in commands.values()}
+    for group, privs in group_privileges().items():
+        for p in privs:
+            if p.target == table and p.privilege in commands:
+                found[commands[p.privilege]].add(group)
+    return found
+
+
+def policy_statements() -> list[str]:
+    """Row-level security on the tables of :data:`ROW_SCOPES`, with one policy per command for
+    the unrestricted groups and one per restricted group."""
+    statements: list[str] = []
+    for table, scopes in sorted(ROW_SCOPES.items()):
+        statements.append(f"ALTER TABLE public.{_q(table)} ENABLE ROW LEVEL SECURITY")
+        limited = {GROUPS[role]: conditions for role, conditions in scopes.items()}
+        for command, groups in sorted(_command_groups(table).items()):
+            if not groups:
+                continue
+            free = sorted(g for g in groups if command not in limited.get(g, {}))
+            if free:
+                statements.append(_policy(table, command, "all", free, "true"))
+            for group in sorted(groups - set(free)):
+                statements.append(_policy(table, command, group, [group], limited[group][command]))
+    return statements
+
+
+def _policy(table: str, command: str, suffix: str, groups: list[str], condition: str) -> str:
+    name = _q(f"kod_{table}_{command}_{suffix}")
+    to = ", ".join(_q(g) for g in groups)
+    if command == "insert":
+        clause = f"WITH CHECK ({condition})"
+    elif command == "update":
+        clause = f"USING ({condition}) WITH CHECK ({condition})"
+    else:
+        clause = f"USING ({condition})"
+    return f"CREATE POLICY {name} ON public.{_q(table)} FOR {command.upper()} TO {to} {clause}"
+
+
+def trigger_statements() -> list[str]:
+    """Audit, stamp, guard and lock triggers (dropped and created again)."""
+    statements: list[str] = []
+    for table, noise in sorted(AUDITED.items()):
+        args = ", ".join(f"'{c}'" for c in noise)
+        statements += [
+            f"DROP TRIGGER IF EXISTS kod_audit_row ON public.{_q(table)}",
+            f"CREATE TRIGGER kod_audit_row AFTER INSERT OR UPDATE OR DELETE ON public.{_q(table)} "
+            f"FOR EACH ROW EXECUTE FUNCTION public.kod_audit_row({args})",
+        ]
+    for table, columns in sorted(STAMPS.items()):
+        args = ", ".join(f"'{c}'" for c in columns)
+        statements += [
+            f"DROP TRIGGER IF EXISTS kod_stamp ON public.{_q(table)}",
+            f"CREATE TRIGGER kod_stamp BEFORE INSERT OR UPDATE ON public.{_q(table)} "
+            f"FOR EACH ROW EXECUTE FUNCTION public.kod_stamp({args})",
+        ]
+    statements += [
+        "DROP TRIGGER IF EXISTS kod_audit_guard ON public.audit_log",
+        "CREATE TRIGGER kod_audit_guard BEFORE UPDATE OR DELETE ON public.audit_log "
+        "FOR EACH ROW EXECUTE FUNCTION public.kod_audit_guard()",
+        "DROP TRIGGER IF EXISTS kod_audit_guard_truncate ON public.audit_log",
+        "CREATE TRIGGER kod_audit_guard_truncate BEFORE TRUNCATE ON public.audit_log "
+        "FOR EACH STATEMENT EXECUTE FUNCTION public.kod_audit_guard()",
+        "DROP TRIGGER IF EXISTS kod_feed_lock ON public.change_feed",
+        "CREATE TRIGGER kod_feed_lock BEFORE INSERT ON public.change_feed "
+        "FOR EACH STATEMENT EXECUTE FUNCTION public.kod_feed_lock()",
+    ]
+    return statements
+
+
+def matrix_functions() -> list[str]:
+    """SQL functions whose body is the matrix itself (created before functions.sql)."""
+    may_cases = "\n".join(
+        f"        WHEN {_lit(p.value)} THEN "
+        + (
+            " OR ".join(f"pg_has_role(session_user, {_lit(g)}, 'MEMBER')" for g in holders(p))
+            or "false"
+        )
+        for p in Permission
+    )
+    group_cases = "\n".join(
+        f"        WHEN {_lit(r.value)} THEN {_lit(g)}" for r, g in GROUPS.items()
+    )
+    groups = ", ".join(_lit(g) for g in GROUPS.values())
+    roles_of = ", ".join(
+        f"CASE WHEN pg_has_role(p_login, {_lit(g)}, 'MEMBER') THEN {_lit(r.value)} END"
+        for r, g in GROUPS.items()
+    )
+    head = "LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp"
+    return [
+        "CREATE OR REPLACE FUNCTION public.kod_may(p_permission text) RETURNS boolean\n"
+        f"{head} AS $$\n    SELECT coalesce(CASE p_permission\n{may_cases}\n    END, false)\n$$",
+        "CREATE OR REPLACE FUNCTION public.kod_group_of(p_role text) RETURNS text\n"
+        f"LANGUAGE sql IMMUTABLE AS $$\n    SELECT CASE p_role\n{group_cases}\n    END\n$$",
+        "CREATE OR REPLACE FUNCTION public.kod_groups() RETURNS text[]\n"
+        f"LANGUAGE sql IMMUTABLE AS $$ SELECT ARRAY[{groups}]::text[] $$",
+        # An account may have no server login (a field officer who only uses the mobile app).
+        "CREATE OR REPLACE FUNCTION public.kod_roles_of(p_login text) RETURNS text[]\n"
+        f"{head.replace('sql', 'plpgsql', 1)} AS $$\nBEGIN\n"
+        "    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = p_login) THEN\n"
+        "        RETURN ARRAY[]::text[];\n    END IF;\n"
+        f"    RETURN array_remove(ARRAY[{roles_of}]::text[], NULL);\nEND\n$$",
+    ]
+
+
+def _lit(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def all_tables() -> Iterable[str]:
+    """The application's tables (those the models define, plus Alembic's version table)."""
+    return [*sorted(Base.metadata.tables), "alembic_version"]
