@@ -43,9 +43,7 @@ async def _facade(
     services: Services, tmp_path: Path, link: Link | None = None
 ) -> tuple[ResilientIncidents, list[ReplayConflict]]:
     outbox = await Outbox.open(tmp_path / "outbox.sqlite")
-    facade = ResilientIncidents(
-        services.db, services.incidents, outbox, is_online=link or Link()
-    )
+    facade = ResilientIncidents(services.db, services.incidents, outbox, is_online=link or Link())
     conflicts: list[ReplayConflict] = []
     facade.conflicts.connect(conflicts.append)
     return facade, conflicts

@@ -157,9 +157,7 @@ async def prepare_login(database: str | None) -> tuple[Authenticate, str, Servic
     if not target.is_sqlite:
 
         async def on_server(username: str, password: str) -> Session:
-            return await log_in(
-                target, username, password, services_for=Services.for_workstation
-            )
+            return await log_in(target, username, password, services_for=Services.for_workstation)
 
         return on_server, target.display, None
     db, label = await open_database(database)

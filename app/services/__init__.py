@@ -17,8 +17,9 @@ from app.services.audit_log import AuditLogService
 from app.services.gazetteer import GazetteerService
 from app.services.incident_api import IncidentOperations
 from app.services.incidents import IncidentService
+from app.services.link_watch import LinkWatch
 from app.services.reports import ReportService
-from app.services.resilient import LinkWatch, ResilientIncidents
+from app.services.resilient import ResilientIncidents
 from app.services.settings import SettingsService
 from app.services.tasks import TaskService
 from app.services.units import UnitService

@@ -67,7 +67,6 @@ from app.services.offline_view import (
 
 __all__ = [
     "PENDING_PREFIX",
-    "LinkWatch",
     "PendingOperation",
     "ReplayConflict",
     "ReplayReport",
@@ -89,25 +88,6 @@ DUPLICATE_SCAN = 200
 KIND_CLOSED = "closed_incident"
 KIND_DUPLICATE = "possible_duplicate"
 KIND_FAILED = "failed"
-
-
-class LinkWatch:
-    """Whether the database link is up, as the workstation's change follower last saw it.
-
-    Without a probe (no follower yet, command-line tools) the link counts as up: writes try
-    the server and fall back to the outbox only if it does not answer.
-    """
-
-    def __init__(self) -> None:
-        self._probe: Callable[[], bool] | None = None
-
-    def follow(self, probe: Callable[[], bool] | None) -> None:
-        """Ask ``probe`` from now on (None: no link information, counts as up)."""
-        self._probe = probe
-
-    def is_online(self) -> bool:
-        """True unless the probe says the link is down."""
-        return self._probe is None or self._probe()
 
 
 @dataclass(frozen=True)

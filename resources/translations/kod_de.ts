@@ -80,34 +80,6 @@
             <source>Select an incident in the queue first.</source>
             <translation>Wählen Sie zuerst einen Einsatz in der Einsatzliste aus.</translation>
         </message>
-        <message>
-            <source>&amp;New incident …</source>
-            <translation>&amp;Neuer Einsatz …</translation>
-        </message>
-        <message>
-            <source>&amp;Assign unit to selected incident …</source>
-            <translation>Einheit dem ausgewählten Einsatz &amp;zuteilen …</translation>
-        </message>
-        <message>
-            <source>Save and dispatch (in the new-incident form)</source>
-            <translation>Speichern und alarmieren (im Formular „Neuer Einsatz“)</translation>
-        </message>
-        <message>
-            <source>Save (in the new-incident form)</source>
-            <translation>Speichern (im Formular „Neuer Einsatz“)</translation>
-        </message>
-        <message>
-            <source>Choose an address from the list (in the new-incident form)</source>
-            <translation>Adresse aus der Liste wählen (im Formular „Neuer Einsatz“)</translation>
-        </message>
-        <message>
-            <source>Change the priority (in the new-incident form)</source>
-            <translation>Priorität ändern (im Formular „Neuer Einsatz“)</translation>
-        </message>
-        <message>
-            <source>&amp;Incident</source>
-            <translation>&amp;Einsatz</translation>
-        </message>
     </context>
     <context>
         <name>CallTakingDialog</name>
@@ -506,10 +478,6 @@
             <source>Emergency of %1 acknowledged by %2 at %3</source>
             <translation>Notruf von %1 quittiert durch %2 um %3</translation>
         </message>
-        <message>
-            <source>Acknowledge the emergency (Notruf)</source>
-            <translation>Notruf quittieren</translation>
-        </message>
     </context>
     <context>
         <name>EmergencyBanner</name>
@@ -861,22 +829,6 @@
             <source>The incident detail has changes that are not saved.</source>
             <translation>In der Einsatzdetailansicht gibt es Änderungen, die nicht gespeichert sind.</translation>
         </message>
-        <message>
-            <source>Save incident changes</source>
-            <translation>Änderungen am Einsatz speichern</translation>
-        </message>
-        <message>
-            <source>Write a journal note</source>
-            <translation>Vermerk ins Einsatztagebuch schreiben</translation>
-        </message>
-        <message>
-            <source>Go to the incident detail</source>
-            <translation>Zu den Einsatzdetails wechseln</translation>
-        </message>
-        <message>
-            <source>Add the note to the journal</source>
-            <translation>Vermerk ins Einsatztagebuch übernehmen</translation>
-        </message>
     </context>
     <context>
         <name>IncidentQueueTableModel</name>
@@ -1040,42 +992,6 @@
         <message>
             <source>(next attempt in %1 s)</source>
             <translation>(nächster Versuch in %1 s)</translation>
-        </message>
-        <message>
-            <source>&amp;File</source>
-            <translation>&amp;Datei</translation>
-        </message>
-        <message>
-            <source>&amp;View</source>
-            <translation>&amp;Ansicht</translation>
-        </message>
-        <message>
-            <source>&amp;Help</source>
-            <translation>&amp;Hilfe</translation>
-        </message>
-        <message>
-            <source>Reset layout</source>
-            <translation>Fensteranordnung zurücksetzen</translation>
-        </message>
-        <message>
-            <source>General</source>
-            <translation>Allgemein</translation>
-        </message>
-        <message>
-            <source>Reload</source>
-            <translation>Neu laden</translation>
-        </message>
-        <message>
-            <source>Go to the incident queue</source>
-            <translation>Zur Einsatzliste wechseln</translation>
-        </message>
-        <message>
-            <source>Search the queue</source>
-            <translation>Einsatzliste durchsuchen</translation>
-        </message>
-        <message>
-            <source>Quit</source>
-            <translation>Beenden</translation>
         </message>
     </context>
     <context>
@@ -1341,18 +1257,6 @@
         <message>
             <source>Reports</source>
             <translation>Meldungen</translation>
-        </message>
-        <message>
-            <source>The incident is not in the current queue view (check the filter).</source>
-            <translation>Der Einsatz ist in der aktuellen Ansicht der Einsatzliste nicht enthalten (Filter prüfen).</translation>
-        </message>
-        <message>
-            <source>New report (Meldung)</source>
-            <translation>Neue Meldung</translation>
-        </message>
-        <message>
-            <source>Go to the reports</source>
-            <translation>Zu den Meldungen wechseln</translation>
         </message>
     </context>
     <context>
@@ -1702,34 +1606,6 @@
         <message>
             <source>Tasks</source>
             <translation>Aufträge</translation>
-        </message>
-        <message>
-            <source>New task (Auftrag)</source>
-            <translation>Neuer Auftrag</translation>
-        </message>
-        <message>
-            <source>Go to the tasks</source>
-            <translation>Zu den Aufträgen wechseln</translation>
-        </message>
-        <message>
-            <source>Enter</source>
-            <translation>Enter</translation>
-        </message>
-        <message>
-            <source>Open the selected task or report</source>
-            <translation>Ausgewählten Auftrag oder ausgewählte Meldung öffnen</translation>
-        </message>
-        <message>
-            <source>Menu key, Shift+F10</source>
-            <translation>Menütaste, Umschalt+F10</translation>
-        </message>
-        <message>
-            <source>All actions for the selected task or report</source>
-            <translation>Alle Aktionen für den ausgewählten Auftrag oder die ausgewählte Meldung</translation>
-        </message>
-        <message>
-            <source>Show due follow-ups (Wiedervorlage)</source>
-            <translation>Fällige Wiedervorlagen anzeigen</translation>
         </message>
     </context>
     <context>
@@ -2226,6 +2102,10 @@
             <translation>Datenbank-URL (postgresql://benutzer:passwort@host:5432/db oder sqlite:///datei). Standard: KOD_DATABASE_URL, sonst die SQLite-Datei des jeweiligen Benutzers.</translation>
         </message>
         <message>
+            <source>PostgreSQL: log in as NAME (default: the user in the URL, else PGUSER, else the operating-system user). The password comes from the password file, PGPASSWORD or a prompt.</source>
+            <translation>PostgreSQL: als NAME anmelden (Standard: der Benutzer in der URL, sonst PGUSER, sonst der Betriebssystem-Benutzer). Das Passwort kommt aus der Passwortdatei, aus PGPASSWORD oder wird abgefragt.</translation>
+        </message>
+        <message>
             <source>Schema migrations</source>
             <translation>Schemamigrationen</translation>
         </message>
@@ -2286,8 +2166,16 @@
             <translation>Kein Passwort (Außendienst mit der mobilen App)</translation>
         </message>
         <message>
+            <source>PostgreSQL: the person logs in with the directory password (LDAP or Kerberos, as pg_hba.conf says for members of kod_directory); no password of its own</source>
+            <translation>PostgreSQL: Die Person meldet sich mit dem Passwort des Verzeichnisdienstes an (LDAP oder Kerberos, wie pg_hba.conf es für Mitglieder von kod_directory festlegt); kein eigenes Passwort</translation>
+        </message>
+        <message>
             <source>List users</source>
             <translation>Benutzer auflisten</translation>
+        </message>
+        <message>
+            <source>Give a user another role</source>
+            <translation>Einem Benutzer eine andere Rolle geben</translation>
         </message>
         <message>
             <source>Disable a user</source>
@@ -2338,6 +2226,10 @@
             <translation>Die Passwörter stimmen nicht überein.</translation>
         </message>
         <message>
+            <source>Password of %1 on %2: </source>
+            <translation>Passwort von %1 auf %2: </translation>
+        </message>
+        <message>
             <source>Schema of %1: %2 → %3</source>
             <translation>Schema von %1: %2 → %3</translation>
         </message>
@@ -2348,26 +2240,6 @@
         <message>
             <source>Schema: %1 (program: %2)</source>
             <translation>Schema: %1 (Programm: %2)</translation>
-        </message>
-        <message>
-            <source>Audit log intact: %1 records checked. Newest hash: %2</source>
-            <translation>Audit-Protokoll intakt: %1 Einträge geprüft. Neueste Prüfsumme: %2</translation>
-        </message>
-        <message>
-            <source>Audit log NOT intact: the newest record is not the expected one (records at the end were removed). Newest hash: %1</source>
-            <translation>Audit-Protokoll NICHT intakt: Der neueste Eintrag ist nicht der erwartete (Einträge am Ende wurden entfernt). Neueste Prüfsumme: %1</translation>
-        </message>
-        <message>
-            <source>Audit log NOT intact: records before record %1 were removed without a prune record.</source>
-            <translation>Audit-Protokoll NICHT intakt: Einträge vor Eintrag %1 wurden ohne Löschprotokoll entfernt.</translation>
-        </message>
-        <message>
-            <source>Audit log NOT intact: record %1 does not follow its predecessor (a record before it was removed, inserted or changed).</source>
-            <translation>Audit-Protokoll NICHT intakt: Eintrag %1 schließt nicht an seinen Vorgänger an (ein Eintrag davor wurde entfernt, eingefügt oder geändert).</translation>
-        </message>
-        <message>
-            <source>Audit log NOT intact: record %1 was changed after it was written.</source>
-            <translation>Audit-Protokoll NICHT intakt: Eintrag %1 wurde nach dem Schreiben geändert.</translation>
         </message>
         <message>
             <source>%1 audit records are older than %2 and would be deleted.</source>
@@ -2410,12 +2282,28 @@
             <translation>(gesperrt bis %1)</translation>
         </message>
         <message>
-            <source>User %1 disabled.</source>
-            <translation>Benutzer %1 deaktiviert.</translation>
+            <source>(no server login)</source>
+            <translation>(ohne Server-Anmeldung)</translation>
         </message>
         <message>
             <source>User %1 enabled.</source>
             <translation>Benutzer %1 aktiviert.</translation>
+        </message>
+        <message>
+            <source>User %1 disabled.</source>
+            <translation>Benutzer %1 deaktiviert.</translation>
+        </message>
+        <message>
+            <source>%1 open sessions of %2 were ended.</source>
+            <translation>%1 offene Sitzungen von %2 wurden beendet.</translation>
+        </message>
+        <message>
+            <source>Warning: open sessions of %1 could not be ended (the database owner needs the role pg_signal_backend, see README). They end at their next reconnect.</source>
+            <translation>Warnung: Offene Sitzungen von %1 konnten nicht beendet werden (der Datenbank-Eigentümer braucht die Rolle pg_signal_backend, siehe README). Sie enden bei ihrer nächsten Neuverbindung.</translation>
+        </message>
+        <message>
+            <source>User %1 now has the role %2.</source>
+            <translation>Benutzer %1 hat jetzt die Rolle %2.</translation>
         </message>
         <message>
             <source>Password of %1 changed.</source>
@@ -2449,48 +2337,16 @@
             <source>--incidents must be between 0 and 5,000,000.</source>
             <translation>--incidents muss zwischen 0 und 5.000.000 liegen.</translation>
         </message>
-        <message>
-            <source>PostgreSQL: log in as NAME (default: the user in the URL, else PGUSER, else the operating-system user). The password comes from the password file, PGPASSWORD or a prompt.</source>
-            <translation>PostgreSQL: als NAME anmelden (Standard: der Benutzer in der URL, sonst PGUSER, sonst der Betriebssystem-Benutzer). Das Passwort kommt aus der Passwortdatei, aus PGPASSWORD oder wird abgefragt.</translation>
-        </message>
-        <message>
-            <source>PostgreSQL: the person logs in with the directory password (LDAP or Kerberos, as pg_hba.conf says for members of kod_directory); no password of its own</source>
-            <translation>PostgreSQL: Die Person meldet sich mit dem Passwort des Verzeichnisdienstes an (LDAP oder Kerberos, wie pg_hba.conf es für Mitglieder von kod_directory festlegt); kein eigenes Passwort</translation>
-        </message>
-        <message>
-            <source>Give a user another role</source>
-            <translation>Einem Benutzer eine andere Rolle geben</translation>
-        </message>
-        <message>
-            <source>Password of %1 on %2: </source>
-            <translation>Passwort von %1 auf %2: </translation>
-        </message>
-        <message>
-            <source>(no server login)</source>
-            <translation>(ohne Server-Anmeldung)</translation>
-        </message>
-        <message>
-            <source>%1 open sessions of %2 were ended.</source>
-            <translation>%1 offene Sitzungen von %2 wurden beendet.</translation>
-        </message>
-        <message>
-            <source>Warning: open sessions of %1 could not be ended (the database owner needs the role pg_signal_backend, see README). They end at their next reconnect.</source>
-            <translation>Warnung: Offene Sitzungen von %1 konnten nicht beendet werden (der Datenbank-Eigentümer braucht die Rolle pg_signal_backend, siehe README). Sie enden bei ihrer nächsten Neuverbindung.</translation>
-        </message>
-        <message>
-            <source>User %1 now has the role %2.</source>
-            <translation>Benutzer %1 hat jetzt die Rolle %2.</translation>
-        </message>
     </context>
     <context>
         <name>config</name>
         <message>
-            <source>The database address '%1' is not valid. Expected e.g. postgresql://user:password@server:5432/leitstelle or sqlite:///C:/path/file.sqlite.</source>
-            <translation>Die Datenbankadresse „%1“ ist ungültig. Erwartet wird z. B. postgresql://benutzer:passwort@server:5432/leitstelle oder sqlite:///C:/pfad/datei.sqlite.</translation>
+            <source>The database address '%1' is not valid. Expected e.g. postgresql://user@server:5432/leitstelle or sqlite:///C:/path/file.sqlite.</source>
+            <translation>Die Datenbankadresse „%1“ ist ungültig. Erwartet z. B. postgresql://benutzer@server:5432/leitstelle oder sqlite:///C:/pfad/datei.sqlite.</translation>
         </message>
         <message>
-            <source>The database address '%1' is malformed. Check the port (a number) and the special characters: @, / and : inside the user name or password must be percent-encoded (@ as %40). Expected e.g. postgresql://user:password@server:5432/leitstelle.</source>
-            <translation>Die Datenbankadresse „%1“ ist fehlerhaft. Bitte den Port (eine Zahl) und die Sonderzeichen prüfen: @, / und : in Benutzername oder Passwort müssen kodiert werden (@ als %40). Erwartet wird z. B. postgresql://benutzer:passwort@server:5432/leitstelle.</translation>
+            <source>The database address '%1' is malformed. Expected e.g. postgresql://user@server:5432/leitstelle or sqlite:///C:/path/file.sqlite.</source>
+            <translation>Die Datenbankadresse „%1“ ist fehlerhaft aufgebaut. Erwartet z. B. postgresql://benutzer@server:5432/leitstelle oder sqlite:///C:/pfad/datei.sqlite.</translation>
         </message>
         <message>
             <source>A SQLite database needs a file path, e.g. sqlite:///leitstelle.sqlite.</source>
@@ -2511,14 +2367,6 @@
         <message>
             <source>The database type '%1' is not supported. Use PostgreSQL or SQLite.</source>
             <translation>Der Datenbanktyp „%1“ wird nicht unterstützt. Verwenden Sie PostgreSQL oder SQLite.</translation>
-        </message>
-        <message>
-            <source>The database address '%1' is not valid. Expected e.g. postgresql://user@server:5432/leitstelle or sqlite:///C:/path/file.sqlite.</source>
-            <translation>Die Datenbankadresse „%1“ ist ungültig. Erwartet z. B. postgresql://benutzer@server:5432/leitstelle oder sqlite:///C:/pfad/datei.sqlite.</translation>
-        </message>
-        <message>
-            <source>The database address '%1' is malformed. Expected e.g. postgresql://user@server:5432/leitstelle or sqlite:///C:/path/file.sqlite.</source>
-            <translation>Die Datenbankadresse „%1“ ist fehlerhaft aufgebaut. Erwartet z. B. postgresql://benutzer@server:5432/leitstelle oder sqlite:///C:/pfad/datei.sqlite.</translation>
         </message>
     </context>
     <context>
@@ -2548,8 +2396,28 @@
             <translation>Der Ordner für die Datenbank %1 kann nicht angelegt werden: %2</translation>
         </message>
         <message>
+            <source>The database %1 has not been set up yet. Run: kod-admin db upgrade</source>
+            <translation>Die Datenbank %1 ist noch nicht eingerichtet. Ausführen: kod-admin db upgrade</translation>
+        </message>
+        <message>
+            <source>The database %1 was set up by a newer version of KOD-Leitstelle (schema %2). Install the newer version on this workstation.</source>
+            <translation>Die Datenbank %1 wurde von einer neueren Version der KOD-Leitstelle eingerichtet (Schema %2). Installieren Sie die neuere Version auf diesem Arbeitsplatz.</translation>
+        </message>
+        <message>
+            <source>The database %1 has an older schema (%2, needed: %3). Ask the administrator to run: kod-admin db upgrade</source>
+            <translation>Die Datenbank %1 hat ein älteres Schema (%2, benötigt: %3). Bitten Sie die Administration, diesen Befehl auszuführen: kod-admin db upgrade</translation>
+        </message>
+        <message>
+            <source>The login is disabled on %1. Please contact the administration.</source>
+            <translation>Die Anmeldung ist auf %1 gesperrt. Bitte wenden Sie sich an die Administration.</translation>
+        </message>
+        <message>
             <source>The PostgreSQL server %1 refused the login: user name or password is wrong.</source>
             <translation>Der PostgreSQL-Server %1 hat die Anmeldung abgelehnt: Benutzername oder Passwort falsch.</translation>
+        </message>
+        <message>
+            <source>The PostgreSQL server %1 does not accept this login from this workstation (pg_hba.conf). Please contact the administration.</source>
+            <translation>Der PostgreSQL-Server %1 lässt diese Anmeldung von diesem Arbeitsplatz nicht zu (pg_hba.conf). Bitte wenden Sie sich an die Administration.</translation>
         </message>
         <message>
             <source>The database on %1 does not exist.</source>
@@ -2570,26 +2438,6 @@
         <message>
             <source>The database %1 cannot be reached: %2</source>
             <translation>Die Datenbank %1 ist nicht erreichbar: %2</translation>
-        </message>
-        <message>
-            <source>The database %1 has not been set up yet. Run: kod-admin db upgrade</source>
-            <translation>Die Datenbank %1 ist noch nicht eingerichtet. Ausführen: kod-admin db upgrade</translation>
-        </message>
-        <message>
-            <source>The database %1 was set up by a newer version of KOD-Leitstelle (schema %2). Install the newer version on this workstation.</source>
-            <translation>Die Datenbank %1 wurde von einer neueren Version der KOD-Leitstelle eingerichtet (Schema %2). Installieren Sie die neuere Version auf diesem Arbeitsplatz.</translation>
-        </message>
-        <message>
-            <source>The database %1 has an older schema (%2, needed: %3). Ask the administrator to run: kod-admin db upgrade</source>
-            <translation>Die Datenbank %1 hat ein älteres Schema (%2, benötigt: %3). Bitten Sie die Administration, diesen Befehl auszuführen: kod-admin db upgrade</translation>
-        </message>
-        <message>
-            <source>The login is disabled on %1. Please contact the administration.</source>
-            <translation>Die Anmeldung ist auf %1 gesperrt. Bitte wenden Sie sich an die Administration.</translation>
-        </message>
-        <message>
-            <source>The PostgreSQL server %1 does not accept this login from this workstation (pg_hba.conf). Please contact the administration.</source>
-            <translation>Der PostgreSQL-Server %1 lässt diese Anmeldung von diesem Arbeitsplatz nicht zu (pg_hba.conf). Bitte wenden Sie sich an die Administration.</translation>
         </message>
         <message>
             <source>The database %1 is busy: another session holds a lock. Please try again.</source>
@@ -2645,20 +2493,20 @@
     <context>
         <name>errors</name>
         <message>
-            <source>Your role (%1) is not allowed to do this: %2.</source>
-            <translation>Ihre Rolle (%1) ist hierzu nicht berechtigt: %2.</translation>
-        </message>
-        <message>
-            <source>This record was changed by someone else in the meantime (version %1, you edited version %2). Nothing was overwritten.</source>
-            <translation>Dieser Datensatz wurde inzwischen von jemand anderem geändert (Version %1, Sie haben Version %2 bearbeitet). Es wurde nichts überschrieben.</translation>
-        </message>
-        <message>
             <source>A value is too long or not valid and was not stored. Please check the input.</source>
             <translation>Ein Wert ist zu lang oder ungültig und wurde nicht gespeichert. Bitte die Eingabe prüfen.</translation>
         </message>
         <message>
+            <source>Your role (%1) is not allowed to do this: %2.</source>
+            <translation>Ihre Rolle (%1) ist hierzu nicht berechtigt: %2.</translation>
+        </message>
+        <message>
             <source>The database server refused this action: your login lacks the right to do it (%1).</source>
             <translation>Der Datenbankserver hat diese Aktion abgelehnt: Ihrer Anmeldung fehlt das Recht dazu (%1).</translation>
+        </message>
+        <message>
+            <source>This record was changed by someone else in the meantime (version %1, you edited version %2). Nothing was overwritten.</source>
+            <translation>Dieser Datensatz wurde inzwischen von jemand anderem geändert (Version %1, Sie haben Version %2 bearbeitet). Es wurde nichts überschrieben.</translation>
         </message>
     </context>
     <context>
@@ -2983,6 +2831,10 @@
             <translation>Einsatz %1 ist nur an diesem Arbeitsplatz gespeichert, bis die Datenbank wieder erreichbar ist. Er kann geändert werden, sobald er übertragen wurde.</translation>
         </message>
         <message>
+            <source>unexpected error (%1)</source>
+            <translation>unerwarteter Fehler (%1)</translation>
+        </message>
+        <message>
             <source>Unknown operation '%1' in the outbox.</source>
             <translation>Unbekannter Vorgang „%1“ im Offline-Ausgang.</translation>
         </message>
@@ -2999,20 +2851,16 @@
             <translation>Ihr um %1 offline geschriebener Vermerk wurde Einsatz %2 hinzugefügt, der inzwischen abgeschlossen wurde (%3). Eröffnen Sie ihn wieder, falls der Vermerk Maßnahmen erfordert.</translation>
         </message>
         <message>
+            <source>An entry recorded offline could not be transferred: %1</source>
+            <translation>Ein offline erfasster Eintrag konnte nicht übertragen werden: %1</translation>
+        </message>
+        <message>
             <source>The incident recorded offline as %1 (%2, %3) could not be transferred: %4</source>
             <translation>Der offline als %1 erfasste Einsatz (%2, %3) konnte nicht übertragen werden: %4</translation>
         </message>
         <message>
             <source>The note on %1 written offline at %2 could not be transferred: %3. Text: %4</source>
             <translation>Der um %2 offline geschriebene Vermerk zu %1 konnte nicht übertragen werden: %3. Text: %4</translation>
-        </message>
-        <message>
-            <source>unexpected error (%1)</source>
-            <translation>unerwarteter Fehler (%1)</translation>
-        </message>
-        <message>
-            <source>An entry recorded offline could not be transferred: %1</source>
-            <translation>Ein offline erfasster Eintrag konnte nicht übertragen werden: %1</translation>
         </message>
     </context>
     <context>
@@ -3336,17 +3184,6 @@
         </message>
     </context>
     <context>
-        <name>shortcut_help</name>
-        <message>
-            <source>General</source>
-            <translation>Allgemein</translation>
-        </message>
-        <message>
-            <source>Keyboard shortcuts</source>
-            <translation>Tastenkürzel</translation>
-        </message>
-    </context>
-    <context>
         <name>task_status</name>
         <message>
             <source>Open</source>
@@ -3434,50 +3271,6 @@
             <source>Units</source>
             <translation>Einheiten</translation>
         </message>
-        <message>
-            <source>The incident is not in the current queue view (check the filter).</source>
-            <translation>Der Einsatz ist in der aktuellen Ansicht der Einsatzliste nicht enthalten (Filter prüfen).</translation>
-        </message>
-        <message>
-            <source>Unit status board</source>
-            <translation>Statustafel der Einheiten</translation>
-        </message>
-        <message>
-            <source>Go to the unit status board</source>
-            <translation>Zur Statustafel der Einheiten</translation>
-        </message>
-        <message>
-            <source>Call sign (e.g. KOD 33)</source>
-            <translation>Funkrufname (z. B. KOD 33)</translation>
-        </message>
-        <message>
-            <source>Select the unit by typing</source>
-            <translation>Einheit durch Tippen wählen</translation>
-        </message>
-        <message>
-            <source>Set the selected unit's status</source>
-            <translation>Status der ausgewählten Einheit setzen</translation>
-        </message>
-        <message>
-            <source>Trigger an emergency (Notruf) for the selected unit</source>
-            <translation>Notruf für die ausgewählte Einheit auslösen</translation>
-        </message>
-        <message>
-            <source>Enter</source>
-            <translation>Enter</translation>
-        </message>
-        <message>
-            <source>Status history of the selected unit</source>
-            <translation>Statusverlauf der ausgewählten Einheit</translation>
-        </message>
-        <message>
-            <source>Menu key, Shift+F10</source>
-            <translation>Menütaste, Umschalt+F10</translation>
-        </message>
-        <message>
-            <source>All actions for the selected unit</source>
-            <translation>Alle Aktionen für die ausgewählte Einheit</translation>
-        </message>
     </context>
     <context>
         <name>unit_status</name>
@@ -3556,44 +3349,32 @@
     <context>
         <name>users</name>
         <message>
-            <source>The user name '%1' is not valid: 2 to 64 letters, digits, dots, hyphens or underscores.</source>
-            <translation>Der Benutzername „%1“ ist ungültig: erlaubt sind 2 bis 64 Buchstaben, Ziffern, Punkte, Bindestriche oder Unterstriche.</translation>
-        </message>
-        <message>
-            <source>The password must have at least %1 characters.</source>
-            <translation>Das Passwort muss mindestens %1 Zeichen lang sein.</translation>
-        </message>
-        <message>
-            <source>The user name '%1' is already taken.</source>
-            <translation>Der Benutzername „%1“ ist bereits vergeben.</translation>
-        </message>
-        <message>
-            <source>There is no user '%1'.</source>
-            <translation>Es gibt keinen Benutzer „%1“.</translation>
-        </message>
-        <message>
-            <source>User name or password is wrong.</source>
-            <translation>Benutzername oder Passwort falsch.</translation>
-        </message>
-        <message>
             <source>This account is disabled. Please contact the administration.</source>
             <translation>Dieses Konto ist deaktiviert. Bitte wenden Sie sich an die Administration.</translation>
-        </message>
-        <message>
-            <source>Too many failed logins: the account is locked until %1.</source>
-            <translation>Zu viele fehlgeschlagene Anmeldungen: Das Konto ist bis %1 gesperrt.</translation>
         </message>
         <message>
             <source>The user name '%1' is not valid: 2 to 63 characters a–z, digits, dots, hyphens or underscores, starting with a letter or digit (umlauts as ae, oe, ue, ss).</source>
             <translation>Der Benutzername „%1“ ist ungültig: 2 bis 63 Zeichen a–z, Ziffern, Punkte, Bindestriche oder Unterstriche, beginnend mit Buchstabe oder Ziffer (Umlaute als ae, oe, ue, ss).</translation>
         </message>
         <message>
+            <source>The password must have at least %1 characters.</source>
+            <translation>Das Passwort muss mindestens %1 Zeichen lang sein.</translation>
+        </message>
+        <message>
             <source>The password must not contain control characters.</source>
             <translation>Das Passwort darf keine Steuerzeichen enthalten.</translation>
         </message>
         <message>
+            <source>The user name '%1' is already taken.</source>
+            <translation>Der Benutzername „%1“ ist bereits vergeben.</translation>
+        </message>
+        <message>
             <source>The login '%1' already exists on the PostgreSQL server (another database or service uses it). Choose another user name.</source>
             <translation>Die Anmeldung „%1“ gibt es auf dem PostgreSQL-Server schon (eine andere Datenbank oder ein Dienst nutzt sie). Bitte einen anderen Benutzernamen wählen.</translation>
+        </message>
+        <message>
+            <source>There is no user '%1'.</source>
+            <translation>Es gibt keinen Benutzer „%1“.</translation>
         </message>
         <message>
             <source>You cannot disable your own login or change your own role.</source>
@@ -3626,6 +3407,14 @@
         <message>
             <source>The login %1 has no account in this database. Please contact the administration.</source>
             <translation>Die Anmeldung %1 hat kein Konto in dieser Datenbank. Bitte wenden Sie sich an die Administration.</translation>
+        </message>
+        <message>
+            <source>User name or password is wrong.</source>
+            <translation>Benutzername oder Passwort falsch.</translation>
+        </message>
+        <message>
+            <source>Too many failed logins: the account is locked until %1.</source>
+            <translation>Zu viele fehlgeschlagene Anmeldungen: Das Konto ist bis %1 gesperrt.</translation>
         </message>
     </context>
     <context>
