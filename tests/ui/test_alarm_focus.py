@@ -21,6 +21,8 @@ from app.platform.uow import Actor
 from app.services import Services
 from tests.ui.flows import KeyPad, build_window, wait_for
 from ui.context import UiContext
+from ui.dialogs.call_taking import CallTakingActions, CallTakingDialog
+from ui.main_window import MainWindow
 from ui.views.emergency import EmergencyAlarm
 
 LEAD = Actor(None, "cli:lead", Role.SHIFT_LEAD)
@@ -47,6 +49,23 @@ def _alarm(window: QWidget) -> EmergencyAlarm:
     return alarm
 
 
+async def _description_of_new_call(
+    window: MainWindow, actions: CallTakingActions, pad: KeyPad
+) -> CallTakingDialog:
+    """F2 in the main window, then the cursor in the description of the call-taking form.
+
+    (No category is typed: its completion popup would count as the active window offscreen.)
+    """
+    await wait_for(lambda: QApplication.activeWindow() is window)
+    pad.key(Qt.Key.Key_F2, name="F2")
+    await wait_for(lambda: actions.dialog is not None and actions.dialog.isActiveWindow())
+    dialog = actions.dialog
+    assert dialog is not None
+    dialog.description.setFocus()
+    await wait_for(lambda: dialog.description.hasFocus())
+    return dialog
+
+
 @pytest.mark.asyncio
 async def test_notruf_from_another_workstation_never_takes_the_keyboard(
     ui_ctx: UiContext,
@@ -63,15 +82,8 @@ async def test_notruf_from_another_workstation_never_takes_the_keyboard(
     qtbot.addWidget(window)
     alarm = _alarm(window)
     title = window.windowTitle()
-    await wait_for(lambda: QApplication.activeWindow() is window)
-
     pad = KeyPad()
-    pad.key(Qt.Key.Key_F2, name="F2")
-    await wait_for(lambda: actions.dialog is not None and actions.dialog.isActiveWindow())
-    dialog = actions.dialog
-    assert dialog is not None
-    dialog.description.setFocus()
-    await wait_for(lambda: dialog.description.hasFocus())
+    dialog = await _description_of_new_call(window, actions, pad)
     moves: list[object] = []
     app = QApplication.instance()
     assert isinstance(app, QApplication)
@@ -106,15 +118,8 @@ async def test_acknowledge_and_navigation_shortcuts_work_from_the_call_form_and_
     window, actions = build_window(ui_ctx, ui_settings)
     qtbot.addWidget(window)
     alarm = _alarm(window)
-    await wait_for(lambda: QApplication.activeWindow() is window)
     pad = KeyPad()
-    pad.key(Qt.Key.Key_F2, name="F2")
-    await wait_for(lambda: actions.dialog is not None and actions.dialog.isActiveWindow())
-    dialog = actions.dialog
-    assert dialog is not None
-    # (No category typed: its completion popup would count as the active window offscreen.)
-    dialog.description.setFocus()
-    await wait_for(lambda: dialog.description.hasFocus())
+    dialog = await _description_of_new_call(window, actions, pad)
     pad.type("Streit")
 
     await ui_ctx.services.units.raise_emergency(FIELD, a.id)
