@@ -166,13 +166,6 @@ COMMANDS: tuple[Command, ...] = (
         ("Ctrl+Return",),
         Scope.DETAIL_NOTE,
     ),
-    C(
-        "form.submit",
-        INCIDENTS,
-        N_("Commands", "Save the open dialog (Auftrag, Meldung, closing an incident)"),
-        ("Ctrl+Return", "Ctrl+Enter"),
-        Scope.EDIT_FORM,
-    ),
     # -- unit status board ----------------------------------------------------------------------
     C(
         "go.units",
@@ -251,6 +244,13 @@ COMMANDS: tuple[Command, ...] = (
         ("Menu", "Shift+F10"),
         Scope.WORK_LISTS,
         keys_label=N_("Commands", "Menu key, Shift+F10"),
+    ),
+    C(
+        "form.submit",
+        WORK,
+        N_("Commands", "Save the open dialog (Auftrag, Meldung, closing an incident)"),
+        ("Ctrl+Return", "Ctrl+Enter"),
+        Scope.EDIT_FORM,
     ),
     C(
         "task.follow_ups",

@@ -12,6 +12,8 @@ from pytestqt.qtbot import QtBot
 
 from app.platform.permissions import Permission, Role
 from tests.conftest import ADMIN
+from tests.ui.conftest import wait_until
+from ui.asyncutil import pending_tasks
 from ui.commands import COMMANDS, MENUS, CommandRegistry, Scope, command
 from ui.context import ChangeBridge, UiContext
 from ui.dialogs.shortcut_help import ShortcutHelpDialog
@@ -134,3 +136,4 @@ async def test_a_clerk_window_has_no_alarm_and_cannot_open_incidents(
     assert new_incident is not None and not new_incident.isEnabled()
     new_report = window.commands.action("report.new")
     assert new_report is not None and new_report.isEnabled()
+    await wait_until(lambda: not pending_tasks())  # the panes' first reads end in the test

@@ -19,6 +19,7 @@ from app.services import Services
 from tests.conftest import ADMIN
 from tests.ui.conftest import wait_until
 from tests.ui.flows import build_window
+from ui.asyncutil import pending_tasks
 from ui.context import UiContext
 from ui.dialogs.login import LoginDialog
 from ui.errors import ErrorReporter
@@ -70,6 +71,7 @@ async def test_quit_asks_and_warns_loudly_about_an_open_notruf(
     qtbot.mouseClick(question.accept_button, Qt.MouseButton.LeftButton)
     await wait_until(lambda: closed == [True])
     assert window.outcome is SessionEnd.QUIT and not window.isVisible()
+    await wait_until(lambda: not pending_tasks())  # the window's last reads end in the test
 
 
 async def _login(username: str, password: str = "geheim123") -> LoginDialog:

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 from app.domain.codes import OUTCOMES_SOURCE, outcome_label
 from app.domain.dto import IncidentDetail
 from app.platform.i18n import tr as app_tr
+from ui.commands import command_keys
 
 
 def _is_ctrl_enter(event: QEvent) -> bool:
@@ -57,7 +58,7 @@ class _IncidentActionDialog(QDialog):
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
         shortcut = QShortcut(self)
-        shortcut.setKeys([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
+        shortcut.setKeys([QKeySequence(k) for k in command_keys("form.submit")])
         shortcut.activated.connect(self.try_submit)
         self.busy = False
 

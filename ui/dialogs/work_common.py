@@ -44,6 +44,7 @@ from app.platform.errors import ConflictError, KodError, ValidationError
 from app.platform.permissions import Permission
 from app.platform.timeutil import utcnow
 from ui.asyncutil import report_error, spawn
+from ui.commands import command_keys
 from ui.context import UiContext
 
 BERLIN_TZ = QTimeZone(b"Europe/Berlin")
@@ -265,7 +266,7 @@ class WorkFormDialog(QDialog):
         layout.addWidget(self.message)
         layout.addLayout(bottom)
         shortcut = QShortcut(self)
-        shortcut.setKeys([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
+        shortcut.setKeys([QKeySequence(k) for k in command_keys("form.submit")])
         shortcut.activated.connect(self.try_submit)
         self.busy = False
         self.result_row: Any = None

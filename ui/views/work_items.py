@@ -290,5 +290,5 @@ def install_pane(
 
     window.commands.bind(new_command, open_new, lambda: pane.can_write)
     window.commands.bind(go_command, lambda: navigator.go_to(name))
-    window.commands.list_keys("work.open", "work.menu")
+    window.commands.list_keys("work.open", "work.menu", "form.submit")
     return dock
