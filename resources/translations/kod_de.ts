@@ -298,10 +298,6 @@
             <translation>Vermerk ins Einsatztagebuch übernehmen</translation>
         </message>
         <message>
-            <source>Save the open dialog (Auftrag, Meldung, closing an incident)</source>
-            <translation>Offenen Dialog speichern (Auftrag, Meldung, Einsatz abschließen)</translation>
-        </message>
-        <message>
             <source>Go to the unit status board</source>
             <translation>Zur Statustafel der Einheiten</translation>
         </message>
@@ -364,6 +360,10 @@
         <message>
             <source>All actions for the selected task or report</source>
             <translation>Alle Aktionen für den ausgewählten Auftrag oder die ausgewählte Meldung</translation>
+        </message>
+        <message>
+            <source>Save the open dialog (Auftrag, Meldung, closing an incident)</source>
+            <translation>Offenen Dialog speichern (Auftrag, Meldung, Einsatz abschließen)</translation>
         </message>
         <message>
             <source>Show due follow-ups (Wiedervorlage)</source>
