@@ -392,13 +392,14 @@ class CommandRegistry(QObject):
 
     def fill_menus(self) -> None:
         """Add the bound commands to their menus (declaration order); hide empty menus."""
+        panes_listed = bool(self._menus["view"].actions())
         for spec in COMMANDS:
             action = self._actions.get(spec.id)
             if spec.menu and action is not None:
                 menu = self._menus[spec.menu]
-                if spec.menu == "view" and action not in menu.actions():
-                    # After the panes' show/hide entries.
-                    menu.addSeparator()
+                if spec.menu == "view" and panes_listed:
+                    menu.addSeparator()  # once, after the panes' show/hide entries
+                    panes_listed = False
                 menu.addAction(action)
         for menu in self._menus.values():
             menu.menuAction().setVisible(bool(menu.actions()))
