@@ -40,7 +40,8 @@ async def shoot(out: Path, folder: Path) -> None:
     await generate_demo(services, Actor.cli(), incidents=3000, seed=2024)
     actor = await services.users.authenticate("disponent", "leitstelle")
     settings = QSettings(str(folder / "ui.ini"), QSettings.Format.IniFormat)
-    window, follower = await start_window(services, actor, target.display, settings, folder)
+    workstation = Services.for_workstation(db, folder)
+    window, follower = await start_window(workstation, actor, target.display, settings)
     window.resize(1600, 1000)
     window.show()
     await asyncio.sleep(1.5)
@@ -51,6 +52,7 @@ async def shoot(out: Path, folder: Path) -> None:
     window.grab().save(str(out))
     await follower.stop()
     window.close()
+    await workstation.close()
     await db.dispose()
 
 

@@ -41,4 +41,6 @@ esac
 # migrates it after an update), then add demo data if it has no incidents yet.
 "$BIN/kod-admin" db upgrade
 "$BIN/kod-demo" --if-empty
+echo "Die Befehle kod-admin, kod-demo und kod-leitstelle liegen in $BIN:"
+echo "  source .venv/bin/activate   (dann z. B. kod-admin user list)"
 exec "${wrap[@]}" "$BIN/kod-leitstelle" "$@"

@@ -49,13 +49,8 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def pg_template() -> Iterator[str]:
-    """A PostgreSQL database migrated to head once per test session (used as TEMPLATE).
+    """A PostgreSQL database migrated to head once per test session (used as TEMPLATE)."""
 
-    Person logins belong to the whole server and the tests use the same names (``dispo``,
-    ``disponent``): two test runs on one server at once would change each other's logins. The
-    session therefore holds a server-wide lock; a second run waits until the first is done.
-    """
-    lock = _server_lock()
     admin = create_engine(
         _pg_admin_url(make_url(PG_URL).database or "postgres"), isolation_level="AUTOCOMMIT"
     )
@@ -69,29 +64,48 @@ def pg_template() -> Iterator[str]:
     admin.dispose()
     yield TEMPLATE_DB
     drop_pg_database(TEMPLATE_DB)
-    lock.close()
 
 
 #: Key of the advisory lock that keeps test runs on one server apart.
 _TEST_RUN_LOCK = 0x4B4F4454  # "KODT"
 
 
-def _server_lock() -> Any:
+_server_lock_connection: list[Any] = []
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Wait (before any test and its timeout starts) until no other run uses the server.
+
+    Person logins belong to the whole server and the tests use the same names (``dispo``,
+    ``disponent``): two runs at once would change each other's logins. Without a reachable
+    server there is nothing to wait for (the PostgreSQL tests then fail on their own).
+    """
     import psycopg
 
     url = make_url(PG_URL)
-    conn = psycopg.connect(
-        host=url.host,
-        port=url.port or 5432,
-        user=url.username,
-        password=url.password,
-        dbname="postgres",
-        autocommit=True,
-    )
+    try:
+        conn = psycopg.connect(
+            host=url.host,
+            port=url.port or 5432,
+            user=url.username,
+            password=url.password,
+            dbname="postgres",
+            autocommit=True,
+            connect_timeout=5,
+        )
+    except psycopg.Error:
+        return
     if not conn.execute("SELECT pg_try_advisory_lock(%s)", (_TEST_RUN_LOCK,)).fetchone()[0]:
         print("\n[tests] another test run uses this PostgreSQL server: waiting …", flush=True)
         conn.execute("SELECT pg_advisory_lock(%s)", (_TEST_RUN_LOCK,))
-    return conn
+    _server_lock_connection.append(conn)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Let the next run in."""
+    for conn in _server_lock_connection:
+        conn.close()
+    _server_lock_connection.clear()
 
 
 def _drop_leftovers(admin: Any) -> None:

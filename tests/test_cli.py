@@ -137,3 +137,85 @@ def test_workstation_check_reports_bad_database_in_german(tmp_path: Path) -> Non
     cmd = [PYTHON, "-m", "ui.main", "--check", "--database", f"sqlite:///{good}"]
     result = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=120, check=False)
     assert result.returncode == 0 and "bereit" in result.stdout
+
+
+def run_workstation_cli(*args: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    """``kod-leitstelle`` as a newcomer runs it on a machine without a screen."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY", "KOD_DATABASE_URL")
+    }
+    env.update({"KOD_LANG": "de", "KOD_LOG_DIR": str(tmp_path), "XDG_DATA_HOME": str(tmp_path)})
+    return subprocess.run(
+        [PYTHON, "-m", "ui.main", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+
+
+#: English text of Python or SQLAlchemy that must never reach the user.
+ENGLISH = ("Traceback", "invalid literal", "Could not parse", "usage:", "error:", "options:")
+
+
+def _german_only(text: str) -> None:
+    for english in ENGLISH:
+        assert english not in text, text
+
+
+def test_workstation_help_and_argument_errors_are_german_without_a_screen(
+    tmp_path: Path,
+) -> None:
+    shown = run_workstation_cli("--help", tmp_path=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    assert "Aufruf: kod-leitstelle" in shown.stdout and "Optionen" in shown.stdout
+    assert "diese Hilfe anzeigen und beenden" in shown.stdout
+    assert "nur Datenbankverbindung und Schema prüfen" in shown.stdout
+    _german_only(shown.stdout)
+    wrong = run_workstation_cli("--gibtsnicht", tmp_path=tmp_path)
+    assert wrong.returncode == 2
+    assert "Fehler: unbekannte Argumente: --gibtsnicht" in wrong.stderr
+    _german_only(wrong.stderr)
+    admin = run_admin("--help")
+    assert admin.returncode == 0 and "Aufruf: kod-admin" in admin.stdout
+    _german_only(admin.stdout)
+
+
+@pytest.mark.parametrize(
+    ("database", "expected", "code"),
+    [
+        ("kaputt", "ungültig", 2),
+        ("postgresql://kod:geheim@127.0.0.1:abc/kod", "fehlerhaft", 2),
+        ("postgresql://kod:kod@127.0.0.1:1/kod", "nicht erreichbar", 3),
+    ],
+)
+def test_workstation_with_a_bad_database_and_no_screen_says_why_in_german(
+    database: str, expected: str, code: int, tmp_path: Path
+) -> None:
+    for args in (("--check", "--database", database), ("--database", database)):
+        result = run_workstation_cli(*args, tmp_path=tmp_path)
+        assert result.returncode == code, (args, result.returncode, result.stderr)
+        assert result.stderr.startswith("Fehler:") and expected in result.stderr
+        assert "geheim" not in result.stderr  # the password is never echoed
+        _german_only(result.stderr)
+
+
+def test_workstation_without_a_screen_checks_the_database_then_says_so(tmp_path: Path) -> None:
+    good = tmp_path / "ok.sqlite"
+    assert run_admin("db", "upgrade", database=f"sqlite:///{good}").returncode == 0
+    checked = run_workstation_cli("--check", "--database", f"sqlite:///{good}", tmp_path=tmp_path)
+    assert checked.returncode == 0 and "bereit" in checked.stdout
+    started = run_workstation_cli("--database", f"sqlite:///{good}", tmp_path=tmp_path)
+    assert started.returncode == 2
+    assert "Kein Bildschirm gefunden" in started.stderr and "KOD_HEADLESS=1" in started.stderr
+    _german_only(started.stderr)
+
+
+def test_malformed_database_url_for_admin_has_no_english_python_text() -> None:
+    result = run_admin("user", "list", database="postgresql://kod:geheim@127.0.0.1:abc/kod")
+    assert result.returncode == 2 and result.stderr.startswith("Fehler:")
+    assert "fehlerhaft" in result.stderr and "geheim" not in result.stderr
+    _german_only(result.stderr)

@@ -15,7 +15,9 @@ from app.domain.dto import IncidentDraft, IncidentQuery
 from app.platform.errors import DatabaseUnavailable, PermissionDenied, ValidationError
 from app.platform.outbox import OP_CREATE_INCIDENT, OP_NOTE, Outbox
 from app.platform.permissions import Role
-from app.platform.resilient import (
+from app.platform.uow import Actor
+from app.services import Services
+from app.services.resilient import (
     KIND_CLOSED,
     KIND_DUPLICATE,
     KIND_FAILED,
@@ -24,8 +26,6 @@ from app.platform.resilient import (
     ResilientIncidents,
     is_pending_id,
 )
-from app.platform.uow import Actor
-from app.services import Services
 from tests.multiws.harness import ROOT
 
 
@@ -43,7 +43,7 @@ async def _facade(
     services: Services, tmp_path: Path, link: Link | None = None
 ) -> tuple[ResilientIncidents, list[ReplayConflict]]:
     outbox = await Outbox.open(tmp_path / "outbox.sqlite")
-    facade = ResilientIncidents(services.incidents, outbox, is_online=link or Link())
+    facade = ResilientIncidents(services.db, services.incidents, outbox, is_online=link or Link())
     conflicts: list[ReplayConflict] = []
     facade.conflicts.connect(conflicts.append)
     return facade, conflicts

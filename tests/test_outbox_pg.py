@@ -12,9 +12,9 @@ from app.platform.changefeed import ChangeFollower, LinkState
 from app.platform.database import Database
 from app.platform.outbox import Outbox
 from app.platform.permissions import Role
-from app.platform.resilient import ResilientIncidents
 from app.platform.uow import Actor
 from app.services import Services
+from app.services.resilient import ResilientIncidents
 from tests.multiws import fixtures
 from tests.multiws.harness import wait_for
 from tests.multiws.proxy import TcpProxy
@@ -35,6 +35,7 @@ async def test_hung_network_write_goes_to_outbox_and_replays_exactly_once(
     follower = ChangeFollower(db)
     outbox = await Outbox.open(tmp_path / "outbox.sqlite")
     facade = ResilientIncidents(
+        db,
         Services.create(db).incidents,
         outbox,
         is_online=lambda: follower.state == LinkState.ONLINE,
@@ -76,7 +77,7 @@ async def test_server_down_write_is_queued_at_once(
 ) -> None:
     db = Database(pg.target(proxy.url_host_port), workstation="ws-a")
     outbox = await Outbox.open(tmp_path / "outbox.sqlite")
-    facade = ResilientIncidents(Services.create(db).incidents, outbox)
+    facade = ResilientIncidents(db, Services.create(db).incidents, outbox)
     try:
         known = await facade.create(DISPO, IncidentDraft("noise", address="Markt 1"))
         await facade.get(DISPO, known.id)

@@ -1,4 +1,10 @@
-"""``kod-leitstelle``: start the workstation (one qasync event loop for Qt and asyncio)."""
+"""``kod-leitstelle``: start the workstation (one qasync event loop for Qt and asyncio).
+
+The life of the program: check the command line and the database address (German messages,
+no Qt needed: ``--help``, ``--check`` and a bad address work without a screen), then the
+loop *login dialog → main window → quit or log out → login dialog*; every login gets a fresh
+window, a log-out closes the window, stops its change feed and saves its layout first.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,6 @@ import asyncio
 import logging
 import os
 import sys
-from pathlib import Path
 from typing import Any
 
 import qasync
@@ -15,43 +20,94 @@ from PySide6.QtCore import QCoreApplication, QSettings, Qt
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 
-from app.platform.changefeed import ChangeFollower, last_change_id
-from app.platform.config import resolve_database
+from app.platform.changefeed import ChangeFollower, LinkState, last_change_id
+from app.platform.config import DatabaseTarget, resolve_database
 from app.platform.database import Database
 from app.platform.errors import KodError
+from app.platform.i18n import tr
 from app.platform.logsetup import setup_logging
 from app.platform.maintenance import retention_loop
 from app.platform.uow import Actor
 from app.services import Services
 from app.services.login import Session, log_in, open_checked
+from app.tools.argparse_de import use_ui_language
 from resources.paths import resource_path
 from ui import gcguard
-from ui.asyncutil import cancel_all, set_error_sink, spawn
+from ui.asyncutil import cancel_all, pending_tasks, set_error_sink, spawn
 from ui.context import ChangeBridge, UiContext
 from ui.dialogs.login import Authenticate, LoginDialog
 from ui.errors import ErrorReporter
 from ui.i18n import install_translations
 from ui.main_window import MainWindow
+from ui.session_end import SessionEnd
 
 log = logging.getLogger("kod.workstation")
 
+#: Exit code when there is no screen to show the workstation on.
+EXIT_NO_DISPLAY = 2
+#: How long a closing window's reads may take to finish before they are cancelled (s).
+SETTLE_S = 2.0
+
 
 def build_parser() -> argparse.ArgumentParser:
-    """Command-line options of the workstation."""
-    p = argparse.ArgumentParser(prog="kod-leitstelle")
+    """Command-line options of the workstation (German, like ``kod-admin``)."""
+    use_ui_language()
+    p = argparse.ArgumentParser(
+        prog="kod-leitstelle",
+        description=tr(
+            "Startup", "Control-room workstation of the municipal public-order service (KOD)."
+        ),
+    )
     p.add_argument(
         "--database",
         metavar="URL",
-        help="postgresql://user:password@host:5432/db or sqlite:///file "
-        "(default: KOD_DATABASE_URL, else the per-user SQLite file)",
+        help=tr(
+            "Startup",
+            "Database URL (postgresql://user:password@host:5432/db or sqlite:///file). "
+            "Default: KOD_DATABASE_URL, else the per-user SQLite file.",
+        ),
     )
     p.add_argument(
         "--check",
         action="store_true",
-        help="only check the database connection and schema, then exit",
+        help=tr("Startup", "only check the database connection and schema, then exit"),
     )
-    p.add_argument("--user", help="preset the user name in the login dialog")
+    p.add_argument(
+        "--user", metavar="NAME", help=tr("Startup", "preset the user name in the login dialog")
+    )
     return p
+
+
+def _error(text: str) -> None:
+    print(tr("Startup", "Error: %1", text), file=sys.stderr, flush=True)
+
+
+def display_available() -> bool:
+    """False where Qt would abort for want of a screen (Linux without X11 or Wayland)."""
+    if sys.platform in ("win32", "darwin"):
+        return True
+    platform = os.environ.get("QT_QPA_PLATFORM", "")
+    x11, wayland = bool(os.environ.get("DISPLAY")), bool(os.environ.get("WAYLAND_DISPLAY"))
+    if platform.startswith("xcb"):
+        return x11
+    if platform.startswith("wayland"):
+        return wayland
+    return bool(platform) or x11 or wayland
+
+
+async def check_database(target: DatabaseTarget, report_ready: bool = True) -> int:
+    """Connect once and check the schema, without Qt; returns the exit code."""
+    db = Database(target)
+    try:
+        await db.check()
+    except KodError as exc:
+        _error(str(exc))
+        return exc.exit_code
+    finally:
+        await db.dispose()
+    if report_ready:
+        print(tr("Startup", "Database %1 is ready.", target.display), flush=True)
+    return 0
 
 
 async def exec_dialog(dialog: QDialog) -> int:
@@ -89,27 +145,28 @@ async def open_database(database: str | None) -> tuple[Database, str]:
     return await open_checked(target), target.display
 
 
-async def prepare_login(database: str | None) -> tuple[Authenticate, str, Database | None]:
-    """How this workstation logs people in, the label of the database, and (SQLite) the open
-    database.
+async def prepare_login(database: str | None) -> tuple[Authenticate, str, Services | None]:
+    """How this workstation logs people in, the label of the database, and (SQLite) the
+    services over the open file, which every login shares.
 
     SQLite: the file is opened and checked now, accounts are checked against it.
     PostgreSQL: nothing is opened before the login: the person's own login connects.
+    Either way the services are the workstation's (:meth:`Services.for_workstation`).
     """
     target = resolve_database(database)
     if not target.is_sqlite:
 
         async def on_server(username: str, password: str) -> Session:
-            return await log_in(target, username, password)
+            return await log_in(target, username, password, services_for=Services.for_workstation)
 
         return on_server, target.display, None
     db, label = await open_database(database)
-    services = Services.create(db)
+    services = Services.for_workstation(db)
 
     async def on_file(username: str, password: str) -> Session:
         return Session(services, await services.users.authenticate(username, password))
 
-    return on_file, label, db
+    return on_file, label, services
 
 
 def arrange_default_layout(window: MainWindow) -> None:
@@ -149,22 +206,15 @@ def arrange_default_layout(window: MainWindow) -> None:
 
 
 def build_window(
-    ctx: UiContext,
-    database_label: str,
-    settings: QSettings | None = None,
-    outbox_dir: Path | None = None,
+    ctx: UiContext, database_label: str, settings: QSettings | None = None
 ) -> MainWindow:
-    """The main window with every pane, action and alarm installed, layout restored.
-
-    ``outbox_dir`` overrides where the offline outbox file lives (tests, screenshots).
-    """
+    """The main window with every pane, action and alarm installed, layout restored."""
     from ui import outbox_ui
     from ui.dialogs import call_taking, shortcut_help
     from ui.views import emergency, incident_detail, reports, tasks, unit_board
 
     window = MainWindow(ctx, database_label, settings)
-    # First: it wraps the incident service so call-taking and notes survive an outage.
-    window.outbox = outbox_ui.install(window, outbox_dir)
+    window.outbox = outbox_ui.install(window)
     call_taking.install(window)
     unit_board.install(window)
     incident_detail.install(window)
@@ -172,6 +222,7 @@ def build_window(
     reports.install(window)
     emergency.install(window)
     shortcut_help.install(window)
+    window.commands.fill_menus()
     arrange_default_layout(window)
     window.finish_layout()
     return window
@@ -182,22 +233,78 @@ async def start_window(
     actor: Actor,
     database_label: str,
     settings: QSettings | None = None,
-    outbox_dir: Path | None = None,
 ) -> tuple[MainWindow, ChangeFollower]:
     """Build the main window for ``actor`` and start following the change feed."""
     follower = ChangeFollower(services.db, after_id=await last_change_id(services.db))
+    services.link.follow(lambda: follower.state == LinkState.ONLINE)
     bridge = ChangeBridge(follower)
     ctx = UiContext(services=services, actor=actor, bridge=bridge)
-    window = build_window(ctx, database_label, settings, outbox_dir)
+    window = build_window(ctx, database_label, settings)
     follower.start()
     window.queue.model.reload()
     return window, follower
 
 
+async def ask_login(
+    authenticate: Authenticate, database_label: str, username: str | None
+) -> Session | None:
+    """The login dialog; the logged-in session, or None if it was cancelled."""
+    login = LoginDialog(authenticate, database_label)
+    if username:
+        login.username.setText(username)
+        login.password.setFocus()
+    accepted = await exec_dialog(login) == QDialog.DialogCode.Accepted
+    session = login.session if accepted else None
+    login.deleteLater()
+    return session
+
+
+async def run_session(
+    session: Session,
+    database_label: str,
+    reporter: ErrorReporter,
+    settings: QSettings | None = None,
+) -> SessionEnd:
+    """One person's window, from login until it is closed; returns how it ended."""
+    services = session.services
+    window, follower = await start_window(services, session.actor, database_label, settings)
+    reporter.set_parent_widget(window)
+    retention = spawn(retention_loop(services, report=reporter.report, logged_in=session.actor))
+    closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    window.closing.connect(lambda: closed.done() or closed.set_result(None))
+    if window.has_saved_geometry():
+        window.show()
+    else:
+        window.showMaximized()
+    window.raise_()
+    window.activateWindow()
+    try:
+        await closed
+    finally:
+        # The layout was saved as the window closed; now the feed, then the window's reads.
+        if retention is not None:
+            retention.cancel()
+        await follower.stop()
+        services.link.follow(None)
+        reporter.set_parent_widget(None)
+        running = pending_tasks()
+        if running:
+            await asyncio.wait(running, timeout=SETTLE_S)
+        await cancel_all()
+        window.deleteLater()
+    return window.outcome or SessionEnd.QUIT
+
+
 async def run_workstation(
-    app: QApplication, args: argparse.Namespace, reporter: ErrorReporter
+    app: QApplication,
+    args: argparse.Namespace,
+    reporter: ErrorReporter,
+    settings: QSettings | None = None,
 ) -> int:
-    """The whole life of the workstation; returns the exit code."""
+    """The whole life of the workstation; returns the exit code.
+
+    ``settings`` holds the saved window layouts (default: the user's settings).
+    """
     loop = asyncio.get_running_loop()
 
     def loop_exception(_loop: Any, context: dict[str, Any]) -> None:
@@ -208,56 +315,62 @@ async def run_workstation(
             log.error("event loop: %s", context.get("message"))
 
     loop.set_exception_handler(loop_exception)
-    if args.check:
-        try:
-            db, label = await open_database(args.database)
-        except KodError as exc:
-            show_fatal(str(exc))
-            return exc.exit_code
-        print(QCoreApplication.translate("Startup", "Database %1 is ready.").replace("%1", label))
-        await db.dispose()
-        return 0
     try:
-        authenticate, label, file_db = await prepare_login(args.database)
+        authenticate, label, shared = await prepare_login(args.database)
     except KodError as exc:
         show_fatal(str(exc))
         return exc.exit_code
-    session: Session | None = None
     try:
-        login = LoginDialog(authenticate, label)
-        if args.user:
-            login.username.setText(args.user)
-            login.password.setFocus()
-        if await exec_dialog(login) != QDialog.DialogCode.Accepted or login.session is None:
-            return 0
-        session = login.session
-        services = session.services
-        window, follower = await start_window(services, session.actor, label)
-        reporter.set_parent_widget(window)
-        spawn(retention_loop(services, report=reporter.report, logged_in=session.actor))
-        closed: asyncio.Future[None] = loop.create_future()
-        window.closing.connect(lambda: closed.done() or closed.set_result(None))
-        if window.has_saved_geometry():
-            window.show()
-        else:
-            window.showMaximized()
-        window.raise_()
-        window.activateWindow()
-        await closed
-        await follower.stop()
-        return 0
+        username: str | None = args.user
+        while True:
+            # login dialog → window → quit, or log out → login dialog again
+            session = await ask_login(authenticate, label, username)
+            if session is None:
+                return 0
+            try:
+                end = await run_session(session, label, reporter, settings)
+            finally:
+                if session.services is not shared:
+                    await session.close()  # a server login's own connections and outbox
+            if end is SessionEnd.QUIT:
+                return 0
+            username = None  # logged out: the next person starts with an empty login
     finally:
         await cancel_all()
-        if session is not None:
-            await session.close()
-        if file_db is not None:
-            await file_db.dispose()
+        if shared is not None:
+            await shared.close()
+            await shared.db.dispose()
 
 
 def main(argv: list[str] | None = None) -> None:
     """Console entry point."""
-    args = build_parser().parse_args(argv)
+    sys.exit(run(build_parser().parse_args(argv)))
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the workstation with parsed ``args``; returns the exit code."""
     log_path = setup_logging("kod-leitstelle")
+    try:
+        target = resolve_database(args.database)
+    except KodError as exc:
+        _error(str(exc))
+        return exc.exit_code
+    if args.check:
+        return asyncio.run(check_database(target))
+    if not display_available():
+        # Say what is wrong with the database first, then that there is no screen.
+        code = asyncio.run(check_database(target, report_ready=False))
+        if code == 0:
+            _error(
+                tr(
+                    "Startup",
+                    "No screen found (neither DISPLAY nor WAYLAND_DISPLAY is set). Start the "
+                    "workstation on a desktop; on a server without a screen use "
+                    "KOD_HEADLESS=1 scripts/start.sh, which starts a virtual one.",
+                )
+            )
+            code = EXIT_NO_DISPLAY
+        return code
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setOrganizationName("KOD")
@@ -272,10 +385,10 @@ def main(argv: list[str] | None = None) -> None:
     set_error_sink(reporter.report)
     sys.excepthook = reporter.excepthook
     try:
-        code = qasync.run(run_workstation(app, args, reporter))
+        code: int = qasync.run(run_workstation(app, args, reporter))
     except KeyboardInterrupt:
         code = 130
-    sys.exit(code)
+    return code
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QDockWidget,
     QLabel,
@@ -18,8 +18,10 @@ from PySide6.QtWidgets import (
 from app.platform.changefeed import LinkState, LinkStatus
 from app.platform.permissions import role_label
 from app.platform.timeutil import format_local, utcnow
+from ui.commands import CommandRegistry
 from ui.context import UiContext
-from ui.shortcuts import ShortcutRegistry
+from ui.navigator import Navigator
+from ui.session_end import SessionEnd, SessionEndQuestion
 from ui.views.incident_queue import IncidentQueueView
 
 LAYOUT_VERSION = 3
@@ -76,43 +78,39 @@ class MainWindow(QMainWindow):
         menu_bar = QMenuBar()
         self.banners = BannerArea(menu_bar, self)
         self.setMenuWidget(self.banners)
-        self.file_menu = menu_bar.addMenu(self.tr("&File"))
-        self.view_menu = menu_bar.addMenu(self.tr("&View"))
-        self.help_menu = menu_bar.addMenu(self.tr("&Help"))
+        #: Every command of the window (ui.commands): panes bind their handlers here.
+        self.commands = CommandRegistry(self, ctx.can)
+        self.commands.build_menus(menu_bar)
+        self.file_menu = self.commands.menu("file")
+        self.view_menu = self.commands.menu("view")
+        self.help_menu = self.commands.menu("help")
+        #: Goes to panes and to the items in them.
+        self.navigator = Navigator(self)
 
-        self.shortcuts = ShortcutRegistry(self)
         self.queue = IncidentQueueView(ctx, self)
         self.add_pane(
             "queue", self.tr("Incident queue"), self.queue, Qt.DockWidgetArea.TopDockWidgetArea
         )
-
-        self.reset_layout_action = QAction(self.tr("Reset layout"), self)
-        self.reset_layout_action.setObjectName("actionResetLayout")
-        self.reset_layout_action.triggered.connect(self.reset_layout)
-        self.view_menu.addSeparator()
-        self.view_menu.addAction(self.reset_layout_action)
-        self.reload_action = self.shortcuts.add_action(
-            self, self.tr("General"), self.tr("Reload"), QKeySequence(Qt.Key.Key_F5), "actionReload"
+        self.navigator.add_pane(
+            "queue",
+            self.queue.focus_table,
+            self.queue.select_incident,
+            self.queue.model,
+            missing=self.tr("The incident is not in the current queue view (check the filter)."),
         )
-        self.reload_action.triggered.connect(self.queue.model.reload)
-        self.view_menu.addAction(self.reload_action)
-        self.focus_queue_action = self.shortcuts.add_action(
-            self,
-            self.tr("General"),
-            self.tr("Go to the incident queue"),
-            "Ctrl+1",
-            "actionFocusQueue",
-        )
-        self.focus_queue_action.triggered.connect(self._focus_queue)
-        self.search_action = self.shortcuts.add_action(
-            self, self.tr("General"), self.tr("Search the queue"), "Ctrl+F", "actionSearchQueue"
-        )
-        self.search_action.triggered.connect(self._focus_search)
-        quit_action = self.shortcuts.add_action(
-            self, self.tr("General"), self.tr("Quit"), "Ctrl+Q", "actionQuit"
-        )
-        quit_action.triggered.connect(self.close)
-        self.file_menu.addAction(quit_action)
+        #: How the session ended (set when the window closes).
+        self.outcome: SessionEnd | None = None
+        #: Things to warn about before quitting or logging out (each returns warning lines).
+        self.end_warnings: list[Callable[[], list[str]]] = []
+        self._end_question: SessionEndQuestion | None = None
+        self._closed = False
+        commands = self.commands
+        commands.bind("view.reload", self.queue.model.reload)
+        commands.bind("go.queue", lambda: self.navigator.go_to("queue"))
+        commands.bind("queue.search", self._focus_search)
+        commands.bind("view.reset_layout", self.reset_layout)
+        commands.bind("app.logout", lambda: self.request_end(SessionEnd.LOGOUT))
+        commands.bind("app.quit", lambda: self.request_end(SessionEnd.QUIT))
 
         # Status bar: who, where, link state, clock.
         bar = self.statusBar()
@@ -137,16 +135,42 @@ class MainWindow(QMainWindow):
         self.apply_default_sizes: Callable[[], None] | None = None
         #: The offline outbox controller (ui.outbox_ui), set when the window is built.
         self.outbox: object | None = None
-
-    def _focus_queue(self) -> None:
-        self.docks["queue"].show()
-        self.docks["queue"].raise_()
-        self.queue.focus_table()
+        #: True once the panes have their first sizes (the default layout applies them late).
+        self.layout_ready = False
+        #: The strip reserved for the emergency banner (ui.views.emergency), if installed.
+        self.alarm_strip: QWidget | None = None
 
     def _focus_search(self) -> None:
-        self.docks["queue"].show()
+        self.navigator.reveal("queue")
         self.queue.search.setFocus()
         self.queue.search.selectAll()
+
+    # -- ending the session -------------------------------------------------------------------
+
+    def request_end(self, end: SessionEnd) -> SessionEndQuestion:
+        """Ask before quitting or logging out (warning loudly about an open Notruf)."""
+        if self._end_question is not None:
+            self._end_question.raise_()
+            self._end_question.activateWindow()
+            return self._end_question
+        warnings = [line for provider in self.end_warnings for line in provider()]
+        question = SessionEndQuestion(end, self.ctx.actor, warnings, self)
+        self._end_question = question
+
+        def done(_result: int) -> None:
+            self._end_question = None
+            question.deleteLater()
+            if question.confirmed:
+                self.end_session(end)
+
+        question.finished.connect(done)
+        question.open()
+        return question
+
+    def end_session(self, end: SessionEnd) -> None:
+        """Close the window without asking: ``end`` tells the program what comes next."""
+        self.outcome = end
+        self.close()
 
     # -- panes and layout ---------------------------------------------------------------------
 
@@ -178,9 +202,14 @@ class MainWindow(QMainWindow):
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
         if isinstance(saved, QByteArray) and self.restoreState(saved, LAYOUT_VERSION):
+            self.layout_ready = True
             return
+        QTimer.singleShot(0, self._first_sizes)
+
+    def _first_sizes(self) -> None:
         if self.apply_default_sizes is not None:
-            QTimer.singleShot(0, self.apply_default_sizes)
+            self.apply_default_sizes()
+        self.layout_ready = True
 
     def has_saved_geometry(self) -> bool:
         """True if this user's window size and place were stored before."""
@@ -237,6 +266,17 @@ class MainWindow(QMainWindow):
             self.link_label.setText(self.tr("Connecting …"))
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self._closed:
+            super().closeEvent(event)
+            return
+        if self.outcome is None and event.spontaneous():
+            # The window's close button: ask as Ctrl+Q does.
+            event.ignore()
+            self.request_end(SessionEnd.QUIT)
+            return
+        if self.outcome is None:
+            self.outcome = SessionEnd.QUIT
+        self._closed = True
         self.save_layout()
         self.closing.emit()
         super().closeEvent(event)

@@ -1,9 +1,10 @@
 """The offline outbox in the workstation: status-bar count, replay on reconnect, conflicts.
 
-``install(window)`` wraps ``window.ctx.services.incidents`` in
-:class:`app.platform.resilient.ResilientIncidents`, so call-taking and journal notes keep working while
-the database is unreachable (offline incidents get a negative id and the number
-``OFFLINE-<n>``). It shows the number of operations not yet transferred in the status bar,
+The workstation's services are composed with an outbox (:meth:`app.services.Services.
+for_workstation`): their incident service is :class:`app.services.resilient.ResilientIncidents`,
+so call-taking and journal notes keep working while the database is unreachable (offline
+incidents get a negative id and the number ``OFFLINE-<n>``). ``install(window)`` adds what the
+user sees of it: the number of operations not yet transferred in the status bar,
 replays them when the link is ONLINE again (and retries every few seconds while some wait),
 keeps offline incidents visible in the incident queue and reports replay conflicts in a
 non-modal dialog.
@@ -12,7 +13,6 @@ non-modal dialog.
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QTimer
@@ -29,11 +29,10 @@ from PySide6.QtWidgets import (
 )
 
 from app.platform.changefeed import LinkState, LinkStatus
-from app.platform.outbox import Outbox, outbox_path
-from app.platform.resilient import ReplayConflict, ReplayReport, ResilientIncidents, is_pending_id
 from app.platform.timeutil import format_local
-from app.services.incidents import IncidentService
+from app.services.resilient import ReplayConflict, ReplayReport, ResilientIncidents, is_pending_id
 from ui.asyncutil import spawn
+from ui.navigator import when_row
 
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
@@ -42,6 +41,8 @@ log = logging.getLogger(__name__)
 
 #: While operations wait and the link is up, replay is retried this often (ms).
 RETRY_MS = 10_000
+#: How long the selection waits on an offline row for its transferred incident (ms).
+SWAP_WAIT_MS = 3_000
 
 
 class OutboxDialog(QDialog):
@@ -116,23 +117,13 @@ class OutboxDialog(QDialog):
 class OutboxController(QObject):
     """Keeps the outbox, the facade, the status bar and the queue in step."""
 
-    def __init__(self, window: MainWindow, outbox: Outbox) -> None:
+    def __init__(self, window: MainWindow, facade: ResilientIncidents) -> None:
         super().__init__(window)
         self.setObjectName("OutboxController")
         self.window = window
         ctx = window.ctx
-        inner = ctx.services.incidents
-        if isinstance(inner, ResilientIncidents):
-            inner = inner.inner
         follower = ctx.bridge.follower
-        self.facade = ResilientIncidents(
-            inner,
-            outbox,
-            is_online=lambda: follower is None or follower.state == LinkState.ONLINE,
-        )
-        # Everyone reads ctx.services.incidents at call time, so wrapping it here is enough.
-        service: IncidentService = self.facade
-        ctx.services.incidents = service
+        self.facade = facade
         self.dialog: OutboxDialog | None = None
         self._replaying = False
 
@@ -142,11 +133,7 @@ class OutboxController(QObject):
         self.button.clicked.connect(self.show_dialog)
         window.statusBar().addPermanentWidget(self.button)
 
-        self.facade.outbox.changed.connect(self._on_count)
-        self.facade.conflicts.connect(self._on_conflict)
-        self.facade.pending_changed.connect(self._on_pending_changed)
-        self.facade.resolved.connect(self._on_resolved)
-        self.facade.replayed.connect(self._on_replayed)
+        self._connect(True)
         ctx.bridge.link.connect(self._on_link)
         window.queue.model.loaded.connect(self._inject_pending)
         window.closing.connect(self._on_closing)
@@ -159,9 +146,25 @@ class OutboxController(QObject):
         if follower is not None and follower.state == LinkState.ONLINE:
             self._maybe_replay()
 
+    def _connect(self, on: bool) -> None:
+        facade = self.facade
+        for signal, slot in (
+            (facade.outbox.changed, self._on_count),
+            (facade.conflicts, self._on_conflict),
+            (facade.pending_changed, self._on_pending_changed),
+            (facade.resolved, self._on_resolved),
+            (facade.replayed, self._on_replayed),
+        ):
+            if on:
+                signal.connect(slot)  # type: ignore[arg-type]
+            else:
+                signal.disconnect(slot)  # type: ignore[arg-type]
+
     def _on_closing(self) -> None:
+        # The outbox stays open: it belongs to the services, which outlive a log-out and serve
+        # the next window.
         self._retry.stop()
-        spawn(self.facade.close_outbox())
+        self._connect(False)
 
     # -- status bar ---------------------------------------------------------------------------
 
@@ -268,30 +271,30 @@ class OutboxController(QObject):
 
     def _on_resolved(self, ids: tuple[int, int]) -> None:
         offline_id, server_id = ids
-        if self.window.queue.selected_id() == offline_id:
-            # Keep the offline row selected until the server's row (from the change feed)
-            # is in the queue, then move the selection over: no jump to a neighbour between.
-            self._swap_when_loaded(offline_id, server_id, attempts=30)
-        else:
-            self.window.queue.model.apply_rows([], set(), {offline_id})
-
-    def _swap_when_loaded(self, offline_id: int, server_id: int, attempts: int) -> None:
         queue = self.window.queue
-        if queue.model.row_of(server_id) < 0 and attempts > 0:
-            QTimer.singleShot(
-                100, self, lambda: self._swap_when_loaded(offline_id, server_id, attempts - 1)
-            )
+        if queue.selected_id() != offline_id:
+            queue.model.apply_rows([], set(), {offline_id})
             return
-        if queue.selected_id() == offline_id:
-            queue.select_incident(server_id)
-        queue.model.apply_rows([], set(), {offline_id})
+
+        # Keep the offline row selected until the server's row (from the change feed) is in
+        # the queue, then move the selection over: no jump to a neighbour in between.
+        def swap() -> bool:
+            if queue.model.row_of(server_id) < 0:
+                return False
+            finish()
+            return True
+
+        def finish() -> None:
+            if queue.selected_id() == offline_id:
+                queue.select_incident(server_id)
+            queue.model.apply_rows([], set(), {offline_id})
+
+        when_row(queue.model, swap, SWAP_WAIT_MS, finish, self)
 
 
-def install(window: MainWindow, directory: Path | None = None) -> OutboxController:
-    """Add the offline outbox to ``window`` (call it before panes that cache services).
-
-    ``directory`` overrides the per-user data directory (tests).
-    """
-    target = window.ctx.services.db.target
-    outbox = Outbox.open_sync(outbox_path(target, directory))
-    return OutboxController(window, outbox)
+def install(window: MainWindow) -> OutboxController | None:
+    """Show the offline outbox of the window's services (None if they were built without one)."""
+    facade = window.ctx.services.offline
+    if facade is None:
+        return None
+    return OutboxController(window, facade)

@@ -217,6 +217,8 @@ class Emergency:
     incident_id: int | None = None
     incident_number: str | None = None
     incident_address: str | None = None
+    #: When the unit reported ``lat``/``lon`` (None: unknown, treat as old).
+    position_at: datetime | None = None
 
 
 # --- change feed ----------------------------------------------------------------------------

@@ -4,7 +4,7 @@ A small SQLite file per workstation (and per database) in the per-user data dire
 Every operation is stored with a client-generated UUID *before* the user is told it is saved
 (WAL, ``synchronous=FULL``: the commit is on disk when :meth:`Outbox.add` returns), so a crash
 or power cut during an outage loses nothing. On reconnect the operations are replayed in order
-(:mod:`app.platform.resilient`); the UUID travels to the server as ``client_ref``, so an operation that
+(:mod:`app.services.resilient`); the UUID travels to the server as ``client_ref``, so an operation that
 reached the server just before a crash is found there instead of being written twice.
 
 Entries are ``pending`` until replayed, then removed; an entry the server refuses (e.g. the

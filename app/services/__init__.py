@@ -1,14 +1,25 @@
-"""The service layer: Qt-free, async, permission-checked, audited."""
+"""The service layer: Qt-free, async, permission-checked, audited.
+
+The service graph is built here, once: :meth:`Services.create` for tools and tests,
+:meth:`Services.for_workstation` for the workstation, whose incident service keeps working
+through a database outage (an outbox on the workstation). Every consumer reads
+``services.incidents`` and gets that same object; nobody swaps it later.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from app.platform.database import Database
+from app.platform.outbox import Outbox, outbox_path
 from app.services.audit_log import AuditLogService
 from app.services.gazetteer import GazetteerService
+from app.services.incident_api import IncidentOperations
 from app.services.incidents import IncidentService
+from app.services.link_watch import LinkWatch
 from app.services.reports import ReportService
+from app.services.resilient import ResilientIncidents
 from app.services.settings import SettingsService
 from app.services.tasks import TaskService
 from app.services.units import UnitService
@@ -21,19 +32,31 @@ class Services:
 
     db: Database
     users: UserService
-    incidents: IncidentService
+    incidents: IncidentOperations
     units: UnitService
     settings: SettingsService
     gazetteer: GazetteerService
     tasks: TaskService
     reports: ReportService
     audit_log: AuditLogService
+    #: Whether the database link is up (the workstation's change follower feeds it).
+    link: LinkWatch = field(default_factory=LinkWatch)
+    #: The offline-capable incident service (the same object as ``incidents``), if composed
+    #: with an outbox.
+    offline: ResilientIncidents | None = None
 
     @classmethod
-    def create(cls, db: Database) -> Services:
-        """Build every service on ``db``."""
-        incidents = IncidentService(db)
+    def create(cls, db: Database, outbox: Outbox | None = None) -> Services:
+        """Build every service on ``db``; with ``outbox``, incidents survive an outage."""
+        link = LinkWatch()
+        core = IncidentService(db)
         tasks = TaskService(db)
+        offline = (
+            ResilientIncidents(db, core, outbox, is_online=link.is_online)
+            if outbox is not None
+            else None
+        )
+        incidents: IncidentOperations = offline if offline is not None else core
         return cls(
             db=db,
             users=UserService(db),
@@ -42,6 +65,22 @@ class Services:
             settings=SettingsService(db),
             gazetteer=GazetteerService(db),
             tasks=tasks,
-            reports=ReportService(db, incidents, tasks),
+            # Reports open incidents inside their own transaction: the core service.
+            reports=ReportService(db, core, tasks),
             audit_log=AuditLogService(db),
+            link=link,
+            offline=offline,
         )
+
+    @classmethod
+    def for_workstation(cls, db: Database, outbox_dir: Path | None = None) -> Services:
+        """The workstation's services: the outbox file lives in the per-user data folder.
+
+        ``outbox_dir`` overrides that folder (tests, screenshots).
+        """
+        return cls.create(db, Outbox.open_sync(outbox_path(db.target, outbox_dir)))
+
+    async def close(self) -> None:
+        """Close what the services hold open besides the database (the outbox file)."""
+        if self.offline is not None:
+            await self.offline.close_outbox()

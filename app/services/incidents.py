@@ -170,7 +170,7 @@ def _validate_fields(values: dict[str, Any]) -> None:
 def draft_values(draft: IncidentDraft) -> dict[str, Any]:
     """Check a call-taking draft; the column values to store (raises ValidationError).
 
-    Public so that the offline outbox (:mod:`app.platform.resilient`) refuses bad input at once,
+    Public so that the offline outbox (:mod:`app.services.resilient`) refuses bad input at once,
     exactly as the service would, instead of only at replay.
     """
     values = {

@@ -9,6 +9,7 @@ the session's connections.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from app.platform.config import DatabaseTarget
@@ -30,8 +31,8 @@ class Session:
         return self.services.db
 
     async def close(self) -> None:
-        """End the session (its connections are closed)."""
-        await self.services.db.dispose()
+        """End the session (its outbox file and connections are closed)."""
+        await _discard(self.services)
 
 
 async def open_checked(target: DatabaseTarget, workstation: str | None = None) -> Database:
@@ -51,27 +52,34 @@ async def log_in(
     password: str,
     workstation: str | None = None,
     allow_owner: bool = False,
+    services_for: Callable[[Database], Services] = Services.create,
 ) -> Session:
     """Log ``username`` in; raises :class:`AuthenticationError` with a German message.
 
-    ``allow_owner`` lets the schema owner in as administration (command line only).
+    ``allow_owner`` lets the schema owner in as administration (command line only);
+    ``services_for`` builds the session's services (the workstation's have an outbox).
     """
     if target.is_sqlite:
         db = await open_checked(target, workstation)
-        services = Services.create(db)
+        services = services_for(db)
         try:
             actor = await services.users.authenticate(username, password)
         except BaseException:
-            await db.dispose()
+            await _discard(services)
             raise
         return Session(services, actor)
     db = await open_checked(
         target.with_login(username.strip().lower() or None, password), workstation
     )
-    services = Services.create(db)
+    services = services_for(db)
     try:
         actor = await services.users.server_actor(allow_owner=allow_owner)
     except BaseException:
-        await db.dispose()
+        await _discard(services)
         raise
     return Session(services, actor)
+
+
+async def _discard(services: Services) -> None:
+    await services.close()
+    await services.db.dispose()

@@ -88,6 +88,14 @@ async def _active_job(s: AsyncSession, unit_id: int) -> tuple[int, str, str] | N
 
 async def _emergency_dto(s: AsyncSession, row: EmergencyRow, call_sign: str) -> Emergency:
     job = await _active_job(s, row.unit_id)
+    # The unit's latest position (it may have moved since the key was pressed) with its time;
+    # else the one stored with the emergency, of unknown age.
+    lat, lon, position_at = row.lat, row.lon, None
+    latest = (
+        await s.execute(select(Unit.lat, Unit.lon, Unit.position_at).where(Unit.id == row.unit_id))
+    ).first()
+    if latest is not None and latest[0] is not None and latest[2] is not None:
+        lat, lon, position_at = latest[0], latest[1], latest[2]
     acknowledged_by = None
     if row.acknowledged_by_id is not None:
         acknowledged_by = await s.scalar(
@@ -97,14 +105,15 @@ async def _emergency_dto(s: AsyncSession, row: EmergencyRow, call_sign: str) -> 
         unit_id=row.unit_id,
         call_sign=call_sign,
         raised_at=row.raised_at,
-        lat=row.lat,
-        lon=row.lon,
+        lat=lat,
+        lon=lon,
         acknowledged_at=row.acknowledged_at,
         acknowledged_by=acknowledged_by,
         id=row.id,
         incident_id=job[0] if job else None,
         incident_number=job[1] if job else None,
         incident_address=job[2] if job else None,
+        position_at=position_at,
     )
 
 

@@ -31,6 +31,7 @@ from app.platform.permissions import Role, permissions_markdown, role_label
 from app.platform.timeutil import format_local
 from app.platform.uow import Actor
 from app.services import Services
+from app.tools.argparse_de import use_ui_language
 
 EXIT_UNEXPECTED = 70
 
@@ -45,6 +46,7 @@ def _err(text: str) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (German help texts)."""
+    use_ui_language()
     p = argparse.ArgumentParser(
         prog="kod-admin",
         description=tr("cli", "Administration of the KOD-Leitstelle database."),

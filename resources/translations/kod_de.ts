@@ -2,6 +2,40 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="de_DE">
     <context>
+        <name>AlarmSound</name>
+        <message>
+            <source>the alarm sound is switched off (KOD_ALARM_AUDIO=0)</source>
+            <translation>Alarmton abgeschaltet (KOD_ALARM_AUDIO=0)</translation>
+        </message>
+        <message>
+            <source>no audio output device</source>
+            <translation>kein Audioausgabegerät</translation>
+        </message>
+        <message>
+            <source>the audio system cannot be used</source>
+            <translation>Audiosystem nicht nutzbar</translation>
+        </message>
+        <message>
+            <source>the alarm sound cannot be played</source>
+            <translation>Alarmton kann nicht abgespielt werden</translation>
+        </message>
+        <message>
+            <source>the audio output failed</source>
+            <translation>Audioausgabe fehlgeschlagen</translation>
+        </message>
+    </context>
+    <context>
+        <name>AlarmStrip</name>
+        <message>
+            <source>Alarm sound not available on this workstation (%1): an emergency is only shown on the screen.</source>
+            <translation>Alarmton an diesem Arbeitsplatz nicht verfügbar (%1): ein Notruf wird nur auf dem Bildschirm angezeigt.</translation>
+        </message>
+        <message>
+            <source>No open emergency</source>
+            <translation>Kein offener Notruf</translation>
+        </message>
+    </context>
+    <context>
         <name>AssignUnitDialog</name>
         <message>
             <source>Assign unit</source>
@@ -46,32 +80,8 @@
     <context>
         <name>CallTaking</name>
         <message>
-            <source>&amp;New incident …</source>
-            <translation>&amp;Neuer Einsatz …</translation>
-        </message>
-        <message>
-            <source>&amp;Assign unit to selected incident …</source>
-            <translation>Einheit dem ausgewählten Einsatz &amp;zuteilen …</translation>
-        </message>
-        <message>
-            <source>Save and dispatch (in the new-incident form)</source>
-            <translation>Speichern und alarmieren (im Formular „Neuer Einsatz“)</translation>
-        </message>
-        <message>
-            <source>Save (in the new-incident form)</source>
-            <translation>Speichern (im Formular „Neuer Einsatz“)</translation>
-        </message>
-        <message>
-            <source>Choose an address from the list (in the new-incident form)</source>
-            <translation>Adresse aus der Liste wählen (im Formular „Neuer Einsatz“)</translation>
-        </message>
-        <message>
-            <source>Change the priority (in the new-incident form)</source>
-            <translation>Priorität ändern (im Formular „Neuer Einsatz“)</translation>
-        </message>
-        <message>
-            <source>&amp;Incident</source>
-            <translation>&amp;Einsatz</translation>
+            <source>The new-incident form holds a call that is not saved.</source>
+            <translation>Im Formular „Neuer Einsatz“ steht ein Anruf, der nicht gespeichert ist.</translation>
         </message>
         <message>
             <source>Select an incident in the queue first.</source>
@@ -207,6 +217,177 @@
         </message>
     </context>
     <context>
+        <name>Commands</name>
+        <message>
+            <source>&amp;File</source>
+            <translation>&amp;Datei</translation>
+        </message>
+        <message>
+            <source>&amp;Incident</source>
+            <translation>&amp;Einsatz</translation>
+        </message>
+        <message>
+            <source>&amp;View</source>
+            <translation>&amp;Ansicht</translation>
+        </message>
+        <message>
+            <source>&amp;Help</source>
+            <translation>&amp;Hilfe</translation>
+        </message>
+        <message>
+            <source>Keyboard shortcuts</source>
+            <translation>Tastenkürzel</translation>
+        </message>
+        <message>
+            <source>Reload</source>
+            <translation>Neu laden</translation>
+        </message>
+        <message>
+            <source>Go to the incident queue</source>
+            <translation>Zur Einsatzliste wechseln</translation>
+        </message>
+        <message>
+            <source>Search the queue</source>
+            <translation>Einsatzliste durchsuchen</translation>
+        </message>
+        <message>
+            <source>Reset layout</source>
+            <translation>Fensteranordnung zurücksetzen</translation>
+        </message>
+        <message>
+            <source>&amp;Log out …</source>
+            <translation>&amp;Abmelden …</translation>
+        </message>
+        <message>
+            <source>&amp;Quit …</source>
+            <translation>&amp;Beenden …</translation>
+        </message>
+        <message>
+            <source>&amp;New incident …</source>
+            <translation>&amp;Neuer Einsatz …</translation>
+        </message>
+        <message>
+            <source>&amp;Assign unit to selected incident …</source>
+            <translation>Einheit dem ausgewählten Einsatz &amp;zuteilen …</translation>
+        </message>
+        <message>
+            <source>Save and dispatch (in the new-incident form)</source>
+            <translation>Speichern und alarmieren (im Formular „Neuer Einsatz“)</translation>
+        </message>
+        <message>
+            <source>Save (in the new-incident form)</source>
+            <translation>Speichern (im Formular „Neuer Einsatz“)</translation>
+        </message>
+        <message>
+            <source>Choose an address from the list (in the new-incident form)</source>
+            <translation>Adresse aus der Liste wählen (im Formular „Neuer Einsatz“)</translation>
+        </message>
+        <message>
+            <source>Down, Return</source>
+            <translation>Pfeil runter, Eingabe</translation>
+        </message>
+        <message>
+            <source>Change the priority (in the new-incident form)</source>
+            <translation>Priorität ändern (im Formular „Neuer Einsatz“)</translation>
+        </message>
+        <message>
+            <source>Save incident changes</source>
+            <translation>Änderungen am Einsatz speichern</translation>
+        </message>
+        <message>
+            <source>Write a journal note</source>
+            <translation>Vermerk ins Einsatztagebuch schreiben</translation>
+        </message>
+        <message>
+            <source>Close incident …</source>
+            <translation>Einsatz abschließen …</translation>
+        </message>
+        <message>
+            <source>Go to the incident detail</source>
+            <translation>Zu den Einsatzdetails wechseln</translation>
+        </message>
+        <message>
+            <source>Add the note to the journal</source>
+            <translation>Vermerk ins Einsatztagebuch übernehmen</translation>
+        </message>
+        <message>
+            <source>Go to the unit status board</source>
+            <translation>Zur Statustafel der Einheiten</translation>
+        </message>
+        <message>
+            <source>Select the unit by typing</source>
+            <translation>Einheit durch Tippen wählen</translation>
+        </message>
+        <message>
+            <source>Call sign (e.g. KOD 33)</source>
+            <translation>Funkrufname (z. B. KOD 33)</translation>
+        </message>
+        <message>
+            <source>Set the selected unit's status</source>
+            <translation>Status der ausgewählten Einheit setzen</translation>
+        </message>
+        <message>
+            <source>0 … 6</source>
+            <translation>0 … 6</translation>
+        </message>
+        <message>
+            <source>Trigger an emergency (Notruf) for the selected unit</source>
+            <translation>Notruf für die ausgewählte Einheit auslösen</translation>
+        </message>
+        <message>
+            <source>Status history of the selected unit</source>
+            <translation>Statusverlauf der ausgewählten Einheit</translation>
+        </message>
+        <message>
+            <source>Enter</source>
+            <translation>Enter</translation>
+        </message>
+        <message>
+            <source>All actions for the selected unit</source>
+            <translation>Alle Aktionen für die ausgewählte Einheit</translation>
+        </message>
+        <message>
+            <source>Menu key, Shift+F10</source>
+            <translation>Menütaste, Umschalt+F10</translation>
+        </message>
+        <message>
+            <source>New task (Auftrag)</source>
+            <translation>Neuer Auftrag</translation>
+        </message>
+        <message>
+            <source>Go to the tasks</source>
+            <translation>Zu den Aufträgen wechseln</translation>
+        </message>
+        <message>
+            <source>New report (Meldung)</source>
+            <translation>Neue Meldung</translation>
+        </message>
+        <message>
+            <source>Go to the reports</source>
+            <translation>Zu den Meldungen wechseln</translation>
+        </message>
+        <message>
+            <source>Open the selected task or report</source>
+            <translation>Ausgewählten Auftrag oder ausgewählte Meldung öffnen</translation>
+        </message>
+        <message>
+            <source>All actions for the selected task or report</source>
+            <translation>Alle Aktionen für den ausgewählten Auftrag oder die ausgewählte Meldung</translation>
+        </message>
+        <message>
+            <source>Save the open dialog (Auftrag, Meldung, closing an incident)</source>
+            <translation>Offenen Dialog speichern (Auftrag, Meldung, Einsatz abschließen)</translation>
+        </message>
+        <message>
+            <source>Show due follow-ups (Wiedervorlage)</source>
+            <translation>Fällige Wiedervorlagen anzeigen</translation>
+        </message>
+        <message>
+            <source>Acknowledge the emergency (Notruf)</source>
+            <translation>Notruf quittieren</translation>
+        </message>
+    </context>
+    <context>
         <name>ConflictDialog</name>
         <message>
             <source>Status</source>
@@ -299,16 +480,24 @@
     <context>
         <name>EmergencyAlarm</name>
         <message>
-            <source>Emergency of %1 acknowledged by %2 at %3</source>
-            <translation>Notruf von %1 quittiert durch %2 um %3</translation>
+            <source>EMERGENCY (Notruf) of %1 is not acknowledged! A closed workstation no longer sounds the alarm.</source>
+            <translation>NOTRUF von %1 ist nicht quittiert! Ein geschlossener Arbeitsplatz alarmiert nicht mehr.</translation>
         </message>
         <message>
-            <source>Acknowledge the emergency (Notruf)</source>
-            <translation>Notruf quittieren</translation>
+            <source>EMERGENCY %1</source>
+            <translation>NOTRUF %1</translation>
+        </message>
+        <message>
+            <source>Emergency of %1 acknowledged by %2 at %3</source>
+            <translation>Notruf von %1 quittiert durch %2 um %3</translation>
         </message>
     </context>
     <context>
         <name>EmergencyBanner</name>
+        <message>
+            <source>NO ALARM SOUND on this workstation (%1): watch the screen!</source>
+            <translation>KEIN ALARMTON an diesem Arbeitsplatz (%1): Bildschirm beachten!</translation>
+        </message>
         <message>
             <source>Acknowledge (%1)</source>
             <translation>Quittieren (%1)</translation>
@@ -334,6 +523,10 @@
             <translation>außerhalb des Stadtgebiets</translation>
         </message>
         <message>
+            <source>last position %1 (%2)</source>
+            <translation>letzte Position %1 (%2)</translation>
+        </message>
+        <message>
             <source>no position known</source>
             <translation>keine Position bekannt</translation>
         </message>
@@ -342,12 +535,16 @@
             <translation>Einsatz %1, %2</translation>
         </message>
         <message>
-            <source>Raised %1</source>
-            <translation>Ausgelöst %1</translation>
+            <source>– position %1</source>
+            <translation>– Position %1</translation>
         </message>
         <message>
-            <source>last position %1 (%2)</source>
-            <translation>letzte Position %1 (%2)</translation>
+            <source>OLD POSITION (%1)</source>
+            <translation>ALTE POSITION (%1)</translation>
+        </message>
+        <message>
+            <source>Raised %1</source>
+            <translation>Ausgelöst %1</translation>
         </message>
     </context>
     <context>
@@ -481,34 +678,6 @@
     <context>
         <name>IncidentDetailPane</name>
         <message>
-            <source>Select an incident in the queue.</source>
-            <translation>Wählen Sie einen Einsatz in der Einsatzliste aus.</translation>
-        </message>
-        <message>
-            <source>Close incident …</source>
-            <translation>Einsatz abschließen …</translation>
-        </message>
-        <message>
-            <source>Incident detail</source>
-            <translation>Einsatzdetails</translation>
-        </message>
-        <message>
-            <source>Save incident changes</source>
-            <translation>Änderungen am Einsatz speichern</translation>
-        </message>
-        <message>
-            <source>Write a journal note</source>
-            <translation>Vermerk ins Einsatztagebuch schreiben</translation>
-        </message>
-        <message>
-            <source>Go to the incident detail</source>
-            <translation>Zu den Einsatzdetails wechseln</translation>
-        </message>
-        <message>
-            <source>Add the note to the journal</source>
-            <translation>Vermerk ins Einsatztagebuch übernehmen</translation>
-        </message>
-        <message>
             <source>change incidents</source>
             <translation>Einsätze ändern</translation>
         </message>
@@ -519,6 +688,18 @@
         <message>
             <source>assign or release units</source>
             <translation>Einheiten zuteilen oder entlassen</translation>
+        </message>
+        <message>
+            <source>Select an incident in the queue.</source>
+            <translation>Wählen Sie einen Einsatz in der Einsatzliste aus.</translation>
+        </message>
+        <message>
+            <source>Incident detail</source>
+            <translation>Einsatzdetails</translation>
+        </message>
+        <message>
+            <source>The incident detail has changes that are not saved.</source>
+            <translation>In der Einsatzdetailansicht gibt es Änderungen, die nicht gespeichert sind.</translation>
         </message>
     </context>
     <context>
@@ -778,44 +959,12 @@
             <translation>KOD-Leitstelle – %1</translation>
         </message>
         <message>
-            <source>&amp;File</source>
-            <translation>&amp;Datei</translation>
-        </message>
-        <message>
-            <source>&amp;View</source>
-            <translation>&amp;Ansicht</translation>
-        </message>
-        <message>
-            <source>&amp;Help</source>
-            <translation>&amp;Hilfe</translation>
-        </message>
-        <message>
             <source>Incident queue</source>
             <translation>Einsatzliste</translation>
         </message>
         <message>
-            <source>Reset layout</source>
-            <translation>Fensteranordnung zurücksetzen</translation>
-        </message>
-        <message>
-            <source>General</source>
-            <translation>Allgemein</translation>
-        </message>
-        <message>
-            <source>Reload</source>
-            <translation>Neu laden</translation>
-        </message>
-        <message>
-            <source>Go to the incident queue</source>
-            <translation>Zur Einsatzliste wechseln</translation>
-        </message>
-        <message>
-            <source>Search the queue</source>
-            <translation>Einsatzliste durchsuchen</translation>
-        </message>
-        <message>
-            <source>Quit</source>
-            <translation>Beenden</translation>
+            <source>The incident is not in the current queue view (check the filter).</source>
+            <translation>Der Einsatz ist in der aktuellen Ansicht der Einsatzliste nicht enthalten (Filter prüfen).</translation>
         </message>
         <message>
             <source>Connecting …</source>
@@ -836,6 +985,13 @@
         <message>
             <source>(next attempt in %1 s)</source>
             <translation>(nächster Versuch in %1 s)</translation>
+        </message>
+    </context>
+    <context>
+        <name>Navigator</name>
+        <message>
+            <source>It is not in the current list (check the filter or search).</source>
+            <translation>Nicht in der aktuellen Liste (Filter oder Suche prüfen).</translation>
         </message>
     </context>
     <context>
@@ -897,6 +1053,29 @@
         <message>
             <source>Address list not available: %1</source>
             <translation>Adressverzeichnis nicht verfügbar: %1</translation>
+        </message>
+    </context>
+    <context>
+        <name>PositionAge</name>
+        <message>
+            <source>age unknown</source>
+            <translation>Alter unbekannt</translation>
+        </message>
+        <message>
+            <source>%1 s ago</source>
+            <translation>vor %1 s</translation>
+        </message>
+        <message>
+            <source>%1 min ago</source>
+            <translation>vor %1 min</translation>
+        </message>
+        <message>
+            <source>%1 h %2 min ago</source>
+            <translation>vor %1 h %2 min</translation>
+        </message>
+        <message>
+            <source>from %1</source>
+            <translation>vom %1</translation>
         </message>
     </context>
     <context>
@@ -1047,6 +1226,10 @@
             <translation>1 Meldung</translation>
         </message>
         <message>
+            <source>change reports</source>
+            <translation>Meldungen ändern</translation>
+        </message>
+        <message>
             <source>New report …</source>
             <translation>Neue Meldung …</translation>
         </message>
@@ -1087,26 +1270,6 @@
             <translation>Auftrag anzeigen</translation>
         </message>
         <message>
-            <source>The incident is not in the current queue view (check the filter).</source>
-            <translation>Der Einsatz ist in der aktuellen Ansicht der Einsatzliste nicht enthalten (Filter prüfen).</translation>
-        </message>
-        <message>
-            <source>Reports</source>
-            <translation>Meldungen</translation>
-        </message>
-        <message>
-            <source>New report (Meldung)</source>
-            <translation>Neue Meldung</translation>
-        </message>
-        <message>
-            <source>Go to the reports</source>
-            <translation>Zu den Meldungen wechseln</translation>
-        </message>
-        <message>
-            <source>change reports</source>
-            <translation>Meldungen ändern</translation>
-        </message>
-        <message>
             <source>Report %1: %2.</source>
             <translation>Meldung %1: %2.</translation>
         </message>
@@ -1121,6 +1284,10 @@
         <message>
             <source>&amp;Close report</source>
             <translation>Meldung &amp;schließen</translation>
+        </message>
+        <message>
+            <source>Reports</source>
+            <translation>Meldungen</translation>
         </message>
     </context>
     <context>
@@ -1179,6 +1346,45 @@
         </message>
     </context>
     <context>
+        <name>SessionEndQuestion</name>
+        <message>
+            <source>Quit KOD-Leitstelle</source>
+            <translation>KOD-Leitstelle beenden</translation>
+        </message>
+        <message>
+            <source>Quit the workstation (%1)?</source>
+            <translation>Arbeitsplatz beenden (%1)?</translation>
+        </message>
+        <message>
+            <source>&amp;Quit anyway</source>
+            <translation>&amp;Trotzdem beenden</translation>
+        </message>
+        <message>
+            <source>&amp;Quit</source>
+            <translation>&amp;Beenden</translation>
+        </message>
+        <message>
+            <source>Log out</source>
+            <translation>Abmelden</translation>
+        </message>
+        <message>
+            <source>Log out %1? The window closes and the login appears again.</source>
+            <translation>%1 abmelden? Das Fenster wird geschlossen und die Anmeldung erscheint wieder.</translation>
+        </message>
+        <message>
+            <source>&amp;Log out anyway</source>
+            <translation>Trotzdem &amp;abmelden</translation>
+        </message>
+        <message>
+            <source>&amp;Log out</source>
+            <translation>&amp;Abmelden</translation>
+        </message>
+        <message>
+            <source>Cancel</source>
+            <translation>Abbrechen</translation>
+        </message>
+    </context>
+    <context>
         <name>ShortcutHelpDialog</name>
         <message>
             <source>Keyboard shortcuts</source>
@@ -1200,31 +1406,75 @@
     <context>
         <name>Shortcuts</name>
         <message>
+            <source>General</source>
+            <translation>Allgemein</translation>
+        </message>
+        <message>
             <source>Incidents</source>
             <translation>Einsätze</translation>
         </message>
         <message>
-            <source>Emergency</source>
-            <translation>Notruf</translation>
+            <source>Unit status board</source>
+            <translation>Statustafel der Einheiten</translation>
         </message>
         <message>
             <source>Tasks and reports</source>
             <translation>Aufträge und Meldungen</translation>
         </message>
+        <message>
+            <source>Emergency</source>
+            <translation>Notruf</translation>
+        </message>
     </context>
     <context>
         <name>Startup</name>
         <message>
-            <source>KOD-Leitstelle</source>
-            <translation>KOD-Leitstelle</translation>
+            <source>Control-room workstation of the municipal public-order service (KOD).</source>
+            <translation>Arbeitsplatz der Leitstelle des Kommunalen Ordnungsdienstes (KOD).</translation>
+        </message>
+        <message>
+            <source>Database URL (postgresql://user:password@host:5432/db or sqlite:///file). Default: KOD_DATABASE_URL, else the per-user SQLite file.</source>
+            <translation>Datenbank-URL (postgresql://benutzer:passwort@host:5432/db oder sqlite:///datei). Standard: KOD_DATABASE_URL, sonst die SQLite-Datei des jeweiligen Benutzers.</translation>
+        </message>
+        <message>
+            <source>only check the database connection and schema, then exit</source>
+            <translation>nur Datenbankverbindung und Schema prüfen, dann beenden</translation>
+        </message>
+        <message>
+            <source>preset the user name in the login dialog</source>
+            <translation>Benutzernamen im Anmeldedialog vorbelegen</translation>
+        </message>
+        <message>
+            <source>Error: %1</source>
+            <translation>Fehler: %1</translation>
         </message>
         <message>
             <source>Database %1 is ready.</source>
             <translation>Datenbank %1 ist bereit.</translation>
         </message>
+        <message>
+            <source>KOD-Leitstelle</source>
+            <translation>KOD-Leitstelle</translation>
+        </message>
+        <message>
+            <source>No screen found (neither DISPLAY nor WAYLAND_DISPLAY is set). Start the workstation on a desktop; on a server without a screen use KOD_HEADLESS=1 scripts/start.sh, which starts a virtual one.</source>
+            <translation>Kein Bildschirm gefunden (weder DISPLAY noch WAYLAND_DISPLAY ist gesetzt). Den Arbeitsplatz auf einem Desktop starten; auf einem Server ohne Bildschirm KOD_HEADLESS=1 scripts/start.sh verwenden, das einen virtuellen Bildschirm startet.</translation>
+        </message>
     </context>
     <context>
         <name>TaskDialog</name>
+        <message>
+            <source>Task done</source>
+            <translation>Auftrag erledigt</translation>
+        </message>
+        <message>
+            <source>Mark task %1 “%2” as done?</source>
+            <translation>Auftrag %1 „%2“ als erledigt markieren?</translation>
+        </message>
+        <message>
+            <source>&amp;Done</source>
+            <translation>&amp;Erledigt</translation>
+        </message>
         <message>
             <source>Task %1</source>
             <translation>Auftrag %1</translation>
@@ -1345,18 +1595,6 @@
             <source>Assigned to</source>
             <translation>Zugewiesen an</translation>
         </message>
-        <message>
-            <source>Task done</source>
-            <translation>Auftrag erledigt</translation>
-        </message>
-        <message>
-            <source>Mark task %1 “%2” as done?</source>
-            <translation>Auftrag %1 „%2“ als erledigt markieren?</translation>
-        </message>
-        <message>
-            <source>&amp;Done</source>
-            <translation>&amp;Erledigt</translation>
-        </message>
     </context>
     <context>
         <name>TaskPane</name>
@@ -1385,6 +1623,10 @@
             <translation>1 Auftrag</translation>
         </message>
         <message>
+            <source>change tasks</source>
+            <translation>Aufträge ändern</translation>
+        </message>
+        <message>
             <source>New task …</source>
             <translation>Neuer Auftrag …</translation>
         </message>
@@ -1409,42 +1651,6 @@
             <translation>Wiedereröffnen</translation>
         </message>
         <message>
-            <source>Tasks</source>
-            <translation>Aufträge</translation>
-        </message>
-        <message>
-            <source>New task (Auftrag)</source>
-            <translation>Neuer Auftrag</translation>
-        </message>
-        <message>
-            <source>Go to the tasks</source>
-            <translation>Zu den Aufträgen wechseln</translation>
-        </message>
-        <message>
-            <source>Enter</source>
-            <translation>Enter</translation>
-        </message>
-        <message>
-            <source>Open the selected task or report</source>
-            <translation>Ausgewählten Auftrag oder ausgewählte Meldung öffnen</translation>
-        </message>
-        <message>
-            <source>Menu key, Shift+F10</source>
-            <translation>Menütaste, Umschalt+F10</translation>
-        </message>
-        <message>
-            <source>All actions for the selected task or report</source>
-            <translation>Alle Aktionen für den ausgewählten Auftrag oder die ausgewählte Meldung</translation>
-        </message>
-        <message>
-            <source>Show due follow-ups (Wiedervorlage)</source>
-            <translation>Fällige Wiedervorlagen anzeigen</translation>
-        </message>
-        <message>
-            <source>change tasks</source>
-            <translation>Aufträge ändern</translation>
-        </message>
-        <message>
             <source>Task %1 marked done.</source>
             <translation>Auftrag %1 als erledigt markiert.</translation>
         </message>
@@ -1459,6 +1665,10 @@
         <message>
             <source>Task %1 cancelled.</source>
             <translation>Auftrag %1 storniert.</translation>
+        </message>
+        <message>
+            <source>Tasks</source>
+            <translation>Aufträge</translation>
         </message>
     </context>
     <context>
@@ -1523,12 +1733,20 @@
             <translation>Entfernung</translation>
         </message>
         <message>
+            <source>Position</source>
+            <translation>Position</translation>
+        </message>
+        <message>
             <source>Current incident</source>
             <translation>Aktueller Einsatz</translation>
         </message>
         <message>
             <source>Crew</source>
             <translation>Besatzung</translation>
+        </message>
+        <message>
+            <source>Position reported %1: the unit may be somewhere else by now.</source>
+            <translation>Position gemeldet %1: die Einheit kann inzwischen woanders sein.</translation>
         </message>
         <message>
             <source>Not available: assigning it asks for confirmation or is refused.</source>
@@ -1762,16 +1980,16 @@
             <translation>Abbrechen</translation>
         </message>
         <message>
-            <source>Saving failed. Your input is still here.</source>
-            <translation>Speichern fehlgeschlagen. Ihre Eingaben sind erhalten.</translation>
-        </message>
-        <message>
             <source>Not ready to save: %1</source>
             <translation>Noch nicht speicherbar: %1</translation>
         </message>
         <message>
             <source>Close</source>
             <translation>Schließen</translation>
+        </message>
+        <message>
+            <source>Saving failed. Your input is still here.</source>
+            <translation>Speichern fehlgeschlagen. Ihre Eingaben sind erhalten.</translation>
         </message>
     </context>
     <context>
@@ -1790,6 +2008,91 @@
         <message>
             <source>More</source>
             <translation>Mehr</translation>
+        </message>
+    </context>
+    <context>
+        <name>argparse</name>
+        <message>
+            <source>usage: </source>
+            <translation>Aufruf: </translation>
+        </message>
+        <message>
+            <source>options</source>
+            <translation>Optionen</translation>
+        </message>
+        <message>
+            <source>positional arguments</source>
+            <translation>Argumente</translation>
+        </message>
+        <message>
+            <source>show this help message and exit</source>
+            <translation>diese Hilfe anzeigen und beenden</translation>
+        </message>
+        <message>
+            <source>%(prog)s: error: %(message)s
+</source>
+            <translation>%(prog)s: Fehler: %(message)s
+</translation>
+        </message>
+        <message>
+            <source>unrecognized arguments: %s</source>
+            <translation>unbekannte Argumente: %s</translation>
+        </message>
+        <message>
+            <source>the following arguments are required: %s</source>
+            <translation>diese Argumente fehlen: %s</translation>
+        </message>
+        <message>
+            <source>expected one argument</source>
+            <translation>ein Wert erwartet</translation>
+        </message>
+        <message>
+            <source>expected at least one argument</source>
+            <translation>mindestens ein Wert erwartet</translation>
+        </message>
+        <message>
+            <source>expected at most one argument</source>
+            <translation>höchstens ein Wert erwartet</translation>
+        </message>
+        <message>
+            <source>argument %(argument_name)s: %(message)s</source>
+            <translation>Argument %(argument_name)s: %(message)s</translation>
+        </message>
+        <message>
+            <source>invalid choice: %(value)r (choose from %(choices)s)</source>
+            <translation>ungültige Auswahl: %(value)r (möglich: %(choices)s)</translation>
+        </message>
+        <message>
+            <source>invalid %(type)s value: %(value)r</source>
+            <translation>ungültiger Wert (%(type)s): %(value)r</translation>
+        </message>
+        <message>
+            <source>not allowed with argument %s</source>
+            <translation>nicht zusammen mit Argument %s erlaubt</translation>
+        </message>
+        <message>
+            <source>ignored explicit argument %r</source>
+            <translation>Wert %r ist hier nicht erlaubt</translation>
+        </message>
+        <message>
+            <source>one of the arguments %s is required</source>
+            <translation>eines der Argumente %s ist nötig</translation>
+        </message>
+        <message>
+            <source>ambiguous option: %(option)s could match %(matches)s</source>
+            <translation>mehrdeutige Option: %(option)s passt zu %(matches)s</translation>
+        </message>
+        <message>
+            <source>unknown parser %(parser_name)r (choices: %(choices)s)</source>
+            <translation>unbekannter Befehl %(parser_name)r (möglich: %(choices)s)</translation>
+        </message>
+        <message>
+            <source>expected %s argument</source>
+            <translation>%s Wert erwartet</translation>
+        </message>
+        <message>
+            <source>expected %s arguments</source>
+            <translation>%s Werte erwartet</translation>
         </message>
     </context>
     <context>
@@ -1929,6 +2232,10 @@
             <translation>Datenbank-URL (postgresql://benutzer:passwort@host:5432/db oder sqlite:///datei). Standard: KOD_DATABASE_URL, sonst die SQLite-Datei des jeweiligen Benutzers.</translation>
         </message>
         <message>
+            <source>PostgreSQL: log in as NAME (default: the user in the URL, else PGUSER, else the operating-system user). The password comes from the password file, PGPASSWORD or a prompt.</source>
+            <translation>PostgreSQL: als NAME anmelden (Standard: der Benutzer in der URL, sonst PGUSER, sonst der Betriebssystem-Benutzer). Das Passwort kommt aus der Passwortdatei, aus PGPASSWORD oder wird abgefragt.</translation>
+        </message>
+        <message>
             <source>Schema migrations</source>
             <translation>Schemamigrationen</translation>
         </message>
@@ -1989,8 +2296,16 @@
             <translation>Kein Passwort (Außendienst mit der mobilen App)</translation>
         </message>
         <message>
+            <source>PostgreSQL: the person logs in with the directory password (LDAP or Kerberos, as pg_hba.conf says for members of kod_directory); no password of its own</source>
+            <translation>PostgreSQL: Die Person meldet sich mit dem Passwort des Verzeichnisdienstes an (LDAP oder Kerberos, wie pg_hba.conf es für Mitglieder von kod_directory festlegt); kein eigenes Passwort</translation>
+        </message>
+        <message>
             <source>List users</source>
             <translation>Benutzer auflisten</translation>
+        </message>
+        <message>
+            <source>Give a user another role</source>
+            <translation>Einem Benutzer eine andere Rolle geben</translation>
         </message>
         <message>
             <source>Disable a user</source>
@@ -2003,18 +2318,6 @@
         <message>
             <source>Set a new password</source>
             <translation>Neues Passwort setzen</translation>
-        </message>
-        <message>
-            <source>Fill the database with Leverkusen demo data</source>
-            <translation>Datenbank mit Leverkusener Demodaten füllen</translation>
-        </message>
-        <message>
-            <source>Number of incidents in the history</source>
-            <translation>Anzahl der Einsätze in der Historie</translation>
-        </message>
-        <message>
-            <source>Only if the database has no incidents yet (first start)</source>
-            <translation>Nur wenn die Datenbank noch keine Einsätze enthält (Erststart)</translation>
         </message>
         <message>
             <source>Address gazetteer for call-taking</source>
@@ -2053,6 +2356,10 @@
             <translation>Die Passwörter stimmen nicht überein.</translation>
         </message>
         <message>
+            <source>Password of %1 on %2: </source>
+            <translation>Passwort von %1 auf %2: </translation>
+        </message>
+        <message>
             <source>Schema of %1: %2 → %3</source>
             <translation>Schema von %1: %2 → %3</translation>
         </message>
@@ -2065,26 +2372,6 @@
             <translation>Schema: %1 (Programm: %2)</translation>
         </message>
         <message>
-            <source>Audit log intact: %1 records checked. Newest hash: %2</source>
-            <translation>Audit-Protokoll intakt: %1 Einträge geprüft. Neueste Prüfsumme: %2</translation>
-        </message>
-        <message>
-            <source>Audit log NOT intact: the newest record is not the expected one (records at the end were removed). Newest hash: %1</source>
-            <translation>Audit-Protokoll NICHT intakt: Der neueste Eintrag ist nicht der erwartete (Einträge am Ende wurden entfernt). Neueste Prüfsumme: %1</translation>
-        </message>
-        <message>
-            <source>Audit log NOT intact: records before record %1 were removed without a prune record.</source>
-            <translation>Audit-Protokoll NICHT intakt: Einträge vor Eintrag %1 wurden ohne Löschprotokoll entfernt.</translation>
-        </message>
-        <message>
-            <source>Audit log NOT intact: record %1 does not follow its predecessor (a record before it was removed, inserted or changed).</source>
-            <translation>Audit-Protokoll NICHT intakt: Eintrag %1 schließt nicht an seinen Vorgänger an (ein Eintrag davor wurde entfernt, eingefügt oder geändert).</translation>
-        </message>
-        <message>
-            <source>Audit log NOT intact: record %1 was changed after it was written.</source>
-            <translation>Audit-Protokoll NICHT intakt: Eintrag %1 wurde nach dem Schreiben geändert.</translation>
-        </message>
-        <message>
             <source>%1 audit records are older than %2 and would be deleted.</source>
             <translation>%1 Audit-Einträge sind älter als %2 und würden gelöscht.</translation>
         </message>
@@ -2095,10 +2382,6 @@
         <message>
             <source>%1 set to %2.</source>
             <translation>%1 auf %2 gesetzt.</translation>
-        </message>
-        <message>
-            <source>--incidents must be between 0 and 5,000,000.</source>
-            <translation>--incidents muss zwischen 0 und 5.000.000 liegen.</translation>
         </message>
         <message>
             <source>Unknown command.</source>
@@ -2129,12 +2412,28 @@
             <translation>(gesperrt bis %1)</translation>
         </message>
         <message>
-            <source>User %1 disabled.</source>
-            <translation>Benutzer %1 deaktiviert.</translation>
+            <source>(no server login)</source>
+            <translation>(ohne Server-Anmeldung)</translation>
         </message>
         <message>
             <source>User %1 enabled.</source>
             <translation>Benutzer %1 aktiviert.</translation>
+        </message>
+        <message>
+            <source>User %1 disabled.</source>
+            <translation>Benutzer %1 deaktiviert.</translation>
+        </message>
+        <message>
+            <source>%1 open sessions of %2 were ended.</source>
+            <translation>%1 offene Sitzungen von %2 wurden beendet.</translation>
+        </message>
+        <message>
+            <source>Warning: open sessions of %1 could not be ended (the database owner needs the role pg_signal_backend, see README). They end at their next reconnect.</source>
+            <translation>Warnung: Offene Sitzungen von %1 konnten nicht beendet werden (der Datenbank-Eigentümer braucht die Rolle pg_signal_backend, siehe README). Sie enden bei ihrer nächsten Neuverbindung.</translation>
+        </message>
+        <message>
+            <source>User %1 now has the role %2.</source>
+            <translation>Benutzer %1 hat jetzt die Rolle %2.</translation>
         </message>
         <message>
             <source>Password of %1 changed.</source>
@@ -2153,47 +2452,31 @@
             <translation>Unerwarteter Fehler (%1). Einzelheiten stehen in der Protokolldatei.</translation>
         </message>
         <message>
-            <source>PostgreSQL: log in as NAME (default: the user in the URL, else PGUSER, else the operating-system user). The password comes from the password file, PGPASSWORD or a prompt.</source>
-            <translation>PostgreSQL: als NAME anmelden (Standard: der Benutzer in der URL, sonst PGUSER, sonst der Betriebssystem-Benutzer). Das Passwort kommt aus der Passwortdatei, aus PGPASSWORD oder wird abgefragt.</translation>
+            <source>Fill the database with Leverkusen demo data</source>
+            <translation>Datenbank mit Leverkusener Demodaten füllen</translation>
         </message>
         <message>
-            <source>PostgreSQL: the person logs in with the directory password (LDAP or Kerberos, as pg_hba.conf says for members of kod_directory); no password of its own</source>
-            <translation>PostgreSQL: Die Person meldet sich mit dem Passwort des Verzeichnisdienstes an (LDAP oder Kerberos, wie pg_hba.conf es für Mitglieder von kod_directory festlegt); kein eigenes Passwort</translation>
+            <source>Number of incidents in the history</source>
+            <translation>Anzahl der Einsätze in der Historie</translation>
         </message>
         <message>
-            <source>Give a user another role</source>
-            <translation>Einem Benutzer eine andere Rolle geben</translation>
+            <source>Only if the database has no incidents yet (first start)</source>
+            <translation>Nur wenn die Datenbank noch keine Einsätze enthält (Erststart)</translation>
         </message>
         <message>
-            <source>Password of %1 on %2: </source>
-            <translation>Passwort von %1 auf %2: </translation>
-        </message>
-        <message>
-            <source>(no server login)</source>
-            <translation>(ohne Server-Anmeldung)</translation>
-        </message>
-        <message>
-            <source>%1 open sessions of %2 were ended.</source>
-            <translation>%1 offene Sitzungen von %2 wurden beendet.</translation>
-        </message>
-        <message>
-            <source>Warning: open sessions of %1 could not be ended (the database owner needs the role pg_signal_backend, see README). They end at their next reconnect.</source>
-            <translation>Warnung: Offene Sitzungen von %1 konnten nicht beendet werden (der Datenbank-Eigentümer braucht die Rolle pg_signal_backend, siehe README). Sie enden bei ihrer nächsten Neuverbindung.</translation>
-        </message>
-        <message>
-            <source>User %1 now has the role %2.</source>
-            <translation>Benutzer %1 hat jetzt die Rolle %2.</translation>
+            <source>--incidents must be between 0 and 5,000,000.</source>
+            <translation>--incidents muss zwischen 0 und 5.000.000 liegen.</translation>
         </message>
     </context>
     <context>
         <name>config</name>
         <message>
-            <source>The database address '%1' is not valid. Expected e.g. postgresql://user:password@server:5432/leitstelle or sqlite:///C:/path/file.sqlite.</source>
-            <translation>Die Datenbankadresse „%1“ ist ungültig. Erwartet wird z. B. postgresql://benutzer:passwort@server:5432/leitstelle oder sqlite:///C:/pfad/datei.sqlite.</translation>
+            <source>The database address '%1' is not valid. Expected e.g. postgresql://user@server:5432/leitstelle or sqlite:///C:/path/file.sqlite.</source>
+            <translation>Die Datenbankadresse „%1“ ist ungültig. Erwartet z. B. postgresql://benutzer@server:5432/leitstelle oder sqlite:///C:/pfad/datei.sqlite.</translation>
         </message>
         <message>
-            <source>The database address '%1' is malformed: %2</source>
-            <translation>Die Datenbankadresse „%1“ ist fehlerhaft: %2</translation>
+            <source>The database address '%1' is malformed. Expected e.g. postgresql://user@server:5432/leitstelle or sqlite:///C:/path/file.sqlite.</source>
+            <translation>Die Datenbankadresse „%1“ ist fehlerhaft aufgebaut. Erwartet z. B. postgresql://benutzer@server:5432/leitstelle oder sqlite:///C:/pfad/datei.sqlite.</translation>
         </message>
         <message>
             <source>A SQLite database needs a file path, e.g. sqlite:///leitstelle.sqlite.</source>
@@ -2214,14 +2497,6 @@
         <message>
             <source>The database type '%1' is not supported. Use PostgreSQL or SQLite.</source>
             <translation>Der Datenbanktyp „%1“ wird nicht unterstützt. Verwenden Sie PostgreSQL oder SQLite.</translation>
-        </message>
-        <message>
-            <source>The database address '%1' is not valid. Expected e.g. postgresql://user@server:5432/leitstelle or sqlite:///C:/path/file.sqlite.</source>
-            <translation>Die Datenbankadresse „%1“ ist ungültig. Erwartet z. B. postgresql://benutzer@server:5432/leitstelle oder sqlite:///C:/pfad/datei.sqlite.</translation>
-        </message>
-        <message>
-            <source>The database address '%1' is malformed. Expected e.g. postgresql://user@server:5432/leitstelle or sqlite:///C:/path/file.sqlite.</source>
-            <translation>Die Datenbankadresse „%1“ ist fehlerhaft aufgebaut. Erwartet z. B. postgresql://benutzer@server:5432/leitstelle oder sqlite:///C:/pfad/datei.sqlite.</translation>
         </message>
     </context>
     <context>
@@ -2251,8 +2526,28 @@
             <translation>Der Ordner für die Datenbank %1 kann nicht angelegt werden: %2</translation>
         </message>
         <message>
+            <source>The database %1 has not been set up yet. Run: kod-admin db upgrade</source>
+            <translation>Die Datenbank %1 ist noch nicht eingerichtet. Ausführen: kod-admin db upgrade</translation>
+        </message>
+        <message>
+            <source>The database %1 was set up by a newer version of KOD-Leitstelle (schema %2). Install the newer version on this workstation.</source>
+            <translation>Die Datenbank %1 wurde von einer neueren Version der KOD-Leitstelle eingerichtet (Schema %2). Installieren Sie die neuere Version auf diesem Arbeitsplatz.</translation>
+        </message>
+        <message>
+            <source>The database %1 has an older schema (%2, needed: %3). Ask the administrator to run: kod-admin db upgrade</source>
+            <translation>Die Datenbank %1 hat ein älteres Schema (%2, benötigt: %3). Bitten Sie die Administration, diesen Befehl auszuführen: kod-admin db upgrade</translation>
+        </message>
+        <message>
+            <source>The login is disabled on %1. Please contact the administration.</source>
+            <translation>Die Anmeldung ist auf %1 gesperrt. Bitte wenden Sie sich an die Administration.</translation>
+        </message>
+        <message>
             <source>The PostgreSQL server %1 refused the login: user name or password is wrong.</source>
             <translation>Der PostgreSQL-Server %1 hat die Anmeldung abgelehnt: Benutzername oder Passwort falsch.</translation>
+        </message>
+        <message>
+            <source>The PostgreSQL server %1 does not accept this login from this workstation (pg_hba.conf). Please contact the administration.</source>
+            <translation>Der PostgreSQL-Server %1 lässt diese Anmeldung von diesem Arbeitsplatz nicht zu (pg_hba.conf). Bitte wenden Sie sich an die Administration.</translation>
         </message>
         <message>
             <source>The database on %1 does not exist.</source>
@@ -2273,26 +2568,6 @@
         <message>
             <source>The database %1 cannot be reached: %2</source>
             <translation>Die Datenbank %1 ist nicht erreichbar: %2</translation>
-        </message>
-        <message>
-            <source>The database %1 has not been set up yet. Run: kod-admin db upgrade</source>
-            <translation>Die Datenbank %1 ist noch nicht eingerichtet. Ausführen: kod-admin db upgrade</translation>
-        </message>
-        <message>
-            <source>The database %1 was set up by a newer version of KOD-Leitstelle (schema %2). Install the newer version on this workstation.</source>
-            <translation>Die Datenbank %1 wurde von einer neueren Version der KOD-Leitstelle eingerichtet (Schema %2). Installieren Sie die neuere Version auf diesem Arbeitsplatz.</translation>
-        </message>
-        <message>
-            <source>The database %1 has an older schema (%2, needed: %3). Ask the administrator to run: kod-admin db upgrade</source>
-            <translation>Die Datenbank %1 hat ein älteres Schema (%2, benötigt: %3). Bitten Sie die Administration, diesen Befehl auszuführen: kod-admin db upgrade</translation>
-        </message>
-        <message>
-            <source>The login is disabled on %1. Please contact the administration.</source>
-            <translation>Die Anmeldung ist auf %1 gesperrt. Bitte wenden Sie sich an die Administration.</translation>
-        </message>
-        <message>
-            <source>The PostgreSQL server %1 does not accept this login from this workstation (pg_hba.conf). Please contact the administration.</source>
-            <translation>Der PostgreSQL-Server %1 lässt diese Anmeldung von diesem Arbeitsplatz nicht zu (pg_hba.conf). Bitte wenden Sie sich an die Administration.</translation>
         </message>
         <message>
             <source>The database %1 is busy: another session holds a lock. Please try again.</source>
@@ -2335,22 +2610,33 @@
         </message>
     </context>
     <context>
+        <name>emergency</name>
+        <message>
+            <source>No alarm sound: %1</source>
+            <translation>Kein Alarmton: %1</translation>
+        </message>
+        <message>
+            <source>An emergency (Notruf) is only shown on the screen: check the audio output of this workstation.</source>
+            <translation>Ein Notruf wird nur auf dem Bildschirm angezeigt: bitte die Audioausgabe dieses Arbeitsplatzes prüfen.</translation>
+        </message>
+    </context>
+    <context>
         <name>errors</name>
-        <message>
-            <source>Your role (%1) is not allowed to do this: %2.</source>
-            <translation>Ihre Rolle (%1) ist hierzu nicht berechtigt: %2.</translation>
-        </message>
-        <message>
-            <source>This record was changed by someone else in the meantime (version %1, you edited version %2). Nothing was overwritten.</source>
-            <translation>Dieser Datensatz wurde inzwischen von jemand anderem geändert (Version %1, Sie haben Version %2 bearbeitet). Es wurde nichts überschrieben.</translation>
-        </message>
         <message>
             <source>A value is too long or not valid and was not stored. Please check the input.</source>
             <translation>Ein Wert ist zu lang oder ungültig und wurde nicht gespeichert. Bitte die Eingabe prüfen.</translation>
         </message>
         <message>
+            <source>Your role (%1) is not allowed to do this: %2.</source>
+            <translation>Ihre Rolle (%1) ist hierzu nicht berechtigt: %2.</translation>
+        </message>
+        <message>
             <source>The database server refused this action: your login lacks the right to do it (%1).</source>
             <translation>Der Datenbankserver hat diese Aktion abgelehnt: Ihrer Anmeldung fehlt das Recht dazu (%1).</translation>
+        </message>
+        <message>
+            <source>This record was changed by someone else in the meantime (version %1, you edited version %2). Nothing was overwritten.</source>
+            <translation>Dieser Datensatz wurde inzwischen von jemand anderem geändert (Version %1, Sie haben Version %2 bearbeitet). Es wurde nichts überschrieben.</translation>
         </message>
     </context>
     <context>
@@ -2527,26 +2813,6 @@
     <context>
         <name>incidents</name>
         <message>
-            <source>Incident opened: %1, priority %2, %3</source>
-            <translation>Einsatz angelegt: %1, Priorität %2, %3</translation>
-        </message>
-        <message>
-            <source>%1 assigned (status 3).</source>
-            <translation>%1 zugeteilt (Status 3).</translation>
-        </message>
-        <message>
-            <source>%1 on scene (status 4).</source>
-            <translation>%1 am Einsatzort (Status 4).</translation>
-        </message>
-        <message>
-            <source>%1 released (status %2).</source>
-            <translation>%1 aus dem Einsatz entlassen (Status %2).</translation>
-        </message>
-        <message>
-            <source>Closed: %1</source>
-            <translation>Abgeschlossen: %1</translation>
-        </message>
-        <message>
             <source>Latitude and longitude belong together.</source>
             <translation>Breiten- und Längengrad müssen zusammen angegeben werden.</translation>
         </message>
@@ -2595,6 +2861,10 @@
             <translation>Einsatz %1 existiert nicht.</translation>
         </message>
         <message>
+            <source>Incident opened: %1, priority %2, %3</source>
+            <translation>Einsatz angelegt: %1, Priorität %2, %3</translation>
+        </message>
+        <message>
             <source>These fields cannot be changed: %1</source>
             <translation>Diese Felder können nicht geändert werden: %1</translation>
         </message>
@@ -2635,6 +2905,10 @@
             <translation>%1 abgezogen und zu Einsatz %2 entsandt.</translation>
         </message>
         <message>
+            <source>%1 assigned (status 3).</source>
+            <translation>%1 zugeteilt (Status 3).</translation>
+        </message>
+        <message>
             <source>Unit %1 does not exist.</source>
             <translation>Einheit %1 existiert nicht.</translation>
         </message>
@@ -2643,8 +2917,16 @@
             <translation>%1 ist dem Einsatz %2 nicht zugeteilt.</translation>
         </message>
         <message>
+            <source>%1 on scene (status 4).</source>
+            <translation>%1 am Einsatzort (Status 4).</translation>
+        </message>
+        <message>
             <source>A released unit gets status 1 or 2.</source>
             <translation>Eine aus dem Einsatz entlassene Einheit erhält Status 1 oder 2.</translation>
+        </message>
+        <message>
+            <source>%1 released (status %2).</source>
+            <translation>%1 aus dem Einsatz entlassen (Status %2).</translation>
         </message>
         <message>
             <source>Choose an outcome to close the incident.</source>
@@ -2653,6 +2935,10 @@
         <message>
             <source>Incident %1 is already closed.</source>
             <translation>Einsatz %1 ist bereits abgeschlossen.</translation>
+        </message>
+        <message>
+            <source>Closed: %1</source>
+            <translation>Abgeschlossen: %1</translation>
         </message>
         <message>
             <source>Give a reason for reopening.</source>
@@ -2670,14 +2956,6 @@
     <context>
         <name>outbox</name>
         <message>
-            <source>The database did not answer within %1 seconds.</source>
-            <translation>Die Datenbank hat nicht innerhalb von %1 Sekunden geantwortet.</translation>
-        </message>
-        <message>
-            <source>The offline incident no longer exists.</source>
-            <translation>Der offline erfasste Einsatz existiert nicht mehr.</translation>
-        </message>
-        <message>
             <source>New incident %1: %2, %3</source>
             <translation>Neuer Einsatz %1: %2, %3</translation>
         </message>
@@ -2690,8 +2968,20 @@
             <translation>Um %1 ohne Datenbankverbindung erfasst; an diesem Arbeitsplatz gespeichert und automatisch übertragen, sobald die Verbindung wieder besteht.</translation>
         </message>
         <message>
+            <source>The database did not answer within %1 seconds.</source>
+            <translation>Die Datenbank hat nicht innerhalb von %1 Sekunden geantwortet.</translation>
+        </message>
+        <message>
+            <source>The offline incident no longer exists.</source>
+            <translation>Der offline erfasste Einsatz existiert nicht mehr.</translation>
+        </message>
+        <message>
             <source>Incident %1 is only stored on this workstation until the database is reachable again. It can be changed once it has been transferred.</source>
             <translation>Einsatz %1 ist nur an diesem Arbeitsplatz gespeichert, bis die Datenbank wieder erreichbar ist. Er kann geändert werden, sobald er übertragen wurde.</translation>
+        </message>
+        <message>
+            <source>unexpected error (%1)</source>
+            <translation>unerwarteter Fehler (%1)</translation>
         </message>
         <message>
             <source>Unknown operation '%1' in the outbox.</source>
@@ -2710,20 +3000,16 @@
             <translation>Ihr um %1 offline geschriebener Vermerk wurde Einsatz %2 hinzugefügt, der inzwischen abgeschlossen wurde (%3). Eröffnen Sie ihn wieder, falls der Vermerk Maßnahmen erfordert.</translation>
         </message>
         <message>
+            <source>An entry recorded offline could not be transferred: %1</source>
+            <translation>Ein offline erfasster Eintrag konnte nicht übertragen werden: %1</translation>
+        </message>
+        <message>
             <source>The incident recorded offline as %1 (%2, %3) could not be transferred: %4</source>
             <translation>Der offline als %1 erfasste Einsatz (%2, %3) konnte nicht übertragen werden: %4</translation>
         </message>
         <message>
             <source>The note on %1 written offline at %2 could not be transferred: %3. Text: %4</source>
             <translation>Der um %2 offline geschriebene Vermerk zu %1 konnte nicht übertragen werden: %3. Text: %4</translation>
-        </message>
-        <message>
-            <source>unexpected error (%1)</source>
-            <translation>unerwarteter Fehler (%1)</translation>
-        </message>
-        <message>
-            <source>An entry recorded offline could not be transferred: %1</source>
-            <translation>Ein offline erfasster Eintrag konnte nicht übertragen werden: %1</translation>
         </message>
     </context>
     <context>
@@ -2975,12 +3261,12 @@
             <translation>Unbekannte Kategorie „%1“.</translation>
         </message>
         <message>
-            <source>The date and time are not valid.</source>
-            <translation>Datum und Uhrzeit sind ungültig.</translation>
-        </message>
-        <message>
             <source>These fields cannot be changed: %1</source>
             <translation>Diese Felder können nicht geändert werden: %1</translation>
+        </message>
+        <message>
+            <source>The date and time are not valid.</source>
+            <translation>Datum und Uhrzeit sind ungültig.</translation>
         </message>
         <message>
             <source>This status cannot be set by hand.</source>
@@ -3054,17 +3340,6 @@
         </message>
     </context>
     <context>
-        <name>shortcut_help</name>
-        <message>
-            <source>General</source>
-            <translation>Allgemein</translation>
-        </message>
-        <message>
-            <source>Keyboard shortcuts</source>
-            <translation>Tastenkürzel</translation>
-        </message>
-    </context>
-    <context>
         <name>task_status</name>
         <message>
             <source>Open</source>
@@ -3134,14 +3409,6 @@
             <translation>Auftrag %1 ist nicht mehr offen.</translation>
         </message>
         <message>
-            <source>Task %1 is already open.</source>
-            <translation>Auftrag %1 ist bereits offen.</translation>
-        </message>
-        <message>
-            <source>A reminder can be postponed by 1 minute to 7 days.</source>
-            <translation>Eine Wiedervorlage kann um 1 Minute bis 7 Tage verschoben werden.</translation>
-        </message>
-        <message>
             <source>Give a reason for cancelling the task.</source>
             <translation>Geben Sie einen Grund für das Stornieren des Auftrags an.</translation>
         </message>
@@ -3149,56 +3416,20 @@
             <source>The reason is too long (at most %1 characters).</source>
             <translation>Der Grund ist zu lang (höchstens %1 Zeichen).</translation>
         </message>
+        <message>
+            <source>Task %1 is already open.</source>
+            <translation>Auftrag %1 ist bereits offen.</translation>
+        </message>
+        <message>
+            <source>A reminder can be postponed by 1 minute to 7 days.</source>
+            <translation>Eine Wiedervorlage kann um 1 Minute bis 7 Tage verschoben werden.</translation>
+        </message>
     </context>
     <context>
         <name>unit_board</name>
         <message>
-            <source>The incident is not in the current queue view (check the filter).</source>
-            <translation>Der Einsatz ist in der aktuellen Ansicht der Einsatzliste nicht enthalten (Filter prüfen).</translation>
-        </message>
-        <message>
             <source>Units</source>
             <translation>Einheiten</translation>
-        </message>
-        <message>
-            <source>Unit status board</source>
-            <translation>Statustafel der Einheiten</translation>
-        </message>
-        <message>
-            <source>Go to the unit status board</source>
-            <translation>Zur Statustafel der Einheiten</translation>
-        </message>
-        <message>
-            <source>Call sign (e.g. KOD 33)</source>
-            <translation>Funkrufname (z. B. KOD 33)</translation>
-        </message>
-        <message>
-            <source>Select the unit by typing</source>
-            <translation>Einheit durch Tippen wählen</translation>
-        </message>
-        <message>
-            <source>Set the selected unit's status</source>
-            <translation>Status der ausgewählten Einheit setzen</translation>
-        </message>
-        <message>
-            <source>Trigger an emergency (Notruf) for the selected unit</source>
-            <translation>Notruf für die ausgewählte Einheit auslösen</translation>
-        </message>
-        <message>
-            <source>Enter</source>
-            <translation>Enter</translation>
-        </message>
-        <message>
-            <source>Status history of the selected unit</source>
-            <translation>Statusverlauf der ausgewählten Einheit</translation>
-        </message>
-        <message>
-            <source>Menu key, Shift+F10</source>
-            <translation>Menütaste, Umschalt+F10</translation>
-        </message>
-        <message>
-            <source>All actions for the selected unit</source>
-            <translation>Alle Aktionen für die ausgewählte Einheit</translation>
         </message>
     </context>
     <context>
@@ -3278,44 +3509,32 @@
     <context>
         <name>users</name>
         <message>
-            <source>The user name '%1' is not valid: 2 to 64 letters, digits, dots, hyphens or underscores.</source>
-            <translation>Der Benutzername „%1“ ist ungültig: erlaubt sind 2 bis 64 Buchstaben, Ziffern, Punkte, Bindestriche oder Unterstriche.</translation>
-        </message>
-        <message>
-            <source>The password must have at least %1 characters.</source>
-            <translation>Das Passwort muss mindestens %1 Zeichen lang sein.</translation>
-        </message>
-        <message>
-            <source>The user name '%1' is already taken.</source>
-            <translation>Der Benutzername „%1“ ist bereits vergeben.</translation>
-        </message>
-        <message>
-            <source>There is no user '%1'.</source>
-            <translation>Es gibt keinen Benutzer „%1“.</translation>
-        </message>
-        <message>
-            <source>User name or password is wrong.</source>
-            <translation>Benutzername oder Passwort falsch.</translation>
-        </message>
-        <message>
             <source>This account is disabled. Please contact the administration.</source>
             <translation>Dieses Konto ist deaktiviert. Bitte wenden Sie sich an die Administration.</translation>
-        </message>
-        <message>
-            <source>Too many failed logins: the account is locked until %1.</source>
-            <translation>Zu viele fehlgeschlagene Anmeldungen: Das Konto ist bis %1 gesperrt.</translation>
         </message>
         <message>
             <source>The user name '%1' is not valid: 2 to 63 characters a–z, digits, dots, hyphens or underscores, starting with a letter or digit (umlauts as ae, oe, ue, ss).</source>
             <translation>Der Benutzername „%1“ ist ungültig: 2 bis 63 Zeichen a–z, Ziffern, Punkte, Bindestriche oder Unterstriche, beginnend mit Buchstabe oder Ziffer (Umlaute als ae, oe, ue, ss).</translation>
         </message>
         <message>
+            <source>The password must have at least %1 characters.</source>
+            <translation>Das Passwort muss mindestens %1 Zeichen lang sein.</translation>
+        </message>
+        <message>
             <source>The password must not contain control characters.</source>
             <translation>Das Passwort darf keine Steuerzeichen enthalten.</translation>
         </message>
         <message>
+            <source>The user name '%1' is already taken.</source>
+            <translation>Der Benutzername „%1“ ist bereits vergeben.</translation>
+        </message>
+        <message>
             <source>The login '%1' already exists on the PostgreSQL server (another database or service uses it). Choose another user name.</source>
             <translation>Die Anmeldung „%1“ gibt es auf dem PostgreSQL-Server schon (eine andere Datenbank oder ein Dienst nutzt sie). Bitte einen anderen Benutzernamen wählen.</translation>
+        </message>
+        <message>
+            <source>There is no user '%1'.</source>
+            <translation>Es gibt keinen Benutzer „%1“.</translation>
         </message>
         <message>
             <source>You cannot disable your own login or change your own role.</source>
@@ -3348,6 +3567,14 @@
         <message>
             <source>The login %1 has no account in this database. Please contact the administration.</source>
             <translation>Die Anmeldung %1 hat kein Konto in dieser Datenbank. Bitte wenden Sie sich an die Administration.</translation>
+        </message>
+        <message>
+            <source>User name or password is wrong.</source>
+            <translation>Benutzername oder Passwort falsch.</translation>
+        </message>
+        <message>
+            <source>Too many failed logins: the account is locked until %1.</source>
+            <translation>Zu viele fehlgeschlagene Anmeldungen: Das Konto ist bis %1 gesperrt.</translation>
         </message>
     </context>
     <context>

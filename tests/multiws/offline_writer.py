@@ -19,9 +19,9 @@ from app.platform.config import parse_database_url
 from app.platform.database import Database
 from app.platform.outbox import Outbox
 from app.platform.permissions import Role
-from app.platform.resilient import ResilientIncidents
 from app.platform.uow import Actor
 from app.services import Services
+from app.services.resilient import ResilientIncidents
 
 DISPO = Actor(None, "dora", Role.DISPATCHER, "Dora Disponentin")
 UNREACHABLE = "postgresql://kod:kod@127.0.0.1:1/leitstelle"
@@ -30,7 +30,7 @@ UNREACHABLE = "postgresql://kod:kod@127.0.0.1:1/leitstelle"
 async def run(outbox_path: Path, count: int) -> None:
     db = Database(parse_database_url(UNREACHABLE), workstation="ws-offline")
     outbox = await Outbox.open(outbox_path)
-    incidents = ResilientIncidents(Services.create(db).incidents, outbox)
+    incidents = ResilientIncidents(db, Services.create(db).incidents, outbox)
     for n in range(count):
         inc = await incidents.create(
             DISPO, IncidentDraft("noise", address=f"Offlineweg {n + 1}", description=f"#{n}")

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from PySide6.QtCore import QEvent, QSettings, Qt
 from PySide6.QtGui import QKeyEvent
@@ -109,7 +108,7 @@ def build_window(ctx: UiContext, settings: QSettings) -> tuple[MainWindow, CallT
     """The workstation's real main window (every pane installed), shown and active."""
     from ui.main import build_window as build_main_window
 
-    window = build_main_window(ctx, "Test", settings, Path(settings.fileName()).parent)
+    window = build_main_window(ctx, "Test", settings)
     actions = window.findChild(CallTakingActions, "callTakingActions")
     assert isinstance(actions, CallTakingActions), "call-taking is not installed"
     window.resize(1280, 800)

@@ -345,13 +345,18 @@ async def test_install_adds_menu_actions_and_shortcuts(
     titles = [a.text() for a in menu_bar.actions()]
     assert actions.menu.menuAction() in menu_bar.actions()
     assert titles.index(actions.menu.title()) < titles.index(window.view_menu.title())
-    listed = {i.keys for i in window.shortcuts.items()}
+    assert {actions.new_action, actions.assign_action} <= set(actions.menu.actions())
+    listed = {i.keys for i in window.commands.items()}
     native = QKeySequence.SequenceFormat.NativeText
+
+    def keys(*seqs: str) -> str:
+        return ", ".join(QKeySequence(s).toString(native) for s in seqs)
+
     expected = {
-        QKeySequence("Ctrl+N").toString(native) + ", F2",
-        QKeySequence("Ctrl+D").toString(native),
-        "F9",
-        QKeySequence("Ctrl+Return").toString(native),
+        keys("Ctrl+N", "F2"),
+        keys("Ctrl+D"),
+        keys("F9", "Ctrl+Shift+Return", "Ctrl+Shift+Enter"),
+        keys("Ctrl+Return", "Ctrl+Enter"),
     }
     assert expected <= listed
 

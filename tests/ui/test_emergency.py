@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 import shiboken6
-from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QPoint, QSettings, Qt
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QMainWindow
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
@@ -29,17 +29,11 @@ from db.models import AuditRecord
 from db.models import Emergency as EmergencyRow
 from tests.conftest import ADMIN
 from tests.ui.conftest import wait_until
+from ui.alarm_sound import SAMPLE_RATE, TONE_S, TONES, AlarmSound, write_alarm_wav
 from ui.asyncutil import cancel_all, pending_tasks
 from ui.context import ChangeBridge, UiContext
 from ui.views import emergency
-from ui.views.emergency import (
-    SAMPLE_RATE,
-    TONE_S,
-    TONES,
-    AlarmSound,
-    EmergencyAlarm,
-    write_alarm_wav,
-)
+from ui.views.emergency import EmergencyAlarm
 
 LEAD = Actor(None, "cli:lead", Role.SHIFT_LEAD)
 FIELD = Actor(None, "cli:field", Role.FIELD_OFFICER)
@@ -265,10 +259,13 @@ async def test_install_adds_banner_and_acknowledge_shortcut(
     unit = await ui_ctx.services.units.create(LEAD, "KOD 9")
     await ui_ctx.services.units.raise_emergency(FIELD, unit.id)
     await wait_until(lambda: alarm.banner.isVisible() and alarm.is_sounding)
-    assert alarm.banner.parentWidget() is window.banners
-    keys = {item.keys for item in window.shortcuts.items()}
+    # Laid over the strip reserved for it under the menu bar.
+    assert alarm.banner.parentWidget() is window
+    assert window.alarm_strip is not None
+    assert alarm.banner.geometry().topLeft() == window.alarm_strip.mapTo(window, QPoint(0, 0))
+    keys = {item.keys for item in window.commands.items()}
     assert QKeySequence("Ctrl+Shift+A").toString(QKeySequence.SequenceFormat.NativeText) in keys
-    action = window.findChild(QAction, "actionAcknowledgeEmergency")
+    action = window.commands.action("emergency.ack")
     assert action is not None and action.isEnabled()
     window.activateWindow()
     qtbot.keyClick(

@@ -473,7 +473,7 @@ async def test_install_adds_dock_and_shortcuts(
         QKeySequence(k).toString(QKeySequence.SequenceFormat.NativeText)
         for k in ("Ctrl+S", "Ctrl+E", "Ctrl+3", "Ctrl+Shift+N")
     }
-    assert {i.keys for i in window.shortcuts.items()} >= native
+    assert {i.keys for i in window.commands.items()} >= native
     window.queue.model.reload()
     await wait_until(lambda: window.queue.model.rowCount() == 1)
     window.queue.select_incident(incident_id)

@@ -24,7 +24,9 @@ async def _window(services: Services, tmp_path: Path, qtbot: QtBot):  # type: ig
     await services.users.add(ADMIN, "dispo", "Dora Dispo", Role.DISPATCHER, "geheim123")
     actor = await services.users.authenticate("dispo", "geheim123")
     settings = QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)
-    window, follower = await start_window(services, actor, "Test-DB", settings, tmp_path)
+    # As the program composes them: the incident service with the outbox on this workstation.
+    workstation = Services.for_workstation(services.db, tmp_path)
+    window, follower = await start_window(workstation, actor, "Test-DB", settings)
     qtbot.addWidget(window)
     window.resize(1600, 1000)
     window.show()
@@ -40,7 +42,7 @@ async def test_start_window_installs_every_pane_and_the_outbox(
     assert window.outbox is not None
     assert (tmp_path / "outbox").exists() or any(tmp_path.iterdir())
     await wait_until(lambda: window.link_label.text() != window.tr("Connecting …"))
-    keys = {k for info in window.shortcuts.items() for k in info.keys.split(", ")}
+    keys = {k for info in window.commands.items() for k in info.keys.split(", ")}
     for portable in ("F1", "F2", "Ctrl+N", "Ctrl+D", "F5", "Ctrl+Q", "Ctrl+Shift+A"):
         expected = QKeySequence(portable).toString(QKeySequence.SequenceFormat.NativeText)
         assert expected in keys, expected
@@ -53,9 +55,9 @@ async def test_start_window_installs_every_pane_and_the_outbox(
     ]
     duplicates = {k for k in bound if bound.count(k) > 1}
     assert not duplicates, duplicates
-    help_dialog = ShortcutHelpDialog(window.shortcuts, window)
+    help_dialog = ShortcutHelpDialog(window.commands, window)
     qtbot.addWidget(help_dialog)
-    assert help_dialog.table.rowCount() == len(window.shortcuts.items())
+    assert help_dialog.table.rowCount() == len(window.commands.items())
     await follower.stop()
 
 
@@ -79,7 +81,7 @@ async def test_layout_is_saved_per_user_and_can_be_reset(
 
 async def _window_again(services: Services, tmp_path: Path, qtbot: QtBot, settings: QSettings):  # type: ignore[no-untyped-def]
     actor = await services.users.authenticate("dispo", "geheim123")
-    window, follower = await start_window(services, actor, "Test-DB", settings, tmp_path)
+    window, follower = await start_window(services, actor, "Test-DB", settings)
     qtbot.addWidget(window)
     window.show()
     return window, follower, settings

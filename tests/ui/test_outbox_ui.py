@@ -20,9 +20,9 @@ from app.domain.dto import IncidentDraft
 from app.platform.changefeed import ChangeFollower, LinkState, last_change_id
 from app.platform.database import Database
 from app.platform.permissions import Role
-from app.platform.resilient import PENDING_PREFIX, ResilientIncidents
 from app.platform.uow import Actor
 from app.services import Services
+from app.services.resilient import PENDING_PREFIX, ResilientIncidents
 from tests.multiws import fixtures
 from tests.multiws.proxy import TcpProxy
 from tests.ui.conftest import wait_until
@@ -41,13 +41,14 @@ DISPO = Actor(None, "cli:dispo", Role.DISPATCHER, "Dora Dispo")
 
 @pytest_asyncio.fixture
 async def proxied(
-    pg: PgDb, proxy: TcpProxy
+    pg: PgDb, proxy: TcpProxy, tmp_path: Path
 ) -> AsyncIterator[tuple[UiContext, ChangeFollower, Services]]:
     """A workstation context whose database link runs through the proxy, and a direct one."""
     db = Database(pg.target(proxy.url_host_port), workstation="ws-ui")
     direct = Database(pg.target(), workstation="ws-other")
-    services = Services.create(db)
+    services = Services.for_workstation(db, tmp_path)
     follower = ChangeFollower(db, after_id=await last_change_id(db), max_backoff=1.0)
+    services.link.follow(lambda: follower.state == LinkState.ONLINE)
     ctx = UiContext(services=services, actor=DISPO, bridge=ChangeBridge(follower))
     follower.start()
     try:
@@ -56,6 +57,7 @@ async def proxied(
         proxy.resume()
         await follower.stop()
         await cancel_all()
+        await services.close()
         await db.dispose()
         await direct.dispose()
 
@@ -79,8 +81,12 @@ async def test_outage_create_offline_replay_and_conflict_dialog(
         ctx, "test", QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)
     )
     qtbot.addWidget(window)
-    controller = install(window, directory=tmp_path)
-    assert isinstance(ctx.services.incidents, ResilientIncidents)
+    incidents = ctx.services.incidents
+    controller = install(window)
+    # Composed once in app/: the window shows the services' outbox and swaps nothing.
+    assert isinstance(incidents, ResilientIncidents)
+    assert controller is not None and controller.facade is incidents
+    assert ctx.services.incidents is incidents
     button = window.findChild(QToolButton, "outboxButton")
     assert button is not None and button.isHidden()
     window.queue.model.reload()

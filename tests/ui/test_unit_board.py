@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSettings, Qt
-from PySide6.QtGui import QAction, QBrush, QKeySequence
+from PySide6.QtGui import QBrush, QKeySequence
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
@@ -336,11 +336,11 @@ async def test_install_adds_the_pane_and_its_shortcuts(
     window.queue.model.reload()
     assert window.dockWidgetArea(window.docks["units"]) == Qt.DockWidgetArea.RightDockWidgetArea
     await wait_until(lambda: board.model.rowCount() == 1 and window.queue.model.rowCount() == 1)
-    items = window.shortcuts.items()
+    items = window.commands.items()
     ctrl2 = QKeySequence("Ctrl+2").toString(QKeySequence.SequenceFormat.NativeText)
     assert ctrl2 in {i.keys for i in items}
     assert {"0 … 6", "N"} <= {i.keys for i in items}
-    action = window.findChild(QAction, "actionFocusUnits")
+    action = window.commands.action("go.units")
     assert action is not None
     action.trigger()
     assert board.selected_unit() is not None and board.table.hasFocus()

@@ -7,7 +7,6 @@ from datetime import timedelta
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QPushButton, QWidget
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
@@ -412,7 +411,7 @@ async def test_convert_report_to_incident_links_both_ways_in_the_window(
     window.queue.model.reload()
     assert window.tabifiedDockWidgets(window.docks["tasks"]) == [window.docks["reports"]]
     names = {a.objectName() for a in window.actions()}
-    assert {"actionNewTask", "actionNewReport", "actionFocusTasks", "actionFocusReports"} <= names
+    assert {"task.new", "report.new", "go.tasks", "go.reports"} <= names
     await wait_until(lambda: pane.model.rowCount() == 1)
     assert pane.select_report(report_id)
     assert pane.to_incident_button.isEnabled() and pane.link_label.text() == ""
@@ -524,7 +523,8 @@ async def test_install_adds_nothing_for_roles_without_access(
     qtbot.addWidget(window2)
     officer_pane = tasks_view.install(window2)
     assert officer_pane is not None and reports_view.install(window2) is None
-    assert window2.findChild(QAction, "actionNewTask").isEnabled() is False
+    new_task = window2.commands.action("task.new")
+    assert new_task is not None and new_task.isEnabled() is False
     loaded: list[int] = []
     officer_pane.model.loaded.connect(loaded.append)
     await wait_until(lambda: loaded == [0])

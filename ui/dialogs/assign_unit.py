@@ -31,6 +31,7 @@ from ui.models.unit_proposals import (
     COL_DISTANCE,
     COL_INCIDENT,
     COL_MEMBERS,
+    COL_POSITION,
     COL_STATUS,
     UnitIdRole,
     UnitProposalTableModel,
@@ -85,6 +86,7 @@ class AssignUnitDialog(QDialog):
         header.setSectionResizeMode(COL_CALL_SIGN, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(COL_STATUS, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(COL_DISTANCE, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(COL_POSITION, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(COL_INCIDENT, QHeaderView.ResizeMode.ResizeToContents)
         # The crew stretches, but never narrower than its title ("Besatzung", not "satzu").
         keep_stretched(self.table, COL_MEMBERS, lambda: header_width(self.table, COL_MEMBERS))

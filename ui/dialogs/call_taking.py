@@ -18,18 +18,15 @@ The keys (also listed in the shortcut help):
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import replace
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
-    QT_TRANSLATE_NOOP,
     QCoreApplication,
     QEvent,
     QObject,
     Qt,
-    QTimer,
     Signal,
 )
 from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QShortcut
@@ -37,8 +34,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
     QLabel,
-    QMenu,
-    QMenuBar,
     QMessageBox,
     QPushButton,
     QVBoxLayout,
@@ -50,10 +45,11 @@ from app.domain.gazetteer import Address
 from app.platform.errors import KodError, ValidationError
 from app.platform.permissions import Permission
 from ui.asyncutil import spawn
+from ui.commands import command_keys
 from ui.context import UiContext
 from ui.dialogs.assign_unit import AssignUnitDialog
 from ui.dialogs.call_form import CallTakingForm
-from ui.shortcuts import group_name
+from ui.navigator import ARRIVAL_MS
 from ui.widgets.category import best_category, fold
 from ui.widgets.keys import matches
 
@@ -62,8 +58,8 @@ if TYPE_CHECKING:  # avoids an import cycle with the main window
 
 __all__ = ["CallTakingActions", "CallTakingDialog", "best_category", "fold", "install"]
 
-SAVE_KEYS = ("Ctrl+Return", "Ctrl+Enter")
-SAVE_AND_DISPATCH_KEYS = ("F9", "Ctrl+Shift+Return", "Ctrl+Shift+Enter")
+SAVE_KEYS = command_keys("call.save")
+SAVE_AND_DISPATCH_KEYS = command_keys("call.save_dispatch")
 
 
 class CallTakingDialog(QDialog):
@@ -340,62 +336,27 @@ class CallTakingActions(QObject):
         self.ctx: UiContext = window.ctx
         self.dialog: CallTakingDialog | None = None
         self.assign_dialog: AssignUnitDialog | None = None
-        group = group_name("Incidents")
-        self.new_action: QAction = window.shortcuts.add_action(
-            window,
-            group,
-            QCoreApplication.translate("CallTaking", "&New incident …"),
-            [QKeySequence("Ctrl+N"), QKeySequence("F2")],
-            "actionNewIncident",
-        )
-        self.new_action.triggered.connect(self.new_incident)
-        self.new_action.setEnabled(self.ctx.can(Permission.INCIDENT_WRITE))
-        self.assign_action: QAction = window.shortcuts.add_action(
-            window,
-            group,
-            QCoreApplication.translate("CallTaking", "&Assign unit to selected incident …"),
-            "Ctrl+D",
-            "actionAssignUnit",
-        )
-        self.assign_action.triggered.connect(self.assign_selected)
-        self.assign_action.setEnabled(self.ctx.can(Permission.UNIT_ASSIGN))
-        native = QKeySequence.SequenceFormat.NativeText
-        for keys, text in (
-            ("F9", QT_TRANSLATE_NOOP("CallTaking", "Save and dispatch (in the new-incident form)")),
-            (
-                "Ctrl+Shift+Return",
-                QT_TRANSLATE_NOOP("CallTaking", "Save and dispatch (in the new-incident form)"),
-            ),
-            ("Ctrl+Return", QT_TRANSLATE_NOOP("CallTaking", "Save (in the new-incident form)")),
-            (
-                "Down, Return",
-                QT_TRANSLATE_NOOP(
-                    "CallTaking", "Choose an address from the list (in the new-incident form)"
-                ),
-            ),
-            (
-                "Alt+P",
-                QT_TRANSLATE_NOOP("CallTaking", "Change the priority (in the new-incident form)"),
-            ),
-        ):
-            window.shortcuts.add_info(
-                group,
-                QKeySequence(keys).toString(native),
-                QCoreApplication.translate("CallTaking", text),
-            )
-
-        menu_bar = window.file_menu.parentWidget()
-        self.menu = QMenu(QCoreApplication.translate("CallTaking", "&Incident"), menu_bar)
-        self.menu.setObjectName("incidentMenu")
-        self.menu.addAction(self.new_action)
-        self.menu.addAction(self.assign_action)
-        if isinstance(menu_bar, QMenuBar):
-            menu_bar.insertMenu(window.view_menu.menuAction(), self.menu)
+        commands = window.commands
+        self.new_action: QAction = commands.bind("incident.new", self.new_incident)
+        self.assign_action: QAction = commands.bind("incident.assign", self.assign_selected)
+        commands.list_keys("call.save_dispatch", "call.save", "call.pick_address", "call.priority")
+        self.menu = commands.menu("incident")
+        window.end_warnings.append(self.unsaved_call)
 
         self.ctx.bridge.changes.connect(self.ctx.services.gazetteer.on_changes)
         if self.ctx.can(Permission.INCIDENT_WRITE):
             # Build the address index now, so the first call does not wait for it.
             spawn(self.ctx.services.gazetteer.index())
+
+    def unsaved_call(self) -> list[str]:
+        """A warning before quitting or logging out while the form holds a call."""
+        if self.dialog is not None and self.dialog.isVisible() and self.dialog.has_input():
+            return [
+                QCoreApplication.translate(
+                    "CallTaking", "The new-incident form holds a call that is not saved."
+                )
+            ]
+        return []
 
     def new_incident(self) -> CallTakingDialog:
         """Open (or bring back) the new-incident form."""
@@ -434,28 +395,7 @@ class CallTakingActions(QObject):
 
     def select_in_queue(self, incident_id: int) -> None:
         """Select the new incident in the queue as soon as the live update brought it."""
-        queue = self.window.queue
-        if queue.select_incident(incident_id):
-            return
-        model = queue.model
-        timeout = QTimer(self)
-        timeout.setSingleShot(True)
-
-        def attempt(*_args: object) -> None:
-            if queue.select_incident(incident_id):
-                stop()
-
-        def stop() -> None:
-            timeout.stop()
-            for signal in (model.updated, model.loaded):
-                with contextlib.suppress(RuntimeError, TypeError):
-                    signal.disconnect(attempt)
-            timeout.deleteLater()
-
-        model.updated.connect(attempt)
-        model.loaded.connect(attempt)
-        timeout.timeout.connect(stop)
-        timeout.start(10_000)
+        self.window.navigator.show_incident(incident_id, focus=False, wait_ms=ARRIVAL_MS)
 
 
 def install(window: MainWindow) -> CallTakingActions:

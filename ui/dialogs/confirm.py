@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.commands import command_keys
 from ui.widgets.keys import is_ctrl_enter
 from ui.widgets.messages import message_label
 
@@ -75,7 +76,8 @@ class ActionDialog(QDialog):
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
         shortcut = QShortcut(self)
-        shortcut.setKeys([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
+        shortcut.setKeys([QKeySequence(k) for k in command_keys("form.submit")])
+
         shortcut.activated.connect(self.try_submit)
         self.busy = False
 

@@ -1,9 +1,10 @@
-"""The keyboard help: every shortcut of the workstation, grouped (F1)."""
+"""The keyboard help: every shortcut of the workstation, grouped (F1), read from the commands."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -14,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.shortcuts import ShortcutRegistry
+from ui.commands import CommandRegistry
 
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 class ShortcutHelpDialog(QDialog):
     """Lists the registered shortcuts (group, keys, what they do)."""
 
-    def __init__(self, registry: ShortcutRegistry, parent: QWidget | None = None) -> None:
+    def __init__(self, registry: CommandRegistry, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("ShortcutHelpDialog")
         self.setWindowTitle(self.tr("Keyboard shortcuts"))
@@ -50,13 +51,10 @@ class ShortcutHelpDialog(QDialog):
 
 def install(window: MainWindow) -> None:
     """F1 opens the shortcut help (it lists itself too)."""
-    action = window.shortcuts.add_action(
-        window, window.tr("General"), window.tr("Keyboard shortcuts"), "F1", "actionShortcutHelp"
-    )
-    window.help_menu.addAction(action)
 
     def show() -> None:
-        dialog = ShortcutHelpDialog(window.shortcuts, window)
+        dialog = ShortcutHelpDialog(window.commands, window)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
 
-    action.triggered.connect(show)
+    window.commands.bind("app.help", show)

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from app.platform.errors import ConflictError, KodError, ValidationError
 from ui.asyncutil import report_error, spawn
+from ui.commands import command_keys
 from ui.widgets.keys import is_ctrl_enter
 from ui.widgets.messages import FormMessages, message_label
 from ui.widgets.readonly import show_read_only
@@ -89,7 +90,7 @@ class WorkFormDialog(QDialog):
         layout.addWidget(self.missing_label)
         layout.addLayout(bottom)
         shortcut = QShortcut(self)
-        shortcut.setKeys([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
+        shortcut.setKeys([QKeySequence(k) for k in command_keys("form.submit")])
         shortcut.activated.connect(self.try_submit)
         self.busy = False
         self.writable = True

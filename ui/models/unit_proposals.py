@@ -17,13 +17,15 @@ from PySide6.QtGui import QBrush, QColor, QFont
 
 from app.domain.codes import unit_status_display
 from app.domain.dto import UnitProposal
+from ui.position_age import position_age
 
 COL_CALL_SIGN = 0
 COL_STATUS = 1
 COL_DISTANCE = 2
-COL_INCIDENT = 3
-COL_MEMBERS = 4
-COLUMN_COUNT = 5
+COL_POSITION = 3
+COL_INCIDENT = 4
+COL_MEMBERS = 5
+COLUMN_COUNT = 6
 
 #: Role returning the row's unit id.
 UnitIdRole = Qt.ItemDataRole.UserRole + 1
@@ -34,6 +36,8 @@ AvailableRole = Qt.ItemDataRole.UserRole + 3
 
 _UNAVAILABLE_FG = QColor("#6b6b6b")
 _AVAILABLE_BG = QColor("#e3f4e3")
+#: An old position (its distance may be far off): amber position cell, distance in italics.
+_STALE_BG = QColor("#ffd58a")
 
 
 def format_distance(distance_m: float | None) -> str:
@@ -55,6 +59,7 @@ class UnitProposalTableModel(QAbstractTableModel):
             self.tr("Unit"),
             self.tr("Status"),
             self.tr("Distance"),
+            self.tr("Position"),
             self.tr("Current incident"),
             self.tr("Crew"),
         ]
@@ -110,17 +115,26 @@ class UnitProposalTableModel(QAbstractTableModel):
             return p
         if role == AvailableRole:
             return p.available
+        stale = col in (COL_DISTANCE, COL_POSITION) and self._stale(p)
         if role == Qt.ItemDataRole.ForegroundRole and not p.available:
             return QBrush(_UNAVAILABLE_FG)
+        if role == Qt.ItemDataRole.BackgroundRole and stale and col == COL_POSITION:
+            return QBrush(_STALE_BG)
         if role == Qt.ItemDataRole.BackgroundRole and p.available:
             return QBrush(_AVAILABLE_BG)
-        if role == Qt.ItemDataRole.FontRole and col == COL_CALL_SIGN:
+        if role == Qt.ItemDataRole.FontRole and (col == COL_CALL_SIGN or stale):
             font = QFont()
-            font.setBold(p.available)
+            # An old position's distance is a guess: in italics.
+            font.setBold(p.available or (stale and col == COL_POSITION))
+            font.setItalic(stale and col == COL_DISTANCE)
             return font
         if role == Qt.ItemDataRole.TextAlignmentRole and col == COL_DISTANCE:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole:
+            if stale:
+                return self.tr(
+                    "Position reported %1: the unit may be somewhere else by now."
+                ).replace("%1", position_age(p.unit.position_at).text)
             if not p.available:
                 return self.tr("Not available: assigning it asks for confirmation or is refused.")
             return None
@@ -133,11 +147,20 @@ class UnitProposalTableModel(QAbstractTableModel):
             return unit_status_display(p.unit.status)
         if col == COL_DISTANCE:
             return format_distance(p.distance_m)
+        if col == COL_POSITION:
+            if p.unit.lat is None:
+                return "–"
+            age = position_age(p.unit.position_at)
+            return ("\u26a0 " if age.stale else "") + age.text
         if col == COL_INCIDENT:
             return p.unit.incident_number or ""
         if col == COL_MEMBERS:
             return ", ".join(p.unit.members)
         return ""
+
+    @staticmethod
+    def _stale(p: UnitProposal) -> bool:
+        return p.unit.lat is not None and position_age(p.unit.position_at).stale
 
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
         if not index.isValid():

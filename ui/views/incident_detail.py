@@ -9,11 +9,10 @@ fields look read-only, with a tooltip saying why.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QDialog,
     QLabel,
@@ -30,9 +29,10 @@ from app.platform.permissions import Permission
 from ui.asyncutil import spawn
 from ui.context import UiContext
 from ui.dialogs.incident_actions import CloseIncidentDialog, ReopenIncidentDialog
-from ui.dialogs.incident_conflict import ConflictDialog
+from ui.dialogs.incident_conflict import (
+    ConflictDialog,
+)
 from ui.incident_session import IncidentEditSession
-from ui.shortcuts import group_name
 from ui.views.detail_actions import IncidentActionFlows
 from ui.views.detail_fields import ChangeNotice, IncidentFieldsForm
 from ui.views.detail_header import IncidentHeader
@@ -388,7 +388,7 @@ def open_assign_dialog(window: MainWindow, pane: IncidentDetailPane, incident_id
 def install(window: MainWindow) -> IncidentDetailPane:
     """Add the detail pane below the queue, follow the queue selection, register shortcuts."""
     pane = IncidentDetailPane(window.ctx, window)
-    dock = window.add_pane(
+    window.add_pane(
         "detail",
         QCoreApplication.translate("IncidentDetailPane", "Incident detail"),
         pane,
@@ -396,64 +396,42 @@ def install(window: MainWindow) -> IncidentDetailPane:
     )
     window.queue.incidentSelected.connect(pane.show_incident)
     pane.switchCancelled.connect(window.queue.select_incident)
-
-    def reveal(then: Callable[[], None]) -> None:
-        dock.show()
-        dock.raise_()
-        then()
+    navigator = window.navigator
+    navigator.add_pane("detail", pane.focus_fields)
 
     def activated(incident_id: int) -> None:
         # Enter in the queue: show the incident and put the cursor into its first field.
         pane.show_incident(incident_id)
-        reveal(pane.focus_fields)
+        navigator.go_to("detail")
 
     window.queue.incidentActivated.connect(activated)
     pane.assign_requested.connect(lambda incident_id: open_assign_dialog(window, pane, incident_id))
 
-    group = group_name("Incidents")
+    def focus_note() -> None:
+        navigator.reveal("detail")
+        pane.focus_note()
 
-    def add(text: str, keys: str, name: str) -> QAction:
-        action = window.shortcuts.add_action(window, group, text, keys, name)
-        action.setEnabled(False)
-        return action
-
-    save = add(
-        QCoreApplication.translate("IncidentDetailPane", "Save incident changes"),
-        "Ctrl+S",
-        "actionDetailSave",
+    commands = window.commands
+    shown = pane.is_shown
+    save = commands.bind("detail.save", pane.save, lambda: shown() and pane.save_button.isEnabled())
+    note = commands.bind("detail.note", focus_note, shown)
+    close = commands.bind(
+        "detail.close", pane.request_close, lambda: shown() and pane.close_button.isEnabled()
     )
-    save.triggered.connect(pane.save)
-    note = add(
-        QCoreApplication.translate("IncidentDetailPane", "Write a journal note"),
-        "Ctrl+Shift+N",
-        "actionDetailNote",
+    focus = commands.bind("go.detail", lambda: navigator.go_to("detail"), shown)
+    commands.list_keys("detail.add_note")
+    window.end_warnings.append(
+        lambda: (
+            [
+                QCoreApplication.translate(
+                    "IncidentDetailPane", "The incident detail has changes that are not saved."
+                )
+            ]
+            if pane.has_unsaved_changes()
+            else []
+        )
     )
-    note.triggered.connect(lambda: reveal(pane.focus_note))
-    close = add(
-        QCoreApplication.translate("IncidentDetailPane", "Close incident …"),
-        "Ctrl+E",
-        "actionDetailClose",
-    )
-    close.triggered.connect(pane.request_close)
-    focus = add(
-        QCoreApplication.translate("IncidentDetailPane", "Go to the incident detail"),
-        "Ctrl+3",
-        "actionFocusDetail",
-    )
-    focus.triggered.connect(lambda: reveal(pane.focus_fields))
-    window.shortcuts.add_info(
-        group,
-        QKeySequence("Ctrl+Return").toString(QKeySequence.SequenceFormat.NativeText),
-        QCoreApplication.translate("IncidentDetailPane", "Add the note to the journal"),
-    )
-
-    def update_actions() -> None:
-        shown = pane.is_shown()
-        save.setEnabled(shown and pane.save_button.isEnabled())
-        note.setEnabled(shown and window.ctx.can(Permission.INCIDENT_JOURNAL))
-        close.setEnabled(shown and pane.close_button.isEnabled())
-        focus.setEnabled(shown)
-
+    update_actions = commands.update
     pane.stateChanged.connect(update_actions)
     update_actions()
     pane.shortcut_actions.update(save=save, note=note, close=close, focus=focus)

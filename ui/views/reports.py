@@ -33,7 +33,6 @@ from ui.views.work_items import FILTER_ALL, WorkItemPane, install_pane
 
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
-    from ui.views.tasks import TaskPane
 
 FILTER_OPEN = "open"
 
@@ -263,25 +262,6 @@ class ReportPane(WorkItemPane[ReportInfo]):
         spawn(run())
 
 
-def show_incident(window: MainWindow, incident_id: int, tries: int = 20) -> None:
-    """Bring the queue forward and select the incident (it may arrive with the next update)."""
-    dock = window.docks.get("queue")
-    if dock is not None:
-        dock.show()
-        dock.raise_()
-    if window.queue.select_incident(incident_id):
-        window.queue.table.setFocus()
-    elif tries > 0:
-        QTimer.singleShot(100, lambda: show_incident(window, incident_id, tries - 1))
-    else:
-        window.statusBar().showMessage(
-            QCoreApplication.translate(
-                "ReportPane", "The incident is not in the current queue view (check the filter)."
-            ),
-            8000,
-        )
-
-
 def install(window: MainWindow) -> ReportPane | None:
     """Add the Meldungen pane (bottom, tabbed with the Aufträge) and its shortcuts.
 
@@ -295,34 +275,18 @@ def install(window: MainWindow) -> ReportPane | None:
         pane,
         "reports",
         QCoreApplication.translate("ReportPane", "Reports"),
-        (
-            QCoreApplication.translate("ReportPane", "New report (Meldung)"),
-            "Ctrl+Shift+M",
-            "actionNewReport",
-        ),
-        (
-            QCoreApplication.translate("ReportPane", "Go to the reports"),
-            "Ctrl+5",
-            "actionFocusReports",
-        ),
+        ("report.new", "go.reports"),
         pane.new_report,
     )
     tasks_dock = window.docks.get("tasks")
     if tasks_dock is not None:
         window.tabifyDockWidget(tasks_dock, dock)
         tasks_dock.raise_()
-    pane.incidentRequested.connect(lambda incident_id: show_incident(window, incident_id))
-    if tasks_dock is not None:
-        task_pane: TaskPane = tasks_dock.widget()  # type: ignore[assignment]
-
-        def show_task(task_id: int) -> None:
-            tasks_dock.show()
-            tasks_dock.raise_()
-            if task_pane.select_task(task_id):
-                task_pane.table.setFocus()
-            else:
-                task_pane.open_task(task_id)
-
-        pane.taskRequested.connect(show_task)
+    navigator = window.navigator
+    # What a Meldung became: an incident that may be on its way through the change feed.
+    pane.incidentRequested.connect(
+        lambda incident_id: navigator.show_incident(incident_id, wait_ms=2000)
+    )
+    pane.taskRequested.connect(lambda task_id: navigator.show_task(task_id))
     QTimer.singleShot(0, pane.model.reload)
     return pane

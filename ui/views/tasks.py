@@ -225,48 +225,19 @@ def install(window: MainWindow) -> TaskPane | None:
     if not window.ctx.can(Permission.TASK_READ):
         return None
     pane = TaskPane(window.ctx, window)
-    dock = install_pane(
+    install_pane(
         window,
         pane,
         "tasks",
         QCoreApplication.translate("TaskPane", "Tasks"),
-        (
-            QCoreApplication.translate("TaskPane", "New task (Auftrag)"),
-            "Ctrl+Shift+T",
-            "actionNewTask",
-        ),
-        (QCoreApplication.translate("TaskPane", "Go to the tasks"), "Ctrl+4", "actionFocusTasks"),
+        ("task.new", "go.tasks"),
         pane.new_task,
+        pane.open_task,
     )
-    group = QCoreApplication.translate("Shortcuts", "Tasks and reports")
-    window.shortcuts.add_info(
-        group,
-        QCoreApplication.translate("TaskPane", "Enter"),
-        QCoreApplication.translate("TaskPane", "Open the selected task or report"),
-    )
-    window.shortcuts.add_info(
-        group,
-        QCoreApplication.translate("TaskPane", "Menu key, Shift+F10"),
-        QCoreApplication.translate("TaskPane", "All actions for the selected task or report"),
-    )
-
     reminder = FollowUpReminder(window.ctx, window)
     pane.reminder = reminder
-    show_reminders = window.shortcuts.add_action(
-        window,
-        group,
-        QCoreApplication.translate("TaskPane", "Show due follow-ups (Wiedervorlage)"),
-        "Ctrl+Shift+W",
-        "actionShowFollowUps",
-    )
-    show_reminders.triggered.connect(reminder.show_window)
-
-    def open_from_reminder(task_id: int) -> None:
-        dock.show()
-        dock.raise_()
-        pane.open_task(task_id)
-
-    reminder.taskRequested.connect(open_from_reminder)
+    window.commands.bind("task.follow_ups", reminder.show_window)
+    reminder.taskRequested.connect(lambda task_id: window.navigator.open("tasks", task_id))
     window.closing.connect(reminder.stop)
     QTimer.singleShot(0, pane.model.reload)
     QTimer.singleShot(0, reminder.start)

@@ -523,20 +523,6 @@ class UnitStatusBoard(QWidget):
         )
 
 
-def _show_incident(window: MainWindow, incident_id: int) -> None:
-    dock = window.docks.get("queue")
-    if dock is not None:
-        dock.show()
-        dock.raise_()
-    if window.queue.select_incident(incident_id):
-        window.queue.table.setFocus()
-    else:
-        window.statusBar().showMessage(
-            window.queue.tr("The incident is not in the current queue view (check the filter)."),
-            8000,
-        )
-
-
 def install(window: MainWindow) -> UnitStatusBoard | None:
     """Add the unit status board (right dock) and its shortcuts to the main window.
 
@@ -545,31 +531,13 @@ def install(window: MainWindow) -> UnitStatusBoard | None:
     if not window.ctx.can(Permission.UNIT_READ):
         return None
     board = UnitStatusBoard(window.ctx, window)
-    dock = window.add_pane("units", board.tr("Units"), board, Qt.DockWidgetArea.RightDockWidgetArea)
-    group = board.tr("Unit status board")
-    focus = window.shortcuts.add_action(
-        window, group, board.tr("Go to the unit status board"), "Ctrl+2", "actionFocusUnits"
+    window.add_pane("units", board.tr("Units"), board, Qt.DockWidgetArea.RightDockWidgetArea)
+    navigator = window.navigator
+    navigator.add_pane("units", board.focus_table, board.select_unit, board.model)
+    window.commands.bind("go.units", lambda: navigator.go_to("units"))
+    window.commands.list_keys(
+        "unit.select", "unit.status", "unit.emergency", "unit.history", "unit.menu"
     )
-
-    def focus_board() -> None:
-        dock.show()
-        dock.raise_()
-        board.focus_table()
-
-    focus.triggered.connect(focus_board)
-    window.shortcuts.add_info(
-        group, board.tr("Call sign (e.g. KOD 33)"), board.tr("Select the unit by typing")
-    )
-    window.shortcuts.add_info(group, "0 … 6", board.tr("Set the selected unit's status"))
-    window.shortcuts.add_info(
-        group, "N", board.tr("Trigger an emergency (Notruf) for the selected unit")
-    )
-    window.shortcuts.add_info(
-        group, board.tr("Enter"), board.tr("Status history of the selected unit")
-    )
-    window.shortcuts.add_info(
-        group, board.tr("Menu key, Shift+F10"), board.tr("All actions for the selected unit")
-    )
-    board.incidentRequested.connect(lambda incident_id: _show_incident(window, incident_id))
+    board.incidentRequested.connect(lambda incident_id: navigator.show_incident(incident_id))
     QTimer.singleShot(0, board.model.reload)
     return board

@@ -13,7 +13,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from PySide6.QtCore import (
-    QCoreApplication,
     QItemSelectionModel,
     QModelIndex,
     QPoint,
@@ -40,6 +39,7 @@ from ui.asyncutil import spawn
 from ui.context import UiContext
 from ui.dialogs.work_common import WorkFormDialog
 from ui.models.work_table import HasId, RowRole, WorkTableModel
+from ui.navigator import when_row
 from ui.views.flow_layout import FlowLayout
 from ui.views.work_table_view import (
     WorkTableView,
@@ -369,10 +369,8 @@ class WorkItemPane(QWidget, Generic[R]):
         self.note_label.setText(text)
         self.note_label.show()
 
-    def _select_when_loaded(self, item_id: int, tries: int = 20) -> None:
-        if self.select_item(item_id) or tries <= 0:
-            return
-        QTimer.singleShot(100, lambda: self._select_when_loaded(item_id, tries - 1))
+    def _select_when_loaded(self, item_id: int) -> None:
+        when_row(self.model, lambda: self.select_item(item_id), owner=self)
 
 
 def install_pane(
@@ -380,31 +378,26 @@ def install_pane(
     pane: WorkItemPane[Any],
     name: str,
     title: str,
-    new_action: tuple[str, str, str],
-    go_action: tuple[str, str, str],
+    commands: tuple[str, str],
     new_item: Callable[[], None],
+    open_item: Callable[[int], None] | None = None,
 ) -> QDockWidget:
-    """Dock ``pane`` at the bottom with two shortcuts in the "Tasks and reports" group.
+    """Dock ``pane`` at the bottom; bind its two commands; register it with the navigator.
 
-    ``new_action`` (text, keys, object name) brings the pane forward and calls ``new_item``
-    (disabled for roles that may not write); ``go_action`` puts the focus on the list.
+    ``commands`` are the ids of "new item" (brings the pane forward and calls ``new_item``;
+    disabled for roles that may not write) and "go to the list". ``open_item`` opens an item
+    the list does not show.
     """
+    new_command, go_command = commands
     dock = window.add_pane(name, title, pane, Qt.DockWidgetArea.BottomDockWidgetArea)
-    group = QCoreApplication.translate("Shortcuts", "Tasks and reports")
+    navigator = window.navigator
+    navigator.add_pane(name, pane.focus_table, pane.select_item, pane.model, open_item)
 
     def open_new() -> None:
-        dock.show()
-        dock.raise_()
+        navigator.reveal(name)
         new_item()
 
-    def focus() -> None:
-        dock.show()
-        dock.raise_()
-        pane.focus_table()
-
-    new = window.shortcuts.add_action(window, group, *new_action)
-    new.setEnabled(pane.can_write)
-    new.triggered.connect(open_new)
-    go = window.shortcuts.add_action(window, group, *go_action)
-    go.triggered.connect(focus)
+    window.commands.bind(new_command, open_new, lambda: pane.can_write)
+    window.commands.bind(go_command, lambda: navigator.go_to(name))
+    window.commands.list_keys("work.open", "work.menu", "form.submit")
     return dock

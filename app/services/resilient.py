@@ -1,7 +1,8 @@
 """Working through an outage: incidents and journal notes go to the outbox, replayed later.
 
 :class:`ResilientIncidents` stands in for :class:`~app.services.incidents.IncidentService`
-(same methods, same signatures). ``create`` and ``add_note`` try the server; if it cannot be
+(it implements :class:`~app.services.incident_api.IncidentOperations`, typed method by
+method, around an inner service). ``create`` and ``add_note`` try the server; if it cannot be
 reached (``DatabaseUnavailable``, no answer within ``write_timeout``, the change feed is
 OFFLINE, or earlier operations still wait in the outbox, which keeps the order) the operation is
 checked exactly as the service would check it, stored durably in the :class:`~app.platform.outbox.Outbox`
@@ -32,14 +33,14 @@ import re
 import uuid
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy.exc import DBAPIError
 
-from app.domain.codes import CATEGORY_BY_CODE, IncidentStatus, category_label
-from app.domain.dto import IncidentDetail, IncidentDraft, IncidentQuery, IncidentRow, JournalLine
-from app.domain.geo import stadtteil_for
+from app.domain.codes import IncidentStatus, category_label
+from app.domain.dto import IncidentDetail, IncidentDraft, IncidentQuery, IncidentRow
+from app.platform.database import Database
 from app.platform.errors import (
     AuthenticationError,
     DatabaseUnavailable,
@@ -51,41 +52,42 @@ from app.platform.i18n import tr
 from app.platform.outbox import OP_CREATE_INCIDENT, OP_NOTE, Outbox, OutboxEntry
 from app.platform.permissions import Permission
 from app.platform.signals import Signal
-from app.platform.timeutil import format_local, utcnow
+from app.platform.timeutil import format_local
 from app.platform.uow import Actor, check
-from app.services.incidents import IncidentService, draft_values, note_text
+from app.services.incident_api import IncidentOperations
+from app.services.incidents import draft_values, note_text
+from app.services.offline_view import (
+    PENDING_PREFIX,
+    OfflineView,
+    PendingOperation,
+    is_pending_id,
+    pending_id,
+    pending_number,
+)
+
+__all__ = [
+    "PENDING_PREFIX",
+    "PendingOperation",
+    "ReplayConflict",
+    "ReplayReport",
+    "ResilientIncidents",
+    "is_pending_id",
+    "pending_id",
+    "pending_number",
+]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-#: Number prefix of incidents that exist only in this workstation's outbox.
-PENDING_PREFIX = "OFFLINE-"
 #: An offline incident is a possible duplicate of one with the same category and address
 #: created from this long before it was recorded until its replay.
 DUPLICATE_MARGIN = timedelta(minutes=15)
 #: How many recent incidents of the category are compared for duplicates.
 DUPLICATE_SCAN = 200
-#: Details remembered for showing while offline.
-DETAIL_CACHE = 500
 
 KIND_CLOSED = "closed_incident"
 KIND_DUPLICATE = "possible_duplicate"
 KIND_FAILED = "failed"
-
-
-def pending_id(seq: int) -> int:
-    """The (negative) incident id of the offline incident stored as outbox entry ``seq``."""
-    return -seq
-
-
-def is_pending_id(incident_id: int) -> bool:
-    """True for an incident that exists only in the outbox."""
-    return incident_id < 0
-
-
-def pending_number(seq: int) -> str:
-    """The number shown for an offline incident."""
-    return f"{PENDING_PREFIX}{seq}"
 
 
 @dataclass(frozen=True)
@@ -110,40 +112,27 @@ class ReplayReport:
     interrupted: bool
 
 
-@dataclass(frozen=True)
-class PendingOperation:
-    """One operation waiting in the outbox, for lists in the UI."""
-
-    uuid: str
-    kind: str
-    queued_at: datetime
-    incident_id: int
-    number: str
-    summary: str
-    username: str
-    failed: bool
-    error: str | None
-
-
 def _address_key(address: str) -> str:
     key = " ".join(address.casefold().split())
     key = re.sub(r"stra(ss|ß)e\b", "str", key)
     return re.sub(r"str\.", "str", key)
 
 
-class ResilientIncidents(IncidentService):
+class ResilientIncidents:
     """The incident service with an outbox for create and add_note (see module docstring)."""
 
     def __init__(
         self,
-        inner: IncidentService,
+        db: Database,
+        inner: IncidentOperations,
         outbox: Outbox,
         is_online: Callable[[], bool] | None = None,
         write_timeout: float = 6.0,
     ) -> None:
-        super().__init__(inner._db)
+        self._db = db  # for permission checks (refusals are audited there)
         self.inner = inner
         self.outbox = outbox
+        self.view = OfflineView(outbox)
         self.is_online = is_online or (lambda: True)
         self.write_timeout = write_timeout
         #: Emitted for every conflict found during a replay.
@@ -155,7 +144,6 @@ class ResilientIncidents(IncidentService):
         #: Emitted after each replay.
         self.replayed: Signal[ReplayReport] = Signal()
         self._replay_lock = asyncio.Lock()
-        self._details: dict[int, IncidentDetail] = {}
         self._stragglers: set[asyncio.Future[Any]] = set()
 
     # -- deciding where a write goes --------------------------------------------------------
@@ -205,7 +193,7 @@ class ResilientIncidents(IncidentService):
                 log.warning("incident goes to the outbox: %s", exc)
                 draft = replace(draft, client_ref=ref)
             else:
-                self._remember(detail)
+                self.view.remember(detail)
                 return detail
         return await self._queue_create(actor, draft)
 
@@ -224,7 +212,7 @@ class ResilientIncidents(IncidentService):
         }
         entry = await self.outbox.add(OP_CREATE_INCIDENT, payload, actor, entry_uuid=ref)
         self.pending_changed.emit(pending_id(entry.seq))
-        detail = self._pending_detail(entry)
+        detail = self.view.pending_detail(entry)
         assert detail is not None
         return detail
 
@@ -249,7 +237,7 @@ class ResilientIncidents(IncidentService):
                     OP_NOTE, {"incident_ref": create.uuid, "text": text}, actor, entry_uuid=ref
                 )
                 self.pending_changed.emit(incident_id)
-                detail = self._pending_detail(create)
+                detail = self.view.pending_detail(create)
                 assert detail is not None
                 return detail
         if not self.must_queue():
@@ -260,9 +248,9 @@ class ResilientIncidents(IncidentService):
             except DatabaseUnavailable as exc:
                 log.warning("note goes to the outbox: %s", exc)
             else:
-                self._remember(detail)
-                return self._with_pending_notes(detail)
-        known = self._details.get(incident_id)
+                self.view.remember(detail)
+                return self.view.with_pending_notes(detail)
+        known = self.view.known(incident_id)
         await self.outbox.add(
             OP_NOTE,
             {
@@ -274,7 +262,7 @@ class ResilientIncidents(IncidentService):
             actor,
             entry_uuid=ref,
         )
-        return self._offline_detail(incident_id)
+        return self.view.offline_detail(incident_id)
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -283,7 +271,7 @@ class ResilientIncidents(IncidentService):
         await check(self._db, actor, Permission.INCIDENT_READ)
         if is_pending_id(incident_id):
             entry = self.outbox.by_seq(-incident_id)
-            detail = self._pending_detail(entry) if entry is not None else None
+            detail = self.view.pending_detail(entry) if entry is not None else None
             if detail is None:
                 resolution = self.outbox.resolution_by_seq(-incident_id)
                 if resolution is None:
@@ -294,19 +282,29 @@ class ResilientIncidents(IncidentService):
         try:
             detail = await self._attempt(self.inner.get(actor, incident_id))
         except DatabaseUnavailable:
-            cached = self._details.get(incident_id)
+            cached = self.view.known(incident_id)
             if cached is None:
                 raise
-            return self._with_pending_notes(cached)
-        self._remember(detail)
-        return self._with_pending_notes(detail)
+            return self.view.with_pending_notes(cached)
+        self.view.remember(detail)
+        return self.view.with_pending_notes(detail)
+
+    async def count(self, actor: Actor, q: IncidentQuery, limit: int | None = None) -> int:
+        """As the service (offline incidents are added to the queue by the UI)."""
+        return await self.inner.count(actor, q, limit)
+
+    async def page(
+        self, actor: Actor, q: IncidentQuery, offset: int, limit: int
+    ) -> list[IncidentRow]:
+        """As the service."""
+        return await self.inner.page(actor, q, offset, limit)
 
     async def rows(self, actor: Actor, ids: Sequence[int]) -> list[IncidentRow]:
         """Queue rows; negative ids come from the outbox."""
         offline = [i for i in ids if is_pending_id(i)]
         online = [i for i in ids if not is_pending_id(i)]
         result = await self.inner.rows(actor, online) if online else []
-        by_id = {r.id: r for r in self.pending_rows()}
+        by_id = {r.id: r for r in self.view.pending_rows()}
         return result + [by_id[i] for i in offline if i in by_id]
 
     async def matches(self, actor: Actor, q: IncidentQuery, ids: Sequence[int]) -> set[int]:
@@ -314,187 +312,16 @@ class ResilientIncidents(IncidentService):
         offline = {i for i in ids if is_pending_id(i)}
         online = [i for i in ids if not is_pending_id(i)]
         result = await self.inner.matches(actor, q, online) if online else set()
-        known = {r.id for r in self.pending_rows()}
+        known = {r.id for r in self.view.pending_rows()}
         return result | (offline & known)
 
     def pending_rows(self) -> list[IncidentRow]:
         """Queue rows of the incidents that exist only in the outbox."""
-        rows = []
-        for entry in self.outbox.entries():
-            if entry.kind == OP_CREATE_INCIDENT:
-                d = self._pending_detail(entry)
-                if d is not None:
-                    rows.append(
-                        IncidentRow(
-                            id=d.id,
-                            number=d.number,
-                            category=d.category,
-                            priority=d.priority,
-                            status=d.status,
-                            address=d.address,
-                            stadtteil=d.stadtteil,
-                            created_at=d.created_at,
-                            dispatched_at=None,
-                            on_scene_at=None,
-                            closed_at=None,
-                            units="",
-                            version=0,
-                        )
-                    )
-        return rows
+        return self.view.pending_rows()
 
     def pending(self) -> list[PendingOperation]:
         """Everything waiting in the outbox (and what failed), in order, for the UI."""
-        ops = []
-        for e in self.outbox.entries():
-            text = str(e.payload.get("text") or e.payload.get("address") or "")
-            if e.kind == OP_CREATE_INCIDENT:
-                incident_id, number = pending_id(e.seq), pending_number(e.seq)
-                summary = tr(
-                    "outbox",
-                    "New incident %1: %2, %3",
-                    number,
-                    category_label(str(e.payload["category"])),
-                    text or "–",
-                )
-            else:
-                incident_id, number = self._note_target(e)
-                summary = tr("outbox", "Note on %1: %2", number, _shorten(text))
-            ops.append(
-                PendingOperation(
-                    uuid=e.uuid,
-                    kind=e.kind,
-                    queued_at=e.queued_at,
-                    incident_id=incident_id,
-                    number=number,
-                    summary=summary,
-                    username=e.actor.username,
-                    failed=e.failed,
-                    error=e.last_error,
-                )
-            )
-        return ops
-
-    def _note_target(self, e: OutboxEntry) -> tuple[int, str]:
-        ref = e.payload.get("incident_ref")
-        if ref:
-            create = self.outbox.get(str(ref))
-            if create is not None:
-                return pending_id(create.seq), pending_number(create.seq)
-            res = self.outbox.resolution(str(ref))
-            if res is not None:
-                return res.incident_id, res.number
-            return 0, "?"
-        incident_id = int(e.payload["incident_id"])
-        known = self._details.get(incident_id)
-        number = e.payload.get("known_number") or (known.number if known else f"#{incident_id}")
-        return incident_id, str(number)
-
-    # -- building pending results ------------------------------------------------------------
-
-    def _remember(self, detail: IncidentDetail) -> None:
-        self._details.pop(detail.id, None)
-        self._details[detail.id] = detail
-        while len(self._details) > DETAIL_CACHE:
-            self._details.pop(next(iter(self._details)))
-
-    def _pending_notes(
-        self, *, incident_id: int | None, create_uuid: str | None
-    ) -> list[JournalLine]:
-        lines = []
-        for e in self.outbox.pending():
-            if e.kind != OP_NOTE:
-                continue
-            if (create_uuid is not None and e.payload.get("incident_ref") == create_uuid) or (
-                incident_id is not None and e.payload.get("incident_id") == incident_id
-            ):
-                lines.append(
-                    JournalLine(-e.seq, e.queued_at, e.actor.username, "note", e.payload["text"])
-                )
-        return lines
-
-    def _pending_detail(self, entry: OutboxEntry) -> IncidentDetail | None:
-        if entry.kind != OP_CREATE_INCIDENT:
-            return None
-        p = entry.payload
-        category = str(p["category"])
-        priority = (
-            p.get("priority")
-            or CATEGORY_BY_CODE.get(category, CATEGORY_BY_CODE["other"]).default_priority
-        )
-        lat, lon = p.get("lat"), p.get("lon")
-        opened = JournalLine(
-            -entry.seq,
-            entry.queued_at,
-            entry.actor.username,
-            "created",
-            tr(
-                "outbox",
-                "Recorded without a database connection at %1; stored on this workstation and "
-                "transferred automatically when the connection is back.",
-                format_local(entry.queued_at, with_seconds=True),
-            ),
-        )
-        notes = self._pending_notes(incident_id=None, create_uuid=entry.uuid)
-        return IncidentDetail(
-            id=pending_id(entry.seq),
-            number=pending_number(entry.seq),
-            category=category,
-            priority=int(priority),
-            status=IncidentStatus.NEW.value,
-            address=str(p.get("address") or "").strip(),
-            lat=lat,
-            lon=lon,
-            stadtteil=stadtteil_for(lat, lon) if lat is not None and lon is not None else None,
-            caller_name=(p.get("caller_name") or "").strip() or None,
-            caller_phone=(p.get("caller_phone") or "").strip() or None,
-            description=str(p.get("description") or "").strip(),
-            outcome=None,
-            outcome_note=None,
-            created_at=entry.queued_at,
-            dispatched_at=None,
-            on_scene_at=None,
-            closed_at=None,
-            updated_at=entry.queued_at,
-            source_report_id=p.get("source_report_id"),
-            version=0,
-            journal=(opened, *notes),
-            assignments=(),
-        )
-
-    def _with_pending_notes(self, detail: IncidentDetail) -> IncidentDetail:
-        notes = self._pending_notes(incident_id=detail.id, create_uuid=None)
-        return replace(detail, journal=detail.journal + tuple(notes)) if notes else detail
-
-    def _offline_detail(self, incident_id: int) -> IncidentDetail:
-        known = self._details.get(incident_id)
-        if known is not None:
-            return self._with_pending_notes(known)
-        now = utcnow()
-        stub = IncidentDetail(
-            id=incident_id,
-            number=f"#{incident_id}",
-            category="other",
-            priority=3,
-            status=IncidentStatus.NEW.value,
-            address="",
-            lat=None,
-            lon=None,
-            stadtteil=None,
-            caller_name=None,
-            caller_phone=None,
-            description="",
-            outcome=None,
-            outcome_note=None,
-            created_at=now,
-            dispatched_at=None,
-            on_scene_at=None,
-            closed_at=None,
-            updated_at=now,
-            source_report_id=None,
-            version=0,
-        )
-        return self._with_pending_notes(stub)
+        return self.view.pending()
 
     # -- offline incidents cannot be changed yet ---------------------------------------------
 
@@ -509,35 +336,50 @@ class ResilientIncidents(IncidentService):
                 )
             )
 
-    async def update(self, actor: Actor, incident_id: int, *args: Any, **kwargs: Any) -> Any:
+    async def update(
+        self, actor: Actor, incident_id: int, expected_version: int, changes: dict[str, Any]
+    ) -> IncidentDetail:
         """As the service; refused for offline incidents."""
         self._refuse_pending(incident_id)
-        return await self.inner.update(actor, incident_id, *args, **kwargs)
+        return await self.inner.update(actor, incident_id, expected_version, changes)
 
-    async def assign_unit(self, actor: Actor, incident_id: int, *args: Any, **kwargs: Any) -> Any:
+    async def assign_unit(
+        self, actor: Actor, incident_id: int, unit_id: int, confirm_unavailable: bool = False
+    ) -> IncidentDetail:
         """As the service; refused for offline incidents."""
         self._refuse_pending(incident_id)
-        return await self.inner.assign_unit(actor, incident_id, *args, **kwargs)
+        return await self.inner.assign_unit(actor, incident_id, unit_id, confirm_unavailable)
 
-    async def unit_arrived(self, actor: Actor, incident_id: int, *args: Any, **kwargs: Any) -> Any:
+    async def unit_arrived(self, actor: Actor, incident_id: int, unit_id: int) -> IncidentDetail:
         """As the service; refused for offline incidents."""
         self._refuse_pending(incident_id)
-        return await self.inner.unit_arrived(actor, incident_id, *args, **kwargs)
+        return await self.inner.unit_arrived(actor, incident_id, unit_id)
 
-    async def release_unit(self, actor: Actor, incident_id: int, *args: Any, **kwargs: Any) -> Any:
+    async def release_unit(
+        self, actor: Actor, incident_id: int, unit_id: int, new_status: str = "1"
+    ) -> IncidentDetail:
         """As the service; refused for offline incidents."""
         self._refuse_pending(incident_id)
-        return await self.inner.release_unit(actor, incident_id, *args, **kwargs)
+        return await self.inner.release_unit(actor, incident_id, unit_id, new_status)
 
-    async def close(self, actor: Actor, incident_id: int, *args: Any, **kwargs: Any) -> Any:
+    async def close(
+        self,
+        actor: Actor,
+        incident_id: int,
+        expected_version: int,
+        outcome: str,
+        note: str = "",
+    ) -> IncidentDetail:
         """As the service; refused for offline incidents."""
         self._refuse_pending(incident_id)
-        return await self.inner.close(actor, incident_id, *args, **kwargs)
+        return await self.inner.close(actor, incident_id, expected_version, outcome, note)
 
-    async def reopen(self, actor: Actor, incident_id: int, *args: Any, **kwargs: Any) -> Any:
+    async def reopen(
+        self, actor: Actor, incident_id: int, expected_version: int, reason: str
+    ) -> IncidentDetail:
         """As the service; refused for offline incidents."""
         self._refuse_pending(incident_id)
-        return await self.inner.reopen(actor, incident_id, *args, **kwargs)
+        return await self.inner.reopen(actor, incident_id, expected_version, reason)
 
     # -- replay -------------------------------------------------------------------------------
 
@@ -622,7 +464,7 @@ class ResilientIncidents(IncidentService):
                 )
             )
         await self.outbox.done(entry.uuid, (detail.id, detail.number))
-        self._remember(detail)
+        self.view.remember(detail)
         self.resolved.emit((pending_id(entry.seq), detail.id))
         for c in conflicts:
             self.conflicts.emit(c)
@@ -671,7 +513,7 @@ class ResilientIncidents(IncidentService):
             self.inner.add_note(entry.actor, incident_id, str(p["text"]), client_ref=entry.uuid)
         )
         await self.outbox.done(entry.uuid)
-        self._remember(detail)
+        self.view.remember(detail)
         self.pending_changed.emit(incident_id)
         conflicts = []
         if detail.status == IncidentStatus.CLOSED and known_status != IncidentStatus.CLOSED:
@@ -717,7 +559,7 @@ class ResilientIncidents(IncidentService):
                 error,
             )
         else:
-            _id, number = self._note_target(entry)
+            _id, number = self.view.note_target(entry)
             what = tr(
                 "outbox",
                 "The note on %1 written offline at %2 could not be transferred: %3. Text: %4",
@@ -738,8 +580,3 @@ class ResilientIncidents(IncidentService):
 
 def _new_ref() -> str:
     return str(uuid.uuid4())
-
-
-def _shorten(text: str, limit: int = 60) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"

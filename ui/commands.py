@@ -1,0 +1,449 @@
+"""Every command of the workstation, declared once.
+
+:data:`COMMANDS` holds each command's id, label, group, keys, scope, menu and the permission it
+needs. The main window's :class:`CommandRegistry` turns them into ``QAction``s when a pane binds
+a handler (and an enabled-when condition) to them; menus, the F1 list, dialogs (for their own
+keys) and the shortcut-conflict test all read the same declarations.
+
+Scopes say where a key works. ``GLOBAL`` keys (the alarm and navigation) work in every window
+and dialog of the workstation, modal questions included; ``WINDOW`` keys in the main window and
+its floating panes; the other scopes are keys a dialog or a pane handles itself. No two commands
+whose scopes meet share a key (``tests/ui/test_commands.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
+
+from PySide6.QtCore import QCoreApplication, QObject, Qt
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QWindow
+from PySide6.QtWidgets import QApplication, QMainWindow, QMenu, QMenuBar, QWidget
+
+from app.platform.i18n import QT_TRANSLATE_NOOP as N_
+from app.platform.permissions import Permission
+
+
+class Scope(Enum):
+    """Where a command's keys work."""
+
+    GLOBAL = "global"  # every window and dialog of the workstation
+    WINDOW = "window"  # the main window and its floating panes
+    CALL_FORM = "call_form"  # the new-incident form
+    EDIT_FORM = "edit_form"  # Auftrag/Meldung dialogs and the incident action dialogs
+    DETAIL_NOTE = "detail_note"  # the note field of the incident detail
+    UNIT_BOARD = "unit_board"  # the unit status board's table
+    WORK_LISTS = "work_lists"  # the Aufträge/Meldungen tables
+
+    def meets(self, other: Scope) -> bool:
+        """True if keys of the two scopes can be pressed in the same place."""
+        return self is other or Scope.GLOBAL in (self, other)
+
+
+# Group names (context "Shortcuts", like ui.shortcuts.group_name).
+GENERAL = N_("Shortcuts", "General")
+INCIDENTS = N_("Shortcuts", "Incidents")
+UNITS = N_("Shortcuts", "Unit status board")
+WORK = N_("Shortcuts", "Tasks and reports")
+EMERGENCY = N_("Shortcuts", "Emergency")
+
+#: The menus of the main window, in menu-bar order: key and title (context "Commands").
+MENUS = (
+    ("file", N_("Commands", "&File")),
+    ("incident", N_("Commands", "&Incident")),
+    ("view", N_("Commands", "&View")),
+    ("help", N_("Commands", "&Help")),
+)
+
+
+@dataclass(frozen=True)
+class Command:
+    """One command: what it is called, which keys start it, where they work."""
+
+    id: str
+    group: str
+    label: str
+    keys: tuple[str, ...] = ()
+    scope: Scope = Scope.WINDOW
+    menu: str = ""
+    permission: Permission | None = None
+    #: Shown instead of ``keys`` for keys that are no key sequence ("0 … 6").
+    keys_label: str = ""
+
+    def sequences(self) -> list[QKeySequence]:
+        """The keys as Qt key sequences."""
+        return [QKeySequence(k) for k in self.keys]
+
+    def text(self) -> str:
+        """The translated label (with its ``&`` mnemonic)."""
+        return QCoreApplication.translate("Commands", self.label)
+
+    def keys_text(self) -> str:
+        """The keys as the user reads them (translated, platform notation)."""
+        if self.keys_label:
+            return QCoreApplication.translate("Commands", self.keys_label)
+        native = QKeySequence.SequenceFormat.NativeText
+        return ", ".join(s.toString(native) for s in self.sequences())
+
+
+C = Command
+COMMANDS: tuple[Command, ...] = (
+    # -- general --------------------------------------------------------------------------------
+    C("app.help", GENERAL, N_("Commands", "Keyboard shortcuts"), ("F1",), Scope.GLOBAL, "help"),
+    C("view.reload", GENERAL, N_("Commands", "Reload"), ("F5",), menu="view"),
+    C("go.queue", GENERAL, N_("Commands", "Go to the incident queue"), ("Ctrl+1",), Scope.GLOBAL),
+    C("queue.search", GENERAL, N_("Commands", "Search the queue"), ("Ctrl+F",)),
+    C("view.reset_layout", GENERAL, N_("Commands", "Reset layout"), menu="view"),
+    C("app.logout", GENERAL, N_("Commands", "&Log out …"), menu="file"),
+    C("app.quit", GENERAL, N_("Commands", "&Quit …"), ("Ctrl+Q",), menu="file"),
+    # -- incidents ------------------------------------------------------------------------------
+    C(
+        "incident.new",
+        INCIDENTS,
+        N_("Commands", "&New incident …"),
+        ("Ctrl+N", "F2"),
+        menu="incident",
+        permission=Permission.INCIDENT_WRITE,
+    ),
+    C(
+        "incident.assign",
+        INCIDENTS,
+        N_("Commands", "&Assign unit to selected incident …"),
+        ("Ctrl+D",),
+        menu="incident",
+        permission=Permission.UNIT_ASSIGN,
+    ),
+    C(
+        "call.save_dispatch",
+        INCIDENTS,
+        N_("Commands", "Save and dispatch (in the new-incident form)"),
+        ("F9", "Ctrl+Shift+Return", "Ctrl+Shift+Enter"),
+        Scope.CALL_FORM,
+    ),
+    C(
+        "call.save",
+        INCIDENTS,
+        N_("Commands", "Save (in the new-incident form)"),
+        ("Ctrl+Return", "Ctrl+Enter"),
+        Scope.CALL_FORM,
+    ),
+    C(
+        "call.pick_address",
+        INCIDENTS,
+        N_("Commands", "Choose an address from the list (in the new-incident form)"),
+        ("Down", "Return"),
+        Scope.CALL_FORM,
+        keys_label=N_("Commands", "Down, Return"),
+    ),
+    C(
+        "call.priority",
+        INCIDENTS,
+        N_("Commands", "Change the priority (in the new-incident form)"),
+        ("Alt+P",),
+        Scope.CALL_FORM,
+    ),
+    C("detail.save", INCIDENTS, N_("Commands", "Save incident changes"), ("Ctrl+S",)),
+    C(
+        "detail.note",
+        INCIDENTS,
+        N_("Commands", "Write a journal note"),
+        ("Ctrl+Shift+N",),
+        permission=Permission.INCIDENT_JOURNAL,
+    ),
+    C("detail.close", INCIDENTS, N_("Commands", "Close incident …"), ("Ctrl+E",)),
+    C(
+        "go.detail",
+        INCIDENTS,
+        N_("Commands", "Go to the incident detail"),
+        ("Ctrl+3",),
+        Scope.GLOBAL,
+    ),
+    C(
+        "detail.add_note",
+        INCIDENTS,
+        N_("Commands", "Add the note to the journal"),
+        ("Ctrl+Return",),
+        Scope.DETAIL_NOTE,
+    ),
+    # -- unit status board ----------------------------------------------------------------------
+    C(
+        "go.units",
+        UNITS,
+        N_("Commands", "Go to the unit status board"),
+        ("Ctrl+2",),
+        Scope.GLOBAL,
+    ),
+    C(
+        "unit.select",
+        UNITS,
+        N_("Commands", "Select the unit by typing"),
+        scope=Scope.UNIT_BOARD,
+        keys_label=N_("Commands", "Call sign (e.g. KOD 33)"),
+    ),
+    C(
+        "unit.status",
+        UNITS,
+        N_("Commands", "Set the selected unit's status"),
+        ("0", "1", "2", "3", "4", "5", "6"),
+        Scope.UNIT_BOARD,
+        keys_label=N_("Commands", "0 … 6"),
+    ),
+    C(
+        "unit.emergency",
+        UNITS,
+        N_("Commands", "Trigger an emergency (Notruf) for the selected unit"),
+        ("N",),
+        Scope.UNIT_BOARD,
+    ),
+    C(
+        "unit.history",
+        UNITS,
+        N_("Commands", "Status history of the selected unit"),
+        ("Return",),
+        Scope.UNIT_BOARD,
+        keys_label=N_("Commands", "Enter"),
+    ),
+    C(
+        "unit.menu",
+        UNITS,
+        N_("Commands", "All actions for the selected unit"),
+        ("Menu", "Shift+F10"),
+        Scope.UNIT_BOARD,
+        keys_label=N_("Commands", "Menu key, Shift+F10"),
+    ),
+    # -- tasks and reports ----------------------------------------------------------------------
+    C(
+        "task.new",
+        WORK,
+        N_("Commands", "New task (Auftrag)"),
+        ("Ctrl+Shift+T",),
+        permission=Permission.TASK_WRITE,
+    ),
+    C("go.tasks", WORK, N_("Commands", "Go to the tasks"), ("Ctrl+4",), Scope.GLOBAL),
+    C(
+        "report.new",
+        WORK,
+        N_("Commands", "New report (Meldung)"),
+        ("Ctrl+Shift+M",),
+        permission=Permission.REPORT_WRITE,
+    ),
+    C("go.reports", WORK, N_("Commands", "Go to the reports"), ("Ctrl+5",), Scope.GLOBAL),
+    C(
+        "work.open",
+        WORK,
+        N_("Commands", "Open the selected task or report"),
+        ("Return",),
+        Scope.WORK_LISTS,
+        keys_label=N_("Commands", "Enter"),
+    ),
+    C(
+        "work.menu",
+        WORK,
+        N_("Commands", "All actions for the selected task or report"),
+        ("Menu", "Shift+F10"),
+        Scope.WORK_LISTS,
+        keys_label=N_("Commands", "Menu key, Shift+F10"),
+    ),
+    C(
+        "form.submit",
+        WORK,
+        N_("Commands", "Save the open dialog (Auftrag, Meldung, closing an incident)"),
+        ("Ctrl+Return", "Ctrl+Enter"),
+        Scope.EDIT_FORM,
+    ),
+    C(
+        "task.follow_ups",
+        WORK,
+        N_("Commands", "Show due follow-ups (Wiedervorlage)"),
+        ("Ctrl+Shift+W",),
+    ),
+    # -- emergency ------------------------------------------------------------------------------
+    C(
+        "emergency.ack",
+        EMERGENCY,
+        N_("Commands", "Acknowledge the emergency (Notruf)"),
+        # "A" for Alarm; not Ctrl+Shift+Q, one slip away from Ctrl+Q in an emergency.
+        ("Ctrl+Shift+A",),
+        Scope.GLOBAL,
+        permission=Permission.EMERGENCY_ACK,
+    ),
+)
+del C
+
+_BY_ID = {c.id: c for c in COMMANDS}
+
+
+def command(command_id: str) -> Command:
+    """The declaration of ``command_id`` (KeyError for an unknown id)."""
+    return _BY_ID[command_id]
+
+
+def command_keys(command_id: str) -> tuple[str, ...]:
+    """The keys of ``command_id`` (for dialogs that handle them themselves)."""
+    return _BY_ID[command_id].keys
+
+
+@dataclass(frozen=True)
+class ShortcutInfo:
+    """One line of the shortcut help (translated)."""
+
+    group: str
+    keys: str
+    description: str
+
+
+class CommandRegistry(QObject):
+    """The commands of one main window: actions bound to handlers, menus, the F1 list.
+
+    ``can`` tells whether the logged-in role holds a permission; a command whose permission is
+    missing stays disabled whatever its enabled-when condition says.
+    """
+
+    def __init__(self, window: QMainWindow, can: Callable[[Permission], bool]) -> None:
+        super().__init__(window)
+        self.setObjectName("commandRegistry")
+        self._window = window
+        self._can = can
+        self._actions: dict[str, QAction] = {}
+        self._enabled_when: dict[str, Callable[[], bool]] = {}
+        self._listed: set[str] = set()
+        self._menus: dict[str, QMenu] = {}
+        self._carriers: set[int] = set()
+        app = QGuiApplication.instance()
+        if isinstance(app, QGuiApplication):
+            app.focusWindowChanged.connect(self._on_focus_window)
+
+    # -- binding ----------------------------------------------------------------------------
+
+    def bind(
+        self,
+        command_id: str,
+        handler: Callable[[], object],
+        enabled_when: Callable[[], bool] | None = None,
+    ) -> QAction:
+        """Make ``command_id`` an action of the window that calls ``handler``.
+
+        ``enabled_when`` is asked on :meth:`update` (connect the signals that change it).
+        """
+        spec = command(command_id)
+        if command_id in self._actions:
+            raise ValueError(f"command {command_id} is bound twice")
+        if spec.scope not in (Scope.GLOBAL, Scope.WINDOW):
+            raise ValueError(f"command {command_id} is handled inside its {spec.scope.value}")
+        action = QAction(spec.text(), self._window)
+        action.setObjectName(command_id)
+        action.setShortcuts(spec.sequences())
+        action.setShortcutContext(
+            Qt.ShortcutContext.ApplicationShortcut
+            if spec.scope is Scope.GLOBAL
+            else Qt.ShortcutContext.WindowShortcut
+        )
+        action.triggered.connect(lambda _checked=False: handler())
+        self._window.addAction(action)
+        self._actions[command_id] = action
+        self._listed.add(command_id)
+        if enabled_when is not None:
+            self._enabled_when[command_id] = enabled_when
+        self._update_one(command_id)
+        return action
+
+    def list_keys(self, *command_ids: str) -> None:
+        """List commands whose keys a widget handles itself in the F1 help."""
+        for command_id in command_ids:
+            command(command_id)  # unknown ids fail here, not in the help
+            self._listed.add(command_id)
+
+    def action(self, command_id: str) -> QAction | None:
+        """The bound action of ``command_id`` (None if no pane bound it)."""
+        return self._actions.get(command_id)
+
+    def trigger(self, command_id: str) -> bool:
+        """Run the command as if its key was pressed; False if unbound or disabled."""
+        action = self._actions.get(command_id)
+        if action is None or not action.isEnabled():
+            return False
+        action.trigger()
+        return True
+
+    def update(self) -> None:
+        """Ask every enabled-when condition again."""
+        for command_id in self._actions:
+            self._update_one(command_id)
+
+    def _update_one(self, command_id: str) -> None:
+        spec = command(command_id)
+        allowed = spec.permission is None or self._can(spec.permission)
+        when = self._enabled_when.get(command_id)
+        self._actions[command_id].setEnabled(allowed and (when is None or bool(when())))
+
+    # -- menus ------------------------------------------------------------------------------
+
+    def build_menus(self, menu_bar: QMenuBar) -> None:
+        """Create the menus of :data:`MENUS` in ``menu_bar`` (filled by :meth:`fill_menus`)."""
+        for key, title in MENUS:
+            menu = menu_bar.addMenu(QCoreApplication.translate("Commands", title))
+            menu.setObjectName(f"{key}Menu")
+            self._menus[key] = menu
+
+    def menu(self, key: str) -> QMenu:
+        """The menu ``key`` ("file", "incident", "view", "help")."""
+        return self._menus[key]
+
+    def fill_menus(self) -> None:
+        """Add the bound commands to their menus (declaration order); hide empty menus."""
+        panes_listed = bool(self._menus["view"].actions())
+        for spec in COMMANDS:
+            action = self._actions.get(spec.id)
+            if spec.menu and action is not None:
+                menu = self._menus[spec.menu]
+                if spec.menu == "view" and panes_listed:
+                    menu.addSeparator()  # once, after the panes' show/hide entries
+                    panes_listed = False
+                menu.addAction(action)
+        for menu in self._menus.values():
+            menu.menuAction().setVisible(bool(menu.actions()))
+
+    # -- the F1 list ------------------------------------------------------------------------
+
+    def items(self) -> list[ShortcutInfo]:
+        """Every listed command with keys, by group in declaration order."""
+        listed = [c for c in COMMANDS if c.id in self._listed and (c.keys or c.keys_label)]
+        groups = list(dict.fromkeys(c.group for c in listed))
+        return [
+            ShortcutInfo(
+                QCoreApplication.translate("Shortcuts", c.group),
+                c.keys_text(),
+                c.text().replace("&", ""),
+            )
+            for group in groups
+            for c in listed
+            if c.group == group
+        ]
+
+    # -- global keys in every window --------------------------------------------------------
+
+    def global_actions(self) -> list[QAction]:
+        """The bound actions whose keys work in every window and dialog."""
+        return [a for k, a in self._actions.items() if command(k).scope is Scope.GLOBAL]
+
+    def _on_focus_window(self, qwindow: QWindow | None) -> None:
+        # An application-wide shortcut still does nothing while a modal dialog blocks the
+        # main window: the dialog that gets the keyboard carries the global actions too.
+        if qwindow is None:
+            return
+        for widget in QApplication.topLevelWidgets():
+            if widget.windowHandle() is qwindow:
+                self.carry_global_keys(widget)
+                return
+
+    def carry_global_keys(self, widget: QWidget) -> None:
+        """Let the global keys work in ``widget``'s window (idempotent)."""
+        if widget is self._window or isinstance(widget, QMenu) or id(widget) in self._carriers:
+            return
+        actions = self.global_actions()
+        if not actions:
+            return
+        widget.addActions(actions)
+        self._carriers.add(id(widget))
+        widget.destroyed.connect(lambda _o=None, key=id(widget): self._carriers.discard(key))
