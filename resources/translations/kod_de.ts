@@ -1661,8 +1661,272 @@
     <context>
         <name>audit</name>
         <message>
+            <source>Access refused</source>
+            <translation>Zugriff verweigert</translation>
+        </message>
+        <message>
+            <source>Login failed</source>
+            <translation>Anmeldung fehlgeschlagen</translation>
+        </message>
+        <message>
+            <source>Account locked after failed logins</source>
+            <translation>Konto nach Fehlversuchen gesperrt</translation>
+        </message>
+        <message>
+            <source>Logged in</source>
+            <translation>Angemeldet</translation>
+        </message>
+        <message>
+            <source>User account created</source>
+            <translation>Benutzerkonto angelegt</translation>
+        </message>
+        <message>
+            <source>User account enabled</source>
+            <translation>Benutzerkonto freigegeben</translation>
+        </message>
+        <message>
+            <source>User account disabled</source>
+            <translation>Benutzerkonto deaktiviert</translation>
+        </message>
+        <message>
+            <source>Password set</source>
+            <translation>Passwort gesetzt</translation>
+        </message>
+        <message>
+            <source>Role changed</source>
+            <translation>Rolle geändert</translation>
+        </message>
+        <message>
+            <source>Setting changed</source>
+            <translation>Einstellung geändert</translation>
+        </message>
+        <message>
+            <source>Gazetteer imported</source>
+            <translation>Straßenverzeichnis importiert</translation>
+        </message>
+        <message>
+            <source>Audit log exported</source>
+            <translation>Audit-Protokoll exportiert</translation>
+        </message>
+        <message>
+            <source>Expired audit records deleted</source>
+            <translation>Abgelaufene Protokolleinträge gelöscht</translation>
+        </message>
+        <message>
+            <source>Demo data generated</source>
+            <translation>Demodaten erzeugt</translation>
+        </message>
+        <message>
+            <source>Incident created</source>
+            <translation>Einsatz angelegt</translation>
+        </message>
+        <message>
+            <source>Incident changed</source>
+            <translation>Einsatz geändert</translation>
+        </message>
+        <message>
+            <source>Journal note written</source>
+            <translation>Einsatztagebuch-Eintrag geschrieben</translation>
+        </message>
+        <message>
+            <source>Unit assigned</source>
+            <translation>Einheit zugewiesen</translation>
+        </message>
+        <message>
+            <source>Unit on scene</source>
+            <translation>Einheit am Einsatzort</translation>
+        </message>
+        <message>
+            <source>Unit released</source>
+            <translation>Einheit freigegeben</translation>
+        </message>
+        <message>
+            <source>Incident closed</source>
+            <translation>Einsatz abgeschlossen</translation>
+        </message>
+        <message>
+            <source>Incident reopened</source>
+            <translation>Einsatz wieder geöffnet</translation>
+        </message>
+        <message>
+            <source>Unit created</source>
+            <translation>Einheit angelegt</translation>
+        </message>
+        <message>
+            <source>Unit status set</source>
+            <translation>Einheitenstatus gesetzt</translation>
+        </message>
+        <message>
+            <source>Emergency raised</source>
+            <translation>Notruf ausgelöst</translation>
+        </message>
+        <message>
+            <source>Emergency acknowledged</source>
+            <translation>Notruf quittiert</translation>
+        </message>
+        <message>
+            <source>Task created</source>
+            <translation>Auftrag angelegt</translation>
+        </message>
+        <message>
+            <source>Task changed</source>
+            <translation>Auftrag geändert</translation>
+        </message>
+        <message>
+            <source>Task assigned</source>
+            <translation>Auftrag zugewiesen</translation>
+        </message>
+        <message>
+            <source>Task done</source>
+            <translation>Auftrag erledigt</translation>
+        </message>
+        <message>
+            <source>Task cancelled</source>
+            <translation>Auftrag storniert</translation>
+        </message>
+        <message>
+            <source>Task reopened</source>
+            <translation>Auftrag wieder geöffnet</translation>
+        </message>
+        <message>
+            <source>Follow-up set</source>
+            <translation>Wiedervorlage gesetzt</translation>
+        </message>
+        <message>
+            <source>Follow-up postponed</source>
+            <translation>Wiedervorlage verschoben</translation>
+        </message>
+        <message>
+            <source>Report created</source>
+            <translation>Meldung angelegt</translation>
+        </message>
+        <message>
+            <source>Report changed</source>
+            <translation>Meldung geändert</translation>
+        </message>
+        <message>
+            <source>Report status changed</source>
+            <translation>Meldungsstatus geändert</translation>
+        </message>
+        <message>
+            <source>Report turned into an incident or task</source>
+            <translation>Meldung in Einsatz oder Auftrag überführt</translation>
+        </message>
+        <message>
+            <source>Row added (server record)</source>
+            <translation>Zeile hinzugefügt (Serverprotokoll)</translation>
+        </message>
+        <message>
+            <source>Row changed (server record)</source>
+            <translation>Zeile geändert (Serverprotokoll)</translation>
+        </message>
+        <message>
+            <source>Row deleted (server record)</source>
+            <translation>Zeile gelöscht (Serverprotokoll)</translation>
+        </message>
+        <message>
+            <source>Incident</source>
+            <translation>Einsatz</translation>
+        </message>
+        <message>
+            <source>Unit assignment</source>
+            <translation>Einheitenzuordnung</translation>
+        </message>
+        <message>
+            <source>Unit</source>
+            <translation>Einheit</translation>
+        </message>
+        <message>
+            <source>Unit member</source>
+            <translation>Einheitsmitglied</translation>
+        </message>
+        <message>
+            <source>Emergency</source>
+            <translation>Notruf</translation>
+        </message>
+        <message>
+            <source>Task</source>
+            <translation>Auftrag</translation>
+        </message>
+        <message>
+            <source>Report</source>
+            <translation>Meldung</translation>
+        </message>
+        <message>
+            <source>Bodycam recording</source>
+            <translation>Bodycam-Aufzeichnung</translation>
+        </message>
+        <message>
+            <source>Hold on a recording</source>
+            <translation>Sicherung einer Aufzeichnung</translation>
+        </message>
+        <message>
+            <source>Offence case</source>
+            <translation>OWi-Vorgang</translation>
+        </message>
+        <message>
+            <source>Person concerned (offence)</source>
+            <translation>Betroffene Person (OWi)</translation>
+        </message>
+        <message>
+            <source>Evidence (offence)</source>
+            <translation>Beweismittel (OWi)</translation>
+        </message>
+        <message>
+            <source>Offence catalogue entry</source>
+            <translation>Tatbestandskatalog-Eintrag</translation>
+        </message>
+        <message>
+            <source>User</source>
+            <translation>Benutzer</translation>
+        </message>
+        <message>
+            <source>User account (row)</source>
+            <translation>Benutzerkonto (Zeile)</translation>
+        </message>
+        <message>
+            <source>Role</source>
+            <translation>Rolle</translation>
+        </message>
+        <message>
+            <source>Setting</source>
+            <translation>Einstellung</translation>
+        </message>
+        <message>
+            <source>Gazetteer</source>
+            <translation>Straßenverzeichnis</translation>
+        </message>
+        <message>
+            <source>The period must lie between the years %1 and %2.</source>
+            <translation>Der Zeitraum muss zwischen den Jahren %1 und %2 liegen.</translation>
+        </message>
+        <message>
             <source>The start of the period must lie before its end.</source>
             <translation>Der Beginn des Zeitraums muss vor seinem Ende liegen.</translation>
+        </message>
+        <message>
+            <source>More than %1 records match: please narrow the filter (e.g. the period) and export in parts.</source>
+            <translation>Mehr als %1 Einträge passen zum Filter: Bitte grenzen Sie ihn ein (z. B. den Zeitraum) und exportieren Sie in Teilen.</translation>
+        </message>
+        <message>
+            <source>The export could not be written to %1: %2. Nothing was exported; please choose another folder.</source>
+            <translation>Der Export konnte nicht nach %1 geschrieben werden: %2. Es wurde nichts exportiert; bitte wählen Sie einen anderen Ordner.</translation>
+        </message>
+        <message>
+            <source>no permission to write there</source>
+            <translation>keine Schreibberechtigung in diesem Ordner</translation>
+        </message>
+        <message>
+            <source>the folder does not exist</source>
+            <translation>der Ordner existiert nicht</translation>
+        </message>
+        <message>
+            <source>the disk is full</source>
+            <translation>der Datenträger ist voll</translation>
+        </message>
+        <message>
+            <source>the drive is read-only</source>
+            <translation>das Laufwerk ist schreibgeschützt</translation>
         </message>
         <message>
             <source>Number</source>
@@ -1679,6 +1943,10 @@
         <message>
             <source>Action</source>
             <translation>Aktion</translation>
+        </message>
+        <message>
+            <source>Action (plain text)</source>
+            <translation>Aktion (Klartext)</translation>
         </message>
         <message>
             <source>Object</source>
@@ -1710,7 +1978,7 @@
         </message>
         <message>
             <source>Audit log NOT intact: the expected record (anchor) is no longer in the log: records were removed or rewritten, or it is older than the retention period.</source>
-            <translation>Protokoll NICHT intakt: Der erwartete Eintrag (Anker) ist nicht mehr im Protokoll – Einträge wurden entfernt oder umgeschrieben, oder er ist älter als die Aufbewahrungsfrist.</translation>
+            <translation>Audit-Protokoll NICHT intakt: Der erwartete Eintrag (Anker) ist nicht mehr im Protokoll – Einträge wurden entfernt oder umgeschrieben, oder er ist älter als die Aufbewahrungsfrist.</translation>
         </message>
         <message>
             <source>Audit log NOT intact: records before record %1 were removed without a prune record.</source>
