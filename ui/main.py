@@ -142,7 +142,7 @@ def build_window(
     """
     from ui import outbox_ui
     from ui.dialogs import call_taking, shortcut_help
-    from ui.views import emergency, incident_detail, reports, tasks, unit_board
+    from ui.views import audit_log, emergency, incident_detail, reports, tasks, unit_board
 
     window = MainWindow(ctx, database_label, settings)
     # First: it wraps the incident service so call-taking and notes survive an outage.
@@ -155,6 +155,7 @@ def build_window(
     emergency.install(window)
     shortcut_help.install(window)
     arrange_default_layout(window)
+    audit_log.install(window)  # after the arrangement: its own dock, the incident panes put away
     window.finish_layout()
     return window
 

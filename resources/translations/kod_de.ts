@@ -37,6 +37,282 @@
         </message>
     </context>
     <context>
+        <name>AuditDetailView</name>
+        <message>
+            <source>Select an entry to see everything it records.</source>
+            <translation>Wählen Sie einen Eintrag aus, um alles zu sehen, was er festhält.</translation>
+        </message>
+        <message>
+            <source>Who</source>
+            <translation>Wer</translation>
+        </message>
+        <message>
+            <source>When</source>
+            <translation>Wann</translation>
+        </message>
+        <message>
+            <source>What</source>
+            <translation>Was</translation>
+        </message>
+        <message>
+            <source>Object</source>
+            <translation>Objekt</translation>
+        </message>
+        <message>
+            <source>Reason</source>
+            <translation>Grund</translation>
+        </message>
+        <message>
+            <source>Recipient</source>
+            <translation>Empfänger</translation>
+        </message>
+        <message>
+            <source>Workstation</source>
+            <translation>Arbeitsplatz</translation>
+        </message>
+        <message>
+            <source>Entry %1</source>
+            <translation>Eintrag %1</translation>
+        </message>
+        <message>
+            <source>Refused attempt</source>
+            <translation>Abgewiesener Versuch</translation>
+        </message>
+        <message>
+            <source>Details</source>
+            <translation>Details</translation>
+        </message>
+    </context>
+    <context>
+        <name>AuditFilterBar</name>
+        <message>
+            <source>User name</source>
+            <translation>Benutzername</translation>
+        </message>
+        <message>
+            <source>All objects</source>
+            <translation>Alle Objekte</translation>
+        </message>
+        <message>
+            <source>any</source>
+            <translation>alle</translation>
+        </message>
+        <message>
+            <source>e.g. created, login.failed</source>
+            <translation>z. B. angelegt, login.failed</translation>
+        </message>
+        <message>
+            <source>&amp;From</source>
+            <translation>&amp;Von</translation>
+        </message>
+        <message>
+            <source>&amp;To</source>
+            <translation>&amp;Bis</translation>
+        </message>
+        <message>
+            <source>Only refused &amp;attempts</source>
+            <translation>Nur abgewiesene Vers&amp;uche</translation>
+        </message>
+        <message>
+            <source>Access refused, failed logins and accounts locked after failed logins</source>
+            <translation>Verweigerte Zugriffe, fehlgeschlagene Anmeldungen und nach Fehlversuchen gesperrte Konten</translation>
+        </message>
+        <message>
+            <source>Server's &amp;row records (db.*)</source>
+            <translation>&amp;Zeilenprotokoll des Servers (db.*)</translation>
+        </message>
+        <message>
+            <source>The database server's own record of every changed row (PostgreSQL): many entries, hidden by default</source>
+            <translation>Das eigene Protokoll des Datenbankservers über jede geänderte Zeile (PostgreSQL): viele Einträge, daher standardmäßig ausgeblendet</translation>
+        </message>
+        <message>
+            <source>Apply</source>
+            <translation>Anwenden</translation>
+        </message>
+        <message>
+            <source>Apply the filter (Enter in a field)</source>
+            <translation>Filter anwenden (Enter in einem Feld)</translation>
+        </message>
+        <message>
+            <source>Clear</source>
+            <translation>Zurücksetzen</translation>
+        </message>
+        <message>
+            <source>Clear the filter (Esc)</source>
+            <translation>Filter zurücksetzen (Esc)</translation>
+        </message>
+        <message>
+            <source>&amp;Person</source>
+            <translation>&amp;Person</translation>
+        </message>
+        <message>
+            <source>&amp;Object</source>
+            <translation>&amp;Objekt</translation>
+        </message>
+        <message>
+            <source>N&amp;o.</source>
+            <translation>N&amp;r.</translation>
+        </message>
+        <message>
+            <source>A&amp;ction</source>
+            <translation>A&amp;ktion</translation>
+        </message>
+    </context>
+    <context>
+        <name>AuditLogPane</name>
+        <message>
+            <source>Export CSV …</source>
+            <translation>CSV exportieren …</translation>
+        </message>
+        <message>
+            <source>Reload</source>
+            <translation>Neu laden</translation>
+        </message>
+        <message>
+            <source>Your role (%1) may check the audit log's integrity and see its newest hash, but not read its entries: the entries are for data protection only.</source>
+            <translation>Ihre Rolle (%1) darf die Unversehrtheit des Audit-Protokolls prüfen und seine neueste Prüfsumme sehen, aber nicht seine Einträge lesen: Die Einträge sind allein dem Datenschutz vorbehalten.</translation>
+        </message>
+        <message>
+            <source>Verify the audit log's chain</source>
+            <translation>Prüfkette des Audit-Protokolls prüfen</translation>
+        </message>
+        <message>
+            <source>Export the audit log (CSV)</source>
+            <translation>Audit-Protokoll exportieren (CSV)</translation>
+        </message>
+        <message>
+            <source>Copy the newest hash</source>
+            <translation>Neueste Prüfsumme kopieren</translation>
+        </message>
+        <message>
+            <source>Check the whole chain (Ctrl+Shift+P)</source>
+            <translation>Die ganze Kette prüfen (Strg+Umschalt+P)</translation>
+        </message>
+        <message>
+            <source>Save the entries shown as a CSV file (Ctrl+Shift+E)</source>
+            <translation>Die angezeigten Einträge als CSV-Datei speichern (Strg+Umschalt+E)</translation>
+        </message>
+        <message>
+            <source>Read the log again (F5)</source>
+            <translation>Protokoll neu laden (F5)</translation>
+        </message>
+        <message>
+            <source>Enter applies the filter · Esc clears it · F5 reloads · Ctrl+Shift+P checks the chain · Ctrl+Shift+E exports · Ctrl+Shift+C copies the newest hash</source>
+            <translation>Enter wendet den Filter an · Esc setzt ihn zurück · F5 lädt neu · Strg+Umschalt+P prüft die Kette · Strg+Umschalt+E exportiert · Strg+Umschalt+C kopiert die neueste Prüfsumme</translation>
+        </message>
+        <message>
+            <source>Ctrl+Shift+P checks the chain · Ctrl+Shift+C copies the newest hash</source>
+            <translation>Strg+Umschalt+P prüft die Kette · Strg+Umschalt+C kopiert die neueste Prüfsumme</translation>
+        </message>
+        <message>
+            <source>Loading …</source>
+            <translation>Wird geladen …</translation>
+        </message>
+        <message>
+            <source>1 entry</source>
+            <translation>1 Eintrag</translation>
+        </message>
+        <message>
+            <source>%1 entries</source>
+            <translation>%1 Einträge</translation>
+        </message>
+        <message>
+            <source>more than %1 entries</source>
+            <translation>mehr als %1 Einträge</translation>
+        </message>
+        <message>
+            <source>%1 · as of %2</source>
+            <translation>%1 · Stand %2</translation>
+        </message>
+        <message>
+            <source>audit-log-%1.csv</source>
+            <translation>Audit-Protokoll-%1.csv</translation>
+        </message>
+        <message>
+            <source>Export the audit log</source>
+            <translation>Audit-Protokoll exportieren</translation>
+        </message>
+        <message>
+            <source>CSV files (*.csv)</source>
+            <translation>CSV-Dateien (*.csv)</translation>
+        </message>
+        <message>
+            <source>Exporting to %1 …</source>
+            <translation>Exportiere nach %1 …</translation>
+        </message>
+        <message>
+            <source>%1 exported to %2.</source>
+            <translation>%1 nach %2 exportiert.</translation>
+        </message>
+        <message>
+            <source>Audit log</source>
+            <translation>Audit-Protokoll</translation>
+        </message>
+        <message>
+            <source>Go to the audit log</source>
+            <translation>Zum Audit-Protokoll</translation>
+        </message>
+        <message>
+            <source>Enter</source>
+            <translation>Enter</translation>
+        </message>
+        <message>
+            <source>Apply the filter (in a filter field)</source>
+            <translation>Filter anwenden (in einem Filterfeld)</translation>
+        </message>
+        <message>
+            <source>Esc</source>
+            <translation>Esc</translation>
+        </message>
+        <message>
+            <source>Clear the filter</source>
+            <translation>Filter zurücksetzen</translation>
+        </message>
+        <message>
+            <source>F5 (in the audit log)</source>
+            <translation>F5 (im Audit-Protokoll)</translation>
+        </message>
+        <message>
+            <source>Read the audit log again</source>
+            <translation>Audit-Protokoll neu laden</translation>
+        </message>
+    </context>
+    <context>
+        <name>AuditLogTableModel</name>
+        <message>
+            <source>No.</source>
+            <translation>Nr.</translation>
+        </message>
+        <message>
+            <source>Time</source>
+            <translation>Zeit</translation>
+        </message>
+        <message>
+            <source>Person</source>
+            <translation>Person</translation>
+        </message>
+        <message>
+            <source>Action</source>
+            <translation>Aktion</translation>
+        </message>
+        <message>
+            <source>Object</source>
+            <translation>Objekt</translation>
+        </message>
+        <message>
+            <source>Workstation</source>
+            <translation>Arbeitsplatz</translation>
+        </message>
+        <message>
+            <source>Refused attempt: %1</source>
+            <translation>Abgewiesener Versuch: %1</translation>
+        </message>
+        <message>
+            <source>Refused attempt</source>
+            <translation>Abgewiesener Versuch</translation>
+        </message>
+    </context>
+    <context>
         <name>CallTaking</name>
         <message>
             <source>&amp;New incident …</source>
@@ -160,6 +436,57 @@
         <message>
             <source>Discard this call? What you entered will be lost.</source>
             <translation>Diesen Anruf verwerfen? Ihre Eingaben gehen verloren.</translation>
+        </message>
+    </context>
+    <context>
+        <name>ChainCheckPanel</name>
+        <message>
+            <source>not read yet</source>
+            <translation>noch nicht gelesen</translation>
+        </message>
+        <message>
+            <source>The newest record's hash. Keep it outside the database (e.g. in the shift report): a later check against it shows whether records were removed.</source>
+            <translation>Die Prüfsumme des neuesten Eintrags. Bewahren Sie sie außerhalb der Datenbank auf (z. B. im Schichtbericht): Eine spätere Prüfung gegen sie zeigt, ob Einträge entfernt wurden.</translation>
+        </message>
+        <message>
+            <source>Copy</source>
+            <translation>Kopieren</translation>
+        </message>
+        <message>
+            <source>Copy the newest hash to the clipboard</source>
+            <translation>Neueste Prüfsumme in die Zwischenablage kopieren (Strg+Umschalt+C)</translation>
+        </message>
+        <message>
+            <source>optional: a hash from a shift report</source>
+            <translation>optional: eine Prüfsumme aus einem Schichtbericht</translation>
+        </message>
+        <message>
+            <source>Verify chain</source>
+            <translation>Kette prüfen</translation>
+        </message>
+        <message>
+            <source>The chain has not been checked in this session yet.</source>
+            <translation>Die Kette wurde in dieser Sitzung noch nicht geprüft.</translation>
+        </message>
+        <message>
+            <source>Newest &amp;hash</source>
+            <translation>Neueste Prüf&amp;summe</translation>
+        </message>
+        <message>
+            <source>Expected a&amp;nchor</source>
+            <translation>Erwarteter A&amp;nker</translation>
+        </message>
+        <message>
+            <source>the log is empty</source>
+            <translation>das Protokoll ist leer</translation>
+        </message>
+        <message>
+            <source>The expected anchor must be a hash of 64 characters (0–9, a–f), as printed in the shift report.</source>
+            <translation>Der erwartete Anker muss eine Prüfsumme aus 64 Zeichen (0–9, a–f) sein, wie sie im Schichtbericht steht.</translation>
+        </message>
+        <message>
+            <source>Checking the chain … (the window stays usable)</source>
+            <translation>Prüfe die Kette … (das Fenster bleibt bedienbar)</translation>
         </message>
     </context>
     <context>
@@ -1167,6 +1494,10 @@
         <message>
             <source>Incidents</source>
             <translation>Einsätze</translation>
+        </message>
+        <message>
+            <source>Audit log</source>
+            <translation>Audit-Protokoll</translation>
         </message>
         <message>
             <source>Emergency</source>

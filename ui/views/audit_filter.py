@@ -1,0 +1,210 @@
+"""The audit viewer's filter: person, object, action, period, refused attempts, row records.
+
+Typing applies with Enter, Esc clears everything; choices (object kind, the two check boxes,
+switching a date on or off) apply at once.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from PySide6.QtCore import QDate, QDateTime, QRegularExpression, Qt, QTime, Signal
+from PySide6.QtGui import QKeyEvent, QRegularExpressionValidator
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QCompleter,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QWidget,
+)
+
+from app.platform.timeutil import BERLIN, utcnow
+from app.platform.validation import DATETIME_YEARS
+from app.services.audit_labels import ACTION_LABELS, ENTITY_LABELS, action_label, entity_label
+from app.services.audit_log import AuditQuery
+from ui.dialogs.work_common import BERLIN_TZ, OptionalDateTime
+
+#: How far back "from" starts when it is switched on.
+DEFAULT_DAYS_BACK = 7
+
+
+def _start_of_day(days_back: int) -> datetime:
+    day = (utcnow().astimezone(BERLIN) - timedelta(days=days_back)).date()
+    return datetime.combine(day, time(0, 0), tzinfo=BERLIN)
+
+
+class AuditFilterBar(QWidget):
+    """Filter fields of the audit viewer; :meth:`query` reads them."""
+
+    #: Apply the filter (Enter in a field, a choice changed, "Apply").
+    applyRequested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("AuditFilterBar")
+        self.person = QLineEdit(self)
+        self.person.setObjectName("auditPerson")
+        self.person.setPlaceholderText(self.tr("User name"))
+        self.person.setClearButtonEnabled(True)
+        self.person.setMaxLength(64)
+
+        self.entity = QComboBox(self)
+        self.entity.setObjectName("auditEntity")
+        self.entity.addItem(self.tr("All objects"), "")
+        for code in sorted(ENTITY_LABELS, key=entity_label):
+            self.entity.addItem(entity_label(code), code)
+
+        self.entity_id = QLineEdit(self)
+        self.entity_id.setObjectName("auditEntityId")
+        self.entity_id.setPlaceholderText(self.tr("any"))
+        self.entity_id.setValidator(
+            QRegularExpressionValidator(QRegularExpression(r"[0-9]{0,15}"), self.entity_id)
+        )
+        self.entity_id.setMaximumWidth(self.fontMetrics().horizontalAdvance("0000000000") + 16)
+
+        self.action = QLineEdit(self)
+        self.action.setObjectName("auditAction")
+        self.action.setPlaceholderText(self.tr("e.g. created, login.failed"))
+        self.action.setClearButtonEnabled(True)
+        self.action.setMaxLength(64)
+        names = sorted({action_label(code) for code in ACTION_LABELS} | set(ACTION_LABELS))
+        completer = QCompleter(names, self.action)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        self.action.setCompleter(completer)
+
+        low, high = DATETIME_YEARS
+        self.since = OptionalDateTime(self.tr("&From"), self)
+        self.since.setObjectName("auditSince")
+        self.until = OptionalDateTime(self.tr("&To"), self)
+        self.until.setObjectName("auditUntil")
+        for field in (self.since, self.until):
+            field.edit.setDateTimeRange(
+                QDateTime(QDate(low, 1, 1), QTime(0, 0), BERLIN_TZ),
+                QDateTime(QDate(high, 12, 31), QTime(23, 59), BERLIN_TZ),
+            )
+            field.check.toggled.connect(lambda _on: self.applyRequested.emit())
+        self._reset_dates()
+
+        self.refused = QCheckBox(self.tr("Only refused &attempts"), self)
+        self.refused.setObjectName("auditRefusedOnly")
+        self.refused.setToolTip(
+            self.tr("Access refused, failed logins and accounts locked after failed logins")
+        )
+        self.row_changes = QCheckBox(self.tr("Server's &row records (db.*)"), self)
+        self.row_changes.setObjectName("auditRowChanges")
+        self.row_changes.setToolTip(
+            self.tr(
+                "The database server's own record of every changed row (PostgreSQL): many "
+                "entries, hidden by default"
+            )
+        )
+        self.apply_button = QPushButton(self.tr("Apply"), self)
+        self.apply_button.setObjectName("auditApply")
+        self.apply_button.setToolTip(self.tr("Apply the filter (Enter in a field)"))
+        self.clear_button = QPushButton(self.tr("Clear"), self)
+        self.clear_button.setObjectName("auditClear")
+        self.clear_button.setToolTip(self.tr("Clear the filter (Esc)"))
+
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setHorizontalSpacing(6)
+        grid.setVerticalSpacing(4)
+        self._row(grid, 0, 0, self.tr("&Person"), self.person)
+        self._row(grid, 0, 2, self.tr("&Object"), self.entity)
+        number = QLabel(self.tr("N&o."), self)
+        number.setBuddy(self.entity_id)
+        objects = QHBoxLayout()
+        objects.setContentsMargins(0, 0, 0, 0)
+        objects.addWidget(self.entity, 1)
+        objects.addWidget(number)
+        objects.addWidget(self.entity_id)
+        grid.addLayout(objects, 0, 3)
+        self._row(grid, 0, 4, self.tr("A&ction"), self.action)
+        period = QHBoxLayout()
+        period.setContentsMargins(0, 0, 0, 0)
+        period.addWidget(self.since)
+        period.addWidget(self.until)
+        period.addStretch(1)
+        grid.addLayout(period, 1, 0, 1, 4)
+        checks = QHBoxLayout()
+        checks.setContentsMargins(0, 0, 0, 0)
+        checks.addWidget(self.refused)
+        checks.addWidget(self.row_changes)
+        checks.addStretch(1)
+        checks.addWidget(self.apply_button)
+        checks.addWidget(self.clear_button)
+        grid.addLayout(checks, 1, 4, 1, 2)
+        grid.setColumnStretch(1, 2)
+        grid.setColumnStretch(3, 3)
+        grid.setColumnStretch(5, 3)
+
+        for edit in (self.person, self.entity_id, self.action):
+            edit.returnPressed.connect(self.applyRequested.emit)
+        self.entity.activated.connect(lambda _i: self.applyRequested.emit())
+        self.refused.toggled.connect(lambda _on: self.applyRequested.emit())
+        self.row_changes.toggled.connect(lambda _on: self.applyRequested.emit())
+        self.apply_button.clicked.connect(self.applyRequested.emit)
+        self.clear_button.clicked.connect(self.clear)
+
+    def _row(self, grid: QGridLayout, row: int, column: int, text: str, field: QWidget) -> None:
+        label = QLabel(text, self)
+        label.setBuddy(field)
+        grid.addWidget(label, row, column)
+        if column != 2:
+            grid.addWidget(field, row, column + 1)
+
+    def _reset_dates(self) -> None:
+        self.since.set_value(None, _start_of_day(DEFAULT_DAYS_BACK))
+        self.until.set_value(None, _start_of_day(-1))
+
+    def query(self) -> AuditQuery:
+        """The filter as the service takes it."""
+        number = self.entity_id.text().strip()
+        return AuditQuery(
+            person=self.person.text().strip(),
+            entity=str(self.entity.currentData() or ""),
+            entity_id=int(number) if number else None,
+            action=self.action.text().strip(),
+            since=self.since.value(),
+            until=self.until.value(),
+            refused_only=self.refused.isChecked(),
+            row_changes=self.row_changes.isChecked(),
+        )
+
+    def is_clear(self) -> bool:
+        """True if no filter is set."""
+        return self.query() == AuditQuery()
+
+    def clear(self) -> None:
+        """Empty every field and apply (Esc)."""
+        widgets = (self.person, self.entity_id, self.action, self.entity, self.refused)
+        for widget in (*widgets, self.row_changes, self.since.check, self.until.check):
+            widget.blockSignals(True)
+        try:
+            self.person.clear()
+            self.entity_id.clear()
+            self.action.clear()
+            self.entity.setCurrentIndex(0)
+            self.refused.setChecked(False)
+            self.row_changes.setChecked(False)
+            self._reset_dates()
+        finally:
+            for widget in (*widgets, self.row_changes, self.since.check, self.until.check):
+                widget.blockSignals(False)
+        self.applyRequested.emit()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        # Keys the fields leave alone come here: Enter in a date field or on a check box
+        # applies, Esc anywhere in the filter clears it.
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.applyRequested.emit()
+            return
+        if event.key() == Qt.Key.Key_Escape:
+            self.clear()
+            return
+        super().keyPressEvent(event)
