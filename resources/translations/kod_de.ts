@@ -201,8 +201,8 @@
             <translation>Enter wendet den Filter an · Esc setzt ihn zurück · F5 lädt neu · Strg+Umschalt+P prüft die Kette · Strg+Umschalt+E exportiert · Strg+Umschalt+C kopiert die neueste Prüfsumme</translation>
         </message>
         <message>
-            <source>Ctrl+Shift+P checks the chain · Ctrl+Shift+C copies the newest hash</source>
-            <translation>Strg+Umschalt+P prüft die Kette · Strg+Umschalt+C kopiert die neueste Prüfsumme</translation>
+            <source>F5 reads the newest hash again · Ctrl+Shift+P checks the chain · Ctrl+Shift+C copies the newest hash</source>
+            <translation>F5 liest die neueste Prüfsumme neu · Strg+Umschalt+P prüft die Kette · Strg+Umschalt+C kopiert die neueste Prüfsumme</translation>
         </message>
         <message>
             <source>Loading …</source>
@@ -267,6 +267,14 @@
         <message>
             <source>Clear the filter</source>
             <translation>Filter zurücksetzen</translation>
+        </message>
+        <message>
+            <source>Ctrl+F (in the audit log)</source>
+            <translation>Strg+F (im Audit-Protokoll)</translation>
+        </message>
+        <message>
+            <source>Go to the filter</source>
+            <translation>Zum Filter</translation>
         </message>
         <message>
             <source>F5 (in the audit log)</source>
@@ -453,7 +461,7 @@
             <translation>Kopieren</translation>
         </message>
         <message>
-            <source>Copy the newest hash to the clipboard</source>
+            <source>Copy the newest hash to the clipboard (Ctrl+Shift+C)</source>
             <translation>Neueste Prüfsumme in die Zwischenablage kopieren (Strg+Umschalt+C)</translation>
         </message>
         <message>

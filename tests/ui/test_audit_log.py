@@ -528,12 +528,16 @@ async def test_data_protection_window_opens_on_the_audit_log_without_an_error(
     # The window asked for nothing this role may not see: no refusal besides the scene's own.
     assert service_actions(db).count("permission.denied") == 1
     # Ctrl+6 comes here; F5 in the pane reloads the log.
-    QApplication.setActiveWindow(window)
+    window.activateWindow()
+    await wait_until(window.isActiveWindow)
     qtbot.keyClick(window, Qt.Key.Key_6, Qt.KeyboardModifier.ControlModifier)
     assert pane.table.hasFocus() or pane.table.isAncestorOf(QApplication.focusWidget())
+    # Ctrl+F in the pane goes to its filter (not to the hidden queue's search).
+    qtbot.keyClick(pane.table, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert pane.filter.person.hasFocus() and not window.docks["queue"].isVisible()
     before = pane.model.rowCount()
     await _write_scene(db)
-    await _loaded(pane, lambda: qtbot.keyClick(pane.table, Qt.Key.Key_F5))
+    await _loaded(pane, lambda: qtbot.keyClick(pane.filter.person, Qt.Key.Key_F5))
     assert pane.model.rowCount() == before + len(SCENE) - 1
     assert ui_errors == []
     await follower.stop()

@@ -53,7 +53,7 @@ class ChainCheckPanel(QWidget):
         )
         self.copy_button = QPushButton(self.tr("Copy"), self)
         self.copy_button.setObjectName("auditCopyHead")
-        self.copy_button.setToolTip(self.tr("Copy the newest hash to the clipboard"))
+        self.copy_button.setToolTip(self.tr("Copy the newest hash to the clipboard (Ctrl+Shift+C)"))
         self.anchor = QLineEdit(self)
         self.anchor.setObjectName("auditAnchor")
         self.anchor.setPlaceholderText(self.tr("optional: a hash from a shift report"))

@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QCompleter,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -27,6 +26,7 @@ from app.platform.validation import DATETIME_YEARS
 from app.services.audit_labels import ACTION_LABELS, ENTITY_LABELS, action_label, entity_label
 from app.services.audit_log import AuditQuery
 from ui.dialogs.work_common import BERLIN_TZ, OptionalDateTime
+from ui.views.flow_layout import FlowLayout
 
 #: How far back "from" starts when it is switched on.
 DEFAULT_DAYS_BACK = 7
@@ -110,38 +110,21 @@ class AuditFilterBar(QWidget):
         self.clear_button.setObjectName("auditClear")
         self.clear_button.setToolTip(self.tr("Clear the filter (Esc)"))
 
-        grid = QGridLayout(self)
-        grid.setContentsMargins(0, 0, 0, 0)
-        grid.setHorizontalSpacing(6)
-        grid.setVerticalSpacing(4)
-        self._row(grid, 0, 0, self.tr("&Person"), self.person)
-        self._row(grid, 0, 2, self.tr("&Object"), self.entity)
-        number = QLabel(self.tr("N&o."), self)
-        number.setBuddy(self.entity_id)
-        objects = QHBoxLayout()
-        objects.setContentsMargins(0, 0, 0, 0)
-        objects.addWidget(self.entity, 1)
-        objects.addWidget(number)
-        objects.addWidget(self.entity_id)
-        grid.addLayout(objects, 0, 3)
-        self._row(grid, 0, 4, self.tr("A&ction"), self.action)
-        period = QHBoxLayout()
-        period.setContentsMargins(0, 0, 0, 0)
-        period.addWidget(self.since)
-        period.addWidget(self.until)
-        period.addStretch(1)
-        grid.addLayout(period, 1, 0, 1, 4)
-        checks = QHBoxLayout()
-        checks.setContentsMargins(0, 0, 0, 0)
-        checks.addWidget(self.refused)
-        checks.addWidget(self.row_changes)
-        checks.addStretch(1)
-        checks.addWidget(self.apply_button)
-        checks.addWidget(self.clear_button)
-        grid.addLayout(checks, 1, 4, 1, 2)
-        grid.setColumnStretch(1, 2)
-        grid.setColumnStretch(3, 3)
-        grid.setColumnStretch(5, 3)
+        # Groups that wrap onto further lines in a narrow dock instead of being squeezed.
+        self.person.setFixedWidth(170)
+        self.entity.setFixedWidth(max(self.entity.sizeHint().width(), 190))
+        self.action.setFixedWidth(230)
+        flow = FlowLayout(self)
+        flow.addWidget(self._group(self.tr("&Person"), self.person))
+        flow.addWidget(
+            self._group(self.tr("&Object"), self.entity, self.tr("N&o."), self.entity_id)
+        )
+        flow.addWidget(self._group(self.tr("A&ction"), self.action))
+        flow.addWidget(self.since)
+        flow.addWidget(self.until)
+        flow.addWidget(self.refused)
+        flow.addWidget(self.row_changes)
+        flow.addWidget(self._group(None, self.apply_button, None, self.clear_button))
 
         for edit in (self.person, self.entity_id, self.action):
             edit.returnPressed.connect(self.applyRequested.emit)
@@ -151,12 +134,28 @@ class AuditFilterBar(QWidget):
         self.apply_button.clicked.connect(self.applyRequested.emit)
         self.clear_button.clicked.connect(self.clear)
 
-    def _row(self, grid: QGridLayout, row: int, column: int, text: str, field: QWidget) -> None:
-        label = QLabel(text, self)
-        label.setBuddy(field)
-        grid.addWidget(label, row, column)
-        if column != 2:
-            grid.addWidget(field, row, column + 1)
+    def _group(
+        self,
+        label: str | None,
+        field: QWidget,
+        second_label: str | None = None,
+        second: QWidget | None = None,
+    ) -> QWidget:
+        """Labels with their fields, kept together on one line."""
+        group = QWidget(self)
+        row = QHBoxLayout(group)
+        row.setContentsMargins(0, 0, 8, 0)
+        row.setSpacing(4)
+        for text, widget in ((label, field), (second_label, second)):
+            if widget is None:
+                continue
+            if text is not None:
+                buddy = QLabel(text, group)
+                buddy.setBuddy(widget)
+                row.addSpacing(4 if widget is second else 0)
+                row.addWidget(buddy)
+            row.addWidget(widget)
+        return group
 
     def _reset_dates(self) -> None:
         self.since.set_value(None, _start_of_day(DEFAULT_DAYS_BACK))

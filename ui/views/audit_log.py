@@ -99,7 +99,9 @@ class AuditDetailView(QTextBrowser):
             (self.tr("Workstation"), entry.workstation or none),
         ]
         title = self.tr("Entry %1").replace("%1", str(entry.id))
-        parts = [f"<p><b>{html.escape(title)}</b>"]
+        # Two columns: the fields left, the details right (readable in a low pane).
+        parts = ["<table width='100%' cellspacing='0' cellpadding='0'><tr>"]
+        parts.append(f"<td width='45%' valign='top'><p><b>{html.escape(title)}</b>")
         if entry.refused:
             refused = self.tr("Refused attempt")
             parts.append(
@@ -111,7 +113,7 @@ class AuditDetailView(QTextBrowser):
                 f"<tr><td style='padding-right:12px'><b>{html.escape(label)}</b></td>"
                 f"<td>{html.escape(value)}</td></tr>"
             )
-        parts.append("</table>")
+        parts.append("</table></td><td width='55%' valign='top'>")
         details = pretty_details(entry.details)
         parts.append(f"<p><b>{html.escape(self.tr('Details'))}</b></p>")
         if details:
@@ -121,6 +123,7 @@ class AuditDetailView(QTextBrowser):
             )
         else:
             parts.append(f"<p>{none}</p>")
+        parts.append("</td></tr></table>")
         self.setHtml("".join(parts))
 
 
@@ -148,7 +151,7 @@ class AuditLogPane(QWidget):
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.model = AuditLogTableModel(ctx.services.audit_log, ctx.actor, self)
-        self.table = WorkTableView(COL_ACTION, 200, self)
+        self.table = WorkTableView(COL_ACTION, 240, self)
         self.table.setObjectName("auditTable")
         self.table.setModel(self.model)
         self.detail = AuditDetailView(self)
@@ -163,7 +166,7 @@ class AuditLogPane(QWidget):
         self.hint = QLabel(self)
         self.hint.setObjectName("auditHint")
         self.hint.setWordWrap(True)
-        self.hint.setStyleSheet("color: palette(mid);")
+        self.hint.setStyleSheet("color: #505050;")
 
         if self.can_read:
             layout.addWidget(self.filter)
@@ -206,7 +209,7 @@ class AuditLogPane(QWidget):
 
         for col, width in (
             (COL_ID, 70),
-            (COL_TIME, 150),
+            (COL_TIME, 145),
             (COL_PERSON, 130),
             (COL_OBJECT, 170),
             (COL_WORKSTATION, 120),
@@ -236,7 +239,10 @@ class AuditLogPane(QWidget):
                 "the chain · Ctrl+Shift+E exports · Ctrl+Shift+C copies the newest hash"
             )
             if self.can_read
-            else self.tr("Ctrl+Shift+P checks the chain · Ctrl+Shift+C copies the newest hash")
+            else self.tr(
+                "F5 reads the newest hash again · Ctrl+Shift+P checks the chain · Ctrl+Shift+C "
+                "copies the newest hash"
+            )
         )
 
         self.filter.applyRequested.connect(self.apply_filter)
@@ -402,21 +408,33 @@ class AuditLogPane(QWidget):
 
     # -- keys ---------------------------------------------------------------------------------
 
+    def _own_key(self, event: QKeyEvent) -> bool:
+        """F5 and Ctrl+F mean this pane while the focus is in it (not the window's actions)."""
+        if event.key() == Qt.Key.Key_F5 and event.modifiers() == Qt.KeyboardModifier.NoModifier:
+            return True
+        return (
+            self.can_read
+            and event.key() == Qt.Key.Key_F
+            and event.modifiers() == Qt.KeyboardModifier.ControlModifier
+        )
+
     def event(self, event: QEvent) -> bool:
-        # F5 here reloads the log, not whatever the window's F5 action reloads.
         if (
             event.type() == QEvent.Type.ShortcutOverride
             and isinstance(event, QKeyEvent)
-            and event.key() == Qt.Key.Key_F5
-            and event.modifiers() == Qt.KeyboardModifier.NoModifier
+            and self._own_key(event)
         ):
             event.accept()
             return True
         return super().event(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() == Qt.Key.Key_F5 and event.modifiers() == Qt.KeyboardModifier.NoModifier:
-            self.reload()
+        if self._own_key(event):
+            if event.key() == Qt.Key.Key_F5:
+                self.reload()
+            else:
+                self.filter.person.setFocus()
+                self.filter.person.selectAll()
             return
         if event.key() == Qt.Key.Key_Escape and self.can_read and not self.filter.is_clear():
             self.filter.clear()
@@ -468,6 +486,11 @@ def install(window: MainWindow) -> AuditLogPane | None:
             group,
             QCoreApplication.translate("AuditLogPane", "Esc"),
             QCoreApplication.translate("AuditLogPane", "Clear the filter"),
+        )
+        window.shortcuts.add_info(
+            group,
+            QCoreApplication.translate("AuditLogPane", "Ctrl+F (in the audit log)"),
+            QCoreApplication.translate("AuditLogPane", "Go to the filter"),
         )
     window.shortcuts.add_info(
         group,
