@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QEvent, QModelIndex, QStandardPaths, Qt, QTimer
-from PySide6.QtGui import QAction, QFontDatabase, QKeyEvent, QKeySequence
+from PySide6.QtGui import QAction, QFont, QFontDatabase, QFontMetrics, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
@@ -105,7 +105,7 @@ class AuditDetailView(QTextBrowser):
         if entry.refused:
             refused = self.tr("Refused attempt")
             parts.append(
-                f" &nbsp;<span style='color:#b00020'><b>⛔ {html.escape(refused)}</b></span>"
+                f" &nbsp;<span style='color:#b00020'><b>✖ {html.escape(refused)}</b></span>"
             )
         parts.append("</p><table cellspacing='0' cellpadding='2'>")
         for label, value in rows:
@@ -207,14 +207,18 @@ class AuditLogPane(QWidget):
             self.export_button.hide()
             layout.addStretch(1)
 
-        for col, width in (
-            (COL_ID, 70),
-            (COL_TIME, 145),
-            (COL_PERSON, 130),
-            (COL_OBJECT, 170),
-            (COL_WORKSTATION, 120),
+        # Wide enough for a refused attempt's bold text too.
+        bold = QFont(self.table.font())
+        bold.setBold(True)
+        metrics = QFontMetrics(bold)
+        for col, sample, minimum in (
+            (COL_ID, "0000000", 60),
+            (COL_TIME, "00.00.0000 00:00:00", 140),
+            (COL_PERSON, "sachbearbeitung", 120),
+            (COL_OBJECT, "Einsatz 0000000", 150),
+            (COL_WORKSTATION, "LST-PLATZ-00", 110),
         ):
-            self.table.setColumnWidth(col, width)
+            self.table.setColumnWidth(col, max(minimum, metrics.horizontalAdvance(sample) + 16))
 
         self.verify_action = self._action(
             self.tr("Verify the audit log's chain"), "Ctrl+Shift+P", self.chain.verify
@@ -349,7 +353,7 @@ class AuditLogPane(QWidget):
             docs = QStandardPaths.writableLocation(
                 QStandardPaths.StandardLocation.DocumentsLocation
             )
-            folder = Path(docs) if docs else Path.home()
+            folder = Path(docs) if docs and Path(docs).is_dir() else Path.home()
         name = self.tr("audit-log-%1.csv").replace("%1", date.today().isoformat())
         return folder / name
 
