@@ -245,14 +245,6 @@
             <translation>%1 nach %2 exportiert.</translation>
         </message>
         <message>
-            <source>Audit log</source>
-            <translation>Audit-Protokoll</translation>
-        </message>
-        <message>
-            <source>Go to the audit log</source>
-            <translation>Zum Audit-Protokoll</translation>
-        </message>
-        <message>
             <source>Enter</source>
             <translation>Enter</translation>
         </message>
@@ -283,6 +275,14 @@
         <message>
             <source>Read the audit log again</source>
             <translation>Audit-Protokoll neu laden</translation>
+        </message>
+        <message>
+            <source>Audit log</source>
+            <translation>Audit-Protokoll</translation>
+        </message>
+        <message>
+            <source>Go to the audit log</source>
+            <translation>Zum Audit-Protokoll</translation>
         </message>
     </context>
     <context>

@@ -6,7 +6,6 @@ apply); the records are written as the schema owner would.
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import threading
@@ -36,6 +35,7 @@ from app.services.login import Session, log_in
 from tests.conftest import ADMIN, service_actions, tamper
 from tests.test_audit_log_service import SCENE, _write_scene, unwritable_folder
 from tests.ui.conftest import wait_until
+from ui.asyncutil import pending_tasks
 from ui.context import ChangeBridge, UiContext
 from ui.main import start_window
 from ui.models.audit_log import (
@@ -478,19 +478,19 @@ async def test_administration_verifies_but_sees_no_records(
                 await s.execute(text("select * from audit_log"))
 
 
+async def _window(ctx: UiContext, tmp_path: Path, qtbot: QtBot) -> tuple[Any, Any]:
+    """The whole workstation window as the program builds it for ``ctx``'s person."""
+    settings = QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)
+    window, follower = await start_window(ctx.services, ctx.actor, "Test-DB", settings, tmp_path)
+    qtbot.addWidget(window)
+    return window, follower
+
+
 @pytest.mark.asyncio
 async def test_only_roles_that_read_or_verify_get_the_pane(
     services: Services, login: Login, tmp_path: Path, qtbot: QtBot
 ) -> None:
-    ctx = await login(Role.DISPATCHER)
-    window, follower = await start_window(
-        ctx.services,
-        ctx.actor,
-        "Test-DB",
-        QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat),
-        tmp_path,
-    )
-    qtbot.addWidget(window)
+    window, follower = await _window(await login(Role.DISPATCHER), tmp_path, qtbot)
     assert "audit" not in window.docks
     assert audit_log.install(window) is None
     await follower.stop()
@@ -506,15 +506,7 @@ async def test_data_protection_window_opens_on_the_audit_log_without_an_error(
     ui_errors: list[BaseException],
 ) -> None:
     await _write_scene(db)
-    ctx = await login(Role.DATA_PROTECTION)
-    window, follower = await start_window(
-        ctx.services,
-        ctx.actor,
-        "Test-DB",
-        QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat),
-        tmp_path,
-    )
-    qtbot.addWidget(window)
+    window, follower = await _window(await login(Role.DATA_PROTECTION), tmp_path, qtbot)
     window.resize(1366, 768)
     window.show()
     pane = window.findChild(AuditLogPane)
@@ -522,9 +514,11 @@ async def test_data_protection_window_opens_on_the_audit_log_without_an_error(
     # The incident panes (nothing this role may see) are put away, not erroring.
     assert not window.docks["queue"].isVisible() and not window.docks["detail"].isVisible()
     await wait_until(lambda: "incident.create" in _actions(pane))
-    queue = window.queue.model
-    await asyncio.sleep(0.3)  # the queue's start-up load would have failed by now
-    assert ui_errors == [] and queue.rowCount() == 0
+    # Whatever the incident queue started has finished (it should have started nothing).
+    await wait_until(
+        lambda: not any("IncidentQueue" in t.get_coro().__qualname__ for t in pending_tasks())
+    )
+    assert ui_errors == [] and window.queue.model.rowCount() == 0
     # The window asked for nothing this role may not see: no refusal besides the scene's own.
     assert service_actions(db).count("permission.denied") == 1
     # Ctrl+6 comes here; F5 in the pane reloads the log.

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.platform.errors import KodError
+from app.platform.i18n import QT_TRANSLATE_NOOP as N_
 from app.platform.i18n import count_text, format_count
 from app.platform.permissions import Permission, role_label
 from app.platform.timeutil import format_local, utcnow
@@ -446,6 +447,15 @@ class AuditLogPane(QWidget):
         super().keyPressEvent(event)
 
 
+#: Keys handled inside the pane, for the shortcut list (the last one also without reading).
+_READER_KEYS = (
+    (N_("AuditLogPane", "Enter"), N_("AuditLogPane", "Apply the filter (in a filter field)")),
+    (N_("AuditLogPane", "Esc"), N_("AuditLogPane", "Clear the filter")),
+    (N_("AuditLogPane", "Ctrl+F (in the audit log)"), N_("AuditLogPane", "Go to the filter")),
+    (N_("AuditLogPane", "F5 (in the audit log)"), N_("AuditLogPane", "Read the audit log again")),
+)
+
+
 def install(window: MainWindow) -> AuditLogPane | None:
     """Add the audit viewer as a pane for roles that may read or verify the audit log.
 
@@ -480,26 +490,11 @@ def install(window: MainWindow) -> AuditLogPane | None:
     go.triggered.connect(focus)
     for action in pane.actions_for_help():
         window.shortcuts.add_action_object(group, action)
-    if pane.can_read:
+    for keys, text in _READER_KEYS if pane.can_read else _READER_KEYS[-1:]:
         window.shortcuts.add_info(
             group,
-            QCoreApplication.translate("AuditLogPane", "Enter"),
-            QCoreApplication.translate("AuditLogPane", "Apply the filter (in a filter field)"),
+            QCoreApplication.translate("AuditLogPane", keys),
+            QCoreApplication.translate("AuditLogPane", text),
         )
-        window.shortcuts.add_info(
-            group,
-            QCoreApplication.translate("AuditLogPane", "Esc"),
-            QCoreApplication.translate("AuditLogPane", "Clear the filter"),
-        )
-        window.shortcuts.add_info(
-            group,
-            QCoreApplication.translate("AuditLogPane", "Ctrl+F (in the audit log)"),
-            QCoreApplication.translate("AuditLogPane", "Go to the filter"),
-        )
-    window.shortcuts.add_info(
-        group,
-        QCoreApplication.translate("AuditLogPane", "F5 (in the audit log)"),
-        QCoreApplication.translate("AuditLogPane", "Read the audit log again"),
-    )
     QTimer.singleShot(0, pane.start)
     return pane
