@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Boolean, Connection, Table, func, insert, select, text
 
 from app.domain.codes import CATEGORY_BY_CODE, OUTCOMES_SOURCE, UnitStatus, outcome_label
-from app.domain.gazetteer import Address, demo_gazetteer
+from app.domain.gazetteer import Address
 from app.domain.geo import load_stadtteile
 from app.platform.i18n import tr
 from app.platform.permissions import Role
@@ -44,6 +44,7 @@ from db.models import (
     User,
 )
 from db.types import UTCDateTime
+from demodata.gazetteer import demo_gazetteer
 from resources.paths import resource_path
 
 if TYPE_CHECKING:  # avoids an import cycle

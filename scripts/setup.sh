@@ -50,8 +50,8 @@ PACKAGES=(
     libxcb-shape0 libxcb-xkb1 libxkbcommon-x11-0
     # libvlc
     libvlc5 vlc-plugin-base vlc-plugin-video-output
-    # tools and database
-    ffmpeg poppler-utils postgresql
+    # tools and database; slapd + ldap-utils for the directory-login test (a throw-away LDAP)
+    ffmpeg poppler-utils postgresql slapd ldap-utils
 )
 
 is_installed() {

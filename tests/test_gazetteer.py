@@ -15,11 +15,11 @@ from app.domain.gazetteer import (
     AddressIndex,
     GazetteerFormatError,
     ImportError_,
-    demo_gazetteer,
     normalize_house_number,
     parse_house_coordinates_csv,
 )
 from app.domain.geo import find_stadtteil, load_city_area, wgs84_to_utm32
+from demodata.gazetteer import demo_gazetteer
 from resources.paths import resource_path
 
 # -- Address -----------------------------------------------------------------------------------

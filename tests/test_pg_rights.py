@@ -441,3 +441,60 @@ def test_a_disabled_login_loses_its_open_sessions_at_once(scene: Scene) -> None:
         login(scene.target, LOGINS[Role.DISPATCHER]),
     ):
         pass
+
+
+def test_the_server_hashes_exactly_as_the_program_verifies(scene: Scene) -> None:
+    import json
+
+    from app.platform.audit import verify_connection
+
+    tricky = 'Zitat "x", Pfad C:\\temp, Zeilen\n\tund Tab, Ümlaut ß, 🚓, \u2028 Trenner, \x7f <&>'
+    with login(scene.target, LOGINS[Role.DISPATCHER]) as conn:
+        conn.execute(
+            "SELECT kod_audit('incident.note', 'incident', %(i)s, %(d)s, %(r)s, %(rc)s, %(w)s)",
+            {
+                "i": scene.own_incident,
+                "d": json.dumps({"text": tricky}, ensure_ascii=False),
+                "r": tricky,
+                "rc": tricky[:100],
+                "w": "ws-ä",
+            },
+        )
+        conn.commit()
+    with login(scene.target, LOGINS[Role.ADMIN]) as conn:
+        server = conn.execute(
+            "SELECT ok, checked, head_hash FROM kod_audit_verify(NULL)"
+        ).fetchone()
+    engine = create_engine(scene.target.sync_url)
+    try:
+        with engine.connect() as owner:
+            python = verify_connection(owner)
+    finally:
+        engine.dispose()
+    assert python.ok, python
+    assert server == (True, python.checked, python.head_hash)
+
+
+def test_accounts_without_a_server_login_are_listed(pg_target: DatabaseTarget) -> None:
+    import asyncio
+
+    engine = create_engine(pg_target.sync_url)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO user_account (username, display_name, role_code, active, "
+                "failed_logins, created_at, version) VALUES ('nur.app', 'Nur App', "
+                "'field_officer', true, 0, now(), 1)"
+            )
+        )
+    engine.dispose()
+
+    async def listed() -> list[tuple[str, bool, bool]]:
+        db = Database(pg_target, workstation="rights-test")
+        try:
+            users = await Services.create(db).users.all_users(ADMIN)
+            return [(u.username, u.active, u.can_log_in) for u in users]
+        finally:
+            await db.dispose()
+
+    assert asyncio.run(listed()) == [("nur.app", True, False)]

@@ -23,11 +23,12 @@ from app.platform.logsetup import setup_logging
 from app.platform.maintenance import retention_loop
 from app.platform.uow import Actor
 from app.services import Services
+from app.services.login import Session, log_in, open_checked
 from resources.paths import resource_path
 from ui import gcguard
 from ui.asyncutil import cancel_all, set_error_sink, spawn
 from ui.context import ChangeBridge, UiContext
-from ui.dialogs.login import LoginDialog
+from ui.dialogs.login import Authenticate, LoginDialog
 from ui.errors import ErrorReporter
 from ui.i18n import install_translations
 from ui.main_window import MainWindow
@@ -85,13 +86,30 @@ def show_fatal(text: str, parent: QWidget | None = None) -> None:
 async def open_database(database: str | None) -> tuple[Database, str]:
     """Resolve and check the database; raises :class:`KodError` with a German message."""
     target = resolve_database(database)
-    db = Database(target)
-    try:
-        await db.check()
-    except BaseException:
-        await db.dispose()
-        raise
-    return db, target.display
+    return await open_checked(target), target.display
+
+
+async def prepare_login(database: str | None) -> tuple[Authenticate, str, Database | None]:
+    """How this workstation logs people in, the label of the database, and (SQLite) the open
+    database.
+
+    SQLite: the file is opened and checked now, accounts are checked against it.
+    PostgreSQL: nothing is opened before the login: the person's own login connects.
+    """
+    target = resolve_database(database)
+    if not target.is_sqlite:
+
+        async def on_server(username: str, password: str) -> Session:
+            return await log_in(target, username, password)
+
+        return on_server, target.display, None
+    db, label = await open_database(database)
+    services = Services.create(db)
+
+    async def on_file(username: str, password: str) -> Session:
+        return Session(services, await services.users.authenticate(username, password))
+
+    return on_file, label, db
 
 
 def arrange_default_layout(window: MainWindow) -> None:
@@ -191,26 +209,33 @@ async def run_workstation(
             log.error("event loop: %s", context.get("message"))
 
     loop.set_exception_handler(loop_exception)
-    try:
-        db, label = await open_database(args.database)
-    except KodError as exc:
-        show_fatal(str(exc))
-        return exc.exit_code
-    services = Services.create(db)
     if args.check:
+        try:
+            db, label = await open_database(args.database)
+        except KodError as exc:
+            show_fatal(str(exc))
+            return exc.exit_code
         print(QCoreApplication.translate("Startup", "Database %1 is ready.").replace("%1", label))
         await db.dispose()
         return 0
     try:
-        login = LoginDialog(services, label)
+        authenticate, label, file_db = await prepare_login(args.database)
+    except KodError as exc:
+        show_fatal(str(exc))
+        return exc.exit_code
+    session: Session | None = None
+    try:
+        login = LoginDialog(authenticate, label)
         if args.user:
             login.username.setText(args.user)
             login.password.setFocus()
-        if await exec_dialog(login) != QDialog.DialogCode.Accepted or login.actor is None:
+        if await exec_dialog(login) != QDialog.DialogCode.Accepted or login.session is None:
             return 0
-        window, follower = await start_window(services, login.actor, label)
+        session = login.session
+        services = session.services
+        window, follower = await start_window(services, session.actor, label)
         reporter.set_parent_widget(window)
-        spawn(retention_loop(services, report=reporter.report, logged_in=login.actor))
+        spawn(retention_loop(services, report=reporter.report, logged_in=session.actor))
         closed: asyncio.Future[None] = loop.create_future()
         window.closing.connect(lambda: closed.done() or closed.set_result(None))
         if window.has_saved_geometry():
@@ -224,7 +249,10 @@ async def run_workstation(
         return 0
     finally:
         await cancel_all()
-        await db.dispose()
+        if session is not None:
+            await session.close()
+        if file_db is not None:
+            await file_db.dispose()
 
 
 def main(argv: list[str] | None = None) -> None:

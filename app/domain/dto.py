@@ -23,6 +23,8 @@ class UserInfo:
     last_login_at: datetime | None
     #: After disabling on PostgreSQL: how many open sessions ended (-1: could not be ended).
     sessions_ended: int | None = None
+    #: PostgreSQL: the account has a server login (field officers may use only the mobile app).
+    can_log_in: bool = True
 
 
 # --- incidents ------------------------------------------------------------------------------

@@ -38,7 +38,7 @@ from sqlalchemy import func, select
 
 from app.domain.dto import Change, ChangeBatch
 from app.platform.database import NOTIFY_CHANNEL, Database
-from app.platform.dberrors import describe_db_error
+from app.platform.dberrors import describe_db_error, is_login_refused
 from app.platform.i18n import tr
 from app.platform.signals import Signal
 from app.platform.timeutil import utcnow
@@ -88,6 +88,9 @@ class LinkStatus:
     message: str = ""
     since: datetime | None = None
     retry_in: float | None = None
+    #: The server refused this login on reconnect (disabled, password changed): retrying
+    #: will not help, the person has to log in again.
+    login_refused: bool = False
 
     @property
     def online(self) -> bool:
@@ -225,12 +228,16 @@ class ChangeFollower:
         self._wake.set()
 
     def _set_state(
-        self, state: LinkState, message: str = "", retry_in: float | None = None
+        self,
+        state: LinkState,
+        message: str = "",
+        retry_in: float | None = None,
+        login_refused: bool = False,
     ) -> None:
         if state != self.state or state == LinkState.OFFLINE:
             since = self.status.since if state == self.state and self.status.since else utcnow()
             self.state = state
-            self.status = LinkStatus(state, message, since, retry_in)
+            self.status = LinkStatus(state, message, since, retry_in, login_refused)
             self.link.emit(self.status)
 
     def _emit(self, batch: list[Change]) -> None:
@@ -327,7 +334,12 @@ class ChangeFollower:
                     backoff = 0.5  # a fresh outage starts with a quick retry
                 delay = backoff * random.uniform(0.8, 1.2)
                 log.warning("change feed link lost (%s); retry in %.1f s", exc, delay)
-                self._set_state(LinkState.OFFLINE, self._describe(exc), round(delay, 1))
+                self._set_state(
+                    LinkState.OFFLINE,
+                    self._describe(exc),
+                    round(delay, 1),
+                    login_refused=is_login_refused(exc),
+                )
                 await asyncio.sleep(delay)
                 backoff = min(backoff * 2, self.max_backoff)
 

@@ -43,6 +43,9 @@ class DatabaseTarget:
     async_url: URL
     sqlite_path: Path | None = None
 
+    def __repr__(self) -> str:
+        return f"DatabaseTarget({self.display!r})"
+
     @property
     def display(self) -> str:
         """The URL with any password hidden, fit for messages and logs."""
@@ -201,5 +204,4 @@ def mask_url_text(raw: str) -> str:
 
 
 def _masked(url: URL) -> str:
-    query = {k: ("***" if k.lower() in _SECRET_PARAMS else v) for k, v in url.query.items()}
-    return url.set(query=query).render_as_string(hide_password=True)
+    return mask_url_text(url.render_as_string(hide_password=True))

@@ -14,12 +14,19 @@ def utcnow() -> datetime:
 
 
 def local(value: datetime) -> datetime:
-    """``value`` converted to Berlin time for display."""
-    return value.astimezone(BERLIN)
+    """``value`` converted to Berlin time for display (unchanged at the ends of the calendar,
+    where the conversion would overflow)."""
+    try:
+        return value.astimezone(BERLIN)
+    except OverflowError:
+        return value
 
 
 def format_local(value: datetime | None, with_seconds: bool = False) -> str:
-    """German display form, e.g. ``28.11.2026 14:05``; empty for None."""
+    """German display form, e.g. ``28.11.2026 14:05``; empty for None.
+
+    Never fails: a value stored before dates were checked (year 1 or 9999) is shown as it is.
+    """
     if value is None:
         return ""
     fmt = "%d.%m.%Y %H:%M:%S" if with_seconds else "%d.%m.%Y %H:%M"

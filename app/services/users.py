@@ -171,26 +171,44 @@ class UserService:
         return not self._db.target.is_sqlite
 
     async def add(
-        self, actor: Actor, username: str, display_name: str, role: Role, password: str | None
+        self,
+        actor: Actor,
+        username: str,
+        display_name: str,
+        role: Role,
+        password: str | None,
+        directory: bool = False,
     ) -> UserInfo:
-        """Create an account. Without a password: a field officer using the mobile app, or (on
-        PostgreSQL) a person who logs in with the directory password (pg_hba.conf)."""
+        """Create an account. Without a password: a field officer using the mobile app.
+
+        ``directory`` (PostgreSQL only): the person logs in with the city directory's password
+        (LDAP, or Kerberos single sign-on) as pg_hba.conf says for members of kod_directory.
+        """
         name = validate_username(username)
         display_name = display_name.strip()[:120]
         if password is not None:
             check_password(password)
+        if directory and not self._on_server:
+            raise ValidationError(
+                tr("users", "Directory logins exist only on a PostgreSQL server."), "directory"
+            )
+        if directory and password is not None:
+            raise ValidationError(
+                tr("users", "A directory login has no password of its own."), "password"
+            )
         if self._on_server:
             async with unit_of_work(self._db, actor, Permission.USER_MANAGE) as w:
                 verifier = await scram_verifier(w.session, name, password) if password else None
                 try:
                     user_id = await w.session.scalar(
-                        text("SELECT kod_user_add(:u, :d, :r, :v, :w)"),
+                        text("SELECT kod_user_add(:u, :d, :r, :v, :w, :dir)"),
                         {
                             "u": name,
                             "d": display_name,
                             "r": role.value,
                             "v": verifier,
                             "w": self._db.workstation,
+                            "dir": directory,
                         },
                     )
                 except DBAPIError as exc:
@@ -236,9 +254,10 @@ class UserService:
                         username=r.username,
                         display_name=r.display_name,
                         role=Role(r.role),
-                        active=bool(r.active and r.can_login),
+                        active=bool(r.active),
                         locked_until=None,
                         last_login_at=r.last_login_at,
+                        can_log_in=bool(r.can_login),
                     )
                     for r in rows
                 ]

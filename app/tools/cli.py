@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import getpass
 import json
 import logging
@@ -109,6 +110,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-password",
         action="store_true",
         help=tr("cli", "No password (field officers using the mobile app)"),
+    )
+    add.add_argument(
+        "--directory",
+        action="store_true",
+        help=tr(
+            "cli",
+            "PostgreSQL: the person logs in with the directory password (LDAP or Kerberos, "
+            "as pg_hba.conf says for members of kod_directory); no password of its own",
+        ),
     )
     ups.add_parser("list", help=tr("cli", "List users"))
     rol = ups.add_parser("role", help=tr("cli", "Give a user another role"))
@@ -376,8 +386,11 @@ async def _gazetteer_import(path: str, services: Services, actor: Actor) -> int:
 
 async def _user_command(args: argparse.Namespace, services: Services, actor: Actor) -> int:
     if args.user_command == "add":
-        password = None if args.no_password else _read_password(args.password_stdin)
-        info = await services.users.add(actor, args.username, args.name, Role(args.role), password)
+        no_password = args.no_password or args.directory
+        password = None if no_password else _read_password(args.password_stdin)
+        info = await services.users.add(
+            actor, args.username, args.name, Role(args.role), password, directory=args.directory
+        )
         _print(tr("cli", "User %1 (%2) created.", info.username, role_label(info.role)))
         return 0
     if args.user_command == "list":
@@ -385,6 +398,9 @@ async def _user_command(args: argparse.Namespace, services: Services, actor: Act
             state = tr("cli", "active") if u.active else tr("cli", "disabled")
             if u.locked_until is not None:
                 state += " " + tr("cli", "(locked until %1)", format_local(u.locked_until))
+            if u.active and not u.can_log_in:
+                state += " " + tr("cli", "(no server login)")
+
             _print(f"{u.username:<20} {role_label(u.role):<18} {state:<10} {u.display_name}")
         return 0
     if args.user_command in ("disable", "enable"):
@@ -428,6 +444,12 @@ def guarded(program: str, body: Callable[[], int]) -> int:
     except KeyboardInterrupt:
         _err(tr("cli", "Cancelled."))
         return 130
+    except BrokenPipeError:
+        # The reader went away (``kod-admin user list | head``): nothing left to say.
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+
     except Exception as exc:
         logging.getLogger(f"kod.{program}").exception("unexpected error in %s", program)
         _err(tr("cli", "Unexpected error (%1). Details are in the log file.", type(exc).__name__))

@@ -53,7 +53,7 @@ def _existing_tables(conn: Connection) -> set[str]:
 def _ensure_groups(conn: Connection) -> None:
     missing = [
         g
-        for g in rights.GROUPS.values()
+        for g in (*rights.GROUPS.values(), rights.DIRECTORY_GROUP)
         if conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :g"), {"g": g}).first() is None
     ]
     if not missing:
@@ -94,15 +94,22 @@ def _revoke_all(conn: Connection, tables: set[str]) -> None:
     for table in sorted(ours):
         _run(conn, f"REVOKE ALL ON public.{rights._q(table)} FROM {targets}")
     _run(conn, f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {targets}")
-    functions = conn.execute(
-        text(
-            "SELECT p.oid::regprocedure::text FROM pg_proc p "
-            "JOIN pg_namespace n ON n.oid = p.pronamespace "
-            "WHERE n.nspname = 'public' AND p.proname LIKE 'kod\\_%'"
-        )
-    ).scalars()
+    functions = _kod_functions(conn)
     for signature in functions:
         _run(conn, f"REVOKE ALL ON FUNCTION {signature} FROM {targets}")
+
+
+def _kod_functions(conn: Connection) -> list[str]:
+    """Signatures of the application's functions (``kod_…``) in schema public."""
+    return list(
+        conn.execute(
+            text(
+                "SELECT p.oid::regprocedure::text FROM pg_proc p "
+                "JOIN pg_namespace n ON n.oid = p.pronamespace "
+                "WHERE n.nspname = 'public' AND p.proname LIKE 'kod\\_%'"
+            )
+        ).scalars()
+    )
 
 
 def _drop_policies(conn: Connection) -> None:
@@ -184,12 +191,6 @@ def uninstall(conn: Connection) -> None:
             _run(conn, f"DROP TRIGGER IF EXISTS {trigger} ON public.{rights._q(table)}")
     _revoke_all(conn, tables)
     _run(conn, "DROP VIEW IF EXISTS public.kod_incident_statistics")
-    functions = conn.execute(
-        text(
-            "SELECT p.oid::regprocedure::text FROM pg_proc p "
-            "JOIN pg_namespace n ON n.oid = p.pronamespace "
-            "WHERE n.nspname = 'public' AND p.proname LIKE 'kod\\_%'"
-        )
-    ).scalars()
-    for signature in list(functions):
+    functions = _kod_functions(conn)
+    for signature in functions:
         _run(conn, f"DROP FUNCTION IF EXISTS {signature} CASCADE")

@@ -261,6 +261,17 @@ BEGIN
 END
 $$;
 
+-- Refuse unless the session's login holds the permission (or owns the schema).
+CREATE OR REPLACE FUNCTION public.kod_require(p_permission text) RETURNS void
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+BEGIN
+    IF NOT (public.kod_is_owner() OR public.kod_may(p_permission)) THEN
+        RAISE EXCEPTION 'permission denied: %', p_permission
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+END
+$$;
+
 -- The newest hash: the anchor to store outside the database (shift report, another machine).
 CREATE OR REPLACE FUNCTION public.kod_audit_head() RETURNS text
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
@@ -340,9 +351,7 @@ DECLARE
     v_last text;
     v_actor record;
 BEGIN
-    IF NOT (public.kod_is_owner() OR public.kod_may('audit.prune')) THEN
-        RAISE EXCEPTION 'permission denied: audit.prune' USING ERRCODE = 'insufficient_privilege';
-    END IF;
+    PERFORM public.kod_require('audit.prune');
     PERFORM pg_advisory_xact_lock(4935492);
     SELECT (s.value)::integer INTO v_days FROM public.setting s
      WHERE s.key = 'audit.retention_days';
@@ -442,11 +451,12 @@ END
 $$;
 
 -- Create a person's login (with the group role of its application role) and its account.
--- p_verifier: a SCRAM-SHA-256 verifier, or NULL for a login without a password (directory
--- authentication in pg_hba.conf, or a field officer who uses the mobile app).
+-- p_verifier: a SCRAM-SHA-256 verifier, or NULL for a login without a password (a field officer
+-- who uses the mobile app). p_directory: the person logs in with the city directory's password;
+-- the login becomes a member of kod_directory, which pg_hba.conf sends to LDAP or Kerberos.
 CREATE OR REPLACE FUNCTION public.kod_user_add(
     p_username text, p_display_name text, p_role text, p_verifier text,
-    p_workstation text DEFAULT NULL) RETURNS bigint
+    p_workstation text DEFAULT NULL, p_directory boolean DEFAULT false) RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
     v_owner boolean := public.kod_is_owner();
@@ -454,9 +464,7 @@ DECLARE
     v_actor record;
     v_adopted boolean := false;
 BEGIN
-    IF NOT (v_owner OR public.kod_may('user.manage')) THEN
-        RAISE EXCEPTION 'permission denied: user.manage' USING ERRCODE = 'insufficient_privilege';
-    END IF;
+    PERFORM public.kod_require('user.manage');
     PERFORM public.kod_check_username(p_username);
     PERFORM public.kod_check_verifier(p_verifier);
     IF public.kod_group_of(p_role) IS NULL THEN
@@ -478,6 +486,15 @@ BEGIN
         EXECUTE format('CREATE ROLE %I LOGIN INHERIT PASSWORD %L', p_username, p_verifier);
     END IF;
     PERFORM public.kod_set_group(p_username, p_role);
+    IF p_directory THEN
+        IF p_verifier IS NOT NULL THEN
+            RAISE EXCEPTION 'a directory login has no password of its own'
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        EXECUTE format('GRANT kod_directory TO %I', p_username);
+    ELSIF pg_has_role(p_username, 'kod_directory', 'MEMBER') THEN
+        EXECUTE format('REVOKE kod_directory FROM %I', p_username);
+    END IF;
     INSERT INTO public.user_account (username, display_name, role_code, password_hash, active,
                                      failed_logins, created_at, version)
     VALUES (p_username, left(coalesce(nullif(btrim(p_display_name), ''), p_username), 120),
@@ -487,7 +504,8 @@ BEGIN
     PERFORM public.kod_audit_append(
         'user.add', 'user', v_id,
         jsonb_build_object('username', p_username, 'role', p_role,
-                           'password', p_verifier IS NOT NULL, 'adopted', v_adopted)::text,
+                           'password', p_verifier IS NOT NULL, 'directory', p_directory,
+                           'adopted', v_adopted)::text,
         NULL, NULL, public.kod_workstation(p_workstation), v_actor.user_id, v_actor.username);
     RETURN v_id;
 END
@@ -504,9 +522,7 @@ DECLARE
     v_pid integer;
     v_actor record;
 BEGIN
-    IF NOT (public.kod_is_owner() OR public.kod_may('user.manage')) THEN
-        RAISE EXCEPTION 'permission denied: user.manage' USING ERRCODE = 'insufficient_privilege';
-    END IF;
+    PERFORM public.kod_require('user.manage');
     SELECT u.id INTO v_id FROM public.user_account u WHERE u.username = p_username;
     IF v_id IS NULL OR NOT EXISTS (SELECT 1 FROM pg_roles r WHERE r.rolname = p_username) THEN
         RAISE EXCEPTION 'no user %', p_username USING ERRCODE = 'no_data_found';
@@ -591,9 +607,7 @@ DECLARE
     v_old text;
     v_actor record;
 BEGIN
-    IF NOT (public.kod_is_owner() OR public.kod_may('user.manage')) THEN
-        RAISE EXCEPTION 'permission denied: user.manage' USING ERRCODE = 'insufficient_privilege';
-    END IF;
+    PERFORM public.kod_require('user.manage');
     SELECT u.id, u.role_code INTO v_id, v_old FROM public.user_account u
      WHERE u.username = p_username;
     IF v_id IS NULL OR NOT public.kod_is_plain_login(p_username) THEN
@@ -620,9 +634,7 @@ RETURNS TABLE (id bigint, username text, display_name text, role text, active bo
                can_login boolean, last_login_at timestamptz)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 BEGIN
-    IF NOT (public.kod_is_owner() OR public.kod_may('user.manage')) THEN
-        RAISE EXCEPTION 'permission denied: user.manage' USING ERRCODE = 'insufficient_privilege';
-    END IF;
+    PERFORM public.kod_require('user.manage');
     RETURN QUERY
         SELECT u.id, u.username::text, u.display_name::text,
                coalesce((public.kod_roles_of(u.username))[1], u.role_code)::text,

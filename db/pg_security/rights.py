@@ -16,6 +16,9 @@ from db.models import Base
 
 #: The PostgreSQL group role of each application role.
 GROUPS: dict[Role, str] = {role: f"kod_{role.value}" for role in Role}
+#: Members log in with the directory's password: pg_hba.conf sends ``+kod_directory`` to LDAP
+#: (or Kerberos). It grants nothing.
+DIRECTORY_GROUP = "kod_directory"
 
 
 @dataclass(frozen=True)
@@ -215,7 +218,7 @@ RIGHTS: dict[Permission, tuple[Priv, ...]] = {
     Permission.AUDIT_PRUNE: (execute("kod_audit_prune(boolean)"),),
     Permission.USER_MANAGE: (
         read("user_account"),
-        execute("kod_user_add(text, text, text, text, text)"),
+        execute("kod_user_add(text, text, text, text, text, boolean)"),
         execute("kod_user_set_active(text, boolean, text)"),
         execute("kod_user_set_role(text, text, text)"),
         execute("kod_user_list()"),
@@ -479,8 +482,12 @@ def matrix_functions() -> list[str]:
         f"LANGUAGE sql IMMUTABLE AS $$\n    SELECT CASE p_role\n{group_cases}\n    END\n$$",
         "CREATE OR REPLACE FUNCTION public.kod_groups() RETURNS text[]\n"
         f"LANGUAGE sql IMMUTABLE AS $$ SELECT ARRAY[{groups}]::text[] $$",
+        # An account may have no server login (a field officer who only uses the mobile app).
         "CREATE OR REPLACE FUNCTION public.kod_roles_of(p_login text) RETURNS text[]\n"
-        f"{head} AS $$\n    SELECT array_remove(ARRAY[{roles_of}]::text[], NULL)\n$$",
+        f"{head.replace('sql', 'plpgsql', 1)} AS $$\nBEGIN\n"
+        "    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = p_login) THEN\n"
+        "        RETURN ARRAY[]::text[];\n    END IF;\n"
+        f"    RETURN array_remove(ARRAY[{roles_of}]::text[], NULL);\nEND\n$$",
     ]
 
 

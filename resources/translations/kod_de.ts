@@ -2629,6 +2629,14 @@
             <source>--incidents must be between 0 and 5,000,000.</source>
             <translation>--incidents muss zwischen 0 und 5.000.000 liegen.</translation>
         </message>
+        <message>
+            <source>PostgreSQL: the person logs in with the directory password (LDAP or Kerberos, as pg_hba.conf says for members of kod_directory); no password of its own</source>
+            <translation>PostgreSQL: Die Person meldet sich mit dem Passwort des Verzeichnisdienstes an (LDAP oder Kerberos, wie pg_hba.conf es für Mitglieder von kod_directory festlegt); kein eigenes Passwort</translation>
+        </message>
+        <message>
+            <source>(no server login)</source>
+            <translation>(ohne Server-Anmeldung)</translation>
+        </message>
     </context>
     <context>
         <name>config</name>
@@ -3743,6 +3751,14 @@
         <message>
             <source>Too many failed logins: the account is locked until %1.</source>
             <translation>Zu viele fehlgeschlagene Anmeldungen: Das Konto ist bis %1 gesperrt.</translation>
+        </message>
+        <message>
+            <source>Directory logins exist only on a PostgreSQL server.</source>
+            <translation>Verzeichnis-Anmeldungen gibt es nur auf einem PostgreSQL-Server.</translation>
+        </message>
+        <message>
+            <source>A directory login has no password of its own.</source>
+            <translation>Eine Verzeichnis-Anmeldung hat kein eigenes Passwort.</translation>
         </message>
     </context>
     <context>

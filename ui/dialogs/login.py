@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
@@ -15,21 +17,29 @@ from PySide6.QtWidgets import (
 
 from app.platform.errors import KodError
 from app.platform.uow import Actor
-from app.services import Services
+from app.services.login import Session
 from ui.asyncutil import spawn
+
+#: Logs a person in: (user name, password) → their session, or a KodError with a German message.
+Authenticate = Callable[[str, str], Awaitable[Session]]
 
 
 class LoginDialog(QDialog):
-    """Asks for user name and password; the check runs without freezing the window."""
+    """Asks for user name and password; the check runs without freezing the window.
+
+    On PostgreSQL they are the person's own server login (the server checks them); on SQLite
+    the account in the file.
+    """
 
     def __init__(
-        self, services: Services, database_label: str, parent: QWidget | None = None
+        self, authenticate: Authenticate, database_label: str, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
         self.setObjectName("LoginDialog")
         self.setWindowTitle(self.tr("KOD-Leitstelle – Login"))
-        self._services = services
-        self.actor: Actor | None = None
+        self._authenticate = authenticate
+        #: The logged-in session once the dialog is accepted.
+        self.session: Session | None = None
         self.username = QLineEdit(self)
         self.username.setObjectName("loginUsername")
         self.password = QLineEdit(self)
@@ -68,9 +78,14 @@ class LoginDialog(QDialog):
         self.message.setText(self.tr("Checking …"))
         spawn(self._login(self.username.text(), self.password.text()))
 
+    @property
+    def actor(self) -> Actor | None:
+        """Who logged in (None until then)."""
+        return self.session.actor if self.session is not None else None
+
     async def _login(self, username: str, password: str) -> None:
         try:
-            self.actor = await self._services.users.authenticate(username, password)
+            self.session = await self._authenticate(username, password)
         except KodError as exc:
             self.message.setText(str(exc))
             self.password.clear()
