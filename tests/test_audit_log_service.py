@@ -304,6 +304,34 @@ async def test_an_export_larger_than_the_limit_is_refused_not_cut_short(
     assert len(text_out.splitlines()) == 3
 
 
+@pytest.mark.asyncio
+async def test_an_export_opened_in_a_spreadsheet_runs_no_formula(
+    services: Services, db: Database
+) -> None:
+    async with db.write_session() as s:
+        await audit.append(
+            s,
+            occurred_at=utcnow(),
+            user_id=None,
+            username="@angreifer",
+            action="incident.reopen",
+            entity="incident",
+            entity_id=9,
+            reason='=HYPERLINK("http://example.invalid";"Klick")',
+            recipient="+49 214 0",
+            workstation="-ws",
+        )
+    lines = list(
+        csv.reader(
+            io.StringIO(await services.audit_log.export_csv(DSB, AuditQuery())), delimiter=";"
+        )
+    )
+    row = lines[1]
+    assert row[2] == "'@angreifer" and row[7] == '\'=HYPERLINK("http://example.invalid";"Klick")'
+    assert row[8] == "'+49 214 0" and row[10] == "'-ws"
+    assert row[6] == "9" and row[9] == "{}"  # numbers and plain text stay as they are
+
+
 def test_action_and_object_names_are_german() -> None:
     assert action_label("login.failed") == "Anmeldung fehlgeschlagen"
     assert action_label("something.new") == "something.new"

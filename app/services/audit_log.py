@@ -357,9 +357,22 @@ def _os_reason(exc: OSError) -> str:
     return exc.strerror or type(exc).__name__
 
 
+#: What a spreadsheet takes for the start of a formula when a cell begins with it.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: str | None) -> str:
+    """A text cell a spreadsheet shows as text: a leading apostrophe before anything it would
+    run as a formula (a reason typed as ``=HYPERLINK(…)`` must not act when the export is
+    opened)."""
+    text_value = value or ""
+    return "'" + text_value if text_value.startswith(_FORMULA_START) else text_value
+
+
 def csv_text(rows: Sequence[AuditEntry]) -> str:
     """Records as CSV: semicolon-separated with German headers, times in German local time,
-    the action's code and its German name (for German spreadsheets)."""
+    the action's code and its German name (for German spreadsheets). Text that a spreadsheet
+    would run as a formula starts with an apostrophe."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(
@@ -382,15 +395,15 @@ def csv_text(rows: Sequence[AuditEntry]) -> str:
             [
                 r.id,
                 format_local(r.occurred_at, with_seconds=True),
-                r.username,
-                r.action,
-                action_label(r.action),
-                entity_label(r.entity),
+                _cell(r.username),
+                _cell(r.action),
+                _cell(action_label(r.action)),
+                _cell(entity_label(r.entity)),
                 "" if r.entity_id is None else r.entity_id,
-                r.reason or "",
-                r.recipient or "",
-                r.details,
-                r.workstation or "",
+                _cell(r.reason),
+                _cell(r.recipient),
+                _cell(r.details),
+                _cell(r.workstation),
             ]
         )
     return out.getvalue()

@@ -2466,6 +2466,10 @@
             <translation>Kein Passwort (Außendienst mit der mobilen App)</translation>
         </message>
         <message>
+            <source>PostgreSQL: the person logs in with the directory password (LDAP or Kerberos, as pg_hba.conf says for members of kod_directory); no password of its own</source>
+            <translation>PostgreSQL: Die Person meldet sich mit dem Passwort des Verzeichnisdienstes an (LDAP oder Kerberos, wie pg_hba.conf es für Mitglieder von kod_directory festlegt); kein eigenes Passwort</translation>
+        </message>
+        <message>
             <source>List users</source>
             <translation>Benutzer auflisten</translation>
         </message>
@@ -2578,6 +2582,10 @@
             <translation>(gesperrt bis %1)</translation>
         </message>
         <message>
+            <source>(no server login)</source>
+            <translation>(ohne Server-Anmeldung)</translation>
+        </message>
+        <message>
             <source>User %1 enabled.</source>
             <translation>Benutzer %1 aktiviert.</translation>
         </message>
@@ -2628,14 +2636,6 @@
         <message>
             <source>--incidents must be between 0 and 5,000,000.</source>
             <translation>--incidents muss zwischen 0 und 5.000.000 liegen.</translation>
-        </message>
-        <message>
-            <source>PostgreSQL: the person logs in with the directory password (LDAP or Kerberos, as pg_hba.conf says for members of kod_directory); no password of its own</source>
-            <translation>PostgreSQL: Die Person meldet sich mit dem Passwort des Verzeichnisdienstes an (LDAP oder Kerberos, wie pg_hba.conf es für Mitglieder von kod_directory festlegt); kein eigenes Passwort</translation>
-        </message>
-        <message>
-            <source>(no server login)</source>
-            <translation>(ohne Server-Anmeldung)</translation>
         </message>
     </context>
     <context>
@@ -3729,6 +3729,14 @@
             <translation>Der Benutzername „%1“ ist ungültig.</translation>
         </message>
         <message>
+            <source>Directory logins exist only on a PostgreSQL server.</source>
+            <translation>Verzeichnis-Anmeldungen gibt es nur auf einem PostgreSQL-Server.</translation>
+        </message>
+        <message>
+            <source>A directory login has no password of its own.</source>
+            <translation>Eine Verzeichnis-Anmeldung hat kein eigenes Passwort.</translation>
+        </message>
+        <message>
             <source>The login %1 owns the database; it is for setting up, not for work at the workstation. Log in with your personal user name.</source>
             <translation>Die Anmeldung %1 ist Eigentümerin der Datenbank; sie dient der Einrichtung, nicht der Arbeit am Leitstellenplatz. Bitte mit dem persönlichen Benutzernamen anmelden.</translation>
         </message>
@@ -3751,14 +3759,6 @@
         <message>
             <source>Too many failed logins: the account is locked until %1.</source>
             <translation>Zu viele fehlgeschlagene Anmeldungen: Das Konto ist bis %1 gesperrt.</translation>
-        </message>
-        <message>
-            <source>Directory logins exist only on a PostgreSQL server.</source>
-            <translation>Verzeichnis-Anmeldungen gibt es nur auf einem PostgreSQL-Server.</translation>
-        </message>
-        <message>
-            <source>A directory login has no password of its own.</source>
-            <translation>Eine Verzeichnis-Anmeldung hat kein eigenes Passwort.</translation>
         </message>
     </context>
     <context>
