@@ -49,7 +49,13 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def pg_template() -> Iterator[str]:
-    """A PostgreSQL database migrated to head once per test session (used as TEMPLATE)."""
+    """A PostgreSQL database migrated to head once per test session (used as TEMPLATE).
+
+    Person logins belong to the whole server and the tests use the same names (``dispo``,
+    ``disponent``): two test runs on one server at once would change each other's logins. The
+    session therefore holds a server-wide lock; a second run waits until the first is done.
+    """
+    lock = _server_lock()
     admin = create_engine(
         _pg_admin_url(make_url(PG_URL).database or "postgres"), isolation_level="AUTOCOMMIT"
     )
@@ -63,6 +69,29 @@ def pg_template() -> Iterator[str]:
     admin.dispose()
     yield TEMPLATE_DB
     drop_pg_database(TEMPLATE_DB)
+    lock.close()
+
+
+#: Key of the advisory lock that keeps test runs on one server apart.
+_TEST_RUN_LOCK = 0x4B4F4454  # "KODT"
+
+
+def _server_lock() -> Any:
+    import psycopg
+
+    url = make_url(PG_URL)
+    conn = psycopg.connect(
+        host=url.host,
+        port=url.port or 5432,
+        user=url.username,
+        password=url.password,
+        dbname="postgres",
+        autocommit=True,
+    )
+    if not conn.execute("SELECT pg_try_advisory_lock(%s)", (_TEST_RUN_LOCK,)).fetchone()[0]:
+        print("\n[tests] another test run uses this PostgreSQL server: waiting …", flush=True)
+        conn.execute("SELECT pg_advisory_lock(%s)", (_TEST_RUN_LOCK,))
+    return conn
 
 
 def _drop_leftovers(admin: Any) -> None:
@@ -110,9 +139,34 @@ def _person_logins(name: str) -> list[str]:
         engine.dispose()
 
 
+def _used_elsewhere(logins: list[str], dropped: str) -> set[str]:
+    """Which of ``logins`` another database on the server still has an account for (a demo
+    database of the developer, say): those logins stay."""
+    admin = create_engine(_pg_admin_url("postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            others = conn.execute(
+                text(
+                    "SELECT datname FROM pg_database WHERE NOT datistemplate "
+                    "AND datname NOT IN (:d, 'postgres') AND has_database_privilege(datname, 'CONNECT')"
+                ),
+                {"d": dropped},
+            ).scalars()
+            databases = list(others)
+    finally:
+        admin.dispose()
+    used: set[str] = set()
+    for database in databases:
+        used |= set(_person_logins(database)) & set(logins)
+    return used
+
+
 def drop_pg_database(name: str) -> None:
     """Drop a test database (disconnecting anyone still on it) and the logins it created."""
     logins = _person_logins(name)
+    if logins:
+        logins = [login for login in logins if login not in _used_elsewhere(logins, name)]
+
     admin = create_engine(
         _pg_admin_url(make_url(PG_URL).database or "postgres"), isolation_level="AUTOCOMMIT"
     )

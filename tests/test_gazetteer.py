@@ -446,7 +446,7 @@ def test_import_generic_comma_csv(tmp_path: pathlib.Path) -> None:
         "Zeile 3: Koordinate 'abc' ist keine Zahl",
         "Zeile 4: Breite und Länge scheinen vertauscht zu sein (6.9812 / 51.0303)",
         "Zeile 5: zu viele Spalten (6 statt 5); Trennzeichen oder Dezimalkomma prüfen",
-        "Zeile 6: Domkloster 4 liegt außerhalb des Stadtgebiets (50.94130, 6.95830)",
+        "Zeile 6: Domkloster 4 liegt außerhalb des Stadtgebiets (50,94130° N, 6,95830° O)",
         "Zeile 8: Hausnummer 'x' ist ungültig (Hauptstraße)",
     ]
 

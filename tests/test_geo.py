@@ -14,6 +14,7 @@ import pytest
 from app.domain.geo import (
     CityArea,
     find_stadtteil,
+    format_coordinates,
     haversine_m,
     load_city_area,
     load_stadtteile,
@@ -301,3 +302,18 @@ def test_utm_rejects_non_finite_values() -> None:
         wgs84_to_utm32(51.0, float("inf"))
     with pytest.raises(ValueError):
         wgs84_to_utm32(89.0, 7.0)
+
+
+def test_coordinates_are_shown_in_german_form(monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.platform import i18n
+
+    monkeypatch.setenv("KOD_LANG", "de")
+    i18n.catalogue.cache_clear()
+    try:
+        assert format_coordinates(51.051357, 7.055142) == "51,05136° N, 7,05514° O"
+        assert format_coordinates(-33.5, -70.25, decimals=2) == "33,50° S, 70,25° W"
+        monkeypatch.setenv("KOD_LANG", "en")
+        i18n.catalogue.cache_clear()
+        assert format_coordinates(51.051357, 7.055142) == "51.05136° N, 7.05514° E"
+    finally:
+        i18n.catalogue.cache_clear()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from app.domain.codes import JOURNAL_NOTE, JOURNAL_NOTE_AFTER_CLOSE, JOURNAL_NOTE_KINDS
 from app.domain.dto import IncidentDraft, IncidentQuery
 from app.platform.errors import ConflictError, PermissionDenied, ValidationError
 from app.platform.permissions import Role
@@ -171,3 +172,23 @@ async def test_text_search_lists_open_then_closed_newest_first_across_pages(
         dispatcher, IncidentQuery(statuses=frozenset({"closed"})), 0, 10
     )
     assert [r.id for r in rows] == [made[1].id, made[2].id, made[5].id, made[0].id, made[4].id]
+
+
+@pytest.mark.asyncio
+async def test_note_on_a_closed_incident_is_journaled_as_written_after_closing(
+    services: Services, dispatcher: Actor
+) -> None:
+    inc = await services.incidents.create(dispatcher, IncidentDraft("noise", address="Am Ring 1"))
+    inc = await services.incidents.add_note(dispatcher, inc.id, "Vor dem Abschluss")
+    inc = await services.incidents.close(dispatcher, inc.id, inc.version, "resolved", "")
+    after = await services.incidents.add_note(dispatcher, inc.id, "Nachtrag: Zeuge meldet sich")
+    assert after.status == "closed" and after.version == inc.version
+    notes = [(j.kind, j.text) for j in after.journal if j.kind in JOURNAL_NOTE_KINDS]
+    assert notes == [
+        (JOURNAL_NOTE, "Vor dem Abschluss"),
+        (JOURNAL_NOTE_AFTER_CLOSE, "Nachtrag: Zeuge meldet sich"),
+    ]
+    # Reopened, a note is an ordinary note again.
+    inc = await services.incidents.reopen(dispatcher, inc.id, after.version, "Erneuter Anruf")
+    inc = await services.incidents.add_note(dispatcher, inc.id, "Wieder offen")
+    assert inc.journal[-1].kind == JOURNAL_NOTE

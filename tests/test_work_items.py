@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.domain.dto_work import ReportDraft, ReportQuery, TaskDraft, TaskQuery
 from app.platform.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from app.platform.permissions import Role
-from app.platform.timeutil import utcnow
+from app.platform.timeutil import EARLIEST_DATE, utcnow
 from app.platform.uow import Actor
 from app.services import Services
 from db.models import AuditRecord, ChangeFeedEntry
@@ -88,8 +88,16 @@ async def test_task_create_number_stadtteil_assign_done(
         await services.tasks.mark_done(dispatcher, task.id)
     reopened = await services.tasks.reopen(dispatcher, task.id, done.version)
     assert reopened.is_open and reopened.done_at is None
+    with pytest.raises(ValidationError) as err:
+        await services.tasks.cancel(dispatcher, second.id, reason="   ")
+    assert err.value.field == "reason" and str(err.value)
     cancelled = await services.tasks.cancel(dispatcher, second.id, reason="doppelt")
     assert cancelled.status == "cancelled"
+    async with services.db.read() as s:
+        reason = await s.scalar(
+            select(AuditRecord.reason).where(AuditRecord.action == "task.cancelled")
+        )
+    assert reason == "doppelt"
 
     assert await _audit_actions(services, "task") == [
         "task.create",
@@ -197,6 +205,33 @@ async def test_task_bad_input_is_refused_with_a_message(
     task = await services.tasks.create(dispatcher, TaskDraft(title="Gültig"))
     with pytest.raises(ValidationError):
         await services.tasks.update(dispatcher, task.id, task.version, {"number": "A-1"})
+    # A date typed with the wrong century is refused, with the accepted range in the message.
+    for field, when in (
+        ("due_at", datetime(1752, 9, 14, 12, 0, tzinfo=UTC)),
+        ("follow_up_at", datetime(2206, 1, 1, 12, 0, tzinfo=UTC)),
+    ):
+        with pytest.raises(ValidationError) as err:
+            await services.tasks.update(dispatcher, task.id, task.version, {field: when})
+        assert err.value.field == field
+        assert str(EARLIEST_DATE.year) in str(err.value) and "2100" in str(err.value)
+    with pytest.raises(ValidationError) as err:
+        await services.tasks.create(
+            dispatcher, TaskDraft(title="Alt", due_at=datetime(1999, 12, 31, tzinfo=UTC))
+        )
+    assert err.value.field == "due_at"
+    with pytest.raises(ValidationError) as err:
+        await services.tasks.set_follow_up(
+            dispatcher, task.id, datetime(1752, 9, 14, tzinfo=UTC), "alt"
+        )
+    assert err.value.field == "follow_up_at"
+    with pytest.raises(ValidationError) as err:
+        await services.reports.create(
+            dispatcher,
+            ReportDraft(
+                source="phone", subject="Alt", received_at=datetime(1752, 9, 14, tzinfo=UTC)
+            ),
+        )
+    assert err.value.field == "received_at"
     with pytest.raises(ValidationError):
         await services.tasks.snooze_follow_up(dispatcher, task.id, 0)
     with pytest.raises(NotFound):

@@ -85,6 +85,13 @@ def status_label(status: str) -> str:
     return tr("incident_status", STATUS_LABELS_SOURCE.get(status, status))
 
 
+#: Journal kind of a free-text note, and of a note written after the incident was closed
+#: ("Vermerk nach Abschluss": it did not exist when the incident was closed).
+JOURNAL_NOTE = "note"
+JOURNAL_NOTE_AFTER_CLOSE = "note_closed"
+#: Journal kinds that are free-text notes.
+JOURNAL_NOTE_KINDS = frozenset({JOURNAL_NOTE, JOURNAL_NOTE_AFTER_CLOSE})
+
 OUTCOMES_SOURCE: dict[str, str] = {
     "resolved": N_("outcomes", "Resolved on site"),
     "caution": N_("outcomes", "Caution issued (§ 56 OWiG)"),

@@ -11,6 +11,7 @@ Contents:
   (``resources/data/leverkusen/stadtteile_centres.csv``), clipped to the city boundary.
   Near the real borders between two Stadtteile the result can be wrong by a few hundred
   metres; use it for statistics and pre-filling, never as a legal statement.
+* :func:`format_coordinates` – a position as people read it (``51,05136° N, 7,05514° O``).
 * :func:`utm32_to_wgs84` / :func:`wgs84_to_utm32` – ETRS89 / UTM zone 32N (EPSG:25832)
   to and from latitude/longitude, using the Krüger series of the transverse Mercator
   projection (6th order, sub-millimetre accurate within the zone); no pyproj needed.
@@ -31,6 +32,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from app.platform.i18n import QT_TRANSLATE_NOOP as N_
+from app.platform.i18n import current_language, tr
 from resources.paths import resource_path
 
 __all__ = [
@@ -39,6 +42,7 @@ __all__ = [
     "CityArea",
     "Stadtteil",
     "find_stadtteil",
+    "format_coordinates",
     "haversine_m",
     "load_city_area",
     "load_stadtteile",
@@ -55,6 +59,33 @@ _DATA_DIR = ("data", "leverkusen")
 _BOUNDARY_FILE = "leverkusen_stadtgrenze_dvg2.geojson"
 _STADTTEILE_FILE = "leverkusen_stadtteile.csv"
 _CENTRES_FILE = "stadtteile_centres.csv"
+
+
+#: Hemisphere letters (German: N, S, O, W).
+_HEMISPHERES = {
+    "N": N_("geo", "N"),
+    "S": N_("geo", "S"),
+    "E": N_("geo", "E"),
+    "W": N_("geo", "W"),
+}
+
+
+def format_coordinates(lat: float, lon: float, decimals: int = 5) -> str:
+    """A position as people read it: ``51,05136° N, 7,05514° O`` in German.
+
+    Degrees with ``decimals`` places (5 places are about a metre), the decimal comma of the UI
+    language and the hemisphere letter instead of a sign. This is the one place that formats
+    coordinates for display.
+    """
+
+    def part(value: float, positive: str, negative: str) -> str:
+        number = f"{abs(value):.{decimals}f}"
+        if current_language() == "de":
+            number = number.replace(".", ",")
+        letter = tr("geo", _HEMISPHERES[positive if value >= 0 else negative])
+        return f"{number}° {letter}"
+
+    return f"{part(lat, 'N', 'S')}, {part(lon, 'E', 'W')}"
 
 
 def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

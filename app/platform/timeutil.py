@@ -7,6 +7,12 @@ from zoneinfo import ZoneInfo
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
+#: The earliest and the latest moment a date field accepts. Anything outside is a typo (Qt's
+#: date fields start at 14.09.1752): the forms keep to this range, and every write is checked
+#: against it (:data:`app.platform.validation.DATETIME_YEARS` is derived from it).
+EARLIEST_DATE = datetime(2000, 1, 1, 0, 0, tzinfo=UTC)
+LATEST_DATE = datetime(2100, 12, 31, 23, 59, tzinfo=UTC)
+
 
 def utcnow() -> datetime:
     """The current time, time-zone aware, in UTC."""

@@ -17,10 +17,11 @@ from sqlalchemy.orm import Session, UOWTransaction
 from app.platform.errors import ValidationError
 from app.platform.i18n import QT_TRANSLATE_NOOP as N_
 from app.platform.i18n import tr
+from app.platform.timeutil import EARLIEST_DATE, LATEST_DATE
 from db.types import UTCDateTime
 
 #: Timestamps the program stores lie in these years (due dates, events, recordings).
-DATETIME_YEARS = (2000, 2100)
+DATETIME_YEARS = (EARLIEST_DATE.year, LATEST_DATE.year)
 #: Calendar dates (birth dates included) lie in these years.
 DATE_YEARS = (1900, 2100)
 #: Control characters allowed in free text: tab, line feed, carriage return.

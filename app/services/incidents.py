@@ -12,6 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.domain.codes import (
     AVAILABLE_STATUSES,
     CATEGORY_BY_CODE,
+    JOURNAL_NOTE,
+    JOURNAL_NOTE_AFTER_CLOSE,
     OUTCOMES_SOURCE,
     IncidentStatus,
     UnitStatus,
@@ -680,9 +682,14 @@ class IncidentService:
             ):
                 return await self._detail(w.session, incident_id)
             # A note only appends: it does not bump the incident's version, so it never makes
-            # a colleague's field edit conflict.
-            await journal(w, incident.id, "note", text, client_ref=client_ref)
-            await w.audit("incident.note", "incident", incident.id)
+            # a colleague's field edit conflict. On a closed incident it is allowed too, and
+            # journaled as a note written after closing.
+            closed = incident.status == IncidentStatus.CLOSED
+            kind = JOURNAL_NOTE_AFTER_CLOSE if closed else JOURNAL_NOTE
+            await journal(w, incident.id, kind, text, client_ref=client_ref)
+            await w.audit(
+                "incident.note", "incident", incident.id, {"after_close": True} if closed else None
+            )
             await w.session.flush()
             w.changed("incident", incident.id, "journal", incident.version)
             return await self._detail(w.session, incident_id)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, case, or_, select
@@ -30,7 +29,7 @@ from app.platform.uow import Actor, Work, check, reading, unit_of_work
 from app.platform.validation import like_pattern, search_text
 from app.services.incidents import IncidentService, journal, next_number
 from app.services.tasks import TaskService, validate_coordinates
-from app.services.work_items import WorkItemReader
+from app.services.work_items import WorkItemReader, check_moment
 from db.models import Incident, Report, Task, User
 
 MAX_SUBJECT = 200
@@ -158,9 +157,7 @@ def _validate(values: dict[str, Any]) -> None:
     category = values.get("category")
     if category and category not in CATEGORY_BY_CODE:
         raise ValidationError(tr("reports", "Unknown category '%1'.", category), "category")
-    received = values.get("received_at")
-    if received is not None and (not isinstance(received, datetime) or received.tzinfo is None):
-        raise ValidationError(tr("reports", "The date and time are not valid."), "received_at")
+    check_moment(values.get("received_at"), "received_at")
 
 
 class ReportService(WorkItemReader[ReportQuery, ReportInfo]):

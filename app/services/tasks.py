@@ -20,7 +20,7 @@ from app.platform.timeutil import local, utcnow
 from app.platform.uow import Actor, Work, reading, unit_of_work
 from app.platform.validation import like_pattern, search_text
 from app.services.incidents import next_number
-from app.services.work_items import WorkItemReader
+from app.services.work_items import WorkItemReader, check_moment
 from db.models import Report, Task, Unit, User
 
 MAX_TITLE = 200
@@ -134,13 +134,6 @@ async def task_info(s: AsyncSession, task_id: int) -> TaskInfo:
     return _info(row)
 
 
-def _check_time(value: Any, field: str) -> None:
-    if value is None:
-        return
-    if not isinstance(value, datetime) or value.tzinfo is None:
-        raise ValidationError(tr("tasks", "The date and time are not valid."), field)
-
-
 def validate_coordinates(lat: float | None, lon: float | None) -> None:
     """Latitude and longitude come together and lie on the globe."""
     if (lat is None) != (lon is None):
@@ -174,7 +167,7 @@ def _validate(values: dict[str, Any]) -> None:
     if category and category not in CATEGORY_BY_CODE:
         raise ValidationError(tr("tasks", "Unknown category '%1'.", category), "category")
     for key in ("due_at", "follow_up_at"):
-        _check_time(values.get(key), key)
+        check_moment(values.get(key), key)
 
 
 def _clean(key: str, value: Any) -> Any:
@@ -401,7 +394,13 @@ class TaskService(WorkItemReader[TaskQuery, TaskInfo]):
     async def cancel(
         self, actor: Actor, task_id: int, expected_version: int | None = None, reason: str = ""
     ) -> TaskInfo:
-        """The task is no longer needed."""
+        """The task is no longer needed; the reason (required) is stored in the audit record."""
+        if not reason.strip():
+            raise ValidationError(tr("tasks", "Give a reason for cancelling the task."), "reason")
+        if len(reason.strip()) > MAX_NOTE:
+            raise ValidationError(
+                tr("tasks", "The reason is too long (at most %1 characters).", MAX_NOTE), "reason"
+            )
         return await self._close(actor, task_id, expected_version, "cancelled", reason)
 
     async def reopen(

@@ -1,15 +1,19 @@
-"""Reading shared by Aufträge and Meldungen: counts, pages, rows and filter matches by id."""
+"""Shared by Aufträge and Meldungen: counts, pages, rows and filter matches by id; date checks."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Select, func, select
 
 from app.platform.database import Database
+from app.platform.errors import ValidationError
+from app.platform.i18n import tr
 from app.platform.permissions import Permission
 from app.platform.uow import Actor, check, reading
+from app.platform.validation import check_when
 
 Q = TypeVar("Q")
 I = TypeVar("I")  # noqa: E741 - the item dataclass
@@ -65,3 +69,15 @@ class WorkItemReader(Generic[Q, I]):
         async with reading(self._db, actor, self._permission) as s:
             stmt = self._filtered(select(self._model.id), q).where(self._model.id.in_(list(ids)))
             return set((await s.scalars(stmt)).all())
+
+
+def check_moment(value: Any, field: str) -> None:
+    """A date field's value: None, or an aware datetime within the accepted range.
+
+    Raises :class:`ValidationError` (German message, naming ``field``) otherwise.
+    """
+    if value is None:
+        return
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        raise ValidationError(tr("work_items", "The date and time are not valid."), field)
+    check_when(value, field)

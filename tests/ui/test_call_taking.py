@@ -12,7 +12,7 @@ from pytestqt.qtbot import QtBot
 
 from app.domain.codes import category_label
 from app.domain.dto import IncidentQuery
-from app.domain.geo import stadtteil_for
+from app.domain.geo import format_coordinates, stadtteil_for
 from app.platform.errors import DatabaseUnavailable
 from tests.conftest import ADMIN
 from tests.ui.conftest import make_incidents
@@ -178,7 +178,8 @@ async def test_address_completion_sets_coordinates_and_stadtteil(
     assert not popup.isVisible()
     expected = stadtteil_for(chosen.lat, chosen.lon)
     assert expected and dialog.stadtteil.text() == expected
-    assert dialog.coordinates.text().startswith(f"{chosen.lat:.5f}")
+    assert dialog.coordinates.text() == format_coordinates(chosen.lat, chosen.lon)
+    assert dialog.coordinates.text().endswith("° O")  # German: Ost
 
     # Editing the text again drops the coordinates (the place is no longer known).
     pad.key(Qt.Key.Key_Backspace)

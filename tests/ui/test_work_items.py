@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QPushButton, QWidget
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
@@ -305,6 +305,9 @@ async def test_done_and_follow_up_buttons(ui_ctx: UiContext, qtbot: QtBot) -> No
     assert now.follow_up_at == wanted and now.follow_up_note == "Ergebnis erfragen"
     await wait_until(lambda: pane.selected() is not None and pane.selected().version == now.version)  # type: ignore[union-attr]
     qtbot.mouseClick(pane.done_button, Qt.MouseButton.LeftButton)
+    box = pane.confirm_box  # "done" asks first
+    assert box is not None and box.isVisible()
+    box.findChild(QPushButton, "confirmYes").click()
     await wait_until(lambda: pane.model.rowCount() == 0)
     assert (await ui_ctx.services.tasks.get(ui_ctx.actor, task.id)).status == "done"
     await settle(ui_ctx)
@@ -355,8 +358,10 @@ async def test_reminder_pops_up_once_and_snoozes(ui_ctx: UiContext, qtbot: QtBot
     await wait_until(lambda: window.table.rowCount() == 1)
     moved = await ui_ctx.services.tasks.get(ui_ctx.actor, second.id)
     assert moved.follow_up_at is not None and moved.follow_up_at > utcnow() + timedelta(minutes=14)
-    # Done: the last one goes, the window closes.
+    # Done (after a question): the last one goes, the window closes.
     qtbot.mouseClick(window.done_button, Qt.MouseButton.LeftButton)
+    assert window.confirm_box is not None and window.isVisible()
+    window.confirm_box.findChild(QPushButton, "confirmYes").click()
     await wait_until(lambda: not window.isVisible())
     assert (await ui_ctx.services.tasks.get(ui_ctx.actor, due.id)).status == "done"
     reminder.stop()

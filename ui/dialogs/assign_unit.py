@@ -35,6 +35,7 @@ from ui.models.unit_proposals import (
     UnitIdRole,
     UnitProposalTableModel,
 )
+from ui.widgets.elide import header_width, keep_stretched, tooltip_when_cut
 
 ERROR_STYLE = "color: #b00020;"
 
@@ -85,7 +86,9 @@ class AssignUnitDialog(QDialog):
         header.setSectionResizeMode(COL_STATUS, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(COL_DISTANCE, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(COL_INCIDENT, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(COL_MEMBERS, QHeaderView.ResizeMode.Stretch)
+        # The crew stretches, but never narrower than its title ("Besatzung", not "satzu").
+        keep_stretched(self.table, COL_MEMBERS, lambda: header_width(self.table, COL_MEMBERS))
+        tooltip_when_cut(self.table)
         self.table.doubleClicked.connect(lambda _i: self.assign_current())
 
         self.message = QLabel(self)

@@ -2,91 +2,24 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import (
-    QComboBox,
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
-    QLabel,
-    QPlainTextEdit,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import QCoreApplication, Signal
+from PySide6.QtWidgets import QComboBox, QLabel, QPlainTextEdit, QWidget
 
 from app.domain.codes import OUTCOMES_SOURCE, outcome_label
 from app.domain.dto import IncidentDetail
 from app.platform.i18n import tr as app_tr
+from ui.dialogs.confirm import ActionDialog, ReasonDialog
 
 
-def _is_ctrl_enter(event: QEvent) -> bool:
-    return (
-        isinstance(event, QKeyEvent)
-        and event.type() == QEvent.Type.KeyPress
-        and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
-        and bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier)
-    )
-
-
-class _IncidentActionDialog(QDialog):
-    """Common frame: a form, a red message line, OK/Cancel; the pane does the service call.
-
-    :attr:`submitted` carries the input; the dialog stays open until the pane calls
-    :meth:`accept` (success) or :meth:`show_error` (refused), so typed text is never lost.
-    """
+class IncidentActionDialog(ActionDialog):
+    """An action on one incident (the pane does the service call)."""
 
     def __init__(self, detail: IncidentDetail, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.detail = detail
-        self.form = QFormLayout()
-        self.form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
-        self.message = QLabel(self)
-        self.message.setObjectName("actionMessage")
-        self.message.setWordWrap(True)
-        self.message.setStyleSheet("color: #b00020; font-weight: bold;")
-        self.message.hide()
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
-        )
-        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.buttons.accepted.connect(self.try_submit)
-        self.buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(self.form)
-        layout.addWidget(self.message)
-        layout.addWidget(self.buttons)
-        shortcut = QShortcut(self)
-        shortcut.setKeys([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
-        shortcut.activated.connect(self.try_submit)
-        self.busy = False
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        # Ctrl+Enter in a multi-line field submits the dialog (Enter alone starts a new line).
-        if _is_ctrl_enter(event):
-            self.try_submit()
-            return True
-        return super().eventFilter(watched, event)
-
-    def try_submit(self) -> None:
-        """Check the input; emit :attr:`submitted` when it is complete."""
-        raise NotImplementedError
-
-    def show_error(self, text: str) -> None:
-        """Show why the action was refused; the input stays."""
-        self.busy = False
-        self.ok_button.setEnabled(True)
-        self.message.setText(text)
-        self.message.show()
-
-    def set_busy(self) -> None:
-        """The service call is running: no second submit."""
-        self.busy = True
-        self.ok_button.setEnabled(False)
-        self.message.hide()
 
 
-class CloseIncidentDialog(_IncidentActionDialog):
+class CloseIncidentDialog(IncidentActionDialog):
     """Close with an outcome (required) and an optional note."""
 
     submitted = Signal(str, str)  # outcome code, note
@@ -142,38 +75,23 @@ class CloseIncidentDialog(_IncidentActionDialog):
         self.submitted.emit(outcome, self.note.toPlainText().strip())
 
 
-class ReopenIncidentDialog(_IncidentActionDialog):
+class ReopenIncidentDialog(ReasonDialog):
     """Reopen a closed incident; a reason is required and journaled."""
 
-    submitted = Signal(str)  # reason
-
     def __init__(self, detail: IncidentDetail, parent: QWidget | None = None) -> None:
-        super().__init__(detail, parent)
-        self.setObjectName("ReopenIncidentDialog")
-        self.setWindowTitle(self.tr("Reopen incident %1").replace("%1", detail.number))
-        was = QLabel(
-            self.tr("Closed with outcome: %1").replace("%1", outcome_label(detail.outcome)), self
+        super().__init__(
+            QCoreApplication.translate("ReopenIncidentDialog", "Reopen incident %1").replace(
+                "%1", detail.number
+            ),
+            QCoreApplication.translate("ReopenIncidentDialog", "Closed with outcome: %1").replace(
+                "%1", outcome_label(detail.outcome)
+            ),
+            QCoreApplication.translate("ReopenIncidentDialog", "Why is the incident reopened?"),
+            QCoreApplication.translate("ReopenIncidentDialog", "Reopen"),
+            # The service's own message, so the German text exists once.
+            app_tr("incidents", "Give a reason for reopening."),
+            parent,
         )
-        was.setWordWrap(True)
-        self.form.addRow(was)
-        self.reason = QPlainTextEdit(self)
+        self.setObjectName("ReopenIncidentDialog")
+        self.detail = detail
         self.reason.setObjectName("reopenReason")
-        self.reason.setTabChangesFocus(True)
-        self.reason.setPlaceholderText(self.tr("Why is the incident reopened?"))
-        self.reason.installEventFilter(self)
-        self.reason.setMinimumHeight(70)
-        self.form.addRow(self.tr("&Reason"), self.reason)
-        self.ok_button.setText(self.tr("Reopen"))
-        self.reason.setFocus()
-        self.resize(520, 220)
-
-    def try_submit(self) -> None:
-        if self.busy:
-            return
-        reason = self.reason.toPlainText().strip()
-        if not reason:
-            self.show_error(app_tr("incidents", "Give a reason for reopening."))
-            self.reason.setFocus()
-            return
-        self.set_busy()
-        self.submitted.emit(reason)

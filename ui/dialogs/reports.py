@@ -11,14 +11,11 @@ from app.domain.dto_work import REPORT_SOURCES, ReportDraft, ReportInfo, report_
 from app.platform.timeutil import utcnow
 from app.services.reports import MAX_SUBJECT
 from ui.context import UiContext
-from ui.dialogs.work_common import (
-    AddressField,
-    BerlinDateTimeEdit,
-    CategoryCombo,
-    WorkFormDialog,
-    same_minute,
-)
+from ui.dialogs.work_common import WorkFormDialog
 from ui.dialogs.work_item import WorkItemDialog
+from ui.widgets.address import AddressField, PlaceLabel, address_with_place
+from ui.widgets.category import CategoryCombo, default_priority
+from ui.widgets.dates import BerlinDateTimeEdit, same_minute
 
 #: Fields compared to tell the user what someone else changed.
 COMPARED_FIELDS = (
@@ -61,9 +58,11 @@ class ReportDialog(WorkItemDialog[ReportInfo]):
         self.subject.setPlaceholderText(self.tr("In a few words: what is reported?"))
         self.category = CategoryCombo(self.tr("– none –"), self)
         self.category.setObjectName("reportCategory")
-        self.address = AddressField(ctx, self)
+        self.address = AddressField(ctx, self, full_label=False)
         self.address.setObjectName("reportAddress")
         self.address.setPlaceholderText(self.tr("Street and house number"))
+        self.place = PlaceLabel(self.address, self)
+        self.place.setObjectName("reportPlace")
         self.reporter_name = QLineEdit(self)
         self.reporter_name.setObjectName("reportReporterName")
         self.reporter_name.setMaxLength(120)
@@ -80,7 +79,9 @@ class ReportDialog(WorkItemDialog[ReportInfo]):
         self.form.addRow(self.tr("S&ource:"), self.source)
         self.form.addRow(self.tr("&Received:"), self.received)
         self.form.addRow(self.tr("&Category:"), self.category)
-        self.form.addRow(self.tr("&Address:"), self.address)
+        address_label = QLabel(self.tr("&Address:"), self)
+        address_label.setBuddy(self.address)
+        self.form.addRow(address_label, address_with_place(self.address, self.place))
         self.form.addRow(self.tr("Reported &by:"), self.reporter_name)
         self.form.addRow(self.tr("C&ontact:"), self.reporter_contact)
         self.form.addRow(self.tr("&Text:"), self.text)
@@ -95,6 +96,7 @@ class ReportDialog(WorkItemDialog[ReportInfo]):
             "reporter_contact": self.reporter_contact,
             "text": self.text,
         }
+        self.require("subject", self.subject, self.tr("Enter a subject for the report."))
         self.add_reload_button()
         self.set_tab_order(
             [
@@ -144,12 +146,6 @@ class ReportDialog(WorkItemDialog[ReportInfo]):
         if field == "received_at" and same_minute(old, new):
             return True
         return super().unchanged(field, old, new)
-
-    def check_input(self) -> bool:
-        if not self.subject.text().strip():
-            self.show_error(self.tr("Enter a subject for the report."), "subject")
-            return False
-        return True
 
     async def create_item(self, values: dict[str, Any]) -> Any:
         return await self._ctx.services.reports.create(self._ctx.actor, ReportDraft(**values))
@@ -201,9 +197,8 @@ class ConvertToIncidentDialog(WorkFormDialog):
         self.category.setFocus()
 
     def _default_priority(self) -> None:
-        code = self.category.code() or "other"
-        default = CATEGORY_BY_CODE.get(code, CATEGORY_BY_CODE["other"]).default_priority
-        self.priority.setCurrentIndex(max(self.priority.findData(default), 0))
+        wanted = default_priority(self.category.code())
+        self.priority.setCurrentIndex(max(self.priority.findData(wanted), 0))
 
     async def submit(self) -> Any:
         return await self._ctx.services.reports.convert_to_incident(

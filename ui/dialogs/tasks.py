@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPlainTextEdit, QWidget
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QMessageBox, QPlainTextEdit, QWidget
 
 from app.domain.codes import unit_status_display
 from app.domain.dto import UnitInfo
@@ -14,16 +15,13 @@ from app.platform.permissions import Permission
 from app.platform.timeutil import format_local
 from app.services.tasks import MAX_NOTE, MAX_TITLE
 from ui.context import UiContext
-from ui.dialogs.work_common import (
-    AddressField,
-    BerlinDateTimeEdit,
-    CategoryCombo,
-    OptionalDateTime,
-    WorkFormDialog,
-    next_full_hour,
-    same_minute,
-)
+from ui.dialogs.confirm import ask
+from ui.dialogs.work_common import WorkFormDialog
 from ui.dialogs.work_item import WorkItemDialog
+from ui.widgets.address import AddressField, PlaceLabel, address_with_place
+from ui.widgets.category import CategoryCombo
+from ui.widgets.dates import BerlinDateTimeEdit, OptionalDateTime, next_full_hour, same_minute
+from ui.widgets.elide import fit_popup
 
 
 async def task_choices(ctx: UiContext) -> tuple[list[Assignee], list[UnitInfo]]:
@@ -32,6 +30,20 @@ async def task_choices(ctx: UiContext) -> tuple[list[Assignee], list[UnitInfo]]:
     assignees = await ctx.services.tasks.assignees(ctx.actor)
     units = await ctx.services.units.board(ctx.actor) if ctx.can(Permission.UNIT_READ) else []
     return assignees, units
+
+
+def ask_task_done(parent: QWidget, task: TaskInfo, then: Callable[[], None]) -> QMessageBox:
+    """ "Mark task … as done?" – ``then`` runs on yes (the pane and the reminder ask alike)."""
+    return ask(
+        parent,
+        "ConfirmTaskDone",
+        QCoreApplication.translate("TaskDialog", "Task done"),
+        QCoreApplication.translate("TaskDialog", "Mark task %1 “%2” as done?")
+        .replace("%1", task.number)
+        .replace("%2", task.title),
+        QCoreApplication.translate("TaskDialog", "&Done"),
+        then,
+    )
 
 
 #: Fields compared to tell the user what someone else changed.
@@ -81,9 +93,11 @@ class TaskDialog(WorkItemDialog[TaskInfo]):
         self.title.setPlaceholderText(self.tr("e.g. patrol the Wiesdorf pedestrian zone"))
         self.category = CategoryCombo(self.tr("– none –"), self)
         self.category.setObjectName("taskCategory")
-        self.address = AddressField(ctx, self)
+        self.address = AddressField(ctx, self, full_label=False)
         self.address.setObjectName("taskAddress")
         self.address.setPlaceholderText(self.tr("Street and house number"))
+        self.place = PlaceLabel(self.address, self)
+        self.place.setObjectName("taskPlace")
         self.due = OptionalDateTime(self.tr("Due by"), self)
         self.due.setObjectName("taskDue")
         self.due.check.setObjectName("taskDueCheck")
@@ -108,6 +122,7 @@ class TaskDialog(WorkItemDialog[TaskInfo]):
             else:
                 text = self.tr("%1 (field officer)").replace("%1", a.label)
             self.assignee.addItem(text, f"{a.kind}:{a.id}")
+        fit_popup(self.assignee)
         self.description = QPlainTextEdit(self)
         self.description.setObjectName("taskDescription")
         self.description.setMinimumHeight(90)
@@ -115,7 +130,9 @@ class TaskDialog(WorkItemDialog[TaskInfo]):
 
         self.form.addRow(self.tr("&Title:"), self.title)
         self.form.addRow(self.tr("&Category:"), self.category)
-        self.form.addRow(self.tr("&Address:"), self.address)
+        address_label = QLabel(self.tr("&Address:"), self)
+        address_label.setBuddy(self.address)
+        self.form.addRow(address_label, address_with_place(self.address, self.place))
         self.form.addRow(self.tr("&Due:"), self.due)
         self.form.addRow(self.tr("&Assigned to:"), self.assignee)
         self.form.addRow(self.tr("&Follow-up:"), self.follow_up)
@@ -139,6 +156,7 @@ class TaskDialog(WorkItemDialog[TaskInfo]):
             "assigned_user_id": self.assignee,
             "description": self.description,
         }
+        self.require("title", self.title, self.tr("Enter a title for the task."))
         self.add_reload_button()
         self.set_tab_order(
             [
@@ -235,12 +253,6 @@ class TaskDialog(WorkItemDialog[TaskInfo]):
             result.pop("lat", None)
             result.pop("lon", None)
         return result
-
-    def check_input(self) -> bool:
-        if not self.title.text().strip():
-            self.show_error(self.tr("Enter a title for the task."), "title")
-            return False
-        return True
 
     async def create_item(self, values: dict[str, Any]) -> Any:
         services, actor = self._ctx.services, self._ctx.actor

@@ -22,7 +22,7 @@ from PySide6.QtGui import QBrush, QColor, QFont
 
 from app.domain.codes import unit_status_label
 from app.domain.dto import ChangeBatch, UnitInfo
-from app.domain.geo import stadtteil_for
+from app.domain.geo import format_coordinates, stadtteil_for
 from app.platform.timeutil import format_local
 from ui.asyncutil import spawn
 from ui.context import UiContext
@@ -447,11 +447,10 @@ class UnitStatusTableModel(QAbstractTableModel):
                 return self.tr("No position reported")
             where = stadtteil_for(u.lat, u.lon) or self.tr("outside the city")
             return (
-                self.tr("%1 (%2, %3), reported %4")
+                self.tr("%1 (%2), reported %3")
                 .replace("%1", where)
-                .replace("%2", f"{u.lat:.5f}")
-                .replace("%3", f"{u.lon:.5f}")
-                .replace("%4", format_local(u.position_at, with_seconds=True))
+                .replace("%2", format_coordinates(u.lat, u.lon))
+                .replace("%3", format_local(u.position_at, with_seconds=True))
             )
         if col in (COL_STATUS, COL_STATUS_TEXT, COL_CALL_SIGN):
             return f"{u.call_sign} ({u.kind}): {unit_status_label(u.status)}"

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.dto import ChangeBatch, Emergency
-from app.domain.geo import stadtteil_for
+from app.domain.geo import format_coordinates, stadtteil_for
 from app.platform.changefeed import LinkState, LinkStatus
 from app.platform.errors import NotFound
 from app.platform.permissions import Permission
@@ -334,10 +334,9 @@ class EmergencyBanner(QFrame):
         if e.lat is not None and e.lon is not None:
             where = stadtteil_for(e.lat, e.lon) or self.tr("outside the city")
             parts.append(
-                self.tr("last position %1 (%2, %3)")
+                self.tr("last position %1 (%2)")
                 .replace("%1", where)
-                .replace("%2", f"{e.lat:.5f}")
-                .replace("%3", f"{e.lon:.5f}")
+                .replace("%2", format_coordinates(e.lat, e.lon))
             )
         else:
             parts.append(self.tr("no position known"))

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMessageBox,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -24,6 +25,7 @@ from app.platform.permissions import Permission
 from app.platform.timeutil import format_local
 from ui.asyncutil import spawn
 from ui.context import UiContext
+from ui.dialogs.tasks import ask_task_done
 from ui.models.work_table import alive
 
 CHECK_INTERVAL_MS = 30_000
@@ -43,6 +45,8 @@ class FollowUpWindow(QWidget):
         # Popping up must not take the keyboard from a dispatcher in the middle of a call.
         self.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating, True)
         self.tasks: list[TaskInfo] = []
+        #: The question before "done" (tests reach it here).
+        self.confirm_box: QMessageBox | None = None
         self.heading = QLabel(self)
         self.heading.setObjectName("followUpHeading")
         self.heading.setStyleSheet("font-weight: bold; font-size: 11pt;")
@@ -134,8 +138,10 @@ class FollowUpWindow(QWidget):
 
     def _emit_done(self) -> None:
         task_id = self.selected_id()
-        if task_id is not None:
-            self.doneRequested.emit(task_id)
+        task = next((t for t in self.tasks if t.id == task_id), None)
+        if task is None:
+            return
+        self.confirm_box = ask_task_done(self, task, lambda: self.doneRequested.emit(task.id))
 
     def remove(self, task_id: int) -> None:
         """Take a handled task off the list (hide the window when it is empty)."""

@@ -38,6 +38,7 @@ from ui.models.incident_queue import (
     IncidentQueueTableModel,
 )
 from ui.views.work_table_view import select_row
+from ui.widgets.elide import fit_popup, share_spare, tooltip_when_cut, widest_text
 
 ALL = ""
 #: Start widths (px) chosen for German labels; the address column takes the rest.
@@ -109,6 +110,9 @@ class IncidentQueueView(QWidget):
                 QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
             )
             combo.setMinimumContentsLength(10)
+            # The closed box may cut a long German label; its list and tooltip never do.
+            fit_popup(combo)
+            tooltip_when_cut(combo)
         top = QHBoxLayout()
         top.setContentsMargins(0, 0, 0, 0)
         top.addWidget(self.search, 1)
@@ -143,6 +147,9 @@ class IncidentQueueView(QWidget):
             title = str(self.model.headerData(column, Qt.Orientation.Horizontal) or "")
             self.table.setColumnWidth(column, max(width, metrics.horizontalAdvance(title) + 20))
         header.setMinimumSectionSize(36)
+        # Long German category names take what they need from the address when there is room.
+        labels = [c.label for c in CATEGORIES]
+        share_spare(self.table, COL_CATEGORY, widest_text(self.table, labels), COL_ADDRESS, 260)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)

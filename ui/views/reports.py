@@ -9,10 +9,11 @@ from PySide6.QtCore import Signal as QtSignal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel, QMenu, QWidget
 
-from app.domain.dto_work import ReportInfo, ReportQuery
+from app.domain.dto_work import ReportInfo, ReportQuery, report_status_label
 from app.platform.permissions import Permission
 from ui.asyncutil import spawn
 from ui.context import UiContext
+from ui.dialogs.confirm import ask
 from ui.dialogs.reports import ConvertToIncidentDialog, ReportDialog
 from ui.dialogs.tasks import TaskDialog, task_choices
 from ui.models.reports import (
@@ -62,6 +63,7 @@ class ReportPane(WorkItemPane[ReportInfo]):
         self.search.setPlaceholderText(self.tr("Search number, subject, address, reporter …"))
         self.count_text = self.tr("%1 reports")
         self.count_one = self.tr("1 report")
+        self.read_only_what = self.tr("change reports")
 
         self.new_button = self._button(self.tr("New report …"), "reportNew", self.new_report)
         self.edit_button = self._button(self.tr("Edit …"), "reportEdit", self.edit_selected)
@@ -201,9 +203,7 @@ class ReportPane(WorkItemPane[ReportInfo]):
             fresh = await self.ctx.services.reports.get(self.ctx.actor, report.id)
             if not alive(self) or self._busy():
                 return
-            dialog = ReportDialog(self.ctx, fresh, self)
-            dialog.save_button.setEnabled(self.can_write)
-            self._show_dialog(dialog)
+            self._show_edit_dialog(ReportDialog(self.ctx, fresh, self))
 
         if not self._busy():
             spawn(run())
@@ -211,10 +211,34 @@ class ReportPane(WorkItemPane[ReportInfo]):
     edit_item = edit_report
 
     def set_status(self, status: str) -> None:
-        """Mark the selected Meldung in progress or closed."""
+        """Mark the selected Meldung in progress, or closed (after a question)."""
         r = self.selected()
-        if r is not None and self.can_write:
-            spawn(self.ctx.services.reports.set_status(self.ctx.actor, r.id, r.version, status))
+        if r is None or not self.can_write:
+            return
+
+        def write() -> None:
+            self.act(
+                self.ctx.services.reports.set_status(self.ctx.actor, r.id, r.version, status),
+                self.tr("Report %1: %2.")
+                .replace("%1", r.number)
+                .replace("%2", report_status_label(status)),
+            )
+
+        if status != "closed":
+            write()
+            return
+        self.confirm(
+            lambda: ask(
+                self,
+                "ConfirmReportClose",
+                self.tr("Close report"),
+                self.tr("Close report %1 “%2”? It then leaves the open reports.")
+                .replace("%1", r.number)
+                .replace("%2", r.subject),
+                self.tr("&Close report"),
+                write,
+            )
+        )
 
     def convert_to_incident(self) -> None:
         """Open an Einsatz from the selected Meldung (asks category and priority)."""

@@ -5,16 +5,19 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, QTimer
+from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtCore import Signal as QtSignal
 from PySide6.QtWidgets import QWidget
 
 from app.domain.dto_work import TaskInfo, TaskQuery
+from app.platform.errors import KodError
+from app.platform.i18n import tr as app_tr
 from app.platform.permissions import Permission
 from app.platform.timeutil import utcnow
 from ui.asyncutil import spawn
 from ui.context import UiContext
-from ui.dialogs.tasks import FollowUpDialog, TaskDialog, task_choices
+from ui.dialogs.confirm import ReasonDialog
+from ui.dialogs.tasks import FollowUpDialog, TaskDialog, ask_task_done, task_choices
 from ui.models.tasks import (
     COL_ADDRESS,
     COL_ASSIGNEE,
@@ -58,6 +61,7 @@ class TaskPane(WorkItemPane[TaskInfo]):
         self.search.setPlaceholderText(self.tr("Search number, title, address …"))
         self.count_text = self.tr("%1 tasks")
         self.count_one = self.tr("1 task")
+        self.read_only_what = self.tr("change tasks")
 
         self.new_button = self._button(self.tr("New task …"), "taskNew", self.new_task)
         self.edit_button = self._button(self.tr("Edit …"), "taskEdit", self.edit_selected)
@@ -144,24 +148,57 @@ class TaskPane(WorkItemPane[TaskInfo]):
             task = await self.ctx.services.tasks.get(self.ctx.actor, task.id)
         if not alive(self):
             return
-        dialog = TaskDialog(self.ctx, task, assignees, units, parent=self)
-        dialog.save_button.setEnabled(self.can_write)
-        self._show_dialog(dialog)
+        self._show_edit_dialog(TaskDialog(self.ctx, task, assignees, units, parent=self))
 
     def _announce_saved(self, row: TaskInfo) -> None:
         self.taskSaved.emit(row.id)
 
     def mark_done(self) -> None:
-        """Mark the selected Auftrag done."""
+        """Mark the selected Auftrag done (after a question)."""
         task = self.selected()
-        if task is not None and task.is_open and self.can_write:
-            spawn(self.ctx.services.tasks.mark_done(self.ctx.actor, task.id, task.version))
+        if task is None or not task.is_open or not self.can_write:
+            return
+        self.confirm(
+            lambda: ask_task_done(
+                self,
+                task,
+                lambda: self.act(
+                    self.ctx.services.tasks.mark_done(self.ctx.actor, task.id, task.version),
+                    self.tr("Task %1 marked done.").replace("%1", task.number),
+                ),
+            )
+        )
 
     def cancel_task(self) -> None:
-        """Cancel the selected Auftrag."""
+        """Cancel the selected Auftrag; the reason is required (stored in the audit record)."""
         task = self.selected()
-        if task is not None and task.is_open and self.can_write:
-            spawn(self.ctx.services.tasks.cancel(self.ctx.actor, task.id, task.version))
+        if task is None or not task.is_open or not self.can_write or self._busy():
+            return
+        dialog = ReasonDialog(
+            self.tr("Cancel task %1").replace("%1", task.number),
+            f"{task.number} – {task.title}",
+            self.tr("Why is the task no longer needed?"),
+            self.tr("Cancel task"),
+            app_tr("tasks", "Give a reason for cancelling the task."),
+            self,
+        )
+        dialog.setObjectName("CancelTaskDialog")
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        dialog.submitted.connect(lambda reason: spawn(self._cancel(dialog, task, reason)))
+        dialog.finished.connect(lambda _r: self._dialog_closed(dialog))
+        self.dialog = dialog
+        dialog.open()
+
+    async def _cancel(self, dialog: ReasonDialog, task: TaskInfo, reason: str) -> None:
+        try:
+            await self.ctx.services.tasks.cancel(self.ctx.actor, task.id, task.version, reason)
+        except KodError as exc:
+            if alive(dialog) and dialog.isVisible():
+                dialog.show_error(str(exc))
+            return
+        if alive(dialog):
+            dialog.accept()
+        self.say(self.tr("Task %1 cancelled.").replace("%1", task.number))
 
     def reopen_task(self) -> None:
         """Open a done or cancelled Auftrag again."""

@@ -63,6 +63,7 @@ from ui.models.unit_board import (
     UnitStatusTableModel,
 )
 from ui.views.work_table_view import keep_selection, select_row
+from ui.widgets.elide import header_width, keep_stretched, tooltip_when_cut
 
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
@@ -224,11 +225,13 @@ class UnitStatusBoard(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
-        header.setSectionResizeMode(COL_MEMBERS, QHeaderView.ResizeMode.Stretch)
         header.setMinimumSectionSize(30)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.DefaultContextMenu)
         self.table.installEventFilter(self)
         self.table.viewport().installEventFilter(self)
+        # The crew stretches, but never narrower than its title ("Besatzung", not "satzu").
+        keep_stretched(self.table, COL_MEMBERS, lambda: header_width(self.table, COL_MEMBERS))
+        tooltip_when_cut(self.table)
 
         self.hint = QLabel(
             self.tr(

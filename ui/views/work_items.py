@@ -1,14 +1,25 @@
 """What the Aufträge and Meldungen panes share: filter and debounced search, the count, the
-table whose selection survives reloads, the button row with "More", the context menu, and one
-dialog at a time whose saved row gets selected.
+table whose selection survives reloads, the button row with "More", the context menu, one
+dialog at a time whose saved row gets selected, and actions that ask first.
+
+After an action (done, cancelled, closed) the selection stays on the item; if the item leaves
+the list (the filter shows open items only) nothing is selected afterwards – the selection never
+jumps silently onto the next row, where a second click would act on another item.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from PySide6.QtCore import QCoreApplication, QModelIndex, QPoint, Qt, QTimer
+from PySide6.QtCore import (
+    QCoreApplication,
+    QItemSelectionModel,
+    QModelIndex,
+    QPoint,
+    Qt,
+    QTimer,
+)
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -17,12 +28,15 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMenu,
+    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
+from app.platform.errors import KodError
 from app.platform.i18n import count_text
+from ui.asyncutil import spawn
 from ui.context import UiContext
 from ui.dialogs.work_common import WorkFormDialog
 from ui.models.work_table import HasId, RowRole, WorkTableModel
@@ -34,6 +48,7 @@ from ui.views.work_table_view import (
     more_button,
     select_row,
 )
+from ui.widgets.readonly import read_only_reason
 
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
@@ -77,6 +92,17 @@ class WorkItemPane(QWidget, Generic[R]):
         self.search.setClearButtonEnabled(True)
         self.count_label = QLabel(self)
         self.count_label.setObjectName(f"{prefix}Count")
+        #: What the last action did (or why it was refused).
+        self.note_label = QLabel(self)
+        self.note_label.setObjectName(f"{prefix}Note")
+        self.note_label.setWordWrap(True)
+        self.note_label.hide()
+        #: Why the role cannot change items here ("change tasks"; set by the subclass).
+        self.read_only_what = ""
+        #: The question open before an action (tests reach it here).
+        self.confirm_box: QMessageBox | None = None
+        #: Id of the selected item while an update moves or removes its row.
+        self._leaving: int | None = None
 
     def _button(self, text: str, name: str, slot: object) -> QPushButton:
         button = QPushButton(text, self)
@@ -100,6 +126,12 @@ class WorkItemPane(QWidget, Generic[R]):
         self._actions = list(actions)
         self._rare = list(rare)
         self._main_column = main_column
+        if not self.can_write:
+            # Everything but "Edit …" (which opens the item read-only) changes items.
+            reason = read_only_reason(self.ctx.actor, self.read_only_what)
+            for button in self._actions:
+                if button is not getattr(self, "edit_button", None):
+                    button.setToolTip(reason)
         top = QHBoxLayout()
         top.setContentsMargins(0, 0, 0, 0)
         top.addWidget(self.filter)
@@ -118,7 +150,13 @@ class WorkItemPane(QWidget, Generic[R]):
 
         self.table = WorkTableView(main_column, 260, self)
         self.table.setObjectName(f"{self._prefix}Table")
+        # Connected before the view: the view moves the selection to the next row when the
+        # selected one is removed, and this must see the row that leaves.
+        self.model.rowsAboutToBeRemoved.connect(self._rows_leaving)
         self.table.setModel(self.model)
+        self.model.rowsRemoved.connect(self._rows_left)
+        self.model.rowsInserted.connect(self._rows_came)
+        self.model.updated.connect(self._update_applied)
         for col, width in widths:
             self.table.setColumnWidth(col, width)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -129,6 +167,7 @@ class WorkItemPane(QWidget, Generic[R]):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(top)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.note_label)
         layout.addLayout(buttons)
 
         self._debounce = QTimer(self)
@@ -196,6 +235,28 @@ class WorkItemPane(QWidget, Generic[R]):
         item = self.selected()
         return item.id if item else None
 
+    def _rows_leaving(self, _parent: QModelIndex, first: int, last: int) -> None:
+        current = self.table.currentIndex()
+        if current.isValid() and first <= current.row() <= last:
+            self._leaving = self._selected_id()
+
+    def _rows_left(self, *_args: object) -> None:
+        # The selected item left its place: select nothing rather than the next row (the view
+        # would); if the same update puts it back elsewhere, it is selected there again.
+        if self._leaving is None:
+            return
+        self.table.selectionModel().setCurrentIndex(
+            QModelIndex(), QItemSelectionModel.SelectionFlag.Clear
+        )
+        self._update_buttons()
+
+    def _rows_came(self, *_args: object) -> None:
+        if self._leaving is not None and self.select_item(self._leaving):
+            self._leaving = None
+
+    def _update_applied(self) -> None:
+        self._leaving = None
+
     def _update_buttons(self) -> None:
         self._enable_actions(self.selected())
         self.more_button.setEnabled(any(b.isEnabled() for b in self._rare))
@@ -230,13 +291,19 @@ class WorkItemPane(QWidget, Generic[R]):
         """Open ``item`` in its dialog (Enter, double-click, "Edit …")."""
         raise NotImplementedError
 
-    def _busy(self) -> bool:
+    def _dialog_open(self) -> bool:
         """True (and the open dialog comes to the front) while a dialog is open."""
         if self.dialog is not None and self.dialog.isVisible():
             self.dialog.raise_()
             self.dialog.activateWindow()
             return True
         return False
+
+    def _show_edit_dialog(self, dialog: WorkFormDialog) -> None:
+        """Show an item's dialog; for a role that may only look, read-only and saying why."""
+        if not self.can_write:
+            dialog.set_read_only(read_only_reason(self.ctx.actor, self.read_only_what))
+        self._show_dialog(dialog)
 
     def _show_dialog(self, dialog: WorkFormDialog) -> None:
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
@@ -258,6 +325,49 @@ class WorkItemPane(QWidget, Generic[R]):
 
     def _announce_saved(self, row: R) -> None:
         """Tell the rest of the window about a row saved here (default: nothing)."""
+
+    # -- actions that ask first ----------------------------------------------------------------
+
+    def confirm(self, open_question: Callable[[], QMessageBox]) -> None:
+        """Ask before an action (unless a dialog or question is open already)."""
+        if self._busy():
+            return
+        self.confirm_box = open_question()
+        self.confirm_box.finished.connect(lambda _r: self._confirm_closed())
+
+    def _confirm_closed(self) -> None:
+        self.confirm_box = None
+        self.table.setFocus()
+
+    def _busy(self) -> bool:
+        """True (and the open dialog comes to the front) while a dialog or question is open."""
+        if self.confirm_box is not None and self.confirm_box.isVisible():
+            self.confirm_box.raise_()
+            return True
+        return self._dialog_open()
+
+    def act(self, write: Awaitable[Any], done: str) -> None:
+        """Run a service write for the selected item; ``done`` (translated) says what it did.
+
+        A refusal (someone else changed the item first, it is no longer open) is said in the
+        pane, not in an error dialog.
+        """
+
+        async def run() -> None:
+            try:
+                await write
+            except KodError as exc:
+                self.say(str(exc), error=True)
+                return
+            self.say(done)
+
+        spawn(run())
+
+    def say(self, text: str, error: bool = False) -> None:
+        """Show what the last action did below the list."""
+        self.note_label.setStyleSheet("color: #b00020;" if error else "color: #333;")
+        self.note_label.setText(text)
+        self.note_label.show()
 
     def _select_when_loaded(self, item_id: int, tries: int = 20) -> None:
         if self.select_item(item_id) or tries <= 0:

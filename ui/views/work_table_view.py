@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QAbstractItemModel, QCoreApplication, QItemSelectionModel
-from PySide6.QtGui import QAction, QResizeEvent
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
@@ -16,6 +16,8 @@ from PySide6.QtWidgets import (
     QToolButton,
     QWidget,
 )
+
+from ui.widgets.elide import keep_stretched, tooltip_when_cut
 
 
 def select_row(table: QTableView, row: int, column: int) -> bool:
@@ -104,32 +106,9 @@ class WorkTableView(QTableView):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setMinimumSectionSize(40)
         header.setStretchLastSection(False)
-        header.sectionResized.connect(lambda *_a: self._fit())
+        tooltip_when_cut(self)
 
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        self._fit()
-
-    def _fit(self) -> None:
-        model = self.model()
-        if model is None:
-            return
-        header = self.horizontalHeader()
-        others = sum(
-            header.sectionSize(c)
-            for c in range(model.columnCount())
-            if c != self._stretch_column and not header.isSectionHidden(c)
-        )
-        spare = self.viewport().width() - others
-        mode = (
-            QHeaderView.ResizeMode.Stretch
-            if spare >= self._min_width
-            else QHeaderView.ResizeMode.Interactive
-        )
-        if header.sectionResizeMode(self._stretch_column) != mode:
-            header.setSectionResizeMode(self._stretch_column, mode)
-        if (
-            mode == QHeaderView.ResizeMode.Interactive
-            and header.sectionSize(self._stretch_column) < self._min_width
-        ):
-            header.resizeSection(self._stretch_column, self._min_width)
+    def setModel(self, model: QAbstractItemModel | None) -> None:
+        super().setModel(model)
+        if model is not None:
+            keep_stretched(self, self._stretch_column, lambda: self._min_width)

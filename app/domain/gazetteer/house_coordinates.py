@@ -24,6 +24,7 @@ from app.domain.gazetteer.address import (
 )
 from app.domain.geo import (
     find_stadtteil,
+    format_coordinates,
     load_city_area,
     stadtteil_by_name,
     utm32_to_wgs84,
@@ -389,7 +390,8 @@ def parse_house_coordinates_csv(source: str | bytes | os.PathLike[str]) -> Impor
                 lat, lon = _wgs84(cell("lat"), cell("lon"))
             if not city.contains(lat, lon):
                 raise _RowError(
-                    f"{street} {number} liegt außerhalb des Stadtgebiets ({lat:.5f}, {lon:.5f})"
+                    f"{street} {number} liegt außerhalb des Stadtgebiets "
+                    f"({format_coordinates(lat, lon)})"
                 )
             named = None
             for role in ("district", "ott", "place"):
