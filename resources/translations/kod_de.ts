@@ -369,22 +369,6 @@
             <translation>Neuer Einsatz</translation>
         </message>
         <message>
-            <source>Type a few letters of the category</source>
-            <translation>Einige Buchstaben der Kategorie eingeben</translation>
-        </message>
-        <message>
-            <source>Preset from the category; Alt+P to change it.</source>
-            <translation>Aus der Kategorie vorbelegt; mit Alt+P ändern.</translation>
-        </message>
-        <message>
-            <source>Street and house number, e.g. “haupt 12”</source>
-            <translation>Straße und Hausnummer, z. B. „haupt 12“</translation>
-        </message>
-        <message>
-            <source>What is happening? Who, what, where exactly?</source>
-            <translation>Was ist los? Wer, was, wo genau?</translation>
-        </message>
-        <message>
             <source>Save (Ctrl+Enter)</source>
             <translation>Speichern (Strg+Enter)</translation>
         </message>
@@ -397,52 +381,8 @@
             <translation>Abbrechen (Esc)</translation>
         </message>
         <message>
-            <source>Ca&amp;tegory</source>
-            <translation>&amp;Kategorie</translation>
-        </message>
-        <message>
-            <source>&amp;Priority</source>
-            <translation>&amp;Priorität</translation>
-        </message>
-        <message>
-            <source>&amp;Address</source>
-            <translation>&amp;Adresse</translation>
-        </message>
-        <message>
-            <source>District</source>
-            <translation>Stadtteil</translation>
-        </message>
-        <message>
-            <source>Ca&amp;ller</source>
-            <translation>&amp;Meldende Person</translation>
-        </message>
-        <message>
-            <source>P&amp;hone</source>
-            <translation>&amp;Telefon</translation>
-        </message>
-        <message>
-            <source>&amp;Description</source>
-            <translation>&amp;Beschreibung</translation>
-        </message>
-        <message>
             <source>Tab next field · ↓ Enter choose address · Ctrl+Enter save · F9 save and dispatch · Esc cancel</source>
             <translation>Tab nächstes Feld · ↓ Enter Adresse wählen · Strg+Enter speichern · F9 speichern und alarmieren · Esc abbrechen</translation>
-        </message>
-        <message>
-            <source>Address list not available: %1</source>
-            <translation>Adressverzeichnis nicht verfügbar: %1</translation>
-        </message>
-        <message>
-            <source>no coordinates (free text)</source>
-            <translation>keine Koordinaten (Freitext)</translation>
-        </message>
-        <message>
-            <source>No category matches “%1”. Type a few letters of a category.</source>
-            <translation>Keine Kategorie passt zu „%1“. Geben Sie einige Buchstaben einer Kategorie ein.</translation>
-        </message>
-        <message>
-            <source>Choose a category: type a few letters of it.</source>
-            <translation>Wählen Sie eine Kategorie: Geben Sie einige Buchstaben davon ein.</translation>
         </message>
         <message>
             <source>Discard call</source>
@@ -729,8 +669,8 @@
             <translation>außerhalb des Stadtgebiets</translation>
         </message>
         <message>
-            <source>last position %1 (%2, %3)</source>
-            <translation>letzte Position %1 (%2, %3)</translation>
+            <source>last position %1 (%2)</source>
+            <translation>letzte Position %1 (%2)</translation>
         </message>
         <message>
             <source>no position known</source>
@@ -743,10 +683,6 @@
         <message>
             <source>Raised %1</source>
             <translation>Ausgelöst %1</translation>
-        </message>
-        <message>
-            <source>last position %1 (%2)</source>
-            <translation>letzte Position %1 (%2)</translation>
         </message>
     </context>
     <context>
@@ -880,200 +816,20 @@
     <context>
         <name>IncidentDetailPane</name>
         <message>
+            <source>change incidents</source>
+            <translation>Einsätze ändern</translation>
+        </message>
+        <message>
+            <source>write journal notes</source>
+            <translation>Vermerke schreiben</translation>
+        </message>
+        <message>
+            <source>assign or release units</source>
+            <translation>Einheiten zuteilen oder entlassen</translation>
+        </message>
+        <message>
             <source>Select an incident in the queue.</source>
             <translation>Wählen Sie einen Einsatz in der Einsatzliste aus.</translation>
-        </message>
-        <message>
-            <source>Incident data</source>
-            <translation>Einsatzdaten</translation>
-        </message>
-        <message>
-            <source>Save</source>
-            <translation>Speichern</translation>
-        </message>
-        <message>
-            <source>Save the changed fields (Ctrl+S)</source>
-            <translation>Geänderte Felder speichern (Strg+S)</translation>
-        </message>
-        <message>
-            <source>Revert</source>
-            <translation>Zurücksetzen</translation>
-        </message>
-        <message>
-            <source>Discard your changes and show the current data</source>
-            <translation>Ihre Änderungen verwerfen und die aktuellen Daten anzeigen</translation>
-        </message>
-        <message>
-            <source>Journal</source>
-            <translation>Einsatztagebuch</translation>
-        </message>
-        <message>
-            <source>Note for the journal – Ctrl+Enter adds it</source>
-            <translation>Vermerk für das Einsatztagebuch – Strg+Enter fügt ihn hinzu</translation>
-        </message>
-        <message>
-            <source>Add note</source>
-            <translation>Vermerk hinzufügen</translation>
-        </message>
-        <message>
-            <source>Add the note to the journal (Ctrl+Enter)</source>
-            <translation>Vermerk ins Einsatztagebuch übernehmen (Strg+Enter)</translation>
-        </message>
-        <message>
-            <source>Units</source>
-            <translation>Einheiten</translation>
-        </message>
-        <message>
-            <source>On scene (4)</source>
-            <translation>Am Einsatzort (4)</translation>
-        </message>
-        <message>
-            <source>Release → 1</source>
-            <translation>Entlassen → 1</translation>
-        </message>
-        <message>
-            <source>Release → 2</source>
-            <translation>Entlassen → 2</translation>
-        </message>
-        <message>
-            <source>Assign unit …</source>
-            <translation>Einheit zuteilen …</translation>
-        </message>
-        <message>
-            <source>Close incident …</source>
-            <translation>Einsatz abschließen …</translation>
-        </message>
-        <message>
-            <source>Close with an outcome (Ctrl+E)</source>
-            <translation>Mit Einsatzergebnis abschließen (Strg+E)</translation>
-        </message>
-        <message>
-            <source>Reopen …</source>
-            <translation>Wiedereröffnen …</translation>
-        </message>
-        <message>
-            <source>Changed by another workstation: %1 (now shown). Your unsaved changes to other fields are kept.</source>
-            <translation>An einem anderen Arbeitsplatz geändert: %1 (jetzt angezeigt). Ihre ungespeicherten Änderungen an anderen Feldern bleiben erhalten.</translation>
-        </message>
-        <message>
-            <source>Changed by another workstation: %1. Your unsaved input is kept; saving shows both versions. “Revert” shows the current data.</source>
-            <translation>An einem anderen Arbeitsplatz geändert: %1. Ihre ungespeicherten Eingaben bleiben erhalten; beim Speichern werden beide Fassungen angezeigt. „Zurücksetzen“ zeigt die aktuellen Daten.</translation>
-        </message>
-        <message>
-            <source>District unknown</source>
-            <translation>Stadtteil unbekannt</translation>
-        </message>
-        <message>
-            <source>Outcome: %1</source>
-            <translation>Ergebnis: %1</translation>
-        </message>
-        <message>
-            <source>Received %1</source>
-            <translation>Eingang %1</translation>
-        </message>
-        <message>
-            <source>running %1</source>
-            <translation>läuft seit %1</translation>
-        </message>
-        <message>
-            <source>Dispatched %1 (+%2)</source>
-            <translation>Alarmiert %1 (+%2)</translation>
-        </message>
-        <message>
-            <source>Not dispatched</source>
-            <translation>Nicht alarmiert</translation>
-        </message>
-        <message>
-            <source>On scene %1 (+%2)</source>
-            <translation>Am Einsatzort %1 (+%2)</translation>
-        </message>
-        <message>
-            <source>En route for %1</source>
-            <translation>Anfahrt seit %1</translation>
-        </message>
-        <message>
-            <source>Closed %1 (total %2)</source>
-            <translation>Abgeschlossen %1 (gesamt %2)</translation>
-        </message>
-        <message>
-            <source>Opened</source>
-            <translation>Angelegt</translation>
-        </message>
-        <message>
-            <source>Change</source>
-            <translation>Änderung</translation>
-        </message>
-        <message>
-            <source>Note</source>
-            <translation>Vermerk</translation>
-        </message>
-        <message>
-            <source>Unit</source>
-            <translation>Einheit</translation>
-        </message>
-        <message>
-            <source>Closed</source>
-            <translation>Abgeschlossen</translation>
-        </message>
-        <message>
-            <source>Reopened</source>
-            <translation>Wiedereröffnet</translation>
-        </message>
-        <message>
-            <source>No unit assigned.</source>
-            <translation>Keine Einheit zugeteilt.</translation>
-        </message>
-        <message>
-            <source>4 on scene since %1</source>
-            <translation>4 am Einsatzort seit %1</translation>
-        </message>
-        <message>
-            <source>3 en route since %1</source>
-            <translation>3 auf Anfahrt seit %1</translation>
-        </message>
-        <message>
-            <source>Release the unit: available on radio (status 1)</source>
-            <translation>Einheit aus dem Einsatz entlassen: einsatzbereit über Funk (Status 1)</translation>
-        </message>
-        <message>
-            <source>Release the unit: available at the station (status 2)</source>
-            <translation>Einheit aus dem Einsatz entlassen: auf Wache (Status 2)</translation>
-        </message>
-        <message>
-            <source>%1 released %2</source>
-            <translation>%1 entlassen um %2</translation>
-        </message>
-        <message>
-            <source>Unsaved changes</source>
-            <translation>Ungespeicherte Änderungen</translation>
-        </message>
-        <message>
-            <source>You changed incident %1 without saving. Save the changes?</source>
-            <translation>Sie haben Einsatz %1 geändert, aber nicht gespeichert. Änderungen speichern?</translation>
-        </message>
-        <message>
-            <source>Discard</source>
-            <translation>Verwerfen</translation>
-        </message>
-        <message>
-            <source>Keep editing</source>
-            <translation>Weiter bearbeiten</translation>
-        </message>
-        <message>
-            <source>close the incident with the outcome “%1”</source>
-            <translation>den Einsatz mit dem Ergebnis „%1“ abschließen</translation>
-        </message>
-        <message>
-            <source>Close anyway</source>
-            <translation>Trotzdem abschließen</translation>
-        </message>
-        <message>
-            <source>reopen the incident (reason: %1)</source>
-            <translation>den Einsatz wiedereröffnen (Grund: %1)</translation>
-        </message>
-        <message>
-            <source>Reopen anyway</source>
-            <translation>Trotzdem wiedereröffnen</translation>
         </message>
         <message>
             <source>Incident detail</source>
@@ -1088,24 +844,16 @@
             <translation>Vermerk ins Einsatztagebuch schreiben</translation>
         </message>
         <message>
+            <source>Close incident …</source>
+            <translation>Einsatz abschließen …</translation>
+        </message>
+        <message>
             <source>Go to the incident detail</source>
             <translation>Zu den Einsatzdetails wechseln</translation>
         </message>
         <message>
             <source>Add the note to the journal</source>
             <translation>Vermerk ins Einsatztagebuch übernehmen</translation>
-        </message>
-        <message>
-            <source>change incidents</source>
-            <translation>Einsätze ändern</translation>
-        </message>
-        <message>
-            <source>write journal notes</source>
-            <translation>Vermerke schreiben</translation>
-        </message>
-        <message>
-            <source>assign or release units</source>
-            <translation>Einheiten zuteilen oder entlassen</translation>
         </message>
     </context>
     <context>
@@ -1508,10 +1256,6 @@
             <translation>Warum wird der Einsatz wiedereröffnet?</translation>
         </message>
         <message>
-            <source>&amp;Reason</source>
-            <translation>&amp;Grund</translation>
-        </message>
-        <message>
             <source>Reopen</source>
             <translation>Wiedereröffnen</translation>
         </message>
@@ -1638,6 +1382,10 @@
             <translation>1 Meldung</translation>
         </message>
         <message>
+            <source>change reports</source>
+            <translation>Meldungen ändern</translation>
+        </message>
+        <message>
             <source>New report …</source>
             <translation>Neue Meldung …</translation>
         </message>
@@ -1678,26 +1426,6 @@
             <translation>Auftrag anzeigen</translation>
         </message>
         <message>
-            <source>The incident is not in the current queue view (check the filter).</source>
-            <translation>Der Einsatz ist in der aktuellen Ansicht der Einsatzliste nicht enthalten (Filter prüfen).</translation>
-        </message>
-        <message>
-            <source>Reports</source>
-            <translation>Meldungen</translation>
-        </message>
-        <message>
-            <source>New report (Meldung)</source>
-            <translation>Neue Meldung</translation>
-        </message>
-        <message>
-            <source>Go to the reports</source>
-            <translation>Zu den Meldungen wechseln</translation>
-        </message>
-        <message>
-            <source>change reports</source>
-            <translation>Meldungen ändern</translation>
-        </message>
-        <message>
             <source>Report %1: %2.</source>
             <translation>Meldung %1: %2.</translation>
         </message>
@@ -1712,6 +1440,22 @@
         <message>
             <source>&amp;Close report</source>
             <translation>Meldung &amp;schließen</translation>
+        </message>
+        <message>
+            <source>The incident is not in the current queue view (check the filter).</source>
+            <translation>Der Einsatz ist in der aktuellen Ansicht der Einsatzliste nicht enthalten (Filter prüfen).</translation>
+        </message>
+        <message>
+            <source>Reports</source>
+            <translation>Meldungen</translation>
+        </message>
+        <message>
+            <source>New report (Meldung)</source>
+            <translation>Neue Meldung</translation>
+        </message>
+        <message>
+            <source>Go to the reports</source>
+            <translation>Zu den Meldungen wechseln</translation>
         </message>
     </context>
     <context>
@@ -1820,6 +1564,18 @@
     </context>
     <context>
         <name>TaskDialog</name>
+        <message>
+            <source>Task done</source>
+            <translation>Auftrag erledigt</translation>
+        </message>
+        <message>
+            <source>Mark task %1 “%2” as done?</source>
+            <translation>Auftrag %1 „%2“ als erledigt markieren?</translation>
+        </message>
+        <message>
+            <source>&amp;Done</source>
+            <translation>&amp;Erledigt</translation>
+        </message>
         <message>
             <source>Task %1</source>
             <translation>Auftrag %1</translation>
@@ -1940,18 +1696,6 @@
             <source>Assigned to</source>
             <translation>Zugewiesen an</translation>
         </message>
-        <message>
-            <source>Task done</source>
-            <translation>Auftrag erledigt</translation>
-        </message>
-        <message>
-            <source>Mark task %1 “%2” as done?</source>
-            <translation>Auftrag %1 „%2“ als erledigt markieren?</translation>
-        </message>
-        <message>
-            <source>&amp;Done</source>
-            <translation>&amp;Erledigt</translation>
-        </message>
     </context>
     <context>
         <name>TaskPane</name>
@@ -1980,6 +1724,10 @@
             <translation>1 Auftrag</translation>
         </message>
         <message>
+            <source>change tasks</source>
+            <translation>Aufträge ändern</translation>
+        </message>
+        <message>
             <source>New task …</source>
             <translation>Neuer Auftrag …</translation>
         </message>
@@ -2002,6 +1750,22 @@
         <message>
             <source>Reopen</source>
             <translation>Wiedereröffnen</translation>
+        </message>
+        <message>
+            <source>Task %1 marked done.</source>
+            <translation>Auftrag %1 als erledigt markiert.</translation>
+        </message>
+        <message>
+            <source>Cancel task %1</source>
+            <translation>Auftrag %1 stornieren</translation>
+        </message>
+        <message>
+            <source>Why is the task no longer needed?</source>
+            <translation>Warum wird der Auftrag nicht mehr gebraucht?</translation>
+        </message>
+        <message>
+            <source>Task %1 cancelled.</source>
+            <translation>Auftrag %1 storniert.</translation>
         </message>
         <message>
             <source>Tasks</source>
@@ -2034,26 +1798,6 @@
         <message>
             <source>Show due follow-ups (Wiedervorlage)</source>
             <translation>Fällige Wiedervorlagen anzeigen</translation>
-        </message>
-        <message>
-            <source>change tasks</source>
-            <translation>Aufträge ändern</translation>
-        </message>
-        <message>
-            <source>Task %1 marked done.</source>
-            <translation>Auftrag %1 als erledigt markiert.</translation>
-        </message>
-        <message>
-            <source>Cancel task %1</source>
-            <translation>Auftrag %1 stornieren</translation>
-        </message>
-        <message>
-            <source>Why is the task no longer needed?</source>
-            <translation>Warum wird der Auftrag nicht mehr gebraucht?</translation>
-        </message>
-        <message>
-            <source>Task %1 cancelled.</source>
-            <translation>Auftrag %1 storniert.</translation>
         </message>
     </context>
     <context>
@@ -2283,10 +2027,6 @@
             <translation>außerhalb des Stadtgebiets</translation>
         </message>
         <message>
-            <source>%1 (%2, %3), reported %4</source>
-            <translation>%1 (%2, %3), gemeldet %4</translation>
-        </message>
-        <message>
             <source>%1 (%2), reported %3</source>
             <translation>%1 (%2), gemeldet %3</translation>
         </message>
@@ -2361,16 +2101,16 @@
             <translation>Abbrechen</translation>
         </message>
         <message>
-            <source>Saving failed. Your input is still here.</source>
-            <translation>Speichern fehlgeschlagen. Ihre Eingaben sind erhalten.</translation>
-        </message>
-        <message>
             <source>Not ready to save: %1</source>
             <translation>Noch nicht speicherbar: %1</translation>
         </message>
         <message>
             <source>Close</source>
             <translation>Schließen</translation>
+        </message>
+        <message>
+            <source>Saving failed. Your input is still here.</source>
+            <translation>Speichern fehlgeschlagen. Ihre Eingaben sind erhalten.</translation>
         </message>
     </context>
     <context>
@@ -3031,26 +2771,6 @@
             <source>--incidents must be between 0 and 5,000,000.</source>
             <translation>--incidents muss zwischen 0 und 5.000.000 liegen.</translation>
         </message>
-        <message>
-            <source>Audit log intact: %1 records checked. Newest hash: %2</source>
-            <translation>Audit-Protokoll intakt: %1 Einträge geprüft. Neueste Prüfsumme: %2</translation>
-        </message>
-        <message>
-            <source>Audit log NOT intact: the newest record is not the expected one (records at the end were removed). Newest hash: %1</source>
-            <translation>Audit-Protokoll NICHT intakt: Der neueste Eintrag ist nicht der erwartete (Einträge am Ende wurden entfernt). Neueste Prüfsumme: %1</translation>
-        </message>
-        <message>
-            <source>Audit log NOT intact: records before record %1 were removed without a prune record.</source>
-            <translation>Audit-Protokoll NICHT intakt: Einträge vor Eintrag %1 wurden ohne Löschprotokoll entfernt.</translation>
-        </message>
-        <message>
-            <source>Audit log NOT intact: record %1 does not follow its predecessor (a record before it was removed, inserted or changed).</source>
-            <translation>Audit-Protokoll NICHT intakt: Eintrag %1 schließt nicht an seinen Vorgänger an (ein Eintrag davor wurde entfernt, eingefügt oder geändert).</translation>
-        </message>
-        <message>
-            <source>Audit log NOT intact: record %1 was changed after it was written.</source>
-            <translation>Audit-Protokoll NICHT intakt: Eintrag %1 wurde nach dem Schreiben geändert.</translation>
-        </message>
     </context>
     <context>
         <name>config</name>
@@ -3081,14 +2801,6 @@
         <message>
             <source>The database type '%1' is not supported. Use PostgreSQL or SQLite.</source>
             <translation>Der Datenbanktyp „%1“ wird nicht unterstützt. Verwenden Sie PostgreSQL oder SQLite.</translation>
-        </message>
-        <message>
-            <source>The database address '%1' is not valid. Expected e.g. postgresql://user:password@server:5432/leitstelle or sqlite:///C:/path/file.sqlite.</source>
-            <translation>Die Datenbankadresse „%1“ ist ungültig. Erwartet wird z. B. postgresql://benutzer:passwort@server:5432/leitstelle oder sqlite:///C:/pfad/datei.sqlite.</translation>
-        </message>
-        <message>
-            <source>The database address '%1' is malformed: %2</source>
-            <translation>Die Datenbankadresse „%1“ ist fehlerhaft: %2</translation>
         </message>
     </context>
     <context>
@@ -3842,12 +3554,12 @@
             <translation>Unbekannte Kategorie „%1“.</translation>
         </message>
         <message>
-            <source>The date and time are not valid.</source>
-            <translation>Datum und Uhrzeit sind ungültig.</translation>
-        </message>
-        <message>
             <source>These fields cannot be changed: %1</source>
             <translation>Diese Felder können nicht geändert werden: %1</translation>
+        </message>
+        <message>
+            <source>The date and time are not valid.</source>
+            <translation>Datum und Uhrzeit sind ungültig.</translation>
         </message>
         <message>
             <source>This status cannot be set by hand.</source>
@@ -3953,10 +3665,6 @@
             <translation>Auftrag %1 existiert nicht.</translation>
         </message>
         <message>
-            <source>The date and time are not valid.</source>
-            <translation>Datum und Uhrzeit sind ungültig.</translation>
-        </message>
-        <message>
             <source>Latitude and longitude belong together.</source>
             <translation>Breiten- und Längengrad müssen zusammen angegeben werden.</translation>
         </message>
@@ -4005,20 +3713,20 @@
             <translation>Auftrag %1 ist nicht mehr offen.</translation>
         </message>
         <message>
-            <source>Task %1 is already open.</source>
-            <translation>Auftrag %1 ist bereits offen.</translation>
-        </message>
-        <message>
-            <source>A reminder can be postponed by 1 minute to 7 days.</source>
-            <translation>Eine Wiedervorlage kann um 1 Minute bis 7 Tage verschoben werden.</translation>
-        </message>
-        <message>
             <source>Give a reason for cancelling the task.</source>
             <translation>Geben Sie einen Grund für das Stornieren des Auftrags an.</translation>
         </message>
         <message>
             <source>The reason is too long (at most %1 characters).</source>
             <translation>Der Grund ist zu lang (höchstens %1 Zeichen).</translation>
+        </message>
+        <message>
+            <source>Task %1 is already open.</source>
+            <translation>Auftrag %1 ist bereits offen.</translation>
+        </message>
+        <message>
+            <source>A reminder can be postponed by 1 minute to 7 days.</source>
+            <translation>Eine Wiedervorlage kann um 1 Minute bis 7 Tage verschoben werden.</translation>
         </message>
     </context>
     <context>
@@ -4215,10 +3923,6 @@
         <message>
             <source>Too many failed logins: the account is locked until %1.</source>
             <translation>Zu viele fehlgeschlagene Anmeldungen: Das Konto ist bis %1 gesperrt.</translation>
-        </message>
-        <message>
-            <source>The user name '%1' is not valid: 2 to 64 letters, digits, dots, hyphens or underscores.</source>
-            <translation>Der Benutzername „%1“ ist ungültig: erlaubt sind 2 bis 64 Buchstaben, Ziffern, Punkte, Bindestriche oder Unterstriche.</translation>
         </message>
     </context>
     <context>

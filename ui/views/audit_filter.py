@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from PySide6.QtCore import QDate, QDateTime, QRegularExpression, Qt, QTime, Signal
+from PySide6.QtCore import QRegularExpression, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -22,11 +22,10 @@ from PySide6.QtWidgets import (
 )
 
 from app.platform.timeutil import BERLIN, utcnow
-from app.platform.validation import DATETIME_YEARS
 from app.services.audit_labels import ACTION_LABELS, ENTITY_LABELS, action_label, entity_label
 from app.services.audit_log import AuditQuery
-from ui.dialogs.work_common import BERLIN_TZ, OptionalDateTime
 from ui.views.flow_layout import FlowLayout
+from ui.widgets.dates import OptionalDateTime
 
 #: How far back "from" starts when it is switched on.
 DEFAULT_DAYS_BACK = 7
@@ -77,16 +76,12 @@ class AuditFilterBar(QWidget):
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         self.action.setCompleter(completer)
 
-        low, high = DATETIME_YEARS
+        # The date fields keep to the range the service accepts (ui.widgets.dates).
         self.since = OptionalDateTime(self.tr("&From"), self)
         self.since.setObjectName("auditSince")
         self.until = OptionalDateTime(self.tr("&To"), self)
         self.until.setObjectName("auditUntil")
         for field in (self.since, self.until):
-            field.edit.setDateTimeRange(
-                QDateTime(QDate(low, 1, 1), QTime(0, 0), BERLIN_TZ),
-                QDateTime(QDate(high, 12, 31), QTime(23, 59), BERLIN_TZ),
-            )
             field.check.toggled.connect(lambda _on: self.applyRequested.emit())
         self._reset_dates()
 
