@@ -211,7 +211,7 @@ def build_window(
     """The main window with every pane, action and alarm installed, layout restored."""
     from ui import outbox_ui
     from ui.dialogs import call_taking, shortcut_help
-    from ui.views import emergency, incident_detail, reports, tasks, unit_board
+    from ui.views import audit_log, emergency, incident_detail, reports, tasks, unit_board
 
     window = MainWindow(ctx, database_label, settings)
     window.outbox = outbox_ui.install(window)
@@ -224,6 +224,7 @@ def build_window(
     shortcut_help.install(window)
     window.commands.fill_menus()
     arrange_default_layout(window)
+    audit_log.install(window)  # after the arrangement: its own dock, the incident panes put away
     window.finish_layout()
     return window
 

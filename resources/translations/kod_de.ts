@@ -71,6 +71,290 @@
         </message>
     </context>
     <context>
+        <name>AuditDetailView</name>
+        <message>
+            <source>Select an entry to see everything it records.</source>
+            <translation>Wählen Sie einen Eintrag aus, um alles zu sehen, was er festhält.</translation>
+        </message>
+        <message>
+            <source>Who</source>
+            <translation>Wer</translation>
+        </message>
+        <message>
+            <source>When</source>
+            <translation>Wann</translation>
+        </message>
+        <message>
+            <source>What</source>
+            <translation>Was</translation>
+        </message>
+        <message>
+            <source>Object</source>
+            <translation>Objekt</translation>
+        </message>
+        <message>
+            <source>Reason</source>
+            <translation>Grund</translation>
+        </message>
+        <message>
+            <source>Recipient</source>
+            <translation>Empfänger</translation>
+        </message>
+        <message>
+            <source>Workstation</source>
+            <translation>Arbeitsplatz</translation>
+        </message>
+        <message>
+            <source>Entry %1</source>
+            <translation>Eintrag %1</translation>
+        </message>
+        <message>
+            <source>Refused attempt</source>
+            <translation>Abgewiesener Versuch</translation>
+        </message>
+        <message>
+            <source>Details</source>
+            <translation>Details</translation>
+        </message>
+    </context>
+    <context>
+        <name>AuditFilterBar</name>
+        <message>
+            <source>User name</source>
+            <translation>Benutzername</translation>
+        </message>
+        <message>
+            <source>All objects</source>
+            <translation>Alle Objekte</translation>
+        </message>
+        <message>
+            <source>any</source>
+            <translation>alle</translation>
+        </message>
+        <message>
+            <source>e.g. created, login.failed</source>
+            <translation>z. B. angelegt, login.failed</translation>
+        </message>
+        <message>
+            <source>&amp;From</source>
+            <translation>&amp;Von</translation>
+        </message>
+        <message>
+            <source>&amp;To</source>
+            <translation>&amp;Bis</translation>
+        </message>
+        <message>
+            <source>Only refused &amp;attempts</source>
+            <translation>Nur abgewiesene Vers&amp;uche</translation>
+        </message>
+        <message>
+            <source>Access refused, failed logins and accounts locked after failed logins</source>
+            <translation>Verweigerte Zugriffe, fehlgeschlagene Anmeldungen und nach Fehlversuchen gesperrte Konten</translation>
+        </message>
+        <message>
+            <source>Server's &amp;row records (db.*)</source>
+            <translation>&amp;Zeilenprotokoll des Servers (db.*)</translation>
+        </message>
+        <message>
+            <source>The database server's own record of every changed row (PostgreSQL): many entries, hidden by default</source>
+            <translation>Das eigene Protokoll des Datenbankservers über jede geänderte Zeile (PostgreSQL): viele Einträge, daher standardmäßig ausgeblendet</translation>
+        </message>
+        <message>
+            <source>Apply</source>
+            <translation>Anwenden</translation>
+        </message>
+        <message>
+            <source>Apply the filter (Enter in a field)</source>
+            <translation>Filter anwenden (Enter in einem Feld)</translation>
+        </message>
+        <message>
+            <source>Clear</source>
+            <translation>Zurücksetzen</translation>
+        </message>
+        <message>
+            <source>Clear the filter (Esc)</source>
+            <translation>Filter zurücksetzen (Esc)</translation>
+        </message>
+        <message>
+            <source>&amp;Person</source>
+            <translation>&amp;Person</translation>
+        </message>
+        <message>
+            <source>&amp;Object</source>
+            <translation>&amp;Objekt</translation>
+        </message>
+        <message>
+            <source>N&amp;o.</source>
+            <translation>N&amp;r.</translation>
+        </message>
+        <message>
+            <source>A&amp;ction</source>
+            <translation>A&amp;ktion</translation>
+        </message>
+    </context>
+    <context>
+        <name>AuditLogPane</name>
+        <message>
+            <source>Export CSV …</source>
+            <translation>CSV exportieren …</translation>
+        </message>
+        <message>
+            <source>Reload</source>
+            <translation>Neu laden</translation>
+        </message>
+        <message>
+            <source>Your role (%1) may check the audit log's integrity and see its newest hash, but not read its entries: the entries are for data protection only.</source>
+            <translation>Ihre Rolle (%1) darf die Unversehrtheit des Audit-Protokolls prüfen und seine neueste Prüfsumme sehen, aber nicht seine Einträge lesen: Die Einträge sind allein dem Datenschutz vorbehalten.</translation>
+        </message>
+        <message>
+            <source>Verify the audit log's chain</source>
+            <translation>Prüfkette des Audit-Protokolls prüfen</translation>
+        </message>
+        <message>
+            <source>Export the audit log (CSV)</source>
+            <translation>Audit-Protokoll exportieren (CSV)</translation>
+        </message>
+        <message>
+            <source>Copy the newest hash</source>
+            <translation>Neueste Prüfsumme kopieren</translation>
+        </message>
+        <message>
+            <source>Check the whole chain (Ctrl+Shift+P)</source>
+            <translation>Die ganze Kette prüfen (Strg+Umschalt+P)</translation>
+        </message>
+        <message>
+            <source>Save the entries shown as a CSV file (Ctrl+Shift+E)</source>
+            <translation>Die angezeigten Einträge als CSV-Datei speichern (Strg+Umschalt+E)</translation>
+        </message>
+        <message>
+            <source>Read the log again (F5)</source>
+            <translation>Protokoll neu laden (F5)</translation>
+        </message>
+        <message>
+            <source>Enter applies the filter · Esc clears it · F5 reloads · Ctrl+Shift+P checks the chain · Ctrl+Shift+E exports · Ctrl+Shift+C copies the newest hash</source>
+            <translation>Enter wendet den Filter an · Esc setzt ihn zurück · F5 lädt neu · Strg+Umschalt+P prüft die Kette · Strg+Umschalt+E exportiert · Strg+Umschalt+C kopiert die neueste Prüfsumme</translation>
+        </message>
+        <message>
+            <source>F5 reads the newest hash again · Ctrl+Shift+P checks the chain · Ctrl+Shift+C copies the newest hash</source>
+            <translation>F5 liest die neueste Prüfsumme neu · Strg+Umschalt+P prüft die Kette · Strg+Umschalt+C kopiert die neueste Prüfsumme</translation>
+        </message>
+        <message>
+            <source>Loading …</source>
+            <translation>Wird geladen …</translation>
+        </message>
+        <message>
+            <source>1 entry</source>
+            <translation>1 Eintrag</translation>
+        </message>
+        <message>
+            <source>%1 entries</source>
+            <translation>%1 Einträge</translation>
+        </message>
+        <message>
+            <source>more than %1 entries</source>
+            <translation>mehr als %1 Einträge</translation>
+        </message>
+        <message>
+            <source>%1 · as of %2</source>
+            <translation>%1 · Stand %2</translation>
+        </message>
+        <message>
+            <source>audit-log-%1.csv</source>
+            <translation>Audit-Protokoll-%1.csv</translation>
+        </message>
+        <message>
+            <source>Export the audit log</source>
+            <translation>Audit-Protokoll exportieren</translation>
+        </message>
+        <message>
+            <source>CSV files (*.csv)</source>
+            <translation>CSV-Dateien (*.csv)</translation>
+        </message>
+        <message>
+            <source>Exporting to %1 …</source>
+            <translation>Exportiere nach %1 …</translation>
+        </message>
+        <message>
+            <source>%1 exported to %2.</source>
+            <translation>%1 nach %2 exportiert.</translation>
+        </message>
+        <message>
+            <source>Enter</source>
+            <translation>Enter</translation>
+        </message>
+        <message>
+            <source>Apply the filter (in a filter field)</source>
+            <translation>Filter anwenden (in einem Filterfeld)</translation>
+        </message>
+        <message>
+            <source>Esc</source>
+            <translation>Esc</translation>
+        </message>
+        <message>
+            <source>Clear the filter</source>
+            <translation>Filter zurücksetzen</translation>
+        </message>
+        <message>
+            <source>Ctrl+F (in the audit log)</source>
+            <translation>Strg+F (im Audit-Protokoll)</translation>
+        </message>
+        <message>
+            <source>Go to the filter</source>
+            <translation>Zum Filter</translation>
+        </message>
+        <message>
+            <source>F5 (in the audit log)</source>
+            <translation>F5 (im Audit-Protokoll)</translation>
+        </message>
+        <message>
+            <source>Read the audit log again</source>
+            <translation>Audit-Protokoll neu laden</translation>
+        </message>
+        <message>
+            <source>Audit log</source>
+            <translation>Audit-Protokoll</translation>
+        </message>
+        <message>
+            <source>Go to the audit log</source>
+            <translation>Zum Audit-Protokoll</translation>
+        </message>
+    </context>
+    <context>
+        <name>AuditLogTableModel</name>
+        <message>
+            <source>No.</source>
+            <translation>Nr.</translation>
+        </message>
+        <message>
+            <source>Time</source>
+            <translation>Zeit</translation>
+        </message>
+        <message>
+            <source>Person</source>
+            <translation>Person</translation>
+        </message>
+        <message>
+            <source>Action</source>
+            <translation>Aktion</translation>
+        </message>
+        <message>
+            <source>Object</source>
+            <translation>Objekt</translation>
+        </message>
+        <message>
+            <source>Workstation</source>
+            <translation>Arbeitsplatz</translation>
+        </message>
+        <message>
+            <source>Refused attempt: %1</source>
+            <translation>Abgewiesener Versuch: %1</translation>
+        </message>
+        <message>
+            <source>Refused attempt</source>
+            <translation>Abgewiesener Versuch</translation>
+        </message>
+    </context>
+    <context>
         <name>BerlinDateTimeEdit</name>
         <message>
             <source>Type the date and time (years %1 to %2); ↑/↓ change the part under the cursor once you have started typing; Alt+↓ opens the calendar.</source>
@@ -86,6 +370,34 @@
         <message>
             <source>Select an incident in the queue first.</source>
             <translation>Wählen Sie zuerst einen Einsatz in der Einsatzliste aus.</translation>
+        </message>
+        <message>
+            <source>&amp;New incident …</source>
+            <translation>&amp;Neuer Einsatz …</translation>
+        </message>
+        <message>
+            <source>&amp;Assign unit to selected incident …</source>
+            <translation>Einheit dem ausgewählten Einsatz &amp;zuteilen …</translation>
+        </message>
+        <message>
+            <source>Save and dispatch (in the new-incident form)</source>
+            <translation>Speichern und alarmieren (im Formular „Neuer Einsatz“)</translation>
+        </message>
+        <message>
+            <source>Save (in the new-incident form)</source>
+            <translation>Speichern (im Formular „Neuer Einsatz“)</translation>
+        </message>
+        <message>
+            <source>Choose an address from the list (in the new-incident form)</source>
+            <translation>Adresse aus der Liste wählen (im Formular „Neuer Einsatz“)</translation>
+        </message>
+        <message>
+            <source>Change the priority (in the new-incident form)</source>
+            <translation>Priorität ändern (im Formular „Neuer Einsatz“)</translation>
+        </message>
+        <message>
+            <source>&amp;Incident</source>
+            <translation>&amp;Einsatz</translation>
         </message>
     </context>
     <context>
@@ -172,6 +484,57 @@
         <message>
             <source>Choose a category: type a few letters of it.</source>
             <translation>Wählen Sie eine Kategorie: Geben Sie einige Buchstaben davon ein.</translation>
+        </message>
+    </context>
+    <context>
+        <name>ChainCheckPanel</name>
+        <message>
+            <source>not read yet</source>
+            <translation>noch nicht gelesen</translation>
+        </message>
+        <message>
+            <source>The newest record's hash. Keep it outside the database (e.g. in the shift report): a later check against it shows whether records were removed.</source>
+            <translation>Die Prüfsumme des neuesten Eintrags. Bewahren Sie sie außerhalb der Datenbank auf (z. B. im Schichtbericht): Eine spätere Prüfung gegen sie zeigt, ob Einträge entfernt wurden.</translation>
+        </message>
+        <message>
+            <source>Copy</source>
+            <translation>Kopieren</translation>
+        </message>
+        <message>
+            <source>Copy the newest hash to the clipboard (Ctrl+Shift+C)</source>
+            <translation>Neueste Prüfsumme in die Zwischenablage kopieren (Strg+Umschalt+C)</translation>
+        </message>
+        <message>
+            <source>optional: a hash from a shift report</source>
+            <translation>optional: eine Prüfsumme aus einem Schichtbericht</translation>
+        </message>
+        <message>
+            <source>Verify chain</source>
+            <translation>Kette prüfen</translation>
+        </message>
+        <message>
+            <source>The chain has not been checked in this session yet.</source>
+            <translation>Die Kette wurde in dieser Sitzung noch nicht geprüft.</translation>
+        </message>
+        <message>
+            <source>Newest &amp;hash</source>
+            <translation>Neueste Prüf&amp;summe</translation>
+        </message>
+        <message>
+            <source>Expected a&amp;nchor</source>
+            <translation>Erwarteter A&amp;nker</translation>
+        </message>
+        <message>
+            <source>the log is empty</source>
+            <translation>das Protokoll ist leer</translation>
+        </message>
+        <message>
+            <source>The expected anchor must be a hash of 64 characters (0–9, a–f), as printed in the shift report.</source>
+            <translation>Der erwartete Anker muss eine Prüfsumme aus 64 Zeichen (0–9, a–f) sein, wie sie im Schichtbericht steht.</translation>
+        </message>
+        <message>
+            <source>Checking the chain … (the window stays usable)</source>
+            <translation>Prüfe die Kette … (das Fenster bleibt bedienbar)</translation>
         </message>
     </context>
     <context>
@@ -491,6 +854,10 @@
             <source>Emergency of %1 acknowledged by %2 at %3</source>
             <translation>Notruf von %1 quittiert durch %2 um %3</translation>
         </message>
+        <message>
+            <source>Acknowledge the emergency (Notruf)</source>
+            <translation>Notruf quittieren</translation>
+        </message>
     </context>
     <context>
         <name>EmergencyBanner</name>
@@ -700,6 +1067,26 @@
         <message>
             <source>The incident detail has changes that are not saved.</source>
             <translation>In der Einsatzdetailansicht gibt es Änderungen, die nicht gespeichert sind.</translation>
+        </message>
+        <message>
+            <source>Save incident changes</source>
+            <translation>Änderungen am Einsatz speichern</translation>
+        </message>
+        <message>
+            <source>Write a journal note</source>
+            <translation>Vermerk ins Einsatztagebuch schreiben</translation>
+        </message>
+        <message>
+            <source>Close incident …</source>
+            <translation>Einsatz abschließen …</translation>
+        </message>
+        <message>
+            <source>Go to the incident detail</source>
+            <translation>Zu den Einsatzdetails wechseln</translation>
+        </message>
+        <message>
+            <source>Add the note to the journal</source>
+            <translation>Vermerk ins Einsatztagebuch übernehmen</translation>
         </message>
     </context>
     <context>
@@ -985,6 +1372,42 @@
         <message>
             <source>(next attempt in %1 s)</source>
             <translation>(nächster Versuch in %1 s)</translation>
+        </message>
+        <message>
+            <source>&amp;File</source>
+            <translation>&amp;Datei</translation>
+        </message>
+        <message>
+            <source>&amp;View</source>
+            <translation>&amp;Ansicht</translation>
+        </message>
+        <message>
+            <source>&amp;Help</source>
+            <translation>&amp;Hilfe</translation>
+        </message>
+        <message>
+            <source>Reset layout</source>
+            <translation>Fensteranordnung zurücksetzen</translation>
+        </message>
+        <message>
+            <source>General</source>
+            <translation>Allgemein</translation>
+        </message>
+        <message>
+            <source>Reload</source>
+            <translation>Neu laden</translation>
+        </message>
+        <message>
+            <source>Go to the incident queue</source>
+            <translation>Zur Einsatzliste wechseln</translation>
+        </message>
+        <message>
+            <source>Search the queue</source>
+            <translation>Einsatzliste durchsuchen</translation>
+        </message>
+        <message>
+            <source>Quit</source>
+            <translation>Beenden</translation>
         </message>
     </context>
     <context>
@@ -1289,6 +1712,18 @@
             <source>Reports</source>
             <translation>Meldungen</translation>
         </message>
+        <message>
+            <source>The incident is not in the current queue view (check the filter).</source>
+            <translation>Der Einsatz ist in der aktuellen Ansicht der Einsatzliste nicht enthalten (Filter prüfen).</translation>
+        </message>
+        <message>
+            <source>New report (Meldung)</source>
+            <translation>Neue Meldung</translation>
+        </message>
+        <message>
+            <source>Go to the reports</source>
+            <translation>Zu den Meldungen wechseln</translation>
+        </message>
     </context>
     <context>
         <name>ReportTableModel</name>
@@ -1424,6 +1859,10 @@
         <message>
             <source>Emergency</source>
             <translation>Notruf</translation>
+        </message>
+        <message>
+            <source>Audit log</source>
+            <translation>Audit-Protokoll</translation>
         </message>
     </context>
     <context>
@@ -1669,6 +2108,34 @@
         <message>
             <source>Tasks</source>
             <translation>Aufträge</translation>
+        </message>
+        <message>
+            <source>New task (Auftrag)</source>
+            <translation>Neuer Auftrag</translation>
+        </message>
+        <message>
+            <source>Go to the tasks</source>
+            <translation>Zu den Aufträgen wechseln</translation>
+        </message>
+        <message>
+            <source>Enter</source>
+            <translation>Enter</translation>
+        </message>
+        <message>
+            <source>Open the selected task or report</source>
+            <translation>Ausgewählten Auftrag oder ausgewählte Meldung öffnen</translation>
+        </message>
+        <message>
+            <source>Menu key, Shift+F10</source>
+            <translation>Menütaste, Umschalt+F10</translation>
+        </message>
+        <message>
+            <source>All actions for the selected task or report</source>
+            <translation>Alle Aktionen für den ausgewählten Auftrag oder die ausgewählte Meldung</translation>
+        </message>
+        <message>
+            <source>Show due follow-ups (Wiedervorlage)</source>
+            <translation>Fällige Wiedervorlagen anzeigen</translation>
         </message>
     </context>
     <context>
@@ -2160,6 +2627,274 @@
         <message>
             <source>Audit log NOT intact: record %1 was changed after it was written.</source>
             <translation>Audit-Protokoll NICHT intakt: Eintrag %1 wurde nach dem Schreiben geändert.</translation>
+        </message>
+        <message>
+            <source>Access refused</source>
+            <translation>Zugriff verweigert</translation>
+        </message>
+        <message>
+            <source>Login failed</source>
+            <translation>Anmeldung fehlgeschlagen</translation>
+        </message>
+        <message>
+            <source>Account locked after failed logins</source>
+            <translation>Konto nach Fehlversuchen gesperrt</translation>
+        </message>
+        <message>
+            <source>Logged in</source>
+            <translation>Angemeldet</translation>
+        </message>
+        <message>
+            <source>User account created</source>
+            <translation>Benutzerkonto angelegt</translation>
+        </message>
+        <message>
+            <source>User account enabled</source>
+            <translation>Benutzerkonto freigegeben</translation>
+        </message>
+        <message>
+            <source>User account disabled</source>
+            <translation>Benutzerkonto deaktiviert</translation>
+        </message>
+        <message>
+            <source>Password set</source>
+            <translation>Passwort gesetzt</translation>
+        </message>
+        <message>
+            <source>Role changed</source>
+            <translation>Rolle geändert</translation>
+        </message>
+        <message>
+            <source>Setting changed</source>
+            <translation>Einstellung geändert</translation>
+        </message>
+        <message>
+            <source>Gazetteer imported</source>
+            <translation>Straßenverzeichnis importiert</translation>
+        </message>
+        <message>
+            <source>Audit log exported</source>
+            <translation>Audit-Protokoll exportiert</translation>
+        </message>
+        <message>
+            <source>Expired audit records deleted</source>
+            <translation>Abgelaufene Protokolleinträge gelöscht</translation>
+        </message>
+        <message>
+            <source>Demo data generated</source>
+            <translation>Demodaten erzeugt</translation>
+        </message>
+        <message>
+            <source>Incident created</source>
+            <translation>Einsatz angelegt</translation>
+        </message>
+        <message>
+            <source>Incident changed</source>
+            <translation>Einsatz geändert</translation>
+        </message>
+        <message>
+            <source>Journal note written</source>
+            <translation>Einsatztagebuch-Eintrag geschrieben</translation>
+        </message>
+        <message>
+            <source>Unit assigned</source>
+            <translation>Einheit zugewiesen</translation>
+        </message>
+        <message>
+            <source>Unit on scene</source>
+            <translation>Einheit am Einsatzort</translation>
+        </message>
+        <message>
+            <source>Unit released</source>
+            <translation>Einheit freigegeben</translation>
+        </message>
+        <message>
+            <source>Incident closed</source>
+            <translation>Einsatz abgeschlossen</translation>
+        </message>
+        <message>
+            <source>Incident reopened</source>
+            <translation>Einsatz wieder geöffnet</translation>
+        </message>
+        <message>
+            <source>Unit created</source>
+            <translation>Einheit angelegt</translation>
+        </message>
+        <message>
+            <source>Unit status set</source>
+            <translation>Einheitenstatus gesetzt</translation>
+        </message>
+        <message>
+            <source>Emergency raised</source>
+            <translation>Notruf ausgelöst</translation>
+        </message>
+        <message>
+            <source>Emergency acknowledged</source>
+            <translation>Notruf quittiert</translation>
+        </message>
+        <message>
+            <source>Task created</source>
+            <translation>Auftrag angelegt</translation>
+        </message>
+        <message>
+            <source>Task changed</source>
+            <translation>Auftrag geändert</translation>
+        </message>
+        <message>
+            <source>Task assigned</source>
+            <translation>Auftrag zugewiesen</translation>
+        </message>
+        <message>
+            <source>Task done</source>
+            <translation>Auftrag erledigt</translation>
+        </message>
+        <message>
+            <source>Task cancelled</source>
+            <translation>Auftrag storniert</translation>
+        </message>
+        <message>
+            <source>Task reopened</source>
+            <translation>Auftrag wieder geöffnet</translation>
+        </message>
+        <message>
+            <source>Follow-up set</source>
+            <translation>Wiedervorlage gesetzt</translation>
+        </message>
+        <message>
+            <source>Follow-up postponed</source>
+            <translation>Wiedervorlage verschoben</translation>
+        </message>
+        <message>
+            <source>Report created</source>
+            <translation>Meldung angelegt</translation>
+        </message>
+        <message>
+            <source>Report changed</source>
+            <translation>Meldung geändert</translation>
+        </message>
+        <message>
+            <source>Report status changed</source>
+            <translation>Meldungsstatus geändert</translation>
+        </message>
+        <message>
+            <source>Report turned into an incident or task</source>
+            <translation>Meldung in Einsatz oder Auftrag überführt</translation>
+        </message>
+        <message>
+            <source>Row added (server record)</source>
+            <translation>Zeile hinzugefügt (Serverprotokoll)</translation>
+        </message>
+        <message>
+            <source>Row changed (server record)</source>
+            <translation>Zeile geändert (Serverprotokoll)</translation>
+        </message>
+        <message>
+            <source>Row deleted (server record)</source>
+            <translation>Zeile gelöscht (Serverprotokoll)</translation>
+        </message>
+        <message>
+            <source>Incident</source>
+            <translation>Einsatz</translation>
+        </message>
+        <message>
+            <source>Unit assignment</source>
+            <translation>Einheitenzuordnung</translation>
+        </message>
+        <message>
+            <source>Unit</source>
+            <translation>Einheit</translation>
+        </message>
+        <message>
+            <source>Unit member</source>
+            <translation>Einheitsmitglied</translation>
+        </message>
+        <message>
+            <source>Emergency</source>
+            <translation>Notruf</translation>
+        </message>
+        <message>
+            <source>Task</source>
+            <translation>Auftrag</translation>
+        </message>
+        <message>
+            <source>Report</source>
+            <translation>Meldung</translation>
+        </message>
+        <message>
+            <source>Bodycam recording</source>
+            <translation>Bodycam-Aufzeichnung</translation>
+        </message>
+        <message>
+            <source>Hold on a recording</source>
+            <translation>Sicherung einer Aufzeichnung</translation>
+        </message>
+        <message>
+            <source>Offence case</source>
+            <translation>OWi-Vorgang</translation>
+        </message>
+        <message>
+            <source>Person concerned (offence)</source>
+            <translation>Betroffene Person (OWi)</translation>
+        </message>
+        <message>
+            <source>Evidence (offence)</source>
+            <translation>Beweismittel (OWi)</translation>
+        </message>
+        <message>
+            <source>Offence catalogue entry</source>
+            <translation>Tatbestandskatalog-Eintrag</translation>
+        </message>
+        <message>
+            <source>User</source>
+            <translation>Benutzer</translation>
+        </message>
+        <message>
+            <source>User account (row)</source>
+            <translation>Benutzerkonto (Zeile)</translation>
+        </message>
+        <message>
+            <source>Role</source>
+            <translation>Rolle</translation>
+        </message>
+        <message>
+            <source>Setting</source>
+            <translation>Einstellung</translation>
+        </message>
+        <message>
+            <source>Gazetteer</source>
+            <translation>Straßenverzeichnis</translation>
+        </message>
+        <message>
+            <source>The period must lie between the years %1 and %2.</source>
+            <translation>Der Zeitraum muss zwischen den Jahren %1 und %2 liegen.</translation>
+        </message>
+        <message>
+            <source>More than %1 records match: please narrow the filter (e.g. the period) and export in parts.</source>
+            <translation>Mehr als %1 Einträge passen zum Filter: Bitte grenzen Sie ihn ein (z. B. den Zeitraum) und exportieren Sie in Teilen.</translation>
+        </message>
+        <message>
+            <source>The export could not be written to %1: %2. Nothing was exported; please choose another folder.</source>
+            <translation>Der Export konnte nicht nach %1 geschrieben werden: %2. Es wurde nichts exportiert; bitte wählen Sie einen anderen Ordner.</translation>
+        </message>
+        <message>
+            <source>no permission to write there</source>
+            <translation>keine Schreibberechtigung in diesem Ordner</translation>
+        </message>
+        <message>
+            <source>the folder does not exist</source>
+            <translation>der Ordner existiert nicht</translation>
+        </message>
+        <message>
+            <source>the disk is full</source>
+            <translation>der Datenträger ist voll</translation>
+        </message>
+        <message>
+            <source>the drive is read-only</source>
+            <translation>das Laufwerk ist schreibgeschützt</translation>
+        </message>
+        <message>
+            <source>Action (plain text)</source>
+            <translation>Aktion (Klartext)</translation>
         </message>
     </context>
     <context>
@@ -3340,6 +4075,17 @@
         </message>
     </context>
     <context>
+        <name>shortcut_help</name>
+        <message>
+            <source>General</source>
+            <translation>Allgemein</translation>
+        </message>
+        <message>
+            <source>Keyboard shortcuts</source>
+            <translation>Tastenkürzel</translation>
+        </message>
+    </context>
+    <context>
         <name>task_status</name>
         <message>
             <source>Open</source>
@@ -3430,6 +4176,50 @@
         <message>
             <source>Units</source>
             <translation>Einheiten</translation>
+        </message>
+        <message>
+            <source>The incident is not in the current queue view (check the filter).</source>
+            <translation>Der Einsatz ist in der aktuellen Ansicht der Einsatzliste nicht enthalten (Filter prüfen).</translation>
+        </message>
+        <message>
+            <source>Unit status board</source>
+            <translation>Statustafel der Einheiten</translation>
+        </message>
+        <message>
+            <source>Go to the unit status board</source>
+            <translation>Zur Statustafel der Einheiten</translation>
+        </message>
+        <message>
+            <source>Call sign (e.g. KOD 33)</source>
+            <translation>Funkrufname (z. B. KOD 33)</translation>
+        </message>
+        <message>
+            <source>Select the unit by typing</source>
+            <translation>Einheit durch Tippen wählen</translation>
+        </message>
+        <message>
+            <source>Set the selected unit's status</source>
+            <translation>Status der ausgewählten Einheit setzen</translation>
+        </message>
+        <message>
+            <source>Trigger an emergency (Notruf) for the selected unit</source>
+            <translation>Notruf für die ausgewählte Einheit auslösen</translation>
+        </message>
+        <message>
+            <source>Enter</source>
+            <translation>Enter</translation>
+        </message>
+        <message>
+            <source>Status history of the selected unit</source>
+            <translation>Statusverlauf der ausgewählten Einheit</translation>
+        </message>
+        <message>
+            <source>Menu key, Shift+F10</source>
+            <translation>Menütaste, Umschalt+F10</translation>
+        </message>
+        <message>
+            <source>All actions for the selected unit</source>
+            <translation>Alle Aktionen für die ausgewählte Einheit</translation>
         </message>
     </context>
     <context>

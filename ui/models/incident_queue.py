@@ -25,6 +25,7 @@ from PySide6.QtGui import QBrush, QColor, QFont
 from app.domain.codes import category_label, status_label
 from app.domain.dto import ChangeBatch, IncidentQuery, IncidentRow
 from app.platform.changefeed import RESET_ENTITY
+from app.platform.permissions import Permission
 from app.platform.timeutil import format_local, local
 from ui.asyncutil import spawn
 from ui.context import UiContext
@@ -241,7 +242,13 @@ class IncidentQueueTableModel(QAbstractTableModel):
         self.reload()
 
     def reload(self) -> None:
-        """Full reload (the only place that resets the model)."""
+        """Full reload (the only place that resets the model).
+
+        A role that may not see incidents (data protection, administration) asks for none:
+        the queue stays empty instead of showing an error (and leaving a refusal in the log).
+        """
+        if not self._ctx.can(Permission.INCIDENT_READ):
+            return
         self._generation += 1
         generation = self._generation
         spawn(self._load_first(generation))
@@ -308,6 +315,8 @@ class IncidentQueueTableModel(QAbstractTableModel):
 
     def on_changes(self, batch: ChangeBatch) -> None:
         """Mark changed incidents dirty; the flush timer applies them in one go."""
+        if not self._ctx.can(Permission.INCIDENT_READ):
+            return
         for change in batch.changes:
             if change.entity == "incident":
                 self._dirty.add(change.entity_id)

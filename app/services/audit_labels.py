@@ -1,0 +1,110 @@
+"""Plain-language names of the audit log's actions and object kinds (for the viewer and export).
+
+The log stores short codes (``incident.create``, ``user_account``); a data-protection officer
+reads German. Codes without a name here are shown as they are.
+"""
+
+from __future__ import annotations
+
+from app.platform.i18n import QT_TRANSLATE_NOOP as N_
+from app.platform.i18n import tr
+
+#: Actions of refused attempts.
+REFUSAL_LABELS: dict[str, str] = {
+    "permission.denied": N_("audit", "Access refused"),
+    "login.failed": N_("audit", "Login failed"),
+    "login.locked": N_("audit", "Account locked after failed logins"),
+}
+
+ACTION_LABELS: dict[str, str] = {
+    **REFUSAL_LABELS,
+    "login.success": N_("audit", "Logged in"),
+    "user.add": N_("audit", "User account created"),
+    "user.enable": N_("audit", "User account enabled"),
+    "user.disable": N_("audit", "User account disabled"),
+    "user.password": N_("audit", "Password set"),
+    "user.role": N_("audit", "Role changed"),
+    "setting.change": N_("audit", "Setting changed"),
+    "gazetteer.import": N_("audit", "Gazetteer imported"),
+    "audit.export": N_("audit", "Audit log exported"),
+    "audit.prune": N_("audit", "Expired audit records deleted"),
+    "demo.generate": N_("audit", "Demo data generated"),
+    "incident.create": N_("audit", "Incident created"),
+    "incident.update": N_("audit", "Incident changed"),
+    "incident.note": N_("audit", "Journal note written"),
+    "incident.assign": N_("audit", "Unit assigned"),
+    "incident.arrive": N_("audit", "Unit on scene"),
+    "incident.release": N_("audit", "Unit released"),
+    "incident.close": N_("audit", "Incident closed"),
+    "incident.reopen": N_("audit", "Incident reopened"),
+    "unit.create": N_("audit", "Unit created"),
+    "unit.status": N_("audit", "Unit status set"),
+    "emergency.raise": N_("audit", "Emergency raised"),
+    "emergency.ack": N_("audit", "Emergency acknowledged"),
+    "task.create": N_("audit", "Task created"),
+    "task.update": N_("audit", "Task changed"),
+    "task.assign": N_("audit", "Task assigned"),
+    "task.done": N_("audit", "Task done"),
+    "task.cancelled": N_("audit", "Task cancelled"),
+    "task.reopen": N_("audit", "Task reopened"),
+    "task.follow_up": N_("audit", "Follow-up set"),
+    "task.snooze": N_("audit", "Follow-up postponed"),
+    "report.create": N_("audit", "Report created"),
+    "report.update": N_("audit", "Report changed"),
+    "report.status": N_("audit", "Report status changed"),
+    "report.convert": N_("audit", "Report turned into an incident or task"),
+    "db.insert": N_("audit", "Row added (server record)"),
+    "db.update": N_("audit", "Row changed (server record)"),
+    "db.delete": N_("audit", "Row deleted (server record)"),
+}
+
+#: Object kinds: the services' names and the table names of the server's row records.
+ENTITY_LABELS: dict[str, str] = {
+    "incident": N_("audit", "Incident"),
+    "incident_unit": N_("audit", "Unit assignment"),
+    "unit": N_("audit", "Unit"),
+    "unit_member": N_("audit", "Unit member"),
+    "emergency": N_("audit", "Emergency"),
+    "task": N_("audit", "Task"),
+    "report": N_("audit", "Report"),
+    "recording": N_("audit", "Bodycam recording"),
+    "recording_hold": N_("audit", "Hold on a recording"),
+    "offence_case": N_("audit", "Offence case"),
+    "offence_person": N_("audit", "Person concerned (offence)"),
+    "offence_evidence": N_("audit", "Evidence (offence)"),
+    "offence_catalogue_entry": N_("audit", "Offence catalogue entry"),
+    "user": N_("audit", "User"),
+    "user_account": N_("audit", "User account (row)"),
+    "role": N_("audit", "Role"),
+    "setting": N_("audit", "Setting"),
+    "gazetteer": N_("audit", "Gazetteer"),
+}
+
+
+def action_label(code: str) -> str:
+    """The German name of an action code (the code itself if it has none)."""
+    source = ACTION_LABELS.get(code)
+    return tr("audit", source) if source is not None else code
+
+
+def entity_label(code: str | None) -> str:
+    """The German name of an object kind (the code itself if it has none; "" for None)."""
+    if not code:
+        return ""
+    source = ENTITY_LABELS.get(code)
+    return tr("audit", source) if source is not None else code
+
+
+def actions_named(text: str) -> list[str]:
+    """The action codes whose German (or English) name contains ``text`` (case-insensitive).
+
+    Lets the viewer's action filter find "Anmeldung" as well as "login".
+    """
+    needle = text.strip().casefold()
+    if not needle:
+        return []
+    return sorted(
+        code
+        for code, source in ACTION_LABELS.items()
+        if needle in tr("audit", source).casefold() or needle in source.casefold()
+    )
