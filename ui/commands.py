@@ -35,6 +35,7 @@ class Scope(Enum):
     DETAIL_NOTE = "detail_note"  # the note field of the incident detail
     UNIT_BOARD = "unit_board"  # the unit status board's table
     WORK_LISTS = "work_lists"  # the Aufträge/Meldungen tables
+    AUDIT_PANE = "audit_pane"  # the audit viewer, while the keyboard is in it
 
     def meets(self, other: Scope) -> bool:
         """True if keys of the two scopes can be pressed in the same place."""
@@ -47,6 +48,7 @@ INCIDENTS = N_("Shortcuts", "Incidents")
 UNITS = N_("Shortcuts", "Unit status board")
 WORK = N_("Shortcuts", "Tasks and reports")
 EMERGENCY = N_("Shortcuts", "Emergency")
+AUDIT = N_("Shortcuts", "Audit log")
 
 #: The menus of the main window, in menu-bar order: key and title (context "Commands").
 MENUS = (
@@ -268,6 +270,65 @@ COMMANDS: tuple[Command, ...] = (
         Scope.GLOBAL,
         permission=Permission.EMERGENCY_ACK,
     ),
+    # -- audit log (data protection, administration) ---------------------------------------------
+    C("go.audit", AUDIT, N_("Commands", "Go to the audit log"), ("Ctrl+6",), Scope.GLOBAL),
+    C(
+        "audit.verify",
+        AUDIT,
+        N_("Commands", "Verify the audit log's chain"),
+        ("Ctrl+Shift+P",),
+        Scope.AUDIT_PANE,
+        permission=Permission.AUDIT_VERIFY,
+    ),
+    C(
+        "audit.export",
+        AUDIT,
+        N_("Commands", "Export the audit log (CSV)"),
+        ("Ctrl+Shift+E",),
+        Scope.AUDIT_PANE,
+        permission=Permission.AUDIT_READ,
+    ),
+    C(
+        "audit.copy_head",
+        AUDIT,
+        N_("Commands", "Copy the newest hash"),
+        ("Ctrl+Shift+C",),
+        Scope.AUDIT_PANE,
+        permission=Permission.AUDIT_VERIFY,
+    ),
+    C(
+        "audit.apply",
+        AUDIT,
+        N_("Commands", "Apply the filter (in a filter field)"),
+        ("Return",),
+        Scope.AUDIT_PANE,
+        keys_label=N_("Commands", "Enter"),
+        permission=Permission.AUDIT_READ,
+    ),
+    C(
+        "audit.clear",
+        AUDIT,
+        N_("Commands", "Clear the filter"),
+        ("Escape",),
+        Scope.AUDIT_PANE,
+        keys_label=N_("Commands", "Esc"),
+        permission=Permission.AUDIT_READ,
+    ),
+    C(
+        "audit.filter",
+        AUDIT,
+        N_("Commands", "Go to the filter (in the audit log)"),
+        ("Ctrl+F",),
+        Scope.AUDIT_PANE,
+        permission=Permission.AUDIT_READ,
+    ),
+    C(
+        "audit.reload",
+        AUDIT,
+        N_("Commands", "Read the audit log again (in the audit log)"),
+        ("F5",),
+        Scope.AUDIT_PANE,
+    ),
 )
 del C
 
@@ -277,6 +338,21 @@ _BY_ID = {c.id: c for c in COMMANDS}
 def command(command_id: str) -> Command:
     """The declaration of ``command_id`` (KeyError for an unknown id)."""
     return _BY_ID[command_id]
+
+
+def pane_action(command_id: str, pane: QWidget, handler: Callable[[], object]) -> QAction:
+    """An action of ``pane`` for a command whose keys work while the keyboard is in the pane.
+
+    Label and keys come from the declaration; the window's registry lists it (``list_keys``).
+    """
+    spec = command(command_id)
+    action = QAction(spec.text(), pane)
+    action.setObjectName(command_id)
+    action.setShortcuts(spec.sequences())
+    action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+    action.triggered.connect(lambda _checked=False: handler())
+    pane.addAction(action)
+    return action
 
 
 def command_keys(command_id: str) -> tuple[str, ...]:
@@ -349,10 +425,14 @@ class CommandRegistry(QObject):
         return action
 
     def list_keys(self, *command_ids: str) -> None:
-        """List commands whose keys a widget handles itself in the F1 help."""
+        """List commands whose keys a widget handles itself in the F1 help.
+
+        A command whose permission the role lacks is left out (the widget ignores its key).
+        """
         for command_id in command_ids:
-            command(command_id)  # unknown ids fail here, not in the help
-            self._listed.add(command_id)
+            spec = command(command_id)  # unknown ids fail here, not in the help
+            if spec.permission is None or self._can(spec.permission):
+                self._listed.add(command_id)
 
     def action(self, command_id: str) -> QAction | None:
         """The bound action of ``command_id`` (None if no pane bound it)."""

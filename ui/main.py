@@ -222,9 +222,9 @@ def build_window(
     reports.install(window)
     emergency.install(window)
     shortcut_help.install(window)
-    window.commands.fill_menus()
     arrange_default_layout(window)
     audit_log.install(window)  # after the arrangement: its own dock, the incident panes put away
+    window.commands.fill_menus()
     window.finish_layout()
     return window
 

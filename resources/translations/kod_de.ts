@@ -207,18 +207,6 @@
             <translation>Ihre Rolle (%1) darf die Unversehrtheit des Audit-Protokolls prüfen und seine neueste Prüfsumme sehen, aber nicht seine Einträge lesen: Die Einträge sind allein dem Datenschutz vorbehalten.</translation>
         </message>
         <message>
-            <source>Verify the audit log's chain</source>
-            <translation>Prüfkette des Audit-Protokolls prüfen</translation>
-        </message>
-        <message>
-            <source>Export the audit log (CSV)</source>
-            <translation>Audit-Protokoll exportieren (CSV)</translation>
-        </message>
-        <message>
-            <source>Copy the newest hash</source>
-            <translation>Neueste Prüfsumme kopieren</translation>
-        </message>
-        <message>
             <source>Check the whole chain (Ctrl+Shift+P)</source>
             <translation>Die ganze Kette prüfen (Strg+Umschalt+P)</translation>
         </message>
@@ -279,44 +267,8 @@
             <translation>%1 nach %2 exportiert.</translation>
         </message>
         <message>
-            <source>Enter</source>
-            <translation>Enter</translation>
-        </message>
-        <message>
-            <source>Apply the filter (in a filter field)</source>
-            <translation>Filter anwenden (in einem Filterfeld)</translation>
-        </message>
-        <message>
-            <source>Esc</source>
-            <translation>Esc</translation>
-        </message>
-        <message>
-            <source>Clear the filter</source>
-            <translation>Filter zurücksetzen</translation>
-        </message>
-        <message>
-            <source>Ctrl+F (in the audit log)</source>
-            <translation>Strg+F (im Audit-Protokoll)</translation>
-        </message>
-        <message>
-            <source>Go to the filter</source>
-            <translation>Zum Filter</translation>
-        </message>
-        <message>
-            <source>F5 (in the audit log)</source>
-            <translation>F5 (im Audit-Protokoll)</translation>
-        </message>
-        <message>
-            <source>Read the audit log again</source>
-            <translation>Audit-Protokoll neu laden</translation>
-        </message>
-        <message>
             <source>Audit log</source>
             <translation>Audit-Protokoll</translation>
-        </message>
-        <message>
-            <source>Go to the audit log</source>
-            <translation>Zum Audit-Protokoll</translation>
         </message>
     </context>
     <context>
@@ -370,34 +322,6 @@
         <message>
             <source>Select an incident in the queue first.</source>
             <translation>Wählen Sie zuerst einen Einsatz in der Einsatzliste aus.</translation>
-        </message>
-        <message>
-            <source>&amp;New incident …</source>
-            <translation>&amp;Neuer Einsatz …</translation>
-        </message>
-        <message>
-            <source>&amp;Assign unit to selected incident …</source>
-            <translation>Einheit dem ausgewählten Einsatz &amp;zuteilen …</translation>
-        </message>
-        <message>
-            <source>Save and dispatch (in the new-incident form)</source>
-            <translation>Speichern und alarmieren (im Formular „Neuer Einsatz“)</translation>
-        </message>
-        <message>
-            <source>Save (in the new-incident form)</source>
-            <translation>Speichern (im Formular „Neuer Einsatz“)</translation>
-        </message>
-        <message>
-            <source>Choose an address from the list (in the new-incident form)</source>
-            <translation>Adresse aus der Liste wählen (im Formular „Neuer Einsatz“)</translation>
-        </message>
-        <message>
-            <source>Change the priority (in the new-incident form)</source>
-            <translation>Priorität ändern (im Formular „Neuer Einsatz“)</translation>
-        </message>
-        <message>
-            <source>&amp;Incident</source>
-            <translation>&amp;Einsatz</translation>
         </message>
     </context>
     <context>
@@ -749,6 +673,42 @@
             <source>Acknowledge the emergency (Notruf)</source>
             <translation>Notruf quittieren</translation>
         </message>
+        <message>
+            <source>Go to the audit log</source>
+            <translation>Zum Audit-Protokoll</translation>
+        </message>
+        <message>
+            <source>Verify the audit log's chain</source>
+            <translation>Prüfkette des Audit-Protokolls prüfen</translation>
+        </message>
+        <message>
+            <source>Export the audit log (CSV)</source>
+            <translation>Audit-Protokoll exportieren (CSV)</translation>
+        </message>
+        <message>
+            <source>Copy the newest hash</source>
+            <translation>Neueste Prüfsumme kopieren</translation>
+        </message>
+        <message>
+            <source>Apply the filter (in a filter field)</source>
+            <translation>Filter anwenden (in einem Filterfeld)</translation>
+        </message>
+        <message>
+            <source>Clear the filter</source>
+            <translation>Filter zurücksetzen</translation>
+        </message>
+        <message>
+            <source>Esc</source>
+            <translation>Esc</translation>
+        </message>
+        <message>
+            <source>Go to the filter (in the audit log)</source>
+            <translation>Zum Filter (im Audit-Protokoll)</translation>
+        </message>
+        <message>
+            <source>Read the audit log again (in the audit log)</source>
+            <translation>Audit-Protokoll neu laden (im Audit-Protokoll)</translation>
+        </message>
     </context>
     <context>
         <name>ConflictDialog</name>
@@ -853,10 +813,6 @@
         <message>
             <source>Emergency of %1 acknowledged by %2 at %3</source>
             <translation>Notruf von %1 quittiert durch %2 um %3</translation>
-        </message>
-        <message>
-            <source>Acknowledge the emergency (Notruf)</source>
-            <translation>Notruf quittieren</translation>
         </message>
     </context>
     <context>
@@ -1067,26 +1023,6 @@
         <message>
             <source>The incident detail has changes that are not saved.</source>
             <translation>In der Einsatzdetailansicht gibt es Änderungen, die nicht gespeichert sind.</translation>
-        </message>
-        <message>
-            <source>Save incident changes</source>
-            <translation>Änderungen am Einsatz speichern</translation>
-        </message>
-        <message>
-            <source>Write a journal note</source>
-            <translation>Vermerk ins Einsatztagebuch schreiben</translation>
-        </message>
-        <message>
-            <source>Close incident …</source>
-            <translation>Einsatz abschließen …</translation>
-        </message>
-        <message>
-            <source>Go to the incident detail</source>
-            <translation>Zu den Einsatzdetails wechseln</translation>
-        </message>
-        <message>
-            <source>Add the note to the journal</source>
-            <translation>Vermerk ins Einsatztagebuch übernehmen</translation>
         </message>
     </context>
     <context>
@@ -1372,42 +1308,6 @@
         <message>
             <source>(next attempt in %1 s)</source>
             <translation>(nächster Versuch in %1 s)</translation>
-        </message>
-        <message>
-            <source>&amp;File</source>
-            <translation>&amp;Datei</translation>
-        </message>
-        <message>
-            <source>&amp;View</source>
-            <translation>&amp;Ansicht</translation>
-        </message>
-        <message>
-            <source>&amp;Help</source>
-            <translation>&amp;Hilfe</translation>
-        </message>
-        <message>
-            <source>Reset layout</source>
-            <translation>Fensteranordnung zurücksetzen</translation>
-        </message>
-        <message>
-            <source>General</source>
-            <translation>Allgemein</translation>
-        </message>
-        <message>
-            <source>Reload</source>
-            <translation>Neu laden</translation>
-        </message>
-        <message>
-            <source>Go to the incident queue</source>
-            <translation>Zur Einsatzliste wechseln</translation>
-        </message>
-        <message>
-            <source>Search the queue</source>
-            <translation>Einsatzliste durchsuchen</translation>
-        </message>
-        <message>
-            <source>Quit</source>
-            <translation>Beenden</translation>
         </message>
     </context>
     <context>
@@ -1711,18 +1611,6 @@
         <message>
             <source>Reports</source>
             <translation>Meldungen</translation>
-        </message>
-        <message>
-            <source>The incident is not in the current queue view (check the filter).</source>
-            <translation>Der Einsatz ist in der aktuellen Ansicht der Einsatzliste nicht enthalten (Filter prüfen).</translation>
-        </message>
-        <message>
-            <source>New report (Meldung)</source>
-            <translation>Neue Meldung</translation>
-        </message>
-        <message>
-            <source>Go to the reports</source>
-            <translation>Zu den Meldungen wechseln</translation>
         </message>
     </context>
     <context>
@@ -2108,34 +1996,6 @@
         <message>
             <source>Tasks</source>
             <translation>Aufträge</translation>
-        </message>
-        <message>
-            <source>New task (Auftrag)</source>
-            <translation>Neuer Auftrag</translation>
-        </message>
-        <message>
-            <source>Go to the tasks</source>
-            <translation>Zu den Aufträgen wechseln</translation>
-        </message>
-        <message>
-            <source>Enter</source>
-            <translation>Enter</translation>
-        </message>
-        <message>
-            <source>Open the selected task or report</source>
-            <translation>Ausgewählten Auftrag oder ausgewählte Meldung öffnen</translation>
-        </message>
-        <message>
-            <source>Menu key, Shift+F10</source>
-            <translation>Menütaste, Umschalt+F10</translation>
-        </message>
-        <message>
-            <source>All actions for the selected task or report</source>
-            <translation>Alle Aktionen für den ausgewählten Auftrag oder die ausgewählte Meldung</translation>
-        </message>
-        <message>
-            <source>Show due follow-ups (Wiedervorlage)</source>
-            <translation>Fällige Wiedervorlagen anzeigen</translation>
         </message>
     </context>
     <context>
@@ -2565,70 +2425,6 @@
     <context>
         <name>audit</name>
         <message>
-            <source>The start of the period must lie before its end.</source>
-            <translation>Der Beginn des Zeitraums muss vor seinem Ende liegen.</translation>
-        </message>
-        <message>
-            <source>Number</source>
-            <translation>Nummer</translation>
-        </message>
-        <message>
-            <source>Time</source>
-            <translation>Zeit</translation>
-        </message>
-        <message>
-            <source>Person</source>
-            <translation>Person</translation>
-        </message>
-        <message>
-            <source>Action</source>
-            <translation>Aktion</translation>
-        </message>
-        <message>
-            <source>Object</source>
-            <translation>Objekt</translation>
-        </message>
-        <message>
-            <source>Object number</source>
-            <translation>Objektnummer</translation>
-        </message>
-        <message>
-            <source>Reason</source>
-            <translation>Grund</translation>
-        </message>
-        <message>
-            <source>Recipient</source>
-            <translation>Empfänger</translation>
-        </message>
-        <message>
-            <source>Details</source>
-            <translation>Details</translation>
-        </message>
-        <message>
-            <source>Workstation</source>
-            <translation>Arbeitsplatz</translation>
-        </message>
-        <message>
-            <source>Audit log intact: %1 records checked. Newest hash: %2</source>
-            <translation>Audit-Protokoll intakt: %1 Einträge geprüft. Neueste Prüfsumme: %2</translation>
-        </message>
-        <message>
-            <source>Audit log NOT intact: the expected record (anchor) is no longer in the log: records were removed or rewritten, or it is older than the retention period.</source>
-            <translation>Protokoll NICHT intakt: Der erwartete Eintrag (Anker) ist nicht mehr im Protokoll – Einträge wurden entfernt oder umgeschrieben, oder er ist älter als die Aufbewahrungsfrist.</translation>
-        </message>
-        <message>
-            <source>Audit log NOT intact: records before record %1 were removed without a prune record.</source>
-            <translation>Audit-Protokoll NICHT intakt: Einträge vor Eintrag %1 wurden ohne Löschprotokoll entfernt.</translation>
-        </message>
-        <message>
-            <source>Audit log NOT intact: record %1 does not follow its predecessor (a record before it was removed, inserted or changed).</source>
-            <translation>Audit-Protokoll NICHT intakt: Eintrag %1 schließt nicht an seinen Vorgänger an (ein Eintrag davor wurde entfernt, eingefügt oder geändert).</translation>
-        </message>
-        <message>
-            <source>Audit log NOT intact: record %1 was changed after it was written.</source>
-            <translation>Audit-Protokoll NICHT intakt: Eintrag %1 wurde nach dem Schreiben geändert.</translation>
-        </message>
-        <message>
             <source>Access refused</source>
             <translation>Zugriff verweigert</translation>
         </message>
@@ -2869,6 +2665,10 @@
             <translation>Der Zeitraum muss zwischen den Jahren %1 und %2 liegen.</translation>
         </message>
         <message>
+            <source>The start of the period must lie before its end.</source>
+            <translation>Der Beginn des Zeitraums muss vor seinem Ende liegen.</translation>
+        </message>
+        <message>
             <source>More than %1 records match: please narrow the filter (e.g. the period) and export in parts.</source>
             <translation>Mehr als %1 Einträge passen zum Filter: Bitte grenzen Sie ihn ein (z. B. den Zeitraum) und exportieren Sie in Teilen.</translation>
         </message>
@@ -2893,8 +2693,68 @@
             <translation>das Laufwerk ist schreibgeschützt</translation>
         </message>
         <message>
+            <source>Number</source>
+            <translation>Nummer</translation>
+        </message>
+        <message>
+            <source>Time</source>
+            <translation>Zeit</translation>
+        </message>
+        <message>
+            <source>Person</source>
+            <translation>Person</translation>
+        </message>
+        <message>
+            <source>Action</source>
+            <translation>Aktion</translation>
+        </message>
+        <message>
             <source>Action (plain text)</source>
             <translation>Aktion (Klartext)</translation>
+        </message>
+        <message>
+            <source>Object</source>
+            <translation>Objekt</translation>
+        </message>
+        <message>
+            <source>Object number</source>
+            <translation>Objektnummer</translation>
+        </message>
+        <message>
+            <source>Reason</source>
+            <translation>Grund</translation>
+        </message>
+        <message>
+            <source>Recipient</source>
+            <translation>Empfänger</translation>
+        </message>
+        <message>
+            <source>Details</source>
+            <translation>Details</translation>
+        </message>
+        <message>
+            <source>Workstation</source>
+            <translation>Arbeitsplatz</translation>
+        </message>
+        <message>
+            <source>Audit log intact: %1 records checked. Newest hash: %2</source>
+            <translation>Audit-Protokoll intakt: %1 Einträge geprüft. Neueste Prüfsumme: %2</translation>
+        </message>
+        <message>
+            <source>Audit log NOT intact: the expected record (anchor) is no longer in the log: records were removed or rewritten, or it is older than the retention period.</source>
+            <translation>Protokoll NICHT intakt: Der erwartete Eintrag (Anker) ist nicht mehr im Protokoll – Einträge wurden entfernt oder umgeschrieben, oder er ist älter als die Aufbewahrungsfrist.</translation>
+        </message>
+        <message>
+            <source>Audit log NOT intact: records before record %1 were removed without a prune record.</source>
+            <translation>Audit-Protokoll NICHT intakt: Einträge vor Eintrag %1 wurden ohne Löschprotokoll entfernt.</translation>
+        </message>
+        <message>
+            <source>Audit log NOT intact: record %1 does not follow its predecessor (a record before it was removed, inserted or changed).</source>
+            <translation>Audit-Protokoll NICHT intakt: Eintrag %1 schließt nicht an seinen Vorgänger an (ein Eintrag davor wurde entfernt, eingefügt oder geändert).</translation>
+        </message>
+        <message>
+            <source>Audit log NOT intact: record %1 was changed after it was written.</source>
+            <translation>Audit-Protokoll NICHT intakt: Eintrag %1 wurde nach dem Schreiben geändert.</translation>
         </message>
     </context>
     <context>
@@ -4075,17 +3935,6 @@
         </message>
     </context>
     <context>
-        <name>shortcut_help</name>
-        <message>
-            <source>General</source>
-            <translation>Allgemein</translation>
-        </message>
-        <message>
-            <source>Keyboard shortcuts</source>
-            <translation>Tastenkürzel</translation>
-        </message>
-    </context>
-    <context>
         <name>task_status</name>
         <message>
             <source>Open</source>
@@ -4176,50 +4025,6 @@
         <message>
             <source>Units</source>
             <translation>Einheiten</translation>
-        </message>
-        <message>
-            <source>The incident is not in the current queue view (check the filter).</source>
-            <translation>Der Einsatz ist in der aktuellen Ansicht der Einsatzliste nicht enthalten (Filter prüfen).</translation>
-        </message>
-        <message>
-            <source>Unit status board</source>
-            <translation>Statustafel der Einheiten</translation>
-        </message>
-        <message>
-            <source>Go to the unit status board</source>
-            <translation>Zur Statustafel der Einheiten</translation>
-        </message>
-        <message>
-            <source>Call sign (e.g. KOD 33)</source>
-            <translation>Funkrufname (z. B. KOD 33)</translation>
-        </message>
-        <message>
-            <source>Select the unit by typing</source>
-            <translation>Einheit durch Tippen wählen</translation>
-        </message>
-        <message>
-            <source>Set the selected unit's status</source>
-            <translation>Status der ausgewählten Einheit setzen</translation>
-        </message>
-        <message>
-            <source>Trigger an emergency (Notruf) for the selected unit</source>
-            <translation>Notruf für die ausgewählte Einheit auslösen</translation>
-        </message>
-        <message>
-            <source>Enter</source>
-            <translation>Enter</translation>
-        </message>
-        <message>
-            <source>Status history of the selected unit</source>
-            <translation>Statusverlauf der ausgewählten Einheit</translation>
-        </message>
-        <message>
-            <source>Menu key, Shift+F10</source>
-            <translation>Menütaste, Umschalt+F10</translation>
-        </message>
-        <message>
-            <source>All actions for the selected unit</source>
-            <translation>Alle Aktionen für die ausgewählte Einheit</translation>
         </message>
     </context>
     <context>

@@ -481,7 +481,7 @@ async def test_administration_verifies_but_sees_no_records(
 async def _window(ctx: UiContext, tmp_path: Path, qtbot: QtBot) -> tuple[Any, Any]:
     """The whole workstation window as the program builds it for ``ctx``'s person."""
     settings = QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)
-    window, follower = await start_window(ctx.services, ctx.actor, "Test-DB", settings, tmp_path)
+    window, follower = await start_window(ctx.services, ctx.actor, "Test-DB", settings)
     qtbot.addWidget(window)
     return window, follower
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QEvent, QModelIndex, QStandardPaths, Qt, QTimer
-from PySide6.QtGui import QAction, QFont, QFontDatabase, QFontMetrics, QKeyEvent, QKeySequence
+from PySide6.QtGui import QFont, QFontDatabase, QFontMetrics, QKeyEvent
 from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
@@ -30,13 +30,13 @@ from PySide6.QtWidgets import (
 )
 
 from app.platform.errors import KodError
-from app.platform.i18n import QT_TRANSLATE_NOOP as N_
 from app.platform.i18n import count_text, format_count
 from app.platform.permissions import Permission, role_label
 from app.platform.timeutil import format_local, utcnow
 from app.services.audit_labels import action_label
 from app.services.audit_log import AuditEntry, AuditQuery
 from ui.asyncutil import spawn
+from ui.commands import pane_action
 from ui.context import UiContext
 from ui.models.audit_log import (
     COL_ACTION,
@@ -221,15 +221,9 @@ class AuditLogPane(QWidget):
         ):
             self.table.setColumnWidth(col, max(minimum, metrics.horizontalAdvance(sample) + 16))
 
-        self.verify_action = self._action(
-            self.tr("Verify the audit log's chain"), "Ctrl+Shift+P", self.chain.verify
-        )
-        self.export_action = self._action(
-            self.tr("Export the audit log (CSV)"), "Ctrl+Shift+E", self.export_csv
-        )
-        self.copy_action = self._action(
-            self.tr("Copy the newest hash"), "Ctrl+Shift+C", self.chain.copy_head
-        )
+        self.verify_action = pane_action("audit.verify", self, self.chain.verify)
+        self.export_action = pane_action("audit.export", self, self.export_csv)
+        self.copy_action = pane_action("audit.copy_head", self, self.chain.copy_head)
         self.verify_action.setEnabled(self.can_verify)
         self.copy_action.setEnabled(self.can_verify)
         self.export_action.setEnabled(self.can_read)
@@ -257,20 +251,6 @@ class AuditLogPane(QWidget):
         self.model.failed.connect(self._on_failed)
         self.table.selectionModel().currentRowChanged.connect(self._on_current)
         keep_selection(self.model, self.selected_id, self.select_entry)
-
-    def _action(self, text: str, keys: str, slot: object) -> QAction:
-        action = QAction(text, self)
-        action.setShortcut(QKeySequence(keys))
-        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        action.triggered.connect(slot)
-        self.addAction(action)
-        return action
-
-    def actions_for_help(self) -> list[QAction]:
-        """The pane's actions with shortcuts (for the shortcut list)."""
-        return [
-            a for a in (self.verify_action, self.export_action, self.copy_action) if a.isEnabled()
-        ]
 
     # -- loading ------------------------------------------------------------------------------
 
@@ -447,15 +427,6 @@ class AuditLogPane(QWidget):
         super().keyPressEvent(event)
 
 
-#: Keys handled inside the pane, for the shortcut list (the last one also without reading).
-_READER_KEYS = (
-    (N_("AuditLogPane", "Enter"), N_("AuditLogPane", "Apply the filter (in a filter field)")),
-    (N_("AuditLogPane", "Esc"), N_("AuditLogPane", "Clear the filter")),
-    (N_("AuditLogPane", "Ctrl+F (in the audit log)"), N_("AuditLogPane", "Go to the filter")),
-    (N_("AuditLogPane", "F5 (in the audit log)"), N_("AuditLogPane", "Read the audit log again")),
-)
-
-
 def install(window: MainWindow) -> AuditLogPane | None:
     """Add the audit viewer as a pane for roles that may read or verify the audit log.
 
@@ -467,34 +438,23 @@ def install(window: MainWindow) -> AuditLogPane | None:
         return None
     pane = AuditLogPane(ctx, window)
     title = QCoreApplication.translate("AuditLogPane", "Audit log")
-    dock = window.add_pane("audit", title, pane, Qt.DockWidgetArea.RightDockWidgetArea)
+    window.add_pane("audit", title, pane, Qt.DockWidgetArea.RightDockWidgetArea)
     if not ctx.can(Permission.INCIDENT_READ):
         for key in ("queue", "detail"):
             other = window.docks.get(key)
             if other is not None:
                 other.hide()
-    group = QCoreApplication.translate("Shortcuts", "Audit log")
-
-    def focus() -> None:
-        dock.show()
-        dock.raise_()
-        pane.focus_main()
-
-    go = window.shortcuts.add_action(
-        window,
-        group,
-        QCoreApplication.translate("AuditLogPane", "Go to the audit log"),
-        "Ctrl+6",
-        "actionFocusAudit",
+    window.navigator.add_pane("audit", pane.focus_main, pane.select_entry, pane.model)
+    commands = window.commands
+    commands.bind("go.audit", lambda: window.navigator.go_to("audit"))
+    commands.list_keys(
+        "audit.verify",
+        "audit.export",
+        "audit.copy_head",
+        "audit.apply",
+        "audit.clear",
+        "audit.filter",
+        "audit.reload",
     )
-    go.triggered.connect(focus)
-    for action in pane.actions_for_help():
-        window.shortcuts.add_action_object(group, action)
-    for keys, text in _READER_KEYS if pane.can_read else _READER_KEYS[-1:]:
-        window.shortcuts.add_info(
-            group,
-            QCoreApplication.translate("AuditLogPane", keys),
-            QCoreApplication.translate("AuditLogPane", text),
-        )
     QTimer.singleShot(0, pane.start)
     return pane
