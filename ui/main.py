@@ -247,10 +247,14 @@ async def start_window(
 
 
 async def ask_login(
-    authenticate: Authenticate, database_label: str, username: str | None
+    authenticate: Authenticate, database_label: str, username: str | None, message: str = ""
 ) -> Session | None:
-    """The login dialog; the logged-in session, or None if it was cancelled."""
+    """The login dialog; the logged-in session, or None if it was cancelled.
+
+    ``message`` says why the previous session ended (e.g. the server refused its login).
+    """
     login = LoginDialog(authenticate, database_label)
+    login.message.setText(message)
     if username:
         login.username.setText(username)
         login.password.setFocus()
@@ -265,8 +269,8 @@ async def run_session(
     database_label: str,
     reporter: ErrorReporter,
     settings: QSettings | None = None,
-) -> SessionEnd:
-    """One person's window, from login until it is closed; returns how it ended."""
+) -> tuple[SessionEnd, str]:
+    """One person's window, from login until it is closed; how it ended and why (or "")."""
     services = session.services
     window, follower = await start_window(services, session.actor, database_label, settings)
     reporter.set_parent_widget(window)
@@ -293,7 +297,7 @@ async def run_session(
             await asyncio.wait(running, timeout=SETTLE_S)
         await cancel_all()
         window.deleteLater()
-    return window.outcome or SessionEnd.QUIT
+    return window.outcome or SessionEnd.QUIT, window.end_message
 
 
 async def run_workstation(
@@ -323,19 +327,22 @@ async def run_workstation(
         return exc.exit_code
     try:
         username: str | None = args.user
+        message = ""
         while True:
             # login dialog → window → quit, or log out → login dialog again
-            session = await ask_login(authenticate, label, username)
+            session = await ask_login(authenticate, label, username, message)
             if session is None:
                 return 0
             try:
-                end = await run_session(session, label, reporter, settings)
+                end, message = await run_session(session, label, reporter, settings)
             finally:
                 if session.services is not shared:
                     await session.close()  # a server login's own connections and outbox
             if end is SessionEnd.QUIT:
                 return 0
-            username = None  # logged out: the next person starts with an empty login
+            # Logged out: the next person starts with an empty login; a refused login keeps
+            # the name (the same person tries again).
+            username = session.actor.username if message else None
     finally:
         await cancel_all()
         if shared is not None:

@@ -100,6 +100,8 @@ class MainWindow(QMainWindow):
         )
         #: How the session ended (set when the window closes).
         self.outcome: SessionEnd | None = None
+        #: Why the session ended without being asked (shown in the next login), else "".
+        self.end_message = ""
         #: Things to warn about before quitting or logging out (each returns warning lines).
         self.end_warnings: list[Callable[[], list[str]]] = []
         self._end_question: SessionEndQuestion | None = None
@@ -238,7 +240,18 @@ class MainWindow(QMainWindow):
         self.clock.setText(format_local(utcnow(), with_seconds=True))
 
     def on_link(self, status: LinkStatus) -> None:
-        """Show the database link state in the status bar and a banner; mark data stale."""
+        """Show the database link state in the status bar and a banner; mark data stale.
+
+        If the server refuses this person's login (account disabled, password changed), the
+        session is over: the window closes and the login appears again, saying why.
+        """
+        if status.login_refused and self.outcome is None:
+            self.end_message = self.tr(
+                "The database server no longer accepts your login (account disabled or "
+                "password changed). Please log in again or ask the administration."
+            )
+            self.end_session(SessionEnd.LOGOUT)
+            return
         if status.state == LinkState.ONLINE:
             self.link_label.setText(self.tr("● connected"))
             self.link_label.setStyleSheet("color: #1b7f3b;")

@@ -1294,6 +1294,10 @@
             <translation>Verbindung wird hergestellt …</translation>
         </message>
         <message>
+            <source>The database server no longer accepts your login (account disabled or password changed). Please log in again or ask the administration.</source>
+            <translation>Der Datenbankserver nimmt Ihre Anmeldung nicht mehr an (Konto gesperrt oder Passwort geändert). Bitte melden Sie sich neu an oder wenden Sie sich an die Administration.</translation>
+        </message>
+        <message>
             <source>● connected</source>
             <translation>● verbunden</translation>
         </message>

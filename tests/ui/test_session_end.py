@@ -155,3 +155,59 @@ async def test_log_out_returns_to_the_login_and_a_new_login_gets_a_fresh_window(
 
     second.end_session(SessionEnd.QUIT)
     assert await asyncio.wait_for(life, 10) == 0
+
+
+@pytest.mark.asyncio
+async def test_a_disabled_login_ends_the_window_and_the_login_says_why(
+    pg_target: DatabaseTarget, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server ends a disabled person's sessions; the workstation goes back to the login."""
+    from app.platform.database import Database
+
+    monkeypatch.setenv("KOD_ALARM_AUDIO", "0")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    admin_db = Database(pg_target, workstation="admin-ws")
+    admin = Services.create(admin_db)
+    await admin.users.add(ADMIN, "dora", "Dora Dispo", Role.DISPATCHER, "geheim123")
+    url = pg_target.sync_url.set(drivername=pg_target.kind).render_as_string(False)
+    settings = QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    reporter = ErrorReporter()
+    reporter.interactive = False
+    args = argparse.Namespace(database=url, user=None, check=False)
+    before = {id(w) for w in _main_windows()}
+    life = asyncio.ensure_future(run_workstation(app, args, reporter, settings))
+    try:
+        await _login("dora")
+        await wait_until(lambda: len(_main_windows(before)) == 1, 10)
+        (window,) = _main_windows(before)
+        await wait_until(lambda: window.link_label.text() == window.tr("● connected"), 10)
+
+        await admin.users.set_active(ADMIN, "dora", False)
+
+        # No question (there is nothing the person may still do): the window closes ...
+        await wait_until(lambda: not shiboken6.isValid(window) or not window.isVisible(), 15)
+
+        # ... and the login dialog says why, with the name kept for a second try.
+        def refused_login() -> LoginDialog | None:
+            for w in QApplication.topLevelWidgets():
+                if isinstance(w, LoginDialog) and w.isVisible() and w.message.text():
+                    return w
+            return None
+
+        await wait_until(lambda: refused_login() is not None, 10)
+        login = refused_login()
+        assert login is not None
+        assert "nicht mehr an" in login.message.text() and login.username.text() == "dora"
+        # Trying again with the disabled account is refused by the server, not let in.
+        login.password.setText("geheim123")
+        login.try_login()
+        await wait_until(lambda: login.buttons.isEnabled() and "Prüfe" not in login.message.text())
+        assert not _main_windows(before) and login.isVisible()
+        login.reject()
+        assert await asyncio.wait_for(life, 10) == 0
+    finally:
+        if not life.done():
+            life.cancel()
+        await admin_db.dispose()
