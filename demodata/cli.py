@@ -12,6 +12,7 @@ from app.platform.i18n import tr
 from app.platform.logsetup import setup_logging
 from app.platform.uow import Actor
 from app.services import Services
+from app.tools.argparse_de import use_ui_language
 from app.tools.cli import guarded, open_checked
 from demodata.generate import generate_demo
 
@@ -20,6 +21,7 @@ MAX_INCIDENTS = 5_000_000
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (German help texts)."""
+    use_ui_language()
     p = argparse.ArgumentParser(
         prog="kod-demo",
         description=tr("cli", "Fill the database with Leverkusen demo data"),
@@ -36,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--incidents", type=int, default=6000, help=tr("cli", "Number of incidents in the history")
     )
-    p.add_argument("--seed", type=int, default=2024)
+    p.add_argument("--seed", type=int, default=2024, help=tr("cli", "Seed of the random generator"))
     p.add_argument(
         "--if-empty",
         action="store_true",

@@ -182,6 +182,15 @@ def test_workstation_help_and_argument_errors_are_german_without_a_screen(
     admin = run_admin("--help")
     assert admin.returncode == 0 and "Aufruf: kod-admin" in admin.stdout
     _german_only(admin.stdout)
+    demo = subprocess.run(
+        [sys.executable, "-m", "demodata.cli", "--help"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert demo.returncode == 0 and "Aufruf: kod-demo" in demo.stdout, demo.stderr
+    assert "Zufallsgenerator" in demo.stdout
+    _german_only(demo.stdout)
 
 
 @pytest.mark.parametrize(

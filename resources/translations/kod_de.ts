@@ -3059,6 +3059,10 @@
             <translation>Anzahl der Einsätze in der Historie</translation>
         </message>
         <message>
+            <source>Seed of the random generator</source>
+            <translation>Startwert des Zufallsgenerators</translation>
+        </message>
+        <message>
             <source>Only if the database has no incidents yet (first start)</source>
             <translation>Nur wenn die Datenbank noch keine Einsätze enthält (Erststart)</translation>
         </message>
