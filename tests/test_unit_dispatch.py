@@ -3,16 +3,19 @@ Notruf in the incident, and undoing the last status change (SQLite and PostgreSQ
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from app.domain.dto import IncidentDraft
 from app.platform.errors import ValidationError
 from app.platform.permissions import Role
 from app.platform.uow import Actor
 from app.services import Services
-from tests.conftest import ADMIN, service_actions
+from db.migrate import downgrade, upgrade
+from tests.conftest import ADMIN, drop_pg_database, fresh_pg_database, service_actions
 
 WIESDORF = (51.0325, 6.9870)
 LEAD = Actor(None, "cli:lead", Role.SHIFT_LEAD)
@@ -133,3 +136,52 @@ async def test_the_last_status_change_can_be_undone(services: Services, dispatch
     await services.units.set_status(dispatcher, other, "3")
     info = await services.units.undo_status(dispatcher, other, expected="3")
     assert info.status == "2" and info.incident_id == inc and info.alarmed_at is not None
+
+
+@pytest.mark.parametrize("engine_kind", ["sqlite", "postgresql"])
+def test_assignments_made_before_the_migration_count_as_confirmed(
+    engine_kind: str, tmp_path: Path
+) -> None:
+    # Before, assigning set status 3 at once: those assignments were confirmed when made.
+    name = None
+    if engine_kind == "sqlite":
+        url = f"sqlite:///{tmp_path / 'm.sqlite'}"
+    else:
+        name, raw = fresh_pg_database(None)
+        url = raw.replace("postgresql://", "postgresql+psycopg://", 1)
+    engine = create_engine(url)
+    try:
+        upgrade(engine, "0005")
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO unit (id, call_sign, kind, status, status_changed_at, active, "
+                    "version) VALUES (1, 'KOD 1', 'Streife', '3', :t, true, 1)"
+                ),
+                {"t": datetime(2026, 12, 1, 8, 0, tzinfo=UTC)},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO incident (id, number, category, priority, status, address, "
+                    "description, created_at, updated_at, version) VALUES (1, 'E-1', 'noise', 2, "
+                    "'dispatched', 'Markt 1', '', :t, :t, 1)"
+                ),
+                {"t": datetime(2026, 12, 1, 8, 0, tzinfo=UTC)},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO incident_unit (incident_id, unit_id, assigned_at) "
+                    "VALUES (1, 1, :t)"
+                ),
+                {"t": datetime(2026, 12, 1, 8, 1, tzinfo=UTC)},
+            )
+        upgrade(engine)
+        with engine.connect() as conn:
+            row = conn.execute(text("SELECT assigned_at, confirmed_at FROM incident_unit")).one()
+        assert row[1] is not None and row[0] == row[1]
+        downgrade(engine, "0005")
+        upgrade(engine)
+    finally:
+        engine.dispose()
+        if name:
+            drop_pg_database(name)
