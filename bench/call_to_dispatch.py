@@ -57,8 +57,9 @@ async def run(target: object, settings_path: Path) -> None:
         elapsed = time.perf_counter() - started
         incident = await services.incidents.get(actor, result.incident_id)
         unit = await services.units.get(actor, result.unit_id)
-        if incident.status != "dispatched" or unit.status != "3":
-            raise SystemExit(f"flow did not dispatch: {incident.status=} {unit.status=}")
+        # Dispatched = the unit is alarmed for the incident (it confirms with 3 by radio).
+        if incident.status != "dispatched" or unit.incident_id != incident.id:
+            raise SystemExit(f"flow did not dispatch: {incident.status=} {unit.incident_id=}")
         print(f"keys: {' '.join(result.keys)}")
         print(f"incident: {incident.number} {incident.address} → {unit.call_sign}")
         print(f"call_to_dispatch_s: {elapsed:.2f}")

@@ -233,6 +233,9 @@ class IncidentUnit(Base):
     incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id", ondelete="CASCADE"))
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
     assigned_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: When the unit confirmed the alarm ("Einsatz übernommen", status 3); None while alarmed.
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     on_scene_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))

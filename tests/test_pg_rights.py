@@ -498,3 +498,40 @@ def test_accounts_without_a_server_login_are_listed(pg_target: DatabaseTarget) -
             await db.dispose()
 
     assert asyncio.run(listed()) == [("nur.app", True, False)]
+
+
+def test_confirming_an_alarm_names_the_login_and_a_field_officer_only_their_own(
+    scene: Scene,
+) -> None:
+    # incident_unit.confirmed_at/confirmed_by_id (the unit confirmed its alarm, status 3): who
+    # may set them, who is recorded as having set them, and which rows a field officer reaches.
+    engine = create_engine(scene.target.sync_url)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO incident_unit (incident_id, unit_id, assigned_at) "
+                "VALUES (:i, :u, now())"
+            ),
+            {"i": scene.other_incident, "u": scene.other_unit},
+        )
+    engine.dispose()
+    confirm = (
+        "UPDATE incident_unit SET confirmed_at = now(), confirmed_by_id = %(someone)s "
+        "WHERE incident_id = %(i)s RETURNING confirmed_by_id"
+    )
+    someone = scene.users[Role.ADMIN]
+    for role in (Role.DISPATCHER, Role.SHIFT_LEAD):
+        with login(scene.target, LOGINS[role]) as conn:
+            row = conn.execute(confirm, {"someone": someone, "i": scene.other_incident}).fetchone()
+            conn.rollback()
+        assert row == (scene.users[role],), role
+    with login(scene.target, LOGINS[Role.FIELD_OFFICER]) as conn:
+        assert attempt(conn, confirm, {"someone": someone, "i": scene.own_incident}) == (True, "")
+        assert attempt(conn, confirm, {"someone": someone, "i": scene.other_incident}) == (
+            False,
+            "no rows",
+        )
+    for role in (Role.CLERK, Role.DATA_PROTECTION, Role.ADMIN):
+        with login(scene.target, LOGINS[role]) as conn:
+            done, why = attempt(conn, confirm, {"someone": someone, "i": scene.own_incident})
+        assert not done and why.startswith("42501"), (role, why)

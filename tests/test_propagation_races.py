@@ -71,7 +71,8 @@ async def test_same_unit_assigned_at_once_from_two_workstations(
         loser_id = inc_b.id if winner.id == inc_a.id else inc_a.id
         loser = await a.incidents.get(DISPO_A, loser_id)
         assert loser.active_assignments == () and loser.status == "new"
-        assert (await b.units.get(DISPO_B, unit.id)).status == "3"
+        info = await b.units.get(DISPO_B, unit.id)
+        assert info.incident_id == winner.id and info.alarmed_at is not None
 
 
 @pytest.mark.asyncio

@@ -43,6 +43,7 @@ async def test_history_names_user_and_incident_number(
     unit = await _unit(services, "KOD 21")
     inc = await services.incidents.create(dispatcher, IncidentDraft("noise", address="Markt 1"))
     await services.incidents.assign_unit(dispatcher, inc.id, unit)
+    await services.units.set_status(dispatcher, unit, "3")  # the unit confirms the alarm
     await services.units.set_status(dispatcher, unit, "5", note="Rückfrage")
     history = await services.units.history(dispatcher, unit)
     assert [h.status for h in history] == ["5", "3"]

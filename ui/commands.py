@@ -155,6 +155,13 @@ COMMANDS: tuple[Command, ...] = (
     ),
     C("detail.close", INCIDENTS, N_("Commands", "Close incident …"), ("Ctrl+E",)),
     C(
+        "detail.confirm_unit",
+        INCIDENTS,
+        N_("Commands", "An alarmed unit of the incident confirms by radio (status 3)"),
+        ("Alt+3",),
+        permission=Permission.UNIT_ASSIGN,
+    ),
+    C(
         "go.detail",
         INCIDENTS,
         N_("Commands", "Go to the incident detail"),
@@ -190,6 +197,21 @@ COMMANDS: tuple[Command, ...] = (
         ("0", "1", "2", "3", "4", "5", "6"),
         Scope.UNIT_BOARD,
         keys_label=N_("Commands", "0 … 6"),
+    ),
+    C(
+        "unit.confirm",
+        UNITS,
+        N_("Commands", "The alarmed unit confirms by radio (status 3, Einsatz übernommen)"),
+        scope=Scope.UNIT_BOARD,
+        keys_label=N_("Commands", "3"),
+    ),
+    C(
+        "unit.undo",
+        UNITS,
+        N_("Commands", "Undo the last status change made on the board"),
+        ("Ctrl+Z",),
+        Scope.UNIT_BOARD,
+        permission=Permission.UNIT_STATUS,
     ),
     C(
         "unit.emergency",

@@ -357,6 +357,16 @@ class IncidentEditSession(QObject):
         self.noteAdded.emit(text)
         self.apply_detail(detail)
 
+    def confirm_unit(self, unit_id: int) -> None:
+        """The alarmed unit confirmed by radio (status 3)."""
+        if self.incident_id is not None:
+            spawn(
+                self._ctx.services.incidents.confirm_unit(
+                    self._ctx.actor, self.incident_id, unit_id
+                ),
+                on_done=self.apply_detail,
+            )
+
     def unit_arrived(self, unit_id: int) -> None:
         """The unit reports on scene (status 4)."""
         if self.incident_id is not None:

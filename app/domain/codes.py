@@ -137,6 +137,9 @@ UNIT_STATUS_SOURCE: dict[str, str] = {
 
 #: Statuses in which a unit can take a new job.
 AVAILABLE_STATUSES = frozenset({"1", "2"})
+#: Statuses that take a unit off its incident when it changes to them (free again, or out of
+#: service): the status board asks first.
+RELEASING_STATUSES = frozenset({"1", "2", "6"})
 
 
 def unit_status_label(code: str) -> str:

@@ -47,6 +47,8 @@ class IncidentRow:
     closed_at: datetime | None
     units: str
     version: int
+    #: A unit on the incident is in Notruf (emergency) status.
+    emergency: bool = False
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,14 @@ class Assignment:
     assigned_at: datetime
     on_scene_at: datetime | None
     released_at: datetime | None
+    #: The unit's BOS status now (the status board's, the one truth); for a released unit
+    #: whatever it is now, of no meaning for this incident.
+    status: str = ""
+    #: When the unit confirmed the alarm (status 3); None while it is only alarmed.
+    confirmed_at: datetime | None = None
+    #: Until when an alarmed unit should confirm (setting ``dispatch.confirm_timeout_s``);
+    #: None once confirmed or released. Past it the alarm is flagged (computed, never stored).
+    confirm_due_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -177,6 +187,10 @@ class UnitInfo:
     incident_id: int | None
     incident_number: str | None
     version: int
+    #: When the unit was alarmed for ``incident_id``, while it has not confirmed (else None).
+    alarmed_at: datetime | None = None
+    #: Until when it should confirm (see :attr:`Assignment.confirm_due_at`).
+    confirm_due_at: datetime | None = None
 
 
 @dataclass(frozen=True)

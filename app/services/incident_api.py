@@ -62,6 +62,10 @@ class IncidentOperations(Protocol):
         """Send a unit to the incident."""
         ...
 
+    async def confirm_unit(self, actor: Actor, incident_id: int, unit_id: int) -> IncidentDetail:
+        """The alarmed unit confirmed (status 3)."""
+        ...
+
     async def unit_arrived(self, actor: Actor, incident_id: int, unit_id: int) -> IncidentDetail:
         """The unit is on scene."""
         ...

@@ -5,13 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Literal
 
-from sqlalchemy import Select, and_, column, func, literal_column, or_, select, table
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Select, column, func, literal_column, or_, select, table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.codes import (
     AVAILABLE_STATUSES,
-    CATEGORY_BY_CODE,
     JOURNAL_NOTE,
     JOURNAL_NOTE_AFTER_CLOSE,
     OUTCOMES_SOURCE,
@@ -19,30 +17,53 @@ from app.domain.codes import (
     UnitStatus,
     category_label,
     outcome_label,
-    priority_label,
-    unit_status_display,
 )
 from app.domain.dto import (
     EDITABLE_INCIDENT_FIELDS,
-    Assignment,
     IncidentDetail,
     IncidentDraft,
     IncidentQuery,
     IncidentRow,
-    JournalLine,
 )
 from app.domain.geo import stadtteil_for
 from app.platform.database import Database
 from app.platform.errors import ConflictError, NotFound, ValidationError
-from app.platform.i18n import QT_TRANSLATE_NOOP as N_
 from app.platform.i18n import tr
 from app.platform.permissions import Permission
 from app.platform.uow import Actor, Work, check, reading, unit_of_work
 from app.platform.validation import like_pattern, search_text
-from app.services.settings import read_setting
-from db.models import Incident, IncidentUnit, JournalEntry, Unit, UnitStatusChange, User
+from app.services import unit_dispatch as dispatch
+from app.services.incident_common import (
+    FIELD_LABELS_SOURCE,
+    MAX_DESCRIPTION,
+    describe_value,
+    draft_values,
+    field_label,
+    journal,
+    next_number,
+    note_text,
+    validate_client_ref,
+    validate_coordinates,
+    validate_fields,
+)
+from app.services.incident_read import insert_incident, read_detail
+from app.services.unit_dispatch import UnitUnavailable, record_unit_status
+from db.models import Incident, IncidentUnit, JournalEntry, Unit
 
-MAX_DESCRIPTION = 10_000
+#: Names other modules import from here (they moved to the modules named above).
+__all__ = [
+    "FIELD_LABELS_SOURCE",
+    "MAX_DESCRIPTION",
+    "IncidentService",
+    "UnitUnavailable",
+    "draft_values",
+    "field_label",
+    "journal",
+    "next_number",
+    "note_text",
+    "record_unit_status",
+]
+
 #: Must match the expression of the pg_trgm index (migration 0003) so PostgreSQL uses it.
 PG_SEARCH_EXPR = (
     "(number || ' ' || address || ' ' || description || ' ' || coalesce(caller_name, '') "
@@ -77,137 +98,7 @@ def _fts_match(phrase: str) -> Any:
     return literal_column("incident_search").op("MATCH")(phrase)
 
 
-class UnitUnavailable(ValidationError):
-    """The unit is not available; ``needs_confirmation`` if policy allows it anyway."""
-
-    def __init__(self, message: str, needs_confirmation: bool) -> None:
-        super().__init__(message, "unit")
-        self.needs_confirmation = needs_confirmation
-
-
-# --- helpers shared with other services ------------------------------------------------------
-
-
-async def journal(
-    work: Work,
-    incident_id: int,
-    kind: str,
-    text: str,
-    data: str | None = None,
-    client_ref: str | None = None,
-) -> None:
-    """Append a journal line to an incident inside ``work``."""
-    work.session.add(
-        JournalEntry(
-            incident_id=incident_id,
-            created_at=work.now,
-            user_id=work.actor.user_id,
-            kind=kind,
-            text=text,
-            data=data,
-            client_ref=client_ref,
-        )
-    )
-
-
-async def record_unit_status(
-    work: Work, unit: Unit, status: str, incident_id: int | None = None, note: str | None = None
-) -> None:
-    """Set a unit's status and store the change with its timestamp."""
-    previous = unit.status
-    unit.status = status
-    unit.status_changed_at = work.now
-    work.session.add(
-        UnitStatusChange(
-            unit_id=unit.id,
-            status=status,
-            previous_status=previous,
-            changed_at=work.now,
-            user_id=work.actor.user_id,
-            incident_id=incident_id,
-            note=note,
-        )
-    )
-    work.changed("unit", unit.id, "status")
-
-
-async def next_number(session: AsyncSession, column: Any, prefix: str, year: int) -> str:
-    """Next running number like ``E-2026-000042`` (writers are serialised, so no gaps race)."""
-    stem = f"{prefix}-{year}-"
-    last = await session.scalar(select(func.max(column)).where(column.like(f"{stem}%")))
-    seq = int(str(last).rsplit("-", 1)[1]) + 1 if last else 1
-    return f"{stem}{seq:06d}"
-
-
-def _validate_coordinates(lat: float | None, lon: float | None) -> None:
-    if (lat is None) != (lon is None):
-        raise ValidationError(tr("incidents", "Latitude and longitude belong together."), "lat")
-    if lat is not None and lon is not None and not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        raise ValidationError(tr("incidents", "The coordinates are not valid."), "lat")
-
-
-def _validate_fields(values: dict[str, Any]) -> None:
-    if "category" in values and values["category"] not in CATEGORY_BY_CODE:
-        raise ValidationError(
-            tr("incidents", "Unknown category '%1'.", values["category"]), "category"
-        )
-    if "priority" in values and values["priority"] not in (1, 2, 3):
-        raise ValidationError(tr("incidents", "The priority must be 1, 2 or 3."), "priority")
-    if len(values.get("description") or "") > MAX_DESCRIPTION:
-        raise ValidationError(
-            tr(
-                "incidents", "The description is too long (at most %1 characters).", MAX_DESCRIPTION
-            ),
-            "description",
-        )
-    if len(values.get("address") or "") > 255:
-        raise ValidationError(tr("incidents", "The address is too long."), "address")
-    for key in ("caller_name", "caller_phone"):
-        if len(values.get(key) or "") > 64 + (56 if key == "caller_name" else 0):
-            raise ValidationError(tr("incidents", "The caller details are too long."), key)
-
-
-def draft_values(draft: IncidentDraft) -> dict[str, Any]:
-    """Check a call-taking draft; the column values to store (raises ValidationError).
-
-    Public so that the offline outbox (:mod:`app.services.resilient`) refuses bad input at once,
-    exactly as the service would, instead of only at replay.
-    """
-    values = {
-        "category": draft.category,
-        "priority": draft.priority
-        or CATEGORY_BY_CODE.get(draft.category, CATEGORY_BY_CODE["other"]).default_priority,
-        "address": draft.address.strip(),
-        "description": draft.description.strip(),
-        "caller_name": (draft.caller_name or "").strip() or None,
-        "caller_phone": (draft.caller_phone or "").strip() or None,
-    }
-    _validate_fields(values)
-    _validate_coordinates(draft.lat, draft.lon)
-    if not values["address"] and draft.lat is None:
-        raise ValidationError(
-            tr("incidents", "Enter an address or a position for the incident."), "address"
-        )
-    _validate_client_ref(draft.client_ref)
-    return values
-
-
-def note_text(text: str) -> str:
-    """Check a journal note; the text to store (raises ValidationError)."""
-    text = text.strip()
-    if not text:
-        raise ValidationError(tr("incidents", "The note is empty."), "note")
-    if len(text) > MAX_DESCRIPTION:
-        raise ValidationError(tr("incidents", "The note is too long."), "note")
-    return text
-
-
-def _validate_client_ref(client_ref: str | None) -> None:
-    if client_ref is not None and not (0 < len(client_ref) <= 36):
-        raise ValidationError(tr("incidents", "The client reference is not valid."), "client_ref")
-
-
-def _row(i: Incident, units: str) -> IncidentRow:
+def _row(i: Incident, units: str, emergency: bool) -> IncidentRow:
     return IncidentRow(
         id=i.id,
         number=i.number,
@@ -222,35 +113,8 @@ def _row(i: Incident, units: str) -> IncidentRow:
         closed_at=i.closed_at,
         units=units,
         version=i.version,
+        emergency=emergency,
     )
-
-
-def _describe_value(field: str, value: Any) -> str:
-    if value is None or value == "":
-        return "–"
-    if field == "category":
-        return category_label(str(value))
-    if field == "priority":
-        return priority_label(int(value))
-    return str(value)
-
-
-FIELD_LABELS_SOURCE = {
-    "category": N_("incident_fields", "Category"),
-    "priority": N_("incident_fields", "Priority"),
-    "address": N_("incident_fields", "Address"),
-    "lat": N_("incident_fields", "Latitude"),
-    "lon": N_("incident_fields", "Longitude"),
-    "caller_name": N_("incident_fields", "Caller"),
-    "caller_phone": N_("incident_fields", "Phone"),
-    "description": N_("incident_fields", "Description"),
-    "stadtteil": N_("incident_fields", "District"),
-}
-
-
-def field_label(field: str) -> str:
-    """Translated label of an incident field."""
-    return tr("incident_fields", FIELD_LABELS_SOURCE.get(field, field))
 
 
 class IncidentService:
@@ -465,16 +329,19 @@ class IncidentService:
     async def _rows(self, s: AsyncSession, incidents: Sequence[Incident]) -> list[IncidentRow]:
         ids = [i.id for i in incidents]
         units: dict[int, list[str]] = {}
+        emergency: set[int] = set()
         if ids:
             result = await s.execute(
-                select(IncidentUnit.incident_id, Unit.call_sign)
+                select(IncidentUnit.incident_id, Unit.call_sign, Unit.status)
                 .join(Unit, Unit.id == IncidentUnit.unit_id)
                 .where(IncidentUnit.incident_id.in_(ids), IncidentUnit.released_at.is_(None))
                 .order_by(Unit.call_sign)
             )
-            for incident_id, call_sign in result:
+            for incident_id, call_sign, status in result:
                 units.setdefault(incident_id, []).append(call_sign)
-        return [_row(i, ", ".join(units.get(i.id, []))) for i in incidents]
+                if status == UnitStatus.EMERGENCY:
+                    emergency.add(incident_id)
+        return [_row(i, ", ".join(units.get(i.id, [])), i.id in emergency) for i in incidents]
 
     async def get(self, actor: Actor, incident_id: int) -> IncidentDetail:
         """Everything about one incident, with journal and units."""
@@ -482,54 +349,7 @@ class IncidentService:
             return await self._detail(s, incident_id)
 
     async def _detail(self, s: AsyncSession, incident_id: int) -> IncidentDetail:
-        i = await s.get(Incident, incident_id, populate_existing=True)
-        if i is None:
-            raise NotFound(tr("incidents", "Incident %1 does not exist.", incident_id))
-        jrows = await s.execute(
-            select(JournalEntry, User.username)
-            .outerjoin(User, User.id == JournalEntry.user_id)
-            .where(JournalEntry.incident_id == incident_id)
-            .order_by(JournalEntry.created_at, JournalEntry.id)
-        )
-        journal_lines = tuple(
-            JournalLine(j.id, j.created_at, username or "system", j.kind, j.text)
-            for j, username in jrows
-        )
-        arows = await s.execute(
-            select(IncidentUnit, Unit.call_sign)
-            .join(Unit, Unit.id == IncidentUnit.unit_id)
-            .where(IncidentUnit.incident_id == incident_id)
-            .order_by(IncidentUnit.assigned_at, IncidentUnit.id)
-        )
-        assignments = tuple(
-            Assignment(a.unit_id, cs, a.assigned_at, a.on_scene_at, a.released_at)
-            for a, cs in arows
-        )
-        return IncidentDetail(
-            id=i.id,
-            number=i.number,
-            category=i.category,
-            priority=i.priority,
-            status=i.status,
-            address=i.address,
-            lat=i.lat,
-            lon=i.lon,
-            stadtteil=i.stadtteil,
-            caller_name=i.caller_name,
-            caller_phone=i.caller_phone,
-            description=i.description,
-            outcome=i.outcome,
-            outcome_note=i.outcome_note,
-            created_at=i.created_at,
-            dispatched_at=i.dispatched_at,
-            on_scene_at=i.on_scene_at,
-            closed_at=i.closed_at,
-            updated_at=i.updated_at,
-            source_report_id=i.source_report_id,
-            version=i.version,
-            journal=journal_lines,
-            assignments=assignments,
-        )
+        return await read_detail(s, incident_id)
 
     # -- writing ----------------------------------------------------------------------------
 
@@ -555,7 +375,7 @@ class IncidentService:
             if existing is not None:
                 return int(existing)
             values["client_ref"] = draft.client_ref
-        incident = await self._insert(w, values, draft.lat, draft.lon, draft.source_report_id)
+        incident = await insert_incident(w, values, draft.lat, draft.lon, draft.source_report_id)
         await journal(
             w,
             incident.id,
@@ -572,31 +392,6 @@ class IncidentService:
         w.changed("incident", incident.id, "insert", incident.version)
         await w.session.flush()
         return incident.id
-
-    async def _insert(
-        self,
-        w: Work,
-        values: dict[str, Any],
-        lat: float | None,
-        lon: float | None,
-        source_report_id: int | None,
-    ) -> Incident:
-        number = await next_number(w.session, Incident.number, "E", w.now.year)
-        incident = Incident(
-            number=number,
-            status=IncidentStatus.NEW.value,
-            lat=lat,
-            lon=lon,
-            stadtteil=stadtteil_for(lat, lon) if lat is not None and lon is not None else None,
-            created_at=w.now,
-            updated_at=w.now,
-            created_by_id=w.actor.user_id,
-            source_report_id=source_report_id,
-            **values,
-        )
-        w.session.add(incident)
-        await w.session.flush()
-        return incident
 
     async def _locked(self, w: Work, incident_id: int, expected_version: int | None) -> Incident:
         stmt = select(Incident).where(Incident.id == incident_id)
@@ -619,12 +414,12 @@ class IncidentService:
             raise ValidationError(
                 tr("incidents", "These fields cannot be changed: %1", ", ".join(sorted(unknown)))
             )
-        _validate_fields(changes)
+        validate_fields(changes)
         async with unit_of_work(self._db, actor, Permission.INCIDENT_WRITE) as w:
             incident = await self._locked(w, incident_id, expected_version)
             lat = changes.get("lat", incident.lat)
             lon = changes.get("lon", incident.lon)
-            _validate_coordinates(lat, lon)
+            validate_coordinates(lat, lon)
             diffs: dict[str, tuple[Any, Any]] = {}
             for key, value in changes.items():
                 if isinstance(value, str):
@@ -648,8 +443,8 @@ class IncidentService:
                     "incidents",
                     "%1: %2 → %3",
                     field_label(k),
-                    _describe_value(k, old),
-                    _describe_value(k, new),
+                    describe_value(k, old),
+                    describe_value(k, new),
                 )
                 for k, (old, new) in diffs.items()
                 if k not in ("lat", "lon")
@@ -671,7 +466,7 @@ class IncidentService:
         is not written again.
         """
         text = note_text(text)
-        _validate_client_ref(client_ref)
+        validate_client_ref(client_ref)
         async with unit_of_work(self._db, actor, Permission.INCIDENT_JOURNAL) as w:
             incident = await self._locked(w, incident_id, None)
             if client_ref is not None and (
@@ -697,150 +492,21 @@ class IncidentService:
     async def assign_unit(
         self, actor: Actor, incident_id: int, unit_id: int, confirm_unavailable: bool = False
     ) -> IncidentDetail:
-        """Send a unit (status 3). An unavailable unit warns or is refused, as configured."""
+        """Alarm a unit for the incident; it confirms with status 3 (:meth:`confirm_unit`).
+
+        An unavailable unit warns or is refused, as configured.
+        """
         async with unit_of_work(self._db, actor, Permission.UNIT_ASSIGN) as w:
-            incident = await self._locked(w, incident_id, None)
-            if incident.status == IncidentStatus.CLOSED:
-                raise ValidationError(
-                    tr("incidents", "Incident %1 is closed. Reopen it first.", incident.number)
-                )
-            unit = await self._unit_locked(w, unit_id)
-            active = await w.session.scalar(
-                select(IncidentUnit).where(
-                    IncidentUnit.unit_id == unit.id, IncidentUnit.released_at.is_(None)
-                )
-            )
-            if active is not None and active.incident_id == incident.id:
-                raise ValidationError(
-                    tr("incidents", "%1 is already assigned to this incident.", unit.call_sign)
-                )
-            if unit.status not in AVAILABLE_STATUSES or active is not None:
-                policy = await read_setting(w.session, "dispatch.assign_unavailable")
-                busy_with = None
-                if active is not None:
-                    busy_with = await w.session.get(Incident, active.incident_id)
-                reason = (
-                    tr(
-                        "incidents",
-                        "%1 is committed to incident %2.",
-                        unit.call_sign,
-                        busy_with.number,
-                    )
-                    if busy_with is not None
-                    else tr(
-                        "incidents",
-                        "%1 has status %2.",
-                        unit.call_sign,
-                        unit_status_display(unit.status),
-                    )
-                )
-                if policy == "refuse" or unit.status == UnitStatus.EMERGENCY:
-                    raise UnitUnavailable(
-                        tr("incidents", "%1 It cannot be assigned.", reason), False
-                    )
-                if not confirm_unavailable:
-                    raise UnitUnavailable(tr("incidents", "%1 Assign it anyway?", reason), True)
-                if active is not None and busy_with is not None:
-                    active.released_at = w.now
-                    await journal(
-                        w,
-                        busy_with.id,
-                        "unit",
-                        tr(
-                            "incidents",
-                            "%1 withdrawn and sent to incident %2.",
-                            unit.call_sign,
-                            incident.number,
-                        ),
-                    )
-                    busy_with.updated_at = w.now
-                    await w.session.flush()
-                    w.changed("incident", busy_with.id, "units", busy_with.version)
-            w.session.add(
-                IncidentUnit(
-                    incident_id=incident.id,
-                    unit_id=unit.id,
-                    assigned_at=w.now,
-                    assigned_by_id=w.actor.user_id,
-                )
-            )
-            try:
-                await w.session.flush()
-            except IntegrityError as exc:
-                raise ConflictError("unit", unit.id, unit.version) from exc
-            await record_unit_status(w, unit, UnitStatus.EN_ROUTE.value, incident.id)
-            if incident.status == IncidentStatus.NEW:
-                incident.status = IncidentStatus.DISPATCHED.value
-            if incident.dispatched_at is None:
-                incident.dispatched_at = w.now
-            incident.updated_at = w.now
-            await journal(
-                w,
-                incident.id,
-                "unit",
-                tr("incidents", "%1 assigned (status 3).", unit.call_sign),
-            )
-            await w.audit(
-                "incident.assign",
-                "incident",
-                incident.id,
-                {"unit": unit.call_sign, "forced": bool(confirm_unavailable)},
-            )
-            await w.session.flush()
-            w.changed("incident", incident.id, "units", incident.version)
+            await dispatch.assign(w, incident_id, unit_id, confirm_unavailable)
             return await self._detail(w.session, incident_id)
 
-    async def _unit_locked(self, w: Work, unit_id: int) -> Unit:
-        stmt = select(Unit).where(Unit.id == unit_id)
-        if self._db.target.kind == "postgresql":
-            stmt = stmt.with_for_update()
-        unit = await w.session.scalar(stmt.execution_options(populate_existing=True))
-        if unit is None:
-            raise NotFound(tr("incidents", "Unit %1 does not exist.", unit_id))
-        return unit
-
-    async def _active_assignment(self, w: Work, incident: Incident, unit: Unit) -> IncidentUnit:
-        assignment = await w.session.scalar(
-            select(IncidentUnit).where(
-                and_(
-                    IncidentUnit.incident_id == incident.id,
-                    IncidentUnit.unit_id == unit.id,
-                    IncidentUnit.released_at.is_(None),
-                )
-            )
-        )
-        if assignment is None:
-            raise ValidationError(
-                tr(
-                    "incidents",
-                    "%1 is not assigned to incident %2.",
-                    unit.call_sign,
-                    incident.number,
-                )
-            )
-        return assignment
+    async def confirm_unit(self, actor: Actor, incident_id: int, unit_id: int) -> IncidentDetail:
+        """The alarmed unit confirmed by radio: "Einsatz übernommen" (status 3)."""
+        return await self._step(actor, incident_id, unit_id, "3", "incident.confirm")
 
     async def unit_arrived(self, actor: Actor, incident_id: int, unit_id: int) -> IncidentDetail:
         """The unit is on scene (status 4)."""
-        async with unit_of_work(self._db, actor, Permission.UNIT_ASSIGN) as w:
-            incident = await self._locked(w, incident_id, None)
-            unit = await self._unit_locked(w, unit_id)
-            assignment = await self._active_assignment(w, incident, unit)
-            if assignment.on_scene_at is None:
-                assignment.on_scene_at = w.now
-            await record_unit_status(w, unit, UnitStatus.ON_SCENE.value, incident.id)
-            if incident.on_scene_at is None:
-                incident.on_scene_at = w.now
-            if incident.status in (IncidentStatus.NEW, IncidentStatus.DISPATCHED):
-                incident.status = IncidentStatus.ON_SCENE.value
-            incident.updated_at = w.now
-            await journal(
-                w, incident.id, "unit", tr("incidents", "%1 on scene (status 4).", unit.call_sign)
-            )
-            await w.audit("incident.arrive", "incident", incident.id, {"unit": unit.call_sign})
-            await w.session.flush()
-            w.changed("incident", incident.id, "units", incident.version)
-            return await self._detail(w.session, incident_id)
+        return await self._step(actor, incident_id, unit_id, "4", "incident.arrive")
 
     async def release_unit(
         self, actor: Actor, incident_id: int, unit_id: int, new_status: str = "1"
@@ -848,22 +514,13 @@ class IncidentService:
         """Release a unit from the incident; it becomes available again (1 or 2)."""
         if new_status not in AVAILABLE_STATUSES:
             raise ValidationError(tr("incidents", "A released unit gets status 1 or 2."))
+        return await self._step(actor, incident_id, unit_id, new_status, "incident.release")
+
+    async def _step(
+        self, actor: Actor, incident_id: int, unit_id: int, status: str, action: str
+    ) -> IncidentDetail:
         async with unit_of_work(self._db, actor, Permission.UNIT_ASSIGN) as w:
-            incident = await self._locked(w, incident_id, None)
-            unit = await self._unit_locked(w, unit_id)
-            assignment = await self._active_assignment(w, incident, unit)
-            assignment.released_at = w.now
-            await record_unit_status(w, unit, new_status, incident.id)
-            incident.updated_at = w.now
-            await journal(
-                w,
-                incident.id,
-                "unit",
-                tr("incidents", "%1 released (status %2).", unit.call_sign, new_status),
-            )
-            await w.audit("incident.release", "incident", incident.id, {"unit": unit.call_sign})
-            await w.session.flush()
-            w.changed("incident", incident.id, "units", incident.version)
+            await dispatch.step(w, incident_id, unit_id, status, action)
             return await self._detail(w.session, incident_id)
 
     async def close(
@@ -885,24 +542,7 @@ class IncidentService:
                 raise ValidationError(
                     tr("incidents", "Incident %1 is already closed.", incident.number)
                 )
-            active = (
-                await w.session.scalars(
-                    select(IncidentUnit).where(
-                        IncidentUnit.incident_id == incident.id,
-                        IncidentUnit.released_at.is_(None),
-                    )
-                )
-            ).all()
-            for assignment in active:
-                assignment.released_at = w.now
-                unit = await self._unit_locked(w, assignment.unit_id)
-                await record_unit_status(w, unit, UnitStatus.AVAILABLE_RADIO.value, incident.id)
-                await journal(
-                    w,
-                    incident.id,
-                    "unit",
-                    tr("incidents", "%1 released (status %2).", unit.call_sign, "1"),
-                )
+            await dispatch.release_all(w, incident)
             incident.status = IncidentStatus.CLOSED.value
             incident.outcome = outcome
             incident.outcome_note = note.strip() or None

@@ -350,6 +350,11 @@ class ResilientIncidents:
         self._refuse_pending(incident_id)
         return await self.inner.assign_unit(actor, incident_id, unit_id, confirm_unavailable)
 
+    async def confirm_unit(self, actor: Actor, incident_id: int, unit_id: int) -> IncidentDetail:
+        """As the service; refused for offline incidents."""
+        self._refuse_pending(incident_id)
+        return await self.inner.confirm_unit(actor, incident_id, unit_id)
+
     async def unit_arrived(self, actor: Actor, incident_id: int, unit_id: int) -> IncidentDetail:
         """As the service; refused for offline incidents."""
         self._refuse_pending(incident_id)

@@ -19,6 +19,8 @@ from db.models import Setting
 DEFAULTS: dict[str, Any] = {
     # "warn": assigning an unavailable unit needs a confirmation; "refuse": it is not possible.
     "dispatch.assign_unavailable": "warn",
+    # Seconds an alarmed unit has to confirm (status 3) before the alarm is flagged on screen.
+    "dispatch.confirm_timeout_s": 120,
     # Position history kept for dispatch use only; 0 keeps none (staff council agreements).
     "units.position_retention_hours": 24,
     "audit.retention_days": 730,

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.domain.codes import AVAILABLE_STATUSES, UNIT_STATUS_SOURCE, UnitStatus, unit_status_display
+from app.domain.codes import AVAILABLE_STATUSES, UNIT_STATUS_SOURCE, UnitStatus
 from app.domain.dto import Emergency, StatusChange, UnitInfo, UnitProposal
 from app.domain.geo import haversine_m
 from app.platform.database import Database
@@ -17,7 +17,7 @@ from app.platform.errors import NotFound, ValidationError
 from app.platform.i18n import tr
 from app.platform.permissions import Permission
 from app.platform.uow import Actor, check, reading, unit_of_work
-from app.services.incidents import journal, record_unit_status
+from app.services import unit_dispatch as dispatch
 from app.services.settings import read_setting
 from db.models import Emergency as EmergencyRow
 from db.models import (
@@ -39,6 +39,7 @@ async def _unit_infos(s: AsyncSession, only_ids: list[int] | None = None) -> lis
     ids = [u.id for u in units]
     members: dict[int, list[str]] = {}
     jobs: dict[int, tuple[int, str]] = {}
+    alarms: dict[int, tuple[datetime, datetime]] = {}
     if ids:
         for unit_id, name in await s.execute(
             select(UnitMember.unit_id, User.display_name)
@@ -47,12 +48,21 @@ async def _unit_infos(s: AsyncSession, only_ids: list[int] | None = None) -> lis
             .order_by(User.display_name)
         ):
             members.setdefault(unit_id, []).append(name)
-        for unit_id, incident_id, number in await s.execute(
-            select(IncidentUnit.unit_id, Incident.id, Incident.number)
+        timeout = await dispatch.confirm_timeout(s)
+        for unit_id, incident_id, number, assigned_at, confirmed_at in await s.execute(
+            select(
+                IncidentUnit.unit_id,
+                Incident.id,
+                Incident.number,
+                IncidentUnit.assigned_at,
+                IncidentUnit.confirmed_at,
+            )
             .join(Incident, Incident.id == IncidentUnit.incident_id)
             .where(IncidentUnit.unit_id.in_(ids), IncidentUnit.released_at.is_(None))
         ):
             jobs[unit_id] = (incident_id, number)
+            if confirmed_at is None:
+                alarms[unit_id] = (assigned_at, assigned_at + timeout)
     return [
         UnitInfo(
             id=u.id,
@@ -67,6 +77,8 @@ async def _unit_infos(s: AsyncSession, only_ids: list[int] | None = None) -> lis
             incident_id=jobs.get(u.id, (None, None))[0],
             incident_number=jobs.get(u.id, (None, None))[1],
             version=u.version,
+            alarmed_at=alarms[u.id][0] if u.id in alarms else None,
+            confirm_due_at=alarms[u.id][1] if u.id in alarms else None,
         )
         for u in units
     ]
@@ -208,35 +220,24 @@ class UnitService:
             await self.raise_emergency(actor, unit_id)
             return await self.get(actor, unit_id)
         async with unit_of_work(self._db, actor, Permission.UNIT_STATUS) as w:
-            unit = await w.session.get(Unit, unit_id)
-            if unit is None:
-                raise NotFound(tr("units", "Unit %1 does not exist.", unit_id))
+            unit = await dispatch.locked(w, Unit, unit_id)
             if unit.status == status:
                 return (await _unit_infos(w.session, [unit.id]))[0]
-            active = await w.session.scalar(
-                select(IncidentUnit).where(
-                    IncidentUnit.unit_id == unit.id, IncidentUnit.released_at.is_(None)
-                )
-            )
             old = unit.status
-            await record_unit_status(w, unit, status, active.incident_id if active else None, note)
-            if active is not None:
-                await journal(
-                    w,
-                    active.incident_id,
-                    "unit",
-                    tr(
-                        "units",
-                        "%1: status %2 → %3",
-                        unit.call_sign,
-                        unit_status_display(old),
-                        unit_status_display(status),
-                    ),
-                )
-                w.changed("incident", active.incident_id, "journal")
+            # One status everywhere: the unit's assignment and incident move with it.
+            await dispatch.move_unit(w, unit, status, note)
             await w.audit("unit.status", "unit", unit.id, {"from": old, "to": status})
             await w.session.flush()
             return (await _unit_infos(w.session, [unit.id]))[0]
+
+    async def undo_status(self, actor: Actor, unit_id: int, expected: str) -> UnitInfo:
+        """Undo the unit's last status change, if the unit still has the status it set
+        (``expected``); journaled in the incident and audited. Refused if it moved on since."""
+        async with unit_of_work(self._db, actor, Permission.UNIT_STATUS) as w:
+            undone, restored = await dispatch.undo_last(w, unit_id, expected)
+            await w.audit("unit.status_undo", "unit", unit_id, {"from": undone, "to": restored})
+            await w.session.flush()
+            return (await _unit_infos(w.session, [unit_id]))[0]
 
     async def report_position(
         self, actor: Actor, unit_id: int, lat: float, lon: float, source: str = "gps"
@@ -328,7 +329,6 @@ class UnitService:
                 )
             )
             if open_one is None:
-                job = await _active_job(w.session, unit.id)
                 open_one = EmergencyRow(
                     unit_id=unit.id,
                     raised_at=w.now,
@@ -338,9 +338,8 @@ class UnitService:
                     previous_status=unit.status,
                 )
                 w.session.add(open_one)
-                await record_unit_status(
-                    w, unit, UnitStatus.EMERGENCY.value, job[0] if job else None
-                )
+                # In the incident's journal too, and its queue row is marked.
+                await dispatch.move_unit(w, unit, UnitStatus.EMERGENCY.value)
                 await w.session.flush()
                 await w.audit("emergency.raise", "unit", unit.id, {"call_sign": unit.call_sign})
                 w.changed("emergency", open_one.id, "insert")

@@ -50,6 +50,19 @@ def _existing_tables(conn: Connection) -> set[str]:
     return set(rows)
 
 
+def _existing_columns(conn: Connection) -> dict[str, set[str]]:
+    rows = conn.execute(
+        text(
+            "SELECT table_name, column_name FROM information_schema.columns "
+            "WHERE table_schema = 'public'"
+        )
+    ).all()
+    found: dict[str, set[str]] = {}
+    for table, column in rows:
+        found.setdefault(str(table), set()).add(str(column))
+    return found
+
+
 def _ensure_groups(conn: Connection) -> None:
     missing = [
         g
@@ -162,7 +175,7 @@ def install(conn: Connection) -> None:
     _run(conn, _functions_sql())
     tables = _existing_tables(conn)
     _revoke_all(conn, tables)
-    for statement in _only_existing(rights.grant_statements(), tables):
+    for statement in _only_existing(rights.grant_statements(_existing_columns(conn)), tables):
         _run(conn, statement)
     _drop_policies(conn)
     for statement in _only_existing(rights.policy_statements(), tables):

@@ -66,6 +66,8 @@ _UNIT_STATUS_COLS = ("status", "status_changed_at", "version")
 _UNIT_POSITION_COLS = ("lat", "lon", "position_at")
 #: What managing units means: call sign, kind, home base, in service or not.
 _UNIT_MASTER_COLS = ("id", "call_sign", "kind", "home_lat", "home_lon", "active", "version")
+#: What a unit's status moves on its assignment: confirmed (3), on scene (4), released.
+_ASSIGNMENT_STATUS_COLS = ("confirmed_at", "confirmed_by_id", "on_scene_at", "released_at")
 
 #: Every login of the application: its own identity, the names of colleagues and units, the
 #: settings, the schema version (checked at login) and the change feed (live updates).
@@ -122,13 +124,18 @@ RIGHTS: dict[Permission, tuple[Priv, ...]] = {
         read("unit_position"),
         insert("unit_position"),
         delete("unit_position"),
+        # A unit's status is the one truth: 3 confirms its alarm, 4 puts it on scene, 1/2/6
+        # take it off the incident (from the board or, later, the field device).
         read("incident_unit"),
+        update("incident_unit", *_ASSIGNMENT_STATUS_COLS),
+        read("incident", "id", "number", "status", "on_scene_at", "version"),
+        update("incident", "status", "on_scene_at", "updated_at", "version"),
         insert("journal_entry"),
     ),
     Permission.UNIT_ASSIGN: (
         read("incident_unit"),
         insert("incident_unit"),
-        update("incident_unit", "on_scene_at", "released_at"),
+        update("incident_unit", *_ASSIGNMENT_STATUS_COLS),
         update("incident", "status", "dispatched_at", "on_scene_at", "updated_at", "version"),
         update("unit", *_UNIT_STATUS_COLS),
         insert("unit_status_change"),
@@ -239,7 +246,10 @@ _MY_UNITS = "(SELECT public.kod_my_units())"
 #: holds a privilege on the table sees and changes all rows its privileges allow.
 ROW_SCOPES: dict[str, dict[Role, dict[str, str]]] = {
     "incident": {
-        Role.FIELD_OFFICER: {"select": "public.kod_sees_incident(id)"},
+        Role.FIELD_OFFICER: {
+            "select": "public.kod_sees_incident(id)",
+            "update": "public.kod_sees_incident(id)",
+        },
     },
     "journal_entry": {
         Role.FIELD_OFFICER: {
@@ -250,6 +260,7 @@ ROW_SCOPES: dict[str, dict[Role, dict[str, str]]] = {
     "incident_unit": {
         Role.FIELD_OFFICER: {
             "select": f"unit_id IN {_MY_UNITS} OR public.kod_sees_incident(incident_id)",
+            "update": f"unit_id IN {_MY_UNITS}",
         },
     },
     "unit": {Role.FIELD_OFFICER: {"update": f"id IN {_MY_UNITS}"}},
@@ -292,7 +303,7 @@ ROW_SCOPES: dict[str, dict[Role, dict[str, str]]] = {
 STAMPS: dict[str, tuple[str, ...]] = {
     "incident": ("created_by_id", "@created_at"),
     "journal_entry": ("user_id", "@created_at"),
-    "incident_unit": ("assigned_by_id",),
+    "incident_unit": ("assigned_by_id", "+confirmed_by_id"),
     "unit_status_change": ("user_id", "@changed_at"),
     "emergency": ("raised_by_id", "+acknowledged_by_id"),
     "task": ("created_by_id", "@created_at"),
@@ -347,8 +358,12 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def grant_statements() -> list[str]:
-    """GRANT statements for every group role (after everything was revoked)."""
+def grant_statements(existing: dict[str, set[str]] | None = None) -> list[str]:
+    """GRANT statements for every group role (after everything was revoked).
+
+    With ``existing`` (table → its columns now), column grants leave out columns a later
+    migration adds: an older schema is set up with what it has, the later install adds them.
+    """
     statements: list[str] = []
     for group, privs in sorted(group_privileges().items()):
         merged: dict[tuple[str, str], set[str] | None] = {}
@@ -364,6 +379,10 @@ def grant_statements() -> list[str]:
             if privilege == "EXECUTE":
                 statements.append(f"GRANT EXECUTE ON FUNCTION public.{target} TO {_q(group)}")
                 continue
+            if columns and existing is not None and target in existing:
+                columns = columns & existing[target]
+                if not columns:
+                    continue
             cols = f" ({', '.join(_q(c) for c in sorted(columns))})" if columns else ""
             statements.append(f"GRANT {privilege}{cols} ON public.{_q(target)} TO {_q(group)}")
             if privilege == "INSERT" and _has_serial_id(target):

@@ -314,6 +314,17 @@
         </message>
     </context>
     <context>
+        <name>CallSignTyping</name>
+        <message>
+            <source>Call sign: %1</source>
+            <translation>Funkrufname: %1</translation>
+        </message>
+        <message>
+            <source>Call sign: %1 – no unit with exactly this call sign</source>
+            <translation>Funkrufname: %1 – keine Einheit mit genau diesem Funkrufnamen</translation>
+        </message>
+    </context>
+    <context>
         <name>CallTaking</name>
         <message>
             <source>The new-incident form holds a call that is not saved.</source>
@@ -590,6 +601,10 @@
             <translation>Einsatz abschließen …</translation>
         </message>
         <message>
+            <source>An alarmed unit of the incident confirms by radio (status 3)</source>
+            <translation>Alarmierte Einheit des Einsatzes bestätigt per Funk (Status 3)</translation>
+        </message>
+        <message>
             <source>Go to the incident detail</source>
             <translation>Zu den Einsatzdetails wechseln</translation>
         </message>
@@ -616,6 +631,18 @@
         <message>
             <source>0 … 6</source>
             <translation>0 … 6</translation>
+        </message>
+        <message>
+            <source>The alarmed unit confirms by radio (status 3, Einsatz übernommen)</source>
+            <translation>Alarmierte Einheit bestätigt per Funk (Status 3, Einsatz übernommen)</translation>
+        </message>
+        <message>
+            <source>3</source>
+            <translation>3</translation>
+        </message>
+        <message>
+            <source>Undo the last status change made on the board</source>
+            <translation>Letzte Statusänderung am Statustableau zurücknehmen</translation>
         </message>
         <message>
             <source>Trigger an emergency (Notruf) for the selected unit</source>
@@ -1148,6 +1175,10 @@
         <message>
             <source>Saved on this workstation only – it is sent as soon as the database connection is back.</source>
             <translation>Nur an diesem Arbeitsplatz gespeichert – wird übertragen, sobald die Datenbankverbindung wieder besteht.</translation>
+        </message>
+        <message>
+            <source>EMERGENCY · %1</source>
+            <translation>NOTRUF · %1</translation>
         </message>
     </context>
     <context>
@@ -2087,8 +2118,8 @@
     <context>
         <name>UnitStatusBoard</name>
         <message>
-            <source>Type a call sign to select · 0–6: set status · N: emergency (Notruf) · Enter: history · menu key: more</source>
-            <translation>Funkrufname tippen: wählen · 0–6: Status setzen · N: Notruf · Enter: Statusverlauf · Menütaste: mehr</translation>
+            <source>Type a call sign to select · 0–6: set status (3: alarm confirmed) · Ctrl+Z: undo · N: emergency (Notruf) · Enter: history · menu key: more</source>
+            <translation>Funkrufname tippen zum Auswählen · 0–6: Status setzen (3: Alarm bestätigt) · Strg+Z: zurücknehmen · N: Notruf · Enter: Verlauf · Menütaste: mehr</translation>
         </message>
         <message>
             <source>Trigger emergency (Notruf) …</source>
@@ -2105,6 +2136,26 @@
         <message>
             <source>Go to incident</source>
             <translation>Zum Einsatz wechseln</translation>
+        </message>
+        <message>
+            <source>%1 is on incident %2. Set status %3 and take it off the incident?</source>
+            <translation>%1 ist im Einsatz %2. Status %3 setzen und die Einheit aus dem Einsatz nehmen?</translation>
+        </message>
+        <message>
+            <source>Take the unit off the incident</source>
+            <translation>Einheit aus dem Einsatz nehmen</translation>
+        </message>
+        <message>
+            <source>Set status %1</source>
+            <translation>Status %1 setzen</translation>
+        </message>
+        <message>
+            <source>%1: %2 → %3 (Ctrl+Z undoes it)</source>
+            <translation>%1: %2 → %3 (Strg+Z nimmt es zurück)</translation>
+        </message>
+        <message>
+            <source>%1: status change undone</source>
+            <translation>%1: Statusänderung zurückgenommen</translation>
         </message>
         <message>
             <source>Trigger emergency</source>
@@ -2280,12 +2331,16 @@
             <translation>Keine Einheit zugeteilt.</translation>
         </message>
         <message>
-            <source>4 on scene since %1</source>
-            <translation>4 am Einsatzort seit %1</translation>
+            <source>since %1</source>
+            <translation>seit %1</translation>
         </message>
         <message>
-            <source>3 en route since %1</source>
-            <translation>3 auf Anfahrt seit %1</translation>
+            <source>Confirmed (3)</source>
+            <translation>Bestätigt (3)</translation>
+        </message>
+        <message>
+            <source>The unit confirmed the alarm by radio (Alt+3)</source>
+            <translation>Die Einheit hat die Alarmierung per Funk bestätigt (Alt+3)</translation>
         </message>
         <message>
             <source>Release the unit: available on radio (status 1)</source>
@@ -3480,56 +3535,8 @@
             <translation>Position geändert</translation>
         </message>
         <message>
-            <source>Incident %1 is closed. Reopen it first.</source>
-            <translation>Einsatz %1 ist abgeschlossen. Eröffnen Sie ihn zuerst wieder.</translation>
-        </message>
-        <message>
-            <source>%1 is already assigned to this incident.</source>
-            <translation>%1 ist diesem Einsatz bereits zugeteilt.</translation>
-        </message>
-        <message>
-            <source>%1 is committed to incident %2.</source>
-            <translation>%1 ist im Einsatz %2 gebunden.</translation>
-        </message>
-        <message>
-            <source>%1 has status %2.</source>
-            <translation>%1 hat Status %2.</translation>
-        </message>
-        <message>
-            <source>%1 It cannot be assigned.</source>
-            <translation>%1 Die Einheit kann nicht zugeteilt werden.</translation>
-        </message>
-        <message>
-            <source>%1 Assign it anyway?</source>
-            <translation>%1 Trotzdem zuteilen?</translation>
-        </message>
-        <message>
-            <source>%1 withdrawn and sent to incident %2.</source>
-            <translation>%1 abgezogen und zu Einsatz %2 entsandt.</translation>
-        </message>
-        <message>
-            <source>%1 assigned (status 3).</source>
-            <translation>%1 zugeteilt (Status 3).</translation>
-        </message>
-        <message>
-            <source>Unit %1 does not exist.</source>
-            <translation>Einheit %1 existiert nicht.</translation>
-        </message>
-        <message>
-            <source>%1 is not assigned to incident %2.</source>
-            <translation>%1 ist dem Einsatz %2 nicht zugeteilt.</translation>
-        </message>
-        <message>
-            <source>%1 on scene (status 4).</source>
-            <translation>%1 am Einsatzort (Status 4).</translation>
-        </message>
-        <message>
             <source>A released unit gets status 1 or 2.</source>
             <translation>Eine aus dem Einsatz entlassene Einheit erhält Status 1 oder 2.</translation>
-        </message>
-        <message>
-            <source>%1 released (status %2).</source>
-            <translation>%1 aus dem Einsatz entlassen (Status %2).</translation>
         </message>
         <message>
             <source>Choose an outcome to close the incident.</source>
@@ -3554,6 +3561,86 @@
         <message>
             <source>Reopened (was: %1). Reason: %2</source>
             <translation>Wiedereröffnet (bisher: %1). Grund: %2</translation>
+        </message>
+        <message>
+            <source>Unit %1 does not exist.</source>
+            <translation>Einheit %1 existiert nicht.</translation>
+        </message>
+        <message>
+            <source>%1 confirmed the alarm (status 3).</source>
+            <translation>%1 hat die Alarmierung bestätigt (Status 3).</translation>
+        </message>
+        <message>
+            <source>%1 on scene (status 4).</source>
+            <translation>%1 am Einsatzort (Status 4).</translation>
+        </message>
+        <message>
+            <source>%1 released (status %2).</source>
+            <translation>%1 aus dem Einsatz entlassen (Status %2).</translation>
+        </message>
+        <message>
+            <source>%1: EMERGENCY (Notruf) raised.</source>
+            <translation>%1: NOTRUF ausgelöst.</translation>
+        </message>
+        <message>
+            <source>%1: status %2 → %3</source>
+            <translation>%1: Status %2 → %3</translation>
+        </message>
+        <message>
+            <source>Incident %1 is closed. Reopen it first.</source>
+            <translation>Einsatz %1 ist abgeschlossen. Eröffnen Sie ihn zuerst wieder.</translation>
+        </message>
+        <message>
+            <source>%1 is already assigned to this incident.</source>
+            <translation>%1 ist diesem Einsatz bereits zugeteilt.</translation>
+        </message>
+        <message>
+            <source>%1 alarmed (status %2, not yet confirmed).</source>
+            <translation>%1 alarmiert (Status %2, noch nicht bestätigt).</translation>
+        </message>
+        <message>
+            <source>%1 is committed to incident %2.</source>
+            <translation>%1 ist im Einsatz %2 gebunden.</translation>
+        </message>
+        <message>
+            <source>%1 has status %2.</source>
+            <translation>%1 hat Status %2.</translation>
+        </message>
+        <message>
+            <source>%1 It cannot be assigned.</source>
+            <translation>%1 Die Einheit kann nicht zugeteilt werden.</translation>
+        </message>
+        <message>
+            <source>%1 Assign it anyway?</source>
+            <translation>%1 Trotzdem zuteilen?</translation>
+        </message>
+        <message>
+            <source>%1 withdrawn and sent to incident %2.</source>
+            <translation>%1 abgezogen und zu Einsatz %2 entsandt.</translation>
+        </message>
+        <message>
+            <source>%1 is not assigned to incident %2.</source>
+            <translation>%1 ist dem Einsatz %2 nicht zugeteilt.</translation>
+        </message>
+        <message>
+            <source>The status of %1 has changed since (now %2): nothing was undone.</source>
+            <translation>Der Status von %1 hat sich inzwischen geändert (jetzt %2): nichts zurückgenommen.</translation>
+        </message>
+        <message>
+            <source>Undone: %1 → %2</source>
+            <translation>Zurückgenommen: %1 → %2</translation>
+        </message>
+        <message>
+            <source>%1: status change %2 → %3 undone, status %2 again.</source>
+            <translation>%1: Statusänderung %2 → %3 zurückgenommen, wieder Status %2.</translation>
+        </message>
+        <message>
+            <source>Back on this incident.</source>
+            <translation>Wieder in diesem Einsatz.</translation>
+        </message>
+        <message>
+            <source>%1 assigned (status 3).</source>
+            <translation>%1 zugeteilt (Status 3).</translation>
         </message>
     </context>
     <context>
@@ -4036,6 +4123,17 @@
         </message>
     </context>
     <context>
+        <name>unit_state</name>
+        <message>
+            <source>NOT CONFIRMED – alarmed %1 (status %2)</source>
+            <translation>NICHT BESTÄTIGT – alarmiert %1 (Status %2)</translation>
+        </message>
+        <message>
+            <source>Alarmed %1, not yet confirmed (status %2)</source>
+            <translation>Alarmiert %1, noch nicht bestätigt (Status %2)</translation>
+        </message>
+    </context>
+    <context>
         <name>unit_status</name>
         <message>
             <source>Urgent request to talk</source>
@@ -4087,10 +4185,6 @@
         <message>
             <source>Unknown status '%1'.</source>
             <translation>Unbekannter Status „%1“.</translation>
-        </message>
-        <message>
-            <source>%1: status %2 → %3</source>
-            <translation>%1: Status %2 → %3</translation>
         </message>
         <message>
             <source>The coordinates are not valid.</source>

@@ -123,7 +123,9 @@ async def test_nearest_available_unit_is_preselected_and_enter_assigns_it(
     assert dialog.result() == AssignUnitDialog.DialogCode.Accepted
     incident = await ui_ctx.services.incidents.get(ui_ctx.actor, incident_id)
     assert incident.status == "dispatched"
-    assert (await ui_ctx.services.units.get(ui_ctx.actor, units["KOD 11"])).status == "3"
+    # Alarmed for the incident; status 3 comes when the unit confirms.
+    unit = await ui_ctx.services.units.get(ui_ctx.actor, units["KOD 11"])
+    assert unit.incident_id == incident_id and unit.alarmed_at is not None
 
 
 def _record(dialog: AssignUnitDialog) -> list[tuple[int, int]]:
@@ -167,7 +169,8 @@ async def test_unavailable_unit_asks_for_confirmation_by_keyboard(
     assigned = _record(dialog)
     pad.key(_mnemonic(box, QMessageBox.StandardButton.Yes))
     await wait_until(lambda: assigned)
-    assert (await ui_ctx.services.units.get(ui_ctx.actor, units["KOD 13"])).status == "3"
+    forced = await ui_ctx.services.units.get(ui_ctx.actor, units["KOD 13"])
+    assert forced.incident_id is not None and forced.alarmed_at is not None
 
 
 @pytest.mark.asyncio

@@ -52,7 +52,7 @@ async def test_keyboard_only_call_to_dispatch_within_15_key_presses(
     assert incident.lat is not None and incident.stadtteil
     assert [a.unit_id for a in incident.active_assignments] == [result.unit_id]
     unit = await ui_ctx.services.units.get(ui_ctx.actor, result.unit_id)
-    assert unit.status == "3"
+    assert unit.incident_id == result.incident_id and unit.alarmed_at is not None
     assert category_label("noise") in incident.journal[0].text
     # The queue selected the new incident once the live update brought it.
     await wait_for(lambda: result.incident_id in selected)

@@ -134,8 +134,9 @@ async def test_live_update_changes_rows_in_place(ui_ctx: UiContext, qtbot: QtBot
         ui_ctx.actor, IncidentDraft("noise", address="Hauptstraße 1")
     )
     await ui_ctx.services.incidents.assign_unit(ui_ctx.actor, inc.id, ids[1])
+    await wait_until(lambda: model.data(model.index(1, COL_INCIDENT)) == inc.number)
+    await ui_ctx.services.units.set_status(ui_ctx.actor, ids[1], "3")  # confirmed by radio
     await wait_until(lambda: model.data(model.index(1, COL_STATUS)) == "3")
-    assert model.data(model.index(1, COL_INCIDENT)) == inc.number
     assert resets == [] and 1 in changed
     # Closing the incident frees the unit: the board follows.
     detail = await ui_ctx.services.incidents.get(ui_ctx.actor, inc.id)
@@ -278,7 +279,7 @@ async def test_context_menu_history_and_go_to_incident(ui_ctx: UiContext, qtbot:
     for code in "0123456":
         assert unit_status_display(code) in texts
     checked = [a.text() for a in menu.actions() if a.isChecked()]
-    assert checked == [unit_status_display("3")]
+    assert checked == [unit_status_display("2")]  # alarmed, not yet confirmed
     # Choosing a status from the menu sets it.
     action = next(a for a in menu.actions() if a.objectName() == "actionUnitStatus4")
     menu.close()
@@ -306,9 +307,9 @@ async def test_context_menu_history_and_go_to_incident(ui_ctx: UiContext, qtbot:
     assert dialog is not None
     await wait_until(lambda: dialog.loaded)
     table = dialog.table
-    assert table.rowCount() == 2
+    assert table.rowCount() == 1  # alarming is no status change; 4 is the first
     row = [table.item(0, c).text() for c in range(dialog.COLUMNS)]
-    assert row[1] == unit_status_display("4") and row[2] == unit_status_display("3")
+    assert row[1] == unit_status_display("4") and row[2] == unit_status_display("2")
     assert row[3] == "dispo" and row[4] == inc.number
     assert row[0].count(":") == 2 and row[0][2] == "."
     dialog.close()

@@ -79,6 +79,9 @@ SORT_FIELDS = {
 
 PRIORITY_COLOURS = {1: QColor("#f8c9c4"), 2: QColor("#fde9b8")}
 OVERDUE_COLOUR = QColor("#b00020")
+#: A unit of the incident is in Notruf (the unit board's emergency colours).
+EMERGENCY_COLOUR = QColor("#d00000")
+EMERGENCY_TEXT_COLOUR = QColor("#ffffff")
 CLOSED_COLOUR = QColor("#7a7a7a")
 #: Incidents waiting in the offline outbox (negative ids).
 PENDING_COLOUR = QColor("#8a4b00")
@@ -463,10 +466,14 @@ class IncidentQueueTableModel(QAbstractTableModel):
         if role == IncidentRowRole:
             return r
         if role == Qt.ItemDataRole.BackgroundRole:
+            if r.emergency:
+                return QBrush(EMERGENCY_COLOUR)
             if r.closed_at is None and r.priority in PRIORITY_COLOURS:
                 return QBrush(PRIORITY_COLOURS[r.priority])
             return None
         if role == Qt.ItemDataRole.ForegroundRole:
+            if r.emergency:
+                return QBrush(EMERGENCY_TEXT_COLOUR)
             if r.id < 0:
                 return QBrush(PENDING_COLOUR)
             if r.closed_at is not None:
@@ -524,7 +531,8 @@ class IncidentQueueTableModel(QAbstractTableModel):
         if col == COL_STADTTEIL:
             return r.stadtteil or ""
         if col == COL_UNITS:
-            return r.units
+            # A unit of the incident is in Notruf: said in words too, not only by colour.
+            return self.tr("EMERGENCY · %1").replace("%1", r.units) if r.emergency else r.units
         if col == COL_CREATED:
             return self._short_time(r.created_at)
         if col == COL_SINCE_CREATED:

@@ -23,7 +23,8 @@ from PySide6.QtGui import QBrush, QColor, QFont
 from app.domain.codes import unit_status_label
 from app.domain.dto import ChangeBatch, UnitInfo
 from app.domain.geo import format_coordinates, stadtteil_for
-from app.platform.timeutil import format_local
+from app.domain.unit_state import alarm_overdue, state_text
+from app.platform.timeutil import format_local, local
 from ui.asyncutil import spawn
 from ui.context import UiContext
 from ui.models.incident_queue import format_duration
@@ -78,6 +79,9 @@ STATUS_STYLES: dict[str, StatusStyle] = {
     "N": StatusStyle("#d00000", "#ffffff", bold=True),
 }
 UNKNOWN_STYLE = StatusStyle("#ffffff")
+#: An alarmed unit that has not confirmed yet; flashing red once the confirmation is overdue.
+ALARMED_STYLE = StatusStyle("#ffe2b8", bold=True)
+ALARM_OVERDUE_STYLE = StatusStyle("#d00000", "#ffffff", bold=True, flash="#ffe2b8")
 
 #: Order when sorting by status: what needs the dispatcher first.
 STATUS_URGENCY = {"N": 0, "0": 1, "5": 2, "6": 3, "3": 4, "4": 5, "1": 6, "2": 7}
@@ -322,11 +326,21 @@ class UnitStatusTableModel(QAbstractTableModel):
                 self.index(len(self._rows) - 1, COL_POSITION_AGE),
                 [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ForegroundRole],
             )
+        for row, u in enumerate(self._rows):
+            if u.alarmed_at is not None:  # the alarm may have become overdue
+                self.dataChanged.emit(self.index(row, 0), self.index(row, COLUMN_COUNT - 1))
+
+    def style_of(self, u: UnitInfo) -> StatusStyle:
+        """How the unit's row looks: its status, or its alarm while it has not confirmed."""
+        if u.alarmed_at is not None:
+            overdue = alarm_overdue(u.confirm_due_at, self.now())
+            return ALARM_OVERDUE_STYLE if overdue else ALARMED_STYLE
+        return STATUS_STYLES.get(u.status, UNKNOWN_STYLE)
 
     def _flash(self) -> None:
         self._flash_on = not self._flash_on
         for row, u in enumerate(self._rows):
-            if STATUS_STYLES.get(u.status, UNKNOWN_STYLE).flash is not None:
+            if self.style_of(u).flash is not None:
                 self.dataChanged.emit(
                     self.index(row, 0),
                     self.index(row, COLUMN_COUNT - 1),
@@ -384,7 +398,7 @@ class UnitStatusTableModel(QAbstractTableModel):
             return u
         if role == UnitStatusRole:
             return u.status
-        style = STATUS_STYLES.get(u.status, UNKNOWN_STYLE)
+        style = self.style_of(u)
         flashing = style.flash is not None and self._flash_on
         if role == Qt.ItemDataRole.BackgroundRole:
             return QBrush(style.flash if flashing and style.flash else style.background)
@@ -422,6 +436,9 @@ class UnitStatusTableModel(QAbstractTableModel):
         if col == COL_STATUS:
             return u.status
         if col == COL_STATUS_TEXT:
+            if u.alarmed_at is not None:
+                clock = local(u.alarmed_at).strftime("%H:%M")
+                return state_text(u.status, u.alarmed_at, u.confirm_due_at, self.now(), clock)
             return unit_status_label(u.status)
         if col == COL_SINCE:
             return format_duration((self.now() - u.status_changed_at).total_seconds())

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
+from datetime import UTC, datetime
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
     QGroupBox,
-    QHBoxLayout,
     QLabel,
     QPushButton,
     QScrollArea,
@@ -20,14 +20,26 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.domain.codes import UnitStatus
 from app.domain.dto import IncidentDetail
+from app.domain.unit_state import alarm_overdue, state_text
 from app.platform.timeutil import local
+from ui.models.unit_board import STATUS_STYLES
+from ui.views.flow_layout import FlowLayout
+
+#: An alarm nobody confirmed in time, or a unit in Notruf: in the board's Notruf colours.
+OVERDUE_STYLE = (
+    f"color: {STATUS_STYLES['N'].foreground.name()}; "
+    f"background: {STATUS_STYLES['N'].background.name()}; font-weight: bold; padding: 1px 3px;"
+)
 
 
 class UnitsSection(QGroupBox):
     """Each assigned unit with "on scene" and "release" buttons; released ones below; then
     the action buttons of the incident."""
 
+    #: The alarmed unit confirmed by radio: status 3 (unit id).
+    confirmRequested = Signal(int)
     #: The unit reports on scene (unit id).
     arriveRequested = Signal(int)
     #: Release the unit to status 1 or 2 (unit id, status).
@@ -53,7 +65,16 @@ class UnitsSection(QGroupBox):
             QPushButton(text).sizeHint().width()
             for text in (self.tr("On scene (4)"), self.tr("Release → 1"), self.tr("Release → 2"))
         ]
+        # (While a unit is alarmed its "Confirmed (3)" button comes first; the row wraps.)
         self.units_area.setMinimumWidth(sum(probe) + 3 * 8)
+        self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
+        self._detail: IncidentDetail | None = None
+        self._can_assign = False
+        self._reason = ""
+        # An alarm becomes overdue by the clock alone: show it again at its due time.
+        self._due_timer = QTimer(self)
+        self._due_timer.setSingleShot(True)
+        self._due_timer.timeout.connect(self._redraw)
 
         self.assign_button = QPushButton(self.tr("Assign unit …"), self)
         self.assign_button.setObjectName("detailAssign")
@@ -71,8 +92,36 @@ class UnitsSection(QGroupBox):
         layout.addWidget(self.units_area, 1)
         layout.addLayout(actions)
 
+    def _redraw(self) -> None:
+        if self._detail is not None:
+            self.show_units(self._detail, self._can_assign, self._reason)
+
+    def unconfirmed(self) -> list[int]:
+        """Units on the incident that were alarmed and have not confirmed (oldest first)."""
+        if self._detail is None:
+            return []
+        return [a.unit_id for a in self._detail.active_assignments if a.confirmed_at is None]
+
+    def confirm_first(self) -> None:
+        """Alt+3: the one unconfirmed unit confirms; with several, the first one's button
+        takes the focus (Space confirms it, Tab moves on) so that no wrong unit is confirmed."""
+        waiting = [
+            b
+            for b in (self.unit_buttons.get(f"unitConfirm_{u}") for u in self.unconfirmed())
+            if b is not None and b.isEnabled()
+        ]
+        if len(waiting) == 1:
+            waiting[0].click()
+        elif waiting:
+            waiting[0].setFocus(Qt.FocusReason.ShortcutFocusReason)
+
     def show_units(self, d: IncidentDetail, can_assign: bool, reason: str) -> None:
-        """Rebuild the unit rows for ``d`` (the focused button keeps the focus)."""
+        """Rebuild the unit rows for ``d`` (the focused button keeps the focus).
+
+        Each unit's state is its status on the board (one truth), or its open alarm.
+        """
+        self._detail, self._can_assign, self._reason = d, can_assign, reason
+        now = self.now()
         focused = self.focusWidget()
         focused_name = focused.objectName() if focused in self.unit_buttons.values() else ""
         while self.units_grid.count():
@@ -89,21 +138,39 @@ class UnitsSection(QGroupBox):
         row = 0
         for a in d.active_assignments:
             name = QLabel(f"<b>{html.escape(a.call_sign)}</b>", self.units_host)
-            if a.on_scene_at is not None:
-                state = self.tr("4 on scene since %1").replace(
+            alarmed = a.confirmed_at is None
+            overdue = alarmed and alarm_overdue(a.confirm_due_at, now)
+            state = state_text(
+                a.status,
+                a.assigned_at if alarmed else None,
+                a.confirm_due_at,
+                now,
+                local(a.assigned_at).strftime("%H:%M"),
+            )
+            if not alarmed and a.status == UnitStatus.ON_SCENE and a.on_scene_at is not None:
+                state += " " + self.tr("since %1").replace(
                     "%1", local(a.on_scene_at).strftime("%H:%M")
                 )
-            else:
-                state = self.tr("3 en route since %1").replace(
-                    "%1", local(a.assigned_at).strftime("%H:%M")
+            elif not alarmed and a.status == UnitStatus.EN_ROUTE:
+                state += " " + self.tr("since %1").replace(
+                    "%1", local(a.confirmed_at or a.assigned_at).strftime("%H:%M")
                 )
             state_label = QLabel(state, self.units_host)
             state_label.setObjectName(f"unitState_{a.unit_id}")
             state_label.setWordWrap(True)
+            state_label.setProperty("alarm", "overdue" if overdue else "open" if alarmed else "")
+            if overdue or a.status == UnitStatus.EMERGENCY:
+                state_label.setStyleSheet(OVERDUE_STYLE)
             buttons = QWidget(self.units_host)
-            button_row = QHBoxLayout(buttons)
+            button_row = FlowLayout(buttons)
             button_row.setContentsMargins(0, 0, 0, 6)
             for text, name_prefix, tip, slot in (
+                (
+                    self.tr("Confirmed (3)"),
+                    "unitConfirm",
+                    self.tr("The unit confirmed the alarm by radio (Alt+3)"),
+                    self._confirm(a.unit_id),
+                ),
                 (self.tr("On scene (4)"), "unitArrive", "", self._arrive(a.unit_id)),
                 (
                     self.tr("Release → 1"),
@@ -126,10 +193,11 @@ class UnitsSection(QGroupBox):
                 button.clicked.connect(slot)
                 button_row.addWidget(button)
                 self.unit_buttons[button.objectName()] = button
+            self.unit_buttons[f"unitConfirm_{a.unit_id}"].setVisible(alarmed)
+            self.unit_buttons[f"unitConfirm_{a.unit_id}"].setEnabled(can_assign and alarmed)
             self.unit_buttons[f"unitArrive_{a.unit_id}"].setEnabled(
-                can_assign and a.on_scene_at is None
+                can_assign and a.status != UnitStatus.ON_SCENE
             )
-            button_row.addStretch(1)
             self.units_grid.addWidget(name, row, 0)
             self.units_grid.addWidget(state_label, row, 1)
             self.units_grid.addWidget(buttons, row + 1, 0, 1, 2)
@@ -153,6 +221,19 @@ class UnitsSection(QGroupBox):
             button = self.unit_buttons[focused_name]
             if button.isEnabled():
                 button.setFocus()
+        due = [
+            a.confirm_due_at
+            for a in d.active_assignments
+            if a.confirm_due_at is not None and a.confirm_due_at > now
+        ]
+        if due:
+            wait_ms = int((min(due) - now).total_seconds() * 1000) + 50
+            self._due_timer.start(max(0, wait_ms))
+        else:
+            self._due_timer.stop()
+
+    def _confirm(self, unit_id: int) -> Callable[..., None]:
+        return lambda _c=False: self.confirmRequested.emit(unit_id)
 
     def _arrive(self, unit_id: int) -> Callable[..., None]:
         return lambda _c=False: self.arriveRequested.emit(unit_id)

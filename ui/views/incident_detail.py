@@ -133,6 +133,7 @@ class IncidentDetailPane(QWidget):
         self.fields.revert_button.clicked.connect(self.revert)
         self.journal.noteRequested.connect(self.add_note)
         self.journal.note_edit.textChanged.connect(self._update_enabled)
+        self.units.confirmRequested.connect(self.session.confirm_unit)
         self.units.arriveRequested.connect(self.session.unit_arrived)
         self.units.releaseRequested.connect(self.session.release_unit)
         self.units.assign_button.clicked.connect(self.request_assign)
@@ -419,6 +420,7 @@ def install(window: MainWindow) -> IncidentDetailPane:
         "detail.close", pane.request_close, lambda: shown() and pane.close_button.isEnabled()
     )
     focus = commands.bind("go.detail", lambda: navigator.go_to("detail"), shown)
+    commands.bind("detail.confirm_unit", pane.units.confirm_first, shown)
     commands.list_keys("detail.add_note")
     window.end_warnings.append(
         lambda: (

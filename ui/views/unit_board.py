@@ -2,55 +2,42 @@
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
     QEvent,
-    QModelIndex,
     QObject,
-    QPersistentModelIndex,
     QPoint,
     Qt,
     QTimer,
     Signal,
 )
 from PySide6.QtGui import (
-    QColor,
     QContextMenuEvent,
     QFont,
     QFontMetrics,
     QKeyEvent,
     QKeySequence,
-    QPainter,
-    QPen,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QApplication,
-    QDialog,
-    QDialogButtonBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QMenu,
     QMessageBox,
-    QStyle,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
     QTableView,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from app.domain.codes import UnitStatus, unit_status_display, unit_status_label
-from app.domain.dto import StatusChange, UnitInfo
+from app.domain.dto import UnitInfo
+from app.domain.unit_state import takes_off_incident
 from app.platform.permissions import Permission
-from app.platform.timeutil import format_local
 from ui.asyncutil import spawn
 from ui.context import UiContext
+from ui.dialogs.confirm import ask
 from ui.models.unit_board import (
     COL_CALL_SIGN,
     COL_INCIDENT,
@@ -59,9 +46,10 @@ from ui.models.unit_board import (
     COL_SINCE,
     COL_STATUS,
     COL_STATUS_TEXT,
-    STATUS_STYLES,
     UnitStatusTableModel,
 )
+from ui.views.unit_parts import StatusRowDelegate, UnitStatusHistoryDialog
+from ui.views.unit_typing import CallSignTyping
 from ui.views.work_table_view import keep_selection, select_row
 from ui.widgets.elide import header_width, keep_stretched, tooltip_when_cut
 
@@ -81,113 +69,6 @@ _DIGIT_KEYS = {
 }
 #: Modifiers that still count as a plain digit (the number pad sets KeypadModifier).
 _PLAIN = (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier)
-
-
-class StatusRowDelegate(QStyledItemDelegate):
-    """Keeps the status colour on the selected row and marks the selection with a dark frame."""
-
-    def paint(
-        self,
-        painter: QPainter,
-        option: QStyleOptionViewItem,
-        index: QModelIndex | QPersistentModelIndex,
-    ) -> None:
-        opt = QStyleOptionViewItem(option)
-        self.initStyleOption(opt, index)
-        selected = bool(opt.state & QStyle.StateFlag.State_Selected)  # type: ignore[attr-defined]
-        opt.state &= ~QStyle.StateFlag.State_Selected  # type: ignore[attr-defined]
-        opt.state &= ~QStyle.StateFlag.State_HasFocus  # type: ignore[attr-defined]
-        widget = opt.widget  # type: ignore[attr-defined]
-        style = widget.style() if widget is not None else QApplication.style()
-        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
-        if not selected:
-            return
-        rect = option.rect  # type: ignore[attr-defined]
-        painter.save()
-        painter.setPen(QPen(QColor("#101010"), 2))
-        painter.drawLine(rect.left(), rect.top() + 1, rect.right(), rect.top() + 1)
-        painter.drawLine(rect.left(), rect.bottom(), rect.right(), rect.bottom())
-        model = index.model()
-        if index.column() == 0:
-            painter.fillRect(rect.left(), rect.top(), 5, rect.height(), QColor("#101010"))
-        elif model is not None and index.column() == model.columnCount() - 1:
-            painter.drawLine(rect.right(), rect.top(), rect.right(), rect.bottom())
-        painter.restore()
-
-
-class UnitStatusHistoryDialog(QDialog):
-    """A unit's status history: time (Berlin), status, previous status, user, incident, note."""
-
-    COLUMNS = 6
-
-    def __init__(self, ctx: UiContext, unit: UnitInfo, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("UnitStatusHistoryDialog")
-        self.setWindowTitle(self.tr("Status history – %1").replace("%1", unit.call_sign))
-        self._ctx = ctx
-        self.unit = unit
-        self.table = QTableWidget(0, self.COLUMNS, self)
-        self.table.setObjectName("statusHistoryTable")
-        self.table.setHorizontalHeaderLabels(
-            [
-                self.tr("Time"),
-                self.tr("Status"),
-                self.tr("Previous"),
-                self.tr("User"),
-                self.tr("Incident"),
-                self.tr("Note"),
-            ]
-        )
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.info = QLabel(self.tr("Loading …"), self)
-        self.info.setObjectName("statusHistoryInfo")
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.table)
-        layout.addWidget(self.info)
-        layout.addWidget(buttons)
-        self.resize(860, 440)
-        self.loaded = False
-        spawn(self._load())
-
-    async def _load(self) -> None:
-        rows = await self._ctx.services.units.history(self._ctx.actor, self.unit.id)
-        self.set_rows(rows)
-
-    def set_rows(self, rows: list[StatusChange]) -> None:
-        """Fill the table (newest first, as the service returns them)."""
-        self.table.setRowCount(len(rows))
-        for r, change in enumerate(rows):
-            values = (
-                format_local(change.changed_at, with_seconds=True),
-                unit_status_display(change.status),
-                unit_status_display(change.previous_status) if change.previous_status else "",
-                change.username or "–",
-                change.incident_number or "",
-                change.note or "",
-            )
-            for c, value in enumerate(values):
-                item = QTableWidgetItem(value)
-                if c == 1:
-                    style = STATUS_STYLES.get(change.status)
-                    if style is not None:
-                        item.setBackground(style.background)
-                        item.setForeground(style.foreground)
-                self.table.setItem(r, c, item)
-        self.table.resizeColumnsToContents()
-        self.table.horizontalHeader().setSectionResizeMode(
-            self.COLUMNS - 1, QHeaderView.ResizeMode.Stretch
-        )
-        self.info.setText(
-            self.tr("%1 status changes (newest first)").replace("%1", str(len(rows)))
-            if rows
-            else self.tr("No status changes recorded.")
-        )
-        self.loaded = True
 
 
 class UnitStatusBoard(QWidget):
@@ -235,18 +116,28 @@ class UnitStatusBoard(QWidget):
 
         self.hint = QLabel(
             self.tr(
-                "Type a call sign to select · 0–6: set status · N: emergency (Notruf) · "
-                "Enter: history · menu key: more"
+                "Type a call sign to select · 0–6: set status (3: alarm confirmed) · "
+                "Ctrl+Z: undo · N: emergency (Notruf) · Enter: history · menu key: more"
             ),
             self,
         )
         self.hint.setObjectName("unitBoardHint")
         self.hint.setStyleSheet("color: #555;")
         self.hint.setWordWrap(True)
+        self.typed = QLabel(self)
+        self.typed.setObjectName("unitBoardTyped")
+        self.typed.hide()
+        self.undo_hint = QLabel(self)
+        self.undo_hint.setObjectName("unitBoardUndo")
+        self.undo_hint.hide()
         self.count_label = QLabel(self)
         self.count_label.setObjectName("unitBoardCount")
+        # The count appears once the board has loaded: it must not widen the pane then.
+        self.count_label.setWordWrap(True)
         footer = QHBoxLayout()
         footer.setContentsMargins(0, 0, 0, 0)
+        footer.addWidget(self.typed)
+        footer.addWidget(self.undo_hint)
         footer.addWidget(self.hint, 1)
         footer.addWidget(self.count_label)
 
@@ -267,8 +158,11 @@ class UnitStatusBoard(QWidget):
         self.menu: QMenu | None = None
         self._can_set = ctx.can(Permission.UNIT_STATUS)
         self._can_raise = ctx.can(Permission.EMERGENCY_RAISE)
-        #: Until when (monotonic seconds) keys continue typing a call sign.
-        self._type_ahead_until = 0.0
+        self.typing = CallSignTyping(self.table, self.model.units, self.select_unit, self.typed)
+        #: The last status change sent from this board: (unit id, call sign, from, to).
+        self.last_change: tuple[int, str, str, str] | None = None
+        #: The question before a status change that takes a unit off its incident.
+        self.release_question: QMessageBox | None = None
 
     def fit_columns(self) -> None:
         """Size the columns to their contents (German status texts run long); crew stretches."""
@@ -343,8 +237,11 @@ class UnitStatusBoard(QWidget):
         ):
             self.show_context_menu()
             return True
-        if self._type_ahead(event, key):
-            return False  # the table's own keyboard search moves to the unit
+        if self.typing.feed(event):
+            return True  # part of a call sign: only an exact call sign selects a unit
+        if key == Qt.Key.Key_Z and event.modifiers() == Qt.KeyboardModifier.ControlModifier:
+            self.undo_last()
+            return True
         if event.modifiers() not in _PLAIN:
             return False
         if key in _DIGIT_KEYS:
@@ -358,25 +255,6 @@ class UnitStatusBoard(QWidget):
                 self.confirm_emergency(unit)
             return True
         return False
-
-    def _type_ahead(self, event: QKeyEvent, key: Qt.Key) -> bool:
-        """True if ``event`` belongs to typing a call sign (the table jumps to the unit).
-
-        A letter starts the search; while it runs (Qt's keyboard input interval), digits,
-        N and spaces continue it, so typing "KOD 33" selects KOD 33 instead of setting
-        status 3 twice. After a pause the digits set the status again.
-        """
-        text = event.text()
-        if not text or not text.isprintable():
-            return False
-        if event.modifiers() not in (*_PLAIN, Qt.KeyboardModifier.ShiftModifier):
-            return False
-        now = time.monotonic()
-        command = key in _DIGIT_KEYS or key == Qt.Key.Key_N or text.isspace()
-        if command and now >= self._type_ahead_until:
-            return False
-        self._type_ahead_until = now + QApplication.keyboardInputInterval() / 1000
-        return True
 
     def build_menu(self, unit: UnitInfo) -> QMenu:
         """The context menu for ``unit``: every status, Notruf, history, go to incident."""
@@ -435,11 +313,56 @@ class UnitStatusBoard(QWidget):
     # -- actions ------------------------------------------------------------------------------
 
     def set_status(self, unit_id: int, status: str) -> None:
-        """Set a BOS status (the service stores the change with its timestamp)."""
+        """Set a BOS status (the service stores the change with its timestamp).
+
+        A change that takes the unit off its incident (1, 2 or 6 while assigned) asks first.
+        """
         if not self._can_set:
             return
-        self.statusRequested.emit(unit_id, status)
-        spawn(self._ctx.services.units.set_status(self._ctx.actor, unit_id, status))
+        unit = self.model.unit_at(self.model.row_of(unit_id))
+        if unit is None or unit.status == status:
+            return
+        if takes_off_incident(status, unit.status, unit.incident_id is not None):
+            text = (
+                self.tr("%1 is on incident %2. Set status %3 and take it off the incident?")
+                .replace("%1", unit.call_sign)
+                .replace("%2", unit.incident_number or "")
+                .replace("%3", unit_status_display(status))
+            )
+            self.release_question = ask(
+                self,
+                "ConfirmReleaseDialog",
+                self.tr("Take the unit off the incident"),
+                text,
+                self.tr("Set status %1").replace("%1", status),
+                lambda: self._send_status(unit, status),
+            )
+            return
+        self._send_status(unit, status)
+
+    def _send_status(self, unit: UnitInfo, status: str) -> None:
+        self.statusRequested.emit(unit.id, status)
+
+        def done(_info: UnitInfo) -> None:
+            self.last_change = (unit.id, unit.call_sign, unit.status, status)
+            self.undo_hint.setText(
+                self.tr("%1: %2 → %3 (Ctrl+Z undoes it)")
+                .replace("%1", unit.call_sign)
+                .replace("%2", unit.status)
+                .replace("%3", status)
+            )
+            self.undo_hint.show()
+
+        spawn(self._ctx.services.units.set_status(self._ctx.actor, unit.id, status), done)
+
+    def undo_last(self) -> None:
+        """Undo the last status change sent from this board (refused if it moved on since)."""
+        if self.last_change is None or not self._can_set:
+            return
+        unit_id, call_sign, _old, new = self.last_change
+        self.last_change = None
+        self.undo_hint.setText(self.tr("%1: status change undone").replace("%1", call_sign))
+        spawn(self._ctx.services.units.undo_status(self._ctx.actor, unit_id, new))
 
     def confirm_emergency(self, unit: UnitInfo) -> None:
         """Ask before raising a Notruf on the unit's behalf (alarms every workstation)."""
@@ -536,7 +459,13 @@ def install(window: MainWindow) -> UnitStatusBoard | None:
     navigator.add_pane("units", board.focus_table, board.select_unit, board.model)
     window.commands.bind("go.units", lambda: navigator.go_to("units"))
     window.commands.list_keys(
-        "unit.select", "unit.status", "unit.emergency", "unit.history", "unit.menu"
+        "unit.select",
+        "unit.status",
+        "unit.confirm",
+        "unit.undo",
+        "unit.emergency",
+        "unit.history",
+        "unit.menu",
     )
     board.incidentRequested.connect(lambda incident_id: navigator.show_incident(incident_id))
     QTimer.singleShot(0, board.model.reload)
