@@ -5,7 +5,7 @@ it confirms (by radio, entered by the dispatcher, or later from the field device
 made before this migration were stored as status 3 at once, so they count as confirmed when
 assigned. On PostgreSQL the grants and triggers are installed again for the new columns.
 
-Revision ID: 0007_unit_confirmation
+Revision ID: 0007
 Revises: 0005
 Create Date: 2026-12-06 07:00:00
 """
@@ -20,7 +20,7 @@ from alembic import op
 import db.types
 from db import pg_security
 
-revision: str = "0007_unit_confirmation"
+revision: str = "0007"
 down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
