@@ -16,7 +16,7 @@ Why reading by id loses nothing: writers serialise on one advisory lock (see
 visible in increasing order; a reader that has seen id N never later finds a new id below N.
 The one exception is a server whose history went back (failover with asynchronous replication
 losing the last transactions, or a restore from backup): the follower notices that the feed's
-newest id is below its own and emits a :data:`RESET_ENTITY` change so that views reload.
+newest id is below its own and emits a batch with ``reset`` set so that views reload.
 
 SQLite: it polls the feed a few times a second (an index lookup), so changes written by another
 process on the same machine (``kod-admin``, the field interface) show within a second.
@@ -55,10 +55,6 @@ BATCH = 2000
 PG_BATCH = 500
 #: NOTIFY payloads must stay below this many bytes (PostgreSQL's limit is 8000).
 MAX_NOTIFY_PAYLOAD = 8000
-#: Entity of the synthetic change emitted when the feed went back (views should reload fully).
-RESET_ENTITY = "feed"
-#: Op of that synthetic change.
-RESET_OP = "reset"
 
 _FEED_SQL = (
     "SELECT id, occurred_at, entity, entity_id, op, version, origin FROM change_feed "
@@ -255,9 +251,7 @@ class ChangeFollower:
             newest,
         )
         self.last_id = newest
-        self.changes.emit(
-            ChangeBatch((Change(newest, utcnow(), RESET_ENTITY, 0, RESET_OP, None, None),))
-        )
+        self.changes.emit(ChangeBatch(reset=True, reset_to=newest))
 
     # -- reading ------------------------------------------------------------------------------
 

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
+from datetime import UTC, datetime
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
-from app.domain.dto import IncidentDraft, IncidentQuery
+from app.domain.changes import ChangeSet
+from app.domain.dto import Change, ChangeBatch, IncidentDraft, IncidentQuery
 from app.platform.uow import Actor
 from tests.ui.conftest import make_incidents, wait_until
+from ui.asyncutil import pending_tasks
 from ui.context import UiContext
 from ui.models.incident_queue import (
     COL_CATEGORY,
@@ -201,10 +203,6 @@ async def test_column_headers_are_not_cut_off(ui_ctx: UiContext, qtbot: QtBot) -
 async def test_a_stopped_queue_reads_nothing_more(
     ui_ctx: UiContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from datetime import UTC, datetime
-
-    from app.domain.dto import Change, ChangeBatch
-
     (incident_id,) = await make_incidents(ui_ctx.services, ui_ctx.actor, 1)
     model = IncidentQueueTableModel(ui_ctx)
     await model.wait_loaded()
@@ -220,7 +218,11 @@ async def test_a_stopped_queue_reads_nothing_more(
     # A change arrives after a quiet spell (its flush is queued at once), then the pane closes:
     # nothing may read the database any more (it may be closed already).
     change = Change(1, datetime.now(UTC), "incident", incident_id, "update", 2, "elsewhere")
-    model.on_changes(ChangeBatch((change,)))
+    model.on_changes(ChangeSet.of(ChangeBatch((change,))))
     model.stop()
-    await asyncio.sleep(0.1)
+    # A zero-delay timer queued now fires after the model's own would have; by then any read
+    # it started is a pending task.
+    marker: list[bool] = []
+    QTimer.singleShot(0, lambda: marker.append(True))
+    await wait_until(lambda: marker and not pending_tasks())
     assert reads == []
