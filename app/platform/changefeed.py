@@ -19,7 +19,8 @@ losing the last transactions, or a restore from backup): the follower notices th
 newest id is below its own and emits a batch with ``reset`` set so that views reload.
 
 SQLite: it polls the feed a few times a second (an index lookup), so changes written by another
-process on the same machine (``kod-admin``, the field interface) show within a second.
+process on the same machine (``kod-admin``, the field interface) show within a second; a file
+restored from a backup shows as a feed that went back, like on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -347,6 +348,7 @@ class ChangeFollower:
         return describe_db_error(self._db.target, exc)
 
     async def _follow_sqlite(self) -> None:
+        await self._check_went_back()
         await self.catch_up()
         self.connects += 1
         self._set_state(LinkState.ONLINE)
@@ -354,7 +356,14 @@ class ChangeFollower:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.poll_interval)
             self._wake.clear()
-            await self.catch_up()
+            if not await self.catch_up():
+                # Nothing new: the file may have been restored from a backup meanwhile.
+                await self._check_went_back()
+
+    async def _check_went_back(self) -> None:
+        newest = await last_change_id(self._db)
+        if newest < self.last_id:
+            self._reset(newest)
 
     async def _follow_postgres(self) -> None:
         import psycopg
