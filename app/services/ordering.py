@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from functools import total_ordering
 from typing import Any
 
-from sqlalchemy import Integer, case, cast, func
+from sqlalchemy import case, literal_column
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.domain.dto import IncidentQuery, IncidentRow
@@ -100,26 +100,30 @@ _PLAIN_COLUMNS: dict[str, Any] = {
 }
 
 
-def _micros_sqlite(end: Any, start: Any) -> ColumnElement[Any]:
-    """``end - start`` in whole microseconds on SQLite (exact: no floating julian days).
+def _micros_sqlite(column: str) -> str:
+    return (
+        f"CAST(strftime('%s', {column}) AS INTEGER) * 1000000 "
+        f"+ CAST(substr({column}, 21, 6) AS INTEGER)"
+    )
 
-    Timestamps are stored as ``YYYY-MM-DD HH:MM:SS.ffffff`` (UTC); the same expression backs
-    the sort index of migration 0006.
-    """
 
-    def micros(col: Any) -> ColumnElement[Any]:
-        seconds = cast(func.strftime("%s", col), Integer)
-        fraction = cast(func.substr(col, 21, 6), Integer)
-        return seconds * 1_000_000 + fraction
-
-    return micros(end) - micros(start)
+#: SQLite: the closed incident's duration in whole microseconds from the stored UTC text
+#: (``YYYY-MM-DD HH:MM:SS.ffffff``; exact, no floating julian days). Literal SQL, the same as
+#: the sort indexes of migration 0006: SQLite uses an expression index only for the very same
+#: expression (bound parameters would not match).
+_SQLITE_DURATIONS: dict[str, ColumnElement[Any]] = {
+    field: literal_column(
+        f"({_micros_sqlite('incident.closed_at')}) - ({_micros_sqlite('incident.' + start)})"
+    )
+    for field, start in (("since_created", "created_at"), ("since_dispatch", "dispatched_at"))
+}
 
 
 def duration_expr(field: str, sqlite: bool) -> ColumnElement[Any]:
     """SQL duration of a closed incident for ``since_created``/``since_dispatch``."""
-    start = Incident.created_at if field == "since_created" else Incident.dispatched_at
     if sqlite:
-        return _micros_sqlite(Incident.closed_at, start)
+        return _SQLITE_DURATIONS[field]
+    start = Incident.created_at if field == "since_created" else Incident.dispatched_at
     return Incident.closed_at - start
 
 

@@ -6,10 +6,11 @@ ids are marked dirty, read back in one query and applied with ``dataChanged``, m
 (``beginMoveRows``, so the selection follows a row) and inserts/removes. Only a full reload (a
 new filter, or a change set that says "reload everything") resets the model.
 
-Timing: the first change after a quiet spell is read at once (on the next turn of the event
-loop, so a change on one workstation shows on another within a display frame); changes that
-arrive while a read is under way are applied together when it returns, so a burst becomes a
-few updates instead of one per change.
+Timing: a change is read at once (on the next turn of the event loop, so a change on one
+workstation shows on another within a display frame). Reads of different rows may overlap, up
+to :data:`MAX_READS` at a time; beyond that, and for a row whose read is under way, changes
+wait and are read together when a read returns, so a burst becomes a few updates instead of
+one per change.
 
 A table supplies its service calls, its order (the Python key next to the SQL order in
 :mod:`app.services.ordering`) and its cells.
@@ -41,6 +42,8 @@ from ui.asyncutil import spawn
 from ui.context import UiContext
 
 PAGE_SIZE = 200
+#: Live reads of changed rows under way at once (each takes a pooled connection).
+MAX_READS = 3
 
 #: Role returning the row's id.
 RowIdRole = Qt.ItemDataRole.UserRole + 1
@@ -104,7 +107,9 @@ class LiveTableModel(QAbstractTableModel, Generic[R, Q]):
         self._exhausted = True
         self._loading = False
         self._fetching = False
-        self._applying = False
+        #: Ids whose live read is under way.
+        self._reading: set[int] = set()
+        self._reads = 0
         self._generation = 0
         self._dirty: set[int] = set()
         self._full_reload = False
@@ -308,11 +313,15 @@ class LiveTableModel(QAbstractTableModel, Generic[R, Q]):
             self._full_reload = False
             self.reload()
             return
-        if not self._dirty or self._loading or self._fetching or self._applying:
+        if self._loading or self._fetching or self._reads >= MAX_READS:
             return  # picked up when the read under way returns
-        ids = sorted(self._dirty)
-        self._dirty.clear()
-        self._applying = True
+        # A row being read now waits for that read: its answers then arrive in order.
+        ids = sorted(self._dirty - self._reading)
+        if not ids:
+            return
+        self._dirty.difference_update(ids)
+        self._reading.update(ids)
+        self._reads += 1
         spawn(self._apply(self._generation, ids))
 
     async def _apply(self, generation: int, ids: Sequence[int]) -> None:
@@ -322,7 +331,8 @@ class LiveTableModel(QAbstractTableModel, Generic[R, Q]):
             )
         finally:
             if alive(self):
-                self._applying = False
+                self._reads -= 1
+                self._reading.difference_update(ids)
                 self._schedule()
         if generation != self._generation or not alive(self):
             return
