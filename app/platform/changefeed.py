@@ -198,6 +198,7 @@ class ChangeFollower:
         self.connects = 0
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
+        self._stopping = False
 
     # -- control ------------------------------------------------------------------------------
 
@@ -208,12 +209,27 @@ class ChangeFollower:
             self._task = asyncio.get_running_loop().create_task(self._run(), name="change-follower")
 
     async def stop(self) -> None:
-        """Stop following and wait until the connection is closed."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        """Stop following and wait until the connection is closed.
+
+        SQLite: the follower ends at its next wait, never inside a read. Cancelling a read
+        would leave the session's close running in the background (SQLAlchemy shields it), to
+        finish after the caller went on, possibly when no event loop runs any more (the
+        intermittent "no running event loop" at a test's end). PostgreSQL's reads on the
+        follower's own connection end cleanly on cancel (see :meth:`_query`).
+        """
+        task = self._task
+        if task is None:
+            return
+        self._stopping = True
+        self._wake.set()
+        if self._db.target.is_sqlite:
+            await asyncio.wait({task}, timeout=self.query_timeout + self.poll_interval)
+        if not task.done():
+            task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        self._task = None
+        self._stopping = False
 
     @property
     def running(self) -> bool:
@@ -315,7 +331,7 @@ class ChangeFollower:
 
     async def _run(self) -> None:
         backoff = 0.5
-        while True:
+        while not self._stopping:
             connects = self.connects
             try:
                 if self._db.target.is_sqlite:
@@ -356,6 +372,8 @@ class ChangeFollower:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.poll_interval)
             self._wake.clear()
+            if self._stopping:
+                return
             if not await self.catch_up():
                 # Nothing new: the file may have been restored from a backup meanwhile.
                 await self._check_went_back()
