@@ -433,22 +433,6 @@ class LiveTableModel(QAbstractTableModel, Generic[R, Q]):
         self._sort = spec
         self.apply_sort(spec)
 
-    def resort(self) -> None:
-        """Re-sort the loaded rows in place (tables loaded whole); persistent indexes follow."""
-        self.layoutAboutToBeChanged.emit()
-        old_ids = [r.id for r in self._rows]
-        order = sorted(range(len(self._rows)), key=lambda i: self._keys[i])
-        self._rows = [self._rows[i] for i in order]
-        self._keys = [self._keys[i] for i in order]
-        self._reindex(0)
-        moved_from, moved_to = [], []
-        for index in self.persistentIndexList():
-            if 0 <= index.row() < len(old_ids):
-                moved_from.append(index)
-                moved_to.append(self.index(self._pos[old_ids[index.row()]], index.column()))
-        self.changePersistentIndexList(moved_from, moved_to)
-        self.layoutChanged.emit()
-
     # -- clock ------------------------------------------------------------------------------
 
     def refresh_times(self) -> None:

@@ -158,6 +158,22 @@ class UnitStatusTableModel(LiveTableModel[UnitInfo, None]):
         self._keys = [self.sort_key(u) for u in self._rows]
         self.resort()
 
+    def resort(self) -> None:
+        """Re-sort the loaded rows in place; persistent indexes (the selection) follow."""
+        self.layoutAboutToBeChanged.emit()
+        old_ids = [r.id for r in self._rows]
+        order = sorted(range(len(self._rows)), key=lambda i: self._keys[i])
+        self._rows = [self._rows[i] for i in order]
+        self._keys = [self._keys[i] for i in order]
+        self._reindex(0)
+        moved_from, moved_to = [], []
+        for index in self.persistentIndexList():
+            if 0 <= index.row() < len(old_ids):
+                moved_from.append(index)
+                moved_to.append(self.index(self._pos[old_ids[index.row()]], index.column()))
+        self.changePersistentIndexList(moved_from, moved_to)
+        self.layoutChanged.emit()
+
     def apply_units(self, units: Sequence[UnitInfo], ids: set[int]) -> None:
         """Update, move, insert or remove rows; ``ids`` missing from ``units`` are gone."""
         self.apply_rows(units, {u.id for u in units}, ids)
