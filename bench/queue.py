@@ -60,6 +60,8 @@ FILTERS = [
     IncidentQuery(sort="dispatched_at", descending=True),
     IncidentQuery(sort="stadtteil"),
     IncidentQuery(sort="stadtteil", descending=True),
+    IncidentQuery(sort="since_created"),
+    IncidentQuery(sort="since_dispatch", descending=True),
     IncidentQuery(categories=frozenset({"waste"}), sort="created_at", descending=True),
     IncidentQuery(),
 ]

@@ -20,6 +20,7 @@ SCRIPTS = {
         ["propagation_p50_ms", "propagation_p99_ms", "catchup_1000_s"],
     ),
     "call_to_dispatch.py": ({}, ["keypresses_call_to_dispatch"]),
+    "startup.py": ({"KOD_BENCH_INCIDENTS": "300", "KOD_BENCH_RUNS": "1"}, ["cold_start_s"]),
 }
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from app.domain.changes import ChangeSet
 from app.domain.dto import Change, ChangeBatch
 from app.domain.geo import load_stadtteile, wgs84_to_utm32
 from app.platform.config import DatabaseTarget
@@ -161,11 +162,11 @@ async def test_search_uses_cached_index_rebuilt_after_import_and_changes(
     # Another workstation imported: the change feed invalidates the cached index.
     cached = await services.gazetteer.index()
     services.gazetteer.on_changes(
-        ChangeBatch((Change(1, utcnow(), "incident", 1, "insert", 1, "other"),))
+        ChangeSet.of(ChangeBatch((Change(1, utcnow(), "incident", 1, "insert", 1, "other"),)))
     )
     assert await services.gazetteer.index() is cached
     services.gazetteer.on_changes(
-        ChangeBatch((Change(2, utcnow(), "gazetteer", 0, "import", None, "other"),))
+        ChangeSet.of(ChangeBatch((Change(2, utcnow(), "gazetteer", 0, "import", None, "other"),)))
     )
     assert await services.gazetteer.index() is not cached
 

@@ -36,6 +36,7 @@ class Scope(Enum):
     UNIT_BOARD = "unit_board"  # the unit status board's table
     WORK_LISTS = "work_lists"  # the Aufträge/Meldungen tables
     AUDIT_PANE = "audit_pane"  # the audit viewer, while the keyboard is in it
+    QUEUE_SEARCH = "queue_search"  # the incident queue's search field
 
     def meets(self, other: Scope) -> bool:
         """True if keys of the two scopes can be pressed in the same place."""
@@ -96,6 +97,15 @@ COMMANDS: tuple[Command, ...] = (
     C("view.reload", GENERAL, N_("Commands", "Reload"), ("F5",), menu="view"),
     C("go.queue", GENERAL, N_("Commands", "Go to the incident queue"), ("Ctrl+1",), Scope.GLOBAL),
     C("queue.search", GENERAL, N_("Commands", "Search the queue"), ("Ctrl+F",)),
+    C(
+        "queue.clear_search",
+        GENERAL,
+        N_("Commands", "Clear the queue search (in the search field)"),
+        ("Escape",),
+        Scope.QUEUE_SEARCH,
+        keys_label=N_("Commands", "Esc"),
+        permission=Permission.INCIDENT_READ,
+    ),
     C("view.reset_layout", GENERAL, N_("Commands", "Reset layout"), menu="view"),
     C("app.logout", GENERAL, N_("Commands", "&Log out …"), menu="file"),
     C("app.quit", GENERAL, N_("Commands", "&Quit …"), ("Ctrl+Q",), menu="file"),

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Signal
 
+from app.domain.changes import ChangeSet
 from app.domain.dto import ChangeBatch
 from app.platform.changefeed import ChangeFollower, LinkStatus
 from app.platform.permissions import Permission, allowed
@@ -14,9 +15,13 @@ from app.services import Services
 
 
 class ChangeBridge(QObject):
-    """Turns the Qt-free change-feed signals into Qt signals."""
+    """Turns the Qt-free change-feed signals into Qt signals.
 
-    changes = Signal(object)  # ChangeBatch
+    Panes receive every delivery as one typed :class:`ChangeSet` (entity enum plus a "reload
+    everything" flag), never the feed's raw rows.
+    """
+
+    changes = Signal(object)  # ChangeSet
     link = Signal(object)  # LinkStatus
 
     def __init__(self, follower: ChangeFollower | None = None) -> None:
@@ -27,7 +32,11 @@ class ChangeBridge(QObject):
             follower.link.connect(self._on_link)
 
     def _on_changes(self, batch: ChangeBatch) -> None:
-        self.changes.emit(batch)
+        self.publish(ChangeSet.of(batch))
+
+    def publish(self, changes: ChangeSet) -> None:
+        """Hand ``changes`` to every pane (the follower's deliveries come through here)."""
+        self.changes.emit(changes)
 
     def _on_link(self, status: LinkStatus) -> None:
         self.link.emit(status)

@@ -18,8 +18,9 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QWidget
 
+from app.domain.changes import ChangeSet, Entity
 from app.domain.codes import IncidentStatus
-from app.domain.dto import ChangeBatch, IncidentDetail
+from app.domain.dto import IncidentDetail
 from app.platform.errors import ConflictError, ValidationError
 from ui.asyncutil import spawn
 from ui.context import UiContext
@@ -148,15 +149,15 @@ class IncidentEditSession(QObject):
         if first:
             self.incidentShown.emit(detail.id)
 
-    def on_changes(self, batch: ChangeBatch) -> None:
+    def on_changes(self, changes: ChangeSet) -> None:
         """Changes from any workstation: refresh soon if the shown incident is among them."""
         if self.incident_id is None:
             return
-        for change in batch.changes:
-            if change.entity == "incident" and change.entity_id == self.incident_id:
-                if not self._refresh_timer.isActive():
-                    self._refresh_timer.start()
-                return
+        if (
+            changes.touches(Entity.INCIDENT, self.incident_id)
+            and not self._refresh_timer.isActive()
+        ):
+            self._refresh_timer.start()
 
     def apply_detail(self, detail: IncidentDetail, *, replace_fields: bool = False) -> None:
         """Show ``detail``; the user's unsaved field edits are kept (see module docstring)."""

@@ -110,6 +110,7 @@ class MainWindow(QMainWindow):
         commands.bind("view.reload", self.queue.model.reload)
         commands.bind("go.queue", lambda: self.navigator.go_to("queue"))
         commands.bind("queue.search", self._focus_search)
+        commands.list_keys("queue.clear_search")
         commands.bind("view.reset_layout", self.reset_layout)
         commands.bind("app.logout", lambda: self.request_end(SessionEnd.LOGOUT))
         commands.bind("app.quit", lambda: self.request_end(SessionEnd.QUIT))

@@ -256,8 +256,12 @@ class ChangeBatch:
     """Changes delivered together (in id order)."""
 
     changes: tuple[Change, ...] = field(default_factory=tuple)
+    #: The feed went back (failover that lost transactions, restore): every view reloads.
+    reset: bool = False
+    #: With ``reset``: the feed's newest id, where reading continues.
+    reset_to: int = 0
 
     @property
     def last_id(self) -> int:
-        """Highest id in the batch (0 if empty)."""
-        return self.changes[-1].id if self.changes else 0
+        """Highest id in the batch (``reset_to`` for a reset without changes)."""
+        return self.changes[-1].id if self.changes else self.reset_to

@@ -16,10 +16,11 @@ Why reading by id loses nothing: writers serialise on one advisory lock (see
 visible in increasing order; a reader that has seen id N never later finds a new id below N.
 The one exception is a server whose history went back (failover with asynchronous replication
 losing the last transactions, or a restore from backup): the follower notices that the feed's
-newest id is below its own and emits a :data:`RESET_ENTITY` change so that views reload.
+newest id is below its own and emits a batch with ``reset`` set so that views reload.
 
 SQLite: it polls the feed a few times a second (an index lookup), so changes written by another
-process on the same machine (``kod-admin``, the field interface) show within a second.
+process on the same machine (``kod-admin``, the field interface) show within a second; a file
+restored from a backup shows as a feed that went back, like on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -55,10 +56,6 @@ BATCH = 2000
 PG_BATCH = 500
 #: NOTIFY payloads must stay below this many bytes (PostgreSQL's limit is 8000).
 MAX_NOTIFY_PAYLOAD = 8000
-#: Entity of the synthetic change emitted when the feed went back (views should reload fully).
-RESET_ENTITY = "feed"
-#: Op of that synthetic change.
-RESET_OP = "reset"
 
 _FEED_SQL = (
     "SELECT id, occurred_at, entity, entity_id, op, version, origin FROM change_feed "
@@ -201,6 +198,7 @@ class ChangeFollower:
         self.connects = 0
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
+        self._stopping = False
 
     # -- control ------------------------------------------------------------------------------
 
@@ -211,12 +209,27 @@ class ChangeFollower:
             self._task = asyncio.get_running_loop().create_task(self._run(), name="change-follower")
 
     async def stop(self) -> None:
-        """Stop following and wait until the connection is closed."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        """Stop following and wait until the connection is closed.
+
+        SQLite: the follower ends at its next wait, never inside a read. Cancelling a read
+        would leave the session's close running in the background (SQLAlchemy shields it), to
+        finish after the caller went on, possibly when no event loop runs any more (the
+        intermittent "no running event loop" at a test's end). PostgreSQL's reads on the
+        follower's own connection end cleanly on cancel (see :meth:`_query`).
+        """
+        task = self._task
+        if task is None:
+            return
+        self._stopping = True
+        self._wake.set()
+        if self._db.target.is_sqlite:
+            await asyncio.wait({task}, timeout=self.query_timeout + self.poll_interval)
+        if not task.done():
+            task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        self._task = None
+        self._stopping = False
 
     @property
     def running(self) -> bool:
@@ -255,9 +268,7 @@ class ChangeFollower:
             newest,
         )
         self.last_id = newest
-        self.changes.emit(
-            ChangeBatch((Change(newest, utcnow(), RESET_ENTITY, 0, RESET_OP, None, None),))
-        )
+        self.changes.emit(ChangeBatch(reset=True, reset_to=newest))
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -320,7 +331,7 @@ class ChangeFollower:
 
     async def _run(self) -> None:
         backoff = 0.5
-        while True:
+        while not self._stopping:
             connects = self.connects
             try:
                 if self._db.target.is_sqlite:
@@ -353,6 +364,7 @@ class ChangeFollower:
         return describe_db_error(self._db.target, exc)
 
     async def _follow_sqlite(self) -> None:
+        await self._check_went_back()
         await self.catch_up()
         self.connects += 1
         self._set_state(LinkState.ONLINE)
@@ -360,7 +372,16 @@ class ChangeFollower:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.poll_interval)
             self._wake.clear()
-            await self.catch_up()
+            if self._stopping:
+                return
+            if not await self.catch_up():
+                # Nothing new: the file may have been restored from a backup meanwhile.
+                await self._check_went_back()
+
+    async def _check_went_back(self) -> None:
+        newest = await last_change_id(self._db)
+        if newest < self.last_id:
+            self._reset(newest)
 
     async def _follow_postgres(self) -> None:
         import psycopg

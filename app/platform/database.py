@@ -119,6 +119,10 @@ def _install_sqlite_hooks(sync_engine: Engine) -> None:
             conn.exec_driver_sql("BEGIN")
 
 
+#: SQLite files up to this size get a ``PRAGMA quick_check`` when opened (see ``check``).
+QUICK_CHECK_MAX_BYTES = 64 * 1024 * 1024
+
+
 @dataclass(frozen=True)
 class ConnectedInfo:
     """What we learned when opening the database."""
@@ -181,7 +185,8 @@ class Database:
                 state = await conn.run_sync(schema_state)
                 if self.target.is_sqlite:
                     version = (await conn.exec_driver_sql("select sqlite_version()")).scalar()
-                    await conn.exec_driver_sql("PRAGMA quick_check(1)")
+                    if self._quick_check_at_start():
+                        await conn.exec_driver_sql("PRAGMA quick_check(1)")
                 else:
                     version = (await conn.exec_driver_sql("show server_version")).scalar()
         except (OperationalError, DBAPIError, OSError) as exc:
@@ -192,6 +197,19 @@ class Database:
         if require_current_schema:
             ensure_schema_current(state, self.target.display)
         return ConnectedInfo(schema=state, server_version=str(version))
+
+    def _quick_check_at_start(self) -> bool:
+        """Whether opening reads the whole file for a quick check (small files only).
+
+        The check reads every page: seconds for a file with a million incidents, which would
+        hold up every start. A file that is no database at all is refused anyway by the first
+        read (the schema version above).
+        """
+        path = self.target.sqlite_path
+        try:
+            return path is None or path.stat().st_size <= QUICK_CHECK_MAX_BYTES
+        except OSError:
+            return True
 
     async def dispose(self) -> None:
         """Close all pooled connections."""

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from app.domain.dto import ChangeBatch
+from app.domain.changes import ChangeSet, Entity
 from app.domain.gazetteer import (
     Address,
     AddressIndex,
@@ -37,8 +37,6 @@ from db.models import GazetteerAddress
 
 log = logging.getLogger(__name__)
 
-#: Change-feed entities after which the cached index is out of date.
-INVALIDATING_ENTITIES = frozenset({"gazetteer", "demo"})
 #: Rows per INSERT/UPDATE statement during an import.
 _CHUNK = 2000
 _MAX_STREET = 120
@@ -142,9 +140,9 @@ class GazetteerService:
         self._generation += 1
         self._index = None
 
-    def on_changes(self, batch: ChangeBatch) -> None:
+    def on_changes(self, changes: ChangeSet) -> None:
         """Feed the change feed here: a gazetteer change elsewhere invalidates the index."""
-        if any(c.entity in INVALIDATING_ENTITIES for c in batch.changes):
+        if changes.touches(Entity.GAZETTEER):
             self.invalidate()
 
     # -- search -----------------------------------------------------------------------------

@@ -47,6 +47,11 @@ from app.services.incident_common import (
     validate_fields,
 )
 from app.services.incident_read import insert_incident, read_detail
+from app.services.ordering import (
+    INCIDENT_SORT_FIELDS,
+    incident_closed_order,
+    incident_open_order,
+)
 from app.services.unit_dispatch import UnitUnavailable, record_unit_status
 from db.models import Incident, IncidentUnit, JournalEntry, Unit
 
@@ -73,16 +78,6 @@ PG_SEARCH_EXPR = (
 DENSE_MATCHES = 2000
 #: Open incidents are few; past this offset the open part is not read again.
 QUEUE_OPEN_SCAN_LIMIT = 100_000
-QUEUE_SORT_COLUMNS = {
-    "number": Incident.id,
-    "category": Incident.category,
-    "priority": Incident.priority,
-    "status": Incident.status,
-    "address": Incident.address,
-    "stadtteil": Incident.stadtteil,
-    "created_at": Incident.created_at,
-    "dispatched_at": Incident.dispatched_at,
-}
 
 
 #: SQLite's trigram index of the searchable incident columns (migration 0003).
@@ -226,18 +221,6 @@ class IncidentService:
         )
         return int(await s.scalar(select(func.count()).select_from(probe)) or 0) >= DENSE_MATCHES
 
-    def _sorted(self, stmt: Select[Any], q: IncidentQuery) -> Select[Any]:
-        column = QUEUE_SORT_COLUMNS[q.sort]
-        order = column.desc() if q.descending else column.asc()
-        if column.nullable:
-            # Empty values sort first when ascending on both engines (SQLite's own rule). Only
-            # where needed: the clause keeps PostgreSQL from walking a plain index.
-            order = order.nulls_last() if q.descending else order.nulls_first()
-        return stmt.order_by(
-            order,
-            Incident.id.desc() if q.descending else Incident.id.asc(),
-        )
-
     async def count(self, actor: Actor, q: IncidentQuery, limit: int | None = None) -> int:
         """Number of incidents matching ``q``; with ``limit``, at most ``limit + 1`` (cheap)."""
         async with reading(self._db, actor, Permission.INCIDENT_READ) as s:
@@ -256,22 +239,18 @@ class IncidentService:
     async def page(
         self, actor: Actor, q: IncidentQuery, offset: int, limit: int
     ) -> list[IncidentRow]:
-        """One page of the queue in ``q``'s order.
+        """One page of the queue in ``q``'s order (see :mod:`app.services.ordering`).
 
-        The queue order (open incidents by priority and age, then closed ones, newest first) is
-        read as two index-ordered parts, so the first page of a million incidents is instant.
+        Open incidents come first whatever the sort, then closed ones: two index-ordered parts,
+        so the first page of a million incidents is instant.
         Closed matches of a free-text search come newest first by number (see
         ``IncidentQuery.closed_by_number``), read along the search index.
         """
         async with reading(self._db, actor, Permission.INCIDENT_READ) as s:
-            if q.sort in QUEUE_SORT_COLUMNS:
-                stmt = self._sorted(self._filtered(select(Incident), q), q)
-                incidents = list((await s.scalars(stmt.offset(offset).limit(limit))).all())
-                return await self._rows(s, incidents)
             open_part = self._filtered(
                 select(Incident), q, walk_order_index=True, text_via="row"
             ).where(Incident.closed_at.is_(None))
-            open_part = open_part.order_by(Incident.priority, Incident.created_at, Incident.id)
+            open_part = open_part.order_by(*incident_open_order(q))
             incidents = []
             open_count = 0
             if offset < QUEUE_OPEN_SCAN_LIMIT:
@@ -296,16 +275,25 @@ class IncidentService:
             return await self._rows(s, incidents)
 
     async def _closed_part(self, s: AsyncSession, q: IncidentQuery) -> Select[Any]:
-        """Closed incidents matching ``q`` in the queue order."""
+        """Closed incidents matching ``q`` in its order."""
         phrase = self._fts_phrase(q)
-        if phrase is not None:
+        if q.sort in INCIDENT_SORT_FIELDS:
+            # Nearly every incident is closed: walk the sort column's index and skip the few
+            # open ones, instead of reading the history along closed_at and sorting all of it
+            # (SQLite's planner would pick the closed_at index for the condition).
+            stmt = self._filtered(select(Incident), q, walk_order_index=True)
+            if self._db.target.is_sqlite:
+                closed: Any = literal_column("(incident.closed_at || '')")  # no index for this
+                return stmt.where(closed.is_not(None)).order_by(
+                    *incident_closed_order(q, sqlite=True)
+                )
+        elif phrase is not None:
             stmt = self._search_driven(select(Incident), q, phrase)
             return stmt.where(Incident.closed_at.is_not(None))
-        stmt = self._filtered(select(Incident), q, walk_order_index=await self._dense(s, q))
+        else:
+            stmt = self._filtered(select(Incident), q, walk_order_index=await self._dense(s, q))
         stmt = stmt.where(Incident.closed_at.is_not(None))
-        if q.closed_by_number:
-            return stmt.order_by(Incident.id.desc())
-        return stmt.order_by(Incident.closed_at.desc(), Incident.id.desc())
+        return stmt.order_by(*incident_closed_order(q, self._db.target.is_sqlite))
 
     async def rows(self, actor: Actor, ids: Sequence[int]) -> list[IncidentRow]:
         """Queue rows for the given ids (for live updates)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, case, or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -28,6 +28,7 @@ from app.platform.timeutil import format_local, local
 from app.platform.uow import Actor, Work, check, reading, unit_of_work
 from app.platform.validation import like_pattern, search_text
 from app.services.incidents import IncidentService, journal, next_number
+from app.services.ordering import report_order
 from app.services.tasks import TaskService, validate_coordinates
 from app.services.work_items import WorkItemReader, check_moment
 from db.models import Incident, Report, Task, User
@@ -41,13 +42,8 @@ _Creator = aliased(User)
 
 
 def _ordered(stmt: Select[Any]) -> Select[Any]:
-    # Open Meldungen first, newest first in each group.
-    # ui.models.reports.report_sort_key computes the same order in Python: keep them equal.
-    return stmt.order_by(
-        case((Report.status.in_(sorted(OPEN_REPORT_STATUSES)), 0), else_=1),
-        Report.received_at.desc(),
-        Report.id.desc(),
-    )
+    # app.services.ordering holds this order and its Python twin side by side.
+    return stmt.order_by(*report_order())
 
 
 def _filtered(stmt: Select[Any], q: ReportQuery) -> Select[Any]:

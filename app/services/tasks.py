@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, case, or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -20,6 +20,7 @@ from app.platform.timeutil import local, utcnow
 from app.platform.uow import Actor, Work, reading, unit_of_work
 from app.platform.validation import like_pattern, search_text
 from app.services.incidents import next_number
+from app.services.ordering import task_order
 from app.services.work_items import WorkItemReader, check_moment
 from db.models import Report, Task, Unit, User
 
@@ -38,17 +39,8 @@ def _is_closed() -> Any:
 
 
 def _ordered(stmt: Select[Any]) -> Select[Any]:
-    # Open tasks first, by due time (no due time last), then done/cancelled ones, most recently
-    # changed first. Each CASE is constant inside the other group, so the groups do not mix.
-    # ui.models.tasks.task_sort_key computes the same order in Python: keep them equal.
-    closed = _is_closed()
-    return stmt.order_by(
-        case((closed, 1), else_=0),
-        case((and_(~closed, Task.due_at.is_(None)), 1), else_=0),
-        case((closed, None), else_=Task.due_at),
-        case((closed, Task.updated_at), else_=None).desc(),
-        case((closed, -Task.id), else_=Task.id),
-    )
+    # app.services.ordering holds this order and its Python twin side by side.
+    return stmt.order_by(*task_order())
 
 
 def _filtered(stmt: Select[Any], q: TaskQuery) -> Select[Any]:

@@ -10,6 +10,7 @@ Passwords leave the workstation only as a SCRAM verifier computed by libpq.
 from __future__ import annotations
 
 import asyncio
+import functools
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
@@ -35,7 +36,15 @@ MIN_PASSWORD_LENGTH = 8
 
 _hasher = PasswordHasher()
 # Verifying against this keeps the time of "no such user" equal to "wrong password".
-_DUMMY_HASH = _hasher.hash("dummy-password-for-timing")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash to verify against for unknown users (same time as a real check).
+
+    Made on first use, not at import: hashing takes a noticeable part of the program's start.
+    """
+    return _hasher.hash("dummy-password-for-timing")
 
 
 def _info(u: User) -> UserInfo:
@@ -57,7 +66,7 @@ def hash_password(password: str) -> str:
 
 def _verify(stored: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(stored or _DUMMY_HASH, password) and stored is not None
+        return _hasher.verify(stored or _dummy_hash(), password) and stored is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 

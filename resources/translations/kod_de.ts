@@ -549,6 +549,14 @@
             <translation>Einsatzliste durchsuchen</translation>
         </message>
         <message>
+            <source>Clear the queue search (in the search field)</source>
+            <translation>Suche in der Einsatzliste leeren (im Suchfeld)</translation>
+        </message>
+        <message>
+            <source>Esc</source>
+            <translation>Esc</translation>
+        </message>
+        <message>
             <source>Reset layout</source>
             <translation>Fensteranordnung zurücksetzen</translation>
         </message>
@@ -723,10 +731,6 @@
         <message>
             <source>Clear the filter</source>
             <translation>Filter zurücksetzen</translation>
-        </message>
-        <message>
-            <source>Esc</source>
-            <translation>Esc</translation>
         </message>
         <message>
             <source>Go to the filter (in the audit log)</source>
@@ -1218,6 +1222,10 @@
         <message>
             <source>more than %1 incidents</source>
             <translation>mehr als %1 Einsätze</translation>
+        </message>
+        <message>
+            <source>%1, filtered</source>
+            <translation>%1, gefiltert</translation>
         </message>
         <message>
             <source>As of %1 – not updated</source>

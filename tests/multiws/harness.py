@@ -28,6 +28,8 @@ class Recorder:
     entities: dict[int, tuple[str, int, str]] = field(default_factory=dict)
     links: list[tuple[float, LinkStatus]] = field(default_factory=list)
     duplicates: int = 0
+    #: How many deliveries said "the feed went back: reload everything".
+    resets: int = 0
 
     def attach(self, follower: ChangeFollower) -> Recorder:
         follower.changes.connect(self.on_changes)
@@ -36,6 +38,7 @@ class Recorder:
 
     def on_changes(self, batch: ChangeBatch) -> None:
         now = time.time()
+        self.resets += batch.reset
         for c in batch.changes:
             if c.id in self.changes:
                 self.duplicates += 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -19,6 +19,7 @@ from app.platform.permissions import Role
 from app.platform.uow import Actor
 from app.services import Services
 from tests.conftest import ADMIN
+from tests.ui.waiting import wait_until  # noqa: F401  (the tests import it from here)
 from ui import gcguard
 from ui.asyncutil import cancel_all, set_error_sink
 from ui.context import ChangeBridge, UiContext
@@ -105,16 +106,6 @@ def ui_errors() -> list[BaseException]:
     errors: list[BaseException] = []
     set_error_sink(errors.append)
     return errors
-
-
-async def wait_until(predicate: Callable[[], object], timeout: float = 5.0) -> None:
-    """Let the loop run until ``predicate()`` is true (fails the test on timeout)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not predicate():
-        if loop.time() > deadline:
-            raise AssertionError(f"condition not met within {timeout} s")
-        await asyncio.sleep(0.01)
 
 
 @pytest_asyncio.fixture

@@ -10,8 +10,6 @@ sends them: to the open completion list if there is one, else to the focused wid
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from PySide6.QtCore import QEvent, QSettings, Qt
@@ -22,6 +20,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from app.domain.codes import category_label
 from app.platform.uow import Actor
 from app.services import Services
+from tests.ui.waiting import wait_until
 from ui.context import UiContext
 from ui.dialogs.assign_unit import AssignUnitDialog
 from ui.dialogs.call_taking import CallTakingActions, CallTakingDialog
@@ -30,16 +29,6 @@ from ui.main_window import MainWindow
 #: What the dispatcher types: a category prefix and a street prefix with a house number.
 CATEGORY_CODE = "noise"
 ADDRESS_TYPED = "haup 5"
-
-
-async def wait_for(predicate: Callable[[], object], timeout: float = 10.0) -> None:
-    """Let the (qasync) loop run until ``predicate()`` is true; raises on timeout."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not predicate():
-        if loop.time() > deadline:
-            raise TimeoutError(f"condition not met within {timeout} s")
-        await asyncio.sleep(0.01)
 
 
 @dataclass
@@ -125,38 +114,38 @@ async def call_to_dispatch(
 ) -> FlowResult:
     """From "new call" to "unit dispatched" with the keyboard alone; returns the count."""
     pad = KeyPad()
-    await wait_for(lambda: QApplication.activeWindow() is window)
+    await wait_until(lambda: QApplication.activeWindow() is window)
     window.queue.focus_table()
 
     pad.key(Qt.Key.Key_F2, name="F2")  # new incident
-    await wait_for(lambda: actions.dialog is not None and actions.dialog.isActiveWindow())
+    await wait_until(lambda: actions.dialog is not None and actions.dialog.isActiveWindow())
     dialog: CallTakingDialog = actions.dialog  # type: ignore[assignment]
-    await wait_for(lambda: dialog.category.lineEdit().hasFocus())
+    await wait_until(lambda: dialog.category.lineEdit().hasFocus())
 
     pad.type(category_prefix())  # "lär"
     pad.key(Qt.Key.Key_Tab, name="Tab")  # best match taken, on to the address
-    await wait_for(lambda: dialog.address.hasFocus())
+    await wait_until(lambda: dialog.address.hasFocus())
 
     pad.type(address_typed)  # "haup 5"
-    await wait_for(
+    await wait_until(
         lambda: dialog.suggestions_ready() and dialog.address_completer.popup().isVisible()
     )
     pad.key(Qt.Key.Key_Down, name="Down")  # first suggestion
     pad.key(Qt.Key.Key_Return, name="Enter")  # take it
-    await wait_for(lambda: dialog.chosen_address is not None)
+    await wait_until(lambda: dialog.chosen_address is not None)
     address = dialog.address.text()
 
     pad.key(Qt.Key.Key_F9, name="F9")  # save and dispatch
-    await wait_for(lambda: dialog.assign_dialog is not None)
+    await wait_until(lambda: dialog.assign_dialog is not None)
     assign: AssignUnitDialog = dialog.assign_dialog  # type: ignore[assignment]
-    await wait_for(lambda: assign.loaded and assign.isActiveWindow())
+    await wait_until(lambda: assign.loaded and assign.isActiveWindow())
     proposed = assign.current_unit_id()
     incident_id = assign.incident_id
     assigned: list[int] = []
     assign.assigned.connect(lambda _incident, unit: assigned.append(unit))
 
     pad.key(Qt.Key.Key_Return, name="Enter")  # assign the proposed unit
-    await wait_for(lambda: assigned)
+    await wait_until(lambda: assigned)
     assert assigned == [proposed]
     return FlowResult(pad.presses, pad.log, incident_id, assigned[0], address)
 

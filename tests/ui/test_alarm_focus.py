@@ -19,7 +19,8 @@ from app.platform.database import Database
 from app.platform.permissions import Role
 from app.platform.uow import Actor
 from app.services import Services
-from tests.ui.flows import KeyPad, build_window, wait_for
+from tests.ui.flows import KeyPad, build_window
+from tests.ui.waiting import wait_until
 from ui.context import UiContext
 from ui.dialogs.call_taking import CallTakingActions, CallTakingDialog
 from ui.main_window import MainWindow
@@ -56,13 +57,13 @@ async def _description_of_new_call(
 
     (No category is typed: its completion popup would count as the active window offscreen.)
     """
-    await wait_for(lambda: QApplication.activeWindow() is window)
+    await wait_until(lambda: QApplication.activeWindow() is window)
     pad.key(Qt.Key.Key_F2, name="F2")
-    await wait_for(lambda: actions.dialog is not None and actions.dialog.isActiveWindow())
+    await wait_until(lambda: actions.dialog is not None and actions.dialog.isActiveWindow())
     dialog = actions.dialog
     assert dialog is not None
     dialog.description.setFocus()
-    await wait_for(lambda: dialog.description.hasFocus())
+    await wait_until(lambda: dialog.description.hasFocus())
     return dialog
 
 
@@ -92,10 +93,10 @@ async def test_notruf_from_another_workstation_never_takes_the_keyboard(
     first, rest = "Zwei Personen streiten laut, ", "einer hat ein Messer."
     pad.type(first)
     await other_workstation.units.raise_emergency(FIELD, unit.id)
-    await wait_for(lambda: alarm.banner.isVisible() and alarm.is_sounding)
+    await wait_until(lambda: alarm.banner.isVisible() and alarm.is_sounding)
     # Let the alarm run a full flash cycle (everything it does on arrival has happened).
     phase = alarm.banner.phase
-    await wait_for(lambda: alarm.banner.phase != phase, timeout=3)
+    await wait_until(lambda: alarm.banner.phase != phase, timeout=3)
     pad.type(rest)
 
     assert dialog.description.toPlainText() == first + rest
@@ -104,7 +105,7 @@ async def test_notruf_from_another_workstation_never_takes_the_keyboard(
     assert window.queue.search.text() == ""
     # Impossible to miss all the same: taskbar alert and a changing window title.
     assert alerts and window in alerts
-    await wait_for(lambda: window.windowTitle() != title)
+    await wait_until(lambda: window.windowTitle() != title)
     assert "NOTRUF" in window.windowTitle().upper()
 
 
@@ -124,25 +125,25 @@ async def test_acknowledge_and_navigation_shortcuts_work_from_the_call_form_and_
 
     await ui_ctx.services.units.raise_emergency(FIELD, a.id)
     await ui_ctx.services.units.raise_emergency(FIELD, b.id)
-    await wait_for(lambda: len(alarm.open_emergencies) == 2)
+    await wait_until(lambda: len(alarm.open_emergencies) == 2)
 
     # Ctrl+Shift+A typed in the call-taking form acknowledges the oldest Notruf.
     pad.key(Qt.Key.Key_A, CTRL_SHIFT, name="Ctrl+Shift+A")
-    await wait_for(lambda: [e.unit_id for e in alarm.open_emergencies] == [b.id])
+    await wait_until(lambda: [e.unit_id for e in alarm.open_emergencies] == [b.id])
     assert dialog.isActiveWindow() and dialog.description.hasFocus()
 
     # Inside a modal question (Esc asks before discarding the call) it works too.
     pad.key(Qt.Key.Key_Escape, name="Esc")
-    await wait_for(lambda: dialog.confirm_box is not None and dialog.confirm_box.isVisible())
+    await wait_until(lambda: dialog.confirm_box is not None and dialog.confirm_box.isVisible())
     box = dialog.confirm_box
     assert isinstance(box, QMessageBox)
-    await wait_for(lambda: QApplication.activeWindow() is box)
+    await wait_until(lambda: QApplication.activeWindow() is box)
     pad.key(Qt.Key.Key_A, CTRL_SHIFT, name="Ctrl+Shift+A")
-    await wait_for(lambda: alarm.open_emergencies == [] and not alarm.is_sounding)
+    await wait_until(lambda: alarm.open_emergencies == [] and not alarm.is_sounding)
     pad.key(Qt.Key.Key_Escape, name="Esc")  # keep the call
-    await wait_for(lambda: dialog.confirm_box is None and dialog.isActiveWindow())
+    await wait_until(lambda: dialog.confirm_box is None and dialog.isActiveWindow())
 
     # Navigation from the form: Ctrl+1 goes to the queue, the form stays open with its input.
     pad.key(Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier, name="Ctrl+1")
-    await wait_for(lambda: window.queue.table.hasFocus())
+    await wait_until(lambda: window.queue.table.hasFocus())
     assert dialog.isVisible() and dialog.description.toPlainText() == "Streit"

@@ -22,8 +22,8 @@ from tests.ui.flows import (
     call_to_dispatch,
     category_prefix,
     load_demo,
-    wait_for,
 )
+from tests.ui.waiting import wait_until as wait_for
 from ui.context import UiContext
 from ui.dialogs.call_taking import CallTakingDialog, best_category
 

@@ -19,7 +19,8 @@ from app.domain.geo import format_coordinates
 from app.platform.uow import Actor
 from app.services import Services
 from tests.conftest import ADMIN
-from tests.ui.flows import build_window, load_demo, wait_for
+from tests.ui.flows import build_window, load_demo
+from tests.ui.waiting import wait_until as wait_for
 from ui.asyncutil import cancel_all
 from ui.context import ChangeBridge, UiContext
 from ui.dialogs.reports import ReportDialog

@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
-import asyncio
+from datetime import UTC, datetime
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
-from app.domain.dto import IncidentDraft, IncidentQuery
+from app.domain.changes import ChangeSet
+from app.domain.dto import Change, ChangeBatch, IncidentDraft, IncidentQuery, IncidentRow
 from app.platform.uow import Actor
 from tests.ui.conftest import make_incidents, wait_until
+from ui.asyncutil import pending_tasks
 from ui.context import UiContext
 from ui.models.incident_queue import (
+    COL_ADDRESS,
     COL_CATEGORY,
     COL_NUMBER,
     COL_PRIORITY,
     COL_SINCE_CREATED,
+    COL_SINCE_DISPATCH,
     PAGE_SIZE,
     IncidentIdRole,
     IncidentQueueTableModel,
@@ -174,12 +178,12 @@ async def test_count_label_is_exact_or_says_more_than(ui_ctx: UiContext, qtbot: 
     # Every incident number contains "E-20": a text search counts up to 1,000.
     view.search.setText("E-20")
     view.apply_filter()
-    await wait_until(lambda: view.count_label.text() == "mehr als 1.000 Einsätze")
+    await wait_until(lambda: view.count_label.text() == "mehr als 1.000 Einsätze, gefiltert")
     assert view.model.rowCount() == PAGE_SIZE
     number = view.model.row_at(0).number
     view.search.setText(number)
     view.apply_filter()
-    await wait_until(lambda: view.count_label.text() == "1 Einsatz")
+    await wait_until(lambda: view.count_label.text() == "1 Einsatz, gefiltert")
     assert view.model.row_at(0).number == number
     view.model.stop()
 
@@ -201,10 +205,6 @@ async def test_column_headers_are_not_cut_off(ui_ctx: UiContext, qtbot: QtBot) -
 async def test_a_stopped_queue_reads_nothing_more(
     ui_ctx: UiContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from datetime import UTC, datetime
-
-    from app.domain.dto import Change, ChangeBatch
-
     (incident_id,) = await make_incidents(ui_ctx.services, ui_ctx.actor, 1)
     model = IncidentQueueTableModel(ui_ctx)
     await model.wait_loaded()
@@ -220,7 +220,118 @@ async def test_a_stopped_queue_reads_nothing_more(
     # A change arrives after a quiet spell (its flush is queued at once), then the pane closes:
     # nothing may read the database any more (it may be closed already).
     change = Change(1, datetime.now(UTC), "incident", incident_id, "update", 2, "elsewhere")
-    model.on_changes(ChangeBatch((change,)))
+    model.on_changes(ChangeSet.of(ChangeBatch((change,))))
     model.stop()
-    await asyncio.sleep(0.1)
+    # A zero-delay timer queued now fires after the model's own would have; by then any read
+    # it started is a pending task.
+    marker: list[bool] = []
+    QTimer.singleShot(0, lambda: marker.append(True))
+    await wait_until(lambda: marker and not pending_tasks())
     assert reads == []
+
+
+# --- defect 9: sorting, Esc in the search, a visible filter ------------------------------------
+
+
+def _shown(view: IncidentQueueView) -> list[IncidentRow]:
+    rows = [view.model.row_at(r) for r in range(view.model.rowCount())]
+    return [r for r in rows if r is not None]
+
+
+def _open_on_top(rows: list[IncidentRow]) -> bool:
+    flags = [r.closed_at is None for r in rows]
+    return any(flags) and not all(flags) and flags == sorted(flags, reverse=True)
+
+
+@pytest.mark.asyncio
+async def test_running_time_columns_really_sort_with_open_incidents_on_top(
+    ui_ctx: UiContext, qtbot: QtBot
+) -> None:
+    from demodata.generate import generate_demo
+
+    await generate_demo(ui_ctx.services, Actor.cli(), incidents=150, seed=4)
+    view = IncidentQueueView(ui_ctx)
+    qtbot.addWidget(view)
+    view.model.reload()
+    await wait_until(lambda: view.model.rowCount() > 100)
+    header = view.table.horizontalHeader()
+
+    for column, start in ((COL_SINCE_CREATED, "created_at"), (COL_SINCE_DISPATCH, "dispatched_at")):
+        for descending in (False, True):
+            view._on_header_clicked(column)
+            await wait_until(
+                lambda c=column, d=descending: (
+                    view.model.sort_spec.column == c
+                    and view.model.sort_spec.descending == d
+                    and not view.model._loading
+                )
+            )
+            assert header.sortIndicatorSection() == column
+            rows = _shown(view)
+            assert _open_on_top(rows), (column, descending)
+            closed = [
+                r.closed_at - getattr(r, start)  # type: ignore[operator]
+                for r in rows
+                if r.closed_at is not None and getattr(r, start) is not None
+            ]
+            assert len(set(closed)) > 10
+            assert closed == sorted(closed, reverse=descending), (column, descending)
+            running = [getattr(r, start) for r in rows if r.closed_at is None and getattr(r, start)]
+            # Running durations: the earlier the start, the longer it runs.
+            assert running == sorted(running, reverse=not descending), (column, descending)
+        view._on_header_clicked(column)  # third click: back to the queue order
+        await wait_until(lambda: view.model.query.sort == "queue")
+        assert header.sortIndicatorSection() == -1
+
+
+@pytest.mark.asyncio
+async def test_address_sort_keeps_open_incidents_above_the_history(
+    ui_ctx: UiContext, qtbot: QtBot
+) -> None:
+    from demodata.generate import generate_demo
+
+    await generate_demo(ui_ctx.services, Actor.cli(), incidents=150, seed=6)
+    view = IncidentQueueView(ui_ctx)
+    qtbot.addWidget(view)
+    view.model.reload()
+    await wait_until(lambda: view.model.rowCount() > 100)
+    view._on_header_clicked(COL_ADDRESS)
+    await wait_until(lambda: view.model.query.sort == "address" and not view.model._loading)
+    rows = _shown(view)
+    assert _open_on_top(rows)
+    for part in ([r for r in rows if r.closed_at is None], [r for r in rows if r.closed_at]):
+        assert [r.address for r in part] == sorted(r.address for r in part)
+
+
+@pytest.mark.asyncio
+async def test_escape_in_the_search_clears_it_and_an_active_filter_is_marked(
+    ui_ctx: UiContext, qtbot: QtBot
+) -> None:
+    await make_incidents(ui_ctx.services, ui_ctx.actor, 6)
+    view = IncidentQueueView(ui_ctx)
+    qtbot.addWidget(view)
+    view.show()
+    view.activateWindow()
+    view.model.reload()
+    await wait_until(lambda: view.model.rowCount() == 6)
+    assert "gefiltert" not in view.count_label.text()
+    assert not view.search.property("filterActive")
+
+    view.search.setFocus()
+    qtbot.keyClicks(view.search, "Teststraße 5")
+    await wait_until(lambda: view.model.rowCount() == 1)
+    assert view.count_label.text() == "1 Einsatz, gefiltert"
+    assert view.search.property("filterActive") is True
+    assert view.count_label.font().bold()
+
+    qtbot.keyClick(view.search, Qt.Key.Key_Escape)
+    assert view.search.text() == ""
+    await wait_until(lambda: view.model.rowCount() == 6)
+    assert view.count_label.text() == "6 Einsätze"
+    assert not view.search.property("filterActive")
+
+    view.category.setCurrentIndex(view.category.findData("waste"))
+    await wait_until(lambda: view.model.rowCount() == 2)
+    assert view.count_label.text() == "2 Einsätze, gefiltert"
+    assert view.category.property("filterActive") is True
+    view.model.stop()

@@ -19,6 +19,7 @@ from app.domain.dto_work import (
     report_status_label,
     task_status_label,
 )
+from app.platform.changefeed import last_change_id
 from app.platform.permissions import Role
 from app.platform.timeutil import format_local, utcnow
 from app.platform.uow import Actor
@@ -175,8 +176,49 @@ async def test_task_model_live_updates_without_reset(ui_ctx: UiContext) -> None:
     await wait_until(lambda: model.rowCount() == 1)
     assert model.total == 1 and resets == []
 
-    # --- dialogs and panes --------------------------------------------------------------------------
+
+@pytest.mark.asyncio
+async def test_tables_and_reminder_reload_when_the_feed_went_back(
+    ui_ctx: UiContext, qtbot: QtBot
+) -> None:
+    """A restore or a failover that lost transactions: the server's feed ends below what this
+    workstation has seen. Aufträge, Meldungen and the reminder show the server's rows again."""
+    tasks = ui_ctx.services.tasks
+    task = await tasks.create(ui_ctx.actor, TaskDraft("Kiosk prüfen"))
+    report_id = await new_report(ui_ctx, "Sperrmüll alt")
+    task_model = TaskTableModel(ui_ctx)
+    report_model = ReportTableModel(ui_ctx)
+    await task_model.wait_loaded()
+    await report_model.wait_loaded()
+    host = QWidget()
+    qtbot.addWidget(host)
+    reminder = FollowUpReminder(ui_ctx, host, interval_ms=3_600_000)
+    qtbot.addWidget(reminder.window)
+    reminder.start()
+    assert await reminder.check_now() == [] and not reminder.window.isVisible()
+
+    follower = ui_ctx.bridge.follower
+    assert follower is not None
+    await follower.stop()
+    # The server now holds other rows, and its feed ends below the last id this workstation
+    # saw: no change of these rows is ever read by id, only the reset tells.
+    other = await colleague(ui_ctx.services)
+    task = await tasks.update(other, task.id, task.version, {"title": "Kiosk Opladen"})
+    await tasks.set_follow_up(other, task.id, utcnow() - timedelta(minutes=1))
+    report = await ui_ctx.services.reports.get(other, report_id)
+    await ui_ctx.services.reports.update(other, report_id, report.version, {"subject": "Neu"})
+    follower.last_id = await last_change_id(ui_ctx.services.db) + 1000
+    follower.start()
+
+    await wait_until(lambda: task_model.data(task_model.index(0, COL_TITLE)) == "Kiosk Opladen")
+    await wait_until(lambda: report_model.data(report_model.index(0, COL_SUBJECT)) == "Neu")
+    await wait_until(lambda: reminder.window.isVisible())
+    assert reminder.window.selected_id() == task.id
+    reminder.stop()
     await settle(ui_ctx)
+
+
+# --- dialogs and panes --------------------------------------------------------------------------
 
 
 @pytest.mark.asyncio

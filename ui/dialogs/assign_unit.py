@@ -20,8 +20,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.domain.changes import ChangeSet, Entity
 from app.domain.codes import category_label, priority_label
-from app.domain.dto import ChangeBatch, IncidentDetail, UnitProposal
+from app.domain.dto import IncidentDetail, UnitProposal
 from app.platform.errors import KodError
 from app.services.incidents import UnitUnavailable
 from ui.asyncutil import spawn
@@ -185,11 +186,8 @@ class AssignUnitDialog(QDialog):
             self.table.setFocus()
         self.proposalsLoaded.emit()
 
-    def _on_changes(self, batch: ChangeBatch) -> None:
-        if any(
-            c.entity == "unit" or (c.entity == "incident" and c.entity_id == self.incident_id)
-            for c in batch.changes
-        ):
+    def _on_changes(self, changes: ChangeSet) -> None:
+        if changes.touches(Entity.UNIT) or changes.touches(Entity.INCIDENT, self.incident_id):
             self._live_timer.start()
 
     # -- assigning ----------------------------------------------------------------------------

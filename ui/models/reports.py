@@ -8,6 +8,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
+from app.domain.changes import Entity
 from app.domain.codes import category_label
 from app.domain.dto_work import (
     ReportInfo,
@@ -16,8 +17,9 @@ from app.domain.dto_work import (
     report_status_label,
 )
 from app.platform.timeutil import format_local
+from app.services.ordering import report_sort_key
 from ui.context import UiContext
-from ui.models.work_table import Desc, RowIdRole, RowRole, WorkTableModel
+from ui.models.work_table import RowIdRole, RowRole, WorkTableModel
 
 # Column numbers
 COL_NUMBER = 0
@@ -39,15 +41,10 @@ CLOSED_COLOUR = QColor("#7a7a7a")
 LINK_COLOUR = QColor("#0b5cad")
 
 
-def report_sort_key(r: ReportInfo) -> tuple[Any, ...]:
-    """The order of ``app.services.reports`` (open first, newest first)."""
-    return (0 if r.is_open else 1, Desc(r.received_at), Desc(r.id))
-
-
 class ReportTableModel(WorkTableModel[ReportInfo, ReportQuery]):
     """Meldungen: lazily loaded and live-updated."""
 
-    entity = "report"
+    entity = Entity.REPORT
     column_count = COLUMN_COUNT
 
     def __init__(

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
+from app.domain.changes import Entity
 from app.domain.codes import category_label
 from app.domain.dto_work import TaskInfo, TaskQuery, task_status_label
 from app.platform.timeutil import format_local
+from app.services.ordering import task_sort_key
 from ui.context import UiContext
-from ui.models.work_table import Desc, RowIdRole, RowRole, WorkTableModel
+from ui.models.work_table import RowIdRole, RowRole, WorkTableModel
 
 # Column numbers
 COL_NUMBER = 0
@@ -36,20 +37,11 @@ OVERDUE_COLOUR = QColor("#b00020")
 FOLLOW_UP_COLOUR = QColor("#fde9b8")
 CLOSED_COLOUR = QColor("#7a7a7a")
 
-_MIN = datetime.min.replace(tzinfo=UTC)
-
-
-def task_sort_key(t: TaskInfo) -> tuple[Any, ...]:
-    """The order of ``app.services.tasks`` (open first by due time, then newest closed)."""
-    if t.status == "open":
-        return (0, 1 if t.due_at is None else 0, t.due_at or _MIN, t.id)
-    return (1, Desc(t.updated_at), Desc(t.id))
-
 
 class TaskTableModel(WorkTableModel[TaskInfo, TaskQuery]):
     """Aufträge: lazily loaded and live-updated."""
 
-    entity = "task"
+    entity = Entity.TASK
     column_count = COLUMN_COUNT
 
     def __init__(

@@ -2,32 +2,23 @@
 
 from __future__ import annotations
 
-import bisect
-import contextlib
 import logging
-from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    Qt,
-    QTimer,
-    Signal,
-)
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QBrush, QColor, QFont
 
+from app.domain.changes import ChangeSet, Entity
 from app.domain.codes import unit_status_label
-from app.domain.dto import ChangeBatch, UnitInfo
+from app.domain.dto import UnitInfo
 from app.domain.geo import format_coordinates, stadtteil_for
 from app.domain.unit_state import alarm_overdue, state_text
 from app.platform.timeutil import format_local, local
-from ui.asyncutil import spawn
+from app.services.ordering import Desc
 from ui.context import UiContext
 from ui.models.incident_queue import format_duration
+from ui.models.live_table import LiveTableModel, RowIdRole, RowRole, SortSpec
 
 log = logging.getLogger(__name__)
 
@@ -42,9 +33,9 @@ COL_POSITION_AGE = 6
 COLUMN_COUNT = 7
 
 #: Role returning the row's unit id.
-UnitIdRole = Qt.ItemDataRole.UserRole + 1
+UnitIdRole = RowIdRole
 #: Role returning the row's :class:`UnitInfo`.
-UnitInfoRole = Qt.ItemDataRole.UserRole + 2
+UnitInfoRole = RowRole
 #: Role returning the row's status code (``"0"`` … ``"6"``, ``"N"``).
 UnitStatusRole = Qt.ItemDataRole.UserRole + 3
 
@@ -113,41 +104,24 @@ def _call_sign_key(call_sign: str) -> tuple[Any, ...]:
     return tuple(parts)
 
 
-class UnitStatusTableModel(QAbstractTableModel):
+class UnitStatusTableModel(LiveTableModel[UnitInfo, None]):
     """All active units (a small table: loaded whole), live-updated without resets."""
 
-    #: Emitted after a (re)load finished; carries the number of units.
-    loaded = Signal(int)
-    #: Emitted after live changes were applied.
-    updated = Signal()
+    entity = Entity.UNIT
+    column_count = COLUMN_COUNT
+    page_size = None
+    tick_ms = 1000
+    tick_columns = (COL_SINCE, COL_POSITION_AGE)
+    tick_roles = (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ForegroundRole)
 
     def __init__(self, ctx: UiContext, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._ctx = ctx
-        self._rows: list[UnitInfo] = []
-        self._keys: list[tuple[Any, ...]] = []
-        self._sort_column = COL_CALL_SIGN
-        self._sort_order = Qt.SortOrder.AscendingOrder
-        self._generation = 0
-        self._loading = False
-        self._dirty: set[int] = set()
-        self._full_reload = False
+        super().__init__(ctx, None, parent)
+        self._sort = SortSpec(COL_CALL_SIGN)
         self._flash_on = False
-        self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
-        # Live updates are batched: the feed only marks units dirty, the timer applies them.
-        self._flush_timer = QTimer(self)
-        self._flush_timer.setInterval(100)
-        self._flush_timer.timeout.connect(self._flush)
-        self._flush_timer.start()
-        self._tick = QTimer(self)
-        self._tick.setInterval(1000)
-        self._tick.timeout.connect(self._tick_timers)
-        self._tick.start()
         self._flash_timer = QTimer(self)
         self._flash_timer.setInterval(500)
         self._flash_timer.timeout.connect(self._flash)
         self._flash_timer.start()
-        ctx.bridge.changes.connect(self.on_changes)
         self._headers = [
             self.tr("Call sign"),
             self.tr("St."),
@@ -157,177 +131,67 @@ class UnitStatusTableModel(QAbstractTableModel):
             self.tr("Crew"),
             self.tr("Position"),
         ]
-        self._header_tips = [
-            "",
-            self.tr("BOS status code"),
-            "",
-            self.tr("Time since the last status change"),
-            self.tr("Incident the unit is assigned to"),
-            "",
-            self.tr("Age of the last reported position"),
-        ]
+        self._header_tips = {
+            COL_STATUS: self.tr("BOS status code"),
+            COL_SINCE: self.tr("Time since the last status change"),
+            COL_INCIDENT: self.tr("Incident the unit is assigned to"),
+            COL_POSITION_AGE: self.tr("Age of the last reported position"),
+        }
 
-    # -- loading ----------------------------------------------------------------------------
+    # -- the table's part of the live model -------------------------------------------------
 
-    def reload(self) -> None:
-        """Full reload (the only place that resets the model)."""
-        self._generation += 1
-        self._loading = True
-        spawn(self._load(self._generation))
+    def changed_ids(self, changes: ChangeSet) -> Iterable[int]:
+        # Closing or releasing an incident changes the incident shown on the board.
+        incidents = changes.ids(Entity.INCIDENT)
+        mine = {u.id for u in self._rows if u.incident_id in incidents} if incidents else set()
+        return changes.ids(Entity.UNIT) | mine
 
-    async def _load(self, generation: int) -> None:
-        try:
-            units = await self._ctx.services.units.board(self._ctx.actor)
-        finally:
-            if generation == self._generation:
-                self._loading = False
-        if generation != self._generation:
-            return
-        self.beginResetModel()
-        self._rows = sorted(units, key=self._key)
-        self._keys = [self._key(u) for u in self._rows]
-        self._dirty.clear()
-        self.endResetModel()
-        self.loaded.emit(len(self._rows))
+    async def fetch_first(self, query: None) -> tuple[int, bool, list[UnitInfo]]:
+        units = await self._ctx.services.units.board(self._ctx.actor)
+        return len(units), True, sorted(units, key=self.sort_key)
+
+    async def fetch_rows(self, ids: Sequence[int]) -> list[UnitInfo]:
+        return await self._ctx.services.units.rows(self._ctx.actor, ids)
+
+    def sort_key(self, row: UnitInfo) -> tuple[Any, ...]:
+        return unit_sort_key(row, self._sort)
+
+    def apply_sort(self, spec: SortSpec) -> None:
+        if spec.column < 0:
+            self._sort = SortSpec(COL_CALL_SIGN)
+        self._keys = [self.sort_key(u) for u in self._rows]
+        self.resort()
+
+    def resort(self) -> None:
+        """Re-sort the loaded rows in place; persistent indexes (the selection) follow."""
+        self.layoutAboutToBeChanged.emit()
+        old_ids = [r.id for r in self._rows]
+        order = sorted(range(len(self._rows)), key=lambda i: self._keys[i])
+        self._rows = [self._rows[i] for i in order]
+        self._keys = [self._keys[i] for i in order]
+        self._reindex(0)
+        moved_from, moved_to = [], []
+        for index in self.persistentIndexList():
+            if 0 <= index.row() < len(old_ids):
+                moved_from.append(index)
+                moved_to.append(self.index(self._pos[old_ids[index.row()]], index.column()))
+        self.changePersistentIndexList(moved_from, moved_to)
+        self.layoutChanged.emit()
+
+    def apply_units(self, units: Sequence[UnitInfo], ids: set[int]) -> None:
+        """Update, move, insert or remove rows; ``ids`` missing from ``units`` are gone."""
+        self.apply_rows(units, {u.id for u in units}, ids)
 
     def stop(self) -> None:
         """Stop the timers and stop following the change feed (before the model goes away)."""
-        for timer in (self._flush_timer, self._tick, self._flash_timer):
-            timer.stop()
-        with contextlib.suppress(RuntimeError):
-            self._ctx.bridge.changes.disconnect(self.on_changes)
+        self._flash_timer.stop()
+        super().stop()
 
-    async def wait_loaded(self) -> None:
-        """For tests: load now and wait for it."""
-        self._generation += 1
-        await self._load(self._generation)
-
-    # -- order ------------------------------------------------------------------------------
-
-    def _key(self, u: UnitInfo) -> tuple[Any, ...]:
-        tail = (_call_sign_key(u.call_sign), u.id)
-        col = self._sort_column
-        primary: Any
-        if col in (COL_STATUS, COL_STATUS_TEXT):
-            primary = STATUS_URGENCY.get(u.status, 99)
-        elif col == COL_SINCE:
-            primary = u.status_changed_at
-        elif col == COL_INCIDENT:
-            primary = (u.incident_number is None, u.incident_number or "")
-        elif col == COL_MEMBERS:
-            primary = ", ".join(u.members).casefold()
-        elif col == COL_POSITION_AGE:
-            primary = (
-                u.position_at is None,
-                -(u.position_at.timestamp()) if u.position_at else 0.0,
-            )
-        else:
-            primary = 0
-        key = (primary, *tail)
-        if self._sort_order == Qt.SortOrder.DescendingOrder:
-            return (_Desc(key),)
-        return key
-
-    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        if not (0 <= column < COLUMN_COUNT):
-            column = COL_CALL_SIGN
-        self._sort_column = column
-        self._sort_order = order
-        self.layoutAboutToBeChanged.emit()
-        old_ids = [u.id for u in self._rows]
-        self._rows.sort(key=self._key)
-        self._keys = [self._key(u) for u in self._rows]
-        new = {u.id: i for i, u in enumerate(self._rows)}
-        from_list, to_list = [], []
-        for index in self.persistentIndexList():
-            if 0 <= index.row() < len(old_ids):
-                from_list.append(index)
-                to_list.append(self.index(new[old_ids[index.row()]], index.column()))
-        self.changePersistentIndexList(from_list, to_list)
-        self.layoutChanged.emit()
-
-    # -- live updates -----------------------------------------------------------------------
-
-    def on_changes(self, batch: ChangeBatch) -> None:
-        """Mark changed units dirty; the flush timer applies them in one go."""
-        for change in batch.changes:
-            if change.entity == "unit":
-                self._dirty.add(change.entity_id)
-            elif change.entity == "incident":
-                # Closing or releasing changes the incident shown on the board.
-                self._dirty.update(u.id for u in self._rows if u.incident_id == change.entity_id)
-            elif change.entity == "demo" or change.op == "reset":
-                # New demo data, or the feed went back (restore, failover): reload everything.
-                self._full_reload = True
-
-    def _flush(self) -> None:
-        if self._full_reload:
-            self._full_reload = False
-            self._dirty.clear()
-            self.reload()
-            return
-        if not self._dirty or self._loading:
-            return
-        ids = sorted(self._dirty)
-        self._dirty.clear()
-        spawn(self._apply(self._generation, ids))
-
-    async def _apply(self, generation: int, ids: Sequence[int]) -> None:
-        units = await self._ctx.services.units.rows(self._ctx.actor, ids)
-        if generation != self._generation:
-            return
-        self.apply_units(units, set(ids))
-
-    def apply_units(self, units: Sequence[UnitInfo], ids: set[int]) -> None:
-        """Update, move, insert or remove rows in place (keeps selection and scroll position).
-
-        ``ids`` are the units that were asked for; those missing from ``units`` are gone.
-        """
-        by_id = {u.id: u for u in units}
-        for unit_id in sorted(ids):
-            unit = by_id.get(unit_id)
-            at = self.row_of(unit_id)
-            if unit is None:
-                if at >= 0:
-                    self.beginRemoveRows(QModelIndex(), at, at)
-                    del self._rows[at]
-                    del self._keys[at]
-                    self.endRemoveRows()
-                continue
-            key = self._key(unit)
-            if at < 0:
-                to = bisect.bisect_left(self._keys, key)
-                self.beginInsertRows(QModelIndex(), to, to)
-                self._rows.insert(to, unit)
-                self._keys.insert(to, key)
-                self.endInsertRows()
-                continue
-            others = self._keys[:at] + self._keys[at + 1 :]
-            to = bisect.bisect_left(others, key)
-            if to != at:
-                # A move keeps the selection on the unit (unlike remove + insert).
-                destination = to + 1 if to > at else to
-                self.beginMoveRows(QModelIndex(), at, at, QModelIndex(), destination)
-                del self._rows[at]
-                del self._keys[at]
-                self._rows.insert(to, unit)
-                self._keys.insert(to, key)
-                self.endMoveRows()
-            else:
-                self._rows[at] = unit
-                self._keys[at] = key
-            self.dataChanged.emit(self.index(to, 0), self.index(to, COLUMN_COUNT - 1))
-        self.updated.emit()
-
-    def _tick_timers(self) -> None:
-        if self._rows:
-            self.dataChanged.emit(
-                self.index(0, COL_SINCE),
-                self.index(len(self._rows) - 1, COL_POSITION_AGE),
-                [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ForegroundRole],
-            )
+    def refresh_times(self) -> None:
+        """The running times, and the rows of alarmed units (their alarm may become overdue)."""
+        super().refresh_times()
         for row, u in enumerate(self._rows):
-            if u.alarmed_at is not None:  # the alarm may have become overdue
+            if u.alarmed_at is not None:
                 self.dataChanged.emit(self.index(row, 0), self.index(row, COLUMN_COUNT - 1))
 
     def style_of(self, u: UnitInfo) -> StatusStyle:
@@ -351,51 +215,16 @@ class UnitStatusTableModel(QAbstractTableModel):
 
     def unit_at(self, row: int) -> UnitInfo | None:
         """The cached unit at ``row``."""
-        return self._rows[row] if 0 <= row < len(self._rows) else None
-
-    def row_of(self, unit_id: int) -> int:
-        """Row number of a unit, or -1."""
-        for i, u in enumerate(self._rows):
-            if u.id == unit_id:
-                return i
-        return -1
+        return self.row_at(row)
 
     def units(self) -> list[UnitInfo]:
         """All units in display order."""
-        return list(self._rows)
+        return self.rows()
 
-    # -- Qt model API -----------------------------------------------------------------------
+    def display(self, row: UnitInfo, column: int) -> str:
+        return self._display(row, column)
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else COLUMN_COUNT
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation != Qt.Orientation.Horizontal or not (0 <= section < COLUMN_COUNT):
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._headers[section]
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return self._header_tips[section] or None
-        return None
-
-    def data(
-        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if not index.isValid() or not (0 <= index.row() < len(self._rows)):
-            return None
-        u = self._rows[index.row()]
-        col = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(u, col)
-        if role == UnitIdRole:
-            return u.id
-        if role == UnitInfoRole:
-            return u
+    def cell_role(self, u: UnitInfo, col: int, role: int) -> Any:
         if role == UnitStatusRole:
             return u.status
         style = self.style_of(u)
@@ -473,25 +302,23 @@ class UnitStatusTableModel(QAbstractTableModel):
             return f"{u.call_sign} ({u.kind}): {unit_status_label(u.status)}"
         return None
 
-    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
-
-class _Desc:
-    """Wraps a key so that it sorts in reverse."""
-
-    __slots__ = ("v",)
-
-    def __init__(self, v: Any) -> None:
-        self.v = v
-
-    def __lt__(self, other: _Desc) -> bool:
-        return bool(other.v < self.v)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Desc) and other.v == self.v
-
-    def __hash__(self) -> int:
-        return hash(self.v)
+def unit_sort_key(u: UnitInfo, spec: SortSpec) -> tuple[Any, ...]:
+    """The board's order by ``spec``'s column; call sign (natural order), then id, break ties."""
+    tail = (_call_sign_key(u.call_sign), u.id)
+    col = spec.column
+    primary: Any
+    if col in (COL_STATUS, COL_STATUS_TEXT):
+        primary = STATUS_URGENCY.get(u.status, 99)
+    elif col == COL_SINCE:
+        primary = u.status_changed_at
+    elif col == COL_INCIDENT:
+        primary = (u.incident_number is None, u.incident_number or "")
+    elif col == COL_MEMBERS:
+        primary = ", ".join(u.members).casefold()
+    elif col == COL_POSITION_AGE:
+        primary = (u.position_at is None, -(u.position_at.timestamp()) if u.position_at else 0.0)
+    else:
+        primary = 0
+    key = (primary, *tail)
+    return (Desc(key),) if spec.descending else key

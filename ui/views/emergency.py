@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QWidget
 
-from app.domain.dto import ChangeBatch, Emergency
+from app.domain.changes import ChangeSet, Entity
+from app.domain.dto import Emergency
 from app.platform.changefeed import LinkState, LinkStatus
 from app.platform.errors import NotFound
 from app.platform.permissions import Permission
@@ -122,19 +123,16 @@ class EmergencyAlarm(QObject):
         self._refresh_timer.stop()
         self.sound.stop()
 
-    def on_changes(self, batch: ChangeBatch) -> None:
+    def on_changes(self, changes: ChangeSet) -> None:
         """Any emergency change: re-read the open ones; acknowledgments are announced."""
-        relevant = False
+        for emergency_id in changes.with_op(Entity.EMERGENCY, "ack"):
+            spawn(self._announce_ack(emergency_id))
         in_emergency = {e.unit_id for e in self._open}
-        for change in batch.changes:
-            if change.entity == "emergency":
-                relevant = True
-                if change.op == "ack":
-                    spawn(self._announce_ack(change.entity_id))
-            elif change.entity == "unit" and change.entity_id in in_emergency:
-                relevant = True  # it moved: its latest position and age
-            elif change.entity == "demo" or change.op == "reset":
-                relevant = True
+        relevant = (
+            changes.touches(Entity.EMERGENCY)
+            # a unit in emergency moved: its latest position and age
+            or not in_emergency.isdisjoint(changes.ids(Entity.UNIT))
+        )
         if relevant and self._started:
             self._refresh_timer.start()
 

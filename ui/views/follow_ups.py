@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain.dto import ChangeBatch
+from app.domain.changes import ChangeSet, Entity
 from app.domain.dto_work import TaskInfo
 from app.platform.permissions import Permission
 from app.platform.timeutil import format_local
@@ -208,10 +208,10 @@ class FollowUpReminder(QObject):
         self._soon.stop()
         self.window.hide()
 
-    def _on_changes(self, batch: ChangeBatch) -> None:
+    def _on_changes(self, changes: ChangeSet) -> None:
         if not alive(self._soon):
             return
-        if self.enabled and any(c.entity in ("task", "demo") for c in batch.changes):
+        if self.enabled and changes.touches(Entity.TASK):
             self._soon.start()
 
     def check(self) -> None:

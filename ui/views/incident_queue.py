@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -22,6 +23,7 @@ from app.domain.codes import CATEGORIES, STATUS_LABELS_SOURCE, priority_label, s
 from app.domain.dto import IncidentQuery
 from app.domain.geo import load_stadtteile
 from app.platform.i18n import count_text, format_count
+from ui.commands import pane_action
 from ui.context import UiContext
 from ui.models.incident_queue import (
     COL_ADDRESS,
@@ -34,9 +36,11 @@ from ui.models.incident_queue import (
     COL_STADTTEIL,
     COL_STATUS,
     COL_UNITS,
+    SORT_FIELDS,
     IncidentIdRole,
     IncidentQueueTableModel,
 )
+from ui.models.live_table import SortSpec
 from ui.views.work_table_view import select_row
 from ui.widgets.elide import fit_popup, share_spare, tooltip_when_cut, widest_text
 
@@ -170,8 +174,14 @@ class IncidentQueueView(QWidget):
         self.table.activated.connect(self._on_activated)
         self.model.loaded.connect(self._on_loaded)
         self.model.updated.connect(self._update_count)
-        self._sort_column = -1
         self._selected_id: int | None = None
+        # Filter widgets in use get the selection colour, lightened (no colour of our own).
+        self._marked_palette = QPalette(self.palette())
+        marked = self.palette().color(QPalette.ColorRole.Highlight).lighter(185)
+        for role in (QPalette.ColorRole.Base, QPalette.ColorRole.Button, QPalette.ColorRole.Window):
+            self._marked_palette.setColor(role, marked)
+        clear = pane_action("queue.clear_search", self.search, self.clear_search)
+        clear.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         self.model.modelAboutToBeReset.connect(self._remember_selection)
         self.model.modelReset.connect(self._restore_selection)
 
@@ -199,27 +209,34 @@ class IncidentQueueView(QWidget):
         self.model.set_query(self.build_query())
 
     def _on_header_clicked(self, column: int) -> None:
-        header = self.table.horizontalHeader()
-        if (
-            column == self._sort_column
-            and header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder
-        ):
-            # Third click: back to the queue order.
-            self._sort_column = -1
-            header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-            self.model.set_queue_order()
-            return
-        order = (
-            Qt.SortOrder.DescendingOrder
-            if column == self._sort_column
-            else Qt.SortOrder.AscendingOrder
-        )
-        self._sort_column = column
-        header.setSortIndicator(column, order)
-        self.model.sort(column, order)
+        current = self.model.sort_spec
+        if column not in SORT_FIELDS:
+            spec = current  # not sortable: keep the order (and its arrow)
+        elif column != current.column:
+            spec = SortSpec(column)
+        elif not current.descending:
+            spec = SortSpec(column, descending=True)
+        else:
+            spec = SortSpec()  # third click: back to the queue order
+        self.model.set_sort(spec)
+        self._show_sort()
+
+    def _show_sort(self) -> None:
+        """The header's arrow shows the model's sort (none for the queue order)."""
+        spec = self.model.sort_spec
+        order = Qt.SortOrder.DescendingOrder if spec.descending else Qt.SortOrder.AscendingOrder
+        self.table.horizontalHeader().setSortIndicator(spec.column, order)
 
     def _on_loaded(self, _total: int) -> None:
+        self._show_sort()
         self._update_count()
+
+    def filter_active(self) -> bool:
+        """True if the shown incidents are narrowed by a filter (the order does not count)."""
+        q = self.model.query
+        return bool(
+            q.text or q.statuses or q.categories or q.priorities or q.stadtteile or q.open_only
+        )
 
     def _update_count(self) -> None:
         if self.model.exact:
@@ -227,7 +244,37 @@ class IncidentQueueView(QWidget):
         else:
             number = format_count(self.model.count_cap)
             text = self.tr("more than %1 incidents").replace("%1", number)
+        filtered = self.filter_active()
+        if filtered:
+            text = self.tr("%1, filtered").replace("%1", text)
         self.count_label.setText(text)
+        self._mark_filters(filtered)
+
+    def _mark_filters(self, filtered: bool) -> None:
+        """Highlight the filter widgets in use, so a narrowed list is never taken for all."""
+        q = self.model.query
+        in_use = {
+            self.search: bool(q.text),
+            self.status: bool(q.statuses),
+            self.category: bool(q.categories),
+            self.priority: bool(q.priorities),
+            self.stadtteil: bool(q.stadtteile),
+            self.open_only: q.open_only,
+        }
+        for widget, used in in_use.items():
+            if widget.property("filterActive") != used:
+                widget.setProperty("filterActive", used)
+                widget.setAutoFillBackground(used)
+                widget.setPalette(self._marked_palette if used else QPalette())
+        font = self.count_label.font()
+        font.setBold(filtered)
+        self.count_label.setFont(font)
+
+    def clear_search(self) -> None:
+        """Esc in the search field: empty it and show the list without the text filter."""
+        if self.search.text():
+            self.search.clear()
+            self.apply_filter()
 
     def _remember_selection(self) -> None:
         self._selected_id = self.selected_id()

@@ -6,7 +6,7 @@ made before this migration were stored as status 3 at once, so they count as con
 assigned. On PostgreSQL the grants and triggers are installed again for the new columns.
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-06 07:00:00
 """
 
@@ -21,7 +21,7 @@ import db.types
 from db import pg_security
 
 revision: str = "0007"
-down_revision: str | None = "0005"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
