@@ -4021,6 +4021,57 @@
         </message>
     </context>
     <context>
+        <name>unit_admin</name>
+        <message>
+            <source>Enter a call sign (e.g. KOD 35).</source>
+            <translation>Bitte einen Funkrufnamen eingeben (z. B. KOD 35).</translation>
+        </message>
+        <message>
+            <source>A call sign has at most %1 characters.</source>
+            <translation>Ein Funkrufname hat höchstens %1 Zeichen.</translation>
+        </message>
+        <message>
+            <source>Enter the kind of unit (e.g. Streife).</source>
+            <translation>Bitte die Art der Einheit eingeben (z. B. Streife).</translation>
+        </message>
+        <message>
+            <source>The kind has at most %1 characters.</source>
+            <translation>Die Art hat höchstens %1 Zeichen.</translation>
+        </message>
+        <message>
+            <source>Unit %1 does not exist.</source>
+            <translation>Einheit %1 existiert nicht.</translation>
+        </message>
+        <message>
+            <source>%1 has an open emergency (Notruf) and cannot be taken out of service.</source>
+            <translation>%1 hat einen offenen Notruf und kann nicht außer Dienst gestellt werden.</translation>
+        </message>
+        <message>
+            <source>%1 is assigned to an open incident. Release it from the incident first, then take it out of service.</source>
+            <translation>%1 ist einem offenen Einsatz zugeordnet. Bitte die Einheit zuerst aus dem Einsatz lösen, dann außer Dienst stellen.</translation>
+        </message>
+        <message>
+            <source>A unit has at most %1 people.</source>
+            <translation>Eine Einheit hat höchstens %1 Personen.</translation>
+        </message>
+        <message>
+            <source>%1 is out of service: put it back into service before giving it a crew.</source>
+            <translation>%1 ist außer Dienst: Bitte die Einheit erst wieder in Dienst stellen, dann die Besatzung eintragen.</translation>
+        </message>
+        <message>
+            <source>Person %1 is not an active member of the field staff.</source>
+            <translation>Person %1 gehört nicht (mehr) zum aktiven Außendienst.</translation>
+        </message>
+        <message>
+            <source>The call sign %1 is taken already by the unit %2 (units out of service keep theirs). Choose another one.</source>
+            <translation>Der Funkrufname %1 ist schon vergeben, an die Einheit %2 (auch außer Dienst gestellte Einheiten behalten ihren Namen). Bitte einen anderen wählen.</translation>
+        </message>
+        <message>
+            <source>The call sign %1 is taken already. Choose another one.</source>
+            <translation>Der Funkrufname %1 ist schon vergeben. Bitte einen anderen wählen.</translation>
+        </message>
+    </context>
+    <context>
         <name>unit_board</name>
         <message>
             <source>Units</source>
