@@ -20,13 +20,14 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QBrush, QFont
 
 from app.domain.codes import category_label, status_label
 from app.domain.dto import ChangeBatch, IncidentQuery, IncidentRow
 from app.platform.changefeed import RESET_ENTITY
 from app.platform.permissions import Permission
 from app.platform.timeutil import format_local, local
+from ui import theme
 from ui.asyncutil import spawn
 from ui.context import UiContext
 
@@ -77,11 +78,11 @@ SORT_FIELDS = {
     COL_SINCE_DISPATCH: "dispatched_at",
 }
 
-PRIORITY_COLOURS = {1: QColor("#f8c9c4"), 2: QColor("#fde9b8")}
-OVERDUE_COLOUR = QColor("#b00020")
-CLOSED_COLOUR = QColor("#7a7a7a")
+PRIORITY_COLOURS = {1: theme.qcolor("priority_1"), 2: theme.qcolor("priority_2")}
+OVERDUE_COLOUR = theme.qcolor("overdue")
+CLOSED_COLOUR = theme.qcolor("closed")
 #: Incidents waiting in the offline outbox (negative ids).
-PENDING_COLOUR = QColor("#8a4b00")
+PENDING_COLOUR = theme.qcolor("pending")
 #: Open incidents not dispatched after this many minutes are shown as overdue (by priority).
 DISPATCH_OVERDUE_MIN = {1: 3, 2: 15, 3: 60}
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QBrush, QFont
 
 from app.domain.codes import category_label
 from app.domain.dto_work import (
@@ -16,6 +16,7 @@ from app.domain.dto_work import (
     report_status_label,
 )
 from app.platform.timeutil import format_local
+from ui import theme
 from ui.context import UiContext
 from ui.models.work_table import Desc, RowIdRole, RowRole, WorkTableModel
 
@@ -35,8 +36,8 @@ COLUMN_COUNT = 9
 ReportIdRole = RowIdRole
 ReportRole = RowRole
 
-CLOSED_COLOUR = QColor("#7a7a7a")
-LINK_COLOUR = QColor("#0b5cad")
+CLOSED_COLOUR = theme.qcolor("closed")
+LINK_COLOUR = theme.qcolor("link")
 
 
 def report_sort_key(r: ReportInfo) -> tuple[Any, ...]:

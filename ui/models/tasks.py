@@ -7,11 +7,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QBrush, QFont
 
 from app.domain.codes import category_label
 from app.domain.dto_work import TaskInfo, TaskQuery, task_status_label
 from app.platform.timeutil import format_local
+from ui import theme
 from ui.context import UiContext
 from ui.models.work_table import Desc, RowIdRole, RowRole, WorkTableModel
 
@@ -32,9 +33,9 @@ COLUMN_COUNT = 10
 TaskIdRole = RowIdRole
 TaskRole = RowRole
 
-OVERDUE_COLOUR = QColor("#b00020")
-FOLLOW_UP_COLOUR = QColor("#fde9b8")
-CLOSED_COLOUR = QColor("#7a7a7a")
+OVERDUE_COLOUR = theme.qcolor("overdue")
+FOLLOW_UP_COLOUR = theme.qcolor("follow_up_due")
+CLOSED_COLOUR = theme.qcolor("closed")
 
 _MIN = datetime.min.replace(tzinfo=UTC)
 

@@ -20,15 +20,16 @@ from PySide6.QtWidgets import (
 
 from app.platform.errors import KodError
 from app.services.audit_log import describe_result
+from ui import theme
 from ui.asyncutil import spawn
 from ui.context import UiContext
 from ui.models.work_table import alive
 
 _HASH = re.compile(r"[0-9a-f]{64}")
 
-OK_STYLE = "background: #1b5e20; color: white; font-weight: bold; padding: 6px;"
-BROKEN_STYLE = "background: #b00020; color: white; font-weight: bold; padding: 6px;"
-NEUTRAL_STYLE = "padding: 6px;"
+OK_STYLE = theme.banner_style("chain_ok")
+BROKEN_STYLE = theme.banner_style("chain_broken")
+NEUTRAL_STYLE = theme.plain_banner_style()
 
 
 class ChainCheckPanel(QWidget):

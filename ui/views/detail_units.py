@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from app.domain.dto import IncidentDetail
 from app.platform.timeutil import local
+from ui import theme
 
 
 class UnitsSection(QGroupBox):
@@ -84,7 +85,7 @@ class UnitsSection(QGroupBox):
         if not d.assignments:
             empty = QLabel(self.tr("No unit assigned."), self.units_host)
             empty.setObjectName("detailNoUnits")
-            empty.setStyleSheet("color: #777;")
+            empty.setStyleSheet(theme.text_style("placeholder"))
             self.units_grid.addWidget(empty, 0, 0, 1, 2)
         row = 0
         for a in d.active_assignments:
@@ -144,7 +145,7 @@ class UnitsSection(QGroupBox):
                 self.units_host,
             )
             label.setObjectName(f"unitReleased_{a.unit_id}")
-            label.setStyleSheet("color: #777;")
+            label.setStyleSheet(theme.text_style("placeholder"))
             self.units_grid.addWidget(label, row, 0, 1, 2)
             row += 1
         self.units_grid.setColumnStretch(1, 1)

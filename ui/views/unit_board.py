@@ -16,7 +16,6 @@ from PySide6.QtCore import (
     Signal,
 )
 from PySide6.QtGui import (
-    QColor,
     QContextMenuEvent,
     QFont,
     QFontMetrics,
@@ -49,6 +48,7 @@ from app.domain.codes import UnitStatus, unit_status_display, unit_status_label
 from app.domain.dto import StatusChange, UnitInfo
 from app.platform.permissions import Permission
 from app.platform.timeutil import format_local
+from ui import theme
 from ui.asyncutil import spawn
 from ui.context import UiContext
 from ui.models.unit_board import (
@@ -104,12 +104,12 @@ class StatusRowDelegate(QStyledItemDelegate):
             return
         rect = option.rect  # type: ignore[attr-defined]
         painter.save()
-        painter.setPen(QPen(QColor("#101010"), 2))
+        painter.setPen(QPen(theme.qcolor("unit_marker"), 2))
         painter.drawLine(rect.left(), rect.top() + 1, rect.right(), rect.top() + 1)
         painter.drawLine(rect.left(), rect.bottom(), rect.right(), rect.bottom())
         model = index.model()
         if index.column() == 0:
-            painter.fillRect(rect.left(), rect.top(), 5, rect.height(), QColor("#101010"))
+            painter.fillRect(rect.left(), rect.top(), 5, rect.height(), theme.qcolor("unit_marker"))
         elif model is not None and index.column() == model.columnCount() - 1:
             painter.drawLine(rect.right(), rect.top(), rect.right(), rect.bottom())
         painter.restore()
@@ -241,7 +241,7 @@ class UnitStatusBoard(QWidget):
             self,
         )
         self.hint.setObjectName("unitBoardHint")
-        self.hint.setStyleSheet("color: #555;")
+        self.hint.setStyleSheet(theme.hint_style())
         self.hint.setWordWrap(True)
         self.count_label = QLabel(self)
         self.count_label.setObjectName("unitBoardCount")
@@ -506,11 +506,7 @@ class UnitStatusBoard(QWidget):
         if talk:
             parts.append(self.tr("Request to talk: %1").replace("%1", ", ".join(talk)))
         if parts:
-            colour = "#1f5fbf" if urgent else "#9cc8f7"
-            text_colour = "white" if urgent else "black"
-            self.talk_banner.setStyleSheet(
-                f"background: {colour}; color: {text_colour}; font-weight: bold; padding: 4px;"
-            )
+            self.talk_banner.setStyleSheet(theme.talk_banner_style(bool(urgent)))
             self.talk_banner.setText("  ·  ".join(parts))
             self.talk_banner.show()
         else:
