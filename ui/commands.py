@@ -36,6 +36,7 @@ class Scope(Enum):
     UNIT_BOARD = "unit_board"  # the unit status board's table
     WORK_LISTS = "work_lists"  # the Aufträge/Meldungen tables
     AUDIT_PANE = "audit_pane"  # the audit viewer, while the keyboard is in it
+    UNIT_ADMIN = "unit_admin"  # the unit management pane, while the keyboard is in it
 
     def meets(self, other: Scope) -> bool:
         """True if keys of the two scopes can be pressed in the same place."""
@@ -49,6 +50,7 @@ UNITS = N_("Shortcuts", "Unit status board")
 WORK = N_("Shortcuts", "Tasks and reports")
 EMERGENCY = N_("Shortcuts", "Emergency")
 AUDIT = N_("Shortcuts", "Audit log")
+UNIT_ADMIN = N_("Shortcuts", "Unit management")
 
 #: The menus of the main window, in menu-bar order: key and title (context "Commands").
 MENUS = (
@@ -328,6 +330,39 @@ COMMANDS: tuple[Command, ...] = (
         N_("Commands", "Read the audit log again (in the audit log)"),
         ("F5",),
         Scope.AUDIT_PANE,
+    ),
+    # -- unit management (shift lead, administration) --------------------------------------------
+    C(
+        "go.unit_admin",
+        UNIT_ADMIN,
+        N_("Commands", "Go to the unit management"),
+        ("Ctrl+7",),
+        Scope.GLOBAL,
+        permission=Permission.UNIT_MANAGE,
+    ),
+    C(
+        "unit_admin.new",
+        UNIT_ADMIN,
+        N_("Commands", "New unit (in the unit management)"),
+        ("Ctrl+Shift+U",),
+        Scope.UNIT_ADMIN,
+        permission=Permission.UNIT_MANAGE,
+    ),
+    C(
+        "unit_admin.save",
+        UNIT_ADMIN,
+        N_("Commands", "Save the unit: call sign, kind and crew (in the unit management)"),
+        ("Ctrl+Return", "Ctrl+Enter"),
+        Scope.UNIT_ADMIN,
+        permission=Permission.UNIT_MANAGE,
+    ),
+    C(
+        "unit_admin.service",
+        UNIT_ADMIN,
+        N_("Commands", "Take the unit out of service or put it back (in the unit management)"),
+        ("Ctrl+Shift+D",),
+        Scope.UNIT_ADMIN,
+        permission=Permission.UNIT_MANAGE,
     ),
 )
 del C

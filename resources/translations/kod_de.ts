@@ -709,6 +709,22 @@
             <source>Read the audit log again (in the audit log)</source>
             <translation>Audit-Protokoll neu laden (im Audit-Protokoll)</translation>
         </message>
+        <message>
+            <source>Go to the unit management</source>
+            <translation>Zur Einheitenverwaltung</translation>
+        </message>
+        <message>
+            <source>New unit (in the unit management)</source>
+            <translation>Neue Einheit (in der Einheitenverwaltung)</translation>
+        </message>
+        <message>
+            <source>Save the unit: call sign, kind and crew (in the unit management)</source>
+            <translation>Einheit speichern: Funkrufname, Art und Besatzung (in der Einheitenverwaltung)</translation>
+        </message>
+        <message>
+            <source>Take the unit out of service or put it back (in the unit management)</source>
+            <translation>Einheit außer Dienst stellen oder wieder in Dienst stellen (in der Einheitenverwaltung)</translation>
+        </message>
     </context>
     <context>
         <name>ConflictDialog</name>
@@ -1752,6 +1768,10 @@
             <source>Audit log</source>
             <translation>Audit-Protokoll</translation>
         </message>
+        <message>
+            <source>Unit management</source>
+            <translation>Einheitenverwaltung</translation>
+        </message>
     </context>
     <context>
         <name>Startup</name>
@@ -2043,6 +2063,176 @@
         <message>
             <source>Overdue</source>
             <translation>Überfällig</translation>
+        </message>
+    </context>
+    <context>
+        <name>UnitAdminPane</name>
+        <message>
+            <source>New unit</source>
+            <translation>Neue Einheit</translation>
+        </message>
+        <message>
+            <source>e.g. KOD 35</source>
+            <translation>z. B. KOD 35</translation>
+        </message>
+        <message>
+            <source>The status is set by the dispatchers and the units themselves.</source>
+            <translation>Den Status setzen die Disposition und die Einheiten selbst.</translation>
+        </message>
+        <message>
+            <source>Save</source>
+            <translation>Speichern</translation>
+        </message>
+        <message>
+            <source>Ctrl+Shift+U new unit · Ctrl+Enter saves · Ctrl+Shift+D out of service / back · units are never deleted: their history keeps them</source>
+            <translation>Strg+Umschalt+U neue Einheit · Strg+Enter speichert · Strg+Umschalt+D außer Dienst / wieder in Dienst · Einheiten werden nie gelöscht: ihre Historie bleibt erhalten</translation>
+        </message>
+        <message>
+            <source>Unit</source>
+            <translation>Einheit</translation>
+        </message>
+        <message>
+            <source>&amp;Call sign</source>
+            <translation>&amp;Funkrufname</translation>
+        </message>
+        <message>
+            <source>&amp;Kind</source>
+            <translation>&amp;Art</translation>
+        </message>
+        <message>
+            <source>Status</source>
+            <translation>Status</translation>
+        </message>
+        <message>
+            <source>Service</source>
+            <translation>Dienst</translation>
+        </message>
+        <message>
+            <source>Crew (tick who is on this unit)</source>
+            <translation>Besatzung (ankreuzen, wer auf dieser Einheit fährt)</translation>
+        </message>
+        <message>
+            <source>Enter a new unit (Ctrl+Shift+U)</source>
+            <translation>Neue Einheit erfassen (Strg+Umschalt+U)</translation>
+        </message>
+        <message>
+            <source>Save call sign, kind and crew (Ctrl+Enter)</source>
+            <translation>Funkrufname, Art und Besatzung speichern (Strg+Enter)</translation>
+        </message>
+        <message>
+            <source>1 unit in service</source>
+            <translation>1 Einheit im Dienst</translation>
+        </message>
+        <message>
+            <source>%1 units in service</source>
+            <translation>%1 Einheiten im Dienst</translation>
+        </message>
+        <message>
+            <source>, %1 out of service</source>
+            <translation>, %1 außer Dienst</translation>
+        </message>
+        <message>
+            <source>2 – at the station (when created)</source>
+            <translation>2 – auf Wache (bei Anlage)</translation>
+        </message>
+        <message>
+            <source>in service once saved</source>
+            <translation>im Dienst, sobald gespeichert</translation>
+        </message>
+        <message>
+            <source>Take out of service</source>
+            <translation>Außer Dienst stellen</translation>
+        </message>
+        <message>
+            <source>in service</source>
+            <translation>im Dienst</translation>
+        </message>
+        <message>
+            <source>out of service (kept)</source>
+            <translation>außer Dienst (bleibt erhalten)</translation>
+        </message>
+        <message>
+            <source>Back into service</source>
+            <translation>Wieder in Dienst stellen</translation>
+        </message>
+        <message>
+            <source>now on %1</source>
+            <translation>derzeit auf %1</translation>
+        </message>
+        <message>
+            <source>at most %1 people</source>
+            <translation>höchstens %1 Personen</translation>
+        </message>
+        <message>
+            <source>%1 created.</source>
+            <translation>%1 angelegt.</translation>
+        </message>
+        <message>
+            <source>%1 saved.</source>
+            <translation>%1 gespeichert.</translation>
+        </message>
+        <message>
+            <source>Someone else changed this unit in the meantime; it is shown as it is now. Enter your change again.</source>
+            <translation>Jemand anderes hat diese Einheit inzwischen geändert; sie wird jetzt im aktuellen Stand gezeigt. Bitte die Änderung erneut eingeben.</translation>
+        </message>
+        <message>
+            <source>%1 is in service again.</source>
+            <translation>%1 ist wieder im Dienst.</translation>
+        </message>
+        <message>
+            <source>%1 is out of service; its history is kept.</source>
+            <translation>%1 ist außer Dienst; ihre Historie bleibt erhalten.</translation>
+        </message>
+        <message>
+            <source>Unit management</source>
+            <translation>Einheitenverwaltung</translation>
+        </message>
+    </context>
+    <context>
+        <name>UnitAdminTableModel</name>
+        <message>
+            <source>Call sign</source>
+            <translation>Funkrufname</translation>
+        </message>
+        <message>
+            <source>Kind</source>
+            <translation>Art</translation>
+        </message>
+        <message>
+            <source>Status</source>
+            <translation>Status</translation>
+        </message>
+        <message>
+            <source>Crew</source>
+            <translation>Besatzung</translation>
+        </message>
+        <message>
+            <source>Service</source>
+            <translation>Dienst</translation>
+        </message>
+        <message>
+            <source>in service</source>
+            <translation>im Dienst</translation>
+        </message>
+        <message>
+            <source>out of service</source>
+            <translation>außer Dienst</translation>
+        </message>
+        <message>
+            <source>no crew</source>
+            <translation>ohne Besatzung</translation>
+        </message>
+        <message>
+            <source>single patrol</source>
+            <translation>Einzelstreife</translation>
+        </message>
+        <message>
+            <source>double patrol</source>
+            <translation>Doppelstreife</translation>
+        </message>
+        <message>
+            <source>%1 people</source>
+            <translation>%1 Personen</translation>
         </message>
     </context>
     <context>

@@ -1,0 +1,157 @@
+"""Each role's window as the program builds it after the login: which panes it shows in front.
+
+People log in as themselves (on PostgreSQL with their own server login): a pane that reads what
+the role may not see would fail there, and every window must open without an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QAction
+from pytestqt.qtbot import QtBot
+
+from app.platform.permissions import Role
+from app.services import Services
+from app.services.login import Session, log_in
+from tests.conftest import ADMIN
+from tests.ui.conftest import wait_until
+from ui.asyncutil import pending_tasks
+from ui.main import start_window
+from ui.main_window import MainWindow
+
+NAMES = {
+    Role.DISPATCHER: "dispo",
+    Role.SHIFT_LEAD: "lead",
+    Role.CLERK: "clerk",
+    Role.FIELD_OFFICER: "streife",
+    Role.DATA_PROTECTION: "dsb",
+    Role.ADMIN: "verwaltung",
+}
+Open = Callable[[Role], Any]
+
+
+@pytest_asyncio.fixture
+async def open_window(services: Services, tmp_path: Path, qtbot: QtBot) -> AsyncIterator[Open]:
+    """The window of a person of ``role``, shown at 1600×1000, its first reads done."""
+    sessions: list[Session] = []
+    followers: list[Any] = []
+
+    async def make(role: Role) -> MainWindow:
+        name = NAMES[role]
+        await services.users.add(ADMIN, name, name.title(), role, "geheim123")
+        session = await log_in(services.db.target, name, "geheim123", workstation="ws-role")
+        sessions.append(session)
+        settings = QSettings(str(tmp_path / f"{name}.ini"), QSettings.Format.IniFormat)
+        window, follower = await start_window(session.services, session.actor, "Test", settings)
+        followers.append(follower)
+        qtbot.addWidget(window)
+        window.resize(1600, 1000)
+        window.show()
+        await wait_until(lambda: window.layout_ready and not pending_tasks())
+        return window
+
+    yield make
+    for follower in followers:
+        await follower.stop()
+    for session in sessions:
+        await session.close()
+
+
+def in_front(window: MainWindow) -> set[str]:
+    """The panes one sees: shown, and not a tab behind another pane."""
+    return {
+        key
+        for key, dock in window.docks.items()
+        if dock.isVisible() and not dock.visibleRegion().isEmpty()
+    }
+
+
+def _no_key_twice(window: MainWindow) -> None:
+    bound = [
+        seq.toString()
+        for action in window.findChildren(QAction)
+        for seq in action.shortcuts()
+        if action.shortcutContext() != Qt.ShortcutContext.WidgetShortcut
+    ]
+    assert sorted({k for k in bound if bound.count(k) > 1}) == []
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    ("role", "front", "absent"),
+    [
+        (
+            Role.DISPATCHER,
+            {"queue", "detail", "units", "tasks"},
+            {"audit", "unit_admin"},
+        ),
+        (
+            Role.SHIFT_LEAD,
+            {"queue", "detail", "units", "tasks"},
+            {"audit"},
+        ),
+        (
+            Role.FIELD_OFFICER,
+            {"queue", "detail", "units", "tasks"},
+            {"reports", "audit", "unit_admin"},
+        ),
+        (Role.CLERK, {"tasks", "queue"}, {"units", "audit", "unit_admin"}),
+        (Role.DATA_PROTECTION, {"audit"}, {"units", "tasks", "reports", "unit_admin"}),
+        (Role.ADMIN, {"unit_admin", "audit"}, {"units", "tasks", "reports"}),
+    ],
+)
+async def test_each_role_starts_with_the_panes_of_its_work(
+    open_window: Open,
+    role: Role,
+    front: set[str],
+    absent: set[str],
+    ui_errors: list[BaseException],
+) -> None:
+    window = await open_window(role)
+    assert in_front(window) == front
+    assert not absent & set(window.docks)
+    assert ui_errors == []
+    _no_key_twice(window)
+
+
+@pytest.mark.asyncio
+async def test_the_clerk_starts_on_the_tasks_and_reports_not_on_an_empty_incident(
+    open_window: Open,
+) -> None:
+    window = await open_window(Role.CLERK)
+    tasks, reports, queue = (window.docks[k] for k in ("tasks", "reports", "queue"))
+    # Aufträge in front over the whole width, Meldungen one tab away; the queue below.
+    assert reports in window.tabifiedDockWidgets(tasks)
+    assert tasks.width() > window.width() * 0.9 and tasks.height() > queue.height()
+    assert tasks.geometry().bottom() < queue.geometry().top()
+    # The incident detail waits behind the queue and comes forward for an incident.
+    detail = window.docks["detail"]
+    assert detail in window.tabifiedDockWidgets(queue) and "detail" not in in_front(window)
+    assert window.commands.trigger("go.reports")
+    await wait_until(lambda: "reports" in in_front(window))
+
+
+@pytest.mark.asyncio
+async def test_the_shift_lead_reaches_the_unit_management_with_ctrl_7(
+    open_window: Open,
+) -> None:
+    window = await open_window(Role.SHIFT_LEAD)
+    units, admin = window.docks["units"], window.docks["unit_admin"]
+    assert admin in window.tabifiedDockWidgets(units)
+    assert window.commands.trigger("go.unit_admin")
+    await wait_until(lambda: "unit_admin" in in_front(window) and "units" not in in_front(window))
+    assert window.commands.trigger("go.units")
+    await wait_until(lambda: "units" in in_front(window))
+
+
+@pytest.mark.asyncio
+async def test_roles_without_unit_management_cannot_reach_it(open_window: Open) -> None:
+    window = await open_window(Role.DISPATCHER)
+    assert not window.commands.trigger("go.unit_admin")
+    assert "unit_admin" not in window.docks
