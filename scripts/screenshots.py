@@ -5,7 +5,7 @@
 
 Creates a temporary SQLite database with the demo dataset and opens the window as each role
 would see it right after the login (the dispatcher with the first open incident selected), then
-writes ``<role>.png``: downscaled to 1280 px wide and reduced to a 256-colour palette, so each
+writes ``<role>.png`` (and ``shift_lead_units.png``: the shift lead's unit management): downscaled to 1280 px wide and reduced to a 256-colour palette, so each
 file stays well under 150 KB and the repository small.
 """
 
@@ -101,6 +101,10 @@ async def shoot(folder: Path, work: Path) -> None:
             await asyncio.sleep(1.5)
         size = save_small(window.grab().toImage(), folder / f"{name}.png")
         print(f"{name}.png {size // 1024} KB", flush=True)
+        if role is Role.SHIFT_LEAD and window.commands.trigger("go.unit_admin"):
+            await asyncio.sleep(1.0)  # the unit management pane (Ctrl+7) in front
+            size = save_small(window.grab().toImage(), folder / "shift_lead_units.png")
+            print(f"shift_lead_units.png {size // 1024} KB", flush=True)
         await follower.stop()
         window.close()
         await asyncio.sleep(0.2)

@@ -506,10 +506,13 @@ class CommandRegistry(QObject):
         return self._menus[key]
 
     def fill_menus(self) -> None:
-        """Add the bound commands to their menus (declaration order); hide empty menus."""
+        """Add the bound commands the role may use to their menus (declaration order); hide
+        empty menus."""
         panes_listed = bool(self._menus["view"].actions())
         for spec in COMMANDS:
             action = self._actions.get(spec.id)
+            if spec.permission is not None and not self._can(spec.permission):
+                continue  # the role may not: not offered at all (the key stays disabled)
             if spec.menu and action is not None:
                 menu = self._menus[spec.menu]
                 if spec.menu == "view" and panes_listed:

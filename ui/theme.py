@@ -64,7 +64,7 @@ class Palette:
     follow_up_due: str = "#fde9b8"
     out_of_service: str = "#7a7a7a"
     # -- fields and notices -----------------------------------------------------------------
-    read_only_field: str = "#efefef"
+    read_only_field: str = ""  # "": the window's background (follows the system's style)
     modified_field: str = "#fff8d6"
     filter_active: str = "#fff3c4"
     stale_view: str = "#eeeeee"  # a list showing data from before a connection loss

@@ -142,12 +142,14 @@ async def test_the_shift_lead_reaches_the_unit_management_with_ctrl_7(
     open_window: Open,
 ) -> None:
     window = await open_window(Role.SHIFT_LEAD)
-    units, admin = window.docks["units"], window.docks["unit_admin"]
-    assert admin in window.tabifiedDockWidgets(units)
+    queue, admin = window.docks["queue"], window.docks["unit_admin"]
+    assert admin in window.tabifiedDockWidgets(queue)
     assert window.commands.trigger("go.unit_admin")
-    await wait_until(lambda: "unit_admin" in in_front(window) and "units" not in in_front(window))
-    assert window.commands.trigger("go.units")
-    await wait_until(lambda: "units" in in_front(window))
+    # In front of the queue; the unit board stays in sight beside it.
+    await wait_until(lambda: {"unit_admin", "units"} <= in_front(window))
+    assert "queue" not in in_front(window)
+    assert window.commands.trigger("go.queue")
+    await wait_until(lambda: "queue" in in_front(window))
 
 
 @pytest.mark.asyncio

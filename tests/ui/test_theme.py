@@ -72,6 +72,8 @@ def test_every_palette_has_a_valid_colour_for_every_role() -> None:
     for palette in theme.PALETTES.values():
         for role in theme.roles():
             value = getattr(palette, role)
+            if role == "read_only_field" and value == "":
+                continue  # the window's own background
             assert QColor(value).isValid(), (palette.name, role, value)
         for code in "0123456N":
             colours = palette.status[code]

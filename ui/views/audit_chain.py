@@ -24,6 +24,7 @@ from ui import theme
 from ui.asyncutil import spawn
 from ui.context import UiContext
 from ui.models.work_table import alive
+from ui.widgets.readonly import show_read_only
 
 _HASH = re.compile(r"[0-9a-f]{64}")
 
@@ -44,7 +45,7 @@ class ChainCheckPanel(QWidget):
         self.ctx = ctx
         self.head = QLineEdit(self)
         self.head.setObjectName("auditHead")
-        self.head.setReadOnly(True)
+        show_read_only(self.head, True)  # a hash to copy, never to type: looks read-only
         self.head.setPlaceholderText(self.tr("not read yet"))
         self.head.setToolTip(
             self.tr(

@@ -286,7 +286,12 @@ class UnitAdminPane(QWidget):
         on_unit = {m.user_id for m in unit.crew} if unit else set()
         self.crew.blockSignals(True)
         self.crew.clear()
-        for person in self._staff:
+        # This unit's crew first, then who is free, then who is on another unit.
+        order = sorted(
+            self._staff,
+            key=lambda p: (p.user_id not in on_unit, p.unit_id is not None, p.display_name),
+        )
+        for person in order:
             text = f"{person.display_name or person.username} ({person.username})"
             if person.unit_id is not None and (unit is None or person.unit_id != unit.id):
                 text += "  – " + self.tr("now on %1").replace("%1", person.unit_call_sign or "")
@@ -450,8 +455,8 @@ def _as_crew(person: StaffMember) -> CrewMember:
 def install(window: MainWindow) -> UnitAdminPane | None:
     """Add the unit management for roles that may manage units (shift lead, administration).
 
-    With the unit status board present (shift lead) it is a tab behind the board; otherwise
-    (administration) it takes the left of the window.
+    With the unit status board present (shift lead) it is a tab behind the queue; otherwise
+    (administration) it takes the upper part of the window, the audit chain check below.
     """
     ctx = window.ctx
     if not ctx.can(Permission.UNIT_MANAGE):
@@ -459,10 +464,26 @@ def install(window: MainWindow) -> UnitAdminPane | None:
     pane = UnitAdminPane(ctx, window)
     title = QCoreApplication.translate("UnitAdminPane", "Unit management")
     dock = window.add_pane("unit_admin", title, pane, Qt.DockWidgetArea.LeftDockWidgetArea)
-    units = window.docks.get("units")
-    if units is not None:
-        window.tabifyDockWidget(units, dock)
-        units.raise_()
+    queue, units, audit = (window.docks.get(k) for k in ("queue", "units", "audit"))
+    if units is not None and queue is not None and not queue.isHidden():
+        # Shift lead: a tab behind the queue (wide enough for list and form), so the unit
+        # board stays in sight and shows every change made here.
+        window.tabifyDockWidget(queue, dock)
+        queue.raise_()
+    elif audit is not None:
+        # Administration: the units over the whole width, the audit chain check under them.
+        window.splitDockWidget(dock, audit, Qt.Orientation.Vertical)
+        earlier = window.apply_default_sizes
+
+        def sizes() -> None:
+            if earlier is not None:
+                earlier()
+            height = window.height()
+            window.resizeDocks(
+                [dock, audit], [height * 7 // 10, height * 3 // 10], Qt.Orientation.Vertical
+            )
+
+        window.apply_default_sizes = sizes
     window.navigator.add_pane("unit_admin", pane.focus_main, pane.select_unit, pane.model)
     window.commands.bind("go.unit_admin", lambda: window.navigator.go_to("unit_admin"))
     window.commands.list_keys("unit_admin.new", "unit_admin.save", "unit_admin.service")
