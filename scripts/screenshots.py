@@ -4,9 +4,10 @@
 (default folder: ``docs/screenshots``; offscreen works too).
 
 Creates a temporary SQLite database with the demo dataset and opens the window as each role
-would see it right after the login (the dispatcher with the first open incident selected), then
-writes ``<role>.png`` (and ``shift_lead_units.png``: the shift lead's unit management): downscaled to 1280 px wide and reduced to a 256-colour palette, so each
-file stays well under 150 KB and the repository small.
+would see it right after the login (where the incident detail is in sight, with the first open
+incident selected), then writes ``<role>.png``, and ``shift_lead_units.png`` with the shift
+lead's unit management in front. Each is downscaled to 1280 px wide and reduced to a 256-colour
+palette, so it stays well under 150 KB.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import asyncio
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -39,6 +41,7 @@ from db.models import User
 from demodata.generate import DEMO_PASSWORD, generate_demo
 from ui.i18n import install_translations
 from ui.main import start_window
+from ui.main_window import MainWindow
 
 #: File name and demo login per role (the field officer has no password: built directly).
 ROLES: tuple[tuple[str, Role, str], ...] = (
@@ -68,6 +71,14 @@ async def _actor(services: Services, role: Role, username: str) -> Actor:
     return Actor(row[0], row[1], role, row[2])
 
 
+async def settle(done: Callable[[], object], timeout: float = 15.0) -> None:
+    """Let the window work until ``done()`` is true (or ``timeout`` seconds passed)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not done() and loop.time() < deadline:
+        await asyncio.sleep(0.05)
+
+
 def save_small(image: QImage, out: Path) -> int:
     """Write ``image`` 1280 px wide as a palette PNG; returns the file size."""
     small = image.scaledToWidth(WIDTH, Qt.TransformationMode.SmoothTransformation)
@@ -76,6 +87,27 @@ def save_small(image: QImage, out: Path) -> int:
     )
     palette.save(str(out), "PNG", 9)
     return out.stat().st_size
+
+
+async def shoot_window(window: MainWindow, role: Role, name: str, folder: Path) -> None:
+    """Show ``window`` as after the login and write its screenshot(s)."""
+    window.resize(*SIZE)
+    window.show()
+    await settle(lambda: window.layout_ready)
+    queue = window.queue
+    if role in (Role.DISPATCHER, Role.SHIFT_LEAD, Role.FIELD_OFFICER):
+        await settle(lambda: queue.model.row_at(0) is not None)
+        first_open = queue.model.row_at(0)
+        if first_open is not None:
+            incident_id = first_open.id
+            await settle(lambda: queue.select_incident(incident_id))
+    await asyncio.sleep(1.5)  # the panes' reads and the first repaint
+    size = save_small(window.grab().toImage(), folder / f"{name}.png")
+    print(f"{name}.png {size // 1024} KB", flush=True)
+    if role is Role.SHIFT_LEAD and window.commands.trigger("go.unit_admin"):
+        await asyncio.sleep(1.0)  # the unit management pane (Ctrl+7) in front
+        size = save_small(window.grab().toImage(), folder / "shift_lead_units.png")
+        print(f"shift_lead_units.png {size // 1024} KB", flush=True)
 
 
 async def shoot(folder: Path, work: Path) -> None:
@@ -91,20 +123,7 @@ async def shoot(folder: Path, work: Path) -> None:
         actor = await _actor(services, role, username)
         settings = QSettings(str(work / f"{name}.ini"), QSettings.Format.IniFormat)
         window, follower = await start_window(workstation, actor, target.display, settings)
-        window.resize(*SIZE)
-        window.show()
-        await asyncio.sleep(1.5)
-        if role is Role.DISPATCHER:
-            first_open = window.queue.model.row_at(0)
-            if first_open is not None:
-                window.queue.select_incident(first_open.id)
-            await asyncio.sleep(1.5)
-        size = save_small(window.grab().toImage(), folder / f"{name}.png")
-        print(f"{name}.png {size // 1024} KB", flush=True)
-        if role is Role.SHIFT_LEAD and window.commands.trigger("go.unit_admin"):
-            await asyncio.sleep(1.0)  # the unit management pane (Ctrl+7) in front
-            size = save_small(window.grab().toImage(), folder / "shift_lead_units.png")
-            print(f"shift_lead_units.png {size // 1024} KB", flush=True)
+        await shoot_window(window, role, name, folder)
         await follower.stop()
         window.close()
         await asyncio.sleep(0.2)
