@@ -6,7 +6,7 @@ the role may not see would fail there, and every window must open without an err
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -33,34 +33,50 @@ NAMES = {
     Role.DATA_PROTECTION: "dsb",
     Role.ADMIN: "verwaltung",
 }
-Open = Callable[[Role], Any]
 
 
-@pytest_asyncio.fixture
-async def open_window(services: Services, tmp_path: Path, qtbot: QtBot) -> AsyncIterator[Open]:
-    """The window of a person of ``role``, shown at 1600×1000, its first reads done."""
-    sessions: list[Session] = []
-    followers: list[Any] = []
+class Windows:
+    """Opens people's windows; :meth:`close` ends their change feeds and logins.
 
-    async def make(role: Role) -> MainWindow:
+    Each test closes its windows itself, while the event loop runs: a change feed still
+    running when the test returns would wake up without a loop.
+    """
+
+    def __init__(self, services: Services, tmp_path: Path, qtbot: QtBot) -> None:
+        self._services, self._tmp, self._qtbot = services, tmp_path, qtbot
+        self._sessions: list[Session] = []
+        self._followers: list[Any] = []
+
+    async def open(self, role: Role) -> MainWindow:
+        """The window of a person of ``role``, shown at 1600×1000, its first reads done."""
         name = NAMES[role]
-        await services.users.add(ADMIN, name, name.title(), role, "geheim123")
-        session = await log_in(services.db.target, name, "geheim123", workstation="ws-role")
-        sessions.append(session)
-        settings = QSettings(str(tmp_path / f"{name}.ini"), QSettings.Format.IniFormat)
+        await self._services.users.add(ADMIN, name, name.title(), role, "geheim123")
+        session = await log_in(self._services.db.target, name, "geheim123", workstation="ws")
+        self._sessions.append(session)
+        settings = QSettings(str(self._tmp / f"{name}.ini"), QSettings.Format.IniFormat)
         window, follower = await start_window(session.services, session.actor, "Test", settings)
-        followers.append(follower)
-        qtbot.addWidget(window)
+        self._followers.append(follower)
+        self._qtbot.addWidget(window)
         window.resize(1600, 1000)
         window.show()
         await wait_until(lambda: window.layout_ready and not pending_tasks())
         return window
 
-    yield make
-    for follower in followers:
-        await follower.stop()
-    for session in sessions:
-        await session.close()
+    async def close(self) -> None:
+        """Stop the change feeds, let the last reads end, close the logins."""
+        while self._followers:
+            await self._followers.pop().stop()
+        await wait_until(lambda: not pending_tasks())
+        while self._sessions:
+            await self._sessions.pop().close()
+
+
+@pytest_asyncio.fixture
+async def windows(services: Services, tmp_path: Path, qtbot: QtBot) -> AsyncIterator[Windows]:
+    """People's windows as the program opens them after the login."""
+    opened = Windows(services, tmp_path, qtbot)
+    yield opened
+    await opened.close()
 
 
 def in_front(window: MainWindow) -> set[str]:
@@ -107,24 +123,25 @@ def _no_key_twice(window: MainWindow) -> None:
     ],
 )
 async def test_each_role_starts_with_the_panes_of_its_work(
-    open_window: Open,
+    windows: Windows,
     role: Role,
     front: set[str],
     absent: set[str],
     ui_errors: list[BaseException],
 ) -> None:
-    window = await open_window(role)
+    window = await windows.open(role)
     assert in_front(window) == front
     assert not absent & set(window.docks)
     assert ui_errors == []
     _no_key_twice(window)
+    await windows.close()
 
 
 @pytest.mark.asyncio
 async def test_the_clerk_starts_on_the_tasks_and_reports_not_on_an_empty_incident(
-    open_window: Open,
+    windows: Windows,
 ) -> None:
-    window = await open_window(Role.CLERK)
+    window = await windows.open(Role.CLERK)
     tasks, reports, queue = (window.docks[k] for k in ("tasks", "reports", "queue"))
     # Aufträge in front over the whole width, Meldungen one tab away; the queue below.
     assert reports in window.tabifiedDockWidgets(tasks)
@@ -135,13 +152,14 @@ async def test_the_clerk_starts_on_the_tasks_and_reports_not_on_an_empty_inciden
     assert detail in window.tabifiedDockWidgets(queue) and "detail" not in in_front(window)
     assert window.commands.trigger("go.reports")
     await wait_until(lambda: "reports" in in_front(window))
+    await windows.close()
 
 
 @pytest.mark.asyncio
 async def test_the_shift_lead_reaches_the_unit_management_with_ctrl_7(
-    open_window: Open,
+    windows: Windows,
 ) -> None:
-    window = await open_window(Role.SHIFT_LEAD)
+    window = await windows.open(Role.SHIFT_LEAD)
     queue, admin = window.docks["queue"], window.docks["unit_admin"]
     assert admin in window.tabifiedDockWidgets(queue)
     assert window.commands.trigger("go.unit_admin")
@@ -150,10 +168,12 @@ async def test_the_shift_lead_reaches_the_unit_management_with_ctrl_7(
     assert "queue" not in in_front(window)
     assert window.commands.trigger("go.queue")
     await wait_until(lambda: "queue" in in_front(window))
+    await windows.close()
 
 
 @pytest.mark.asyncio
-async def test_roles_without_unit_management_cannot_reach_it(open_window: Open) -> None:
-    window = await open_window(Role.DISPATCHER)
+async def test_roles_without_unit_management_cannot_reach_it(windows: Windows) -> None:
+    window = await windows.open(Role.DISPATCHER)
     assert not window.commands.trigger("go.unit_admin")
     assert "unit_admin" not in window.docks
+    await windows.close()

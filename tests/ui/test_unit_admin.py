@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,15 +24,34 @@ from ui.asyncutil import pending_tasks
 from ui.main import start_window
 from ui.main_window import MainWindow
 from ui.models.unit_admin import COL_CREW, COL_SERVICE, UnitAdminTableModel
+from ui.models.work_table import alive
 from ui.views.unit_admin import UnitAdminPane
 from ui.widgets.readonly import looks_read_only
 
 
-@pytest_asyncio.fixture
-async def lead_window(
-    services: Services, tmp_path: Path, qtbot: QtBot
-) -> AsyncIterator[tuple[MainWindow, UnitAdminPane, dict[str, Any]]]:
+@dataclass
+class LeadWindow:
     """The shift lead's window (own login), with KOD 11 and two field officers."""
+
+    window: MainWindow
+    pane: UnitAdminPane
+    ids: dict[str, int]
+    follower: Any
+    session: Session
+
+    async def close(self) -> None:
+        """End the change feed and the login while the loop runs (each test does it)."""
+        if self.follower is not None:
+            await self.follower.stop()
+            self.follower = None
+        pane = self.pane
+        await wait_until(lambda: (not alive(pane) or pane.idle()) and not pending_tasks())
+        await self.session.close()
+
+
+@pytest_asyncio.fixture
+async def lead(services: Services, tmp_path: Path, qtbot: QtBot) -> AsyncIterator[LeadWindow]:
+    """The shift lead's window on the unit management (Ctrl+7)."""
     await services.users.add(ADMIN, "lead", "Lena Lead", Role.SHIFT_LEAD, "geheim123")
     anna = await services.users.add(ADMIN, "anna.m", "Anna Meier", Role.FIELD_OFFICER, None)
     ben = await services.users.add(ADMIN, "ben.k", "Ben Kaya", Role.FIELD_OFFICER, None)
@@ -46,10 +66,12 @@ async def lead_window(
     assert pane is not None
     await wait_until(lambda: pane.model.rowCount() == 1 and pane.crew.count() == 2)
     assert window.commands.trigger("go.unit_admin")
-    yield window, pane, {"anna": anna.id, "ben": ben.id, "unit": unit.id}
-    await wait_until(lambda: not pending_tasks())
-    await follower.stop()
-    await session.close()
+    opened = LeadWindow(
+        window, pane, {"anna": anna.id, "ben": ben.id, "unit": unit.id}, follower, session
+    )
+    yield opened
+    if opened.follower is not None:
+        await opened.close()
 
 
 def _tick(pane: UnitAdminPane, user_id: int, on: bool = True) -> None:
@@ -79,9 +101,9 @@ def test_the_model_passes_the_model_tester(qtmodeltester: ModelTester) -> None:
 
 @pytest.mark.asyncio
 async def test_a_taken_call_sign_is_refused_in_german_and_a_new_unit_gets_its_crew(
-    lead_window: tuple[MainWindow, UnitAdminPane, dict[str, Any]], qtbot: QtBot
+    lead: LeadWindow, qtbot: QtBot
 ) -> None:
-    window, pane, ids = lead_window
+    window, pane, ids = lead.window, lead.pane, lead.ids
     # The status is shown but cannot be changed here, and looks like it.
     assert looks_read_only(pane.status) and pane.status.isReadOnly()
     assert pane.new_action.isEnabled()
@@ -105,16 +127,20 @@ async def test_a_taken_call_sign_is_refused_in_german_and_a_new_unit_gets_its_cr
     assert {m.username for m in created.crew} == {"anna.m", "ben.k"}
     # The unit board shows it with its crew (through the change feed).
     board = window.docks["units"].widget()
-    await wait_until(lambda: "KOD 12" in [u.call_sign for u in board.model.units()])
-    row = next(u for u in board.model.units() if u.call_sign == "KOD 12")
-    assert set(row.members) == {"Anna Meier", "Ben Kaya"}
+    await wait_until(
+        lambda: (
+            {"Anna Meier", "Ben Kaya"}
+            == {m for u in board.model.units() if u.call_sign == "KOD 12" for m in u.members}
+        )
+    )
+    await lead.close()
 
 
 @pytest.mark.asyncio
 async def test_a_unit_is_renamed_taken_out_of_service_and_back(
-    lead_window: tuple[MainWindow, UnitAdminPane, dict[str, Any]],
+    lead: LeadWindow,
 ) -> None:
-    window, pane, ids = lead_window
+    window, pane, ids = lead.window, lead.pane, lead.ids
     assert pane.select_unit(ids["unit"])
     pane.call_sign.setText("KOD 15")
     pane.save_action.trigger()
@@ -130,3 +156,4 @@ async def test_a_unit_is_renamed_taken_out_of_service_and_back(
     pane.service_action.trigger()
     await wait_until(lambda: pane.message.text() == "KOD 15 ist wieder im Dienst.")
     await wait_until(lambda: [u.call_sign for u in board.model.units()] == ["KOD 15"])
+    await lead.close()

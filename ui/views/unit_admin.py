@@ -229,6 +229,10 @@ class UnitAdminPane(QWidget):
             if units and not self.table.currentIndex().isValid():
                 select_row(self.table, 0, COL_CALL_SIGN)
 
+    def idle(self) -> bool:
+        """True when no reload is due and nothing is being saved."""
+        return not self._reload_timer.isActive() and not self._busy
+
     def _on_changes(self, batch: ChangeBatch) -> None:
         if any(c.entity in ("unit", RESET_ENTITY, "demo") for c in batch.changes):
             self._reload_timer.start()
