@@ -37,6 +37,7 @@ class Scope(Enum):
     WORK_LISTS = "work_lists"  # the Aufträge/Meldungen tables
     AUDIT_PANE = "audit_pane"  # the audit viewer, while the keyboard is in it
     QUEUE_SEARCH = "queue_search"  # the incident queue's search field
+    UNIT_ADMIN = "unit_admin"  # the unit management pane, while the keyboard is in it
 
     def meets(self, other: Scope) -> bool:
         """True if keys of the two scopes can be pressed in the same place."""
@@ -50,6 +51,7 @@ UNITS = N_("Shortcuts", "Unit status board")
 WORK = N_("Shortcuts", "Tasks and reports")
 EMERGENCY = N_("Shortcuts", "Emergency")
 AUDIT = N_("Shortcuts", "Audit log")
+UNIT_ADMIN = N_("Shortcuts", "Unit management")
 
 #: The menus of the main window, in menu-bar order: key and title (context "Commands").
 MENUS = (
@@ -361,6 +363,39 @@ COMMANDS: tuple[Command, ...] = (
         ("F5",),
         Scope.AUDIT_PANE,
     ),
+    # -- unit management (shift lead, administration) --------------------------------------------
+    C(
+        "go.unit_admin",
+        UNIT_ADMIN,
+        N_("Commands", "Go to the unit management"),
+        ("Ctrl+7",),
+        Scope.GLOBAL,
+        permission=Permission.UNIT_MANAGE,
+    ),
+    C(
+        "unit_admin.new",
+        UNIT_ADMIN,
+        N_("Commands", "New unit (in the unit management)"),
+        ("Ctrl+Shift+U",),
+        Scope.UNIT_ADMIN,
+        permission=Permission.UNIT_MANAGE,
+    ),
+    C(
+        "unit_admin.save",
+        UNIT_ADMIN,
+        N_("Commands", "Save the unit: call sign, kind and crew (in the unit management)"),
+        ("Ctrl+Return", "Ctrl+Enter"),
+        Scope.UNIT_ADMIN,
+        permission=Permission.UNIT_MANAGE,
+    ),
+    C(
+        "unit_admin.service",
+        UNIT_ADMIN,
+        N_("Commands", "Take the unit out of service or put it back (in the unit management)"),
+        ("Ctrl+Shift+D",),
+        Scope.UNIT_ADMIN,
+        permission=Permission.UNIT_MANAGE,
+    ),
 )
 del C
 
@@ -503,10 +538,13 @@ class CommandRegistry(QObject):
         return self._menus[key]
 
     def fill_menus(self) -> None:
-        """Add the bound commands to their menus (declaration order); hide empty menus."""
+        """Add the bound commands the role may use to their menus (declaration order); hide
+        empty menus."""
         panes_listed = bool(self._menus["view"].actions())
         for spec in COMMANDS:
             action = self._actions.get(spec.id)
+            if spec.permission is not None and not self._can(spec.permission):
+                continue  # the role may not: not offered at all (the key stays disabled)
             if spec.menu and action is not None:
                 menu = self._menus[spec.menu]
                 if spec.menu == "view" and panes_listed:

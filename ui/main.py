@@ -176,6 +176,9 @@ def arrange_default_layout(window: MainWindow) -> None:
     tasks, reports = docks.get("tasks"), docks.get("reports")
     for dock in docks.values():
         window.removeDockWidget(dock)
+    if units is None and (tasks or reports) is not None:
+        arrange_desk_layout(window)
+        return
     window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, queue)
     queue.show()
     if units is not None:
@@ -205,13 +208,53 @@ def arrange_default_layout(window: MainWindow) -> None:
     window.apply_default_sizes = sizes
 
 
+def arrange_desk_layout(window: MainWindow) -> None:
+    """Roles without units (clerks): Aufträge/Meldungen in front over the full width, the
+    incident queue under them with the incident detail as a tab behind it (shown when an
+    incident is opened), so no empty incident area fills the screen."""
+    docks = window.docks
+    queue, detail = docks["queue"], docks.get("detail")
+    tasks, reports = docks.get("tasks"), docks.get("reports")
+    front = tasks or reports
+    assert front is not None
+    window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, front)
+    front.show()
+    window.splitDockWidget(front, queue, Qt.Orientation.Vertical)
+    queue.show()
+    if tasks is not None and reports is not None:
+        window.tabifyDockWidget(tasks, reports)
+        reports.show()
+    if detail is not None:
+        window.tabifyDockWidget(queue, detail)
+        detail.show()
+    queue.raise_()
+    front.raise_()
+
+    def sizes() -> None:
+        # In pixels: Qt ignores small proportions when both sides are tab groups.
+        height = window.height()
+        window.resizeDocks(
+            [front, queue], [height * 11 // 20, height * 9 // 20], Qt.Orientation.Vertical
+        )
+
+    window.apply_default_sizes = sizes
+
+
 def build_window(
     ctx: UiContext, database_label: str, settings: QSettings | None = None
 ) -> MainWindow:
     """The main window with every pane, action and alarm installed, layout restored."""
     from ui import outbox_ui
     from ui.dialogs import call_taking, shortcut_help
-    from ui.views import audit_log, emergency, incident_detail, reports, tasks, unit_board
+    from ui.views import (
+        audit_log,
+        emergency,
+        incident_detail,
+        reports,
+        tasks,
+        unit_admin,
+        unit_board,
+    )
 
     window = MainWindow(ctx, database_label, settings)
     window.outbox = outbox_ui.install(window)
@@ -224,6 +267,7 @@ def build_window(
     shortcut_help.install(window)
     arrange_default_layout(window)
     audit_log.install(window)  # after the arrangement: its own dock, the incident panes put away
+    unit_admin.install(window)  # behind the unit board, else (administration) on the left
     window.commands.fill_menus()
     window.finish_layout()
     return window

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 from app.platform.changefeed import LinkState, LinkStatus
 from app.platform.permissions import role_label
 from app.platform.timeutil import format_local, utcnow
+from ui import theme
 from ui.commands import CommandRegistry
 from ui.context import UiContext
 from ui.navigator import Navigator
@@ -39,9 +40,7 @@ class BannerArea(QWidget):
         self.connection = QLabel(self)
         self.connection.setObjectName("connectionBanner")
         self.connection.setWordWrap(True)
-        self.connection.setStyleSheet(
-            "background: #8a1c1c; color: white; font-weight: bold; padding: 6px;"
-        )
+        self.connection.setStyleSheet(theme.banner_style("connection_lost"))
         self.connection.hide()
         self._layout.addWidget(self.connection)
 
@@ -255,13 +254,13 @@ class MainWindow(QMainWindow):
             return
         if status.state == LinkState.ONLINE:
             self.link_label.setText(self.tr("● connected"))
-            self.link_label.setStyleSheet("color: #1b7f3b;")
+            self.link_label.setStyleSheet(theme.text_style("connected"))
             self.banners.connection.hide()
             self.queue.set_stale(None)
         elif status.state == LinkState.OFFLINE:
             since = format_local(status.since, with_seconds=True) if status.since else ""
             self.link_label.setText(self.tr("● NO DATABASE CONNECTION"))
-            self.link_label.setStyleSheet("color: #b00020; font-weight: bold;")
+            self.link_label.setStyleSheet(theme.error_style(bold=True))
             text = self.tr(
                 "No connection to the database since %1 – the data shown is from that time. "
                 "New incidents and notes are kept on this workstation and sent automatically. "

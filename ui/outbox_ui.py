@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from app.platform.changefeed import LinkState, LinkStatus
 from app.platform.timeutil import format_local
 from app.services.resilient import ReplayConflict, ReplayReport, ResilientIncidents, is_pending_id
+from ui import theme
 from ui.asyncutil import spawn
 from ui.navigator import when_row
 
@@ -186,7 +187,7 @@ class OutboxController(QObject):
                 "transferred automatically when the connection is back. Click for details."
             )
         )
-        self.button.setStyleSheet("color: #8a4b00; font-weight: bold;")
+        self.button.setStyleSheet(theme.text_style("pending", bold=True))
         self.button.show()
 
     def _on_count(self, _pending: int) -> None:

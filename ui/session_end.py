@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
 
 from app.platform.uow import Actor
+from ui import theme
 
 
 class SessionEnd(Enum):
@@ -49,7 +50,7 @@ class SessionEndQuestion(QMessageBox):
             self.setIcon(QMessageBox.Icon.Critical)
             self.setTextFormat(Qt.TextFormat.RichText)
             lines = "".join(
-                f"<p style='color:#b00020; font-size:15pt; font-weight:bold'>⚠ {html.escape(w)}</p>"
+                f"<p style='color:{theme.color('error')}; font-size:15pt; font-weight:bold'>⚠ {html.escape(w)}</p>"
                 for w in warnings
             )
             self.setText(lines + f"<p>{html.escape(question)}</p>")

@@ -149,6 +149,8 @@ RIGHTS: dict[Permission, tuple[Priv, ...]] = {
         insert("unit_member"),
         update("unit_member", "until"),
         delete("unit_member"),
+        # Whether a unit is on an open incident (it may not be taken out of service then).
+        read("incident_unit", "unit_id", "released_at"),
     ),
     Permission.EMERGENCY_RAISE: (
         read("emergency"),

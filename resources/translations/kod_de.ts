@@ -740,6 +740,22 @@
             <source>Read the audit log again (in the audit log)</source>
             <translation>Audit-Protokoll neu laden (im Audit-Protokoll)</translation>
         </message>
+        <message>
+            <source>Go to the unit management</source>
+            <translation>Zur Einheitenverwaltung</translation>
+        </message>
+        <message>
+            <source>New unit (in the unit management)</source>
+            <translation>Neue Einheit (in der Einheitenverwaltung)</translation>
+        </message>
+        <message>
+            <source>Save the unit: call sign, kind and crew (in the unit management)</source>
+            <translation>Einheit speichern: Funkrufname, Art und Besatzung (in der Einheitenverwaltung)</translation>
+        </message>
+        <message>
+            <source>Take the unit out of service or put it back (in the unit management)</source>
+            <translation>Einheit außer Dienst stellen oder wieder in Dienst stellen (in der Einheitenverwaltung)</translation>
+        </message>
     </context>
     <context>
         <name>ConflictDialog</name>
@@ -1795,6 +1811,10 @@
             <source>Audit log</source>
             <translation>Audit-Protokoll</translation>
         </message>
+        <message>
+            <source>Unit management</source>
+            <translation>Einheitenverwaltung</translation>
+        </message>
     </context>
     <context>
         <name>Startup</name>
@@ -2086,6 +2106,176 @@
         <message>
             <source>Overdue</source>
             <translation>Überfällig</translation>
+        </message>
+    </context>
+    <context>
+        <name>UnitAdminPane</name>
+        <message>
+            <source>New unit</source>
+            <translation>Neue Einheit</translation>
+        </message>
+        <message>
+            <source>e.g. KOD 35</source>
+            <translation>z. B. KOD 35</translation>
+        </message>
+        <message>
+            <source>The status is set by the dispatchers and the units themselves.</source>
+            <translation>Den Status setzen die Disposition und die Einheiten selbst.</translation>
+        </message>
+        <message>
+            <source>Save</source>
+            <translation>Speichern</translation>
+        </message>
+        <message>
+            <source>Ctrl+Shift+U new unit · Ctrl+Enter saves · Ctrl+Shift+D out of service / back · units are never deleted: their history keeps them</source>
+            <translation>Strg+Umschalt+U neue Einheit · Strg+Enter speichert · Strg+Umschalt+D außer Dienst / wieder in Dienst · Einheiten werden nie gelöscht: ihre Historie bleibt erhalten</translation>
+        </message>
+        <message>
+            <source>Unit</source>
+            <translation>Einheit</translation>
+        </message>
+        <message>
+            <source>&amp;Call sign</source>
+            <translation>&amp;Funkrufname</translation>
+        </message>
+        <message>
+            <source>&amp;Kind</source>
+            <translation>&amp;Art</translation>
+        </message>
+        <message>
+            <source>Status</source>
+            <translation>Status</translation>
+        </message>
+        <message>
+            <source>Service</source>
+            <translation>Dienst</translation>
+        </message>
+        <message>
+            <source>Crew (tick who is on this unit)</source>
+            <translation>Besatzung (ankreuzen, wer auf dieser Einheit fährt)</translation>
+        </message>
+        <message>
+            <source>Enter a new unit (Ctrl+Shift+U)</source>
+            <translation>Neue Einheit erfassen (Strg+Umschalt+U)</translation>
+        </message>
+        <message>
+            <source>Save call sign, kind and crew (Ctrl+Enter)</source>
+            <translation>Funkrufname, Art und Besatzung speichern (Strg+Enter)</translation>
+        </message>
+        <message>
+            <source>1 unit in service</source>
+            <translation>1 Einheit im Dienst</translation>
+        </message>
+        <message>
+            <source>%1 units in service</source>
+            <translation>%1 Einheiten im Dienst</translation>
+        </message>
+        <message>
+            <source>, %1 out of service</source>
+            <translation>, %1 außer Dienst</translation>
+        </message>
+        <message>
+            <source>2 – at the station (when created)</source>
+            <translation>2 – auf Wache (bei Anlage)</translation>
+        </message>
+        <message>
+            <source>in service once saved</source>
+            <translation>im Dienst, sobald gespeichert</translation>
+        </message>
+        <message>
+            <source>Take out of service</source>
+            <translation>Außer Dienst stellen</translation>
+        </message>
+        <message>
+            <source>in service</source>
+            <translation>im Dienst</translation>
+        </message>
+        <message>
+            <source>out of service (kept)</source>
+            <translation>außer Dienst (bleibt erhalten)</translation>
+        </message>
+        <message>
+            <source>Back into service</source>
+            <translation>Wieder in Dienst stellen</translation>
+        </message>
+        <message>
+            <source>now on %1</source>
+            <translation>derzeit auf %1</translation>
+        </message>
+        <message>
+            <source>at most %1 people</source>
+            <translation>höchstens %1 Personen</translation>
+        </message>
+        <message>
+            <source>%1 created.</source>
+            <translation>%1 angelegt.</translation>
+        </message>
+        <message>
+            <source>%1 saved.</source>
+            <translation>%1 gespeichert.</translation>
+        </message>
+        <message>
+            <source>Someone else changed this unit in the meantime; it is shown as it is now. Enter your change again.</source>
+            <translation>Jemand anderes hat diese Einheit inzwischen geändert; sie wird jetzt im aktuellen Stand gezeigt. Bitte die Änderung erneut eingeben.</translation>
+        </message>
+        <message>
+            <source>%1 is in service again.</source>
+            <translation>%1 ist wieder im Dienst.</translation>
+        </message>
+        <message>
+            <source>%1 is out of service; its history is kept.</source>
+            <translation>%1 ist außer Dienst; ihre Historie bleibt erhalten.</translation>
+        </message>
+        <message>
+            <source>Unit management</source>
+            <translation>Einheitenverwaltung</translation>
+        </message>
+    </context>
+    <context>
+        <name>UnitAdminTableModel</name>
+        <message>
+            <source>Call sign</source>
+            <translation>Funkrufname</translation>
+        </message>
+        <message>
+            <source>Kind</source>
+            <translation>Art</translation>
+        </message>
+        <message>
+            <source>Status</source>
+            <translation>Status</translation>
+        </message>
+        <message>
+            <source>Crew</source>
+            <translation>Besatzung</translation>
+        </message>
+        <message>
+            <source>Service</source>
+            <translation>Dienst</translation>
+        </message>
+        <message>
+            <source>in service</source>
+            <translation>im Dienst</translation>
+        </message>
+        <message>
+            <source>out of service</source>
+            <translation>außer Dienst</translation>
+        </message>
+        <message>
+            <source>no crew</source>
+            <translation>ohne Besatzung</translation>
+        </message>
+        <message>
+            <source>single patrol</source>
+            <translation>Einzelstreife</translation>
+        </message>
+        <message>
+            <source>double patrol</source>
+            <translation>Doppelstreife</translation>
+        </message>
+        <message>
+            <source>%1 people</source>
+            <translation>%1 Personen</translation>
         </message>
     </context>
     <context>
@@ -4121,6 +4311,57 @@
         <message>
             <source>A reminder can be postponed by 1 minute to 7 days.</source>
             <translation>Eine Wiedervorlage kann um 1 Minute bis 7 Tage verschoben werden.</translation>
+        </message>
+    </context>
+    <context>
+        <name>unit_admin</name>
+        <message>
+            <source>Enter a call sign (e.g. KOD 35).</source>
+            <translation>Bitte einen Funkrufnamen eingeben (z. B. KOD 35).</translation>
+        </message>
+        <message>
+            <source>A call sign has at most %1 characters.</source>
+            <translation>Ein Funkrufname hat höchstens %1 Zeichen.</translation>
+        </message>
+        <message>
+            <source>Enter the kind of unit (e.g. Streife).</source>
+            <translation>Bitte die Art der Einheit eingeben (z. B. Streife).</translation>
+        </message>
+        <message>
+            <source>The kind has at most %1 characters.</source>
+            <translation>Die Art hat höchstens %1 Zeichen.</translation>
+        </message>
+        <message>
+            <source>Unit %1 does not exist.</source>
+            <translation>Einheit %1 existiert nicht.</translation>
+        </message>
+        <message>
+            <source>%1 has an open emergency (Notruf) and cannot be taken out of service.</source>
+            <translation>%1 hat einen offenen Notruf und kann nicht außer Dienst gestellt werden.</translation>
+        </message>
+        <message>
+            <source>%1 is assigned to an open incident. Release it from the incident first, then take it out of service.</source>
+            <translation>%1 ist einem offenen Einsatz zugeordnet. Bitte die Einheit zuerst aus dem Einsatz lösen, dann außer Dienst stellen.</translation>
+        </message>
+        <message>
+            <source>A unit has at most %1 people.</source>
+            <translation>Eine Einheit hat höchstens %1 Personen.</translation>
+        </message>
+        <message>
+            <source>%1 is out of service: put it back into service before giving it a crew.</source>
+            <translation>%1 ist außer Dienst: Bitte die Einheit erst wieder in Dienst stellen, dann die Besatzung eintragen.</translation>
+        </message>
+        <message>
+            <source>Person %1 is not an active member of the field staff.</source>
+            <translation>Person %1 gehört nicht (mehr) zum aktiven Außendienst.</translation>
+        </message>
+        <message>
+            <source>The call sign %1 is taken already by the unit %2 (units out of service keep theirs). Choose another one.</source>
+            <translation>Der Funkrufname %1 ist schon vergeben, an die Einheit %2 (auch außer Dienst gestellte Einheiten behalten ihren Namen). Bitte einen anderen wählen.</translation>
+        </message>
+        <message>
+            <source>The call sign %1 is taken already. Choose another one.</source>
+            <translation>Der Funkrufname %1 ist schon vergeben. Bitte einen anderen wählen.</translation>
         </message>
     </context>
     <context>

@@ -25,6 +25,7 @@ from app.domain.codes import category_label, priority_label
 from app.domain.dto import IncidentDetail, UnitProposal
 from app.platform.errors import KodError
 from app.services.incidents import UnitUnavailable
+from ui import theme
 from ui.asyncutil import spawn
 from ui.context import UiContext
 from ui.models.unit_proposals import (
@@ -38,8 +39,6 @@ from ui.models.unit_proposals import (
     UnitProposalTableModel,
 )
 from ui.widgets.elide import header_width, keep_stretched, tooltip_when_cut
-
-ERROR_STYLE = "color: #b00020;"
 
 
 class AssignUnitDialog(QDialog):
@@ -71,7 +70,7 @@ class AssignUnitDialog(QDialog):
         self.summary.setObjectName("assignIncidentSummary")
         self.summary.setWordWrap(True)
         self.summary.setTextFormat(Qt.TextFormat.PlainText)
-        self.summary.setStyleSheet("font-weight: bold;")
+        self.summary.setStyleSheet(theme.text_style(bold=True))
 
         self.model = UnitProposalTableModel(self)
         self.table = QTableView(self)
@@ -97,14 +96,14 @@ class AssignUnitDialog(QDialog):
         self.message = QLabel(self)
         self.message.setObjectName("assignMessage")
         self.message.setWordWrap(True)
-        self.message.setStyleSheet(ERROR_STYLE)
+        self.message.setStyleSheet(theme.error_style())
         self.message.hide()
 
         hint = QLabel(
             self.tr("↑/↓ choose a unit · Enter assigns · Esc closes"),
             self,
         )
-        hint.setStyleSheet("color: #666;")
+        hint.setStyleSheet(theme.hint_style())
 
         self.assign_button = QPushButton(self.tr("&Assign"), self)
         self.assign_button.setObjectName("assignButton")

@@ -44,6 +44,7 @@ from app.domain.dto import IncidentDraft
 from app.domain.gazetteer import Address
 from app.platform.errors import KodError, ValidationError
 from app.platform.permissions import Permission
+from ui import theme
 from ui.asyncutil import spawn
 from ui.commands import command_keys
 from ui.context import UiContext
@@ -124,7 +125,7 @@ class CallTakingDialog(QDialog):
         )
         hint.setObjectName("callHint")
         hint.setWordWrap(True)
-        hint.setStyleSheet("color: #666;")
+        hint.setStyleSheet(theme.hint_style())
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         buttons.addWidget(self.save_button)

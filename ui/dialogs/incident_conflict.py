@@ -26,14 +26,15 @@ from app.domain.codes import category_label, outcome_label, priority_label, stat
 from app.domain.dto import IncidentDetail
 from app.platform.timeutil import local
 from app.services.incidents import field_label
+from ui import theme
 
 #: Fields the detail pane edits (a subset of ``app.domain.dto.EDITABLE_INCIDENT_FIELDS``).
 DETAIL_FIELDS = ("category", "priority", "address", "caller_name", "caller_phone", "description")
 #: Fields shown (not edited) when they changed: they explain what else happened.
 CONTEXT_FIELDS = ("stadtteil", "status", "units", "outcome")
 
-CONFLICT_COLOUR = QColor("#f8c9c4")  # changed by both: re-applying overwrites the other value
-OTHER_COLOUR = QColor("#fff3c4")  # changed by someone else only: kept when re-applying
+CONFLICT_COLOUR = theme.qcolor("conflict_both")
+OTHER_COLOUR = theme.qcolor("conflict_other")
 
 
 def normalized(field: str, value: Any) -> Any:
@@ -231,7 +232,7 @@ class ConflictDialog(QDialog):
             self.action_label = QLabel(self.tr("You wanted to: %1").replace("%1", action), self)
             self.action_label.setObjectName("conflictAction")
             self.action_label.setWordWrap(True)
-            self.action_label.setStyleSheet("font-weight: bold;")
+            self.action_label.setStyleSheet(theme.text_style(bold=True))
             layout.addWidget(self.action_label)
         layout.addWidget(self.table, 1)
 

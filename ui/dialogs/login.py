@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 from app.platform.errors import KodError
 from app.platform.uow import Actor
 from app.services.login import Session
+from ui import theme
 from ui.asyncutil import spawn
 
 #: Logs a person in: (user name, password) → their session, or a KodError with a German message.
@@ -48,9 +49,9 @@ class LoginDialog(QDialog):
         self.message = QLabel(self)
         self.message.setObjectName("loginMessage")
         self.message.setWordWrap(True)
-        self.message.setStyleSheet("color: #b00020;")
+        self.message.setStyleSheet(theme.error_style())
         where = QLabel(self.tr("Database: %1").replace("%1", database_label), self)
-        where.setStyleSheet("color: #666;")
+        where.setStyleSheet(theme.hint_style())
         where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         form = QFormLayout()
         form.addRow(self.tr("User name"), self.username)
@@ -63,7 +64,7 @@ class LoginDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         title = QLabel(self.tr("Control room of the municipal public-order service"), self)
-        title.setStyleSheet("font-size: 15px; font-weight: bold;")
+        title.setStyleSheet(theme.heading_style())
         layout.addWidget(title)
         layout.addLayout(form)
         layout.addWidget(self.message)

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.platform.errors import ConflictError, KodError, ValidationError
+from ui import theme
 from ui.asyncutil import report_error, spawn
 from ui.commands import command_keys
 from ui.widgets.keys import is_ctrl_enter
@@ -66,7 +67,7 @@ class WorkFormDialog(QDialog):
         self.missing_label = QLabel(self)
         self.missing_label.setObjectName("formMissing")
         self.missing_label.setWordWrap(True)
-        self.missing_label.setStyleSheet("color: #8a5a00;")
+        self.missing_label.setStyleSheet(theme.text_style("warning"))
         self.missing_label.hide()
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self

@@ -18,7 +18,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QFont, QIcon
+from PySide6.QtGui import QBrush, QFont, QIcon
 from PySide6.QtWidgets import QApplication, QStyle
 
 from app.platform.errors import KodError
@@ -26,6 +26,7 @@ from app.platform.timeutil import format_local
 from app.platform.uow import Actor
 from app.services.audit_labels import action_label, entity_label
 from app.services.audit_log import AuditEntry, AuditLogService, AuditQuery
+from ui import theme
 from ui.asyncutil import spawn
 from ui.models.work_table import alive
 
@@ -41,7 +42,7 @@ EntryRole = Qt.ItemDataRole.UserRole + 1
 #: Role returning True for a refused attempt.
 RefusedRole = Qt.ItemDataRole.UserRole + 2
 
-REFUSED_COLOUR = QColor("#b00020")
+REFUSED_COLOUR = theme.qcolor("error")
 
 
 def object_text(entry: AuditEntry) -> str:

@@ -18,6 +18,7 @@ from app.domain.dto import IncidentQuery, IncidentRow
 from app.platform.permissions import Permission
 from app.platform.timeutil import format_local, local
 from app.services.ordering import incident_sort_key
+from ui import theme
 from ui.context import UiContext
 from ui.models.live_table import PAGE_SIZE, LiveTableModel, RowIdRole, RowRole, SortSpec
 
@@ -69,14 +70,15 @@ SORT_FIELDS = {
 SORT_COLUMNS = {field: column for column, field in SORT_FIELDS.items()}
 SORT_COLUMNS["dispatched_at"] = COL_SINCE_DISPATCH
 
-PRIORITY_COLOURS = {1: QColor("#f8c9c4"), 2: QColor("#fde9b8")}
-OVERDUE_COLOUR = QColor("#b00020")
+PRIORITY_COLOURS = {1: theme.qcolor("priority_1"), 2: theme.qcolor("priority_2")}
+OVERDUE_COLOUR = theme.qcolor("overdue")
 #: A unit of the incident is in Notruf (the unit board's emergency colours).
-EMERGENCY_COLOUR = QColor("#d00000")
-EMERGENCY_TEXT_COLOUR = QColor("#ffffff")
-CLOSED_COLOUR = QColor("#7a7a7a")
+_EMERGENCY = theme.status_colours("N")
+EMERGENCY_COLOUR = QColor(_EMERGENCY.background) if _EMERGENCY else theme.qcolor("overdue")
+EMERGENCY_TEXT_COLOUR = QColor(_EMERGENCY.foreground) if _EMERGENCY else theme.qcolor("on_dark")
+CLOSED_COLOUR = theme.qcolor("closed")
 #: Incidents waiting in the offline outbox (negative ids).
-PENDING_COLOUR = QColor("#8a4b00")
+PENDING_COLOUR = theme.qcolor("pending")
 #: Open incidents not dispatched after this many minutes are shown as overdue (by priority).
 DISPATCH_OVERDUE_MIN = {1: 3, 2: 15, 3: 60}
 

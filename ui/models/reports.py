@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QBrush, QFont
 
 from app.domain.changes import Entity
 from app.domain.codes import category_label
@@ -18,6 +18,7 @@ from app.domain.dto_work import (
 )
 from app.platform.timeutil import format_local
 from app.services.ordering import report_sort_key
+from ui import theme
 from ui.context import UiContext
 from ui.models.work_table import RowIdRole, RowRole, WorkTableModel
 
@@ -37,8 +38,8 @@ COLUMN_COUNT = 9
 ReportIdRole = RowIdRole
 ReportRole = RowRole
 
-CLOSED_COLOUR = QColor("#7a7a7a")
-LINK_COLOUR = QColor("#0b5cad")
+CLOSED_COLOUR = theme.qcolor("closed")
+LINK_COLOUR = theme.qcolor("link")
 
 
 class ReportTableModel(WorkTableModel[ReportInfo, ReportQuery]):

@@ -6,13 +6,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QBrush, QFont
 
 from app.domain.changes import Entity
 from app.domain.codes import category_label
 from app.domain.dto_work import TaskInfo, TaskQuery, task_status_label
 from app.platform.timeutil import format_local
 from app.services.ordering import task_sort_key
+from ui import theme
 from ui.context import UiContext
 from ui.models.work_table import RowIdRole, RowRole, WorkTableModel
 
@@ -33,9 +34,9 @@ COLUMN_COUNT = 10
 TaskIdRole = RowIdRole
 TaskRole = RowRole
 
-OVERDUE_COLOUR = QColor("#b00020")
-FOLLOW_UP_COLOUR = QColor("#fde9b8")
-CLOSED_COLOUR = QColor("#7a7a7a")
+OVERDUE_COLOUR = theme.qcolor("overdue")
+FOLLOW_UP_COLOUR = theme.qcolor("follow_up_due")
+CLOSED_COLOUR = theme.qcolor("closed")
 
 
 class TaskTableModel(WorkTableModel[TaskInfo, TaskQuery]):

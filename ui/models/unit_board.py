@@ -16,6 +16,7 @@ from app.domain.geo import format_coordinates, stadtteil_for
 from app.domain.unit_state import alarm_overdue, state_text
 from app.platform.timeutil import format_local, local
 from app.services.ordering import Desc
+from ui import theme
 from ui.context import UiContext
 from ui.models.incident_queue import format_duration
 from ui.models.live_table import LiveTableModel, RowIdRole, RowRole, SortSpec
@@ -46,12 +47,12 @@ class StatusStyle:
     def __init__(
         self,
         background: str,
-        foreground: str = "#000000",
+        foreground: str = "",
         bold: bool = False,
         flash: str | None = None,
     ) -> None:
         self.background = QColor(background)
-        self.foreground = QColor(foreground)
+        self.foreground = QColor(foreground or theme.color("text"))
         self.bold = bold
         #: Second background colour: the row flashes between the two.
         self.flash = QColor(flash) if flash else None
@@ -60,19 +61,19 @@ class StatusStyle:
 #: Colours per status: available green, en route yellow, on scene orange, request to talk blue
 #: (urgent request flashing), not available grey, emergency red.
 STATUS_STYLES: dict[str, StatusStyle] = {
-    "1": StatusStyle("#b7e4b9"),
-    "2": StatusStyle("#dcf2dc"),
-    "3": StatusStyle("#fff0a0"),
-    "4": StatusStyle("#ffc77a"),
-    "5": StatusStyle("#9cc8f7", bold=True),
-    "0": StatusStyle("#1f5fbf", "#ffffff", bold=True, flash="#9cc8f7"),
-    "6": StatusStyle("#d3d3d3", "#505050"),
-    "N": StatusStyle("#d00000", "#ffffff", bold=True),
+    code: StatusStyle(c.background, c.foreground, c.bold, c.flash)
+    for code, c in theme.current().status.items()
 }
-UNKNOWN_STYLE = StatusStyle("#ffffff")
+UNKNOWN_STYLE = StatusStyle(theme.color("status_unknown"))
+_EMERGENCY = theme.status_colours("N")
 #: An alarmed unit that has not confirmed yet; flashing red once the confirmation is overdue.
-ALARMED_STYLE = StatusStyle("#ffe2b8", bold=True)
-ALARM_OVERDUE_STYLE = StatusStyle("#d00000", "#ffffff", bold=True, flash="#ffe2b8")
+ALARMED_STYLE = StatusStyle(theme.color("unit_alarmed"), bold=True)
+ALARM_OVERDUE_STYLE = StatusStyle(
+    _EMERGENCY.background if _EMERGENCY else theme.color("overdue"),
+    _EMERGENCY.foreground if _EMERGENCY else theme.color("on_dark"),
+    bold=True,
+    flash=theme.color("unit_alarmed"),
+)
 
 #: Order when sorting by status: what needs the dispatcher first.
 STATUS_URGENCY = {"N": 0, "0": 1, "5": 2, "6": 3, "3": 4, "4": 5, "1": 6, "2": 7}
@@ -233,9 +234,9 @@ class UnitStatusTableModel(LiveTableModel[UnitInfo, None]):
             return QBrush(style.flash if flashing and style.flash else style.background)
         if role == Qt.ItemDataRole.ForegroundRole:
             if flashing:
-                return QBrush(QColor("#000000"))
+                return QBrush(theme.qcolor("text"))
             if col == COL_POSITION_AGE and self._position_stale(u) and not style.bold:
-                return QBrush(QColor("#8a1c1c"))
+                return QBrush(theme.qcolor("position_old_text"))
             return QBrush(style.foreground)
         if role == Qt.ItemDataRole.FontRole:
             if style.bold or col in (COL_CALL_SIGN, COL_STATUS):

@@ -13,10 +13,11 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     Qt,
 )
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QBrush, QFont
 
 from app.domain.codes import unit_status_display
 from app.domain.dto import UnitProposal
+from ui import theme
 from ui.position_age import position_age
 
 COL_CALL_SIGN = 0
@@ -34,10 +35,10 @@ ProposalRole = Qt.ItemDataRole.UserRole + 2
 #: Role returning True if the unit can take the job.
 AvailableRole = Qt.ItemDataRole.UserRole + 3
 
-_UNAVAILABLE_FG = QColor("#6b6b6b")
-_AVAILABLE_BG = QColor("#e3f4e3")
+_UNAVAILABLE_FG = theme.qcolor("proposal_unavailable")
+_AVAILABLE_BG = theme.qcolor("proposal_available")
 #: An old position (its distance may be far off): amber position cell, distance in italics.
-_STALE_BG = QColor("#ffd58a")
+_STALE_BG = theme.qcolor("position_old")
 
 
 def format_distance(distance_m: float | None) -> str:

@@ -20,15 +20,17 @@ from PySide6.QtWidgets import (
 
 from app.platform.errors import KodError
 from app.services.audit_log import describe_result
+from ui import theme
 from ui.asyncutil import spawn
 from ui.context import UiContext
 from ui.models.work_table import alive
+from ui.widgets.readonly import show_read_only
 
 _HASH = re.compile(r"[0-9a-f]{64}")
 
-OK_STYLE = "background: #1b5e20; color: white; font-weight: bold; padding: 6px;"
-BROKEN_STYLE = "background: #b00020; color: white; font-weight: bold; padding: 6px;"
-NEUTRAL_STYLE = "padding: 6px;"
+OK_STYLE = theme.banner_style("chain_ok")
+BROKEN_STYLE = theme.banner_style("chain_broken")
+NEUTRAL_STYLE = theme.plain_banner_style()
 
 
 class ChainCheckPanel(QWidget):
@@ -43,7 +45,7 @@ class ChainCheckPanel(QWidget):
         self.ctx = ctx
         self.head = QLineEdit(self)
         self.head.setObjectName("auditHead")
-        self.head.setReadOnly(True)
+        show_read_only(self.head, True)  # a hash to copy, never to type: looks read-only
         self.head.setPlaceholderText(self.tr("not read yet"))
         self.head.setToolTip(
             self.tr(

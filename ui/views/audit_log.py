@@ -35,6 +35,7 @@ from app.platform.permissions import Permission, role_label
 from app.platform.timeutil import format_local, utcnow
 from app.services.audit_labels import action_label
 from app.services.audit_log import AuditEntry, AuditQuery
+from ui import theme
 from ui.asyncutil import spawn
 from ui.commands import pane_action
 from ui.context import UiContext
@@ -57,9 +58,6 @@ from ui.views.work_table_view import WorkTableView, keep_selection, select_row
 
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
-
-ERROR_STYLE = "color: #b00020; font-weight: bold;"
-OK_STYLE = "color: #1b5e20; font-weight: bold;"
 
 
 def pretty_details(details: str) -> str:
@@ -106,7 +104,7 @@ class AuditDetailView(QTextBrowser):
         if entry.refused:
             refused = self.tr("Refused attempt")
             parts.append(
-                f" &nbsp;<span style='color:#b00020'><b>✖ {html.escape(refused)}</b></span>"
+                " &nbsp;" + theme.html_text("error", f"✖ {html.escape(refused)}", bold=True)
             )
         parts.append("</p><table cellspacing='0' cellpadding='2'>")
         for label, value in rows:
@@ -167,7 +165,7 @@ class AuditLogPane(QWidget):
         self.hint = QLabel(self)
         self.hint.setObjectName("auditHint")
         self.hint.setWordWrap(True)
-        self.hint.setStyleSheet("color: #505050;")
+        self.hint.setStyleSheet(theme.hint_style())
 
         if self.can_read:
             layout.addWidget(self.filter)
@@ -293,7 +291,9 @@ class AuditLogPane(QWidget):
 
     def _set_status(self, text: str, ok: bool | None) -> None:
         self.status.setText(text)
-        self.status.setStyleSheet(OK_STYLE if ok else ERROR_STYLE if ok is False else "")
+        self.status.setStyleSheet(
+            theme.ok_style(True) if ok else theme.error_style(True) if ok is False else ""
+        )
         self.status.setProperty("ok", ok)
 
     # -- selection ----------------------------------------------------------------------------

@@ -21,12 +21,10 @@ from PySide6.QtWidgets import (
 from app.domain.codes import CATEGORIES, priority_label
 from app.domain.dto import IncidentDetail
 from app.services.incidents import field_label
+from ui import theme
 from ui.dialogs.incident_conflict import DETAIL_FIELDS, normalized
 from ui.widgets.elide import fit_popup, tooltip_when_cut
 from ui.widgets.readonly import show_read_only
-
-NOTICE_STYLE = "background: #fff3c4; color: #4a3b00; border: 1px solid #e0c050; padding: 4px;"
-MODIFIED_STYLE = "background: #fff8d6;"
 
 
 class ChangeNotice(QLabel):
@@ -36,7 +34,7 @@ class ChangeNotice(QLabel):
         super().__init__(parent)
         self.setObjectName("detailNotice")
         self.setWordWrap(True)
-        self.setStyleSheet(NOTICE_STYLE)
+        self.setStyleSheet(theme.notice_style())
         self.hide()
 
     def show_fields(self, fields: list[str], taken_over: bool = False) -> None:
@@ -190,7 +188,7 @@ class IncidentFieldsForm(QGroupBox):
     def mark_modified(self, changes: dict[str, Any]) -> None:
         """Tint the fields the user changed."""
         for key, editor in self.editors.items():
-            editor.setStyleSheet(MODIFIED_STYLE if key in changes else "")
+            editor.setStyleSheet(theme.field_style("modified_field") if key in changes else "")
 
     def focus_field(self, field: str | None) -> None:
         """Put the cursor into ``field`` (if the form has it)."""

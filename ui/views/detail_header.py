@@ -21,6 +21,7 @@ from app.domain.codes import (
 from app.domain.dto import IncidentDetail
 from app.domain.geo import format_coordinates
 from app.platform.timeutil import format_local, utcnow
+from ui import theme
 from ui.models.incident_queue import PRIORITY_COLOURS, format_duration
 
 
@@ -43,18 +44,18 @@ class IncidentHeader(QWidget):
             return widget
 
         self.number_label = label("detailNumber")
-        self.number_label.setStyleSheet("font-size: 15px; font-weight: bold;")
+        self.number_label.setStyleSheet(theme.heading_style())
         self.number_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.status_label = label("detailStatus")
         self.priority_label = label("detailPriority")
         self.category_label = label("detailCategory", wrap=True)
-        self.category_label.setStyleSheet("font-weight: bold;")
+        self.category_label.setStyleSheet(theme.text_style(bold=True))
         self.outcome_label = label("detailOutcome", wrap=True)
         self.address_label = label("detailAddress", wrap=True)
         self.address_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.stadtteil_label = label("detailStadtteil")
         self.coordinates_label = label("detailCoordinates")
-        self.coordinates_label.setStyleSheet("color: #555;")
+        self.coordinates_label.setStyleSheet(theme.text_style("muted"))
         self.coordinates_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         top = QHBoxLayout()
         top.setSpacing(10)
@@ -96,14 +97,14 @@ class IncidentHeader(QWidget):
         self.status_label.setText(status_label(d.status))
         closed = d.status == IncidentStatus.CLOSED
         self.status_label.setStyleSheet(
-            "padding: 1px 6px; border-radius: 3px; "
-            + ("background: #d9d9d9; color: #333;" if closed else "background: #dcecdc;")
+            theme.chip_style("closed_chip", "text_soft")
+            if closed
+            else theme.chip_style("open_chip")
         )
         colour = PRIORITY_COLOURS.get(d.priority)
         self.priority_label.setText(priority_label(d.priority))
         self.priority_label.setStyleSheet(
-            "padding: 1px 6px; border-radius: 3px; border: 1px solid #bbb; "
-            + (f"background: {colour.name()};" if colour is not None else "")
+            theme.chip_style(f"priority_{d.priority}" if colour is not None else None, border=True)
             + ("font-weight: bold;" if d.priority == 1 else "")
         )
         self.category_label.setText(category_label(d.category))

@@ -19,8 +19,7 @@ from PySide6.QtWidgets import (
 from app.domain.codes import JOURNAL_NOTE, JOURNAL_NOTE_AFTER_CLOSE, JOURNAL_NOTE_KINDS
 from app.domain.dto import IncidentDetail, JournalLine
 from app.platform.timeutil import local
-
-NOTE_BACKGROUND = "#e6f0fb"
+from ui import theme
 
 
 class JournalSection(QGroupBox):
@@ -107,17 +106,18 @@ class JournalSection(QGroupBox):
         new_incident = self._key is None or self._key[0] != d.id
         self._key = key
         rows = []
+        muted = theme.color("muted")
         for j in d.journal:
             # Two lines per entry – when, who, what; then the text over the full width – so the
             # text stays readable in a narrow pane.
             note = j.kind in JOURNAL_NOTE_KINDS
-            style = f' style="background-color: {NOTE_BACKGROUND};"' if note else ""
-            colour = "#000" if note else "#333"
+            style = f' style="background-color: {theme.color("journal_note")};"' if note else ""
+            colour = theme.color("text" if note else "text_soft")
             text = html.escape(j.text).replace("\n", "<br/>")
             kind = "font-weight:bold;" if note else ""
             when = local(j.created_at).strftime("%d.%m. %H:%M:%S")
             rows.append(
-                f'<tr{style}><td style="color:#555; padding-top:4px;">{when}&nbsp;&nbsp;'
+                f'<tr{style}><td style="color:{muted}; padding-top:4px;">{when}&nbsp;&nbsp;'
                 f"{html.escape(j.username)}&nbsp;&nbsp;"
                 f'<span style="{kind}">{html.escape(self.kind_label(j.kind))}</span></td></tr>'
                 f'<tr{style}><td style="color:{colour}; padding-left:14px; padding-bottom:4px;">'

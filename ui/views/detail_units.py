@@ -24,6 +24,7 @@ from app.domain.codes import UnitStatus
 from app.domain.dto import IncidentDetail
 from app.domain.unit_state import alarm_overdue, state_text
 from app.platform.timeutil import local
+from ui import theme
 from ui.models.unit_board import STATUS_STYLES
 from ui.views.flow_layout import FlowLayout
 
@@ -133,7 +134,7 @@ class UnitsSection(QGroupBox):
         if not d.assignments:
             empty = QLabel(self.tr("No unit assigned."), self.units_host)
             empty.setObjectName("detailNoUnits")
-            empty.setStyleSheet("color: #777;")
+            empty.setStyleSheet(theme.text_style("placeholder"))
             self.units_grid.addWidget(empty, 0, 0, 1, 2)
         row = 0
         for a in d.active_assignments:
@@ -212,7 +213,7 @@ class UnitsSection(QGroupBox):
                 self.units_host,
             )
             label.setObjectName(f"unitReleased_{a.unit_id}")
-            label.setStyleSheet("color: #777;")
+            label.setStyleSheet(theme.text_style("placeholder"))
             self.units_grid.addWidget(label, row, 0, 1, 2)
             row += 1
         self.units_grid.setColumnStretch(1, 1)

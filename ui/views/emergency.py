@@ -23,6 +23,7 @@ from app.platform.changefeed import LinkState, LinkStatus
 from app.platform.errors import NotFound
 from app.platform.permissions import Permission
 from app.platform.timeutil import local
+from ui import theme
 from ui.alarm_sound import AlarmSound
 from ui.asyncutil import spawn
 from ui.commands import command_keys
@@ -263,7 +264,7 @@ def _sound_warning_label(window: MainWindow, alarm: EmergencyAlarm) -> QLabel:
     """A permanent status-bar warning while the alarm sound cannot be heard."""
     label = QLabel(window)
     label.setObjectName("alarmSoundWarning")
-    label.setStyleSheet("color: #b00020; font-weight: bold;")
+    label.setStyleSheet(theme.error_style(bold=True))
 
     def show(problem: str) -> None:
         label.setText("\u26a0 " + alarm.tr("No alarm sound: %1").replace("%1", problem))

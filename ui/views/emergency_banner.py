@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from app.domain.dto import Emergency
 from app.domain.geo import format_coordinates, stadtteil_for
 from app.platform.timeutil import format_local, local, utcnow
+from ui import theme
 from ui.models.incident_queue import format_duration
 from ui.position_age import position_age
 
@@ -33,7 +34,7 @@ LINE_MARGIN = 5
 BUTTON_HEIGHT = 34
 FONT_SCALE = 1.35
 #: Marks an old position inside the red banner.
-STALE_STYLE = "background-color:#ffd400; color:#000000;"
+STALE_STYLE = theme.html_mark_style()
 
 
 def _banner_font(base: QFont) -> QFont:
@@ -58,7 +59,6 @@ class EmergencyBanner(QFrame):
     contentChanged = Signal()
 
     FLASH_MS = 600
-    COLOURS = ("#d40000", "#7a0000")
 
     def __init__(
         self, can_acknowledge: bool, keys: str = "Ctrl+Shift+A", parent: QWidget | None = None
@@ -249,16 +249,7 @@ class EmergencyBanner(QFrame):
         return self._phase
 
     def _apply_style(self) -> None:
-        colour = self.COLOURS[self._phase]
-        self.setStyleSheet(
-            f"QFrame#EmergencyBanner {{ background: {colour}; border-bottom: 3px solid #ffd400; }}"
-            "QFrame#EmergencyBanner QLabel { color: white; background: transparent; }"
-            "QFrame#EmergencyBanner QPushButton { background: white; color: #b00000;"
-            " font-weight: bold; font-size: 12pt; padding: 2px 14px; border: 2px solid #ffd400;"
-            " border-radius: 3px; }"
-            "QFrame#EmergencyBanner QPushButton:disabled { background: #f0d0d0; color: #7a4a4a;"
-            " border-color: #f0d0d0; }"
-        )
+        self.setStyleSheet(theme.emergency_banner_style(self._phase))
 
 
 _PLACE_EVENTS = (QEvent.Type.Move, QEvent.Type.Resize, QEvent.Type.Show)
@@ -306,16 +297,10 @@ class AlarmStrip(QFrame):
                     "only shown on the screen."
                 ).replace("%1", problem)
             )
-            self.setStyleSheet(
-                "QFrame#alarmStrip { background: #ffd400; }"
-                "QLabel { color: #000000; font-weight: bold; }"
-            )
+            self.setStyleSheet(theme.alarm_strip_style(warning=True))
         else:
             self.idle.setText(self.tr("No open emergency"))
-            self.setStyleSheet(
-                "QFrame#alarmStrip { background: palette(window);"
-                " border-bottom: 1px solid palette(mid); } QLabel { color: palette(mid); }"
-            )
+            self.setStyleSheet(theme.alarm_strip_style(warning=False))
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if (watched is self and event.type() in _PLACE_EVENTS) or (

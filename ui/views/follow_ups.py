@@ -23,6 +23,7 @@ from app.domain.changes import ChangeSet, Entity
 from app.domain.dto_work import TaskInfo
 from app.platform.permissions import Permission
 from app.platform.timeutil import format_local
+from ui import theme
 from ui.asyncutil import spawn
 from ui.context import UiContext
 from ui.dialogs.tasks import ask_task_done
@@ -49,7 +50,7 @@ class FollowUpWindow(QWidget):
         self.confirm_box: QMessageBox | None = None
         self.heading = QLabel(self)
         self.heading.setObjectName("followUpHeading")
-        self.heading.setStyleSheet("font-weight: bold; font-size: 11pt;")
+        self.heading.setStyleSheet(theme.text_style(bold=True, size_pt=11))
         self.table = QTableWidget(0, 4, self)
         self.table.setObjectName("followUpTable")
         self.table.setHorizontalHeaderLabels(

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from app.domain.dto import IncidentDetail, JournalLine
 from app.platform.permissions import Permission
+from ui import theme
 from ui.asyncutil import spawn
 from ui.context import UiContext
 from ui.dialogs.incident_actions import CloseIncidentDialog, ReopenIncidentDialog
@@ -88,7 +89,7 @@ class IncidentDetailPane(QWidget):
         self.placeholder = QLabel(self.tr("Select an incident in the queue."), self)
         self.placeholder.setObjectName("detailPlaceholder")
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.placeholder.setStyleSheet("color: #777;")
+        self.placeholder.setStyleSheet(theme.text_style("placeholder"))
         self.stack.addWidget(self.placeholder)
         content = QWidget(self)
         self.stack.addWidget(content)

@@ -23,6 +23,7 @@ from app.domain.codes import CATEGORIES, STATUS_LABELS_SOURCE, priority_label, s
 from app.domain.dto import IncidentQuery
 from app.domain.geo import load_stadtteile
 from app.platform.i18n import count_text, format_count
+from ui import theme
 from ui.commands import pane_action
 from ui.context import UiContext
 from ui.models.incident_queue import (
@@ -104,7 +105,7 @@ class IncidentQueueView(QWidget):
         self.count_label.setObjectName("queueCount")
         self.stale_label = QLabel(self)
         self.stale_label.setObjectName("queueStale")
-        self.stale_label.setStyleSheet("color: white; background: #8a1c1c; padding: 2px 6px;")
+        self.stale_label.setStyleSheet(theme.banner_style("connection_lost", padding="2px 6px"))
         self.stale_label.hide()
 
         # Two rows: the search gets the full width, the filters share the second row.
@@ -291,7 +292,7 @@ class IncidentQueueView(QWidget):
             return
         self.stale_label.setText(self.tr("As of %1 – not updated").replace("%1", since))
         self.stale_label.show()
-        self.table.setStyleSheet("QTableView { background: #eeeeee; }")
+        self.table.setStyleSheet(theme.table_background_style("stale_view"))
 
     def selected_id(self) -> int | None:
         """The selected incident's id."""

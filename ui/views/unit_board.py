@@ -35,6 +35,7 @@ from app.domain.codes import UnitStatus, unit_status_display, unit_status_label
 from app.domain.dto import UnitInfo
 from app.domain.unit_state import takes_off_incident
 from app.platform.permissions import Permission
+from ui import theme
 from ui.asyncutil import spawn
 from ui.context import UiContext
 from ui.dialogs.confirm import ask
@@ -122,7 +123,7 @@ class UnitStatusBoard(QWidget):
             self,
         )
         self.hint.setObjectName("unitBoardHint")
-        self.hint.setStyleSheet("color: #555;")
+        self.hint.setStyleSheet(theme.hint_style())
         self.hint.setWordWrap(True)
         self.typed = QLabel(self)
         self.typed.setObjectName("unitBoardTyped")
@@ -429,11 +430,7 @@ class UnitStatusBoard(QWidget):
         if talk:
             parts.append(self.tr("Request to talk: %1").replace("%1", ", ".join(talk)))
         if parts:
-            colour = "#1f5fbf" if urgent else "#9cc8f7"
-            text_colour = "white" if urgent else "black"
-            self.talk_banner.setStyleSheet(
-                f"background: {colour}; color: {text_colour}; font-weight: bold; padding: 4px;"
-            )
+            self.talk_banner.setStyleSheet(theme.talk_banner_style(bool(urgent)))
             self.talk_banner.setText("  ·  ".join(parts))
             self.talk_banner.show()
         else:

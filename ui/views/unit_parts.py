@@ -4,7 +4,7 @@ selected row, and the status history dialog."""
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex
-from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtGui import QPainter, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from app.domain.codes import unit_status_display
 from app.domain.dto import StatusChange, UnitInfo
 from app.platform.timeutil import format_local
+from ui import theme
 from ui.asyncutil import spawn
 from ui.context import UiContext
 from ui.models.unit_board import STATUS_STYLES
@@ -50,12 +51,12 @@ class StatusRowDelegate(QStyledItemDelegate):
             return
         rect = option.rect  # type: ignore[attr-defined]
         painter.save()
-        painter.setPen(QPen(QColor("#101010"), 2))
+        painter.setPen(QPen(theme.qcolor("unit_marker"), 2))
         painter.drawLine(rect.left(), rect.top() + 1, rect.right(), rect.top() + 1)
         painter.drawLine(rect.left(), rect.bottom(), rect.right(), rect.bottom())
         model = index.model()
         if index.column() == 0:
-            painter.fillRect(rect.left(), rect.top(), 5, rect.height(), QColor("#101010"))
+            painter.fillRect(rect.left(), rect.top(), 5, rect.height(), theme.qcolor("unit_marker"))
         elif model is not None and index.column() == model.columnCount() - 1:
             painter.drawLine(rect.right(), rect.top(), rect.right(), rect.bottom())
         painter.restore()

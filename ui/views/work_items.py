@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from app.platform.errors import KodError
 from app.platform.i18n import count_text
+from ui import theme
 from ui.asyncutil import spawn
 from ui.context import UiContext
 from ui.dialogs.work_common import WorkFormDialog
@@ -365,7 +366,7 @@ class WorkItemPane(QWidget, Generic[R]):
 
     def say(self, text: str, error: bool = False) -> None:
         """Show what the last action did below the list."""
-        self.note_label.setStyleSheet("color: #b00020;" if error else "color: #333;")
+        self.note_label.setStyleSheet(theme.text_style("error" if error else "text_soft"))
         self.note_label.setText(text)
         self.note_label.show()
 

@@ -17,6 +17,7 @@ from app.domain.gazetteer import Address
 from app.domain.geo import format_coordinates, stadtteil_for
 from app.platform.errors import KodError
 from app.platform.permissions import Permission
+from ui import theme
 from ui.asyncutil import spawn
 from ui.context import UiContext
 
@@ -187,7 +188,7 @@ class PlaceLabel(QLabel):
         self._with_stadtteil = with_stadtteil
         self.setWordWrap(True)
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.setStyleSheet("color: #666;")
+        self.setStyleSheet(theme.hint_style())
         field.chosenChanged.connect(lambda _a: self.refresh())
         field.lookupFailed.connect(self._failed)
         field.textChanged.connect(lambda _t: self.refresh())

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel, QWidget
 
-ERROR_STYLE = "color: #b00020;"
+from ui import theme
 
 
 def message_label(parent: QWidget, name: str, bold: bool = False) -> QLabel:
@@ -13,7 +13,7 @@ def message_label(parent: QWidget, name: str, bold: bool = False) -> QLabel:
     label = QLabel(parent)
     label.setObjectName(name)
     label.setWordWrap(True)
-    label.setStyleSheet(ERROR_STYLE + (" font-weight: bold;" if bold else ""))
+    label.setStyleSheet(theme.error_style(bold))
     label.hide()
     return label
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from PySide6.QtGui import QPalette
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QLineEdit, QPlainTextEdit, QTextEdit, QWidget
 
 from app.platform.i18n import tr
 from app.platform.permissions import role_label
 from app.platform.uow import Actor
+from ui import theme
 
 
 def read_only_reason(actor: Actor, what: str) -> str:
@@ -16,8 +17,8 @@ def read_only_reason(actor: Actor, what: str) -> str:
 
 
 def show_read_only(widget: QWidget, read_only: bool, reason: str = "") -> None:
-    """Make an input read-only and look so (background of the window, no frame colour of an
-    edit), or editable again; the tooltip says why it cannot be changed.
+    """Make an input read-only and look so (the theme's read-only background,
+    by default that of the window), or editable again; the tooltip says why it cannot be changed.
 
     Text fields stay selectable (copying an address is fine); other inputs are disabled.
     """
@@ -25,7 +26,9 @@ def show_read_only(widget: QWidget, read_only: bool, reason: str = "") -> None:
         widget.setReadOnly(read_only)
         palette = QApplication.palette(widget)
         if read_only:
-            palette.setColor(QPalette.ColorRole.Base, palette.color(QPalette.ColorRole.Window))
+            own = theme.color("read_only_field")  # "" : the window's background
+            base = QColor(own) if own else palette.color(QPalette.ColorRole.Window)
+            palette.setColor(QPalette.ColorRole.Base, base)
         widget.setPalette(palette)
     else:
         widget.setEnabled(not read_only)

@@ -1,0 +1,145 @@
+"""Screenshots of the main window per role, for the README's role table.
+
+``xvfb-run -a -s "-screen 0 1920x1200x24" python scripts/screenshots.py [FOLDER]``
+(default folder: ``docs/screenshots``; offscreen works too).
+
+Creates a temporary SQLite database with the demo dataset and opens the window as each role
+would see it right after the login (where the incident detail is in sight, with the first open
+incident selected), then writes ``<role>.png``, and ``shift_lead_units.png`` with the shift
+lead's unit management in front. Each is downscaled to 1280 px wide and reduced to a 256-colour
+palette, so it stays well under 150 KB.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+if not os.environ.get("DISPLAY"):
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("KOD_ALARM_AUDIO", "0")
+os.environ.setdefault("KOD_NO_DIALOGS", "1")
+
+import qasync
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QApplication
+from sqlalchemy import select
+
+from app.platform.config import sqlite_target
+from app.platform.database import Database
+from app.platform.permissions import Role
+from app.platform.uow import Actor
+from app.services import Services
+from db.migrate import upgrade
+from db.models import User
+from demodata.generate import DEMO_PASSWORD, generate_demo
+from ui.i18n import install_translations
+from ui.main import start_window
+from ui.main_window import MainWindow
+
+#: File name and demo login per role (the field officer has no password: built directly).
+ROLES: tuple[tuple[str, Role, str], ...] = (
+    ("dispatcher", Role.DISPATCHER, "disponent"),
+    ("shift_lead", Role.SHIFT_LEAD, "schichtleitung"),
+    ("clerk", Role.CLERK, "sachbearbeitung"),
+    ("field_officer", Role.FIELD_OFFICER, ""),
+    ("data_protection", Role.DATA_PROTECTION, "datenschutz"),
+    ("admin", Role.ADMIN, "admin"),
+)
+WIDTH = 1280
+SIZE = (1600, 1000)
+
+
+async def _actor(services: Services, role: Role, username: str) -> Actor:
+    if username:
+        return await services.users.authenticate(username, DEMO_PASSWORD)
+    async with services.db.read() as s:
+        row = (
+            await s.execute(
+                select(User.id, User.username, User.display_name)
+                .where(User.role_code == role.value)
+                .order_by(User.id)
+                .limit(1)
+            )
+        ).one()
+    return Actor(row[0], row[1], role, row[2])
+
+
+async def settle(done: Callable[[], object], timeout: float = 15.0) -> None:
+    """Let the window work until ``done()`` is true (or ``timeout`` seconds passed)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not done() and loop.time() < deadline:
+        await asyncio.sleep(0.05)
+
+
+def save_small(image: QImage, out: Path) -> int:
+    """Write ``image`` 1280 px wide as a palette PNG; returns the file size."""
+    small = image.scaledToWidth(WIDTH, Qt.TransformationMode.SmoothTransformation)
+    palette = small.convertToFormat(
+        QImage.Format.Format_Indexed8, Qt.ImageConversionFlag.ThresholdDither
+    )
+    palette.save(str(out), "PNG", 9)
+    return out.stat().st_size
+
+
+async def shoot_window(window: MainWindow, role: Role, name: str, folder: Path) -> None:
+    """Show ``window`` as after the login and write its screenshot(s)."""
+    window.resize(*SIZE)
+    window.show()
+    await settle(lambda: window.layout_ready)
+    queue = window.queue
+    if role in (Role.DISPATCHER, Role.SHIFT_LEAD, Role.FIELD_OFFICER):
+        await settle(lambda: queue.model.row_at(0) is not None)
+        first_open = queue.model.row_at(0)
+        if first_open is not None:
+            incident_id = first_open.id
+            await settle(lambda: queue.select_incident(incident_id))
+    await asyncio.sleep(1.5)  # the panes' reads and the first repaint
+    size = save_small(window.grab().toImage(), folder / f"{name}.png")
+    print(f"{name}.png {size // 1024} KB", flush=True)
+    if role is Role.SHIFT_LEAD and window.commands.trigger("go.unit_admin"):
+        await asyncio.sleep(1.0)  # the unit management pane (Ctrl+7) in front
+        size = save_small(window.grab().toImage(), folder / "shift_lead_units.png")
+        print(f"shift_lead_units.png {size // 1024} KB", flush=True)
+
+
+async def shoot(folder: Path, work: Path) -> None:
+    target = sqlite_target(work / "demo.sqlite")
+    engine = Database(target).sync_engine()
+    upgrade(engine)
+    engine.dispose()
+    db = Database(target)
+    services = Services.create(db)
+    await generate_demo(services, Actor.cli(), incidents=3000, seed=2024)
+    workstation = Services.for_workstation(db, work)
+    for name, role, username in ROLES:
+        actor = await _actor(services, role, username)
+        settings = QSettings(str(work / f"{name}.ini"), QSettings.Format.IniFormat)
+        window, follower = await start_window(workstation, actor, target.display, settings)
+        await shoot_window(window, role, name, folder)
+        await follower.stop()
+        window.close()
+        await asyncio.sleep(0.2)
+    await workstation.close()
+    await db.dispose()
+
+
+def main() -> None:
+    folder = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots").resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    app = QApplication.instance() or QApplication([])
+    app.setQuitOnLastWindowClosed(False)
+    install_translations(app)
+    with tempfile.TemporaryDirectory(prefix="kod-shots-") as work:
+        qasync.run(shoot(folder, Path(work)))
+
+
+if __name__ == "__main__":
+    main()
