@@ -17,15 +17,8 @@ from app.platform.outbox import OP_CREATE_INCIDENT, OP_NOTE, Outbox
 from app.platform.permissions import Role
 from app.platform.uow import Actor
 from app.services import Services
-from app.services.resilient import (
-    KIND_CLOSED,
-    KIND_DUPLICATE,
-    KIND_FAILED,
-    PENDING_PREFIX,
-    ReplayConflict,
-    ResilientIncidents,
-    is_pending_id,
-)
+from app.services.outbox_replay import KIND_CLOSED, KIND_DUPLICATE, KIND_FAILED, ReplayConflict
+from app.services.resilient import PENDING_PREFIX, ResilientIncidents, is_pending_id
 from tests.multiws.harness import ROOT
 
 

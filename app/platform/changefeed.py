@@ -226,8 +226,12 @@ class ChangeFollower:
             await asyncio.wait({task}, timeout=self.query_timeout + self.poll_interval)
         if not task.done():
             task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
+        try:
             await task
+        except asyncio.CancelledError:
+            pass
+        except Exception:  # it already ended on its own: stopping it is done all the same
+            log.warning("change follower had ended with an error", exc_info=True)
         self._task = None
         self._stopping = False
 

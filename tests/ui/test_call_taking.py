@@ -409,3 +409,21 @@ async def test_gazetteer_failure_while_typing_is_no_error_dialog(
     assert "Keine Verbindung" in dialog.coordinates.text()
     assert ui_errors == [] and not dialog.address_completer.popup().isVisible()
     assert dialog.address.text() == "haupt 1"
+
+
+@pytest.mark.asyncio
+async def test_an_address_search_ending_after_its_form_closed_is_no_error(
+    ui_ctx: UiContext, ui_errors: list[BaseException], tmp_path: Path
+) -> None:
+    import shiboken6
+
+    from ui.asyncutil import pending_tasks
+    from ui.widgets.address import AddressField
+
+    await _gazetteer(ui_ctx, tmp_path)
+    field = AddressField(ui_ctx)
+    field.setText("ahornweg")
+    field._search()  # the search the typing pause starts
+    shiboken6.delete(field)  # the form closes before the gazetteer answers
+    await wait_for(lambda: not pending_tasks())
+    assert ui_errors == []

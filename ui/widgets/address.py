@@ -20,6 +20,7 @@ from app.platform.permissions import Permission
 from ui import theme
 from ui.asyncutil import spawn
 from ui.context import UiContext
+from ui.models.live_table import alive
 
 #: Role of the completion items holding the :class:`Address`.
 AddressRole = Qt.ItemDataRole.UserRole + 1
@@ -145,8 +146,10 @@ class AddressField(QLineEdit):
         except KodError as exc:
             # No list while typing is no reason for an error dialog: free text still works.
             found = []
-            if generation == self._generation and self._chosen is None:
+            if alive(self) and generation == self._generation and self._chosen is None:
                 self.lookupFailed.emit(str(exc))
+        if not alive(self):
+            return  # the form was closed meanwhile
         if generation != self._generation or text != self.text():
             return  # the user typed on meanwhile
         self._model.clear()
