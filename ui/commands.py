@@ -96,6 +96,7 @@ COMMANDS: tuple[Command, ...] = (
     C("view.reload", GENERAL, N_("Commands", "Reload"), ("F5",), menu="view"),
     C("go.queue", GENERAL, N_("Commands", "Go to the incident queue"), ("Ctrl+1",), Scope.GLOBAL),
     C("queue.search", GENERAL, N_("Commands", "Search the queue"), ("Ctrl+F",)),
+    C("go.map", GENERAL, N_("Commands", "Go to the map"), ("Ctrl+7",), Scope.GLOBAL),
     C("view.reset_layout", GENERAL, N_("Commands", "Reset layout"), menu="view"),
     C("app.logout", GENERAL, N_("Commands", "&Log out …"), menu="file"),
     C("app.quit", GENERAL, N_("Commands", "&Quit …"), ("Ctrl+Q",), menu="file"),

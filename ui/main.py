@@ -212,6 +212,7 @@ def build_window(
     from ui import outbox_ui
     from ui.dialogs import call_taking, shortcut_help
     from ui.views import audit_log, emergency, incident_detail, reports, tasks, unit_board
+    from ui.views import map as situation_map
 
     window = MainWindow(ctx, database_label, settings)
     window.outbox = outbox_ui.install(window)
@@ -223,6 +224,7 @@ def build_window(
     emergency.install(window)
     shortcut_help.install(window)
     arrange_default_layout(window)
+    situation_map.install(window)  # after the arrangement: tabbed behind the unit board
     audit_log.install(window)  # after the arrangement: its own dock, the incident panes put away
     window.commands.fill_menus()
     window.finish_layout()

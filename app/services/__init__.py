@@ -21,6 +21,7 @@ from app.services.link_watch import LinkWatch
 from app.services.reports import ReportService
 from app.services.resilient import ResilientIncidents
 from app.services.settings import SettingsService
+from app.services.situation import SituationService
 from app.services.tasks import TaskService
 from app.services.units import UnitService
 from app.services.users import UserService
@@ -39,6 +40,8 @@ class Services:
     tasks: TaskService
     reports: ReportService
     audit_log: AuditLogService
+    #: Reads for the situation map.
+    situation: SituationService
     #: Whether the database link is up (the workstation's change follower feeds it).
     link: LinkWatch = field(default_factory=LinkWatch)
     #: The offline-capable incident service (the same object as ``incidents``), if composed
@@ -68,6 +71,7 @@ class Services:
             # Reports open incidents inside their own transaction: the core service.
             reports=ReportService(db, core, tasks),
             audit_log=AuditLogService(db),
+            situation=SituationService(db),
             link=link,
             offline=offline,
         )

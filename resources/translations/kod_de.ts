@@ -538,6 +538,10 @@
             <translation>Einsatzliste durchsuchen</translation>
         </message>
         <message>
+            <source>Go to the map</source>
+            <translation>Zur Lagekarte</translation>
+        </message>
+        <message>
             <source>Reset layout</source>
             <translation>Fensteranordnung zurücksetzen</translation>
         </message>
@@ -1312,6 +1316,37 @@
         <message>
             <source>(next attempt in %1 s)</source>
             <translation>(nächster Versuch in %1 s)</translation>
+        </message>
+    </context>
+    <context>
+        <name>MapPane</name>
+        <message>
+            <source>Map</source>
+            <translation>Lagekarte</translation>
+        </message>
+        <message>
+            <source>Position %1</source>
+            <translation>Position %1</translation>
+        </message>
+        <message>
+            <source>Units</source>
+            <translation>Einheiten</translation>
+        </message>
+        <message>
+            <source>Open incidents</source>
+            <translation>Offene Einsätze</translation>
+        </message>
+        <message>
+            <source>Stadtteile (approximate)</source>
+            <translation>Stadtteile (ungefähr)</translation>
+        </message>
+        <message>
+            <source>Stadtteil borders are approximate.</source>
+            <translation>Stadtteilgrenzen sind ungefähr.</translation>
+        </message>
+        <message>
+            <source>The map files are missing (%1). Run scripts/setup.sh.</source>
+            <translation>Die Dateien der Karte fehlen (%1). Bitte scripts/setup.sh ausführen.</translation>
         </message>
     </context>
     <context>
