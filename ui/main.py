@@ -381,6 +381,8 @@ def run(args: argparse.Namespace) -> int:
             )
             code = EXIT_NO_DISPLAY
         return code
+    # The map's QtWebEngine shares OpenGL contexts: set before the application exists.
+    QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setOrganizationName("KOD")

@@ -51,6 +51,9 @@ async def page_state(pane: MapPane) -> dict[str, Any]:
 
 async def wait_for_page(pane: MapPane, predicate: Any, timeout: float = 20.0) -> dict[str, Any]:
     """Poll the page's state until ``predicate(state)`` holds."""
+    # A script sent while the page is still being replaced may get no answer: wait for the
+    # page's own "ready" first.
+    await wait_until(lambda: pane.page_ready, timeout)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while True:

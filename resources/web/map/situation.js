@@ -233,6 +233,7 @@
                 incidents: Object.keys(incidents).length,
                 applied: applied,
                 unit_colours: colours,
+                centre: map ? [map.getCenter().lat, map.getCenter().lng] : null,
             };
         },
         position: function (id) {
@@ -242,6 +243,14 @@
             }
             var at = entry.marker.getLatLng();
             return [at.lat, at.lng];
+        },
+        /* As a click on the symbol does (for tests). */
+        click: function (kind, id) {
+            var entry = (kind === "unit" ? units : incidents)[id];
+            if (entry) {
+                entry.marker.fire("click");
+            }
+            return Boolean(entry);
         },
         focus: function (kind, id) {
             var store = kind === "unit" ? units : incidents;

@@ -147,6 +147,8 @@ class MapPane(QWidget):
         self.bridge.item_selected.connect(self.itemSelected)
         self._channel: QWebChannel | None = None
         self._page_ready = False
+        #: False while the dock is tabbed behind another pane.
+        self._front = True
         self._busy = False
         self._full = True
         self._dirty_units: set[int] = set()
@@ -167,7 +169,19 @@ class MapPane(QWidget):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        self.ensure_view()
+        # Once the window has settled: a dock shown for a moment while the layout is arranged
+        # (then tabbed away) starts no browser.
+        QTimer.singleShot(0, self._shown)
+
+    def _shown(self) -> None:
+        if self._front and self.isVisible():
+            self.ensure_view()
+
+    def on_dock_visibility(self, visible: bool) -> None:
+        """The dock's tab came to the front (True) or went behind another (False)."""
+        self._front = visible
+        if visible:
+            QTimer.singleShot(0, self._shown)
 
     def ensure_view(self) -> None:
         """Make the web view and load the page (once)."""
@@ -195,6 +209,11 @@ class MapPane(QWidget):
         view.setHtml(build_page(), QUrl.fromLocalFile(str(web_root()) + "/"))
         self._tick.start()
 
+    @property
+    def page_ready(self) -> bool:
+        """True once the page has its layers and listens to updates."""
+        return self._page_ready
+
     def run_js(self, script: str, callback: Callable[[Any], None] | None = None) -> None:
         """Run a script in the page (tests and centring; never with user text in it)."""
         if self.view is None:
@@ -206,6 +225,8 @@ class MapPane(QWidget):
 
     def focus_item(self, kind: str, item_id: int) -> None:
         """Centre the map on a unit or incident and open its popup."""
+        if not self._page_ready:
+            return
         # json.dumps makes both values JavaScript literals.
         self.run_js(f"kodMap.focus({json.dumps(kind)}, {int(item_id)})")
 
