@@ -2,7 +2,9 @@
 # Set up a development / CI machine for KOD-Leitstelle (Debian 12 or 13).
 #
 #   (a) installs the Debian packages the app and its tests need (only missing ones),
-#   (b) creates .venv in the repository and installs the project with extras "dev".
+#   (b) creates .venv in the repository and installs the project with extras "dev",
+#   (c) fetches the situation map's web assets (Leaflet) with npm into resources/web/vendor/
+#       (pinned in resources/web/assets.json; the map never loads anything from a CDN).
 #
 # Idempotent: a second run checks with dpkg-query and a hash of pyproject.toml and
 # does nothing else. Environment:
@@ -103,6 +105,11 @@ for p in "${PACKAGES[@]}"; do
         missing+=("$p")
     fi
 done
+# npm fetches the map's web assets; any npm will do (Debian's package, or one that came with
+# a nodejs installed otherwise).
+if ! command -v npm >/dev/null 2>&1; then
+    missing+=(npm)
+fi
 if ! venv_ok && ! venv_works; then
     pyver="$("$PY" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')"
     missing+=(python3-venv "python${pyver}-venv")
@@ -154,3 +161,6 @@ else
     printf '%s\n' "$want_hash" >"$MARKER"
     log ".venv installiert."
 fi
+
+# --- (c) web assets of the situation map ------------------------------------
+"$VENV/bin/python" scripts/fetch_web_assets.py || die "web assets (Leaflet) could not be fetched"

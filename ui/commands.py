@@ -108,6 +108,7 @@ COMMANDS: tuple[Command, ...] = (
         keys_label=N_("Commands", "Esc"),
         permission=Permission.INCIDENT_READ,
     ),
+    C("go.map", GENERAL, N_("Commands", "Go to the map"), ("Ctrl+8",), Scope.GLOBAL),
     C("view.reset_layout", GENERAL, N_("Commands", "Reset layout"), menu="view"),
     C("app.logout", GENERAL, N_("Commands", "&Log out …"), menu="file"),
     C("app.quit", GENERAL, N_("Commands", "&Quit …"), ("Ctrl+Q",), menu="file"),

@@ -255,6 +255,7 @@ def build_window(
         unit_admin,
         unit_board,
     )
+    from ui.views import map as situation_map
 
     window = MainWindow(ctx, database_label, settings)
     window.outbox = outbox_ui.install(window)
@@ -266,6 +267,7 @@ def build_window(
     emergency.install(window)
     shortcut_help.install(window)
     arrange_default_layout(window)
+    situation_map.install(window)  # after the arrangement: tabbed behind the unit board
     audit_log.install(window)  # after the arrangement: its own dock, the incident panes put away
     unit_admin.install(window)  # behind the unit board, else (administration) on the left
     window.commands.fill_menus()
@@ -423,6 +425,8 @@ def run(args: argparse.Namespace) -> int:
             )
             code = EXIT_NO_DISPLAY
         return code
+    # The map's QtWebEngine shares OpenGL contexts: set before the application exists.
+    QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setOrganizationName("KOD")

@@ -81,6 +81,13 @@ class Palette:
     status: dict[str, StatusColours] = field(default_factory=_default_status)
     status_unknown: str = "#ffffff"
     unit_alarmed: str = "#ffe2b8"  # alarmed, not yet confirmed (3) by the unit
+    # -- the situation map -----------------------------------------------------------------
+    map_unit_stroke: str = "#202020"  # outline of a unit symbol
+    map_emergency_ring: str = "#ff0000"  # ring around a unit in Notruf
+    map_incident_stroke: str = "#4a1010"
+    map_incident_fill: str = "#ffffff"  # an incident whose priority has no colour
+    map_boundary: str = "#34495e"  # the city boundary
+    map_stadtteil: str = "#6b7a8f"  # the approximate Stadtteil outlines
     unit_marker: str = "#101010"  # the board's current-row frame and emergency stripe
     position_old_text: str = "#8a1c1c"  # a position older than five minutes
     proposal_available: str = "#e3f4e3"

@@ -21,6 +21,7 @@ from app.services.link_watch import LinkWatch
 from app.services.reports import ReportService
 from app.services.resilient import ResilientIncidents
 from app.services.settings import SettingsService
+from app.services.situation import SituationService
 from app.services.tasks import TaskService
 from app.services.unit_admin import UnitAdminService
 from app.services.units import UnitService
@@ -41,6 +42,8 @@ class Services:
     reports: ReportService
     audit_log: AuditLogService
     unit_admin: UnitAdminService
+    #: Reads for the situation map.
+    situation: SituationService
     #: Whether the database link is up (the workstation's change follower feeds it).
     link: LinkWatch = field(default_factory=LinkWatch)
     #: The offline-capable incident service (the same object as ``incidents``), if composed
@@ -71,6 +74,7 @@ class Services:
             reports=ReportService(db, core, tasks),
             audit_log=AuditLogService(db),
             unit_admin=UnitAdminService(db),
+            situation=SituationService(db),
             link=link,
             offline=offline,
         )

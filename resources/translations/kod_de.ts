@@ -557,6 +557,10 @@
             <translation>Esc</translation>
         </message>
         <message>
+            <source>Go to the map</source>
+            <translation>Zur Lagekarte</translation>
+        </message>
+        <message>
             <source>Reset layout</source>
             <translation>Fensteranordnung zurücksetzen</translation>
         </message>
@@ -1367,6 +1371,37 @@
         <message>
             <source>(next attempt in %1 s)</source>
             <translation>(nächster Versuch in %1 s)</translation>
+        </message>
+    </context>
+    <context>
+        <name>MapPane</name>
+        <message>
+            <source>Map</source>
+            <translation>Lagekarte</translation>
+        </message>
+        <message>
+            <source>Position %1</source>
+            <translation>Position %1</translation>
+        </message>
+        <message>
+            <source>Units</source>
+            <translation>Einheiten</translation>
+        </message>
+        <message>
+            <source>Open incidents</source>
+            <translation>Offene Einsätze</translation>
+        </message>
+        <message>
+            <source>Stadtteile (approximate)</source>
+            <translation>Stadtteile (ungefähr)</translation>
+        </message>
+        <message>
+            <source>Stadtteil borders are approximate.</source>
+            <translation>Stadtteilgrenzen sind ungefähr.</translation>
+        </message>
+        <message>
+            <source>The map files are missing (%1). Run scripts/setup.sh.</source>
+            <translation>Die Dateien der Karte fehlen (%1). Bitte scripts/setup.sh ausführen.</translation>
         </message>
     </context>
     <context>
@@ -3856,18 +3891,6 @@
             <translation>Um %1 ohne Datenbankverbindung erfasst; an diesem Arbeitsplatz gespeichert und automatisch übertragen, sobald die Verbindung wieder besteht.</translation>
         </message>
         <message>
-            <source>The database did not answer within %1 seconds.</source>
-            <translation>Die Datenbank hat nicht innerhalb von %1 Sekunden geantwortet.</translation>
-        </message>
-        <message>
-            <source>The offline incident no longer exists.</source>
-            <translation>Der offline erfasste Einsatz existiert nicht mehr.</translation>
-        </message>
-        <message>
-            <source>Incident %1 is only stored on this workstation until the database is reachable again. It can be changed once it has been transferred.</source>
-            <translation>Einsatz %1 ist nur an diesem Arbeitsplatz gespeichert, bis die Datenbank wieder erreichbar ist. Er kann geändert werden, sobald er übertragen wurde.</translation>
-        </message>
-        <message>
             <source>unexpected error (%1)</source>
             <translation>unerwarteter Fehler (%1)</translation>
         </message>
@@ -3898,6 +3921,18 @@
         <message>
             <source>The note on %1 written offline at %2 could not be transferred: %3. Text: %4</source>
             <translation>Der um %2 offline geschriebene Vermerk zu %1 konnte nicht übertragen werden: %3. Text: %4</translation>
+        </message>
+        <message>
+            <source>The database did not answer within %1 seconds.</source>
+            <translation>Die Datenbank hat nicht innerhalb von %1 Sekunden geantwortet.</translation>
+        </message>
+        <message>
+            <source>The offline incident no longer exists.</source>
+            <translation>Der offline erfasste Einsatz existiert nicht mehr.</translation>
+        </message>
+        <message>
+            <source>Incident %1 is only stored on this workstation until the database is reachable again. It can be changed once it has been transferred.</source>
+            <translation>Einsatz %1 ist nur an diesem Arbeitsplatz gespeichert, bis die Datenbank wieder erreichbar ist. Er kann geändert werden, sobald er übertragen wurde.</translation>
         </message>
     </context>
     <context>

@@ -1,0 +1,86 @@
+"""Outlines for the situation map: the city boundary and the approximate Stadtteil areas.
+
+The Stadtteil areas are the same approximation :func:`app.domain.geo.find_stadtteil` uses: the
+Voronoi cell of each hand-estimated centre (in a local equirectangular frame), clipped to the
+city boundary. They are computed with shapely and returned as GeoJSON (``[lon, lat]``), each
+feature marked ``"approximate": true`` so that the map says so.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import cache
+from typing import Any
+
+from shapely import MultiPoint, Polygon, voronoi_polygons
+from shapely.affinity import scale
+from shapely.geometry import mapping
+from shapely.ops import unary_union
+
+from app.domain.geo import load_city_area, load_stadtteile
+
+__all__ = ["city_boundary_geojson", "stadtteil_outlines_geojson"]
+
+
+def _city_polygon() -> Any:
+    """The city boundary as a shapely geometry in ``(lon, lat)``."""
+    rings = [[(lon, lat) for lat, lon in ring] for ring in load_city_area().rings]
+    # Even-odd like CityArea.contains: a ring inside another is a hole.
+    area: Any = None
+    for ring in sorted((Polygon(r) for r in rings), key=lambda p: -p.area):
+        area = ring if area is None else area.symmetric_difference(ring)
+    return area
+
+
+@cache
+def city_boundary_geojson() -> dict[str, Any]:
+    """The city boundary as a GeoJSON FeatureCollection (one feature)."""
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"name": load_city_area().name or "Leverkusen"},
+                "geometry": mapping(_city_polygon()),
+            }
+        ],
+    }
+
+
+@cache
+def stadtteil_outlines_geojson() -> dict[str, Any]:
+    """The 13 approximate Stadtteil areas as a GeoJSON FeatureCollection.
+
+    Each feature has ``name``, ``bezirk``, ``approximate: true`` and a label point
+    (``label_lat``/``label_lon``, the hand-estimated centre).
+    """
+    stadtteile = load_stadtteile()
+    ref_lat = sum(s.centre_lat for s in stadtteile) / len(stadtteile)
+    kx = math.cos(math.radians(ref_lat))
+    city = _city_polygon()
+    # Work in x = lon * kx, y = lat, the frame find_stadtteil measures distances in.
+    city_xy = scale(city, xfact=kx, yfact=1.0, origin=(0, 0))
+    points = MultiPoint([(s.centre_lon * kx, s.centre_lat) for s in stadtteile])
+    cells = voronoi_polygons(points, extend_to=city_xy.envelope.buffer(0.1))
+    features: list[dict[str, Any]] = []
+    for stadtteil in stadtteile:
+        centre = (stadtteil.centre_lon * kx, stadtteil.centre_lat)
+        cell = next(c for c in cells.geoms if c.covers(MultiPoint([centre])))
+        clipped = cell.intersection(city_xy)
+        if clipped.is_empty:
+            continue
+        outline = scale(clipped, xfact=1.0 / kx, yfact=1.0, origin=(0, 0))
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {
+                    "name": stadtteil.name,
+                    "bezirk": stadtteil.bezirk,
+                    "approximate": True,
+                    "label_lat": stadtteil.centre_lat,
+                    "label_lon": stadtteil.centre_lon,
+                },
+                "geometry": mapping(unary_union([outline])),
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
