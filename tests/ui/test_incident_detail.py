@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import functools
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import replace
@@ -23,7 +22,7 @@ from app.services import Services
 from app.services.incidents import field_label
 from tests.conftest import ADMIN
 from tests.ui.conftest import wait_until
-from ui.asyncutil import cancel_all
+from ui.asyncutil import cancel_all, pending_tasks
 from ui.context import UiContext
 from ui.dialogs.incident_actions import CloseIncidentDialog, ReopenIncidentDialog
 from ui.dialogs.incident_conflict import ConflictDialog
@@ -54,8 +53,8 @@ def settles(test: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[Non
             ctx: UiContext = kwargs["ui_ctx"]
             if ctx.bridge.follower is not None:
                 await ctx.bridge.follower.stop()
-            # Let batching timers (the pane's 100 ms refresh) fire while the loop still runs.
-            await asyncio.sleep(0.25)
+            # Whatever the pane started finishes while the loop still runs.
+            await wait_until(lambda: not pending_tasks(), 5)
             await cancel_all()
 
     return run
