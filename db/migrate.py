@@ -42,7 +42,7 @@ def _history() -> dict[str, str | None]:
     for path in sorted((MIGRATIONS_DIR / "versions").glob("*.py")):
         values: dict[str, object] = {}
         for node in ast.parse(path.read_text(encoding="utf-8")).body:
-            target = node.target if isinstance(node, ast.AnnAssign) else None
+            target: ast.expr | None = node.target if isinstance(node, ast.AnnAssign) else None
             if isinstance(node, ast.Assign) and len(node.targets) == 1:
                 target = node.targets[0]
             value = getattr(node, "value", None)

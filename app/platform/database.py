@@ -165,6 +165,16 @@ class Database:
         self._write_sessions = async_sessionmaker(
             self._write_engine, expire_on_commit=False, sync_session_class=ValidatingSession
         )
+        # One statement needs no transaction of its own: on PostgreSQL that saves the BEGIN
+        # and ROLLBACK round trips (live updates read one row this way).
+        single = (
+            self.engine
+            if target.is_sqlite
+            else self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        )
+        self._single_reads = async_sessionmaker(
+            single, expire_on_commit=False, sync_session_class=ValidatingSession
+        )
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -222,6 +232,18 @@ class Database:
         """A read-only session (no write lock)."""
         try:
             async with self._read_sessions() as session:
+                yield session
+        except DBAPIError as exc:
+            mapped = classify(self.target, exc)
+            if mapped is not None:
+                raise mapped from exc
+            raise
+
+    @asynccontextmanager
+    async def read_single(self) -> AsyncIterator[AsyncSession]:
+        """A read-only session for one statement (PostgreSQL: no transaction around it)."""
+        try:
+            async with self._single_reads() as session:
                 yield session
         except DBAPIError as exc:
             mapped = classify(self.target, exc)
