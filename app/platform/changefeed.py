@@ -1,7 +1,9 @@
 """Reading the change feed and following it live.
 
 Change-feed rows are written in the same transaction as the change. A follower remembers the
-last id it has seen and reads everything after it; NOTIFY (PostgreSQL) is only the wake-up.
+last id it has seen and reads everything after it; NOTIFY (PostgreSQL) wakes it up and carries
+the transaction's changes, which it takes as they are when they follow on from its last id
+(else it reads the feed).
 
 PostgreSQL: one dedicated connection per follower. On start and after every reconnect it
 LISTENs first and then catches up from the last id, so a change committed while the link was
