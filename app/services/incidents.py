@@ -46,7 +46,7 @@ from app.services.incident_common import (
     validate_coordinates,
     validate_fields,
 )
-from app.services.incident_read import insert_incident, read_detail
+from app.services.incident_read import insert_incident, read_detail, read_rows
 from app.services.ordering import (
     INCIDENT_SORT_FIELDS,
     incident_closed_order,
@@ -91,23 +91,6 @@ TextVia = Literal["index", "row", "caller"]
 
 def _fts_match(phrase: str) -> Any:
     return literal_column("incident_search").op("MATCH")(phrase)
-
-
-#: The columns of an :class:`IncidentRow`, in its field order (before units and emergency).
-_ROW_COLUMNS = (
-    Incident.id,
-    Incident.number,
-    Incident.category,
-    Incident.priority,
-    Incident.status,
-    Incident.address,
-    Incident.stadtteil,
-    Incident.created_at,
-    Incident.dispatched_at,
-    Incident.on_scene_at,
-    Incident.closed_at,
-    Incident.version,
-)
 
 
 def _row(i: Incident, units: str, emergency: bool) -> IncidentRow:
@@ -317,36 +300,8 @@ class IncidentService:
         await check(self._db, actor, Permission.INCIDENT_READ)
         if not ids:
             return []
-        # One statement, the units joined in: a live update is one round trip.
-        stmt = (
-            select(*_ROW_COLUMNS, Unit.call_sign, Unit.status.label("unit_status"))
-            .outerjoin(
-                IncidentUnit,
-                (IncidentUnit.incident_id == Incident.id) & IncidentUnit.released_at.is_(None),
-            )
-            .outerjoin(Unit, Unit.id == IncidentUnit.unit_id)
-            .where(Incident.id.in_(list(ids)))
-            .order_by(Incident.id, Unit.call_sign)
-        )
         async with self._db.read_single() as s:
-            result = (await s.execute(stmt)).all()
-        fields: dict[int, dict[str, Any]] = {}
-        units: dict[int, list[str]] = {}
-        emergency: set[int] = set()
-        for row in result:
-            values = row._mapping
-            incident_id = values["id"]
-            if incident_id not in fields:
-                fields[incident_id] = {c.key: values[c.key] for c in _ROW_COLUMNS}
-                units[incident_id] = []
-            if values["call_sign"] is not None:
-                units[incident_id].append(values["call_sign"])
-                if values["unit_status"] == UnitStatus.EMERGENCY:
-                    emergency.add(incident_id)
-        return [
-            IncidentRow(**f, units=", ".join(units[i]), emergency=i in emergency)
-            for i, f in fields.items()
-        ]
+            return await read_rows(s, ids)
 
     async def matches(self, actor: Actor, q: IncidentQuery, ids: Sequence[int]) -> set[int]:
         """Which of ``ids`` match the filter ``q``."""
