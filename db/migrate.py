@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
+import ast
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, inspect, text
 from sqlalchemy.exc import SAWarning
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
     """An Alembic config pointing at our migrations, optionally bound to a connection."""
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     if connection is not None:
@@ -27,17 +30,42 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return cfg
 
 
+@cache
+def _history() -> dict[str, str | None]:
+    """Revision id -> the revision it follows, read from the migration files.
+
+    Read as text (their ``revision``/``down_revision`` assignments), not through Alembic:
+    checking the schema version at every start then needs neither Alembic nor the migration
+    modules loaded. ``tests/test_foundation.py`` checks that Alembic reads the same history.
+    """
+    history: dict[str, str | None] = {}
+    for path in sorted((MIGRATIONS_DIR / "versions").glob("*.py")):
+        values: dict[str, object] = {}
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            target: ast.expr | None = node.target if isinstance(node, ast.AnnAssign) else None
+            if isinstance(node, ast.Assign) and len(node.targets) == 1:
+                target = node.targets[0]
+            value = getattr(node, "value", None)
+            if isinstance(target, ast.Name) and isinstance(value, ast.Constant):
+                values[target.id] = value.value
+        revision = values.get("revision")
+        if isinstance(revision, str):
+            down = values.get("down_revision")
+            history[revision] = down if isinstance(down, str) else None
+    return history
+
+
 def head_revision() -> str:
     """The newest revision this program knows."""
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert head is not None
-    return head
+    history = _history()
+    heads = set(history) - {down for down in history.values() if down is not None}
+    assert len(heads) == 1, f"migration history has heads {sorted(heads)}"
+    return heads.pop()
 
 
 def known_revisions() -> set[str]:
     """Every revision id in this program's migration history."""
-    script = ScriptDirectory.from_config(alembic_config())
-    return {rev.revision for rev in script.walk_revisions()}
+    return set(_history())
 
 
 @dataclass(frozen=True)
@@ -61,7 +89,9 @@ class SchemaState:
 
 def schema_state(connection: Connection) -> SchemaState:
     """Read the database's revision (sync connection)."""
-    current = MigrationContext.configure(connection).get_current_revision()
+    current: str | None = None
+    if inspect(connection).has_table("alembic_version"):
+        current = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
     return SchemaState(
         current=current, head=head_revision(), known=current is None or current in known_revisions()
     )
@@ -95,6 +125,7 @@ def for_dialect(dialect: str) -> Callable[..., bool]:
 def model_differences(connection: Connection) -> list[Any]:
     """What autogenerate would change to make the database match the models (sync)."""
     from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
 
     from db.models import Base
 
@@ -115,6 +146,8 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     At head on PostgreSQL the server's rights are refreshed from the permission matrix every
     time (idempotent), so a changed matrix takes effect with the next ``kod-admin db upgrade``.
     """
+    from alembic import command
+
     from db import pg_security
 
     with engine.begin() as conn:
@@ -125,5 +158,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 def downgrade(engine: Engine, revision: str = "base") -> None:
     """Migrate the database down to ``revision``."""
+    from alembic import command
+
     with engine.begin() as conn:
         command.downgrade(alembic_config(conn), revision)

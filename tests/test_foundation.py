@@ -230,3 +230,15 @@ def test_migrations_build_exactly_the_models_schema(engine_kind: str, tmp_path: 
         engine.dispose()
         if name:
             drop_pg_database(name)
+
+
+def test_the_schema_check_reads_the_same_history_as_alembic() -> None:
+    # The start reads the migration files itself (without loading Alembic); an upgrade goes
+    # through Alembic. Both must see the same head and the same revisions.
+    from alembic.script import ScriptDirectory
+
+    from db.migrate import alembic_config, known_revisions
+
+    script = ScriptDirectory.from_config(alembic_config())
+    assert head_revision() == script.get_current_head()
+    assert known_revisions() == {rev.revision for rev in script.walk_revisions()}

@@ -41,6 +41,9 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 #: Key of the PostgreSQL advisory lock that serialises writers (audit chain order).
 WRITE_LOCK_KEY = 0x4B4F44  # "KOD"
 NOTIFY_CHANNEL = "kod_changes"
+#: A NOTIFY payload carries the changes themselves below this many bytes (the server's
+#: limit is 8000), else only the newest change id.
+NOTIFY_CARRY_LIMIT = 7000
 #: How long a writer waits for the writers' lock (or a row lock) before it gives up with a
 #: message: a session that holds the lock (a hung program, or someone's hand-typed
 #: transaction) must not freeze every workstation.
@@ -165,6 +168,16 @@ class Database:
         self._write_sessions = async_sessionmaker(
             self._write_engine, expire_on_commit=False, sync_session_class=ValidatingSession
         )
+        # One statement needs no transaction of its own: on PostgreSQL that saves the BEGIN
+        # and ROLLBACK round trips (live updates read one row this way).
+        single = (
+            self.engine
+            if target.is_sqlite
+            else self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        )
+        self._single_reads = async_sessionmaker(
+            single, expire_on_commit=False, sync_session_class=ValidatingSession
+        )
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -222,6 +235,18 @@ class Database:
         """A read-only session (no write lock)."""
         try:
             async with self._read_sessions() as session:
+                yield session
+        except DBAPIError as exc:
+            mapped = classify(self.target, exc)
+            if mapped is not None:
+                raise mapped from exc
+            raise
+
+    @asynccontextmanager
+    async def read_single(self) -> AsyncIterator[AsyncSession]:
+        """A read-only session for one statement (PostgreSQL: no transaction around it)."""
+        try:
+            async with self._single_reads() as session:
                 yield session
         except DBAPIError as exc:
             mapped = classify(self.target, exc)

@@ -46,7 +46,7 @@ from app.services.incident_common import (
     validate_coordinates,
     validate_fields,
 )
-from app.services.incident_read import insert_incident, read_detail
+from app.services.incident_read import insert_incident, read_detail, read_rows
 from app.services.ordering import (
     INCIDENT_SORT_FIELDS,
     incident_closed_order,
@@ -300,9 +300,8 @@ class IncidentService:
         await check(self._db, actor, Permission.INCIDENT_READ)
         if not ids:
             return []
-        async with reading(self._db, actor, Permission.INCIDENT_READ) as s:
-            incidents = (await s.scalars(select(Incident).where(Incident.id.in_(list(ids))))).all()
-            return await self._rows(s, incidents)
+        async with self._db.read_single() as s:
+            return await read_rows(s, ids)
 
     async def matches(self, actor: Actor, q: IncidentQuery, ids: Sequence[int]) -> set[int]:
         """Which of ``ids`` match the filter ``q``."""

@@ -150,11 +150,15 @@ def incident_closed_order(q: IncidentQuery, sqlite: bool) -> list[Any]:
         if q.closed_by_number:
             return [Incident.id.desc()]
         return [Incident.closed_at.desc(), Incident.id.desc()]
+    nullable = _nullable(q.sort)
     if q.sort in ("since_created", "since_dispatch"):
         column: Any = duration_expr(q.sort, sqlite)
+        # PostgreSQL's index of the duration (migration 0006) holds empty values first; only
+        # an ORDER BY that says so walks it (the call's running time is never empty anyway).
+        nullable = nullable or not sqlite
     else:
         column = _PLAIN_COLUMNS[q.sort]
-    return _column_order(column, q.descending, _nullable(q.sort), ascending_id=not q.descending)
+    return _column_order(column, q.descending, nullable, ascending_id=not q.descending)
 
 
 def _column_order(column: Any, descending: bool, nullable: bool, ascending_id: bool) -> list[Any]:

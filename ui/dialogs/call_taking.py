@@ -346,8 +346,13 @@ class CallTakingActions(QObject):
 
         self.ctx.bridge.changes.connect(self.ctx.services.gazetteer.on_changes)
         if self.ctx.can(Permission.INCIDENT_WRITE):
-            # Build the address index now, so the first call does not wait for it.
-            spawn(self.ctx.services.gazetteer.index())
+            # Build the address index before the first call, but after the queue shows its
+            # first page: reading every address would hold up the start.
+            queue = window.queue.model
+            queue.loaded.connect(self._warm_gazetteer, Qt.ConnectionType.SingleShotConnection)
+
+    def _warm_gazetteer(self, _total: int) -> None:
+        spawn(self.ctx.services.gazetteer.index())
 
     def unsaved_call(self) -> list[str]:
         """A warning before quitting or logging out while the form holds a call."""
