@@ -1,9 +1,7 @@
 """Reading the change feed and following it live.
 
 Change-feed rows are written in the same transaction as the change. A follower remembers the
-last id it has seen and reads everything after it; NOTIFY (PostgreSQL) wakes it up and carries
-the transaction's changes, which it takes as they are when they follow on from its last id
-(else it reads the feed).
+last id it has seen and reads everything after it; NOTIFY (PostgreSQL) is only the wake-up.
 
 PostgreSQL: one dedicated connection per follower. On start and after every reconnect it
 LISTENs first and then catches up from the last id, so a change committed while the link was
@@ -29,7 +27,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import random
 import socket
@@ -408,7 +405,7 @@ class ChangeFollower:
             self.connects += 1
             self._set_state(LinkState.ONLINE)
             while True:
-                hint, carried = await self._wait_notification(conn)
+                hint = await self._wait_notification(conn)
                 if self._wake.is_set():
                     self._wake.clear()
                     hint = hint or self.last_id + 1
@@ -420,7 +417,7 @@ class ChangeFollower:
                         self._reset(newest)
                     elif newest > self.last_id:
                         await self._catch_up_pg(conn)
-                elif hint > self.last_id and not self._emit_carried(carried, hint):
+                elif hint > self.last_id:
                     await self._catch_up_pg(conn)
         finally:
             # The notification wait ran in this task and has finished (aclosing), so no
@@ -428,55 +425,18 @@ class ChangeFollower:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(conn.close(), 2.0)
 
-    async def _wait_notification(
-        self, conn: psycopg.AsyncConnection[Any]
-    ) -> tuple[int | None, list[Change]]:
-        """Wait up to one heartbeat for notifications: the highest announced id (or None) and
-        the changes the notifications carried.
+    async def _wait_notification(self, conn: psycopg.AsyncConnection[Any]) -> int | None:
+        """Wait up to one heartbeat for notifications; the highest announced id (or None).
 
-        A notification without a readable payload counts as "something changed".
+        A notification without a numeric payload counts as "something changed".
         """
         best: int | None = None
-        carried: list[Change] = []
         gen = conn.notifies(timeout=self.heartbeat, stop_after=1)
         async with contextlib.aclosing(gen):
             async for note in gen:
-                value, changes = _parse_payload(note.payload, self.last_id + 1)
-                carried += changes
+                try:
+                    value = int(note.payload)
+                except ValueError:
+                    value = self.last_id + 1
                 best = value if best is None else max(best, value)
-        return best, carried
-
-    def _emit_carried(self, carried: list[Change], hint: int) -> bool:
-        """Emit the changes a notification carried if they are exactly the ones after
-        :attr:`last_id` up to ``hint`` (no gap: nothing else can have been committed in
-        between); False means the feed must be read."""
-        fresh = sorted((c for c in carried if c.id > self.last_id), key=lambda c: c.id)
-        expected = self.last_id + 1
-        for change in fresh:
-            if change.id != expected:
-                return False
-            expected += 1
-        if not fresh or fresh[-1].id != hint:
-            return False
-        self._emit(fresh)
-        return True
-
-
-def _parse_payload(payload: str, unknown: int) -> tuple[int, list[Change]]:
-    """The announced id and carried changes of a NOTIFY payload (see ``uow.notify_payload``);
-    ``unknown`` stands for the id when the payload cannot be read."""
-    try:
-        return int(payload), []
-    except ValueError:
-        pass
-    try:
-        data = json.loads(payload)
-        changes = [
-            Change(
-                int(i), _aware(datetime.fromisoformat(at)), entity, int(eid), op, version, origin
-            )
-            for i, at, entity, eid, op, version, origin in data["changes"]
-        ]
-        return int(data["id"]), changes
-    except (ValueError, TypeError, KeyError):
-        return unknown, []
+        return best

@@ -41,9 +41,7 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 #: Key of the PostgreSQL advisory lock that serialises writers (audit chain order).
 WRITE_LOCK_KEY = 0x4B4F44  # "KOD"
 NOTIFY_CHANNEL = "kod_changes"
-#: A NOTIFY payload carries the changes themselves below this many bytes (the server's
-#: limit is 8000), else only the newest change id.
-NOTIFY_CARRY_LIMIT = 7000
+
 #: How long a writer waits for the writers' lock (or a row lock) before it gives up with a
 #: message: a session that holds the lock (a hung program, or someone's hand-typed
 #: transaction) must not freeze every workstation.

@@ -11,7 +11,6 @@ here as well.
 from __future__ import annotations
 
 import getpass
-import json
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -24,7 +23,7 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.platform import audit
-from app.platform.database import NOTIFY_CARRY_LIMIT, NOTIFY_CHANNEL, Database
+from app.platform.database import NOTIFY_CHANNEL, Database
 from app.platform.errors import AuthenticationError, KodError, PermissionDenied
 from app.platform.i18n import tr
 from app.platform.permissions import PERMISSION_LABELS, Permission, Role, allowed, role_label
@@ -143,20 +142,8 @@ class Work:
         if self.on_server:
             # Delivered only if and when the transaction commits.
             await self.session.execute(
-                text("SELECT pg_notify(:c, :p)"),
-                {"c": NOTIFY_CHANNEL, "p": notify_payload(entries)},
+                text("SELECT pg_notify(:c, :p)"), {"c": NOTIFY_CHANNEL, "p": str(entries[-1].id)}
             )
-
-
-def notify_payload(entries: list[ChangeFeedEntry]) -> str:
-    """The NOTIFY text of one transaction's feed entries: the newest id and, if short enough,
-    the entries themselves (so other workstations need not read them back)."""
-    carried = [
-        [e.id, e.occurred_at.isoformat(), e.entity, e.entity_id, e.op, e.version, e.origin]
-        for e in entries
-    ]
-    payload = json.dumps({"id": entries[-1].id, "changes": carried}, separators=(",", ":"))
-    return payload if len(payload.encode()) < NOTIFY_CARRY_LIMIT else str(entries[-1].id)
 
 
 def _server_context(db: Database, actor: Actor) -> dict[str, str]:
