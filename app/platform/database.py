@@ -12,7 +12,7 @@ import asyncio
 import logging
 import socket
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -228,23 +228,21 @@ class Database:
 
     # -- sessions ----------------------------------------------------------------------------
 
-    @asynccontextmanager
-    async def read(self) -> AsyncIterator[AsyncSession]:
+    def read(self) -> AbstractAsyncContextManager[AsyncSession]:
         """A read-only session (no write lock)."""
-        try:
-            async with self._read_sessions() as session:
-                yield session
-        except DBAPIError as exc:
-            mapped = classify(self.target, exc)
-            if mapped is not None:
-                raise mapped from exc
-            raise
+        return self._classified(self._read_sessions)
+
+    def read_single(self) -> AbstractAsyncContextManager[AsyncSession]:
+        """A read-only session for one statement (PostgreSQL: no transaction around it)."""
+        return self._classified(self._single_reads)
 
     @asynccontextmanager
-    async def read_single(self) -> AsyncIterator[AsyncSession]:
-        """A read-only session for one statement (PostgreSQL: no transaction around it)."""
+    async def _classified(
+        self, sessions: async_sessionmaker[AsyncSession]
+    ) -> AsyncIterator[AsyncSession]:
+        """A session of ``sessions`` whose database errors come out classified (German)."""
         try:
-            async with self._single_reads() as session:
+            async with sessions() as session:
                 yield session
         except DBAPIError as exc:
             mapped = classify(self.target, exc)
