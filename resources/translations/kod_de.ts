@@ -3877,6 +3877,45 @@
         </message>
     </context>
     <context>
+        <name>offences</name>
+        <message>
+            <source>A Verwarnungsgeld is 5 to 55 euros, or the caution is given without a fee (§ 56 Abs. 1 OWiG). Above that the case goes to the Bußgeldstelle.</source>
+            <translation>Ein Verwarnungsgeld beträgt 5 bis 55 Euro, oder die Verwarnung ergeht ohne Verwarnungsgeld (§ 56 Abs. 1 OWiG). Darüber geht der Fall an die Bußgeldstelle.</translation>
+        </message>
+        <message>
+            <source>A Verwarnung is valid only if the person agrees after being told that they may refuse (§ 56 Abs. 2 OWiG). Without consent: Anhörung and Bußgeldverfahren.</source>
+            <translation>Eine Verwarnung ist nur wirksam, wenn der Betroffene nach Belehrung über sein Weigerungsrecht einverstanden ist (§ 56 Abs. 2 OWiG). Ohne Einverständnis: Anhörung und Bußgeldverfahren.</translation>
+        </message>
+        <message>
+            <source>The payment period must end between the day of the caution and four weeks after it (usually one week, § 56 Abs. 2 OWiG).</source>
+            <translation>Die Zahlungsfrist muss zwischen dem Tag der Verwarnung und vier Wochen danach enden (in der Regel eine Woche, § 56 Abs. 2 OWiG).</translation>
+        </message>
+        <message>
+            <source>§ 31 Abs. 2 Nr. 4 OWiG (statutory maximum unknown: shortest period)</source>
+            <translation>§ 31 Abs. 2 Nr. 4 OWiG (Höchstmaß unbekannt: kürzeste Frist angenommen)</translation>
+        </message>
+        <message>
+            <source>§ 31 Abs. 2 Nr. %1 OWiG (maximum %2 €)</source>
+            <translation>§ 31 Abs. 2 Nr. %1 OWiG (Höchstmaß %2 €)</translation>
+        </message>
+        <message>
+            <source>, halved for negligence (§ 17 Abs. 2 OWiG)</source>
+            <translation>, bei Fahrlässigkeit halbiert (§ 17 Abs. 2 OWiG)</translation>
+        </message>
+        <message>
+            <source>§ 26 Abs. 3 StVG (6 months after the Bußgeldbescheid)</source>
+            <translation>§ 26 Abs. 3 StVG (6 Monate nach dem Bußgeldbescheid)</translation>
+        </message>
+        <message>
+            <source>§ 26 Abs. 3 StVG (3 months)</source>
+            <translation>§ 26 Abs. 3 StVG (3 Monate)</translation>
+        </message>
+        <message>
+            <source>; absolute limit reached (§ 33 Abs. 3 S. 2 OWiG)</source>
+            <translation>; absolute Verjährung erreicht (§ 33 Abs. 3 S. 2 OWiG)</translation>
+        </message>
+    </context>
+    <context>
         <name>outbox</name>
         <message>
             <source>New incident %1: %2, %3</source>
