@@ -417,7 +417,7 @@ class OffenceCatalogueEntry(Base):
     __tablename__ = "offence_catalogue_entry"
 
     id: Mapped[int] = mapped_column(IdType, primary_key=True)
-    key: Mapped[str] = mapped_column(String(64), unique=True)
+    key: Mapped[str] = mapped_column(String(64))
     group_name: Mapped[str] = mapped_column(String(64))
     description: Mapped[str] = mapped_column(Text)
     legal_basis: Mapped[str] = mapped_column(Text)
@@ -430,9 +430,27 @@ class OffenceCatalogueEntry(Base):
     verified: Mapped[bool] = mapped_column(Boolean, default=False)
     notes: Mapped[str | None] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: Revision of the entry under its key; an edit adds a row, cases keep theirs.
+    revision: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    valid_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When a newer revision replaced this one (NULL: the current revision).
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Who confirmed an unverified entry against its source, and when.
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        UniqueConstraint("key", "revision", name="uq_offence_catalogue_entry_key_revision"),
+        Index(
+            "ix_offence_catalogue_entry_current_key",
+            "key",
+            unique=True,
+            sqlite_where=text("superseded_at IS NULL"),
+            postgresql_where=text("superseded_at IS NULL"),
+        ),
+    )
 
 
 class OffenceCase(Base):

@@ -29,6 +29,8 @@ class Entity(StrEnum):
     REPORT = "report"
     USER = "user"
     GAZETTEER = "gazetteer"
+    #: An offence catalogue entry (a revision).
+    CATALOGUE = "catalogue"
     #: The demo data was replaced: it never reaches panes as an entity, only as a reload.
     DEMO = "demo"
 

@@ -31,6 +31,7 @@ from app.platform.permissions import Role, permissions_markdown, role_label
 from app.platform.timeutil import format_local
 from app.platform.uow import Actor
 from app.services import Services
+from app.tools import cli_catalogue
 from app.tools.argparse_de import use_ui_language
 
 EXIT_UNEXPECTED = 70
@@ -149,6 +150,8 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     gzi.add_argument("file", metavar="FILE")
+
+    cli_catalogue.add_parser(sub)
 
     sub.add_parser("permissions", help=tr("cli", "Print the permission matrix (Markdown)"))
 
@@ -356,6 +359,8 @@ async def _async_command(args: argparse.Namespace, target: DatabaseTarget) -> in
             return await _audit_prune(services, actor, args.dry_run)
         if args.command == "gazetteer":
             return await _gazetteer_import(args.file, services, actor)
+        if args.command == "catalogue":
+            return await cli_catalogue.run(args, services, actor)
     finally:
         await db.dispose()
     raise ConfigError(tr("cli", "Unknown command."))
@@ -474,6 +479,9 @@ def run(argv: list[str] | None = None) -> int:
                 return _db_status(target)
             if args.db_command == "upgrade":
                 _run_migration(target, "head", up=True)
+                # A fresh database gets the shipped offence catalogue seed.
+                seed = argparse.Namespace(command="catalogue", catalogue_command="seed")
+                return asyncio.run(_async_command(seed, target))
             else:
                 _run_migration(target, args.revision, up=False)
             return 0

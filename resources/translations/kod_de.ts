@@ -3050,6 +3050,77 @@
         </message>
     </context>
     <context>
+        <name>catalogue</name>
+        <message>
+            <source>line %1: %2 is not an amount in euros</source>
+            <translation>Zeile %1: %2 ist kein Betrag in Euro</translation>
+        </message>
+        <message>
+            <source>line %1: %2 is out of range</source>
+            <translation>Zeile %1: %2 liegt außerhalb des zulässigen Bereichs</translation>
+        </message>
+        <message>
+            <source>line %1: %2 is empty</source>
+            <translation>Zeile %1: %2 ist leer</translation>
+        </message>
+        <message>
+            <source>line %1: key %2 may hold only A–Z, 0–9 and _</source>
+            <translation>Zeile %1: Schlüssel %2 darf nur A–Z, 0–9 und _ enthalten</translation>
+        </message>
+        <message>
+            <source>line %1: the lowest amount is above the highest</source>
+            <translation>Zeile %1: der Mindestbetrag liegt über dem Höchstbetrag</translation>
+        </message>
+        <message>
+            <source>line %1: the amount is above the statutory maximum</source>
+            <translation>Zeile %1: der Betrag liegt über dem gesetzlichen Höchstmaß</translation>
+        </message>
+        <message>
+            <source>line %1: a traffic offence needs its six-digit BT-KAT-OWI number</source>
+            <translation>Zeile %1: ein Verkehrsverstoß braucht seine sechsstellige BT-KAT-OWI-Nummer</translation>
+        </message>
+        <message>
+            <source>line %1: verified must be yes or no</source>
+            <translation>Zeile %1: verified muss yes oder no sein</translation>
+        </message>
+        <message>
+            <source>This is not an offence catalogue: the columns %1 are missing.</source>
+            <translation>Das ist kein Tatbestandskatalog: die Spalten %1 fehlen.</translation>
+        </message>
+        <message>
+            <source>The file has more than %1 entries.</source>
+            <translation>Die Datei hat mehr als %1 Einträge.</translation>
+        </message>
+        <message>
+            <source>line %1: key %2 already in line %3</source>
+            <translation>Zeile %1: Schlüssel %2 steht schon in Zeile %3</translation>
+        </message>
+        <message>
+            <source>The file is not a readable CSV file (%1).</source>
+            <translation>Die Datei ist keine lesbare CSV-Datei (%1).</translation>
+        </message>
+        <message>
+            <source>… and %1 more faults</source>
+            <translation>… und %1 weitere Fehler</translation>
+        </message>
+        <message>
+            <source>Nothing was imported; the file has faults:</source>
+            <translation>Nichts wurde importiert; die Datei enthält Fehler:</translation>
+        </message>
+        <message>
+            <source>The file holds no entries.</source>
+            <translation>Die Datei enthält keine Einträge.</translation>
+        </message>
+        <message>
+            <source>Catalogue entry %1 does not exist.</source>
+            <translation>Katalogeintrag %1 gibt es nicht.</translation>
+        </message>
+        <message>
+            <source>These fields cannot be changed: %1</source>
+            <translation>Diese Felder können nicht geändert werden: %1</translation>
+        </message>
+    </context>
+    <context>
         <name>categories</name>
         <message>
             <source>Assault on staff</source>
@@ -3337,6 +3408,62 @@
         <message>
             <source>Unexpected error (%1). Details are in the log file.</source>
             <translation>Unerwarteter Fehler (%1). Einzelheiten stehen in der Protokolldatei.</translation>
+        </message>
+        <message>
+            <source>Offence catalogue (Tatbestände)</source>
+            <translation>Tatbestandskatalog (Ordnungswidrigkeiten)</translation>
+        </message>
+        <message>
+            <source>Import a catalogue CSV file (new entries added, changed ones revised)</source>
+            <translation>Katalog aus CSV-Datei importieren (neue Einträge hinzufügen, geänderte als neue Fassung)</translation>
+        </message>
+        <message>
+            <source>Write the current catalogue as CSV</source>
+            <translation>Aktuellen Katalog als CSV schreiben</translation>
+        </message>
+        <message>
+            <source>default: standard output</source>
+            <translation>Standard: Standardausgabe</translation>
+        </message>
+        <message>
+            <source>List current entries</source>
+            <translation>Aktuelle Einträge auflisten</translation>
+        </message>
+        <message>
+            <source>number, words or law</source>
+            <translation>Nummer, Wörter oder Rechtsgrundlage</translation>
+        </message>
+        <message>
+            <source>only entries not yet confirmed</source>
+            <translation>nur noch nicht bestätigte Einträge</translation>
+        </message>
+        <message>
+            <source>Confirm an unverified entry against its source</source>
+            <translation>Ungeprüften Eintrag nach Prüfung an der Quelle bestätigen</translation>
+        </message>
+        <message>
+            <source>The file %1 cannot be read (%2).</source>
+            <translation>Die Datei %1 kann nicht gelesen werden (%2).</translation>
+        </message>
+        <message>
+            <source>Offence catalogue seed loaded: %1 entries.</source>
+            <translation>Tatbestandskatalog (Grundbestand) geladen: %1 Einträge.</translation>
+        </message>
+        <message>
+            <source>Catalogue imported: %1 new, %2 revised, %3 unchanged.</source>
+            <translation>Katalog importiert: %1 neu, %2 in neuer Fassung, %3 unverändert.</translation>
+        </message>
+        <message>
+            <source>[unverified]</source>
+            <translation>[ungeprüft]</translation>
+        </message>
+        <message>
+            <source>No catalogue entry with the key %1.</source>
+            <translation>Kein Katalogeintrag mit dem Schlüssel %1.</translation>
+        </message>
+        <message>
+            <source>%1 confirmed.</source>
+            <translation>%1 bestätigt.</translation>
         </message>
         <message>
             <source>Fill the database with Leverkusen demo data</source>
