@@ -515,6 +515,23 @@ class OffencePerson(Base):
     )
 
 
+class OffenceCaseEvent(Base):
+    """One step in an offence case's history (status change or note), with who and when."""
+
+    __tablename__ = "offence_case_event"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("offence_case.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str | None] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_offence_case_event_case_time", "case_id", "created_at"),)
+
+
 class OffenceEvidence(Base):
     """Evidence in an offence case: a photo, a bodycam recording, a witness statement."""
 

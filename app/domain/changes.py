@@ -31,6 +31,8 @@ class Entity(StrEnum):
     GAZETTEER = "gazetteer"
     #: An offence catalogue entry (a revision).
     CATALOGUE = "catalogue"
+    #: An offence case.
+    OFFENCE = "offence"
     #: The demo data was replaced: it never reaches panes as an entity, only as a reload.
     DEMO = "demo"
 

@@ -18,6 +18,7 @@ from app.services.gazetteer import GazetteerService
 from app.services.incident_api import IncidentOperations
 from app.services.incidents import IncidentService
 from app.services.link_watch import LinkWatch
+from app.services.offence_cases import OffenceCaseService
 from app.services.offence_catalogue import OffenceCatalogueService
 from app.services.reports import ReportService
 from app.services.resilient import ResilientIncidents
@@ -44,6 +45,7 @@ class Services:
     audit_log: AuditLogService
     unit_admin: UnitAdminService
     catalogue: OffenceCatalogueService
+    offences: OffenceCaseService
     #: Reads for the situation map.
     situation: SituationService
     #: Whether the database link is up (the workstation's change follower feeds it).
@@ -71,6 +73,7 @@ class Services:
             units=UnitService(db),
             settings=SettingsService(db),
             catalogue=OffenceCatalogueService(db),
+            offences=OffenceCaseService(db),
             gazetteer=GazetteerService(db),
             tasks=tasks,
             # Reports open incidents inside their own transaction: the core service.

@@ -192,6 +192,7 @@ RIGHTS: dict[Permission, tuple[Priv, ...]] = {
         update("recording_hold", "released_at", "released_by_id", "release_consent_by_id"),
     ),
     Permission.OFFENCE_READ: (
+        read("offence_case_event"),
         read("offence_case"),
         read("offence_person"),
         read("offence_evidence"),
@@ -207,6 +208,8 @@ RIGHTS: dict[Permission, tuple[Priv, ...]] = {
         delete("offence_person"),
         read("offence_evidence"),
         insert("offence_evidence"),
+        read("offence_case_event"),
+        insert("offence_case_event"),
         read("offence_catalogue_entry"),
     ),
     Permission.CATALOGUE_MANAGE: (
@@ -297,6 +300,9 @@ ROW_SCOPES: dict[str, dict[Role, dict[str, str]]] = {
     "offence_evidence": {
         Role.FIELD_OFFICER: {cmd: "public.kod_owns_case(case_id)" for cmd in ("select", "insert")},
     },
+    "offence_case_event": {
+        Role.FIELD_OFFICER: {cmd: "public.kod_owns_case(case_id)" for cmd in ("select", "insert")},
+    },
 }
 
 #: Who-columns the server stamps (see ``kod_stamp`` in functions.sql): ``col`` is set to the
@@ -311,6 +317,7 @@ STAMPS: dict[str, tuple[str, ...]] = {
     "task": ("created_by_id", "@created_at"),
     "report": ("created_by_id",),
     "recording_hold": ("created_by_id", "+released_by_id"),
+    "offence_case_event": ("user_id", "@created_at"),
 }
 
 #: Tables whose row changes the server records in the audit log, with the columns whose change

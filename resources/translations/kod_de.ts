@@ -4004,7 +4004,78 @@
         </message>
     </context>
     <context>
+        <name>offence_status</name>
+        <message>
+            <source>Recorded</source>
+            <translation>Erfasst</translation>
+        </message>
+        <message>
+            <source>Checked</source>
+            <translation>Geprüft</translation>
+        </message>
+        <message>
+            <source>Caution given, payment open</source>
+            <translation>Verwarnung erteilt, Zahlung offen</translation>
+        </message>
+        <message>
+            <source>Caution paid</source>
+            <translation>Verwarnungsgeld bezahlt</translation>
+        </message>
+        <message>
+            <source>Hearing notice sent</source>
+            <translation>Anhörung versandt</translation>
+        </message>
+        <message>
+            <source>Handed over to the Bußgeldstelle</source>
+            <translation>An Bußgeldstelle abgegeben</translation>
+        </message>
+        <message>
+            <source>Discontinued</source>
+            <translation>Eingestellt</translation>
+        </message>
+    </context>
+    <context>
         <name>offences</name>
+        <message>
+            <source>A case that is „%1“ cannot become „%2“.</source>
+            <translation>Ein Fall im Stand „%1“ kann nicht „%2“ werden.</translation>
+        </message>
+        <message>
+            <source>%1 is missing.</source>
+            <translation>%1 fehlt.</translation>
+        </message>
+        <message>
+            <source>%1 is too long (at most %2 characters).</source>
+            <translation>%1 ist zu lang (höchstens %2 Zeichen).</translation>
+        </message>
+        <message>
+            <source>The surname</source>
+            <translation>Der Nachname</translation>
+        </message>
+        <message>
+            <source>The first name</source>
+            <translation>Der Vorname</translation>
+        </message>
+        <message>
+            <source>The address</source>
+            <translation>Die Anschrift</translation>
+        </message>
+        <message>
+            <source>The date of birth is not plausible.</source>
+            <translation>Das Geburtsdatum ist nicht plausibel.</translation>
+        </message>
+        <message>
+            <source>The person was %1 at the time of the act: under 14 nobody acts reprehensibly (§ 12 Abs. 1 OWiG). No offence case.</source>
+            <translation>Die Person war zur Tatzeit %1 Jahre alt: wer unter 14 ist, handelt nicht vorwerfbar (§ 12 Abs. 1 OWiG). Kein OWi-Verfahren.</translation>
+        </message>
+        <message>
+            <source>The description of the act</source>
+            <translation>Die Tatbeschreibung</translation>
+        </message>
+        <message>
+            <source>The place of the act</source>
+            <translation>Der Tatort</translation>
+        </message>
         <message>
             <source>A Verwarnungsgeld is 5 to 55 euros, or the caution is given without a fee (§ 56 Abs. 1 OWiG). Above that the case goes to the Bußgeldstelle.</source>
             <translation>Ein Verwarnungsgeld beträgt 5 bis 55 Euro, oder die Verwarnung ergeht ohne Verwarnungsgeld (§ 56 Abs. 1 OWiG). Darüber geht der Fall an die Bußgeldstelle.</translation>
@@ -4040,6 +4111,42 @@
         <message>
             <source>; absolute limit reached (§ 33 Abs. 3 S. 2 OWiG)</source>
             <translation>; absolute Verjährung erreicht (§ 33 Abs. 3 S. 2 OWiG)</translation>
+        </message>
+        <message>
+            <source>Case %1 has no catalogue entry.</source>
+            <translation>Fall %1 hat keinen Katalogeintrag.</translation>
+        </message>
+        <message>
+            <source>Offence case %1 does not exist.</source>
+            <translation>OWi-Fall %1 gibt es nicht.</translation>
+        </message>
+        <message>
+            <source>The time of the act lies in the future.</source>
+            <translation>Die Tatzeit liegt in der Zukunft.</translation>
+        </message>
+        <message>
+            <source>Choose a current catalogue entry for the offence.</source>
+            <translation>Bitte einen aktuellen Katalogeintrag für den Tatbestand wählen.</translation>
+        </message>
+        <message>
+            <source>The act is time-barred since %1 (%2): no case can be opened.</source>
+            <translation>Die Tat ist seit %1 verjährt (%2): es kann kein Fall angelegt werden.</translation>
+        </message>
+        <message>
+            <source>due %1</source>
+            <translation>fällig am %1</translation>
+        </message>
+        <message>
+            <source>The hearing notice cannot be dated before the act or in the future.</source>
+            <translation>Die Anhörung kann nicht vor der Tat oder in der Zukunft datiert sein.</translation>
+        </message>
+        <message>
+            <source>Give the reason for discontinuing.</source>
+            <translation>Bitte den Grund der Einstellung angeben.</translation>
+        </message>
+        <message>
+            <source>without a fee</source>
+            <translation>ohne Verwarnungsgeld</translation>
         </message>
     </context>
     <context>
