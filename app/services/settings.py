@@ -25,6 +25,8 @@ DEFAULTS: dict[str, Any] = {
     "units.position_retention_hours": 24,
     "audit.retention_days": 730,
     "bodycam.retention_days": 14,
+    # Offence cases this many days before their limitation date are marked on every list.
+    "offences.warn_days": 14,
     "bodycam.pre_recording": False,
 }
 
