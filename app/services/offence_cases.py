@@ -45,6 +45,13 @@ from app.platform.permissions import Permission, allowed
 from app.platform.timeutil import local
 from app.platform.uow import Actor, Work, reading, unit_of_work
 from app.services.incident_common import next_number
+from app.services.offence_privacy import (
+    AnonymiseResult,
+    anonymise_closed,
+    audit_person_reads,
+    own_case,
+    without_person,
+)
 from db.models import OffenceCase, OffenceCaseEvent, OffenceCatalogueEntry, OffencePerson, User
 
 #: Tatzeit may lie this far in the future (clocks of field devices differ a little).
@@ -115,6 +122,7 @@ async def _info(s: AsyncSession, case: OffenceCase) -> CaseInfo:
         officer_id=case.officer_id,
         incident_id=case.incident_id,
         version=case.version,
+        anonymised_at=case.anonymised_at,
     )
 
 
@@ -127,12 +135,14 @@ class OffenceCaseService:
     # -- reading ------------------------------------------------------------------------------
 
     async def case(self, actor: Actor, case_id: int) -> CaseInfo:
-        """One case."""
+        """One case with its person's data (audited unless it is the reader's own work)."""
         async with reading(self._db, actor, _reader(actor)) as s:
             found = await s.get(OffenceCase, case_id)
             if found is None:
                 raise NotFound(tr("offences", "Offence case %1 does not exist.", case_id))
-            return await _info(s, found)
+            info = await _info(s, found)
+        await audit_person_reads(self._db, actor, [info])
+        return info
 
     async def by_days_left(self, actor: Actor, limit: int = 500) -> list[CaseInfo]:
         """Open cases, the one running out first on top."""
@@ -143,7 +153,13 @@ class OffenceCaseService:
             .limit(limit)
         )
         async with reading(self._db, actor, _reader(actor)) as s:
-            return [await _info(s, c) for c in (await s.scalars(stmt)).all()]
+            cases = [await _info(s, c) for c in (await s.scalars(stmt)).all()]
+        # Lists name persons only to those whose work it is; others open the case (audited).
+        return [c if own_case(actor, c) else without_person(c) for c in cases]
+
+    async def anonymise_closed(self, actor: Actor, dry_run: bool = False) -> AnonymiseResult:
+        """Remove personal data of cases closed longer than ``offences.personal_data_days``."""
+        return await anonymise_closed(self._db, actor, dry_run)
 
     async def running_out(self, actor: Actor, today: date, within_days: int) -> list[CaseInfo]:
         """Open cases whose last day is at most ``within_days`` away (or already passed)."""

@@ -27,12 +27,15 @@ DEFAULTS: dict[str, Any] = {
     "bodycam.retention_days": 14,
     # Offence cases this many days before their limitation date are marked on every list.
     "offences.warn_days": 14,
+    # A closed offence case's personal data is removed this many days after it closed (the case
+    # stays, without names, for the statistics); time for payment checks and complaints.
+    "offences.personal_data_days": 180,
     "bodycam.pre_recording": False,
 }
 
 _CHOICES: dict[str, tuple[Any, ...]] = {"dispatch.assign_unavailable": ("warn", "refuse")}
 #: Lower limits above 0: the audit log must outlive a review of what happened.
-_MINIMUM: dict[str, int] = {"audit.retention_days": 30}
+_MINIMUM: dict[str, int] = {"audit.retention_days": 30, "offences.personal_data_days": 30}
 
 
 async def read_setting(session: AsyncSession, key: str) -> Any:

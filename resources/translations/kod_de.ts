@@ -1669,12 +1669,16 @@
             <translation>zuerst: %1 am %2</translation>
         </message>
         <message>
-            <source>No case selected</source>
-            <translation>Kein Fall gewählt</translation>
+            <source>personal data removed on %1</source>
+            <translation>Personendaten gelöscht am %1</translation>
         </message>
         <message>
             <source>unknown</source>
             <translation>unbekannt</translation>
+        </message>
+        <message>
+            <source>No case selected</source>
+            <translation>Kein Fall gewählt</translation>
         </message>
         <message>
             <source>intent</source>
@@ -3796,6 +3800,26 @@
         <message>
             <source>Confirm an unverified entry against its source</source>
             <translation>Ungeprüften Eintrag nach Prüfung an der Quelle bestätigen</translation>
+        </message>
+        <message>
+            <source>Offence cases</source>
+            <translation>OWi-Fälle</translation>
+        </message>
+        <message>
+            <source>Remove the personal data of cases closed longer than offences.personal_data_days</source>
+            <translation>Personendaten von Fällen löschen, die länger als offences.personal_data_days abgeschlossen sind</translation>
+        </message>
+        <message>
+            <source>only count</source>
+            <translation>nur zählen</translation>
+        </message>
+        <message>
+            <source>%1 closed cases would lose their personal data (closed before %2).</source>
+            <translation>%1 abgeschlossene Fälle würden ihre Personendaten verlieren (abgeschlossen vor dem %2).</translation>
+        </message>
+        <message>
+            <source>Personal data of %1 closed cases removed (closed before %2).</source>
+            <translation>Personendaten von %1 abgeschlossenen Fällen gelöscht (abgeschlossen vor dem %2).</translation>
         </message>
         <message>
             <source>The file %1 cannot be read (%2).</source>

@@ -155,6 +155,8 @@ class CaseInfo:
     officer_id: int | None
     incident_id: int | None
     version: int
+    #: When the personal data was removed (after the case closed), else None.
+    anonymised_at: datetime | None = None
 
     def days_left(self, today: date) -> int:
         """Days until the case runs out (negative once it has)."""

@@ -56,6 +56,9 @@ from ui.views.offences.dialogs import (
 from ui.views.work_table_view import WorkTableView, keep_selection, select_row
 
 RELOAD_DELAY_MS = 150
+#: The selection rests this long before the full case is read (arrowing through the list
+#: reads, and for other roles audits, only where the user stops).
+DETAIL_DELAY_MS = 250
 #: The steps in menu order (their number is the key in the step menu).
 STEPS = (
     CaseStatus.CHECKED,
@@ -81,6 +84,10 @@ class OffenceCasePane(QWidget):
         self._reload_timer.setSingleShot(True)
         self._reload_timer.setInterval(RELOAD_DELAY_MS)
         self._reload_timer.timeout.connect(self.reload)
+        self._detail_timer = QTimer(self)
+        self._detail_timer.setSingleShot(True)
+        self._detail_timer.setInterval(DETAIL_DELAY_MS)
+        self._detail_timer.timeout.connect(self._load_detail)
 
         self.model = OffenceCaseTableModel(self)
         self.table = WorkTableView(COL_OFFENCE, 220, self)
@@ -240,7 +247,11 @@ class OffenceCasePane(QWidget):
 
     def idle(self) -> bool:
         """True when no reload is due or running."""
-        return not self._reload_timer.isActive() and not self._busy
+        return (
+            not self._reload_timer.isActive()
+            and not self._detail_timer.isActive()
+            and not self._busy
+        )
 
     def _on_changes(self, changes: ChangeSet) -> None:
         if changes.touches(Entity.OFFENCE) or changes.touches(Entity.CATALOGUE):
@@ -269,6 +280,39 @@ class OffenceCasePane(QWidget):
     def _on_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
         value = self.model.data(current, CaseRole) if current.isValid() else None
         self._show(value if isinstance(value, CaseInfo) else None)
+        # The full case (with the person, audited for other roles) once the selection rests.
+        self._detail_timer.start()
+
+    def _load_detail(self) -> None:
+        case_id = self.selected_id()
+        if case_id is not None:
+            spawn(self._fetch_detail(case_id))
+
+    async def _fetch_detail(self, case_id: int) -> None:
+        offences = self.ctx.services.offences
+        try:
+            case = await offences.case(self.ctx.actor, case_id)
+            events = await offences.history(self.ctx.actor, case_id)
+        except KodError as exc:
+            if alive(self):
+                self._say(str(exc), error=True)
+            return
+        if not alive(self) or self.selected_id() != case_id:
+            return
+        self._show(case)
+        for e in events:
+            self.history.addItem(f"{format_local(e.at)}  {e.username}: {e.text}")
+
+    def _person_text(self, case: CaseInfo) -> str:
+        p = case.concerned
+        if case.anonymised_at is not None:
+            return self.tr("personal data removed on %1").replace(
+                "%1", format_local(case.anonymised_at)
+            )
+        if not p.last_name:
+            return "…"  # a list read by another role: the case itself shows the person
+        born = p.birth_date.strftime("%d.%m.%Y") if p.birth_date else self.tr("unknown")
+        return f"{person_text(case)}, * {born}\n{p.address}"
 
     def _show(self, case: CaseInfo | None) -> None:
         self.history.clear()
@@ -278,8 +322,6 @@ class OffenceCasePane(QWidget):
                 label.setText("")
         else:
             self.heading.setText(case.number)
-            p = case.concerned
-            born = p.birth_date.strftime("%d.%m.%Y") if p.birth_date else self.tr("unknown")
             culpability = (
                 self.tr("intent") if case.culpability.value == "intent" else self.tr("negligence")
             )
@@ -289,7 +331,7 @@ class OffenceCasePane(QWidget):
                 + self.tr("revision %1").replace("%1", str(case.catalogue_revision))
                 + ")",
                 "law": case.legal_basis,
-                "person": f"{person_text(case)}, * {born}\n{p.address}",
+                "person": self._person_text(case),
                 "act": f"{format_local(case.committed_at)}, {case.place}",
                 "description": case.act_description,
                 "culpability": culpability,
@@ -298,23 +340,9 @@ class OffenceCasePane(QWidget):
             }
             for key, text in values.items():
                 self.fields[key].setText(text)
-            spawn(self._load_history(case.id))
         allowed = NEXT[case.status] if case is not None else frozenset()
         for status, button in self.step_buttons.items():
             button.setEnabled(status in allowed)
-
-    async def _load_history(self, case_id: int) -> None:
-        try:
-            events = await self.ctx.services.offences.history(self.ctx.actor, case_id)
-        except KodError as exc:
-            if alive(self):
-                self._say(str(exc), error=True)
-            return
-        if not alive(self) or self.selected_id() != case_id:
-            return
-        self.history.clear()
-        for e in events:
-            self.history.addItem(f"{format_local(e.at)}  {e.username}: {e.text}")
 
     # -- steps --------------------------------------------------------------------------------
 

@@ -1,4 +1,5 @@
-"""``kod-admin catalogue …``: import, export, list and confirm offence catalogue entries."""
+"""``kod-admin catalogue …`` (import, export, list, confirm offence catalogue entries) and
+``kod-admin offences anonymise`` (remove personal data of long-closed cases)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from app.platform.errors import NotFound, ValidationError
 from app.platform.i18n import tr
 from app.platform.uow import Actor
 from app.services import Services
+from app.services.offence_privacy import maintenance_clerk
 
 
 def add_parser(sub: Any) -> None:
@@ -34,6 +36,36 @@ def add_parser(sub: Any) -> None:
         "confirm", help=tr("cli", "Confirm an unverified entry against its source")
     )
     con.add_argument("key")
+    op = sub.add_parser("offences", help=tr("cli", "Offence cases"))
+    ops = op.add_subparsers(dest="offences_command", required=True)
+    an = ops.add_parser(
+        "anonymise",
+        help=tr(
+            "cli",
+            "Remove the personal data of cases closed longer than offences.personal_data_days",
+        ),
+    )
+    an.add_argument("--dry-run", action="store_true", help=tr("cli", "only count"))
+
+
+async def run_offences(args: argparse.Namespace, services: Services, actor: Actor) -> int:
+    """Carry out one ``offences`` command.
+
+    SQLite: the job runs as the machine's maintenance (the file is the OS account's). PostgreSQL:
+    under the login given with ``--user``, which the server lets do it only with a clerk's rights.
+    """
+    if services.db.target.is_sqlite:
+        actor = maintenance_clerk("kod-admin")
+    result = await services.offences.anonymise_closed(actor, dry_run=args.dry_run)
+    text = (
+        tr("cli", "%1 closed cases would lose their personal data (closed before %2).")
+        if args.dry_run
+        else tr("cli", "Personal data of %1 closed cases removed (closed before %2).")
+    )
+    print(
+        text.replace("%1", str(result.anonymised)).replace("%2", result.cutoff.strftime("%d.%m.%Y"))
+    )
+    return 0
 
 
 def _read(path: str) -> str:
