@@ -55,9 +55,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_offence_case_event_case_time", "offence_case_event", ["case_id", "created_at"]
     )
-    op.add_column(
-        "offence_case", sa.Column("anonymised_at", db.types.UTCDateTime(timezone=True))
-    )
+    op.add_column("offence_case", sa.Column("anonymised_at", db.types.UTCDateTime(timezone=True)))
     pg_security.install(op.get_bind())
 
 
