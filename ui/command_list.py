@@ -394,12 +394,11 @@ COMMANDS: tuple[Command, ...] = (
         N_("Commands", "Go to the offence cases"),
         ("Ctrl+9",),
         Scope.GLOBAL,
-        permission=Permission.OFFENCE_READ,
     ),
     C(
         "offences.new",
         OFFENCES,
-        N_("Commands", "New offence case …"),
+        N_("Commands", "New offence case … (for the incident shown, if any)"),
         ("Ctrl+Shift+O",),
         Scope.WINDOW,
         "file",

@@ -52,7 +52,9 @@ def _jobs(services: Services, logged_in: Actor | None) -> list[tuple[str, Job, A
     jobs: list[tuple[str, Job, Actor]] = []
     if logged_in is not None and allowed(logged_in.role, Permission.AUDIT_PRUNE):
         jobs.append(("audit retention", _prune_audit, logged_in))
-    if logged_in is not None and allowed(logged_in.role, Permission.OFFENCE_WRITE):
+    if logged_in is not None and all(
+        allowed(logged_in.role, p) for p in (Permission.OFFENCE_READ, Permission.OFFENCE_WRITE)
+    ):
         jobs.append(("offence personal data", _anonymise_offences, logged_in))
     return jobs
 

@@ -47,8 +47,13 @@ def maintenance_clerk(workstation: str) -> Actor:
 
 
 async def anonymise_closed(db: Database, actor: Actor, dry_run: bool = False) -> AnonymiseResult:
-    """Remove the personal data of cases closed longer than the setting allows."""
-    async with unit_of_work(db, actor, Permission.OFFENCE_WRITE) as w:
+    """Remove the personal data of cases closed longer than the setting allows.
+
+    A job of those who process all cases (reading and writing them: the clerks), not of the
+    roles that only capture their own.
+    """
+    async with unit_of_work(db, actor, Permission.OFFENCE_READ) as w:
+        w.require(Permission.OFFENCE_WRITE)
         days = int(await read_setting(w.session, "offences.personal_data_days"))
         cutoff = w.now - timedelta(days=days)
         rows = (

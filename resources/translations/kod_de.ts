@@ -444,6 +444,14 @@
             <translation>Straße Nr., PLZ Ort</translation>
         </message>
         <message>
+            <source>For incident %1 (%2)</source>
+            <translation>Zum Einsatz %1 (%2)</translation>
+        </message>
+        <message>
+            <source>Incident:</source>
+            <translation>Einsatz:</translation>
+        </message>
+        <message>
             <source>&amp;Offence:</source>
             <translation>&amp;Tatbestand:</translation>
         </message>
@@ -494,6 +502,10 @@
         <message>
             <source>place of act</source>
             <translation>Tatort</translation>
+        </message>
+        <message>
+            <source>Save and give &amp;Verwarnung …</source>
+            <translation>Speichern und &amp;Verwarnung …</translation>
         </message>
         <message>
             <source>Choose the offence from the catalogue.</source>
@@ -890,8 +902,8 @@
             <translation>Zu den OWi-Fällen</translation>
         </message>
         <message>
-            <source>New offence case …</source>
-            <translation>Neuer OWi-Fall …</translation>
+            <source>New offence case … (for the incident shown, if any)</source>
+            <translation>Neuer OWi-Fall … (zum angezeigten Einsatz, falls einer offen ist)</translation>
         </message>
         <message>
             <source>Next step for the selected case … (in the offence cases)</source>

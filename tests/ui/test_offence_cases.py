@@ -12,24 +12,28 @@ from typing import Any
 import pytest
 import pytest_asyncio
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QApplication
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
+from sqlalchemy import select
 
+from app.domain.dto import IncidentDraft
 from app.domain.offences.cases import CaseDraft, CaseInfo, CaseStatus, PersonDraft
 from app.domain.offences.limitation import Culpability
 from app.platform.permissions import Role
 from app.platform.timeutil import utcnow
 from app.services import Services
 from app.services.login import Session, log_in
+from db.models import OffenceCase
 from resources.paths import resource_path
 from tests.conftest import ADMIN
 from tests.ui.conftest import wait_until
+from tests.ui.test_role_windows import in_front
 from ui.asyncutil import pending_tasks
 from ui.main import start_window
 from ui.main_window import MainWindow
 from ui.models.offence_cases import COL_DAYS, OffenceCaseTableModel
 from ui.models.work_table import alive
+from ui.views.incident_detail import IncidentDetailPane
 from ui.views.offences.dialogs import CaptureCaseDialog, CautionDialog
 from ui.views.offences.pane import OffenceCasePane
 
@@ -116,7 +120,7 @@ async def test_a_clerk_captures_a_parking_case_and_gives_a_verwarnung_by_keyboar
     menu = pane.show_step_menu()
     assert menu is not None
     enabled = [a.text() for a in menu.actions() if a.isEnabled()]
-    assert enabled == ["&1 Geprüft", "&6 Einstellen …"]
+    assert enabled == ["&1 Geprüft", "&2 Verwarnung …", "&3 Zahlung eingegangen", "&6 Einstellen …"]
     menu.actions()[0].trigger()
     menu.close()
     await wait_until(lambda: (c := pane.selected()) is not None and c.status is CaseStatus.CHECKED)
@@ -206,13 +210,43 @@ def test_the_case_model_passes_the_model_tester(qtmodeltester: ModelTester) -> N
 
 
 @pytest.mark.asyncio
-async def test_a_dispatcher_has_no_offence_pane(
+async def test_a_dispatcher_records_a_parking_verwarnung_from_the_incident_of_a_call(
     services: Services, tmp_path: Path, qtbot: QtBot
 ) -> None:
+    seed = resource_path("data", "owi-catalogue-seed.csv").read_text(encoding="utf-8")
+    await services.catalogue.import_csv(ADMIN, seed)
     window, follower, session = await open_window(services, tmp_path, qtbot, Role.DISPATCHER)
-    assert "offences" not in window.docks
-    assert window.commands.action("go.offences") is None
+    incident = await session.services.incidents.create(
+        session.actor, IncidentDraft("parking", address="Hauptstraße 12", lat=51.07, lon=7.0)
+    )
+    detail = window.docks["detail"].widget()
+    assert isinstance(detail, IncidentDetailPane)
+    await wait_until(lambda: window.queue.select_incident(incident.id))
+    await wait_until(lambda: detail.detail is not None and detail.detail.id == incident.id)
+    pane = window.findChild(OffenceCasePane)
+    assert pane is not None and "offences" not in in_front(window)
+    assert window.commands.trigger("offences.new")
+    dialog = open_dialog(pane, CaptureCaseDialog)
+    assert dialog.link_incident.isChecked() and incident.number in dialog.link_incident.text()
+    assert dialog.place.text() == "Hauptstraße 12"
+    qtbot.keyClicks(dialog.catalogue.search, "141312")
+    await wait_until(lambda: dialog.catalogue.results.count() == 1)
+    qtbot.keyClicks(dialog.last_name, "Muster")
+    qtbot.keyClicks(dialog.address, "Wiesdorfer Platz 1, 51373 Leverkusen")
+    dialog.caution_button.click()
+    await wait_until(lambda: isinstance(pane.dialog, CautionDialog) and pane.dialog.isVisible())
+    caution = pane.dialog
+    assert isinstance(caution, CautionDialog) and caution.amount.value() == 25
+    caution.consent.setChecked(True)
+    caution.at_once.setChecked(True)
+    caution.try_submit()
+    await wait_until(lambda: not alive(caution))
+    async with services.db.read() as s:
+        stored = (await s.execute(select(OffenceCase.status, OffenceCase.incident_id))).all()
+    assert [tuple(r) for r in stored] == [("paid", incident.id)]
+    # Paid at once: closed, so off the list of running cases.
+    assert await session.services.offences.by_days_left(session.actor) == []
+    assert window.commands.trigger("go.offences")
     await follower.stop()
-    await wait_until(lambda: not pending_tasks())
+    await wait_until(lambda: pane.idle() and not pending_tasks())
     await session.close()
-    QApplication.processEvents()

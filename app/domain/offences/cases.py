@@ -1,5 +1,6 @@
 """An offence case's data and its status workflow.
 
+erfasst → (Verwarnung on the spot →) Verwarnungsgeld bezahlt
 erfasst → geprüft → Verwarnung erteilt → Verwarnungsgeld bezahlt
                   → Anhörung versandt → an Bußgeldstelle abgegeben
                   → an Bußgeldstelle abgegeben
@@ -49,7 +50,10 @@ STATUS_LABELS = {
 
 #: The steps allowed from each status.
 NEXT: dict[CaseStatus, frozenset[CaseStatus]] = {
-    CaseStatus.OPEN: frozenset({CaseStatus.CHECKED, CaseStatus.DISCONTINUED}),
+    # A Verwarnung is usually given on the spot, before any check at the desk.
+    CaseStatus.OPEN: frozenset(
+        {CaseStatus.CHECKED, CaseStatus.CAUTION, CaseStatus.PAID, CaseStatus.DISCONTINUED}
+    ),
     CaseStatus.CHECKED: frozenset(
         {
             CaseStatus.CAUTION,

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QCoreApplication, Qt, QTimer
 
 from app.platform.permissions import Permission
+from ui.views.incident_detail import IncidentDetailPane
 from ui.views.offences.pane import OffenceCasePane
 
 if TYPE_CHECKING:
@@ -14,9 +15,11 @@ if TYPE_CHECKING:
 
 
 def install(window: MainWindow) -> OffenceCasePane | None:
-    """Add the offence cases: in front of the clerk's desk, a tab for the shift lead."""
+    """Add the offence cases: in front of the clerk's desk, a tab behind the queue for the
+    others (the shift lead reads all cases; dispatchers and field officers the ones they
+    recorded)."""
     ctx = window.ctx
-    if not ctx.can(Permission.OFFENCE_READ):
+    if not (ctx.can(Permission.OFFENCE_READ) or ctx.can(Permission.OFFENCE_WRITE)):
         return None
     pane = OffenceCasePane(ctx, window)
     title = QCoreApplication.translate("OffenceCasePane", "Offence cases")
@@ -40,5 +43,10 @@ def install(window: MainWindow) -> OffenceCasePane | None:
 
 
 def _new_case(window: MainWindow, pane: OffenceCasePane) -> None:
-    window.navigator.go_to("offences")
-    pane.new_case()
+    """A new case; for the incident shown in the incident detail, if there is one."""
+    detail_dock = window.docks.get("detail")
+    detail = detail_dock.widget() if detail_dock is not None else None
+    incident = detail.detail if isinstance(detail, IncidentDetailPane) else None
+    if incident is None:
+        window.navigator.go_to("offences")
+    pane.new_case(incident)

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.domain.dto import IncidentDetail
 from app.domain.offences.cases import CaseDraft, CaseInfo, PersonDraft
 from app.domain.offences.catalogue import CatalogueEntry
 from app.domain.offences.caution import DEFAULT_PERIOD, period_proposed
@@ -132,12 +133,18 @@ class CaptureCaseDialog(WorkFormDialog):
     """Record a new offence case (status "Recorded")."""
 
     def __init__(
-        self, ctx: UiContext, parent: QWidget | None = None, *, incident_id: int | None = None
+        self,
+        ctx: UiContext,
+        parent: QWidget | None = None,
+        *,
+        incident: IncidentDetail | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("CaptureCaseDialog")
         self._ctx = ctx
-        self._incident_id = incident_id
+        self._incident = incident
+        #: Set by "Save and give Verwarnung": the pane opens the caution dialog next.
+        self.then_caution = False
         self.setWindowTitle(self.tr("New offence case"))
         self.catalogue = CatalogueChooser(ctx, self)
         self.when = BerlinDateTimeEdit(self)
@@ -171,6 +178,20 @@ class CaptureCaseDialog(WorkFormDialog):
         self.address.setPlaceholderText(self.tr("Street no., postcode town"))
         for edit in (self.last_name, self.first_name, self.address):
             edit.setMaxLength(120 if edit is not self.address else 255)
+        self.link_incident = QCheckBox(self)
+        self.link_incident.setObjectName("caseIncident")
+        if incident is not None:
+            self.link_incident.setText(
+                self.tr("For incident %1 (%2)")
+                .replace("%1", incident.number)
+                .replace("%2", incident.address)
+            )
+            self.link_incident.setChecked(True)
+            self.form.addRow(self.tr("Incident:"), self.link_incident)
+            self.when.set_value(incident.created_at)
+            self.place.set_address(incident.address, incident.lat, incident.lon)
+        else:
+            self.link_incident.hide()
         self.form.addRow(self.tr("&Offence:"), self.catalogue)
         self.form.addRow(self.tr("&Time of act:"), self.when)
         self.form.addRow(self.tr("&Place of act:"), self.place)
@@ -209,9 +230,17 @@ class CaptureCaseDialog(WorkFormDialog):
                 self.address,
             ]
         )
+        self.caution_button = self.add_extra_button(
+            self.tr("Save and give &Verwarnung …"), "saveAndCaution"
+        )
+        self.caution_button.clicked.connect(self._save_then_caution)
         self.setMinimumWidth(620)
         self.catalogue.search.setFocus()
         self.catalogue.start()
+
+    def _save_then_caution(self) -> None:
+        self.then_caution = True
+        self.try_submit()
 
     async def submit(self) -> Any:
         entry = self.catalogue.chosen()
@@ -232,7 +261,11 @@ class CaptureCaseDialog(WorkFormDialog):
             ),
             lat=coordinates[0] if coordinates else None,
             lon=coordinates[1] if coordinates else None,
-            incident_id=self._incident_id,
+            incident_id=(
+                self._incident.id
+                if self._incident is not None and self.link_incident.isChecked()
+                else None
+            ),
         )
         return await self._ctx.services.offences.capture(self._ctx.actor, draft)
 

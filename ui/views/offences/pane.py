@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.changes import ChangeSet, Entity
+from app.domain.dto import IncidentDetail
 from app.domain.offences.cases import NEXT, CaseInfo, CaseStatus, status_label
 from app.platform.errors import KodError
 from app.platform.i18n import count_text
@@ -408,10 +409,10 @@ class OffenceCasePane(QWidget):
         if alive(self):
             self._after_save(done)
 
-    def new_case(self, incident_id: int | None = None) -> None:
-        """Open the capture dialog."""
+    def new_case(self, incident: IncidentDetail | None = None) -> None:
+        """Open the capture dialog (for ``incident``: its place and time proposed, linked)."""
         if self.can_write:
-            self._open(CaptureCaseDialog(self.ctx, self, incident_id=incident_id))
+            self._open(CaptureCaseDialog(self.ctx, self, incident=incident))
 
     def _open(self, dialog: WorkFormDialog) -> None:
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
@@ -422,6 +423,10 @@ class OffenceCasePane(QWidget):
     def _after_save(self, case: object) -> None:
         if not isinstance(case, CaseInfo):
             return
+        dialog = self.dialog
+        if isinstance(dialog, CaptureCaseDialog) and dialog.then_caution:
+            # Captured with a Verwarnung given on the spot: its dialog comes next.
+            QTimer.singleShot(0, lambda: self._open(CautionDialog(self.ctx, case, self)))
         self._say(
             self.tr("%1: %2").replace("%1", case.number).replace("%2", status_label(case.status)),
             error=False,
