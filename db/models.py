@@ -544,6 +544,8 @@ class OffenceEvidence(Base):
     kind: Mapped[str] = mapped_column(String(16))
     description: Mapped[str] = mapped_column(Text, default="")
     recording_id: Mapped[int | None] = mapped_column(ForeignKey("recording.id"))
+    #: The witness a statement comes from (who cannot be deleted while it is evidence).
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("offence_person.id"))
     storage_key: Mapped[str | None] = mapped_column(String(255))
     sha256: Mapped[str | None] = mapped_column(String(64))
     added_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -221,3 +221,27 @@ async def test_the_server_keeps_field_officers_to_their_own_cases_and_history_ap
             assert not done, f"{name} changed a case's history: {why}"
             done, why = attempt(conn, "DELETE FROM offence_case_event")
             assert not done, f"{name} deleted a case's history: {why}"
+
+
+@pytest.mark.asyncio
+async def test_a_witness_and_their_statement_are_evidence_of_the_case(
+    services: Services, person: Login
+) -> None:
+    clerk, dispo = await person(Role.CLERK), await person(Role.DISPATCHER)
+    case = await clerk.services.offences.capture(
+        clerk.actor, draft(await entry_id(services, "141312"), days_ago(1))
+    )
+    child = PersonDraft("Kind", "Mia", date.today() - timedelta(days=365 * 10), "Weg 2, Leverkusen")
+    added = await clerk.services.offences.add_witness(
+        clerk.actor, case.id, child, "Hat das Parken   gesehen."
+    )
+    assert added.description == "Hat das Parken gesehen."  # any age may witness
+    with pytest.raises(ValidationError, match="Aussage"):
+        await clerk.services.offences.add_witness(clerk.actor, case.id, child, "  ")
+    items = await clerk.services.offences.evidence(clerk.actor, case.id)
+    assert [(i.kind, i.witness.last_name if i.witness else None) for i in items] == [
+        ("witness", "Kind")
+    ]
+    with pytest.raises(NotFound):
+        await dispo.services.offences.evidence(dispo.actor, case.id)
+    assert "offence.witness" in service_actions(services.db)

@@ -84,6 +84,9 @@ async def test_personal_data_of_long_closed_cases_is_removed_and_the_case_stays(
     old = await capture(services, clerk, "Alt")
     recent = await capture(services, clerk, "Neu")
     running = await capture(services, clerk, "Offen")
+    await offences.add_witness(
+        clerk.actor, old.id, PersonDraft("Zeugin", "Eva", None, "Platz 3"), "Sah LEV-AB 123."
+    )
     for case in (old, recent):
         await offences.discontinue(clerk.actor, case.id, case.version, "geringfügig")
     close_days_ago(services.db, old.id, 200)
@@ -94,6 +97,8 @@ async def test_personal_data_of_long_closed_cases_is_removed_and_the_case_stays(
     gone = await offences.case(clerk.actor, old.id)
     assert gone.concerned == PersonDraft("", "", None, "")
     assert "LEV-AB" not in gone.act_description and gone.anonymised_at is not None
+    witnesses = await offences.evidence(clerk.actor, old.id)
+    assert [(w.description, w.witness) for w in witnesses] == [("", PersonDraft("", "", None, ""))]
     assert (gone.offence, gone.fine_cents, gone.place) == (old.offence, 2500, "Hauptstraße 12")
     assert (await offences.case(clerk.actor, recent.id)).concerned.last_name == "Neu"
     assert (await offences.case(clerk.actor, running.id)).concerned.last_name == "Offen"

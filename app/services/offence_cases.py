@@ -41,14 +41,17 @@ from app.domain.offences.limitation import (
 from app.platform.database import Database
 from app.platform.errors import ConflictError, NotFound, ValidationError
 from app.platform.i18n import tr
-from app.platform.permissions import Permission, Role, allowed
+from app.platform.permissions import Permission, allowed
 from app.platform.timeutil import local
 from app.platform.uow import Actor, Work, reading, unit_of_work
 from app.services.incident_common import next_number
+from app.services.offence_evidence import EvidenceItem, add_witness, evidence
 from app.services.offence_privacy import (
+    OWN_CASE_ROLES,
     AnonymiseResult,
     anonymise_closed,
     audit_person_reads,
+    hidden_from,
     own_case,
     without_person,
 )
@@ -56,13 +59,10 @@ from db.models import OffenceCase, OffenceCaseEvent, OffenceCatalogueEntry, Offe
 
 #: Tatzeit may lie this far in the future (clocks of field devices differ a little).
 CLOCK_SKEW = timedelta(minutes=5)
-#: Roles that capture cases and see only those they recorded (the server's row security on
-#: PostgreSQL; the same rule here for SQLite).
-OWN_CASE_ROLES = frozenset({Role.FIELD_OFFICER, Role.DISPATCHER})
 
 
 def _hidden(actor: Actor, case: OffenceCase) -> bool:
-    return actor.role in OWN_CASE_ROLES and case.officer_id != actor.user_id
+    return hidden_from(actor, case.officer_id)
 
 
 def _reader(actor: Actor) -> Permission:
@@ -165,6 +165,17 @@ class OffenceCaseService:
             cases = [await _info(s, c) for c in (await s.scalars(stmt)).all()]
         # Lists name persons only to those whose work it is; others open the case (audited).
         return [c if own_case(actor, c) else without_person(c) for c in cases]
+
+    async def evidence(self, actor: Actor, case_id: int) -> list[EvidenceItem]:
+        """The case's evidence (witnesses with statements); reading it is reading the case."""
+        await self.case(actor, case_id)  # visible to the reader? audited for other roles
+        return await evidence(self._db, actor, case_id, _reader(actor))
+
+    async def add_witness(
+        self, actor: Actor, case_id: int, witness: PersonDraft, statement: str
+    ) -> EvidenceItem:
+        """Record a witness and their statement."""
+        return await add_witness(self._db, actor, case_id, witness, statement)
 
     async def anonymise_closed(self, actor: Actor, dry_run: bool = False) -> AnonymiseResult:
         """Remove personal data of cases closed longer than ``offences.personal_data_days``."""

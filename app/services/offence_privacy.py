@@ -1,7 +1,7 @@
 """Data protection of offence cases (DSG NRW part 3 / GDPR, see DOMAIN.md).
 
 - Personal data of a closed case is removed ``offences.personal_data_days`` after it closed:
-  the person concerned loses name, birth date and address, the act's description becomes the
+  the person concerned and the witnesses lose name, birth date, address and statement, the act's description becomes the
   catalogue's wording (it may name a licence plate); the case itself stays for the statistics
   (offence, time, place, amount, status).
 - Reading a person's data is audited for every role other than the case's own: the clerks who
@@ -23,10 +23,20 @@ from app.platform.database import Database
 from app.platform.permissions import Permission, Role
 from app.platform.uow import Actor, unit_of_work
 from app.services.settings import read_setting
-from db.models import OffenceCase, OffenceCatalogueEntry, OffencePerson
+from db.models import OffenceCase, OffenceCatalogueEntry, OffenceEvidence, OffencePerson
 
 #: Roles that process offence cases: their reads are the purpose, not an access to audit.
 CASE_ROLES = frozenset({Role.CLERK})
+#: Roles that capture cases and see only those they recorded (the server's row security on
+#: PostgreSQL; the same rule in the services for SQLite).
+OWN_CASE_ROLES = frozenset({Role.FIELD_OFFICER, Role.DISPATCHER})
+
+
+def hidden_from(actor: Actor, officer_id: int | None) -> bool:
+    """True if a case recorded by ``officer_id`` is not ``actor``'s to see."""
+    return actor.role in OWN_CASE_ROLES and officer_id != actor.user_id
+
+
 #: Most cases one run anonymises (the next run takes the rest).
 BATCH = 500
 #: What is left of a removed name (the case shows when its personal data was removed).
@@ -79,6 +89,11 @@ async def anonymise_closed(db: Database, actor: Actor, dry_run: bool = False) ->
             update(OffencePerson)
             .where(OffencePerson.case_id.in_(ids))
             .values(last_name=REMOVED_NAME, first_name=None, birth_date=None, address=None)
+        )
+        await w.session.execute(
+            update(OffenceEvidence)
+            .where(OffenceEvidence.case_id.in_(ids), OffenceEvidence.kind == "witness")
+            .values(description="")
         )
         for case_id, _number, wording in rows:
             await w.session.execute(

@@ -208,6 +208,8 @@ RIGHTS: dict[Permission, tuple[Priv, ...]] = {
         delete("offence_person"),
         read("offence_evidence"),
         insert("offence_evidence"),
+        # Only to clear a witness statement with the case's personal data (audited by the server).
+        update("offence_evidence", "description"),
         read("offence_case_event"),
         insert("offence_case_event"),
         read("offence_catalogue_entry"),

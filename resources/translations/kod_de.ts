@@ -1649,8 +1649,16 @@
             <translation>Verjährt nach dem</translation>
         </message>
         <message>
+            <source>Add witness …</source>
+            <translation>Zeuge hinzufügen …</translation>
+        </message>
+        <message>
             <source>Ctrl+Shift+O new case · Alt+Enter next step (1–6) · the list follows every change</source>
             <translation>Strg+Umschalt+O neuer Fall · Alt+Eingabe nächster Schritt (1–6) · die Liste folgt jeder Änderung</translation>
+        </message>
+        <message>
+            <source>Evidence</source>
+            <translation>Beweismittel</translation>
         </message>
         <message>
             <source>History</source>
@@ -1687,6 +1695,14 @@
         <message>
             <source>unknown</source>
             <translation>unbekannt</translation>
+        </message>
+        <message>
+            <source>(removed)</source>
+            <translation>(gelöscht)</translation>
+        </message>
+        <message>
+            <source>Witness %1: %2</source>
+            <translation>Zeuge %1: %2</translation>
         </message>
         <message>
             <source>No case selected</source>
@@ -2958,6 +2974,49 @@
         <message>
             <source>%1 released %2</source>
             <translation>%1 entlassen um %2</translation>
+        </message>
+    </context>
+    <context>
+        <name>WitnessDialog</name>
+        <message>
+            <source>Witness for %1</source>
+            <translation>Zeuge zu %1</translation>
+        </message>
+        <message>
+            <source>DD.MM.YYYY (if known)</source>
+            <translation>TT.MM.JJJJ (falls bekannt)</translation>
+        </message>
+        <message>
+            <source>&amp;Surname:</source>
+            <translation>&amp;Nachname:</translation>
+        </message>
+        <message>
+            <source>&amp;First name:</source>
+            <translation>&amp;Vorname:</translation>
+        </message>
+        <message>
+            <source>Date of &amp;birth:</source>
+            <translation>&amp;Geburtsdatum:</translation>
+        </message>
+        <message>
+            <source>&amp;Address:</source>
+            <translation>&amp;Adresse:</translation>
+        </message>
+        <message>
+            <source>S&amp;tatement:</source>
+            <translation>&amp;Aussage:</translation>
+        </message>
+        <message>
+            <source>surname</source>
+            <translation>Nachname</translation>
+        </message>
+        <message>
+            <source>address</source>
+            <translation>Anschrift</translation>
+        </message>
+        <message>
+            <source>Date of birth</source>
+            <translation>Geburtsdatum</translation>
         </message>
     </context>
     <context>
@@ -4543,6 +4602,14 @@
         <message>
             <source>without a fee</source>
             <translation>ohne Verwarnungsgeld</translation>
+        </message>
+        <message>
+            <source>The statement</source>
+            <translation>Die Aussage</translation>
+        </message>
+        <message>
+            <source>The personal data of this case has been removed.</source>
+            <translation>Die Personendaten dieses Falls sind gelöscht.</translation>
         </message>
     </context>
     <context>

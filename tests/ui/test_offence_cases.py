@@ -36,6 +36,7 @@ from ui.models.work_table import alive
 from ui.views.incident_detail import IncidentDetailPane
 from ui.views.offences.dialogs import CaptureCaseDialog, CautionDialog
 from ui.views.offences.pane import OffenceCasePane
+from ui.views.offences.witness import WitnessDialog
 
 
 @dataclass
@@ -136,6 +137,15 @@ async def test_a_clerk_captures_a_parking_case_and_gives_a_verwarnung_by_keyboar
     assert pane.fields["status"].text() == "Verwarnung erteilt, Zahlung offen"
     await wait_until(lambda: pane.history.count() == 3)
     assert "Verwarnung erteilt" in pane.history.item(2).text()
+
+    pane.witness_button.click()
+    witness = open_dialog(pane, WitnessDialog)
+    qtbot.keyClicks(witness.last_name, "Zeugin")
+    qtbot.keyClicks(witness.address, "Platz 3, Leverkusen")
+    qtbot.keyClicks(witness.statement, "Sah das Fahrzeug dort eine Stunde stehen.")
+    witness.try_submit()
+    await wait_until(lambda: pane.evidence.count() == 1)
+    assert pane.evidence.item(0).text().startswith("Zeuge Zeugin: Sah das Fahrzeug")
     await clerk.close()
 
 

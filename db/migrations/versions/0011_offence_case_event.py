@@ -3,7 +3,8 @@
 Every status step (checked, caution, payment, hearing, hand-over, discontinued) is kept with who
 and when (stamped by the server on PostgreSQL), like the Einsatztagebuch of an incident. A closed
 case's personal data is removed after ``offences.personal_data_days``; ``anonymised_at`` says
-when (the case itself stays for the statistics).
+when (the case itself stays for the statistics). ``offence_evidence.person_id``: the witness a
+statement comes from.
 
 Revision ID: 0011
 Revises: 0010
@@ -56,10 +57,30 @@ def upgrade() -> None:
         "ix_offence_case_event_case_time", "offence_case_event", ["case_id", "created_at"]
     )
     op.add_column("offence_case", sa.Column("anonymised_at", db.types.UTCDateTime(timezone=True)))
+    if op.get_bind().dialect.name == "sqlite":
+        # SQLite adds a nullable column with a reference natively; Alembic would copy the table.
+        op.execute(
+            "ALTER TABLE offence_evidence ADD COLUMN person_id INTEGER "
+            "REFERENCES offence_person (id)"
+        )
+    else:
+        op.add_column(
+            "offence_evidence",
+            sa.Column(
+                "person_id",
+                _ID,
+                sa.ForeignKey(
+                    "offence_person.id",
+                    name="fk_offence_evidence_person_id_offence_person",
+                ),
+            ),
+        )
     pg_security.install(op.get_bind())
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("offence_evidence") as batch:
+        batch.drop_column("person_id")
     with op.batch_alter_table("offence_case") as batch:
         batch.drop_column("anonymised_at")
     op.drop_index("ix_offence_case_event_case_time", table_name="offence_case_event")

@@ -31,6 +31,7 @@ from app.platform.errors import KodError
 from app.platform.i18n import count_text
 from app.platform.permissions import Permission
 from app.platform.timeutil import format_local, local, utcnow
+from app.services.offence_evidence import EvidenceItem
 from ui import theme
 from ui.asyncutil import spawn
 from ui.commands import pane_action
@@ -54,6 +55,7 @@ from ui.views.offences.dialogs import (
     HearingDialog,
     euros_text,
 )
+from ui.views.offences.witness import WitnessDialog
 from ui.views.work_table_view import WorkTableView, keep_selection, select_row
 
 RELOAD_DELAY_MS = 150
@@ -132,6 +134,13 @@ class OffenceCasePane(QWidget):
             self.fields[key] = value
         self.history = QListWidget(self)
         self.history.setObjectName("offenceHistory")
+        self.evidence = QListWidget(self)
+        self.evidence.setObjectName("offenceEvidence")
+        self.evidence.setMaximumHeight(90)
+        self.witness_button = QPushButton(self.tr("Add witness …"), self)
+        self.witness_button.setObjectName("offenceWitness")
+        self.witness_button.setVisible(self.can_write)
+        self.witness_button.clicked.connect(self.add_witness)
         self.message = QLabel(self)
         self.message.setObjectName("offenceMessage")
         self.message.setWordWrap(True)
@@ -168,6 +177,12 @@ class OffenceCasePane(QWidget):
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.addWidget(self.heading)
         right_layout.addWidget(details)
+        evidence_head = QHBoxLayout()
+        evidence_head.addWidget(QLabel(self.tr("Evidence"), self))
+        evidence_head.addStretch(1)
+        evidence_head.addWidget(self.witness_button)
+        right_layout.addLayout(evidence_head)
+        right_layout.addWidget(self.evidence)
         right_layout.addWidget(QLabel(self.tr("History"), self))
         right_layout.addWidget(self.history, 1)
         right_layout.addWidget(self.message)
@@ -294,6 +309,7 @@ class OffenceCasePane(QWidget):
         try:
             case = await offences.case(self.ctx.actor, case_id)
             events = await offences.history(self.ctx.actor, case_id)
+            items = await offences.evidence(self.ctx.actor, case_id)
         except KodError as exc:
             if alive(self):
                 self._say(str(exc), error=True)
@@ -303,6 +319,8 @@ class OffenceCasePane(QWidget):
         self._show(case)
         for e in events:
             self.history.addItem(f"{format_local(e.at)}  {e.username}: {e.text}")
+        for item in items:
+            self.evidence.addItem(self._evidence_text(item))
 
     def _person_text(self, case: CaseInfo) -> str:
         p = case.concerned
@@ -315,8 +333,23 @@ class OffenceCasePane(QWidget):
         born = p.birth_date.strftime("%d.%m.%Y") if p.birth_date else self.tr("unknown")
         return f"{person_text(case)}, * {born}\n{p.address}"
 
+    def _evidence_text(self, item: EvidenceItem) -> str:
+        if item.kind == "witness" and item.witness is not None:
+            who = item.witness.last_name or self.tr("(removed)")
+            if item.witness.first_name:
+                who += f", {item.witness.first_name}"
+            return self.tr("Witness %1: %2").replace("%1", who).replace("%2", item.description)
+        return f"{item.kind}: {item.description}"
+
+    def add_witness(self) -> None:
+        """Record a witness of the selected case."""
+        case = self.selected()
+        if case is not None and self.can_write and case.anonymised_at is None:
+            self._open(WitnessDialog(self.ctx, case, self))
+
     def _show(self, case: CaseInfo | None) -> None:
         self.history.clear()
+        self.evidence.clear()
         if case is None:
             self.heading.setText(self.tr("No case selected"))
             for label in self.fields.values():
