@@ -23,6 +23,7 @@ from app.services.offence_catalogue import OffenceCatalogueService
 from app.services.reports import ReportService
 from app.services.resilient import ResilientIncidents
 from app.services.settings import SettingsService
+from app.services.shift_report import ShiftReportService
 from app.services.situation import SituationService
 from app.services.tasks import TaskService
 from app.services.unit_admin import UnitAdminService
@@ -46,6 +47,7 @@ class Services:
     unit_admin: UnitAdminService
     catalogue: OffenceCatalogueService
     offences: OffenceCaseService
+    shift_reports: ShiftReportService
     #: Reads for the situation map.
     situation: SituationService
     #: Whether the database link is up (the workstation's change follower feeds it).
@@ -66,6 +68,7 @@ class Services:
             else None
         )
         incidents: IncidentOperations = offline if offline is not None else core
+        audit_log = AuditLogService(db)
         return cls(
             db=db,
             users=UserService(db),
@@ -78,7 +81,8 @@ class Services:
             tasks=tasks,
             # Reports open incidents inside their own transaction: the core service.
             reports=ReportService(db, core, tasks),
-            audit_log=AuditLogService(db),
+            audit_log=audit_log,
+            shift_reports=ShiftReportService(db, audit_log),
             unit_admin=UnitAdminService(db),
             situation=SituationService(db),
             link=link,

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.domain.shifts import parse_starts
 from app.platform.database import Database
 from app.platform.errors import ValidationError
 from app.platform.i18n import tr
@@ -30,6 +31,8 @@ DEFAULTS: dict[str, Any] = {
     # A closed offence case's personal data is removed this many days after it closed (the case
     # stays, without names, for the statistics); time for payment checks and complaints.
     "offences.personal_data_days": 180,
+    # Local start times of the Leitstelle's shifts (the Schichtbericht covers one shift).
+    "shifts.starts": ["06:00", "14:00", "22:00"],
     "bodycam.pre_recording": False,
 }
 
@@ -78,6 +81,8 @@ class SettingsService:
             raise ValidationError(
                 tr("settings", "%1 must be at least %2.", key, _MINIMUM[key]), key
             )
+        if isinstance(default, list):
+            parse_starts(value if isinstance(value, list) else [value])
         if key in _CHOICES and value not in _CHOICES[key]:
             raise ValidationError(
                 tr("settings", "%1 must be one of: %2", key, ", ".join(map(str, _CHOICES[key]))),

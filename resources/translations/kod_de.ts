@@ -4999,6 +4999,24 @@
         </message>
     </context>
     <context>
+        <name>shift_report</name>
+        <message>
+            <source>unknown</source>
+            <translation>unbekannt</translation>
+        </message>
+    </context>
+    <context>
+        <name>shifts</name>
+        <message>
+            <source>Shift starts must be one to six times like 06:00, 14:00, 22:00.</source>
+            <translation>Schichtbeginne müssen ein bis sechs Uhrzeiten wie 06:00, 14:00, 22:00 sein.</translation>
+        </message>
+        <message>
+            <source>A shift start is given twice.</source>
+            <translation>Ein Schichtbeginn ist doppelt angegeben.</translation>
+        </message>
+    </context>
+    <context>
         <name>task_status</name>
         <message>
             <source>Open</source>
