@@ -107,3 +107,30 @@ async def test_the_shift_report_counts_what_happened_and_anchors_the_audit_chain
     assert report.made_by == "Lead"
     with pytest.raises(PermissionDenied):
         await dispo.services.shift_reports.build(dispo.actor, shift)
+
+
+@pytest.mark.asyncio
+async def test_the_incident_report_has_the_journal_unit_times_and_linked_cases(
+    services: Services, person: Login
+) -> None:
+    lead, dispo = await person(Role.SHIFT_LEAD), await person(Role.DISPATCHER)
+    unit = await lead.services.unit_admin.create(lead.actor, "KOD 12")
+    incident = await dispo.services.incidents.create(
+        dispo.actor, IncidentDraft("noise", priority=2, address="Hauptstraße 1")
+    )
+    incidents = dispo.services.incidents
+    await incidents.assign_unit(dispo.actor, incident.id, unit.id)
+    await incidents.confirm_unit(dispo.actor, incident.id, unit.id)
+    await incidents.unit_arrived(dispo.actor, incident.id, unit.id)
+    await incidents.add_note(dispo.actor, incident.id, "Musik leiser gestellt.")
+    report = await lead.services.incident_reports.build(lead.actor, incident.id)
+    assert report.incident.number == incident.number
+    assert [(s.call_sign, s.status) for s in report.status_steps][-2:] == [
+        ("KOD 12", "3"),
+        ("KOD 12", "4"),
+    ]
+    assert any("Musik leiser" in line.text for line in report.incident.journal)
+    assert report.offence_cases == ()  # the shift lead may see cases: none linked
+    mine = await dispo.services.incident_reports.build(dispo.actor, incident.id)
+    assert mine.offence_cases is None  # not the dispatcher's to see
+    assert mine.recordings == 0

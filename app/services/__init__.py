@@ -16,6 +16,7 @@ from app.platform.outbox import Outbox, outbox_path
 from app.services.audit_log import AuditLogService
 from app.services.gazetteer import GazetteerService
 from app.services.incident_api import IncidentOperations
+from app.services.incident_report import IncidentReportService
 from app.services.incidents import IncidentService
 from app.services.link_watch import LinkWatch
 from app.services.offence_cases import OffenceCaseService
@@ -48,6 +49,7 @@ class Services:
     catalogue: OffenceCatalogueService
     offences: OffenceCaseService
     shift_reports: ShiftReportService
+    incident_reports: IncidentReportService
     #: Reads for the situation map.
     situation: SituationService
     #: Whether the database link is up (the workstation's change follower feeds it).
@@ -83,6 +85,7 @@ class Services:
             reports=ReportService(db, core, tasks),
             audit_log=audit_log,
             shift_reports=ShiftReportService(db, audit_log),
+            incident_reports=IncidentReportService(db, incidents),
             unit_admin=UnitAdminService(db),
             situation=SituationService(db),
             link=link,
