@@ -178,6 +178,16 @@ RIGHTS: dict[Permission, tuple[Priv, ...]] = {
         insert("report"),
         update_all_but("report", "number", "created_by_id"),
     ),
+    Permission.RECORDING_IMPORT: (
+        read("recording", "id", "sha256", "deleted_at"),
+        insert("recording"),
+        # The wrapped data key: written at import, readable by no login.
+        insert("recording_key"),
+        # The incident proposed from the officer's unit and the recording's time.
+        read("unit_member"),
+        read("incident_unit", "incident_id", "unit_id", "assigned_at", "released_at"),
+        read("incident", "id", "number", "created_at", "closed_at"),
+    ),
     Permission.RECORDING_VIEW: (read("recording"), read("recording_hold")),
     Permission.RECORDING_HOLD: (
         read("recording_hold"),
@@ -310,6 +320,7 @@ STAMPS: dict[str, tuple[str, ...]] = {
     "emergency": ("raised_by_id", "+acknowledged_by_id"),
     "task": ("created_by_id", "@created_at"),
     "report": ("created_by_id",),
+    "recording": ("imported_by_id", "@imported_at"),
     "recording_hold": ("created_by_id", "+released_by_id"),
 }
 
