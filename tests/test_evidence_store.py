@@ -128,9 +128,7 @@ def test_a_blob_moved_to_another_recordings_place_is_refused(
         store.reader(second.storage_key, first.wrapped_key, first.key_id)
 
 
-def test_a_cancelled_sealing_leaves_nothing_in_the_store(
-    store: EvidenceStore, clip: Path
-) -> None:
+def test_a_cancelled_sealing_leaves_nothing_in_the_store(store: EvidenceStore, clip: Path) -> None:
     calls: list[int] = []
 
     def cancelled() -> bool:
@@ -148,7 +146,7 @@ def test_missing_malformed_and_wrong_master_keys_are_refused(
     config = evidence_config(tmp_path / "a")
     monkeypatch.setenv(ENV_KEY_FILE, str(tmp_path / "nirgends.key"))
     monkeypatch.setenv(ENV_STORE, str(tmp_path / "store"))
-    with pytest.raises(ConfigError, match="Hauptschlüssel.*fehlt"):
+    with pytest.raises(ConfigError, match=r"Hauptschlüssel.*fehlt"):
         EvidenceStore.open(resolve_evidence_config())
     bad = tmp_path / "kaputt.key"
     bad.write_text("# Kommentar\nkein-base64!!\n", encoding="ascii")
@@ -164,7 +162,9 @@ def test_missing_malformed_and_wrong_master_keys_are_refused(
 
     sealed = EvidenceStore.open(config).seal_file(clip, WHEN)
     other = evidence_config(tmp_path / "b")
-    wrong = EvidenceStore(load_master_key(other.key_file), EvidenceStore.open(config).blobs, tmp_path)
+    wrong = EvidenceStore(
+        load_master_key(other.key_file), EvidenceStore.open(config).blobs, tmp_path
+    )
     with pytest.raises(TamperedError, match="anderen Hauptschlüssel"):
         wrong.reader(sealed.storage_key, sealed.wrapped_key, sealed.key_id)
     # Even if the key id were forged, the wrapped key does not open with another master key.
@@ -176,9 +176,17 @@ def test_bad_files_are_recognised_with_german_messages(tmp_path: Path, clip: Pat
     whole = make_clip(tmp_path / "front.mp4", faststart=True)
     cases = {
         "leer.mp4": (b"", "empty", "leer"),
-        "abgeschnitten.mp4": (clip.read_bytes()[: clip.stat().st_size // 2], "truncated", "unvollständig"),
-        "vorne.mp4": (whole.read_bytes()[: whole.stat().st_size * 2 // 3], "truncated", "unvollständig"),
-        "notiz.mp4": ("Einsatzbericht, kein Video\n".encode(), "not_video", "kein Video"),
+        "abgeschnitten.mp4": (
+            clip.read_bytes()[: clip.stat().st_size // 2],
+            "truncated",
+            "unvollständig",
+        ),
+        "vorne.mp4": (
+            whole.read_bytes()[: whole.stat().st_size * 2 // 3],
+            "truncated",
+            "unvollständig",
+        ),
+        "notiz.mp4": (b"Einsatzbericht, kein Video\n", "not_video", "kein Video"),
     }
     for name, (content, reason, words) in cases.items():
         path = tmp_path / name
