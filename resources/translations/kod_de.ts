@@ -3339,6 +3339,42 @@
             <translation>Unerwarteter Fehler (%1). Einzelheiten stehen in der Protokolldatei.</translation>
         </message>
         <message>
+            <source>Bodycam recordings</source>
+            <translation>Bodycam-Aufnahmen</translation>
+        </message>
+        <message>
+            <source>Create the master key file (once; keep a backup in a safe place)</source>
+            <translation>Die Hauptschlüsseldatei anlegen (einmalig; eine Sicherung an einem sicheren Ort aufbewahren)</translation>
+        </message>
+        <message>
+            <source>default: KOD_RECORDING_KEY_FILE or the machine's configuration folder</source>
+            <translation>Standard: KOD_RECORDING_KEY_FILE oder der Konfigurationsordner des Rechners</translation>
+        </message>
+        <message>
+            <source>Check the master key and the recording store</source>
+            <translation>Hauptschlüssel und Aufnahmespeicher prüfen</translation>
+        </message>
+        <message>
+            <source>Master key %1 written to %2.</source>
+            <translation>Hauptschlüssel %1 nach %2 geschrieben.</translation>
+        </message>
+        <message>
+            <source>Keep a copy in a safe place: without it no recording can be opened. Every workstation needs the same file (%1 names where it is).</source>
+            <translation>Bitte eine Kopie an einem sicheren Ort aufbewahren: Ohne sie lässt sich keine Aufnahme öffnen. Jeder Arbeitsplatz braucht dieselbe Datei (%1 nennt ihren Ort).</translation>
+        </message>
+        <message>
+            <source>Master key: %1 (%2)</source>
+            <translation>Hauptschlüssel: %1 (%2)</translation>
+        </message>
+        <message>
+            <source>Recording store: %1</source>
+            <translation>Aufnahmespeicher: %1</translation>
+        </message>
+        <message>
+            <source>Quarantine folder: %1</source>
+            <translation>Quarantäneordner: %1</translation>
+        </message>
+        <message>
             <source>Fill the database with Leverkusen demo data</source>
             <translation>Datenbank mit Leverkusener Demodaten füllen</translation>
         </message>
