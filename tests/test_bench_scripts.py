@@ -20,6 +20,7 @@ SCRIPTS = {
         ["propagation_p50_ms", "propagation_p99_ms", "catchup_1000_s"],
     ),
     "call_to_dispatch.py": ({}, ["keypresses_call_to_dispatch"]),
+    "ingest.py": ({"KOD_BENCH_INGEST_MB": "8"}, ["ingest_ratio", "ingest_mb_per_s"]),
     "startup.py": ({"KOD_BENCH_INCIDENTS": "300", "KOD_BENCH_RUNS": "1"}, ["cold_start_s"]),
 }
 

@@ -13,6 +13,7 @@ any byte range decrypts only the chunks it touches (random access for libvlc's c
 from __future__ import annotations
 
 import hashlib
+import queue
 import struct
 import threading
 import uuid
@@ -62,6 +63,43 @@ def _aad(header: bytes, index: int, last: bool) -> bytes:
     return header + struct.pack(">QB", index, 1 if last else 0)
 
 
+class Hasher:
+    """SHA-256 in a thread of its own: hashing (which releases the GIL) runs on the second core
+    while the caller reads, encrypts and writes. ``update`` hands a block over; ``hexdigest``
+    waits for the rest. Use it as a context manager so the thread ends on errors too."""
+
+    def __init__(self) -> None:
+        self._digest = hashlib.sha256()
+        self._blocks: queue.Queue[bytes | None] = queue.Queue(maxsize=8)
+        self._thread = threading.Thread(target=self._run, name="sha256", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (block := self._blocks.get()) is not None:
+            self._digest.update(block)
+
+    def update(self, block: bytes) -> None:
+        """Hash ``block`` next."""
+        self._blocks.put(block)
+
+    def hexdigest(self) -> str:
+        """The digest of everything handed over (ends the thread)."""
+        self.close()
+        return self._digest.hexdigest()
+
+    def close(self) -> None:
+        """End the thread (idempotent)."""
+        if self._thread.is_alive():
+            self._blocks.put(None)
+            self._thread.join()
+
+    def __enter__(self) -> Hasher:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+
 class Sealer:
     """Seals one plaintext stream, hashing it (SHA-256) in the same pass."""
 
@@ -69,7 +107,9 @@ class Sealer:
         self._aead = AESGCM(data_key)
         self._header = _header(storage_id, chunk_size)
         self._chunk_size = chunk_size
-        self.sha256 = hashlib.sha256()
+        self._hasher: Hasher | None = None
+        #: The plaintext's SHA-256 (hex), once the stream is complete.
+        self.sha256 = ""
         self.plain_bytes = 0
 
     def stream(
@@ -83,23 +123,25 @@ class Sealer:
 
         Raises :class:`ImportCancelled` as soon as ``cancelled()`` says so.
         """
-        yield self._header
-        current = source.read(self._chunk_size)
-        index = 0
-        while True:
-            if cancelled is not None and cancelled():
-                raise ImportCancelled(tr("evidence", "The import was cancelled."))
-            following = source.read(self._chunk_size)
-            last = not following
-            self.sha256.update(current)
-            self.plain_bytes += len(current)
-            yield self._aead.encrypt(_nonce(index), current, _aad(self._header, index, last))
-            if progress is not None:
-                progress(self.plain_bytes, total)
-            if last:
-                return
-            current = following
-            index += 1
+        with Hasher() as hasher:
+            yield self._header
+            current = source.read(self._chunk_size)
+            index = 0
+            while True:
+                if cancelled is not None and cancelled():
+                    raise ImportCancelled(tr("evidence", "The import was cancelled."))
+                following = source.read(self._chunk_size)
+                last = not following
+                hasher.update(current)
+                self.plain_bytes += len(current)
+                yield self._aead.encrypt(_nonce(index), current, _aad(self._header, index, last))
+                if progress is not None:
+                    progress(self.plain_bytes, total)
+                if last:
+                    self.sha256 = hasher.hexdigest()
+                    return
+                current = following
+                index += 1
 
 
 class SealedReader:
@@ -179,14 +221,14 @@ class SealedReader:
 
     def sha256(self, progress: Progress | None = None) -> str:
         """The SHA-256 of the whole plaintext, every chunk checked on the way."""
-        digest = hashlib.sha256()
         done = 0
-        for plain in self.chunks():
-            digest.update(plain)
-            done += len(plain)
-            if progress is not None:
-                progress(done, self.size)
-        return digest.hexdigest()
+        with Hasher() as digest:
+            for plain in self.chunks():
+                digest.update(plain)
+                done += len(plain)
+                if progress is not None:
+                    progress(done, self.size)
+            return digest.hexdigest()
 
     def close(self) -> None:
         """Release the blob."""

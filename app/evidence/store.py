@@ -72,7 +72,7 @@ class EvidenceStore:
             storage_key=storage_key,
             key_id=self.master.key_id,
             wrapped_key=self.master.wrap(data_key, storage_key),
-            sha256=sealer.sha256.hexdigest(),
+            sha256=sealer.sha256,
             size_bytes=sealer.plain_bytes,
         )
 
