@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from app.evidence.errors import ImportCancelled, RejectedFile
+from app.evidence.errors import ImportCancelled, RejectedFile, SourceChanged, TamperedError
 from app.evidence.quarantine import REASON_SUFFIX
 from app.evidence.sidecar import RecordingDetails
 from app.evidence.store import EvidenceStore
@@ -279,3 +279,37 @@ async def test_the_postgresql_server_refuses_a_clerk_login_whatever_the_program_
     finally:
         engine.dispose()
     assert grants == 0, "no login may read the wrapped data keys"
+
+
+@pytest.mark.asyncio
+async def test_a_file_still_growing_or_a_bad_read_back_keeps_the_original(
+    db: Database, services: Services, tmp_path: Path, clip: Path
+) -> None:
+    scene, dispatcher = await _scene(db, services, tmp_path)
+    video = copy_clip(clip, scene.inbox, "wird_kopiert.mp4")
+    write_sidecar(video, **SIDECAR)
+    size = clip.stat().st_size
+
+    def still_copying(done: int, total: int) -> None:
+        if done == size:  # the docking station appends while the import reads
+            with video.open("ab") as fh:
+                fh.write(b"\0" * 100)
+
+    with pytest.raises(SourceChanged, match="noch kopiert"):
+        await scene.importer.import_file(dispatcher, video, progress=still_copying)
+    assert video.stat().st_size == size + 100 and scene.stored_files() == []
+
+    video.write_bytes(clip.read_bytes())
+
+    def disk_fault(done: int, total: int) -> None:
+        if done == size:  # the sealed copy is complete but not yet in place: damage it
+            [part] = scene.stored_files()
+            data = bytearray(part.read_bytes())
+            data[len(data) // 2] ^= 0xFF
+            part.write_bytes(bytes(data))
+
+    with pytest.raises(TamperedError, match="bleibt im Importordner"):
+        await scene.importer.import_file(dispatcher, video, progress=disk_fault)
+    assert video.read_bytes() == clip.read_bytes() and video.with_suffix(".json").exists()
+    assert scene.stored_files() == [] and scene.recordings() == []
+    assert service_actions(db, "recording") == []

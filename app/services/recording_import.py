@@ -144,17 +144,21 @@ class RecordingImportService:
             if progress is not None:
                 progress(done, total)
 
-        stored = self._store.stored_sha256(
-            sealed.storage_key, sealed.wrapped_key, sealed.key_id, step
-        )
-        if stored != sealed.sha256:
-            raise TamperedError(
-                tr(
-                    "evidence",
-                    "The stored copy does not match the original when read back. Nothing was "
-                    "kept; the original stays in the import folder.",
-                )
+        failed = TamperedError(
+            tr(
+                "evidence",
+                "The stored copy does not match the original when read back. Nothing was "
+                "kept; the original stays in the import folder.",
             )
+        )
+        try:
+            stored = self._store.stored_sha256(
+                sealed.storage_key, sealed.wrapped_key, sealed.key_id, step
+            )
+        except TamperedError as exc:
+            raise failed from exc
+        if stored != sealed.sha256:
+            raise failed
 
     async def _resolve(
         self, actor: Actor, details: RecordingDetails, media: MediaInfo
