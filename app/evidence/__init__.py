@@ -8,7 +8,8 @@
 - :mod:`app.evidence.storage`: the narrow storage interface and its folder implementation.
 - :mod:`app.evidence.media`: what a file to import is (empty, cut off, not a video) and its
   metadata, read with libvlc; :mod:`app.evidence.sidecar`: the camera's JSON metadata file.
-- :mod:`app.evidence.quarantine`: where refused files go, with the reason beside them.
+- :mod:`app.evidence.quarantine`: where refused files go, with the reason beside them;
+  :mod:`app.evidence.inbox`: which files in the import folder have settled.
 
 The database side (import, audit, incident proposal) is :mod:`app.services.recording_import`.
 """
