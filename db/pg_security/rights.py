@@ -188,7 +188,12 @@ RIGHTS: dict[Permission, tuple[Priv, ...]] = {
         read("incident_unit", "incident_id", "unit_id", "assigned_at", "released_at"),
         read("incident", "id", "number", "created_at", "closed_at"),
     ),
-    Permission.RECORDING_VIEW: (read("recording"), read("recording_hold")),
+    Permission.RECORDING_VIEW: (
+        read("recording"),
+        read("recording_hold"),
+        # The wrapped data key, released with a stated reason and audited (recordings.sql).
+        execute("kod_recording_key(bigint, text, text)"),
+    ),
     Permission.RECORDING_HOLD: (
         read("recording_hold"),
         insert("recording_hold"),

@@ -3697,6 +3697,14 @@
             <translation>Die Aufnahme %1 kann nicht gelesen werden: %2</translation>
         </message>
         <message>
+            <source>Please state why you open this recording (at least %1 characters); every opening is recorded with its reason.</source>
+            <translation>Bitte den Grund angeben, aus dem Sie diese Aufnahme öffnen (mindestens %1 Zeichen); jedes Öffnen wird mit seinem Grund protokolliert.</translation>
+        </message>
+        <message>
+            <source>The recording no. %1 does not exist or was deleted.</source>
+            <translation>Die Aufnahme Nr. %1 gibt es nicht oder sie wurde gelöscht.</translation>
+        </message>
+        <message>
             <source>The file %1 does not exist.</source>
             <translation>Die Datei %1 existiert nicht.</translation>
         </message>
