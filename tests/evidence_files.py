@@ -12,8 +12,15 @@ from app.evidence.config import EvidenceConfig
 from app.evidence.keys import write_master_key
 
 
-def make_clip(path: Path, seconds: int = 2, size: str = "160x120", faststart: bool = False) -> Path:
-    """A small H.264/AAC MP4 (test picture and a tone)."""
+def make_clip(
+    path: Path,
+    seconds: int = 2,
+    size: str = "160x120",
+    faststart: bool = False,
+    tag: str | None = None,
+) -> Path:
+    """A small H.264/AAC MP4 (test picture and a tone); ``tag`` goes into its metadata, so
+    that a copy of exactly this clip can be recognised anywhere."""
     args = [
         "ffmpeg",
         "-v",
@@ -37,6 +44,8 @@ def make_clip(path: Path, seconds: int = 2, size: str = "160x120", faststart: bo
     ]
     if faststart:
         args += ["-movflags", "+faststart"]
+    if tag:
+        args += ["-metadata", f"comment={tag}"]
     subprocess.run([*args, str(path)], check=True, timeout=120)
     return path
 
