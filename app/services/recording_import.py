@@ -124,13 +124,20 @@ class RecordingImportService:
             await asyncio.to_thread(self._verify, sealed, _half(progress, 1), cancelled)
             result = await self._record(actor, path, media, resolved, sealed)
         except RejectedFile as exc:
-            self._store.delete(sealed.storage_key)
+            self._discard(sealed.storage_key)
             await self._reject(actor, path, exc, sealed.sha256)
             raise
         except BaseException:
-            self._store.delete(sealed.storage_key)
+            self._discard(sealed.storage_key)
             raise
         return result
+
+    def _discard(self, storage_key: str) -> None:
+        """Remove a stored copy that is not kept (a failure here must not hide the cause)."""
+        try:
+            self._store.delete(storage_key)
+        except KodError as exc:
+            log.error("stored copy %s not kept but not removable: %s", storage_key, exc)
 
     def _verify(
         self,
