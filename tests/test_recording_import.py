@@ -9,7 +9,13 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from app.evidence.errors import ImportCancelled, RejectedFile, SourceChanged, TamperedError
+from app.evidence.errors import (
+    ImportCancelled,
+    RejectedFile,
+    SourceChanged,
+    StorageError,
+    TamperedError,
+)
 from app.evidence.quarantine import REASON_SUFFIX
 from app.evidence.sidecar import RecordingDetails
 from app.evidence.store import EvidenceStore
@@ -313,3 +319,17 @@ async def test_a_file_still_growing_or_a_bad_read_back_keeps_the_original(
     assert video.read_bytes() == clip.read_bytes() and video.with_suffix(".json").exists()
     assert scene.stored_files() == [] and scene.recordings() == []
     assert service_actions(db, "recording") == []
+
+
+@pytest.mark.asyncio
+async def test_a_refused_file_stays_put_if_the_quarantine_cannot_take_it(
+    db: Database, services: Services, tmp_path: Path
+) -> None:
+    scene, dispatcher = await _scene(db, services, tmp_path)
+    scene.config.quarantine_dir.write_text("kein Ordner", encoding="utf-8")
+    empty = scene.inbox / "leer.mp4"
+    empty.write_bytes(b"")
+    with pytest.raises(StorageError, match="bleibt, wo sie ist") as caught:
+        await scene.importer.import_file(dispatcher, empty)
+    assert "ist leer" in str(caught.value)
+    assert empty.exists()

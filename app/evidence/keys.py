@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import logging
 import os
 import secrets
 import stat
@@ -30,6 +31,8 @@ KEY_BYTES = 32
 _NONCE_BYTES = 12
 _HEADER_LINE = "# KOD-Leitstelle recording master key v1 - keep secret, never in the database"
 _WRAP_CONTEXT = b"kod-recording-data-key-v1:"
+
+log = logging.getLogger(__name__)
 
 
 def new_data_key() -> bytes:
@@ -107,6 +110,8 @@ def load_master_key(path: Path) -> MasterKey:
         raise ConfigError(
             tr("evidence", "The master key file %1 cannot be read: %2", path, _why(exc))
         ) from exc
+    if os.name == "posix" and path.stat().st_mode & 0o077:
+        log.warning("master key file %s is readable by others than its owner", path)
     lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
     try:
         key = base64.b64decode(lines[0], validate=True) if len(lines) == 1 else b""

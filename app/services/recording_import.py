@@ -21,7 +21,13 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from app.evidence.errors import ImportCancelled, RejectedFile, SourceChanged, TamperedError
+from app.evidence.errors import (
+    ImportCancelled,
+    RejectedFile,
+    SourceChanged,
+    StorageError,
+    TamperedError,
+)
 from app.evidence.media import MediaInfo, inspect
 from app.evidence.quarantine import quarantine
 from app.evidence.sealed import Progress
@@ -329,7 +335,21 @@ class RecordingImportService:
         self, actor: Actor, path: Path, exc: RejectedFile, sha256: str | None = None
     ) -> None:
         """Quarantine a refused file, say where in the message, and audit it."""
-        moved = await asyncio.to_thread(quarantine, path, self._store.quarantine_dir, exc.message)
+        try:
+            moved = await asyncio.to_thread(
+                quarantine, path, self._store.quarantine_dir, exc.message
+            )
+        except OSError as err:
+            raise StorageError(
+                tr(
+                    "evidence",
+                    "%1 The file could not be moved to the quarantine folder %2 (%3) and stays "
+                    "where it is.",
+                    exc.message,
+                    self._store.quarantine_dir,
+                    err.strerror or err,
+                )
+            ) from exc
         exc.moved_to = moved
         exc.message = (
             exc.message

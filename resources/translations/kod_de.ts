@@ -3757,6 +3757,10 @@
             <translation>Die Datei %1 wurde bereits importiert (Aufnahme Nr. %2, gleicher SHA-256 %3). Sie wird kein zweites Mal gespeichert.</translation>
         </message>
         <message>
+            <source>%1 The file could not be moved to the quarantine folder %2 (%3) and stays where it is.</source>
+            <translation>%1 Die Datei konnte nicht in den Quarantäneordner %2 verschoben werden (%3) und bleibt, wo sie ist.</translation>
+        </message>
+        <message>
             <source>The file was moved to the quarantine folder: %1</source>
             <translation>Die Datei wurde in den Quarantäneordner verschoben: %1</translation>
         </message>
