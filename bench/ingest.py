@@ -4,7 +4,10 @@ Prints ``ingest_ratio``: the import of a ``KOD_BENCH_INGEST_MB`` file (default 1
 checks, libvlc metadata, SHA-256 and encryption in one pass, reading back (decrypt and hash)
 and the database record — divided by ``sha256sum`` plus ``cp`` of the same file in the same
 run (goal ≤ 1.25). Also ``ingest_mb_per_s`` and the parts (``baseline_s``, ``import_s``).
-``first_frame_p95_ms`` belongs to the clip viewer, which is not built yet.
+
+Then ``first_frame_p95_ms`` over ``KOD_BENCH_OPENS`` openings (default 20; goal ≤ 300): from
+opening the stored recording with a reason (audited) to the first frame libvlc decoded from it
+through the decrypting callbacks, headless (libvlc's video callbacks instead of a window).
 
 No arguments. The file is a real 2-second clip made by ffmpeg, padded to size with a ``free``
 box of random bytes (players skip it), in a temporary folder on the same disk as the store;
@@ -16,10 +19,13 @@ faster baseline: the ratio errs on the strict side).
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -33,15 +39,18 @@ from app.evidence.config import EvidenceConfig  # noqa: E402
 from app.evidence.keys import write_master_key  # noqa: E402
 from app.evidence.sidecar import RecordingDetails  # noqa: E402
 from app.evidence.store import EvidenceStore  # noqa: E402
+from app.evidence.vlc_source import SealedMedia  # noqa: E402
 from app.platform.database import Database  # noqa: E402
 from app.platform.permissions import Role  # noqa: E402
 from app.platform.timeutil import utcnow  # noqa: E402
 from app.platform.uow import Actor  # noqa: E402
 from app.services import Services  # noqa: E402
+from app.services.recording_access import RecordingAccessService  # noqa: E402
 from app.services.recording_import import RecordingImportService  # noqa: E402
 from bench._common import temp_sqlite  # noqa: E402
 
 SIZE_MB = int(os.environ.get("KOD_BENCH_INGEST_MB", "1024"))
+OPENS = int(os.environ.get("KOD_BENCH_OPENS", "20"))
 _BLOCK = 1 << 20
 
 
@@ -81,7 +90,7 @@ def _timed(args: list[str], path: Path) -> float:
     return time.perf_counter() - start
 
 
-async def _import(folder: Path, video: Path) -> float:
+async def _import(folder: Path, video: Path) -> tuple[float, list[float]]:
     config = EvidenceConfig(folder / "master.key", folder / "store", folder / "quarantine")
     write_master_key(config.key_file)
     with temp_sqlite() as target:
@@ -92,7 +101,8 @@ async def _import(folder: Path, video: Path) -> float:
             await services.users.add(admin, "m.mueller", "Mia Müller", Role.FIELD_OFFICER, None)
             await services.users.add(admin, "dispo", "Dora", Role.DISPATCHER, "geheim123")
             dispatcher = await services.users.authenticate("dispo", "geheim123")
-            importer = RecordingImportService(db, EvidenceStore.open(config))
+            store = EvidenceStore.open(config)
+            importer = RecordingImportService(db, store)
             details = RecordingDetails(
                 officer="m.mueller",
                 device="BC-1",
@@ -102,10 +112,58 @@ async def _import(folder: Path, video: Path) -> float:
             )
             _warm(video)
             start = time.perf_counter()
-            await importer.import_file(dispatcher, video, details)
-            return time.perf_counter() - start
+            done = await importer.import_file(dispatcher, video, details)
+            spent = time.perf_counter() - start
+            access = RecordingAccessService(db, store)
+            size = (done.media.width or 320, done.media.height or 240)
+            firsts = [await _first_frame(access, dispatcher, done.id, size) for _ in range(OPENS)]
+            return spent, firsts
         finally:
             await db.dispose()
+
+
+_instance: list[object] = []
+
+
+async def _first_frame(
+    access: RecordingAccessService, actor: Actor, recording_id: int, size: tuple[int, int]
+) -> float:
+    import vlc
+
+    if not _instance:
+        _instance.append(vlc.Instance(["--aout=dummy", "--quiet", "--no-xlib"]))
+    instance = _instance[0]
+    width, height = size
+    frame = (ctypes.c_uint8 * (width * height * 4))()
+    shown = threading.Event()
+
+    @vlc.CallbackDecorators.VideoLockCb
+    def lock(_opaque: object, planes: ctypes.Array[ctypes.c_void_p]) -> None:
+        planes[0] = ctypes.cast(frame, ctypes.c_void_p)
+
+    @vlc.CallbackDecorators.VideoUnlockCb
+    def unlock(_opaque: object, _picture: object, _planes: object) -> None:
+        pass
+
+    @vlc.CallbackDecorators.VideoDisplayCb
+    def display(_opaque: object, _picture: object) -> None:
+        shown.set()
+
+    start = time.perf_counter()
+    opened = await access.open(actor, recording_id, "Messung der Startzeit")
+    source = SealedMedia(vlc, instance, opened.reader)
+    player = instance.media_player_new()
+    player.video_set_callbacks(lock, unlock, display, None)
+    player.video_set_format("RV32", width, height, width * 4)
+    player.set_media(source.media)
+    player.play()
+    await asyncio.to_thread(shown.wait, 30)
+    spent = time.perf_counter() - start
+    player.stop()
+    player.release()
+    source.release()
+    opened.close()
+    return spent
 
 
 def main() -> None:
@@ -116,11 +174,15 @@ def main() -> None:
         baseline = _timed(["sha256sum", str(video)], video)
         baseline += _timed(["cp", str(video), str(folder / "copy")], video)
         (folder / "copy").unlink()
-        spent = asyncio.run(_import(folder, video))
+        spent, firsts = asyncio.run(_import(folder, video))
     print(f"baseline_s: {baseline:.3f}")
     print(f"import_s: {spent:.3f}")
     print(f"ingest_mb_per_s: {SIZE_MB / spent:.0f}")
     print(f"ingest_ratio: {spent / baseline:.2f}")
+    if len(firsts) > 1:
+        p95 = statistics.quantiles(firsts, n=20, method="inclusive")[18]
+        print(f"first_frame_p50_ms: {statistics.median(firsts) * 1000:.0f}")
+        print(f"first_frame_p95_ms: {p95 * 1000:.0f}")
 
 
 if __name__ == "__main__":
