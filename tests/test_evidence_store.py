@@ -199,3 +199,35 @@ def test_bad_files_are_recognised_with_german_messages(tmp_path: Path, clip: Pat
     assert (info.width, info.height, info.video_codec, info.frame_rate) == (160, 120, "h264", 25.0)
     assert info.duration_ms is not None and 1900 <= info.duration_ms <= 2100
     assert info.audio_codec == "mp4a"
+
+
+@pytest.mark.parametrize(
+    ("name", "codec_args", "codec"),
+    [
+        (
+            "h265.mov",
+            ["-c:v", "libx265", "-tag:v", "hvc1", "-x265-params", "log-level=error"],
+            "hevc",
+        ),
+        ("h264.mkv", ["-c:v", "libx264"], "h264"),
+    ],
+)
+def test_mov_h265_and_matroska_are_read_and_sealed(
+    store: EvidenceStore, tmp_path: Path, name: str, codec_args: list[str], codec: str
+) -> None:
+    import subprocess
+
+    path = tmp_path / name
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i",
+         "testsrc=duration=2:size=160x120:rate=25", *codec_args, "-pix_fmt", "yuv420p",
+         str(path)],
+        check=True,
+        timeout=120,
+    )  # fmt: skip
+    info = inspect(path)
+    assert (info.video_codec, info.width, info.height) == (codec, 160, 120)
+    sealed = store.seal_file(path, WHEN)
+    assert store.stored_sha256(sealed.storage_key, sealed.wrapped_key, sealed.key_id) == (
+        hashlib.sha256(path.read_bytes()).hexdigest()
+    )
