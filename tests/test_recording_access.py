@@ -18,9 +18,8 @@ from app.services import Services
 from app.services.recording_access import RecordingAccessService
 from app.services.recording_import import RecordingImportService
 from tests.conftest import ADMIN
-from tests.evidence_files import copy_clip, evidence_config, make_clip
+from tests.evidence_files import START, copy_clip, evidence_config, make_clip, officer_scene
 from tests.pg_logins import PASSWORD, attempt, login
-from tests.test_recording_import import START
 
 REASON = "Prüfung für OWi-Verfahren 2026/123"
 
@@ -121,3 +120,32 @@ def test_the_server_releases_keys_only_through_the_audited_function(
         assert _audit(owner, "recording.open") == [("sb1", REASON, recording_id)]
     finally:
         asyncio.run(owner.dispose())
+
+
+@pytest.mark.asyncio
+async def test_a_person_confirms_or_corrects_the_proposed_incident(
+    db: Database, services: Services, tmp_path: Path, clip: Path
+) -> None:
+    from app.platform.errors import ConflictError
+    from app.services.recording_links import RecordingLinkService
+
+    scene, dispatcher = await officer_scene(db, services, tmp_path)
+    video = copy_clip(clip, scene.inbox, "clip.mp4")
+    details = RecordingDetails(
+        officer="m.mueller", device="BC-1", started_at=START, reason="Bedrohung", announced=True
+    )
+    done = await scene.importer.import_file(dispatcher, video, details)
+    assert done.proposed_incident_id == scene.incident_id
+    links = RecordingLinkService(db)
+    version = await links.confirm_incident(dispatcher, done.id, scene.incident_id, 1)
+    with pytest.raises(ConflictError):
+        await links.confirm_incident(dispatcher, done.id, None, 1)
+    with pytest.raises(NotFound):
+        await links.confirm_incident(dispatcher, done.id, scene.incident_id + 99, version)
+    [rec] = scene.recordings()
+    assert rec.incident_id == scene.incident_id and rec.version == version
+    await services.users.add(ADMIN, "sb1", "Sven", Role.CLERK, PASSWORD)
+    clerk = await services.users.authenticate("sb1", PASSWORD)
+    with pytest.raises(PermissionDenied):
+        await links.confirm_incident(clerk, done.id, None, version)
+    assert _audit(db, "recording.link")[0][0] == "disponent1"

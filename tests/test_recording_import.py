@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.evidence.errors import (
@@ -18,7 +18,6 @@ from app.evidence.errors import (
 )
 from app.evidence.quarantine import REASON_SUFFIX
 from app.evidence.sidecar import RecordingDetails
-from app.evidence.store import EvidenceStore
 from app.platform.config import DatabaseTarget
 from app.platform.database import Database
 from app.platform.errors import PermissionDenied, ValidationError
@@ -26,20 +25,16 @@ from app.platform.permissions import Role
 from app.platform.uow import Actor
 from app.services import Services
 from app.services.recording_import import RecordingImportService
-from db.models import Incident, IncidentUnit, Recording, RecordingKey, Unit, UnitMember
+from db.models import RecordingKey
 from tests.conftest import ADMIN, service_actions
-from tests.evidence_files import copy_clip, evidence_config, files_under, make_clip, write_sidecar
-
-START = datetime(2026, 12, 6, 9, 15, tzinfo=UTC)
-SIDECAR = {
-    "officer": "m.mueller",
-    "device": "BC-017",
-    "started_at": "2026-12-06T10:15:00+01:00",
-    "location": {"lat": 51.0331, "lon": 6.9876, "text": "Hauptstraße 12, Wiesdorf"},
-    "reason": "Person bedroht Kollegin mit einer Flasche",
-    "announced": True,
-    "inside_home": False,
-}
+from tests.evidence_files import (
+    SIDECAR,
+    START,
+    copy_clip,
+    make_clip,
+    officer_scene,
+    write_sidecar,
+)
 
 
 @pytest.fixture(scope="module")
@@ -47,74 +42,11 @@ def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_clip(tmp_path_factory.mktemp("clips") / "clip.mp4")
 
 
-class Scene:
-    """A database with an officer in a unit on an incident, a store and an import folder."""
-
-    def __init__(self, db: Database, services: Services, root: Path) -> None:
-        self.db = db
-        self.services = services
-        self.inbox = root / "Dockingstation"
-        self.inbox.mkdir()
-        self.config = evidence_config(root)
-        self.store = EvidenceStore.open(self.config)
-        self.importer = RecordingImportService(db, self.store)
-        self.incident_id = 0
-        self.officer_id = 0
-        self.unit_id = 0
-
-    def stored_files(self) -> list[Path]:
-        return files_under(self.config.store_dir)
-
-    def recordings(self) -> list[Recording]:
-        engine = self.db.sync_engine()
-        try:
-            with Session(engine) as s:
-                return list(s.scalars(select(Recording).order_by(Recording.id)))
-        finally:
-            engine.dispose()
-
-
-async def _scene(db: Database, services: Services, root: Path) -> tuple[Scene, Actor]:
-    scene = Scene(db, services, root)
-    officer = await services.users.add(
-        ADMIN, "m.mueller", "Mia Müller", Role.FIELD_OFFICER, "geheim123"
-    )
-    await services.users.add(ADMIN, "disponent1", "Dora Disponent", Role.DISPATCHER, "geheim123")
-    dispatcher = await services.users.authenticate("disponent1", "geheim123")
-    engine = db.sync_engine()
-    try:
-        with Session(engine) as s, s.begin():
-            unit = Unit(call_sign="KOD 12", status_changed_at=START - timedelta(hours=3))
-            incident = Incident(
-                number="E-2026-0815",
-                category="threat",
-                priority=1,
-                status="on_scene",
-                address="Hauptstraße 12",
-                created_at=START - timedelta(minutes=20),
-                updated_at=START,
-            )
-            s.add_all([unit, incident])
-            s.flush()
-            s.add(UnitMember(unit_id=unit.id, user_id=officer.id, since=START - timedelta(hours=2)))
-            s.add(
-                IncidentUnit(
-                    incident_id=incident.id,
-                    unit_id=unit.id,
-                    assigned_at=START - timedelta(minutes=15),
-                )
-            )
-            scene.incident_id, scene.officer_id, scene.unit_id = incident.id, officer.id, unit.id
-    finally:
-        engine.dispose()
-    return scene, dispatcher
-
-
 @pytest.mark.asyncio
 async def test_a_clip_is_imported_encrypted_verified_and_linked(
     db: Database, services: Services, tmp_path: Path, clip: Path
 ) -> None:
-    scene, dispatcher = await _scene(db, services, tmp_path)
+    scene, dispatcher = await officer_scene(db, services, tmp_path)
     video = copy_clip(clip, scene.inbox, "BC017_0815.mp4")
     write_sidecar(video, **SIDECAR)
     steps: list[tuple[int, int]] = []
@@ -170,7 +102,7 @@ async def test_a_clip_is_imported_encrypted_verified_and_linked(
 async def test_bad_files_and_duplicates_go_to_quarantine_with_a_german_reason(
     db: Database, services: Services, tmp_path: Path, clip: Path
 ) -> None:
-    scene, dispatcher = await _scene(db, services, tmp_path)
+    scene, dispatcher = await officer_scene(db, services, tmp_path)
     given = RecordingDetails(
         officer="m.mueller", device="BC-017", started_at=START, reason="Bedrohung", announced=True
     )
@@ -205,7 +137,7 @@ async def test_bad_files_and_duplicates_go_to_quarantine_with_a_german_reason(
 async def test_missing_details_or_a_cancel_leave_the_file_where_it_was(
     db: Database, services: Services, tmp_path: Path, clip: Path
 ) -> None:
-    scene, dispatcher = await _scene(db, services, tmp_path)
+    scene, dispatcher = await officer_scene(db, services, tmp_path)
     video = copy_clip(clip, scene.inbox, "ohne_angaben.mp4")
     with pytest.raises(ValidationError, match="Anlass der Aufnahme") as caught:
         await scene.importer.import_file(
@@ -233,7 +165,7 @@ async def test_missing_details_or_a_cancel_leave_the_file_where_it_was(
 async def test_a_role_without_the_import_right_is_refused_before_anything_happens(
     db: Database, services: Services, tmp_path: Path, clip: Path
 ) -> None:
-    scene, _dispatcher = await _scene(db, services, tmp_path)
+    scene, _dispatcher = await officer_scene(db, services, tmp_path)
     await services.users.add(ADMIN, "sb1", "Sven Sachbearbeiter", Role.CLERK, "geheim123")
     clerk = await services.users.authenticate("sb1", "geheim123")
     video = copy_clip(clip, scene.inbox, "clip.mp4")
@@ -251,7 +183,7 @@ async def test_the_postgresql_server_refuses_a_clerk_login_whatever_the_program_
     owner = Database(pg_target, workstation="test-ws")
     try:
         services = Services.create(owner)
-        scene, _dispatcher = await _scene(owner, services, tmp_path)
+        scene, _dispatcher = await officer_scene(owner, services, tmp_path)
         clerk = await services.users.add(
             ADMIN, "sb1", "Sven Sachbearbeiter", Role.CLERK, "geheim123"
         )
@@ -291,7 +223,7 @@ async def test_the_postgresql_server_refuses_a_clerk_login_whatever_the_program_
 async def test_a_file_still_growing_or_a_bad_read_back_keeps_the_original(
     db: Database, services: Services, tmp_path: Path, clip: Path
 ) -> None:
-    scene, dispatcher = await _scene(db, services, tmp_path)
+    scene, dispatcher = await officer_scene(db, services, tmp_path)
     video = copy_clip(clip, scene.inbox, "wird_kopiert.mp4")
     write_sidecar(video, **SIDECAR)
     size = clip.stat().st_size
@@ -325,7 +257,7 @@ async def test_a_file_still_growing_or_a_bad_read_back_keeps_the_original(
 async def test_a_refused_file_stays_put_if_the_quarantine_cannot_take_it(
     db: Database, services: Services, tmp_path: Path
 ) -> None:
-    scene, dispatcher = await _scene(db, services, tmp_path)
+    scene, dispatcher = await officer_scene(db, services, tmp_path)
     scene.config.quarantine_dir.write_text("kein Ordner", encoding="utf-8")
     empty = scene.inbox / "leer.mp4"
     empty.write_bytes(b"")

@@ -179,8 +179,10 @@ RIGHTS: dict[Permission, tuple[Priv, ...]] = {
         update_all_but("report", "number", "created_by_id"),
     ),
     Permission.RECORDING_IMPORT: (
-        read("recording", "id", "sha256", "deleted_at"),
         insert("recording"),
+        # Confirming (or correcting) the proposed incident.
+        read("recording"),
+        update("recording", "incident_id", "version"),
         # The wrapped data key: written at import, readable by no login.
         insert("recording_key"),
         # The incident proposed from the officer's unit and the recording's time.

@@ -3772,6 +3772,10 @@
             <source>There is no unit with the call sign '%1'.</source>
             <translation>Es gibt keine Einheit mit dem Rufnamen „%1“.</translation>
         </message>
+        <message>
+            <source>The incident no. %1 does not exist.</source>
+            <translation>Den Einsatz Nr. %1 gibt es nicht.</translation>
+        </message>
     </context>
     <context>
         <name>fields</name>
