@@ -39,6 +39,7 @@ class Permission(StrEnum):
     TASK_WRITE = "task.write"
     REPORT_READ = "report.read"
     REPORT_WRITE = "report.write"
+    RECORDING_IMPORT = "recording.import"
     RECORDING_VIEW = "recording.view"
     RECORDING_HOLD = "recording.hold"
     RECORDING_EXPORT = "recording.export"
@@ -81,6 +82,8 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.TASK_WRITE: frozenset({_D, _S, _C}),
     Permission.REPORT_READ: frozenset({_D, _S, _C}),
     Permission.REPORT_WRITE: frozenset({_D, _S, _C}),
+    # The control room takes the recordings off the docking station; clerks work with them.
+    Permission.RECORDING_IMPORT: frozenset({_D, _S}),
     Permission.RECORDING_VIEW: frozenset({_D, _S, _C}),
     Permission.RECORDING_HOLD: frozenset({_S, _C}),
     Permission.RECORDING_EXPORT: frozenset({_S, _C}),

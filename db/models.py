@@ -18,29 +18,18 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     String,
     Text,
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
+from db.base import NAMING_CONVENTION, Base
+from db.models_bodycam import Recording, RecordingHold, RecordingKey
 from db.types import IdType, UTCDateTime
 
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-class Base(DeclarativeBase):
-    """The one declarative base of the project."""
-
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+__all__ = ["NAMING_CONVENTION", "Base", "Recording", "RecordingHold", "RecordingKey"]
 
 
 # --- people and organisation ---------------------------------------------------------------
@@ -346,65 +335,6 @@ class Report(Base):
             "status IN ('new','in_progress','converted','closed')", name="status_value"
         ),
         Index("ix_report_status_received", "status", "received_at"),
-    )
-
-
-# --- bodycam recordings ---------------------------------------------------------------------
-
-
-class Recording(Base):
-    """A bodycam recording (§ 15c PolG NRW): deleted after 14 days unless held."""
-
-    __tablename__ = "recording"
-
-    id: Mapped[int] = mapped_column(IdType, primary_key=True)
-    officer_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
-    device_id: Mapped[str] = mapped_column(String(64))
-    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    ended_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    lat: Mapped[float | None] = mapped_column(Float)
-    lon: Mapped[float | None] = mapped_column(Float)
-    location: Mapped[str | None] = mapped_column(String(255))
-    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"))
-    reason: Mapped[str] = mapped_column(Text)
-    announced: Mapped[bool] = mapped_column(Boolean)
-    inside_home: Mapped[bool] = mapped_column(Boolean, default=False)
-    ordered_by: Mapped[str | None] = mapped_column(String(120))
-    storage_key: Mapped[str] = mapped_column(String(255))
-    sha256: Mapped[str] = mapped_column(String(64))
-    size_bytes: Mapped[int] = mapped_column(IdType)
-    delete_after: Mapped[datetime] = mapped_column(UTCDateTime)
-    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    imported_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    version: Mapped[int] = mapped_column(Integer, default=1)
-
-    __mapper_args__ = {"version_id_col": version}
-    __table_args__ = (
-        CheckConstraint("inside_home = false OR ordered_by IS NOT NULL", name="home_needs_order"),
-        Index("ix_recording_delete_after", "deleted_at", "delete_after"),
-    )
-
-
-class RecordingHold(Base):
-    """Keeps a recording past its deletion date, with reason and file number."""
-
-    __tablename__ = "recording_hold"
-
-    id: Mapped[int] = mapped_column(IdType, primary_key=True)
-    recording_id: Mapped[int] = mapped_column(ForeignKey("recording.id"), index=True)
-    reason: Mapped[str] = mapped_column(String(32))
-    file_number: Mapped[str] = mapped_column(String(64))
-    note: Mapped[str | None] = mapped_column(Text)
-    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    released_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    release_consent_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-
-    __table_args__ = (
-        CheckConstraint(
-            "reason IN ('danger','crime','offence','review_request')", name="reason_value"
-        ),
     )
 
 

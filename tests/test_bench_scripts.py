@@ -20,6 +20,10 @@ SCRIPTS = {
         ["propagation_p50_ms", "propagation_p99_ms", "catchup_1000_s"],
     ),
     "call_to_dispatch.py": ({}, ["keypresses_call_to_dispatch"]),
+    "ingest.py": (
+        {"KOD_BENCH_INGEST_MB": "8", "KOD_BENCH_OPENS": "3"},
+        ["ingest_ratio", "ingest_mb_per_s", "first_frame_p95_ms"],
+    ),
     "startup.py": ({"KOD_BENCH_INCIDENTS": "300", "KOD_BENCH_RUNS": "1"}, ["cold_start_s"]),
 }
 

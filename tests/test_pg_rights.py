@@ -220,6 +220,13 @@ PROBES: dict[Permission, Probe] = {
         "UPDATE report SET subject = 'neu' WHERE id = %(m)s",
         {"m": s.report},
     ),
+    Permission.RECORDING_IMPORT: lambda s, r: (
+        "INSERT INTO recording (officer_id, device_id, started_at, ended_at, reason, announced, "
+        "inside_home, storage_key, sha256, size_bytes, delete_after, imported_at, version) "
+        "VALUES (%(o)s, 'BC-2', now(), now(), 'Bedrohung', true, false, 'k2', repeat('b', 64), "
+        "10, now() + interval '14 days', now(), 1)",
+        {"o": s.users[Role.FIELD_OFFICER]},
+    ),
     Permission.RECORDING_VIEW: lambda s, r: (
         "SELECT reason FROM recording WHERE id = %(v)s",
         {"v": s.recording},

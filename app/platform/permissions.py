@@ -51,6 +51,7 @@ PERMISSION_LABELS: dict[Permission, str] = {
     Permission.TASK_WRITE: N_("permissions", "create or change tasks"),
     Permission.REPORT_READ: N_("permissions", "view reports"),
     Permission.REPORT_WRITE: N_("permissions", "create or change reports"),
+    Permission.RECORDING_IMPORT: N_("permissions", "import bodycam recordings"),
     Permission.RECORDING_VIEW: N_("permissions", "view bodycam recordings"),
     Permission.RECORDING_HOLD: N_("permissions", "put a hold on recordings"),
     Permission.RECORDING_EXPORT: N_("permissions", "export recordings"),

@@ -31,7 +31,7 @@ from app.platform.permissions import Role, permissions_markdown, role_label
 from app.platform.timeutil import format_local
 from app.platform.uow import Actor
 from app.services import Services
-from app.tools import cli_offences
+from app.tools import cli_offences, cli_recordings
 from app.tools.argparse_de import use_ui_language
 
 EXIT_UNEXPECTED = 70
@@ -152,6 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
     gzi.add_argument("file", metavar="FILE")
 
     cli_offences.add_parser(sub)
+    cli_recordings.add_parser(sub)
 
     sub.add_parser("permissions", help=tr("cli", "Print the permission matrix (Markdown)"))
 
@@ -475,6 +476,8 @@ def run(argv: list[str] | None = None) -> int:
         if args.command == "permissions":
             _print(permissions_markdown())
             return 0
+        if args.command == "recordings":
+            return cli_recordings.run(args)
         target = login_target(resolve_database(args.database), args.user)
         if args.command == "db":
             if args.db_command == "status":

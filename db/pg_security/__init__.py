@@ -36,8 +36,13 @@ def _run(conn: Connection, sql: str) -> None:
         cursor.close()
 
 
+#: The SQL files of the application's functions, in the order they are run.
+SQL_FILES = ("functions.sql", "recordings.sql")
+
+
 def _functions_sql() -> str:
-    return files("db.pg_security").joinpath("functions.sql").read_text(encoding="utf-8")
+    folder = files("db.pg_security")
+    return "\n".join(folder.joinpath(name).read_text(encoding="utf-8") for name in SQL_FILES)
 
 
 def _existing_tables(conn: Connection) -> set[str]:

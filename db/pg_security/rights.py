@@ -178,7 +178,24 @@ RIGHTS: dict[Permission, tuple[Priv, ...]] = {
         insert("report"),
         update_all_but("report", "number", "created_by_id"),
     ),
-    Permission.RECORDING_VIEW: (read("recording"), read("recording_hold")),
+    Permission.RECORDING_IMPORT: (
+        insert("recording"),
+        # Confirming (or correcting) the proposed incident.
+        read("recording"),
+        update("recording", "incident_id", "version"),
+        # The wrapped data key: written at import, readable by no login.
+        insert("recording_key"),
+        # The incident proposed from the officer's unit and the recording's time.
+        read("unit_member"),
+        read("incident_unit", "incident_id", "unit_id", "assigned_at", "released_at"),
+        read("incident", "id", "number", "created_at", "closed_at"),
+    ),
+    Permission.RECORDING_VIEW: (
+        read("recording"),
+        read("recording_hold"),
+        # The wrapped data key, released with a stated reason and audited (recordings.sql).
+        execute("kod_recording_key(bigint, text, text)"),
+    ),
     Permission.RECORDING_HOLD: (
         read("recording_hold"),
         insert("recording_hold"),
@@ -324,6 +341,7 @@ STAMPS: dict[str, tuple[str, ...]] = {
     "emergency": ("raised_by_id", "+acknowledged_by_id"),
     "task": ("created_by_id", "@created_at"),
     "report": ("created_by_id",),
+    "recording": ("imported_by_id", "@imported_at"),
     "recording_hold": ("created_by_id", "+released_by_id"),
     "offence_case_event": ("user_id", "@created_at"),
 }

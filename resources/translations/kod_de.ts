@@ -3917,6 +3917,42 @@
             <translation>%1 bestätigt.</translation>
         </message>
         <message>
+            <source>Bodycam recordings</source>
+            <translation>Bodycam-Aufnahmen</translation>
+        </message>
+        <message>
+            <source>Create the master key file (once; keep a backup in a safe place)</source>
+            <translation>Die Hauptschlüsseldatei anlegen (einmalig; eine Sicherung an einem sicheren Ort aufbewahren)</translation>
+        </message>
+        <message>
+            <source>default: KOD_RECORDING_KEY_FILE or the machine's configuration folder</source>
+            <translation>Standard: KOD_RECORDING_KEY_FILE oder der Konfigurationsordner des Rechners</translation>
+        </message>
+        <message>
+            <source>Check the master key and the recording store</source>
+            <translation>Hauptschlüssel und Aufnahmespeicher prüfen</translation>
+        </message>
+        <message>
+            <source>Master key %1 written to %2.</source>
+            <translation>Hauptschlüssel %1 nach %2 geschrieben.</translation>
+        </message>
+        <message>
+            <source>Keep a copy in a safe place: without it no recording can be opened. Every workstation needs the same file (%1 names where it is).</source>
+            <translation>Bitte eine Kopie an einem sicheren Ort aufbewahren: Ohne sie lässt sich keine Aufnahme öffnen. Jeder Arbeitsplatz braucht dieselbe Datei (%1 nennt ihren Ort).</translation>
+        </message>
+        <message>
+            <source>Master key: %1 (%2)</source>
+            <translation>Hauptschlüssel: %1 (%2)</translation>
+        </message>
+        <message>
+            <source>Recording store: %1</source>
+            <translation>Aufnahmespeicher: %1</translation>
+        </message>
+        <message>
+            <source>Quarantine folder: %1</source>
+            <translation>Quarantäneordner: %1</translation>
+        </message>
+        <message>
             <source>Fill the database with Leverkusen demo data</source>
             <translation>Datenbank mit Leverkusener Demodaten füllen</translation>
         </message>
@@ -4110,6 +4146,217 @@
         <message>
             <source>This record was changed by someone else in the meantime (version %1, you edited version %2). Nothing was overwritten.</source>
             <translation>Dieser Datensatz wurde inzwischen von jemand anderem geändert (Version %1, Sie haben Version %2 bearbeitet). Es wurde nichts überschrieben.</translation>
+        </message>
+    </context>
+    <context>
+        <name>evidence</name>
+        <message>
+            <source>The recording was encrypted with another master key (%1); the configured master key is %2. Configure the right key file.</source>
+            <translation>Die Aufnahme wurde mit einem anderen Hauptschlüssel verschlüsselt (%1); eingerichtet ist der Hauptschlüssel %2. Bitte die richtige Schlüsseldatei einrichten.</translation>
+        </message>
+        <message>
+            <source>The key of the recording %1 does not open with the master key: it was changed or belongs to another recording.</source>
+            <translation>Der Schlüssel der Aufnahme %1 lässt sich mit dem Hauptschlüssel nicht öffnen: Er wurde verändert oder gehört zu einer anderen Aufnahme.</translation>
+        </message>
+        <message>
+            <source>The master key file for bodycam recordings is missing: %1. Without it no recording can be stored or opened. Create it once with 'kod-admin recordings keygen' or set KOD_RECORDING_KEY_FILE to where it is.</source>
+            <translation>Die Hauptschlüsseldatei für Bodycam-Aufnahmen fehlt: %1. Ohne sie kann keine Aufnahme gespeichert oder geöffnet werden. Einmalig mit „kod-admin recordings keygen“ anlegen oder KOD_RECORDING_KEY_FILE auf ihren Ort setzen.</translation>
+        </message>
+        <message>
+            <source>The master key file %1 cannot be read: %2</source>
+            <translation>Die Hauptschlüsseldatei %1 kann nicht gelesen werden: %2</translation>
+        </message>
+        <message>
+            <source>The master key file %1 is malformed: it must hold exactly one line with 32 bytes in Base64. Restore it from the key backup; recordings encrypted with the lost key cannot be opened.</source>
+            <translation>Die Hauptschlüsseldatei %1 ist fehlerhaft: Sie muss genau eine Zeile mit 32 Byte in Base64 enthalten. Bitte aus der Schlüsselsicherung wiederherstellen; mit einem verlorenen Schlüssel verschlüsselte Aufnahmen lassen sich nicht mehr öffnen.</translation>
+        </message>
+        <message>
+            <source>%1 exists already. A master key is never overwritten: recordings encrypted with it could no longer be opened.</source>
+            <translation>%1 existiert bereits. Ein Hauptschlüssel wird nie überschrieben: Damit verschlüsselte Aufnahmen ließen sich sonst nicht mehr öffnen.</translation>
+        </message>
+        <message>
+            <source>The file %1 is empty (0 bytes).</source>
+            <translation>Die Datei %1 ist leer (0 Byte).</translation>
+        </message>
+        <message>
+            <source>The file %1 is not a video that can be played: no picture track was found in it.</source>
+            <translation>Die Datei %1 ist kein Video, das sich abspielen lässt: Sie enthält keine Bildspur.</translation>
+        </message>
+        <message>
+            <source>The file %1 is incomplete: its index is missing (the recording was not finished properly, e.g. the battery failed).</source>
+            <translation>Die Datei %1 ist unvollständig: Ihr Index fehlt (die Aufnahme wurde nicht ordentlich beendet, z. B. weil der Akku leer war).</translation>
+        </message>
+        <message>
+            <source>The file %1 is incomplete: it ends after %2 bytes, but its own structure announces more. It was probably cut off while copying.</source>
+            <translation>Die Datei %1 ist unvollständig: Sie endet nach %2 Byte, ihr eigener Aufbau kündigt aber mehr an. Sie wurde vermutlich beim Kopieren abgeschnitten.</translation>
+        </message>
+        <message>
+            <source>libvlc is not installed; recordings cannot be read: %1</source>
+            <translation>libvlc ist nicht installiert; Aufnahmen können nicht gelesen werden: %1</translation>
+        </message>
+        <message>
+            <source>libvlc could not be started.</source>
+            <translation>libvlc konnte nicht gestartet werden.</translation>
+        </message>
+        <message>
+            <source>The import was cancelled.</source>
+            <translation>Der Import wurde abgebrochen.</translation>
+        </message>
+        <message>
+            <source>the header is missing</source>
+            <translation>der Kopfteil fehlt</translation>
+        </message>
+        <message>
+            <source>it is not a sealed recording of this program</source>
+            <translation>es ist keine von diesem Programm verschlüsselte Aufnahme</translation>
+        </message>
+        <message>
+            <source>the file belongs to another recording</source>
+            <translation>die Datei gehört zu einer anderen Aufnahme</translation>
+        </message>
+        <message>
+            <source>the end of the file is cut off</source>
+            <translation>das Ende der Datei ist abgeschnitten</translation>
+        </message>
+        <message>
+            <source>The stored recording %1 is damaged or was tampered with (%2). It must not be used as evidence in this state.</source>
+            <translation>Die gespeicherte Aufnahme %1 ist beschädigt oder wurde manipuliert (%2). In diesem Zustand darf sie nicht als Beweismittel verwendet werden.</translation>
+        </message>
+        <message>
+            <source>block %1 of %2 fails its check</source>
+            <translation>Block %1 von %2 besteht die Prüfung nicht</translation>
+        </message>
+        <message>
+            <source>it is not valid JSON</source>
+            <translation>sie ist kein gültiges JSON</translation>
+        </message>
+        <message>
+            <source>'location' must be an object</source>
+            <translation>„location“ muss ein Objekt sein</translation>
+        </message>
+        <message>
+            <source>The metadata file %1 cannot be used: %2. Correct it or enter the details in the import dialog; the video stays in the import folder.</source>
+            <translation>Die Metadatendatei %1 ist nicht verwendbar: %2. Bitte korrigieren oder die Angaben im Importdialog eintragen; das Video bleibt im Importordner.</translation>
+        </message>
+        <message>
+            <source>'%1' must be text</source>
+            <translation>„%1“ muss ein Text sein</translation>
+        </message>
+        <message>
+            <source>'%1' must be true or false</source>
+            <translation>„%1“ muss true oder false sein</translation>
+        </message>
+        <message>
+            <source>'%1' must be a coordinate</source>
+            <translation>„%1“ muss eine Koordinate sein</translation>
+        </message>
+        <message>
+            <source>'%1' must be a date and time with time zone (ISO 8601)</source>
+            <translation>„%1“ muss ein Datum mit Uhrzeit und Zeitzone sein (ISO 8601)</translation>
+        </message>
+        <message>
+            <source>The recording store %1 cannot be used: %2. Check the folder (or the share) and KOD_RECORDING_STORE.</source>
+            <translation>Der Aufnahmespeicher %1 ist nicht nutzbar: %2. Bitte den Ordner (oder die Freigabe) und KOD_RECORDING_STORE prüfen.</translation>
+        </message>
+        <message>
+            <source>The store already holds %1.</source>
+            <translation>Der Speicher enthält %1 bereits.</translation>
+        </message>
+        <message>
+            <source>Writing to the recording store failed: %1</source>
+            <translation>Schreiben in den Aufnahmespeicher fehlgeschlagen: %1</translation>
+        </message>
+        <message>
+            <source>%1 could not be removed from the store: %2</source>
+            <translation>%1 konnte nicht aus dem Speicher entfernt werden: %2</translation>
+        </message>
+        <message>
+            <source>The recording %1 is missing from the store %2.</source>
+            <translation>Die Aufnahme %1 fehlt im Speicher %2.</translation>
+        </message>
+        <message>
+            <source>The recording %1 cannot be read: %2</source>
+            <translation>Die Aufnahme %1 kann nicht gelesen werden: %2</translation>
+        </message>
+        <message>
+            <source>Please state why you open this recording (at least %1 characters); every opening is recorded with its reason.</source>
+            <translation>Bitte den Grund angeben, aus dem Sie diese Aufnahme öffnen (mindestens %1 Zeichen); jedes Öffnen wird mit seinem Grund protokolliert.</translation>
+        </message>
+        <message>
+            <source>The recording no. %1 does not exist or was deleted.</source>
+            <translation>Die Aufnahme Nr. %1 gibt es nicht oder sie wurde gelöscht.</translation>
+        </message>
+        <message>
+            <source>The file %1 does not exist.</source>
+            <translation>Die Datei %1 existiert nicht.</translation>
+        </message>
+        <message>
+            <source>The file %1 changed while it was being imported (is it still being copied?). Nothing was stored; import it again when it is complete.</source>
+            <translation>Die Datei %1 hat sich während des Imports verändert (wird sie noch kopiert?). Es wurde nichts gespeichert; bitte erneut importieren, wenn sie vollständig ist.</translation>
+        </message>
+        <message>
+            <source>The stored copy does not match the original when read back. Nothing was kept; the original stays in the import folder.</source>
+            <translation>Die gespeicherte Kopie stimmt beim Zurücklesen nicht mit dem Original überein. Es wurde nichts behalten; das Original bleibt im Importordner.</translation>
+        </message>
+        <message>
+            <source>recording officer</source>
+            <translation>aufnehmende Dienstkraft</translation>
+        </message>
+        <message>
+            <source>camera</source>
+            <translation>Kamera</translation>
+        </message>
+        <message>
+            <source>start of the recording</source>
+            <translation>Beginn der Aufnahme</translation>
+        </message>
+        <message>
+            <source>reason for recording (the concrete danger)</source>
+            <translation>Anlass der Aufnahme (die konkrete Gefahr)</translation>
+        </message>
+        <message>
+            <source>whether the recording was announced</source>
+            <translation>ob die Aufnahme angekündigt wurde</translation>
+        </message>
+        <message>
+            <source>Details of the recording are missing: %1. Enter them in the import dialog (or in the camera's metadata file); the video stays in the import folder.</source>
+            <translation>Angaben zur Aufnahme fehlen: %1. Bitte im Importdialog (oder in der Metadatendatei der Kamera) eintragen; das Video bleibt im Importordner.</translation>
+        </message>
+        <message>
+            <source>A recording inside a home needs the name of whoever ordered it.</source>
+            <translation>Eine Aufnahme in einer Wohnung braucht den Namen der Person, die sie angeordnet hat.</translation>
+        </message>
+        <message>
+            <source>The end of the recording is not known: please enter it.</source>
+            <translation>Das Ende der Aufnahme ist nicht bekannt: bitte eintragen.</translation>
+        </message>
+        <message>
+            <source>The recording cannot end before it starts.</source>
+            <translation>Die Aufnahme kann nicht enden, bevor sie beginnt.</translation>
+        </message>
+        <message>
+            <source>The file %1 was imported before (recording no. %2, same SHA-256 %3). It is not stored a second time.</source>
+            <translation>Die Datei %1 wurde bereits importiert (Aufnahme Nr. %2, gleicher SHA-256 %3). Sie wird kein zweites Mal gespeichert.</translation>
+        </message>
+        <message>
+            <source>%1 The file could not be moved to the quarantine folder %2 (%3) and stays where it is.</source>
+            <translation>%1 Die Datei konnte nicht in den Quarantäneordner %2 verschoben werden (%3) und bleibt, wo sie ist.</translation>
+        </message>
+        <message>
+            <source>The file was moved to the quarantine folder: %1</source>
+            <translation>Die Datei wurde in den Quarantäneordner verschoben: %1</translation>
+        </message>
+        <message>
+            <source>There is no user account '%1' for the recording officer.</source>
+            <translation>Für die aufnehmende Dienstkraft gibt es kein Benutzerkonto „%1“.</translation>
+        </message>
+        <message>
+            <source>There is no unit with the call sign '%1'.</source>
+            <translation>Es gibt keine Einheit mit dem Rufnamen „%1“.</translation>
+        </message>
+        <message>
+            <source>The incident no. %1 does not exist.</source>
+            <translation>Den Einsatz Nr. %1 gibt es nicht.</translation>
         </message>
     </context>
     <context>
@@ -4759,6 +5006,10 @@
         <message>
             <source>create or change reports</source>
             <translation>Meldungen anlegen oder ändern</translation>
+        </message>
+        <message>
+            <source>import bodycam recordings</source>
+            <translation>Bodycam-Aufnahmen importieren</translation>
         </message>
         <message>
             <source>view bodycam recordings</source>

@@ -6,7 +6,7 @@ number) and marks the old one superseded. One current revision per key. Unverifi
 are confirmed by a person (who and when are kept).
 
 Revision ID: 0010
-Revises: 0007
+Revises: 0009
 Create Date: 2026-12-06 09:45:00
 """
 
@@ -21,7 +21,7 @@ import db.types
 from db import pg_security
 
 revision: str = "0010"
-down_revision: str | None = "0007"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

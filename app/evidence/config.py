@@ -1,0 +1,48 @@
+"""Where the master key, the recording store and the quarantine folder are (outside the database).
+
+Each comes from an environment variable (set machine-wide by the installer or an administrator),
+else a default: the master key in the machine's configuration folder, the store and the
+quarantine in the per-user data folder (one workstation alone; several workstations on
+PostgreSQL point ``KOD_RECORDING_STORE`` at one share).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+from app.platform.config import APP_AUTHOR, APP_NAME, user_data_dir
+
+ENV_KEY_FILE = "KOD_RECORDING_KEY_FILE"
+ENV_STORE = "KOD_RECORDING_STORE"
+ENV_QUARANTINE = "KOD_RECORDING_QUARANTINE"
+KEY_FILE_NAME = "recording-master.key"
+
+
+@dataclass(frozen=True)
+class EvidenceConfig:
+    """The locations the evidence store uses."""
+
+    key_file: Path
+    store_dir: Path
+    quarantine_dir: Path
+
+
+def resolve_evidence_config(environ: Mapping[str, str] | None = None) -> EvidenceConfig:
+    """The configured locations (environment first, then the defaults)."""
+    env = os.environ if environ is None else environ
+
+    def chosen(name: str, default: Path) -> Path:
+        raw = env.get(name, "").strip()
+        return Path(raw).expanduser() if raw else default
+
+    site = Path(platformdirs.site_config_dir(APP_NAME, APP_AUTHOR))
+    return EvidenceConfig(
+        key_file=chosen(ENV_KEY_FILE, site / KEY_FILE_NAME),
+        store_dir=chosen(ENV_STORE, user_data_dir() / "recordings"),
+        quarantine_dir=chosen(ENV_QUARANTINE, user_data_dir() / "quarantine"),
+    )

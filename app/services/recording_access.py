@@ -1,0 +1,107 @@
+"""Opening a stored recording: a permitted role, a stated reason, an audit record, then the key.
+
+On PostgreSQL the wrapped data key comes only from the server's definer function
+``kod_recording_key`` (db/pg_security/recordings.sql), which checks the role, requires the
+reason and writes the audit record itself; the table of keys is readable by no login. On SQLite
+the service does the same in one transaction. The clip viewer reads the returned
+:class:`~app.evidence.sealed.SealedReader` through libvlc's callbacks; nothing is written in
+clear.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select, text
+
+from app.evidence.sealed import SealedReader
+from app.evidence.store import EvidenceStore
+from app.platform.database import Database
+from app.platform.errors import NotFound, ValidationError
+from app.platform.i18n import tr
+from app.platform.permissions import Permission
+from app.platform.uow import Actor, unit_of_work
+from db.models import Recording, RecordingKey
+
+#: The shortest reason accepted (the server refuses shorter ones too).
+MIN_REASON = 8
+
+
+@dataclass(frozen=True)
+class _Released:
+    key_id: str
+    wrapped_key: bytes
+    storage_key: str
+    sha256: str
+
+
+class OpenedRecording:
+    """An opened recording: its plaintext by random access, and the SHA-256 it must have."""
+
+    def __init__(self, recording_id: int, sha256: str, reader: SealedReader) -> None:
+        self.recording_id = recording_id
+        self.sha256 = sha256
+        self.reader = reader
+
+    def verify(self) -> bool:
+        """True if the whole recording decrypts (every chunk's tag) to its recorded hash."""
+        return self.reader.sha256() == self.sha256
+
+    def close(self) -> None:
+        """Release the stored file."""
+        self.reader.close()
+
+
+class RecordingAccessService:
+    """Open recordings for viewing, with a stated reason."""
+
+    def __init__(self, db: Database, store: EvidenceStore) -> None:
+        self._db = db
+        self._store = store
+
+    async def open(self, actor: Actor, recording_id: int, reason: str) -> OpenedRecording:
+        """Open ``recording_id`` for ``reason`` (audited as ``recording.open``)."""
+        reason = (reason or "").strip()
+        if len(reason) < MIN_REASON:
+            raise ValidationError(
+                tr(
+                    "evidence",
+                    "Please state why you open this recording (at least %1 characters); "
+                    "every opening is recorded with its reason.",
+                    MIN_REASON,
+                ),
+                "reason",
+            )
+        async with unit_of_work(self._db, actor, Permission.RECORDING_VIEW) as w:
+            if w.on_server:
+                row = (
+                    await w.session.execute(
+                        text("SELECT * FROM kod_recording_key(:r, :why, :ws)"),
+                        {"r": recording_id, "why": reason, "ws": w.workstation},
+                    )
+                ).first()
+            else:
+                row = (
+                    await w.session.execute(
+                        select(
+                            RecordingKey.key_id,
+                            RecordingKey.wrapped_key,
+                            Recording.storage_key,
+                            Recording.sha256,
+                        )
+                        .join(Recording, Recording.id == RecordingKey.recording_id)
+                        .where(
+                            RecordingKey.recording_id == recording_id,
+                            Recording.deleted_at.is_(None),
+                        )
+                    )
+                ).first()
+                if row is not None:
+                    await w.audit("recording.open", "recording", recording_id, reason=reason)
+        if row is None:
+            raise NotFound(
+                tr("evidence", "The recording no. %1 does not exist or was deleted.", recording_id)
+            )
+        released = _Released(str(row[0]), bytes(row[1]), str(row[2]), str(row[3]))
+        reader = self._store.reader(released.storage_key, released.wrapped_key, released.key_id)
+        return OpenedRecording(recording_id, released.sha256, reader)

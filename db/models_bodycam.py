@@ -1,0 +1,111 @@
+"""Bodycam recordings (§ 15c PolG NRW via § 24 OBG NRW): part of :mod:`db.models`.
+
+Kept in a module of their own so that the domain model stays readable; :mod:`db.models`
+imports them, so ``Base.metadata`` always holds every table.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db.base import Base
+from db.types import IdType, UTCDateTime
+
+
+class Recording(Base):
+    """A bodycam recording (§ 15c PolG NRW): deleted after 14 days unless held."""
+
+    __tablename__ = "recording"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    officer_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    device_id: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    location: Mapped[str | None] = mapped_column(String(255))
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    announced: Mapped[bool] = mapped_column(Boolean)
+    inside_home: Mapped[bool] = mapped_column(Boolean, default=False)
+    ordered_by: Mapped[str | None] = mapped_column(String(120))
+    storage_key: Mapped[str] = mapped_column(String(255))
+    # One recording per file content: a second import of the same file is refused.
+    sha256: Mapped[str] = mapped_column(String(64), index=True, unique=True)
+    size_bytes: Mapped[int] = mapped_column(IdType)
+    delete_after: Mapped[datetime] = mapped_column(UTCDateTime)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    # Since 0009: who imported it, the unit, the incident proposed from officer, unit and time
+    # (``incident_id`` is set once a person confirms it), and what libvlc read from the file.
+    imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
+    proposed_incident_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"))
+    original_name: Mapped[str | None] = mapped_column(String(255))
+    duration_ms: Mapped[int | None] = mapped_column(IdType)
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    video_codec: Mapped[str | None] = mapped_column(String(16))
+    audio_codec: Mapped[str | None] = mapped_column(String(16))
+    frame_rate: Mapped[float | None] = mapped_column(Float)
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        CheckConstraint("inside_home = false OR ordered_by IS NOT NULL", name="home_needs_order"),
+        Index("ix_recording_delete_after", "deleted_at", "delete_after"),
+    )
+
+
+class RecordingKey(Base):
+    """A recording's data key, wrapped by the master key (which is never in the database).
+
+    Kept apart from ``recording`` so that reading a recording's details never reads its key:
+    on PostgreSQL no login may read this table; deleting a recording destroys its row.
+    """
+
+    __tablename__ = "recording_key"
+
+    recording_id: Mapped[int] = mapped_column(
+        ForeignKey("recording.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    key_id: Mapped[str] = mapped_column(String(32))
+    wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class RecordingHold(Base):
+    """Keeps a recording past its deletion date, with reason and file number."""
+
+    __tablename__ = "recording_hold"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    recording_id: Mapped[int] = mapped_column(ForeignKey("recording.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(32))
+    file_number: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(Text)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    released_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    release_consent_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    __table_args__ = (
+        CheckConstraint(
+            "reason IN ('danger','crime','offence','review_request')", name="reason_value"
+        ),
+    )
