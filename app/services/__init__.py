@@ -20,6 +20,7 @@ from app.services.incidents import IncidentService
 from app.services.link_watch import LinkWatch
 from app.services.offence_cases import OffenceCaseService
 from app.services.offence_catalogue import OffenceCatalogueService
+from app.services.offence_export import OffenceExportService
 from app.services.reports import ReportService
 from app.services.resilient import ResilientIncidents
 from app.services.settings import SettingsService
@@ -46,6 +47,8 @@ class Services:
     unit_admin: UnitAdminService
     catalogue: OffenceCatalogueService
     offences: OffenceCaseService
+    #: Printed documents and the hand-over export of offence cases.
+    offence_export: OffenceExportService
     #: Reads for the situation map.
     situation: SituationService
     #: Whether the database link is up (the workstation's change follower feeds it).
@@ -74,6 +77,7 @@ class Services:
             settings=SettingsService(db),
             catalogue=OffenceCatalogueService(db),
             offences=OffenceCaseService(db),
+            offence_export=OffenceExportService(db),
             gazetteer=GazetteerService(db),
             tasks=tasks,
             # Reports open incidents inside their own transaction: the core service.

@@ -3466,6 +3466,38 @@
             <translation>%1 bestätigt.</translation>
         </message>
         <message>
+            <source>Offence cases (hand-over to the Bußgeldstelle)</source>
+            <translation>Ordnungswidrigkeiten (Abgabe an die Bußgeldstelle)</translation>
+        </message>
+        <message>
+            <source>Write the hand-over file (XML or CSV) of the given cases</source>
+            <translation>Abgabedatei (XML oder CSV) der angegebenen Fälle schreiben</translation>
+        </message>
+        <message>
+            <source>ends in .xml or .csv</source>
+            <translation>endet auf .xml oder .csv</translation>
+        </message>
+        <message>
+            <source>Check a hand-over XML file against the schema</source>
+            <translation>Eine Abgabedatei (XML) gegen das Schema prüfen</translation>
+        </message>
+        <message>
+            <source>The file name must end in .xml or .csv: %1</source>
+            <translation>Der Dateiname muss auf .xml oder .csv enden: %1</translation>
+        </message>
+        <message>
+            <source>%1: valid, %2 cases.</source>
+            <translation>%1: gültig, %2 Fälle.</translation>
+        </message>
+        <message>
+            <source>The file %1 cannot be written (%2).</source>
+            <translation>Die Datei %1 kann nicht geschrieben werden (%2).</translation>
+        </message>
+        <message>
+            <source>%1 cases written to %2.</source>
+            <translation>%1 Fälle in %2 geschrieben.</translation>
+        </message>
+        <message>
             <source>Fill the database with Leverkusen demo data</source>
             <translation>Datenbank mit Leverkusener Demodaten füllen</translation>
         </message>
@@ -3768,6 +3800,49 @@
         <message>
             <source>W</source>
             <translation>W</translation>
+        </message>
+    </context>
+    <context>
+        <name>handover</name>
+        <message>
+            <source>The hand-over file is too large (at most %1 MB).</source>
+            <translation>Die Abgabedatei ist zu groß (höchstens %1 MB).</translation>
+        </message>
+        <message>
+            <source>The hand-over file is not well-formed XML (line %1): %2</source>
+            <translation>Die Abgabedatei ist kein wohlgeformtes XML (Zeile %1): %2</translation>
+        </message>
+        <message>
+            <source>The hand-over file must not contain a DOCTYPE declaration.</source>
+            <translation>Die Abgabedatei darf keine DOCTYPE-Deklaration enthalten.</translation>
+        </message>
+        <message>
+            <source>line %1: %2</source>
+            <translation>Zeile %1: %2</translation>
+        </message>
+        <message>
+            <source>The hand-over file does not match the schema %1: %2</source>
+            <translation>Die Abgabedatei entspricht nicht dem Schema %1: %2</translation>
+        </message>
+        <message>
+            <source>Case %1 has no Verwarnung: there is no certificate to print.</source>
+            <translation>Der Fall %1 hat keine Verwarnung: Es gibt keine Bescheinigung zu drucken.</translation>
+        </message>
+        <message>
+            <source>These offence cases do not exist: %1</source>
+            <translation>Diese Ordnungswidrigkeitenfälle existieren nicht: %1</translation>
+        </message>
+        <message>
+            <source>Choose at least one case for the hand-over.</source>
+            <translation>Wählen Sie mindestens einen Fall für die Abgabe.</translation>
+        </message>
+        <message>
+            <source>At most %1 cases fit in one hand-over file.</source>
+            <translation>Eine Abgabedatei fasst höchstens %1 Fälle.</translation>
+        </message>
+        <message>
+            <source>Only checked, heard or handed-over cases go to the Bußgeldstelle; not: %1</source>
+            <translation>An die Bußgeldstelle gehen nur geprüfte, angehörte oder abgegebene Fälle; nicht: %1</translation>
         </message>
     </context>
     <context>
@@ -4533,6 +4608,22 @@
         <message>
             <source>Unknown setting '%1'. Known: %2</source>
             <translation>Unbekannte Einstellung „%1“. Bekannt sind: %2</translation>
+        </message>
+        <message>
+            <source>%1 must be a text.</source>
+            <translation>%1 muss ein Text sein.</translation>
+        </message>
+        <message>
+            <source>%1 must not be empty.</source>
+            <translation>%1 darf nicht leer sein.</translation>
+        </message>
+        <message>
+            <source>%1: at most %2 characters on one line.</source>
+            <translation>%1: höchstens %2 Zeichen in einer Zeile.</translation>
+        </message>
+        <message>
+            <source>The logo must be a PNG, JPEG or SVG file (%1).</source>
+            <translation>Das Logo muss eine PNG-, JPEG- oder SVG-Datei sein (%1).</translation>
         </message>
     </context>
     <context>
