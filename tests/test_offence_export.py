@@ -25,16 +25,14 @@ from app.platform.errors import NotFound, PermissionDenied, ValidationError
 from app.platform.permissions import Role
 from app.services import Services
 from app.services.offence_export import Document, ExportFormat, handover_case
+from tests import test_offence_cases
 from tests.conftest import service_actions
 from tests.pg_logins import attempt, login
 from tests.test_cli import _url, run_admin
-from tests.test_offence_cases import (  # noqa: F401  (the fixture ``person``)
-    Login,
-    days_ago,
-    draft,
-    entry_id,
-    person,
-)
+from tests.test_offence_cases import Login, days_ago, draft, entry_id
+
+#: The fixture that logs a person in with a role (shared with the case tests).
+person = test_offence_cases.person
 
 LITTERING = PersonDraft(
     "Øztürk-Schmidt", "Anna", date(1999, 2, 3), "Kölner Str. 5, 51379 Leverkusen"
@@ -68,7 +66,7 @@ async def _two_cases(services: Services, clerk: object) -> tuple[int, int]:
 @pytest.mark.asyncio
 async def test_a_clerk_exports_cases_as_xml_valid_against_the_schema_and_reads_them_back(
     services: Services,
-    person: Login,  # noqa: F811
+    person: Login,
 ) -> None:
     clerk = await person(Role.CLERK)
     parking, litter = await _two_cases(services, clerk)
@@ -123,7 +121,7 @@ async def test_a_clerk_exports_cases_as_xml_valid_against_the_schema_and_reads_t
 @pytest.mark.asyncio
 async def test_a_dispatcher_may_not_export_nor_print_and_the_refusal_is_audited(
     services: Services,
-    person: Login,  # noqa: F811
+    person: Login,
 ) -> None:
     clerk, dispo = await person(Role.CLERK), await person(Role.DISPATCHER)
     parking, _ = await _two_cases(services, clerk)
@@ -148,7 +146,7 @@ async def test_a_dispatcher_may_not_export_nor_print_and_the_refusal_is_audited(
 @pytest.mark.asyncio
 async def test_bad_selections_are_refused_in_german_and_nothing_is_audited(
     services: Services,
-    person: Login,  # noqa: F811
+    person: Login,
 ) -> None:
     clerk = await person(Role.CLERK)
     exports = clerk.services.offence_export
@@ -231,7 +229,7 @@ def test_malformed_and_invalid_files_are_refused_naming_the_line() -> None:
 @pytest.mark.asyncio
 async def test_the_export_command_needs_a_clerk_login_and_its_file_passes_the_check(
     services: Services,
-    person: Login,  # noqa: F811
+    person: Login,
     tmp_path: Path,
 ) -> None:
     clerk = await person(Role.CLERK)
