@@ -124,6 +124,22 @@ async def test_a_dispatcher_may_not_export_nor_print_and_the_refusal_is_audited(
     person: Login,
 ) -> None:
     clerk, dispo = await person(Role.CLERK), await person(Role.DISPATCHER)
+    field = await person(Role.FIELD_OFFICER)
+    # A field officer prints the certificate of the caution they gave, but exports nothing.
+    # (First: on PostgreSQL they see only their own cases when the next number is drawn.)
+    own = await field.services.offences.capture(
+        field.actor, draft(await entry_id(services, "141312"), days_ago(1))
+    )
+    own = await field.services.offences.mark_checked(field.actor, own.id, own.version)
+    own = await field.services.offences.give_caution(
+        field.actor, own.id, own.version, 2500, True, True
+    )
+    record = await field.services.offence_export.print_record(
+        field.actor, own.id, Document.CAUTION_CERTIFICATE
+    )
+    assert record.info.number == own.number and record.officer_name == "Streife"
+    with pytest.raises(PermissionDenied):
+        await field.services.offence_export.export(field.actor, [own.id], ExportFormat.XML)
     parking, _ = await _two_cases(services, clerk)
     with pytest.raises(PermissionDenied, match="Ordnungswidrigkeiten"):
         await dispo.services.offence_export.export(dispo.actor, [parking], ExportFormat.XML)

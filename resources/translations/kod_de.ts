@@ -2895,6 +2895,14 @@
             <translation>Meldung in Einsatz oder Auftrag überführt</translation>
         </message>
         <message>
+            <source>Offence case exported for the Bußgeldstelle</source>
+            <translation>OWi-Fall für die Bußgeldstelle exportiert</translation>
+        </message>
+        <message>
+            <source>Offence case document printed</source>
+            <translation>Schriftstück eines OWi-Falls gedruckt</translation>
+        </message>
+        <message>
             <source>Row added (server record)</source>
             <translation>Zeile hinzugefügt (Serverprotokoll)</translation>
         </message>

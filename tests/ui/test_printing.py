@@ -265,3 +265,28 @@ def test_the_preview_and_a_printer_get_the_same_pages(qtbot: object, tmp_path: P
     assert widget.pageCount() == pages >= 3
     assert f"Seite {pages} von {pages}" in pdf_text(tmp_path / "drucker.pdf", pages)
     dialog.close()
+
+
+@SQLITE
+@pytest.mark.asyncio
+async def test_a_caution_paid_at_once_or_without_a_fee_says_so(
+    services: Services, person: Login, tmp_path: Path
+) -> None:
+    clerk = await person(Role.CLERK)
+    offences, exports = clerk.services.offences, clerk.services.offence_export
+    head = await letterhead(services)
+    texts = []
+    for fee in (1000, None):
+        case = await offences.capture(
+            clerk.actor, draft(await entry_id(services, "141312"), days_ago(1))
+        )
+        case = await offences.mark_checked(clerk.actor, case.id, case.version)
+        case = await offences.give_caution(clerk.actor, case.id, case.version, fee, True, True)
+        record = await exports.print_record(clerk.actor, case.id, Document.CAUTION_CERTIFICATE)
+        path = tmp_path / f"bescheinigung-{fee}.pdf"
+        await write_pdf_async(caution_certificate(record), head, path, PRINTED)
+        texts.append(" ".join(pdf_text(path).split()))
+    paid, free = texts
+    assert "10,00 €" in paid and "sofort bezahlt" in paid and "wird nur wirksam" not in paid
+    assert "ohne Verwarnungsgeld" in free and "Zahlung" not in free and "€" not in free
+    assert all("Kosten (Gebühren und Auslagen) werden nicht erhoben" in t for t in texts)
