@@ -15,7 +15,9 @@ from app.domain.offences.cases import CaseStatus, status_label
 from app.domain.offences.limitation import Culpability
 from app.platform.formatting import format_date, format_datetime, format_euros
 from app.platform.i18n import tr
-from app.services.offence_export import CaseRecord
+from app.platform.uow import Actor
+from app.services import Services
+from app.services.offence_export import CaseRecord, Document
 from ui.printing.document import PrintDocument
 
 
@@ -244,3 +246,18 @@ def complaint(record: CaseRecord) -> PrintDocument:
     )
     doc.signatures([tr("offence_documents", "Place, date"), tr("offence_documents", "Clerk")])
     return doc
+
+
+BUILDERS = {
+    Document.CAUTION_CERTIFICATE: caution_certificate,
+    Document.HEARING_FORM: hearing_form,
+    Document.COMPLAINT: complaint,
+}
+
+
+async def offence_document(
+    services: Services, actor: Actor, case_id: int, document: Document
+) -> PrintDocument:
+    """One document of a case, ready for :mod:`ui.printing.dialogs` (the reading is audited)."""
+    record = await services.offence_export.print_record(actor, case_id, document)
+    return BUILDERS[document](record)
