@@ -20,6 +20,7 @@ SCRIPTS = {
         ["propagation_p50_ms", "propagation_p99_ms", "catchup_1000_s"],
     ),
     "call_to_dispatch.py": ({}, ["keypresses_call_to_dispatch"]),
+    "print_pdf.py": ({"KOD_BENCH_ROWS": "200"}, ["table_pdf_s", "table_pdf_pages_per_s"]),
     "startup.py": ({"KOD_BENCH_INCIDENTS": "300", "KOD_BENCH_RUNS": "1"}, ["cold_start_s"]),
 }
 
