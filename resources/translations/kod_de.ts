@@ -1011,6 +1011,13 @@
         </message>
     </context>
     <context>
+        <name>Handover</name>
+        <message>
+            <source>%1 cannot be written (%2).</source>
+            <translation>%1 kann nicht geschrieben werden (%2).</translation>
+        </message>
+    </context>
+    <context>
         <name>IncidentActionFlows</name>
         <message>
             <source>close the incident with the outcome “%1”</source>

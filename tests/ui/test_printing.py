@@ -17,15 +17,18 @@ from PySide6.QtGui import QColor, QImage
 from PySide6.QtPrintSupport import QPrinter, QPrintPreviewWidget
 
 from app.domain.offences.cases import PersonDraft
+from app.domain.offences.handover import parse_xml
 from app.platform.errors import KodError, ValidationError
 from app.platform.permissions import Role
 from app.services import Services
 from app.services.offence_export import Document
 from tests import test_offence_cases
-from tests.conftest import ADMIN
+from tests.conftest import ADMIN, service_actions
 from tests.test_offence_cases import Login, days_ago, draft, entry_id
+from tests.test_offence_export import _two_cases
 from ui.printing.dialogs import letterhead, preview
 from ui.printing.document import PrintDocument
+from ui.printing.handover import write_handover
 from ui.printing.offence_documents import caution_certificate, hearing_form, offence_document
 from ui.printing.render import Letterhead, in_worker, render, write_pdf, write_pdf_async
 
@@ -288,3 +291,29 @@ async def test_a_caution_paid_at_once_or_without_a_fee_says_so(
     assert "10,00 €" in paid and "sofort bezahlt" in paid and "wird nur wirksam" not in paid
     assert "ohne Verwarnungsgeld" in free and "Zahlung" not in free and "€" not in free
     assert all("Kosten (Gebühren und Auslagen) werden nicht erhoben" in t for t in texts)
+
+
+@SQLITE
+@pytest.mark.asyncio
+async def test_a_hand_over_writes_the_xml_and_an_anzeige_per_case_or_nothing(
+    services: Services, person: Login, tmp_path: Path
+) -> None:
+    clerk = await person(Role.CLERK)
+    parking, litter = await _two_cases(services, clerk)
+    out = tmp_path / "abgabe"
+    out.mkdir()
+    files = await write_handover(clerk.services, clerk.actor, [litter, parking, litter], out)
+    handover = parse_xml(files.data_file.read_bytes())
+    numbers = [c.number for c in handover.cases]
+    assert len(numbers) == 2 and len(files.reports) == 2
+    for number, report in zip(numbers, files.reports, strict=True):
+        assert report.name == f"Anzeige-{number}.pdf"
+        assert number in pdf_text(report) and "Seite 1 von 1" in pdf_text(report)
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        [files.data_file.name, *(r.name for r in files.reports)]
+    )
+    with pytest.raises(KodError, match="kann nicht geschrieben werden"):
+        await write_handover(clerk.services, clerk.actor, [parking], tmp_path / "fehlt")
+    assert not (tmp_path / "fehlt").exists()
+    actions = service_actions(services.db, "offence_case")
+    assert actions.count("offence.export") == 3 and actions.count("offence.print") == 2
