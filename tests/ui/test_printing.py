@@ -240,6 +240,15 @@ async def test_the_letterhead_comes_from_the_settings_with_the_logo(
     listed = subprocess.run(["pdfimages", "-list", str(path)], capture_output=True, text=True)
     assert len(listed.stdout.strip().splitlines()) == 3  # two header lines, one image
     page_images(path)
+    svg = tmp_path / "wappen.svg"
+    svg.write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="50">'
+        '<rect width="40" height="50" fill="green"/></svg>',
+        encoding="utf-8",
+    )
+    await write_pdf_async(_long_table(3), Letterhead("Stadt Musterhausen", "", str(svg)), path)
+    listed = subprocess.run(["pdfimages", "-list", str(path)], capture_output=True, text=True)
+    assert len(listed.stdout.strip().splitlines()) >= 3  # the SVG drawn as an image
     # A logo that cannot be read leaves the letterhead without it: the document still prints.
     broken = await write_pdf_async(
         _long_table(3),
