@@ -9,14 +9,21 @@ table runs onto.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from ui.theme import PRINT
 
+#: A space inside a legal citation ("§ 56 Abs. 2 OWiG"): no line break there.
+_CITATION_SPACE = re.compile(
+    r"(?<=§) |(?<=Abs\.) |(?<=Satz) |(?<=Nr\.) "
+    r"|(?<=\d) (?=(?:Abs\.|Satz|Nr\.|[A-Z][A-Za-z]{1,5}\b))"
+)
+
 
 def _esc(text: str) -> str:
-    return html.escape(text).replace("\n", "<br>")
+    return _CITATION_SPACE.sub("\u00a0", html.escape(text)).replace("\n", "<br>")
 
 
 def stylesheet() -> str:

@@ -67,9 +67,13 @@ def caution_certificate(record: CaseRecord) -> PrintDocument:
         tr("offence_documents", "Certificate-%1", c.number),
     )
     doc.heading(tr("offence_documents", "Certificate of a caution (§ 56 OWiG)"))
-    doc.fields([(tr("offence_documents", "Person concerned"), _person(record))])
-    doc.fields([(tr("offence_documents", "Address"), c.concerned.address)])
-    doc.fields(_act(record))
+    doc.fields(
+        [
+            (tr("offence_documents", "Person concerned"), _person(record)),
+            (tr("offence_documents", "Address"), c.concerned.address),
+            *_act(record),
+        ]
+    )
     if c.fine_cents is None:
         payment = ""
     elif c.status is CaseStatus.PAID and c.payment_due is None:
