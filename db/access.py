@@ -86,7 +86,7 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.RECORDING_EXPORT: frozenset({_S, _C}),
     Permission.RECORDING_DELETE: frozenset({_S}),
     Permission.OFFENCE_READ: frozenset({_S, _C}),
-    Permission.OFFENCE_WRITE: frozenset({_C, _F}),
+    Permission.OFFENCE_WRITE: frozenset({_D, _C, _F}),
     Permission.CATALOGUE_MANAGE: frozenset({_C, _A}),
     Permission.GAZETTEER_MANAGE: frozenset({_S, _A}),
     Permission.SHIFT_REPORT: frozenset({_S}),

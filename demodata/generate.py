@@ -45,6 +45,7 @@ from db.models import (
 )
 from db.types import UTCDateTime
 from demodata.gazetteer import demo_gazetteer
+from demodata.offences import generate_offence_cases
 from resources.paths import resource_path
 
 if TYPE_CHECKING:  # avoids an import cycle
@@ -436,8 +437,12 @@ async def generate_demo(
     only_if_empty: bool = False,
     progress: Callable[[str], None] | None = None,
     until: datetime | None = None,
+    offence_cases: int | None = None,
 ) -> str:
-    """Fill the database with the demo dataset; returns a German summary."""
+    """Fill the database with the demo dataset; returns a German summary.
+
+    ``offence_cases`` defaults to one per ten incidents, at most 300.
+    """
     db = services.db
     say = progress or (lambda _m: None)
     async with db.read() as s:
@@ -465,6 +470,13 @@ async def generate_demo(
         counts = await asyncio.to_thread(_in_transaction, engine, sync_job)
     finally:
         engine.dispose()
+    if offence_cases is None:
+        offence_cases = min(300, incidents // 10)
+    if offence_cases:
+        say(tr("demo", "Creating offence cases …"))
+        counts["offence_case"] = await generate_offence_cases(
+            services, rng, offence_cases, FIRST_NAMES, LAST_NAMES
+        )
     elapsed = time.perf_counter() - started
     async with unit_of_work(db, actor, None) as w:
         await w.audit("demo.generate", details={**counts, "seed": seed})

@@ -11,9 +11,10 @@ from zoneinfo import ZoneInfo
 import pytest
 import pytest_asyncio
 
+from app.domain.dto import IncidentDraft
 from app.domain.offences.cases import CaseDraft, CaseStatus, PersonDraft
 from app.domain.offences.limitation import Culpability, period_end
-from app.platform.errors import ConflictError, PermissionDenied, ValidationError
+from app.platform.errors import ConflictError, NotFound, ValidationError
 from app.platform.permissions import Role
 from app.platform.timeutil import utcnow
 from app.services import Services
@@ -170,17 +171,31 @@ async def test_a_case_keeps_its_catalogue_revision_when_the_catalogue_changes(
 
 
 @pytest.mark.asyncio
-async def test_a_dispatcher_cannot_process_cases(services: Services, person: Login) -> None:
+async def test_a_dispatcher_records_a_verwarnung_from_a_call_and_sees_only_own_cases(
+    services: Services, person: Login
+) -> None:
     clerk, dispo = await person(Role.CLERK), await person(Role.DISPATCHER)
-    case = await clerk.services.offences.capture(
-        clerk.actor, draft(await entry_id(services, "141312"), days_ago(1))
+    entry = await entry_id(services, "141312")
+    incident = await dispo.services.incidents.create(
+        dispo.actor, IncidentDraft("parking", address="Hauptstraße 12")
     )
-    with pytest.raises(PermissionDenied):
-        await dispo.services.offences.case(dispo.actor, case.id)
-    with pytest.raises(PermissionDenied):
-        await dispo.services.offences.capture(
-            dispo.actor, draft(case.catalogue_entry_id, days_ago(1))
-        )
+    mine = await dispo.services.offences.capture(
+        dispo.actor, draft(entry, days_ago(0), incident_id=incident.id, officer_id=999)
+    )
+    assert (mine.incident_id, mine.officer_id) == (incident.id, dispo.actor.user_id)
+    # Given on the spot: no check at the desk first.
+    paid = await dispo.services.offences.give_caution(
+        dispo.actor, mine.id, mine.version, 2500, True, True
+    )
+    assert paid.status is CaseStatus.PAID
+    other = await clerk.services.offences.capture(clerk.actor, draft(entry, days_ago(1)))
+    assert [c.id for c in await dispo.services.offences.by_days_left(dispo.actor)] == []
+    assert {c.id for c in await clerk.services.offences.by_days_left(clerk.actor)} == {other.id}
+    with pytest.raises(NotFound):
+        await dispo.services.offences.case(dispo.actor, other.id)
+    with pytest.raises(NotFound):
+        await dispo.services.offences.mark_checked(dispo.actor, other.id, other.version)
+    assert (await clerk.services.offences.case(clerk.actor, mine.id)).status is CaseStatus.PAID
 
 
 @pytest.mark.parametrize("db_target", ["postgresql"], indirect=True)

@@ -26,6 +26,7 @@ class Scope(Enum):
     AUDIT_PANE = "audit_pane"  # the audit viewer, while the keyboard is in it
     QUEUE_SEARCH = "queue_search"  # the incident queue's search field
     UNIT_ADMIN = "unit_admin"  # the unit management pane, while the keyboard is in it
+    OFFENCES = "offences"  # the offence-case pane, while the keyboard is in it
 
     def meets(self, other: Scope) -> bool:
         """True if keys of the two scopes can be pressed in the same place."""
@@ -40,6 +41,7 @@ WORK = N_("Shortcuts", "Tasks and reports")
 EMERGENCY = N_("Shortcuts", "Emergency")
 AUDIT = N_("Shortcuts", "Audit log")
 UNIT_ADMIN = N_("Shortcuts", "Unit management")
+OFFENCES = N_("Shortcuts", "Offence cases")
 
 #: The menus of the main window, in menu-bar order: key and title (context "Commands").
 MENUS = (
@@ -384,6 +386,31 @@ COMMANDS: tuple[Command, ...] = (
         ("Ctrl+Shift+D",),
         Scope.UNIT_ADMIN,
         permission=Permission.UNIT_MANAGE,
+    ),
+    # -- offence cases (Sachbearbeitung, shift lead) ----------------------------------------------
+    C(
+        "go.offences",
+        OFFENCES,
+        N_("Commands", "Go to the offence cases"),
+        ("Ctrl+9",),
+        Scope.GLOBAL,
+    ),
+    C(
+        "offences.new",
+        OFFENCES,
+        N_("Commands", "New offence case … (for the incident shown, if any)"),
+        ("Ctrl+Shift+O",),
+        Scope.WINDOW,
+        "file",
+        permission=Permission.OFFENCE_WRITE,
+    ),
+    C(
+        "offences.step",
+        OFFENCES,
+        N_("Commands", "Next step for the selected case … (in the offence cases)"),
+        ("Alt+Return", "Alt+Enter"),
+        Scope.OFFENCES,
+        permission=Permission.OFFENCE_WRITE,
     ),
 )
 del C

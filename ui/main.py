@@ -250,6 +250,7 @@ def build_window(
         audit_log,
         emergency,
         incident_detail,
+        offences,
         reports,
         tasks,
         unit_admin,
@@ -270,6 +271,7 @@ def build_window(
     situation_map.install(window)  # after the arrangement: tabbed behind the unit board
     audit_log.install(window)  # after the arrangement: its own dock, the incident panes put away
     unit_admin.install(window)  # behind the unit board, else (administration) on the left
+    offences.install(window)  # in front for clerks, behind the queue for the shift lead
     window.commands.fill_menus()
     window.finish_layout()
     return window

@@ -41,14 +41,28 @@ from app.domain.offences.limitation import (
 from app.platform.database import Database
 from app.platform.errors import ConflictError, NotFound, ValidationError
 from app.platform.i18n import tr
-from app.platform.permissions import Permission, allowed
+from app.platform.permissions import Permission, Role, allowed
 from app.platform.timeutil import local
 from app.platform.uow import Actor, Work, reading, unit_of_work
 from app.services.incident_common import next_number
+from app.services.offence_privacy import (
+    AnonymiseResult,
+    anonymise_closed,
+    audit_person_reads,
+    own_case,
+    without_person,
+)
 from db.models import OffenceCase, OffenceCaseEvent, OffenceCatalogueEntry, OffencePerson, User
 
 #: Tatzeit may lie this far in the future (clocks of field devices differ a little).
 CLOCK_SKEW = timedelta(minutes=5)
+#: Roles that capture cases and see only those they recorded (the server's row security on
+#: PostgreSQL; the same rule here for SQLite).
+OWN_CASE_ROLES = frozenset({Role.FIELD_OFFICER, Role.DISPATCHER})
+
+
+def _hidden(actor: Actor, case: OffenceCase) -> bool:
+    return actor.role in OWN_CASE_ROLES and case.officer_id != actor.user_id
 
 
 def _reader(actor: Actor) -> Permission:
@@ -115,6 +129,7 @@ async def _info(s: AsyncSession, case: OffenceCase) -> CaseInfo:
         officer_id=case.officer_id,
         incident_id=case.incident_id,
         version=case.version,
+        anonymised_at=case.anonymised_at,
     )
 
 
@@ -127,12 +142,14 @@ class OffenceCaseService:
     # -- reading ------------------------------------------------------------------------------
 
     async def case(self, actor: Actor, case_id: int) -> CaseInfo:
-        """One case."""
+        """One case with its person's data (audited unless it is the reader's own work)."""
         async with reading(self._db, actor, _reader(actor)) as s:
             found = await s.get(OffenceCase, case_id)
-            if found is None:
+            if found is None or _hidden(actor, found):
                 raise NotFound(tr("offences", "Offence case %1 does not exist.", case_id))
-            return await _info(s, found)
+            info = await _info(s, found)
+        await audit_person_reads(self._db, actor, [info])
+        return info
 
     async def by_days_left(self, actor: Actor, limit: int = 500) -> list[CaseInfo]:
         """Open cases, the one running out first on top."""
@@ -142,8 +159,16 @@ class OffenceCaseService:
             .order_by(OffenceCase.limitation_date, OffenceCase.id)
             .limit(limit)
         )
+        if actor.role in OWN_CASE_ROLES:
+            stmt = stmt.where(OffenceCase.officer_id == actor.user_id)
         async with reading(self._db, actor, _reader(actor)) as s:
-            return [await _info(s, c) for c in (await s.scalars(stmt)).all()]
+            cases = [await _info(s, c) for c in (await s.scalars(stmt)).all()]
+        # Lists name persons only to those whose work it is; others open the case (audited).
+        return [c if own_case(actor, c) else without_person(c) for c in cases]
+
+    async def anonymise_closed(self, actor: Actor, dry_run: bool = False) -> AnonymiseResult:
+        """Remove personal data of cases closed longer than ``offences.personal_data_days``."""
+        return await anonymise_closed(self._db, actor, dry_run)
 
     async def running_out(self, actor: Actor, today: date, within_days: int) -> list[CaseInfo]:
         """Open cases whose last day is at most ``within_days`` away (or already passed)."""
@@ -153,6 +178,9 @@ class OffenceCaseService:
     async def history(self, actor: Actor, case_id: int) -> list[CaseEvent]:
         """The case's steps, oldest first."""
         async with reading(self._db, actor, _reader(actor)) as s:
+            case = await s.get(OffenceCase, case_id)
+            if case is None or _hidden(actor, case):
+                raise NotFound(tr("offences", "Offence case %1 does not exist.", case_id))
             rows = await s.execute(
                 select(OffenceCaseEvent, User.username)
                 .outerjoin(User, User.id == OffenceCaseEvent.user_id)
@@ -210,7 +238,11 @@ class OffenceCaseService:
                 status=CaseStatus.OPEN.value,
                 hearing_status="none",
                 limitation_date=limit.last_day,
-                officer_id=draft.officer_id or actor.user_id,
+                officer_id=(
+                    actor.user_id
+                    if actor.role in OWN_CASE_ROLES
+                    else draft.officer_id or actor.user_id
+                ),
                 incident_id=draft.incident_id,
                 created_at=w.now,
                 updated_at=w.now,
@@ -248,7 +280,7 @@ class OffenceCaseService:
     ) -> CaseInfo:
         """Record a Verwarnung (§ 56 OWiG): paid at once, or due by a date."""
         async with unit_of_work(self._db, actor, Permission.OFFENCE_WRITE) as w:
-            case = await _locked(w.session, case_id, version)
+            case = await _locked(w, case_id, version)
             terms = caution_terms(
                 fee_cents, consent_after_instruction, pay_at_once, local(w.now).date(), due_on
             )
@@ -272,7 +304,7 @@ class OffenceCaseService:
     async def record_payment(self, actor: Actor, case_id: int, version: int) -> CaseInfo:
         """The Verwarnungsgeld has been paid."""
         async with unit_of_work(self._db, actor, Permission.OFFENCE_WRITE) as w:
-            case = await _locked(w.session, case_id, version)
+            case = await _locked(w, case_id, version)
             check_step(CaseStatus(case.status), CaseStatus.PAID)
             case.paid_at = w.now
             return await self._apply(w, case, CaseStatus.PAID, "payment", _euros(case.fine_cents))
@@ -282,7 +314,7 @@ class OffenceCaseService:
     ) -> CaseInfo:
         """The hearing notice (Anhörung) went out: it interrupts the limitation (§ 33 OWiG)."""
         async with unit_of_work(self._db, actor, Permission.OFFENCE_WRITE) as w:
-            case = await _locked(w.session, case_id, version)
+            case = await _locked(w, case_id, version)
             check_step(CaseStatus(case.status), CaseStatus.HEARING)
             today = local(w.now).date()
             if sent_on > today or sent_on < local(case.committed_at).date():
@@ -318,7 +350,7 @@ class OffenceCaseService:
         self, actor: Actor, case_id: int, version: int, target: CaseStatus, note: str
     ) -> CaseInfo:
         async with unit_of_work(self._db, actor, Permission.OFFENCE_WRITE) as w:
-            case = await _locked(w.session, case_id, version)
+            case = await _locked(w, case_id, version)
             check_step(CaseStatus(case.status), target)
             if target is CaseStatus.HANDED_OVER:
                 case.procedure = "fine"
@@ -337,9 +369,9 @@ class OffenceCaseService:
         return await _info(w.session, case)
 
 
-async def _locked(s: AsyncSession, case_id: int, version: int) -> OffenceCase:
-    case = await s.get(OffenceCase, case_id, with_for_update=True)
-    if case is None:
+async def _locked(w: Work, case_id: int, version: int) -> OffenceCase:
+    case = await w.session.get(OffenceCase, case_id, with_for_update=True)
+    if case is None or _hidden(w.actor, case):
         raise NotFound(tr("offences", "Offence case %1 does not exist.", case_id))
     if case.version != version:
         raise ConflictError("offence_case", case_id, version, current=case)

@@ -25,6 +25,7 @@ from app.platform.i18n import tr
 from app.platform.permissions import Permission, allowed
 from app.platform.timeutil import local
 from app.platform.uow import Actor, unit_of_work
+from app.services.offence_cases import OWN_CASE_ROLES
 from app.services.offence_cases import _info as case_info
 from app.services.settings import read_setting
 from db.models import Incident, OffenceCase, OffenceCaseEvent, OffenceCatalogueEntry, User
@@ -59,7 +60,7 @@ class CaseRecord:
     officer_name: str | None
     incident_number: str | None
     history: tuple[CaseEvent, ...]
-    #: The reply deadline an Anhörungsbogen printed now gives (``offence.hearing_reply_days``).
+    #: The reply deadline an Anhörungsbogen printed now gives (``offences.hearing_reply_days``).
     reply_by: date
     #: The city as the letterhead names it (``print.city_name``).
     city_name: str
@@ -135,7 +136,7 @@ async def _record(s: AsyncSession, case: OffenceCase, today: date) -> CaseRecord
         CaseEvent(e.created_at, name or "", e.kind, e.from_status, e.to_status, e.text)
         for e, name in rows
     )
-    days = int(await read_setting(s, "offence.hearing_reply_days"))
+    days = int(await read_setting(s, "offences.hearing_reply_days"))
     return CaseRecord(
         info=info,
         catalogue_number=number,
@@ -148,7 +149,7 @@ async def _record(s: AsyncSession, case: OffenceCase, today: date) -> CaseRecord
 
 
 def _document_reader(actor: Actor) -> Permission:
-    # Field officers print the Bescheinigung of the cautions they give (their own cases).
+    # Field officers and dispatchers print the Bescheinigung of the cautions they give.
     if not allowed(actor.role, Permission.OFFENCE_READ) and allowed(
         actor.role, Permission.OFFENCE_WRITE
     ):
@@ -166,7 +167,9 @@ class OffenceExportService:
         """The data of one document of a case; the printing is audited."""
         async with unit_of_work(self._db, actor, _document_reader(actor)) as w:
             case = await w.session.get(OffenceCase, case_id)
-            if case is None:
+            # Dispatchers and field officers print only the cases they recorded (the server's
+            # row security on PostgreSQL; the same rule here for SQLite).
+            if case is None or (actor.role in OWN_CASE_ROLES and case.officer_id != actor.user_id):
                 raise NotFound(tr("offences", "Offence case %1 does not exist.", case_id))
             record = await _record(w.session, case, local(w.now).date())
             if document is Document.CAUTION_CERTIFICATE and record.info.caution_agreed is not True:

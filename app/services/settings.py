@@ -25,6 +25,11 @@ DEFAULTS: dict[str, Any] = {
     "units.position_retention_hours": 24,
     "audit.retention_days": 730,
     "bodycam.retention_days": 14,
+    # Offence cases this many days before their limitation date are marked on every list.
+    "offences.warn_days": 14,
+    # A closed offence case's personal data is removed this many days after it closed (the case
+    # stays, without names, for the statistics); time for payment checks and complaints.
+    "offences.personal_data_days": 180,
     "bodycam.pre_recording": False,
     # Letterhead of printed documents and reports; the logo is a PNG, JPEG or SVG file that
     # every workstation can read (empty: no logo).
@@ -32,12 +37,16 @@ DEFAULTS: dict[str, Any] = {
     "print.office_name": "Kommunaler Ordnungsdienst",
     "print.logo_path": "",
     # Days the person concerned has to reply to a hearing notice (Anhörungsbogen, § 55 OWiG).
-    "offence.hearing_reply_days": 14,
+    "offences.hearing_reply_days": 14,
 }
 
 _CHOICES: dict[str, tuple[Any, ...]] = {"dispatch.assign_unavailable": ("warn", "refuse")}
 #: Lower limits above 0: the audit log must outlive a review of what happened.
-_MINIMUM: dict[str, int] = {"audit.retention_days": 30, "offence.hearing_reply_days": 7}
+_MINIMUM: dict[str, int] = {
+    "audit.retention_days": 30,
+    "offences.personal_data_days": 30,
+    "offences.hearing_reply_days": 7,
+}
 #: Text settings: longest value, and whether it may be empty.
 _TEXTS: dict[str, tuple[int, bool]] = {
     "print.city_name": (120, False),

@@ -31,7 +31,7 @@ from app.platform.permissions import Role, permissions_markdown, role_label
 from app.platform.timeutil import format_local
 from app.platform.uow import Actor
 from app.services import Services
-from app.tools import cli_catalogue, cli_offences
+from app.tools import cli_offences
 from app.tools.argparse_de import use_ui_language
 
 EXIT_UNEXPECTED = 70
@@ -151,7 +151,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     gzi.add_argument("file", metavar="FILE")
 
-    cli_catalogue.add_parser(sub)
     cli_offences.add_parser(sub)
 
     sub.add_parser("permissions", help=tr("cli", "Print the permission matrix (Markdown)"))
@@ -361,9 +360,9 @@ async def _async_command(args: argparse.Namespace, target: DatabaseTarget) -> in
         if args.command == "gazetteer":
             return await _gazetteer_import(args.file, services, actor)
         if args.command == "catalogue":
-            return await cli_catalogue.run(args, services, actor)
-        if args.command == "offences":
             return await cli_offences.run(args, services, actor)
+        if args.command == "offences":
+            return await cli_offences.run_offences(args, services, actor)
     finally:
         await db.dispose()
     raise ConfigError(tr("cli", "Unknown command."))

@@ -1,68 +1,129 @@
-"""``kod-admin offences …``: the hand-over file for the Bußgeldstelle, and checking one."""
+"""``kod-admin catalogue …`` (import, export, list, confirm offence catalogue entries) and
+``kod-admin offences anonymise`` (remove personal data of long-closed cases)."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
-from app.domain.offences.handover import parse_xml
-from app.platform.errors import ValidationError
+from app.domain.offences.catalogue import write_catalogue
+from app.platform.errors import NotFound, ValidationError
 from app.platform.i18n import tr
 from app.platform.uow import Actor
 from app.services import Services
-from app.services.offence_export import ExportFormat
+from app.services.offence_privacy import maintenance_clerk
+from app.tools import cli_handover
 
 
 def add_parser(sub: Any) -> None:
-    """Add the ``offences`` command to ``kod-admin``'s subparsers."""
-    op = sub.add_parser(
-        "offences", help=tr("cli", "Offence cases (hand-over to the Bußgeldstelle)")
+    """Add the ``catalogue`` command to ``kod-admin``'s subparsers."""
+    cp = sub.add_parser("catalogue", help=tr("cli", "Offence catalogue (Tatbestände)"))
+    cps = cp.add_subparsers(dest="catalogue_command", required=True)
+    imp = cps.add_parser(
+        "import",
+        help=tr("cli", "Import a catalogue CSV file (new entries added, changed ones revised)"),
     )
+    imp.add_argument("file", metavar="FILE")
+    exp = cps.add_parser("export", help=tr("cli", "Write the current catalogue as CSV"))
+    exp.add_argument("file", metavar="FILE", nargs="?", help=tr("cli", "default: standard output"))
+    lst = cps.add_parser("list", help=tr("cli", "List current entries"))
+    lst.add_argument("search", nargs="?", default="", help=tr("cli", "number, words or law"))
+    lst.add_argument(
+        "--unverified", action="store_true", help=tr("cli", "only entries not yet confirmed")
+    )
+    con = cps.add_parser(
+        "confirm", help=tr("cli", "Confirm an unverified entry against its source")
+    )
+    con.add_argument("key")
+    op = sub.add_parser("offences", help=tr("cli", "Offence cases"))
     ops = op.add_subparsers(dest="offences_command", required=True)
-    exp = ops.add_parser(
-        "export", help=tr("cli", "Write the hand-over file (XML or CSV) of the given cases")
+    an = ops.add_parser(
+        "anonymise",
+        help=tr(
+            "cli",
+            "Remove the personal data of cases closed longer than offences.personal_data_days",
+        ),
     )
-    exp.add_argument("file", metavar="FILE", help=tr("cli", "ends in .xml or .csv"))
-    exp.add_argument("numbers", metavar="AKTENZEICHEN", nargs="+")
-    chk = ops.add_parser("check", help=tr("cli", "Check a hand-over XML file against the schema"))
-    chk.add_argument("file", metavar="FILE")
+    an.add_argument("--dry-run", action="store_true", help=tr("cli", "only count"))
+    cli_handover.add_commands(ops)
 
 
-def _format(path: Path) -> ExportFormat:
-    suffix = path.suffix.lower().lstrip(".")
-    if suffix not in {f.value for f in ExportFormat}:
+async def run_offences(args: argparse.Namespace, services: Services, actor: Actor) -> int:
+    """Carry out one ``offences`` command.
+
+    SQLite: the job runs as the machine's maintenance (the file is the OS account's). PostgreSQL:
+    under the login given with ``--user``, which the server lets do it only with a clerk's rights.
+    """
+    if args.offences_command in cli_handover.COMMANDS:
+        return await cli_handover.run(args, services, actor)
+    if services.db.target.is_sqlite:
+        actor = maintenance_clerk("kod-admin")
+    result = await services.offences.anonymise_closed(actor, dry_run=args.dry_run)
+    text = (
+        tr("cli", "%1 closed cases would lose their personal data (closed before %2).")
+        if args.dry_run
+        else tr("cli", "Personal data of %1 closed cases removed (closed before %2).")
+    )
+    print(
+        text.replace("%1", str(result.anonymised)).replace("%2", result.cutoff.strftime("%d.%m.%Y"))
+    )
+    return 0
+
+
+def _read(path: str) -> str:
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
         raise ValidationError(
-            tr("cli", "The file name must end in .xml or .csv: %1", path.name), "file"
-        )
-    return ExportFormat(suffix)
+            tr("cli", "The file %1 cannot be read (%2).", path, exc.strerror or ""), "file"
+        ) from exc
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252")  # spreadsheet exports on Windows
 
 
 async def run(args: argparse.Namespace, services: Services, actor: Actor) -> int:
-    """Carry out one ``offences`` command."""
-    path = Path(args.file)
-    if args.offences_command == "check":
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise ValidationError(
-                tr("cli", "The file %1 cannot be read (%2).", path, exc.strerror or ""), "file"
-            ) from exc
-        handover = parse_xml(data)
-        print(tr("cli", "%1: valid, %2 cases.", path.name, len(handover.cases)))
+    """Carry out one ``catalogue`` command."""
+    command = args.catalogue_command
+    if command == "seed":
+        result = await services.catalogue.import_seed_if_empty(actor)
+        if result is not None:
+            print(tr("cli", "Offence catalogue seed loaded: %1 entries.", result.added))
         return 0
-    fmt = _format(path)
-    exports = services.offence_export
-    ids = await exports.case_ids(actor, args.numbers)
-    result = await exports.export(actor, ids, fmt)
-    partial = path.with_name(f".{path.name}.part")
-    try:
-        partial.write_bytes(result.data)
-        partial.replace(path)
-    except OSError as exc:
-        partial.unlink(missing_ok=True)
-        raise ValidationError(
-            tr("cli", "The file %1 cannot be written (%2).", path, exc.strerror or ""), "file"
-        ) from exc
-    print(tr("cli", "%1 cases written to %2.", len(result.numbers), path))
+    if command == "import":
+        result = await services.catalogue.import_csv(actor, _read(args.file))
+        print(
+            tr(
+                "cli",
+                "Catalogue imported: %1 new, %2 revised, %3 unchanged.",
+                result.added,
+                result.revised,
+                result.unchanged,
+            )
+        )
+        return 0
+    entries = await services.catalogue.search(actor, getattr(args, "search", ""), True)
+    if command == "export":
+        text = write_catalogue(entries)
+        if args.file:
+            Path(args.file).write_text(text, encoding="utf-8")
+        else:
+            sys.stdout.write(text)
+        return 0
+    if command == "list":
+        for e in entries:
+            if args.unverified and e.verified:
+                continue
+            mark = "" if e.verified else " " + tr("cli", "[unverified]")
+            print(f"{e.key}\t{e.catalogue_number or '-'}\t{e.description}{mark}")
+        return 0
+    key = args.key.upper()
+    found = [e for e in await services.catalogue.search(actor, key, True) if e.key == key]
+    if not found:
+        raise NotFound(tr("cli", "No catalogue entry with the key %1.", key))
+    await services.catalogue.confirm(actor, found[0].id, found[0].version)
+    print(tr("cli", "%1 confirmed.", key))
     return 0

@@ -286,22 +286,28 @@ ROW_SCOPES: dict[str, dict[Role, dict[str, str]]] = {
             ),
         },
     },
+    # Field officers and dispatchers capture cases (in the field, from a call) and see only the
+    # cases they recorded; the clerks process them all.
     "offence_case": {
-        Role.FIELD_OFFICER: {
+        role: {
             cmd: "officer_id = public.kod_current_user_id()"
             for cmd in ("select", "insert", "update")
-        },
+        }
+        for role in (Role.FIELD_OFFICER, Role.DISPATCHER)
     },
     "offence_person": {
-        Role.FIELD_OFFICER: {
+        role: {
             cmd: "public.kod_owns_case(case_id)" for cmd in ("select", "insert", "update", "delete")
-        },
+        }
+        for role in (Role.FIELD_OFFICER, Role.DISPATCHER)
     },
     "offence_evidence": {
-        Role.FIELD_OFFICER: {cmd: "public.kod_owns_case(case_id)" for cmd in ("select", "insert")},
+        role: {cmd: "public.kod_owns_case(case_id)" for cmd in ("select", "insert")}
+        for role in (Role.FIELD_OFFICER, Role.DISPATCHER)
     },
     "offence_case_event": {
-        Role.FIELD_OFFICER: {cmd: "public.kod_owns_case(case_id)" for cmd in ("select", "insert")},
+        role: {cmd: "public.kod_owns_case(case_id)" for cmd in ("select", "insert")}
+        for role in (Role.FIELD_OFFICER, Role.DISPATCHER)
     },
 }
 

@@ -422,6 +422,143 @@
         </message>
     </context>
     <context>
+        <name>CaptureCaseDialog</name>
+        <message>
+            <source>New offence case</source>
+            <translation>Neuer OWi-Fall</translation>
+        </message>
+        <message>
+            <source>intent</source>
+            <translation>vorsätzlich</translation>
+        </message>
+        <message>
+            <source>negligence</source>
+            <translation>fahrlässig</translation>
+        </message>
+        <message>
+            <source>DD.MM.YYYY</source>
+            <translation>TT.MM.JJJJ</translation>
+        </message>
+        <message>
+            <source>Street no., postcode town</source>
+            <translation>Straße Nr., PLZ Ort</translation>
+        </message>
+        <message>
+            <source>For incident %1 (%2)</source>
+            <translation>Zum Einsatz %1 (%2)</translation>
+        </message>
+        <message>
+            <source>Incident:</source>
+            <translation>Einsatz:</translation>
+        </message>
+        <message>
+            <source>&amp;Offence:</source>
+            <translation>&amp;Tatbestand:</translation>
+        </message>
+        <message>
+            <source>&amp;Time of act:</source>
+            <translation>Tat&amp;zeit:</translation>
+        </message>
+        <message>
+            <source>&amp;Place of act:</source>
+            <translation>Tat&amp;ort:</translation>
+        </message>
+        <message>
+            <source>&amp;Description:</source>
+            <translation>&amp;Beschreibung:</translation>
+        </message>
+        <message>
+            <source>Culpability:</source>
+            <translation>Schuldform:</translation>
+        </message>
+        <message>
+            <source>Person concerned</source>
+            <translation>Betroffene Person</translation>
+        </message>
+        <message>
+            <source>&amp;Surname:</source>
+            <translation>&amp;Nachname:</translation>
+        </message>
+        <message>
+            <source>&amp;First name:</source>
+            <translation>&amp;Vorname:</translation>
+        </message>
+        <message>
+            <source>Date of &amp;birth:</source>
+            <translation>&amp;Geburtsdatum:</translation>
+        </message>
+        <message>
+            <source>&amp;Address:</source>
+            <translation>&amp;Adresse:</translation>
+        </message>
+        <message>
+            <source>surname</source>
+            <translation>Nachname</translation>
+        </message>
+        <message>
+            <source>address</source>
+            <translation>Anschrift</translation>
+        </message>
+        <message>
+            <source>place of act</source>
+            <translation>Tatort</translation>
+        </message>
+        <message>
+            <source>Save and give &amp;Verwarnung …</source>
+            <translation>Speichern und &amp;Verwarnung …</translation>
+        </message>
+        <message>
+            <source>Choose the offence from the catalogue.</source>
+            <translation>Bitte den Tatbestand aus dem Katalog wählen.</translation>
+        </message>
+        <message>
+            <source>Date of birth</source>
+            <translation>Geburtsdatum</translation>
+        </message>
+    </context>
+    <context>
+        <name>CatalogueChooser</name>
+        <message>
+            <source>Number, words or law, e.g. 141312 or Hundekot</source>
+            <translation>Nummer, Wörter oder Rechtsgrundlage, z. B. 141312 oder Hundekot</translation>
+        </message>
+        <message>
+            <source>[unverified]</source>
+            <translation>[ungeprüft]</translation>
+        </message>
+    </context>
+    <context>
+        <name>CautionDialog</name>
+        <message>
+            <source>Verwarnung for %1</source>
+            <translation>Verwarnung zu %1</translation>
+        </message>
+        <message>
+            <source>without a fee</source>
+            <translation>ohne Verwarnungsgeld</translation>
+        </message>
+        <message>
+            <source>The person was told they may refuse, and agreed</source>
+            <translation>Über das Weigerungsrecht belehrt, Betroffene(r) ist einverstanden</translation>
+        </message>
+        <message>
+            <source>Paid at once</source>
+            <translation>Sofort bezahlt</translation>
+        </message>
+        <message>
+            <source>&amp;Amount:</source>
+            <translation>&amp;Betrag:</translation>
+        </message>
+        <message>
+            <source>Payment period: one week (until %1).</source>
+            <translation>Zahlungsfrist: eine Woche (bis %1).</translation>
+        </message>
+        <message>
+            <source>Up to 10 € a period is granted only if the person cannot pay at once.</source>
+            <translation>Bis 10 € wird eine Frist nur gewährt, wenn nicht sofort gezahlt werden kann.</translation>
+        </message>
+    </context>
+    <context>
         <name>ChainCheckPanel</name>
         <message>
             <source>not read yet</source>
@@ -760,6 +897,18 @@
             <source>Take the unit out of service or put it back (in the unit management)</source>
             <translation>Einheit außer Dienst stellen oder wieder in Dienst stellen (in der Einheitenverwaltung)</translation>
         </message>
+        <message>
+            <source>Go to the offence cases</source>
+            <translation>Zu den OWi-Fällen</translation>
+        </message>
+        <message>
+            <source>New offence case … (for the incident shown, if any)</source>
+            <translation>Neuer OWi-Fall … (zum angezeigten Einsatz, falls einer offen ist)</translation>
+        </message>
+        <message>
+            <source>Next step for the selected case … (in the offence cases)</source>
+            <translation>Nächster Schritt für den gewählten Fall … (in den OWi-Fällen)</translation>
+        </message>
     </context>
     <context>
         <name>ConflictDialog</name>
@@ -849,6 +998,21 @@
         <message>
             <source>&amp;Priority:</source>
             <translation>&amp;Priorität:</translation>
+        </message>
+    </context>
+    <context>
+        <name>DiscontinueDialog</name>
+        <message>
+            <source>Discontinue %1</source>
+            <translation>%1 einstellen</translation>
+        </message>
+        <message>
+            <source>&amp;Reason:</source>
+            <translation>&amp;Grund:</translation>
+        </message>
+        <message>
+            <source>reason</source>
+            <translation>Grund</translation>
         </message>
     </context>
     <context>
@@ -1015,6 +1179,29 @@
         <message>
             <source>%1 cannot be written (%2).</source>
             <translation>%1 kann nicht geschrieben werden (%2).</translation>
+        </message>
+    </context>
+    <context>
+        <name>HearingDialog</name>
+        <message>
+            <source>Hearing notice for %1</source>
+            <translation>Anhörung zu %1</translation>
+        </message>
+        <message>
+            <source>&amp;Sent on:</source>
+            <translation>&amp;Versandt am:</translation>
+        </message>
+        <message>
+            <source>The first hearing notice restarts the limitation period (§ 33 OWiG).</source>
+            <translation>Die erste Anhörung unterbricht die Verjährung; die Frist beginnt neu (§ 33 OWiG).</translation>
+        </message>
+        <message>
+            <source>date</source>
+            <translation>Datum</translation>
+        </message>
+        <message>
+            <source>Sent on</source>
+            <translation>Versandt am</translation>
         </message>
     </context>
     <context>
@@ -1416,6 +1603,187 @@
         <message>
             <source>It is not in the current list (check the filter or search).</source>
             <translation>Nicht in der aktuellen Liste (Filter oder Suche prüfen).</translation>
+        </message>
+    </context>
+    <context>
+        <name>OffenceCasePane</name>
+        <message>
+            <source>Offence cases</source>
+            <translation>OWi-Fälle</translation>
+        </message>
+        <message>
+            <source>New case …</source>
+            <translation>Neuer Fall …</translation>
+        </message>
+        <message>
+            <source>Case</source>
+            <translation>Fall</translation>
+        </message>
+        <message>
+            <source>Status</source>
+            <translation>Status</translation>
+        </message>
+        <message>
+            <source>Offence</source>
+            <translation>Tatbestand</translation>
+        </message>
+        <message>
+            <source>Legal basis</source>
+            <translation>Rechtsgrundlage</translation>
+        </message>
+        <message>
+            <source>Person concerned</source>
+            <translation>Betroffene Person</translation>
+        </message>
+        <message>
+            <source>Time and place</source>
+            <translation>Tatzeit und Tatort</translation>
+        </message>
+        <message>
+            <source>Description</source>
+            <translation>Beschreibung</translation>
+        </message>
+        <message>
+            <source>Culpability</source>
+            <translation>Schuldform</translation>
+        </message>
+        <message>
+            <source>Amount</source>
+            <translation>Betrag</translation>
+        </message>
+        <message>
+            <source>Time-barred after</source>
+            <translation>Verjährt nach dem</translation>
+        </message>
+        <message>
+            <source>Ctrl+Shift+O new case · Alt+Enter next step (1–6) · the list follows every change</source>
+            <translation>Strg+Umschalt+O neuer Fall · Alt+Eingabe nächster Schritt (1–6) · die Liste folgt jeder Änderung</translation>
+        </message>
+        <message>
+            <source>History</source>
+            <translation>Verlauf</translation>
+        </message>
+        <message>
+            <source>1 open case</source>
+            <translation>1 offener Fall</translation>
+        </message>
+        <message>
+            <source>%1 open cases</source>
+            <translation>%1 offene Fälle</translation>
+        </message>
+        <message>
+            <source>1 case runs out within the warning period</source>
+            <translation>1 Fall verjährt bald</translation>
+        </message>
+        <message>
+            <source>%1 cases run out within the warning period</source>
+            <translation>%1 Fälle verjähren bald</translation>
+        </message>
+        <message>
+            <source> (%1 days)</source>
+            <translation> (in %1 Tagen oder weniger)</translation>
+        </message>
+        <message>
+            <source>first: %1 on %2</source>
+            <translation>zuerst: %1 am %2</translation>
+        </message>
+        <message>
+            <source>personal data removed on %1</source>
+            <translation>Personendaten gelöscht am %1</translation>
+        </message>
+        <message>
+            <source>unknown</source>
+            <translation>unbekannt</translation>
+        </message>
+        <message>
+            <source>No case selected</source>
+            <translation>Kein Fall gewählt</translation>
+        </message>
+        <message>
+            <source>intent</source>
+            <translation>vorsätzlich</translation>
+        </message>
+        <message>
+            <source>negligence</source>
+            <translation>fahrlässig</translation>
+        </message>
+        <message>
+            <source>revision %1</source>
+            <translation>Fassung %1</translation>
+        </message>
+        <message>
+            <source>without a fee</source>
+            <translation>ohne Verwarnungsgeld</translation>
+        </message>
+        <message>
+            <source>Checked</source>
+            <translation>Geprüft</translation>
+        </message>
+        <message>
+            <source>Verwarnung …</source>
+            <translation>Verwarnung …</translation>
+        </message>
+        <message>
+            <source>Payment received</source>
+            <translation>Zahlung eingegangen</translation>
+        </message>
+        <message>
+            <source>Hearing notice sent …</source>
+            <translation>Anhörung versandt …</translation>
+        </message>
+        <message>
+            <source>Hand over to the Bußgeldstelle</source>
+            <translation>An Bußgeldstelle abgeben</translation>
+        </message>
+        <message>
+            <source>Discontinue …</source>
+            <translation>Einstellen …</translation>
+        </message>
+        <message>
+            <source>%1: %2</source>
+            <translation>%1: %2</translation>
+        </message>
+    </context>
+    <context>
+        <name>OffenceCaseTableModel</name>
+        <message>
+            <source>File no.</source>
+            <translation>Aktenzeichen</translation>
+        </message>
+        <message>
+            <source>Offence</source>
+            <translation>Tatbestand</translation>
+        </message>
+        <message>
+            <source>Person concerned</source>
+            <translation>Betroffene(r)</translation>
+        </message>
+        <message>
+            <source>Time of act</source>
+            <translation>Tatzeit</translation>
+        </message>
+        <message>
+            <source>Status</source>
+            <translation>Status</translation>
+        </message>
+        <message>
+            <source>Time-barred after</source>
+            <translation>Verjährt nach dem</translation>
+        </message>
+        <message>
+            <source>Days left</source>
+            <translation>Tage</translation>
+        </message>
+        <message>
+            <source>time-barred</source>
+            <translation>verjährt</translation>
+        </message>
+    </context>
+    <context>
+        <name>OffenceDialogs</name>
+        <message>
+            <source>%1: please enter as DD.MM.YYYY, e.g. 17.05.1980</source>
+            <translation>%1: bitte als TT.MM.JJJJ eingeben, z. B. 17.05.1980</translation>
         </message>
     </context>
     <context>
@@ -1882,6 +2250,10 @@
         <message>
             <source>Unit management</source>
             <translation>Einheitenverwaltung</translation>
+        </message>
+        <message>
+            <source>Offence cases</source>
+            <translation>OWi-Fälle</translation>
         </message>
     </context>
     <context>
@@ -3451,6 +3823,38 @@
             <translation>Unerwarteter Fehler (%1). Einzelheiten stehen in der Protokolldatei.</translation>
         </message>
         <message>
+            <source>Write the hand-over file (XML or CSV) of the given cases</source>
+            <translation>Abgabedatei (XML oder CSV) der angegebenen Fälle schreiben</translation>
+        </message>
+        <message>
+            <source>ends in .xml or .csv</source>
+            <translation>endet auf .xml oder .csv</translation>
+        </message>
+        <message>
+            <source>Check a hand-over XML file against the schema</source>
+            <translation>Eine Abgabedatei (XML) gegen das Schema prüfen</translation>
+        </message>
+        <message>
+            <source>The file name must end in .xml or .csv: %1</source>
+            <translation>Der Dateiname muss auf .xml oder .csv enden: %1</translation>
+        </message>
+        <message>
+            <source>The file %1 cannot be read (%2).</source>
+            <translation>Die Datei %1 kann nicht gelesen werden (%2).</translation>
+        </message>
+        <message>
+            <source>%1: valid, %2 cases.</source>
+            <translation>%1: gültig, %2 Fälle.</translation>
+        </message>
+        <message>
+            <source>The file %1 cannot be written (%2).</source>
+            <translation>Die Datei %1 kann nicht geschrieben werden (%2).</translation>
+        </message>
+        <message>
+            <source>%1 cases written to %2.</source>
+            <translation>%1 Fälle in %2 geschrieben.</translation>
+        </message>
+        <message>
             <source>Offence catalogue (Tatbestände)</source>
             <translation>Tatbestandskatalog (Ordnungswidrigkeiten)</translation>
         </message>
@@ -3483,8 +3887,24 @@
             <translation>Ungeprüften Eintrag nach Prüfung an der Quelle bestätigen</translation>
         </message>
         <message>
-            <source>The file %1 cannot be read (%2).</source>
-            <translation>Die Datei %1 kann nicht gelesen werden (%2).</translation>
+            <source>Offence cases</source>
+            <translation>OWi-Fälle</translation>
+        </message>
+        <message>
+            <source>Remove the personal data of cases closed longer than offences.personal_data_days</source>
+            <translation>Personendaten von Fällen löschen, die länger als offences.personal_data_days abgeschlossen sind</translation>
+        </message>
+        <message>
+            <source>only count</source>
+            <translation>nur zählen</translation>
+        </message>
+        <message>
+            <source>%1 closed cases would lose their personal data (closed before %2).</source>
+            <translation>%1 abgeschlossene Fälle würden ihre Personendaten verlieren (abgeschlossen vor dem %2).</translation>
+        </message>
+        <message>
+            <source>Personal data of %1 closed cases removed (closed before %2).</source>
+            <translation>Personendaten von %1 abgeschlossenen Fällen gelöscht (abgeschlossen vor dem %2).</translation>
         </message>
         <message>
             <source>Offence catalogue seed loaded: %1 entries.</source>
@@ -3505,38 +3925,6 @@
         <message>
             <source>%1 confirmed.</source>
             <translation>%1 bestätigt.</translation>
-        </message>
-        <message>
-            <source>Offence cases (hand-over to the Bußgeldstelle)</source>
-            <translation>Ordnungswidrigkeiten (Abgabe an die Bußgeldstelle)</translation>
-        </message>
-        <message>
-            <source>Write the hand-over file (XML or CSV) of the given cases</source>
-            <translation>Abgabedatei (XML oder CSV) der angegebenen Fälle schreiben</translation>
-        </message>
-        <message>
-            <source>ends in .xml or .csv</source>
-            <translation>endet auf .xml oder .csv</translation>
-        </message>
-        <message>
-            <source>Check a hand-over XML file against the schema</source>
-            <translation>Eine Abgabedatei (XML) gegen das Schema prüfen</translation>
-        </message>
-        <message>
-            <source>The file name must end in .xml or .csv: %1</source>
-            <translation>Der Dateiname muss auf .xml oder .csv enden: %1</translation>
-        </message>
-        <message>
-            <source>%1: valid, %2 cases.</source>
-            <translation>%1: gültig, %2 Fälle.</translation>
-        </message>
-        <message>
-            <source>The file %1 cannot be written (%2).</source>
-            <translation>Die Datei %1 kann nicht geschrieben werden (%2).</translation>
-        </message>
-        <message>
-            <source>%1 cases written to %2.</source>
-            <translation>%1 Fälle in %2 geschrieben.</translation>
         </message>
         <message>
             <source>Fill the database with Leverkusen demo data</source>
@@ -3678,6 +4066,10 @@
         <message>
             <source>Creating staff accounts and units …</source>
             <translation>Konten für Mitarbeitende und Einheiten werden angelegt …</translation>
+        </message>
+        <message>
+            <source>Creating offence cases …</source>
+            <translation>OWi-Fälle anlegen …</translation>
         </message>
         <message>
             <source>Demo data created: %1 incidents, %2 rows in all, in %3 s (%4 rows/s).</source>
@@ -4163,7 +4555,7 @@
         </message>
         <message>
             <source>Culpability</source>
-            <translation>Vorwerfbarkeit</translation>
+            <translation>Schuldform</translation>
         </message>
         <message>
             <source>to be set by the Bußgeldstelle</source>

@@ -231,7 +231,7 @@ async def test_the_letterhead_comes_from_the_settings_with_the_logo(
     with pytest.raises(ValidationError, match="darf nicht leer sein"):
         await services.settings.set(ADMIN, "print.city_name", "  ")
     with pytest.raises(ValidationError, match="mindestens 7"):
-        await services.settings.set(ADMIN, "offence.hearing_reply_days", 3)
+        await services.settings.set(ADMIN, "offences.hearing_reply_days", 3)
     head = await letterhead(services)
     assert head == Letterhead("Stadt Musterhausen", "Kommunaler Ordnungsdienst", str(logo))
     path = tmp_path / "kopf.pdf"

@@ -117,7 +117,7 @@ def _no_key_twice(window: MainWindow) -> None:
             {"queue", "detail", "units", "tasks"},
             {"reports", "audit", "unit_admin"},
         ),
-        (Role.CLERK, {"tasks", "queue"}, {"units", "audit", "unit_admin"}),
+        (Role.CLERK, {"offences", "queue"}, {"units", "audit", "unit_admin"}),
         (Role.DATA_PROTECTION, {"audit"}, {"units", "tasks", "reports", "unit_admin"}),
         (Role.ADMIN, {"unit_admin", "audit"}, {"units", "tasks", "reports"}),
     ],
@@ -138,20 +138,24 @@ async def test_each_role_starts_with_the_panes_of_its_work(
 
 
 @pytest.mark.asyncio
-async def test_the_clerk_starts_on_the_tasks_and_reports_not_on_an_empty_incident(
+async def test_the_clerk_starts_on_the_offence_cases_not_on_an_empty_incident(
     windows: Windows,
 ) -> None:
     window = await windows.open(Role.CLERK)
     tasks, reports, queue = (window.docks[k] for k in ("tasks", "reports", "queue"))
-    # Aufträge in front over the whole width, Meldungen one tab away; the queue below.
-    assert reports in window.tabifiedDockWidgets(tasks)
-    assert tasks.width() > window.width() * 0.9 and tasks.height() > queue.height()
-    assert tasks.geometry().bottom() < queue.geometry().top()
+    offences = window.docks["offences"]
+    # The offence cases in front over the whole width, Aufträge and Meldungen one tab away;
+    # the queue below.
+    assert {tasks, reports} <= set(window.tabifiedDockWidgets(offences))
+    assert offences.width() > window.width() * 0.9 and offences.height() > queue.height()
+    assert offences.geometry().bottom() < queue.geometry().top()
     # The incident detail waits behind the queue and comes forward for an incident.
     detail = window.docks["detail"]
     assert detail in window.tabifiedDockWidgets(queue) and "detail" not in in_front(window)
     assert window.commands.trigger("go.reports")
     await wait_until(lambda: "reports" in in_front(window))
+    assert window.commands.trigger("go.offences")
+    await wait_until(lambda: "offences" in in_front(window))
     await windows.close()
 
 

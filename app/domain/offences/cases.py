@@ -1,5 +1,6 @@
 """An offence case's data and its status workflow.
 
+erfasst → (Verwarnung on the spot →) Verwarnungsgeld bezahlt
 erfasst → geprüft → Verwarnung erteilt → Verwarnungsgeld bezahlt
                   → Anhörung versandt → an Bußgeldstelle abgegeben
                   → an Bußgeldstelle abgegeben
@@ -49,7 +50,10 @@ STATUS_LABELS = {
 
 #: The steps allowed from each status.
 NEXT: dict[CaseStatus, frozenset[CaseStatus]] = {
-    CaseStatus.OPEN: frozenset({CaseStatus.CHECKED, CaseStatus.DISCONTINUED}),
+    # A Verwarnung is usually given on the spot, before any check at the desk.
+    CaseStatus.OPEN: frozenset(
+        {CaseStatus.CHECKED, CaseStatus.CAUTION, CaseStatus.PAID, CaseStatus.DISCONTINUED}
+    ),
     CaseStatus.CHECKED: frozenset(
         {
             CaseStatus.CAUTION,
@@ -155,6 +159,8 @@ class CaseInfo:
     officer_id: int | None
     incident_id: int | None
     version: int
+    #: When the personal data was removed (after the case closed), else None.
+    anonymised_at: datetime | None = None
 
     def days_left(self, today: date) -> int:
         """Days until the case runs out (negative once it has)."""

@@ -1,7 +1,9 @@
-"""offence_case_event: the history of an offence case, one row per step
+"""offence_case_event: the history of an offence case; offence_case.anonymised_at
 
 Every status step (checked, caution, payment, hearing, hand-over, discontinued) is kept with who
-and when (stamped by the server on PostgreSQL), like the Einsatztagebuch of an incident.
+and when (stamped by the server on PostgreSQL), like the Einsatztagebuch of an incident. A closed
+case's personal data is removed after ``offences.personal_data_days``; ``anonymised_at`` says
+when (the case itself stays for the statistics).
 
 Revision ID: 0011
 Revises: 0010
@@ -53,10 +55,13 @@ def upgrade() -> None:
     op.create_index(
         "ix_offence_case_event_case_time", "offence_case_event", ["case_id", "created_at"]
     )
+    op.add_column("offence_case", sa.Column("anonymised_at", db.types.UTCDateTime(timezone=True)))
     pg_security.install(op.get_bind())
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("offence_case") as batch:
+        batch.drop_column("anonymised_at")
     op.drop_index("ix_offence_case_event_case_time", table_name="offence_case_event")
     op.drop_table("offence_case_event")
     pg_security.install(op.get_bind())

@@ -1,0 +1,443 @@
+"""The offence cases of the Sachbearbeitung: open cases by days left, one case in detail.
+
+The list shows every open case, the one running out first on top; cases within the warning
+period (setting ``offences.warn_days``) are marked, and the header says how many there are, so
+nothing runs out unseen. The detail shows the case with its catalogue revision, the limitation
+and the rule behind it, and its history. Alt+Enter offers the next steps the workflow allows
+(numbered, so 1–6 picks one); the buttons do the same for the mouse. New case: Ctrl+Shift+O.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QMenu,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.domain.changes import ChangeSet, Entity
+from app.domain.dto import IncidentDetail
+from app.domain.offences.cases import NEXT, CaseInfo, CaseStatus, status_label
+from app.platform.errors import KodError
+from app.platform.i18n import count_text
+from app.platform.permissions import Permission
+from app.platform.timeutil import format_local, local, utcnow
+from ui import theme
+from ui.asyncutil import spawn
+from ui.commands import pane_action
+from ui.context import UiContext
+from ui.dialogs.work_common import WorkFormDialog
+from ui.models.offence_cases import (
+    COL_DAYS,
+    COL_LAST_DAY,
+    COL_NUMBER,
+    COL_OFFENCE,
+    COL_WHEN,
+    CaseRole,
+    OffenceCaseTableModel,
+    person_text,
+)
+from ui.models.work_table import alive
+from ui.views.offences.dialogs import (
+    CaptureCaseDialog,
+    CautionDialog,
+    DiscontinueDialog,
+    HearingDialog,
+    euros_text,
+)
+from ui.views.work_table_view import WorkTableView, keep_selection, select_row
+
+RELOAD_DELAY_MS = 150
+#: The selection rests this long before the full case is read (arrowing through the list
+#: reads, and for other roles audits, only where the user stops).
+DETAIL_DELAY_MS = 250
+#: The steps in menu order (their number is the key in the step menu).
+STEPS = (
+    CaseStatus.CHECKED,
+    CaseStatus.CAUTION,
+    CaseStatus.PAID,
+    CaseStatus.HEARING,
+    CaseStatus.HANDED_OVER,
+    CaseStatus.DISCONTINUED,
+)
+
+
+class OffenceCasePane(QWidget):
+    """List and detail of the open offence cases."""
+
+    def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("OffenceCasePane")
+        self.ctx = ctx
+        self.can_write = ctx.can(Permission.OFFENCE_WRITE)
+        self.dialog: WorkFormDialog | None = None
+        self._busy = False
+        self._reload_timer = QTimer(self)
+        self._reload_timer.setSingleShot(True)
+        self._reload_timer.setInterval(RELOAD_DELAY_MS)
+        self._reload_timer.timeout.connect(self.reload)
+        self._detail_timer = QTimer(self)
+        self._detail_timer.setSingleShot(True)
+        self._detail_timer.setInterval(DETAIL_DELAY_MS)
+        self._detail_timer.timeout.connect(self._load_detail)
+
+        self.model = OffenceCaseTableModel(self)
+        self.table = WorkTableView(COL_OFFENCE, 220, self)
+        self.table.setObjectName("offenceTable")
+        self.table.setModel(self.model)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._context_menu)
+        self.warning = QLabel(self)
+        self.warning.setObjectName("offenceWarning")
+        self.warning.setWordWrap(True)
+        self.count_label = QLabel(self)
+        self.count_label.setObjectName("offenceCount")
+        self.new_button = QPushButton(self.tr("New case …"), self)
+        self.new_button.setObjectName("offenceNew")
+        self.new_button.setVisible(self.can_write)
+        self.new_button.clicked.connect(self.new_case)
+
+        self.heading = QLabel(self)
+        self.heading.setObjectName("offenceHeading")
+        self.heading.setStyleSheet(theme.heading_style())
+        self.fields: dict[str, QLabel] = {}
+        details = QGroupBox(self.tr("Case"), self)
+        form = QFormLayout(details)
+        for key, label in (
+            ("status", self.tr("Status")),
+            ("offence", self.tr("Offence")),
+            ("law", self.tr("Legal basis")),
+            ("person", self.tr("Person concerned")),
+            ("act", self.tr("Time and place")),
+            ("description", self.tr("Description")),
+            ("culpability", self.tr("Culpability")),
+            ("fine", self.tr("Amount")),
+            ("limitation", self.tr("Time-barred after")),
+        ):
+            value = QLabel(self)
+            value.setObjectName(f"offence_{key}")
+            value.setWordWrap(True)
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            value.setTextFormat(Qt.TextFormat.PlainText)
+            form.addRow(label, value)
+            self.fields[key] = value
+        self.history = QListWidget(self)
+        self.history.setObjectName("offenceHistory")
+        self.message = QLabel(self)
+        self.message.setObjectName("offenceMessage")
+        self.message.setWordWrap(True)
+        self.step_buttons: dict[CaseStatus, QPushButton] = {}
+        steps = QHBoxLayout()
+        for number, status in enumerate(STEPS, start=1):
+            button = QPushButton(f"{number} " + self._step_text(status), self)
+            button.setObjectName(f"offenceStep_{status.value}")
+            button.clicked.connect(lambda _c=False, s=status: self.step(s))
+            button.setVisible(self.can_write)
+            steps.addWidget(button)
+            self.step_buttons[status] = button
+        steps.addStretch(1)
+        hint = QLabel(
+            self.tr(
+                "Ctrl+Shift+O new case · Alt+Enter next step (1–6) · the list follows every change"
+            ),
+            self,
+        )
+        hint.setStyleSheet(theme.hint_style())
+
+        left = QWidget(self)
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        top = QHBoxLayout()
+        top.addWidget(self.new_button)
+        top.addStretch(1)
+        top.addWidget(self.count_label)
+        left_layout.addLayout(top)
+        left_layout.addWidget(self.warning)
+        left_layout.addWidget(self.table, 1)
+        right = QWidget(self)
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(self.heading)
+        right_layout.addWidget(details)
+        right_layout.addWidget(QLabel(self.tr("History"), self))
+        right_layout.addWidget(self.history, 1)
+        right_layout.addWidget(self.message)
+        right_layout.addLayout(steps)
+        split = QSplitter(Qt.Orientation.Horizontal, self)
+        split.addWidget(left)
+        split.addWidget(right)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        split.setSizes([3000, 2000])  # proportions: the list gets three fifths
+        split.setChildrenCollapsible(False)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(split, 1)
+        layout.addWidget(hint)
+
+        self.step_action = pane_action("offences.step", self, self.show_step_menu)
+        self.table.selectionModel().currentRowChanged.connect(self._on_current)
+        keep_selection(self.model, self.selected_id, self.select_case)
+        ctx.bridge.changes.connect(self._on_changes)
+        self._show(None)
+
+    # -- loading ------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """First load."""
+        self.reload()
+
+    def reload(self) -> None:
+        """Read the open cases again."""
+        spawn(self._load())
+
+    async def _load(self) -> None:
+        self._busy = True
+        try:
+            cases = await self.ctx.services.offences.by_days_left(self.ctx.actor)
+            warn_days = int(await self.ctx.services.settings.get("offences.warn_days"))
+        except KodError as exc:
+            if alive(self):
+                self._say(str(exc), error=True)
+            return
+        finally:
+            self._busy = False
+        if not alive(self):
+            return
+        today = local(utcnow()).date()
+        first = self.model.rowCount() == 0
+        self.model.set_cases(cases, today, warn_days)
+        if first and cases:
+            for column in (COL_NUMBER, COL_WHEN, COL_LAST_DAY, COL_DAYS):
+                self.table.resizeColumnToContents(column)
+        self.count_label.setText(
+            count_text(len(cases), self.tr("1 open case"), self.tr("%1 open cases"))
+        )
+        running_out = self.model.running_out()
+        if running_out:
+            first = running_out[0]
+            self.warning.setText(
+                count_text(
+                    len(running_out),
+                    self.tr("1 case runs out within the warning period"),
+                    self.tr("%1 cases run out within the warning period"),
+                )
+                + self.tr(" (%1 days)").replace("%1", str(warn_days))
+                + " – "
+                + self.tr("first: %1 on %2")
+                .replace("%1", first.number)
+                .replace("%2", first.limitation_date.strftime("%d.%m.%Y"))
+            )
+            self.warning.setStyleSheet(theme.notice_style())
+            self.warning.show()
+        else:
+            self.warning.hide()
+        if cases and not self.table.currentIndex().isValid():
+            select_row(self.table, 0, COL_NUMBER)
+        elif not cases:
+            self._show(None)
+
+    def idle(self) -> bool:
+        """True when no reload is due or running."""
+        return (
+            not self._reload_timer.isActive()
+            and not self._detail_timer.isActive()
+            and not self._busy
+        )
+
+    def _on_changes(self, changes: ChangeSet) -> None:
+        if changes.touches(Entity.OFFENCE) or changes.touches(Entity.CATALOGUE):
+            self._reload_timer.start()
+
+    # -- selection and detail -----------------------------------------------------------------
+
+    def selected(self) -> CaseInfo | None:
+        """The case selected in the list."""
+        value = self.model.data(self.table.currentIndex(), CaseRole)
+        return value if isinstance(value, CaseInfo) else None
+
+    def selected_id(self) -> int | None:
+        """Id of the selected case."""
+        case = self.selected()
+        return case.id if case else None
+
+    def select_case(self, case_id: int) -> bool:
+        """Select a listed case."""
+        return select_row(self.table, self.model.row_of(case_id), COL_NUMBER)
+
+    def focus_main(self) -> None:
+        """Put the keyboard in the list."""
+        self.table.setFocus()
+
+    def _on_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        value = self.model.data(current, CaseRole) if current.isValid() else None
+        self._show(value if isinstance(value, CaseInfo) else None)
+        # The full case (with the person, audited for other roles) once the selection rests.
+        self._detail_timer.start()
+
+    def _load_detail(self) -> None:
+        case_id = self.selected_id()
+        if case_id is not None:
+            spawn(self._fetch_detail(case_id))
+
+    async def _fetch_detail(self, case_id: int) -> None:
+        offences = self.ctx.services.offences
+        try:
+            case = await offences.case(self.ctx.actor, case_id)
+            events = await offences.history(self.ctx.actor, case_id)
+        except KodError as exc:
+            if alive(self):
+                self._say(str(exc), error=True)
+            return
+        if not alive(self) or self.selected_id() != case_id:
+            return
+        self._show(case)
+        for e in events:
+            self.history.addItem(f"{format_local(e.at)}  {e.username}: {e.text}")
+
+    def _person_text(self, case: CaseInfo) -> str:
+        p = case.concerned
+        if case.anonymised_at is not None:
+            return self.tr("personal data removed on %1").replace(
+                "%1", format_local(case.anonymised_at)
+            )
+        if not p.last_name:
+            return "…"  # a list read by another role: the case itself shows the person
+        born = p.birth_date.strftime("%d.%m.%Y") if p.birth_date else self.tr("unknown")
+        return f"{person_text(case)}, * {born}\n{p.address}"
+
+    def _show(self, case: CaseInfo | None) -> None:
+        self.history.clear()
+        if case is None:
+            self.heading.setText(self.tr("No case selected"))
+            for label in self.fields.values():
+                label.setText("")
+        else:
+            self.heading.setText(case.number)
+            culpability = (
+                self.tr("intent") if case.culpability.value == "intent" else self.tr("negligence")
+            )
+            values = {
+                "status": status_label(case.status),
+                "offence": f"{case.offence} ({case.catalogue_key}, "
+                + self.tr("revision %1").replace("%1", str(case.catalogue_revision))
+                + ")",
+                "law": case.legal_basis,
+                "person": self._person_text(case),
+                "act": f"{format_local(case.committed_at)}, {case.place}",
+                "description": case.act_description,
+                "culpability": culpability,
+                "fine": euros_text(case.fine_cents) or self.tr("without a fee"),
+                "limitation": f"{case.limitation_date.strftime('%d.%m.%Y')} – {case.limitation_basis}",
+            }
+            for key, text in values.items():
+                self.fields[key].setText(text)
+        allowed = NEXT[case.status] if case is not None else frozenset()
+        for status, button in self.step_buttons.items():
+            button.setEnabled(status in allowed)
+
+    # -- steps --------------------------------------------------------------------------------
+
+    def _step_text(self, status: CaseStatus) -> str:
+        return {
+            CaseStatus.CHECKED: self.tr("Checked"),
+            CaseStatus.CAUTION: self.tr("Verwarnung …"),
+            CaseStatus.PAID: self.tr("Payment received"),
+            CaseStatus.HEARING: self.tr("Hearing notice sent …"),
+            CaseStatus.HANDED_OVER: self.tr("Hand over to the Bußgeldstelle"),
+            CaseStatus.DISCONTINUED: self.tr("Discontinue …"),
+        }[status]
+
+    def show_step_menu(self, at: QPoint | None = None) -> QMenu | None:
+        """The steps the workflow allows for the selected case, numbered 1–6."""
+        case = self.selected()
+        if case is None or not self.can_write:
+            return None
+        menu = QMenu(self)
+        menu.setObjectName("offenceStepMenu")
+        for number, status in enumerate(STEPS, start=1):
+            action = QAction(f"&{number} " + self._step_text(status), menu)
+            action.setEnabled(status in NEXT[case.status])
+            action.triggered.connect(lambda _c=False, s=status: self.step(s))
+            menu.addAction(action)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        if at is None:
+            rect = self.table.visualRect(self.table.currentIndex())
+            at = self.table.viewport().mapToGlobal(rect.bottomLeft())
+        menu.popup(at)
+        return menu
+
+    def _context_menu(self, pos: QPoint) -> None:
+        self.show_step_menu(self.table.viewport().mapToGlobal(pos))
+
+    def step(self, status: CaseStatus) -> None:
+        """Take the selected case to ``status`` (asking what the step needs)."""
+        case = self.selected()
+        if case is None or status not in NEXT[case.status] or not self.can_write:
+            return
+        if status is CaseStatus.CAUTION:
+            self._open(CautionDialog(self.ctx, case, self))
+        elif status is CaseStatus.HEARING:
+            self._open(HearingDialog(self.ctx, case, self))
+        elif status is CaseStatus.DISCONTINUED:
+            self._open(DiscontinueDialog(self.ctx, case, self))
+        else:
+            spawn(self._plain_step(case, status))
+
+    async def _plain_step(self, case: CaseInfo, status: CaseStatus) -> None:
+        offences = self.ctx.services.offences
+        try:
+            if status is CaseStatus.CHECKED:
+                done = await offences.mark_checked(self.ctx.actor, case.id, case.version)
+            elif status is CaseStatus.PAID:
+                done = await offences.record_payment(self.ctx.actor, case.id, case.version)
+            else:
+                done = await offences.hand_over(self.ctx.actor, case.id, case.version)
+        except KodError as exc:
+            if alive(self):
+                self._say(str(exc), error=True)
+            return
+        if alive(self):
+            self._after_save(done)
+
+    def new_case(self, incident: IncidentDetail | None = None) -> None:
+        """Open the capture dialog (for ``incident``: its place and time proposed, linked)."""
+        if self.can_write:
+            self._open(CaptureCaseDialog(self.ctx, self, incident=incident))
+
+    def _open(self, dialog: WorkFormDialog) -> None:
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        dialog.saved.connect(self._after_save)
+        self.dialog = dialog
+        dialog.open()
+
+    def _after_save(self, case: object) -> None:
+        if not isinstance(case, CaseInfo):
+            return
+        dialog = self.dialog
+        if isinstance(dialog, CaptureCaseDialog) and dialog.then_caution:
+            # Captured with a Verwarnung given on the spot: its dialog comes next.
+            QTimer.singleShot(0, lambda: self._open(CautionDialog(self.ctx, case, self)))
+        self._say(
+            self.tr("%1: %2").replace("%1", case.number).replace("%2", status_label(case.status)),
+            error=False,
+        )
+        spawn(self._reload_and_select(case.id))
+
+    async def _reload_and_select(self, case_id: int) -> None:
+        await self._load()
+        if alive(self) and not self.select_case(case_id):
+            self._show(None)
+
+    def _say(self, text: str, error: bool) -> None:
+        self.message.setText(text)
+        self.message.setStyleSheet(theme.text_style("error" if error else "ok"))
