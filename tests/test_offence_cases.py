@@ -208,6 +208,9 @@ async def test_the_server_keeps_field_officers_to_their_own_cases_and_history_ap
     entry = await entry_id(services, "141312")
     theirs = await field.services.offences.capture(field.actor, draft(entry, days_ago(1)))
     other = await clerk.services.offences.capture(clerk.actor, draft(entry, days_ago(1)))
+    # Row security hides the clerk's case from the officer, not its Aktenzeichen's place.
+    again = await field.services.offences.capture(field.actor, draft(entry, days_ago(1)))
+    assert len({theirs.number, other.number, again.number}) == 3
     assert (await field.services.offences.case(field.actor, theirs.id)).id == theirs.id
     with login(services.db.target, "streife") as conn:
         assert attempt(conn, "SELECT id FROM offence_case WHERE id = %(c)s", {"c": theirs.id})[0]

@@ -295,3 +295,17 @@ def talk_banner_style(urgent: bool) -> str:
     background = p.talk_request_urgent if urgent else p.talk_request
     foreground = p.on_dark if urgent else p.text
     return f"background: {background}; color: {foreground}; font-weight: bold; padding: 4px;"
+
+
+@dataclass(frozen=True)
+class PrintColours:
+    """Colours of printed documents: paper is white whatever palette the screen uses."""
+
+    text: str = "#000000"
+    muted: str = "#444444"  # header and footer lines, small print
+    rule: str = "#808080"  # lines under the letterhead and above the footer
+    table_head: str = "#e6e6e6"  # background of a table's header row
+    table_border: str = "#9a9a9a"
+
+
+PRINT = PrintColours()

@@ -21,6 +21,7 @@ from app.services.incidents import IncidentService
 from app.services.link_watch import LinkWatch
 from app.services.offence_cases import OffenceCaseService
 from app.services.offence_catalogue import OffenceCatalogueService
+from app.services.offence_export import OffenceExportService
 from app.services.reports import ReportService
 from app.services.resilient import ResilientIncidents
 from app.services.settings import SettingsService
@@ -50,6 +51,8 @@ class Services:
     offences: OffenceCaseService
     shift_reports: ShiftReportService
     incident_reports: IncidentReportService
+    #: Printed documents and the hand-over export of offence cases.
+    offence_export: OffenceExportService
     #: Reads for the situation map.
     situation: SituationService
     #: Whether the database link is up (the workstation's change follower feeds it).
@@ -79,6 +82,7 @@ class Services:
             settings=SettingsService(db),
             catalogue=OffenceCatalogueService(db),
             offences=OffenceCaseService(db),
+            offence_export=OffenceExportService(db),
             gazetteer=GazetteerService(db),
             tasks=tasks,
             # Reports open incidents inside their own transaction: the core service.

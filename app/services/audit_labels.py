@@ -53,6 +53,8 @@ ACTION_LABELS: dict[str, str] = {
     "report.update": N_("audit", "Report changed"),
     "report.status": N_("audit", "Report status changed"),
     "report.convert": N_("audit", "Report turned into an incident or task"),
+    "offence.export": N_("audit", "Offence case exported for the Bußgeldstelle"),
+    "offence.print": N_("audit", "Offence case document printed"),
     "db.insert": N_("audit", "Row added (server record)"),
     "db.update": N_("audit", "Row changed (server record)"),
     "db.delete": N_("audit", "Row deleted (server record)"),

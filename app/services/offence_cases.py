@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.changes import Entity
@@ -88,7 +88,8 @@ def _limitation(case: OffenceCase, entry: OffenceCatalogueEntry) -> Limitation:
     )
 
 
-async def _info(s: AsyncSession, case: OffenceCase) -> CaseInfo:
+async def case_info(s: AsyncSession, case: OffenceCase) -> CaseInfo:
+    """The case as :class:`CaseInfo` (its catalogue revision, person, limitation)."""
     entry = await s.get(OffenceCatalogueEntry, case.catalogue_entry_id)
     if entry is None:  # pragma: no cover - the foreign key keeps it
         raise NotFound(tr("offences", "Case %1 has no catalogue entry.", case.number))
@@ -147,7 +148,7 @@ class OffenceCaseService:
             found = await s.get(OffenceCase, case_id)
             if found is None or _hidden(actor, found):
                 raise NotFound(tr("offences", "Offence case %1 does not exist.", case_id))
-            info = await _info(s, found)
+            info = await case_info(s, found)
         await audit_person_reads(self._db, actor, [info])
         return info
 
@@ -162,7 +163,7 @@ class OffenceCaseService:
         if actor.role in OWN_CASE_ROLES:
             stmt = stmt.where(OffenceCase.officer_id == actor.user_id)
         async with reading(self._db, actor, _reader(actor)) as s:
-            cases = [await _info(s, c) for c in (await s.scalars(stmt)).all()]
+            cases = [await case_info(s, c) for c in (await s.scalars(stmt)).all()]
         # Lists name persons only to those whose work it is; others open the case (audited).
         return [c if own_case(actor, c) else without_person(c) for c in cases]
 
@@ -236,7 +237,7 @@ class OffenceCaseService:
                 )
             caution = entry.amount_max_cents is None or entry.amount_max_cents <= 55_00
             case = OffenceCase(
-                number=await next_number(w.session, OffenceCase.number, "OWi", local(w.now).year),
+                number=await _next_number(w, local(w.now).year),
                 catalogue_entry_id=entry.id,
                 act_description=description,
                 committed_at=draft.committed_at,
@@ -271,7 +272,7 @@ class OffenceCaseService:
                 )
             )
             await _event(w, case, "capture", None, CaseStatus.OPEN, entry.key)
-            return await _info(w.session, case)
+            return await case_info(w.session, case)
 
     # -- workflow -----------------------------------------------------------------------------
 
@@ -377,7 +378,15 @@ class OffenceCaseService:
             case.closed_at = w.now
         await w.session.flush()
         await _event(w, case, kind, before, target, note)
-        return await _info(w.session, case)
+        return await case_info(w.session, case)
+
+
+async def _next_number(w: Work, year: int) -> str:
+    """The next Aktenzeichen; on PostgreSQL from the server (row security hides others' cases)."""
+    if w.on_server:
+        number = await w.session.scalar(text("SELECT kod_offence_next_number(:y)"), {"y": year})
+        return str(number)
+    return await next_number(w.session, OffenceCase.number, "OWi", year)
 
 
 async def _locked(w: Work, case_id: int, version: int) -> OffenceCase:

@@ -34,11 +34,29 @@ DEFAULTS: dict[str, Any] = {
     # Local start times of the Leitstelle's shifts (the Schichtbericht covers one shift).
     "shifts.starts": ["06:00", "14:00", "22:00"],
     "bodycam.pre_recording": False,
+    # Letterhead of printed documents and reports; the logo is a PNG, JPEG or SVG file that
+    # every workstation can read (empty: no logo).
+    "print.city_name": "Stadt Leverkusen",
+    "print.office_name": "Kommunaler Ordnungsdienst",
+    "print.logo_path": "",
+    # Days the person concerned has to reply to a hearing notice (Anhörungsbogen, § 55 OWiG).
+    "offences.hearing_reply_days": 14,
 }
 
 _CHOICES: dict[str, tuple[Any, ...]] = {"dispatch.assign_unavailable": ("warn", "refuse")}
 #: Lower limits above 0: the audit log must outlive a review of what happened.
-_MINIMUM: dict[str, int] = {"audit.retention_days": 30, "offences.personal_data_days": 30}
+_MINIMUM: dict[str, int] = {
+    "audit.retention_days": 30,
+    "offences.personal_data_days": 30,
+    "offences.hearing_reply_days": 7,
+}
+#: Text settings: longest value, and whether it may be empty.
+_TEXTS: dict[str, tuple[int, bool]] = {
+    "print.city_name": (120, False),
+    "print.office_name": (120, True),
+    "print.logo_path": (1000, True),
+}
+LOGO_SUFFIXES = (".png", ".jpg", ".jpeg", ".svg")
 
 
 async def read_setting(session: AsyncSession, key: str) -> Any:
@@ -83,6 +101,8 @@ class SettingsService:
             )
         if isinstance(default, list):
             parse_starts(value if isinstance(value, list) else [value])
+        if key in _TEXTS:
+            value = _check_text(key, value)
         if key in _CHOICES and value not in _CHOICES[key]:
             raise ValidationError(
                 tr("settings", "%1 must be one of: %2", key, ", ".join(map(str, _CHOICES[key]))),
@@ -104,3 +124,22 @@ class SettingsService:
             raise ValidationError(
                 tr("settings", "Unknown setting '%1'. Known: %2", key, ", ".join(DEFAULTS)), key
             )
+
+
+def _check_text(key: str, value: Any) -> str:
+    """A text setting, tidied; refused with a German message if it cannot be used."""
+    longest, may_be_empty = _TEXTS[key]
+    if not isinstance(value, str):
+        raise ValidationError(tr("settings", "%1 must be a text.", key), key)
+    text: str = value.strip()
+    if not text and not may_be_empty:
+        raise ValidationError(tr("settings", "%1 must not be empty.", key), key)
+    if len(text) > longest or any(ord(ch) < 32 for ch in text):
+        raise ValidationError(
+            tr("settings", "%1: at most %2 characters on one line.", key, longest), key
+        )
+    if key == "print.logo_path" and text and not text.lower().endswith(LOGO_SUFFIXES):
+        raise ValidationError(
+            tr("settings", "The logo must be a PNG, JPEG or SVG file (%1).", text), key
+        )
+    return text

@@ -14,6 +14,7 @@ from app.platform.i18n import tr
 from app.platform.uow import Actor
 from app.services import Services
 from app.services.offence_privacy import maintenance_clerk
+from app.tools import cli_handover
 
 
 def add_parser(sub: Any) -> None:
@@ -46,6 +47,7 @@ def add_parser(sub: Any) -> None:
         ),
     )
     an.add_argument("--dry-run", action="store_true", help=tr("cli", "only count"))
+    cli_handover.add_commands(ops)
 
 
 async def run_offences(args: argparse.Namespace, services: Services, actor: Actor) -> int:
@@ -54,6 +56,8 @@ async def run_offences(args: argparse.Namespace, services: Services, actor: Acto
     SQLite: the job runs as the machine's maintenance (the file is the OS account's). PostgreSQL:
     under the login given with ``--user``, which the server lets do it only with a clerk's rights.
     """
+    if args.offences_command in cli_handover.COMMANDS:
+        return await cli_handover.run(args, services, actor)
     if services.db.target.is_sqlite:
         actor = maintenance_clerk("kod-admin")
     result = await services.offences.anonymise_closed(actor, dry_run=args.dry_run)

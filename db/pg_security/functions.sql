@@ -63,6 +63,18 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_te
                     WHERE c.id = p_case_id AND c.officer_id = public.kod_current_user_id())
 $$;
 
+-- The next Aktenzeichen of offence cases (OWi-2026-000042): over all cases, although row
+-- security shows dispatchers and field officers only their own (a number taken from their
+-- own cases alone would repeat someone else's). Writers are serialised by the application's
+-- write lock; the unique index stays the last guard.
+CREATE OR REPLACE FUNCTION public.kod_offence_next_number(p_year integer) RETURNS text
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+    SELECT 'OWi-' || p_year || '-' || lpad((coalesce(max(
+               split_part(c.number, '-', 3)::integer), 0) + 1)::text, 6, '0')
+      FROM public.offence_case c
+     WHERE c.number LIKE 'OWi-' || p_year || '-%'
+$$;
+
 -- The audit hash: SHA-256 over a JSON array of the record's fields, exactly as
 -- app.platform.audit.record_hash computes it in Python (a test compares both).
 CREATE OR REPLACE FUNCTION public.kod_audit_hash(

@@ -225,6 +225,7 @@ RIGHTS: dict[Permission, tuple[Priv, ...]] = {
         delete("offence_person"),
         read("offence_evidence"),
         insert("offence_evidence"),
+        execute("kod_offence_next_number(integer)"),
         # Only to clear a witness statement with the case's personal data (audited by the server).
         update("offence_evidence", "description"),
         read("offence_case_event"),

@@ -1175,6 +1175,13 @@
         </message>
     </context>
     <context>
+        <name>Handover</name>
+        <message>
+            <source>%1 cannot be written (%2).</source>
+            <translation>%1 kann nicht geschrieben werden (%2).</translation>
+        </message>
+    </context>
+    <context>
         <name>HearingDialog</name>
         <message>
             <source>Hearing notice for %1</source>
@@ -1877,6 +1884,32 @@
         <message>
             <source>from %1</source>
             <translation>vom %1</translation>
+        </message>
+    </context>
+    <context>
+        <name>PrintDialogs</name>
+        <message>
+            <source>Save as PDF</source>
+            <translation>Als PDF speichern</translation>
+        </message>
+        <message>
+            <source>PDF files (*.pdf)</source>
+            <translation>PDF-Dateien (*.pdf)</translation>
+        </message>
+    </context>
+    <context>
+        <name>Printing</name>
+        <message>
+            <source>Page %1 of %2</source>
+            <translation>Seite %1 von %2</translation>
+        </message>
+        <message>
+            <source>Printed %1</source>
+            <translation>Gedruckt am %1</translation>
+        </message>
+        <message>
+            <source>The printer or the file cannot be written to.</source>
+            <translation>Der Drucker oder die Datei kann nicht beschrieben werden.</translation>
         </message>
     </context>
     <context>
@@ -3300,6 +3333,14 @@
             <translation>Meldung in Einsatz oder Auftrag überführt</translation>
         </message>
         <message>
+            <source>Offence case exported for the Bußgeldstelle</source>
+            <translation>OWi-Fall für die Bußgeldstelle exportiert</translation>
+        </message>
+        <message>
+            <source>Offence case document printed</source>
+            <translation>Schriftstück eines OWi-Falls gedruckt</translation>
+        </message>
+        <message>
             <source>Row added (server record)</source>
             <translation>Zeile hinzugefügt (Serverprotokoll)</translation>
         </message>
@@ -3841,6 +3882,38 @@
             <translation>Unerwarteter Fehler (%1). Einzelheiten stehen in der Protokolldatei.</translation>
         </message>
         <message>
+            <source>Write the hand-over file (XML or CSV) of the given cases</source>
+            <translation>Abgabedatei (XML oder CSV) der angegebenen Fälle schreiben</translation>
+        </message>
+        <message>
+            <source>ends in .xml or .csv</source>
+            <translation>endet auf .xml oder .csv</translation>
+        </message>
+        <message>
+            <source>Check a hand-over XML file against the schema</source>
+            <translation>Eine Abgabedatei (XML) gegen das Schema prüfen</translation>
+        </message>
+        <message>
+            <source>The file name must end in .xml or .csv: %1</source>
+            <translation>Der Dateiname muss auf .xml oder .csv enden: %1</translation>
+        </message>
+        <message>
+            <source>The file %1 cannot be read (%2).</source>
+            <translation>Die Datei %1 kann nicht gelesen werden (%2).</translation>
+        </message>
+        <message>
+            <source>%1: valid, %2 cases.</source>
+            <translation>%1: gültig, %2 Fälle.</translation>
+        </message>
+        <message>
+            <source>The file %1 cannot be written (%2).</source>
+            <translation>Die Datei %1 kann nicht geschrieben werden (%2).</translation>
+        </message>
+        <message>
+            <source>%1 cases written to %2.</source>
+            <translation>%1 Fälle in %2 geschrieben.</translation>
+        </message>
+        <message>
             <source>Offence catalogue (Tatbestände)</source>
             <translation>Tatbestandskatalog (Ordnungswidrigkeiten)</translation>
         </message>
@@ -3891,10 +3964,6 @@
         <message>
             <source>Personal data of %1 closed cases removed (closed before %2).</source>
             <translation>Personendaten von %1 abgeschlossenen Fällen gelöscht (abgeschlossen vor dem %2).</translation>
-        </message>
-        <message>
-            <source>The file %1 cannot be read (%2).</source>
-            <translation>Die Datei %1 kann nicht gelesen werden (%2).</translation>
         </message>
         <message>
             <source>Offence catalogue seed loaded: %1 entries.</source>
@@ -4473,6 +4542,49 @@
         </message>
     </context>
     <context>
+        <name>handover</name>
+        <message>
+            <source>The hand-over file is too large (at most %1 MB).</source>
+            <translation>Die Abgabedatei ist zu groß (höchstens %1 MB).</translation>
+        </message>
+        <message>
+            <source>The hand-over file is not well-formed XML (line %1): %2</source>
+            <translation>Die Abgabedatei ist kein wohlgeformtes XML (Zeile %1): %2</translation>
+        </message>
+        <message>
+            <source>The hand-over file must not contain a DOCTYPE declaration.</source>
+            <translation>Die Abgabedatei darf keine DOCTYPE-Deklaration enthalten.</translation>
+        </message>
+        <message>
+            <source>line %1: %2</source>
+            <translation>Zeile %1: %2</translation>
+        </message>
+        <message>
+            <source>The hand-over file does not match the schema %1: %2</source>
+            <translation>Die Abgabedatei entspricht nicht dem Schema %1: %2</translation>
+        </message>
+        <message>
+            <source>Case %1 has no Verwarnung: there is no certificate to print.</source>
+            <translation>Der Fall %1 hat keine Verwarnung: Es gibt keine Bescheinigung zu drucken.</translation>
+        </message>
+        <message>
+            <source>These offence cases do not exist: %1</source>
+            <translation>Diese Ordnungswidrigkeitenfälle existieren nicht: %1</translation>
+        </message>
+        <message>
+            <source>Choose at least one case for the hand-over.</source>
+            <translation>Wählen Sie mindestens einen Fall für die Abgabe.</translation>
+        </message>
+        <message>
+            <source>At most %1 cases fit in one hand-over file.</source>
+            <translation>Eine Abgabedatei fasst höchstens %1 Fälle.</translation>
+        </message>
+        <message>
+            <source>Only checked, heard or handed-over cases go to the Bußgeldstelle; not: %1</source>
+            <translation>An die Bußgeldstelle gehen nur geprüfte, angehörte oder abgegebene Fälle; nicht: %1</translation>
+        </message>
+    </context>
+    <context>
         <name>incident_fields</name>
         <message>
             <source>Category</source>
@@ -4703,6 +4815,273 @@
         <message>
             <source>%1 assigned (status 3).</source>
             <translation>%1 zugeteilt (Status 3).</translation>
+        </message>
+    </context>
+    <context>
+        <name>offence_documents</name>
+        <message>
+            <source>born %1</source>
+            <translation>geb. %1</translation>
+        </message>
+        <message>
+            <source>intentional</source>
+            <translation>vorsätzlich</translation>
+        </message>
+        <message>
+            <source>negligent</source>
+            <translation>fahrlässig</translation>
+        </message>
+        <message>
+            <source>File number</source>
+            <translation>Aktenzeichen</translation>
+        </message>
+        <message>
+            <source>Time of the act</source>
+            <translation>Tatzeit</translation>
+        </message>
+        <message>
+            <source>Place of the act</source>
+            <translation>Tatort</translation>
+        </message>
+        <message>
+            <source>Offence</source>
+            <translation>Tatbestand</translation>
+        </message>
+        <message>
+            <source>Catalogue number</source>
+            <translation>Tatbestandsnummer</translation>
+        </message>
+        <message>
+            <source>Legal basis</source>
+            <translation>Rechtsgrundlage</translation>
+        </message>
+        <message>
+            <source>Description of the act</source>
+            <translation>Tathandlung</translation>
+        </message>
+        <message>
+            <source>Culpability</source>
+            <translation>Schuldform</translation>
+        </message>
+        <message>
+            <source>to be set by the Bußgeldstelle</source>
+            <translation>festzusetzen durch die Bußgeldstelle</translation>
+        </message>
+        <message>
+            <source>without a fee</source>
+            <translation>ohne Verwarnungsgeld</translation>
+        </message>
+        <message>
+            <source>Certificate of caution</source>
+            <translation>Verwarnung – Bescheinigung</translation>
+        </message>
+        <message>
+            <source>Certificate-%1</source>
+            <translation>Bescheinigung-%1</translation>
+        </message>
+        <message>
+            <source>Certificate of a caution (§ 56 OWiG)</source>
+            <translation>Bescheinigung über eine Verwarnung (§ 56 OWiG)</translation>
+        </message>
+        <message>
+            <source>Person concerned</source>
+            <translation>Betroffene Person</translation>
+        </message>
+        <message>
+            <source>Address</source>
+            <translation>Anschrift</translation>
+        </message>
+        <message>
+            <source>paid at once</source>
+            <translation>sofort bezahlt</translation>
+        </message>
+        <message>
+            <source>paid</source>
+            <translation>bezahlt</translation>
+        </message>
+        <message>
+            <source>to be paid by %1</source>
+            <translation>zu zahlen bis %1</translation>
+        </message>
+        <message>
+            <source>Caution fee</source>
+            <translation>Verwarnungsgeld</translation>
+        </message>
+        <message>
+            <source>Payment</source>
+            <translation>Zahlung</translation>
+        </message>
+        <message>
+            <source>Officer</source>
+            <translation>Dienstkraft</translation>
+        </message>
+        <message>
+            <source>The person concerned was told of their right to refuse the caution and agreed to it (§ 56 Abs. 2 OWiG).</source>
+            <translation>Die betroffene Person wurde über ihr Weigerungsrecht belehrt und war mit der Verwarnung einverstanden (§ 56 Abs. 2 OWiG).</translation>
+        </message>
+        <message>
+            <source>The caution only takes effect if the caution fee of %1 is paid by %2 (§ 56 Abs. 2 OWiG), quoting the file number %3.</source>
+            <translation>Die Verwarnung wird nur wirksam, wenn das Verwarnungsgeld von %1 bis zum %2 unter Angabe des Aktenzeichens %3 gezahlt wird (§ 56 Abs. 2 OWiG).</translation>
+        </message>
+        <message>
+            <source>No costs (fees and expenses) are charged (§ 56 Abs. 3 Satz 2 OWiG). Once the caution is effective, the act can no longer be prosecuted on the factual and legal grounds on which the caution was given (§ 56 Abs. 4 OWiG).</source>
+            <translation>Kosten (Gebühren und Auslagen) werden nicht erhoben (§ 56 Abs. 3 Satz 2 OWiG). Ist die Verwarnung wirksam, kann die Tat nicht mehr unter den tatsächlichen und rechtlichen Gesichtspunkten verfolgt werden, unter denen die Verwarnung erteilt worden ist (§ 56 Abs. 4 OWiG).</translation>
+        </message>
+        <message>
+            <source>Place, date</source>
+            <translation>Ort, Datum</translation>
+        </message>
+        <message>
+            <source>Signature of the officer</source>
+            <translation>Unterschrift der Dienstkraft</translation>
+        </message>
+        <message>
+            <source>Hearing form</source>
+            <translation>Anhörungsbogen</translation>
+        </message>
+        <message>
+            <source>Hearing-%1</source>
+            <translation>Anhoerungsbogen-%1</translation>
+        </message>
+        <message>
+            <source>Hearing in proceedings for an administrative offence (§ 55 OWiG)</source>
+            <translation>Anhörung im Bußgeldverfahren (§ 55 OWiG)</translation>
+        </message>
+        <message>
+            <source>You are accused of having committed the following administrative offence:</source>
+            <translation>Ihnen wird vorgeworfen, folgende Ordnungswidrigkeit begangen zu haben:</translation>
+        </message>
+        <message>
+            <source>You have the opportunity to comment on the accusation (§ 55 Abs. 1 OWiG). You are free to comment on it or to say nothing about the matter (§ 55 Abs. 2 OWiG with § 136 Abs. 1 Satz 2 StPO). You must, however, give your personal details (name, date of birth, address) correctly (§ 111 OWiG).</source>
+            <translation>Sie haben Gelegenheit, sich zu dem Vorwurf zu äußern (§ 55 Abs. 1 OWiG). Es steht Ihnen frei, sich zu äußern oder nicht zur Sache auszusagen (§ 55 Abs. 2 OWiG i. V. m. § 136 Abs. 1 Satz 2 StPO). Ihre Angaben zur Person (Name, Geburtsdatum, Anschrift) müssen Sie jedoch vollständig und richtig machen (§ 111 OWiG).</translation>
+        </message>
+        <message>
+            <source>Please return this form by %1, quoting the file number %2. If we have not heard from you by then, the proceedings continue without your comment.</source>
+            <translation>Bitte senden Sie diesen Bogen bis zum %1 unter Angabe des Aktenzeichens %2 zurück. Liegt bis dahin keine Äußerung vor, wird das Verfahren ohne Ihre Äußerung fortgesetzt.</translation>
+        </message>
+        <message>
+            <source>Your personal details (please correct if wrong)</source>
+            <translation>Angaben zur Person (bitte berichtigen, falls unrichtig)</translation>
+        </message>
+        <message>
+            <source>Surname</source>
+            <translation>Name</translation>
+        </message>
+        <message>
+            <source>First name</source>
+            <translation>Vorname</translation>
+        </message>
+        <message>
+            <source>Date of birth</source>
+            <translation>Geburtsdatum</translation>
+        </message>
+        <message>
+            <source>Your statement</source>
+            <translation>Ihre Äußerung</translation>
+        </message>
+        <message>
+            <source>I admit the offence.</source>
+            <translation>Ich räume den Verstoß ein.</translation>
+        </message>
+        <message>
+            <source>I do not admit the offence, for these reasons:</source>
+            <translation>Ich bestreite den Verstoß aus folgenden Gründen:</translation>
+        </message>
+        <message>
+            <source>I do not wish to comment on the matter.</source>
+            <translation>Ich möchte mich zur Sache nicht äußern.</translation>
+        </message>
+        <message>
+            <source>Signature</source>
+            <translation>Unterschrift</translation>
+        </message>
+        <message>
+            <source>Offence report</source>
+            <translation>Anzeige</translation>
+        </message>
+        <message>
+            <source>Report-%1</source>
+            <translation>Anzeige-%1</translation>
+        </message>
+        <message>
+            <source>Report of an administrative offence</source>
+            <translation>Anzeige einer Ordnungswidrigkeit</translation>
+        </message>
+        <message>
+            <source>To</source>
+            <translation>An</translation>
+        </message>
+        <message>
+            <source>Bußgeldstelle</source>
+            <translation>Bußgeldstelle</translation>
+        </message>
+        <message>
+            <source>From</source>
+            <translation>Von</translation>
+        </message>
+        <message>
+            <source>The act</source>
+            <translation>Tat</translation>
+        </message>
+        <message>
+            <source>Coordinates</source>
+            <translation>Koordinaten</translation>
+        </message>
+        <message>
+            <source>Proceedings</source>
+            <translation>Verfahren</translation>
+        </message>
+        <message>
+            <source>Status</source>
+            <translation>Status</translation>
+        </message>
+        <message>
+            <source>Catalogue entry</source>
+            <translation>Katalogeintrag</translation>
+        </message>
+        <message>
+            <source>%1, revision %2</source>
+            <translation>%1, Fassung %2</translation>
+        </message>
+        <message>
+            <source>Amount</source>
+            <translation>Betrag</translation>
+        </message>
+        <message>
+            <source>Hearing notice sent</source>
+            <translation>Anhörung versandt</translation>
+        </message>
+        <message>
+            <source>Limitation</source>
+            <translation>Verjährung</translation>
+        </message>
+        <message>
+            <source>%1 – %2</source>
+            <translation>%1 – %2</translation>
+        </message>
+        <message>
+            <source>Incident</source>
+            <translation>Einsatz</translation>
+        </message>
+        <message>
+            <source>History</source>
+            <translation>Verlauf</translation>
+        </message>
+        <message>
+            <source>Time</source>
+            <translation>Zeit</translation>
+        </message>
+        <message>
+            <source>User</source>
+            <translation>Benutzer</translation>
+        </message>
+        <message>
+            <source>Step</source>
+            <translation>Schritt</translation>
+        </message>
+        <message>
+            <source>Clerk</source>
+            <translation>Sachbearbeitung</translation>
         </message>
     </context>
     <context>
@@ -5247,6 +5626,22 @@
         <message>
             <source>Unknown setting '%1'. Known: %2</source>
             <translation>Unbekannte Einstellung „%1“. Bekannt sind: %2</translation>
+        </message>
+        <message>
+            <source>%1 must be a text.</source>
+            <translation>%1 muss ein Text sein.</translation>
+        </message>
+        <message>
+            <source>%1 must not be empty.</source>
+            <translation>%1 darf nicht leer sein.</translation>
+        </message>
+        <message>
+            <source>%1: at most %2 characters on one line.</source>
+            <translation>%1: höchstens %2 Zeichen in einer Zeile.</translation>
+        </message>
+        <message>
+            <source>The logo must be a PNG, JPEG or SVG file (%1).</source>
+            <translation>Das Logo muss eine PNG-, JPEG- oder SVG-Datei sein (%1).</translation>
         </message>
     </context>
     <context>
