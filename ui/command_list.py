@@ -401,7 +401,7 @@ COMMANDS: tuple[Command, ...] = (
         N_("Commands", "New offence case … (for the incident shown, if any)"),
         ("Ctrl+Shift+O",),
         Scope.WINDOW,
-        "file",
+        "incident",
         permission=Permission.OFFENCE_WRITE,
     ),
     C(
@@ -411,6 +411,13 @@ COMMANDS: tuple[Command, ...] = (
         ("Alt+Return", "Alt+Enter"),
         Scope.OFFENCES,
         permission=Permission.OFFENCE_WRITE,
+    ),
+    C(
+        "offences.print",
+        OFFENCES,
+        N_("Commands", "Print a document of the selected case … (in the offence cases)"),
+        ("Ctrl+P",),
+        Scope.OFFENCES,
     ),
 )
 del C

@@ -909,6 +909,10 @@
             <source>Next step for the selected case … (in the offence cases)</source>
             <translation>Nächster Schritt für den gewählten Fall … (in den OWi-Fällen)</translation>
         </message>
+        <message>
+            <source>Print a document of the selected case … (in the offence cases)</source>
+            <translation>Dokument zum gewählten Fall drucken … (in den OWi-Fällen)</translation>
+        </message>
     </context>
     <context>
         <name>ConflictDialog</name>
@@ -1660,8 +1664,12 @@
             <translation>Zeuge hinzufügen …</translation>
         </message>
         <message>
-            <source>Ctrl+Shift+O new case · Alt+Enter next step (1–6) · the list follows every change</source>
-            <translation>Strg+Umschalt+O neuer Fall · Alt+Eingabe nächster Schritt (1–6) · die Liste folgt jeder Änderung</translation>
+            <source>Print …</source>
+            <translation>Drucken …</translation>
+        </message>
+        <message>
+            <source>Ctrl+Shift+O new case · Alt+Enter next step (1–6) · Ctrl+P print · the list follows every change</source>
+            <translation>Strg+Umschalt+O neuer Fall · Alt+Eingabe nächster Schritt (1–6) · Strg+P drucken · die Liste folgt jeder Änderung</translation>
         </message>
         <message>
             <source>Evidence</source>
@@ -1800,6 +1808,33 @@
         <message>
             <source>%1: please enter as DD.MM.YYYY, e.g. 17.05.1980</source>
             <translation>%1: bitte als TT.MM.JJJJ eingeben, z. B. 17.05.1980</translation>
+        </message>
+    </context>
+    <context>
+        <name>OffencePrinting</name>
+        <message>
+            <source>&amp;1 Bescheinigung (Verwarnung) …</source>
+            <translation>&amp;1 Bescheinigung (Verwarnung) …</translation>
+        </message>
+        <message>
+            <source>&amp;2 Anhörungsbogen …</source>
+            <translation>&amp;2 Anhörungsbogen …</translation>
+        </message>
+        <message>
+            <source>&amp;3 Anzeige …</source>
+            <translation>&amp;3 Anzeige …</translation>
+        </message>
+        <message>
+            <source>&amp;4 Hand-over file for the Bußgeldstelle …</source>
+            <translation>&amp;4 Abgabedatei für die Bußgeldstelle …</translation>
+        </message>
+        <message>
+            <source>Folder for the hand-over file</source>
+            <translation>Ordner für die Abgabedatei</translation>
+        </message>
+        <message>
+            <source>Hand-over written: %1</source>
+            <translation>Abgabe geschrieben: %1</translation>
         </message>
     </context>
     <context>

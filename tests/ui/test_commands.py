@@ -97,11 +97,10 @@ async def test_every_shortcut_of_the_window_comes_from_the_registry(
         assert [s.toString() for s in action.shortcuts()] == [
             s.toString() for s in spec.sequences()
         ]
-        expected = (
-            Qt.ShortcutContext.ApplicationShortcut
-            if spec.scope is Scope.GLOBAL
-            else Qt.ShortcutContext.WindowShortcut
-        )
+        expected = {
+            Scope.GLOBAL: Qt.ShortcutContext.ApplicationShortcut,
+            Scope.WINDOW: Qt.ShortcutContext.WindowShortcut,
+        }.get(spec.scope, Qt.ShortcutContext.WidgetWithChildrenShortcut)  # a pane's own keys
         assert action.shortcutContext() == expected, action.objectName()
     # Menus from the declarations: File holds log-out and quit, Help the F1 list.
     file_menu = [a.objectName() for a in window.commands.menu("file").actions()]

@@ -36,6 +36,7 @@ from ui.models.work_table import alive
 from ui.views.incident_detail import IncidentDetailPane
 from ui.views.offences.dialogs import CaptureCaseDialog, CautionDialog
 from ui.views.offences.pane import OffenceCasePane
+from ui.views.offences.printing import print_menu
 from ui.views.offences.witness import WitnessDialog
 
 
@@ -137,6 +138,18 @@ async def test_a_clerk_captures_a_parking_case_and_gives_a_verwarnung_by_keyboar
     assert pane.fields["status"].text() == "Verwarnung erteilt, Zahlung offen"
     await wait_until(lambda: pane.history.count() == 3)
     assert "Verwarnung erteilt" in pane.history.item(2).text()
+
+    # Ctrl+P: the Bescheinigung of the Verwarnung in the print preview.
+    menu = print_menu(pane)
+    assert menu is not None
+    actions = [a for a in menu.actions() if not a.isSeparator()]
+    assert [a.isEnabled() for a in actions] == [True, True, True, False]  # not yet checked
+    actions[0].trigger()
+    menu.close()
+    await wait_until(lambda: pane.preview_dialog is not None and pane.preview_dialog.isVisible())
+    assert pane.preview_dialog is not None
+    assert "Bescheinigung" in pane.preview_dialog.windowTitle()
+    pane.preview_dialog.close()
 
     pane.witness_button.click()
     witness = open_dialog(pane, WitnessDialog)

@@ -37,7 +37,7 @@ def install(window: MainWindow) -> OffenceCasePane | None:
     window.commands.bind("go.offences", lambda: window.navigator.go_to("offences"))
     if ctx.can(Permission.OFFENCE_WRITE):
         window.commands.bind("offences.new", lambda: _new_case(window, pane))
-    window.commands.list_keys("offences.step")
+    window.commands.list_keys("offences.step", "offences.print")
     QTimer.singleShot(0, pane.start)
     return pane
 

@@ -55,6 +55,7 @@ from ui.views.offences.dialogs import (
     HearingDialog,
     euros_text,
 )
+from ui.views.offences.printing import print_menu
 from ui.views.offences.witness import WitnessDialog
 from ui.views.work_table_view import WorkTableView, keep_selection, select_row
 
@@ -81,6 +82,8 @@ class OffenceCasePane(QWidget):
         self.setObjectName("OffenceCasePane")
         self.ctx = ctx
         self.can_write = ctx.can(Permission.OFFENCE_WRITE)
+        self.can_export = ctx.can(Permission.OFFENCE_READ)
+        self.preview_dialog: QWidget | None = None
         self.dialog: WorkFormDialog | None = None
         self._busy = False
         self._reload_timer = QTimer(self)
@@ -154,9 +157,14 @@ class OffenceCasePane(QWidget):
             steps.addWidget(button)
             self.step_buttons[status] = button
         steps.addStretch(1)
+        self.print_button = QPushButton(self.tr("Print …"), self)
+        self.print_button.setObjectName("offencePrint")
+        self.print_button.clicked.connect(lambda: print_menu(self))
+        steps.addWidget(self.print_button)
         hint = QLabel(
             self.tr(
-                "Ctrl+Shift+O new case · Alt+Enter next step (1–6) · the list follows every change"
+                "Ctrl+Shift+O new case · Alt+Enter next step (1–6) · Ctrl+P print · "
+                "the list follows every change"
             ),
             self,
         )
@@ -200,6 +208,7 @@ class OffenceCasePane(QWidget):
         layout.addWidget(hint)
 
         self.step_action = pane_action("offences.step", self, self.show_step_menu)
+        self.print_action = pane_action("offences.print", self, lambda: print_menu(self))
         self.table.selectionModel().currentRowChanged.connect(self._on_current)
         keep_selection(self.model, self.selected_id, self.select_case)
         ctx.bridge.changes.connect(self._on_changes)
@@ -222,7 +231,7 @@ class OffenceCasePane(QWidget):
             warn_days = int(await self.ctx.services.settings.get("offences.warn_days"))
         except KodError as exc:
             if alive(self):
-                self._say(str(exc), error=True)
+                self.say(str(exc), error=True)
             return
         finally:
             self._busy = False
@@ -312,7 +321,7 @@ class OffenceCasePane(QWidget):
             items = await offences.evidence(self.ctx.actor, case_id)
         except KodError as exc:
             if alive(self):
-                self._say(str(exc), error=True)
+                self.say(str(exc), error=True)
             return
         if not alive(self) or self.selected_id() != case_id:
             return
@@ -377,6 +386,7 @@ class OffenceCasePane(QWidget):
         allowed = NEXT[case.status] if case is not None else frozenset()
         for status, button in self.step_buttons.items():
             button.setEnabled(status in allowed)
+        self.print_button.setEnabled(case is not None)
 
     # -- steps --------------------------------------------------------------------------------
 
@@ -437,7 +447,7 @@ class OffenceCasePane(QWidget):
                 done = await offences.hand_over(self.ctx.actor, case.id, case.version)
         except KodError as exc:
             if alive(self):
-                self._say(str(exc), error=True)
+                self.say(str(exc), error=True)
             return
         if alive(self):
             self._after_save(done)
@@ -460,7 +470,7 @@ class OffenceCasePane(QWidget):
         if isinstance(dialog, CaptureCaseDialog) and dialog.then_caution:
             # Captured with a Verwarnung given on the spot: its dialog comes next.
             QTimer.singleShot(0, lambda: self._open(CautionDialog(self.ctx, case, self)))
-        self._say(
+        self.say(
             self.tr("%1: %2").replace("%1", case.number).replace("%2", status_label(case.status)),
             error=False,
         )
@@ -471,6 +481,7 @@ class OffenceCasePane(QWidget):
         if alive(self) and not self.select_case(case_id):
             self._show(None)
 
-    def _say(self, text: str, error: bool) -> None:
+    def say(self, text: str, error: bool) -> None:
+        """Show a message under the case (red for a refusal)."""
         self.message.setText(text)
         self.message.setStyleSheet(theme.text_style("error" if error else "ok"))
