@@ -32,6 +32,7 @@ from app.platform.timeutil import format_local
 from app.platform.uow import Actor
 from app.services import Services
 from app.tools import cli_offences
+from app.tools import simulate
 from app.tools.argparse_de import use_ui_language
 
 EXIT_UNEXPECTED = 70
@@ -161,6 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     sset = sps.add_parser("set")
     sset.add_argument("key")
     sset.add_argument("value", help=tr("cli", 'JSON value, e.g. "refuse", 0 or true'))
+    simulate.add_parser(sub)
     return p
 
 
@@ -475,7 +477,9 @@ def run(argv: list[str] | None = None) -> int:
         if args.command == "permissions":
             _print(permissions_markdown())
             return 0
-        target = login_target(resolve_database(args.database), args.user)
+        target = login_target(resolve_database(args.database), simulate.login_name(args))
+        if args.command == "simulate":
+            return simulate.run(args, target)
         if args.command == "db":
             if args.db_command == "status":
                 return _db_status(target)
