@@ -21,6 +21,16 @@ SCRIPTS = {
     ),
     "call_to_dispatch.py": ({}, ["keypresses_call_to_dispatch"]),
     "startup.py": ({"KOD_BENCH_INCIDENTS": "300", "KOD_BENCH_RUNS": "1"}, ["cold_start_s"]),
+    "map.py": (
+        {
+            "KOD_BENCH_UNITS": "40",
+            "KOD_BENCH_SECONDS": "3",
+            "KOD_BENCH_WARMUP_S": "3",
+            "KOD_BENCH_IDLE_S": "1",
+            "QTWEBENGINE_DISABLE_SANDBOX": "1",
+        },
+        ["map_stall_p95_ms", "map_tick_apply_p95_ms"],
+    ),
 }
 
 
@@ -43,5 +53,8 @@ def test_benchmark_prints_its_figures(script: str) -> None:
     for name in names:
         assert name in figures, (name, result.stdout)
         assert float(figures[name]) >= 0
+    if script == "map.py":
+        # The page applied updates with moving units while the probe ran.
+        assert int(figures["map_ticks"]) >= 1 and float(figures["map_units_per_tick"]) > 0
     if script == "call_to_dispatch.py":
         assert int(figures["keypresses_call_to_dispatch"]) <= 15

@@ -32,12 +32,29 @@ from db.models import (
     User,
 )
 
+_UNIT_COLUMNS = (
+    Unit.id,
+    Unit.call_sign,
+    Unit.kind,
+    Unit.status,
+    Unit.status_changed_at,
+    Unit.lat,
+    Unit.lon,
+    Unit.position_at,
+    Unit.version,
+)
 
-async def _unit_infos(s: AsyncSession, only_ids: list[int] | None = None) -> list[UnitInfo]:
-    stmt = select(Unit).where(Unit.active.is_(True)).order_by(Unit.call_sign)
+
+async def _unit_infos(
+    s: AsyncSession, only_ids: Sequence[int] | None = None, active_only: bool = False
+) -> list[UnitInfo]:
+    # Plain rows, not ORM objects: the map reads thousands of units a second.
+    stmt = select(*_UNIT_COLUMNS).order_by(Unit.call_sign)
     if only_ids is not None:
-        stmt = select(Unit).where(Unit.id.in_(only_ids)).order_by(Unit.call_sign)
-    units = (await s.scalars(stmt)).all()
+        stmt = stmt.where(Unit.id.in_(list(only_ids)))
+    if only_ids is None or active_only:
+        stmt = stmt.where(Unit.active.is_(True))
+    units = (await s.execute(stmt)).all()
     ids = [u.id for u in units]
     members: dict[int, list[str]] = {}
     jobs: dict[int, tuple[int, str]] = {}
@@ -148,14 +165,7 @@ class UnitService:
         if not ids:
             return []
         async with reading(self._db, actor, Permission.UNIT_READ) as s:
-            active = set(
-                (
-                    await s.scalars(
-                        select(Unit.id).where(Unit.id.in_(list(ids)), Unit.active.is_(True))
-                    )
-                ).all()
-            )
-            return await _unit_infos(s, sorted(active)) if active else []
+            return await _unit_infos(s, ids, active_only=True)
 
     async def get(self, actor: Actor, unit_id: int) -> UnitInfo:
         """One unit."""

@@ -198,3 +198,42 @@ async def test_text_from_users_is_shown_as_text_and_never_runs(
         pane.stop()
         pane.close()
         pane.deleteLater()
+
+
+async def test_updates_carry_only_what_changed_and_crowded_labels_give_way(
+    services: Services, ui_ctx: UiContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("ui.views.map.pane.LABEL_LIMIT", 2)
+    units = [
+        await services.units.create(ADMIN, call_sign, home=home)
+        for call_sign, home in (("KOD 31", WIESDORF), ("KOD 32", OPLADEN), ("KOD 33", SCHLEBUSCH))
+    ]
+    pane = await show_map(ui_ctx)
+    sent: list[str] = []
+    pane.updateSent.connect(sent.append)
+    try:
+        # Three units in view, labels for at most two: the names give way to the symbols.
+        state = await wait_for_page(pane, lambda s: s["units"] == 3)
+        assert state["unit_labels"] is False
+        sent.clear()
+        moved = (WIESDORF[0] + 0.002, WIESDORF[1] + 0.003)
+        await services.units.report_position(ui_ctx.actor, units[0].id, *moved)
+        await wait_until(lambda: bool(sent))
+        (change,) = json.loads(sent[-1])["units"]
+        # Only the position (and its age) travelled; the page keeps the rest.
+        assert "call_sign" not in change and "status" not in change
+        assert change["id"] == units[0].id
+        assert await js(pane, f"kodMap.position({units[0].id})") == pytest.approx(list(moved))
+        # Zoomed in on one unit, few are in view: the labels are back, with the right names.
+        assert await js(pane, f"kodMap.focus('unit', {units[0].id})") is True
+        state = await wait_for_page(pane, lambda s: s["unit_labels"] is True)
+        labels = await js(
+            pane, "Array.from(document.querySelectorAll('.kod-label-unit')).map(e => e.textContent)"
+        )
+        assert sorted(labels) == ["KOD 31", "KOD 32", "KOD 33"]
+        popup = await js(pane, POPUP_TEXT)
+        assert "KOD 31" in popup
+    finally:
+        pane.stop()
+        pane.close()
+        pane.deleteLater()
