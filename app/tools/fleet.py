@@ -140,6 +140,10 @@ class Fleet:
             if unit.phase not in ("patrol", "homeward"):
                 unit.phase, unit.until = "patrol", now + self._rng.uniform(*PATROL_S)
                 unit.route = Route()
+        elif info.status == UnitStatus.ON_SCENE:
+            # On scene without an incident (set by hand): it finishes there as usual.
+            if unit.phase != "on_scene":
+                unit.phase, unit.until = "on_scene", now + self._rng.uniform(*ON_SCENE_S)
         elif info.status == UnitStatus.AVAILABLE_STATION:
             if unit.phase != "station":
                 if distance_m(unit.at, unit.home) > 50:

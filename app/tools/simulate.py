@@ -142,9 +142,10 @@ def _print(text: str) -> None:
 
 async def _simulate(args: argparse.Namespace, target: DatabaseTarget) -> int:
     _check_options(args)
+    session = await _session(args, target)
+    # After the password prompt: Ctrl+C there still cancels at once.
     stop = asyncio.Event()
     _stop_on_signals(stop)
-    session = await _session(args, target)
     try:
         fleet = Fleet(
             session.services, session.actor, random.Random(args.seed), all_out=args.all_out
