@@ -160,8 +160,12 @@
             },
             _place: function (entry) {
                 if (this._map && this._box && this._shown) {
+                    if (this._dy === undefined && entry.el.offsetHeight) {
+                        // Measured once (all labels are one line high): centred beside the dot.
+                        this._dy = -Math.round(entry.el.offsetHeight / 2);
+                    }
                     var p = this._map.latLngToLayerPoint(entry.at);
-                    L.DomUtil.setPosition(entry.el, p.add([9, -8]));
+                    L.DomUtil.setPosition(entry.el, p.add([10, this._dy || -8]));
                 }
             },
             _placeAll: function () {
