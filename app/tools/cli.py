@@ -31,8 +31,7 @@ from app.platform.permissions import Role, permissions_markdown, role_label
 from app.platform.timeutil import format_local
 from app.platform.uow import Actor
 from app.services import Services
-from app.tools import cli_offences
-from app.tools import simulate
+from app.tools import cli_gazetteer, cli_offences, simulate
 from app.tools.argparse_de import use_ui_language
 
 EXIT_UNEXPECTED = 70
@@ -360,7 +359,7 @@ async def _async_command(args: argparse.Namespace, target: DatabaseTarget) -> in
         if args.command == "audit" and args.audit_command == "prune":
             return await _audit_prune(services, actor, args.dry_run)
         if args.command == "gazetteer":
-            return await _gazetteer_import(args.file, services, actor)
+            return await cli_gazetteer.import_file(args.file, services, actor)
         if args.command == "catalogue":
             return await cli_offences.run(args, services, actor)
         if args.command == "offences":
@@ -368,31 +367,6 @@ async def _async_command(args: argparse.Namespace, target: DatabaseTarget) -> in
     finally:
         await db.dispose()
     raise ConfigError(tr("cli", "Unknown command."))
-
-
-async def _gazetteer_import(path: str, services: Services, actor: Actor) -> int:
-    summary = await services.gazetteer.import_csv(actor, path)
-    _print(
-        tr(
-            "cli",
-            "%1 (%2): %3 addresses imported (%4 new, %5 updated, %6 unchanged), %7 rows rejected.",
-            summary.file_name,
-            summary.format_name,
-            summary.imported,
-            summary.inserted,
-            summary.updated,
-            summary.unchanged,
-            summary.rejected,
-        )
-    )
-    for warning in summary.warnings:
-        _print(warning)
-    shown = 20
-    for message in summary.errors[:shown]:
-        _print("  " + message)
-    if summary.rejected > shown:
-        _print(tr("cli", "  … and %1 more rejected rows.", summary.rejected - shown))
-    return 0 if summary.imported > 0 else ValidationError.exit_code
 
 
 async def _user_command(args: argparse.Namespace, services: Services, actor: Actor) -> int:

@@ -3777,14 +3777,6 @@
             <translation>Unbekannter Befehl.</translation>
         </message>
         <message>
-            <source>%1 (%2): %3 addresses imported (%4 new, %5 updated, %6 unchanged), %7 rows rejected.</source>
-            <translation>%1 (%2): %3 Adressen importiert (%4 neu, %5 aktualisiert, %6 unverändert), %7 Zeilen abgewiesen.</translation>
-        </message>
-        <message>
-            <source>  … and %1 more rejected rows.</source>
-            <translation>  … und %1 weitere abgewiesene Zeilen.</translation>
-        </message>
-        <message>
             <source>User %1 (%2) created.</source>
             <translation>Benutzer %1 (%2) angelegt.</translation>
         </message>
@@ -3839,6 +3831,14 @@
         <message>
             <source>Unexpected error (%1). Details are in the log file.</source>
             <translation>Unerwarteter Fehler (%1). Einzelheiten stehen in der Protokolldatei.</translation>
+        </message>
+        <message>
+            <source>%1 (%2): %3 addresses imported (%4 new, %5 updated, %6 unchanged), %7 rows rejected.</source>
+            <translation>%1 (%2): %3 Adressen importiert (%4 neu, %5 aktualisiert, %6 unverändert), %7 Zeilen abgewiesen.</translation>
+        </message>
+        <message>
+            <source>  … and %1 more rejected rows.</source>
+            <translation>  … und %1 weitere abgewiesene Zeilen.</translation>
         </message>
         <message>
             <source>Offence catalogue (Tatbestände)</source>
