@@ -21,3 +21,12 @@ class MapIncident:
     lon: float
     created_at: datetime
     dispatched_at: datetime | None
+
+
+@dataclass(frozen=True)
+class PositionReport:
+    """One position of one unit (a GPS fix from the field, or the simulation)."""
+
+    unit_id: int
+    lat: float
+    lon: float

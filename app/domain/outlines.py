@@ -12,23 +12,25 @@ import math
 from functools import cache
 from typing import Any
 
-from shapely import MultiPoint, Polygon, voronoi_polygons
+from shapely import MultiPoint, Polygon, prepare, voronoi_polygons
 from shapely.affinity import scale
 from shapely.geometry import mapping
 from shapely.ops import unary_union
 
 from app.domain.geo import load_city_area, load_stadtteile
 
-__all__ = ["city_boundary_geojson", "stadtteil_outlines_geojson"]
+__all__ = ["city_boundary_geojson", "city_polygon", "stadtteil_outlines_geojson"]
 
 
-def _city_polygon() -> Any:
-    """The city boundary as a shapely geometry in ``(lon, lat)``."""
+@cache
+def city_polygon() -> Any:
+    """The city boundary as a shapely geometry in ``(lon, lat)`` (prepared for fast tests)."""
     rings = [[(lon, lat) for lat, lon in ring] for ring in load_city_area().rings]
     # Even-odd like CityArea.contains: a ring inside another is a hole.
     area: Any = None
     for ring in sorted((Polygon(r) for r in rings), key=lambda p: -p.area):
         area = ring if area is None else area.symmetric_difference(ring)
+    prepare(area)
     return area
 
 
@@ -41,7 +43,7 @@ def city_boundary_geojson() -> dict[str, Any]:
             {
                 "type": "Feature",
                 "properties": {"name": load_city_area().name or "Leverkusen"},
-                "geometry": mapping(_city_polygon()),
+                "geometry": mapping(city_polygon()),
             }
         ],
     }
@@ -57,7 +59,7 @@ def stadtteil_outlines_geojson() -> dict[str, Any]:
     stadtteile = load_stadtteile()
     ref_lat = sum(s.centre_lat for s in stadtteile) / len(stadtteile)
     kx = math.cos(math.radians(ref_lat))
-    city = _city_polygon()
+    city = city_polygon()
     # Work in x = lon * kx, y = lat, the frame find_stadtteil measures distances in.
     city_xy = scale(city, xfact=kx, yfact=1.0, origin=(0, 0))
     points = MultiPoint([(s.centre_lon * kx, s.centre_lat) for s in stadtteile])

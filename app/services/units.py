@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.codes import AVAILABLE_STATUSES, UNIT_STATUS_SOURCE, UnitStatus
 from app.domain.dto import Emergency, StatusChange, UnitInfo, UnitProposal
+from app.domain.dto_map import PositionReport
 from app.domain.geo import haversine_m
 from app.platform.database import Database
 from app.platform.errors import NotFound, ValidationError
@@ -30,12 +32,29 @@ from db.models import (
     User,
 )
 
+_UNIT_COLUMNS = (
+    Unit.id,
+    Unit.call_sign,
+    Unit.kind,
+    Unit.status,
+    Unit.status_changed_at,
+    Unit.lat,
+    Unit.lon,
+    Unit.position_at,
+    Unit.version,
+)
 
-async def _unit_infos(s: AsyncSession, only_ids: list[int] | None = None) -> list[UnitInfo]:
-    stmt = select(Unit).where(Unit.active.is_(True)).order_by(Unit.call_sign)
+
+async def _unit_infos(
+    s: AsyncSession, only_ids: Sequence[int] | None = None, active_only: bool = False
+) -> list[UnitInfo]:
+    # Plain rows, not ORM objects: the map reads thousands of units a second.
+    stmt = select(*_UNIT_COLUMNS).order_by(Unit.call_sign)
     if only_ids is not None:
-        stmt = select(Unit).where(Unit.id.in_(only_ids)).order_by(Unit.call_sign)
-    units = (await s.scalars(stmt)).all()
+        stmt = stmt.where(Unit.id.in_(list(only_ids)))
+    if only_ids is None or active_only:
+        stmt = stmt.where(Unit.active.is_(True))
+    units = (await s.execute(stmt)).all()
     ids = [u.id for u in units]
     members: dict[int, list[str]] = {}
     jobs: dict[int, tuple[int, str]] = {}
@@ -146,14 +165,7 @@ class UnitService:
         if not ids:
             return []
         async with reading(self._db, actor, Permission.UNIT_READ) as s:
-            active = set(
-                (
-                    await s.scalars(
-                        select(Unit.id).where(Unit.id.in_(list(ids)), Unit.active.is_(True))
-                    )
-                ).all()
-            )
-            return await _unit_infos(s, sorted(active)) if active else []
+            return await _unit_infos(s, ids, active_only=True)
 
     async def get(self, actor: Actor, unit_id: int) -> UnitInfo:
         """One unit."""
@@ -243,28 +255,64 @@ class UnitService:
         self, actor: Actor, unit_id: int, lat: float, lon: float, source: str = "gps"
     ) -> None:
         """Store a unit's position; history is kept only as long as configured (may be 0)."""
-        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-            raise ValidationError(tr("units", "The coordinates are not valid."), "lat")
+        await self.report_positions(actor, [PositionReport(unit_id, lat, lon)], source)
+
+    async def report_positions(
+        self, actor: Actor, reports: Sequence[PositionReport], source: str = "gps"
+    ) -> None:
+        """Store many units' positions in one transaction (one change-feed entry per unit).
+
+        History is kept only as long as ``units.position_retention_hours`` says (may be 0):
+        older positions of these units are deleted in the same transaction.
+        """
+        if not reports:
+            return
+        for r in reports:
+            if not (-90 <= r.lat <= 90 and -180 <= r.lon <= 180):
+                raise ValidationError(tr("units", "The coordinates are not valid."), "lat")
+        latest = {r.unit_id: r for r in reports}
+        ids = sorted(latest)
         async with unit_of_work(self._db, actor, Permission.UNIT_STATUS) as w:
-            unit = await w.session.get(Unit, unit_id)
-            if unit is None:
-                raise NotFound(tr("units", "Unit %1 does not exist.", unit_id))
-            unit.lat, unit.lon, unit.position_at = lat, lon, w.now
+            found = set((await w.session.scalars(select(Unit.id).where(Unit.id.in_(ids)))).all())
+            missing = [i for i in ids if i not in found]
+            if missing:
+                raise NotFound(tr("units", "Unit %1 does not exist.", missing[0]))
+            table = cast(Table, Unit.__table__)
+            # Core executemany: one statement for the whole batch (the ORM would load each unit).
+            await w.session.execute(
+                update(table)
+                .where(table.c.id == bindparam("uid"))
+                .values(
+                    lat=bindparam("ulat"),
+                    lon=bindparam("ulon"),
+                    position_at=w.now,
+                    version=table.c.version + 1,
+                ),
+                [{"uid": i, "ulat": latest[i].lat, "ulon": latest[i].lon} for i in ids],
+            )
             hours = int(await read_setting(w.session, "units.position_retention_hours"))
             if hours > 0:
-                w.session.add(
-                    UnitPosition(
-                        unit_id=unit.id, lat=lat, lon=lon, recorded_at=w.now, source=source
-                    )
+                await w.session.execute(
+                    insert(UnitPosition),
+                    [
+                        {
+                            "unit_id": r.unit_id,
+                            "lat": r.lat,
+                            "lon": r.lon,
+                            "recorded_at": w.now,
+                            "source": source,
+                        }
+                        for r in reports
+                    ],
                 )
             await w.session.execute(
                 delete(UnitPosition).where(
-                    UnitPosition.unit_id == unit.id,
+                    UnitPosition.unit_id.in_(ids),
                     UnitPosition.recorded_at < w.now - timedelta(hours=hours),
                 )
             )
-            await w.session.flush()
-            w.changed("unit", unit.id, "position", unit.version)
+            for i in ids:
+                w.changed("unit", i, "position")
 
     async def history(self, actor: Actor, unit_id: int, limit: int = 200) -> list[StatusChange]:
         """The unit's status history, newest first."""

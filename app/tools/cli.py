@@ -31,7 +31,7 @@ from app.platform.permissions import Role, permissions_markdown, role_label
 from app.platform.timeutil import format_local
 from app.platform.uow import Actor
 from app.services import Services
-from app.tools import cli_offences, cli_recordings
+from app.tools import cli_gazetteer, cli_offences, cli_recordings, simulate
 from app.tools.argparse_de import use_ui_language
 
 EXIT_UNEXPECTED = 70
@@ -162,6 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     sset = sps.add_parser("set")
     sset.add_argument("key")
     sset.add_argument("value", help=tr("cli", 'JSON value, e.g. "refuse", 0 or true'))
+    simulate.add_parser(sub)
     return p
 
 
@@ -359,7 +360,7 @@ async def _async_command(args: argparse.Namespace, target: DatabaseTarget) -> in
         if args.command == "audit" and args.audit_command == "prune":
             return await _audit_prune(services, actor, args.dry_run)
         if args.command == "gazetteer":
-            return await _gazetteer_import(args.file, services, actor)
+            return await cli_gazetteer.import_file(args.file, services, actor)
         if args.command == "catalogue":
             return await cli_offences.run(args, services, actor)
         if args.command == "offences":
@@ -367,31 +368,6 @@ async def _async_command(args: argparse.Namespace, target: DatabaseTarget) -> in
     finally:
         await db.dispose()
     raise ConfigError(tr("cli", "Unknown command."))
-
-
-async def _gazetteer_import(path: str, services: Services, actor: Actor) -> int:
-    summary = await services.gazetteer.import_csv(actor, path)
-    _print(
-        tr(
-            "cli",
-            "%1 (%2): %3 addresses imported (%4 new, %5 updated, %6 unchanged), %7 rows rejected.",
-            summary.file_name,
-            summary.format_name,
-            summary.imported,
-            summary.inserted,
-            summary.updated,
-            summary.unchanged,
-            summary.rejected,
-        )
-    )
-    for warning in summary.warnings:
-        _print(warning)
-    shown = 20
-    for message in summary.errors[:shown]:
-        _print("  " + message)
-    if summary.rejected > shown:
-        _print(tr("cli", "  … and %1 more rejected rows.", summary.rejected - shown))
-    return 0 if summary.imported > 0 else ValidationError.exit_code
 
 
 async def _user_command(args: argparse.Namespace, services: Services, actor: Actor) -> int:
@@ -478,7 +454,9 @@ def run(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "recordings":
             return cli_recordings.run(args)
-        target = login_target(resolve_database(args.database), args.user)
+        target = login_target(resolve_database(args.database), simulate.login_name(args))
+        if args.command == "simulate":
+            return simulate.run(args, target)
         if args.command == "db":
             if args.db_command == "status":
                 return _db_status(target)

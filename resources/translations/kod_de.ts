@@ -3853,14 +3853,6 @@
             <translation>Unbekannter Befehl.</translation>
         </message>
         <message>
-            <source>%1 (%2): %3 addresses imported (%4 new, %5 updated, %6 unchanged), %7 rows rejected.</source>
-            <translation>%1 (%2): %3 Adressen importiert (%4 neu, %5 aktualisiert, %6 unverändert), %7 Zeilen abgewiesen.</translation>
-        </message>
-        <message>
-            <source>  … and %1 more rejected rows.</source>
-            <translation>  … und %1 weitere abgewiesene Zeilen.</translation>
-        </message>
-        <message>
             <source>User %1 (%2) created.</source>
             <translation>Benutzer %1 (%2) angelegt.</translation>
         </message>
@@ -3915,6 +3907,14 @@
         <message>
             <source>Unexpected error (%1). Details are in the log file.</source>
             <translation>Unerwarteter Fehler (%1). Einzelheiten stehen in der Protokolldatei.</translation>
+        </message>
+        <message>
+            <source>%1 (%2): %3 addresses imported (%4 new, %5 updated, %6 unchanged), %7 rows rejected.</source>
+            <translation>%1 (%2): %3 Adressen importiert (%4 neu, %5 aktualisiert, %6 unverändert), %7 Zeilen abgewiesen.</translation>
+        </message>
+        <message>
+            <source>  … and %1 more rejected rows.</source>
+            <translation>  … und %1 weitere abgewiesene Zeilen.</translation>
         </message>
         <message>
             <source>Write the hand-over file (XML or CSV) of the given cases</source>
@@ -5695,6 +5695,73 @@
         <message>
             <source>A shift start is given twice.</source>
             <translation>Ein Schichtbeginn ist doppelt angegeben.</translation>
+        </message>
+    </context>
+    <context>
+        <name>simulate</name>
+        <message>
+            <source>Move the units through the city and change their status (demo)</source>
+            <translation>Einheiten durch die Stadt fahren lassen und ihren Status wechseln (Demo)</translation>
+        </message>
+        <message>
+            <source>Report as this user (needs the permission to set unit status, e.g. disponent). PostgreSQL: the login; default the --user login.</source>
+            <translation>Als dieser Benutzer melden (braucht das Recht, den Einheitenstatus zu setzen, z. B. disponent). PostgreSQL: die Anmeldung; Vorgabe ist die Anmeldung aus --user.</translation>
+        </message>
+        <message>
+            <source>Read the password from standard input</source>
+            <translation>Passwort von der Standardeingabe lesen</translation>
+        </message>
+        <message>
+            <source>How many units (default: all active units)</source>
+            <translation>Wie viele Einheiten (Vorgabe: alle aktiven Einheiten)</translation>
+        </message>
+        <message>
+            <source>Seconds between position reports (default 1)</source>
+            <translation>Sekunden zwischen zwei Positionsmeldungen (Vorgabe 1)</translation>
+        </message>
+        <message>
+            <source>Stop after this many seconds (default: until Ctrl+C)</source>
+            <translation>Nach so vielen Sekunden beenden (Vorgabe: bis Strg+C)</translation>
+        </message>
+        <message>
+            <source>Units at the station go out on patrol at once</source>
+            <translation>Einheiten auf Wache rücken sofort zur Streife aus</translation>
+        </message>
+        <message>
+            <source>Random seed (repeatable runs)</source>
+            <translation>Startwert des Zufalls (wiederholbare Läufe)</translation>
+        </message>
+        <message>
+            <source>--units needs a number of at least 1.</source>
+            <translation>--units braucht eine Zahl ab 1.</translation>
+        </message>
+        <message>
+            <source>--interval must be between 0.1 and 3600 seconds.</source>
+            <translation>--interval muss zwischen 0,1 und 3600 Sekunden liegen.</translation>
+        </message>
+        <message>
+            <source>--duration must be more than 0 seconds.</source>
+            <translation>--duration muss größer als 0 Sekunden sein.</translation>
+        </message>
+        <message>
+            <source>Password of %1: </source>
+            <translation>Passwort von %1: </translation>
+        </message>
+        <message>
+            <source>Say in whose name the units report: --as NAME (e.g. --as disponent).</source>
+            <translation>Bitte angeben, in wessen Namen die Einheiten melden: --as NAME (z. B. --as disponent).</translation>
+        </message>
+        <message>
+            <source>Simulation of %1 units as %2 on %3 started (Ctrl+C ends it).</source>
+            <translation>Simulation von %1 Einheiten als %2 auf %3 gestartet (Strg+C beendet sie).</translation>
+        </message>
+        <message>
+            <source>%1  %2 s: %3 positions, %4 status changes so far; slowest write %5 ms</source>
+            <translation>%1  %2 s: bisher %3 Positionen, %4 Statuswechsel; langsamstes Schreiben %5 ms</translation>
+        </message>
+        <message>
+            <source>Simulation ended after %1 ticks: %2 positions, %3 status changes.</source>
+            <translation>Simulation beendet nach %1 Takten: %2 Positionen, %3 Statuswechsel.</translation>
         </message>
     </context>
     <context>

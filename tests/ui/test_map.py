@@ -198,3 +198,47 @@ async def test_text_from_users_is_shown_as_text_and_never_runs(
         pane.stop()
         pane.close()
         pane.deleteLater()
+
+
+async def test_updates_carry_only_what_changed_and_crowded_labels_give_way(
+    services: Services, ui_ctx: UiContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("ui.views.map.pane.LABEL_LIMIT", 2)
+    units = [
+        await services.units.create(ADMIN, call_sign, home=home)
+        for call_sign, home in (("KOD 31", WIESDORF), ("KOD 32", OPLADEN), ("KOD 33", SCHLEBUSCH))
+    ]
+    pane = await show_map(ui_ctx)
+    sent: list[str] = []
+    pane.updateSent.connect(sent.append)
+    try:
+        # Three units in view, labels for at most two: the names give way to the symbols.
+        state = await wait_for_page(pane, lambda s: s["units"] == 3)
+        assert state["unit_labels"] is False
+        sent.clear()
+        moved = (WIESDORF[0] + 0.002, WIESDORF[1] + 0.003)
+        await services.units.report_position(ui_ctx.actor, units[0].id, *moved)
+
+        def moved_unit() -> dict[str, Any] | None:
+            changes = [c for text in sent for c in json.loads(text).get("units", [])]
+            return next((c for c in changes if c["id"] == units[0].id), None)
+
+        await wait_until(lambda: moved_unit() is not None)
+        change = moved_unit()
+        # Only the position (and its age) travelled; the page keeps the rest.
+        assert change is not None and change["lat"] == moved[0]
+        assert "call_sign" not in change and "status" not in change
+        assert await js(pane, f"kodMap.position({units[0].id})") == pytest.approx(list(moved))
+        # Zoomed in on one unit, few are in view: the labels are back, with the right names.
+        assert await js(pane, f"kodMap.focus('unit', {units[0].id})") is True
+        state = await wait_for_page(pane, lambda s: s["unit_labels"] is True)
+        labels = await js(
+            pane, "Array.from(document.querySelectorAll('.kod-label-unit')).map(e => e.textContent)"
+        )
+        assert sorted(labels) == ["KOD 31", "KOD 32", "KOD 33"]
+        popup = await js(pane, POPUP_TEXT)
+        assert "KOD 31" in popup
+    finally:
+        pane.stop()
+        pane.close()
+        pane.deleteLater()

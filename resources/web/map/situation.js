@@ -14,9 +14,13 @@
     var bridge = null;
     var config = null;
     var units = {};
+    /* Everything the page knows of each unit (also of those without a position). */
+    var unitItems = {};
     var incidents = {};
     var layers = {};
     var applied = 0;
+    /* Milliseconds each update took to apply (parse included), for the benchmark; bounded. */
+    var applyMs = [];
 
     function text(tag, value, cls) {
         var el = document.createElement(tag);
@@ -75,32 +79,161 @@
         return box;
     }
 
+    /* Call-sign labels of the units: one plain element each, placed by a transform. Leaflet's
+     * permanent tooltips measure themselves on every move (a forced layout per marker), which
+     * made one tick of a few hundred moving units take 100 ms; these only write. Where more
+     * than config.label_limit units are in view the labels are hidden (a mass of overlapping
+     * names helps nobody, and keeping them in place is most of the page's work per tick):
+     * zooming in shows them. */
+    function createLabels(cls) {
+        var Labels = L.Layer.extend({
+            initialize: function (cls) {
+                this._cls = cls;
+                this._entries = {};
+                this._shown = true;
+            },
+            onAdd: function (map) {
+                this._box = L.DomUtil.create("div", "leaflet-zoom-hide", map.getPane("tooltipPane"));
+                Object.keys(this._entries).forEach(function (k) {
+                    this._box.appendChild(this._entries[k].el);
+                }, this);
+                map.on("zoomend viewreset", this._placeAll, this);
+                map.on("moveend", this.refresh, this);
+                this._shown = false;
+                this.refresh();
+            },
+            onRemove: function (map) {
+                map.off("zoomend viewreset", this._placeAll, this);
+                map.off("moveend", this.refresh, this);
+                L.DomUtil.remove(this._box);
+                this._box = null;
+            },
+            /* Show the labels if few enough units are in view, else hide them. */
+            refresh: function () {
+                if (!this._map || !this._box) {
+                    return;
+                }
+                var view = this._map.getBounds();
+                var inView = 0;
+                var limit = config.label_limit;
+                Object.keys(this._entries).forEach(function (k) {
+                    if (inView <= limit && view.contains(this._entries[k].at)) {
+                        inView += 1;
+                    }
+                }, this);
+                var show = inView <= limit;
+                if (show !== this._shown) {
+                    this._shown = show;
+                    this._box.style.display = show ? "" : "none";
+                    if (show) {
+                        this._placeAll();
+                    }
+                }
+            },
+            shown: function () {
+                return Boolean(this._box) && this._shown;
+            },
+            set: function (id, at, value) {
+                var entry = this._entries[id];
+                if (!entry) {
+                    entry = { el: text("div", value, "leaflet-tooltip kod-label " + this._cls), text: value };
+                    this._entries[id] = entry;
+                    if (this._box) {
+                        this._box.appendChild(entry.el);
+                    }
+                } else if (entry.text !== value) {
+                    entry.el.textContent = value;
+                    entry.text = value;
+                }
+                entry.at = at;
+                this._place(entry);
+            },
+            drop: function (id) {
+                var entry = this._entries[id];
+                if (entry) {
+                    L.DomUtil.remove(entry.el);
+                    delete this._entries[id];
+                }
+            },
+            clear: function () {
+                Object.keys(this._entries).forEach(this.drop, this);
+            },
+            _place: function (entry) {
+                if (this._map && this._box && this._shown) {
+                    if (this._dy === undefined && entry.el.offsetHeight) {
+                        // Measured once (all labels are one line high): centred beside the dot.
+                        this._dy = -Math.round(entry.el.offsetHeight / 2);
+                    }
+                    var p = this._map.latLngToLayerPoint(entry.at);
+                    L.DomUtil.setPosition(entry.el, p.add([10, this._dy || -8]));
+                }
+            },
+            _placeAll: function () {
+                Object.keys(this._entries).forEach(function (k) {
+                    this._place(this._entries[k]);
+                }, this);
+            },
+        });
+        return new Labels(cls);
+    }
+
+    function styleKey(st) {
+        return [st.radius, st.color, st.weight, st.fillColor, st.fillOpacity, st.opacity, st.dashArray].join("|");
+    }
+
+    function restyleEntry(entry, style) {
+        var st = style(entry.item);
+        var key = styleKey(st);
+        if (entry.styleKey !== key) {
+            entry.marker.setStyle(st);
+            entry.styleKey = key;
+        }
+    }
+
     function place(store, layer, item, style, label, popup, kind) {
         var entry = store[item.id];
         var at = [item.lat, item.lon];
         if (!entry) {
-            var marker = L.circleMarker(at, style(item));
-            marker.bindTooltip(text("span", label(item)), {
-                permanent: true,
-                direction: "right",
-                offset: [8, 0],
-                className: "kod-label kod-label-" + kind,
+            var st = style(item);
+            var marker = L.circleMarker(at, st);
+            entry = { marker: marker, item: item, styleKey: styleKey(st) };
+            if (kind === "unit") {
+                layers.unitLabels.set(item.id, at, label(item));
+            } else {
+                marker.bindTooltip(text("span", label(item)), {
+                    permanent: true,
+                    direction: "right",
+                    offset: [8, 0],
+                    className: "kod-label kod-label-" + kind,
+                });
+            }
+            // Built when opened (and again while open), not on every update.
+            marker.bindPopup(function () {
+                return popup(entry.item);
             });
-            marker.bindPopup(popup(item));
             marker.on("click", function () {
                 if (bridge) {
                     bridge.selected(kind, item.id);
                 }
             });
             marker.addTo(layer);
-            store[item.id] = { marker: marker, item: item };
+            store[item.id] = entry;
             return;
         }
+        var previous = entry.item;
         entry.item = item;
-        entry.marker.setLatLng(at);
-        entry.marker.setStyle(style(item));
-        entry.marker.setTooltipContent(text("span", label(item)));
-        entry.marker.setPopupContent(popup(item));
+        if (previous.lat !== item.lat || previous.lon !== item.lon) {
+            entry.marker.setLatLng(at);
+        }
+        restyleEntry(entry, style);
+        if (kind === "unit") {
+            layers.unitLabels.set(item.id, at, label(item));
+        } else if (label(previous) !== label(item)) {
+            entry.marker.setTooltipContent(text("span", label(item)));
+        }
+        if (entry.marker.isPopupOpen()) {
+            entry.marker.setPopupContent(popup(item));
+        }
     }
 
     function remove(store, layer, id) {
@@ -109,21 +242,27 @@
             layer.removeLayer(entry.marker);
             delete store[id];
         }
+        if (store === units) {
+            layers.unitLabels.drop(id);
+        }
     }
 
     function clear(store, layer) {
-        layer.clearLayers();
         Object.keys(store).forEach(function (k) {
-            delete store[k];
+            remove(store, layer, k);
         });
     }
 
     function apply(data) {
         if (data.reset) {
+            unitItems = {};
             clear(units, layers.units);
             clear(incidents, layers.incidents);
         }
-        (data.units || []).forEach(function (u) {
+        (data.units || []).forEach(function (change) {
+            // A unit the page has comes with only the fields that changed.
+            var u = Object.assign({}, unitItems[change.id], change);
+            unitItems[u.id] = u;
             if (u.lat === null || u.lon === null) {
                 remove(units, layers.units, u.id);
             } else {
@@ -133,6 +272,7 @@
             }
         });
         (data.removed_units || []).forEach(function (id) {
+            delete unitItems[id];
             remove(units, layers.units, id);
         });
         (data.incidents || []).forEach(function (i) {
@@ -143,15 +283,16 @@
         (data.removed_incidents || []).forEach(function (id) {
             remove(incidents, layers.incidents, id);
         });
+        layers.unitLabels.refresh();
         applied += 1;
     }
 
     function restyle() {
         Object.keys(units).forEach(function (k) {
-            units[k].marker.setStyle(unitStyle(units[k].item));
+            restyleEntry(units[k], unitStyle);
         });
         Object.keys(incidents).forEach(function (k) {
-            incidents[k].marker.setStyle(incidentStyle(incidents[k].item));
+            restyleEntry(incidents[k], incidentStyle);
         });
     }
 
@@ -187,6 +328,14 @@
     function start(cfg) {
         config = cfg;
         layers.units = L.featureGroup().addTo(map);
+        // Shown and hidden with the units.
+        layers.unitLabels = createLabels("kod-label-unit").addTo(map);
+        layers.units.on("add", function () {
+            layers.unitLabels.addTo(map);
+        });
+        layers.units.on("remove", function () {
+            layers.unitLabels.remove();
+        });
         layers.incidents = L.featureGroup().addTo(map);
         layers.stadtteilLabels = L.layerGroup();
         var overlays = {};
@@ -201,7 +350,11 @@
         addLegend();
         window.setInterval(restyle, 10000);
         bridge.update.connect(function (payload) {
+            var started = performance.now();
             apply(JSON.parse(payload));
+            if (applyMs.length < 10000) {
+                applyMs.push(performance.now() - started);
+            }
         });
         bridge.ready();
     }
@@ -232,9 +385,16 @@
                 units: Object.keys(units).length,
                 incidents: Object.keys(incidents).length,
                 applied: applied,
+                unit_labels: layers.unitLabels ? layers.unitLabels.shown() : false,
                 unit_colours: colours,
                 centre: map ? [map.getCenter().lat, map.getCenter().lng] : null,
             };
+        },
+        /* The apply times since the last call (for the benchmark). */
+        takeApplyTimes: function () {
+            var taken = applyMs;
+            applyMs = [];
+            return taken;
         },
         position: function (id) {
             var entry = units[id];

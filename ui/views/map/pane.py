@@ -8,6 +8,7 @@ incidents dirty and a 1 Hz tick sends what changed in one ``update`` (one JavaSc
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import logging
@@ -42,6 +43,12 @@ log = logging.getLogger(__name__)
 TICK_MS = 1000
 #: Longer descriptions are cut in the popup.
 DESCRIPTION_CHARS = 400
+#: Units turned into JSON between two returns to the event loop (keeps each slice short).
+UNITS_PER_SLICE = 250
+#: Call-sign labels are shown while at most this many units are in view (zoom in for more).
+LABEL_LIMIT = 300
+#: Changed units read from the database at once.
+UNITS_PER_READ = 500
 
 
 def _ms(at: datetime | None) -> int | None:
@@ -109,6 +116,7 @@ def page_config() -> dict[str, Any]:
             "overdue": OVERDUE_COLOUR.name(),
         },
         "stale_ms": STALE_AFTER_S * 1000,
+        "label_limit": LABEL_LIMIT,
         "stadtteile": [
             {
                 "name": f["properties"]["name"],
@@ -153,6 +161,8 @@ class MapPane(QWidget):
         self._busy = False
         self._full = True
         self._dirty_units: set[int] = set()
+        #: What the page has of each unit: later updates carry only the fields that changed.
+        self._sent_units: dict[int, dict[str, Any]] = {}
         self._dirty_incidents: set[int] = set()
         self.now: Callable[[], datetime] = utcnow
         self._layout = QVBoxLayout(self)
@@ -282,11 +292,11 @@ class MapPane(QWidget):
             self._busy = False
             self._full = True
             raise
-        now = self.now()
+        self._sent_units.clear()
         self._emit(
             {
                 "reset": True,
-                "units": [unit_json(u, now) for u in units],
+                "units": await self._unit_changes(units),
                 "incidents": [incident_json(i) for i in incidents],
             }
         )
@@ -294,24 +304,54 @@ class MapPane(QWidget):
     async def _send_changed(self, unit_ids: Sequence[int], incident_ids: Sequence[int]) -> None:
         try:
             services, actor = self._ctx.services, self._ctx.actor
-            units = await services.units.rows(actor, unit_ids) if unit_ids else []
+            units: list[UnitInfo] = []
+            # A few reads of many units each (not one per unit, not one huge one that would
+            # hold up the window while its rows are turned into objects).
+            for start in range(0, len(unit_ids), UNITS_PER_READ):
+                units += await services.units.rows(actor, unit_ids[start : start + UNITS_PER_READ])
             incidents = await services.situation.incidents(actor, incident_ids)
         except BaseException:
             self._busy = False
             self._dirty_units.update(unit_ids)
             self._dirty_incidents.update(incident_ids)
             raise
-        now = self.now()
         found_units = {u.id for u in units}
         found_incidents = {i.id for i in incidents}
+        removed_units = [i for i in unit_ids if i not in found_units]
+        for gone in removed_units:
+            self._sent_units.pop(gone, None)
         self._emit(
             {
-                "units": [unit_json(u, now) for u in units],
-                "removed_units": [i for i in unit_ids if i not in found_units],
+                "units": await self._unit_changes(units),
+                "removed_units": removed_units,
                 "incidents": [incident_json(i) for i in incidents],
                 "removed_incidents": [i for i in incident_ids if i not in found_incidents],
             }
         )
+
+    async def _unit_changes(self, units: Sequence[UnitInfo]) -> list[dict[str, Any]]:
+        """Each unit as JSON: in full when new to the page, else its changed fields and id.
+
+        Thousands of moving units a second: done in slices, with the event loop running
+        between them, so the window never waits long for the map.
+        """
+        now = self.now()
+        result: list[dict[str, Any]] = []
+        for start in range(0, len(units), UNITS_PER_SLICE):
+            if start:
+                await asyncio.sleep(0)
+            for u in units[start : start + UNITS_PER_SLICE]:
+                full = unit_json(u, now)
+                before = self._sent_units.get(u.id)
+                self._sent_units[u.id] = full
+                if before is None:
+                    result.append(full)
+                    continue
+                changed = {k: v for k, v in full.items() if before.get(k) != v}
+                if changed:
+                    changed["id"] = u.id
+                    result.append(changed)
+        return result
 
     def _emit(self, payload: dict[str, Any]) -> None:
         text = json.dumps(payload, ensure_ascii=False)

@@ -1,0 +1,38 @@
+"""``kod-admin gazetteer import``: house coordinates for call-taking from a CSV file."""
+
+from __future__ import annotations
+
+from app.platform.errors import ValidationError
+from app.platform.i18n import tr
+from app.platform.uow import Actor
+from app.services import Services
+
+
+def _print(text: str) -> None:
+    print(text, flush=True)
+
+
+async def import_file(path: str, services: Services, actor: Actor) -> int:
+    """``kod-admin gazetteer import FILE``: import, then report what was taken and rejected."""
+    summary = await services.gazetteer.import_csv(actor, path)
+    _print(
+        tr(
+            "cli",
+            "%1 (%2): %3 addresses imported (%4 new, %5 updated, %6 unchanged), %7 rows rejected.",
+            summary.file_name,
+            summary.format_name,
+            summary.imported,
+            summary.inserted,
+            summary.updated,
+            summary.unchanged,
+            summary.rejected,
+        )
+    )
+    for warning in summary.warnings:
+        _print(warning)
+    shown = 20
+    for message in summary.errors[:shown]:
+        _print("  " + message)
+    if summary.rejected > shown:
+        _print(tr("cli", "  … and %1 more rejected rows.", summary.rejected - shown))
+    return 0 if summary.imported > 0 else ValidationError.exit_code
