@@ -18,6 +18,7 @@ from app.services.gazetteer import GazetteerService
 from app.services.incident_api import IncidentOperations
 from app.services.incidents import IncidentService
 from app.services.link_watch import LinkWatch
+from app.services.map_data import MapDataService
 from app.services.reports import ReportService
 from app.services.resilient import ResilientIncidents
 from app.services.settings import SettingsService
@@ -44,6 +45,8 @@ class Services:
     unit_admin: UnitAdminService
     #: Reads for the situation map.
     situation: SituationService
+    #: The map's background: tile source and Stadtteil outlines (and their imports).
+    map_data: MapDataService
     #: Whether the database link is up (the workstation's change follower feeds it).
     link: LinkWatch = field(default_factory=LinkWatch)
     #: The offline-capable incident service (the same object as ``incidents``), if composed
@@ -62,12 +65,13 @@ class Services:
             else None
         )
         incidents: IncidentOperations = offline if offline is not None else core
+        settings = SettingsService(db)
         return cls(
             db=db,
             users=UserService(db),
             incidents=incidents,
             units=UnitService(db),
-            settings=SettingsService(db),
+            settings=settings,
             gazetteer=GazetteerService(db),
             tasks=tasks,
             # Reports open incidents inside their own transaction: the core service.
@@ -75,6 +79,7 @@ class Services:
             audit_log=AuditLogService(db),
             unit_admin=UnitAdminService(db),
             situation=SituationService(db),
+            map_data=MapDataService(db, settings),
             link=link,
             offline=offline,
         )

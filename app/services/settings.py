@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.domain.map_tiles import check_tile_url
 from app.platform.database import Database
 from app.platform.errors import ValidationError
 from app.platform.i18n import tr
@@ -26,17 +28,42 @@ DEFAULTS: dict[str, Any] = {
     "audit.retention_days": 730,
     "bodycam.retention_days": 14,
     "bodycam.pre_recording": False,
+    # Map background (see README, "Kartenhintergrund"): an MBTiles file on this workstation
+    # (relative paths are in the data folder; set by `kod-admin map import-tiles`), else a
+    # tile server's URL template with {z}/{x}/{y}, else a plain background.
+    "map.mbtiles_path": "",
+    "map.tile_url": "",
+    "map.tile_attribution": "",
 }
 
 _CHOICES: dict[str, tuple[Any, ...]] = {"dispatch.assign_unavailable": ("warn", "refuse")}
 #: Lower limits above 0: the audit log must outlive a review of what happened.
 _MINIMUM: dict[str, int] = {"audit.retention_days": 30}
+_MAX_TEXT = 500
+
+
+def _check_text(key: str, value: Any) -> str | None:
+    if not isinstance(value, str):
+        return tr("settings", "%1 must be text.", key)
+    if len(value) > _MAX_TEXT or "\x00" in value or "\n" in value:
+        return tr("settings", "%1 must be one line of at most %2 characters.", key, _MAX_TEXT)
+    return None
+
+
+#: Checks of text settings: the reason a value is refused (German), or None.
+_TEXT_CHECKS: dict[str, Callable[[str, Any], str | None]] = {
+    "map.tile_url": lambda _key, value: check_tile_url(value),
+}
 
 
 async def read_setting(session: AsyncSession, key: str) -> Any:
     """A setting's value inside an open session (default if unset)."""
     row = await session.get(Setting, key)
     return json.loads(row.value) if row is not None else DEFAULTS[key]
+
+
+def _no_check(_key: str, _value: Any) -> str | None:
+    return None
 
 
 class SettingsService:
@@ -73,6 +100,10 @@ class SettingsService:
             raise ValidationError(
                 tr("settings", "%1 must be at least %2.", key, _MINIMUM[key]), key
             )
+        if isinstance(default, str) and key not in _CHOICES:
+            problem = _check_text(key, value) or _TEXT_CHECKS.get(key, _no_check)(key, value)
+            if problem:
+                raise ValidationError(problem, key)
         if key in _CHOICES and value not in _CHOICES[key]:
             raise ValidationError(
                 tr("settings", "%1 must be one of: %2", key, ", ".join(map(str, _CHOICES[key]))),

@@ -1,4 +1,4 @@
-"""``kod-admin``: administration from the command line (schema, audit, users, settings)."""
+"""``kod-admin``: administration from the command line (schema, audit, users, settings, map)."""
 
 from __future__ import annotations
 
@@ -32,6 +32,7 @@ from app.platform.timeutil import format_local
 from app.platform.uow import Actor
 from app.services import Services
 from app.tools.argparse_de import use_ui_language
+from app.tools.cli_map import add_map_parser, map_command
 
 EXIT_UNEXPECTED = 70
 
@@ -149,6 +150,8 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     gzi.add_argument("file", metavar="FILE")
+
+    add_map_parser(sub)
 
     sub.add_parser("permissions", help=tr("cli", "Print the permission matrix (Markdown)"))
 
@@ -356,6 +359,8 @@ async def _async_command(args: argparse.Namespace, target: DatabaseTarget) -> in
             return await _audit_prune(services, actor, args.dry_run)
         if args.command == "gazetteer":
             return await _gazetteer_import(args.file, services, actor)
+        if args.command == "map":
+            return await map_command(args, services, actor)
     finally:
         await db.dispose()
     raise ConfigError(tr("cli", "Unknown command."))
