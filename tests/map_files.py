@@ -17,7 +17,7 @@ from shapely.geometry import mapping, shape
 from app.domain.outlines import stadtteil_outlines_geojson
 
 #: Tiles around Leverkusen at zoom 12 (XYZ columns and rows).
-CITY_TILES_Z12 = [(x, y) for x in range(2125, 2131) for y in range(1373, 1379)]
+CITY_TILES_Z12 = [(x, y) for x in range(2124, 2132) for y in range(1366, 1375)]
 
 
 def solid_png(rgb: tuple[int, int, int] = (200, 60, 60), size: int = 4) -> bytes:

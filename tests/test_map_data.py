@@ -69,7 +69,7 @@ async def test_an_mbtiles_file_is_checked_copied_and_used(
     assert done.setting == "tiles/stadtplan.mbtiles"
     assert done.stored == data_dir / "tiles" / "stadtplan.mbtiles"
     assert done.stored.read_bytes() == source.read_bytes()
-    assert (done.info.format, done.info.tiles, done.info.max_zoom) == ("png", 36, 12)
+    assert (done.info.format, done.info.tiles, done.info.max_zoom) == ("png", 72, 12)
     assert await services.settings.get("map.mbtiles_path") == "tiles/stadtplan.mbtiles"
     # The MBTiles file wins over the tile server.
     tiles = (await services.map_data.background()).tiles

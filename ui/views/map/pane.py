@@ -236,7 +236,7 @@ class MapPane(QWidget):
         if self.view is not view:
             return
         if background is not None:
-            use_tile_source(view.page().profile(), self.interceptor, background.tiles)
+            use_tile_source(view.page(), self.interceptor, background.tiles)
         self.bridge.set_config(json.dumps(page_config(background)))
         outlines = background.outlines if background else None
         view.setHtml(build_page(outlines), QUrl.fromLocalFile(str(web_root()) + "/"))

@@ -15,9 +15,12 @@ import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import shiboken6
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject
 from PySide6.QtWebEngineCore import (
+    QWebEnginePage,
     QWebEngineProfile,
+    QWebEngineSettings,
     QWebEngineUrlRequestJob,
     QWebEngineUrlScheme,
     QWebEngineUrlSchemeHandler,
@@ -115,13 +118,21 @@ class MBTilesSchemeHandler(QWebEngineUrlSchemeHandler):
             return None
 
 
+#: The handler installed on each profile (Qt hands back a plain wrapper, not our object).
+_handlers: dict[int, MBTilesSchemeHandler] = {}
+
+
 def tile_handler(profile: QWebEngineProfile) -> MBTilesSchemeHandler:
     """The profile's tile handler (installed the first time it is asked for)."""
+    key = shiboken6.getCppPointer(profile)[0]
     found = profile.urlSchemeHandler(TILE_SCHEME.encode())
-    if isinstance(found, MBTilesSchemeHandler):
-        return found
+    handler = _handlers.get(key)
+    if found is not None and handler is not None:
+        return handler
     handler = MBTilesSchemeHandler(profile)
     profile.installUrlSchemeHandler(TILE_SCHEME.encode(), handler)
+    _handlers[key] = handler
+    profile.destroyed.connect(lambda: _handlers.pop(key, None))
     return handler
 
 
@@ -147,9 +158,17 @@ def tiles_config(source: TileSource) -> dict[str, Any] | None:
 
 
 def use_tile_source(
-    profile: QWebEngineProfile, interceptor: LocalOnlyInterceptor, source: TileSource
+    page: QWebEnginePage, interceptor: LocalOnlyInterceptor, source: TileSource
 ) -> None:
-    """Serve the MBTiles file (if that is the source) and let the page reach only its server."""
-    handler = tile_handler(profile)
+    """Serve the MBTiles file (if that is the source) and let the page reach only its server.
+
+    The page is a local file: it may load anything remote only with a tile server configured,
+    and then the interceptor still lets through that server alone.
+    """
+    handler = tile_handler(page.profile())
     handler.set_file(source.path if source.kind == "mbtiles" else None)
-    interceptor.tile_host = tile_host(source.url) if source.kind == "url" else None
+    remote = source.kind == "url"
+    interceptor.tile_host = tile_host(source.url) if remote else None
+    page.settings().setAttribute(
+        QWebEngineSettings.WebAttribute.LocalContentCanAccessRemoteUrls, remote
+    )
