@@ -21,6 +21,10 @@ SCRIPTS = {
     ),
     "call_to_dispatch.py": ({}, ["keypresses_call_to_dispatch"]),
     "startup.py": ({"KOD_BENCH_INCIDENTS": "300", "KOD_BENCH_RUNS": "1"}, ["cold_start_s"]),
+    "map_tiles.py": (
+        {"KOD_BENCH_TILES": "2000"},
+        ["mbtiles_tile_read_p50_us", "mbtiles_tile_read_p95_us"],
+    ),
 }
 
 

@@ -58,6 +58,24 @@ async def loaded_tiles(pane: MapPane, prefix: str, timeout: float = 20.0) -> lis
         await asyncio.sleep(0.1)
 
 
+def share_of_colour(pane: MapPane, colour: str) -> float:
+    """How much of the rendered map (a grid of samples) has exactly ``colour``."""
+    assert pane.view is not None
+    image = pane.view.grab().toImage()
+    want = QColor(colour).rgb()
+    samples = [
+        image.pixel(image.width() * i // 21, image.height() * j // 21)
+        for i in range(1, 21)
+        for j in range(1, 21)
+    ]
+    return sum(1 for p in samples if p == want) / len(samples)
+
+
+async def wait_for_colour(pane: MapPane, colour: str, share: float = 0.5) -> None:
+    """Wait until at least ``share`` of the rendered map shows ``colour`` (the tiles)."""
+    await wait_until(lambda: share_of_colour(pane, colour) >= share, 20.0)
+
+
 def close(pane: MapPane) -> None:
     pane.stop()
     pane.close()
@@ -79,6 +97,7 @@ async def test_tiles_from_an_imported_mbtiles_file_show_in_the_page(
         assert all(t["src"].startswith("kodtiles://tile/") for t in tiles)
         assert pane.view is not None
         assert tile_handler(pane.view.page().profile()).served >= 4
+        await wait_for_colour(pane, "#3070c0")  # what the screen shows is the tiles
         assert pane.interceptor.blocked == []
         # The outlines are still drawn on top.
         assert await js(pane, "document.querySelectorAll('.kod-stadtteil').length") == 13
@@ -128,6 +147,7 @@ async def test_a_tile_server_template_fetches_tiles_and_nothing_else_leaves(
         await wait_for_page(pane, lambda s: s["ready"])
         await loaded_tiles(pane, base + "/tiles/12/")
         assert any(p.startswith("/tiles/12/") for p in seen)
+        await wait_for_colour(pane, "#40a040")
         assert pane.interceptor.blocked == []
         attribution = await js(
             pane, "document.querySelector('.leaflet-control-attribution').textContent"
@@ -164,6 +184,7 @@ async def test_without_tiles_nothing_leaves_and_official_outlines_are_labelled(
         layers = await js(pane, "document.querySelector('.leaflet-control-layers').textContent")
         assert "Stadtteile" in layers and "ungefähr" not in layers
         assert await js(pane, "document.querySelectorAll('img.leaflet-tile').length") == 0
+        assert share_of_colour(pane, "#3070c0") == share_of_colour(pane, "#40a040") == 0
         assert await js(pane, "typeof window.kodPwned") == "undefined"
         assert [
             r for r in pane.interceptor.requests if r.split(":")[0] not in ("file", "qrc", "data")

@@ -49,12 +49,9 @@ def register_tile_scheme() -> None:
         return
     scheme = QWebEngineUrlScheme(TILE_SCHEME.encode())
     scheme.setSyntax(QWebEngineUrlScheme.Syntax.Host)
-    # Local like file: (the page is a local file), secure so that nothing mixes it with http.
-    scheme.setFlags(
-        QWebEngineUrlScheme.Flag.LocalScheme
-        | QWebEngineUrlScheme.Flag.SecureScheme
-        | QWebEngineUrlScheme.Flag.ContentSecurityPolicyIgnored
-    )
+    # Local like file: (only local pages, as the map page is, may load it); secure, so that it
+    # never counts as mixed content.
+    scheme.setFlags(QWebEngineUrlScheme.Flag.LocalScheme | QWebEngineUrlScheme.Flag.SecureScheme)
     QWebEngineUrlScheme.registerScheme(scheme)
 
 
