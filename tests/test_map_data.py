@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from shapely.geometry import shape
 
+from app.domain.map_tiles import open_mbtiles, read_tile, tile_host
 from app.domain.outlines import stadtteil_outlines_geojson
 from app.platform.config import DatabaseTarget
 from app.platform.database import Database
@@ -282,3 +283,37 @@ async def test_on_postgresql_the_server_lets_everyone_read_and_only_administrati
         assert (await forged.map_data.background()).outline_source == "a.geojson"
     finally:
         await clerk_db.dispose()
+
+
+def test_tiles_are_read_in_xyz_rows_from_the_tms_file(tmp_path: Path) -> None:
+    north, south = solid_png((255, 0, 0)), solid_png((0, 0, 255))
+    path = make_mbtiles(tmp_path / "a.mbtiles", north, tiles=[(1, 0)], zoom=1)
+    conn = sqlite3.connect(path)
+    # TMS counts rows from the south: row 0 at zoom 1 is the southern half (XYZ row 1).
+    conn.execute("INSERT INTO tiles VALUES (1, 1, 0, ?)", (south,))
+    conn.commit()
+    conn.close()
+    reader = open_mbtiles(path)
+    try:
+        assert read_tile(reader, 1, 1, 0) == north
+        assert read_tile(reader, 1, 1, 1) == south
+        assert read_tile(reader, 1, 0, 0) is None
+        assert read_tile(reader, 1, 2, 0) is None  # outside the world
+        assert read_tile(reader, -1, 0, 0) is None
+    finally:
+        reader.close()
+
+
+def test_only_the_configured_tile_server_counts_as_its_host() -> None:
+    host = tile_host("https://{s}.karten.example/{z}/{x}/{y}.png")
+    assert host is not None
+    assert host.matches("https", "a.karten.example", None)
+    assert not host.matches("http", "a.karten.example", None)
+    assert not host.matches("https", "karten.example", None)
+    assert not host.matches("https", "a.b.karten.example", None)
+    assert not host.matches("https", "a.karten.example.evil", None)
+    local = tile_host("http://127.0.0.1:8080/{z}/{x}/{y}.png")
+    assert local is not None
+    assert local.matches("http", "127.0.0.1", 8080)
+    assert not local.matches("http", "127.0.0.1", 8081)
+    assert tile_host("file:///tiles/{z}/{x}/{y}.png") is None
