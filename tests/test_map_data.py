@@ -230,8 +230,12 @@ async def test_a_clerk_may_not_import_outlines(services: Services, tmp_path: Pat
 
 
 def test_the_command_line_imports_and_refuses_in_german(
-    db_target: DatabaseTarget, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    db_target: DatabaseTarget,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "home"))
     target = db_target
     url = target.sync_url.set(drivername=target.kind).render_as_string(hide_password=False)
     outlines = projected_outlines(tmp_path / "stadtteile.geojson")
@@ -245,6 +249,14 @@ def test_the_command_line_imports_and_refuses_in_german(
     not_tiles.write_bytes(b"PK\x03\x04 zip")
     assert cli_run(["--database", url, "map", "import-tiles", str(not_tiles)]) == 8
     assert "ist keine MBTiles-Datei" in capsys.readouterr().err
+    assert not (tmp_path / "home").exists()
+    tiles = make_mbtiles(tmp_path / "stadtplan.mbtiles", solid_png())
+    assert cli_run(["--database", url, "map", "import-tiles", str(tiles)]) == 0
+    out = capsys.readouterr().out
+    stored = tmp_path / "home" / "KOD-Leitstelle" / "tiles" / "stadtplan.mbtiles"
+    assert f"Testkarte: 72 Kacheln (PNG, Zoomstufen 12–12) nach {stored} kopiert." in out
+    assert "map.mbtiles_path auf tiles/stadtplan.mbtiles gesetzt." in out
+    assert stored.read_bytes() == tiles.read_bytes()
 
 
 @pytest.mark.asyncio
