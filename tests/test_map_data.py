@@ -198,7 +198,7 @@ async def test_malformed_geojson_is_refused_in_german_and_nothing_is_stored(
         _geojson(
             tmp_path / "utm_ohne_crs.geojson",
             [{**feature, "geometry": _square(360000, 5655000, 500)}],
-        ): "sind nicht in Grad",
+        ): "sind nicht in Grad (WGS84). Geben Sie das Koordinatensystem der Datei mit --crs an",
         _geojson(
             tmp_path / "berlin.geojson", [{**feature, "geometry": _square(13.4, 52.5)}]
         ): "liegen außerhalb von Leverkusen",
@@ -220,6 +220,25 @@ async def test_malformed_geojson_is_refused_in_german_and_nothing_is_stored(
     assert background.outline_source == "ok.geojson"
     assert len(background.outlines["features"]) == 13
     assert service_actions(services.db).count("map.outlines_import") == 1
+
+
+@pytest.mark.asyncio
+async def test_a_projected_file_without_a_crs_member_is_read_with_crs_named(
+    services: Services, tmp_path: Path
+) -> None:
+    feature = {
+        "type": "Feature",
+        "properties": {"Name": "wiesdorf"},
+        "geometry": _square(360000, 5655000, 500),
+    }
+    path = _geojson(tmp_path / "utm.geojson", [feature])
+    with pytest.raises(ValidationError, match="--crs EPSG:25832"):
+        await services.map_data.import_outlines(ADMIN, path)
+    result = await services.map_data.import_outlines(ADMIN, path, crs="EPSG:25832")
+    assert (result.crs, result.names) == ("EPSG:25832", ("Wiesdorf",))
+    (outline,) = (await services.map_data.background()).outlines["features"]
+    lon, lat = shape(outline["geometry"]).centroid.coords[0]
+    assert lon == pytest.approx(7.0067, abs=1e-3) and lat == pytest.approx(51.0318, abs=1e-3)
 
 
 @pytest.mark.asyncio

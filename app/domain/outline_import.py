@@ -69,8 +69,14 @@ class ParsedOutlines:
     warnings: tuple[str, ...]
 
 
-def parse_outlines(data: bytes, file_name: str, name_property: str | None = None) -> ParsedOutlines:
-    """Read the outlines of a GeoJSON FeatureCollection (see the module docstring)."""
+def parse_outlines(
+    data: bytes, file_name: str, name_property: str | None = None, crs: str | None = None
+) -> ParsedOutlines:
+    """Read the outlines of a GeoJSON FeatureCollection (see the module docstring).
+
+    ``crs`` (e.g. ``"EPSG:25832"``) names the coordinate system of a file that does not
+    declare one (RFC 7946 dropped the ``crs`` member; many exports still are projected).
+    """
     try:
         doc = json.loads(data.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
@@ -86,7 +92,8 @@ def parse_outlines(data: bytes, file_name: str, name_property: str | None = None
         raise OutlineFormatError(
             tr("outlines", "%1 is no GeoJSON FeatureCollection with features.", file_name)
         )
-    crs_name, project = _projection(doc.get("crs"), file_name)
+    declared = {"type": "name", "properties": {"name": crs}} if crs else doc.get("crs")
+    crs_name, project = _projection(declared, file_name)
     key = _name_key(features, name_property, file_name)
     parts: dict[str, list[Any]] = {}
     for number, feature in enumerate(features, start=1):
@@ -218,9 +225,8 @@ def _to_wgs84(geom: Any, project: Callable[[Any], Any] | None, name: str, crs_na
         raise OutlineFormatError(
             tr(
                 "outlines",
-                "The coordinates of %1 are not in degrees (%2). A file in a projected system "
-                'must declare it, e.g. "crs": {"type": "name", "properties": '
-                '{"name": "EPSG:25832"}}.',
+                "The coordinates of %1 are not in degrees (%2). Name the file's coordinate "
+                "system with --crs, e.g. --crs EPSG:25832.",
                 name,
                 crs_name,
             )

@@ -146,9 +146,15 @@ class MapDataService:
         return TileSource("none", problem=problem)
 
     async def import_outlines(
-        self, actor: Actor, path: str | os.PathLike[str], name_property: str | None = None
+        self,
+        actor: Actor,
+        path: str | os.PathLike[str],
+        name_property: str | None = None,
+        crs: str | None = None,
     ) -> OutlineImport:
         """Replace the official Stadtteil outlines with those of a GeoJSON file (audited).
+
+        ``crs`` names the coordinate system of a file that declares none (e.g. EPSG:25832).
 
         A file that cannot be used raises :class:`ValidationError` and changes nothing.
         """
@@ -156,7 +162,7 @@ class MapDataService:
         file = Path(path)
         data = await asyncio.to_thread(_read_limited, file)
         try:
-            parsed = await asyncio.to_thread(parse_outlines, data, file.name, name_property)
+            parsed = await asyncio.to_thread(parse_outlines, data, file.name, name_property, crs)
         except OutlineFormatError as exc:
             raise ValidationError(str(exc), "path") from exc
         async with unit_of_work(self._db, actor, Permission.SETTINGS_MANAGE) as w:

@@ -38,6 +38,15 @@ def add_map_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         metavar="NAME",
         help=tr("cli", "The feature property holding the Stadtteil name (default: detected)"),
     )
+    outlines.add_argument(
+        "--crs",
+        metavar="EPSG:NNNN",
+        help=tr(
+            "cli",
+            "The file's coordinate system if it declares none (e.g. EPSG:25832; default: the "
+            "file's crs member, else WGS84)",
+        ),
+    )
 
 
 def say(text: str) -> None:
@@ -64,7 +73,9 @@ async def map_command(args: argparse.Namespace, services: Services, actor: Actor
         say(tr("cli", "map.mbtiles_path set to %1.", done.setting))
         return 0
     if args.map_command == "import-outlines":
-        result = await services.map_data.import_outlines(actor, args.file, args.name_property)
+        result = await services.map_data.import_outlines(
+            actor, args.file, args.name_property, args.crs
+        )
         say(
             tr(
                 "cli",

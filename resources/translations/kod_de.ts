@@ -3363,6 +3363,10 @@
             <translation>Die Eigenschaft der Features, die den Stadtteilnamen enthält (Standard: wird erkannt)</translation>
         </message>
         <message>
+            <source>The file's coordinate system if it declares none (e.g. EPSG:25832; default: the file's crs member, else WGS84)</source>
+            <translation>Das Koordinatensystem der Datei, falls sie keines angibt (z. B. EPSG:25832; Standard: das crs-Element der Datei, sonst WGS84)</translation>
+        </message>
+        <message>
             <source>%1: %2 tiles (%3, zoom %4–%5) copied to %6.</source>
             <translation>%1: %2 Kacheln (%3, Zoomstufen %4–%5) nach %6 kopiert.</translation>
         </message>
@@ -4128,8 +4132,8 @@
             <translation>Die Geometrie von Feature %1 (%2) ist leer.</translation>
         </message>
         <message>
-            <source>The coordinates of %1 are not in degrees (%2). A file in a projected system must declare it, e.g. "crs": {"type": "name", "properties": {"name": "EPSG:25832"}}.</source>
-            <translation>Die Koordinaten von %1 sind nicht in Grad (%2). Eine Datei in einem projizierten System muss es angeben, z. B. "crs": {"type": "name", "properties": {"name": "EPSG:25832"}}.</translation>
+            <source>The coordinates of %1 are not in degrees (%2). Name the file's coordinate system with --crs, e.g. --crs EPSG:25832.</source>
+            <translation>Die Koordinaten von %1 sind nicht in Grad (%2). Geben Sie das Koordinatensystem der Datei mit --crs an, z. B. --crs EPSG:25832.</translation>
         </message>
         <message>
             <source>The outline of %1 has no area.</source>
