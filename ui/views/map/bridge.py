@@ -10,6 +10,8 @@ from ui.views.map.tiles import TILE_SCHEME
 
 #: Schemes that never leave the workstation (offline tiles come from the workstation too).
 LOCAL_SCHEMES = frozenset({"file", "qrc", "data", "blob", "about", TILE_SCHEME})
+#: How many of the page's requests are remembered (for tests and diagnosis).
+KEEP_REQUESTS = 1000
 
 
 class MapBridge(QObject):
@@ -57,7 +59,7 @@ class LocalOnlyInterceptor(QWebEngineUrlRequestInterceptor):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        #: Every requested URL, in order.
+        #: The requested URLs, in order (the newest :data:`KEEP_REQUESTS`: tiles add up).
         self.requests: list[str] = []
         #: The requests that were blocked (not local).
         self.blocked: list[str] = []
@@ -78,6 +80,8 @@ class LocalOnlyInterceptor(QWebEngineUrlRequestInterceptor):
         url = info.requestUrl()
         text = url.toString()
         self.requests.append(text)
+        if len(self.requests) > 2 * KEEP_REQUESTS:
+            del self.requests[:KEEP_REQUESTS]
         if not self.allows(url):
             self.blocked.append(text)
             info.block(True)
