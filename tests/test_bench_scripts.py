@@ -36,6 +36,10 @@ SCRIPTS = {
         },
         ["map_stall_p95_ms", "map_tick_apply_p95_ms"],
     ),
+    "map_tiles.py": (
+        {"KOD_BENCH_TILES": "2000"},
+        ["mbtiles_tile_read_p50_us", "mbtiles_tile_read_p95_us"],
+    ),
 }
 
 

@@ -7,7 +7,12 @@ import json
 from shapely.geometry import shape
 
 from app.domain.geo import load_stadtteile, stadtteil_for
-from app.domain.outlines import city_boundary_geojson, stadtteil_outlines_geojson
+from app.domain.outlines import (
+    StadtteilOutline,
+    city_boundary_geojson,
+    map_outlines_geojson,
+    stadtteil_outlines_geojson,
+)
 
 
 def test_every_stadtteil_has_an_outline_marked_approximate() -> None:
@@ -37,3 +42,17 @@ def test_the_outlines_cover_the_city_without_overlap() -> None:
     for i, a in enumerate(parts):
         for b in parts[i + 1 :]:
             assert a.intersection(b).area < 1e-9
+
+
+def test_the_map_shows_official_outlines_when_there_are_any() -> None:
+    assert map_outlines_geojson() == stadtteil_outlines_geojson()
+    square = {"type": "Polygon", "coordinates": [[[7, 51], [7.01, 51], [7.01, 51.01], [7, 51]]]}
+    official = map_outlines_geojson([StadtteilOutline("Wiesdorf", square, 51.005, 7.005)])
+    (feature,) = official["features"]
+    assert feature["properties"] == {
+        "name": "Wiesdorf",
+        "approximate": False,
+        "label_lat": 51.005,
+        "label_lon": 7.005,
+    }
+    assert feature["geometry"] == square

@@ -4,11 +4,17 @@ The Stadtteil areas are the same approximation :func:`app.domain.geo.find_stadtt
 Voronoi cell of each hand-estimated centre (in a local equirectangular frame), clipped to the
 city boundary. They are computed with shapely and returned as GeoJSON (``[lon, lat]``), each
 feature marked ``"approximate": true`` so that the map says so.
+
+Official outlines imported from the city's open data (``kod-admin map import-outlines``,
+:mod:`app.domain.outline_import`) replace them: :func:`map_outlines_geojson` gives the map the
+official ones when there are any, marked ``"approximate": false``.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -19,7 +25,23 @@ from shapely.ops import unary_union
 
 from app.domain.geo import load_city_area, load_stadtteile
 
-__all__ = ["city_boundary_geojson", "city_polygon", "stadtteil_outlines_geojson"]
+__all__ = [
+    "StadtteilOutline",
+    "city_boundary_geojson",
+    "city_polygon",
+    "map_outlines_geojson",
+    "stadtteil_outlines_geojson",
+]
+
+
+@dataclass(frozen=True)
+class StadtteilOutline:
+    """An official (imported) Stadtteil outline: GeoJSON geometry and a label point inside."""
+
+    name: str
+    geometry: dict[str, Any]
+    label_lat: float
+    label_lon: float
 
 
 @cache
@@ -86,3 +108,29 @@ def stadtteil_outlines_geojson() -> dict[str, Any]:
             }
         )
     return {"type": "FeatureCollection", "features": features}
+
+
+def map_outlines_geojson(official: Sequence[StadtteilOutline] = ()) -> dict[str, Any]:
+    """The Stadtteil outlines the map shows: the official ones if any, else the approximate.
+
+    Same shape as :func:`stadtteil_outlines_geojson`; official features have
+    ``approximate: false``.
+    """
+    if not official:
+        return stadtteil_outlines_geojson()
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {
+                    "name": o.name,
+                    "approximate": False,
+                    "label_lat": o.label_lat,
+                    "label_lon": o.label_lon,
+                },
+                "geometry": o.geometry,
+            }
+            for o in official
+        ],
+    }

@@ -19,6 +19,7 @@ from app.services.incident_api import IncidentOperations
 from app.services.incident_report import IncidentReportService
 from app.services.incidents import IncidentService
 from app.services.link_watch import LinkWatch
+from app.services.map_data import MapDataService
 from app.services.offence_cases import OffenceCaseService
 from app.services.offence_catalogue import OffenceCatalogueService
 from app.services.offence_export import OffenceExportService
@@ -55,6 +56,8 @@ class Services:
     offence_export: OffenceExportService
     #: Reads for the situation map.
     situation: SituationService
+    #: The map's background: tile source and Stadtteil outlines (and their imports).
+    map_data: MapDataService
     #: Whether the database link is up (the workstation's change follower feeds it).
     link: LinkWatch = field(default_factory=LinkWatch)
     #: The offline-capable incident service (the same object as ``incidents``), if composed
@@ -74,15 +77,16 @@ class Services:
         )
         incidents: IncidentOperations = offline if offline is not None else core
         audit_log = AuditLogService(db)
+        settings = SettingsService(db)
         return cls(
             db=db,
             users=UserService(db),
             incidents=incidents,
             units=UnitService(db),
-            settings=SettingsService(db),
             catalogue=OffenceCatalogueService(db),
             offences=OffenceCaseService(db),
             offence_export=OffenceExportService(db),
+            settings=settings,
             gazetteer=GazetteerService(db),
             tasks=tasks,
             # Reports open incidents inside their own transaction: the core service.
@@ -92,6 +96,7 @@ class Services:
             incident_reports=IncidentReportService(db, incidents),
             unit_admin=UnitAdminService(db),
             situation=SituationService(db),
+            map_data=MapDataService(db, settings),
             link=link,
             offline=offline,
         )

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.domain.map_tiles import check_tile_url
 from app.domain.shifts import parse_starts
 from app.platform.database import Database
 from app.platform.errors import ValidationError
@@ -41,6 +43,12 @@ DEFAULTS: dict[str, Any] = {
     "print.logo_path": "",
     # Days the person concerned has to reply to a hearing notice (Anhörungsbogen, § 55 OWiG).
     "offences.hearing_reply_days": 14,
+    # Map background (see README, "Kartenhintergrund"): an MBTiles file on this workstation
+    # (relative paths are in the data folder; set by `kod-admin map import-tiles`), else a
+    # tile server's URL template with {z}/{x}/{y}, else a plain background.
+    "map.mbtiles_path": "",
+    "map.tile_url": "",
+    "map.tile_attribution": "",
 }
 
 _CHOICES: dict[str, tuple[Any, ...]] = {"dispatch.assign_unavailable": ("warn", "refuse")}
@@ -55,8 +63,13 @@ _TEXTS: dict[str, tuple[int, bool]] = {
     "print.city_name": (120, False),
     "print.office_name": (120, True),
     "print.logo_path": (1000, True),
+    "map.mbtiles_path": (1000, True),
+    "map.tile_url": (1000, True),
+    "map.tile_attribution": (500, True),
 }
 LOGO_SUFFIXES = (".png", ".jpg", ".jpeg", ".svg")
+#: Further checks of text settings: the reason a value is refused (German), or None.
+_TEXT_CHECKS: dict[str, Callable[[object], str | None]] = {"map.tile_url": check_tile_url}
 
 
 async def read_setting(session: AsyncSession, key: str) -> Any:
@@ -103,6 +116,9 @@ class SettingsService:
             parse_starts(value if isinstance(value, list) else [value])
         if key in _TEXTS:
             value = _check_text(key, value)
+            problem = _TEXT_CHECKS[key](value) if key in _TEXT_CHECKS else None
+            if problem:
+                raise ValidationError(problem, key)
         if key in _CHOICES and value not in _CHOICES[key]:
             raise ValidationError(
                 tr("settings", "%1 must be one of: %2", key, ", ".join(map(str, _CHOICES[key]))),

@@ -1,4 +1,4 @@
-"""``kod-admin``: administration from the command line (schema, audit, users, settings)."""
+"""``kod-admin``: administration from the command line (schema, audit, users, settings, map)."""
 
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ from app.platform.uow import Actor
 from app.services import Services
 from app.tools import cli_gazetteer, cli_offences, cli_recordings, simulate
 from app.tools.argparse_de import use_ui_language
+from app.tools.cli_map import add_map_parser, map_command
 
 EXIT_UNEXPECTED = 70
 
@@ -153,6 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_offences.add_parser(sub)
     cli_recordings.add_parser(sub)
+    add_map_parser(sub)
 
     sub.add_parser("permissions", help=tr("cli", "Print the permission matrix (Markdown)"))
 
@@ -365,6 +367,8 @@ async def _async_command(args: argparse.Namespace, target: DatabaseTarget) -> in
             return await cli_offences.run(args, services, actor)
         if args.command == "offences":
             return await cli_offences.run_offences(args, services, actor)
+        if args.command == "map":
+            return await map_command(args, services, actor)
     finally:
         await db.dispose()
     raise ConfigError(tr("cli", "Unknown command."))

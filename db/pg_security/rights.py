@@ -76,6 +76,8 @@ BASELINE: tuple[Priv, ...] = (
     read("unit", "id", "call_sign", "kind", "active"),
     read("role"),
     read("setting"),
+    # Official Stadtteil outlines for the map: public reference data.
+    read("map_outline"),
     read("alembic_version"),
     read("change_feed"),
     execute("kod_audit(text, text, bigint, text, text, text, text)"),
@@ -255,7 +257,13 @@ RIGHTS: dict[Permission, tuple[Priv, ...]] = {
         execute("kod_user_set_role(text, text, text)"),
         execute("kod_user_list()"),
     ),
-    Permission.SETTINGS_MANAGE: (insert("setting"), update("setting", "value", "updated_at")),
+    Permission.SETTINGS_MANAGE: (
+        insert("setting"),
+        update("setting", "value", "updated_at"),
+        # Importing official Stadtteil outlines replaces them all.
+        insert("map_outline"),
+        delete("map_outline"),
+    ),
 }
 
 #: Permissions whose feature has no database surface yet (bodycam export, shift reports).

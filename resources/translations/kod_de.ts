@@ -1590,6 +1590,14 @@
             <translation>Offene Einsätze</translation>
         </message>
         <message>
+            <source>Stadtteile</source>
+            <translation>Stadtteile</translation>
+        </message>
+        <message>
+            <source>Stadtteil borders: official data (%1).</source>
+            <translation>Stadtteilgrenzen: amtliche Daten (%1).</translation>
+        </message>
+        <message>
             <source>Stadtteile (approximate)</source>
             <translation>Stadtteile (ungefähr)</translation>
         </message>
@@ -3949,6 +3957,42 @@
             <translation>%1 Fälle in %2 geschrieben.</translation>
         </message>
         <message>
+            <source>Situation map: tiles and Stadtteil outlines</source>
+            <translation>Lagekarte: Kacheln und Stadtteilgrenzen</translation>
+        </message>
+        <message>
+            <source>Check an MBTiles file, copy it into this workstation's data folder (%1) and use it as the map background</source>
+            <translation>Eine MBTiles-Datei prüfen, in den Datenordner dieses Arbeitsplatzes (%1) kopieren und als Kartenhintergrund verwenden</translation>
+        </message>
+        <message>
+            <source>Import the official Stadtteil outlines from a GeoJSON file (replaces earlier ones)</source>
+            <translation>Die amtlichen Stadtteilgrenzen aus einer GeoJSON-Datei einlesen (ersetzt frühere)</translation>
+        </message>
+        <message>
+            <source>The feature property holding the Stadtteil name (default: detected)</source>
+            <translation>Die Eigenschaft der Features, die den Stadtteilnamen enthält (Standard: wird erkannt)</translation>
+        </message>
+        <message>
+            <source>The file's coordinate system if it declares none (e.g. EPSG:25832; default: the file's crs member, else WGS84)</source>
+            <translation>Das Koordinatensystem der Datei, falls sie keines angibt (z. B. EPSG:25832; Standard: das crs-Element der Datei, sonst WGS84)</translation>
+        </message>
+        <message>
+            <source>%1: %2 tiles (%3, zoom %4–%5) copied to %6.</source>
+            <translation>%1: %2 Kacheln (%3, Zoomstufen %4–%5) nach %6 kopiert.</translation>
+        </message>
+        <message>
+            <source>map.mbtiles_path set to %1.</source>
+            <translation>map.mbtiles_path auf %1 gesetzt.</translation>
+        </message>
+        <message>
+            <source>%1 (%2): %3 Stadtteil outlines imported: %4</source>
+            <translation>%1 (%2): %3 Stadtteilgrenzen eingelesen: %4</translation>
+        </message>
+        <message>
+            <source>Note: %1</source>
+            <translation>Hinweis: %1</translation>
+        </message>
+        <message>
             <source>Offence catalogue (Tatbestände)</source>
             <translation>Tatbestandskatalog (Ordnungswidrigkeiten)</translation>
         </message>
@@ -4853,6 +4897,73 @@
         </message>
     </context>
     <context>
+        <name>map</name>
+        <message>
+            <source>The tile address must be text.</source>
+            <translation>Die Kachel-Adresse muss ein Text sein.</translation>
+        </message>
+        <message>
+            <source>The tile address is longer than %1 characters.</source>
+            <translation>Die Kachel-Adresse ist länger als %1 Zeichen.</translation>
+        </message>
+        <message>
+            <source>The tile address must not contain spaces.</source>
+            <translation>Die Kachel-Adresse darf keine Leerzeichen enthalten.</translation>
+        </message>
+        <message>
+            <source>The tile address contains unknown placeholders: %1 (allowed: {z}, {x}, {y}, {s}, {r}).</source>
+            <translation>Die Kachel-Adresse enthält unbekannte Platzhalter: %1 (erlaubt: {z}, {x}, {y}, {s}, {r}).</translation>
+        </message>
+        <message>
+            <source>The tile address needs the placeholders {z}, {x} and {y}, e.g. https://tiles.example.org/{z}/{x}/{y}.png.</source>
+            <translation>Die Kachel-Adresse braucht die Platzhalter {z}, {x} und {y}, z. B. https://tiles.example.org/{z}/{x}/{y}.png.</translation>
+        </message>
+        <message>
+            <source>The tile address must start with http:// or https:// and name a server, e.g. https://tiles.example.org/{z}/{x}/{y}.png.</source>
+            <translation>Die Kachel-Adresse muss mit http:// oder https:// beginnen und einen Server nennen, z. B. https://tiles.example.org/{z}/{x}/{y}.png.</translation>
+        </message>
+        <message>
+            <source>Only {s} may stand in the server name of the tile address.</source>
+            <translation>Im Servernamen der Kachel-Adresse darf nur {s} als Platzhalter stehen.</translation>
+        </message>
+        <message>
+            <source>The file %1 does not exist.</source>
+            <translation>Die Datei %1 existiert nicht.</translation>
+        </message>
+        <message>
+            <source>%1 is not an MBTiles file (MBTiles files are SQLite databases).</source>
+            <translation>%1 ist keine MBTiles-Datei (MBTiles-Dateien sind SQLite-Datenbanken).</translation>
+        </message>
+        <message>
+            <source>%1 cannot be read as MBTiles: %2</source>
+            <translation>%1 kann nicht als MBTiles gelesen werden: %2</translation>
+        </message>
+        <message>
+            <source>%1 is not an MBTiles file: the table %2 is missing.</source>
+            <translation>%1 ist keine MBTiles-Datei: Die Tabelle %2 fehlt.</translation>
+        </message>
+        <message>
+            <source>%1 contains no tiles.</source>
+            <translation>%1 enthält keine Kacheln.</translation>
+        </message>
+        <message>
+            <source>%1 holds tiles in the format '%2'; the map shows only PNG, JPEG or WebP raster tiles.</source>
+            <translation>%1 enthält Kacheln im Format „%2“; die Karte zeigt nur PNG-, JPEG- oder WebP-Rasterkacheln.</translation>
+        </message>
+        <message>
+            <source>%1 holds tiles that are no PNG, JPEG or WebP images.</source>
+            <translation>%1 enthält Kacheln, die keine PNG-, JPEG- oder WebP-Bilder sind.</translation>
+        </message>
+        <message>
+            <source>%1 has impossible bounds '%2' (expected west,south,east,north in degrees).</source>
+            <translation>%1 hat unmögliche Grenzen „%2“ (erwartet: West,Süd,Ost,Nord in Grad).</translation>
+        </message>
+        <message>
+            <source>The tile file cannot be copied to %1: %2</source>
+            <translation>Die Kacheldatei kann nicht nach %1 kopiert werden: %2</translation>
+        </message>
+    </context>
+    <context>
         <name>offence_documents</name>
         <message>
             <source>born %1</source>
@@ -5365,6 +5476,89 @@
         <message>
             <source>Cancelled</source>
             <translation>Abgebrochen</translation>
+        </message>
+    </context>
+    <context>
+        <name>outlines</name>
+        <message>
+            <source>%1 is not a GeoJSON file (not UTF-8 text).</source>
+            <translation>%1 ist keine GeoJSON-Datei (kein UTF-8-Text).</translation>
+        </message>
+        <message>
+            <source>%1 is not valid GeoJSON (line %2: %3).</source>
+            <translation>%1 ist kein gültiges GeoJSON (Zeile %2: %3).</translation>
+        </message>
+        <message>
+            <source>%1 is no GeoJSON FeatureCollection with features.</source>
+            <translation>%1 ist keine GeoJSON-FeatureCollection mit Features.</translation>
+        </message>
+        <message>
+            <source>%1 declares a coordinate system without a name.</source>
+            <translation>%1 gibt ein Koordinatensystem ohne Namen an.</translation>
+        </message>
+        <message>
+            <source>%1 uses an unknown coordinate system: %2</source>
+            <translation>%1 verwendet ein unbekanntes Koordinatensystem: %2</translation>
+        </message>
+        <message>
+            <source>The features of %1 have no property '%2'. Present: %3</source>
+            <translation>Die Features von %1 haben keine Eigenschaft „%2“. Vorhanden: %3</translation>
+        </message>
+        <message>
+            <source>No property of %1 holds the Stadtteil names. Name it with --name-property (present: %2).</source>
+            <translation>Keine Eigenschaft von %1 enthält die Stadtteilnamen. Geben Sie sie mit --name-property an (vorhanden: %2).</translation>
+        </message>
+        <message>
+            <source>Feature %1 of %2 has no name in '%3'.</source>
+            <translation>Feature %1 von %2 hat keinen Namen in „%3“.</translation>
+        </message>
+        <message>
+            <source>The name of feature %1 is longer than %2 characters.</source>
+            <translation>Der Name von Feature %1 ist länger als %2 Zeichen.</translation>
+        </message>
+        <message>
+            <source>Feature %1 (%2) has the geometry '%3'; only Polygon and MultiPolygon are outlines.</source>
+            <translation>Feature %1 (%2) hat die Geometrie „%3“; nur Polygon und MultiPolygon sind Flächen.</translation>
+        </message>
+        <message>
+            <source>The geometry of feature %1 (%2) is malformed.</source>
+            <translation>Die Geometrie von Feature %1 (%2) ist fehlerhaft.</translation>
+        </message>
+        <message>
+            <source>The geometry of feature %1 (%2) is empty.</source>
+            <translation>Die Geometrie von Feature %1 (%2) ist leer.</translation>
+        </message>
+        <message>
+            <source>The coordinates of %1 are not in degrees (%2). Name the file's coordinate system with --crs, e.g. --crs EPSG:25832.</source>
+            <translation>Die Koordinaten von %1 sind nicht in Grad (%2). Geben Sie das Koordinatensystem der Datei mit --crs an, z. B. --crs EPSG:25832.</translation>
+        </message>
+        <message>
+            <source>The outline of %1 has no area.</source>
+            <translation>Die Grenze von %1 umschließt keine Fläche.</translation>
+        </message>
+        <message>
+            <source>The outlines of %1 lie outside %2 (%3). Is the coordinate system right?</source>
+            <translation>Die Grenzen in %1 liegen außerhalb von %2 (%3). Stimmt das Koordinatensystem?</translation>
+        </message>
+        <message>
+            <source>Not a known Stadtteil (imported anyway): %1</source>
+            <translation>Kein bekannter Stadtteil (trotzdem eingelesen): %1</translation>
+        </message>
+        <message>
+            <source>No outline in the file for: %1</source>
+            <translation>Keine Grenze in der Datei für: %1</translation>
+        </message>
+        <message>
+            <source>The file %1 does not exist.</source>
+            <translation>Die Datei %1 existiert nicht.</translation>
+        </message>
+        <message>
+            <source>%1 is larger than %2 MB.</source>
+            <translation>%1 ist größer als %2 MB.</translation>
+        </message>
+        <message>
+            <source>The file %1 cannot be read: %2</source>
+            <translation>Die Datei %1 kann nicht gelesen werden: %2</translation>
         </message>
     </context>
     <context>

@@ -24,9 +24,12 @@ from ui import gcguard
 from ui.asyncutil import cancel_all, set_error_sink
 from ui.context import ChangeBridge, UiContext
 from ui.i18n import install_translations
+from ui.views.map.tiles import register_tile_scheme
 
 os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
 os.environ.setdefault("KOD_NO_DIALOGS", "1")
+# Before pytest-qt creates the application (QtWebEngine wants its schemes first).
+register_tile_scheme()
 
 
 @pytest.fixture(scope="session")

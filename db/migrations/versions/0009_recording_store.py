@@ -7,7 +7,7 @@ same file cannot be imported twice. Its data key, wrapped by the master key, liv
 table ``recording_key`` that no login may read on PostgreSQL. The grants are installed again.
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-06 10:00:00
 """
 
@@ -22,7 +22,7 @@ import db.types
 from db import pg_security
 
 revision: str = "0009"
-down_revision: str | None = "0007"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -325,8 +325,18 @@
         legend.addTo(map);
     }
 
+    function addTiles(tiles) {
+        // Leaflet shows the attribution as HTML: it gets the text escaped.
+        var options = tiles.options;
+        options.attribution = text("span", tiles.attribution).innerHTML;
+        layers.tiles = L.tileLayer(tiles.url, options).addTo(map);
+    }
+
     function start(cfg) {
         config = cfg;
+        if (config.tiles) {
+            addTiles(config.tiles);
+        }
         layers.units = L.featureGroup().addTo(map);
         // Shown and hidden with the units.
         layers.unitLabels = createLabels("kod-label-unit").addTo(map);

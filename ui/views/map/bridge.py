@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, QUrl, Signal, Slot
 from PySide6.QtWebEngineCore import QWebEngineUrlRequestInfo, QWebEngineUrlRequestInterceptor
 
-#: Schemes that never leave the workstation.
-LOCAL_SCHEMES = frozenset({"file", "qrc", "data", "blob", "about"})
+from app.domain.map_tiles import TileHost
+from ui.views.map.tiles import TILE_SCHEME
+
+#: Schemes that never leave the workstation (offline tiles come from the workstation too).
+LOCAL_SCHEMES = frozenset({"file", "qrc", "data", "blob", "about", TILE_SCHEME})
+#: How many of the page's requests are remembered (for tests and diagnosis).
+KEEP_REQUESTS = 1000
 
 
 class MapBridge(QObject):
@@ -28,6 +33,10 @@ class MapBridge(QObject):
         super().__init__(parent)
         self._config = config_json
 
+    def set_config(self, config_json: str) -> None:
+        """What :meth:`config` answers from now on (set before the page is loaded)."""
+        self._config = config_json
+
     @Slot(result=str)
     def config(self) -> str:
         return self._config
@@ -43,19 +52,36 @@ class MapBridge(QObject):
 
 
 class LocalOnlyInterceptor(QWebEngineUrlRequestInterceptor):
-    """Records every request of the page and blocks any that would leave the workstation."""
+    """Records every request of the page and blocks any that would leave the workstation.
+
+    The one exception is the configured tile server (:attr:`tile_host`), if any.
+    """
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        #: Every requested URL, in order.
+        #: The requested URLs, in order (the newest :data:`KEEP_REQUESTS`: tiles add up).
         self.requests: list[str] = []
         #: The requests that were blocked (not local).
         self.blocked: list[str] = []
+        #: The tile server the page may ask (``map.tile_url``), or None.
+        self.tile_host: TileHost | None = None
+
+    def allows(self, url: QUrl) -> bool:
+        """True for local URLs and those of the configured tile server."""
+        scheme = url.scheme().lower()
+        if scheme in LOCAL_SCHEMES:
+            return True
+        port = url.port()
+        return self.tile_host is not None and self.tile_host.matches(
+            scheme, url.host(), None if port < 0 else port
+        )
 
     def interceptRequest(self, info: QWebEngineUrlRequestInfo) -> None:
         url = info.requestUrl()
         text = url.toString()
         self.requests.append(text)
-        if url.scheme().lower() not in LOCAL_SCHEMES:
+        if len(self.requests) > 2 * KEEP_REQUESTS:
+            del self.requests[:KEEP_REQUESTS]
+        if not self.allows(url):
             self.blocked.append(text)
             info.block(True)

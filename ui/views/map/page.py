@@ -11,6 +11,7 @@ the HTML.
 from __future__ import annotations
 
 import pathlib
+from typing import Any
 
 import folium
 
@@ -43,8 +44,11 @@ def missing_assets() -> list[str]:
     ]
 
 
-def build_page() -> str:
-    """The page's HTML (only relative and ``qrc:`` URLs; load it with :func:`web_root` as base)."""
+def build_page(outlines: dict[str, Any] | None = None) -> str:
+    """The page's HTML (only relative and ``qrc:`` URLs; load it with :func:`web_root` as base).
+
+    ``outlines`` are the Stadtteil outlines to draw (default: the approximate ones).
+    """
     centre = load_city_area().bbox.center
     m = folium.Map(
         location=list(centre),
@@ -57,7 +61,7 @@ def build_page() -> str:
     m.default_js = [("leaflet", LEAFLET_JS)]
     m.default_css = [("leaflet_css", LEAFLET_CSS)]
     stadtteile = folium.GeoJson(
-        stadtteil_outlines_geojson(),
+        outlines or stadtteil_outlines_geojson(),
         name="stadtteile",
         style_function=lambda _f: {
             "color": theme.color("map_stadtteil"),

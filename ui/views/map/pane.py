@@ -28,6 +28,7 @@ from app.domain.dto import UnitInfo
 from app.domain.dto_map import MapIncident
 from app.domain.outlines import stadtteil_outlines_geojson
 from app.platform.timeutil import utcnow
+from app.services.map_data import MapBackground
 from ui import theme
 from ui.asyncutil import spawn
 from ui.context import UiContext
@@ -36,6 +37,7 @@ from ui.models.unit_board import STATUS_STYLES, UNKNOWN_STYLE
 from ui.position_age import STALE_AFTER_S, position_age
 from ui.views.map.bridge import LocalOnlyInterceptor, MapBridge
 from ui.views.map.page import build_page, missing_assets, web_root
+from ui.views.map.tiles import tiles_config, use_tile_source
 
 log = logging.getLogger(__name__)
 
@@ -96,8 +98,9 @@ def incident_json(i: MapIncident) -> dict[str, Any]:
     }
 
 
-def page_config() -> dict[str, Any]:
-    """Colours, texts and label points for the page (sent once over the channel)."""
+def page_config(background: MapBackground | None = None) -> dict[str, Any]:
+    """Colours, texts, label points and tiles for the page (sent once over the channel)."""
+    outlines = background.outlines if background else stadtteil_outlines_geojson()
     statuses = ("1", "2", "3", "4", "5", "0", "6", "N")
     legend = [
         {"colour": STATUS_STYLES[s].background.name(), "label": f"{s} – {unit_status_label(s)}"}
@@ -123,17 +126,29 @@ def page_config() -> dict[str, Any]:
                 "lat": f["properties"]["label_lat"],
                 "lon": f["properties"]["label_lon"],
             }
-            for f in stadtteil_outlines_geojson()["features"]
+            for f in outlines["features"]
         ],
         "legend": legend,
+        "tiles": tiles_config(background.tiles) if background else None,
         "texts": {
             "units": QCoreApplication.translate("MapPane", "Units"),
             "incidents": QCoreApplication.translate("MapPane", "Open incidents"),
-            "stadtteile": QCoreApplication.translate("MapPane", "Stadtteile (approximate)"),
-            "approximate": QCoreApplication.translate(
-                "MapPane", "Stadtteil borders are approximate."
-            ),
+            **_outline_texts(background),
         },
+    }
+
+
+def _outline_texts(background: MapBackground | None) -> dict[str, str]:
+    if background is not None and background.official:
+        return {
+            "stadtteile": QCoreApplication.translate("MapPane", "Stadtteile"),
+            "approximate": QCoreApplication.translate(
+                "MapPane", "Stadtteil borders: official data (%1)."
+            ).replace("%1", background.outline_source),
+        }
+    return {
+        "stadtteile": QCoreApplication.translate("MapPane", "Stadtteile (approximate)"),
+        "approximate": QCoreApplication.translate("MapPane", "Stadtteil borders are approximate."),
     }
 
 
@@ -217,8 +232,24 @@ class MapPane(QWidget):
         page.setWebChannel(self._channel)
         self._layout.addWidget(view)
         self.view = view
-        view.setHtml(build_page(), QUrl.fromLocalFile(str(web_root()) + "/"))
+        spawn(self._load_page(view))
         self._tick.start()
+
+    async def _load_page(self, view: QWebEngineView) -> None:
+        """Build the page with this workstation's tiles and the current outlines."""
+        background: MapBackground | None = None
+        try:
+            background = await self._ctx.services.map_data.background()
+        except Exception:
+            # The map stays usable on a plain background with the approximate outlines.
+            log.exception("map background not readable")
+        if self.view is not view:
+            return
+        if background is not None:
+            use_tile_source(view.page(), self.interceptor, background.tiles)
+        self.bridge.set_config(json.dumps(page_config(background)))
+        outlines = background.outlines if background else None
+        view.setHtml(build_page(outlines), QUrl.fromLocalFile(str(web_root()) + "/"))
 
     @property
     def page_ready(self) -> bool:
