@@ -15,7 +15,6 @@ import os
 import sys
 from typing import Any
 
-import qasync
 from PySide6.QtCore import QCoreApplication, QSettings, Qt
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
@@ -32,7 +31,7 @@ from app.services import Services
 from app.services.login import Session, log_in, open_checked
 from app.tools.argparse_de import use_ui_language
 from resources.paths import resource_path
-from ui import gcguard
+from ui import eventloop, gcguard
 from ui.asyncutil import cancel_all, pending_tasks, set_error_sink, spawn
 from ui.context import ChangeBridge, UiContext
 from ui.dialogs.login import Authenticate, LoginDialog
@@ -441,7 +440,7 @@ def run(args: argparse.Namespace) -> int:
     set_error_sink(reporter.report)
     sys.excepthook = reporter.excepthook
     try:
-        code: int = qasync.run(run_workstation(app, args, reporter))
+        code: int = eventloop.run(run_workstation(app, args, reporter))
     except KeyboardInterrupt:
         code = 130
     return code
