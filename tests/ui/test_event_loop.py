@@ -13,8 +13,10 @@ import gc
 import shutil
 import time
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from PySide6.QtWidgets import QApplication
 
 from app.domain.dto import ChangeBatch
@@ -34,8 +36,21 @@ def _process_events_outside_the_loop(app: QApplication, seconds: float) -> None:
         time.sleep(0.002)
 
 
-def test_a_coroutine_woken_outside_the_loop_goes_on_when_the_loop_runs(qapp: QApplication) -> None:
+@pytest.fixture
+def loop(qapp: QApplication) -> Iterator[KodEventLoop]:
+    """A loop of its own, the current one as ``asyncio.Runner`` makes it."""
     loop = KodEventLoop(qapp)
+    asyncio.set_event_loop(loop)
+    try:
+        yield loop
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
+
+
+def test_a_coroutine_woken_outside_the_loop_goes_on_when_the_loop_runs(
+    qapp: QApplication, loop: KodEventLoop
+) -> None:
     seen: list[bool] = []
 
     async def ticker() -> None:
@@ -43,69 +58,58 @@ def test_a_coroutine_woken_outside_the_loop_goes_on_when_the_loop_runs(qapp: QAp
             await asyncio.sleep(0.01)
             seen.append(asyncio.get_running_loop() is loop)
 
-    try:
-        task = loop.create_task(ticker())
-        loop.run_until_complete(asyncio.sleep(0.015))
-        _process_events_outside_the_loop(qapp, 0.1)
-        assert not task.done()
-        loop.run_until_complete(task)
-        assert seen == [True] * 5
-    finally:
-        loop.close()
+    task = loop.create_task(ticker())
+    loop.run_until_complete(asyncio.sleep(0.015))
+    _process_events_outside_the_loop(qapp, 0.1)
+    assert not task.done()
+    loop.run_until_complete(task)
+    assert seen == [True] * 5
 
 
-def test_a_callback_cancelled_while_kept_never_runs(qapp: QApplication) -> None:
-    loop = KodEventLoop(qapp)
+def test_a_callback_cancelled_while_kept_never_runs(qapp: QApplication, loop: KodEventLoop) -> None:
     ran: list[str] = []
-    try:
-        handle = loop.call_later(0.005, ran.append, "late")
-        loop.run_until_complete(asyncio.sleep(0))
-        _process_events_outside_the_loop(qapp, 0.05)
-        handle.cancel()
-        loop.run_until_complete(asyncio.sleep(0.02))
-        assert ran == []
-    finally:
-        loop.close()
+    handle = loop.call_later(0.005, ran.append, "late")
+    loop.run_until_complete(asyncio.sleep(0))
+    _process_events_outside_the_loop(qapp, 0.05)
+    handle.cancel()
+    loop.run_until_complete(asyncio.sleep(0.02))
+    assert ran == []
 
 
 def test_a_follower_polling_while_qt_runs_outside_the_loop_stays_online(
-    qapp: QApplication, sqlite_template: Path, tmp_path: Path
+    qapp: QApplication, loop: KodEventLoop, sqlite_template: Path, tmp_path: Path
 ) -> None:
     path = tmp_path / "kod.sqlite"
     shutil.copy(sqlite_template, path)
-    loop = KodEventLoop(qapp)
     links: list[LinkStatus] = []
     batches: list[ChangeBatch] = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        try:
-            db = Database(sqlite_target(path), workstation="test-ws")
-            services = Services.create(db)
-            follower = ChangeFollower(db, poll_interval=0.005)
-            follower.link.connect(links.append)
-            follower.changes.connect(batches.append)
+        db = Database(sqlite_target(path), workstation="test-ws")
+        services = Services.create(db)
+        follower = ChangeFollower(db, poll_interval=0.005)
+        follower.link.connect(links.append)
+        follower.changes.connect(batches.append)
 
-            async def start() -> None:
-                await db.check()
-                follower.start()
-                await services.units.create(ADMIN, "KOD 1", "Streife")
+        async def start() -> None:
+            await db.check()
+            follower.start()
+            await services.units.create(ADMIN, "KOD 1", "Streife")
 
-            loop.run_until_complete(start())
-            for _ in range(10):  # the follower's polls come due while no loop runs
-                _process_events_outside_the_loop(qapp, 0.02)
-                loop.run_until_complete(asyncio.sleep(0.01))
+        loop.run_until_complete(start())
+        for _ in range(10):  # the follower's polls come due while no loop runs
+            _process_events_outside_the_loop(qapp, 0.02)
+            loop.run_until_complete(asyncio.sleep(0.01))
 
-            async def finish() -> None:
-                await services.units.create(ADMIN, "KOD 2", "Streife")
-                deadline = loop.time() + 5
-                while sum(len(b.changes) for b in batches) < 2 and loop.time() < deadline:
-                    await asyncio.sleep(0.01)
-                await follower.stop()
-                await db.dispose()
+        async def finish() -> None:
+            await services.units.create(ADMIN, "KOD 2", "Streife")
+            deadline = loop.time() + 5
+            while sum(len(b.changes) for b in batches) < 2 and loop.time() < deadline:
+                await asyncio.sleep(0.01)
+            await follower.stop()
+            await db.dispose()
 
-            loop.run_until_complete(finish())
-        finally:
-            loop.close()
+        loop.run_until_complete(finish())
         gc.collect()
     assert [s.state for s in links] == [LinkState.ONLINE]
     assert {c.entity for b in batches for c in b.changes} == {"unit"}
