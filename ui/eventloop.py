@@ -10,7 +10,10 @@ it in a new task): "coroutine 'AsyncSession.close' was never awaited", then a co
 garbage collector has to clean up.
 
 :class:`KodEventLoop` keeps such callbacks until the loop runs again, in their order, so a
-coroutine only ever runs inside its running loop.
+coroutine only ever runs inside its running loop. The same holds for Qt events processed inside a
+task's step (a nested event loop, ``processEvents`` in a coroutine): asyncio never runs
+callbacks re-entrantly, and a task stepped there fails with "Cannot enter into task" and is
+never woken again; such callbacks run right after the step.
 """
 
 from __future__ import annotations
@@ -40,17 +43,25 @@ class KodEventLoop(qasync.QEventLoop):  # type: ignore[misc]  # qasync has no ty
     def _run_or_keep(self, handle: asyncio.Handle) -> None:
         if handle.cancelled():
             return
-        if asyncio._get_running_loop() is self:
-            handle._run()
-        else:
+        if asyncio._get_running_loop() is not self or asyncio.current_task(self) is not None:
+            # Not running, or inside a task's step (Qt processing events in a nested loop
+            # there): asyncio runs nothing re-entrantly, and a task stepped here would fail
+            # ("Cannot enter into task") and never be woken again.
             self._deferred.append(handle)
+            return
+        handle._run()
+        if self._deferred and asyncio.current_task(self) is None:
+            self._resume_deferred()
 
-    def run_forever(self) -> None:
-        """Run the loop; callbacks that came due while it was not running run first."""
+    def _resume_deferred(self) -> None:
         deferred, self._deferred = self._deferred, []
         for handle in deferred:
             if not handle.cancelled():
                 self._add_callback(handle)
+
+    def run_forever(self) -> None:
+        """Run the loop; callbacks that came due while it was not running run first."""
+        self._resume_deferred()
         super().run_forever()
 
     def close(self) -> None:

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from app.domain.dto import ChangeBatch
@@ -114,3 +115,30 @@ def test_a_follower_polling_while_qt_runs_outside_the_loop_stays_online(
     assert [s.state for s in links] == [LinkState.ONLINE]
     assert {c.entity for b in batches for c in b.changes} == {"unit"}
     assert [str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)] == []
+
+
+def test_qt_events_processed_inside_a_coroutine_step_no_other_task_there(
+    qapp: QApplication, loop: KodEventLoop
+) -> None:
+    # A test or a slot processing Qt events inside a coroutine: another task woken there could
+    # not run ("Cannot enter into task") and was never woken again: everything waiting hung.
+    errors: list[str] = []
+    loop.set_exception_handler(lambda _loop, context: errors.append(str(context["message"])))
+
+    async def other() -> str:
+        await asyncio.sleep(0)
+        await asyncio.sleep(0.01)
+        return "done"
+
+    async def main() -> str:
+        first = asyncio.ensure_future(other())
+        await asyncio.sleep(0.02)
+        second = asyncio.ensure_future(other())
+        for _ in range(5):
+            qapp.processEvents()
+        assert not second.done()
+        return f"{await first} {await asyncio.wait_for(second, 2)}"
+
+    QTimer.singleShot(5000, loop.stop)  # a hang fails the test instead of stalling the run
+    assert loop.run_until_complete(main()) == "done done"
+    assert errors == []
