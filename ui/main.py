@@ -334,7 +334,12 @@ async def run_session(
 
     window.when_started(start_retention)
     closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-    window.closing.connect(lambda: closed.done() or closed.set_result(None))
+
+    def close_session() -> None:
+        if not closed.done():
+            closed.set_result(None)
+
+    window.closing.connect(close_session)
     if window.has_saved_geometry():
         window.show()
     else:
@@ -455,7 +460,7 @@ def run(args: argparse.Namespace) -> int:
     set_error_sink(reporter.report)
     sys.excepthook = reporter.excepthook
     try:
-        code: int = eventloop.run(run_workstation(app, args, reporter))
+        code = eventloop.run(run_workstation(app, args, reporter))
     except KeyboardInterrupt:
         code = 130
     return code

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import bisect
 import contextlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
@@ -100,7 +100,8 @@ class LiveTableModel(QAbstractTableModel, Generic[R, Q]):
         self._exhausted = True
         self._headers: list[str] = []
         self._header_tips: dict[int, str] = {}
-        self.now = lambda: datetime.now(UTC)
+        #: The clock of the time columns (tests set their own).
+        self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
         self._live: LiveLoader[R, Q] = LiveLoader(self)
         self._tick = QTimer(self)
         if self.tick_ms:
