@@ -24,7 +24,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("KOD_LANG", "de")
 
-import qasync
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
@@ -34,6 +33,7 @@ from app.platform.uow import Actor
 from app.services import Services
 from bench._common import temp_sqlite
 from tests.ui.flows import build_window, call_to_dispatch, load_demo
+from ui import eventloop
 from ui.asyncutil import cancel_all
 from ui.context import ChangeBridge, UiContext
 from ui.i18n import install_translations
@@ -77,7 +77,7 @@ def main() -> None:
     app.setQuitOnLastWindowClosed(False)
     install_translations(app)
     with temp_sqlite() as target, tempfile.TemporaryDirectory() as folder:
-        qasync.run(run(target, Path(folder) / "ui.ini"))
+        eventloop.run(run(target, Path(folder) / "ui.ini"))
 
 
 if __name__ == "__main__":

@@ -37,7 +37,6 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 sys.path.insert(0, str(_HERE.parent))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import qasync  # noqa: E402
 from PySide6.QtCore import QModelIndex  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
@@ -52,6 +51,7 @@ from app.platform.uow import Actor  # noqa: E402
 from app.services import Services  # noqa: E402
 from bench._common import PG_URL  # noqa: E402
 from db.migrate import upgrade  # noqa: E402
+from ui import eventloop  # noqa: E402
 from ui.context import ChangeBridge, UiContext  # noqa: E402
 from ui.models.incident_queue import IncidentIdRole, IncidentQueueTableModel  # noqa: E402
 
@@ -242,7 +242,7 @@ def main() -> None:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     with temp_database() as target:
         url = target.sync_url.set(drivername="postgresql").render_as_string(hide_password=False)
-        qasync.run(bench(target, url))
+        eventloop.run(bench(target, url))
     del app
 
 

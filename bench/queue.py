@@ -25,7 +25,6 @@ from dataclasses import replace  # noqa: E402
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import qasync  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from app.domain.dto import IncidentQuery  # noqa: E402
@@ -35,6 +34,7 @@ from app.platform.uow import Actor  # noqa: E402
 from app.services import Services  # noqa: E402
 from bench._common import temp_postgres, temp_sqlite  # noqa: E402
 from demodata.generate import generate_demo  # noqa: E402
+from ui import eventloop  # noqa: E402
 from ui.context import ChangeBridge, UiContext  # noqa: E402
 from ui.models.incident_queue import IncidentQueueTableModel  # noqa: E402
 
@@ -119,10 +119,10 @@ def main() -> None:
     results: dict[str, tuple[float, list[float]]] = {}
     if os.environ.get("KOD_BENCH_SKIP_SQLITE") != "1":
         with temp_sqlite() as target:
-            results["sqlite"] = qasync.run(measure(target))
+            results["sqlite"] = eventloop.run(measure(target))
     if os.environ.get("KOD_BENCH_SKIP_PG") != "1":
         with temp_postgres() as target:
-            results["postgresql"] = qasync.run(measure(target))
+            results["postgresql"] = eventloop.run(measure(target))
     print(f"queue_incidents: {INCIDENTS}")
     for kind, (open_s, timings) in results.items():
         print(f"queue_open_s_{kind}: {open_s:.3f}")

@@ -25,7 +25,6 @@ if not os.environ.get("DISPLAY"):
 os.environ.setdefault("KOD_ALARM_AUDIO", "0")
 os.environ.setdefault("KOD_NO_DIALOGS", "1")
 
-import qasync
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
@@ -39,6 +38,7 @@ from app.services import Services
 from db.migrate import upgrade
 from db.models import User
 from demodata.generate import DEMO_PASSWORD, generate_demo
+from ui import eventloop
 from ui.i18n import install_translations
 from ui.main import start_window
 from ui.main_window import MainWindow
@@ -138,7 +138,7 @@ def main() -> None:
     app.setQuitOnLastWindowClosed(False)
     install_translations(app)
     with tempfile.TemporaryDirectory(prefix="kod-shots-") as work:
-        qasync.run(shoot(folder, Path(work)))
+        eventloop.run(shoot(folder, Path(work)))
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from app.platform.config import DatabaseTarget
 from app.platform.database import Database
 from app.platform.uow import Actor
 from app.services import Services
+from app.services.incident_queue import IncidentQueueReader
 from app.services.ordering import (
     INCIDENT_SORT_FIELDS,
     incident_sort_key,
@@ -86,12 +87,12 @@ async def test_postgresql_reads_the_history_in_index_order(
     """Sorting a million closed incidents must walk the sort column's index, never sort them
     all: with sorting switched off, the plan of the closed part has no Sort step."""
     db = Database(pg_target)
-    incidents = Services.create(db).incidents
+    queue = IncidentQueueReader(db)
     try:
         for descending in (False, True):
             q = IncidentQuery(sort=field, descending=descending)
             async with db.read() as s:
-                stmt = (await incidents._closed_part(s, q)).limit(200)
+                stmt = (await queue._closed_part(s, q)).limit(200)
                 sql = stmt.compile(dialect=s.bind.dialect, compile_kwargs={"literal_binds": True})
                 await s.execute(text("SET LOCAL enable_sort = off"))
                 plan = "\n".join(r[0] for r in (await s.execute(text(f"EXPLAIN {sql}"))).all())

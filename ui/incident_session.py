@@ -11,7 +11,7 @@ pane at once, but never overwrite what the user is typing.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +24,7 @@ from app.domain.dto import IncidentDetail
 from app.platform.errors import ConflictError, ValidationError
 from ui.asyncutil import spawn
 from ui.context import UiContext
-from ui.dialogs.incident_actions import IncidentActionDialog
+from ui.dialogs.confirm import ActionDialog
 from ui.dialogs.incident_conflict import (
     CONTEXT_FIELDS,
     DETAIL_FIELDS,
@@ -285,7 +285,7 @@ class IncidentEditSession(QObject):
         mine: dict[str, Any],
         action: str | None = None,
         reapply_text: str | None = None,
-        reapply: Callable[[IncidentDetail], Awaitable[None]] | None = None,
+        reapply: Callable[[IncidentDetail], Coroutine[Any, Any, None]] | None = None,
     ) -> ConflictDialog:
         """Show both sides; ``reapply`` (a coroutine factory) replaces the field re-apply."""
         self.apply_detail(current)
@@ -317,12 +317,12 @@ class IncidentEditSession(QObject):
 
     async def run_action(
         self,
-        dialog: IncidentActionDialog | None,
+        dialog: ActionDialog | None,
         base: IncidentDetail,
         call: Callable[[IncidentDetail], Awaitable[IncidentDetail]],
         action: str,
         reapply_text: str,
-        again: Callable[[IncidentDetail], Awaitable[None]],
+        again: Callable[[IncidentDetail], Coroutine[Any, Any, None]],
     ) -> None:
         """Close or reopen through the conflict loop; ``dialog`` shows a refusal."""
         try:

@@ -15,7 +15,6 @@ import os
 import sys
 from typing import Any
 
-import qasync
 from PySide6.QtCore import QCoreApplication, QSettings, Qt
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
@@ -32,7 +31,7 @@ from app.services import Services
 from app.services.login import Session, log_in, open_checked
 from app.tools.argparse_de import use_ui_language
 from resources.paths import resource_path
-from ui import gcguard
+from ui import eventloop, gcguard, preload
 from ui.asyncutil import cancel_all, pending_tasks, set_error_sink, spawn
 from ui.context import ChangeBridge, UiContext
 from ui.dialogs.login import Authenticate, LoginDialog
@@ -244,7 +243,10 @@ def arrange_desk_layout(window: MainWindow) -> None:
 def build_window(
     ctx: UiContext, database_label: str, settings: QSettings | None = None
 ) -> MainWindow:
-    """The main window with every pane, action and alarm installed, layout restored."""
+    """The main window with every pane, action and alarm installed, layout restored.
+
+    The panes' modules are imported here (ahead of time by :mod:`ui.preload`, same list).
+    """
     from ui import outbox_ui
     from ui.dialogs import call_taking, shortcut_help
     from ui.views import (
@@ -260,6 +262,8 @@ def build_window(
     from ui.views import map as situation_map
 
     window = MainWindow(ctx, database_label, settings)
+    # The queue's first page first: the other panes' first reads wait for it.
+    window.hold_starts()
     window.outbox = outbox_ui.install(window)
     call_taking.install(window)
     unit_board.install(window)
@@ -285,6 +289,7 @@ async def start_window(
     settings: QSettings | None = None,
 ) -> tuple[MainWindow, ChangeFollower]:
     """Build the main window for ``actor`` and start following the change feed."""
+    await preload.wait()
     follower = ChangeFollower(services.db, after_id=await last_change_id(services.db))
     services.link.follow(lambda: follower.state == LinkState.ONLINE)
     bridge = ChangeBridge(follower)
@@ -323,9 +328,21 @@ async def run_session(
     services = session.services
     window, follower = await start_window(services, session.actor, database_label, settings)
     reporter.set_parent_widget(window)
-    retention = spawn(retention_loop(services, report=reporter.report, logged_in=session.actor))
+    retention: list[asyncio.Task[None]] = []
+
+    def start_retention() -> None:
+        task = spawn(retention_loop(services, report=reporter.report, logged_in=session.actor))
+        if task is not None:
+            retention.append(task)
+
+    window.when_started(start_retention)
     closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-    window.closing.connect(lambda: closed.done() or closed.set_result(None))
+
+    def close_session() -> None:
+        if not closed.done():
+            closed.set_result(None)
+
+    window.closing.connect(close_session)
     if window.has_saved_geometry():
         window.show()
     else:
@@ -336,8 +353,8 @@ async def run_session(
         await closed
     finally:
         # The layout was saved as the window closed; now the feed, then the window's reads.
-        if retention is not None:
-            retention.cancel()
+        for task in retention:
+            task.cancel()
         await follower.stop()
         services.link.follow(None)
         reporter.set_parent_widget(None)
@@ -369,6 +386,8 @@ async def run_workstation(
             log.error("event loop: %s", context.get("message"))
 
     loop.set_exception_handler(loop_exception)
+    # The window's modules load beside opening the database and the login.
+    preload.start()
     try:
         authenticate, label, shared = await prepare_login(args.database)
     except KodError as exc:
@@ -446,7 +465,7 @@ def run(args: argparse.Namespace) -> int:
     set_error_sink(reporter.report)
     sys.excepthook = reporter.excepthook
     try:
-        code: int = qasync.run(run_workstation(app, args, reporter))
+        code = eventloop.run(run_workstation(app, args, reporter))
     except KeyboardInterrupt:
         code = 130
     return code

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
@@ -135,6 +136,9 @@ class MainWindow(QMainWindow):
         self._default_state: QByteArray | None = None
         #: Set by the layout arrangement: dock proportions, applied once the window is shown.
         self.apply_default_sizes: Callable[[], None] | None = None
+        #: First reads of the panes held back until the queue shows its first page (None: none
+        #: are held, see :meth:`hold_starts`).
+        self._held_starts: list[Callable[[], None]] | None = None
         #: The offline outbox controller (ui.outbox_ui), set when the window is built.
         self.outbox: object | None = None
         #: True once the panes have their first sizes (the default layout applies them late).
@@ -192,6 +196,38 @@ class MainWindow(QMainWindow):
         self.docks[key] = dock
         self.view_menu.addAction(dock.toggleViewAction())
         return dock
+
+    def hold_starts(self, fallback_ms: int = 1000) -> None:
+        """Let the panes' first reads (:meth:`when_started`) wait for the queue's first page.
+
+        At the start the queue's page then has the database and the event loop to itself. They
+        run when the page is shown, or after ``fallback_ms`` whatever the queue does; for a role
+        whose queue stays empty nothing is held.
+        """
+        if self._held_starts is not None or not self.queue.model.readable():
+            return
+        self._held_starts = []
+        self.queue.model.loaded.connect(self.release_starts)
+        QTimer.singleShot(fallback_ms, self, self.release_starts)
+
+    def when_started(self, start: Callable[[], None]) -> None:
+        """Run a pane's first read: on the next loop turn, or when held, after the first page."""
+        if self._held_starts is None:
+            QTimer.singleShot(0, self, start)
+        else:
+            self._held_starts.append(start)
+
+    def release_starts(self) -> None:
+        """Run the held first reads now (once)."""
+        starts, self._held_starts = self._held_starts, None
+        if starts is None:
+            return
+        with contextlib.suppress(RuntimeError, TypeError):
+            self.queue.model.loaded.disconnect(self.release_starts)
+        for start in starts:
+            # Each on a loop turn of its own, as without holding (never inside the queue's
+            # read that emitted ``loaded``).
+            QTimer.singleShot(0, self, start)
 
     def _layout_key(self) -> str:
         return f"layout/{self.ctx.actor.username}"

@@ -4254,16 +4254,16 @@
             <translation>Demo-Anmeldungen: disponent, schichtleitung, sachbearbeitung, datenschutz, admin – Passwort: %1</translation>
         </message>
         <message>
-            <source>Loading the demo gazetteer (%1 addresses) …</source>
-            <translation>Demo-Adressverzeichnis wird geladen (%1 Adressen) …</translation>
-        </message>
-        <message>
             <source>Generating %1 incidents over %2 days …</source>
             <translation>%1 Einsätze über %2 Tage werden erzeugt …</translation>
         </message>
         <message>
             <source>%1 of %2 incidents …</source>
             <translation>%1 von %2 Einsätzen …</translation>
+        </message>
+        <message>
+            <source>Loading the demo gazetteer (%1 addresses) …</source>
+            <translation>Demo-Adressverzeichnis wird geladen (%1 Adressen) …</translation>
         </message>
     </context>
     <context>

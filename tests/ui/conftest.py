@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-import qasync
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
@@ -23,6 +22,7 @@ from tests.ui.waiting import wait_until  # noqa: F401  (the tests import it from
 from ui import gcguard
 from ui.asyncutil import cancel_all, set_error_sink
 from ui.context import ChangeBridge, UiContext
+from ui.eventloop import KodEventLoop
 from ui.i18n import install_translations
 from ui.views.map.tiles import register_tile_scheme
 
@@ -50,7 +50,7 @@ def _qasync_loop() -> asyncio.AbstractEventLoop:
         install_translations(app)
         gcguard.install(app)
         app.setProperty("kod_test_ready", True)
-    loop = qasync.QEventLoop(app)
+    loop = KodEventLoop(app)
     _loops[:] = [loop]
     return loop
 
@@ -85,10 +85,10 @@ async def _settle() -> None:
 
 @pytest.hookimpl(wrapper=True, trylast=True)
 def pytest_runtest_call(item: pytest.Item) -> object:
-    """Stop followers and tasks while the loop still runs.
+    """Stop followers and tasks while the loop still runs, right after the test body.
 
-    After the test body pytest-qt processes Qt events with no asyncio loop running; a follower
-    or task woken then would fail with "no running event loop".
+    A follower a test started itself (a whole workstation, say) is stopped cleanly here, at its
+    next wait, instead of being cancelled inside a read when the loop closes.
     """
     try:
         return (yield)

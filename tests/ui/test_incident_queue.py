@@ -263,7 +263,7 @@ async def test_running_time_columns_really_sort_with_open_incidents_on_top(
                 lambda c=column, d=descending: (
                     view.model.sort_spec.column == c
                     and view.model.sort_spec.descending == d
-                    and not view.model._loading
+                    and not view.model.loading
                 )
             )
             assert header.sortIndicatorSection() == column
@@ -296,7 +296,7 @@ async def test_address_sort_keeps_open_incidents_above_the_history(
     view.model.reload()
     await wait_until(lambda: view.model.rowCount() > 100)
     view._on_header_clicked(COL_ADDRESS)
-    await wait_until(lambda: view.model.query.sort == "address" and not view.model._loading)
+    await wait_until(lambda: view.model.query.sort == "address" and not view.model.loading)
     rows = _shown(view)
     assert _open_on_top(rows)
     for part in ([r for r in rows if r.closed_at is None], [r for r in rows if r.closed_at]):

@@ -34,6 +34,8 @@ class CallTakingForm(QWidget):
     def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("CallTakingForm")
+        #: Messages next to the fields (made below; the field signals use it later).
+        self.messages: FormMessages
         self._priority_manual = False
         self.category = TypeAheadCategoryCombo(self.tr("Type a few letters of the category"), self)
         self.category.setObjectName("callCategory")

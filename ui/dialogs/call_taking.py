@@ -142,7 +142,9 @@ class CallTakingDialog(QDialog):
 
         # Save keys pressed while a completion list is open reach the field, not the shortcut.
         self.address.installEventFilter(self)
-        self.category.lineEdit().installEventFilter(self)
+        line = self.category.lineEdit()
+        assert line is not None  # the category box is editable
+        line.installEventFilter(self)
         self.setMinimumWidth(640)
         self.resize(780, 420)
         self.category.setFocus()

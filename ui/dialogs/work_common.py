@@ -147,8 +147,9 @@ class WorkFormDialog(QDialog):
     def set_read_only(self, reason: str) -> None:
         """The role may only look: every input shows read-only, Save says why it is off."""
         self.writable = False
+        widget: QWidget
         for widget in self.findChildren(QWidget):
-            parent = widget.parentWidget()
+            parent: QWidget | None = widget.parentWidget()
             if (
                 isinstance(widget, INPUT_TYPES)
                 and widget not in self.buttons.buttons()

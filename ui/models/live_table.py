@@ -6,11 +6,9 @@ ids are marked dirty, read back in one query and applied with ``dataChanged``, m
 (``beginMoveRows``, so the selection follows a row) and inserts/removes. Only a full reload (a
 new filter, or a change set that says "reload everything") resets the model.
 
-Timing: a change is read at once (on the next turn of the event loop, so a change on one
-workstation shows on another within a display frame). Reads of different rows may overlap, up
-to :data:`MAX_READS` at a time; beyond that, and for a row whose read is under way, changes
-wait and are read together when a read returns, so a burst becomes a few updates instead of
-one per change.
+The reading side (first page, further pages, batched reads of changes, generations) is the
+model's :class:`~ui.models.live_loader.LiveLoader`; this module is the row store and Qt's view
+of it.
 
 A table supplies its service calls, its order (the Python key next to the SQL order in
 :mod:`app.services.ordering`) and its cells.
@@ -18,15 +16,13 @@ A table supplies its service calls, its order (the Python key next to the SQL or
 
 from __future__ import annotations
 
-import asyncio
 import bisect
 import contextlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, TypeVar
 
-import shiboken6
 from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
@@ -38,29 +34,26 @@ from PySide6.QtCore import (
 )
 
 from app.domain.changes import ChangeSet, Entity
-from ui.asyncutil import spawn
 from ui.context import UiContext
+from ui.models.live_loader import MAX_READS, HasId, LiveLoader, alive
+
+__all__ = [
+    "MAX_READS",
+    "PAGE_SIZE",
+    "HasId",
+    "LiveTableModel",
+    "RowIdRole",
+    "RowRole",
+    "SortSpec",
+    "alive",
+]
 
 PAGE_SIZE = 200
-#: Live reads of changed rows under way at once (each takes a pooled connection).
-MAX_READS = 3
 
 #: Role returning the row's id.
 RowIdRole = Qt.ItemDataRole.UserRole + 1
 #: Role returning the row's dataclass.
 RowRole = Qt.ItemDataRole.UserRole + 2
-
-
-def alive(obj: QObject) -> bool:
-    """False once Qt has deleted ``obj`` (a coroutine may finish after its widget closed)."""
-    return bool(shiboken6.isValid(obj))
-
-
-class HasId(Protocol):
-    """A row dataclass: it has an id."""
-
-    @property
-    def id(self) -> int: ...
 
 
 R = TypeVar("R", bound=HasId)
@@ -105,24 +98,11 @@ class LiveTableModel(QAbstractTableModel, Generic[R, Q]):
         self._total = 0
         self._exact = True
         self._exhausted = True
-        self._loading = False
-        self._fetching = False
-        #: Ids whose live read is under way.
-        self._reading: set[int] = set()
-        self._reads = 0
-        self._generation = 0
-        self._dirty: set[int] = set()
-        self._full_reload = False
-        self._stopped = False
         self._headers: list[str] = []
         self._header_tips: dict[int, str] = {}
-        self.now = lambda: datetime.now(UTC)
-        # Zero-delay single shot: every change of one delivery (and of the same loop turn)
-        # is applied together, without waiting.
-        self._flush_timer = QTimer(self)
-        self._flush_timer.setSingleShot(True)
-        self._flush_timer.setInterval(0)
-        self._flush_timer.timeout.connect(self._flush)
+        #: The clock of the time columns (tests set their own).
+        self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
+        self._live: LiveLoader[R, Q] = LiveLoader(self)
         self._tick = QTimer(self)
         if self.tick_ms:
             self._tick.setInterval(self.tick_ms)
@@ -195,6 +175,11 @@ class LiveTableModel(QAbstractTableModel, Generic[R, Q]):
         return self._total
 
     @property
+    def loading(self) -> bool:
+        """True while the first page of a (re)load is being read."""
+        return self._live.loading
+
+    @property
     def exact(self) -> bool:
         """False if the count stopped at a cap."""
         return self._exact
@@ -220,28 +205,14 @@ class LiveTableModel(QAbstractTableModel, Generic[R, Q]):
 
     def reload(self) -> None:
         """Full reload (the only place that resets the model)."""
-        if self._stopped or not self.readable():
-            return
-        self._generation += 1
-        self._loading = True
-        # What changed until now is in the new read; what changes during it is applied after.
-        self._dirty.clear()
-        spawn(self._load_first(self._generation))
+        self._live.reload()
 
     async def wait_loaded(self) -> None:
         """For tests and benchmarks: load the first page now and wait for it."""
-        self._generation += 1
-        self._loading = True
-        await self._load_first(self._generation)
+        await self._live.load_now()
 
-    async def _load_first(self, generation: int) -> None:
-        try:
-            total, exact, rows = await self.fetch_first(self._query)
-        finally:
-            if generation == self._generation:
-                self._loading = False
-        if generation != self._generation or not alive(self):
-            return
+    def replace_rows(self, rows: Sequence[R], total: int, exact: bool) -> None:
+        """A first page arrived: it replaces every row (a reset); ``total`` matching."""
         self.beginResetModel()
         self._rows = list(rows)
         self._keys = [self.sort_key(r) for r in self._rows]
@@ -249,32 +220,22 @@ class LiveTableModel(QAbstractTableModel, Generic[R, Q]):
         self._exhausted = self.page_size is None or len(rows) < self.page_size
         self._exact = exact or self._exhausted
         self._total = len(rows) if self._exhausted else max(total, len(rows))
-        self._fetching = False
         self.endResetModel()
         self.loaded.emit(self._total)
-        self._schedule()
 
     def canFetchMore(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> bool:
         if parent.isValid():
             return False
-        return not self._exhausted and not self._fetching and not self._loading
+        return not self._exhausted and self._live.idle
 
     def fetchMore(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> None:
-        if parent.isValid() or self._fetching or self._exhausted or self.page_size is None:
+        if parent.isValid() or self._exhausted:
             return
-        self._fetching = True
-        spawn(self._load_more(self._generation, len(self._rows)))
+        self._live.fetch_more(len(self._rows))
 
-    async def _load_more(self, generation: int, offset: int) -> None:
+    def append_page(self, rows: Sequence[R]) -> None:
+        """A further page arrived: its rows not shown yet go below the others."""
         assert self.page_size is not None
-        try:
-            rows = await self.fetch_page(self._query, offset, self.page_size)
-        finally:
-            if generation == self._generation and alive(self):
-                self._fetching = False
-                self._schedule()
-        if generation != self._generation or offset != len(self._rows) or not alive(self):
-            return
         if len(rows) < self.page_size:
             self._exhausted = True
         rows = [r for r in rows if r.id not in self._pos]
@@ -294,49 +255,9 @@ class LiveTableModel(QAbstractTableModel, Generic[R, Q]):
 
     def on_changes(self, changes: ChangeSet) -> None:
         """Mark what changed; it is read back at once or, in a burst, right after."""
-        if self._stopped or not self.readable():
+        if not self.readable():
             return
-        if changes.reload:
-            self._full_reload = True
-        else:
-            self._dirty.update(self.changed_ids(changes))
-        self._schedule()
-
-    def _schedule(self) -> None:
-        if (self._dirty or self._full_reload) and not self._flush_timer.isActive():
-            self._flush_timer.start()
-
-    def _flush(self) -> None:
-        if self._stopped:
-            return
-        if self._full_reload:
-            self._full_reload = False
-            self.reload()
-            return
-        if self._loading or self._fetching or self._reads >= MAX_READS:
-            return  # picked up when the read under way returns
-        # A row being read now waits for that read: its answers then arrive in order.
-        ids = sorted(self._dirty - self._reading)
-        if not ids:
-            return
-        self._dirty.difference_update(ids)
-        self._reading.update(ids)
-        self._reads += 1
-        spawn(self._apply(self._generation, ids))
-
-    async def _apply(self, generation: int, ids: Sequence[int]) -> None:
-        try:
-            rows, matching = await asyncio.gather(
-                self.fetch_rows(ids), self.fetch_matches(self._query, ids)
-            )
-        finally:
-            if alive(self):
-                self._reads -= 1
-                self._reading.difference_update(ids)
-                self._schedule()
-        if generation != self._generation or not alive(self):
-            return
-        self.apply_rows(rows, matching, set(ids))
+        self._live.mark(() if changes.reload else self.changed_ids(changes), changes.reload)
 
     def apply_rows(self, rows: Sequence[R], matching: set[int], ids: set[int]) -> None:
         """Update in place, move, insert or remove rows (keeps selection and scroll position).
@@ -446,12 +367,10 @@ class LiveTableModel(QAbstractTableModel, Generic[R, Q]):
 
     def stop(self) -> None:
         """Stop the timers and live updates (before the model goes away)."""
-        self._stopped = True
-        self._flush_timer.stop()
+        self._live.stop()
         self._tick.stop()
         with contextlib.suppress(RuntimeError, TypeError):
             self._ctx.bridge.changes.disconnect(self.on_changes)
-        self._generation += 1
 
     # -- Qt model API -----------------------------------------------------------------------
 

@@ -47,7 +47,8 @@ def format_distance(distance_m: float | None) -> str:
         return "–"
     if distance_m < 1000:
         return f"{QLocale().toString(round(distance_m / 10) * 10)} m"
-    return f"{QLocale().toString(distance_m / 1000, 'f', 1)} km"
+    # The stub declares C++'s char format as int; PySide takes the one-letter string.
+    return f"{QLocale().toString(distance_m / 1000, 'f', 1)} km"  # type: ignore[call-overload]
 
 
 class UnitProposalTableModel(QAbstractTableModel):

@@ -76,7 +76,9 @@ def print_with_dialog(
             spawn(run())
 
     dialog.finished.connect(done)
-    dialog.open()
+    # QDialog.open(): window-modal, not blocking (the stubs know only the receiver overload).
+    dialog.setWindowModality(Qt.WindowModality.WindowModal)
+    dialog.show()
     return dialog
 
 

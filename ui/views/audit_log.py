@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, QEvent, QModelIndex, QStandardPaths, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QModelIndex, QStandardPaths, Qt
 from PySide6.QtGui import QFont, QFontDatabase, QFontMetrics, QKeyEvent
 from PySide6.QtWidgets import (
     QDialog,
@@ -456,5 +456,5 @@ def install(window: MainWindow) -> AuditLogPane | None:
         "audit.filter",
         "audit.reload",
     )
-    QTimer.singleShot(0, pane.start)
+    window.when_started(pane.start)
     return pane

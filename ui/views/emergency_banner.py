@@ -129,6 +129,7 @@ class EmergencyBanner(QFrame):
         while len(self._lines) > len(self._emergencies):
             label, _button = self._lines.pop()
             row = label.parentWidget()
+            assert row is not None
             row.hide()
             row.deleteLater()
         while len(self._lines) < len(self._emergencies):
@@ -321,6 +322,7 @@ class AlarmStrip(QFrame):
         top_left = self.mapTo(self._window, QPoint(0, 0))
         width = self.width()
         layout = banner.layout()
+        assert layout is not None
         layout.activate()
         needed = max(layout.heightForWidth(width), layout.minimumSize().height())
         height = max(self.height(), needed)

@@ -415,10 +415,12 @@ def install(window: MainWindow) -> IncidentDetailPane:
 
     commands = window.commands
     shown = pane.is_shown
-    save = commands.bind("detail.save", pane.save, lambda: shown() and pane.save_button.isEnabled())
+    save = commands.bind(
+        "detail.save", pane.save, lambda: shown() and pane.fields.save_button.isEnabled()
+    )
     note = commands.bind("detail.note", focus_note, shown)
     close = commands.bind(
-        "detail.close", pane.request_close, lambda: shown() and pane.close_button.isEnabled()
+        "detail.close", pane.request_close, lambda: shown() and pane.units.close_button.isEnabled()
     )
     focus = commands.bind("go.detail", lambda: navigator.go_to("detail"), shown)
     commands.bind("detail.confirm_unit", pane.units.confirm_first, shown)

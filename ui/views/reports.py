@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, QModelIndex, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QModelIndex, Qt
 from PySide6.QtCore import Signal as QtSignal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel, QMenu, QWidget
@@ -288,5 +288,5 @@ def install(window: MainWindow) -> ReportPane | None:
         lambda incident_id: navigator.show_incident(incident_id, wait_ms=2000)
     )
     pane.taskRequested.connect(lambda task_id: navigator.show_task(task_id))
-    QTimer.singleShot(0, pane.model.reload)
+    window.when_started(pane.model.reload)
     return pane

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtCore import Signal as QtSignal
 from PySide6.QtWidgets import QWidget
 
@@ -239,6 +239,6 @@ def install(window: MainWindow) -> TaskPane | None:
     window.commands.bind("task.follow_ups", reminder.show_window)
     reminder.taskRequested.connect(lambda task_id: window.navigator.open("tasks", task_id))
     window.closing.connect(reminder.stop)
-    QTimer.singleShot(0, pane.model.reload)
-    QTimer.singleShot(0, reminder.start)
+    window.when_started(pane.model.reload)
+    window.when_started(reminder.start)
     return pane

@@ -490,5 +490,5 @@ def install(window: MainWindow) -> UnitAdminPane | None:
     window.navigator.add_pane("unit_admin", pane.focus_main, pane.select_unit, pane.model)
     window.commands.bind("go.unit_admin", lambda: window.navigator.go_to("unit_admin"))
     window.commands.list_keys("unit_admin.new", "unit_admin.save", "unit_admin.service")
-    QTimer.singleShot(0, pane.start)
+    window.when_started(pane.start)
     return pane

@@ -9,7 +9,6 @@ from PySide6.QtCore import (
     QObject,
     QPoint,
     Qt,
-    QTimer,
     Signal,
 )
 from PySide6.QtGui import (
@@ -465,5 +464,5 @@ def install(window: MainWindow) -> UnitStatusBoard | None:
         "unit.menu",
     )
     board.incidentRequested.connect(lambda incident_id: navigator.show_incident(incident_id))
-    QTimer.singleShot(0, board.model.reload)
+    window.when_started(board.model.reload)
     return board

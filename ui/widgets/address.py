@@ -62,7 +62,8 @@ class AddressField(QLineEdit):
         )
         self.address_completer.setMaxVisibleItems(ADDRESS_SUGGESTIONS)
         self.address_completer.setWidget(self)
-        self.address_completer.activated[QModelIndex].connect(self._on_chosen)
+        # The overload taking the model index (the stubs do not model signal overloads).
+        self.address_completer.activated[QModelIndex].connect(self._on_chosen)  # type: ignore[index]
         self.textEdited.connect(self._on_edited)
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)

@@ -59,6 +59,7 @@ class TypeAheadCategoryCombo(QComboBox):
             self.addItem(label, code)
         self.setCurrentIndex(-1)
         line = self.lineEdit()
+        assert line is not None  # editable: it has its line edit
         line.setPlaceholderText(placeholder)
         completer = QCompleter(self.model(), self)
         completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)

@@ -20,7 +20,7 @@ down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-#: Must stay identical to ``app.services.incidents.PG_SEARCH_EXPR`` so PostgreSQL uses the index.
+#: Must stay identical to ``app.services.incident_queue.PG_SEARCH_EXPR`` so PostgreSQL uses the index.
 PG_SEARCH_EXPR = (
     "(number || ' ' || address || ' ' || description || ' ' || coalesce(caller_name, '') "
     "|| ' ' || coalesce(stadtteil, ''))"

@@ -238,9 +238,9 @@ class OffenceCasePane(QWidget):
         if not alive(self):
             return
         today = local(utcnow()).date()
-        first = self.model.rowCount() == 0
+        first_load = self.model.rowCount() == 0
         self.model.set_cases(cases, today, warn_days)
-        if first and cases:
+        if first_load and cases:
             for column in (COL_NUMBER, COL_WHEN, COL_LAST_DAY, COL_DAYS):
                 self.table.resizeColumnToContents(column)
         self.count_label.setText(
