@@ -6,7 +6,8 @@
 Creates a temporary SQLite database with the demo dataset and opens the window as each role
 would see it right after the login (where the incident detail is in sight, with the first open
 incident selected), then writes ``<role>.png``, and ``shift_lead_units.png`` with the shift
-lead's unit management in front. Each is downscaled to 1280 px wide and reduced to a 256-colour
+lead's unit management in front, and ``dispatcher_map.png`` with the situation map while
+``kod-admin simulate`` moves the demo units. Each is downscaled to 1280 px wide and reduced to a 256-colour
 palette, so it stays well under 150 KB.
 """
 
@@ -104,6 +105,10 @@ async def shoot_window(window: MainWindow, role: Role, name: str, folder: Path) 
     await asyncio.sleep(1.5)  # the panes' reads and the first repaint
     size = save_small(window.grab().toImage(), folder / f"{name}.png")
     print(f"{name}.png {size // 1024} KB", flush=True)
+    if role is Role.DISPATCHER and window.commands.trigger("go.map"):
+        await asyncio.sleep(6.0)  # the page, its first data and a few ticks of the simulation
+        size = save_small(window.grab().toImage(), folder / "dispatcher_map.png")
+        print(f"dispatcher_map.png {size // 1024} KB", flush=True)
     if role is Role.SHIFT_LEAD and window.commands.trigger("go.unit_admin"):
         await asyncio.sleep(1.0)  # the unit management pane (Ctrl+7) in front
         size = save_small(window.grab().toImage(), folder / "shift_lead_units.png")
@@ -119,6 +124,29 @@ async def shoot(folder: Path, work: Path) -> None:
     services = Services.create(db)
     await generate_demo(services, Actor.cli(), incidents=3000, seed=2024)
     workstation = Services.for_workstation(db, work)
+    # The units move while the screenshots are taken (the map shows them on their way).
+    simulation = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "app.tools.cli",
+        "--database",
+        f"sqlite:///{work / 'demo.sqlite'}",
+        "simulate",
+        "--as",
+        "disponent",
+        "--password-stdin",
+        "--all-out",
+        "--duration",
+        "600",
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.DEVNULL,
+        cwd=str(Path(__file__).resolve().parent.parent),
+    )
+    assert simulation.stdin is not None
+    simulation.stdin.write(DEMO_PASSWORD.encode() + b"\n")
+    await simulation.stdin.drain()
+    simulation.stdin.close()
+    await asyncio.sleep(5.0)  # the units leave their stations
     for name, role, username in ROLES:
         actor = await _actor(services, role, username)
         settings = QSettings(str(work / f"{name}.ini"), QSettings.Format.IniFormat)
@@ -127,6 +155,8 @@ async def shoot(folder: Path, work: Path) -> None:
         await follower.stop()
         window.close()
         await asyncio.sleep(0.2)
+    simulation.terminate()
+    await simulation.wait()
     await workstation.close()
     await db.dispose()
 

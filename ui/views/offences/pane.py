@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QMenu,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -48,6 +49,7 @@ from ui.models.offence_cases import (
     person_text,
 )
 from ui.models.work_table import alive
+from ui.views.flow_layout import FlowLayout
 from ui.views.offences.dialogs import (
     CaptureCaseDialog,
     CautionDialog,
@@ -105,6 +107,9 @@ class OffenceCasePane(QWidget):
         self.warning.setObjectName("offenceWarning")
         self.warning.setWordWrap(True)
         self.count_label = QLabel(self)
+        # Loaded counts never widen the pane (and with it the docks tabbed beside it).
+        self.count_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.count_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.count_label.setObjectName("offenceCount")
         self.new_button = QPushButton(self.tr("New case …"), self)
         self.new_button.setObjectName("offenceNew")
@@ -148,7 +153,8 @@ class OffenceCasePane(QWidget):
         self.message.setObjectName("offenceMessage")
         self.message.setWordWrap(True)
         self.step_buttons: dict[CaseStatus, QPushButton] = {}
-        steps = QHBoxLayout()
+        # The buttons wrap in a narrow pane: their row never widens the docks around it.
+        steps = FlowLayout()
         for number, status in enumerate(STEPS, start=1):
             button = QPushButton(f"{number} " + self._step_text(status), self)
             button.setObjectName(f"offenceStep_{status.value}")
@@ -156,7 +162,6 @@ class OffenceCasePane(QWidget):
             button.setVisible(self.can_write)
             steps.addWidget(button)
             self.step_buttons[status] = button
-        steps.addStretch(1)
         self.print_button = QPushButton(self.tr("Print …"), self)
         self.print_button.setObjectName("offencePrint")
         self.print_button.clicked.connect(lambda: print_menu(self))
