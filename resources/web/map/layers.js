@@ -241,6 +241,11 @@
             marker.openPopup();
             return true;
         },
+        /* Where a position is in the map's box, in CSS pixels: [x, y]. */
+        point: function (lat, lon) {
+            var p = api.map.latLngToContainerPoint([lat, lon]);
+            return [p.x, p.y];
+        },
         /* As a click on an empty spot of the map does. */
         click: function (lat, lon) {
             api.map.fire("click", { latlng: L.latLng(lat, lon) });
