@@ -119,21 +119,20 @@
         L.polyline(data.points, { color: colour, weight: 3, opacity: 0.85, interactive: false }).addTo(
             groups.trails
         );
-        L.circleMarker(data.points[0], { radius: 3, color: colour, fillColor: colour, fillOpacity: 1, interactive: false })
-            .addTo(groups.trails);
-        var last = L.circleMarker(data.points[data.points.length - 1], {
+        // The label sits where the trail begins (the unit's own label is at its end).
+        var first = L.circleMarker(data.points[0], {
             radius: 3,
             color: colour,
-            fillColor: colour,
+            fillColor: "#ffffff",
             fillOpacity: 1,
         });
-        last.bindTooltip(api.text("span", data.label), {
+        first.bindTooltip(api.text("span", data.label), {
             permanent: true,
-            direction: "left",
-            offset: [-8, 0],
+            direction: "right",
+            offset: [6, 0],
             className: "kod-label kod-label-trail",
         });
-        last.addTo(groups.trails);
+        first.addTo(groups.trails);
     }
 
     function showProposals(data) {

@@ -365,7 +365,8 @@
         extensions.forEach(function (ext) {
             ext.start(api);
         });
-        L.control.layers(null, overlays, { collapsed: false }).addTo(map);
+        // In a small dock the list folds into Leaflet's layers button (open on hover or tap).
+        L.control.layers(null, overlays, { collapsed: map.getSize().y < 560 }).addTo(map);
         addStadtteilLabels(layers.stadtteilLabels);
         addLegend(api.legend);
         window.setInterval(restyle, 10000);
