@@ -4,6 +4,7 @@ dispatcher typing in the form loses no key press."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -20,11 +21,27 @@ from tests.ui.test_map import js, wait_for_page
 from tests.ui.waiting import wait_until
 from ui.context import UiContext
 from ui.views.map import MapPane
+from ui.views.map.pick import MapPick
 
 pytestmark = [pytest.mark.gui, pytest.mark.asyncio]
 
 #: Ahornweg 1–12 run north from here (Wiesdorf).
 AHORNWEG = (51.0325, 6.9870)
+#: The spot the dispatcher clicks (nearest address: Ahornweg 5).
+SPOT = (AHORNWEG[0] + 0.00052, AHORNWEG[1] + 0.0001)
+#: A unit about 130 m north-east of the spot (its popup opens away from the spot).
+UNIT_AT = (SPOT[0] + 0.0012, SPOT[1] + 0.0015)
+
+
+async def _steady_point(pane: MapPane, at: tuple[float, float]) -> tuple[float, float]:
+    """Where ``at`` is in the map once the map has stopped moving (a zoom animates)."""
+    previous = None
+    while True:
+        x, y = await js(pane, f"kodLayers.point({at[0]}, {at[1]})")
+        if previous == (x, y):
+            return x, y
+        previous = (x, y)
+        await asyncio.sleep(0.3)
 
 
 async def _gazetteer(ctx: UiContext, tmp_path: Path) -> None:
@@ -40,6 +57,7 @@ async def test_a_click_on_the_map_sets_the_calls_place_without_taking_the_keyboa
     ui_ctx: UiContext, ui_settings: QSettings, qtbot: QtBot, tmp_path: Path
 ) -> None:
     await _gazetteer(ui_ctx, tmp_path)
+    unit = await ui_ctx.services.units.create(ADMIN, "KOD 81", home=UNIT_AT)
     window, actions = build_window(ui_ctx, ui_settings)
     qtbot.addWidget(window)
     pane = window.docks["map"].widget()
@@ -49,7 +67,7 @@ async def test_a_click_on_the_map_sets_the_calls_place_without_taking_the_keyboa
         await wait_until(lambda: QApplication.activeWindow() is window and window.layout_ready)
         pad.key(Qt.Key.Key_8, Qt.KeyboardModifier.ControlModifier, name="Ctrl+8")
         await wait_until(lambda: pane.view is not None and pane.isVisible())
-        await wait_for_page(pane, lambda s: s["ready"])
+        await wait_for_page(pane, lambda s: s["ready"] and s["units"] == 1)
 
         # A new call; the dispatcher is typing the description.
         window.activateWindow()
@@ -74,12 +92,25 @@ async def test_a_click_on_the_map_sets_the_calls_place_without_taking_the_keyboa
         first, rest = "Zwei Personen streiten ", "vor dem Haus."
         pad.type(first)
 
-        # The caller says where: the dispatcher clicks on the map, near Ahornweg 5.
-        spot = (AHORNWEG[0] + 0.00052, AHORNWEG[1] + 0.0001)
-        x, y = await js(pane, f"kodLayers.point({spot[0]}, {spot[1]})")
         assert pane.view is not None
         target = pane.view.focusProxy()
         assert target is not None
+        placed: list[tuple[float, float]] = []
+        selected: list[tuple[str, int]] = []
+        pick = pane.findChild(MapPick, "mapPick")
+        assert isinstance(pick, MapPick)
+        pick.placed.connect(lambda lat, lon: placed.append((lat, lon)))
+        pane.itemSelected.connect(lambda kind, i: selected.append((kind, i)))
+
+        # A click on a unit selects the unit; it does not set the call's place.
+        ux, uy = await js(pane, f"kodLayers.point({UNIT_AT[0]}, {UNIT_AT[1]})")
+        QTest.mouseClick(target, Qt.MouseButton.LeftButton, pos=QPoint(round(ux), round(uy)))
+        await wait_until(lambda: ("unit", unit.id) in selected)
+        await wait_until(lambda: dialog.isActiveWindow() and dialog.description.hasFocus())
+
+        # The caller says where: the dispatcher clicks on the map, near Ahornweg 5.
+        spot = SPOT
+        x, y = await _steady_point(pane, spot)
         # The window manager makes the clicked main window the active one.
         window.activateWindow()
         await wait_until(lambda: QApplication.activeWindow() is window)
@@ -91,6 +122,7 @@ async def test_a_click_on_the_map_sets_the_calls_place_without_taking_the_keyboa
         # ... and the place arrives from the map.
         await wait_until(lambda: dialog.address.text().startswith("Ahornweg 5,"), timeout=10)
         assert dialog.description.toPlainText() == first + rest
+        assert len(placed) == 1, "the click on the unit set a place too"
         coords = dialog.address.coordinates
         assert coords is not None and haversine_m(*coords, *spot) < 15  # a pixel or two
         expected = stadtteil_for(*coords)

@@ -95,8 +95,9 @@
         api.legend.push(legendLine(cfg.colours.proposal, t.proposal_legend, true));
         hint = box("topleft", "kod-pick-hint");
         notice = box("topleft", "kod-notice");
+        // Every symbol has a popup, and opening it stops the click: only a click on an empty
+        // spot reaches the map (the test clicks a unit, then a spot, and counts the picks).
         api.map.on("click", function (e) {
-            // A click on a symbol stops here (Leaflet marks it); an empty spot picks.
             if (picking && api.bridge) {
                 api.bridge.picked(e.latlng.lat, e.latlng.lng);
             }
