@@ -1582,6 +1582,10 @@
             <translation>Bitte zuerst eine Einheit in der Statusübersicht oder auf der Karte auswählen.</translation>
         </message>
         <message>
+            <source>Legend</source>
+            <translation>Legende</translation>
+        </message>
+        <message>
             <source>Railway stations</source>
             <translation>Bahnhöfe</translation>
         </message>

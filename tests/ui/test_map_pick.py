@@ -102,8 +102,10 @@ async def test_a_click_on_the_map_sets_the_calls_place_without_taking_the_keyboa
         pick.placed.connect(lambda lat, lon: placed.append((lat, lon)))
         pane.itemSelected.connect(lambda kind, i: selected.append((kind, i)))
 
-        # A click on a unit selects the unit; it does not set the call's place.
-        ux, uy = await js(pane, f"kodLayers.point({UNIT_AT[0]}, {UNIT_AT[1]})")
+        # A click on a unit selects the unit; it does not set the call's place. (The map is
+        # centred on the unit first: in the window's default layout the map pane is small.)
+        pane.focus_item("unit", unit.id)
+        ux, uy = await _steady_point(pane, UNIT_AT)
         QTest.mouseClick(target, Qt.MouseButton.LeftButton, pos=QPoint(round(ux), round(uy)))
         await wait_until(lambda: ("unit", unit.id) in selected)
         await wait_until(lambda: dialog.isActiveWindow() and dialog.description.hasFocus())

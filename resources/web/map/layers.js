@@ -89,6 +89,9 @@
         api.overlays[t.schools] = groups.schools;
         api.overlays[t.trails] = groups.trails;
         api.overlays[t.proposals] = groups.proposals;
+        // First in the legend's grid (CSS order); in a small map only this line shows until
+        // the pointer rests on the legend.
+        api.legend.push(api.text("div", t.legend, "kod-legend-title"));
         api.legend.push(legendLine(cfg.colours.station, t.stations, false));
         api.legend.push(legendLine(cfg.colours.school, t.schools, false));
         api.legend.push(legendLine(cfg.colours.trail, t.trail_legend, true));

@@ -49,6 +49,7 @@ def layers_config() -> dict[str, Any]:
             "proposal": theme.color("map_proposal"),
         },
         "texts": {
+            "legend": QCoreApplication.translate("MapLayers", "Legend"),
             "stations": QCoreApplication.translate("MapLayers", "Railway stations"),
             "schools": QCoreApplication.translate("MapLayers", "Schools"),
             "trails": QCoreApplication.translate("MapLayers", "Trails"),
