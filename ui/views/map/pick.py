@@ -70,11 +70,10 @@ class MapPick(QObject):
         )
         self._pane.send({"pick": {"active": active, "hint": hint}})
         view = self._pane.view
-        if active and view is not None and view.focusProxy() is not None:
-            proxy = view.focusProxy()
-            if proxy is not self._view_watched:
-                proxy.installEventFilter(self)
-                self._view_watched = proxy
+        proxy = view.focusProxy() if view is not None else None
+        if active and proxy is not None and proxy is not self._view_watched:
+            proxy.installEventFilter(self)
+            self._view_watched = proxy
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         kind = event.type()
