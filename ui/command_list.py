@@ -42,6 +42,7 @@ EMERGENCY = N_("Shortcuts", "Emergency")
 AUDIT = N_("Shortcuts", "Audit log")
 UNIT_ADMIN = N_("Shortcuts", "Unit management")
 OFFENCES = N_("Shortcuts", "Offence cases")
+MAP = N_("Shortcuts", "Situation map")
 
 #: The menus of the main window, in menu-bar order: key and title (context "Commands").
 MENUS = (
@@ -238,6 +239,15 @@ COMMANDS: tuple[Command, ...] = (
         ("Menu", "Shift+F10"),
         Scope.UNIT_BOARD,
         keys_label=N_("Commands", "Menu key, Shift+F10"),
+    ),
+    # -- situation map --------------------------------------------------------------------------
+    C(
+        "map.trail",
+        MAP,
+        N_("Commands", "Show or hide the selected unit's trail on the map"),
+        ("Ctrl+Shift+S",),
+        menu="view",
+        permission=Permission.UNIT_READ,
     ),
     # -- tasks and reports ----------------------------------------------------------------------
     C(

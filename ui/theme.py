@@ -88,6 +88,10 @@ class Palette:
     map_incident_fill: str = "#ffffff"  # an incident whose priority has no colour
     map_boundary: str = "#34495e"  # the city boundary
     map_stadtteil: str = "#6b7a8f"  # the approximate Stadtteil outlines
+    map_station: str = "#1f4e9c"  # railway stations
+    map_school: str = "#7b3f9e"  # schools
+    map_trail: str = "#0b7a75"  # a unit's trail of the last hour
+    map_proposal: str = "#1b5e20"  # lines from an incident to its proposed units
     unit_marker: str = "#101010"  # the board's current-row frame and emergency stripe
     position_old_text: str = "#8a1c1c"  # a position older than five minutes
     proposal_available: str = "#e3f4e3"

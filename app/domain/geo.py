@@ -4,11 +4,12 @@ Contents:
 
 * :func:`haversine_m` – great-circle distance in metres.
 * :class:`CityArea` / :func:`load_city_area` – the municipal boundary (Geobasis NRW, DVG2,
-  generalised to 306 vertices) with a fast point-in-polygon test and a bounding box.
+  generalised to 306 vertices) with a point-in-polygon test (shapely) and a bounding box.
 * :class:`Stadtteil` / :func:`load_stadtteile` / :func:`stadtteil_for` – the 13 Stadtteile.
   **The Stadtteil areas are approximate.** No official Stadtteil outlines are openly
   available, so an area is modelled as the Voronoi cell of a hand-estimated centre point
-  (``resources/data/leverkusen/stadtteile_centres.csv``), clipped to the city boundary.
+  (``resources/data/leverkusen/stadtteile_centres.csv``), clipped to the city boundary
+  (the outlines in :mod:`app.domain.outlines`, which answer the point test).
   Near the real borders between two Stadtteile the result can be wrong by a few hundred
   metres; use it for statistics and pre-filling, never as a legal statement.
 * :func:`format_coordinates` – a position as people read it (``51,05136° N, 7,05514° O``).
@@ -31,6 +32,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
+
+import shapely
+from shapely import Polygon
 
 from app.platform.i18n import QT_TRANSLATE_NOOP as N_
 from app.platform.i18n import current_language, tr
@@ -126,18 +130,12 @@ class BoundingBox:
         return ((self.min_lat + self.max_lat) / 2.0, (self.min_lon + self.max_lon) / 2.0)
 
 
-_Edge = tuple[float, float, float, float]  # lon1, lat1, lon2, lat2
-
-
 class CityArea:
     """A (multi-)polygon area, normally the Leverkusen city boundary.
 
-    Points are tested with the even-odd ray-casting rule, so holes and multi-polygons work.
-    Edges are bucketed into latitude bands, which makes :meth:`contains` take a few
-    microseconds instead of scanning all vertices.
+    Rings combine by the even-odd rule (a ring inside another is a hole), so holes and
+    multi-polygons work. Point tests are shapely's, on a prepared geometry.
     """
-
-    _BANDS = 64
 
     def __init__(self, rings: Iterable[Sequence[tuple[float, float]]], name: str = "") -> None:
         """Create an area from rings of ``(lat, lon)`` vertices.
@@ -164,18 +162,12 @@ class CityArea:
             max(p[0] for p in all_pts),
             max(p[1] for p in all_pts),
         )
-        self._band_height = (self._bbox.max_lat - self._bbox.min_lat) / self._BANDS or 1.0
-        bands: list[list[_Edge]] = [[] for _ in range(self._BANDS)]
-        for ring in cleaned:
-            for i, (lat1, lon1) in enumerate(ring):
-                lat2, lon2 = ring[(i + 1) % len(ring)]
-                if lat1 == lat2:
-                    continue  # horizontal edges never cross a horizontal ray
-                first = self._band_index(min(lat1, lat2))
-                last = self._band_index(max(lat1, lat2))
-                for b in range(first, last + 1):
-                    bands[b].append((lon1, lat1, lon2, lat2))
-        self._bands: tuple[tuple[_Edge, ...], ...] = tuple(tuple(b) for b in bands)
+        area: Any = None
+        polygons = (Polygon([(lon, lat) for lat, lon in ring]) for ring in cleaned)
+        for polygon in sorted(polygons, key=lambda p: -p.area):
+            area = polygon if area is None else area.symmetric_difference(polygon)
+        shapely.prepare(area)
+        self._geometry: Any = area
 
     @classmethod
     def from_geojson(cls, path: str | pathlib.Path) -> CityArea:
@@ -215,10 +207,6 @@ class CityArea:
             raise ValueError(f"no polygon found in {path}")
         return cls(rings, name=name)
 
-    def _band_index(self, lat: float) -> int:
-        idx = int((lat - self._bbox.min_lat) / self._band_height)
-        return min(max(idx, 0), self._BANDS - 1)
-
     @property
     def bbox(self) -> BoundingBox:
         """The bounding box of all vertices."""
@@ -229,34 +217,24 @@ class CityArea:
         """All rings as tuples of ``(lat, lon)`` vertices (without the closing vertex)."""
         return self._rings
 
+    @property
+    def geometry(self) -> Any:
+        """The area as a shapely geometry in ``(lon, lat)`` (prepared for point tests)."""
+        return self._geometry
+
     def contains(self, lat: float, lon: float) -> bool:
-        """Return True if the point ``(lat, lon)`` lies inside the area (ray casting)."""
+        """Return True if the point ``(lat, lon)`` lies inside the area (or on its border)."""
         if not self._bbox.contains(lat, lon):
             return False
-        inside = False
-        for lon1, lat1, lon2, lat2 in self._bands[self._band_index(lat)]:
-            if (lat1 > lat) != (lat2 > lat):
-                x = lon1 + (lat - lat1) * (lon2 - lon1) / (lat2 - lat1)
-                if lon < x:
-                    inside = not inside
-        return inside
+        return bool(shapely.intersects_xy(self._geometry, lon, lat))
 
     def area_km2(self) -> float:
-        """Return the area in km², computed in UTM zone 32 (outer rings minus holes).
+        """Return the area in km², computed in UTM zone 32 (outer rings minus holes)."""
 
-        Rings are combined by the sign of their orientation relative to the largest ring,
-        which is correct for GeoJSON polygons (holes run opposite to their outer ring).
-        """
-        signed: list[float] = []
-        for ring in self._rings:
-            pts = [wgs84_to_utm32(lat, lon) for lat, lon in ring]
-            s = 0.0
-            for i, (x1, y1) in enumerate(pts):
-                x2, y2 = pts[(i + 1) % len(pts)]
-                s += x1 * y2 - x2 * y1
-            signed.append(s / 2.0)
-        main_sign = math.copysign(1.0, max(signed, key=abs))
-        return sum(s * main_sign for s in signed) / 1e6
+        def to_utm(lonlat: Any) -> list[tuple[float, float]]:
+            return [wgs84_to_utm32(float(lat), float(lon)) for lon, lat in lonlat]
+
+        return float(shapely.transform(self._geometry, to_utm).area) / 1e6
 
 
 @cache
@@ -332,35 +310,20 @@ def load_stadtteile() -> tuple[Stadtteil, ...]:
     return tuple(result)
 
 
-@cache
-def _centre_table() -> tuple[float, tuple[tuple[Stadtteil, float, float], ...]]:
-    """Centres pre-scaled for an equirectangular nearest-neighbour search."""
-    stadtteile = load_stadtteile()
-    ref_lat = sum(s.centre_lat for s in stadtteile) / len(stadtteile)
-    kx = math.cos(math.radians(ref_lat))
-    return kx, tuple((s, s.centre_lat, s.centre_lon * kx) for s in stadtteile)
-
-
 def find_stadtteil(lat: float, lon: float) -> Stadtteil | None:
     """Return the (approximate) Stadtteil containing the point, or None outside the city.
 
-    The approximate area of a Stadtteil is the Voronoi cell of its hand-estimated centre,
-    clipped to the city boundary: a point inside the boundary belongs to the nearest centre.
-    Distances use a local equirectangular approximation, which is exact to well below a
-    metre at city scale. See the module docstring for the limits of this approach.
+    The point is tested against the approximate Stadtteil outlines
+    (:func:`app.domain.outlines.stadtteil_at`: the Voronoi cell of each hand-estimated centre,
+    clipped to the city boundary). See the module docstring for the limits of this approach.
     """
-    if not load_city_area().contains(lat, lon):
+    # The outlines are built from this module's data, so they are imported when first needed.
+    from app.domain.outlines import stadtteil_at
+
+    name = stadtteil_at(lat, lon)
+    if name is None:
         return None
-    kx, table = _centre_table()
-    x = lon * kx
-    best: Stadtteil | None = None
-    best_d = math.inf
-    for stadtteil, clat, cx in table:
-        d = (lat - clat) ** 2 + (x - cx) ** 2
-        if d < best_d:
-            best_d = d
-            best = stadtteil
-    return best
+    return next((s for s in load_stadtteile() if s.name == name), None)
 
 
 def stadtteil_for(lat: float, lon: float) -> str | None:

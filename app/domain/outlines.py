@@ -1,8 +1,8 @@
 """Outlines for the situation map: the city boundary and the approximate Stadtteil areas.
 
-The Stadtteil areas are the same approximation :func:`app.domain.geo.find_stadtteil` uses: the
-Voronoi cell of each hand-estimated centre (in a local equirectangular frame), clipped to the
-city boundary. They are computed with shapely and returned as GeoJSON (``[lon, lat]``), each
+The Stadtteil areas are the approximation :func:`app.domain.geo.find_stadtteil` answers from
+(through :func:`stadtteil_at`): the Voronoi cell of each hand-estimated centre (in a local
+equirectangular frame), clipped to the city boundary. They are computed with shapely and returned as GeoJSON (``[lon, lat]``), each
 feature marked ``"approximate": true`` so that the map says so.
 
 Official outlines imported from the city's open data (``kod-admin map import-outlines``,
@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from shapely import MultiPoint, Polygon, prepare, voronoi_polygons
+import shapely
+from shapely import MultiPoint, STRtree, voronoi_polygons
 from shapely.affinity import scale
-from shapely.geometry import mapping
+from shapely.geometry import mapping, shape
 from shapely.ops import unary_union
 
 from app.domain.geo import load_city_area, load_stadtteile
@@ -30,6 +31,7 @@ __all__ = [
     "city_boundary_geojson",
     "city_polygon",
     "map_outlines_geojson",
+    "stadtteil_at",
     "stadtteil_outlines_geojson",
 ]
 
@@ -44,16 +46,9 @@ class StadtteilOutline:
     label_lon: float
 
 
-@cache
 def city_polygon() -> Any:
     """The city boundary as a shapely geometry in ``(lon, lat)`` (prepared for fast tests)."""
-    rings = [[(lon, lat) for lat, lon in ring] for ring in load_city_area().rings]
-    # Even-odd like CityArea.contains: a ring inside another is a hole.
-    area: Any = None
-    for ring in sorted((Polygon(r) for r in rings), key=lambda p: -p.area):
-        area = ring if area is None else area.symmetric_difference(ring)
-    prepare(area)
-    return area
+    return load_city_area().geometry
 
 
 @cache
@@ -134,3 +129,23 @@ def map_outlines_geojson(official: Sequence[StadtteilOutline] = ()) -> dict[str,
             for o in official
         ],
     }
+
+
+@cache
+def _stadtteil_tree() -> tuple[Any, tuple[str, ...]]:
+    """The outlines in a spatial index (prepared for point tests) and their names."""
+    features = stadtteil_outlines_geojson()["features"]
+    geometries = [shape(f["geometry"]) for f in features]
+    for geometry in geometries:
+        shapely.prepare(geometry)
+    return STRtree(geometries), tuple(f["properties"]["name"] for f in features)
+
+
+def stadtteil_at(lat: float, lon: float) -> str | None:
+    """The name of the approximate Stadtteil outline the point lies in (None outside the city).
+
+    A point on the border of two outlines belongs to the first in file order.
+    """
+    tree, names = _stadtteil_tree()
+    hits = tree.query(shapely.Point(lon, lat), predicate="intersects")
+    return names[int(min(hits))] if len(hits) else None

@@ -20,6 +20,7 @@ from app.services.incident_report import IncidentReportService
 from app.services.incidents import IncidentService
 from app.services.link_watch import LinkWatch
 from app.services.map_data import MapDataService
+from app.services.map_layers import MapLayerService
 from app.services.offence_cases import OffenceCaseService
 from app.services.offence_catalogue import OffenceCatalogueService
 from app.services.offence_export import OffenceExportService
@@ -58,6 +59,8 @@ class Services:
     situation: SituationService
     #: The map's background: tile source and Stadtteil outlines (and their imports).
     map_data: MapDataService
+    #: Position trails for the situation map.
+    map_layers: MapLayerService
     #: Whether the database link is up (the workstation's change follower feeds it).
     link: LinkWatch = field(default_factory=LinkWatch)
     #: The offline-capable incident service (the same object as ``incidents``), if composed
@@ -97,6 +100,7 @@ class Services:
             unit_admin=UnitAdminService(db),
             situation=SituationService(db),
             map_data=MapDataService(db, settings),
+            map_layers=MapLayerService(db),
             link=link,
             offline=offline,
         )

@@ -42,6 +42,8 @@ _CHUNK = 2000
 _MAX_STREET = 120
 _MAX_NUMBER = 16
 _MAX_STADTTEIL = 64
+#: A click on the map proposes an address only this close to it (metres).
+NEAREST_MAX_M = 250.0
 
 _Row = tuple[str, str, str | None, str | None, float, float]
 _SELECT_ROWS = select(
@@ -154,6 +156,14 @@ class GazetteerService:
             return []
         index = await self.index()
         return index.search(text, limit)
+
+    async def nearest(
+        self, actor: Actor, lat: float, lon: float, max_distance_m: float = NEAREST_MAX_M
+    ) -> Address | None:
+        """The address nearest to a point (a click on the map), None if none is that close."""
+        await check(self._db, actor, Permission.INCIDENT_READ)
+        index = await self.index()
+        return index.nearest(lat, lon, max_distance_m)
 
     # -- import -----------------------------------------------------------------------------
 

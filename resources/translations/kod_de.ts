@@ -814,6 +814,10 @@
             <translation>Menütaste, Umschalt+F10</translation>
         </message>
         <message>
+            <source>Show or hide the selected unit's trail on the map</source>
+            <translation>Spur der ausgewählten Einheit auf der Karte ein-/ausblenden</translation>
+        </message>
+        <message>
             <source>New task (Auftrag)</source>
             <translation>Neuer Auftrag</translation>
         </message>
@@ -1572,6 +1576,53 @@
         </message>
     </context>
     <context>
+        <name>MapLayers</name>
+        <message>
+            <source>Select a unit on the board or the map first.</source>
+            <translation>Bitte zuerst eine Einheit in der Statusübersicht oder auf der Karte auswählen.</translation>
+        </message>
+        <message>
+            <source>Legend</source>
+            <translation>Legende</translation>
+        </message>
+        <message>
+            <source>Railway stations</source>
+            <translation>Bahnhöfe</translation>
+        </message>
+        <message>
+            <source>Schools</source>
+            <translation>Schulen</translation>
+        </message>
+        <message>
+            <source>Trails</source>
+            <translation>Spuren</translation>
+        </message>
+        <message>
+            <source>Proposed units</source>
+            <translation>Vorgeschlagene Einheiten</translation>
+        </message>
+        <message>
+            <source>Trail of the last hour</source>
+            <translation>Spur der letzten Stunde</translation>
+        </message>
+        <message>
+            <source>Proposed unit with distance</source>
+            <translation>Vorgeschlagene Einheit mit Entfernung</translation>
+        </message>
+        <message>
+            <source>No position history is kept (setting units.position_retention_hours is 0), so %1 has no trail.</source>
+            <translation>Es werden keine Positionen gespeichert (Einstellung units.position_retention_hours ist 0), daher gibt es für %1 keine Spur.</translation>
+        </message>
+        <message>
+            <source>%1 has no recorded positions in the last hour.</source>
+            <translation>Für %1 sind in der letzten Stunde keine Positionen gespeichert.</translation>
+        </message>
+        <message>
+            <source>%1 · trail since %2</source>
+            <translation>%1 · Spur seit %2</translation>
+        </message>
+    </context>
+    <context>
         <name>MapPane</name>
         <message>
             <source>Map</source>
@@ -1608,6 +1659,13 @@
         <message>
             <source>The map files are missing (%1). Run scripts/setup.sh.</source>
             <translation>Die Dateien der Karte fehlen (%1). Bitte scripts/setup.sh ausführen.</translation>
+        </message>
+    </context>
+    <context>
+        <name>MapPick</name>
+        <message>
+            <source>Taking a call: a click on the map sets the location.</source>
+            <translation>Neuer Einsatz: Ein Klick in die Karte setzt den Einsatzort.</translation>
         </message>
     </context>
     <context>
@@ -2313,6 +2371,10 @@
         <message>
             <source>Offence cases</source>
             <translation>OWi-Fälle</translation>
+        </message>
+        <message>
+            <source>Situation map</source>
+            <translation>Lagekarte</translation>
         </message>
     </context>
     <context>

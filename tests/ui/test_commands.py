@@ -107,7 +107,7 @@ async def test_every_shortcut_of_the_window_comes_from_the_registry(
     assert file_menu == ["app.logout", "app.quit"]
     assert "app.help" in [a.objectName() for a in window.commands.menu("help").actions()]
     view = window.commands.menu("view").actions()
-    assert [a.objectName() for a in view[-2:]] == ["view.reload", "view.reset_layout"]
+    assert [a.objectName() for a in view[-3:]] == ["view.reload", "view.reset_layout", "map.trail"]
     assert sum(a.isSeparator() for a in view) == 1  # between the panes and the commands
     # The F1 list shows what the registry lists, translated.
     dialog = ShortcutHelpDialog(window.commands, window)

@@ -153,11 +153,23 @@ class CallTakingForm(QWidget):
         self.messages.hide("priority")
 
     def _on_address_chosen(self, address: Address | None) -> None:
-        if address is None:
+        coords = self.address.coordinates
+        if coords is None:
             self.stadtteil.setText("–")
             return
         self.messages.hide("address")
-        self.stadtteil.setText(stadtteil_for(address.lat, address.lon) or "–")
+        self.stadtteil.setText(stadtteil_for(*coords) or "–")
+
+    def place_from_map(self, lat: float, lon: float, nearest: Address | None) -> None:
+        """The call's location from a click on the map: coordinates and Stadtteil of the
+        point, the nearest address proposed as the address text.
+
+        Free text the dispatcher typed (without coordinates) is kept: the click adds the
+        coordinates to it instead of overwriting it.
+        """
+        typed = bool(self.address.text().strip()) and self.address.coordinates is None
+        text = None if typed or nearest is None else nearest.label
+        self.address.set_picked(text, lat, lon)
 
     # -- state --------------------------------------------------------------------------------
 

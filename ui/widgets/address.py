@@ -93,6 +93,19 @@ class AddressField(QLineEdit):
         self._stored = (lat, lon) if lat is not None and lon is not None else None
         self.chosenChanged.emit(None)
 
+    def set_picked(self, text: str | None, lat: float, lon: float) -> None:
+        """Coordinates picked on the map; ``text`` (if not None) replaces the field's text.
+
+        The cursor stays where it was when the text does not change.
+        """
+        self.stop_lookup()
+        if text is not None and text != self.text():
+            self.setText(text)
+            self.setCursorPosition(0)
+        self._chosen = None
+        self._stored = (lat, lon)
+        self.chosenChanged.emit(None)
+
     def choose_address(self, address: Address) -> None:
         """Use a gazetteer address (as if chosen from the list)."""
         self.stop_lookup()

@@ -21,6 +21,9 @@
     var applied = 0;
     /* Milliseconds each update took to apply (parse included), for the benchmark; bounded. */
     var applyMs = [];
+    /* Further layers (layers.js) hook in through kodMap.extend(): start(api) once the page has
+     * its config, apply(data) with every update. */
+    var extensions = [];
 
     function text(tag, value, cls) {
         var el = document.createElement(tag);
@@ -307,7 +310,7 @@
         });
     }
 
-    function addLegend() {
+    function addLegend(extra) {
         var legend = L.control({ position: "bottomleft" });
         legend.onAdd = function () {
             var box = text("div", "", "kod-legend");
@@ -317,6 +320,9 @@
                 swatch.style.background = row.colour;
                 line.appendChild(swatch);
                 line.appendChild(text("span", row.label));
+                box.appendChild(line);
+            });
+            extra.forEach(function (line) {
                 box.appendChild(line);
             });
             box.appendChild(text("div", config.texts.approximate, "kod-note"));
@@ -355,21 +361,34 @@
             var outlines = L.layerGroup([layers.stadtteile, layers.stadtteilLabels]).addTo(map);
             overlays[config.texts.stadtteile] = outlines;
         }
-        L.control.layers(null, overlays, { collapsed: false }).addTo(map);
+        var api = { map: map, config: config, bridge: bridge, overlays: overlays, legend: [], text: text };
+        extensions.forEach(function (ext) {
+            ext.start(api);
+        });
+        // In a small dock the list folds into Leaflet's layers button (open on hover or tap).
+        L.control.layers(null, overlays, { collapsed: map.getSize().y < 560 }).addTo(map);
         addStadtteilLabels(layers.stadtteilLabels);
-        addLegend();
+        addLegend(api.legend);
         window.setInterval(restyle, 10000);
         bridge.update.connect(function (payload) {
             var started = performance.now();
-            apply(JSON.parse(payload));
+            var data = JSON.parse(payload);
+            apply(data);
             if (applyMs.length < 10000) {
                 applyMs.push(performance.now() - started);
             }
+            extensions.forEach(function (ext) {
+                ext.apply(data);
+            });
         });
         bridge.ready();
     }
 
     window.kodMap = {
+        /* A further layer: {start: function (api), apply: function (data)}, before attach. */
+        extend: function (extension) {
+            extensions.push(extension);
+        },
         attach: function (leafletMap, named) {
             map = leafletMap;
             layers.stadtteile = named.stadtteile;

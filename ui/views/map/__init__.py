@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QCoreApplication, Qt, QTimer
 
 from app.platform.permissions import Permission
+from ui.views.map.extensions import install_layers
 from ui.views.map.pane import MapPane
 from ui.views.unit_board import UnitStatusBoard
 
@@ -37,6 +38,7 @@ def install(window: MainWindow) -> MapPane | None:
     navigator.add_pane("map", pane.setFocus)
     window.commands.bind("go.map", lambda: navigator.go_to("map"))
     link_selection(window, pane)
+    install_layers(window, pane)
     return pane
 
 

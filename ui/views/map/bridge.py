@@ -19,7 +19,7 @@ class MapBridge(QObject):
 
     Python → page: :attr:`update` carries one JSON text per tick. Page → Python: ``config()``
     (the page's settings as JSON), ``ready()`` once the layers exist, ``selected(kind, id)``
-    when a symbol is clicked.
+    when a symbol is clicked, ``picked(lat, lon)`` for a click while a location is picked.
     """
 
     #: One batch of changes as JSON (see ``situation.js``: apply()).
@@ -28,6 +28,8 @@ class MapBridge(QObject):
     page_ready = Signal()
     #: A symbol was clicked: ``"unit"`` or ``"incident"`` and its id.
     item_selected = Signal(str, int)
+    #: An empty spot of the map was clicked while picking a location: latitude, longitude.
+    point_picked = Signal(float, float)
 
     def __init__(self, config_json: str, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -49,6 +51,10 @@ class MapBridge(QObject):
     def selected(self, kind: str, item_id: int) -> None:
         if kind in ("unit", "incident"):
             self.item_selected.emit(kind, int(item_id))
+
+    @Slot(float, float)
+    def picked(self, lat: float, lon: float) -> None:
+        self.point_picked.emit(float(lat), float(lon))
 
 
 class LocalOnlyInterceptor(QWebEngineUrlRequestInterceptor):

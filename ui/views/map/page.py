@@ -25,6 +25,9 @@ LEAFLET_JS = "vendor/leaflet/leaflet.js"
 LEAFLET_CSS = "vendor/leaflet/leaflet.css"
 SITUATION_JS = "map/situation.js"
 SITUATION_CSS = "map/situation.css"
+#: Stations, schools, trails, proposals, picking (hooks into situation.js).
+LAYERS_JS = "map/layers.js"
+LAYERS_CSS = "map/layers.css"
 #: Qt ships the QWebChannel client in its resources.
 QWEBCHANNEL_JS = "qrc:///qtwebchannel/qwebchannel.js"
 
@@ -39,7 +42,7 @@ def missing_assets() -> list[str]:
     root = web_root()
     return [
         f
-        for f in (LEAFLET_JS, LEAFLET_CSS, SITUATION_JS, SITUATION_CSS)
+        for f in (LEAFLET_JS, LEAFLET_CSS, SITUATION_JS, SITUATION_CSS, LAYERS_JS, LAYERS_CSS)
         if not (root / f).is_file()
     ]
 
@@ -92,6 +95,12 @@ def build_page(outlines: dict[str, Any] | None = None) -> str:
     )
     root.header.add_child(
         folium.Element(f'<script src="{SITUATION_JS}"></script>'), name="kod_situation"
+    )
+    root.header.add_child(
+        folium.Element(
+            f'<link rel="stylesheet" href="{LAYERS_CSS}"/><script src="{LAYERS_JS}"></script>'
+        ),
+        name="kod_layers",
     )
     # folium's names are generated identifiers (map_<hex>), never user text.
     root.script.add_child(

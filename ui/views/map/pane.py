@@ -36,6 +36,7 @@ from ui.models.incident_queue import DISPATCH_OVERDUE_MIN, OVERDUE_COLOUR, PRIOR
 from ui.models.unit_board import STATUS_STYLES, UNKNOWN_STYLE
 from ui.position_age import STALE_AFTER_S, position_age
 from ui.views.map.bridge import LocalOnlyInterceptor, MapBridge
+from ui.views.map.layers import layers_config
 from ui.views.map.page import build_page, missing_assets, web_root
 from ui.views.map.tiles import tiles_config, use_tile_source
 
@@ -130,6 +131,7 @@ def page_config(background: MapBackground | None = None) -> dict[str, Any]:
         ],
         "legend": legend,
         "tiles": tiles_config(background.tiles) if background else None,
+        "layers": layers_config(),
         "texts": {
             "units": QCoreApplication.translate("MapPane", "Units"),
             "incidents": QCoreApplication.translate("MapPane", "Open incidents"),
@@ -383,6 +385,16 @@ class MapPane(QWidget):
                     changed["id"] = u.id
                     result.append(changed)
         return result
+
+    @property
+    def ctx(self) -> UiContext:
+        """The workstation context the pane reads through."""
+        return self._ctx
+
+    def send(self, payload: dict[str, Any]) -> None:
+        """Hand a batch for the further layers (``layers.js``) to the page, if it is ready."""
+        if self._page_ready:
+            self._emit(payload)
 
     def _emit(self, payload: dict[str, Any]) -> None:
         text = json.dumps(payload, ensure_ascii=False)
