@@ -59,6 +59,7 @@ from db.migrate import upgrade  # noqa: E402
 from ui import gcguard  # noqa: E402
 from ui.context import ChangeBridge, UiContext  # noqa: E402
 from ui.views.map import MapPane  # noqa: E402
+from ui.views.map.tiles import register_tile_scheme
 
 ROOT = _HERE.parent
 UNITS = int(os.environ.get("KOD_BENCH_UNITS", "2000"))
@@ -249,6 +250,7 @@ async def measure(target: DatabaseTarget, url: str) -> dict[str, float]:
 
 
 def main() -> None:
+    register_tile_scheme()  # before the QApplication, as the workstation does
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setQuitOnLastWindowClosed(False)  # type: ignore[attr-defined]
     gcguard.install(app)  # as the workstation does

@@ -1682,8 +1682,20 @@
             <translation>OWi-Fälle</translation>
         </message>
         <message>
-            <source>New case …</source>
-            <translation>Neuer Fall …</translation>
+            <source>personal data removed on %1</source>
+            <translation>Personendaten gelöscht am %1</translation>
+        </message>
+        <message>
+            <source>unknown</source>
+            <translation>unbekannt</translation>
+        </message>
+        <message>
+            <source>(removed)</source>
+            <translation>(gelöscht)</translation>
+        </message>
+        <message>
+            <source>Witness %1: %2</source>
+            <translation>Zeuge %1: %2</translation>
         </message>
         <message>
             <source>Case</source>
@@ -1730,20 +1742,44 @@
             <translation>Zeuge hinzufügen …</translation>
         </message>
         <message>
-            <source>Print …</source>
-            <translation>Drucken …</translation>
-        </message>
-        <message>
-            <source>Ctrl+Shift+O new case · Alt+Enter next step (1–6) · Ctrl+P print · the list follows every change</source>
-            <translation>Strg+Umschalt+O neuer Fall · Alt+Eingabe nächster Schritt (1–6) · Strg+P drucken · die Liste folgt jeder Änderung</translation>
-        </message>
-        <message>
             <source>Evidence</source>
             <translation>Beweismittel</translation>
         </message>
         <message>
             <source>History</source>
             <translation>Verlauf</translation>
+        </message>
+        <message>
+            <source>No case selected</source>
+            <translation>Kein Fall gewählt</translation>
+        </message>
+        <message>
+            <source>revision %1</source>
+            <translation>Fassung %1</translation>
+        </message>
+        <message>
+            <source>intent</source>
+            <translation>vorsätzlich</translation>
+        </message>
+        <message>
+            <source>negligence</source>
+            <translation>fahrlässig</translation>
+        </message>
+        <message>
+            <source>without a fee</source>
+            <translation>ohne Verwarnungsgeld</translation>
+        </message>
+        <message>
+            <source>New case …</source>
+            <translation>Neuer Fall …</translation>
+        </message>
+        <message>
+            <source>Print …</source>
+            <translation>Drucken …</translation>
+        </message>
+        <message>
+            <source>Ctrl+Shift+O new case · Alt+Enter next step (1–6) · Ctrl+P print · the list follows every change</source>
+            <translation>Strg+Umschalt+O neuer Fall · Alt+Eingabe nächster Schritt (1–6) · Strg+P drucken · die Liste folgt jeder Änderung</translation>
         </message>
         <message>
             <source>1 open case</source>
@@ -1768,42 +1804,6 @@
         <message>
             <source>first: %1 on %2</source>
             <translation>zuerst: %1 am %2</translation>
-        </message>
-        <message>
-            <source>personal data removed on %1</source>
-            <translation>Personendaten gelöscht am %1</translation>
-        </message>
-        <message>
-            <source>unknown</source>
-            <translation>unbekannt</translation>
-        </message>
-        <message>
-            <source>(removed)</source>
-            <translation>(gelöscht)</translation>
-        </message>
-        <message>
-            <source>Witness %1: %2</source>
-            <translation>Zeuge %1: %2</translation>
-        </message>
-        <message>
-            <source>No case selected</source>
-            <translation>Kein Fall gewählt</translation>
-        </message>
-        <message>
-            <source>intent</source>
-            <translation>vorsätzlich</translation>
-        </message>
-        <message>
-            <source>negligence</source>
-            <translation>fahrlässig</translation>
-        </message>
-        <message>
-            <source>revision %1</source>
-            <translation>Fassung %1</translation>
-        </message>
-        <message>
-            <source>without a fee</source>
-            <translation>ohne Verwarnungsgeld</translation>
         </message>
         <message>
             <source>Checked</source>

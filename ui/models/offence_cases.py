@@ -8,20 +8,19 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QBrush, QFont
 
 from app.domain.offences.cases import CaseInfo, status_label
 from app.platform.timeutil import format_local
 from ui import theme
+from ui.models.small_list import SmallListModel
 
 COL_NUMBER, COL_OFFENCE, COL_PERSON, COL_WHEN, COL_STATUS, COL_LAST_DAY, COL_DAYS = range(7)
 #: The whole :class:`CaseInfo` of a row.
 CaseRole = Qt.ItemDataRole.UserRole + 1
 #: Days left from which a case is marked loudly.
 URGENT_DAYS = 3
-
-_Index = QModelIndex | QPersistentModelIndex
 
 
 def person_text(case: CaseInfo) -> str:
@@ -30,12 +29,11 @@ def person_text(case: CaseInfo) -> str:
     return f"{p.last_name}, {p.first_name}" if p.first_name else p.last_name
 
 
-class OffenceCaseTableModel(QAbstractTableModel):
+class OffenceCaseTableModel(SmallListModel[CaseInfo]):
     """Open cases, the one running out first on top."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._rows: list[CaseInfo] = []
         self.today = date.today()
         self.warn_days = 14
         self._headers = (
@@ -48,47 +46,23 @@ class OffenceCaseTableModel(QAbstractTableModel):
             self.tr("Days left"),
         )
 
+    def headers(self) -> tuple[str, ...]:
+        return self._headers
+
     def set_cases(self, cases: list[CaseInfo], today: date, warn_days: int) -> None:
-        """Show ``cases`` (a full reload)."""
-        self.beginResetModel()
-        self._rows = list(cases)
+        """Show ``cases`` (a full reload) as of ``today``, marking ``warn_days`` ahead."""
         self.today, self.warn_days = today, warn_days
-        self.endResetModel()
+        self.set_rows(cases)
 
     def cases(self) -> list[CaseInfo]:
         """The cases shown."""
-        return list(self._rows)
-
-    def row_of(self, case_id: int) -> int:
-        """Row of the case (-1 if not listed)."""
-        return next((r for r, c in enumerate(self._rows) if c.id == case_id), -1)
+        return self.rows()
 
     def running_out(self) -> list[CaseInfo]:
         """Listed cases within the warning period."""
         return [c for c in self._rows if c.days_left(self.today) <= self.warn_days]
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._headers)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> object:
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(self._headers)
-        ):
-            return self._headers[section]
-        return None
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        case = self._rows[index.row()]
-        col = index.column()
+    def cell(self, case: CaseInfo, col: int, role: int) -> object:
         left = case.days_left(self.today)
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(case, col, left)

@@ -6,11 +6,8 @@ A small list (a city has a few dozen units), loaded whole and reset on every rel
 from __future__ import annotations
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QCoreApplication,
-    QModelIndex,
     QObject,
-    QPersistentModelIndex,
     Qt,
 )
 from PySide6.QtGui import QBrush, QFont
@@ -18,20 +15,18 @@ from PySide6.QtGui import QBrush, QFont
 from app.domain.codes import unit_status_display
 from app.services.unit_admin import ManagedUnit
 from ui import theme
+from ui.models.small_list import SmallListModel
 
 COL_CALL_SIGN, COL_KIND, COL_STATUS, COL_CREW, COL_SERVICE = range(5)
 #: The whole :class:`ManagedUnit` of a row.
 UnitRole = Qt.ItemDataRole.UserRole + 1
 
-_Index = QModelIndex | QPersistentModelIndex
 
-
-class UnitAdminTableModel(QAbstractTableModel):
+class UnitAdminTableModel(SmallListModel[ManagedUnit]):
     """Every unit, those in service first (see :meth:`UnitAdminService.units`)."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._rows: list[ManagedUnit] = []
         self._headers = (
             self.tr("Call sign"),
             self.tr("Kind"),
@@ -40,42 +35,18 @@ class UnitAdminTableModel(QAbstractTableModel):
             self.tr("Service"),
         )
 
+    def headers(self) -> tuple[str, ...]:
+        return self._headers
+
     def set_units(self, units: list[ManagedUnit]) -> None:
         """Show ``units`` (a full reload)."""
-        self.beginResetModel()
-        self._rows = list(units)
-        self.endResetModel()
+        self.set_rows(units)
 
     def units(self) -> list[ManagedUnit]:
         """The units shown."""
-        return list(self._rows)
+        return self.rows()
 
-    def row_of(self, unit_id: int) -> int:
-        """Row of the unit ``unit_id`` (-1 if not listed)."""
-        return next((r for r, u in enumerate(self._rows) if u.id == unit_id), -1)
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._headers)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> object:
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(self._headers)
-        ):
-            return self._headers[section]
-        return None
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        unit = self._rows[index.row()]
-        col = index.column()
+    def cell(self, unit: ManagedUnit, col: int, role: int) -> object:
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(unit, col)
         if role == UnitRole:

@@ -9,14 +9,13 @@ and the rule behind it, and its history. Alt+Enter offers the next steps the wor
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
-    QFormLayout,
-    QGroupBox,
     QHBoxLayout,
     QLabel,
-    QListWidget,
     QMenu,
     QPushButton,
     QSizePolicy,
@@ -27,11 +26,11 @@ from PySide6.QtWidgets import (
 
 from app.domain.changes import ChangeSet, Entity
 from app.domain.dto import IncidentDetail
-from app.domain.offences.cases import NEXT, CaseInfo, CaseStatus, status_label
+from app.domain.offences.cases import NEXT, CaseEvent, CaseInfo, CaseStatus, status_label
 from app.platform.errors import KodError
 from app.platform.i18n import count_text
 from app.platform.permissions import Permission
-from app.platform.timeutil import format_local, local, utcnow
+from app.platform.timeutil import local, utcnow
 from app.services.offence_evidence import EvidenceItem
 from ui import theme
 from ui.asyncutil import spawn
@@ -46,16 +45,15 @@ from ui.models.offence_cases import (
     COL_WHEN,
     CaseRole,
     OffenceCaseTableModel,
-    person_text,
 )
 from ui.models.work_table import alive
 from ui.views.flow_layout import FlowLayout
+from ui.views.offences.detail import OffenceCaseDetail
 from ui.views.offences.dialogs import (
     CaptureCaseDialog,
     CautionDialog,
     DiscontinueDialog,
     HearingDialog,
-    euros_text,
 )
 from ui.views.offences.printing import print_menu
 from ui.views.offences.witness import WitnessDialog
@@ -116,38 +114,11 @@ class OffenceCasePane(QWidget):
         self.new_button.setVisible(self.can_write)
         self.new_button.clicked.connect(self.new_case)
 
-        self.heading = QLabel(self)
-        self.heading.setObjectName("offenceHeading")
-        self.heading.setStyleSheet(theme.heading_style())
-        self.fields: dict[str, QLabel] = {}
-        details = QGroupBox(self.tr("Case"), self)
-        form = QFormLayout(details)
-        for key, label in (
-            ("status", self.tr("Status")),
-            ("offence", self.tr("Offence")),
-            ("law", self.tr("Legal basis")),
-            ("person", self.tr("Person concerned")),
-            ("act", self.tr("Time and place")),
-            ("description", self.tr("Description")),
-            ("culpability", self.tr("Culpability")),
-            ("fine", self.tr("Amount")),
-            ("limitation", self.tr("Time-barred after")),
-        ):
-            value = QLabel(self)
-            value.setObjectName(f"offence_{key}")
-            value.setWordWrap(True)
-            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            value.setTextFormat(Qt.TextFormat.PlainText)
-            form.addRow(label, value)
-            self.fields[key] = value
-        self.history = QListWidget(self)
-        self.history.setObjectName("offenceHistory")
-        self.evidence = QListWidget(self)
-        self.evidence.setObjectName("offenceEvidence")
-        self.evidence.setMaximumHeight(90)
-        self.witness_button = QPushButton(self.tr("Add witness …"), self)
-        self.witness_button.setObjectName("offenceWitness")
-        self.witness_button.setVisible(self.can_write)
+        self.detail = OffenceCaseDetail(self.can_write, self)
+        # The detail's parts, as the pane's (tests and the print menu reach them here).
+        self.heading, self.fields = self.detail.heading, self.detail.fields
+        self.history, self.evidence = self.detail.history, self.detail.evidence
+        self.witness_button = self.detail.witness_button
         self.witness_button.clicked.connect(self.add_witness)
         self.message = QLabel(self)
         self.message.setObjectName("offenceMessage")
@@ -188,16 +159,7 @@ class OffenceCasePane(QWidget):
         right = QWidget(self)
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
-        right_layout.addWidget(self.heading)
-        right_layout.addWidget(details)
-        evidence_head = QHBoxLayout()
-        evidence_head.addWidget(QLabel(self.tr("Evidence"), self))
-        evidence_head.addStretch(1)
-        evidence_head.addWidget(self.witness_button)
-        right_layout.addLayout(evidence_head)
-        right_layout.addWidget(self.evidence)
-        right_layout.addWidget(QLabel(self.tr("History"), self))
-        right_layout.addWidget(self.history, 1)
+        right_layout.addWidget(self.detail, 1)
         right_layout.addWidget(self.message)
         right_layout.addLayout(steps)
         split = QSplitter(Qt.Orientation.Horizontal, self)
@@ -330,30 +292,7 @@ class OffenceCasePane(QWidget):
             return
         if not alive(self) or self.selected_id() != case_id:
             return
-        self._show(case)
-        for e in events:
-            self.history.addItem(f"{format_local(e.at)}  {e.username}: {e.text}")
-        for item in items:
-            self.evidence.addItem(self._evidence_text(item))
-
-    def _person_text(self, case: CaseInfo) -> str:
-        p = case.concerned
-        if case.anonymised_at is not None:
-            return self.tr("personal data removed on %1").replace(
-                "%1", format_local(case.anonymised_at)
-            )
-        if not p.last_name:
-            return "…"  # a list read by another role: the case itself shows the person
-        born = p.birth_date.strftime("%d.%m.%Y") if p.birth_date else self.tr("unknown")
-        return f"{person_text(case)}, * {born}\n{p.address}"
-
-    def _evidence_text(self, item: EvidenceItem) -> str:
-        if item.kind == "witness" and item.witness is not None:
-            who = item.witness.last_name or self.tr("(removed)")
-            if item.witness.first_name:
-                who += f", {item.witness.first_name}"
-            return self.tr("Witness %1: %2").replace("%1", who).replace("%2", item.description)
-        return f"{item.kind}: {item.description}"
+        self._show(case, events, items)
 
     def add_witness(self) -> None:
         """Record a witness of the selected case."""
@@ -361,33 +300,13 @@ class OffenceCasePane(QWidget):
         if case is not None and self.can_write and case.anonymised_at is None:
             self._open(WitnessDialog(self.ctx, case, self))
 
-    def _show(self, case: CaseInfo | None) -> None:
-        self.history.clear()
-        self.evidence.clear()
-        if case is None:
-            self.heading.setText(self.tr("No case selected"))
-            for label in self.fields.values():
-                label.setText("")
-        else:
-            self.heading.setText(case.number)
-            culpability = (
-                self.tr("intent") if case.culpability.value == "intent" else self.tr("negligence")
-            )
-            values = {
-                "status": status_label(case.status),
-                "offence": f"{case.offence} ({case.catalogue_key}, "
-                + self.tr("revision %1").replace("%1", str(case.catalogue_revision))
-                + ")",
-                "law": case.legal_basis,
-                "person": self._person_text(case),
-                "act": f"{format_local(case.committed_at)}, {case.place}",
-                "description": case.act_description,
-                "culpability": culpability,
-                "fine": euros_text(case.fine_cents) or self.tr("without a fee"),
-                "limitation": f"{case.limitation_date.strftime('%d.%m.%Y')} – {case.limitation_basis}",
-            }
-            for key, text in values.items():
-                self.fields[key].setText(text)
+    def _show(
+        self,
+        case: CaseInfo | None,
+        events: Sequence[CaseEvent] = (),
+        evidence: Sequence[EvidenceItem] = (),
+    ) -> None:
+        self.detail.show_case(case, events, evidence)
         allowed = NEXT[case.status] if case is not None else frozenset()
         for status, button in self.step_buttons.items():
             button.setEnabled(status in allowed)
