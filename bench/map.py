@@ -59,7 +59,7 @@ from db.migrate import upgrade  # noqa: E402
 from ui import gcguard  # noqa: E402
 from ui.context import ChangeBridge, UiContext  # noqa: E402
 from ui.views.map import MapPane  # noqa: E402
-from ui.views.map.tiles import register_tile_scheme
+from ui.views.map.tiles import register_tile_scheme  # noqa: E402
 
 ROOT = _HERE.parent
 UNITS = int(os.environ.get("KOD_BENCH_UNITS", "2000"))
