@@ -43,7 +43,7 @@ from ui import eventloop
 from ui.i18n import install_translations
 from ui.main import start_window
 from ui.main_window import MainWindow
-from ui.views.map.tiles import register_tile_scheme
+from ui.views.map.tiles import allow_web_engine_as_root, register_tile_scheme
 
 #: File name and demo login per role (the field officer has no password: built directly).
 ROLES: tuple[tuple[str, Role, str], ...] = (
@@ -165,6 +165,7 @@ async def shoot(folder: Path, work: Path) -> None:
 def main() -> None:
     folder = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots").resolve()
     folder.mkdir(parents=True, exist_ok=True)
+    allow_web_engine_as_root()
     register_tile_scheme()  # before the QApplication, as the workstation does
     app = QApplication.instance() or QApplication([])
     app.setQuitOnLastWindowClosed(False)

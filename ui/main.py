@@ -39,7 +39,7 @@ from ui.errors import ErrorReporter
 from ui.i18n import install_translations
 from ui.main_window import MainWindow
 from ui.session_end import SessionEnd
-from ui.views.map.tiles import register_tile_scheme
+from ui.views.map.tiles import allow_web_engine_as_root, register_tile_scheme
 
 log = logging.getLogger("kod.workstation")
 
@@ -450,6 +450,7 @@ def run(args: argparse.Namespace) -> int:
     # The map's QtWebEngine shares OpenGL contexts and serves offline tiles through its own
     # URL scheme: both set before the application exists.
     QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
+    allow_web_engine_as_root()
     register_tile_scheme()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)

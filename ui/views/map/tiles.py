@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import os
 import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -169,3 +170,18 @@ def use_tile_source(
     page.settings().setAttribute(
         QWebEngineSettings.WebAttribute.LocalContentCanAccessRemoteUrls, remote
     )
+
+
+def allow_web_engine_as_root() -> bool:
+    """Let QtWebEngine start when the program runs as root (containers, a test machine).
+
+    Chromium refuses to run as root inside its sandbox and ends the whole process the moment
+    the map opens. As root the sandbox is switched off (and logged); a normal login keeps it.
+    Returns True if it was switched off. Call before the QApplication exists.
+    """
+    geteuid = getattr(os, "geteuid", None)
+    if geteuid is None or geteuid() != 0 or os.environ.get("QTWEBENGINE_DISABLE_SANDBOX"):
+        return False
+    os.environ["QTWEBENGINE_DISABLE_SANDBOX"] = "1"
+    log.warning("running as root: the map's web engine runs without its sandbox")
+    return True
