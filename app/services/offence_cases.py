@@ -229,7 +229,7 @@ class OffenceCaseService:
                 raise ValidationError(
                     tr(
                         "offences",
-                        "The act is time-barred since %1 (%2): no case can be opened.",
+                        "The act became time-barred at the end of %1 (%2): no case can be opened.",
                         limit.last_day.strftime("%d.%m.%Y"),
                         limit.basis,
                     ),

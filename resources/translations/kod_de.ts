@@ -5418,8 +5418,8 @@
             <translation>Bitte einen aktuellen Katalogeintrag für den Tatbestand wählen.</translation>
         </message>
         <message>
-            <source>The act is time-barred since %1 (%2): no case can be opened.</source>
-            <translation>Die Tat ist seit %1 verjährt (%2): es kann kein Fall angelegt werden.</translation>
+            <source>The act became time-barred at the end of %1 (%2): no case can be opened.</source>
+            <translation>Die Tat ist mit Ablauf des %1 verjährt (%2): es kann kein Fall angelegt werden.</translation>
         </message>
         <message>
             <source>due %1</source>
