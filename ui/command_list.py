@@ -101,6 +101,14 @@ COMMANDS: tuple[Command, ...] = (
     ),
     C("go.map", GENERAL, N_("Commands", "Go to the map"), ("Ctrl+8",), Scope.GLOBAL),
     C("view.reset_layout", GENERAL, N_("Commands", "Reset layout"), menu="view"),
+    C(
+        "report.shift",
+        GENERAL,
+        N_("Commands", "&Shift report …"),
+        ("Ctrl+Shift+R",),
+        menu="file",
+        permission=Permission.SHIFT_REPORT,
+    ),
     C("app.logout", GENERAL, N_("Commands", "&Log out …"), menu="file"),
     C("app.quit", GENERAL, N_("Commands", "&Quit …"), ("Ctrl+Q",), menu="file"),
     # -- incidents ------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from app.platform.errors import KodError
 from app.platform.i18n import tr
 from app.platform.logsetup import setup_logging
 from app.platform.maintenance import retention_loop
+from app.platform.permissions import Permission
 from app.platform.uow import Actor
 from app.services import Services
 from app.services.login import Session, log_in, open_checked
@@ -249,6 +250,7 @@ def build_window(
     """
     from ui import outbox_ui
     from ui.dialogs import call_taking, shortcut_help
+    from ui.printing import shift_report
     from ui.views import (
         audit_log,
         emergency,
@@ -277,6 +279,8 @@ def build_window(
     audit_log.install(window)  # after the arrangement: its own dock, the incident panes put away
     unit_admin.install(window)  # behind the unit board, else (administration) on the left
     offences.install(window)  # in front for clerks, behind the queue for the shift lead
+    if window.ctx.can(Permission.SHIFT_REPORT):
+        shift_report.install(window)
     window.commands.fill_menus()
     window.finish_layout()
     return window

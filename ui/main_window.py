@@ -141,6 +141,8 @@ class MainWindow(QMainWindow):
         self._held_starts: list[Callable[[], None]] | None = None
         #: The offline outbox controller (ui.outbox_ui), set when the window is built.
         self.outbox: object | None = None
+        #: The print preview opened last (Schichtbericht), kept for tests and to stay alive.
+        self.print_preview: QWidget | None = None
         #: True once the panes have their first sizes (the default layout applies them late).
         self.layout_ready = False
         #: The strip reserved for the emergency banner (ui.views.emergency), if installed.

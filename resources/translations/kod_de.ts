@@ -702,6 +702,10 @@
             <translation>Fensteranordnung zurücksetzen</translation>
         </message>
         <message>
+            <source>&amp;Shift report …</source>
+            <translation>&amp;Schichtbericht …</translation>
+        </message>
+        <message>
             <source>&amp;Log out …</source>
             <translation>&amp;Abmelden …</translation>
         </message>
@@ -5940,6 +5944,134 @@
         <message>
             <source>unknown</source>
             <translation>unbekannt</translation>
+        </message>
+        <message>
+            <source>none</source>
+            <translation>keine</translation>
+        </message>
+        <message>
+            <source>Shift report</source>
+            <translation>Schichtbericht</translation>
+        </message>
+        <message>
+            <source>Shift-report-%1</source>
+            <translation>Schichtbericht-%1</translation>
+        </message>
+        <message>
+            <source>Shift report %1</source>
+            <translation>Schichtbericht %1</translation>
+        </message>
+        <message>
+            <source>Made by</source>
+            <translation>Erstellt von</translation>
+        </message>
+        <message>
+            <source>Incidents</source>
+            <translation>Einsätze</translation>
+        </message>
+        <message>
+            <source>Emergencies (Notruf)</source>
+            <translation>Notrufe</translation>
+        </message>
+        <message>
+            <source>Assaults on staff</source>
+            <translation>Angriffe auf Einsatzkräfte</translation>
+        </message>
+        <message>
+            <source>Bodycam activations</source>
+            <translation>Bodycam-Aktivierungen</translation>
+        </message>
+        <message>
+            <source>Count</source>
+            <translation>Anzahl</translation>
+        </message>
+        <message>
+            <source>Incidents by category</source>
+            <translation>Einsätze nach Kategorie</translation>
+        </message>
+        <message>
+            <source>Category</source>
+            <translation>Kategorie</translation>
+        </message>
+        <message>
+            <source>Incidents by Stadtteil</source>
+            <translation>Einsätze nach Stadtteil</translation>
+        </message>
+        <message>
+            <source>Stadtteil</source>
+            <translation>Stadtteil</translation>
+        </message>
+        <message>
+            <source>Units on duty</source>
+            <translation>Eingesetzte Streifen</translation>
+        </message>
+        <message>
+            <source>Call sign</source>
+            <translation>Funkrufname</translation>
+        </message>
+        <message>
+            <source>Crew</source>
+            <translation>Besatzung</translation>
+        </message>
+        <message>
+            <source>No.</source>
+            <translation>Nr.</translation>
+        </message>
+        <message>
+            <source>Received</source>
+            <translation>Eingang</translation>
+        </message>
+        <message>
+            <source>Address</source>
+            <translation>Anschrift</translation>
+        </message>
+        <message>
+            <source>Notable events (priority 1)</source>
+            <translation>Besondere Vorkommnisse (Priorität 1)</translation>
+        </message>
+        <message>
+            <source>Open incidents handed over</source>
+            <translation>Offene Einsätze zur Übergabe</translation>
+        </message>
+        <message>
+            <source>Raised</source>
+            <translation>Ausgelöst</translation>
+        </message>
+        <message>
+            <source>Unit</source>
+            <translation>Einheit</translation>
+        </message>
+        <message>
+            <source>Acknowledged</source>
+            <translation>Quittiert</translation>
+        </message>
+        <message>
+            <source>Open tasks handed over</source>
+            <translation>Offene Aufträge zur Übergabe</translation>
+        </message>
+        <message>
+            <source>Task</source>
+            <translation>Auftrag</translation>
+        </message>
+        <message>
+            <source>Due</source>
+            <translation>Fällig</translation>
+        </message>
+        <message>
+            <source>Anchor of the audit log</source>
+            <translation>Anker des Audit-Protokolls</translation>
+        </message>
+        <message>
+            <source>Newest audit record when this report was made: %1. Keep this page: kod-admin audit verify --expect-head %1 shows that no record up to it was changed.</source>
+            <translation>Neuester Audit-Eintrag bei Erstellung dieses Berichts: %1. Dieses Blatt aufbewahren: kod-admin audit verify --expect-head %1 zeigt, dass kein Eintrag bis dahin verändert wurde.</translation>
+        </message>
+        <message>
+            <source>Shift lead</source>
+            <translation>Schichtleitung</translation>
+        </message>
+        <message>
+            <source>Next shift</source>
+            <translation>Folgeschicht</translation>
         </message>
     </context>
     <context>
