@@ -54,7 +54,7 @@ from ui.models.audit_log import (
 from ui.models.work_table import alive
 from ui.views.audit_chain import ChainCheckPanel
 from ui.views.audit_filter import AuditFilterBar
-from ui.views.work_table_view import WorkTableView, keep_selection, select_row
+from ui.views.work_table_view import WorkTableView, current_item, keep_selection, select_row
 
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
@@ -300,8 +300,7 @@ class AuditLogPane(QWidget):
 
     def selected(self) -> AuditEntry | None:
         """The selected record."""
-        value = self.model.data(self.table.currentIndex(), EntryRole)
-        return value if isinstance(value, AuditEntry) else None
+        return current_item(self.table, EntryRole, AuditEntry)
 
     def selected_id(self) -> int | None:
         """Id of the selected record."""

@@ -49,7 +49,7 @@ from ui.commands import pane_action
 from ui.context import UiContext
 from ui.models.unit_admin import COL_CALL_SIGN, COL_CREW, UnitAdminTableModel, UnitRole, crew_text
 from ui.models.work_table import alive
-from ui.views.work_table_view import WorkTableView, keep_selection, select_row
+from ui.views.work_table_view import WorkTableView, current_item, keep_selection, select_row
 from ui.widgets.readonly import show_read_only
 
 if TYPE_CHECKING:
@@ -240,8 +240,7 @@ class UnitAdminPane(QWidget):
 
     def selected(self) -> ManagedUnit | None:
         """The unit selected in the list."""
-        value = self.model.data(self.table.currentIndex(), UnitRole)
-        return value if isinstance(value, ManagedUnit) else None
+        return current_item(self.table, UnitRole, ManagedUnit)
 
     def selected_id(self) -> int | None:
         """Id of the selected unit."""

@@ -4,6 +4,7 @@ helpers for the panes' tables (select a row, action menus, the "More" button).""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from PySide6.QtCore import QAbstractItemModel, QCoreApplication, QItemSelectionModel
 from PySide6.QtGui import QAction
@@ -35,6 +36,15 @@ def select_row(table: QTableView, row: int, column: int) -> bool:
     )
     table.scrollTo(index)
     return True
+
+
+T = TypeVar("T")
+
+
+def current_item(table: QTableView, role: int, kind: type[T]) -> T | None:
+    """The ``kind`` object the table's current row holds under ``role`` (None if none)."""
+    value = table.model().data(table.currentIndex(), role)
+    return value if isinstance(value, kind) else None
 
 
 def keep_selection(

@@ -57,7 +57,7 @@ from ui.views.offences.dialogs import (
 )
 from ui.views.offences.printing import print_menu
 from ui.views.offences.witness import WitnessDialog
-from ui.views.work_table_view import WorkTableView, keep_selection, select_row
+from ui.views.work_table_view import WorkTableView, current_item, keep_selection, select_row
 
 RELOAD_DELAY_MS = 150
 #: The selection rests this long before the full case is read (arrowing through the list
@@ -253,8 +253,7 @@ class OffenceCasePane(QWidget):
 
     def selected(self) -> CaseInfo | None:
         """The case selected in the list."""
-        value = self.model.data(self.table.currentIndex(), CaseRole)
-        return value if isinstance(value, CaseInfo) else None
+        return current_item(self.table, CaseRole, CaseInfo)
 
     def selected_id(self) -> int | None:
         """Id of the selected case."""
