@@ -348,3 +348,41 @@ def test_only_the_configured_tile_server_counts_as_its_host() -> None:
     assert local.matches("http", "127.0.0.1", 8080)
     assert not local.matches("http", "127.0.0.1", 8081)
     assert tile_host("file:///tiles/{z}/{x}/{y}.png") is None
+
+
+@pytest.mark.asyncio
+async def test_incidents_get_their_stadtteil_from_the_official_outlines_once_imported(
+    services: Services, dispatcher: Actor, tmp_path: Path
+) -> None:
+    from app.domain.dto import IncidentDraft
+    from app.domain.geo import stadtteil_by_name
+    from app.services.stadtteile import last_known_stadtteil
+
+    wiesdorf = stadtteil_by_name("Wiesdorf")
+    assert wiesdorf is not None
+    point = (wiesdorf.centre_lat, wiesdorf.centre_lon)
+
+    def draft() -> IncidentDraft:
+        return IncidentDraft("noise", address="Hauptstraße 1", lat=point[0], lon=point[1])
+
+    before = await services.incidents.create(dispatcher, draft())
+    assert before.stadtteil == "Wiesdorf"
+    # Another workstation on the same database imports the city's outlines, in which the
+    # Stadtteil is spelled as the city's open data spells it.
+    other_db = Database(services.db.target, workstation="other")
+    try:
+        path = projected_outlines(
+            tmp_path / "amtlich.geojson", rename={"Wiesdorf": "Wiesdorf-Mitte"}
+        )
+        await Services.create(other_db).map_data.import_outlines(ADMIN, path)
+    finally:
+        await other_db.dispose()
+    after = await services.incidents.create(dispatcher, draft())
+    assert after.stadtteil == "Wiesdorf-Mitte"
+    # What panes show before the next write (unit board, emergency banner, call form).
+    await services.map_data.load_stadtteile()
+    assert last_known_stadtteil(*point) == "Wiesdorf-Mitte"
+    moved = await services.incidents.update(
+        dispatcher, before.id, before.version, {"lat": point[0] + 1e-5, "lon": point[1]}
+    )
+    assert moved.stadtteil == "Wiesdorf-Mitte"

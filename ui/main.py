@@ -301,6 +301,8 @@ async def start_window(
     window = build_window(ctx, database_label, settings)
     follower.start()
     window.queue.model.reload()
+    # Official Stadtteil outlines, if imported, for what panes show before anything is written.
+    spawn(services.map_data.load_stadtteile())
     return window, follower
 
 

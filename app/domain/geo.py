@@ -329,8 +329,9 @@ def find_stadtteil(lat: float, lon: float) -> Stadtteil | None:
 def stadtteil_for(lat: float, lon: float) -> str | None:
     """Return the name of the approximate Stadtteil for a point, or None outside the city.
 
-    Approximate: nearest hand-estimated centre within the city boundary (no official
-    outlines are available); see :func:`find_stadtteil`.
+    Approximate: nearest hand-estimated centre within the city boundary; see
+    :func:`find_stadtteil`. What the services record follows the official outlines once
+    they are imported (:mod:`app.services.stadtteile`).
     """
     stadtteil = find_stadtteil(lat, lon)
     return stadtteil.name if stadtteil is not None else None

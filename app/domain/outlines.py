@@ -27,7 +27,9 @@ from shapely.ops import unary_union
 from app.domain.geo import load_city_area, load_stadtteile
 
 __all__ = [
+    "StadtteilIndex",
     "StadtteilOutline",
+    "approximate_index",
     "city_boundary_geojson",
     "city_polygon",
     "map_outlines_geojson",
@@ -131,21 +133,39 @@ def map_outlines_geojson(official: Sequence[StadtteilOutline] = ()) -> dict[str,
     }
 
 
+class StadtteilIndex:
+    """Point-in-outline lookup over a set of Stadtteil outlines (a spatial index of prepared
+    geometries): the official ones when given, else the approximate ones.
+
+    A point on the border of two outlines belongs to the first in order.
+    """
+
+    def __init__(self, official: Sequence[StadtteilOutline] = ()) -> None:
+        features = map_outlines_geojson(official)["features"]
+        geometries = [shape(f["geometry"]) for f in features]
+        for geometry in geometries:
+            shapely.prepare(geometry)
+        self._tree = STRtree(geometries)
+        self._names = tuple(str(f["properties"]["name"]) for f in features)
+        #: True if the index holds official (imported) outlines.
+        self.official = bool(official)
+
+    def name_at(self, lat: float, lon: float) -> str | None:
+        """The name of the outline the point lies in (None outside every outline)."""
+        hits = self._tree.query(shapely.Point(lon, lat), predicate="intersects")
+        return self._names[int(min(hits))] if len(hits) else None
+
+
 @cache
-def _stadtteil_tree() -> tuple[Any, tuple[str, ...]]:
-    """The outlines in a spatial index (prepared for point tests) and their names."""
-    features = stadtteil_outlines_geojson()["features"]
-    geometries = [shape(f["geometry"]) for f in features]
-    for geometry in geometries:
-        shapely.prepare(geometry)
-    return STRtree(geometries), tuple(f["properties"]["name"] for f in features)
+def approximate_index() -> StadtteilIndex:
+    """The index of the approximate Stadtteil outlines (built once)."""
+    return StadtteilIndex()
 
 
 def stadtteil_at(lat: float, lon: float) -> str | None:
     """The name of the approximate Stadtteil outline the point lies in (None outside the city).
 
-    A point on the border of two outlines belongs to the first in file order.
+    Services ask :func:`app.services.stadtteile.stadtteil_of` instead, which prefers the
+    official outlines of their database.
     """
-    tree, names = _stadtteil_tree()
-    hits = tree.query(shapely.Point(lon, lat), predicate="intersects")
-    return names[int(min(hits))] if len(hits) else None
+    return approximate_index().name_at(lat, lon)

@@ -10,12 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.codes import IncidentStatus, UnitStatus
 from app.domain.dto import Assignment, IncidentDetail, IncidentRow, JournalLine
-from app.domain.geo import stadtteil_for
 from app.platform.errors import NotFound
 from app.platform.i18n import tr
 from app.platform.uow import Work
 from app.services import unit_dispatch as dispatch
 from app.services.incident_common import next_number
+from app.services.stadtteile import stadtteil_of
 from db.models import Incident, IncidentUnit, JournalEntry, Unit, User
 
 
@@ -99,7 +99,7 @@ async def insert_incident(
         status=IncidentStatus.NEW.value,
         lat=lat,
         lon=lon,
-        stadtteil=stadtteil_for(lat, lon) if lat is not None and lon is not None else None,
+        stadtteil=await stadtteil_of(w.session, lat, lon),
         created_at=w.now,
         updated_at=w.now,
         created_by_id=w.actor.user_id,

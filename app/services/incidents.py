@@ -24,7 +24,6 @@ from app.domain.dto import (
     IncidentQuery,
     IncidentRow,
 )
-from app.domain.geo import stadtteil_for
 from app.platform.database import Database
 from app.platform.errors import ConflictError, NotFound, ValidationError
 from app.platform.i18n import tr
@@ -51,6 +50,7 @@ from app.services.incident_queue import (
     IncidentQueueReader,
 )
 from app.services.incident_read import insert_incident, read_detail
+from app.services.stadtteile import stadtteil_of
 from app.services.unit_dispatch import UnitUnavailable, record_unit_status
 from db.models import Incident, JournalEntry
 
@@ -191,7 +191,7 @@ class IncidentService:
             if not diffs:
                 return await self._detail(w.session, incident_id)
             if "lat" in diffs or "lon" in diffs:
-                new_st = stadtteil_for(lat, lon) if lat is not None and lon is not None else None
+                new_st = await stadtteil_of(w.session, lat, lon)
                 if new_st != incident.stadtteil:
                     diffs["stadtteil"] = (incident.stadtteil, new_st)
                     incident.stadtteil = new_st

@@ -22,7 +22,7 @@ from sqlalchemy import delete, insert, select
 
 from app.domain.map_tiles import MBTilesError, MBTilesInfo, inspect_mbtiles
 from app.domain.outline_import import OutlineFormatError, parse_outlines
-from app.domain.outlines import StadtteilOutline, map_outlines_geojson
+from app.domain.outlines import StadtteilIndex, StadtteilOutline, map_outlines_geojson
 from app.platform.config import user_data_dir
 from app.platform.database import Database
 from app.platform.errors import ValidationError
@@ -30,6 +30,7 @@ from app.platform.i18n import tr
 from app.platform.permissions import Permission
 from app.platform.uow import Actor, check, unit_of_work
 from app.services.settings import SettingsService, read_setting
+from app.services.stadtteile import stadtteil_index
 from db.models import MapOutline
 
 log = logging.getLogger(__name__)
@@ -119,8 +120,16 @@ class MapDataService:
                 for r in rows
             ]
             source = rows[0].source if rows else ""
+            # The same outlines decide which Stadtteil a point is in (see stadtteil_index).
+            await stadtteil_index(s)
         tiles = await asyncio.to_thread(self._tile_source, values)
         return MapBackground(tiles, map_outlines_geojson(official), bool(official), source)
+
+    async def load_stadtteile(self) -> StadtteilIndex:
+        """Read the Stadtteil outlines for what the workstation shows before it writes anything
+        (:func:`app.services.stadtteile.last_known_stadtteil`)."""
+        async with self._db.read() as s:
+            return await stadtteil_index(s)
 
     def _tile_source(self, values: dict[str, Any]) -> TileSource:
         attribution = str(values["map.tile_attribution"])

@@ -11,10 +11,10 @@ from datetime import datetime
 
 from app.domain.codes import CATEGORY_BY_CODE, IncidentStatus, category_label
 from app.domain.dto import IncidentDetail, IncidentRow, JournalLine
-from app.domain.geo import stadtteil_for
 from app.platform.i18n import tr
 from app.platform.outbox import OP_CREATE_INCIDENT, OP_NOTE, Outbox, OutboxEntry
 from app.platform.timeutil import format_local, utcnow
+from app.services.stadtteile import last_known_stadtteil
 
 #: Number prefix of incidents that exist only in this workstation's outbox.
 PENDING_PREFIX = "OFFLINE-"
@@ -192,7 +192,7 @@ class OfflineView:
             address=str(p.get("address") or "").strip(),
             lat=lat,
             lon=lon,
-            stadtteil=stadtteil_for(lat, lon) if lat is not None and lon is not None else None,
+            stadtteil=last_known_stadtteil(lat, lon),
             caller_name=(p.get("caller_name") or "").strip() or None,
             caller_phone=(p.get("caller_phone") or "").strip() or None,
             description=str(p.get("description") or "").strip(),

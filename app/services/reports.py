@@ -19,7 +19,6 @@ from app.domain.dto_work import (
     ReportQuery,
     TaskDraft,
 )
-from app.domain.geo import stadtteil_for
 from app.platform.database import Database
 from app.platform.errors import ConflictError, NotFound, ValidationError
 from app.platform.i18n import tr
@@ -29,6 +28,7 @@ from app.platform.uow import Actor, Work, check, reading, unit_of_work
 from app.platform.validation import like_pattern, search_text
 from app.services.incidents import IncidentService, journal, next_number
 from app.services.ordering import report_order
+from app.services.stadtteile import stadtteil_of
 from app.services.tasks import TaskService, validate_coordinates
 from app.services.work_items import WorkItemReader, check_moment
 from db.models import Incident, Report, Task, User
@@ -210,11 +210,7 @@ class ReportService(WorkItemReader[ReportQuery, ReportInfo]):
                 status="new",
                 lat=draft.lat,
                 lon=draft.lon,
-                stadtteil=(
-                    stadtteil_for(draft.lat, draft.lon)
-                    if draft.lat is not None and draft.lon is not None
-                    else None
-                ),
+                stadtteil=await stadtteil_of(w.session, draft.lat, draft.lon),
                 created_by_id=w.actor.user_id,
                 updated_at=w.now,
                 **values,
@@ -249,9 +245,7 @@ class ReportService(WorkItemReader[ReportQuery, ReportInfo]):
             for key in diffs:
                 setattr(report, key, changes[key])
             if "lat" in diffs or "lon" in diffs:
-                report.stadtteil = (
-                    stadtteil_for(lat, lon) if lat is not None and lon is not None else None
-                )
+                report.stadtteil = await stadtteil_of(w.session, lat, lon)
             report.updated_at = w.now
             await w.session.flush()
             await w.audit("report.update", "report", report.id, {"fields": sorted(diffs)})

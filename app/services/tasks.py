@@ -11,7 +11,6 @@ from sqlalchemy.orm import aliased
 
 from app.domain.codes import CATEGORY_BY_CODE
 from app.domain.dto_work import EDITABLE_TASK_FIELDS, Assignee, TaskDraft, TaskInfo, TaskQuery
-from app.domain.geo import stadtteil_for
 from app.platform.database import Database
 from app.platform.errors import ConflictError, NotFound, ValidationError
 from app.platform.i18n import tr
@@ -21,6 +20,7 @@ from app.platform.uow import Actor, Work, reading, unit_of_work
 from app.platform.validation import like_pattern, search_text
 from app.services.incidents import next_number
 from app.services.ordering import task_order
+from app.services.stadtteile import stadtteil_of
 from app.services.work_items import WorkItemReader, check_moment
 from db.models import Report, Task, Unit, User
 
@@ -277,11 +277,7 @@ class TaskService(WorkItemReader[TaskQuery, TaskInfo]):
             status="open",
             lat=draft.lat,
             lon=draft.lon,
-            stadtteil=(
-                stadtteil_for(draft.lat, draft.lon)
-                if draft.lat is not None and draft.lon is not None
-                else None
-            ),
+            stadtteil=await stadtteil_of(w.session, draft.lat, draft.lon),
             assigned_unit_id=draft.assigned_unit_id,
             assigned_user_id=draft.assigned_user_id,
             created_by_id=w.actor.user_id,
@@ -326,9 +322,7 @@ class TaskService(WorkItemReader[TaskQuery, TaskInfo]):
             for key in diffs:
                 setattr(task, key, changes[key])
             if "lat" in diffs or "lon" in diffs:
-                task.stadtteil = (
-                    stadtteil_for(lat, lon) if lat is not None and lon is not None else None
-                )
+                task.stadtteil = await stadtteil_of(w.session, lat, lon)
             task.updated_at = w.now
             await w.session.flush()
             await w.audit("task.update", "task", task.id, {"fields": sorted(diffs)})

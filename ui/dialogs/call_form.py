@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 from app.domain.codes import priority_label
 from app.domain.dto import IncidentDraft
 from app.domain.gazetteer import Address
-from app.domain.geo import stadtteil_for
+from app.services.stadtteile import last_known_stadtteil
 from ui.context import UiContext
 from ui.widgets.address import AddressField, PlaceLabel
 from ui.widgets.category import TypeAheadCategoryCombo, default_priority
@@ -158,7 +158,7 @@ class CallTakingForm(QWidget):
             self.stadtteil.setText("–")
             return
         self.messages.hide("address")
-        self.stadtteil.setText(stadtteil_for(*coords) or "–")
+        self.stadtteil.setText(last_known_stadtteil(*coords) or "–")
 
     def place_from_map(self, lat: float, lon: float, nearest: Address | None) -> None:
         """The call's location from a click on the map: coordinates and Stadtteil of the

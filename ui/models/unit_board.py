@@ -12,10 +12,11 @@ from PySide6.QtGui import QBrush, QColor, QFont
 from app.domain.changes import ChangeSet, Entity
 from app.domain.codes import unit_status_label
 from app.domain.dto import UnitInfo
-from app.domain.geo import format_coordinates, stadtteil_for
+from app.domain.geo import format_coordinates
 from app.domain.unit_state import alarm_overdue, state_text
 from app.platform.timeutil import format_local, local
 from app.services.ordering import Desc
+from app.services.stadtteile import last_known_stadtteil
 from ui import theme
 from ui.context import UiContext
 from ui.models.incident_queue import format_duration
@@ -292,7 +293,7 @@ class UnitStatusTableModel(LiveTableModel[UnitInfo, None]):
         if col == COL_POSITION_AGE:
             if u.position_at is None or u.lat is None or u.lon is None:
                 return self.tr("No position reported")
-            where = stadtteil_for(u.lat, u.lon) or self.tr("outside the city")
+            where = last_known_stadtteil(u.lat, u.lon) or self.tr("outside the city")
             return (
                 self.tr("%1 (%2), reported %3")
                 .replace("%1", where)

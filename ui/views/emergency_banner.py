@@ -23,8 +23,9 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.dto import Emergency
-from app.domain.geo import format_coordinates, stadtteil_for
+from app.domain.geo import format_coordinates
 from app.platform.timeutil import format_local, local, utcnow
+from app.services.stadtteile import last_known_stadtteil
 from ui import theme
 from ui.models.incident_queue import format_duration
 from ui.position_age import position_age
@@ -202,7 +203,7 @@ class EmergencyBanner(QFrame):
             ),
         ]
         if e.lat is not None and e.lon is not None:
-            where = stadtteil_for(e.lat, e.lon) or self.tr("outside the city")
+            where = last_known_stadtteil(e.lat, e.lon) or self.tr("outside the city")
             parts.append(
                 html.escape(
                     self.tr("last position %1 (%2)")
