@@ -242,3 +242,37 @@ async def test_updates_carry_only_what_changed_and_crowded_labels_give_way(
         pane.stop()
         pane.close()
         pane.deleteLater()
+
+
+async def test_crowded_call_signs_give_way_to_each_other_and_a_notruf_label_always_shows(
+    services: Services, ui_ctx: UiContext
+) -> None:
+    # Four units some 150 m apart (one spot at the city's scale), one far away.
+    crowd = [
+        await services.units.create(
+            ADMIN, f"KOD 7{n}", home=(WIESDORF[0] + n * 0.0015, WIESDORF[1] + n * 0.0015)
+        )
+        for n in range(4)
+    ]
+    await services.units.create(ADMIN, "KOD 80", home=OPLADEN)
+    await services.units.raise_emergency(ui_ctx.actor, crowd[3].id)
+    pane = await show_map(ui_ctx)
+    try:
+        await wait_for_page(pane, lambda s: s["units"] == 5 and s["unit_labels"] is True)
+        # Of the crowd one label is drawn: the unit in Notruf's; the lone unit keeps its own.
+        state = await wait_for_page(pane, lambda s: s["unit_labels_drawn"] == 2)
+        assert state["unit_labels"] is True
+        drawn = await js(
+            pane,
+            "Array.from(document.querySelectorAll('.kod-label-unit'))"
+            ".filter(e => e.style.visibility !== 'hidden').map(e => e.textContent)",
+        )
+        assert sorted(drawn) == ["KOD 73", "KOD 80"]
+        # Zoomed right in, the crowd spreads out and every name is drawn again.
+        await js(pane, f"kodMap.focus('unit', {crowd[0].id})")
+        assert await js(pane, "kodMap.zoom(15)") == 15
+        await wait_for_page(pane, lambda s: s["unit_labels_drawn"] >= 4)
+    finally:
+        pane.stop()
+        pane.close()
+        pane.deleteLater()

@@ -87,7 +87,9 @@
      * made one tick of a few hundred moving units take 100 ms; these only write. Where more
      * than config.label_limit units are in view the labels are hidden (a mass of overlapping
      * names helps nobody, and keeping them in place is most of the page's work per tick):
-     * zooming in shows them. */
+     * zooming in shows them. Below that limit, a label that would cover one already drawn
+     * gives way (units in Notruf are drawn first, so theirs never does); its unit's symbol
+     * stays and its popup names it. */
     function createLabels(cls) {
         var Labels = L.Layer.extend({
             initialize: function (cls) {
@@ -132,14 +134,71 @@
                         this._placeAll();
                     }
                 }
+                if (show) {
+                    this._declutter(view);
+                }
+            },
+            /* Hide the labels that would overlap one drawn before them (in rank order), using
+             * a grid of screen cells so that each label is compared only with its neighbours. */
+            _declutter: function (view) {
+                if (this._cw === undefined) {
+                    return; // nothing measured yet: no label has been laid out
+                }
+                var cell = 64;
+                var grid = {};
+                var height = -2 * (this._dy || -8);
+                var entries = Object.keys(this._entries).map(function (k) {
+                    return this._entries[k];
+                }, this).filter(function (e) {
+                    return view.contains(e.at);
+                });
+                entries.sort(function (a, b) {
+                    return a.rank - b.rank || (a.text < b.text ? -1 : a.text > b.text ? 1 : 0);
+                });
+                entries.forEach(function (e) {
+                    var p = this._map.latLngToContainerPoint(e.at);
+                    var box = [p.x + 10, p.y - height / 2, p.x + 10 + e.text.length * this._cw + 6, p.y + height / 2];
+                    var cells = [];
+                    for (var cx = Math.floor(box[0] / cell); cx <= Math.floor(box[2] / cell); cx++) {
+                        for (var cy = Math.floor(box[1] / cell); cy <= Math.floor(box[3] / cell); cy++) {
+                            cells.push(cx + ":" + cy);
+                        }
+                    }
+                    var free = cells.every(function (key) {
+                        return !(grid[key] || []).some(function (o) {
+                            return box[0] < o[2] && o[0] < box[2] && box[1] < o[3] && o[1] < box[3];
+                        });
+                    });
+                    if (free) {
+                        cells.forEach(function (key) {
+                            (grid[key] = grid[key] || []).push(box);
+                        });
+                    }
+                    if (e.hidden === free) {
+                        e.hidden = !free;
+                        e.el.style.visibility = free ? "" : "hidden";
+                    }
+                }, this);
+            },
+            /* How many labels are drawn (in view and not giving way to another). */
+            visibleCount: function () {
+                if (!this.shown()) {
+                    return 0;
+                }
+                var view = this._map.getBounds();
+                return Object.keys(this._entries).filter(function (k) {
+                    var e = this._entries[k];
+                    return !e.hidden && view.contains(e.at);
+                }, this).length;
             },
             shown: function () {
                 return Boolean(this._box) && this._shown;
             },
-            set: function (id, at, value) {
+            /* rank: lower is drawn first when labels crowd (0 for a unit in Notruf). */
+            set: function (id, at, value, rank) {
                 var entry = this._entries[id];
                 if (!entry) {
-                    entry = { el: text("div", value, "leaflet-tooltip kod-label " + this._cls), text: value };
+                    entry = { el: text("div", value, "leaflet-tooltip kod-label " + this._cls), text: value, hidden: false };
                     this._entries[id] = entry;
                     if (this._box) {
                         this._box.appendChild(entry.el);
@@ -149,6 +208,7 @@
                     entry.text = value;
                 }
                 entry.at = at;
+                entry.rank = rank || 0;
                 this._place(entry);
             },
             drop: function (id) {
@@ -166,6 +226,8 @@
                     if (this._dy === undefined && entry.el.offsetHeight) {
                         // Measured once (all labels are one line high): centred beside the dot.
                         this._dy = -Math.round(entry.el.offsetHeight / 2);
+                        // The average width of a character of the (bold) label font.
+                        this._cw = Math.max(4, (entry.el.offsetWidth - 6) / Math.max(1, entry.text.length));
                     }
                     var p = this._map.latLngToLayerPoint(entry.at);
                     L.DomUtil.setPosition(entry.el, p.add([10, this._dy || -8]));
@@ -193,6 +255,12 @@
         }
     }
 
+    /* Which unit labels win when they crowd: Notruf first, then units on the way or at a
+     * scene, then the rest. */
+    function labelRank(item) {
+        return item.status === "N" ? 0 : item.status === "3" || item.status === "4" ? 1 : 2;
+    }
+
     function place(store, layer, item, style, label, popup, kind) {
         var entry = store[item.id];
         var at = [item.lat, item.lon];
@@ -201,7 +269,7 @@
             var marker = L.circleMarker(at, st);
             entry = { marker: marker, item: item, styleKey: styleKey(st) };
             if (kind === "unit") {
-                layers.unitLabels.set(item.id, at, label(item));
+                layers.unitLabels.set(item.id, at, label(item), labelRank(item));
             } else {
                 marker.bindTooltip(text("span", label(item)), {
                     permanent: true,
@@ -230,7 +298,7 @@
         }
         restyleEntry(entry, style);
         if (kind === "unit") {
-            layers.unitLabels.set(item.id, at, label(item));
+            layers.unitLabels.set(item.id, at, label(item), labelRank(item));
         } else if (label(previous) !== label(item)) {
             entry.marker.setTooltipContent(text("span", label(item)));
         }
@@ -415,9 +483,15 @@
                 incidents: Object.keys(incidents).length,
                 applied: applied,
                 unit_labels: layers.unitLabels ? layers.unitLabels.shown() : false,
+                unit_labels_drawn: layers.unitLabels ? layers.unitLabels.visibleCount() : 0,
                 unit_colours: colours,
                 centre: map ? [map.getCenter().lat, map.getCenter().lng] : null,
             };
+        },
+        /* Zoom to a level at once (tests); answers the level reached. */
+        zoom: function (level) {
+            map.setZoom(level, { animate: false });
+            return map.getZoom();
         },
         /* The apply times since the last call (for the benchmark). */
         takeApplyTimes: function () {
