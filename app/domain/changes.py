@@ -33,6 +33,8 @@ class Entity(StrEnum):
     CATALOGUE = "catalogue"
     #: An offence case.
     OFFENCE = "offence"
+    #: The map's background: tile settings or the official Stadtteil outlines.
+    MAP = "map"
     #: The demo data was replaced: it never reaches panes as an entity, only as a reload.
     DEMO = "demo"
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import delete, insert, select
 
+from app.domain.changes import Entity
 from app.domain.map_tiles import MBTilesError, MBTilesInfo, inspect_mbtiles
 from app.domain.outline_import import OutlineFormatError, parse_outlines
 from app.domain.outlines import StadtteilIndex, StadtteilOutline, map_outlines_geojson
@@ -201,7 +202,7 @@ class MapDataService:
                     "warnings": list(parsed.warnings),
                 },
             )
-            w.changed("map_outline", 0, "import")
+            w.changed(Entity.MAP, 0, "outlines")
         return OutlineImport(
             file.name, parsed.crs, tuple(o.name for o in parsed.outlines), parsed.warnings
         )

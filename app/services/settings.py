@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.domain.changes import Entity
 from app.domain.map_tiles import check_tile_url
 from app.domain.shifts import parse_starts
 from app.platform.database import Database
@@ -133,6 +134,9 @@ class SettingsService:
                 row.value = json.dumps(value)
                 row.updated_at = w.now
             await w.audit("setting.change", details={"key": key, "old": old, "new": value})
+            if key.startswith("map."):
+                # Open maps on every workstation take the new tile source.
+                w.changed(Entity.MAP, 0, "tiles")
 
     @staticmethod
     def _check_key(key: str) -> None:

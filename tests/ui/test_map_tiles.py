@@ -196,3 +196,45 @@ async def test_without_tiles_nothing_leaves_and_official_outlines_are_labelled(
         assert pane.interceptor.blocked == []
     finally:
         close(pane)
+
+
+async def test_an_open_map_takes_outlines_and_tiles_changed_elsewhere_without_reopening(
+    services: Services, ui_ctx: UiContext, tmp_path: Path
+) -> None:
+    pane = await show_map(ui_ctx)
+    try:
+        await wait_for_page(pane, lambda s: s["ready"])
+        legend = await js(pane, "document.querySelector('.kod-legend').textContent")
+        assert "ungefähr" in legend
+        # Administration imports the city's outlines (here: from the same database).
+        outlines = projected_outlines(
+            tmp_path / "amtlich.geojson", rename={"Hitdorf": "Hitdorf-Nord"}
+        )
+        await services.map_data.import_outlines(ADMIN, outlines)
+
+        async def legend_text() -> str:
+            if not pane.page_ready:
+                return ""
+            return str(await js(pane, "document.querySelector('.kod-legend').textContent") or "")
+
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 20
+        while "amtliche Daten (amtlich.geojson)" not in await legend_text():
+            assert loop.time() < deadline, "the open map never took the imported outlines"
+            await asyncio.sleep(0.2)
+        labels = await js(
+            pane, "Array.from(document.querySelectorAll('.kod-stadtteil')).map(e => e.textContent)"
+        )
+        assert "Hitdorf-Nord" in labels
+        # A tile server configured meanwhile: the page asks it without being reopened.
+        await services.settings.set(
+            ADMIN, "map.tile_url", "https://tiles.stadt.example/{z}/{x}/{y}.png"
+        )
+        await wait_until(
+            lambda: any(
+                r.startswith("https://tiles.stadt.example/") for r in pane.interceptor.requests
+            ),
+            20,
+        )
+    finally:
+        close(pane)

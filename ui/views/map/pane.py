@@ -253,6 +253,13 @@ class MapPane(QWidget):
         outlines = background.outlines if background else None
         view.setHtml(build_page(outlines), QUrl.fromLocalFile(str(web_root()) + "/"))
 
+    def reload_background(self) -> None:
+        """Build the page again with the current tiles and outlines (kept view: none yet)."""
+        if self.view is None:
+            return
+        self._page_ready = False
+        spawn(self._load_page(self.view))
+
     @property
     def page_ready(self) -> bool:
         """True once the page has its layers and listens to updates."""
@@ -284,6 +291,8 @@ class MapPane(QWidget):
 
     def on_changes(self, changes: ChangeSet) -> None:
         """Mark changed units and incidents; the tick sends them."""
+        if changes.ids(Entity.MAP):
+            self.reload_background()
         if changes.reload:
             self._full = True
             return
