@@ -431,6 +431,13 @@ COMMANDS: tuple[Command, ...] = (
         permission=Permission.OFFENCE_WRITE,
     ),
     C(
+        "offences.show_on_map",
+        OFFENCES,
+        N_("Commands", "Show the place of the selected case on the map (in the offence cases)"),
+        ("Ctrl+Shift+K",),
+        Scope.OFFENCES,
+    ),
+    C(
         "offences.print",
         OFFENCES,
         N_("Commands", "Print a document of the selected case … (in the offence cases)"),

@@ -92,6 +92,7 @@ class Palette:
     map_school: str = "#7b3f9e"  # schools
     map_trail: str = "#0b7a75"  # a unit's trail of the last hour
     map_proposal: str = "#1b5e20"  # lines from an incident to its proposed units
+    map_place: str = "#c2410c"  # a place shown on request (the Tatort of an offence case)
     unit_marker: str = "#101010"  # the board's current-row frame and emergency stripe
     position_old_text: str = "#8a1c1c"  # a position older than five minutes
     proposal_available: str = "#e3f4e3"

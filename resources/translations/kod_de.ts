@@ -918,6 +918,10 @@
             <translation>Nächster Schritt für den gewählten Fall … (in den OWi-Fällen)</translation>
         </message>
         <message>
+            <source>Show the place of the selected case on the map (in the offence cases)</source>
+            <translation>Tatort des gewählten Falls auf der Karte zeigen (in den OWi-Fällen)</translation>
+        </message>
+        <message>
             <source>Print a document of the selected case … (in the offence cases)</source>
             <translation>Dokument zum gewählten Fall drucken … (in den OWi-Fällen)</translation>
         </message>
@@ -1684,6 +1688,10 @@
         <message>
             <source>Offence cases</source>
             <translation>OWi-Fälle</translation>
+        </message>
+        <message>
+            <source>Case %1 has no place with coordinates.</source>
+            <translation>Fall %1 hat keinen Tatort mit Koordinaten.</translation>
         </message>
         <message>
             <source>personal data removed on %1</source>

@@ -9,6 +9,8 @@
  *   trail:     null (hide) or {unit_id, label, points: [[lat, lon], ...], note}
  *   proposals: null (hide) or {incident: [lat, lon], units: [{id, lat, lon, label}]}
  *   pick:      {active, hint} while the call-taking form is open
+ *   place:     null (hide) or {lat, lon, label}: a place shown on request (e.g. the Tatort of
+ *              an offence case), centred, with its label
  * and hears back bridge.picked(lat, lon) for a click on the map (not on a symbol) while picking.
  */
 /* global L, kodMap */
@@ -21,6 +23,7 @@
     var trail = { unit_id: null, points: 0, label: "", note: "" };
     var proposals = [];
     var picking = false;
+    var placeLabel = null;
     var hint = null;
     var notice = null;
 
@@ -83,6 +86,7 @@
         groups.schools = L.featureGroup();
         groups.trails = L.featureGroup().addTo(api.map);
         groups.proposals = L.featureGroup().addTo(api.map);
+        groups.place = L.featureGroup().addTo(api.map);
         placeMarkers(groups.stations, cfg.stations, cfg.colours.station, true, "station");
         placeMarkers(groups.schools, cfg.schools, cfg.colours.school, false, "school");
         api.overlays[t.stations] = groups.stations;
@@ -169,6 +173,30 @@
         });
     }
 
+    function showPlace(data) {
+        groups.place.clearLayers();
+        placeLabel = null;
+        if (!data) {
+            return;
+        }
+        var marker = L.circleMarker([data.lat, data.lon], {
+            radius: 10,
+            color: cfg.colours.place,
+            weight: 3,
+            fillColor: cfg.colours.place,
+            fillOpacity: 0.25,
+        });
+        marker.bindTooltip(api.text("span", data.label), {
+            permanent: true,
+            direction: "right",
+            offset: [10, 0],
+            className: "kod-label kod-label-place",
+        });
+        marker.addTo(groups.place);
+        placeLabel = data.label;
+        api.map.setView([data.lat, data.lon], Math.max(api.map.getZoom(), 16), { animate: false });
+    }
+
     function setPicking(data) {
         picking = Boolean(data && data.active);
         show(hint, picking ? data.hint : "");
@@ -194,6 +222,9 @@
         if ("pick" in data) {
             setPicking(data.pick);
         }
+        if ("place" in data) {
+            showPlace(data.place);
+        }
     }
 
     kodMap.extend({ start: start, apply: apply });
@@ -217,6 +248,7 @@
                 schools: groups.schools ? groups.schools.getLayers().length : 0,
                 control: control,
                 trail: trail,
+                place: placeLabel,
                 proposals: proposals,
                 picking: picking,
             };

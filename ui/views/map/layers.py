@@ -47,6 +47,7 @@ def layers_config() -> dict[str, Any]:
             "school": theme.color("map_school"),
             "trail": theme.color("map_trail"),
             "proposal": theme.color("map_proposal"),
+            "place": theme.color("map_place"),
         },
         "texts": {
             "legend": QCoreApplication.translate("MapLayers", "Legend"),
@@ -121,6 +122,8 @@ class MapLayers(QObject):
         self.selected_unit: int | None = None
         self.trail_unit: int | None = None
         self.incident: int | None = None
+        #: The place shown on request (lat, lon, label), kept across page reloads.
+        self.place: tuple[float, float, str] | None = None
         self._trail_dirty = False
         self._proposals_dirty = False
         self._timer = QTimer(self)
@@ -161,6 +164,16 @@ class MapLayers(QObject):
         self._proposals_dirty = True
         self._refresh()
 
+    def show_place(self, lat: float, lon: float, label: str) -> None:
+        """Mark a place (e.g. the Tatort of an offence case) and centre the map on it."""
+        self.place = (lat, lon, label)
+        self._send_place()
+
+    def _send_place(self) -> None:
+        if self.place is not None:
+            lat, lon, label = self.place
+            self._pane.send({"place": {"lat": lat, "lon": lon, "label": label}})
+
     # -- keeping up -------------------------------------------------------------------------
 
     def on_changes(self, changes: ChangeSet) -> None:
@@ -174,6 +187,7 @@ class MapLayers(QObject):
     def _page_ready(self) -> None:
         self._trail_dirty = self.trail_unit is not None
         self._proposals_dirty = self.incident is not None
+        self._send_place()
         self._refresh()
 
     def _refresh(self) -> None:

@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QCoreApplication, Qt, QTimer
 
 from app.platform.permissions import Permission
+from ui.commands import pane_action
 from ui.views.incident_detail import IncidentDetailPane
+from ui.views.map.layers import MapLayers
 from ui.views.offences.pane import OffenceCasePane
 
 if TYPE_CHECKING:
@@ -37,9 +39,34 @@ def install(window: MainWindow) -> OffenceCasePane | None:
     window.commands.bind("go.offences", lambda: window.navigator.go_to("offences"))
     if ctx.can(Permission.OFFENCE_WRITE):
         window.commands.bind("offences.new", lambda: _new_case(window, pane))
+    map_layers = window.findChild(MapLayers, "mapLayers")
+    if isinstance(map_layers, MapLayers):
+        pane_action("offences.show_on_map", pane, lambda: _show_on_map(window, pane, map_layers))
+        window.commands.list_keys("offences.show_on_map")
     window.commands.list_keys("offences.step", "offences.print")
     QTimer.singleShot(0, pane.start)
     return pane
+
+
+def _show_on_map(window: MainWindow, pane: OffenceCasePane, layers: MapLayers) -> None:
+    """Mark the selected case's Tatort on the map and bring the map to the front (the
+    keyboard stays in the cases)."""
+    case = pane.selected()
+    if case is None:
+        return
+    if case.lat is None or case.lon is None:
+        window.statusBar().showMessage(
+            QCoreApplication.translate(
+                "OffenceCasePane", "Case %1 has no place with coordinates."
+            ).replace("%1", case.number),
+            5000,
+        )
+        return
+    layers.show_place(case.lat, case.lon, f"{case.number} · {case.place}")
+    dock = window.docks.get("map")
+    if dock is not None:
+        dock.show()
+        dock.raise_()
 
 
 def _new_case(window: MainWindow, pane: OffenceCasePane) -> None:
