@@ -97,8 +97,11 @@ def main(argv: list[str]) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtGui import QGuiApplication
 
+    from ui.i18n import install_translations
+
     data = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
     app = QGuiApplication.instance() or QGuiApplication(["kod-custody"])
+    install_translations(app)
     head = Letterhead(**data["letterhead"])
     write_pdf(custody_document(CustodyReport.from_json(data["report"])), head, Path(argv[1]))
     del app
