@@ -236,11 +236,9 @@ RIGHTS: dict[Permission, tuple[Priv, ...]] = {
         execute("kod_recording_export_key(bigint, text, text, text)"),
         execute("kod_recording_custody(bigint)"),
     ),
-    Permission.RECORDING_DELETE: (
-        read("recording"),
-        read("recording_hold"),
-        read("recording_deletion"),
-    ),
+    # Recordings are deleted only by the deletion job (kod_recording_expire, any login), a
+    # held one after two people lifted its hold (recording.hold_confirm): no surface of its own.
+    Permission.RECORDING_DELETE: (),
     Permission.OFFENCE_READ: (
         read("offence_case_event"),
         read("offence_case"),
@@ -301,7 +299,7 @@ RIGHTS: dict[Permission, tuple[Priv, ...]] = {
     ),
 }
 
-#: Permissions whose feature has no database surface yet (bodycam export, shift reports).
+#: Permissions without a database surface (shift reports; deleting recordings, see above).
 NO_SERVER_SURFACE = frozenset(p for p, privs in RIGHTS.items() if not privs)
 
 

@@ -4307,6 +4307,10 @@
             <translation>Startwert des Zufallsgenerators</translation>
         </message>
         <message>
+            <source>Bodycam clips made with ffmpeg (0: none; default 5)</source>
+            <translation>Bodycam-Aufnahmen, mit ffmpeg erzeugt (0: keine; Vorgabe 5)</translation>
+        </message>
+        <message>
             <source>Only if the database has no incidents yet (first start)</source>
             <translation>Nur wenn die Datenbank noch keine Einsätze enthält (Erststart)</translation>
         </message>
@@ -4545,6 +4549,22 @@
         <message>
             <source>%1 of %2 incidents …</source>
             <translation>%1 von %2 Einsätzen …</translation>
+        </message>
+        <message>
+            <source>ffmpeg is not installed: the demo data gets no bodycam clips.</source>
+            <translation>ffmpeg ist nicht installiert: Die Demodaten erhalten keine Bodycam-Aufnahmen.</translation>
+        </message>
+        <message>
+            <source>No bodycam clips in the demo data: %1</source>
+            <translation>Keine Bodycam-Aufnahmen in den Demodaten: %1</translation>
+        </message>
+        <message>
+            <source>No incidents of the last days with units: no bodycam clips.</source>
+            <translation>Keine Einsätze der letzten Tage mit Einheiten: keine Bodycam-Aufnahmen.</translation>
+        </message>
+        <message>
+            <source>Creating %1 bodycam clips with ffmpeg …</source>
+            <translation>Erzeuge %1 Bodycam-Aufnahmen mit ffmpeg …</translation>
         </message>
         <message>
             <source>Loading the demo gazetteer (%1 addresses) …</source>
