@@ -247,3 +247,60 @@ async def test_the_holds_table_refuses_one_person_even_written_directly(
     finally:
         engine.dispose()
     assert _rows(db, RecordingHold)[0].confirmed_at is None
+
+
+@pytest.mark.asyncio
+async def test_the_workstation_hook_deletes_what_is_due(
+    tmp_path: Path, clips: list[Path], sqlite_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+
+    from app.platform.maintenance import retention_loop
+
+    services = Services.create(sqlite_db)
+    people = await _people(services)
+    config = evidence_config(tmp_path)
+    monkeypatch.setenv("KOD_RECORDING_STORE", str(config.store_dir))
+    store = EvidenceStore.open(config)
+    old = datetime.now(UTC) - timedelta(days=30)
+    rec = await import_clip(sqlite_db, store, people.dispatcher, clips[0], old)
+    task = asyncio.create_task(retention_loop(services, interval_s=3600))
+    try:
+        for _ in range(500):
+            if not _rows(sqlite_db, Recording):
+                break
+            await asyncio.sleep(0.02)
+    finally:
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    assert _rows(sqlite_db, Recording) == []
+    assert [e.recording_id for e in _rows(sqlite_db, RecordingDeletion)] == [rec]
+    assert files_under(config.store_dir) == []
+
+
+@pytest.mark.asyncio
+async def test_data_protection_reads_who_accessed_clips_but_opens_none(
+    db: Database, services: Services, tmp_path: Path, clips: list[Path]
+) -> None:
+    from app.services.recording_access import RecordingAccessService
+    from app.services.recording_report import ClipAccessReport
+
+    people = await _people(services)
+    await services.users.add(ADMIN, "dsb", "Dana", Role.DATA_PROTECTION, PASSWORD)
+    dsb = await services.users.authenticate("dsb", PASSWORD)
+    store = EvidenceStore.open(evidence_config(tmp_path))
+    rec = await import_clip(db, store, people.dispatcher, clips[0], RECORDED)
+    access = RecordingAccessService(db, store)
+    (await access.open(people.clerk, rec, "Sichtung für das Verfahren")).close()
+    with pytest.raises(PermissionDenied):
+        await access.open(dsb, rec, "Nur mal reinschauen bitte")
+    report = ClipAccessReport(db)
+    lines = await report.accesses(dsb, recording_id=rec)
+    assert [
+        (x.username, x.action_label, x.reason) for x in lines if x.action == "recording.open"
+    ] == [("sb1", "Bodycam-Aufnahme geöffnet", "Sichtung für das Verfahren")]
+    assert lines[0].action == "recording.import"
+    with pytest.raises(PermissionDenied):
+        await report.accesses(people.clerk)
+    assert await report.deletions(dsb) == []
