@@ -161,12 +161,7 @@ def _no_personal_data(entry: RecordingDeletion) -> bool:
 
 
 def _actions(db: Database) -> list[str]:
-    engine = db.sync_engine()
-    try:
-        with engine.connect() as conn:
-            return list(conn.execute(text("SELECT action FROM audit_log ORDER BY id")).scalars())
-    finally:
-        engine.dispose()
+    return [row[0] for row in _audit_rows(db)]
 
 
 @pytest.mark.asyncio

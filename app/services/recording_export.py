@@ -36,8 +36,8 @@ from app.platform.permissions import Permission
 from app.platform.timeutil import format_local
 from app.platform.uow import Actor, Work, unit_of_work
 from app.services.audit_labels import action_label
-from app.services.recording_access import MIN_REASON
-from db.models import AuditRecord, Incident, Recording, RecordingKey, User
+from app.services.recording_access import MIN_REASON, ReleasedKey, stored_key
+from db.models import AuditRecord, Incident, Recording, User
 
 
 @dataclass(frozen=True)
@@ -136,14 +136,6 @@ class CustodyReport:
 CustodyPdf = Callable[[CustodyReport, Path], None]
 
 
-@dataclass(frozen=True)
-class _Released:
-    key_id: str
-    wrapped_key: bytes
-    storage_key: str
-    sha256: str
-
-
 class RecordingExportService:
     """Writes evidence packages."""
 
@@ -212,7 +204,7 @@ class RecordingExportService:
 
     async def _release(
         self, w: Work, recording_id: int, reason: str, recipient: str, password: str | None
-    ) -> _Released:
+    ) -> ReleasedKey:
         if w.on_server:
             row = (
                 await w.session.execute(
@@ -221,20 +213,7 @@ class RecordingExportService:
                 )
             ).first()
         else:
-            row = (
-                await w.session.execute(
-                    select(
-                        RecordingKey.key_id,
-                        RecordingKey.wrapped_key,
-                        Recording.storage_key,
-                        Recording.sha256,
-                    )
-                    .join(Recording, Recording.id == RecordingKey.recording_id)
-                    .where(
-                        RecordingKey.recording_id == recording_id, Recording.deleted_at.is_(None)
-                    )
-                )
-            ).first()
+            row = await stored_key(w.session, recording_id)
             if row is not None:
                 await w.audit(
                     "recording.export",
@@ -248,7 +227,7 @@ class RecordingExportService:
             raise NotFound(
                 tr("evidence", "The recording no. %1 does not exist or was deleted.", recording_id)
             )
-        return _Released(str(row[0]), bytes(row[1]), str(row[2]), str(row[3]))
+        return ReleasedKey.of(row)
 
     async def _describe(
         self, w: Work, recording_id: int, reason: str, recipient: str

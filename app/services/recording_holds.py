@@ -15,6 +15,7 @@ takes a recording as evidence proposes a hold with its file number).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -24,6 +25,7 @@ from sqlalchemy.orm import aliased
 from app.domain.retention import HoldKind
 from app.platform.database import Database
 from app.platform.errors import NotFound, PermissionDenied, ValidationError
+from app.platform.i18n import QT_TRANSLATE_NOOP as N_
 from app.platform.i18n import tr
 from app.platform.permissions import Permission
 from app.platform.uow import Actor, Work, reading, unit_of_work
@@ -159,31 +161,7 @@ class HoldService:
 
     async def confirm_hold(self, actor: Actor, hold_id: int) -> None:
         """Confirm a proposed hold (someone other than its proposer)."""
-        async with unit_of_work(self._db, actor, Permission.RECORDING_HOLD_CONFIRM) as w:
-            hold = await self._hold(w, hold_id)
-            if hold.confirmed_at is not None or hold.released_at is not None:
-                raise ValidationError(
-                    tr("evidence", "This hold is not waiting for a confirmation."), "hold"
-                )
-            if actor.user_id is None or actor.user_id == hold.created_by_id:
-                raise _second_person()
-            if w.on_server:
-                await w.session.execute(
-                    text("SELECT kod_recording_hold_confirm(:h, :ws)"),
-                    {"h": hold_id, "ws": w.workstation},
-                )
-            else:
-                hold.confirmed_by_id = actor.user_id
-                hold.confirmed_at = w.now
-                await w.session.flush()
-                await w.audit(
-                    "recording.hold.confirm",
-                    "recording",
-                    hold.recording_id,
-                    details=_hold_details(hold),
-                    reason=hold.note,
-                )
-            w.changed(RECORDING, hold.recording_id, "update")
+        await self._second_person_step(actor, hold_id, _CONFIRM)
 
     async def propose_release(self, actor: Actor, hold_id: int, reason: str) -> None:
         """Propose lifting a hold (a second person confirms with :meth:`confirm_release`)."""
@@ -207,27 +185,30 @@ class HoldService:
 
     async def confirm_release(self, actor: Actor, hold_id: int) -> None:
         """Confirm lifting a hold (someone other than who proposed lifting it)."""
+        await self._second_person_step(actor, hold_id, _RELEASE)
+
+    async def _second_person_step(self, actor: Actor, hold_id: int, step: _Step) -> None:
+        """The second person's confirmation: on PostgreSQL written by the server's function,
+        which checks the same as here against the session's own login."""
         async with unit_of_work(self._db, actor, Permission.RECORDING_HOLD_CONFIRM) as w:
             hold = await self._hold(w, hold_id)
-            if hold.released_at is not None or hold.release_requested_at is None:
-                raise ValidationError(tr("evidence", "Lifting this hold was not proposed."), "hold")
-            if actor.user_id is None or actor.user_id == hold.released_by_id:
+            if not step.waiting(hold):
+                raise ValidationError(tr("evidence", step.not_waiting), "hold")
+            if actor.user_id is None or actor.user_id == step.first_person(hold):
                 raise _second_person()
             if w.on_server:
                 await w.session.execute(
-                    text("SELECT kod_recording_hold_release(:h, :ws)"),
-                    {"h": hold_id, "ws": w.workstation},
+                    text(f"SELECT {step.function}(:h, :ws)"), {"h": hold_id, "ws": w.workstation}
                 )
             else:
-                hold.release_consent_by_id = actor.user_id
-                hold.released_at = w.now
+                step.apply(hold, actor.user_id, w.now)
                 await w.session.flush()
                 await w.audit(
-                    "recording.hold.release",
+                    step.action,
                     "recording",
                     hold.recording_id,
                     details=_hold_details(hold),
-                    reason=hold.release_note,
+                    reason=step.reason(hold),
                 )
             w.changed(RECORDING, hold.recording_id, "update")
 
@@ -291,3 +272,44 @@ class HoldService:
 
 def _hold_details(hold: RecordingHold) -> dict[str, object]:
     return {"hold": hold.id, "kind": hold.reason, "file_number": hold.file_number}
+
+
+@dataclass(frozen=True)
+class _Step:
+    """A second person's step: confirming a hold, or consenting to lifting it."""
+
+    action: str
+    function: str
+    not_waiting: str
+    waiting: Callable[[RecordingHold], bool]
+    first_person: Callable[[RecordingHold], int | None]
+    apply: Callable[[RecordingHold, int, datetime], None]
+    reason: Callable[[RecordingHold], str | None]
+
+
+def _confirm(hold: RecordingHold, who: int, now: datetime) -> None:
+    hold.confirmed_by_id, hold.confirmed_at = who, now
+
+
+def _release(hold: RecordingHold, who: int, now: datetime) -> None:
+    hold.release_consent_by_id, hold.released_at = who, now
+
+
+_CONFIRM = _Step(
+    action="recording.hold.confirm",
+    function="kod_recording_hold_confirm",
+    not_waiting=N_("evidence", "This hold is not waiting for a confirmation."),
+    waiting=lambda h: h.confirmed_at is None and h.released_at is None,
+    first_person=lambda h: h.created_by_id,
+    apply=_confirm,
+    reason=lambda h: h.note,
+)
+_RELEASE = _Step(
+    action="recording.hold.release",
+    function="kod_recording_hold_release",
+    not_waiting=N_("evidence", "Lifting this hold was not proposed."),
+    waiting=lambda h: h.released_at is None and h.release_requested_at is not None,
+    first_person=lambda h: h.released_by_id,
+    apply=_release,
+    reason=lambda h: h.release_note,
+)

@@ -103,19 +103,31 @@ BEGIN
 END
 $$;
 
--- The second person of a hold: confirms a proposed hold. Never the one who proposed it.
-CREATE OR REPLACE FUNCTION public.kod_recording_hold_confirm(
-    p_hold bigint, p_workstation text DEFAULT NULL) RETURNS void
+-- A hold, locked, for the second person's step (who must hold recording.hold_confirm).
+CREATE OR REPLACE FUNCTION public.kod_recording_hold_locked(p_hold bigint)
+RETURNS public.recording_hold
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
-    h record;
-    v_me bigint := public.kod_current_user_id();
+    h public.recording_hold;
 BEGIN
     PERFORM public.kod_require('recording.hold_confirm');
     SELECT * INTO h FROM public.recording_hold x WHERE x.id = p_hold FOR UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'hold % does not exist', p_hold USING ERRCODE = 'no_data_found';
     END IF;
+    RETURN h;
+END
+$$;
+
+-- The second person of a hold: confirms a proposed hold. Never the one who proposed it.
+CREATE OR REPLACE FUNCTION public.kod_recording_hold_confirm(
+    p_hold bigint, p_workstation text DEFAULT NULL) RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+DECLARE
+    h public.recording_hold;
+    v_me bigint := public.kod_current_user_id();
+BEGIN
+    h := public.kod_recording_hold_locked(p_hold);
     IF h.confirmed_at IS NOT NULL OR h.released_at IS NOT NULL THEN
         RAISE EXCEPTION 'hold % is not waiting for confirmation', p_hold
             USING ERRCODE = 'check_violation';
@@ -138,14 +150,10 @@ CREATE OR REPLACE FUNCTION public.kod_recording_hold_release(
     p_hold bigint, p_workstation text DEFAULT NULL) RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
-    h record;
+    h public.recording_hold;
     v_me bigint := public.kod_current_user_id();
 BEGIN
-    PERFORM public.kod_require('recording.hold_confirm');
-    SELECT * INTO h FROM public.recording_hold x WHERE x.id = p_hold FOR UPDATE;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'hold % does not exist', p_hold USING ERRCODE = 'no_data_found';
-    END IF;
+    h := public.kod_recording_hold_locked(p_hold);
     IF h.released_at IS NOT NULL OR h.released_by_id IS NULL
        OR h.release_requested_at IS NULL THEN
         RAISE EXCEPTION 'lifting hold % was not proposed', p_hold

@@ -4812,20 +4812,20 @@
             <translation>Das Aktenzeichen ist zu lang.</translation>
         </message>
         <message>
-            <source>This hold is not waiting for a confirmation.</source>
-            <translation>Diese Sperre wartet nicht auf eine Bestätigung.</translation>
-        </message>
-        <message>
             <source>This hold was lifted already.</source>
             <translation>Diese Sperre wurde bereits aufgehoben.</translation>
         </message>
         <message>
-            <source>Lifting this hold was not proposed.</source>
-            <translation>Die Aufhebung dieser Sperre wurde nicht beantragt.</translation>
-        </message>
-        <message>
             <source>The hold no. %1 does not exist.</source>
             <translation>Die Sperre Nr. %1 gibt es nicht.</translation>
+        </message>
+        <message>
+            <source>This hold is not waiting for a confirmation.</source>
+            <translation>Diese Sperre wartet nicht auf eine Bestätigung.</translation>
+        </message>
+        <message>
+            <source>Lifting this hold was not proposed.</source>
+            <translation>Die Aufhebung dieser Sperre wurde nicht beantragt.</translation>
         </message>
         <message>
             <source>The file %1 does not exist.</source>
