@@ -212,8 +212,8 @@ BEGIN
 END
 $$;
 
--- Checking the whole store needs every key: for the schema owner (the scheduled check) only,
--- and recorded.
+-- Checking the whole store needs every key: for the schema owner (the scheduled check) only;
+-- the check is audited by the service (recording.verify).
 CREATE OR REPLACE FUNCTION public.kod_recording_verify_keys(p_workstation text DEFAULT NULL)
 RETURNS TABLE (recording_id bigint, key_id text, wrapped_key bytea, storage_key text,
                sha256 text)
