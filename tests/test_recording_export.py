@@ -9,6 +9,7 @@ import json
 import shutil
 import subprocess
 import unicodedata
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -171,7 +172,9 @@ def test_cli_verify_finds_a_tampered_byte_and_exports_and_deletes(
             await services.users.add(ADMIN, "dispo", "Dora", Role.DISPATCHER, PASSWORD)
             dispatcher = await services.users.authenticate("dispo", PASSWORD)
             store = EvidenceStore.open(config)
-            return [await import_clip(db, store, dispatcher, c, START) for c in clips]
+            # Recorded today: nothing is due when the deletion job runs below.
+            today = datetime.now(UTC) - timedelta(hours=2)
+            return [await import_clip(db, store, dispatcher, c, today) for c in clips]
         finally:
             await db.dispose()
 
@@ -205,9 +208,12 @@ def test_cli_verify_finds_a_tampered_byte_and_exports_and_deletes(
         zf.setpassword(SECRET.encode())
         assert zf.read(f"Aufnahme-{first}.mp4") == clips[0].read_bytes()
         assert CUSTODY_NAME in zf.namelist()
-    # Nothing is due yet: the deletion job deletes nothing.
+    # Nothing is due yet: the deletion job deletes nothing; both are listed two weeks ahead.
     assert run([*database, "retention", "run"]) == 0
     assert "0 Aufnahmen gelöscht" in capsys.readouterr().out
+    assert run([*database, "retention", "upcoming", "--days", "16"]) == 0
+    listed = capsys.readouterr().out
+    assert f"Aufnahme Nr. {first} " in listed and f"Aufnahme Nr. {second} " in listed
 
 
 def _belongs(stored: Path, recording_id: int, db_path: Path) -> bool:
