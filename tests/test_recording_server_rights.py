@@ -18,7 +18,7 @@ from app.services import Services
 from app.services.recording_holds import HoldService
 from app.services.recording_report import ClipAccessReport
 from tests.conftest import ADMIN
-from tests.evidence_files import START, evidence_config, import_clip, make_clips
+from tests.evidence_files import START, evidence_config, import_clip, make_clip, make_clips
 from tests.pg_logins import PASSWORD, attempt, login
 
 REASON = "Prüfung für OWi-Verfahren 2026/123"
@@ -143,3 +143,62 @@ def test_the_server_refuses_one_person_holds_and_clips_for_data_protection(
             await db.dispose()
 
     asyncio.run(report())
+
+
+def test_any_login_runs_the_deletion_job_but_it_deletes_only_what_is_due(
+    pg_target: DatabaseTarget, tmp_path: Path, clips: list[Path]
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import text
+
+    old_clip = make_clip(tmp_path / "old.mp4", seconds=1, tag="old")
+
+    async def setup() -> tuple[int, int]:
+        db = Database(pg_target, workstation="test-ws")
+        try:
+            services = Services.create(db)
+            await services.users.add(ADMIN, "m.mueller", "Mia", Role.FIELD_OFFICER, PASSWORD)
+            await services.users.add(ADMIN, "dispo", "Dora", Role.DISPATCHER, PASSWORD)
+            await services.users.add(ADMIN, "dsb", "Dana", Role.DATA_PROTECTION, PASSWORD)
+            dispatcher = await services.users.authenticate("dispo", PASSWORD)
+            store = EvidenceStore.open(evidence_config(tmp_path))
+            now = datetime.now(UTC)
+            fresh = await import_clip(db, store, dispatcher, clips[0], now - timedelta(hours=1))
+            due = await import_clip(db, store, dispatcher, old_clip, now - timedelta(days=20))
+            return fresh, due
+        finally:
+            await db.dispose()
+
+    fresh, due = asyncio.run(setup())
+    with login(pg_target, "dsb") as conn:
+        done, why = attempt(conn, "SELECT recording_id FROM kod_recording_verify_keys()")
+        assert not done and why.startswith("42501"), why
+        rows = conn.execute(
+            "SELECT recording_id, protocol_id FROM kod_recording_expire(100)"
+        ).fetchall()
+        conn.commit()
+        assert [r[0] for r in rows] == [due]
+        # What is left of it: the protocol line, readable (without personal data) by Datenschutz.
+        [(sha, reason)] = conn.execute(
+            "SELECT sha256, reason FROM recording_deletion WHERE recording_id = %(r)s", {"r": due}
+        ).fetchall()
+        assert reason == "expired" and len(sha) == 64
+    owner = Database(pg_target, workstation="test-ws")
+    engine = owner.sync_engine()
+    try:
+        with engine.connect() as conn:
+            keys = conn.execute(text("SELECT recording_id FROM recording_key")).scalars().all()
+            assert list(keys) == [fresh]
+            assert (
+                conn.execute(
+                    text(
+                        "SELECT count(*) FROM audit_log WHERE action = 'recording.delete' "
+                        "AND username = 'dsb' AND reason = 'Fristablauf'"
+                    )
+                ).scalar()
+                == 1
+            )
+    finally:
+        engine.dispose()
+        asyncio.run(owner.dispose())
