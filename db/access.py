@@ -42,6 +42,7 @@ class Permission(StrEnum):
     RECORDING_IMPORT = "recording.import"
     RECORDING_VIEW = "recording.view"
     RECORDING_HOLD = "recording.hold"
+    RECORDING_HOLD_CONFIRM = "recording.hold_confirm"
     RECORDING_EXPORT = "recording.export"
     RECORDING_DELETE = "recording.delete"
     OFFENCE_READ = "offence.read"
@@ -86,6 +87,8 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.RECORDING_IMPORT: frozenset({_D, _S}),
     Permission.RECORDING_VIEW: frozenset({_D, _S, _C}),
     Permission.RECORDING_HOLD: frozenset({_S, _C}),
+    # The second person of a hold (setting or lifting it): the recording officer's supervisor.
+    Permission.RECORDING_HOLD_CONFIRM: frozenset({_S}),
     Permission.RECORDING_EXPORT: frozenset({_S, _C}),
     Permission.RECORDING_DELETE: frozenset({_S}),
     Permission.OFFENCE_READ: frozenset({_S, _C}),

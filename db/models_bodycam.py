@@ -89,7 +89,14 @@ class RecordingKey(Base):
 
 
 class RecordingHold(Base):
-    """Keeps a recording past its deletion date, with reason and file number."""
+    """Keeps a recording past its deletion date: kind, file number and reason.
+
+    Setting and lifting a hold take two different people: one proposes (``created_by_id``;
+    ``released_by_id`` for lifting), another, who may confirm holds, confirms
+    (``confirmed_by_id``; ``release_consent_by_id``). A proposed hold already keeps the
+    recording (deletion cannot be undone); it is in force once confirmed, and lifted once the
+    lifting is confirmed. ``reason`` is the kind (a code), ``note`` the stated reason.
+    """
 
     __tablename__ = "recording_hold"
 
@@ -103,9 +110,53 @@ class RecordingHold(Base):
     released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     released_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     release_consent_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # Since 0012: the second person for setting it, and the proposal to lift it.
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    release_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    release_note: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
         CheckConstraint(
             "reason IN ('danger','crime','offence','review_request')", name="reason_value"
         ),
+        CheckConstraint(
+            "reason NOT IN ('crime','offence') OR length(file_number) > 0",
+            name="proceedings_need_file_number",
+        ),
+        CheckConstraint(
+            "confirmed_by_id IS NULL OR confirmed_by_id <> created_by_id",
+            name="set_by_two_people",
+        ),
+        CheckConstraint(
+            "release_consent_by_id IS NULL OR (released_by_id IS NOT NULL "
+            "AND release_consent_by_id <> released_by_id)",
+            name="lifted_by_two_people",
+        ),
     )
+
+
+class RecordingDeletion(Base):
+    """The deletion protocol: that a recording was deleted, and why, without personal data.
+
+    No officer, place, incident or reason for recording: the recording's number, its hash and
+    size, its times, when it was due and deleted, the reason (``expired``: Fristablauf) and the
+    storage key (to remove a file the deleting workstation could not reach). The data key was
+    destroyed in the same transaction; ``file_removed_at`` says when the file was removed.
+    """
+
+    __tablename__ = "recording_deletion"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    recording_id: Mapped[int] = mapped_column(IdType, unique=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size_bytes: Mapped[int] = mapped_column(IdType)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    deleted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(String(16))
+    storage_key: Mapped[str] = mapped_column(String(255))
+    file_removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (CheckConstraint("reason IN ('expired')", name="reason_value"),)

@@ -40,6 +40,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--seed", type=int, default=2024, help=tr("cli", "Seed of the random generator"))
     p.add_argument(
+        "--recordings",
+        type=int,
+        default=5,
+        help=tr("cli", "Bodycam clips made with ffmpeg (0: none; default 5)"),
+    )
+    p.add_argument(
         "--if-empty",
         action="store_true",
         help=tr("cli", "Only if the database has no incidents yet (first start)"),
@@ -60,6 +66,7 @@ async def _fill(args: argparse.Namespace) -> int:
             incidents=args.incidents,
             seed=args.seed,
             only_if_empty=args.if_empty,
+            recordings=max(0, args.recordings),
             progress=lambda line: print(line, flush=True),
         )
     finally:

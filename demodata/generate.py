@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, func, insert, select, text
 
 from app.domain.geo import load_stadtteile
+from app.evidence.config import EvidenceConfig
 from app.platform.i18n import tr
 from app.platform.timeutil import BERLIN, utcnow
 from app.platform.uow import Actor, unit_of_work
@@ -38,6 +39,7 @@ from db.models import (
 from demodata.bulk import bulk_insert, in_transaction, max_id, table_of
 from demodata.history import HistoryBuilder, Ids, history_rows, live_situation_rows
 from demodata.offences import generate_offence_cases
+from demodata.recordings import generate_demo_recordings
 from demodata.reference import insert_reference_data, load_catalogue_seed
 from demodata.staff import insert_units_and_officers
 from demodata.vocabulary import DEMO_PASSWORD, DEMO_STAFF, FIRST_NAMES, LAST_NAMES, opening_hours
@@ -66,10 +68,14 @@ async def generate_demo(
     progress: Callable[[str], None] | None = None,
     until: datetime | None = None,
     offence_cases: int | None = None,
+    recordings: int = 0,
+    evidence: EvidenceConfig | None = None,
 ) -> str:
     """Fill the database with the demo dataset; returns a German summary.
 
-    ``offence_cases`` defaults to one per ten incidents, at most 300.
+    ``offence_cases`` defaults to one per ten incidents, at most 300. ``recordings``: bodycam
+    clips made by ffmpeg and imported into the store of ``evidence`` (default: the configured
+    one; a missing master key is created there).
     """
     db = services.db
     say = progress or (lambda _m: None)
@@ -104,6 +110,10 @@ async def generate_demo(
         say(tr("demo", "Creating offence cases …"))
         counts["offence_case"] = await generate_offence_cases(
             services, rng, offence_cases, FIRST_NAMES, LAST_NAMES
+        )
+    if recordings:
+        counts["recording"] = await generate_demo_recordings(
+            services, rng, recordings, say, evidence
         )
     elapsed = time.perf_counter() - started
     async with unit_of_work(db, actor, None) as w:

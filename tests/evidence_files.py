@@ -166,3 +166,33 @@ async def officer_scene(db: Database, services: Services, root: Path) -> tuple[S
 def files_under(folder: Path) -> list[Path]:
     """Every file below ``folder``."""
     return sorted(p for p in folder.rglob("*") if p.is_file())
+
+
+async def import_clip(
+    db: Database,
+    store: EvidenceStore,
+    actor: Actor,
+    clip: Path,
+    started_at: datetime,
+    officer: str = "m.mueller",
+) -> int:
+    """Import a copy of ``clip`` recorded by ``officer`` at ``started_at``; its id."""
+    from app.evidence.sidecar import RecordingDetails
+
+    video = copy_clip(clip, store.quarantine_dir.parent / "inbox", clip.name)
+    details = RecordingDetails(
+        officer=officer,
+        device="BC-1",
+        started_at=started_at,
+        reason="Bedrohung einer Kollegin",
+        announced=True,
+        location="Hauptstraße 12, Wiesdorf",
+    )
+    done = await RecordingImportService(db, store).import_file(actor, video, details)
+    return done.id
+
+
+def make_clips(folder: Path, count: int) -> list[Path]:
+    """``count`` different small clips (each its own content, so each its own recording)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    return [make_clip(folder / f"clip{n}.mp4", seconds=1, tag=f"clip-{n}") for n in range(count)]

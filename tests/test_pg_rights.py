@@ -51,6 +51,8 @@ class Scene:
     other_case: int
     catalogue: int
     emergency: int
+    #: A hold on ``recording`` proposed by the clerk (for a second person to confirm).
+    hold: int
 
 
 def _scene(target: DatabaseTarget) -> Scene:
@@ -137,6 +139,14 @@ def _scene(target: DatabaseTarget) -> Scene:
             "INSERT INTO emergency (unit_id, raised_at) VALUES (:u, now())",
             u=other_unit,
         )
+        hold = one(
+            conn,
+            "INSERT INTO recording_hold (recording_id, reason, file_number, note, "
+            "created_by_id, created_at) VALUES (:r, 'danger', '', 'Gefahrenabwehr läuft', :c, "
+            "now())",
+            r=recording,
+            c=clerk,
+        )
     engine.dispose()
     return Scene(
         target,
@@ -153,6 +163,7 @@ def _scene(target: DatabaseTarget) -> Scene:
         other_case,
         catalogue,
         emergency,
+        hold,
     )
 
 
@@ -236,8 +247,12 @@ PROBES: dict[Permission, Probe] = {
         "created_at) VALUES (%(v)s, 'crime', 'AZ 1/26', %(me)s, now())",
         {"v": s.recording, "me": s.users[r]},
     ),
-    Permission.RECORDING_DELETE: lambda s, r: (
-        "UPDATE recording SET deleted_at = now() WHERE id = %(v)s",
+    Permission.RECORDING_HOLD_CONFIRM: lambda s, r: (
+        "SELECT kod_recording_hold_confirm(%(h)s) IS NULL",
+        {"h": s.hold},
+    ),
+    Permission.RECORDING_EXPORT: lambda s, r: (
+        "SELECT count(*) FROM kod_recording_custody(%(v)s)",
         {"v": s.recording},
     ),
     Permission.OFFENCE_READ: lambda s, r: (
@@ -276,9 +291,10 @@ PROBES: dict[Permission, Probe] = {
 
 
 def test_every_permission_has_a_probe_or_is_known_to_have_no_server_surface() -> None:
-    # Bodycam export and shift reports have no table or function yet (their features are
-    # still to come); when they get one, it needs a probe here.
-    assert {Permission.RECORDING_EXPORT, Permission.SHIFT_REPORT} == NO_SERVER_SURFACE
+    # Shift reports have no table or function yet; recordings are deleted only by the server's
+    # deletion job (any login may start it), a held one after two people lifted its hold
+    # (recording.hold_confirm). When they get a surface, it needs a probe here.
+    assert {Permission.RECORDING_DELETE, Permission.SHIFT_REPORT} == NO_SERVER_SURFACE
     assert set(PROBES) | NO_SERVER_SURFACE == set(Permission)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -75,7 +75,8 @@ async def test_a_clip_is_imported_encrypted_verified_and_linked(
     assert (rec.lat, rec.lon, rec.location) == (51.0331, 6.9876, "Hauptstraße 12, Wiesdorf")
     assert rec.reason == SIDECAR["reason"] and rec.announced and not rec.inside_home
     assert rec.original_name == "BC017_0815.mp4"
-    assert rec.delete_after == START + timedelta(days=14)
+    # Recorded 6 December (Berlin): deleted when 20 December ends, local time.
+    assert rec.delete_after == datetime(2026, 12, 20, 23, 0, tzinfo=UTC)
     # The incident is only proposed: a person confirms it later.
     assert rec.proposed_incident_id == scene.incident_id and rec.incident_id is None
     assert done.proposed_incident_number == "E-2026-0815"

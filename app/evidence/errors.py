@@ -42,3 +42,9 @@ class SourceChanged(KodError):
     """The file changed while it was imported (still being copied?): nothing was stored."""
 
     exit_code = 16
+
+
+class ExportCancelled(KodError):
+    """The user cancelled an evidence export; nothing of the package was left behind."""
+
+    exit_code = 17

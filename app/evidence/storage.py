@@ -58,6 +58,9 @@ class BlobStore(Protocol):
     def exists(self, key: str) -> bool:
         """True if a complete blob is stored under ``key``."""
 
+    def keys(self) -> Iterator[str]:
+        """Every complete blob's key (for checking the whole store)."""
+
     def describe(self) -> str:
         """Where the store is, for messages and logs."""
 
@@ -165,6 +168,17 @@ class FolderStore:
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
+
+    def keys(self) -> Iterator[str]:
+        try:
+            for path in sorted(self.root.rglob("*")):
+                name = path.relative_to(self.root).as_posix()
+                if path.is_file() and _PART not in path.name and _KEY.match(name):
+                    yield name
+        except OSError as exc:
+            raise StorageError(
+                tr("evidence", "The recording store %1 cannot be read: %2", self.root, exc)
+            ) from exc
 
     def _read_error(self, key: str, exc: OSError) -> StorageError:
         if isinstance(exc, FileNotFoundError):

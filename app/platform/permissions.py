@@ -54,6 +54,7 @@ PERMISSION_LABELS: dict[Permission, str] = {
     Permission.RECORDING_IMPORT: N_("permissions", "import bodycam recordings"),
     Permission.RECORDING_VIEW: N_("permissions", "view bodycam recordings"),
     Permission.RECORDING_HOLD: N_("permissions", "put a hold on recordings"),
+    Permission.RECORDING_HOLD_CONFIRM: N_("permissions", "confirm setting or lifting a hold"),
     Permission.RECORDING_EXPORT: N_("permissions", "export recordings"),
     Permission.RECORDING_DELETE: N_("permissions", "delete held recordings"),
     Permission.OFFENCE_READ: N_("permissions", "view offence cases"),

@@ -10,9 +10,12 @@ clear.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import Row, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.evidence.sealed import SealedReader
 from app.evidence.store import EvidenceStore
@@ -28,11 +31,34 @@ MIN_REASON = 8
 
 
 @dataclass(frozen=True)
-class _Released:
+class ReleasedKey:
+    """A recording's wrapped key as released (by the server's function or, on SQLite, read)."""
+
     key_id: str
     wrapped_key: bytes
     storage_key: str
     sha256: str
+
+    @classmethod
+    def of(cls, row: Sequence[Any]) -> ReleasedKey:
+        """From a row (key id, wrapped key, storage key, SHA-256)."""
+        return cls(str(row[0]), bytes(row[1]), str(row[2]), str(row[3]))
+
+
+async def stored_key(session: AsyncSession, recording_id: int) -> Row[Any] | None:
+    """SQLite: the key row of a recording not deleted (the server releases it otherwise)."""
+    return (
+        await session.execute(
+            select(
+                RecordingKey.key_id,
+                RecordingKey.wrapped_key,
+                Recording.storage_key,
+                Recording.sha256,
+            )
+            .join(Recording, Recording.id == RecordingKey.recording_id)
+            .where(RecordingKey.recording_id == recording_id, Recording.deleted_at.is_(None))
+        )
+    ).first()
 
 
 class OpenedRecording:
@@ -81,27 +107,13 @@ class RecordingAccessService:
                     )
                 ).first()
             else:
-                row = (
-                    await w.session.execute(
-                        select(
-                            RecordingKey.key_id,
-                            RecordingKey.wrapped_key,
-                            Recording.storage_key,
-                            Recording.sha256,
-                        )
-                        .join(Recording, Recording.id == RecordingKey.recording_id)
-                        .where(
-                            RecordingKey.recording_id == recording_id,
-                            Recording.deleted_at.is_(None),
-                        )
-                    )
-                ).first()
+                row = await stored_key(w.session, recording_id)
                 if row is not None:
                     await w.audit("recording.open", "recording", recording_id, reason=reason)
         if row is None:
             raise NotFound(
                 tr("evidence", "The recording no. %1 does not exist or was deleted.", recording_id)
             )
-        released = _Released(str(row[0]), bytes(row[1]), str(row[2]), str(row[3]))
+        released = ReleasedKey.of(row)
         reader = self._store.reader(released.storage_key, released.wrapped_key, released.key_id)
         return OpenedRecording(recording_id, released.sha256, reader)

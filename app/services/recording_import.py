@@ -21,6 +21,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from app.domain.retention import deletion_due
 from app.evidence.errors import (
     ImportCancelled,
     RejectedFile,
@@ -63,11 +64,6 @@ class ImportedRecording:
     proposed_incident_number: str | None
     #: False if the original could not be removed (it will be refused as a duplicate later).
     original_removed: bool
-
-
-def deletion_due(started_at: datetime, retention_days: int) -> datetime:
-    """When a recording without a hold is deleted (``bodycam.retention_days`` after its start)."""
-    return started_at + timedelta(days=retention_days)
 
 
 @dataclass(frozen=True)

@@ -369,6 +369,8 @@ async def _async_command(args: argparse.Namespace, target: DatabaseTarget) -> in
             return await cli_offences.run_offences(args, services, actor)
         if args.command == "map":
             return await map_command(args, services, actor)
+        if args.command in ("recordings", "retention"):
+            return await cli_recordings.run_with_db(args, services, actor)
     finally:
         await db.dispose()
     raise ConfigError(tr("cli", "Unknown command."))
@@ -456,7 +458,7 @@ def run(argv: list[str] | None = None) -> int:
         if args.command == "permissions":
             _print(permissions_markdown())
             return 0
-        if args.command == "recordings":
+        if args.command == "recordings" and args.recordings_command in cli_recordings.OFFLINE:
             return cli_recordings.run(args)
         target = login_target(resolve_database(args.database), simulate.login_name(args))
         if args.command == "simulate":

@@ -28,3 +28,206 @@ BEGIN
     END IF;
 END
 $$;
+
+-- When a recording's period runs out: at the end of the retention_days-th day after the day it
+-- was recorded (local time, Europe/Berlin), by the server's setting and clock alone.
+CREATE OR REPLACE FUNCTION public.kod_recording_due(p_started timestamptz) RETURNS timestamptz
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+DECLARE
+    v_days integer;
+BEGIN
+    SELECT (s.value::jsonb #>> '{}')::integer INTO v_days
+      FROM public.setting s WHERE s.key = 'bodycam.retention_days';
+    v_days := coalesce(v_days, 14);
+    RETURN (((p_started AT TIME ZONE 'Europe/Berlin')::date + v_days + 1)::timestamp)
+           AT TIME ZONE 'Europe/Berlin';
+END
+$$;
+
+-- Delete the recordings whose period ran out and that no hold (proposed, in force or with its
+-- lifting not yet confirmed) keeps. Irreversible: the wrapped data key is destroyed, the row
+-- with its personal data removed; the deletion protocol keeps number, hash, size, times and the
+-- reason only. Returns the storage keys, whose files the caller removes after the commit (a
+-- file left behind opens with no key any more; kod_recording_file_removed marks it removed).
+-- Any login may run it: what is due is decided here, by the server's clock.
+CREATE OR REPLACE FUNCTION public.kod_recording_expire(p_limit integer DEFAULT 500)
+RETURNS TABLE (recording_id bigint, storage_key text, protocol_id bigint)
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+#variable_conflict use_column
+DECLARE
+    r record;
+    v_pid bigint;
+    v_feed bigint;
+BEGIN
+    PERFORM pg_advisory_xact_lock(4935492);
+    FOR r IN
+        SELECT rec.id, rec.sha256, rec.size_bytes, rec.started_at, rec.ended_at,
+               rec.storage_key AS skey, public.kod_recording_due(rec.started_at) AS due
+          FROM public.recording rec
+         WHERE public.kod_recording_due(rec.started_at) <= now()
+           AND NOT EXISTS (SELECT 1 FROM public.recording_hold h
+                            WHERE h.recording_id = rec.id AND h.released_at IS NULL)
+         ORDER BY rec.started_at, rec.id
+         LIMIT greatest(coalesce(p_limit, 500), 1)
+         FOR UPDATE OF rec
+    LOOP
+        INSERT INTO public.recording_deletion (recording_id, sha256, size_bytes, started_at,
+                                               ended_at, due_at, deleted_at, reason, storage_key)
+        VALUES (r.id, r.sha256, r.size_bytes, r.started_at, r.ended_at, r.due, now(),
+                'expired', r.skey)
+        RETURNING id INTO v_pid;
+        DELETE FROM public.recording_key k WHERE k.recording_id = r.id;
+        DELETE FROM public.recording_hold h WHERE h.recording_id = r.id;
+        UPDATE public.offence_evidence e SET recording_id = NULL WHERE e.recording_id = r.id;
+        DELETE FROM public.recording x WHERE x.id = r.id;
+        PERFORM public.kod_audit('recording.delete', 'recording', r.id,
+                                 jsonb_build_object('protocol', v_pid, 'sha256', r.sha256)::text,
+                                 'Fristablauf', NULL, NULL);
+        INSERT INTO public.change_feed (occurred_at, entity, entity_id, op, version, origin)
+        VALUES (now(), 'recording', r.id, 'delete', NULL, 'server')
+        RETURNING id INTO v_feed;
+        PERFORM pg_notify('kod_changes', v_feed::text);
+        recording_id := r.id;
+        storage_key := r.skey;
+        protocol_id := v_pid;
+        RETURN NEXT;
+    END LOOP;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION public.kod_recording_file_removed(p_protocol bigint) RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+BEGIN
+    UPDATE public.recording_deletion d SET file_removed_at = now()
+     WHERE d.id = p_protocol AND d.file_removed_at IS NULL;
+END
+$$;
+
+-- A hold, locked, for the second person's step (who must hold recording.hold_confirm).
+CREATE OR REPLACE FUNCTION public.kod_recording_hold_locked(p_hold bigint)
+RETURNS public.recording_hold
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+DECLARE
+    h public.recording_hold;
+BEGIN
+    PERFORM public.kod_require('recording.hold_confirm');
+    SELECT * INTO h FROM public.recording_hold x WHERE x.id = p_hold FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'hold % does not exist', p_hold USING ERRCODE = 'no_data_found';
+    END IF;
+    RETURN h;
+END
+$$;
+
+-- The second person of a hold: confirms a proposed hold. Never the one who proposed it.
+CREATE OR REPLACE FUNCTION public.kod_recording_hold_confirm(
+    p_hold bigint, p_workstation text DEFAULT NULL) RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+DECLARE
+    h public.recording_hold;
+    v_me bigint := public.kod_current_user_id();
+BEGIN
+    h := public.kod_recording_hold_locked(p_hold);
+    IF h.confirmed_at IS NOT NULL OR h.released_at IS NOT NULL THEN
+        RAISE EXCEPTION 'hold % is not waiting for confirmation', p_hold
+            USING ERRCODE = 'check_violation';
+    END IF;
+    IF v_me IS NULL OR v_me = h.created_by_id THEN
+        RAISE EXCEPTION 'a hold is confirmed by a second person, not by whoever proposed it'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    UPDATE public.recording_hold x SET confirmed_by_id = v_me, confirmed_at = now()
+     WHERE x.id = p_hold;
+    PERFORM public.kod_audit('recording.hold.confirm', 'recording', h.recording_id,
+                             jsonb_build_object('hold', p_hold, 'kind', h.reason,
+                                                'file_number', h.file_number)::text,
+                             h.note, NULL, p_workstation);
+END
+$$;
+
+-- The second person of lifting a hold: consents to a proposed lifting. Never its proposer.
+CREATE OR REPLACE FUNCTION public.kod_recording_hold_release(
+    p_hold bigint, p_workstation text DEFAULT NULL) RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+DECLARE
+    h public.recording_hold;
+    v_me bigint := public.kod_current_user_id();
+BEGIN
+    h := public.kod_recording_hold_locked(p_hold);
+    IF h.released_at IS NOT NULL OR h.released_by_id IS NULL
+       OR h.release_requested_at IS NULL THEN
+        RAISE EXCEPTION 'lifting hold % was not proposed', p_hold
+            USING ERRCODE = 'check_violation';
+    END IF;
+    IF v_me IS NULL OR v_me = h.released_by_id THEN
+        RAISE EXCEPTION 'lifting a hold is confirmed by a second person, not by its proposer'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    UPDATE public.recording_hold x SET released_at = now(), release_consent_by_id = v_me
+     WHERE x.id = p_hold;
+    PERFORM public.kod_audit('recording.hold.release', 'recording', h.recording_id,
+                             jsonb_build_object('hold', p_hold, 'kind', h.reason,
+                                                'file_number', h.file_number)::text,
+                             h.release_note, NULL, p_workstation);
+END
+$$;
+
+-- An evidence export: the key, released with a reason and a recipient, and the audit record.
+CREATE OR REPLACE FUNCTION public.kod_recording_export_key(
+    p_recording bigint, p_reason text, p_recipient text, p_workstation text DEFAULT NULL)
+RETURNS TABLE (key_id text, wrapped_key bytea, storage_key text, sha256 text)
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+BEGIN
+    PERFORM public.kod_require('recording.export');
+    IF length(btrim(coalesce(p_reason, ''))) < 8 OR btrim(coalesce(p_recipient, '')) = '' THEN
+        RAISE EXCEPTION 'an export needs a stated reason and a recipient'
+            USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN QUERY
+        SELECT k.key_id::text, k.wrapped_key, r.storage_key::text, r.sha256::text
+          FROM public.recording_key k
+          JOIN public.recording r ON r.id = k.recording_id
+         WHERE k.recording_id = p_recording AND r.deleted_at IS NULL;
+    IF FOUND THEN
+        PERFORM public.kod_audit('recording.export', 'recording', p_recording, '{}',
+                                 btrim(p_reason), btrim(p_recipient), p_workstation);
+    END IF;
+END
+$$;
+
+-- The chain of custody of one recording: every audited access, for the export's protocol.
+CREATE OR REPLACE FUNCTION public.kod_recording_custody(p_recording bigint)
+RETURNS TABLE (occurred_at timestamptz, username text, action text, reason text,
+               recipient text, workstation text)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+BEGIN
+    PERFORM public.kod_require('recording.export');
+    RETURN QUERY
+        SELECT a.occurred_at, a.username::text, a.action::text, a.reason::text,
+               a.recipient::text, a.workstation::text
+          FROM public.audit_log a
+         WHERE a.entity = 'recording' AND a.entity_id = p_recording
+           AND a.action LIKE 'recording.%'
+         ORDER BY a.id;
+END
+$$;
+
+-- Checking the whole store needs every key: for the schema owner (the scheduled check) only;
+-- the check is audited by the service (recording.verify).
+CREATE OR REPLACE FUNCTION public.kod_recording_verify_keys(p_workstation text DEFAULT NULL)
+RETURNS TABLE (recording_id bigint, key_id text, wrapped_key bytea, storage_key text,
+               sha256 text)
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+BEGIN
+    IF NOT public.kod_is_owner() THEN
+        RAISE EXCEPTION 'permission denied: the store is checked by the database owner'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN QUERY
+        SELECT r.id, k.key_id::text, k.wrapped_key, r.storage_key::text, r.sha256::text
+          FROM public.recording r
+          LEFT JOIN public.recording_key k ON k.recording_id = r.id
+         WHERE r.deleted_at IS NULL
+         ORDER BY r.id;
+END
+$$;

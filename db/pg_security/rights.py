@@ -68,6 +68,15 @@ _UNIT_POSITION_COLS = ("lat", "lon", "position_at")
 _UNIT_MASTER_COLS = ("id", "call_sign", "kind", "home_lat", "home_lon", "active", "version")
 #: What a unit's status moves on its assignment: confirmed (3), on scene (4), released.
 _ASSIGNMENT_STATUS_COLS = ("confirmed_at", "confirmed_by_id", "on_scene_at", "released_at")
+#: What proposing a hold writes (``created_by_id`` and ``created_at`` are the server's).
+_HOLD_PROPOSAL_COLS = (
+    "recording_id",
+    "reason",
+    "file_number",
+    "note",
+    "created_by_id",
+    "created_at",
+)
 
 #: Every login of the application: its own identity, the names of colleagues and units, the
 #: settings, the schema version (checked at login) and the change feed (live updates).
@@ -90,6 +99,13 @@ BASELINE: tuple[Priv, ...] = (
     execute("kod_my_units()"),
     execute("kod_sees_incident(bigint)"),
     execute("kod_owns_case(bigint)"),
+    # Deleting recordings whose period ran out: the law's duty, not a choice. The function
+    # decides what is due by the server's clock and the setting, never by what the caller says,
+    # so any workstation (and the scheduled task) may run it (recordings.sql).
+    execute("kod_recording_expire(integer)"),
+    execute("kod_recording_file_removed(bigint)"),
+    # Which deleted recordings' files are still to be removed (no personal data).
+    read("recording_deletion", "id", "storage_key", "file_removed_at"),
 )
 
 #: What writing anything at all needs: the change-feed row of every committed change.
@@ -199,17 +215,30 @@ RIGHTS: dict[Permission, tuple[Priv, ...]] = {
         execute("kod_recording_key(bigint, text, text)"),
     ),
     Permission.RECORDING_HOLD: (
-        read("recording_hold"),
-        insert("recording_hold"),
-        update("recording_hold", "note"),
-    ),
-    Permission.RECORDING_EXPORT: (),
-    Permission.RECORDING_DELETE: (
         read("recording"),
-        update("recording", "deleted_at", "version"),
         read("recording_hold"),
-        update("recording_hold", "released_at", "released_by_id", "release_consent_by_id"),
+        # Only the proposal: who proposes is stamped by the server; the confirmation columns
+        # are written by the confirming function alone (two people, recordings.sql).
+        Priv("INSERT", "recording_hold", _HOLD_PROPOSAL_COLS),
+        update("recording_hold", "released_by_id", "release_requested_at", "release_note"),
     ),
+    Permission.RECORDING_HOLD_CONFIRM: (
+        read("recording"),
+        read("recording_hold"),
+        execute("kod_recording_hold_confirm(bigint, text)"),
+        execute("kod_recording_hold_release(bigint, text)"),
+    ),
+    Permission.RECORDING_EXPORT: (
+        read("recording"),
+        read("user_account", "id", "username", "display_name"),
+        read("incident", "id", "number"),
+        # The key and the chain of custody, released with reason and recipient, audited.
+        execute("kod_recording_export_key(bigint, text, text, text)"),
+        execute("kod_recording_custody(bigint)"),
+    ),
+    # Recordings are deleted only by the deletion job (kod_recording_expire, any login), a
+    # held one after two people lifted its hold (recording.hold_confirm): no surface of its own.
+    Permission.RECORDING_DELETE: (),
     Permission.OFFENCE_READ: (
         read("offence_case_event"),
         read("offence_case"),
@@ -247,7 +276,11 @@ RIGHTS: dict[Permission, tuple[Priv, ...]] = {
     ),
     Permission.SHIFT_REPORT: (),
     Permission.STATISTICS: (read("kod_incident_statistics"),),
-    Permission.AUDIT_READ: (read("audit_log"),),
+    Permission.AUDIT_READ: (
+        read("audit_log"),
+        # The deletion protocol of recordings (no personal data in it).
+        read("recording_deletion"),
+    ),
     Permission.AUDIT_VERIFY: (execute("kod_audit_verify(text)"),),
     Permission.AUDIT_PRUNE: (execute("kod_audit_prune(boolean)"),),
     Permission.USER_MANAGE: (
@@ -266,7 +299,7 @@ RIGHTS: dict[Permission, tuple[Priv, ...]] = {
     ),
 }
 
-#: Permissions whose feature has no database surface yet (bodycam export, shift reports).
+#: Permissions without a database surface (shift reports; deleting recordings, see above).
 NO_SERVER_SURFACE = frozenset(p for p, privs in RIGHTS.items() if not privs)
 
 
@@ -351,7 +384,7 @@ STAMPS: dict[str, tuple[str, ...]] = {
     "task": ("created_by_id", "@created_at"),
     "report": ("created_by_id",),
     "recording": ("imported_by_id", "@imported_at"),
-    "recording_hold": ("created_by_id", "+released_by_id"),
+    "recording_hold": ("created_by_id", "@created_at", "+released_by_id"),
     "offence_case_event": ("user_id", "@created_at"),
 }
 

@@ -3458,6 +3458,54 @@
             <translation>Schriftstück eines OWi-Falls gedruckt</translation>
         </message>
         <message>
+            <source>Bodycam recording imported</source>
+            <translation>Bodycam-Aufnahme importiert</translation>
+        </message>
+        <message>
+            <source>File for import quarantined</source>
+            <translation>Datei für den Import in Quarantäne verschoben</translation>
+        </message>
+        <message>
+            <source>Recording linked to an incident</source>
+            <translation>Aufnahme einem Einsatz zugeordnet</translation>
+        </message>
+        <message>
+            <source>Bodycam recording opened</source>
+            <translation>Bodycam-Aufnahme geöffnet</translation>
+        </message>
+        <message>
+            <source>Bodycam recording exported</source>
+            <translation>Bodycam-Aufnahme exportiert</translation>
+        </message>
+        <message>
+            <source>Export of a recording cancelled</source>
+            <translation>Export einer Aufnahme abgebrochen</translation>
+        </message>
+        <message>
+            <source>Hold on a recording proposed</source>
+            <translation>Sperre einer Aufnahme beantragt</translation>
+        </message>
+        <message>
+            <source>Hold on a recording confirmed</source>
+            <translation>Sperre einer Aufnahme bestätigt</translation>
+        </message>
+        <message>
+            <source>Lifting a hold proposed</source>
+            <translation>Aufhebung einer Sperre beantragt</translation>
+        </message>
+        <message>
+            <source>Hold on a recording lifted</source>
+            <translation>Sperre einer Aufnahme aufgehoben</translation>
+        </message>
+        <message>
+            <source>Bodycam recording deleted</source>
+            <translation>Bodycam-Aufnahme gelöscht</translation>
+        </message>
+        <message>
+            <source>Recording store checked</source>
+            <translation>Aufnahmespeicher geprüft</translation>
+        </message>
+        <message>
             <source>Row added (server record)</source>
             <translation>Zeile hinzugefügt (Serverprotokoll)</translation>
         </message>
@@ -3504,6 +3552,10 @@
         <message>
             <source>Hold on a recording</source>
             <translation>Sicherung einer Aufzeichnung</translation>
+        </message>
+        <message>
+            <source>Deletion protocol of recordings</source>
+            <translation>Löschprotokoll der Aufnahmen</translation>
         </message>
         <message>
             <source>Offence case</source>
@@ -4155,6 +4207,46 @@
             <translation>Hauptschlüssel und Aufnahmespeicher prüfen</translation>
         </message>
         <message>
+            <source>Check every stored recording (every block and the SHA-256)</source>
+            <translation>Jede gespeicherte Aufnahme prüfen (jeden Block und den SHA-256)</translation>
+        </message>
+        <message>
+            <source>Write an evidence package (clip, metadata, hashes, protocol)</source>
+            <translation>Beweismittelpaket schreiben (Aufnahme, Metadaten, Prüfsummen, Zugriffsprotokoll)</translation>
+        </message>
+        <message>
+            <source>why it is exported</source>
+            <translation>Grund des Exports</translation>
+        </message>
+        <message>
+            <source>who receives it (e.g. Bußgeldstelle)</source>
+            <translation>Empfänger (z. B. Bußgeldstelle)</translation>
+        </message>
+        <message>
+            <source>target folder</source>
+            <translation>Zielordner</translation>
+        </message>
+        <message>
+            <source>Encrypt the package (AES-256 ZIP) with a password read from standard input</source>
+            <translation>Paket mit einem Passwort verschlüsseln (AES-256-ZIP), Passwort von der Standardeingabe</translation>
+        </message>
+        <message>
+            <source>Deletion of bodycam recordings</source>
+            <translation>Löschung von Bodycam-Aufnahmen</translation>
+        </message>
+        <message>
+            <source>Delete the recordings whose retention period ran out (no hold)</source>
+            <translation>Aufnahmen mit abgelaufener Speicherfrist löschen (ohne Sperre)</translation>
+        </message>
+        <message>
+            <source>List the deletions of the next days</source>
+            <translation>Löschungen der nächsten Tage anzeigen</translation>
+        </message>
+        <message>
+            <source>days ahead (default 3)</source>
+            <translation>Tage voraus (Vorgabe 3)</translation>
+        </message>
+        <message>
             <source>Master key %1 written to %2.</source>
             <translation>Hauptschlüssel %1 nach %2 geschrieben.</translation>
         </message>
@@ -4175,6 +4267,42 @@
             <translation>Quarantäneordner: %1</translation>
         </message>
         <message>
+            <source>Recording no. %1 (recorded %2): deleted %3</source>
+            <translation>Aufnahme Nr. %1 (aufgenommen %2): gelöscht am %3</translation>
+        </message>
+        <message>
+            <source>%1 recordings deleted (Fristablauf), %2 stored files removed.</source>
+            <translation>%1 Aufnahmen gelöscht (Fristablauf), %2 gespeicherte Dateien entfernt.</translation>
+        </message>
+        <message>
+            <source>Not yet removed (tried again next run): %1</source>
+            <translation>Noch nicht entfernt (wird beim nächsten Lauf erneut versucht): %1</translation>
+        </message>
+        <message>
+            <source>Recording no. %1: %2</source>
+            <translation>Aufnahme Nr. %1: %2</translation>
+        </message>
+        <message>
+            <source>File without a recording in the store: %1</source>
+            <translation>Datei ohne Aufnahme im Speicher: %1</translation>
+        </message>
+        <message>
+            <source>%1 recordings checked, %2 damaged or missing.</source>
+            <translation>%1 Aufnahmen geprüft, %2 beschädigt oder fehlend.</translation>
+        </message>
+        <message>
+            <source>Evidence package written: %1</source>
+            <translation>Beweismittelpaket geschrieben: %1</translation>
+        </message>
+        <message>
+            <source>No password on standard input.</source>
+            <translation>Kein Passwort auf der Standardeingabe.</translation>
+        </message>
+        <message>
+            <source>The chain-of-custody PDF could not be written: %1</source>
+            <translation>Das Zugriffsprotokoll (PDF) konnte nicht geschrieben werden: %1</translation>
+        </message>
+        <message>
             <source>Fill the database with Leverkusen demo data</source>
             <translation>Datenbank mit Leverkusener Demodaten füllen</translation>
         </message>
@@ -4185,6 +4313,10 @@
         <message>
             <source>Seed of the random generator</source>
             <translation>Startwert des Zufallsgenerators</translation>
+        </message>
+        <message>
+            <source>Bodycam clips made with ffmpeg (0: none; default 5)</source>
+            <translation>Bodycam-Aufnahmen, mit ffmpeg erzeugt (0: keine; Vorgabe 5)</translation>
         </message>
         <message>
             <source>Only if the database has no incidents yet (first start)</source>
@@ -4224,6 +4356,97 @@
         <message>
             <source>The database type '%1' is not supported. Use PostgreSQL or SQLite.</source>
             <translation>Der Datenbanktyp „%1“ wird nicht unterstützt. Verwenden Sie PostgreSQL oder SQLite.</translation>
+        </message>
+    </context>
+    <context>
+        <name>custody</name>
+        <message>
+            <source>Chain of custody</source>
+            <translation>Zugriffsprotokoll</translation>
+        </message>
+        <message>
+            <source>Chain of custody of bodycam recording no. %1</source>
+            <translation>Zugriffsprotokoll der Bodycam-Aufnahme Nr. %1</translation>
+        </message>
+        <message>
+            <source>SHA-256</source>
+            <translation>SHA-256</translation>
+        </message>
+        <message>
+            <source>Size</source>
+            <translation>Größe</translation>
+        </message>
+        <message>
+            <source>%1 bytes</source>
+            <translation>%1 Byte</translation>
+        </message>
+        <message>
+            <source>Recorded</source>
+            <translation>Erfasst</translation>
+        </message>
+        <message>
+            <source>Until</source>
+            <translation>Bis</translation>
+        </message>
+        <message>
+            <source>Officer</source>
+            <translation>Dienstkraft</translation>
+        </message>
+        <message>
+            <source>Camera</source>
+            <translation>Kamera</translation>
+        </message>
+        <message>
+            <source>Incident</source>
+            <translation>Einsatz</translation>
+        </message>
+        <message>
+            <source>This export</source>
+            <translation>Dieser Export</translation>
+        </message>
+        <message>
+            <source>Exported by</source>
+            <translation>Exportiert von</translation>
+        </message>
+        <message>
+            <source>Exported at</source>
+            <translation>Exportiert am</translation>
+        </message>
+        <message>
+            <source>Recipient</source>
+            <translation>Empfänger</translation>
+        </message>
+        <message>
+            <source>Reason</source>
+            <translation>Grund</translation>
+        </message>
+        <message>
+            <source>Every access to the recording</source>
+            <translation>Alle Zugriffe auf die Aufnahme</translation>
+        </message>
+        <message>
+            <source>When</source>
+            <translation>Wann</translation>
+        </message>
+        <message>
+            <source>Who</source>
+            <translation>Wer</translation>
+        </message>
+        <message>
+            <source>What</source>
+            <translation>Was</translation>
+        </message>
+        <message>
+            <source>Why / to whom</source>
+            <translation>Grund / Empfänger</translation>
+        </message>
+        <message>
+            <source>Workstation</source>
+            <translation>Arbeitsplatz</translation>
+        </message>
+        <message>
+            <source>Taken from the tamper-evident audit log of the KOD-Leitstelle. The SHA-256 of the recording was computed at import and checked again for this export.</source>
+            <translation>Entnommen aus dem manipulationsgesicherten Protokoll der KOD-Leitstelle. Der SHA-256 der Aufnahme wurde beim Import berechnet und für diesen Export erneut geprüft.</translation>
         </message>
     </context>
     <context>
@@ -4336,6 +4559,22 @@
             <translation>%1 von %2 Einsätzen …</translation>
         </message>
         <message>
+            <source>ffmpeg is not installed: the demo data gets no bodycam clips.</source>
+            <translation>ffmpeg ist nicht installiert: Die Demodaten erhalten keine Bodycam-Aufnahmen.</translation>
+        </message>
+        <message>
+            <source>No bodycam clips in the demo data: %1</source>
+            <translation>Keine Bodycam-Aufnahmen in den Demodaten: %1</translation>
+        </message>
+        <message>
+            <source>No incidents of the last days with units: no bodycam clips.</source>
+            <translation>Keine Einsätze der letzten Tage mit Einheiten: keine Bodycam-Aufnahmen.</translation>
+        </message>
+        <message>
+            <source>Creating %1 bodycam clips with ffmpeg …</source>
+            <translation>Erzeuge %1 Bodycam-Aufnahmen mit ffmpeg …</translation>
+        </message>
+        <message>
             <source>Loading the demo gazetteer (%1 addresses) …</source>
             <translation>Demo-Adressverzeichnis wird geladen (%1 Adressen) …</translation>
         </message>
@@ -4372,6 +4611,22 @@
     </context>
     <context>
         <name>evidence</name>
+        <message>
+            <source>OWi proceedings</source>
+            <translation>OWi-Verfahren</translation>
+        </message>
+        <message>
+            <source>Criminal proceedings</source>
+            <translation>Strafverfahren</translation>
+        </message>
+        <message>
+            <source>Averting danger</source>
+            <translation>Gefahrenabwehr</translation>
+        </message>
+        <message>
+            <source>Review requested by the person recorded</source>
+            <translation>Prüfung auf Antrag der betroffenen Person</translation>
+        </message>
         <message>
             <source>The recording was encrypted with another master key (%1); the configured master key is %2. Configure the right key file.</source>
             <translation>Die Aufnahme wurde mit einem anderen Hauptschlüssel verschlüsselt (%1); eingerichtet ist der Hauptschlüssel %2. Bitte die richtige Schlüsseldatei einrichten.</translation>
@@ -4419,6 +4674,22 @@
         <message>
             <source>libvlc could not be started.</source>
             <translation>libvlc konnte nicht gestartet werden.</translation>
+        </message>
+        <message>
+            <source>The export was cancelled.</source>
+            <translation>Der Export wurde abgebrochen.</translation>
+        </message>
+        <message>
+            <source>The stored recording does not match its recorded SHA-256 (%1 instead of %2): it is not exported.</source>
+            <translation>Die gespeicherte Aufnahme stimmt nicht mit ihrem SHA-256 überein (%1 statt %2): Sie wird nicht exportiert.</translation>
+        </message>
+        <message>
+            <source>%1 exists already; choose another folder.</source>
+            <translation>%1 gibt es bereits; bitte einen anderen Ordner wählen.</translation>
+        </message>
+        <message>
+            <source>The package cannot be written to %1: %2</source>
+            <translation>Das Paket kann nicht nach %1 geschrieben werden: %2</translation>
         </message>
         <message>
             <source>The import was cancelled.</source>
@@ -4493,6 +4764,10 @@
             <translation>%1 konnte nicht aus dem Speicher entfernt werden: %2</translation>
         </message>
         <message>
+            <source>The recording store %1 cannot be read: %2</source>
+            <translation>Der Aufnahmespeicher %1 kann nicht gelesen werden: %2</translation>
+        </message>
+        <message>
             <source>The recording %1 is missing from the store %2.</source>
             <translation>Die Aufnahme %1 fehlt im Speicher %2.</translation>
         </message>
@@ -4507,6 +4782,58 @@
         <message>
             <source>The recording no. %1 does not exist or was deleted.</source>
             <translation>Die Aufnahme Nr. %1 gibt es nicht oder sie wurde gelöscht.</translation>
+        </message>
+        <message>
+            <source>Please state why the recording is exported (at least %1 characters).</source>
+            <translation>Bitte geben Sie den Grund des Exports an (mindestens %1 Zeichen).</translation>
+        </message>
+        <message>
+            <source>Please name the recipient of the export.</source>
+            <translation>Bitte geben Sie den Empfänger des Exports an.</translation>
+        </message>
+        <message>
+            <source>The password must have at least %1 characters.</source>
+            <translation>Das Passwort muss mindestens %1 Zeichen lang sein.</translation>
+        </message>
+        <message>
+            <source>confirm your own proposal</source>
+            <translation>den eigenen Antrag bestätigen</translation>
+        </message>
+        <message>
+            <source>A hold is set or lifted by two different people: the proposal must be confirmed by someone else (the recording officer's supervisor).</source>
+            <translation>Eine Sperre setzen oder aufheben zwei verschiedene Personen: Den Antrag muss jemand anderes bestätigen (die vorgesetzte Person der aufnehmenden Einsatzkraft).</translation>
+        </message>
+        <message>
+            <source>Please state the reason for the hold (at least %1 characters).</source>
+            <translation>Bitte geben Sie den Grund der Sperre an (mindestens %1 Zeichen).</translation>
+        </message>
+        <message>
+            <source>Unknown kind of hold: %1</source>
+            <translation>Unbekannte Art der Sperre: %1</translation>
+        </message>
+        <message>
+            <source>A hold for proceedings needs the file number (Aktenzeichen).</source>
+            <translation>Eine Sperre für ein Verfahren braucht das Aktenzeichen.</translation>
+        </message>
+        <message>
+            <source>The file number is too long.</source>
+            <translation>Das Aktenzeichen ist zu lang.</translation>
+        </message>
+        <message>
+            <source>This hold was lifted already.</source>
+            <translation>Diese Sperre wurde bereits aufgehoben.</translation>
+        </message>
+        <message>
+            <source>The hold no. %1 does not exist.</source>
+            <translation>Die Sperre Nr. %1 gibt es nicht.</translation>
+        </message>
+        <message>
+            <source>This hold is not waiting for a confirmation.</source>
+            <translation>Diese Sperre wartet nicht auf eine Bestätigung.</translation>
+        </message>
+        <message>
+            <source>Lifting this hold was not proposed.</source>
+            <translation>Die Aufhebung dieser Sperre wurde nicht beantragt.</translation>
         </message>
         <message>
             <source>The file %1 does not exist.</source>
@@ -4579,6 +4906,22 @@
         <message>
             <source>The incident no. %1 does not exist.</source>
             <translation>Den Einsatz Nr. %1 gibt es nicht.</translation>
+        </message>
+        <message>
+            <source>Its key is missing: the recording cannot be opened.</source>
+            <translation>Ihr Schlüssel fehlt: Die Aufnahme kann nicht geöffnet werden.</translation>
+        </message>
+        <message>
+            <source>The file %1 is missing from the store.</source>
+            <translation>Die Datei %1 fehlt im Speicher.</translation>
+        </message>
+        <message>
+            <source>Its SHA-256 is %1, but %2 was recorded at import: the content was changed.</source>
+            <translation>Ihr SHA-256 ist %1, beim Import wurde aber %2 festgehalten: Der Inhalt wurde verändert.</translation>
+        </message>
+        <message>
+            <source>intact (every block and the SHA-256 checked)</source>
+            <translation>unversehrt (jeder Block und der SHA-256 geprüft)</translation>
         </message>
     </context>
     <context>
@@ -5700,6 +6043,10 @@
         <message>
             <source>put a hold on recordings</source>
             <translation>Aufnahmen mit einer Löschsperre versehen</translation>
+        </message>
+        <message>
+            <source>confirm setting or lifting a hold</source>
+            <translation>Setzen oder Aufheben einer Sperre bestätigen</translation>
         </message>
         <message>
             <source>export recordings</source>
