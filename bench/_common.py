@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -15,6 +17,9 @@ from sqlalchemy.engine import make_url
 from app.platform.config import DatabaseTarget, parse_database_url, sqlite_target
 from app.platform.database import Database
 from db.migrate import upgrade
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
 
 PG_URL = os.environ.get("KOD_TEST_PG_URL", "postgresql://kod:kod@127.0.0.1:5432/kod_test")
 
@@ -48,3 +53,19 @@ def temp_postgres() -> Iterator[DatabaseTarget]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def qt_application() -> QApplication:
+    """The QApplication as the workstation has it: garbage collected on the GUI thread only.
+
+    Without that, a collection started in a database thread can destroy a Qt object (a
+    timer) there and the process crashes ("Timers cannot be stopped from another thread").
+    """
+    from PySide6.QtWidgets import QApplication
+
+    from ui import gcguard
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    gcguard.install(app)
+    return app

@@ -31,7 +31,7 @@ from app.platform.changefeed import ChangeFollower, last_change_id
 from app.platform.database import Database
 from app.platform.uow import Actor
 from app.services import Services
-from bench._common import temp_sqlite
+from bench._common import qt_application, temp_sqlite
 from tests.ui.flows import build_window, call_to_dispatch, load_demo
 from ui import eventloop
 from ui.asyncutil import cancel_all
@@ -72,7 +72,7 @@ async def run(target: object, settings_path: Path) -> None:
 
 
 def main() -> None:
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app = qt_application()
     assert isinstance(app, QApplication)
     app.setQuitOnLastWindowClosed(False)
     install_translations(app)

@@ -16,8 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("KOD_LANG", "de")
 
-from PySide6.QtWidgets import QApplication
-
+from bench._common import qt_application
 from ui.i18n import install_translations
 from ui.printing.document import PrintDocument
 from ui.printing.render import Letterhead, write_pdf
@@ -25,7 +24,7 @@ from ui.printing.render import Letterhead, write_pdf
 
 def main() -> None:
     """Write the table once and print the figures."""
-    app = QApplication.instance() or QApplication([])
+    app = qt_application()
     install_translations(app)
     rows = int(os.environ.get("KOD_BENCH_ROWS", "2000"))
     doc = PrintDocument("Einsatzliste", "einsatzliste").heading("Einsätze")

@@ -38,7 +38,6 @@ sys.path.insert(0, str(_HERE.parent))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtCore import QModelIndex  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
@@ -49,7 +48,7 @@ from app.platform.database import Database  # noqa: E402
 from app.platform.permissions import Role  # noqa: E402
 from app.platform.uow import Actor  # noqa: E402
 from app.services import Services  # noqa: E402
-from bench._common import PG_URL  # noqa: E402
+from bench._common import PG_URL, qt_application  # noqa: E402
 from db.migrate import upgrade  # noqa: E402
 from ui import eventloop  # noqa: E402
 from ui.context import ChangeBridge, UiContext  # noqa: E402
@@ -239,7 +238,7 @@ def temp_database() -> Iterator[DatabaseTarget]:
 
 
 def main() -> None:
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app = qt_application()
     with temp_database() as target:
         url = target.sync_url.set(drivername="postgresql").render_as_string(hide_password=False)
         eventloop.run(bench(target, url))

@@ -25,14 +25,13 @@ from dataclasses import replace  # noqa: E402
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from app.domain.dto import IncidentQuery  # noqa: E402
 from app.platform.config import DatabaseTarget  # noqa: E402
 from app.platform.database import Database  # noqa: E402
 from app.platform.uow import Actor  # noqa: E402
 from app.services import Services  # noqa: E402
-from bench._common import temp_postgres, temp_sqlite  # noqa: E402
+from bench._common import qt_application, temp_postgres, temp_sqlite  # noqa: E402
 from demodata.generate import generate_demo  # noqa: E402
 from ui import eventloop  # noqa: E402
 from ui.context import ChangeBridge, UiContext  # noqa: E402
@@ -114,7 +113,7 @@ def p95(values: list[float]) -> float:
 
 
 def main() -> None:
-    app = QApplication.instance() or QApplication([])
+    app = qt_application()
     app.setQuitOnLastWindowClosed(False)
     results: dict[str, tuple[float, list[float]]] = {}
     if os.environ.get("KOD_BENCH_SKIP_SQLITE") != "1":

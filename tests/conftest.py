@@ -20,6 +20,7 @@ from app.platform.database import Database
 from app.platform.permissions import Role
 from app.platform.uow import Actor
 from app.services import Services
+from app.services.stadtteile import forget_outlines
 from db import pg_security
 from db.migrate import upgrade
 
@@ -244,6 +245,14 @@ async def services(db: Database) -> Services:
 
 
 ADMIN = Actor(None, "cli:test", Role.ADMIN, "Test-Admin")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_outlines() -> Iterator[None]:
+    """Each test opens its own database: no Stadtteil outlines read by an earlier test."""
+    forget_outlines()
+    yield
+    forget_outlines()
 
 
 @pytest_asyncio.fixture

@@ -20,7 +20,8 @@ from db.models import MapOutline
 
 #: Per database (its URL without password): the outline version and its index.
 _indexes: dict[str, tuple[tuple[int, datetime | None], StadtteilIndex]] = {}
-#: The index used last (for drafts shown while the database cannot be reached).
+#: The index this workstation read last (a workstation works on one database): for what is
+#: shown before anything is written, and while the database cannot be reached.
 _last: list[StadtteilIndex] = []
 
 
@@ -72,3 +73,9 @@ def last_known_stadtteil(lat: float | None, lon: float | None) -> str | None:
         return None
     index = _last[0] if _last else approximate_index()
     return index.name_at(lat, lon)
+
+
+def forget_outlines() -> None:
+    """Drop every outline index read so far (a new database is opened in this process)."""
+    _indexes.clear()
+    _last.clear()
