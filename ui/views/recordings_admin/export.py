@@ -68,8 +68,9 @@ class EvidenceExportDialog(QDialog):
         self.packages: list[Path] = []
         self.running = False
         self._cancel = threading.Event()
-        self._progress = _Progress(self)
-        self._progress.moved.connect(self._moved)
+        #: The worker's progress (package index, bytes done, bytes in all), in this thread.
+        self.progress = _Progress(self)
+        self.progress.moved.connect(self._moved)
 
         names = QLabel("\n".join(recording_text(r) for r in self.recordings), self)
         names.setObjectName("exportRecordings")
@@ -233,7 +234,7 @@ class EvidenceExportDialog(QDialog):
 
     def _reporter(self, index: int) -> Callable[[int, int], None]:
         """The progress callback of package ``index`` (called in the worker thread)."""
-        moved = self._progress.moved
+        moved = self.progress.moved
 
         def report(done: int, total: int) -> None:
             moved.emit(index, done, total)
@@ -275,7 +276,6 @@ class EvidenceExportDialog(QDialog):
             return
         if not alive(self):
             return
-        self.bar.setValue(100)
         self._set_running(False)
         self._say(
             self.tr("Exported to:") + "\n" + "\n".join(str(p) for p in self.packages),

@@ -30,10 +30,6 @@ UP_ID, UP_OFFICER, UP_INCIDENT, UP_RECORDED, UP_DUE, UP_HOLDS = range(6)
 ) = range(8)
 
 
-def _t(text: str) -> str:
-    return QCoreApplication.translate("RecordingHoldsPane", text)
-
-
 def kind_label(kind: HoldKind) -> str:
     """The German name of a kind of hold."""
     return QCoreApplication.translate("evidence", HOLD_KIND_LABELS[kind])
@@ -42,9 +38,13 @@ def kind_label(kind: HoldKind) -> str:
 def state_label(state: HoldState) -> str:
     """Where a hold stands, in words."""
     return {
-        HoldState.PROPOSED: _t("proposed – waiting for confirmation"),
-        HoldState.IN_FORCE: _t("in force"),
-        HoldState.RELEASE_PROPOSED: _t("lifting proposed – waiting for confirmation"),
+        HoldState.PROPOSED: QCoreApplication.translate(
+            "RecordingHoldsPane", "proposed – waiting for confirmation"
+        ),
+        HoldState.IN_FORCE: QCoreApplication.translate("RecordingHoldsPane", "in force"),
+        HoldState.RELEASE_PROPOSED: QCoreApplication.translate(
+            "RecordingHoldsPane", "lifting proposed – waiting for confirmation"
+        ),
     }[state]
 
 
@@ -64,12 +64,12 @@ class UpcomingTableModel(SmallListModel[UpcomingItem]):
 
     def headers(self) -> Sequence[str]:
         return [
-            _t("Recording"),
-            _t("Officer"),
-            _t("Incident"),
-            _t("Recorded"),
-            _t("Deleted on"),
-            _t("Holds"),
+            self.tr("Recording"),
+            self.tr("Officer"),
+            self.tr("Incident"),
+            self.tr("Recorded"),
+            self.tr("Deleted on"),
+            self.tr("Holds"),
         ]
 
     def set_upcoming(self, rows: Sequence[UpcomingRow]) -> None:
@@ -88,7 +88,7 @@ class UpcomingTableModel(SmallListModel[UpcomingItem]):
             UP_INCIDENT: rec.incident_number or "–",
             UP_RECORDED: format_local(rec.started_at),
             UP_DUE: format_local(row.row.due_at),
-            UP_HOLDS: _t("none"),
+            UP_HOLDS: self.tr("none"),
         }.get(column)
 
 
@@ -97,14 +97,14 @@ class HoldTableModel(SmallListModel[OpenHold]):
 
     def headers(self) -> Sequence[str]:
         return [
-            _t("Recording"),
-            _t("State"),
-            _t("Kind"),
-            _t("File number"),
-            _t("Reason"),
-            _t("Proposed by"),
-            _t("Officer"),
-            _t("Incident"),
+            self.tr("Recording"),
+            self.tr("State"),
+            self.tr("Kind"),
+            self.tr("File number"),
+            self.tr("Reason"),
+            self.tr("Proposed by"),
+            self.tr("Officer"),
+            self.tr("Incident"),
         ]
 
     def cell(self, row: OpenHold, column: int, role: int) -> object:
@@ -128,7 +128,7 @@ class HoldTableModel(SmallListModel[OpenHold]):
 def recording_text(rec: RecordingRef) -> str:
     """One line naming a recording (for dialogs)."""
     return (
-        _t("No. %1 · %2 · %3 · incident %4")
+        QCoreApplication.translate("RecordingHoldsPane", "No. %1 · %2 · %3 · incident %4")
         .replace("%1", str(rec.id))
         .replace("%2", format_local(rec.started_at))
         .replace("%3", rec.officer)
@@ -137,10 +137,6 @@ def recording_text(rec: RecordingRef) -> str:
 
 
 # -- the clip-access report ----------------------------------------------------------------------
-
-
-def _r(text: str) -> str:
-    return QCoreApplication.translate("ClipAccessReportView", text)
 
 
 @dataclass(frozen=True)
@@ -156,13 +152,13 @@ class AccessTableModel(SmallListModel[_Numbered]):
 
     def headers(self) -> Sequence[str]:
         return [
-            _r("Time"),
-            _r("Person"),
-            _r("Action"),
-            _r("Recording"),
-            _r("Reason"),
-            _r("Recipient"),
-            _r("Workstation"),
+            self.tr("Time"),
+            self.tr("Person"),
+            self.tr("Action"),
+            self.tr("Recording"),
+            self.tr("Reason"),
+            self.tr("Recipient"),
+            self.tr("Workstation"),
         ]
 
     def set_accesses(self, rows: Sequence[ClipAccess]) -> None:
@@ -190,13 +186,13 @@ class DeletionTableModel(SmallListModel[_Numbered]):
 
     def headers(self) -> Sequence[str]:
         return [
-            _r("Recording"),
-            _r("Recorded"),
-            _r("Due"),
-            _r("Deleted"),
-            _r("Reason"),
-            _r("File removed"),
-            _r("SHA-256"),
+            self.tr("Recording"),
+            self.tr("Recorded"),
+            self.tr("Due"),
+            self.tr("Deleted"),
+            self.tr("Reason"),
+            self.tr("File removed"),
+            self.tr("SHA-256"),
         ]
 
     def set_deletions(self, rows: Sequence[DeletionEntry]) -> None:
@@ -214,7 +210,7 @@ class DeletionTableModel(SmallListModel[_Numbered]):
             format_local(d.due_at),
             format_local(d.deleted_at),
             EXPIRED_LABEL if d.reason == EXPIRED else d.reason,
-            format_local(removed) if removed else _r("not yet"),
+            format_local(removed) if removed else self.tr("not yet"),
             d.sha256,
         )
         return values[column] if 0 <= column < len(values) else None

@@ -65,6 +65,7 @@ class RecordingHoldsPane(QWidget):
         self.dialog: WorkFormDialog | EvidenceExportDialog | None = None
         self._busy = False
         self._last_table: WorkTableView | None = None
+        self._reloading = False
         self._reload_timer = QTimer(self)
         self._reload_timer.setSingleShot(True)
         self._reload_timer.setInterval(RELOAD_DELAY_MS)
@@ -197,10 +198,15 @@ class RecordingHoldsPane(QWidget):
         if not alive(self):
             return
         up_id, hold_id = self._selected_id(self.upcoming_table), self._selected_id(self.hold_table)
-        self.upcoming.set_upcoming(upcoming)
-        self.holds.set_rows(holds)
-        self._reselect(self.upcoming_table, self.upcoming.row_of(up_id or -1), UP_ID)
-        self._reselect(self.hold_table, self.holds.row_of(hold_id or -1), HOLD_RECORDING)
+        # Selecting again after the reload is no choice of the user's: the list used last stays.
+        self._reloading = True
+        try:
+            self.upcoming.set_upcoming(upcoming)
+            self.holds.set_rows(holds)
+            self._reselect(self.upcoming_table, self.upcoming.row_of(up_id or -1), UP_ID)
+            self._reselect(self.hold_table, self.holds.row_of(hold_id or -1), HOLD_RECORDING)
+        finally:
+            self._reloading = False
         self.upcoming_count.setText(
             count_text(len(upcoming), self.tr("1 recording"), self.tr("%1 recordings"))
         )
@@ -242,7 +248,8 @@ class RecordingHoldsPane(QWidget):
         table.setFocus()
 
     def _on_current(self, table: WorkTableView) -> None:
-        self._last_table = table
+        if not self._reloading:
+            self._last_table = table
         self._update_buttons()
 
     def selected_hold(self) -> OpenHold | None:
