@@ -10,7 +10,7 @@ import csv
 import hashlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -19,17 +19,21 @@ import pyzipper
 from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 
+from app.domain.offences.cases import CaseDraft, PersonDraft
+from app.domain.offences.limitation import Culpability
 from app.domain.retention import HoldKind
 from app.evidence.config import ENV_KEY_FILE, ENV_QUARANTINE, ENV_STORE
 from app.evidence.package import SUMS_NAME
 from app.platform.changefeed import ChangeFollower, last_change_id
 from app.platform.database import Database
+from app.platform.errors import ValidationError
 from app.platform.permissions import Role
 from app.platform.timeutil import utcnow
 from app.services import Services
 from app.services.login import Session, log_in
 from app.services.recording_access import RecordingAccessService
 from app.services.recording_desk import HoldState
+from resources.paths import resource_path
 from tests.conftest import ADMIN
 from tests.evidence_files import Scene, import_clip, make_clips, officer_scene
 from tests.ui.conftest import wait_until
@@ -38,6 +42,8 @@ from ui.context import ChangeBridge, UiContext
 from ui.main_window import MainWindow
 from ui.models.work_table import alive
 from ui.views import recordings_admin
+from ui.views.offences.pane import OffenceCasePane
+from ui.views.offences.recording import LinkRecordingDialog
 from ui.views.recordings_admin.dialogs import ProposeHoldDialog, ProposeReleaseDialog
 from ui.views.recordings_admin.export import EvidenceExportDialog
 from ui.views.recordings_admin.models import HOLD_RECORDING, UP_ID
@@ -323,3 +329,67 @@ async def test_data_protection_reads_the_clip_access_report_but_cannot_open_or_e
     assert rows[0][:3] == ["Zeit", "Person", "Aktion"]
     assert any(r[1] == "sb1" and r[5] == "Sichtung für die Anzeige" for r in rows[1:])
     window.hide()
+
+
+@pytest.mark.asyncio
+async def test_an_offence_case_takes_a_recording_as_evidence_and_the_shift_lead_confirms_the_hold(
+    desk: Desk, qtbot: QtBot
+) -> None:
+    first, _second = desk.recordings
+    services = desk.services
+    await services.catalogue.import_csv(
+        ADMIN, resource_path("data", "owi-catalogue-seed.csv").read_text(encoding="utf-8")
+    )
+    ctx = await desk.ctx("sb1")
+    entry = (await services.catalogue.search(ADMIN, "141312"))[0].id
+    act = utcnow() - timedelta(days=13, minutes=5)
+    case = await ctx.services.offences.capture(
+        ctx.actor,
+        CaseDraft(
+            catalogue_entry_id=entry,
+            act_description="Beleidigung der Einsatzkraft bei der Kontrolle",
+            committed_at=act,
+            place="Hauptstraße 12, Wiesdorf",
+            culpability=Culpability.INTENT,
+            concerned=PersonDraft("Muster", "Max", date(1980, 5, 17), "Wiesdorfer Platz 1"),
+        ),
+    )
+    cases = OffenceCasePane(ctx)
+    qtbot.addWidget(cases)
+    cases.show()
+    cases.start()
+    await wait_until(lambda: cases.idle() and cases.select_case(case.id))
+    assert cases.detail.recording_button.isVisible()
+    for action in cases.actions():
+        if action.objectName() == "offences.link_recording":
+            action.trigger()
+    dialog = cases.dialog
+    assert isinstance(dialog, LinkRecordingDialog) and dialog.isVisible()
+    # The recordings made around the time of the act, nearest first.
+    await wait_until(lambda: dialog.recordings.count() == 2)
+    assert dialog.chosen() is not None and dialog.chosen().id == first  # type: ignore[union-attr]
+    dialog.note.setText("Minute 0:40 zeigt die Beleidigung")
+    dialog.try_submit()
+    await wait_until(lambda: not alive(dialog) or not dialog.isVisible())
+    items = await ctx.services.offences.evidence(ctx.actor, case.id)
+    assert [(i.kind, i.recording_id) for i in items] == [("recording", first)]
+    await wait_until(
+        lambda: any(
+            "Bodycam-Aufnahme Nr." in cases.evidence.item(r).text()
+            for r in range(cases.evidence.count())
+        )
+    )
+    # Taken twice: refused in German, nothing proposed twice.
+    with pytest.raises(ValidationError, match="bereits Beweismittel"):
+        await ctx.services.offences.link_recording(ctx.actor, case.id, first)
+
+    lead = await desk.pane("sl1", qtbot)
+    await wait_until(lambda: lead.holds.rowCount() == 1)
+    hold = lead.holds.rows()[0]
+    assert hold.kind is HoldKind.OFFENCE and hold.file_number == case.number
+    assert hold.proposed_by == "sb1" and hold.state is HoldState.PROPOSED
+    _select_hold(lead, first)
+    _action(lead, "recordings.confirm")()
+    await wait_until(lambda: "in Kraft" in lead.message.text())
+    held = await lead.ctx.services.recording_admin.holds.holds(lead.ctx.actor, first)
+    assert held[0].in_force and held[0].confirmed_by == "sl1"
