@@ -508,7 +508,7 @@ COMMANDS: tuple[Command, ...] = (
         "clip_report.export",
         RECORDINGS,
         N_("Commands", "Export the clip-access report shown (CSV)"),
-        ("Ctrl+Shift+E",),
+        ("Ctrl+Shift+G",),
         Scope.CLIP_REPORT,
         permission=Permission.AUDIT_READ,
     ),

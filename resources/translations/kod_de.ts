@@ -674,8 +674,8 @@
             <translation>Löschprotokoll</translation>
         </message>
         <message>
-            <source>Every access to a bodycam recording with person, time and stated reason. Reading this report is recorded too. Ctrl+Shift+E exports the tab shown.</source>
-            <translation>Jeder Zugriff auf eine Bodycam-Aufnahme mit Person, Zeit und angegebenem Grund. Auch das Lesen dieses Berichts wird protokolliert. Strg+Umschalt+E exportiert den angezeigten Reiter.</translation>
+            <source>Every access to a bodycam recording with person, time and stated reason. Reading this report is recorded too. Ctrl+Shift+G exports the tab shown.</source>
+            <translation>Jeder Zugriff auf eine Bodycam-Aufnahme mit Person, Zeit und angegebenem Grund. Auch das Lesen dieses Berichts wird protokolliert. Strg+Umschalt+G exportiert den angezeigten Reiter.</translation>
         </message>
         <message>
             <source>&amp;From:</source>

@@ -27,7 +27,9 @@ def install(window: MainWindow) -> None:
             "RecordingHoldsPane", "Recordings: deletion periods and holds"
         )
         dock = window.add_pane("recordings", title, pane, Qt.DockWidgetArea.LeftDockWidgetArea)
-        beside = window.docks.get("offences") or window.docks.get("queue")
+        # The clerk's desk is the offence cases; the control room's the queue (kept in front).
+        clerk = window.docks.get("units") is None
+        beside = window.docks.get("offences" if clerk else "queue") or window.docks.get("queue")
         if beside is not None:
             window.tabifyDockWidget(beside, dock)
             beside.raise_()

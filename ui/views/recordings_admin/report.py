@@ -85,7 +85,7 @@ class ClipAccessReportView(QWidget):
         hint = QLabel(
             self.tr(
                 "Every access to a bodycam recording with person, time and stated reason. "
-                "Reading this report is recorded too. Ctrl+Shift+E exports the tab shown."
+                "Reading this report is recorded too. Ctrl+Shift+G exports the tab shown."
             ),
             self,
         )
