@@ -52,6 +52,17 @@ RELOAD_DELAY_MS = 150
 DEFAULT_DAYS = 3
 
 
+def fit_columns_once(table: WorkTableView, stretch: int) -> None:
+    """Fit the columns to their first rows (dates and numbers whole); the stretching column
+    keeps taking the spare width. Later reloads keep what the user set."""
+    if table.property("fitted") or not table.model().rowCount():
+        return
+    table.setProperty("fitted", True)
+    for column in range(table.model().columnCount()):
+        if column != stretch:
+            table.resizeColumnToContents(column)
+
+
 class RecordingHoldsPane(QWidget):
     """Upcoming deletions and holds of bodycam recordings, with the two-person steps."""
 
@@ -207,6 +218,8 @@ class RecordingHoldsPane(QWidget):
             self._reselect(self.hold_table, self.holds.row_of(hold_id or -1), HOLD_RECORDING)
         finally:
             self._reloading = False
+        for table, stretch in ((self.upcoming_table, UP_OFFICER), (self.hold_table, HOLD_REASON)):
+            fit_columns_once(table, stretch)
         self.upcoming_count.setText(
             count_text(len(upcoming), self.tr("1 recording"), self.tr("%1 recordings"))
         )

@@ -32,6 +32,7 @@ from ui.commands import pane_action
 from ui.context import UiContext
 from ui.models.work_table import alive
 from ui.views.recordings_admin.models import AccessTableModel, DeletionTableModel
+from ui.views.recordings_admin.pane import fit_columns_once
 from ui.views.work_table_view import WorkTableView
 
 #: How far back the report looks at first.
@@ -146,6 +147,8 @@ class ClipAccessReportView(QWidget):
         self.deletions = [d for d in deletions if d.deleted_at < until]
         self.access_model.set_accesses(self.accesses)
         self.deletion_model.set_deletions(self.deletions)
+        fit_columns_once(self.access_table, 4)
+        fit_columns_once(self.deletion_table, 6)
         self._say(
             count_text(len(self.accesses), self.tr("1 access"), self.tr("%1 accesses"))
             + " · "
