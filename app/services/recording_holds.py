@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text
 from sqlalchemy.orm import aliased
 
 from app.domain.retention import HoldKind
@@ -130,30 +130,33 @@ async def add_proposal(w: Work, recording_id: int, proposal: HoldProposal) -> in
         raise NotFound(
             tr("evidence", "The recording no. %1 does not exist or was deleted.", recording_id)
         )
-    actor = w.actor
-    hold = RecordingHold(
-        recording_id=recording_id,
-        reason=proposal.kind.value,
-        file_number=proposal.file_number,
-        note=proposal.reason,
-        created_by_id=actor.user_id,
-        created_at=w.now,
+    # Only the proposal's columns: on PostgreSQL a login may insert no others.
+    inserted = await w.session.execute(
+        insert(RecordingHold)
+        .values(
+            recording_id=recording_id,
+            reason=proposal.kind.value,
+            file_number=proposal.file_number,
+            note=proposal.reason,
+            created_by_id=w.actor.user_id,
+            created_at=w.now,
+        )
+        .returning(RecordingHold.id)
     )
-    w.session.add(hold)
-    await w.session.flush()
+    hold_id = int(inserted.scalar_one())
     await w.audit(
         "recording.hold.propose",
         "recording",
         recording_id,
         details={
-            "hold": hold.id,
+            "hold": hold_id,
             "kind": proposal.kind.value,
             "file_number": proposal.file_number,
         },
         reason=proposal.reason,
     )
     w.changed(RECORDING, recording_id, "update")
-    return hold.id
+    return hold_id
 
 
 class HoldService:
