@@ -6,7 +6,8 @@
 Creates a temporary SQLite database with the demo dataset and opens the window as each role
 would see it right after the login (where the incident detail is in sight, with the first open
 incident selected), then writes ``<role>.png``, and ``shift_lead_units.png`` with the shift
-lead's unit management in front, and ``dispatcher_map.png`` with the situation map while
+lead's unit management in front, ``shift_lead_recordings.png`` with the bodycam recordings'
+deletion periods and holds (Ctrl+Shift+L), and ``dispatcher_map.png`` with the situation map while
 ``kod-admin simulate`` moves the demo units. Each is downscaled to 1280 px wide and reduced to a 256-colour
 palette, so it stays well under 150 KB.
 """
@@ -31,6 +32,7 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
 from sqlalchemy import select
 
+from app.evidence.config import EvidenceConfig
 from app.platform.config import sqlite_target
 from app.platform.database import Database
 from app.platform.permissions import Role
@@ -44,6 +46,7 @@ from ui.i18n import install_translations
 from ui.main import start_window
 from ui.main_window import MainWindow
 from ui.views.map.tiles import allow_web_engine_as_root, register_tile_scheme
+from ui.views.recordings_admin.pane import RecordingHoldsPane
 
 #: File name and demo login per role (the field officer has no password: built directly).
 ROLES: tuple[tuple[str, Role, str], ...] = (
@@ -114,6 +117,14 @@ async def shoot_window(window: MainWindow, role: Role, name: str, folder: Path) 
         await asyncio.sleep(1.0)  # the unit management pane (Ctrl+7) in front
         size = save_small(window.grab().toImage(), folder / "shift_lead_units.png")
         print(f"shift_lead_units.png {size // 1024} KB", flush=True)
+    if role is Role.SHIFT_LEAD and window.commands.trigger("go.recording_holds"):
+        pane = window.findChild(RecordingHoldsPane)
+        if pane is not None:
+            pane.days.setValue(14)  # every demo clip not held
+            await settle(lambda: pane.idle() and pane.upcoming.rowCount() > 0)
+        await asyncio.sleep(1.0)
+        size = save_small(window.grab().toImage(), folder / "shift_lead_recordings.png")
+        print(f"shift_lead_recordings.png {size // 1024} KB", flush=True)
 
 
 async def shoot(folder: Path, work: Path) -> None:
@@ -123,7 +134,10 @@ async def shoot(folder: Path, work: Path) -> None:
     engine.dispose()
     db = Database(target)
     services = Services.create(db)
-    await generate_demo(services, Actor.cli(), incidents=3000, seed=2024)
+    evidence = EvidenceConfig(work / "keys" / "master.key", work / "store", work / "quarantine")
+    await generate_demo(
+        services, Actor.cli(), incidents=3000, seed=2024, recordings=6, evidence=evidence
+    )
     workstation = Services.for_workstation(db, work)
     # The units move while the screenshots are taken (the map shows them on their way).
     simulation = await asyncio.create_subprocess_exec(

@@ -27,6 +27,8 @@ class Scope(Enum):
     QUEUE_SEARCH = "queue_search"  # the incident queue's search field
     UNIT_ADMIN = "unit_admin"  # the unit management pane, while the keyboard is in it
     OFFENCES = "offences"  # the offence-case pane, while the keyboard is in it
+    RECORDING_HOLDS = "recording_holds"  # deletion periods and holds, while the keyboard is in it
+    CLIP_REPORT = "clip_report"  # the clip-access report, while the keyboard is in it
 
     def meets(self, other: Scope) -> bool:
         """True if keys of the two scopes can be pressed in the same place."""
@@ -43,6 +45,7 @@ AUDIT = N_("Shortcuts", "Audit log")
 UNIT_ADMIN = N_("Shortcuts", "Unit management")
 OFFENCES = N_("Shortcuts", "Offence cases")
 MAP = N_("Shortcuts", "Situation map")
+RECORDINGS = N_("Shortcuts", "Bodycam recordings")
 
 #: The menus of the main window, in menu-bar order: key and title (context "Commands").
 MENUS = (
@@ -443,6 +446,71 @@ COMMANDS: tuple[Command, ...] = (
         N_("Commands", "Print a document of the selected case … (in the offence cases)"),
         ("Ctrl+P",),
         Scope.OFFENCES,
+    ),
+    C(
+        "offences.link_recording",
+        OFFENCES,
+        N_("Commands", "Take a bodycam recording as evidence of the selected case …"),
+        ("Ctrl+Shift+B",),
+        Scope.OFFENCES,
+        permission=Permission.RECORDING_HOLD,
+    ),
+    # -- bodycam recordings: deletion periods, holds, export, clip-access report -----------------
+    C(
+        "go.recording_holds",
+        RECORDINGS,
+        N_("Commands", "Go to the recordings' deletion periods and holds"),
+        ("Ctrl+Shift+L",),
+        Scope.GLOBAL,
+        permission=Permission.RECORDING_VIEW,
+    ),
+    C(
+        "recordings.propose_hold",
+        RECORDINGS,
+        N_("Commands", "Propose a hold on the selected recording … (in the deletion periods)"),
+        ("Ctrl+Shift+H",),
+        Scope.RECORDING_HOLDS,
+        permission=Permission.RECORDING_HOLD,
+    ),
+    C(
+        "recordings.confirm",
+        RECORDINGS,
+        N_("Commands", "Confirm the selected proposal as the second person (in the holds)"),
+        ("Ctrl+Shift+J",),
+        Scope.RECORDING_HOLDS,
+        permission=Permission.RECORDING_HOLD_CONFIRM,
+    ),
+    C(
+        "recordings.propose_release",
+        RECORDINGS,
+        N_("Commands", "Propose lifting (or refusing) the selected hold … (in the holds)"),
+        ("Ctrl+Shift+F",),
+        Scope.RECORDING_HOLDS,
+        permission=Permission.RECORDING_HOLD,
+    ),
+    C(
+        "recordings.export",
+        RECORDINGS,
+        N_("Commands", "Export the selected recordings as evidence … (in the deletion periods)"),
+        ("Ctrl+Shift+X",),
+        Scope.RECORDING_HOLDS,
+        permission=Permission.RECORDING_EXPORT,
+    ),
+    C(
+        "go.clip_report",
+        RECORDINGS,
+        N_("Commands", "Go to the clip-access report"),
+        ("Ctrl+Shift+Z",),
+        Scope.GLOBAL,
+        permission=Permission.AUDIT_READ,
+    ),
+    C(
+        "clip_report.export",
+        RECORDINGS,
+        N_("Commands", "Export the clip-access report shown (CSV)"),
+        ("Ctrl+Shift+G",),
+        Scope.CLIP_REPORT,
+        permission=Permission.AUDIT_READ,
     ),
 )
 del C

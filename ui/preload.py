@@ -25,6 +25,7 @@ WINDOW_MODULES = (
     "ui.views.audit_log",
     "ui.views.emergency",
     "ui.views.incident_detail",
+    "ui.views.recordings_admin",
     "ui.views.reports",
     "ui.views.tasks",
     "ui.views.unit_admin",

@@ -35,6 +35,8 @@ class Entity(StrEnum):
     OFFENCE = "offence"
     #: The map's background: tile settings or the official Stadtteil outlines.
     MAP = "map"
+    #: A bodycam recording (imported, held, released, deleted).
+    RECORDING = "recording"
     #: The demo data was replaced: it never reaches panes as an entity, only as a reload.
     DEMO = "demo"
 

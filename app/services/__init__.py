@@ -24,6 +24,7 @@ from app.services.map_layers import MapLayerService
 from app.services.offence_cases import OffenceCaseService
 from app.services.offence_catalogue import OffenceCatalogueService
 from app.services.offence_export import OffenceExportService
+from app.services.recording_admin import RecordingAdmin
 from app.services.reports import ReportService
 from app.services.resilient import ResilientIncidents
 from app.services.settings import SettingsService
@@ -61,6 +62,8 @@ class Services:
     map_data: MapDataService
     #: Position trails for the situation map.
     map_layers: MapLayerService
+    #: Bodycam recordings: holds, upcoming deletions, evidence export, clip-access report.
+    recording_admin: RecordingAdmin
     #: Whether the database link is up (the workstation's change follower feeds it).
     link: LinkWatch = field(default_factory=LinkWatch)
     #: The offline-capable incident service (the same object as ``incidents``), if composed
@@ -101,6 +104,7 @@ class Services:
             situation=SituationService(db),
             map_data=MapDataService(db, settings),
             map_layers=MapLayerService(db),
+            recording_admin=RecordingAdmin.create(db),
             link=link,
             offline=offline,
         )

@@ -55,6 +55,7 @@ ACTION_LABELS: dict[str, str] = {
     "report.convert": N_("audit", "Report turned into an incident or task"),
     "offence.export": N_("audit", "Offence case exported for the Bußgeldstelle"),
     "offence.print": N_("audit", "Offence case document printed"),
+    "offence.evidence.recording": N_("audit", "Bodycam recording taken as evidence of a case"),
     "recording.import": N_("audit", "Bodycam recording imported"),
     "recording.quarantine": N_("audit", "File for import quarantined"),
     "recording.link": N_("audit", "Recording linked to an incident"),

@@ -361,7 +361,7 @@ def _os_reason(exc: OSError) -> str:
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _cell(value: str | None) -> str:
+def spreadsheet_cell(value: str | None) -> str:
     """A text cell a spreadsheet shows as text: a leading apostrophe before anything it would
     run as a formula (a reason typed as ``=HYPERLINK(…)`` must not act when the export is
     opened)."""
@@ -395,15 +395,15 @@ def csv_text(rows: Sequence[AuditEntry]) -> str:
             [
                 r.id,
                 format_local(r.occurred_at, with_seconds=True),
-                _cell(r.username),
-                _cell(r.action),
-                _cell(action_label(r.action)),
-                _cell(entity_label(r.entity)),
+                spreadsheet_cell(r.username),
+                spreadsheet_cell(r.action),
+                spreadsheet_cell(action_label(r.action)),
+                spreadsheet_cell(entity_label(r.entity)),
                 "" if r.entity_id is None else r.entity_id,
-                _cell(r.reason),
-                _cell(r.recipient),
-                _cell(r.details),
-                _cell(r.workstation),
+                spreadsheet_cell(r.reason),
+                spreadsheet_cell(r.recipient),
+                spreadsheet_cell(r.details),
+                spreadsheet_cell(r.workstation),
             ]
         )
     return out.getvalue()

@@ -45,7 +45,7 @@ from app.platform.permissions import Permission, allowed
 from app.platform.timeutil import local
 from app.platform.uow import Actor, Work, reading, unit_of_work
 from app.services.incident_common import next_number
-from app.services.offence_evidence import EvidenceItem, add_witness, evidence
+from app.services.offence_evidence import EvidenceItem, add_witness, evidence, link_recording
 from app.services.offence_privacy import (
     OWN_CASE_ROLES,
     AnonymiseResult,
@@ -177,6 +177,12 @@ class OffenceCaseService:
     ) -> EvidenceItem:
         """Record a witness and their statement."""
         return await add_witness(self._db, actor, case_id, witness, statement)
+
+    async def link_recording(
+        self, actor: Actor, case_id: int, recording_id: int, note: str = ""
+    ) -> EvidenceItem:
+        """Take a bodycam recording as evidence; proposes a hold with the case's number."""
+        return await link_recording(self._db, actor, case_id, recording_id, note)
 
     async def anonymise_closed(self, actor: Actor, dry_run: bool = False) -> AnonymiseResult:
         """Remove personal data of cases closed longer than ``offences.personal_data_days``."""

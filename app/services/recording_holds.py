@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text
 from sqlalchemy.orm import aliased
 
 from app.domain.retention import HoldKind
@@ -94,6 +94,71 @@ def _checked_reason(reason: str) -> str:
     return reason
 
 
+@dataclass(frozen=True)
+class HoldProposal:
+    """A checked proposal: kind, file number, reason."""
+
+    kind: HoldKind
+    file_number: str
+    reason: str
+
+
+def checked_proposal(kind: HoldKind | str, file_number: str | None, reason: str) -> HoldProposal:
+    """Check what a proposal says (German ValidationError naming the field)."""
+    try:
+        kind = HoldKind(kind)
+    except ValueError:
+        raise ValidationError(tr("evidence", "Unknown kind of hold: %1", kind), "kind") from None
+    number = (file_number or "").strip()
+    if kind.needs_file_number and not number:
+        raise ValidationError(
+            tr("evidence", "A hold for proceedings needs the file number (Aktenzeichen)."),
+            "file_number",
+        )
+    if len(number) > 64:
+        raise ValidationError(tr("evidence", "The file number is too long."), "file_number")
+    return HoldProposal(kind, number, _checked_reason(reason))
+
+
+async def add_proposal(w: Work, recording_id: int, proposal: HoldProposal) -> int:
+    """Write a proposed hold inside ``w`` (the caller checked ``recording.hold``); audited and
+    announced. For features that propose a hold with their own change in one transaction."""
+    exists = await w.session.scalar(
+        select(Recording.id).where(Recording.id == recording_id, Recording.deleted_at.is_(None))
+    )
+    if exists is None:
+        raise NotFound(
+            tr("evidence", "The recording no. %1 does not exist or was deleted.", recording_id)
+        )
+    # Only the proposal's columns: on PostgreSQL a login may insert no others.
+    inserted = await w.session.execute(
+        insert(RecordingHold)
+        .values(
+            recording_id=recording_id,
+            reason=proposal.kind.value,
+            file_number=proposal.file_number,
+            note=proposal.reason,
+            created_by_id=w.actor.user_id,
+            created_at=w.now,
+        )
+        .returning(RecordingHold.id)
+    )
+    hold_id = int(inserted.scalar_one())
+    await w.audit(
+        "recording.hold.propose",
+        "recording",
+        recording_id,
+        details={
+            "hold": hold_id,
+            "kind": proposal.kind.value,
+            "file_number": proposal.file_number,
+        },
+        reason=proposal.reason,
+    )
+    w.changed(RECORDING, recording_id, "update")
+    return hold_id
+
+
 class HoldService:
     """Propose, confirm and lift holds."""
 
@@ -110,54 +175,9 @@ class HoldService:
     ) -> int:
         """Propose a hold on ``recording_id``; returns the hold's id (it keeps the recording
         from now on; a second person confirms it with :meth:`confirm_hold`)."""
-        try:
-            kind = HoldKind(kind)
-        except ValueError:
-            raise ValidationError(
-                tr("evidence", "Unknown kind of hold: %1", kind), "kind"
-            ) from None
-        number = (file_number or "").strip()
-        if kind.needs_file_number and not number:
-            raise ValidationError(
-                tr("evidence", "A hold for proceedings needs the file number (Aktenzeichen)."),
-                "file_number",
-            )
-        if len(number) > 64:
-            raise ValidationError(tr("evidence", "The file number is too long."), "file_number")
-        why = _checked_reason(reason)
+        proposal = checked_proposal(kind, file_number, reason)
         async with unit_of_work(self._db, actor, Permission.RECORDING_HOLD) as w:
-            exists = await w.session.scalar(
-                select(Recording.id).where(
-                    Recording.id == recording_id, Recording.deleted_at.is_(None)
-                )
-            )
-            if exists is None:
-                raise NotFound(
-                    tr(
-                        "evidence",
-                        "The recording no. %1 does not exist or was deleted.",
-                        recording_id,
-                    )
-                )
-            hold = RecordingHold(
-                recording_id=recording_id,
-                reason=kind.value,
-                file_number=number,
-                note=why,
-                created_by_id=actor.user_id,
-                created_at=w.now,
-            )
-            w.session.add(hold)
-            await w.session.flush()
-            await w.audit(
-                "recording.hold.propose",
-                "recording",
-                recording_id,
-                details={"hold": hold.id, "kind": kind.value, "file_number": number},
-                reason=why,
-            )
-            w.changed(RECORDING, recording_id, "update")
-            return hold.id
+            return await add_proposal(w, recording_id, proposal)
 
     async def confirm_hold(self, actor: Actor, hold_id: int) -> None:
         """Confirm a proposed hold (someone other than its proposer)."""

@@ -8,15 +8,22 @@ personal data.
 
 from __future__ import annotations
 
+import csv
+import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 
+from app.domain.retention import EXPIRED, EXPIRED_LABEL
 from app.platform.database import Database
+from app.platform.i18n import tr
 from app.platform.permissions import Permission
+from app.platform.timeutil import format_local
 from app.platform.uow import Actor, reading, unit_of_work
 from app.services.audit_labels import action_label
+from app.services.audit_log import spreadsheet_cell
 from db.models import AuditRecord, RecordingDeletion
 
 #: Most lines one report shows.
@@ -108,3 +115,69 @@ class ClipAccessReport:
             )
             for e in rows
         ]
+
+
+def _csv(header: list[str], rows: list[list[object]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def accesses_csv(rows: Sequence[ClipAccess]) -> str:
+    """The accesses as CSV for German spreadsheets (semicolons, local times; text a
+    spreadsheet would run as a formula starts with an apostrophe)."""
+    c = spreadsheet_cell
+    return _csv(
+        [
+            tr("evidence", "Time"),
+            tr("evidence", "Person"),
+            tr("evidence", "Action"),
+            tr("evidence", "Action (plain text)"),
+            tr("evidence", "Recording"),
+            tr("evidence", "Reason"),
+            tr("evidence", "Recipient"),
+            tr("evidence", "Workstation"),
+        ],
+        [
+            [
+                format_local(a.occurred_at, with_seconds=True),
+                c(a.username),
+                c(a.action),
+                c(a.action_label),
+                "" if a.recording_id is None else a.recording_id,
+                c(a.reason),
+                c(a.recipient),
+                c(a.workstation),
+            ]
+            for a in rows
+        ],
+    )
+
+
+def deletions_csv(rows: Sequence[DeletionEntry]) -> str:
+    """The deletion protocol as CSV (no personal data in it)."""
+    return _csv(
+        [
+            tr("evidence", "Recording"),
+            tr("evidence", "SHA-256"),
+            tr("evidence", "Recorded"),
+            tr("evidence", "Due"),
+            tr("evidence", "Deleted"),
+            tr("evidence", "Reason"),
+            tr("evidence", "File removed"),
+        ],
+        [
+            [
+                d.recording_id,
+                d.sha256,
+                format_local(d.started_at, with_seconds=True),
+                format_local(d.due_at, with_seconds=True),
+                format_local(d.deleted_at, with_seconds=True),
+                EXPIRED_LABEL if d.reason == EXPIRED else spreadsheet_cell(d.reason),
+                format_local(d.file_removed_at, with_seconds=True),
+            ]
+            for d in rows
+        ],
+    )

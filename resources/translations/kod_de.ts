@@ -2,6 +2,37 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="de_DE">
     <context>
+        <name>AccessTableModel</name>
+        <message>
+            <source>Time</source>
+            <translation>Zeit</translation>
+        </message>
+        <message>
+            <source>Person</source>
+            <translation>Person</translation>
+        </message>
+        <message>
+            <source>Action</source>
+            <translation>Aktion</translation>
+        </message>
+        <message>
+            <source>Recording</source>
+            <translation>Aufnahme</translation>
+        </message>
+        <message>
+            <source>Reason</source>
+            <translation>Grund</translation>
+        </message>
+        <message>
+            <source>Recipient</source>
+            <translation>Empfänger</translation>
+        </message>
+        <message>
+            <source>Workstation</source>
+            <translation>Arbeitsplatz</translation>
+        </message>
+    </context>
+    <context>
         <name>AlarmSound</name>
         <message>
             <source>the alarm sound is switched off (KOD_ALARM_AUDIO=0)</source>
@@ -621,6 +652,81 @@
         </message>
     </context>
     <context>
+        <name>ClipAccessReportView</name>
+        <message>
+            <source>Clip-access report</source>
+            <translation>Zugriffsbericht Aufnahmen</translation>
+        </message>
+        <message>
+            <source>&amp;Show</source>
+            <translation>&amp;Anzeigen</translation>
+        </message>
+        <message>
+            <source>Export CSV …</source>
+            <translation>CSV exportieren …</translation>
+        </message>
+        <message>
+            <source>Accesses</source>
+            <translation>Zugriffe</translation>
+        </message>
+        <message>
+            <source>Deletion protocol</source>
+            <translation>Löschprotokoll</translation>
+        </message>
+        <message>
+            <source>Every access to a bodycam recording with person, time and stated reason. Reading this report is recorded too. Ctrl+Shift+G exports the tab shown.</source>
+            <translation>Jeder Zugriff auf eine Bodycam-Aufnahme mit Person, Zeit und angegebenem Grund. Auch das Lesen dieses Berichts wird protokolliert. Strg+Umschalt+G exportiert den angezeigten Reiter.</translation>
+        </message>
+        <message>
+            <source>&amp;From:</source>
+            <translation>&amp;Von:</translation>
+        </message>
+        <message>
+            <source>to:</source>
+            <translation>bis:</translation>
+        </message>
+        <message>
+            <source>1 access</source>
+            <translation>1 Zugriff</translation>
+        </message>
+        <message>
+            <source>%1 accesses</source>
+            <translation>%1 Zugriffe</translation>
+        </message>
+        <message>
+            <source>1 deletion</source>
+            <translation>1 Löschung</translation>
+        </message>
+        <message>
+            <source>%1 deletions</source>
+            <translation>%1 Löschungen</translation>
+        </message>
+        <message>
+            <source>clip-accesses-%1</source>
+            <translation>Aufnahmezugriffe-%1</translation>
+        </message>
+        <message>
+            <source>deletion-protocol-%1</source>
+            <translation>Loeschprotokoll-%1</translation>
+        </message>
+        <message>
+            <source>Export the report</source>
+            <translation>Bericht exportieren</translation>
+        </message>
+        <message>
+            <source>CSV files (*.csv)</source>
+            <translation>CSV-Dateien (*.csv)</translation>
+        </message>
+        <message>
+            <source>The file could not be written: %1</source>
+            <translation>Die Datei konnte nicht geschrieben werden: %1</translation>
+        </message>
+        <message>
+            <source>Exported to %1.</source>
+            <translation>Exportiert nach %1.</translation>
+        </message>
+    </context>
+    <context>
         <name>CloseIncidentDialog</name>
         <message>
             <source>Close incident %1</source>
@@ -925,6 +1031,38 @@
             <source>Print a document of the selected case … (in the offence cases)</source>
             <translation>Dokument zum gewählten Fall drucken … (in den OWi-Fällen)</translation>
         </message>
+        <message>
+            <source>Take a bodycam recording as evidence of the selected case …</source>
+            <translation>Bodycam-Aufnahme als Beweismittel zum ausgewählten Fall …</translation>
+        </message>
+        <message>
+            <source>Go to the recordings' deletion periods and holds</source>
+            <translation>Zu den Löschfristen und Sperren der Aufnahmen</translation>
+        </message>
+        <message>
+            <source>Propose a hold on the selected recording … (in the deletion periods)</source>
+            <translation>Sperre für die ausgewählte Aufnahme beantragen … (in den Löschfristen)</translation>
+        </message>
+        <message>
+            <source>Confirm the selected proposal as the second person (in the holds)</source>
+            <translation>Ausgewählten Antrag als zweite Person bestätigen (in den Sperren)</translation>
+        </message>
+        <message>
+            <source>Propose lifting (or refusing) the selected hold … (in the holds)</source>
+            <translation>Aufhebung (oder Ablehnung) der ausgewählten Sperre beantragen … (in den Sperren)</translation>
+        </message>
+        <message>
+            <source>Export the selected recordings as evidence … (in the deletion periods)</source>
+            <translation>Ausgewählte Aufnahmen als Beweismittel exportieren … (in den Löschfristen)</translation>
+        </message>
+        <message>
+            <source>Go to the clip-access report</source>
+            <translation>Zum Zugriffsbericht der Aufnahmen</translation>
+        </message>
+        <message>
+            <source>Export the clip-access report shown (CSV)</source>
+            <translation>Angezeigten Zugriffsbericht exportieren (CSV)</translation>
+        </message>
     </context>
     <context>
         <name>ConflictDialog</name>
@@ -1014,6 +1152,41 @@
         <message>
             <source>&amp;Priority:</source>
             <translation>&amp;Priorität:</translation>
+        </message>
+    </context>
+    <context>
+        <name>DeletionTableModel</name>
+        <message>
+            <source>Recording</source>
+            <translation>Aufnahme</translation>
+        </message>
+        <message>
+            <source>Recorded</source>
+            <translation>Erfasst</translation>
+        </message>
+        <message>
+            <source>Due</source>
+            <translation>Fällig</translation>
+        </message>
+        <message>
+            <source>Deleted</source>
+            <translation>Gelöscht</translation>
+        </message>
+        <message>
+            <source>Reason</source>
+            <translation>Grund</translation>
+        </message>
+        <message>
+            <source>File removed</source>
+            <translation>Datei entfernt</translation>
+        </message>
+        <message>
+            <source>SHA-256</source>
+            <translation>SHA-256</translation>
+        </message>
+        <message>
+            <source>not yet</source>
+            <translation>noch nicht</translation>
         </message>
     </context>
     <context>
@@ -1114,6 +1287,117 @@
         <message>
             <source>KOD-Leitstelle</source>
             <translation>KOD-Leitstelle</translation>
+        </message>
+    </context>
+    <context>
+        <name>EvidenceExportDialog</name>
+        <message>
+            <source>Export recordings as evidence</source>
+            <translation>Aufnahmen als Beweismittel exportieren</translation>
+        </message>
+        <message>
+            <source>Bußgeldstelle</source>
+            <translation>Bußgeldstelle</translation>
+        </message>
+        <message>
+            <source>Staatsanwaltschaft</source>
+            <translation>Staatsanwaltschaft</translation>
+        </message>
+        <message>
+            <source>Other recipient</source>
+            <translation>Andere Empfänger</translation>
+        </message>
+        <message>
+            <source>authority or person, e.g. Stadt Leverkusen</source>
+            <translation>Behörde oder Person, z. B. Stadt Leverkusen</translation>
+        </message>
+        <message>
+            <source>e.g. request of the Bußgeldstelle, Az. …</source>
+            <translation>z. B. Anforderung der Bußgeldstelle, Az. …</translation>
+        </message>
+        <message>
+            <source>Choose …</source>
+            <translation>Wählen …</translation>
+        </message>
+        <message>
+            <source>optional: the package is then an encrypted archive (at least %1 characters)</source>
+            <translation>optional: das Paket ist dann ein verschlüsseltes Archiv (mindestens %1 Zeichen)</translation>
+        </message>
+        <message>
+            <source>Recordings:</source>
+            <translation>Aufnahmen:</translation>
+        </message>
+        <message>
+            <source>&amp;Recipient:</source>
+            <translation>&amp;Empfänger:</translation>
+        </message>
+        <message>
+            <source>&amp;Name of the recipient:</source>
+            <translation>&amp;Name des Empfängers:</translation>
+        </message>
+        <message>
+            <source>R&amp;eason:</source>
+            <translation>&amp;Grund:</translation>
+        </message>
+        <message>
+            <source>Target &amp;folder:</source>
+            <translation>Ziel&amp;ordner:</translation>
+        </message>
+        <message>
+            <source>&amp;Password:</source>
+            <translation>&amp;Passwort:</translation>
+        </message>
+        <message>
+            <source>Password &amp;again:</source>
+            <translation>Passwort &amp;wiederholen:</translation>
+        </message>
+        <message>
+            <source>&amp;Export</source>
+            <translation>E&amp;xportieren</translation>
+        </message>
+        <message>
+            <source>Cancel</source>
+            <translation>Abbrechen</translation>
+        </message>
+        <message>
+            <source>Target folder of the evidence package</source>
+            <translation>Zielordner des Beweismittelpakets</translation>
+        </message>
+        <message>
+            <source>Please name the recipient of the export.</source>
+            <translation>Bitte geben Sie den Empfänger des Exports an.</translation>
+        </message>
+        <message>
+            <source>Please choose an existing target folder.</source>
+            <translation>Bitte einen vorhandenen Zielordner wählen.</translation>
+        </message>
+        <message>
+            <source>The two passwords differ. Please type the password twice alike.</source>
+            <translation>Die beiden Passwörter unterscheiden sich. Bitte das Passwort zweimal gleich eingeben.</translation>
+        </message>
+        <message>
+            <source>Cancelling …</source>
+            <translation>Wird abgebrochen …</translation>
+        </message>
+        <message>
+            <source>Exporting …</source>
+            <translation>Wird exportiert …</translation>
+        </message>
+        <message>
+            <source>Cancelled: the package being written was removed.</source>
+            <translation>Abgebrochen: das angefangene Paket wurde entfernt.</translation>
+        </message>
+        <message>
+            <source>Exported to:</source>
+            <translation>Exportiert nach:</translation>
+        </message>
+        <message>
+            <source>Close</source>
+            <translation>Schließen</translation>
+        </message>
+        <message>
+            <source>Already written:</source>
+            <translation>Bereits geschrieben:</translation>
         </message>
     </context>
     <context>
@@ -1218,6 +1502,41 @@
         <message>
             <source>Sent on</source>
             <translation>Versandt am</translation>
+        </message>
+    </context>
+    <context>
+        <name>HoldTableModel</name>
+        <message>
+            <source>Recording</source>
+            <translation>Aufnahme</translation>
+        </message>
+        <message>
+            <source>State</source>
+            <translation>Stand</translation>
+        </message>
+        <message>
+            <source>Kind</source>
+            <translation>Art</translation>
+        </message>
+        <message>
+            <source>File number</source>
+            <translation>Aktenzeichen</translation>
+        </message>
+        <message>
+            <source>Reason</source>
+            <translation>Grund</translation>
+        </message>
+        <message>
+            <source>Proposed by</source>
+            <translation>Beantragt von</translation>
+        </message>
+        <message>
+            <source>Officer</source>
+            <translation>Dienstkraft</translation>
+        </message>
+        <message>
+            <source>Incident</source>
+            <translation>Einsatz</translation>
         </message>
     </context>
     <context>
@@ -1514,6 +1833,37 @@
         </message>
     </context>
     <context>
+        <name>LinkRecordingDialog</name>
+        <message>
+            <source>Bodycam recording as evidence for %1</source>
+            <translation>Bodycam-Aufnahme als Beweismittel zu %1</translation>
+        </message>
+        <message>
+            <source>optional, e.g. minute 0:40 shows the act</source>
+            <translation>optional, z. B. Minute 0:40 zeigt die Tat</translation>
+        </message>
+        <message>
+            <source>A hold (OWi proceedings, file number %1) is proposed on the recording; it is kept from now on and a second person confirms the hold.</source>
+            <translation>Für die Aufnahme wird eine Sperre beantragt (OWi-Verfahren, Aktenzeichen %1); sie bleibt ab jetzt erhalten, und eine zweite Person bestätigt die Sperre.</translation>
+        </message>
+        <message>
+            <source>&amp;Recording:</source>
+            <translation>&amp;Aufnahme:</translation>
+        </message>
+        <message>
+            <source>&amp;Note:</source>
+            <translation>&amp;Vermerk:</translation>
+        </message>
+        <message>
+            <source>There is no recording of this case's officer, incident or time.</source>
+            <translation>Es gibt keine Aufnahme der Einsatzkraft, des Einsatzes oder der Tatzeit dieses Falls.</translation>
+        </message>
+        <message>
+            <source>Please choose a recording.</source>
+            <translation>Bitte eine Aufnahme wählen.</translation>
+        </message>
+    </context>
+    <context>
         <name>LoginDialog</name>
         <message>
             <source>KOD-Leitstelle – Login</source>
@@ -1710,6 +2060,10 @@
             <translation>Zeuge %1: %2</translation>
         </message>
         <message>
+            <source>Bodycam recording no. %1: %2</source>
+            <translation>Bodycam-Aufnahme Nr. %1: %2</translation>
+        </message>
+        <message>
             <source>Case</source>
             <translation>Fall</translation>
         </message>
@@ -1752,6 +2106,10 @@
         <message>
             <source>Add witness …</source>
             <translation>Zeuge hinzufügen …</translation>
+        </message>
+        <message>
+            <source>Bodycam recording as evidence …</source>
+            <translation>Bodycam-Aufnahme als Beweismittel …</translation>
         </message>
         <message>
             <source>Evidence</source>
@@ -2026,10 +2384,155 @@
         </message>
     </context>
     <context>
+        <name>ProposeHoldDialog</name>
+        <message>
+            <source>Propose a hold on recording no. %1</source>
+            <translation>Sperre für Aufnahme Nr. %1 beantragen</translation>
+        </message>
+        <message>
+            <source>The recording is kept from now on. The hold is in force once a second person (the shift lead) confirms it.</source>
+            <translation>Die Aufnahme bleibt ab jetzt erhalten. Die Sperre gilt, sobald eine zweite Person (die Schichtleitung) sie bestätigt.</translation>
+        </message>
+        <message>
+            <source>&amp;Kind:</source>
+            <translation>&amp;Art:</translation>
+        </message>
+        <message>
+            <source>&amp;File number (Aktenzeichen):</source>
+            <translation>A&amp;ktenzeichen:</translation>
+        </message>
+        <message>
+            <source>&amp;Reason:</source>
+            <translation>&amp;Grund:</translation>
+        </message>
+        <message>
+            <source>required for proceedings</source>
+            <translation>für Verfahren erforderlich</translation>
+        </message>
+        <message>
+            <source>if there is one</source>
+            <translation>falls vorhanden</translation>
+        </message>
+    </context>
+    <context>
+        <name>ProposeReleaseDialog</name>
+        <message>
+            <source>Propose lifting the hold on recording no. %1</source>
+            <translation>Aufhebung der Sperre für Aufnahme Nr. %1 beantragen</translation>
+        </message>
+        <message>
+            <source>Hold:</source>
+            <translation>Sperre:</translation>
+        </message>
+        <message>
+            <source>&amp;Reason for lifting:</source>
+            <translation>&amp;Grund der Aufhebung:</translation>
+        </message>
+        <message>
+            <source>Once a second person confirms the lifting, the recording is deleted when its period has run out (at least %1 characters of reason).</source>
+            <translation>Sobald eine zweite Person die Aufhebung bestätigt, wird die Aufnahme nach Ablauf ihrer Frist gelöscht (Grund mindestens %1 Zeichen).</translation>
+        </message>
+    </context>
+    <context>
         <name>ReasonDialog</name>
         <message>
             <source>&amp;Reason</source>
             <translation>&amp;Grund</translation>
+        </message>
+    </context>
+    <context>
+        <name>RecordingHoldsPane</name>
+        <message>
+            <source>Recordings: deletion periods and holds</source>
+            <translation>Aufnahmen: Löschfristen und Sperren</translation>
+        </message>
+        <message>
+            <source>proposed – waiting for confirmation</source>
+            <translation>beantragt – wartet auf Bestätigung</translation>
+        </message>
+        <message>
+            <source>in force</source>
+            <translation>in Kraft</translation>
+        </message>
+        <message>
+            <source>lifting proposed – waiting for confirmation</source>
+            <translation>Aufhebung beantragt – wartet auf Bestätigung</translation>
+        </message>
+        <message>
+            <source>No. %1 · %2 · %3 · incident %4</source>
+            <translation>Nr. %1 · %2 · %3 · Einsatz %4</translation>
+        </message>
+        <message>
+            <source> days</source>
+            <translation> Tage</translation>
+        </message>
+        <message>
+            <source>Deletions within the next</source>
+            <translation>Löschungen in den nächsten</translation>
+        </message>
+        <message>
+            <source>Propose hold …</source>
+            <translation>Sperre beantragen …</translation>
+        </message>
+        <message>
+            <source>Confirm</source>
+            <translation>Bestätigen</translation>
+        </message>
+        <message>
+            <source>Propose lifting / refuse …</source>
+            <translation>Aufhebung beantragen / ablehnen …</translation>
+        </message>
+        <message>
+            <source>Export …</source>
+            <translation>Exportieren …</translation>
+        </message>
+        <message>
+            <source>Ctrl+Shift+H propose a hold · Ctrl+Shift+J confirm (second person) · Ctrl+Shift+F propose lifting · Ctrl+Shift+X export · the lists follow every change</source>
+            <translation>Strg+Umschalt+H Sperre beantragen · Strg+Umschalt+J bestätigen (zweite Person) · Strg+Umschalt+F Aufhebung beantragen · Strg+Umschalt+X exportieren · die Listen folgen jeder Änderung</translation>
+        </message>
+        <message>
+            <source>Holds (not lifted)</source>
+            <translation>Sperren (nicht aufgehoben)</translation>
+        </message>
+        <message>
+            <source>1 recording</source>
+            <translation>1 Aufnahme</translation>
+        </message>
+        <message>
+            <source>%1 recordings</source>
+            <translation>%1 Aufnahmen</translation>
+        </message>
+        <message>
+            <source>1 hold</source>
+            <translation>1 Sperre</translation>
+        </message>
+        <message>
+            <source>%1 holds</source>
+            <translation>%1 Sperren</translation>
+        </message>
+        <message>
+            <source>1 waiting</source>
+            <translation>1 wartet</translation>
+        </message>
+        <message>
+            <source>%1 waiting</source>
+            <translation>%1 warten</translation>
+        </message>
+        <message>
+            <source>The hold on recording no. %1 is in force.</source>
+            <translation>Die Sperre für Aufnahme Nr. %1 ist in Kraft.</translation>
+        </message>
+        <message>
+            <source>The hold on recording no. %1 is lifted.</source>
+            <translation>Die Sperre für Aufnahme Nr. %1 ist aufgehoben.</translation>
+        </message>
+        <message>
+            <source>Hold on recording no. %1 proposed: a second person confirms it.</source>
+            <translation>Sperre für Aufnahme Nr. %1 beantragt: eine zweite Person bestätigt sie.</translation>
+        </message>
+        <message>
+            <source>Lifting the hold on recording no. %1 proposed.</source>
+            <translation>Aufhebung der Sperre für Aufnahme Nr. %1 beantragt.</translation>
         </message>
     </context>
     <context>
@@ -2387,6 +2890,10 @@
         <message>
             <source>Situation map</source>
             <translation>Lagekarte</translation>
+        </message>
+        <message>
+            <source>Bodycam recordings</source>
+            <translation>Bodycam-Aufnahmen</translation>
         </message>
     </context>
     <context>
@@ -3127,6 +3634,37 @@
         </message>
     </context>
     <context>
+        <name>UpcomingTableModel</name>
+        <message>
+            <source>Recording</source>
+            <translation>Aufnahme</translation>
+        </message>
+        <message>
+            <source>Officer</source>
+            <translation>Dienstkraft</translation>
+        </message>
+        <message>
+            <source>Incident</source>
+            <translation>Einsatz</translation>
+        </message>
+        <message>
+            <source>Recorded</source>
+            <translation>Erfasst</translation>
+        </message>
+        <message>
+            <source>Deleted on</source>
+            <translation>Löschung am</translation>
+        </message>
+        <message>
+            <source>Holds</source>
+            <translation>Sperren</translation>
+        </message>
+        <message>
+            <source>none</source>
+            <translation>keine</translation>
+        </message>
+    </context>
+    <context>
         <name>WitnessDialog</name>
         <message>
             <source>Witness for %1</source>
@@ -3456,6 +3994,10 @@
         <message>
             <source>Offence case document printed</source>
             <translation>Schriftstück eines OWi-Falls gedruckt</translation>
+        </message>
+        <message>
+            <source>Bodycam recording taken as evidence of a case</source>
+            <translation>Bodycam-Aufnahme als Beweismittel zu einem Fall genommen</translation>
         </message>
         <message>
             <source>Bodycam recording imported</source>
@@ -4908,6 +5450,58 @@
             <translation>Den Einsatz Nr. %1 gibt es nicht.</translation>
         </message>
         <message>
+            <source>Time</source>
+            <translation>Zeit</translation>
+        </message>
+        <message>
+            <source>Person</source>
+            <translation>Person</translation>
+        </message>
+        <message>
+            <source>Action</source>
+            <translation>Aktion</translation>
+        </message>
+        <message>
+            <source>Action (plain text)</source>
+            <translation>Aktion (Klartext)</translation>
+        </message>
+        <message>
+            <source>Recording</source>
+            <translation>Aufnahme</translation>
+        </message>
+        <message>
+            <source>Reason</source>
+            <translation>Grund</translation>
+        </message>
+        <message>
+            <source>Recipient</source>
+            <translation>Empfänger</translation>
+        </message>
+        <message>
+            <source>Workstation</source>
+            <translation>Arbeitsplatz</translation>
+        </message>
+        <message>
+            <source>SHA-256</source>
+            <translation>SHA-256</translation>
+        </message>
+        <message>
+            <source>Recorded</source>
+            <translation>Erfasst</translation>
+        </message>
+        <message>
+            <source>Due</source>
+            <translation>Fällig</translation>
+        </message>
+        <message>
+            <source>Deleted</source>
+            <translation>Gelöscht</translation>
+        </message>
+        <message>
+            <source>File removed</source>
+            <translation>Datei entfernt</translation>
+        </message>
+        <message>
             <source>Its key is missing: the recording cannot be opened.</source>
             <translation>Ihr Schlüssel fehlt: Die Aufnahme kann nicht geöffnet werden.</translation>
         </message>
@@ -5799,6 +6393,22 @@
         <message>
             <source>The personal data of this case has been removed.</source>
             <translation>Die Personendaten dieses Falls sind gelöscht.</translation>
+        </message>
+        <message>
+            <source>The note</source>
+            <translation>Die Notiz</translation>
+        </message>
+        <message>
+            <source>The recording no. %1 is already evidence of this case.</source>
+            <translation>Die Aufnahme Nr. %1 ist bereits Beweismittel dieses Falls.</translation>
+        </message>
+        <message>
+            <source>Bodycam recording no. %1</source>
+            <translation>Bodycam-Aufnahme Nr. %1</translation>
+        </message>
+        <message>
+            <source>Evidence in the offence case %1</source>
+            <translation>Beweismittel im OWi-Verfahren %1</translation>
         </message>
     </context>
     <context>

@@ -44,6 +44,8 @@ def install(window: MainWindow) -> OffenceCasePane | None:
         pane_action("offences.show_on_map", pane, lambda: _show_on_map(window, pane, map_layers))
         window.commands.list_keys("offences.show_on_map")
     window.commands.list_keys("offences.step", "offences.print")
+    if pane.can_link:
+        window.commands.list_keys("offences.link_recording")
     QTimer.singleShot(0, pane.start)
     return pane
 

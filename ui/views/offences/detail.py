@@ -53,13 +53,21 @@ def evidence_text(item: EvidenceItem) -> str:
             .replace("%1", who)
             .replace("%2", item.description)
         )
+    if item.kind == "recording" and item.recording_id is not None:
+        return (
+            QCoreApplication.translate("OffenceCasePane", "Bodycam recording no. %1: %2")
+            .replace("%1", str(item.recording_id))
+            .replace("%2", item.description)
+        )
     return f"{item.kind}: {item.description}"
 
 
 class OffenceCaseDetail(QWidget):
     """Heading, case data, evidence (with "Add witness") and history of one case."""
 
-    def __init__(self, can_write: bool, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, can_write: bool, parent: QWidget | None = None, can_link: bool = False
+    ) -> None:
         super().__init__(parent)
         tr = QCoreApplication.translate
         self.heading = QLabel(self)
@@ -94,6 +102,11 @@ class OffenceCaseDetail(QWidget):
         self.witness_button = QPushButton(tr("OffenceCasePane", "Add witness …"), self)
         self.witness_button.setObjectName("offenceWitness")
         self.witness_button.setVisible(can_write)
+        self.recording_button = QPushButton(
+            tr("OffenceCasePane", "Bodycam recording as evidence …"), self
+        )
+        self.recording_button.setObjectName("offenceRecording")
+        self.recording_button.setVisible(can_link)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.heading)
@@ -101,6 +114,7 @@ class OffenceCaseDetail(QWidget):
         evidence_head = QHBoxLayout()
         evidence_head.addWidget(QLabel(tr("OffenceCasePane", "Evidence"), self))
         evidence_head.addStretch(1)
+        evidence_head.addWidget(self.recording_button)
         evidence_head.addWidget(self.witness_button)
         layout.addLayout(evidence_head)
         layout.addWidget(self.evidence)

@@ -56,6 +56,7 @@ from ui.views.offences.dialogs import (
     HearingDialog,
 )
 from ui.views.offences.printing import print_menu
+from ui.views.offences.recording import LinkRecordingDialog
 from ui.views.offences.witness import WitnessDialog
 from ui.views.work_table_view import WorkTableView, current_item, keep_selection, select_row
 
@@ -83,6 +84,8 @@ class OffenceCasePane(QWidget):
         self.ctx = ctx
         self.can_write = ctx.can(Permission.OFFENCE_WRITE)
         self.can_export = ctx.can(Permission.OFFENCE_READ)
+        #: Taking a recording as evidence proposes a hold on it: both rights are needed.
+        self.can_link = self.can_write and ctx.can(Permission.RECORDING_HOLD)
         self.preview_dialog: QWidget | None = None
         self.dialog: WorkFormDialog | None = None
         self._busy = False
@@ -114,12 +117,13 @@ class OffenceCasePane(QWidget):
         self.new_button.setVisible(self.can_write)
         self.new_button.clicked.connect(self.new_case)
 
-        self.detail = OffenceCaseDetail(self.can_write, self)
+        self.detail = OffenceCaseDetail(self.can_write, self, self.can_link)
         # The detail's parts, as the pane's (tests and the print menu reach them here).
         self.heading, self.fields = self.detail.heading, self.detail.fields
         self.history, self.evidence = self.detail.history, self.detail.evidence
         self.witness_button = self.detail.witness_button
         self.witness_button.clicked.connect(self.add_witness)
+        self.detail.recording_button.clicked.connect(self.link_recording)
         self.message = QLabel(self)
         self.message.setObjectName("offenceMessage")
         self.message.setWordWrap(True)
@@ -176,6 +180,8 @@ class OffenceCasePane(QWidget):
 
         self.step_action = pane_action("offences.step", self, self.show_step_menu)
         self.print_action = pane_action("offences.print", self, lambda: print_menu(self))
+        if self.can_link:
+            pane_action("offences.link_recording", self, self.link_recording)
         self.table.selectionModel().currentRowChanged.connect(self._on_current)
         keep_selection(self.model, self.selected_id, self.select_case)
         ctx.bridge.changes.connect(self._on_changes)
@@ -298,6 +304,12 @@ class OffenceCasePane(QWidget):
         case = self.selected()
         if case is not None and self.can_write and case.anonymised_at is None:
             self._open(WitnessDialog(self.ctx, case, self))
+
+    def link_recording(self) -> None:
+        """Take a bodycam recording as evidence of the selected case (proposes a hold)."""
+        case = self.selected()
+        if case is not None and self.can_link and case.anonymised_at is None:
+            self._open(LinkRecordingDialog(self.ctx, case, self))
 
     def _show(
         self,
