@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import (
     Boolean,
     ColumnElement,
+    Float,
     Integer,
     String,
     TableClause,
@@ -119,7 +120,7 @@ class Dialect:
     def seconds(self, later: Any, earlier: Any) -> ColumnElement[float]:
         """Seconds from ``earlier`` to ``later``."""
         if self.postgresql:
-            return func.extract("epoch", later - earlier)
+            return cast(func.extract("epoch", later - earlier), Float)
         # Rounded to milliseconds: julianday's floating point would put a dispatch of exactly
         # 15 minutes a hair over its target.
         return func.round((func.julianday(later) - func.julianday(earlier)) * 86400.0, 3)
@@ -128,7 +129,7 @@ class Dialect:
         """Whole hours since 1970 (UTC) of ``moment``: the hour bucket it falls in."""
         if self.postgresql:
             return cast(func.floor(func.extract("epoch", moment) / 3600), Integer)
-        return cast(func.strftime("%s", moment), Integer) / 3600
+        return cast(func.strftime("%s", moment), Integer) // 3600
 
     def greater(self, a: Any, b: Any) -> ColumnElement[Any]:
         """The later (larger) of two values."""
