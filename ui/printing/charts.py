@@ -57,7 +57,8 @@ def fill_plot(
     # Every label of a bar is drawn (pyqtgraph leaves labels out once text fills most of the
     # axis); the value axis keeps pyqtgraph's spacing.
     labelled = plot.getAxis("left" if horizontal else "bottom")
-    labelled.setStyle(textFillLimits=[(0, 1.0)], hideOverlappingLabels=False)
+    labelled.setStyle(textFillLimits=[(0, 1.0)], hideOverlappingLabels=False, maxTickLevel=1)
+    plot.getAxis("bottom" if horizontal else "left").setStyle(maxTickLevel=0)
     brush = pg.mkBrush(QColor(colour))
     top = max([float(v) for v in values] + [1.0])
     if horizontal:

@@ -48,14 +48,20 @@ def stylesheet() -> str:
     )
 
 
+def _row_html(row: Sequence[str], columns: int) -> str:
+    """A body row; a short row ("none") spans the remaining columns with its last cell."""
+    cells = [f"<td>{_esc(str(v))}</td>" for v in row]
+    if cells and len(row) < columns:
+        cells[-1] = f'<td colspan="{columns - len(row) + 1}">{_esc(str(row[-1]))}</td>'
+    return "<tr>" + "".join(cells) + "</tr>"
+
+
 def _table_html(
     headers: Sequence[str], rows: Iterable[Sequence[str]], widths: Sequence[int]
 ) -> str:
     width = [f' width="{w}%"' for w in widths] or [""] * len(headers)
     head = "".join(f"<th{w}>{_esc(h)}</th>" for h, w in zip(headers, width, strict=False))
-    body = "".join(
-        "<tr>" + "".join(f"<td>{_esc(str(v))}</td>" for v in row) + "</tr>" for row in rows
-    )
+    body = "".join(_row_html(row, len(headers)) for row in rows)
     return (
         '<table class="data" width="100%" cellspacing="0" cellpadding="3">'
         f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"

@@ -117,7 +117,7 @@ def incident_report_document(r: IncidentReport) -> PrintDocument:
             tr("incident_report", "Entry"),
         ],
         [(format_datetime(j.created_at), j.username, j.text) for j in i.journal] or _none(),
-        (22, 16, 62),
+        (26, 14, 60),
     )
     doc.heading(tr("incident_report", "Linked items"), 2)
     linked = [

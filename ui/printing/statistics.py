@@ -63,7 +63,7 @@ def statistics_document(s: Statistics) -> PrintDocument:
     )
     figures = key_figures(s)
     doc.heading(figures.title, 2)
-    doc.fields((label, value) for label, value in figures.rows)
+    doc.table(figures.headers, figures.rows, (70, 30))
     times = response_times(s)
     doc.heading(times.title, 2)
     doc.table(times.headers, times.rows, (40, 20, 20, 20))
