@@ -13,7 +13,14 @@ from typing import TYPE_CHECKING
 
 import pyqtgraph as pg
 from PySide6.QtCore import QCoreApplication, Qt, QTimer
-from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QLabel,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.domain.changes import ChangeSet, Entity
 from app.domain.periods import day_of, week_of
@@ -113,7 +120,16 @@ class DashboardPane(QWidget):
         self.updated = QLabel()
         self.updated.setObjectName("dashUpdated")
         self.updated.setStyleSheet(theme.text_style("muted"))
-        layout = QVBoxLayout(self)
+        # In a scroll area: a small dock (a tab behind the queue) keeps its neighbours' sizes.
+        inner = QWidget()
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(inner)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+        layout = QVBoxLayout(inner)
         layout.addLayout(grid)
         layout.addWidget(hours_title)
         layout.addWidget(self.hours, 1)
@@ -194,9 +210,9 @@ class DashboardPane(QWidget):
 
 
 def install(window: MainWindow) -> DashboardPane | None:
-    """Add the dashboard for roles that may see statistics: a tab behind the map (or the
-    unit board), ready to be dragged onto a second screen; its place is saved with the
-    layout."""
+    """Add the dashboard for roles that may see statistics: a tab behind the unit board (or
+    the audit log, or the queue), ready to be dragged onto a second screen; its place is saved
+    with the layout."""
     ctx = window.ctx
     if not ctx.can(Permission.STATISTICS):
         return None
@@ -207,7 +223,8 @@ def install(window: MainWindow) -> DashboardPane | None:
         pane,
         Qt.DockWidgetArea.RightDockWidgetArea,
     )
-    for key in ("map", "units", "tasks", "audit", "queue"):
+    # Behind the pane in front of its group, which stays in front.
+    for key in ("units", "audit", "queue"):
         other = window.docks.get(key)
         if other is not None and other is not dock and not other.isHidden():
             window.tabifyDockWidget(other, dock)
