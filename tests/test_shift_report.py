@@ -57,8 +57,16 @@ def test_shift_starts_are_checked_in_german() -> None:
 
 @pytest_asyncio.fixture
 async def person(services: Services) -> AsyncIterator[Login]:
+    """Logs a person of a role in (one per role and test), logged out afterwards."""
     sessions: list[Session] = []
-    names = {Role.SHIFT_LEAD: "lead", Role.DISPATCHER: "dispo"}
+    names = {
+        Role.SHIFT_LEAD: "lead",
+        Role.DISPATCHER: "dispo",
+        Role.CLERK: "clerk",
+        Role.FIELD_OFFICER: "field",
+        Role.DATA_PROTECTION: "privacy",
+        Role.ADMIN: "admin2",
+    }
 
     async def make(role: Role) -> Session:
         name = names[role]

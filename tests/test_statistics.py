@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import csv
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-import pytest_asyncio
 from sqlalchemy import insert, select, text
 
 from app.domain.codes import category_label
@@ -21,17 +19,18 @@ from app.platform.permissions import Role
 from app.platform.timeutil import BERLIN
 from app.platform.uow import Actor
 from app.services import Services
-from app.services.login import Session, log_in
 from app.services.statistics import nearest_rank
 from app.services.statistics_tables import all_tables, duration, number, write_csv_files
 from db.models import Unit, UnitStatusChange
 from demodata.generate import generate_demo
-from tests.conftest import ADMIN
+from tests import test_shift_report
+from tests.test_shift_report import Login
 
 #: The demo history ends the day before this: November 2026 lies wholly inside it.
 UNTIL = datetime(2026, 12, 1, 12, 0, tzinfo=BERLIN)
 NOVEMBER = month(2026, 11)
-Login = Callable[[Role], Any]
+#: The fixture that logs a person in with a role (shared with the shift report's tests).
+person = test_shift_report.person
 
 
 def test_periods_are_local_calendar_periods_across_summer_time() -> None:
@@ -53,30 +52,6 @@ def test_german_numbers_and_times_and_nearest_rank() -> None:
     assert duration(75) == "1:15" and duration(3725) == "1:02:05" and duration(None) == "–"
     assert [nearest_rank(0.5, n) for n in (1, 2, 3, 10)] == [0, 0, 1, 4]
     assert nearest_rank(0.9, 10) == 8
-
-
-@pytest_asyncio.fixture
-async def person(services: Services) -> AsyncIterator[Login]:
-    sessions: list[Session] = []
-    names = {
-        Role.SHIFT_LEAD: "lead",
-        Role.DISPATCHER: "dispo",
-        Role.CLERK: "clerk",
-        Role.FIELD_OFFICER: "field",
-        Role.DATA_PROTECTION: "privacy",
-        Role.ADMIN: "admin2",
-    }
-
-    async def make(role: Role) -> Session:
-        name = names[role]
-        await services.users.add(ADMIN, name, name.title(), role, "geheim123")
-        session = await log_in(services.db.target, name, "geheim123", workstation="ws")
-        sessions.append(session)
-        return session
-
-    yield make
-    for session in sessions:
-        await session.close()
 
 
 def _direct(services: Services, sql: str, **params: Any) -> list[Any]:

@@ -118,22 +118,21 @@ def by_stadtteil(s: Statistics) -> StatTable:
 
 def by_weekday(s: Statistics) -> StatTable:
     """Incidents by weekday (Monday first)."""
-    rows = tuple((weekday_label(d), n) for d, n in enumerate(s.by_weekday))
-    return StatTable(
+    return _counts(
         "wochentage",
         tr("statistics", "Incidents by weekday"),
-        (tr("statistics", "Weekday"), tr("statistics", "Incidents")),
-        tuple((k, str(n)) for k, n in rows),
+        tr("statistics", "Weekday"),
+        tuple((weekday_label(d), n) for d, n in enumerate(s.by_weekday)),
     )
 
 
 def by_hour(s: Statistics) -> StatTable:
     """Incidents by hour of day (local time)."""
-    return StatTable(
+    return _counts(
         "tageszeit",
         tr("statistics", "Incidents by hour of day"),
-        (tr("statistics", "Hour"), tr("statistics", "Incidents")),
-        tuple((f"{h:02d}–{(h + 1) % 24:02d}", str(n)) for h, n in enumerate(s.by_hour)),
+        tr("statistics", "Hour"),
+        tuple((f"{h:02d}–{(h + 1) % 24:02d}", n) for h, n in enumerate(s.by_hour)),
     )
 
 
