@@ -57,6 +57,7 @@ class ShiftChoiceDialog(QDialog):
         form.addRow(buttons)
         self.day.dateChanged.connect(lambda _d: self._fill(None))
         self._fill(proposed)
+        self.setMinimumWidth(380)
 
     def _day(self) -> date:
         d = self.day.date()

@@ -114,7 +114,8 @@ class StatisticsDialog(QDialog):
         layout.addWidget(self.progress)
         layout.addWidget(self.status)
         layout.addLayout(buttons)
-        self.setMinimumWidth(560)
+        # German labels run long: the four buttons side by side, none cut.
+        self.setMinimumWidth(max(720, self.sizeHint().width()))
 
     # -- choosing ---------------------------------------------------------------------------
 
