@@ -3,7 +3,7 @@ with ``KOD_BENCH_INCIDENTS`` incidents, 10,000 by default, charts included: figu
 charts drawn, pages written) and ``shift_report_s`` (the Schichtbericht PDF of a day shift of
 that month, read and written). Goals: ≤ 3 s and ≤ 1 s.
 
-Sets up its own SQLite database: the demo's staff, units and gazetteer, the month's incidents
+Sets up its own databases (SQLite and PostgreSQL, the slower one counts): the demo's staff, units and gazetteer, the month's incidents
 in bulk (as the demo writes its history), and unit status changes for the unit hours.
 """
 
@@ -33,7 +33,7 @@ from app.platform.permissions import Role
 from app.platform.timeutil import BERLIN
 from app.platform.uow import Actor
 from app.services import Services
-from bench._common import temp_sqlite
+from bench._common import temp_postgres, temp_sqlite
 from db.models import Incident, IncidentUnit, JournalEntry, Unit, UnitStatusChange, User
 from demodata.bulk import bulk_insert, in_transaction, max_id, table_of
 from demodata.gazetteer import demo_gazetteer
@@ -124,9 +124,16 @@ def main() -> None:
     install_translations(app)
     with temp_sqlite() as target, tempfile.TemporaryDirectory(prefix="kod-bench-") as folder:
         month_s, shift_s, incidents = asyncio.run(_run(target, Path(folder)))
+    with temp_postgres() as target, tempfile.TemporaryDirectory(prefix="kod-bench-") as folder:
+        month_pg_s, shift_pg_s, _ = asyncio.run(_run(target, Path(folder)))
     print(f"report_month_incidents: {incidents}")
-    print(f"report_month_s: {month_s:.3f}")
-    print(f"shift_report_s: {shift_s:.3f}")
+    print(f"report_month_sqlite_s: {month_s:.3f}")
+    print(f"report_month_postgresql_s: {month_pg_s:.3f}")
+    print(f"shift_report_sqlite_s: {shift_s:.3f}")
+    print(f"shift_report_postgresql_s: {shift_pg_s:.3f}")
+    # The goals hold for both engines: the slower one counts.
+    print(f"report_month_s: {max(month_s, month_pg_s):.3f}")
+    print(f"shift_report_s: {max(shift_s, shift_pg_s):.3f}")
 
 
 if __name__ == "__main__":
