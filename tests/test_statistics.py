@@ -150,6 +150,11 @@ async def test_the_statistics_of_a_demo_month_equal_direct_sql_counts(
     assert stats.joint_patrols == joint
     assert (stats.bodycam_activations, stats.bodycam_holds, stats.bodycam_deletions) == (0, 0, 0)
 
+    whole_year = await lead.services.statistics.build(lead.actor, year(2026))
+    assert (
+        whole_year.incidents > stats.incidents and sum(whole_year.by_hour) == whole_year.incidents
+    )
+
     # Every table exported as CSV holds what the statistics hold.
     paths = write_csv_files(stats, tmp_path)
     assert len(paths) == len(all_tables(stats))

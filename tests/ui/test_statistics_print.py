@@ -118,6 +118,12 @@ async def test_a_dispatcher_writes_the_statistics_as_pdf_and_csv_from_the_dialog
     # No personal data in any table: no caller, no address of the demo data.
     every = "".join(p.read_text(encoding="utf-8-sig") for p in csv_dir.iterdir())
     assert "straße" not in every.lower()
+    # The preview of the whole year (Qt's print preview; printing goes from there).
+    dialog.by_year.setChecked(True)
+    dialog.preview_button.click()
+    await wait_until(lambda: dialog.preview is not None and dialog.preview.isVisible(), 15)
+    assert dialog.preview is not None and "2026" in dialog.status.text()
+    dialog.preview.close()
     # Only the figures, not the Einsatzbericht with names.
     assert window.commands.action("report.incident") is None
     dialog.close()
