@@ -281,7 +281,8 @@ PROBES: dict[Permission, Probe] = {
         " + (SELECT count(*) FROM kod_unit_status_statistics)"
         " + (SELECT count(*) FROM kod_task_statistics)"
         " + (SELECT count(*) FROM kod_recording_statistics)"
-        " + (SELECT count(*) FROM kod_recording_hold_statistics)",
+        " + (SELECT count(*) FROM kod_recording_hold_statistics)"
+        " + (SELECT count(*) FROM kod_recording_deletion_statistics())",
         {},
     ),
     Permission.AUDIT_READ: lambda s, r: ("SELECT action FROM audit_log LIMIT 1", {}),

@@ -22,6 +22,7 @@ from app.services import Services
 from app.services.statistics import nearest_rank
 from app.services.statistics_tables import all_tables, duration, number, write_csv_files
 from db.models import Unit, UnitStatusChange
+from db.models_bodycam import RecordingDeletion
 from demodata.generate import generate_demo
 from tests import test_shift_report
 from tests.test_shift_report import Login
@@ -70,7 +71,8 @@ def _utc(moment: datetime, sqlite: bool) -> Any:
 
 def _add_status_history(services: Services) -> None:
     """One unit: out of service before November, at the station from 1 November 00:00, one
-    hour en route from 02:00, back at the station from 03:00 to the month's end."""
+    hour en route from 02:00, back at the station from 03:00 to the month's end; and one
+    bodycam recording of November, deleted when its time ran out."""
     engine = services.db.sync_engine()
     steps = [
         ("6", datetime(2026, 10, 31, 20, tzinfo=BERLIN)),
@@ -89,6 +91,20 @@ def _add_status_history(services: Services) -> None:
                 conn.execute(
                     insert(UnitStatusChange).values(unit_id=unit_id, status=status, changed_at=at)
                 )
+            started = datetime(2026, 11, 2, 14, tzinfo=BERLIN)
+            conn.execute(
+                insert(RecordingDeletion).values(
+                    recording_id=4711,
+                    sha256="0" * 64,
+                    size_bytes=1,
+                    started_at=started,
+                    ended_at=started + timedelta(minutes=3),
+                    due_at=started + timedelta(days=14),
+                    deleted_at=started + timedelta(days=14, hours=1),
+                    reason="expired",
+                    storage_key="x",
+                )
+            )
     finally:
         engine.dispose()
 
@@ -148,7 +164,9 @@ async def test_the_statistics_of_a_demo_month_equal_direct_sql_counts(
         **bounds,
     )[0][0]
     assert stats.joint_patrols == joint
-    assert (stats.bodycam_activations, stats.bodycam_holds, stats.bodycam_deletions) == (0, 0, 0)
+    # One recording of November deleted after its 14 days: its row is gone, the deletion
+    # protocol counts it as an activation and a deletion.
+    assert (stats.bodycam_activations, stats.bodycam_holds, stats.bodycam_deletions) == (1, 0, 1)
 
     whole_year = await lead.services.statistics.build(lead.actor, year(2026))
     assert (

@@ -113,7 +113,6 @@ COMMANDS: tuple[Command, ...] = (
         "report.statistics",
         GENERAL,
         N_("Commands", "S&tatistics …"),
-        ("Ctrl+Shift+K",),
         menu="file",
         permission=Permission.STATISTICS,
     ),

@@ -10,8 +10,8 @@ Figures (DOMAIN.md, "Reports a shift lead prints"): incidents by category, Stadt
 and hour of day (Berlin time); call-to-dispatch and dispatch-to-arrival times (median and 90th
 percentile); the share of dispatches later than the priority's target
 (:data:`~app.domain.codes.DISPATCH_OVERDUE_MIN`); unit hours by BOS status; joint patrols with
-the police (Aufträge naming the police); assaults on staff; bodycam activations, holds and
-deletions.
+the police (Aufträge naming the police); assaults on staff; bodycam activations (recordings
+started, deleted ones from the deletion protocol), holds placed and deletions (the protocol).
 """
 
 from __future__ import annotations
@@ -222,9 +222,11 @@ class StatisticsService:
             unit_hours = await q.unit_hours(now)
             step()
             joint = await q.count(src.task, src.task.c.created_at, src.task.c.joint_patrol)
-            r = src.recording.c
-            activations = await q.count(src.recording, r.started_at)
-            deletions = await q.count(src.recording, r.deleted_at)
+            # A deleted recording's row is gone: its start stays in the deletion protocol.
+            gone = src.recording_deletion.c
+            activations = await q.count(src.recording, src.recording.c.started_at)
+            activations += await q.count(src.recording_deletion, gone.started_at)
+            deletions = await q.count(src.recording_deletion, gone.deleted_at)
             holds = await q.count(src.recording_hold, src.recording_hold.c.created_at)
             step()
         unknown = tr("statistics", "unknown")

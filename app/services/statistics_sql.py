@@ -29,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.sql import FromClause
 
 from db.models import Incident, Task, UnitStatusChange
-from db.models_bodycam import Recording, RecordingHold
+from db.models_bodycam import Recording, RecordingDeletion, RecordingHold
 from db.types import UTCDateTime
 
 #: A task (Auftrag) whose title or description names the police is a joint patrol.
@@ -45,6 +45,7 @@ class Sources:
     task: FromClause
     recording: FromClause
     recording_hold: FromClause
+    recording_deletion: FromClause
 
 
 def _view(name: str, *columns: tuple[str, Any]) -> TableClause:
@@ -91,13 +92,20 @@ def sources(postgresql: bool) -> Sources:
                 "kod_recording_statistics",
                 ("id", Integer()),
                 ("started_at", UTCDateTime()),
-                ("deleted_at", UTCDateTime()),
             ),
             recording_hold=_view(
                 "kod_recording_hold_statistics",
                 ("id", Integer()),
                 ("created_at", UTCDateTime()),
             ),
+            # A definer function (statistics.sql), read as a table.
+            recording_deletion=func.kod_recording_deletion_statistics()
+            .table_valued(
+                column("id", Integer()),
+                column("started_at", UTCDateTime()),
+                column("deleted_at", UTCDateTime()),
+            )
+            .alias("recording_deletion_statistics"),
         )
     task = select(
         Task.id, Task.created_at, _joint(Task.title, Task.description).label("joint_patrol")
@@ -108,6 +116,7 @@ def sources(postgresql: bool) -> Sources:
         task=task,
         recording=Recording.__table__,
         recording_hold=RecordingHold.__table__,
+        recording_deletion=RecordingDeletion.__table__,
     )
 
 

@@ -142,8 +142,9 @@ def _drop_policies(conn: Connection) -> None:
 
 
 def _only_existing(statements: list[str], tables: set[str]) -> list[str]:
-    """Leave out statements on tables a later migration creates (the final install adds them)."""
-    missing = set(rights.all_tables()) - tables
+    """Leave out statements on tables (and statistics views over them) a later migration
+    creates (the final install adds them)."""
+    missing = (set(rights.all_tables()) | set(rights.STATISTICS_VIEWS)) - tables
     return [s for s in statements if not any(f'public."{t}"' in s for t in missing)]
 
 

@@ -284,7 +284,10 @@ RIGHTS: dict[Permission, tuple[Priv, ...]] = {
         delete("gazetteer_address"),
     ),
     Permission.SHIFT_REPORT: (),
-    Permission.STATISTICS: tuple(read(view) for view in STATISTICS_VIEWS),
+    Permission.STATISTICS: (
+        *(read(view) for view in STATISTICS_VIEWS),
+        execute("kod_recording_deletion_statistics()"),
+    ),
     Permission.AUDIT_READ: (
         read("audit_log"),
         # The deletion protocol of recordings (no personal data in it).
