@@ -7,7 +7,8 @@ Creates a temporary SQLite database with the demo dataset and opens the window a
 would see it right after the login (where the incident detail is in sight, with the first open
 incident selected), then writes ``<role>.png``, and ``shift_lead_units.png`` with the shift
 lead's unit management in front, ``shift_lead_recordings.png`` with the bodycam recordings'
-deletion periods and holds (Ctrl+Shift+L), and ``dispatcher_map.png`` with the situation map while
+deletion periods and holds (Ctrl+Shift+L), ``shift_lead_dashboard.png`` with the shift lead's
+dashboard floated as on a second screen, and ``dispatcher_map.png`` with the situation map while
 ``kod-admin simulate`` moves the demo units. Each is downscaled to 1280 px wide and reduced to a 256-colour
 palette, so it stays well under 150 KB.
 """
@@ -125,6 +126,16 @@ async def shoot_window(window: MainWindow, role: Role, name: str, folder: Path) 
         await asyncio.sleep(1.0)
         size = save_small(window.grab().toImage(), folder / "shift_lead_recordings.png")
         print(f"shift_lead_recordings.png {size // 1024} KB", flush=True)
+    dashboard = window.docks.get("dashboard")
+    if role is Role.SHIFT_LEAD and dashboard is not None:
+        # As on the shift lead's second screen: the dock floated on its own.
+        dashboard.setFloating(True)
+        dashboard.resize(WIDTH, 1000)
+        dashboard.show()
+        window.commands.trigger("go.dashboard")
+        await asyncio.sleep(2.5)  # its figures read and the charts drawn
+        size = save_small(dashboard.grab().toImage(), folder / "shift_lead_dashboard.png")
+        print(f"shift_lead_dashboard.png {size // 1024} KB", flush=True)
 
 
 async def shoot(folder: Path, work: Path) -> None:

@@ -24,6 +24,7 @@ SCRIPTS = {
         {"KOD_BENCH_INGEST_MB": "8", "KOD_BENCH_OPENS": "3"},
         ["ingest_ratio", "ingest_mb_per_s", "first_frame_p95_ms"],
     ),
+    "report.py": ({"KOD_BENCH_INCIDENTS": "500"}, ["report_month_s", "shift_report_s"]),
     "print_pdf.py": ({"KOD_BENCH_ROWS": "200"}, ["table_pdf_s", "table_pdf_pages_per_s"]),
     "startup.py": ({"KOD_BENCH_INCIDENTS": "300", "KOD_BENCH_RUNS": "1"}, ["cold_start_s"]),
     "map.py": (

@@ -275,7 +275,16 @@ PROBES: dict[Permission, Probe] = {
         "VALUES ('Teststraße', '1', 51.03, 6.98, 'test')",
         {},
     ),
-    Permission.STATISTICS: lambda s, r: ("SELECT count(*) FROM kod_incident_statistics", {}),
+    Permission.STATISTICS: lambda s, r: (
+        # Every aggregate view of the statistics at once.
+        "SELECT (SELECT count(*) FROM kod_incident_statistics)"
+        " + (SELECT count(*) FROM kod_unit_status_statistics)"
+        " + (SELECT count(*) FROM kod_task_statistics)"
+        " + (SELECT count(*) FROM kod_recording_statistics)"
+        " + (SELECT count(*) FROM kod_recording_hold_statistics)"
+        " + (SELECT count(*) FROM kod_recording_deletion_statistics())",
+        {},
+    ),
     Permission.AUDIT_READ: lambda s, r: ("SELECT action FROM audit_log LIMIT 1", {}),
     Permission.AUDIT_VERIFY: lambda s, r: ("SELECT ok FROM kod_audit_verify(NULL)", {}),
     Permission.AUDIT_PRUNE: lambda s, r: ("SELECT removed FROM kod_audit_prune(true)", {}),

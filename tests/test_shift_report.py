@@ -11,13 +11,19 @@ import pytest_asyncio
 
 from app.domain.dto import IncidentDraft
 from app.domain.dto_work import TaskDraft
-from app.domain.shifts import parse_starts, previous_shift, shift_at
+from app.domain.shifts import (
+    parse_starts,
+    previous_shift,
+    shift_at,
+    shift_ending_now,
+    shifts_of_day,
+)
 from app.platform.errors import PermissionDenied, ValidationError
 from app.platform.permissions import Role
 from app.platform.timeutil import BERLIN
 from app.services import Services
 from app.services.login import Session, log_in
-from tests.conftest import ADMIN
+from tests.conftest import ADMIN, service_actions
 
 STARTS = (time(6), time(14), time(22))
 Login = Callable[[Role], Any]
@@ -51,8 +57,16 @@ def test_shift_starts_are_checked_in_german() -> None:
 
 @pytest_asyncio.fixture
 async def person(services: Services) -> AsyncIterator[Login]:
+    """Logs a person of a role in (one per role and test), logged out afterwards."""
     sessions: list[Session] = []
-    names = {Role.SHIFT_LEAD: "lead", Role.DISPATCHER: "dispo"}
+    names = {
+        Role.SHIFT_LEAD: "lead",
+        Role.DISPATCHER: "dispo",
+        Role.CLERK: "clerk",
+        Role.FIELD_OFFICER: "field",
+        Role.DATA_PROTECTION: "privacy",
+        Role.ADMIN: "admin2",
+    }
 
     async def make(role: Role) -> Session:
         name = names[role]
@@ -131,6 +145,20 @@ async def test_the_incident_report_has_the_journal_unit_times_and_linked_cases(
     ]
     assert any("Musik leiser" in line.text for line in report.incident.journal)
     assert report.offence_cases == ()  # the shift lead may see cases: none linked
-    mine = await dispo.services.incident_reports.build(dispo.actor, incident.id)
-    assert mine.offence_cases is None  # not the dispatcher's to see
-    assert mine.recordings == 0
+    assert report.recordings == 0
+    assert "incident.report" in service_actions(services.db, "incident")
+    with pytest.raises(PermissionDenied):  # it names people: the shift lead's to print
+        await dispo.services.incident_reports.build(dispo.actor, incident.id)
+
+
+def test_the_shift_ending_now_is_the_nearer_change_of_shift() -> None:
+    assert shift_ending_now(berlin(2026, 12, 6, 13, 30), STARTS).start == berlin(2026, 12, 6, 6)
+    # Twenty minutes into the late shift, the report is about the early shift just ended.
+    assert shift_ending_now(berlin(2026, 12, 6, 14, 20), STARTS).start == berlin(2026, 12, 6, 6)
+    assert shift_ending_now(berlin(2026, 12, 7, 3, 0), STARTS).start == berlin(2026, 12, 6, 22)
+    day = shifts_of_day(berlin(2026, 12, 6, 0, 0).date(), STARTS)
+    assert [s.label() for s in day] == [
+        "06.12.2026 06:00–14:00",
+        "06.12.2026 14:00–22:00",
+        "06.12.2026 22:00–06:00",
+    ]

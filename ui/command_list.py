@@ -112,6 +112,21 @@ COMMANDS: tuple[Command, ...] = (
         menu="file",
         permission=Permission.SHIFT_REPORT,
     ),
+    C(
+        "report.statistics",
+        GENERAL,
+        N_("Commands", "S&tatistics …"),
+        menu="file",
+        permission=Permission.STATISTICS,
+    ),
+    C(
+        "go.dashboard",
+        GENERAL,
+        N_("Commands", "Go to the dashboard (key figures)"),
+        ("Ctrl+0",),
+        Scope.GLOBAL,
+        permission=Permission.STATISTICS,
+    ),
     C("app.logout", GENERAL, N_("Commands", "&Log out …"), menu="file"),
     C("app.quit", GENERAL, N_("Commands", "&Quit …"), ("Ctrl+Q",), menu="file"),
     # -- incidents ------------------------------------------------------------------------------
@@ -169,6 +184,14 @@ COMMANDS: tuple[Command, ...] = (
         permission=Permission.INCIDENT_JOURNAL,
     ),
     C("detail.close", INCIDENTS, N_("Commands", "Close incident …"), ("Ctrl+E",)),
+    C(
+        "report.incident",
+        INCIDENTS,
+        N_("Commands", "Incident &report of the shown incident …"),
+        ("Ctrl+Shift+I",),
+        menu="incident",
+        permission=Permission.SHIFT_REPORT,
+    ),
     C(
         "detail.confirm_unit",
         INCIDENTS,

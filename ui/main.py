@@ -249,10 +249,11 @@ def build_window(
     The panes' modules are imported here (ahead of time by :mod:`ui.preload`, same list).
     """
     from ui import outbox_ui
-    from ui.dialogs import call_taking, shortcut_help
-    from ui.printing import shift_report
+    from ui.dialogs import call_taking, shortcut_help, statistics
+    from ui.printing import incident_report, shift_report
     from ui.views import (
         audit_log,
+        dashboard,
         emergency,
         incident_detail,
         offences,
@@ -270,7 +271,7 @@ def build_window(
     window.outbox = outbox_ui.install(window)
     call_taking.install(window)
     unit_board.install(window)
-    incident_detail.install(window)
+    detail = incident_detail.install(window)
     tasks.install(window)
     reports.install(window)
     emergency.install(window)
@@ -283,6 +284,9 @@ def build_window(
     recordings_admin.install(window)  # behind the offence cases or the queue; beside the audit
     if window.ctx.can(Permission.SHIFT_REPORT):
         shift_report.install(window)
+        incident_report.install(window, detail)
+    statistics.install(window)
+    dashboard.install(window)
     window.commands.fill_menus()
     window.finish_layout()
     return window

@@ -141,8 +141,11 @@ class MainWindow(QMainWindow):
         self._held_starts: list[Callable[[], None]] | None = None
         #: The offline outbox controller (ui.outbox_ui), set when the window is built.
         self.outbox: object | None = None
-        #: The print preview opened last (Schichtbericht), kept for tests and to stay alive.
+        #: The print preview opened last (Schicht-, Einsatzbericht), kept for tests and to stay
+        #: alive; the shift choice and the statistics dialog opened last, likewise.
         self.print_preview: QWidget | None = None
+        self.shift_choice: QWidget | None = None
+        self.statistics_dialog: QWidget | None = None
         #: True once the panes have their first sizes (the default layout applies them late).
         self.layout_ready = False
         #: The strip reserved for the emergency banner (ui.views.emergency), if installed.

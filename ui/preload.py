@@ -31,6 +31,10 @@ WINDOW_MODULES = (
     "ui.views.unit_admin",
     "ui.views.unit_board",
     "ui.views.map",
+    "ui.views.dashboard",
+    "ui.dialogs.statistics",
+    "ui.printing.incident_report",
+    "ui.printing.shift_report",
 )
 
 _import: list[asyncio.Future[None]] = []

@@ -54,6 +54,8 @@ class Palette:
     connected: str = "#1b7f3b"
     warning: str = "#8a4b00"  # something to look at (pending sync, missing input)
     link: str = "#0b5cad"
+    chart_bar: str = "#2f5f8f"  # bars of the dashboard's charts
+    chart_background: str = "#ffffff"
     on_dark: str = "#ffffff"  # text on a dark or saturated background
     # -- rows of the queue and the lists ------------------------------------------------------
     priority_1: str = "#f8c9c4"
@@ -311,6 +313,8 @@ class PrintColours:
     rule: str = "#808080"  # lines under the letterhead and above the footer
     table_head: str = "#e6e6e6"  # background of a table's header row
     table_border: str = "#9a9a9a"
+    chart_bar: str = "#2f5f8f"  # bars of the statistics' charts (dark enough for grey print)
+    chart_grid: str = "#c8c8c8"
 
 
 PRINT = PrintColours()

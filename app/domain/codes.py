@@ -58,6 +58,11 @@ PRIORITY_LABELS_SOURCE: dict[int, str] = {
 }
 
 
+#: Incidents not dispatched after this many minutes are overdue (by priority): marked in the
+#: queue and on the map, counted in the statistics.
+DISPATCH_OVERDUE_MIN: dict[int, int] = {1: 3, 2: 15, 3: 60}
+
+
 def priority_label(priority: int) -> str:
     """Label of a priority."""
     return tr("priorities", PRIORITY_LABELS_SOURCE.get(priority, str(priority)))

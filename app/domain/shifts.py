@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from app.platform.errors import ValidationError
 from app.platform.i18n import tr
@@ -61,3 +61,20 @@ def shift_at(moment: datetime, starts: Sequence[time]) -> Shift:
 def previous_shift(shift: Shift, starts: Sequence[time]) -> Shift:
     """The shift before ``shift``."""
     return shift_at(shift.start - timedelta(minutes=1), starts)
+
+
+def shifts_of_day(day: date, starts: Sequence[time]) -> tuple[Shift, ...]:
+    """The shifts that start on the local date ``day``, in order."""
+    return tuple(
+        shift_at(datetime(day.year, day.month, day.day, t.hour, t.minute, tzinfo=BERLIN), starts)
+        for t in starts
+    )
+
+
+def shift_ending_now(moment: datetime, starts: Sequence[time]) -> Shift:
+    """The shift a report printed at ``moment`` is about: the one ``moment`` falls in, or,
+    early in a shift, the one that has just ended (whichever change of shift is nearer)."""
+    current = shift_at(moment, starts)
+    if moment - current.start < current.end - moment:
+        return previous_shift(current, starts)
+    return current

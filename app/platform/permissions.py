@@ -61,7 +61,7 @@ PERMISSION_LABELS: dict[Permission, str] = {
     Permission.OFFENCE_WRITE: N_("permissions", "process offence cases"),
     Permission.CATALOGUE_MANAGE: N_("permissions", "manage offence catalogues"),
     Permission.GAZETTEER_MANAGE: N_("permissions", "manage the gazetteer"),
-    Permission.SHIFT_REPORT: N_("permissions", "print shift reports"),
+    Permission.SHIFT_REPORT: N_("permissions", "print shift and incident reports"),
     Permission.STATISTICS: N_("permissions", "view statistics"),
     Permission.AUDIT_READ: N_("permissions", "read the audit log"),
     Permission.AUDIT_VERIFY: N_("permissions", "verify the audit log"),

@@ -30,6 +30,7 @@ from app.services.resilient import ResilientIncidents
 from app.services.settings import SettingsService
 from app.services.shift_report import ShiftReportService
 from app.services.situation import SituationService
+from app.services.statistics import StatisticsService
 from app.services.tasks import TaskService
 from app.services.unit_admin import UnitAdminService
 from app.services.units import UnitService
@@ -54,6 +55,8 @@ class Services:
     offences: OffenceCaseService
     shift_reports: ShiftReportService
     incident_reports: IncidentReportService
+    #: Figures of a month or year (and the dashboard's day and week), no personal data.
+    statistics: StatisticsService
     #: Printed documents and the hand-over export of offence cases.
     offence_export: OffenceExportService
     #: Reads for the situation map.
@@ -100,6 +103,7 @@ class Services:
             audit_log=audit_log,
             shift_reports=ShiftReportService(db, audit_log),
             incident_reports=IncidentReportService(db, incidents),
+            statistics=StatisticsService(db),
             unit_admin=UnitAdminService(db),
             situation=SituationService(db),
             map_data=MapDataService(db, settings),

@@ -2,8 +2,9 @@
 and what is linked to it (the Meldung it came from, Aufträge made from it, offence cases,
 bodycam recordings).
 
-It names people (caller, staff in the journal), so it needs the right to read incidents; the
-linked offence cases and recordings are listed only for roles that may see them.
+It names people (caller, staff in the journal), so it is printed by the roles that print the
+shift report (``report.shift``) and needs the right to read incidents too; the linked offence
+cases and recordings are listed only for roles that may see them. Every report made is audited.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from app.domain.dto import IncidentDetail
 from app.platform.database import Database
 from app.platform.permissions import Permission, allowed
 from app.platform.timeutil import utcnow
-from app.platform.uow import Actor, reading
+from app.platform.uow import Actor, check, reading, unit_of_work
 from app.services.incident_api import IncidentOperations
 from db.models import OffenceCase, Recording, Report, Task, Unit, UnitStatusChange
 
@@ -53,7 +54,8 @@ class IncidentReportService:
         self._incidents = incidents
 
     async def build(self, actor: Actor, incident_id: int) -> IncidentReport:
-        """The report of one incident as the database holds it now."""
+        """The report of one incident as the database holds it now (audited)."""
+        await check(self._db, actor, Permission.SHIFT_REPORT)
         detail = await self._incidents.get(actor, incident_id)  # checks incident.read
         async with reading(self._db, actor, Permission.INCIDENT_READ) as s:
             steps = (
@@ -101,6 +103,8 @@ class IncidentReportService:
                         )
                     ).all()
                 )
+        async with unit_of_work(self._db, actor, Permission.SHIFT_REPORT) as w:
+            await w.audit("incident.report", "incident", incident_id, {"number": detail.number})
         return IncidentReport(
             incident=detail,
             status_steps=tuple(StatusStep(*row) for row in steps),

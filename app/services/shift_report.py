@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -159,6 +159,11 @@ class ShiftReportService:
         async with reading(self._db, actor, Permission.SHIFT_REPORT) as s:
             starts = parse_starts(await read_setting(s, "shifts.starts"))
         return shift_at(at or utcnow(), starts)
+
+    async def starts(self, actor: Actor) -> tuple[time, ...]:
+        """The configured shift starts (setting ``shifts.starts``)."""
+        async with reading(self._db, actor, Permission.SHIFT_REPORT) as s:
+            return parse_starts(await read_setting(s, "shifts.starts"))
 
     async def build(self, actor: Actor, shift: Shift) -> ShiftReport:
         """The report of ``shift`` as the database holds it now."""

@@ -37,7 +37,7 @@ def _run(conn: Connection, sql: str) -> None:
 
 
 #: The SQL files of the application's functions, in the order they are run.
-SQL_FILES = ("functions.sql", "recordings.sql")
+SQL_FILES = ("functions.sql", "recordings.sql", "statistics.sql")
 
 
 def _functions_sql() -> str:
@@ -108,7 +108,7 @@ def _owns(conn: Connection, what: str) -> bool:
 
 def _revoke_all(conn: Connection, tables: set[str]) -> None:
     targets = ", ".join(["PUBLIC", *(rights._q(g) for g in rights.GROUPS.values())])
-    ours = (set(rights.all_tables()) | {"kod_incident_statistics"}) & tables
+    ours = (set(rights.all_tables()) | set(rights.STATISTICS_VIEWS)) & tables
     for table in sorted(ours):
         _run(conn, f"REVOKE ALL ON public.{rights._q(table)} FROM {targets}")
     _run(conn, f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {targets}")
@@ -142,8 +142,9 @@ def _drop_policies(conn: Connection) -> None:
 
 
 def _only_existing(statements: list[str], tables: set[str]) -> list[str]:
-    """Leave out statements on tables a later migration creates (the final install adds them)."""
-    missing = set(rights.all_tables()) - tables
+    """Leave out statements on tables (and statistics views over them) a later migration
+    creates (the final install adds them)."""
+    missing = (set(rights.all_tables()) | set(rights.STATISTICS_VIEWS)) - tables
     return [s for s in statements if not any(f'public."{t}"' in s for t in missing)]
 
 
@@ -208,7 +209,8 @@ def uninstall(conn: Connection) -> None:
         ):
             _run(conn, f"DROP TRIGGER IF EXISTS {trigger} ON public.{rights._q(table)}")
     _revoke_all(conn, tables)
-    _run(conn, "DROP VIEW IF EXISTS public.kod_incident_statistics")
+    for view in rights.STATISTICS_VIEWS:
+        _run(conn, f"DROP VIEW IF EXISTS public.{rights._q(view)}")
     functions = _kod_functions(conn)
     for signature in functions:
         _run(conn, f"DROP FUNCTION IF EXISTS {signature} CASCADE")

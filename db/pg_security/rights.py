@@ -111,6 +111,15 @@ BASELINE: tuple[Priv, ...] = (
 #: What writing anything at all needs: the change-feed row of every committed change.
 WRITER: tuple[Priv, ...] = (insert("change_feed"),)
 
+#: The aggregate views of the statistics (``statistics.sql``; no personal data in them).
+STATISTICS_VIEWS = (
+    "kod_incident_statistics",
+    "kod_unit_status_statistics",
+    "kod_task_statistics",
+    "kod_recording_statistics",
+    "kod_recording_hold_statistics",
+)
+
 #: The SQL meaning of each permission. Permissions with an empty tuple have no surface in the
 #: database yet (their feature is not built); :data:`NO_SERVER_SURFACE` lists them.
 RIGHTS: dict[Permission, tuple[Priv, ...]] = {
@@ -275,7 +284,10 @@ RIGHTS: dict[Permission, tuple[Priv, ...]] = {
         delete("gazetteer_address"),
     ),
     Permission.SHIFT_REPORT: (),
-    Permission.STATISTICS: (read("kod_incident_statistics"),),
+    Permission.STATISTICS: (
+        *(read(view) for view in STATISTICS_VIEWS),
+        execute("kod_recording_deletion_statistics()"),
+    ),
     Permission.AUDIT_READ: (
         read("audit_log"),
         # The deletion protocol of recordings (no personal data in it).

@@ -812,6 +812,14 @@
             <translation>&amp;Schichtbericht …</translation>
         </message>
         <message>
+            <source>S&amp;tatistics …</source>
+            <translation>S&amp;tatistik …</translation>
+        </message>
+        <message>
+            <source>Go to the dashboard (key figures)</source>
+            <translation>Zum Lagebild (Kennzahlen)</translation>
+        </message>
+        <message>
             <source>&amp;Log out …</source>
             <translation>&amp;Abmelden …</translation>
         </message>
@@ -858,6 +866,10 @@
         <message>
             <source>Close incident …</source>
             <translation>Einsatz abschließen …</translation>
+        </message>
+        <message>
+            <source>Incident &amp;report of the shown incident …</source>
+            <translation>Einsatzbe&amp;richt des angezeigten Einsatzes …</translation>
         </message>
         <message>
             <source>An alarmed unit of the incident confirms by radio (status 3)</source>
@@ -1152,6 +1164,69 @@
         <message>
             <source>&amp;Priority:</source>
             <translation>&amp;Priorität:</translation>
+        </message>
+    </context>
+    <context>
+        <name>DashboardPane</name>
+        <message>
+            <source>Incidents</source>
+            <translation>Einsätze</translation>
+        </message>
+        <message>
+            <source>Call to dispatch (median)</source>
+            <translation>Anruf bis Alarmierung (Median)</translation>
+        </message>
+        <message>
+            <source>Dispatch to arrival (median)</source>
+            <translation>Alarmierung bis Eintreffen (Median)</translation>
+        </message>
+        <message>
+            <source>Dispatched late</source>
+            <translation>Verspätet alarmiert</translation>
+        </message>
+        <message>
+            <source>Assaults on staff</source>
+            <translation>Angriffe auf Einsatzkräfte</translation>
+        </message>
+        <message>
+            <source>Joint patrols with the police</source>
+            <translation>Gemeinsame Streifen mit der Polizei</translation>
+        </message>
+        <message>
+            <source>Bodycam activations</source>
+            <translation>Bodycam-Aktivierungen</translation>
+        </message>
+        <message>
+            <source>Today</source>
+            <translation>Heute</translation>
+        </message>
+        <message>
+            <source>This week</source>
+            <translation>Diese Woche</translation>
+        </message>
+        <message>
+            <source>Incidents today by hour</source>
+            <translation>Einsätze heute nach Uhrzeit</translation>
+        </message>
+        <message>
+            <source>Incidents this week by category</source>
+            <translation>Einsätze dieser Woche nach Kategorie</translation>
+        </message>
+        <message>
+            <source>Today (%1)</source>
+            <translation>Heute (%1)</translation>
+        </message>
+        <message>
+            <source>Week (%1)</source>
+            <translation>Woche (%1)</translation>
+        </message>
+        <message>
+            <source>As of %1, updated live</source>
+            <translation>Stand %1, laufend aktualisiert</translation>
+        </message>
+        <message>
+            <source>Dashboard</source>
+            <translation>Lagebild</translation>
         </message>
     </context>
     <context>
@@ -2360,12 +2435,12 @@
     <context>
         <name>PrintDialogs</name>
         <message>
-            <source>Save as PDF</source>
-            <translation>Als PDF speichern</translation>
-        </message>
-        <message>
             <source>PDF files (*.pdf)</source>
             <translation>PDF-Dateien (*.pdf)</translation>
+        </message>
+        <message>
+            <source>Save as PDF</source>
+            <translation>Als PDF speichern</translation>
         </message>
     </context>
     <context>
@@ -2835,6 +2910,25 @@
         </message>
     </context>
     <context>
+        <name>ShiftChoiceDialog</name>
+        <message>
+            <source>Shift report</source>
+            <translation>Schichtbericht</translation>
+        </message>
+        <message>
+            <source>Day the shift starts</source>
+            <translation>Tag des Schichtbeginns</translation>
+        </message>
+        <message>
+            <source>Shift</source>
+            <translation>Schicht</translation>
+        </message>
+        <message>
+            <source>Preview and print …</source>
+            <translation>Vorschau und Druck …</translation>
+        </message>
+    </context>
+    <context>
         <name>ShortcutHelpDialog</name>
         <message>
             <source>Keyboard shortcuts</source>
@@ -2929,6 +3023,81 @@
         <message>
             <source>No screen found (neither DISPLAY nor WAYLAND_DISPLAY is set). Start the workstation on a desktop; on a server without a screen use KOD_HEADLESS=1 scripts/start.sh, which starts a virtual one.</source>
             <translation>Kein Bildschirm gefunden (weder DISPLAY noch WAYLAND_DISPLAY ist gesetzt). Den Arbeitsplatz auf einem Desktop starten; auf einem Server ohne Bildschirm KOD_HEADLESS=1 scripts/start.sh verwenden, das einen virtuellen Bildschirm startet.</translation>
+        </message>
+    </context>
+    <context>
+        <name>StatisticsDialog</name>
+        <message>
+            <source>Statistics</source>
+            <translation>Statistik</translation>
+        </message>
+        <message>
+            <source>Month</source>
+            <translation>Monat</translation>
+        </message>
+        <message>
+            <source>Year</source>
+            <translation>Jahr</translation>
+        </message>
+        <message>
+            <source>Period</source>
+            <translation>Zeitraum</translation>
+        </message>
+        <message>
+            <source>&amp;Preview and print …</source>
+            <translation>&amp;Vorschau und Druck …</translation>
+        </message>
+        <message>
+            <source>Save as &amp;PDF …</source>
+            <translation>Als &amp;PDF speichern …</translation>
+        </message>
+        <message>
+            <source>Export tables as &amp;CSV …</source>
+            <translation>Tabellen als &amp;CSV exportieren …</translation>
+        </message>
+        <message>
+            <source>Close</source>
+            <translation>Schließen</translation>
+        </message>
+        <message>
+            <source>Reading the figures for %1 …</source>
+            <translation>Zahlen für %1 werden gelesen …</translation>
+        </message>
+        <message>
+            <source>Drawing the charts …</source>
+            <translation>Diagramme werden gezeichnet …</translation>
+        </message>
+        <message>
+            <source>Preview of %1 opened.</source>
+            <translation>Vorschau für %1 geöffnet.</translation>
+        </message>
+        <message>
+            <source>Writing the pages …</source>
+            <translation>Seiten werden geschrieben …</translation>
+        </message>
+        <message>
+            <source>%1 written (%2 pages).</source>
+            <translation>%1 geschrieben (%2 Seiten).</translation>
+        </message>
+        <message>
+            <source>Writing the tables …</source>
+            <translation>Tabellen werden geschrieben …</translation>
+        </message>
+        <message>
+            <source>%1 tables written to %2.</source>
+            <translation>%1 Tabellen nach %2 geschrieben.</translation>
+        </message>
+        <message>
+            <source>Statistics-%1</source>
+            <translation>Statistik-%1</translation>
+        </message>
+        <message>
+            <source>Save statistics as PDF</source>
+            <translation>Statistik als PDF speichern</translation>
+        </message>
+        <message>
+            <source>Folder for the CSV files</source>
+            <translation>Ordner für die CSV-Dateien</translation>
         </message>
     </context>
     <context>
@@ -5714,6 +5883,161 @@
         </message>
     </context>
     <context>
+        <name>incident_report</name>
+        <message>
+            <source>none</source>
+            <translation>keine</translation>
+        </message>
+        <message>
+            <source>Incident report</source>
+            <translation>Einsatzbericht</translation>
+        </message>
+        <message>
+            <source>Incident-report-%1</source>
+            <translation>Einsatzbericht-%1</translation>
+        </message>
+        <message>
+            <source>Incident report %1</source>
+            <translation>Einsatzbericht %1</translation>
+        </message>
+        <message>
+            <source>Category</source>
+            <translation>Kategorie</translation>
+        </message>
+        <message>
+            <source>Priority</source>
+            <translation>Priorität</translation>
+        </message>
+        <message>
+            <source>Status</source>
+            <translation>Status</translation>
+        </message>
+        <message>
+            <source>Place</source>
+            <translation>Ort</translation>
+        </message>
+        <message>
+            <source>Coordinates</source>
+            <translation>Koordinaten</translation>
+        </message>
+        <message>
+            <source>Caller</source>
+            <translation>Meldende Person</translation>
+        </message>
+        <message>
+            <source>Caller's phone</source>
+            <translation>Telefon Anrufer/in</translation>
+        </message>
+        <message>
+            <source>Description</source>
+            <translation>Beschreibung</translation>
+        </message>
+        <message>
+            <source>Times</source>
+            <translation>Zeiten</translation>
+        </message>
+        <message>
+            <source>Received</source>
+            <translation>Eingang</translation>
+        </message>
+        <message>
+            <source>Dispatched</source>
+            <translation>Alarmiert</translation>
+        </message>
+        <message>
+            <source>First unit on scene</source>
+            <translation>Erste Einheit vor Ort</translation>
+        </message>
+        <message>
+            <source>Closed</source>
+            <translation>Abgeschlossen</translation>
+        </message>
+        <message>
+            <source>Outcome</source>
+            <translation>Einsatzergebnis</translation>
+        </message>
+        <message>
+            <source>Note on the outcome</source>
+            <translation>Vermerk zum Ergebnis</translation>
+        </message>
+        <message>
+            <source>Units</source>
+            <translation>Einheiten</translation>
+        </message>
+        <message>
+            <source>Unit</source>
+            <translation>Einheit</translation>
+        </message>
+        <message>
+            <source>Alarmed</source>
+            <translation>Alarmiert</translation>
+        </message>
+        <message>
+            <source>Confirmed</source>
+            <translation>Übernommen</translation>
+        </message>
+        <message>
+            <source>On scene</source>
+            <translation>Am Einsatzort</translation>
+        </message>
+        <message>
+            <source>Released</source>
+            <translation>Freigegeben</translation>
+        </message>
+        <message>
+            <source>Status times of the units</source>
+            <translation>Statuszeiten der Einheiten</translation>
+        </message>
+        <message>
+            <source>Time</source>
+            <translation>Zeit</translation>
+        </message>
+        <message>
+            <source>Journal (Einsatztagebuch)</source>
+            <translation>Einsatztagebuch</translation>
+        </message>
+        <message>
+            <source>By</source>
+            <translation>Von</translation>
+        </message>
+        <message>
+            <source>Entry</source>
+            <translation>Eintrag</translation>
+        </message>
+        <message>
+            <source>Linked items</source>
+            <translation>Verknüpft</translation>
+        </message>
+        <message>
+            <source>Report (Meldung)</source>
+            <translation>Meldung</translation>
+        </message>
+        <message>
+            <source>Tasks (Aufträge)</source>
+            <translation>Aufträge</translation>
+        </message>
+        <message>
+            <source>Offence cases</source>
+            <translation>OWi-Fälle</translation>
+        </message>
+        <message>
+            <source>Bodycam recordings</source>
+            <translation>Bodycam-Aufnahmen</translation>
+        </message>
+        <message>
+            <source>Made %1 by %2.</source>
+            <translation>Erstellt am %1 von %2.</translation>
+        </message>
+        <message>
+            <source>Place, date</source>
+            <translation>Ort, Datum</translation>
+        </message>
+        <message>
+            <source>Shift lead</source>
+            <translation>Schichtleitung</translation>
+        </message>
+    </context>
+    <context>
         <name>incident_status</name>
         <message>
             <source>New</source>
@@ -6589,6 +6913,93 @@
         </message>
     </context>
     <context>
+        <name>periods</name>
+        <message>
+            <source>January</source>
+            <translation>Januar</translation>
+        </message>
+        <message>
+            <source>February</source>
+            <translation>Februar</translation>
+        </message>
+        <message>
+            <source>March</source>
+            <translation>März</translation>
+        </message>
+        <message>
+            <source>April</source>
+            <translation>April</translation>
+        </message>
+        <message>
+            <source>May</source>
+            <translation>Mai</translation>
+        </message>
+        <message>
+            <source>June</source>
+            <translation>Juni</translation>
+        </message>
+        <message>
+            <source>July</source>
+            <translation>Juli</translation>
+        </message>
+        <message>
+            <source>August</source>
+            <translation>August</translation>
+        </message>
+        <message>
+            <source>September</source>
+            <translation>September</translation>
+        </message>
+        <message>
+            <source>October</source>
+            <translation>Oktober</translation>
+        </message>
+        <message>
+            <source>November</source>
+            <translation>November</translation>
+        </message>
+        <message>
+            <source>December</source>
+            <translation>Dezember</translation>
+        </message>
+        <message>
+            <source>Mon</source>
+            <translation>Mo</translation>
+        </message>
+        <message>
+            <source>Tue</source>
+            <translation>Di</translation>
+        </message>
+        <message>
+            <source>Wed</source>
+            <translation>Mi</translation>
+        </message>
+        <message>
+            <source>Thu</source>
+            <translation>Do</translation>
+        </message>
+        <message>
+            <source>Fri</source>
+            <translation>Fr</translation>
+        </message>
+        <message>
+            <source>Sat</source>
+            <translation>Sa</translation>
+        </message>
+        <message>
+            <source>Sun</source>
+            <translation>So</translation>
+        </message>
+        <message>
+            <source>Choose a year between 2000 and 2100.</source>
+            <translation>Bitte ein Jahr zwischen 2000 und 2100 wählen.</translation>
+        </message>
+        <message>
+            <source>Choose a month between 1 and 12.</source>
+            <translation>Bitte einen Monat zwischen 1 und 12 wählen.</translation>
+        </message>
+    </context>
+    <context>
         <name>permissions</name>
         <message>
             <source>view incidents</source>
@@ -6683,8 +7094,8 @@
             <translation>das Adressverzeichnis verwalten</translation>
         </message>
         <message>
-            <source>print shift reports</source>
-            <translation>Schichtberichte drucken</translation>
+            <source>print shift and incident reports</source>
+            <translation>Schicht- und Einsatzberichte drucken</translation>
         </message>
         <message>
             <source>view statistics</source>
@@ -7115,6 +7526,168 @@
         <message>
             <source>Simulation ended after %1 ticks: %2 positions, %3 status changes.</source>
             <translation>Simulation beendet nach %1 Takten: %2 Positionen, %3 Statuswechsel.</translation>
+        </message>
+    </context>
+    <context>
+        <name>statistics</name>
+        <message>
+            <source>unknown</source>
+            <translation>unbekannt</translation>
+        </message>
+        <message>
+            <source>Incidents</source>
+            <translation>Einsätze</translation>
+        </message>
+        <message>
+            <source>Key figures</source>
+            <translation>Kennzahlen</translation>
+        </message>
+        <message>
+            <source>Figure</source>
+            <translation>Kennzahl</translation>
+        </message>
+        <message>
+            <source>Value</source>
+            <translation>Wert</translation>
+        </message>
+        <message>
+            <source>Dispatched incidents</source>
+            <translation>Alarmierte Einsätze</translation>
+        </message>
+        <message>
+            <source>Dispatched later than the target</source>
+            <translation>Später als die Zielzeit alarmiert</translation>
+        </message>
+        <message>
+            <source>Share dispatched late</source>
+            <translation>Anteil verspätet alarmiert</translation>
+        </message>
+        <message>
+            <source>Joint patrols with the police</source>
+            <translation>Gemeinsame Streifen mit der Polizei</translation>
+        </message>
+        <message>
+            <source>Assaults on staff</source>
+            <translation>Angriffe auf Einsatzkräfte</translation>
+        </message>
+        <message>
+            <source>Bodycam activations</source>
+            <translation>Bodycam-Aktivierungen</translation>
+        </message>
+        <message>
+            <source>Bodycam holds</source>
+            <translation>Bodycam-Sperrungen (Aufbewahrung)</translation>
+        </message>
+        <message>
+            <source>Bodycam deletions</source>
+            <translation>Bodycam-Löschungen</translation>
+        </message>
+        <message>
+            <source>Response times</source>
+            <translation>Reaktionszeiten</translation>
+        </message>
+        <message>
+            <source>Interval</source>
+            <translation>Abschnitt</translation>
+        </message>
+        <message>
+            <source>Median</source>
+            <translation>Median</translation>
+        </message>
+        <message>
+            <source>90th percentile</source>
+            <translation>90. Perzentil</translation>
+        </message>
+        <message>
+            <source>Call to dispatch</source>
+            <translation>Anruf bis Alarmierung</translation>
+        </message>
+        <message>
+            <source>Dispatch to arrival</source>
+            <translation>Alarmierung bis Eintreffen</translation>
+        </message>
+        <message>
+            <source>Incidents by category</source>
+            <translation>Einsätze nach Kategorie</translation>
+        </message>
+        <message>
+            <source>Category</source>
+            <translation>Kategorie</translation>
+        </message>
+        <message>
+            <source>Incidents by Stadtteil</source>
+            <translation>Einsätze nach Stadtteil</translation>
+        </message>
+        <message>
+            <source>Stadtteil</source>
+            <translation>Stadtteil</translation>
+        </message>
+        <message>
+            <source>Incidents by weekday</source>
+            <translation>Einsätze nach Wochentag</translation>
+        </message>
+        <message>
+            <source>Weekday</source>
+            <translation>Wochentag</translation>
+        </message>
+        <message>
+            <source>Incidents by hour of day</source>
+            <translation>Einsätze nach Tageszeit</translation>
+        </message>
+        <message>
+            <source>Hour</source>
+            <translation>Uhrzeit</translation>
+        </message>
+        <message>
+            <source>Unit hours by status</source>
+            <translation>Einheitenstunden nach Status</translation>
+        </message>
+        <message>
+            <source>Status</source>
+            <translation>Status</translation>
+        </message>
+        <message>
+            <source>Hours</source>
+            <translation>Stunden</translation>
+        </message>
+        <message>
+            <source>%1 cannot be written (%2).</source>
+            <translation>%1 kann nicht geschrieben werden (%2).</translation>
+        </message>
+    </context>
+    <context>
+        <name>statistics_print</name>
+        <message>
+            <source>none</source>
+            <translation>keine</translation>
+        </message>
+        <message>
+            <source>Statistics</source>
+            <translation>Statistik</translation>
+        </message>
+        <message>
+            <source>Statistics-%1</source>
+            <translation>Statistik-%1</translation>
+        </message>
+        <message>
+            <source>Statistics %1</source>
+            <translation>Statistik %1</translation>
+        </message>
+        <message>
+            <source>Made %1. Counts and times only, without personal data.</source>
+            <translation>Erstellt am %1. Nur Anzahlen und Zeiten, ohne personenbezogene Daten.</translation>
+        </message>
+        <message>
+            <source>priority %1: %2 min</source>
+            <translation>Priorität %1: %2 min</translation>
+        </message>
+        <message>
+            <source>How the figures are counted</source>
+            <translation>Wie gezählt wird</translation>
+        </message>
+        <message>
+            <source>Incidents count in the period they were received in (Berlin time). Median and 90th percentile by nearest rank. Late: dispatched after the target of its priority (%1). Unit hours: time each unit spent in each status within the period. Joint patrols: tasks naming the police. Bodycam: recordings started, holds placed and recordings deleted in the period.</source>
+            <translation>Einsätze zählen in dem Zeitraum, in dem sie eingingen (Berliner Zeit). Median und 90. Perzentil nach dem Rangverfahren (nearest rank). Verspätet: nach der Zielzeit der Priorität alarmiert (%1). Einheitenstunden: Zeit, die jede Einheit im Zeitraum in jedem Status verbrachte. Gemeinsame Streifen: Aufträge, die die Polizei nennen. Bodycam: im Zeitraum begonnene Aufnahmen, gesetzte Sperrungen und gelöschte Aufnahmen.</translation>
         </message>
     </context>
     <context>

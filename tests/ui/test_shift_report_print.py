@@ -7,6 +7,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from PySide6.QtWidgets import QDialog
 
 from app.domain.dto import IncidentDraft
 from app.platform.permissions import Role
@@ -58,6 +59,10 @@ async def test_only_the_shift_lead_has_the_shift_report_in_the_file_menu(
     lead = await windows.open(Role.SHIFT_LEAD)
     assert "report.shift" in [a.objectName() for a in lead.commands.menu("file").actions()]
     assert lead.commands.trigger("report.shift")
+    # The shift ending now is proposed: confirming it opens the preview.
+    await wait_until(lambda: lead.shift_choice is not None and lead.shift_choice.isVisible())
+    assert isinstance(lead.shift_choice, QDialog)
+    lead.shift_choice.accept()
     await wait_until(lambda: lead.print_preview is not None and lead.print_preview.isVisible())
     assert lead.print_preview is not None
     lead.print_preview.close()

@@ -13,7 +13,7 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from app.domain.changes import ChangeSet, Entity
-from app.domain.codes import category_label, status_label
+from app.domain.codes import DISPATCH_OVERDUE_MIN, category_label, status_label
 from app.domain.dto import IncidentQuery, IncidentRow
 from app.platform.permissions import Permission
 from app.platform.timeutil import format_local, local
@@ -79,8 +79,6 @@ EMERGENCY_TEXT_COLOUR = QColor(_EMERGENCY.foreground) if _EMERGENCY else theme.q
 CLOSED_COLOUR = theme.qcolor("closed")
 #: Incidents waiting in the offline outbox (negative ids).
 PENDING_COLOUR = theme.qcolor("pending")
-#: Open incidents not dispatched after this many minutes are shown as overdue (by priority).
-DISPATCH_OVERDUE_MIN = {1: 3, 2: 15, 3: 60}
 
 
 def format_duration(seconds: float) -> str:

@@ -13,6 +13,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from PySide6.QtGui import QImage
+
 from ui.theme import PRINT
 
 #: A space inside a legal citation ("§ 56 Abs. 2 OWiG"): no line break there.
@@ -46,6 +48,26 @@ def stylesheet() -> str:
     )
 
 
+def _row_html(row: Sequence[str], columns: int) -> str:
+    """A body row; a short row ("none") spans the remaining columns with its last cell."""
+    cells = [f"<td>{_esc(str(v))}</td>" for v in row]
+    if cells and len(row) < columns:
+        cells[-1] = f'<td colspan="{columns - len(row) + 1}">{_esc(str(row[-1]))}</td>'
+    return "<tr>" + "".join(cells) + "</tr>"
+
+
+def _table_html(
+    headers: Sequence[str], rows: Iterable[Sequence[str]], widths: Sequence[int]
+) -> str:
+    width = [f' width="{w}%"' for w in widths] or [""] * len(headers)
+    head = "".join(f"<th{w}>{_esc(h)}</th>" for h, w in zip(headers, width, strict=False))
+    body = "".join(_row_html(row, len(headers)) for row in rows)
+    return (
+        '<table class="data" width="100%" cellspacing="0" cellpadding="3">'
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    )
+
+
 @dataclass
 class PrintDocument:
     """A document to print or save as PDF."""
@@ -55,11 +77,14 @@ class PrintDocument:
     #: A file name without suffix to offer when saving (e.g. ``Bescheinigung-OWi-2026-000001``).
     file_stem: str
     parts: list[str] = field(default_factory=list)
+    #: Images the HTML names (charts), handed to the text layout as resources.
+    images: dict[str, QImage] = field(default_factory=dict)
 
-    def heading(self, text: str, level: int = 1) -> PrintDocument:
-        """A heading (level 1: the document's own, 2: a section)."""
+    def heading(self, text: str, level: int = 1, new_page: bool = False) -> PrintDocument:
+        """A heading (level 1: the document's own, 2: a section), on a new page if asked."""
         tag = "h1" if level <= 1 else "h2"
-        self.parts.append(f"<{tag}>{_esc(text)}</{tag}>")
+        style = ' style="page-break-before: always;"' if new_page else ""
+        self.parts.append(f"<{tag}{style}>{_esc(text)}</{tag}>")
         return self
 
     def paragraph(self, text: str, small: bool = False, bold: bool = False) -> PrintDocument:
@@ -93,14 +118,27 @@ class PrintDocument:
 
         ``widths`` are column widths in percent (optional).
         """
-        width = [f' width="{w}%"' for w in widths] or [""] * len(headers)
-        head = "".join(f"<th{w}>{_esc(h)}</th>" for h, w in zip(headers, width, strict=False))
-        body = "".join(
-            "<tr>" + "".join(f"<td>{_esc(str(v))}</td>" for v in row) + "</tr>" for row in rows
-        )
+        self.parts.append(_table_html(headers, rows, widths))
+        return self
+
+    def chart_beside(
+        self,
+        image: QImage,
+        headers: Sequence[str],
+        rows: Iterable[Sequence[str]],
+        widths: Sequence[int] = (),
+        chart_px: int = 330,
+    ) -> PrintDocument:
+        """A chart on the left, its table on the right (``chart_px``: width in 96-dpi pixels)."""
+        name = f"chart-{len(self.images) + 1}"
+        self.images[name] = image
+        height = round(chart_px * image.height() / max(1, image.width()))
         self.parts.append(
-            '<table class="data" width="100%" cellspacing="0" cellpadding="3">'
-            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+            '<table width="100%" cellspacing="0" cellpadding="0"><tr>'
+            f'<td width="55%" valign="top"><img src="{name}" width="{chart_px}" '
+            f'height="{height}"></td>'
+            f'<td width="45%" valign="top">{_table_html(headers, rows, widths)}</td>'
+            "</tr></table>"
         )
         return self
 

@@ -18,7 +18,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QMarginsF, QRectF, QRunnable, QSizeF, Qt, QThreadPool
+from PySide6.QtCore import (
+    QCoreApplication,
+    QMarginsF,
+    QRectF,
+    QRunnable,
+    QSizeF,
+    Qt,
+    QThreadPool,
+    QUrl,
+)
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -123,6 +132,8 @@ def _layout(doc: PrintDocument, device: QPagedPaintDevice, body: QRectF) -> QTex
     text.setDefaultStyleSheet(stylesheet())
     text.setDocumentMargin(0)
     text.setPageSize(QSizeF(body.width(), body.height()))
+    for name, image in doc.images.items():
+        text.addResource(QTextDocument.ResourceType.ImageResource, QUrl(name), image)
     text.setHtml(doc.html())
     return text
 

@@ -1,15 +1,19 @@
 """The Schichtbericht on paper: what happened in the shift, what is handed over, and the audit
 chain's head hash as the shift's anchor outside the database (kod-admin audit verify
---expect-head). Printed by the shift lead from File → Schichtbericht (Ctrl+Shift+R)."""
+--expect-head). Printed by the shift lead from File → Schichtbericht (Ctrl+Shift+R) for a chosen shift."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import Qt
+
+from app.domain.shifts import Shift
 from app.platform.formatting import format_datetime
 from app.platform.i18n import tr
 from app.services.shift_report import ShiftReport
 from ui.asyncutil import spawn
+from ui.dialogs.shift_choice import ShiftChoiceDialog
 from ui.printing.dialogs import letterhead, preview
 from ui.printing.document import PrintDocument
 
@@ -111,14 +115,25 @@ def shift_report_document(r: ShiftReport) -> PrintDocument:
 
 
 def install(window: MainWindow) -> None:
-    """File → Schichtbericht for roles that may print it (the shift lead)."""
+    """File → Schichtbericht for roles that may print it (the shift lead): choose the shift
+    (proposed: the one ending now), then the print preview."""
     ctx = window.ctx
     services = ctx.services
 
-    async def show() -> None:
+    async def show(shift: Shift) -> None:
         reports = services.shift_reports
-        shift = await reports.current_shift(ctx.actor)
         document = shift_report_document(await reports.build(ctx.actor, shift))
         window.print_preview = preview(window, document, await letterhead(services))
 
-    window.commands.bind("report.shift", lambda: spawn(show()))
+    async def choose() -> None:
+        starts = await services.shift_reports.starts(ctx.actor)
+
+        def chosen(shift: Shift) -> None:
+            spawn(show(shift))
+
+        dialog = ShiftChoiceDialog(starts, chosen, window)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        window.shift_choice = dialog
+        dialog.open()
+
+    window.commands.bind("report.shift", lambda: spawn(choose()))

@@ -23,7 +23,12 @@ from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from app.domain.changes import ChangeSet, Entity
-from app.domain.codes import category_label, priority_label, unit_status_label
+from app.domain.codes import (
+    DISPATCH_OVERDUE_MIN,
+    category_label,
+    priority_label,
+    unit_status_label,
+)
 from app.domain.dto import UnitInfo
 from app.domain.dto_map import MapIncident
 from app.domain.outlines import stadtteil_outlines_geojson
@@ -32,7 +37,7 @@ from app.services.map_data import MapBackground
 from ui import theme
 from ui.asyncutil import spawn
 from ui.context import UiContext
-from ui.models.incident_queue import DISPATCH_OVERDUE_MIN, OVERDUE_COLOUR, PRIORITY_COLOURS
+from ui.models.incident_queue import OVERDUE_COLOUR, PRIORITY_COLOURS
 from ui.models.unit_board import STATUS_STYLES, UNKNOWN_STYLE
 from ui.position_age import STALE_AFTER_S, position_age
 from ui.views.map.bridge import LocalOnlyInterceptor, MapBridge
