@@ -26,10 +26,24 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import NAMING_CONVENTION, Base
-from db.models_bodycam import Recording, RecordingHold, RecordingKey
+from db.models_bodycam import (
+    Recording,
+    RecordingBookmark,
+    RecordingHold,
+    RecordingKey,
+    RecordingSnapshot,
+)
 from db.types import IdType, UTCDateTime
 
-__all__ = ["NAMING_CONVENTION", "Base", "Recording", "RecordingHold", "RecordingKey"]
+__all__ = [
+    "NAMING_CONVENTION",
+    "Base",
+    "Recording",
+    "RecordingBookmark",
+    "RecordingHold",
+    "RecordingKey",
+    "RecordingSnapshot",
+]
 
 
 # --- people and organisation ---------------------------------------------------------------

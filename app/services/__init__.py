@@ -24,6 +24,7 @@ from app.services.map_layers import MapLayerService
 from app.services.offence_cases import OffenceCaseService
 from app.services.offence_catalogue import OffenceCatalogueService
 from app.services.offence_export import OffenceExportService
+from app.services.recordings import RecordingServices
 from app.services.reports import ReportService
 from app.services.resilient import ResilientIncidents
 from app.services.settings import SettingsService
@@ -61,6 +62,9 @@ class Services:
     map_data: MapDataService
     #: Position trails for the situation map.
     map_layers: MapLayerService
+    #: Bodycam recordings: lists and links at once, import and viewing once the evidence store
+    #: (master key, store folder) is opened on first use.
+    recordings: RecordingServices
     #: Whether the database link is up (the workstation's change follower feeds it).
     link: LinkWatch = field(default_factory=LinkWatch)
     #: The offline-capable incident service (the same object as ``incidents``), if composed
@@ -101,6 +105,7 @@ class Services:
             situation=SituationService(db),
             map_data=MapDataService(db, settings),
             map_layers=MapLayerService(db),
+            recordings=RecordingServices(db),
             link=link,
             offline=offline,
         )
