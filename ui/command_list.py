@@ -27,6 +27,8 @@ class Scope(Enum):
     QUEUE_SEARCH = "queue_search"  # the incident queue's search field
     UNIT_ADMIN = "unit_admin"  # the unit management pane, while the keyboard is in it
     OFFENCES = "offences"  # the offence-case pane, while the keyboard is in it
+    CLIP_VIEWER = "clip_viewer"  # the clip viewer (in the pane or full screen)
+    RECORDING_LIST = "recording_list"  # the list of bodycam recordings
 
     def meets(self, other: Scope) -> bool:
         """True if keys of the two scopes can be pressed in the same place."""
@@ -43,6 +45,7 @@ AUDIT = N_("Shortcuts", "Audit log")
 UNIT_ADMIN = N_("Shortcuts", "Unit management")
 OFFENCES = N_("Shortcuts", "Offence cases")
 MAP = N_("Shortcuts", "Situation map")
+RECORDINGS = N_("Shortcuts", "Bodycam recordings")
 
 #: The menus of the main window, in menu-bar order: key and title (context "Commands").
 MENUS = (
@@ -436,6 +439,77 @@ COMMANDS: tuple[Command, ...] = (
         N_("Commands", "Print a document of the selected case … (in the offence cases)"),
         ("Ctrl+P",),
         Scope.OFFENCES,
+    ),
+    # -- bodycam recordings -----------------------------------------------------------------------
+    C(
+        "recording.import",
+        RECORDINGS,
+        N_("Commands", "Import &bodycam recordings …"),
+        ("Ctrl+Shift+I",),
+        menu="file",
+        permission=Permission.RECORDING_IMPORT,
+    ),
+    C(
+        "go.recordings",
+        RECORDINGS,
+        N_("Commands", "Go to the bodycam recordings"),
+        ("Ctrl+Shift+B",),
+        Scope.GLOBAL,
+        permission=Permission.RECORDING_VIEW,
+    ),
+    C(
+        "go.clip_viewer",
+        RECORDINGS,
+        N_("Commands", "Go to the clip viewer"),
+        ("Ctrl+0",),
+        Scope.GLOBAL,
+        permission=Permission.RECORDING_VIEW,
+    ),
+    C(
+        "recording.open",
+        RECORDINGS,
+        N_("Commands", "Open the selected recording … (in the list of recordings)"),
+        ("Return",),
+        Scope.RECORDING_LIST,
+        keys_label=N_("Commands", "Enter"),
+        permission=Permission.RECORDING_VIEW,
+    ),
+    C("clip.play", RECORDINGS, N_("Commands", "Play or pause"), ("Space",), Scope.CLIP_VIEWER),
+    C("clip.step", RECORDINGS, N_("Commands", "Next frame"), ("E", "."), Scope.CLIP_VIEWER),
+    C("clip.back", RECORDINGS, N_("Commands", "Back 5 seconds"), ("Left",), Scope.CLIP_VIEWER),
+    C(
+        "clip.forward",
+        RECORDINGS,
+        N_("Commands", "Forward 5 seconds"),
+        ("Right",),
+        Scope.CLIP_VIEWER,
+    ),
+    C("clip.slower", RECORDINGS, N_("Commands", "Slower"), ("-",), Scope.CLIP_VIEWER),
+    C("clip.faster", RECORDINGS, N_("Commands", "Faster"), ("+",), Scope.CLIP_VIEWER),
+    C("clip.normal_speed", RECORDINGS, N_("Commands", "Normal speed"), ("=",), Scope.CLIP_VIEWER),
+    C("clip.mute", RECORDINGS, N_("Commands", "Sound off or on"), ("M",), Scope.CLIP_VIEWER),
+    C("clip.louder", RECORDINGS, N_("Commands", "Louder"), ("Up",), Scope.CLIP_VIEWER),
+    C("clip.quieter", RECORDINGS, N_("Commands", "Quieter"), ("Down",), Scope.CLIP_VIEWER),
+    C(
+        "clip.fullscreen",
+        RECORDINGS,
+        N_("Commands", "Full screen on or off (Esc leaves it)"),
+        ("F", "F11"),
+        Scope.CLIP_VIEWER,
+    ),
+    C(
+        "clip.bookmark",
+        RECORDINGS,
+        N_("Commands", "Bookmark the current position with a note …"),
+        ("B",),
+        Scope.CLIP_VIEWER,
+    ),
+    C(
+        "clip.snapshot",
+        RECORDINGS,
+        N_("Commands", "Keep the current picture as evidence (snapshot)"),
+        ("S",),
+        Scope.CLIP_VIEWER,
     ),
 )
 del C

@@ -256,6 +256,7 @@ def build_window(
         emergency,
         incident_detail,
         offences,
+        recordings,
         reports,
         tasks,
         unit_admin,
@@ -279,6 +280,7 @@ def build_window(
     audit_log.install(window)  # after the arrangement: its own dock, the incident panes put away
     unit_admin.install(window)  # behind the unit board, else (administration) on the left
     offences.install(window)  # in front for clerks, behind the queue for the shift lead
+    recordings.install(window)  # list behind the detail, clip viewer behind the unit board
     if window.ctx.can(Permission.SHIFT_REPORT):
         shift_report.install(window)
     window.commands.fill_menus()

@@ -30,6 +30,7 @@ WINDOW_MODULES = (
     "ui.views.unit_admin",
     "ui.views.unit_board",
     "ui.views.map",
+    "ui.views.recordings",
 )
 
 _import: list[asyncio.Future[None]] = []

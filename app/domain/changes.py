@@ -33,6 +33,8 @@ class Entity(StrEnum):
     CATALOGUE = "catalogue"
     #: An offence case.
     OFFENCE = "offence"
+    #: A bodycam recording (imported, linked to an incident, held, deleted).
+    RECORDING = "recording"
     #: The demo data was replaced: it never reaches panes as an entity, only as a reload.
     DEMO = "demo"
 
