@@ -30,9 +30,11 @@ def make_clip(
     size: str = "160x120",
     faststart: bool = False,
     tag: str | None = None,
+    b_frames: int | None = None,
 ) -> Path:
     """A small H.264/AAC MP4 (test picture and a tone); ``tag`` goes into its metadata, so
-    that a copy of exactly this clip can be recognised anywhere."""
+    that a copy of exactly this clip can be recognised anywhere. ``b_frames=0`` encodes as
+    bodycams do for low latency (no reordered frames)."""
     args = [
         "ffmpeg",
         "-v",
@@ -54,6 +56,8 @@ def make_clip(
         "aac",
         "-shortest",
     ]
+    if b_frames is not None:
+        args += ["-bf", str(b_frames)]
     if faststart:
         args += ["-movflags", "+faststart"]
     if tag:

@@ -5,6 +5,10 @@ decrypted chunks through callbacks; nothing is written in clear). libvlc's threa
 the widgets: a timer in the GUI thread reads time, length and state, and notices a chunk that
 failed its integrity check. VLC 3 does not move its clock while stepping frames in pause, so the
 time shown is advanced by one frame per step until the clock moves again.
+
+Accuracy (VLC 3, checked in the tests against the clip's own frames): a seek in pause shows a
+frame within one frame of the target for clips without reordered (B-) frames, as bodycams
+record; with B-frames it may land up to three frames early, and a frame step then corrects it.
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ from ui.views.recordings.timeline import format_clip_time
 #: Playback speeds offered (1/8× to 8×).
 RATES = (0.125, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
 POLL_MS = 40
+#: Polls of a playing clip after which its clock is believed again whatever it says.
+TRUST_AFTER_POLLS = 25
 #: How far the arrow keys jump.
 JUMP_MS = 5000
 
@@ -66,6 +72,8 @@ class ClipPlayer(QWidget):
         self._shown = 0
         self._playing = False
         self._failure_reported = False
+        self._trusted = True
+        self._untrusted_polls = 0
         self.stack = QStackedWidget(self)
         self.surface = VideoSurface(self.stack)
         self.message = QLabel(self.stack)
@@ -118,6 +126,7 @@ class ClipPlayer(QWidget):
         self._raw_time = -1
         self._shown = 0
         self._failure_reported = False
+        self._trusted = True
         self.controls.timeline.set_length(length_ms or 0)
         self.controls.timeline.set_position(0)
         self.controls.setEnabled(True)
@@ -191,6 +200,12 @@ class ClipPlayer(QWidget):
         length = self.controls.timeline.length()
         ms = max(0, min(int(ms), length - 1 if length > 0 else int(ms)))
         self._player.set_time(ms)
+        self._distrust_clock()
+        if not self._player.is_playing():
+            # Paused, VLC 3 shows the new place but swallows the next frame step; one step
+            # right away settles it (measured with the clip's own frames: the picture stays
+            # within one frame of the target, and every later step moves exactly one frame).
+            self._player.next_frame()
         self._set_shown(ms)
 
     def jump(self, delta_ms: int) -> None:
@@ -202,6 +217,7 @@ class ClipPlayer(QWidget):
         if self._player is None:
             return
         self._player.next_frame()
+        self._distrust_clock()
         self._set_shown(round(self._shown + self._frame_ms))
 
     def faster(self) -> None:
@@ -324,8 +340,26 @@ class ClipPlayer(QWidget):
         length = player.get_length()
         if length > 0 and length != self.controls.timeline.length():
             self.controls.timeline.set_length(length)
+        playing = bool(player.is_playing())
         raw = player.get_time()
         if raw >= 0 and raw != self._raw_time:
             self._raw_time = raw
-            self._set_shown(raw)
-        self._set_playing(bool(player.is_playing()))
+            if self._clock_trusted(raw, playing):
+                self._set_shown(raw)
+        self._set_playing(playing)
+
+    def _distrust_clock(self) -> None:
+        # After a seek or a frame step VLC's clock may report a stale time until it plays.
+        self._untrusted_polls = 0
+        self._trusted = False
+
+    def _clock_trusted(self, raw: int, playing: bool) -> bool:
+        if self._trusted:
+            return True
+        if not playing:
+            return False
+        self._untrusted_polls += 1
+        # Playing again: believe the clock once it is near what is shown (or after a while).
+        if abs(raw - self._shown) < 1000 or self._untrusted_polls > TRUST_AFTER_POLLS:
+            self._trusted = True
+        return self._trusted
