@@ -112,6 +112,15 @@ COMMANDS: tuple[Command, ...] = (
         menu="file",
         permission=Permission.SHIFT_REPORT,
     ),
+    # Before logging out in the File menu (menus follow the declaration order).
+    C(
+        "recording.import",
+        RECORDINGS,
+        N_("Commands", "Import &bodycam recordings …"),
+        ("Ctrl+Shift+I",),
+        menu="file",
+        permission=Permission.RECORDING_IMPORT,
+    ),
     C("app.logout", GENERAL, N_("Commands", "&Log out …"), menu="file"),
     C("app.quit", GENERAL, N_("Commands", "&Quit …"), ("Ctrl+Q",), menu="file"),
     # -- incidents ------------------------------------------------------------------------------
@@ -441,14 +450,6 @@ COMMANDS: tuple[Command, ...] = (
         Scope.OFFENCES,
     ),
     # -- bodycam recordings -----------------------------------------------------------------------
-    C(
-        "recording.import",
-        RECORDINGS,
-        N_("Commands", "Import &bodycam recordings …"),
-        ("Ctrl+Shift+I",),
-        menu="file",
-        permission=Permission.RECORDING_IMPORT,
-    ),
     C(
         "go.recordings",
         RECORDINGS,

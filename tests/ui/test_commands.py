@@ -102,9 +102,9 @@ async def test_every_shortcut_of_the_window_comes_from_the_registry(
             Scope.WINDOW: Qt.ShortcutContext.WindowShortcut,
         }.get(spec.scope, Qt.ShortcutContext.WidgetWithChildrenShortcut)  # a pane's own keys
         assert action.shortcutContext() == expected, action.objectName()
-    # Menus from the declarations: File holds log-out and quit, Help the F1 list.
+    # Menus from the declarations: File holds the import, log-out and quit, Help the F1 list.
     file_menu = [a.objectName() for a in window.commands.menu("file").actions()]
-    assert file_menu == ["app.logout", "app.quit"]
+    assert file_menu == ["recording.import", "app.logout", "app.quit"]
     assert "app.help" in [a.objectName() for a in window.commands.menu("help").actions()]
     view = window.commands.menu("view").actions()
     assert [a.objectName() for a in view[-3:]] == ["view.reload", "view.reset_layout", "map.trail"]

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtWidgets import QDockWidget
 
 from app.domain.dto import IncidentDetail
 from app.platform.permissions import Permission
@@ -61,14 +62,7 @@ def install(window: MainWindow) -> ClipViewerPane | None:
         viewer,
         Qt.DockWidgetArea.RightDockWidgetArea,
     )
-    beside = window.docks.get("detail") or window.docks.get("queue")
-    if beside is not None:
-        window.tabifyDockWidget(beside, list_dock)
-        beside.raise_()
-    front = window.docks.get("units") or window.docks.get("map") or beside
-    if front is not None:
-        window.tabifyDockWidget(front, viewer_dock)
-        front.raise_()
+    _arrange(window, list_dock, viewer_dock)
     navigator = window.navigator
     navigator.add_pane("recordings", listing.focus_table)
     navigator.add_pane("clip_viewer", viewer.focus_player)
@@ -95,6 +89,25 @@ def install(window: MainWindow) -> ClipViewerPane | None:
     window.closing.connect(viewer.close_recording)
     window.when_started(listing.schedule_reload)
     return viewer
+
+
+def _arrange(window: MainWindow, list_dock: QDockWidget, viewer_dock: QDockWidget) -> None:
+    """The list a tab behind the incident detail, the viewer one behind the unit board (or,
+    without one, behind the detail too); what was in front stays in front."""
+    docks = window.docks
+    detail, queue, units = docks.get("detail"), docks.get("queue"), docks.get("units")
+    anchor = detail or queue
+    if anchor is None:
+        return
+    window.tabifyDockWidget(anchor, list_dock)
+    window.tabifyDockWidget(units or docks.get("map") or anchor, viewer_dock)
+    # The desk layout keeps the detail as a tab behind the queue: the queue stays in front.
+    if detail is not None and queue is not None and queue in window.tabifiedDockWidgets(detail):
+        queue.raise_()
+    else:
+        anchor.raise_()
+    if units is not None:
+        units.raise_()
 
 
 def open_import_dialog(window: MainWindow) -> RecordingImportDialog:
