@@ -14,6 +14,7 @@ from app.evidence.config import EvidenceConfig
 from app.evidence.errors import TamperedError
 from app.evidence.sealed import HEADER
 from app.evidence.sidecar import RecordingDetails
+from app.platform.config import DatabaseTarget
 from app.platform.database import Database
 from app.platform.errors import ConfigError, PermissionDenied, ValidationError
 from app.platform.permissions import Role
@@ -31,6 +32,7 @@ from tests.evidence_files import (
     officer_scene,
     write_sidecar,
 )
+from tests.pg_logins import PASSWORD, attempt, login
 
 REASON = "Prüfung für OWi-Verfahren 2026/123"
 GIVEN = RecordingDetails(
@@ -215,3 +217,48 @@ async def test_without_a_master_key_lists_work_and_opening_says_what_is_missing(
             make()
         message = str(caught.value)
         assert "nicht genutzt werden" in message and "KOD_RECORDING_KEY_FILE" in message
+
+
+def test_on_the_server_viewers_mark_clips_but_never_read_a_snapshot_key(
+    pg_target: DatabaseTarget, tmp_path: Path, clip: Path
+) -> None:
+    import asyncio
+
+    async def setup() -> tuple[int, int]:
+        db = Database(pg_target, workstation="test-ws")
+        try:
+            services = Services.create(db)
+            scene, dispatcher = await officer_scene(db, services, tmp_path)
+            done = await scene.importer.import_file(
+                dispatcher, copy_clip(clip, scene.inbox, "a.mp4"), GIVEN
+            )
+            services.recordings.use_store(scene.store)
+            shot = await services.recordings.marks.snapshot(
+                dispatcher, done.id, 100, b"\x89PNG-demo", (160, 120)
+            )
+            await services.users.add(ADMIN, "sb1", "Sven", Role.CLERK, PASSWORD)
+            await services.users.add(ADMIN, "dsb", "Dana", Role.DATA_PROTECTION, PASSWORD)
+            return done.id, shot.id
+        finally:
+            await db.dispose()
+
+    recording_id, _shot_id = asyncio.run(setup())
+    mark = (
+        "INSERT INTO recording_bookmark (recording_id, position_ms, note) "
+        "VALUES (%(r)s, 5, 'x') RETURNING created_by_id"
+    )
+    with login(pg_target, "sb1") as conn:
+        # Allowed, and the server names the author itself.
+        done, why = attempt(conn, mark, {"r": recording_id})
+        assert done, why
+        done, why = attempt(conn, "SELECT created_by_id, note FROM recording_bookmark")
+        assert why == "no rows", why
+        done, why = attempt(conn, "SELECT sha256, position_ms FROM recording_snapshot")
+        assert done, why
+        done, why = attempt(conn, "SELECT wrapped_key FROM recording_snapshot")
+        assert not done and why.startswith("42501"), why
+    with login(pg_target, "dsb") as conn:
+        done, why = attempt(conn, "SELECT note FROM recording_bookmark")
+        assert not done and why.startswith("42501"), why
+        done, why = attempt(conn, mark, {"r": recording_id})
+        assert not done and why.startswith("42501"), why

@@ -336,8 +336,8 @@
             <translation>Geänderte Notiz – Enter speichert, Esc bricht ab</translation>
         </message>
         <message>
-            <source>Press B in the video to set a bookmark</source>
-            <translation>B im Video setzt ein Lesezeichen</translation>
+            <source>B sets a bookmark</source>
+            <translation>B: Lesezeichen setzen</translation>
         </message>
     </context>
     <context>
@@ -815,6 +815,10 @@
             <translation>&amp;Schichtbericht …</translation>
         </message>
         <message>
+            <source>Import &amp;bodycam recordings …</source>
+            <translation>&amp;Bodycam-Aufnahmen importieren …</translation>
+        </message>
+        <message>
             <source>&amp;Log out …</source>
             <translation>&amp;Abmelden …</translation>
         </message>
@@ -1029,10 +1033,6 @@
         <message>
             <source>Print a document of the selected case … (in the offence cases)</source>
             <translation>Dokument zum gewählten Fall drucken … (in den OWi-Fällen)</translation>
-        </message>
-        <message>
-            <source>Import &amp;bodycam recordings …</source>
-            <translation>&amp;Bodycam-Aufnahmen importieren …</translation>
         </message>
         <message>
             <source>Go to the bodycam recordings</source>

@@ -133,7 +133,7 @@ class BookmarkPanel(QWidget):
         self._editing = None
         self.note.clear()
         self.note.setPlaceholderText(
-            QCoreApplication.translate("BookmarkPanel", "Press B in the video to set a bookmark")
+            QCoreApplication.translate("BookmarkPanel", "B sets a bookmark")
         )
         self.note.setEnabled(False)
         self.done.emit()

@@ -73,6 +73,7 @@ class ControlBar(QWidget):
         self.volume.setObjectName("clipVolume")
         self.volume.setRange(0, 100)
         self.volume.setValue(80)
+        self.volume.setMinimumWidth(70)
         self.volume.setMaximumWidth(110)
         self.volume.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.volume.setToolTip(QCoreApplication.translate("ClipPlayer", "Volume"))

@@ -69,6 +69,7 @@ class ClipViewerPane(QWidget):
         split.setStretchFactor(0, 4)
         split.setStretchFactor(1, 1)
         split.setChildrenCollapsible(False)
+        self.bookmarks.setMinimumWidth(self.bookmarks.fontMetrics().horizontalAdvance("M") * 20)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.header)
