@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.evidence.config import EvidenceConfig
 from app.evidence.keys import write_master_key
+from app.evidence.sidecar import RecordingDetails
 from app.evidence.store import EvidenceStore
 from app.platform.database import Database
 from app.platform.permissions import Role
@@ -170,3 +171,22 @@ async def officer_scene(db: Database, services: Services, root: Path) -> tuple[S
 def files_under(folder: Path) -> list[Path]:
     """Every file below ``folder``."""
     return sorted(p for p in folder.rglob("*") if p.is_file())
+
+
+#: What the person importing enters when a clip has no sidecar.
+GIVEN = RecordingDetails(
+    officer="m.mueller", device="BC-017", started_at=START, reason="Bedrohung", announced=True
+)
+
+
+async def imported_scene(
+    db: Database, services: Services, root: Path, clip: Path
+) -> tuple[Scene, Actor, int]:
+    """:func:`officer_scene` with ``clip`` imported (the recording's id), and ``services``
+    using the scene's store (as a workstation with the evidence store set up)."""
+    scene, dispatcher = await officer_scene(db, services, root)
+    services.recordings.use_store(scene.store)
+    done = await scene.importer.import_file(
+        dispatcher, copy_clip(clip, scene.inbox, clip.name), GIVEN
+    )
+    return scene, dispatcher, done.id

@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 from app.evidence.config import EvidenceConfig
 from app.evidence.errors import TamperedError
 from app.evidence.sealed import HEADER
-from app.evidence.sidecar import RecordingDetails
 from app.platform.config import DatabaseTarget
 from app.platform.database import Database
 from app.platform.errors import ConfigError, PermissionDenied, ValidationError
@@ -25,9 +24,11 @@ from app.services.recordings import RecordingServices
 from db.models import RecordingHold, RecordingSnapshot
 from tests.conftest import ADMIN, service_actions
 from tests.evidence_files import (
+    GIVEN,
     SIDECAR,
     START,
     copy_clip,
+    imported_scene,
     make_clip,
     officer_scene,
     write_sidecar,
@@ -35,9 +36,6 @@ from tests.evidence_files import (
 from tests.pg_logins import PASSWORD, attempt, login
 
 REASON = "Prüfung für OWi-Verfahren 2026/123"
-GIVEN = RecordingDetails(
-    officer="m.mueller", device="BC-017", started_at=START, reason="Bedrohung", announced=True
-)
 
 
 @pytest.fixture(scope="module")
@@ -95,23 +93,19 @@ async def test_lists_per_incident_and_officer_show_the_deletion_date_or_the_hold
 async def test_bookmarks_and_snapshots_are_kept_audited_and_encrypted(
     db: Database, services: Services, tmp_path: Path, clip: Path
 ) -> None:
-    scene, dispatcher = await officer_scene(db, services, tmp_path)
-    done = await scene.importer.import_file(
-        dispatcher, copy_clip(clip, scene.inbox, "a.mp4"), GIVEN
-    )
-    services.recordings.use_store(scene.store)
+    scene, dispatcher, recording_id = await imported_scene(db, services, tmp_path, clip)
     marks = services.recordings.marks
     with pytest.raises(ValidationError, match="Notiz"):
-        await marks.add_bookmark(dispatcher, done.id, 500, "   ")
-    second = await marks.add_bookmark(dispatcher, done.id, 1500, "Flasche wird geworfen")
-    first = await marks.add_bookmark(dispatcher, done.id, 400, "Ansprache")
-    assert [b.id for b in await marks.bookmarks(dispatcher, done.id)] == [first.id, second.id]
+        await marks.add_bookmark(dispatcher, recording_id, 500, "   ")
+    second = await marks.add_bookmark(dispatcher, recording_id, 1500, "Flasche wird geworfen")
+    first = await marks.add_bookmark(dispatcher, recording_id, 400, "Ansprache")
+    assert [b.id for b in await marks.bookmarks(dispatcher, recording_id)] == [first.id, second.id]
     await marks.edit_bookmark(dispatcher, first.id, "Ansprache durch KOD 12")
     await marks.remove_bookmark(dispatcher, second.id)
-    [kept] = await marks.bookmarks(dispatcher, done.id)
+    [kept] = await marks.bookmarks(dispatcher, recording_id)
     assert (kept.position_ms, kept.note) == (400, "Ansprache durch KOD 12")
     png = b"\x89PNG\r\n\x1a\n" + b"picture-bytes" * 100
-    shot = await marks.snapshot(dispatcher, done.id, 1200, png, (160, 120))
+    shot = await marks.snapshot(dispatcher, recording_id, 1200, png, (160, 120))
     assert (shot.position_ms, shot.width, shot.height) == (1200, 160, 120)
     # Sealed in the store: no PNG in clear there, and it decrypts to exactly the picture.
     engine = db.sync_engine()
@@ -176,12 +170,9 @@ async def test_a_batch_imports_good_files_and_quarantines_bad_ones_with_german_m
 async def test_a_changed_byte_fails_the_check_at_opening_and_is_audited(
     db: Database, services: Services, tmp_path: Path, clip: Path
 ) -> None:
-    scene, dispatcher = await officer_scene(db, services, tmp_path)
-    done = await scene.importer.import_file(
-        dispatcher, copy_clip(clip, scene.inbox, "a.mp4"), GIVEN
-    )
+    scene, dispatcher, recording_id = await imported_scene(db, services, tmp_path, clip)
     access = RecordingAccessService(db, scene.store)
-    opened = await access.open(dispatcher, done.id, REASON)
+    opened = await access.open(dispatcher, recording_id, REASON)
     try:
         await access.check(dispatcher, opened)  # unchanged: passes
     finally:
@@ -190,7 +181,7 @@ async def test_a_changed_byte_fails_the_check_at_opening_and_is_audited(
     data = bytearray(blob.read_bytes())
     data[HEADER.size + 100] ^= 0x01
     blob.write_bytes(bytes(data))
-    opened = await access.open(dispatcher, done.id, REASON)
+    opened = await access.open(dispatcher, recording_id, REASON)
     try:
         with pytest.raises(TamperedError, match="Integritätsprüfung"):
             await access.check(dispatcher, opened)
@@ -228,17 +219,13 @@ def test_on_the_server_viewers_mark_clips_but_never_read_a_snapshot_key(
         db = Database(pg_target, workstation="test-ws")
         try:
             services = Services.create(db)
-            scene, dispatcher = await officer_scene(db, services, tmp_path)
-            done = await scene.importer.import_file(
-                dispatcher, copy_clip(clip, scene.inbox, "a.mp4"), GIVEN
-            )
-            services.recordings.use_store(scene.store)
+            _scene, dispatcher, recording_id = await imported_scene(db, services, tmp_path, clip)
             shot = await services.recordings.marks.snapshot(
-                dispatcher, done.id, 100, b"\x89PNG-demo", (160, 120)
+                dispatcher, recording_id, 100, b"\x89PNG-demo", (160, 120)
             )
             await services.users.add(ADMIN, "sb1", "Sven", Role.CLERK, PASSWORD)
             await services.users.add(ADMIN, "dsb", "Dana", Role.DATA_PROTECTION, PASSWORD)
-            return done.id, shot.id
+            return recording_id, shot.id
         finally:
             await db.dispose()
 

@@ -18,12 +18,11 @@ from PySide6.QtGui import QImage
 from pytestqt.qtbot import QtBot
 
 from app.evidence.sealed import HEADER
-from app.evidence.sidecar import RecordingDetails
 from app.platform.config import APP_AUTHOR, APP_NAME
 from app.platform.database import Database
 from app.services import Services
 from tests.conftest import service_actions
-from tests.evidence_files import START, copy_clip, make_clip, officer_scene
+from tests.evidence_files import imported_scene, make_clip
 from tests.ui.conftest import wait_until
 from ui.context import UiContext
 from ui.views.recordings.engine import snapshot_png
@@ -38,9 +37,6 @@ pytestmark = [pytest.mark.gui, pytest.mark.parametrize("db_target", ["sqlite"], 
 TAG = f"kod-plaintext-marker-{uuid.uuid4().hex}"
 WIDTH, HEIGHT, FPS = 320, 240, 25
 REASON = "Prüfung für OWi-Verfahren 2026/123"
-GIVEN = RecordingDetails(
-    officer="m.mueller", device="BC-017", started_at=START, reason="Bedrohung", announced=True
-)
 
 
 @pytest.fixture(scope="module")
@@ -113,6 +109,15 @@ def _files_with(marker: bytes, folders: list[Path], since: float, skip: Path) ->
     return found
 
 
+def _shown_viewer(qtbot: QtBot, ctx: UiContext) -> ClipViewerPane:
+    viewer = ClipViewerPane(ctx)
+    qtbot.addWidget(viewer)
+    viewer.resize(900, 600)
+    viewer.show()
+    qtbot.waitExposed(viewer)
+    return viewer
+
+
 async def _open(viewer: ClipViewerPane, recording_id: int) -> None:
     viewer.open_recording(recording_id)
     await wait_until(lambda: viewer.reason_dialog is not None, timeout=10)
@@ -133,18 +138,10 @@ async def test_the_viewer_plays_seeks_and_steps_frames_without_plaintext_on_disk
     clip: Path,
     frames: np.ndarray,
 ) -> None:
-    scene, dispatcher = await officer_scene(db, services, tmp_path)
-    services.recordings.use_store(scene.store)
-    done = await scene.importer.import_file(
-        dispatcher, copy_clip(clip, scene.inbox, "clip.mp4"), GIVEN
-    )
-    viewer = ClipViewerPane(ui_ctx)
-    qtbot.addWidget(viewer)
-    viewer.resize(900, 600)
-    viewer.show()
-    qtbot.waitExposed(viewer)
+    _scene, _dispatcher, recording_id = await imported_scene(db, services, tmp_path, clip)
+    viewer = _shown_viewer(qtbot, ui_ctx)
     started = time.time()
-    await _open(viewer, done.id)
+    await _open(viewer, recording_id)
     player = viewer.player
     vlc_player = player.vlc_player
     await wait_until(lambda: vlc_player.has_vout() > 0, timeout=15)
@@ -227,21 +224,13 @@ async def test_a_changed_byte_blocks_playback_with_a_warning_and_is_audited(
     tmp_path: Path,
     clip: Path,
 ) -> None:
-    scene, dispatcher = await officer_scene(db, services, tmp_path)
-    services.recordings.use_store(scene.store)
-    done = await scene.importer.import_file(
-        dispatcher, copy_clip(clip, scene.inbox, "clip.mp4"), GIVEN
-    )
+    scene, _dispatcher, recording_id = await imported_scene(db, services, tmp_path, clip)
     [blob] = scene.stored_files()
     data = bytearray(blob.read_bytes())
     data[HEADER.size + len(data) // 2] ^= 0x01
     blob.write_bytes(bytes(data))
-    viewer = ClipViewerPane(ui_ctx)
-    qtbot.addWidget(viewer)
-    viewer.resize(900, 600)
-    viewer.show()
-    qtbot.waitExposed(viewer)
-    await _open(viewer, done.id)
+    viewer = _shown_viewer(qtbot, ui_ctx)
+    await _open(viewer, recording_id)
     await wait_until(lambda: not viewer.player.is_loaded(), timeout=30)
     assert viewer.player.stack.currentWidget() is viewer.player.message
     assert "Integritätsprüfung nicht bestanden" in viewer.player.message.text()

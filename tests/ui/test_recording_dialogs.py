@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
 from PySide6.QtGui import QDropEvent
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QLabel, QStatusBar
 from pytestqt.qtbot import QtBot
 
 from app.platform.database import Database
@@ -17,15 +18,33 @@ from app.platform.timeutil import BERLIN
 from app.services import Services
 from app.services.recording_batch import ImportOutcome, Outcome
 from tests.conftest import service_actions
-from tests.evidence_files import SIDECAR, START, copy_clip, make_clip, officer_scene, write_sidecar
+from tests.evidence_files import (
+    SIDECAR,
+    START,
+    copy_clip,
+    imported_scene,
+    make_clip,
+    officer_scene,
+    write_sidecar,
+)
 from tests.ui.conftest import wait_until
+from tests.ui.flows import build_window
 from ui.context import UiContext
+from ui.models.recordings import (
+    COL_DELETION,
+    COL_LENGTH,
+    COL_OFFICER,
+    COL_START,
+    ID_ROLE,
+    RecordingTableModel,
+)
 from ui.views.recordings.import_dialog import (
     COL_FILE,
     COL_MESSAGE,
     COL_STATUS,
     RecordingImportDialog,
 )
+from ui.views.recordings.inbox_watcher import InboxWatcher
 from ui.views.recordings.list_pane import MODE_ALL, RecordingListPane
 from ui.views.recordings.viewer import ClipViewerPane
 
@@ -162,11 +181,7 @@ async def test_opening_a_clip_asks_for_the_reason_and_lists_show_the_deletion_da
     tmp_path: Path,
     clip: Path,
 ) -> None:
-    scene, dispatcher = await officer_scene(db, services, tmp_path)
-    services.recordings.use_store(scene.store)
-    video = copy_clip(clip, scene.inbox, "BC017_0815.mp4")
-    write_sidecar(video, **SIDECAR)
-    done = await scene.importer.import_file(dispatcher, video)
+    scene, _dispatcher, recording_id = await imported_scene(db, services, tmp_path, clip)
     listing = RecordingListPane(ui_ctx)
     qtbot.addWidget(listing)
     loads: list[bool] = []
@@ -187,8 +202,8 @@ async def test_opening_a_clip_asks_for_the_reason_and_lists_show_the_deletion_da
     listing.openRequested.connect(opened.append)
     listing.table.setCurrentIndex(listing.model.index(0, 0))
     listing.open_current()
-    assert opened == [done.id]
-    viewer.open_recording(done.id)
+    assert opened == [recording_id]
+    viewer.open_recording(recording_id)
     await wait_until(lambda: viewer.reason_dialog is not None, timeout=10)
     dialog = viewer.reason_dialog
     assert dialog is not None
@@ -206,3 +221,95 @@ async def test_opening_a_clip_asks_for_the_reason_and_lists_show_the_deletion_da
     viewer.close_recording()
     assert viewer.opened is None and not viewer.player.is_loaded()
     assert service_actions(db, "recording")[-1] == "recording.open"
+
+
+@pytest.mark.asyncio
+async def test_the_watched_folder_imports_settled_files_and_says_so_in_the_status_bar(
+    qtbot: QtBot,
+    db: Database,
+    services: Services,
+    ui_ctx: UiContext,
+    tmp_path: Path,
+    clip: Path,
+) -> None:
+    scene, _dispatcher = await officer_scene(db, services, tmp_path)
+    services.recordings.use_store(scene.store)
+    write_sidecar(copy_clip(clip, scene.inbox, "BC017_0815.mp4"), **SIDECAR)
+    (scene.inbox / "notiz.txt").write_text("kein Video\n", encoding="utf-8")
+    lonely = copy_clip(clip, scene.inbox, "ohne_metadaten.mp4")
+    bar = QStatusBar()
+    qtbot.addWidget(bar)
+    watcher = InboxWatcher(ui_ctx, scene.inbox, bar)
+    looks: list[bool] = []
+    watcher.looked.connect(lambda: looks.append(True))
+
+    async def look() -> None:
+        count = len(looks)
+        watcher.look()
+        await wait_until(lambda: len(looks) > count, timeout=60)
+
+    await look()  # the first look only notes sizes: a file may still be copied
+    assert not watcher.results
+    await look()
+    results = {r.path.name: r for r in watcher.results}
+    assert results["BC017_0815.mp4"].outcome is Outcome.IMPORTED
+    assert results["notiz.txt"].outcome is Outcome.QUARANTINED
+    assert results["ohne_metadaten.mp4"].outcome is Outcome.KEPT and lonely.exists()
+    assert watcher.label.text() == "Bodycam-Ordner: 1 importiert, 2 nicht"
+    assert "kein Video" in watcher.label.toolTip()
+    assert bar.currentMessage() == watcher.label.text()
+    # The file that needs a person is not tried again until it changes.
+    await look()
+    assert len(watcher.results) == 3
+    assert [r.proposed_incident_id for r in scene.recordings()] == [scene.incident_id]
+
+
+@pytest.mark.asyncio
+async def test_the_recording_table_model_answers_for_its_rows(
+    qtbot: QtBot,
+    qtmodeltester: Any,
+    db: Database,
+    services: Services,
+    ui_ctx: UiContext,
+    tmp_path: Path,
+    clip: Path,
+) -> None:
+    _scene, dispatcher, recording_id = await imported_scene(db, services, tmp_path, clip)
+    model = RecordingTableModel()
+    model.set_rows(await services.recordings.lists.recent(dispatcher))
+    qtmodeltester.check(model)
+    assert model.data(model.index(0, COL_OFFICER)) == "Mia Müller (KOD 12)"
+    assert model.data(model.index(0, COL_LENGTH)) == "0:02"
+    assert model.data(model.index(0, COL_START), ID_ROLE) == recording_id
+    assert model.headerData(COL_DELETION, Qt.Orientation.Horizontal) == "Löschung"
+
+
+@pytest.mark.asyncio
+async def test_the_window_has_the_list_beside_the_detail_and_the_viewer_on_ctrl_0(
+    qtbot: QtBot,
+    db: Database,
+    services: Services,
+    ui_ctx: UiContext,
+    ui_settings: QSettings,
+    tmp_path: Path,
+    clip: Path,
+) -> None:
+    scene, _dispatcher, recording_id = await imported_scene(db, services, tmp_path, clip)
+    window, _actions = build_window(ui_ctx, ui_settings)
+    qtbot.addWidget(window)
+    await wait_until(lambda: window.layout_ready, timeout=10)
+    detail, listing = window.docks["detail"], window.docks["recordings"]
+    assert listing in window.tabifiedDockWidgets(detail)
+    assert window.docks["clip_viewer"] in window.tabifiedDockWidgets(window.docks["units"])
+    # The list follows the incident shown in the detail.
+    pane = listing.widget()
+    assert isinstance(pane, RecordingListPane)
+    window.queue.incidentSelected.emit(scene.incident_id)
+    await wait_until(lambda: pane.model.row_of(recording_id) == 0, timeout=15)
+    assert window.commands.trigger("go.clip_viewer")
+    assert not window.docks["clip_viewer"].visibleRegion().isEmpty()
+    keys = {item.description for item in window.commands.items()}
+    assert {"Nächstes Bild", "Abspielen oder anhalten", "Zum Clip-Viewer"} <= keys
+    import_action = window.commands.action("recording.import")
+    assert import_action is not None and import_action.isEnabled()
+    window.close()

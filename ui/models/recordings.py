@@ -10,8 +10,8 @@ from PySide6.QtCore import QCoreApplication, Qt
 from app.platform.timeutil import format_local
 from app.services.recording_list import RecordingRow
 from ui import theme
+from ui.models.recording_text import deletion_text, duration_text, incident_text
 from ui.models.small_list import SmallListModel
-from ui.views.recordings.summary import deletion_text, duration_text, incident_text
 
 COL_START, COL_LENGTH, COL_OFFICER, COL_CAMERA, COL_INCIDENT, COL_DELETION = range(6)
 #: The recording's id on every cell.

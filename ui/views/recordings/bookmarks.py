@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from app.services.recording_marks import Bookmark
 from ui import theme
-from ui.views.recordings.timeline import format_clip_time
+from ui.models.recording_text import format_clip_time
 
 
 class _NoteEdit(QLineEdit):

@@ -34,6 +34,8 @@ class InboxWatcher(QObject):
 
     #: One file's result.
     imported = Signal(object)  # ImportOutcome
+    #: A look at the folder ended (whatever it found).
+    looked = Signal()
 
     def __init__(
         self, ctx: UiContext, folder: Path, status: QStatusBar | None, parent: QObject | None = None
@@ -90,6 +92,7 @@ class InboxWatcher(QObject):
             self._report(outcomes)
         finally:
             self._busy = False
+            self.looked.emit()
 
     def _on_outcome(self, result: ImportOutcome) -> None:
         if result.outcome is Outcome.KEPT:

@@ -23,9 +23,9 @@ from app.evidence.errors import TamperedError
 from app.evidence.sealed import SealedReader
 from app.evidence.vlc_source import SealedMedia
 from ui import theme
+from ui.models.recording_text import format_clip_time
 from ui.views.recordings.controls import ControlBar
 from ui.views.recordings.engine import embed, snapshot_png, vlc_instance, vlc_module
-from ui.views.recordings.timeline import format_clip_time
 
 #: Playback speeds offered (1/8× to 8×).
 RATES = (0.125, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0)

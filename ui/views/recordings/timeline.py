@@ -9,20 +9,11 @@ from PySide6.QtGui import QHelpEvent, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from ui import theme
+from ui.models.recording_text import format_clip_time
 
 _MARGIN = 8
 _TRACK = 6
 _MARK_HALF = 4
-
-
-def format_clip_time(ms: int) -> str:
-    """A position as ``m:ss.ff`` (hundredths; hours in front once there are any)."""
-    ms = max(0, int(ms))
-    hours, rest = divmod(ms, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    seconds, rest = divmod(rest, 1000)
-    text = f"{minutes:d}:{seconds:02d}.{rest // 10:02d}"
-    return f"{hours:d}:{minutes:02d}:{seconds:02d}.{rest // 10:02d}" if hours else text
 
 
 class TimelineBar(QWidget):

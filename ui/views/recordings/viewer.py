@@ -23,10 +23,9 @@ from ui.asyncutil import spawn
 from ui.commands import pane_action
 from ui.context import UiContext
 from ui.dialogs.confirm import ReasonDialog
+from ui.models.recording_text import format_clip_time, recording_summary
 from ui.views.recordings.bookmarks import BookmarkPanel
 from ui.views.recordings.player import JUMP_MS, ClipPlayer
-from ui.views.recordings.summary import recording_summary
-from ui.views.recordings.timeline import format_clip_time
 
 #: Commands whose keys work in the viewer (and in the player when it fills the screen).
 VIEWER_COMMANDS = (

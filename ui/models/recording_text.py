@@ -1,4 +1,5 @@
-"""How a recording is described: in the reason dialog, the viewer's header and the lists."""
+"""How a recording is described: in the reason dialog, the viewer's header, the lists and
+the clip viewer's times."""
 
 from __future__ import annotations
 
@@ -9,7 +10,16 @@ from PySide6.QtCore import QCoreApplication
 from app.platform.timeutil import format_local, utcnow
 from app.services.recording_list import RecordingRow
 from ui import theme
-from ui.views.recordings.timeline import format_clip_time
+
+
+def format_clip_time(ms: int) -> str:
+    """A position as ``m:ss.ff`` (hundredths; hours in front once there are any)."""
+    ms = max(0, int(ms))
+    hours, rest = divmod(ms, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    seconds, rest = divmod(rest, 1000)
+    text = f"{minutes:d}:{seconds:02d}.{rest // 10:02d}"
+    return f"{hours:d}:{minutes:02d}:{seconds:02d}.{rest // 10:02d}" if hours else text
 
 
 def incident_text(row: RecordingRow) -> str:
