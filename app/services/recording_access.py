@@ -129,12 +129,15 @@ class RecordingAccessService:
                 recording_id,
                 details={"detail": detail[:500]} if detail else None,
             )
-        return TamperedError(
-            tr(
-                "evidence",
-                "The recording no. %1 failed its integrity check: it was changed or damaged "
-                "after it was imported. It is not played. The finding has been recorded in the "
-                "audit log; please inform the data-protection officer.",
-                recording_id,
-            )
-        )
+        return TamperedError(tampered_message(recording_id))
+
+
+def tampered_message(recording_id: int) -> str:
+    """The warning shown when a recording fails its integrity check (German)."""
+    return tr(
+        "evidence",
+        "The recording no. %1 failed its integrity check: it was changed or damaged "
+        "after it was imported. It is not played. The finding has been recorded in the "
+        "audit log; please inform the data-protection officer.",
+        recording_id,
+    )

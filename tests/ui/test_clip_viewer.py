@@ -237,3 +237,5 @@ async def test_a_changed_byte_blocks_playback_with_a_warning_and_is_audited(
     assert "nicht abgespielt" in viewer.status.text()
     assert not viewer.player.controls.isEnabled()
     await wait_until(lambda: "recording.tampered" in service_actions(db, "recording"), timeout=10)
+    await wait_until(lambda: not viewer.is_checking(), timeout=10)
+    assert service_actions(db, "recording").count("recording.tampered") == 1

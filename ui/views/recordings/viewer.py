@@ -16,7 +16,11 @@ from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
 from app.evidence.errors import TamperedError
 from app.platform.errors import KodError
-from app.services.recording_access import OpenedRecording, RecordingAccessService
+from app.services.recording_access import (
+    OpenedRecording,
+    RecordingAccessService,
+    tampered_message,
+)
 from app.services.recording_list import RecordingRow
 from ui import theme
 from ui.asyncutil import spawn
@@ -202,19 +206,19 @@ class ClipViewerPane(QWidget):
                 )
             )
 
+    def is_checking(self) -> bool:
+        """True while the open recording is still being checked as a whole."""
+        return self._checking is not None and not self._checking.done()
+
     def _on_integrity_failure(self, detail: str) -> None:
         opened, access = self.opened, self._access
         if opened is None or access is None:
             return
-        self._block(detail)
-        spawn(self._audit_failure(access, opened.recording_id, detail))
-
-    async def _audit_failure(
-        self, access: RecordingAccessService, recording_id: int, detail: str
-    ) -> None:
-        error = await access.tampered(self.ctx.actor, recording_id, detail)
-        if self.opened is not None and self.opened.recording_id == recording_id:
-            self._block(str(error))
+        # Stopped at once. The check of the whole recording, while it runs, finds and audits
+        # the same damage; once it has passed, the damage is new and audited here.
+        self._block(tampered_message(opened.recording_id))
+        if not self.is_checking():
+            spawn(access.tampered(self.ctx.actor, opened.recording_id, detail))
 
     def _block(self, text: str) -> None:
         self.player.block(text)
