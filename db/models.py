@@ -26,16 +26,25 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import NAMING_CONVENTION, Base
-from db.models_bodycam import Recording, RecordingDeletion, RecordingHold, RecordingKey
+from db.models_bodycam import (
+    Recording,
+    RecordingBookmark,
+    RecordingDeletion,
+    RecordingHold,
+    RecordingKey,
+    RecordingSnapshot,
+)
 from db.types import IdType, UTCDateTime
 
 __all__ = [
     "NAMING_CONVENTION",
     "Base",
     "Recording",
+    "RecordingBookmark",
     "RecordingDeletion",
     "RecordingHold",
     "RecordingKey",
+    "RecordingSnapshot",
 ]
 
 

@@ -160,3 +160,44 @@ class RecordingDeletion(Base):
     file_removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (CheckConstraint("reason IN ('expired')", name="reason_value"),)
+
+
+class RecordingBookmark(Base):
+    """A place in a recording worth coming back to, with a note (since 0013)."""
+
+    __tablename__ = "recording_bookmark"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    recording_id: Mapped[int] = mapped_column(ForeignKey("recording.id", ondelete="CASCADE"))
+    position_ms: Mapped[int] = mapped_column(IdType)
+    note: Mapped[str] = mapped_column(Text)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        Index("ix_recording_bookmark_recording", "recording_id", "position_ms"),
+        CheckConstraint("position_ms >= 0", name="position_positive"),
+    )
+
+
+class RecordingSnapshot(Base):
+    """One frame of a recording kept as evidence (since 0013): sealed in the store like the
+    recording, its data key wrapped by the master key (no login reads ``wrapped_key``)."""
+
+    __tablename__ = "recording_snapshot"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    recording_id: Mapped[int] = mapped_column(ForeignKey("recording.id", ondelete="CASCADE"))
+    position_ms: Mapped[int] = mapped_column(IdType)
+    storage_key: Mapped[str] = mapped_column(String(255))
+    key_id: Mapped[str] = mapped_column(String(32))
+    wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size_bytes: Mapped[int] = mapped_column(IdType)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_recording_snapshot_recording", "recording_id"),)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.evidence.config import EvidenceConfig
 from app.evidence.keys import write_master_key
+from app.evidence.sidecar import RecordingDetails
 from app.evidence.store import EvidenceStore
 from app.platform.database import Database
 from app.platform.permissions import Role
@@ -30,9 +31,11 @@ def make_clip(
     size: str = "160x120",
     faststart: bool = False,
     tag: str | None = None,
+    b_frames: int | None = None,
 ) -> Path:
     """A small H.264/AAC MP4 (test picture and a tone); ``tag`` goes into its metadata, so
-    that a copy of exactly this clip can be recognised anywhere."""
+    that a copy of exactly this clip can be recognised anywhere. ``b_frames=0`` encodes as
+    bodycams do for low latency (no reordered frames)."""
     args = [
         "ffmpeg",
         "-v",
@@ -54,6 +57,8 @@ def make_clip(
         "aac",
         "-shortest",
     ]
+    if b_frames is not None:
+        args += ["-bf", str(b_frames)]
     if faststart:
         args += ["-movflags", "+faststart"]
     if tag:
@@ -196,3 +201,22 @@ def make_clips(folder: Path, count: int) -> list[Path]:
     """``count`` different small clips (each its own content, so each its own recording)."""
     folder.mkdir(parents=True, exist_ok=True)
     return [make_clip(folder / f"clip{n}.mp4", seconds=1, tag=f"clip-{n}") for n in range(count)]
+
+
+#: What the person importing enters when a clip has no sidecar.
+GIVEN = RecordingDetails(
+    officer="m.mueller", device="BC-017", started_at=START, reason="Bedrohung", announced=True
+)
+
+
+async def imported_scene(
+    db: Database, services: Services, root: Path, clip: Path
+) -> tuple[Scene, Actor, int]:
+    """:func:`officer_scene` with ``clip`` imported (the recording's id), and ``services``
+    using the scene's store (as a workstation with the evidence store set up)."""
+    scene, dispatcher = await officer_scene(db, services, root)
+    services.recordings.use_store(scene.store)
+    done = await scene.importer.import_file(
+        dispatcher, copy_clip(clip, scene.inbox, clip.name), GIVEN
+    )
+    return scene, dispatcher, done.id

@@ -29,6 +29,8 @@ class Scope(Enum):
     OFFENCES = "offences"  # the offence-case pane, while the keyboard is in it
     RECORDING_HOLDS = "recording_holds"  # deletion periods and holds, while the keyboard is in it
     CLIP_REPORT = "clip_report"  # the clip-access report, while the keyboard is in it
+    CLIP_VIEWER = "clip_viewer"  # the clip viewer (in the pane or full screen)
+    RECORDING_LIST = "recording_list"  # the list of bodycam recordings
 
     def meets(self, other: Scope) -> bool:
         """True if keys of the two scopes can be pressed in the same place."""
@@ -123,9 +125,18 @@ COMMANDS: tuple[Command, ...] = (
         "go.dashboard",
         GENERAL,
         N_("Commands", "Go to the dashboard (key figures)"),
-        ("Ctrl+0",),
+        ("F8",),
         Scope.GLOBAL,
         permission=Permission.STATISTICS,
+    ),
+    # Before logging out in the File menu (menus follow the declaration order).
+    C(
+        "recording.import",
+        RECORDINGS,
+        N_("Commands", "Import &bodycam recordings …"),
+        ("Ctrl+Shift+V",),
+        menu="file",
+        permission=Permission.RECORDING_IMPORT,
     ),
     C("app.logout", GENERAL, N_("Commands", "&Log out …"), menu="file"),
     C("app.quit", GENERAL, N_("Commands", "&Quit …"), ("Ctrl+Q",), menu="file"),
@@ -474,7 +485,7 @@ COMMANDS: tuple[Command, ...] = (
         "offences.link_recording",
         OFFENCES,
         N_("Commands", "Take a bodycam recording as evidence of the selected case …"),
-        ("Ctrl+Shift+B",),
+        ("Alt+B",),
         Scope.OFFENCES,
         permission=Permission.RECORDING_HOLD,
     ),
@@ -484,6 +495,15 @@ COMMANDS: tuple[Command, ...] = (
         RECORDINGS,
         N_("Commands", "Go to the recordings' deletion periods and holds"),
         ("Ctrl+Shift+L",),
+        Scope.GLOBAL,
+        permission=Permission.RECORDING_VIEW,
+    ),
+    # -- bodycam recordings: list and clip viewer -------------------------------------------------
+    C(
+        "go.recordings",
+        RECORDINGS,
+        N_("Commands", "Go to the bodycam recordings"),
+        ("Ctrl+Shift+B",),
         Scope.GLOBAL,
         permission=Permission.RECORDING_VIEW,
     ),
@@ -534,6 +554,60 @@ COMMANDS: tuple[Command, ...] = (
         ("Ctrl+Shift+G",),
         Scope.CLIP_REPORT,
         permission=Permission.AUDIT_READ,
+    ),
+    C(
+        "go.clip_viewer",
+        RECORDINGS,
+        N_("Commands", "Go to the clip viewer"),
+        ("Ctrl+0",),
+        Scope.GLOBAL,
+        permission=Permission.RECORDING_VIEW,
+    ),
+    C(
+        "recording.open",
+        RECORDINGS,
+        N_("Commands", "Open the selected recording … (in the list of recordings)"),
+        ("Return",),
+        Scope.RECORDING_LIST,
+        keys_label=N_("Commands", "Enter"),
+        permission=Permission.RECORDING_VIEW,
+    ),
+    C("clip.play", RECORDINGS, N_("Commands", "Play or pause"), ("Space",), Scope.CLIP_VIEWER),
+    C("clip.step", RECORDINGS, N_("Commands", "Next frame"), ("E", "."), Scope.CLIP_VIEWER),
+    C("clip.back", RECORDINGS, N_("Commands", "Back 5 seconds"), ("Left",), Scope.CLIP_VIEWER),
+    C(
+        "clip.forward",
+        RECORDINGS,
+        N_("Commands", "Forward 5 seconds"),
+        ("Right",),
+        Scope.CLIP_VIEWER,
+    ),
+    C("clip.slower", RECORDINGS, N_("Commands", "Slower"), ("-",), Scope.CLIP_VIEWER),
+    C("clip.faster", RECORDINGS, N_("Commands", "Faster"), ("+",), Scope.CLIP_VIEWER),
+    C("clip.normal_speed", RECORDINGS, N_("Commands", "Normal speed"), ("=",), Scope.CLIP_VIEWER),
+    C("clip.mute", RECORDINGS, N_("Commands", "Sound off or on"), ("M",), Scope.CLIP_VIEWER),
+    C("clip.louder", RECORDINGS, N_("Commands", "Louder"), ("Up",), Scope.CLIP_VIEWER),
+    C("clip.quieter", RECORDINGS, N_("Commands", "Quieter"), ("Down",), Scope.CLIP_VIEWER),
+    C(
+        "clip.fullscreen",
+        RECORDINGS,
+        N_("Commands", "Full screen on or off (Esc leaves it)"),
+        ("F", "F11"),
+        Scope.CLIP_VIEWER,
+    ),
+    C(
+        "clip.bookmark",
+        RECORDINGS,
+        N_("Commands", "Bookmark the current position with a note …"),
+        ("B",),
+        Scope.CLIP_VIEWER,
+    ),
+    C(
+        "clip.snapshot",
+        RECORDINGS,
+        N_("Commands", "Keep the current picture as evidence (snapshot)"),
+        ("S",),
+        Scope.CLIP_VIEWER,
     ),
 )
 del C

@@ -257,6 +257,7 @@ def build_window(
         emergency,
         incident_detail,
         offences,
+        recordings,
         recordings_admin,
         reports,
         tasks,
@@ -282,6 +283,7 @@ def build_window(
     unit_admin.install(window)  # behind the unit board, else (administration) on the left
     offences.install(window)  # in front for clerks, behind the queue for the shift lead
     recordings_admin.install(window)  # behind the offence cases or the queue; beside the audit
+    recordings.install(window)  # list behind the detail, clip viewer behind the unit board
     if window.ctx.can(Permission.SHIFT_REPORT):
         shift_report.install(window)
         incident_report.install(window, detail)

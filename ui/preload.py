@@ -35,6 +35,7 @@ WINDOW_MODULES = (
     "ui.dialogs.statistics",
     "ui.printing.incident_report",
     "ui.printing.shift_report",
+    "ui.views.recordings",
 )
 
 _import: list[asyncio.Future[None]] = []

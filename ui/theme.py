@@ -110,6 +110,12 @@ class Palette:
     alarm_button_disabled: str = "#f0d0d0"
     alarm_button_disabled_text: str = "#7a4a4a"
     connection_lost: str = "#8a1c1c"
+    # -- the clip viewer --------------------------------------------------------------------
+    video_background: str = "#000000"
+    timeline_track: str = "#c8c8c8"
+    timeline_played: str = "#0b5cad"
+    timeline_bookmark: str = "#e69f00"  # Okabe–Ito orange: seen by everyone on blue and grey
+    timeline_handle: str = "#202020"
     chain_ok: str = "#1b5e20"
     chain_broken: str = "#b00020"
 

@@ -3,7 +3,9 @@
 Each comes from an environment variable (set machine-wide by the installer or an administrator),
 else a default: the master key in the machine's configuration folder, the store and the
 quarantine in the per-user data folder (one workstation alone; several workstations on
-PostgreSQL point ``KOD_RECORDING_STORE`` at one share).
+PostgreSQL point ``KOD_RECORDING_STORE`` at one share). The docking station's export folder
+(``KOD_RECORDING_INBOX``) belongs to the one workstation the station is plugged into, so it is
+a setting of that machine, not of the shared database.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from app.platform.config import APP_AUTHOR, APP_NAME, user_data_dir
 ENV_KEY_FILE = "KOD_RECORDING_KEY_FILE"
 ENV_STORE = "KOD_RECORDING_STORE"
 ENV_QUARANTINE = "KOD_RECORDING_QUARANTINE"
+#: The docking station's export folder on this workstation; unset: no folder is watched.
+ENV_INBOX = "KOD_RECORDING_INBOX"
 KEY_FILE_NAME = "recording-master.key"
 
 
@@ -30,6 +34,8 @@ class EvidenceConfig:
     key_file: Path
     store_dir: Path
     quarantine_dir: Path
+    #: The import folder the workstation watches (the docking station's export), if any.
+    inbox_dir: Path | None = None
 
 
 def resolve_evidence_config(environ: Mapping[str, str] | None = None) -> EvidenceConfig:
@@ -45,4 +51,5 @@ def resolve_evidence_config(environ: Mapping[str, str] | None = None) -> Evidenc
         key_file=chosen(ENV_KEY_FILE, site / KEY_FILE_NAME),
         store_dir=chosen(ENV_STORE, user_data_dir() / "recordings"),
         quarantine_dir=chosen(ENV_QUARANTINE, user_data_dir() / "quarantine"),
+        inbox_dir=Path(inbox).expanduser() if (inbox := env.get(ENV_INBOX, "").strip()) else None,
     )

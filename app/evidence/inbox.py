@@ -17,6 +17,19 @@ from app.evidence.sidecar import sidecar_path
 _PARTIAL_SUFFIXES = (".part", ".partial", ".tmp", ".crdownload", "~")
 
 
+def importable_files(folder: Path) -> list[Path]:
+    """The files in ``folder`` to offer for import, sorted (OSError if it cannot be read)."""
+    entries = [p for p in folder.iterdir() if p.is_file()]
+    sidecars = {sidecar_path(p) for p in entries if p.suffix.lower() != ".json"}
+    return sorted(
+        p
+        for p in entries
+        if p not in sidecars
+        and not p.name.startswith(".")
+        and not p.name.lower().endswith(_PARTIAL_SUFFIXES)
+    )
+
+
 @dataclass
 class InboxWatch:
     """Looks at ``folder`` repeatedly and names the files that have settled."""
@@ -26,17 +39,9 @@ class InboxWatch:
 
     def _candidates(self) -> list[Path]:
         try:
-            entries = [p for p in self.folder.iterdir() if p.is_file()]
+            return importable_files(self.folder)
         except OSError:
             return []  # the share is away: look again later
-        sidecars = {sidecar_path(p) for p in entries if p.suffix.lower() != ".json"}
-        return sorted(
-            p
-            for p in entries
-            if p not in sidecars
-            and not p.name.startswith(".")
-            and not p.name.lower().endswith(_PARTIAL_SUFFIXES)
-        )
 
     def ready(self) -> list[Path]:
         """Files unchanged since the previous look (the first look finds none)."""

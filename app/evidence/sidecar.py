@@ -50,6 +50,16 @@ class RecordingDetails:
         changes = {f.name: getattr(given, f.name) for f in fields(given)}
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
+    def gaps_from(self, fill: RecordingDetails) -> RecordingDetails:
+        """The values of ``fill`` for exactly the fields these details lack.
+
+        Passed as ``given`` to the import, what the camera wrote stays and the person's entries
+        complete it (the import dialog's fields apply to a whole batch of files).
+        """
+        return RecordingDetails(
+            **{f.name: getattr(fill, f.name) for f in fields(fill) if getattr(self, f.name) is None}
+        )
+
 
 def sidecar_path(video: Path) -> Path:
     """Where the sidecar of ``video`` would be."""

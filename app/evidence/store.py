@@ -8,12 +8,14 @@ is ever written in clear.
 
 from __future__ import annotations
 
+import io
 import os
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import BinaryIO
 
 from app.evidence.config import EvidenceConfig
 from app.evidence.keys import MasterKey, load_master_key, new_data_key
@@ -61,13 +63,27 @@ class EvidenceStore:
         cancelled: Callable[[], bool] | None = None,
     ) -> SealedRecording:
         """Hash and encrypt ``path`` into the store in one pass (blocking: run in a worker)."""
+        with path.open("rb") as source:
+            total = os.fstat(source.fileno()).st_size
+            return self._seal(source, total, when, progress, cancelled)
+
+    def seal_bytes(self, data: bytes, when: datetime) -> SealedRecording:
+        """Seal a small piece of evidence held in memory (a snapshot): never written in clear."""
+        return self._seal(io.BytesIO(data), len(data), when)
+
+    def _seal(
+        self,
+        source: BinaryIO,
+        total: int,
+        when: datetime,
+        progress: Progress | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> SealedRecording:
         storage_id = uuid.uuid4()
         storage_key = storage_key_for(storage_id, when)
         data_key = new_data_key()
         sealer = Sealer(data_key, storage_id, self._chunk_size)
-        with path.open("rb") as source:
-            total = os.fstat(source.fileno()).st_size
-            self.blobs.put(storage_key, sealer.stream(source, total, progress, cancelled))
+        self.blobs.put(storage_key, sealer.stream(source, total, progress, cancelled))
         return SealedRecording(
             storage_key=storage_key,
             key_id=self.master.key_id,

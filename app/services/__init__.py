@@ -25,6 +25,7 @@ from app.services.offence_cases import OffenceCaseService
 from app.services.offence_catalogue import OffenceCatalogueService
 from app.services.offence_export import OffenceExportService
 from app.services.recording_admin import RecordingAdmin
+from app.services.recordings import RecordingServices
 from app.services.reports import ReportService
 from app.services.resilient import ResilientIncidents
 from app.services.settings import SettingsService
@@ -67,6 +68,9 @@ class Services:
     map_layers: MapLayerService
     #: Bodycam recordings: holds, upcoming deletions, evidence export, clip-access report.
     recording_admin: RecordingAdmin
+    #: Bodycam recordings: lists and links at once, import and viewing once the evidence store
+    #: (master key, store folder) is opened on first use.
+    recordings: RecordingServices
     #: Whether the database link is up (the workstation's change follower feeds it).
     link: LinkWatch = field(default_factory=LinkWatch)
     #: The offline-capable incident service (the same object as ``incidents``), if composed
@@ -109,6 +113,7 @@ class Services:
             map_data=MapDataService(db, settings),
             map_layers=MapLayerService(db),
             recording_admin=RecordingAdmin.create(db),
+            recordings=RecordingServices(db),
             link=link,
             offline=offline,
         )

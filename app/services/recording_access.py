@@ -10,6 +10,7 @@ clear.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +18,7 @@ from typing import Any
 from sqlalchemy import Row, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.evidence.errors import TamperedError
 from app.evidence.sealed import SealedReader
 from app.evidence.store import EvidenceStore
 from app.platform.database import Database
@@ -71,7 +73,10 @@ class OpenedRecording:
 
     def verify(self) -> bool:
         """True if the whole recording decrypts (every chunk's tag) to its recorded hash."""
-        return self.reader.sha256() == self.sha256
+        try:
+            return self.reader.sha256() == self.sha256
+        except TamperedError:
+            return False
 
     def close(self) -> None:
         """Release the stored file."""
@@ -117,3 +122,34 @@ class RecordingAccessService:
         released = ReleasedKey.of(row)
         reader = self._store.reader(released.storage_key, released.wrapped_key, released.key_id)
         return OpenedRecording(recording_id, released.sha256, reader)
+
+    async def check(self, actor: Actor, opened: OpenedRecording) -> None:
+        """Verify every chunk's tag and the SHA-256 of ``opened`` (in a worker thread).
+
+        A mismatch is audited (``recording.tampered``) and raised as :class:`TamperedError`
+        with a German warning; the viewer then blocks playback.
+        """
+        if not await asyncio.to_thread(opened.verify):
+            raise await self.tampered(actor, opened.recording_id)
+
+    async def tampered(self, actor: Actor, recording_id: int, detail: str = "") -> TamperedError:
+        """Audit that ``recording_id`` failed its integrity check; the error to show."""
+        async with unit_of_work(self._db, actor, Permission.RECORDING_VIEW) as w:
+            await w.audit(
+                "recording.tampered",
+                "recording",
+                recording_id,
+                details={"detail": detail[:500]} if detail else None,
+            )
+        return TamperedError(tampered_message(recording_id))
+
+
+def tampered_message(recording_id: int) -> str:
+    """The warning shown when a recording fails its integrity check (German)."""
+    return tr(
+        "evidence",
+        "The recording no. %1 failed its integrity check: it was changed or damaged "
+        "after it was imported. It is not played. The finding has been recorded in the "
+        "audit log; please inform the data-protection officer.",
+        recording_id,
+    )

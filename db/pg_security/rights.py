@@ -78,6 +78,21 @@ _HOLD_PROPOSAL_COLS = (
     "created_at",
 )
 
+#: What a snapshot's readers see: everything but its wrapped data key.
+_SNAPSHOT_COLS = (
+    "id",
+    "recording_id",
+    "position_ms",
+    "storage_key",
+    "sha256",
+    "size_bytes",
+    "width",
+    "height",
+    "note",
+    "created_by_id",
+    "created_at",
+)
+
 #: Every login of the application: its own identity, the names of colleagues and units, the
 #: settings, the schema version (checked at login) and the change feed (live updates).
 BASELINE: tuple[Priv, ...] = (
@@ -222,6 +237,14 @@ RIGHTS: dict[Permission, tuple[Priv, ...]] = {
         read("recording_hold"),
         # The wrapped data key, released with a stated reason and audited (recordings.sql).
         execute("kod_recording_key(bigint, text, text)"),
+        # Bookmarks with notes on the clip viewer's timeline.
+        read("recording_bookmark"),
+        insert("recording_bookmark"),
+        update("recording_bookmark", "note"),
+        delete("recording_bookmark"),
+        # Snapshots kept as evidence: their wrapped key is written, never read back.
+        read("recording_snapshot", *_SNAPSHOT_COLS),
+        insert("recording_snapshot"),
     ),
     Permission.RECORDING_HOLD: (
         read("recording"),
@@ -397,6 +420,8 @@ STAMPS: dict[str, tuple[str, ...]] = {
     "report": ("created_by_id",),
     "recording": ("imported_by_id", "@imported_at"),
     "recording_hold": ("created_by_id", "@created_at", "+released_by_id"),
+    "recording_bookmark": ("created_by_id", "@created_at"),
+    "recording_snapshot": ("created_by_id", "@created_at"),
     "offence_case_event": ("user_id", "@created_at"),
 }
 
@@ -413,6 +438,8 @@ AUDITED: dict[str, tuple[str, ...]] = {
     "report": (),
     "recording": (),
     "recording_hold": (),
+    "recording_bookmark": (),
+    "recording_snapshot": (),
     "offence_catalogue_entry": (),
     "offence_case": (),
     "offence_person": (),

@@ -345,6 +345,33 @@
         </message>
     </context>
     <context>
+        <name>BookmarkPanel</name>
+        <message>
+            <source>Bookmarks</source>
+            <translation>Lesezeichen</translation>
+        </message>
+        <message>
+            <source>Change note</source>
+            <translation>Notiz ändern</translation>
+        </message>
+        <message>
+            <source>Remove</source>
+            <translation>Entfernen</translation>
+        </message>
+        <message>
+            <source>Note for the bookmark at %1 – Enter sets it, Esc cancels</source>
+            <translation>Notiz zum Lesezeichen bei %1 – Enter setzt es, Esc bricht ab</translation>
+        </message>
+        <message>
+            <source>Changed note – Enter saves it, Esc cancels</source>
+            <translation>Geänderte Notiz – Enter speichert, Esc bricht ab</translation>
+        </message>
+        <message>
+            <source>B sets a bookmark</source>
+            <translation>B: Lesezeichen setzen</translation>
+        </message>
+    </context>
+    <context>
         <name>CallSignTyping</name>
         <message>
             <source>Call sign: %1</source>
@@ -727,6 +754,88 @@
         </message>
     </context>
     <context>
+        <name>ClipPlayer</name>
+        <message>
+            <source>Play</source>
+            <translation>Abspielen</translation>
+        </message>
+        <message>
+            <source>Next frame</source>
+            <translation>Nächstes Bild</translation>
+        </message>
+        <message>
+            <source>Slower</source>
+            <translation>Langsamer</translation>
+        </message>
+        <message>
+            <source>Faster</source>
+            <translation>Schneller</translation>
+        </message>
+        <message>
+            <source>Mute</source>
+            <translation>Ton aus</translation>
+        </message>
+        <message>
+            <source>Volume</source>
+            <translation>Lautstärke</translation>
+        </message>
+        <message>
+            <source>Full screen</source>
+            <translation>Vollbild</translation>
+        </message>
+        <message>
+            <source>Pause</source>
+            <translation>Pause</translation>
+        </message>
+        <message>
+            <source>No recording open. Open one from the list of recordings.</source>
+            <translation>Keine Aufnahme geöffnet. Öffnen Sie eine aus der Liste der Bodycam-Aufnahmen.</translation>
+        </message>
+    </context>
+    <context>
+        <name>ClipViewerPane</name>
+        <message>
+            <source>Clip viewer</source>
+            <translation>Clip-Viewer</translation>
+        </message>
+        <message>
+            <source>Open bodycam recording</source>
+            <translation>Bodycam-Aufnahme öffnen</translation>
+        </message>
+        <message>
+            <source>Every opening is recorded in the audit log with your name, the time and the reason. State why you need to watch this recording (e.g. the file number of the proceedings).</source>
+            <translation>Jedes Öffnen wird mit Ihrem Namen, der Uhrzeit und dem Grund im Prüfprotokoll festgehalten. Geben Sie an, warum Sie diese Aufnahme ansehen müssen (z. B. das Aktenzeichen des Verfahrens).</translation>
+        </message>
+        <message>
+            <source>e.g. Prüfung für OWi-Verfahren 2026/123, Auskunftsersuchen der Polizei …</source>
+            <translation>z. B. Prüfung für OWi-Verfahren 2026/123, Auskunftsersuchen der Polizei …</translation>
+        </message>
+        <message>
+            <source>Open recording</source>
+            <translation>Aufnahme öffnen</translation>
+        </message>
+        <message>
+            <source>Please state why you open this recording.</source>
+            <translation>Bitte geben Sie an, warum Sie diese Aufnahme öffnen.</translation>
+        </message>
+        <message>
+            <source>Recording opened; its integrity is being checked …</source>
+            <translation>Aufnahme geöffnet; ihre Unversehrtheit wird geprüft …</translation>
+        </message>
+        <message>
+            <source>Integrity checked: the recording is unchanged since its import.</source>
+            <translation>Unversehrtheit geprüft: Die Aufnahme ist seit dem Import unverändert.</translation>
+        </message>
+        <message>
+            <source>There is no picture to keep yet.</source>
+            <translation>Es gibt noch kein Bild, das gesichert werden könnte.</translation>
+        </message>
+        <message>
+            <source>Snapshot at %1 kept as evidence (no. %2, encrypted, %3 × %4 pixels).</source>
+            <translation>Standbild bei %1 als Beweismittel gesichert (Nr. %2, verschlüsselt, %3 × %4 Pixel).</translation>
+        </message>
+    </context>
+    <context>
         <name>CloseIncidentDialog</name>
         <message>
             <source>Close incident %1</source>
@@ -818,6 +927,10 @@
         <message>
             <source>Go to the dashboard (key figures)</source>
             <translation>Zum Lagebild (Kennzahlen)</translation>
+        </message>
+        <message>
+            <source>Import &amp;bodycam recordings …</source>
+            <translation>&amp;Bodycam-Aufnahmen importieren …</translation>
         </message>
         <message>
             <source>&amp;Log out …</source>
@@ -1052,6 +1165,10 @@
             <translation>Zu den Löschfristen und Sperren der Aufnahmen</translation>
         </message>
         <message>
+            <source>Go to the bodycam recordings</source>
+            <translation>Zu den Bodycam-Aufnahmen</translation>
+        </message>
+        <message>
             <source>Propose a hold on the selected recording … (in the deletion periods)</source>
             <translation>Sperre für die ausgewählte Aufnahme beantragen … (in den Löschfristen)</translation>
         </message>
@@ -1074,6 +1191,66 @@
         <message>
             <source>Export the clip-access report shown (CSV)</source>
             <translation>Angezeigten Zugriffsbericht exportieren (CSV)</translation>
+        </message>
+        <message>
+            <source>Go to the clip viewer</source>
+            <translation>Zum Clip-Viewer</translation>
+        </message>
+        <message>
+            <source>Open the selected recording … (in the list of recordings)</source>
+            <translation>Gewählte Aufnahme öffnen … (in der Liste der Aufnahmen)</translation>
+        </message>
+        <message>
+            <source>Play or pause</source>
+            <translation>Abspielen oder anhalten</translation>
+        </message>
+        <message>
+            <source>Next frame</source>
+            <translation>Nächstes Bild</translation>
+        </message>
+        <message>
+            <source>Back 5 seconds</source>
+            <translation>5 Sekunden zurück</translation>
+        </message>
+        <message>
+            <source>Forward 5 seconds</source>
+            <translation>5 Sekunden vor</translation>
+        </message>
+        <message>
+            <source>Slower</source>
+            <translation>Langsamer</translation>
+        </message>
+        <message>
+            <source>Faster</source>
+            <translation>Schneller</translation>
+        </message>
+        <message>
+            <source>Normal speed</source>
+            <translation>Normale Geschwindigkeit</translation>
+        </message>
+        <message>
+            <source>Sound off or on</source>
+            <translation>Ton aus oder an</translation>
+        </message>
+        <message>
+            <source>Louder</source>
+            <translation>Lauter</translation>
+        </message>
+        <message>
+            <source>Quieter</source>
+            <translation>Leiser</translation>
+        </message>
+        <message>
+            <source>Full screen on or off (Esc leaves it)</source>
+            <translation>Vollbild an oder aus (Esc verlässt es)</translation>
+        </message>
+        <message>
+            <source>Bookmark the current position with a note …</source>
+            <translation>Lesezeichen mit Notiz an der aktuellen Stelle setzen …</translation>
+        </message>
+        <message>
+            <source>Keep the current picture as evidence (snapshot)</source>
+            <translation>Aktuelles Bild als Beweismittel sichern (Standbild)</translation>
         </message>
     </context>
     <context>
@@ -1612,6 +1789,96 @@
         <message>
             <source>Incident</source>
             <translation>Einsatz</translation>
+        </message>
+    </context>
+    <context>
+        <name>ImportDetailsForm</name>
+        <message>
+            <source>user name, e.g. m.mueller</source>
+            <translation>Benutzername, z. B. m.mueller</translation>
+        </message>
+        <message>
+            <source>e.g. BC-017</source>
+            <translation>z. B. BC-017</translation>
+        </message>
+        <message>
+            <source>call sign; empty: the officer's unit at that time</source>
+            <translation>Funkrufname; leer: die Streife der Person zu der Zeit</translation>
+        </message>
+        <message>
+            <source>given here:</source>
+            <translation>hier angeben:</translation>
+        </message>
+        <message>
+            <source>the concrete danger, e.g. Bedrohung mit einer Flasche</source>
+            <translation>die konkrete Gefahr, z. B. Bedrohung mit einer Flasche</translation>
+        </message>
+        <message>
+            <source>as in the metadata</source>
+            <translation>wie in den Metadaten</translation>
+        </message>
+        <message>
+            <source>yes, announced</source>
+            <translation>ja, angekündigt</translation>
+        </message>
+        <message>
+            <source>no (imminent danger)</source>
+            <translation>nein (Gefahr im Verzug)</translation>
+        </message>
+        <message>
+            <source>inside a home (needs an order)</source>
+            <translation>in einer Wohnung (nur auf Anordnung)</translation>
+        </message>
+        <message>
+            <source>who ordered it</source>
+            <translation>angeordnet von</translation>
+        </message>
+        <message>
+            <source>Recording officer</source>
+            <translation>Aufnehmende Person</translation>
+        </message>
+        <message>
+            <source>Camera</source>
+            <translation>Kamera</translation>
+        </message>
+        <message>
+            <source>Unit</source>
+            <translation>Einheit</translation>
+        </message>
+        <message>
+            <source>Start</source>
+            <translation>Beginn</translation>
+        </message>
+        <message>
+            <source>Reason for recording</source>
+            <translation>Anlass der Aufnahme</translation>
+        </message>
+        <message>
+            <source>Announced</source>
+            <translation>Angekündigt</translation>
+        </message>
+        <message>
+            <source>Place</source>
+            <translation>Ort</translation>
+        </message>
+    </context>
+    <context>
+        <name>InboxWatcher</name>
+        <message>
+            <source>Bodycam folder: watching</source>
+            <translation>Bodycam-Ordner: wird überwacht</translation>
+        </message>
+        <message>
+            <source>Watching %1 for new recordings.</source>
+            <translation>%1 wird auf neue Aufnahmen überwacht.</translation>
+        </message>
+        <message>
+            <source>Bodycam folder: %1 imported, %2 not</source>
+            <translation>Bodycam-Ordner: %1 importiert, %2 nicht</translation>
+        </message>
+        <message>
+            <source>Latest results (%1):</source>
+            <translation>Letzte Ergebnisse (%1):</translation>
         </message>
     </context>
     <context>
@@ -2608,6 +2875,242 @@
         <message>
             <source>Lifting the hold on recording no. %1 proposed.</source>
             <translation>Aufhebung der Sperre für Aufnahme Nr. %1 beantragt.</translation>
+        </message>
+    </context>
+    <context>
+        <name>RecordingImportDialog</name>
+        <message>
+            <source>imported</source>
+            <translation>importiert</translation>
+        </message>
+        <message>
+            <source>quarantine</source>
+            <translation>Quarantäne</translation>
+        </message>
+        <message>
+            <source>not imported</source>
+            <translation>nicht importiert</translation>
+        </message>
+        <message>
+            <source>cancelled</source>
+            <translation>abgebrochen</translation>
+        </message>
+        <message>
+            <source>Import bodycam recordings</source>
+            <translation>Bodycam-Aufnahmen importieren</translation>
+        </message>
+        <message>
+            <source>Drop video files or folders here (or choose them). Each file is checked, hashed and stored encrypted; the original leaves its folder only after the stored copy was read back and matched. Files that cannot be imported go to the quarantine folder with the reason.</source>
+            <translation>Videodateien oder Ordner hierher ziehen (oder auswählen). Jede Datei wird geprüft, gehasht und verschlüsselt gespeichert; das Original verlässt seinen Ordner erst, wenn die gespeicherte Kopie zurückgelesen und als gleich bestätigt wurde. Dateien, die nicht importiert werden können, kommen mit Begründung in den Quarantäneordner.</translation>
+        </message>
+        <message>
+            <source>File</source>
+            <translation>Datei</translation>
+        </message>
+        <message>
+            <source>Status</source>
+            <translation>Status</translation>
+        </message>
+        <message>
+            <source>Result</source>
+            <translation>Ergebnis</translation>
+        </message>
+        <message>
+            <source>Add files …</source>
+            <translation>Dateien hinzufügen …</translation>
+        </message>
+        <message>
+            <source>Add folder …</source>
+            <translation>Ordner hinzufügen …</translation>
+        </message>
+        <message>
+            <source>Details missing from the camera's metadata file</source>
+            <translation>Angaben, die in der Metadatendatei der Kamera fehlen</translation>
+        </message>
+        <message>
+            <source>Import</source>
+            <translation>Importieren</translation>
+        </message>
+        <message>
+            <source>Cancel import</source>
+            <translation>Import abbrechen</translation>
+        </message>
+        <message>
+            <source>Confirm the checked incidents</source>
+            <translation>Angehakte Einsätze bestätigen</translation>
+        </message>
+        <message>
+            <source>Close</source>
+            <translation>Schließen</translation>
+        </message>
+        <message>
+            <source>waiting</source>
+            <translation>wartet</translation>
+        </message>
+        <message>
+            <source>%1 file(s) to import.</source>
+            <translation>%1 Datei(en) zum Importieren.</translation>
+        </message>
+        <message>
+            <source>Choose recordings</source>
+            <translation>Aufnahmen auswählen</translation>
+        </message>
+        <message>
+            <source>Choose a folder with recordings</source>
+            <translation>Ordner mit Aufnahmen auswählen</translation>
+        </message>
+        <message>
+            <source>Importing … the window stays usable; Cancel stops after the current step.</source>
+            <translation>Import läuft … das Fenster bleibt bedienbar; „Import abbrechen“ stoppt nach dem laufenden Schritt.</translation>
+        </message>
+        <message>
+            <source>Cancelling …</source>
+            <translation>Wird abgebrochen …</translation>
+        </message>
+        <message>
+            <source>Now: %1</source>
+            <translation>Gerade: %1</translation>
+        </message>
+        <message>
+            <source>Checked: link the recording to incident %1</source>
+            <translation>Angehakt: Aufnahme mit Einsatz %1 verknüpfen</translation>
+        </message>
+        <message>
+            <source>%1 imported, %2 moved to the quarantine folder, %3 not imported, %4 cancelled.</source>
+            <translation>%1 importiert, %2 in den Quarantäneordner verschoben, %3 nicht importiert, %4 abgebrochen.</translation>
+        </message>
+        <message>
+            <source>Check the proposed incidents and confirm them (unchecked ones stay unlinked).</source>
+            <translation>Prüfen Sie die vorgeschlagenen Einsätze und bestätigen Sie sie (nicht angehakte bleiben unverknüpft).</translation>
+        </message>
+        <message>
+            <source>imported, linked</source>
+            <translation>importiert, verknüpft</translation>
+        </message>
+        <message>
+            <source>%1 recording(s) linked to their incident.</source>
+            <translation>%1 Aufnahme(n) mit ihrem Einsatz verknüpft.</translation>
+        </message>
+    </context>
+    <context>
+        <name>RecordingListPane</name>
+        <message>
+            <source>Bodycam recordings</source>
+            <translation>Bodycam-Aufnahmen</translation>
+        </message>
+        <message>
+            <source>Incident in the incident detail</source>
+            <translation>Einsatz in der Einsatzansicht</translation>
+        </message>
+        <message>
+            <source>One officer</source>
+            <translation>Eine Person</translation>
+        </message>
+        <message>
+            <source>All recordings</source>
+            <translation>Alle Aufnahmen</translation>
+        </message>
+        <message>
+            <source>Open …</source>
+            <translation>Öffnen …</translation>
+        </message>
+        <message>
+            <source>Import …</source>
+            <translation>Importieren …</translation>
+        </message>
+        <message>
+            <source>Recordings of incident %1</source>
+            <translation>Aufnahmen zu Einsatz %1</translation>
+        </message>
+        <message>
+            <source>No incident shown in the incident detail</source>
+            <translation>Kein Einsatz in der Einsatzansicht geöffnet</translation>
+        </message>
+        <message>
+            <source>Recordings of %1</source>
+            <translation>Aufnahmen von %1</translation>
+        </message>
+        <message>
+            <source>All recordings kept</source>
+            <translation>Alle gespeicherten Aufnahmen</translation>
+        </message>
+        <message>
+            <source>1 recording</source>
+            <translation>1 Aufnahme</translation>
+        </message>
+        <message>
+            <source>%1 recordings</source>
+            <translation>%1 Aufnahmen</translation>
+        </message>
+        <message>
+            <source>deleted automatically on the date shown unless a hold keeps them</source>
+            <translation>werden am angezeigten Datum automatisch gelöscht, sofern keine Aufbewahrung angeordnet ist</translation>
+        </message>
+    </context>
+    <context>
+        <name>RecordingSummary</name>
+        <message>
+            <source>%1 (proposed, not confirmed)</source>
+            <translation>%1 (vorgeschlagen, nicht bestätigt)</translation>
+        </message>
+        <message>
+            <source>no incident</source>
+            <translation>kein Einsatz</translation>
+        </message>
+        <message>
+            <source>kept (hold)</source>
+            <translation>aufbewahrt (Sperre)</translation>
+        </message>
+        <message>
+            <source>%1 (due)</source>
+            <translation>%1 (fällig)</translation>
+        </message>
+        <message>
+            <source>%1 (in less than 2 days)</source>
+            <translation>%1 (in weniger als 2 Tagen)</translation>
+        </message>
+        <message>
+            <source>Recording no. %1 · %2%3 · camera %4</source>
+            <translation>Aufnahme Nr. %1 · %2%3 · Kamera %4</translation>
+        </message>
+        <message>
+            <source>%1 to %2 (%3) · incident %4</source>
+            <translation>%1 bis %2 (%3) · Einsatz %4</translation>
+        </message>
+        <message>
+            <source>Reason for recording: %1</source>
+            <translation>Anlass der Aufnahme: %1</translation>
+        </message>
+        <message>
+            <source>Deletion: %1</source>
+            <translation>Löschung: %1</translation>
+        </message>
+    </context>
+    <context>
+        <name>RecordingTableModel</name>
+        <message>
+            <source>Start</source>
+            <translation>Beginn</translation>
+        </message>
+        <message>
+            <source>Length</source>
+            <translation>Dauer</translation>
+        </message>
+        <message>
+            <source>Officer</source>
+            <translation>Dienstkraft</translation>
+        </message>
+        <message>
+            <source>Camera</source>
+            <translation>Kamera</translation>
+        </message>
+        <message>
+            <source>Incident</source>
+            <translation>Einsatz</translation>
+        </message>
+        <message>
+            <source>Deletion</source>
+            <translation>Löschung</translation>
         </message>
     </context>
     <context>
@@ -5495,6 +5998,34 @@
             <translation>Die Aufnahme Nr. %1 gibt es nicht oder sie wurde gelöscht.</translation>
         </message>
         <message>
+            <source>The recording no. %1 failed its integrity check: it was changed or damaged after it was imported. It is not played. The finding has been recorded in the audit log; please inform the data-protection officer.</source>
+            <translation>Die Aufnahme Nr. %1 hat die Integritätsprüfung nicht bestanden: Sie wurde nach dem Import verändert oder beschädigt. Sie wird nicht abgespielt. Der Befund ist im Prüfprotokoll festgehalten; bitte informieren Sie die Datenschutzbeauftragte bzw. den Datenschutzbeauftragten.</translation>
+        </message>
+        <message>
+            <source>Imported as recording no. %1 (SHA-256 %2…, checked by reading it back).</source>
+            <translation>Als Aufnahme Nr. %1 importiert (SHA-256 %2…, durch Zurücklesen geprüft).</translation>
+        </message>
+        <message>
+            <source>Proposed incident: %1 (please confirm).</source>
+            <translation>Vorgeschlagener Einsatz: %1 (bitte bestätigen).</translation>
+        </message>
+        <message>
+            <source>No incident found for the unit at that time.</source>
+            <translation>Für die Streife wurde zu der Zeit kein Einsatz gefunden.</translation>
+        </message>
+        <message>
+            <source>The original could not be removed from the import folder.</source>
+            <translation>Das Original konnte nicht aus dem Importordner entfernt werden.</translation>
+        </message>
+        <message>
+            <source>Not imported: the import was cancelled.</source>
+            <translation>Nicht importiert: Der Import wurde abgebrochen.</translation>
+        </message>
+        <message>
+            <source>The file stays in its folder.</source>
+            <translation>Die Datei bleibt in ihrem Ordner.</translation>
+        </message>
+        <message>
             <source>Please state why the recording is exported (at least %1 characters).</source>
             <translation>Bitte geben Sie den Grund des Exports an (mindestens %1 Zeichen).</translation>
         </message>
@@ -5619,6 +6150,22 @@
             <translation>Den Einsatz Nr. %1 gibt es nicht.</translation>
         </message>
         <message>
+            <source>Please write a note for the bookmark.</source>
+            <translation>Bitte schreiben Sie eine Notiz zum Lesezeichen.</translation>
+        </message>
+        <message>
+            <source>The note is too long (at most %1 characters).</source>
+            <translation>Die Notiz ist zu lang (höchstens %1 Zeichen).</translation>
+        </message>
+        <message>
+            <source>The bookmark no longer exists.</source>
+            <translation>Das Lesezeichen gibt es nicht mehr.</translation>
+        </message>
+        <message>
+            <source>The snapshot is empty.</source>
+            <translation>Das Standbild ist leer.</translation>
+        </message>
+        <message>
             <source>Time</source>
             <translation>Zeit</translation>
         </message>
@@ -5685,6 +6232,14 @@
         <message>
             <source>intact (every block and the SHA-256 checked)</source>
             <translation>unversehrt (jeder Block und der SHA-256 geprüft)</translation>
+        </message>
+        <message>
+            <source>Bodycam recordings cannot be used on this workstation: %1 Please ask the administration to set up the master key file (KOD_RECORDING_KEY_FILE) and the recording store (KOD_RECORDING_STORE).</source>
+            <translation>Bodycam-Aufnahmen können an diesem Arbeitsplatz nicht genutzt werden: %1 Bitte lassen Sie die Administration die Hauptschlüsseldatei (KOD_RECORDING_KEY_FILE) und den Aufnahmespeicher (KOD_RECORDING_STORE) einrichten.</translation>
+        </message>
+        <message>
+            <source>The video component (libVLC) is not installed on this workstation, so recordings cannot be played. Please ask the administration.</source>
+            <translation>Die Videokomponente (libVLC) ist an diesem Arbeitsplatz nicht installiert, daher können keine Aufnahmen abgespielt werden. Bitte wenden Sie sich an die Administration.</translation>
         </message>
     </context>
     <context>

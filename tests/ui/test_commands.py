@@ -103,9 +103,9 @@ async def test_every_shortcut_of_the_window_comes_from_the_registry(
         }.get(spec.scope, Qt.ShortcutContext.WidgetWithChildrenShortcut)  # a pane's own keys
         assert action.shortcutContext() == expected, action.objectName()
     # Menus from the declarations: File holds the statistics (the dispatcher may see them),
-    # log-out and quit, Help the F1 list.
+    # the bodycam import, log-out and quit, Help the F1 list.
     file_menu = [a.objectName() for a in window.commands.menu("file").actions()]
-    assert file_menu == ["report.statistics", "app.logout", "app.quit"]
+    assert file_menu == ["report.statistics", "recording.import", "app.logout", "app.quit"]
     assert "app.help" in [a.objectName() for a in window.commands.menu("help").actions()]
     view = window.commands.menu("view").actions()
     assert [a.objectName() for a in view[-3:]] == ["view.reload", "view.reset_layout", "map.trail"]

@@ -118,8 +118,16 @@ def _no_key_twice(window: MainWindow) -> None:
             {"reports", "audit", "unit_admin"},
         ),
         (Role.CLERK, {"offences", "queue"}, {"units", "audit", "unit_admin"}),
-        (Role.DATA_PROTECTION, {"audit"}, {"units", "tasks", "reports", "unit_admin"}),
-        (Role.ADMIN, {"unit_admin", "audit"}, {"units", "tasks", "reports"}),
+        (
+            Role.DATA_PROTECTION,
+            {"audit"},
+            {"units", "tasks", "reports", "unit_admin", "recordings", "clip_viewer"},
+        ),
+        (
+            Role.ADMIN,
+            {"unit_admin", "audit"},
+            {"units", "tasks", "reports", "recordings", "clip_viewer"},
+        ),
     ],
 )
 async def test_each_role_starts_with_the_panes_of_its_work(
