@@ -3,13 +3,13 @@ snapshots, batches of files, the integrity check at opening, and a store that is
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.domain.retention import deletion_due
 from app.evidence.config import EvidenceConfig
 from app.evidence.errors import TamperedError
 from app.evidence.sealed import HEADER
@@ -57,7 +57,8 @@ async def test_lists_per_incident_and_officer_show_the_deletion_date_or_the_hold
     assert row.unit_call_sign == "KOD 12" and row.device_id == "BC-017"
     # Only proposed so far: listed with the incident, the link not yet confirmed.
     assert row.incident_number is None and row.proposed_incident_number == "E-2026-0815"
-    assert row.deletion_at == START + timedelta(days=14) and not row.held
+    # Deleted at the end of day 14 (Berlin time): 20.12.2026 24:00 for a clip of 06.12.2026.
+    assert row.deletion_at == deletion_due(START, 14) and not row.held
     assert row.frame_ms == 40.0
     assert [r.id for r in await lists.for_officer(dispatcher, scene.officer_id)] == [done.id]
     assert await lists.for_officer(dispatcher, scene.officer_id + 99) == []

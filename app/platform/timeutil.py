@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -26,6 +26,18 @@ def local(value: datetime) -> datetime:
         return value.astimezone(BERLIN)
     except OverflowError:
         return value
+
+
+def format_deadline(value: datetime | None) -> str:
+    """A deadline in German display form; one at midnight is shown as the end of the day
+    before (``20.12.2026 24:00``, "mit Ablauf des 20.12."), as a deletion at the end of day 14
+    is meant: never as the next day's ``00:00``."""
+    if value is None:
+        return ""
+    at = local(value)
+    if (at.hour, at.minute, at.second, at.microsecond) == (0, 0, 0, 0):
+        return (at - timedelta(days=1)).strftime("%d.%m.%Y") + " 24:00"
+    return at.strftime("%d.%m.%Y %H:%M")
 
 
 def format_local(value: datetime | None, with_seconds: bool = False) -> str:

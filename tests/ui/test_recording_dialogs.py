@@ -191,7 +191,7 @@ async def test_opening_a_clip_asks_for_the_reason_and_lists_show_the_deletion_da
     assert listing.model.rowCount() == 1
     assert listing.title.text() == "Aufnahmen zu Einsatz E-2026-0815"
     deletion = listing.model.index(0, 5).data()
-    assert deletion.startswith("20.12.2026"), deletion
+    assert deletion.startswith("20.12.2026 24:00"), deletion
     assert "vorgeschlagen" in listing.model.index(0, 4).data()
     listing.mode.setCurrentIndex(MODE_ALL)
     await wait_until(lambda: listing.title.text() == "Alle gespeicherten Aufnahmen", timeout=10)

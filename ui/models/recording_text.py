@@ -7,7 +7,7 @@ import html
 
 from PySide6.QtCore import QCoreApplication
 
-from app.platform.timeutil import format_local, utcnow
+from app.platform.timeutil import format_deadline, format_local, utcnow
 from app.services.recording_list import RecordingRow
 from ui import theme
 
@@ -38,7 +38,7 @@ def deletion_text(row: RecordingRow) -> str:
     if row.deletion_at is None:
         return QCoreApplication.translate("RecordingSummary", "kept (hold)")
     days = (row.deletion_at - utcnow()).total_seconds() / 86400
-    when = format_local(row.deletion_at)
+    when = format_deadline(row.deletion_at)
     if days < 0:
         return QCoreApplication.translate("RecordingSummary", "%1 (due)").replace("%1", when)
     if days < 2:

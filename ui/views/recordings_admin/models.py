@@ -9,7 +9,7 @@ from datetime import datetime
 from PySide6.QtCore import QCoreApplication, Qt
 
 from app.domain.retention import EXPIRED, EXPIRED_LABEL, HOLD_KIND_LABELS, HoldKind
-from app.platform.timeutil import format_local
+from app.platform.timeutil import format_deadline, format_local
 from app.services.recording_desk import HoldState, OpenHold, RecordingRef, UpcomingRow
 from app.services.recording_report import ClipAccess, DeletionEntry
 from ui.models.small_list import SmallListModel
@@ -87,7 +87,7 @@ class UpcomingTableModel(SmallListModel[UpcomingItem]):
             UP_OFFICER: rec.officer,
             UP_INCIDENT: rec.incident_number or "–",
             UP_RECORDED: format_local(rec.started_at),
-            UP_DUE: format_local(row.row.due_at),
+            UP_DUE: format_deadline(row.row.due_at),
             UP_HOLDS: self.tr("none"),
         }.get(column)
 
@@ -207,7 +207,7 @@ class DeletionTableModel(SmallListModel[_Numbered]):
         values = (
             str(d.recording_id),
             format_local(d.started_at),
-            format_local(d.due_at),
+            format_deadline(d.due_at),
             format_local(d.deleted_at),
             EXPIRED_LABEL if d.reason == EXPIRED else d.reason,
             format_local(removed) if removed else self.tr("not yet"),
