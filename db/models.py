@@ -27,9 +27,19 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import NAMING_CONVENTION, Base
 from db.models_bodycam import Recording, RecordingHold, RecordingKey
+from db.models_field import FieldAck, FieldDevice, FieldPhoto
 from db.types import IdType, UTCDateTime
 
-__all__ = ["NAMING_CONVENTION", "Base", "Recording", "RecordingHold", "RecordingKey"]
+__all__ = [
+    "NAMING_CONVENTION",
+    "Base",
+    "FieldAck",
+    "FieldDevice",
+    "FieldPhoto",
+    "Recording",
+    "RecordingHold",
+    "RecordingKey",
+]
 
 
 # --- people and organisation ---------------------------------------------------------------

@@ -14,6 +14,7 @@ from pathlib import Path
 from app.platform.database import Database
 from app.platform.outbox import Outbox, outbox_path
 from app.services.audit_log import AuditLogService
+from app.services.field_devices import FieldDeviceService
 from app.services.gazetteer import GazetteerService
 from app.services.incident_api import IncidentOperations
 from app.services.incident_report import IncidentReportService
@@ -61,6 +62,8 @@ class Services:
     map_data: MapDataService
     #: Position trails for the situation map.
     map_layers: MapLayerService
+    #: Registering and revoking the officers' field devices.
+    field_devices: FieldDeviceService
     #: Whether the database link is up (the workstation's change follower feeds it).
     link: LinkWatch = field(default_factory=LinkWatch)
     #: The offline-capable incident service (the same object as ``incidents``), if composed
@@ -101,6 +104,7 @@ class Services:
             situation=SituationService(db),
             map_data=MapDataService(db, settings),
             map_layers=MapLayerService(db),
+            field_devices=FieldDeviceService(db),
             link=link,
             offline=offline,
         )

@@ -4574,6 +4574,125 @@
         </message>
     </context>
     <context>
+        <name>field</name>
+        <message>
+            <source>Name the device (1 to %1 characters, e.g. Handy 17).</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>There is no user %1.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>A field device can only be registered for an active field officer.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>There is no unit in service called %1.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>There is no field device %1.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The field device %1 is revoked.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The device token is not valid, expired or revoked.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The officer of this device may not use it (account disabled).</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>%1 is not on the crew of %2 at the moment; ask the control room.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Unknown kind of assignment '%1'.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>This assignment is not (or no longer) for your unit.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Too many requests from this device. Please wait %1 s.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>This address does not exist.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>This method is not allowed here.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The request is too large.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The field %1 is missing or not valid.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The request is not valid.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The request failed.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>An internal error occurred. It was logged.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The request is too large (at most %1 MB).</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The field interface: HTTP API for the officers' devices.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>database URL (else KOD_DATABASE_URL, else the local SQLite file)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>address to listen on (default 127.0.0.1:8470; behind the reverse proxy)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>write the OpenAPI document to FILE and exit</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>--bind needs HOST:PORT, e.g. 127.0.0.1:8470.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The device token is missing (Authorization: Bearer …).</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>At most %1 photos per request.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Photo %1</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The time of the act needs a time zone (e.g. +01:00).</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+    <context>
         <name>fields</name>
         <message>
             <source>Description</source>
@@ -4727,6 +4846,29 @@
         <message>
             <source>Only checked, heard or handed-over cases go to the Bußgeldstelle; not: %1</source>
             <translation>An die Bußgeldstelle gehen nur geprüfte, angehörte oder abgegebene Fälle; nicht: %1</translation>
+        </message>
+    </context>
+    <context>
+        <name>images</name>
+        <message>
+            <source>The photo</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>%1 is too large (at most %2 MB).</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>%1 is not a JPEG, PNG or WebP picture.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>%1 has too many pixels (at most %2 million).</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>%1 is damaged or incomplete and cannot be read.</source>
+            <translation type="unfinished" />
         </message>
     </context>
     <context>
@@ -5682,6 +5824,10 @@
             <translation>Meldungen anlegen oder ändern</translation>
         </message>
         <message>
+            <source>send reports from the field</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>import bodycam recordings</source>
             <translation>Bodycam-Aufnahmen importieren</translation>
         </message>
@@ -5744,6 +5890,10 @@
         <message>
             <source>change settings</source>
             <translation>Einstellungen ändern</translation>
+        </message>
+        <message>
+            <source>register and revoke field devices</source>
+            <translation type="unfinished" />
         </message>
     </context>
     <context>
