@@ -617,7 +617,7 @@ def matrix_functions() -> list[str]:
     may_cases = "\n".join(
         f"        WHEN {_lit(p.value)} THEN "
         + (
-            " OR ".join(f"pg_has_role(public.kod_login(), {_lit(g)}, 'MEMBER')" for g in holders(p))
+            " OR ".join(f"pg_has_role(public.kod_acting_login(), {_lit(g)}, 'MEMBER')" for g in holders(p))
             or "false"
         )
         for p in Permission
@@ -643,7 +643,7 @@ def matrix_functions() -> list[str]:
         "        RETURN ARRAY[]::text[];\n    END IF;\n"
         f"    RETURN array_remove(ARRAY[{roles_of}]::text[], NULL);\nEND\n$$",
         # Who acts: the session's login, or (the field API) the officer of a registered device.
-        "CREATE OR REPLACE FUNCTION public.kod_login() RETURNS text\n"
+        "CREATE OR REPLACE FUNCTION public.kod_acting_login() RETURNS text\n"
         f"{head.replace('sql', 'plpgsql', 1)} AS $$\n{_login_body()}\n$$",
         "CREATE OR REPLACE FUNCTION public.kod_may(p_permission text) RETURNS boolean\n"
         f"{head} AS $$\n    SELECT coalesce(CASE p_permission\n{may_cases}\n    END, false)\n$$",

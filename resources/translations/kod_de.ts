@@ -4577,119 +4577,119 @@
         <name>field</name>
         <message>
             <source>Name the device (1 to %1 characters, e.g. Handy 17).</source>
-            <translation type="unfinished" />
+            <translation>Bitte das Gerät benennen (1 bis %1 Zeichen, z. B. Handy 17).</translation>
         </message>
         <message>
             <source>There is no user %1.</source>
-            <translation type="unfinished" />
+            <translation>Es gibt keinen Benutzer %1.</translation>
         </message>
         <message>
             <source>A field device can only be registered for an active field officer.</source>
-            <translation type="unfinished" />
+            <translation>Ein Gerät kann nur für eine aktive Person des Außendienstes registriert werden.</translation>
         </message>
         <message>
             <source>There is no unit in service called %1.</source>
-            <translation type="unfinished" />
+            <translation>Es gibt keine Einheit %1 im Dienst.</translation>
         </message>
         <message>
             <source>There is no field device %1.</source>
-            <translation type="unfinished" />
+            <translation>Es gibt kein Gerät %1.</translation>
         </message>
         <message>
             <source>The field device %1 is revoked.</source>
-            <translation type="unfinished" />
+            <translation>Das Gerät %1 ist widerrufen.</translation>
         </message>
         <message>
             <source>The device token is not valid, expired or revoked.</source>
-            <translation type="unfinished" />
+            <translation>Das Token des Geräts ist ungültig, abgelaufen oder widerrufen.</translation>
         </message>
         <message>
             <source>The officer of this device may not use it (account disabled).</source>
-            <translation type="unfinished" />
+            <translation>Die Person dieses Geräts darf es nicht verwenden (Konto gesperrt).</translation>
         </message>
         <message>
             <source>%1 is not on the crew of %2 at the moment; ask the control room.</source>
-            <translation type="unfinished" />
+            <translation>%1 gehört derzeit nicht zur Besatzung von %2; bitte bei der Leitstelle melden.</translation>
         </message>
         <message>
             <source>Unknown kind of assignment '%1'.</source>
-            <translation type="unfinished" />
+            <translation>Unbekannte Art von Auftrag „%1“.</translation>
         </message>
         <message>
             <source>This assignment is not (or no longer) for your unit.</source>
-            <translation type="unfinished" />
+            <translation>Dieser Auftrag ist nicht (mehr) für Ihre Einheit.</translation>
         </message>
         <message>
             <source>Too many requests from this device. Please wait %1 s.</source>
-            <translation type="unfinished" />
+            <translation>Zu viele Anfragen von diesem Gerät. Bitte %1 s warten.</translation>
         </message>
         <message>
             <source>This address does not exist.</source>
-            <translation type="unfinished" />
+            <translation>Diese Adresse gibt es nicht.</translation>
         </message>
         <message>
             <source>This method is not allowed here.</source>
-            <translation type="unfinished" />
+            <translation>Diese Methode ist hier nicht erlaubt.</translation>
         </message>
         <message>
             <source>The request is too large.</source>
-            <translation type="unfinished" />
+            <translation>Die Anfrage ist zu groß.</translation>
         </message>
         <message>
             <source>The field %1 is missing or not valid.</source>
-            <translation type="unfinished" />
+            <translation>Das Feld %1 fehlt oder ist ungültig.</translation>
         </message>
         <message>
             <source>The request is not valid.</source>
-            <translation type="unfinished" />
+            <translation>Die Anfrage ist ungültig.</translation>
         </message>
         <message>
             <source>The request failed.</source>
-            <translation type="unfinished" />
+            <translation>Die Anfrage ist fehlgeschlagen.</translation>
         </message>
         <message>
             <source>An internal error occurred. It was logged.</source>
-            <translation type="unfinished" />
+            <translation>Ein interner Fehler ist aufgetreten. Er wurde protokolliert.</translation>
         </message>
         <message>
             <source>The request is too large (at most %1 MB).</source>
-            <translation type="unfinished" />
+            <translation>Die Anfrage ist zu groß (höchstens %1 MB).</translation>
         </message>
         <message>
             <source>The field interface: HTTP API for the officers' devices.</source>
-            <translation type="unfinished" />
+            <translation>Die Schnittstelle zum Außendienst: HTTP-API für die Geräte der Einsatzkräfte.</translation>
         </message>
         <message>
             <source>database URL (else KOD_DATABASE_URL, else the local SQLite file)</source>
-            <translation type="unfinished" />
+            <translation>Datenbank-URL (sonst KOD_DATABASE_URL, sonst die lokale SQLite-Datei)</translation>
         </message>
         <message>
             <source>address to listen on (default 127.0.0.1:8470; behind the reverse proxy)</source>
-            <translation type="unfinished" />
+            <translation>Adresse, auf der gelauscht wird (Vorgabe 127.0.0.1:8470; hinter dem Reverse Proxy)</translation>
         </message>
         <message>
             <source>write the OpenAPI document to FILE and exit</source>
-            <translation type="unfinished" />
+            <translation>das OpenAPI-Dokument in DATEI schreiben und beenden</translation>
         </message>
         <message>
             <source>--bind needs HOST:PORT, e.g. 127.0.0.1:8470.</source>
-            <translation type="unfinished" />
+            <translation>--bind braucht HOST:PORT, z. B. 127.0.0.1:8470.</translation>
         </message>
         <message>
             <source>The device token is missing (Authorization: Bearer …).</source>
-            <translation type="unfinished" />
+            <translation>Das Token des Geräts fehlt (Authorization: Bearer …).</translation>
         </message>
         <message>
             <source>At most %1 photos per request.</source>
-            <translation type="unfinished" />
+            <translation>Höchstens %1 Fotos je Anfrage.</translation>
         </message>
         <message>
             <source>Photo %1</source>
-            <translation type="unfinished" />
+            <translation>Foto %1</translation>
         </message>
         <message>
             <source>The time of the act needs a time zone (e.g. +01:00).</source>
-            <translation type="unfinished" />
+            <translation>Die Tatzeit braucht eine Zeitzone (z. B. +01:00).</translation>
         </message>
     </context>
     <context>
@@ -4852,23 +4852,23 @@
         <name>images</name>
         <message>
             <source>The photo</source>
-            <translation type="unfinished" />
+            <translation>Das Foto</translation>
         </message>
         <message>
             <source>%1 is too large (at most %2 MB).</source>
-            <translation type="unfinished" />
+            <translation>%1 ist zu groß (höchstens %2 MB).</translation>
         </message>
         <message>
             <source>%1 is not a JPEG, PNG or WebP picture.</source>
-            <translation type="unfinished" />
+            <translation>%1 ist kein JPEG-, PNG- oder WebP-Bild.</translation>
         </message>
         <message>
             <source>%1 has too many pixels (at most %2 million).</source>
-            <translation type="unfinished" />
+            <translation>%1 hat zu viele Bildpunkte (höchstens %2 Millionen).</translation>
         </message>
         <message>
             <source>%1 is damaged or incomplete and cannot be read.</source>
-            <translation type="unfinished" />
+            <translation>%1 ist beschädigt oder unvollständig und kann nicht gelesen werden.</translation>
         </message>
     </context>
     <context>
@@ -5825,7 +5825,7 @@
         </message>
         <message>
             <source>send reports from the field</source>
-            <translation type="unfinished" />
+            <translation>Meldungen aus dem Außendienst senden</translation>
         </message>
         <message>
             <source>import bodycam recordings</source>
@@ -5893,7 +5893,7 @@
         </message>
         <message>
             <source>register and revoke field devices</source>
-            <translation type="unfinished" />
+            <translation>Geräte des Außendienstes registrieren und widerrufen</translation>
         </message>
     </context>
     <context>
