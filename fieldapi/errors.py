@@ -99,7 +99,8 @@ def install(app: FastAPI) -> None:
         code, text = _STATUS_MESSAGES.get(
             exc.status_code, ("error", N_("field", "The request failed."))
         )
-        return _answer(ApiError(exc.status_code, code, tr("field", text)))
+        # Keep the framework's headers (``Allow`` of a 405).
+        return _answer(ApiError(exc.status_code, code, tr("field", text), **(exc.headers or {})))
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:

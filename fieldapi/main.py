@@ -96,3 +96,7 @@ def main(argv: list[str] | None = None) -> None:
         forwarded_allow_ips=os.environ.get("KOD_FIELD_API_PROXIES", "127.0.0.1"),
         log_level="info",
     )
+
+
+if __name__ == "__main__":
+    main()
