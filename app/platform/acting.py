@@ -48,11 +48,13 @@ class ActingDatabase(Database):
                 )
             yield session
 
-    def write_session(
+    @asynccontextmanager
+    async def write_session(
         self, context: dict[str, str] | None = None
-    ) -> AbstractAsyncContextManager[AsyncSession]:
+    ) -> AsyncIterator[AsyncSession]:
         """A write transaction as the officer (the role is taken after the writers' lock)."""
-        return super().write_session({**(context or {}), **self._acting()})
+        async with super().write_session({**(context or {}), **self._acting()}) as session:
+            yield session
 
     async def dispose(self) -> None:
         """Nothing: the pool belongs to the base database."""

@@ -617,7 +617,9 @@ def matrix_functions() -> list[str]:
     may_cases = "\n".join(
         f"        WHEN {_lit(p.value)} THEN "
         + (
-            " OR ".join(f"pg_has_role(public.kod_acting_login(), {_lit(g)}, 'MEMBER')" for g in holders(p))
+            " OR ".join(
+                f"pg_has_role(public.kod_acting_login(), {_lit(g)}, 'MEMBER')" for g in holders(p)
+            )
             or "false"
         )
         for p in Permission

@@ -3983,6 +3983,54 @@
             <translation>Unerwarteter Fehler (%1). Einzelheiten stehen in der Protokolldatei.</translation>
         </message>
         <message>
+            <source>Field interface (officers' devices)</source>
+            <translation>Schnittstelle zum Außendienst (Geräte der Einsatzkräfte)</translation>
+        </message>
+        <message>
+            <source>Field devices and their tokens</source>
+            <translation>Geräte des Außendienstes und ihre Tokens</translation>
+        </message>
+        <message>
+            <source>Register a device; prints its token once</source>
+            <translation>Gerät registrieren; zeigt sein Token einmalig an</translation>
+        </message>
+        <message>
+            <source>the field officer's user name</source>
+            <translation>Benutzername der Person im Außendienst</translation>
+        </message>
+        <message>
+            <source>call sign, e.g. "KOD 11"</source>
+            <translation>Funkrufname, z. B. "KOD 11"</translation>
+        </message>
+        <message>
+            <source>name of the device</source>
+            <translation>Name des Geräts</translation>
+        </message>
+        <message>
+            <source>List registered devices</source>
+            <translation>Registrierte Geräte auflisten</translation>
+        </message>
+        <message>
+            <source>also revoked ones</source>
+            <translation>auch widerrufene</translation>
+        </message>
+        <message>
+            <source>A new token (the old one stops at once)</source>
+            <translation>Neues Token (das alte gilt sofort nicht mehr)</translation>
+        </message>
+        <message>
+            <source>Revoke a device</source>
+            <translation>Gerät widerrufen</translation>
+        </message>
+        <message>
+            <source>Device %1 revoked.</source>
+            <translation>Gerät %1 widerrufen.</translation>
+        </message>
+        <message>
+            <source>revoked</source>
+            <translation>widerrufen</translation>
+        </message>
+        <message>
             <source>%1 (%2): %3 addresses imported (%4 new, %5 updated, %6 unchanged), %7 rows rejected.</source>
             <translation>%1 (%2): %3 Adressen importiert (%4 neu, %5 aktualisiert, %6 unverändert), %7 Zeilen abgewiesen.</translation>
         </message>
