@@ -3023,6 +3023,10 @@
             <translation>Position</translation>
         </message>
         <message>
+            <source>Device</source>
+            <translation>Gerät</translation>
+        </message>
+        <message>
             <source>BOS status code</source>
             <translation>BOS-Status</translation>
         </message>
@@ -3039,6 +3043,14 @@
             <translation>Alter der zuletzt gemeldeten Position</translation>
         </message>
         <message>
+            <source>The unit's field device: connected, or when it last reported</source>
+            <translation>Das Gerät der Einheit: verbunden, oder wann es sich zuletzt gemeldet hat</translation>
+        </message>
+        <message>
+            <source>connected</source>
+            <translation>verbunden</translation>
+        </message>
+        <message>
             <source>Status since %1</source>
             <translation>Status seit %1</translation>
         </message>
@@ -3053,6 +3065,14 @@
         <message>
             <source>%1 (%2), reported %3</source>
             <translation>%1 (%2), gemeldet %3</translation>
+        </message>
+        <message>
+            <source>No field device has reported for this unit</source>
+            <translation>Für diese Einheit hat sich noch kein Gerät gemeldet</translation>
+        </message>
+        <message>
+            <source>Field device last reported %1</source>
+            <translation>Gerät zuletzt gemeldet %1</translation>
         </message>
     </context>
     <context>
@@ -5964,6 +5984,21 @@
         <message>
             <source>Read only: your role (%1) may not %2.</source>
             <translation>Nur lesen: Ihre Rolle (%1) darf keine %2.</translation>
+        </message>
+    </context>
+    <context>
+        <name>report_origin</name>
+        <message>
+            <source>Field</source>
+            <translation>Außendienst</translation>
+        </message>
+        <message>
+            <source>Citizen</source>
+            <translation>Bürger</translation>
+        </message>
+        <message>
+            <source>Desk</source>
+            <translation>Leitstelle</translation>
         </message>
     </context>
     <context>
