@@ -39,7 +39,7 @@ class Permission(StrEnum):
     TASK_WRITE = "task.write"
     REPORT_READ = "report.read"
     REPORT_WRITE = "report.write"
-    #: A Meldung from the field (field device): created, never read back or changed.
+    #: Recording a new Meldung (also from a field device); changing one is ``report.write``.
     REPORT_FIELD = "report.field"
     RECORDING_IMPORT = "recording.import"
     RECORDING_VIEW = "recording.view"
@@ -86,7 +86,8 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.TASK_WRITE: frozenset({_D, _S, _C}),
     Permission.REPORT_READ: frozenset({_D, _S, _C}),
     Permission.REPORT_WRITE: frozenset({_D, _S, _C}),
-    Permission.REPORT_FIELD: frozenset({_F}),
+    # Field officers record Meldungen from their device (and see only their own afterwards).
+    Permission.REPORT_FIELD: frozenset({_D, _S, _C, _F}),
     # The control room takes the recordings off the docking station; clerks work with them.
     Permission.RECORDING_IMPORT: frozenset({_D, _S}),
     Permission.RECORDING_VIEW: frozenset({_D, _S, _C}),

@@ -5892,8 +5892,8 @@
             <translation>Meldungen anlegen oder ändern</translation>
         </message>
         <message>
-            <source>send reports from the field</source>
-            <translation>Meldungen aus dem Außendienst senden</translation>
+            <source>record new reports</source>
+            <translation>neue Meldungen erfassen</translation>
         </message>
         <message>
             <source>import bodycam recordings</source>
