@@ -114,7 +114,7 @@ class UnitStatusTableModel(LiveTableModel[UnitInfo, None]):
     column_count = COLUMN_COUNT
     page_size = None
     tick_ms = 1000
-    tick_columns = (COL_SINCE, COL_POSITION_AGE, COL_DEVICE)
+    tick_columns = (COL_SINCE, COL_DEVICE)
     tick_roles = (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ForegroundRole)
 
     def __init__(self, ctx: UiContext, parent: QObject | None = None) -> None:
