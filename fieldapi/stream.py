@@ -23,6 +23,7 @@ from fastapi import WebSocket, WebSocketDisconnect
 from app.domain.dto import ChangeBatch
 from app.platform.changefeed import ChangeFollower, changes_after, last_change_id
 from app.platform.errors import KodError
+from app.platform.i18n import tr
 from app.platform.timeutil import utcnow
 from app.services import field_inbox
 from app.services.field_gateway import DeviceIdentity
@@ -137,16 +138,19 @@ class StreamHub:
                 await socket.close(4429, str(exc)[:120])
             return
         link = _Link(socket, device, token)
-        self.links.add(link)
         await self.ctx.audit_call(device, "WS", "/v1/stream", 101, client)
-        await self.ctx.gateway.touch({device.device_id: utcnow()}, {device.device_id: True})
         try:
+            # The catch-up first, then live pushes (the link joins the hub only now).
             cursor = await last_change_id(self.ctx.db)
-            missed = [c for c in await changes_after(self.ctx.db, after)] if after else []
+            missed = await changes_after(self.ctx.db, after) if after else []
             changed = sorted(
                 {(c.entity, c.entity_id) for c in missed if c.entity in ("incident", "task")}
             )
             await self._push(link, cursor, [list(c) for c in changed])
+            self.links.add(link)
+            # A change between the catch-up's read and joining the hub is not lost.
+            await self._push(link, await last_change_id(self.ctx.db), [])
+            await self.ctx.gateway.touch({device.device_id: utcnow()}, {device.device_id: True})
             while True:
                 message = await socket.receive_json()
                 await self._on_message(link, message)
@@ -161,11 +165,15 @@ class StreamHub:
 
     async def _on_message(self, link: _Link, message: Any) -> None:
         if not isinstance(message, dict) or message.get("type") != "ack":
-            await link.socket.send_json({"type": "error", "message": "unbekannte Nachricht"})
+            await link.socket.send_json(
+                {"type": "error", "message": tr("field", "Unknown message.")}
+            )
             return
         kind, item_id = message.get("kind"), message.get("id")
         if kind not in field_inbox.KINDS or not isinstance(item_id, int):
-            await link.socket.send_json({"type": "error", "message": "kind und id fehlen"})
+            await link.socket.send_json(
+                {"type": "error", "message": tr("field", "The acknowledgement needs kind and id.")}
+            )
             return
         dev = link.device
         try:

@@ -21,7 +21,7 @@ from tests.field_setup import gateway_target, officer_with_device
 
 with warnings.catch_warnings():
     # Starlette's test client asks for a newer httpx; it works with this one.
-    warnings.simplefilter("ignore", DeprecationWarning)
+    warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
 LEAD = Actor(None, "cli:test", Role.SHIFT_LEAD, "Schichtleitung")

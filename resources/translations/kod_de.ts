@@ -4759,6 +4759,14 @@
             <source>The time of the act needs a time zone (e.g. +01:00).</source>
             <translation>Die Tatzeit braucht eine Zeitzone (z. B. +01:00).</translation>
         </message>
+        <message>
+            <source>Unknown message.</source>
+            <translation>Unbekannte Nachricht.</translation>
+        </message>
+        <message>
+            <source>The acknowledgement needs kind and id.</source>
+            <translation>Die Bestätigung braucht kind und id.</translation>
+        </message>
     </context>
     <context>
         <name>fields</name>
