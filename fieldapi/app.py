@@ -75,6 +75,7 @@ def create_app(
             yield
         finally:
             await hub.stop()
+            await ctx.calls.close()
 
     app = FastAPI(
         title="KOD-Leitstelle – Schnittstelle Außendienst",

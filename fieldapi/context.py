@@ -11,9 +11,10 @@ from app.platform.database import Database
 from app.platform.errors import KodError
 from app.platform.i18n import tr
 from app.platform.timeutil import utcnow
-from app.platform.uow import Actor, unit_of_work
+from app.platform.uow import Actor
 from app.services import Services
-from app.services.field_gateway import GATEWAY_ACTOR, DeviceIdentity, FieldGateway
+from app.services.field_gateway import DeviceIdentity, FieldGateway
+from fieldapi.call_audit import CallAuditWriter, CallRecord
 from fieldapi.errors import ApiError
 from fieldapi.limits import RateLimiter
 from fieldapi.settings import FieldApiSettings
@@ -34,6 +35,8 @@ class FieldContext:
         )
         self._services: dict[str, Services] = {}
         self._seen_written: dict[int, float] = {}
+        #: Every call's audit record, written in batches.
+        self.calls = CallAuditWriter(db)
 
     def services_for(self, actor: Actor) -> Services:
         """The services acting as ``actor`` (PostgreSQL: with the officer's login)."""
@@ -68,23 +71,17 @@ class FieldContext:
         """One audit record per call: who (device and officer), what, and the answer."""
         details: dict[str, Any] = {"method": method, "path": path[:200], "status": status}
         details["client"] = client[:64]
-        actor = GATEWAY_ACTOR
-        db = self.db
         if identity is not None:
             details["device"] = identity.device_id
-            actor = identity.actor
-            db = self.services_for(actor).db
         action = "field.call" if status < 400 else "field.refused"
-        try:
-            async with unit_of_work(db, actor, None) as w:
-                await w.audit(
-                    action,
-                    "field_device" if identity else None,
-                    identity.device_id if identity else None,
-                    details,
-                )
-        except Exception:
-            log.exception("field API call could not be audited")
+        self.calls.add(
+            CallRecord(
+                identity.actor if identity else None,
+                action,
+                identity.device_id if identity else None,
+                details,
+            )
+        )
         if identity is not None:
             await self._seen(identity.device_id)
 
