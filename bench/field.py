@@ -47,6 +47,7 @@ from ui.models.unit_board import UnitStatusTableModel  # noqa: E402
 
 DEVICES = int(os.environ.get("KOD_BENCH_DEVICES", "200"))
 SECONDS = float(os.environ.get("KOD_BENCH_SECONDS", "30"))
+RPS_SECONDS = float(os.environ.get("KOD_BENCH_RPS_SECONDS", "10"))
 PERIOD_S = 5.0
 PASSWORD = "bench-geheim-123"
 LEAD = Actor(None, "bench", Role.SHIFT_LEAD, "Bench")
@@ -119,6 +120,7 @@ async def _measure(target: DatabaseTarget, base: str, tokens: list[str], units: 
     await model.wait_loaded()
     pending: dict[int, tuple[str, float]] = {}
     latencies: list[float] = []
+    posts: list[float] = []
 
     def check(*_args: object) -> None:
         now = time.perf_counter()
@@ -140,13 +142,15 @@ async def _measure(target: DatabaseTarget, base: str, tokens: list[str], units: 
             while time.perf_counter() < end:
                 status = statuses[(i + step) % len(statuses)]
                 step += 1
-                pending[units[i]] = (status, time.perf_counter())
+                sent = time.perf_counter()
+                pending[units[i]] = (status, sent)
                 answer = await client.post(
                     "/v1/status",
                     json={"status": status},
                     headers={"Authorization": f"Bearer {tokens[i]}"},
                 )
                 answer.raise_for_status()
+                posts.append((time.perf_counter() - sent) * 1000)
                 await asyncio.sleep(PERIOD_S)
 
         await asyncio.gather(*(device(i) for i in range(len(tokens))))
@@ -155,9 +159,12 @@ async def _measure(target: DatabaseTarget, base: str, tokens: list[str], units: 
         print(f"field_status_to_board_p50_ms: {statistics.median(latencies):.1f}")
         print(f"field_status_to_board_p99_ms: {latencies[int(len(latencies) * 0.99) - 1]:.1f}")
         print(f"field_status_samples: {len(latencies)} (unseen {len(pending)})")
+        posts.sort()
+        print(f"field_status_post_p50_ms: {statistics.median(posts):.1f}")
+        print(f"field_status_post_p99_ms: {posts[int(len(posts) * 0.99) - 1]:.1f}")
 
         done = 0
-        stop = time.perf_counter() + 10
+        stop = time.perf_counter() + RPS_SECONDS
 
         async def caller(k: int) -> None:
             nonlocal done
