@@ -13,6 +13,7 @@ from app.platform.config import DatabaseTarget, resolve_database
 from app.platform.errors import KodError
 from app.platform.i18n import tr
 from app.services.login import open_checked
+from app.tools.argparse_de import use_ui_language
 from fieldapi.settings import FieldApiSettings
 
 ENV_BIND = "KOD_FIELD_API_BIND"
@@ -63,6 +64,7 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    use_ui_language()
     args = _parser().parse_args(argv)
     try:
         settings = _settings(args)

@@ -232,7 +232,7 @@ async def get_inbox(request: Request, dev: Device) -> schemas.InboxOut:
     )
     return schemas.InboxOut(
         cursor=cursor,
-        items=[schemas.InboxItemOut.model_validate(i, from_attributes=True) for i in items],
+        items=items,
     )
 
 

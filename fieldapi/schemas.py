@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.services.field_inbox import InboxItem
+
 #: BOS status codes a device may send; ``N`` is the Notruf (emergency key), ``5`` Sprechwunsch,
 #: ``0`` priorisierter Sprechwunsch.
 StatusCode = Literal["0", "1", "2", "3", "4", "5", "6", "N"]
@@ -105,29 +107,11 @@ class CatalogueEntryOut(BaseModel):
     verified: bool
 
 
-class InboxItemOut(BaseModel):
-    """An incident the unit is sent to or an Auftrag for the unit or the officer."""
-
-    kind: Literal["incident", "task"]
-    id: int
-    number: str
-    title: str
-    description: str
-    address: str
-    lat: float | None
-    lon: float | None
-    priority: int | None
-    since: datetime
-    due_at: datetime | None
-    confirmed: bool
-    acknowledged_at: datetime | None
-
-
 class InboxOut(BaseModel):
     """The unit's inbox and the change-feed position it reflects."""
 
     cursor: int
-    items: list[InboxItemOut]
+    items: list[InboxItem]
 
 
 class AckOut(BaseModel):

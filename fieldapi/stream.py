@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import WebSocket, WebSocketDisconnect
+from pydantic import TypeAdapter
 
 from app.domain.dto import ChangeBatch
 from app.platform.changefeed import ChangeFollower, changes_after, last_change_id
@@ -44,12 +45,11 @@ class _Link:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
-def _jsonable(items: list[field_inbox.InboxItem]) -> list[dict[str, Any]]:
-    from fieldapi.schemas import InboxItemOut
+_ITEMS = TypeAdapter(list[field_inbox.InboxItem])
 
-    return [
-        InboxItemOut.model_validate(i, from_attributes=True).model_dump(mode="json") for i in items
-    ]
+
+def _jsonable(items: list[field_inbox.InboxItem]) -> list[dict[str, Any]]:
+    return list(_ITEMS.dump_python(items, mode="json"))
 
 
 class StreamHub:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
@@ -29,7 +30,7 @@ KINDS = ("incident", "task")
 class InboxItem:
     """An incident the unit is sent to, or an Auftrag for the unit or the officer."""
 
-    kind: str
+    kind: Literal["incident", "task"]
     id: int
     number: str
     title: str
@@ -116,7 +117,9 @@ async def acknowledge(
     """The device has received ``kind`` ``item_id`` (idempotent: the first time counts)."""
     if kind not in KINDS:
         raise ValidationError(tr("field", "Unknown kind of assignment '%1'.", kind), "kind")
-    current = {(i.kind, i.id): i for i in await inbox(db, actor, unit_id, device_id)}
+    current: dict[tuple[str, int], InboxItem] = {
+        (i.kind, i.id): i for i in await inbox(db, actor, unit_id, device_id)
+    }
     item = current.get((kind, item_id))
     if item is None:
         raise NotFound(tr("field", "This assignment is not (or no longer) for your unit."))
@@ -137,7 +140,9 @@ async def acknowledge(
             await w.audit("field.ack", kind, item_id, {"device": device_id, "number": item.number})
             return w.now
     except IntegrityError:  # a retry acknowledged it at the same moment: that one counts
-        again = {(i.kind, i.id): i for i in await inbox(db, actor, unit_id, device_id)}
+        again: dict[tuple[str, int], InboxItem] = {
+            (i.kind, i.id): i for i in await inbox(db, actor, unit_id, device_id)
+        }
         at = again[(kind, item_id)].acknowledged_at
         assert at is not None
         return at
