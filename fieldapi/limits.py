@@ -9,14 +9,22 @@ from dataclasses import dataclass
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.platform.i18n import tr
-from fieldapi.errors import error_body
+from fieldapi.errors import ApiError, error_body
 
 #: Paths that take photos (multipart); every other request is small JSON.
 UPLOAD_PATHS = ("/v1/reports", "/v1/offences")
 
 
-class _TooLarge(Exception):
-    pass
+class _TooLarge(ApiError):
+    """Raised while a body without a declared length streams past its limit; the app's error
+    handler answers it (413, JSON) like every other refusal."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, "too_large", _too_large_message(limit))
+
+
+def _too_large_message(limit: int) -> str:
+    return tr("field", "The request is too large (at most %1 MB).", round(limit / 2**20, 1))
 
 
 class BodyLimit:
@@ -40,37 +48,39 @@ class BodyLimit:
                 await _refuse(send, limit)
                 return
         seen = 0
-        started = False
+        exceeded = False
+        answered = False
 
         async def counted() -> Message:
-            nonlocal seen
+            nonlocal seen, exceeded
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:
-                    raise _TooLarge
+                    exceeded = True
+                    raise _TooLarge(limit)
             return message
 
         async def tracked(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
+            # Whatever the app made of a body cut off at the limit (the framework answers a
+            # failed body read with 400), the caller is told why: 413.
+            nonlocal answered
+            if not exceeded:
+                await send(message)
+                return
+            if not answered:
+                answered = True
+                await _refuse(send, limit)
 
         try:
             await self.app(scope, counted, tracked)
         except _TooLarge:
-            if not started:
+            if not answered:
                 await _refuse(send, limit)
 
 
 async def _refuse(send: Send, limit: int) -> None:
-    body = json.dumps(
-        error_body(
-            "too_large",
-            tr("field", "The request is too large (at most %1 MB).", round(limit / 2**20, 1)),
-        )
-    ).encode()
+    body = json.dumps(error_body("too_large", _too_large_message(limit))).encode()
     await send(
         {
             "type": "http.response.start",

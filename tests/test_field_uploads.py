@@ -83,3 +83,30 @@ async def test_bad_upload_is_refused_and_nothing_stored(
             assert conn.execute(text("select count(*) from field_photo")).scalar() == 0
     finally:
         engine.dispose()
+
+
+async def test_body_without_length_is_cut_off_at_the_limit(
+    services: Services, db_target: DatabaseTarget
+) -> None:
+    setup = await officer_with_device(services)
+
+    async def chunks():  # type: ignore[no-untyped-def]
+        # A photo part that never ends, sent without a declared length.
+        yield (
+            b'--xyz\r\nContent-Disposition: form-data; name="photos"; filename="a.jpg"\r\n'
+            b"Content-Type: image/jpeg\r\n\r\n\xff\xd8\xff"
+        )
+        for _ in range(60):
+            yield b"\x00" * (1024 * 1024)
+
+    async with api_client(db_target) as client:
+        answer = await client.post(
+            "/v1/reports",
+            content=chunks(),
+            headers={
+                "Authorization": f"Bearer {setup.token}",
+                "Content-Type": "multipart/form-data; boundary=xyz",
+            },
+        )
+    assert answer.status_code == 413, answer.text
+    assert "zu groß" in answer.json()["error"]["message"]
