@@ -97,6 +97,8 @@ def main(argv: list[str] | None = None) -> None:
         proxy_headers=True,
         forwarded_allow_ips=os.environ.get("KOD_FIELD_API_PROXIES", "127.0.0.1"),
         log_level="info",
+        # Every call is in the audit log already; a line per request would cost CPU.
+        access_log=False,
     )
 
 

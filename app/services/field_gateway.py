@@ -53,7 +53,17 @@ class FieldGateway:
         if parsed is None:
             raise _refused()
         device_id, secret = parsed
-        async with self._db.read() as s:
+        serving = (
+            select(UnitMember.unit_id)
+            .where(
+                UnitMember.user_id == FieldDevice.user_id,
+                UnitMember.unit_id == FieldDevice.unit_id,
+                UnitMember.until.is_(None),
+            )
+            .exists()
+        )
+        # One statement (on PostgreSQL without a transaction around it): every call asks.
+        async with self._db.read_single() as s:
             row = (
                 await s.execute(
                     select(
@@ -64,22 +74,18 @@ class FieldGateway:
                         User.active,
                         Unit.call_sign,
                         Unit.active,
+                        serving,
                     )
                     .join(User, User.id == FieldDevice.user_id)
                     .join(Unit, Unit.id == FieldDevice.unit_id)
                     .where(FieldDevice.id == device_id)
                 )
             ).first()
-            if row is None:
-                raise _refused()
-            device, username, display_name, role_code, user_active, call_sign, unit_active = row
-            serving = await s.scalar(
-                select(UnitMember.unit_id).where(
-                    UnitMember.user_id == device.user_id,
-                    UnitMember.unit_id == device.unit_id,
-                    UnitMember.until.is_(None),
-                )
-            )
+        if row is None:
+            raise _refused()
+        device, username, display_name, role_code, user_active, call_sign, unit_active, on_crew = (
+            row
+        )
         now = utcnow()
         current = secret_matches(secret, device.token_hash)
         previous = (
@@ -94,7 +100,7 @@ class FieldGateway:
             raise AuthenticationError(
                 tr("field", "The officer of this device may not use it (account disabled).")
             )
-        if serving is None or not unit_active:
+        if not on_crew or not unit_active:
             raise AuthenticationError(
                 tr(
                     "field",
