@@ -8,13 +8,14 @@ then ``field_api_rps``: position updates per second the API answers with 16 call
 
 No arguments. Creates its own database, the officers' logins, the devices and the API's own
 login on ``KOD_TEST_PG_URL``'s server and removes them at the end. The API runs as its own
-process (``kod-field-api``); the devices (httpx) and the workstation's model share one qasync
-loop in this process, as on a 2-core machine they would share the CPUs anyway.
+process (``kod-field-api``), the devices as another (``bench/_field_devices.py``, httpx, each
+line it prints says what it sent when), and the workstation's model in this one.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import random
 import statistics
@@ -123,7 +124,7 @@ async def _measure(target: DatabaseTarget, base: str, tokens: list[str], units: 
     posts: list[float] = []
 
     def check(*_args: object) -> None:
-        now = time.perf_counter()
+        now = time.time()
         for unit in model.units():
             want = pending.get(unit.id)
             if want is not None and unit.status == want[0]:
@@ -131,38 +132,42 @@ async def _measure(target: DatabaseTarget, base: str, tokens: list[str], units: 
                 del pending[unit.id]
 
     model.dataChanged.connect(check)
-    statuses = ["1", "2", "6", "5"]
+    loop = asyncio.get_running_loop()
+    child = subprocess.Popen(
+        [sys.executable, "-m", "bench._field_devices"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=str(_HERE.parent),
+    )
+    assert child.stdin is not None and child.stdout is not None
+    spec = {"base": base, "devices": list(zip(tokens, units, strict=True)), "seconds": SECONDS}
+    child.stdin.write(json.dumps(spec) + "\n")
+    child.stdin.close()
+    out = child.stdout
+
+    def read_child() -> None:
+        # The devices run in their own process; each line says what was sent when.
+        for line in out:
+            parts = line.split()
+            if parts[0] == "post":
+                loop.call_soon_threadsafe(posts.append, float(parts[1]))
+            else:
+                unit_id, status, sent = int(parts[0]), parts[1], float(parts[2])
+                loop.call_soon_threadsafe(pending.__setitem__, unit_id, (status, sent))
+
+    await asyncio.to_thread(read_child)
+    child.wait()
+    await asyncio.sleep(1.0)
+    latencies.sort()
+    posts.sort()
+    print(f"field_status_to_board_p50_ms: {statistics.median(latencies):.1f}")
+    print(f"field_status_to_board_p99_ms: {latencies[int(len(latencies) * 0.99) - 1]:.1f}")
+    print(f"field_status_samples: {len(latencies)} (unseen {len(pending)})")
+    print(f"field_status_post_p50_ms: {statistics.median(posts):.1f}")
+    print(f"field_status_post_p99_ms: {posts[int(len(posts) * 0.99) - 1]:.1f}")
     limits = httpx.Limits(max_connections=32)
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=10) as client:
-
-        async def device(i: int) -> None:
-            await asyncio.sleep(random.uniform(0, PERIOD_S))
-            step = 0
-            end = time.perf_counter() + SECONDS
-            while time.perf_counter() < end:
-                status = statuses[(i + step) % len(statuses)]
-                step += 1
-                sent = time.perf_counter()
-                pending[units[i]] = (status, sent)
-                answer = await client.post(
-                    "/v1/status",
-                    json={"status": status},
-                    headers={"Authorization": f"Bearer {tokens[i]}"},
-                )
-                answer.raise_for_status()
-                posts.append((time.perf_counter() - sent) * 1000)
-                await asyncio.sleep(PERIOD_S)
-
-        await asyncio.gather(*(device(i) for i in range(len(tokens))))
-        await asyncio.sleep(1.0)
-        latencies.sort()
-        print(f"field_status_to_board_p50_ms: {statistics.median(latencies):.1f}")
-        print(f"field_status_to_board_p99_ms: {latencies[int(len(latencies) * 0.99) - 1]:.1f}")
-        print(f"field_status_samples: {len(latencies)} (unseen {len(pending)})")
-        posts.sort()
-        print(f"field_status_post_p50_ms: {statistics.median(posts):.1f}")
-        print(f"field_status_post_p99_ms: {posts[int(len(posts) * 0.99) - 1]:.1f}")
-
         done = 0
         stop = time.perf_counter() + RPS_SECONDS
 
