@@ -55,11 +55,12 @@ LEAD = Actor(None, "bench", Role.SHIFT_LEAD, "Bench")
 ADMIN = Actor(None, "bench", Role.ADMIN, "Bench")
 
 
-async def _prepare(target: DatabaseTarget, tag: str) -> tuple[list[str], list[int], list[str]]:
-    """Officers, units with crews and devices; returns (tokens, unit ids, logins)."""
+async def _prepare(target: DatabaseTarget, tag: str) -> tuple[list[str], list[int]]:
+    """Officers (logins ``bf_<tag>_<n>``), units with crews and devices; (tokens, unit ids)."""
     db = Database(target, "bench")
     services = Services.create(db)
-    tokens, units, logins = [], [], []
+    tokens: list[str] = []
+    units: list[int] = []
     try:
         for i in range(DEVICES):
             login = f"bf_{tag}_{i}"
@@ -71,10 +72,9 @@ async def _prepare(target: DatabaseTarget, tag: str) -> tuple[list[str], list[in
             issued = await services.field_devices.register(ADMIN, login, unit.call_sign, f"H{i}")
             tokens.append(issued.token)
             units.append(unit.id)
-            logins.append(login)
     finally:
         await db.dispose()
-    return tokens, units, logins
+    return tokens, units
 
 
 def _start_api(target: DatabaseTarget, gateway: str, port: int) -> subprocess.Popen[bytes]:
@@ -198,26 +198,28 @@ def main() -> None:
     QApplication.instance() or QApplication(sys.argv[:1])
     tag = uuid.uuid4().hex[:6]
     gateway = f"kod_bench_gw_{tag}"
-    with temp_postgres() as target:
-        owner = create_engine(target.sync_url, isolation_level="AUTOCOMMIT")
-        with owner.connect() as conn:
-            conn.execute(text(f"CREATE ROLE {gateway} LOGIN PASSWORD '{PASSWORD}'"))
-            conn.execute(text(f"GRANT kod_field_gateway TO {gateway}"))
-        logins: list[str] = []
-        api = None
-        try:
-            tokens, units, logins = asyncio.run(_prepare(target, tag))
-            port = 18470 + random.randint(0, 500)
-            api = _start_api(target, gateway, port)
-            base = f"http://127.0.0.1:{port}"
-            eventloop.run(_wait_up(base))
-            eventloop.run(_measure(target, base, tokens, units))
-        finally:
-            if api is not None:
-                api.terminate()
-                api.wait(10)
-            owner.dispose()
-        _drop_roles([gateway, *logins])
+    try:
+        with temp_postgres() as target:
+            owner = create_engine(target.sync_url, isolation_level="AUTOCOMMIT")
+            with owner.connect() as conn:
+                conn.execute(text(f"CREATE ROLE {gateway} LOGIN PASSWORD '{PASSWORD}'"))
+                conn.execute(text(f"GRANT kod_field_gateway TO {gateway}"))
+            api = None
+            try:
+                tokens, units = asyncio.run(_prepare(target, tag))
+                port = 18470 + random.randint(0, 500)
+                api = _start_api(target, gateway, port)
+                base = f"http://127.0.0.1:{port}"
+                eventloop.run(_wait_up(base))
+                eventloop.run(_measure(target, base, tokens, units))
+            finally:
+                if api is not None:
+                    api.terminate()
+                    api.wait(10)
+                owner.dispose()
+    finally:
+        # Logins belong to the whole server: never leave them behind, also after a failure.
+        _drop_roles([gateway, *(f"bf_{tag}_{i}" for i in range(DEVICES))])
 
 
 def _drop_roles(roles: list[str]) -> None:
