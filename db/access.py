@@ -39,6 +39,8 @@ class Permission(StrEnum):
     TASK_WRITE = "task.write"
     REPORT_READ = "report.read"
     REPORT_WRITE = "report.write"
+    #: Recording a new Meldung (also from a field device); changing one is ``report.write``.
+    REPORT_FIELD = "report.field"
     RECORDING_IMPORT = "recording.import"
     RECORDING_VIEW = "recording.view"
     RECORDING_HOLD = "recording.hold"
@@ -56,6 +58,8 @@ class Permission(StrEnum):
     AUDIT_PRUNE = "audit.prune"
     USER_MANAGE = "user.manage"
     SETTINGS_MANAGE = "settings.manage"
+    #: Registering, rotating and revoking the officers' field devices.
+    FIELD_DEVICE_MANAGE = "field.device"
 
 
 _D, _S, _C, _F, _P, _A = (
@@ -83,6 +87,8 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.TASK_WRITE: frozenset({_D, _S, _C}),
     Permission.REPORT_READ: frozenset({_D, _S, _C}),
     Permission.REPORT_WRITE: frozenset({_D, _S, _C}),
+    # Field officers record Meldungen from their device (and see only their own afterwards).
+    Permission.REPORT_FIELD: frozenset({_D, _S, _C, _F}),
     # The control room takes the recordings off the docking station; clerks work with them.
     Permission.RECORDING_IMPORT: frozenset({_D, _S}),
     Permission.RECORDING_VIEW: frozenset({_D, _S, _C}),
@@ -104,4 +110,5 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.AUDIT_PRUNE: frozenset({_A}),
     Permission.USER_MANAGE: frozenset({_A}),
     Permission.SETTINGS_MANAGE: frozenset({_A}),
+    Permission.FIELD_DEVICE_MANAGE: frozenset({_S, _A}),
 }

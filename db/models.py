@@ -34,11 +34,15 @@ from db.models_bodycam import (
     RecordingKey,
     RecordingSnapshot,
 )
+from db.models_field import FieldAck, FieldDevice, FieldPhoto
 from db.types import IdType, UTCDateTime
 
 __all__ = [
     "NAMING_CONVENTION",
     "Base",
+    "FieldAck",
+    "FieldDevice",
+    "FieldPhoto",
     "Recording",
     "RecordingBookmark",
     "RecordingDeletion",

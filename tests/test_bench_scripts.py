@@ -37,6 +37,10 @@ SCRIPTS = {
         },
         ["map_stall_p95_ms", "map_tick_apply_p95_ms"],
     ),
+    "field.py": (
+        {"KOD_BENCH_DEVICES": "5", "KOD_BENCH_SECONDS": "6", "KOD_BENCH_RPS_SECONDS": "2"},
+        ["field_status_to_board_p99_ms", "field_api_rps"],
+    ),
     "map_tiles.py": (
         {"KOD_BENCH_TILES": "2000"},
         ["mbtiles_tile_read_p50_us", "mbtiles_tile_read_p95_us"],

@@ -296,6 +296,16 @@ PROBES: dict[Permission, Probe] = {
         "INSERT INTO setting (key, value, updated_at) VALUES ('probe', '1', now())",
         {},
     ),
+    Permission.REPORT_FIELD: lambda s, r: (
+        "INSERT INTO report (number, source, received_at, subject, text, address, status, "
+        "updated_at, version) VALUES ('M-probe', 'field', now(), 'p', '', '', 'new', now(), 1)",
+        {},
+    ),
+    # Only who manages devices reads their token hashes.
+    Permission.FIELD_DEVICE_MANAGE: lambda s, r: (
+        "SELECT count(token_hash) FROM field_device",
+        {},
+    ),
 }
 
 

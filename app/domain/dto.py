@@ -191,6 +191,10 @@ class UnitInfo:
     alarmed_at: datetime | None = None
     #: Until when it should confirm (see :attr:`Assignment.confirm_due_at`).
     confirm_due_at: datetime | None = None
+    #: When a field device of the unit last called the field API (None: no device).
+    device_seen_at: datetime | None = None
+    #: Whether a field device of the unit holds its live link open now.
+    device_connected: bool = False
 
 
 @dataclass(frozen=True)

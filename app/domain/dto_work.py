@@ -241,3 +241,24 @@ def report_status_label(code: str) -> str:
 def report_source_label(code: str) -> str:
     """Label of where a report came from."""
     return tr("report_source", REPORT_SOURCE_LABELS_SOURCE.get(code, code))
+
+
+#: Who a Meldung comes from, by its source: the officers in the field (field device), citizens
+#: (online form, the city's Open311 platform) or the desk (phone, e-mail, anything else).
+REPORT_ORIGINS: dict[str, str] = {"field": "field", "online": "citizen", "open311": "citizen"}
+REPORT_ORIGIN_LABELS_SOURCE: dict[str, str] = {
+    "field": N_("report_origin", "Field"),
+    "citizen": N_("report_origin", "Citizen"),
+    "desk": N_("report_origin", "Desk"),
+}
+
+
+def report_origin(code: str) -> str:
+    """``field``, ``citizen`` or ``desk`` for a report source."""
+    return REPORT_ORIGINS.get(code, "desk")
+
+
+def report_origin_label(code: str) -> str:
+    """Label of who a report came from (by its source), e.g. "Außendienst"."""
+    origin = report_origin(code)
+    return tr("report_origin", REPORT_ORIGIN_LABELS_SOURCE[origin])

@@ -51,6 +51,7 @@ PERMISSION_LABELS: dict[Permission, str] = {
     Permission.TASK_WRITE: N_("permissions", "create or change tasks"),
     Permission.REPORT_READ: N_("permissions", "view reports"),
     Permission.REPORT_WRITE: N_("permissions", "create or change reports"),
+    Permission.REPORT_FIELD: N_("permissions", "record new reports"),
     Permission.RECORDING_IMPORT: N_("permissions", "import bodycam recordings"),
     Permission.RECORDING_VIEW: N_("permissions", "view bodycam recordings"),
     Permission.RECORDING_HOLD: N_("permissions", "put a hold on recordings"),
@@ -68,6 +69,7 @@ PERMISSION_LABELS: dict[Permission, str] = {
     Permission.AUDIT_PRUNE: N_("permissions", "delete audit records past their retention"),
     Permission.USER_MANAGE: N_("permissions", "manage user accounts"),
     Permission.SETTINGS_MANAGE: N_("permissions", "change settings"),
+    Permission.FIELD_DEVICE_MANAGE: N_("permissions", "register and revoke field devices"),
 }
 
 

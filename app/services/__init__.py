@@ -14,6 +14,7 @@ from pathlib import Path
 from app.platform.database import Database
 from app.platform.outbox import Outbox, outbox_path
 from app.services.audit_log import AuditLogService
+from app.services.field_devices import FieldDeviceService
 from app.services.gazetteer import GazetteerService
 from app.services.incident_api import IncidentOperations
 from app.services.incident_report import IncidentReportService
@@ -71,6 +72,8 @@ class Services:
     #: Bodycam recordings: lists and links at once, import and viewing once the evidence store
     #: (master key, store folder) is opened on first use.
     recordings: RecordingServices
+    #: Registering and revoking the officers' field devices.
+    field_devices: FieldDeviceService
     #: Whether the database link is up (the workstation's change follower feeds it).
     link: LinkWatch = field(default_factory=LinkWatch)
     #: The offline-capable incident service (the same object as ``incidents``), if composed
@@ -114,6 +117,7 @@ class Services:
             map_layers=MapLayerService(db),
             recording_admin=RecordingAdmin.create(db),
             recordings=RecordingServices(db),
+            field_devices=FieldDeviceService(db),
             link=link,
             offline=offline,
         )

@@ -11,6 +11,7 @@ read their own cases through ``offence.write``; on PostgreSQL the server limits 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -41,9 +42,11 @@ from app.domain.offences.limitation import (
 from app.platform.database import Database
 from app.platform.errors import ConflictError, NotFound, ValidationError
 from app.platform.i18n import tr
+from app.platform.images import CleanPhoto
 from app.platform.permissions import Permission, allowed
 from app.platform.timeutil import local
 from app.platform.uow import Actor, Work, reading, unit_of_work
+from app.services.field_photos import attach_photos
 from app.services.incident_common import next_number
 from app.services.offence_evidence import EvidenceItem, add_witness, evidence, link_recording
 from app.services.offence_privacy import (
@@ -212,8 +215,11 @@ class OffenceCaseService:
 
     # -- capture ------------------------------------------------------------------------------
 
-    async def capture(self, actor: Actor, draft: CaseDraft) -> CaseInfo:
-        """Record a new case (status "Recorded") with its person concerned."""
+    async def capture(
+        self, actor: Actor, draft: CaseDraft, photos: Sequence[CleanPhoto] = ()
+    ) -> CaseInfo:
+        """Record a new case (status "Recorded") with its person concerned (and evidence
+        photos from the field device, checked by :func:`app.platform.images.clean_photo`)."""
         description, place = check_draft_text(draft)
         async with unit_of_work(self._db, actor, Permission.OFFENCE_WRITE) as w:
             if draft.committed_at > w.now + CLOCK_SKEW:
@@ -278,6 +284,7 @@ class OffenceCaseService:
                 )
             )
             await _event(w, case, "capture", None, CaseStatus.OPEN, entry.key)
+            await attach_photos(w, photos, case_id=case.id)
             return await case_info(w.session, case)
 
     # -- workflow -----------------------------------------------------------------------------

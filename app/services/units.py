@@ -23,6 +23,7 @@ from app.services import unit_dispatch as dispatch
 from app.services.settings import read_setting
 from db.models import Emergency as EmergencyRow
 from db.models import (
+    FieldDevice,
     Incident,
     IncidentUnit,
     Unit,
@@ -59,6 +60,7 @@ async def _unit_infos(
     members: dict[int, list[str]] = {}
     jobs: dict[int, tuple[int, str]] = {}
     alarms: dict[int, tuple[datetime, datetime]] = {}
+    devices: dict[int, tuple[datetime | None, bool]] = {}
     if ids:
         for unit_id, name in await s.execute(
             select(UnitMember.unit_id, User.display_name)
@@ -82,6 +84,15 @@ async def _unit_infos(
             jobs[unit_id] = (incident_id, number)
             if confirmed_at is None:
                 alarms[unit_id] = (assigned_at, assigned_at + timeout)
+        for unit_id, seen, connected in await s.execute(
+            select(FieldDevice.unit_id, FieldDevice.last_seen_at, FieldDevice.connected).where(
+                FieldDevice.unit_id.in_(ids), FieldDevice.revoked_at.is_(None)
+            )
+        ):
+            was_seen, was_connected = devices.get(unit_id, (None, False))
+            if seen is not None and (was_seen is None or seen > was_seen):
+                was_seen = seen
+            devices[unit_id] = (was_seen, was_connected or bool(connected))
     return [
         UnitInfo(
             id=u.id,
@@ -98,6 +109,8 @@ async def _unit_infos(
             version=u.version,
             alarmed_at=alarms[u.id][0] if u.id in alarms else None,
             confirm_due_at=alarms[u.id][1] if u.id in alarms else None,
+            device_seen_at=devices.get(u.id, (None, False))[0],
+            device_connected=devices.get(u.id, (None, False))[1],
         )
         for u in units
     ]

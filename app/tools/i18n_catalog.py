@@ -18,7 +18,7 @@ from pathlib import Path
 
 from app.platform.i18n import Message, read_ts, ts_path
 
-SOURCE_PACKAGES = ("app", "ui", "demodata")
+SOURCE_PACKAGES = ("app", "ui", "demodata", "fieldapi")
 #: Helpers that translate their one argument in a fixed context.
 FIXED_CONTEXT_FUNCTIONS = {"group_name": "Shortcuts"}
 

@@ -37,7 +37,7 @@ def _run(conn: Connection, sql: str) -> None:
 
 
 #: The SQL files of the application's functions, in the order they are run.
-SQL_FILES = ("functions.sql", "recordings.sql", "statistics.sql")
+SQL_FILES = ("functions.sql", "recordings.sql", "statistics.sql", "field.sql")
 
 
 def _functions_sql() -> str:
@@ -71,7 +71,7 @@ def _existing_columns(conn: Connection) -> dict[str, set[str]]:
 def _ensure_groups(conn: Connection) -> None:
     missing = [
         g
-        for g in (*rights.GROUPS.values(), rights.DIRECTORY_GROUP)
+        for g in (*rights.all_groups(), rights.DIRECTORY_GROUP)
         if conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :g"), {"g": g}).first() is None
     ]
     if not missing:
@@ -92,7 +92,10 @@ def _ensure_groups(conn: Connection) -> None:
             conn,
             "DO $$ BEGIN CREATE ROLE "
             + rights._q(group)
-            + " NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$",
+            # The gateway may take an officer's login (SET ROLE) but never holds its rights
+            # on its own.
+            + (" NOLOGIN NOINHERIT" if group == rights.GATEWAY_GROUP else " NOLOGIN")
+            + "; EXCEPTION WHEN duplicate_object THEN NULL; END $$",
         )
 
 
@@ -107,7 +110,7 @@ def _owns(conn: Connection, what: str) -> bool:
 
 
 def _revoke_all(conn: Connection, tables: set[str]) -> None:
-    targets = ", ".join(["PUBLIC", *(rights._q(g) for g in rights.GROUPS.values())])
+    targets = ", ".join(["PUBLIC", *(rights._q(g) for g in rights.all_groups())])
     ours = (set(rights.all_tables()) | set(rights.STATISTICS_VIEWS)) & tables
     for table in sorted(ours):
         _run(conn, f"REVOKE ALL ON public.{rights._q(table)} FROM {targets}")
@@ -157,7 +160,7 @@ def secure_database(conn: Connection) -> None:
     if not _owns(conn, "database"):
         log.warning("the owner does not own the database: CONNECT/TEMPORARY left as they are")
         return
-    groups = ", ".join(rights._q(g) for g in rights.GROUPS.values())
+    groups = ", ".join(rights._q(g) for g in rights.all_groups())
     database = rights._q(str(conn.execute(text("SELECT current_database()")).scalar()))
     _run(conn, f"REVOKE CONNECT, TEMPORARY ON DATABASE {database} FROM PUBLIC")
     _run(conn, f"GRANT CONNECT ON DATABASE {database} TO {groups}")
@@ -169,7 +172,7 @@ def install(conn: Connection) -> None:
         return
     _ensure_groups(conn)
     tables = _existing_tables(conn)
-    groups = ", ".join(rights._q(g) for g in rights.GROUPS.values())
+    groups = ", ".join(rights._q(g) for g in rights.all_groups())
     if _owns(conn, "schema"):
         _run(conn, "REVOKE CREATE ON SCHEMA public FROM PUBLIC")
     else:

@@ -27,8 +27,9 @@ BEGIN
         username := left(current_setting('kod.actor', true), 64);
         user_id := nullif(current_setting('kod.actor_id', true), '')::bigint;
     ELSE
-        username := session_user;
-        SELECT u.id INTO user_id FROM public.user_account u WHERE u.username = session_user;
+        -- The session's login; for the field API the officer it acts for (kod_acting_login).
+        username := public.kod_acting_login();
+        SELECT u.id INTO user_id FROM public.user_account u WHERE u.username = public.kod_acting_login();
     END IF;
 END
 $$;

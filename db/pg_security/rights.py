@@ -19,6 +19,15 @@ GROUPS: dict[Role, str] = {role: f"kod_{role.value}" for role in Role}
 #: Members log in with the directory's password: pg_hba.conf sends ``+kod_directory`` to LDAP
 #: (or Kerberos). It grants nothing.
 DIRECTORY_GROUP = "kod_directory"
+#: The field API's own login is a member: it reads the registered devices and, for a device's
+#: officer, takes that officer's login (``SET ROLE``) once a registration granted it
+#: (``kod_field_bind`` in field.sql). It is no application role and holds no operational right.
+GATEWAY_GROUP = "kod_field_gateway"
+
+
+def all_groups() -> list[str]:
+    """Every group role the application grants privileges to (the roles' and the gateway's)."""
+    return [*GROUPS.values(), GATEWAY_GROUP]
 
 
 @dataclass(frozen=True)
@@ -63,6 +72,25 @@ def execute(signature: str) -> Priv:
 
 
 _UNIT_STATUS_COLS = ("status", "status_changed_at", "version")
+_DEVICE_PUBLIC_COLS = (
+    "id",
+    "label",
+    "user_id",
+    "unit_id",
+    "created_at",
+    "revoked_at",
+    "last_seen_at",
+    "connected",
+)
+#: What the gateway keeps up to date on a device itself (token rotation, last call, link).
+_DEVICE_GATEWAY_COLS = (
+    "token_hash",
+    "previous_token_hash",
+    "previous_valid_until",
+    "rotated_at",
+    "last_seen_at",
+    "connected",
+)
 _UNIT_POSITION_COLS = ("lat", "lon", "position_at")
 #: What managing units means: call sign, kind, home base, in service or not.
 _UNIT_MASTER_COLS = ("id", "call_sign", "kind", "home_lat", "home_lon", "active", "version")
@@ -153,6 +181,8 @@ RIGHTS: dict[Permission, tuple[Priv, ...]] = {
     Permission.INCIDENT_JOURNAL: (insert("journal_entry"),),
     Permission.UNIT_READ: (
         read("unit"),
+        # Which units have a field device connected and when it last reported (no tokens).
+        read("field_device", *_DEVICE_PUBLIC_COLS),
         read("unit_member"),
         read("unit_status_change"),
         read("emergency"),
@@ -173,6 +203,9 @@ RIGHTS: dict[Permission, tuple[Priv, ...]] = {
         read("incident", "id", "number", "status", "on_scene_at", "version"),
         update("incident", "status", "on_scene_at", "updated_at", "version"),
         insert("journal_entry"),
+        # A field device acknowledging what was pushed to its unit.
+        read("field_ack"),
+        insert("field_ack"),
     ),
     Permission.UNIT_ASSIGN: (
         read("incident_unit"),
@@ -212,13 +245,25 @@ RIGHTS: dict[Permission, tuple[Priv, ...]] = {
     ),
     Permission.REPORT_READ: (
         read("report"),
+        read("field_photo"),
         read("incident", "id", "number"),
         read("task", "id", "number"),
     ),
     Permission.REPORT_WRITE: (
         read("report"),
         insert("report"),
+        execute("kod_report_next_number(integer)"),
         update_all_but("report", "number", "created_by_id"),
+    ),
+    # A field officer's Meldung with its photos (row security: only their own, read back once).
+    Permission.REPORT_FIELD: (
+        read("report"),
+        insert("report"),
+        execute("kod_report_next_number(integer)"),
+        read("field_photo"),
+        insert("field_photo"),
+        read("incident", "id", "number"),
+        read("task", "id", "number"),
     ),
     Permission.RECORDING_IMPORT: (
         insert("recording"),
@@ -272,6 +317,7 @@ RIGHTS: dict[Permission, tuple[Priv, ...]] = {
     # held one after two people lifted its hold (recording.hold_confirm): no surface of its own.
     Permission.RECORDING_DELETE: (),
     Permission.OFFENCE_READ: (
+        read("field_photo"),
         read("offence_case_event"),
         read("offence_case"),
         read("offence_person"),
@@ -294,6 +340,9 @@ RIGHTS: dict[Permission, tuple[Priv, ...]] = {
         read("offence_case_event"),
         insert("offence_case_event"),
         read("offence_catalogue_entry"),
+        # Evidence photos from the field device.
+        read("field_photo"),
+        insert("field_photo"),
     ),
     Permission.CATALOGUE_MANAGE: (
         read("offence_catalogue_entry"),
@@ -325,6 +374,17 @@ RIGHTS: dict[Permission, tuple[Priv, ...]] = {
         execute("kod_user_set_role(text, text, text)"),
         execute("kod_user_list()"),
     ),
+    Permission.FIELD_DEVICE_MANAGE: (
+        read("field_device"),
+        insert("field_device"),
+        update(
+            "field_device", "label", "unit_id", "revoked_at", "revoked_by_id", *_DEVICE_GATEWAY_COLS
+        ),
+        read("unit_member"),
+        # Grants (and takes back) the gateway's right to act for the device's officer.
+        execute("kod_field_bind(text)"),
+        execute("kod_field_unbind(text)"),
+    ),
     Permission.SETTINGS_MANAGE: (
         insert("setting"),
         update("setting", "value", "updated_at"),
@@ -333,6 +393,15 @@ RIGHTS: dict[Permission, tuple[Priv, ...]] = {
         delete("map_outline"),
     ),
 }
+
+#: The field API's own login (group :data:`GATEWAY_GROUP`): the devices and their tokens, the
+#: crews (a device acts only while its officer serves in its unit). Everything else it does as
+#: the device's officer.
+GATEWAY: tuple[Priv, ...] = (
+    read("field_device"),
+    update("field_device", *_DEVICE_GATEWAY_COLS),
+    read("unit_member", "unit_id", "user_id", "until"),
+)
 
 #: Permissions without a database surface (shift reports; deleting recordings, see above).
 NO_SERVER_SURFACE = frozenset(p for p, privs in RIGHTS.items() if not privs)
@@ -405,6 +474,22 @@ ROW_SCOPES: dict[str, dict[Role, dict[str, str]]] = {
         role: {cmd: "public.kod_owns_case(case_id)" for cmd in ("select", "insert")}
         for role in (Role.FIELD_OFFICER, Role.DISPATCHER)
     },
+    # A field officer reads back only the Meldungen, photos and acknowledgements they sent.
+    "report": {
+        Role.FIELD_OFFICER: {
+            cmd: "created_by_id = public.kod_current_user_id()" for cmd in ("select", "insert")
+        },
+    },
+    "field_photo": {
+        Role.FIELD_OFFICER: {
+            cmd: "created_by_id = public.kod_current_user_id()" for cmd in ("select", "insert")
+        },
+    },
+    "field_ack": {
+        Role.FIELD_OFFICER: {
+            cmd: "user_id = public.kod_current_user_id()" for cmd in ("select", "insert")
+        },
+    },
 }
 
 #: Who-columns the server stamps (see ``kod_stamp`` in functions.sql): ``col`` is set to the
@@ -423,6 +508,9 @@ STAMPS: dict[str, tuple[str, ...]] = {
     "recording_bookmark": ("created_by_id", "@created_at"),
     "recording_snapshot": ("created_by_id", "@created_at"),
     "offence_case_event": ("user_id", "@created_at"),
+    "field_device": ("created_by_id", "@created_at", "+revoked_by_id"),
+    "field_photo": ("created_by_id", "@created_at"),
+    "field_ack": ("user_id",),
 }
 
 #: Tables whose row changes the server records in the audit log, with the columns whose change
@@ -447,6 +535,10 @@ AUDITED: dict[str, tuple[str, ...]] = {
     "setting": (),
     "user_account": ("last_login_at", "failed_logins", "locked_until", "version"),
     "role": (),
+    # A device's calls and its live link are in the gateway's own audit records.
+    "field_device": ("last_seen_at", "connected"),
+    "field_photo": (),
+    "field_ack": (),
 }
 
 
@@ -464,6 +556,7 @@ def group_privileges() -> dict[str, set[Priv]]:
     for permission, roles in MATRIX.items():
         for role in roles:
             result[GROUPS[role]].update(RIGHTS[permission])
+    result[GATEWAY_GROUP] = set(BASELINE) | set(GATEWAY)
     for privs in result.values():
         if any(p.privilege in ("INSERT", "UPDATE", "DELETE") for p in privs):
             privs.update(WRITER)
@@ -596,7 +689,9 @@ def matrix_functions() -> list[str]:
     may_cases = "\n".join(
         f"        WHEN {_lit(p.value)} THEN "
         + (
-            " OR ".join(f"pg_has_role(session_user, {_lit(g)}, 'MEMBER')" for g in holders(p))
+            " OR ".join(
+                f"pg_has_role(public.kod_acting_login(), {_lit(g)}, 'MEMBER')" for g in holders(p)
+            )
             or "false"
         )
         for p in Permission
@@ -611,8 +706,6 @@ def matrix_functions() -> list[str]:
     )
     head = "LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp"
     return [
-        "CREATE OR REPLACE FUNCTION public.kod_may(p_permission text) RETURNS boolean\n"
-        f"{head} AS $$\n    SELECT coalesce(CASE p_permission\n{may_cases}\n    END, false)\n$$",
         "CREATE OR REPLACE FUNCTION public.kod_group_of(p_role text) RETURNS text\n"
         f"LANGUAGE sql IMMUTABLE AS $$\n    SELECT CASE p_role\n{group_cases}\n    END\n$$",
         "CREATE OR REPLACE FUNCTION public.kod_groups() RETURNS text[]\n"
@@ -623,7 +716,33 @@ def matrix_functions() -> list[str]:
         "    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = p_login) THEN\n"
         "        RETURN ARRAY[]::text[];\n    END IF;\n"
         f"    RETURN array_remove(ARRAY[{roles_of}]::text[], NULL);\nEND\n$$",
+        # Who acts: the session's login, or (the field API) the officer of a registered device.
+        "CREATE OR REPLACE FUNCTION public.kod_acting_login() RETURNS text\n"
+        f"{head.replace('sql', 'plpgsql', 1)} AS $$\n{_login_body()}\n$$",
+        "CREATE OR REPLACE FUNCTION public.kod_may(p_permission text) RETURNS boolean\n"
+        f"{head} AS $$\n    SELECT coalesce(CASE p_permission\n{may_cases}\n    END, false)\n$$",
     ]
+
+
+#: The field API's login (a member of :data:`GATEWAY_GROUP`) names the officer it acts for in
+#: ``kod.actor`` and takes that officer's login with ``SET ROLE``; the name counts only for an
+#: officer whose login was granted to the gateway by a device registration and who is a field
+#: officer and nothing else. For every other session the client's word is ignored.
+def _login_body() -> str:
+    return f"""DECLARE
+    v text := coalesce(current_setting('kod.actor', true), '');
+BEGIN
+    IF v <> '' AND v <> session_user
+       AND pg_has_role(session_user, {_lit(GATEWAY_GROUP)}, 'MEMBER')
+       AND EXISTS (SELECT 1 FROM pg_auth_members m
+                     JOIN pg_roles r ON r.oid = m.roleid
+                     JOIN pg_roles g ON g.oid = m.member
+                    WHERE r.rolname = v AND g.rolname = {_lit(GATEWAY_GROUP)})
+       AND public.kod_roles_of(v) = ARRAY[{_lit(Role.FIELD_OFFICER.value)}]::text[] THEN
+        RETURN v;
+    END IF;
+    RETURN session_user;
+END"""
 
 
 def _lit(value: str) -> str:

@@ -4210,6 +4210,10 @@
             <translation>Position</translation>
         </message>
         <message>
+            <source>Device</source>
+            <translation>Gerät</translation>
+        </message>
+        <message>
             <source>BOS status code</source>
             <translation>BOS-Status</translation>
         </message>
@@ -4226,6 +4230,14 @@
             <translation>Alter der zuletzt gemeldeten Position</translation>
         </message>
         <message>
+            <source>The unit's field device: connected, or when it last reported</source>
+            <translation>Das Gerät der Einheit: verbunden, oder wann es sich zuletzt gemeldet hat</translation>
+        </message>
+        <message>
+            <source>connected</source>
+            <translation>verbunden</translation>
+        </message>
+        <message>
             <source>Status since %1</source>
             <translation>Status seit %1</translation>
         </message>
@@ -4240,6 +4252,14 @@
         <message>
             <source>%1 (%2), reported %3</source>
             <translation>%1 (%2), gemeldet %3</translation>
+        </message>
+        <message>
+            <source>No field device has reported for this unit</source>
+            <translation>Für diese Einheit hat sich noch kein Gerät gemeldet</translation>
+        </message>
+        <message>
+            <source>Field device last reported %1</source>
+            <translation>Gerät zuletzt gemeldet %1</translation>
         </message>
     </context>
     <context>
@@ -5257,6 +5277,54 @@
             <translation>Unerwarteter Fehler (%1). Einzelheiten stehen in der Protokolldatei.</translation>
         </message>
         <message>
+            <source>Field interface (officers' devices)</source>
+            <translation>Schnittstelle zum Außendienst (Geräte der Einsatzkräfte)</translation>
+        </message>
+        <message>
+            <source>Field devices and their tokens</source>
+            <translation>Geräte des Außendienstes und ihre Tokens</translation>
+        </message>
+        <message>
+            <source>Register a device; prints its token once</source>
+            <translation>Gerät registrieren; zeigt sein Token einmalig an</translation>
+        </message>
+        <message>
+            <source>the field officer's user name</source>
+            <translation>Benutzername der Person im Außendienst</translation>
+        </message>
+        <message>
+            <source>call sign, e.g. "KOD 11"</source>
+            <translation>Funkrufname, z. B. "KOD 11"</translation>
+        </message>
+        <message>
+            <source>name of the device</source>
+            <translation>Name des Geräts</translation>
+        </message>
+        <message>
+            <source>List registered devices</source>
+            <translation>Registrierte Geräte auflisten</translation>
+        </message>
+        <message>
+            <source>also revoked ones</source>
+            <translation>auch widerrufene</translation>
+        </message>
+        <message>
+            <source>A new token (the old one stops at once)</source>
+            <translation>Neues Token (das alte gilt sofort nicht mehr)</translation>
+        </message>
+        <message>
+            <source>Revoke a device</source>
+            <translation>Gerät widerrufen</translation>
+        </message>
+        <message>
+            <source>Device %1 revoked.</source>
+            <translation>Gerät %1 widerrufen.</translation>
+        </message>
+        <message>
+            <source>revoked</source>
+            <translation>widerrufen</translation>
+        </message>
+        <message>
             <source>%1 (%2): %3 addresses imported (%4 new, %5 updated, %6 unchanged), %7 rows rejected.</source>
             <translation>%1 (%2): %3 Adressen importiert (%4 neu, %5 aktualisiert, %6 unverändert), %7 Zeilen abgewiesen.</translation>
         </message>
@@ -6243,6 +6311,133 @@
         </message>
     </context>
     <context>
+        <name>field</name>
+        <message>
+            <source>Name the device (1 to %1 characters, e.g. Handy 17).</source>
+            <translation>Bitte das Gerät benennen (1 bis %1 Zeichen, z. B. Handy 17).</translation>
+        </message>
+        <message>
+            <source>There is no user %1.</source>
+            <translation>Es gibt keinen Benutzer %1.</translation>
+        </message>
+        <message>
+            <source>A field device can only be registered for an active field officer.</source>
+            <translation>Ein Gerät kann nur für eine aktive Person des Außendienstes registriert werden.</translation>
+        </message>
+        <message>
+            <source>There is no unit in service called %1.</source>
+            <translation>Es gibt keine Einheit %1 im Dienst.</translation>
+        </message>
+        <message>
+            <source>There is no field device %1.</source>
+            <translation>Es gibt kein Gerät %1.</translation>
+        </message>
+        <message>
+            <source>The field device %1 is revoked.</source>
+            <translation>Das Gerät %1 ist widerrufen.</translation>
+        </message>
+        <message>
+            <source>The device token is not valid, expired or revoked.</source>
+            <translation>Das Token des Geräts ist ungültig, abgelaufen oder widerrufen.</translation>
+        </message>
+        <message>
+            <source>The officer of this device may not use it (account disabled).</source>
+            <translation>Die Person dieses Geräts darf es nicht verwenden (Konto gesperrt).</translation>
+        </message>
+        <message>
+            <source>%1 is not on the crew of %2 at the moment; ask the control room.</source>
+            <translation>%1 gehört derzeit nicht zur Besatzung von %2; bitte bei der Leitstelle melden.</translation>
+        </message>
+        <message>
+            <source>Unknown kind of assignment '%1'.</source>
+            <translation>Unbekannte Art von Auftrag „%1“.</translation>
+        </message>
+        <message>
+            <source>This assignment is not (or no longer) for your unit.</source>
+            <translation>Dieser Auftrag ist nicht (mehr) für Ihre Einheit.</translation>
+        </message>
+        <message>
+            <source>Too many requests from this device. Please wait %1 s.</source>
+            <translation>Zu viele Anfragen von diesem Gerät. Bitte %1 s warten.</translation>
+        </message>
+        <message>
+            <source>This address does not exist.</source>
+            <translation>Diese Adresse gibt es nicht.</translation>
+        </message>
+        <message>
+            <source>This method is not allowed here.</source>
+            <translation>Diese Methode ist hier nicht erlaubt.</translation>
+        </message>
+        <message>
+            <source>The request is too large.</source>
+            <translation>Die Anfrage ist zu groß.</translation>
+        </message>
+        <message>
+            <source>The field %1 is missing or not valid.</source>
+            <translation>Das Feld %1 fehlt oder ist ungültig.</translation>
+        </message>
+        <message>
+            <source>The request is not valid.</source>
+            <translation>Die Anfrage ist ungültig.</translation>
+        </message>
+        <message>
+            <source>The request failed.</source>
+            <translation>Die Anfrage ist fehlgeschlagen.</translation>
+        </message>
+        <message>
+            <source>An internal error occurred. It was logged.</source>
+            <translation>Ein interner Fehler ist aufgetreten. Er wurde protokolliert.</translation>
+        </message>
+        <message>
+            <source>The request is too large (at most %1 MB).</source>
+            <translation>Die Anfrage ist zu groß (höchstens %1 MB).</translation>
+        </message>
+        <message>
+            <source>The field interface: HTTP API for the officers' devices.</source>
+            <translation>Die Schnittstelle zum Außendienst: HTTP-API für die Geräte der Einsatzkräfte.</translation>
+        </message>
+        <message>
+            <source>database URL (else KOD_DATABASE_URL, else the local SQLite file)</source>
+            <translation>Datenbank-URL (sonst KOD_DATABASE_URL, sonst die lokale SQLite-Datei)</translation>
+        </message>
+        <message>
+            <source>address to listen on (default 127.0.0.1:8470; behind the reverse proxy)</source>
+            <translation>Adresse, auf der gelauscht wird (Vorgabe 127.0.0.1:8470; hinter dem Reverse Proxy)</translation>
+        </message>
+        <message>
+            <source>write the OpenAPI document to FILE and exit</source>
+            <translation>das OpenAPI-Dokument in DATEI schreiben und beenden</translation>
+        </message>
+        <message>
+            <source>--bind needs HOST:PORT, e.g. 127.0.0.1:8470.</source>
+            <translation>--bind braucht HOST:PORT, z. B. 127.0.0.1:8470.</translation>
+        </message>
+        <message>
+            <source>The device token is missing (Authorization: Bearer …).</source>
+            <translation>Das Token des Geräts fehlt (Authorization: Bearer …).</translation>
+        </message>
+        <message>
+            <source>At most %1 photos per request.</source>
+            <translation>Höchstens %1 Fotos je Anfrage.</translation>
+        </message>
+        <message>
+            <source>Photo %1</source>
+            <translation>Foto %1</translation>
+        </message>
+        <message>
+            <source>The time of the act needs a time zone (e.g. +01:00).</source>
+            <translation>Die Tatzeit braucht eine Zeitzone (z. B. +01:00).</translation>
+        </message>
+        <message>
+            <source>Unknown message.</source>
+            <translation>Unbekannte Nachricht.</translation>
+        </message>
+        <message>
+            <source>The acknowledgement needs kind and id.</source>
+            <translation>Die Bestätigung braucht kind und id.</translation>
+        </message>
+    </context>
+    <context>
         <name>fields</name>
         <message>
             <source>Description</source>
@@ -6396,6 +6591,29 @@
         <message>
             <source>Only checked, heard or handed-over cases go to the Bußgeldstelle; not: %1</source>
             <translation>An die Bußgeldstelle gehen nur geprüfte, angehörte oder abgegebene Fälle; nicht: %1</translation>
+        </message>
+    </context>
+    <context>
+        <name>images</name>
+        <message>
+            <source>The photo</source>
+            <translation>Das Foto</translation>
+        </message>
+        <message>
+            <source>%1 is too large (at most %2 MB).</source>
+            <translation>%1 ist zu groß (höchstens %2 MB).</translation>
+        </message>
+        <message>
+            <source>%1 is not a JPEG, PNG or WebP picture.</source>
+            <translation>%1 ist kein JPEG-, PNG- oder WebP-Bild.</translation>
+        </message>
+        <message>
+            <source>%1 has too many pixels (at most %2 million).</source>
+            <translation>%1 hat zu viele Bildpunkte (höchstens %2 Millionen).</translation>
+        </message>
+        <message>
+            <source>%1 is damaged or incomplete and cannot be read.</source>
+            <translation>%1 ist beschädigt oder unvollständig und kann nicht gelesen werden.</translation>
         </message>
     </context>
     <context>
@@ -7609,6 +7827,10 @@
             <translation>Meldungen anlegen oder ändern</translation>
         </message>
         <message>
+            <source>record new reports</source>
+            <translation>neue Meldungen erfassen</translation>
+        </message>
+        <message>
             <source>import bodycam recordings</source>
             <translation>Bodycam-Aufnahmen importieren</translation>
         </message>
@@ -7676,6 +7898,10 @@
             <source>change settings</source>
             <translation>Einstellungen ändern</translation>
         </message>
+        <message>
+            <source>register and revoke field devices</source>
+            <translation>Geräte des Außendienstes registrieren und widerrufen</translation>
+        </message>
     </context>
     <context>
         <name>priorities</name>
@@ -7697,6 +7923,21 @@
         <message>
             <source>Read only: your role (%1) may not %2.</source>
             <translation>Nur lesen: Ihre Rolle (%1) darf keine %2.</translation>
+        </message>
+    </context>
+    <context>
+        <name>report_origin</name>
+        <message>
+            <source>Field</source>
+            <translation>Außendienst</translation>
+        </message>
+        <message>
+            <source>Citizen</source>
+            <translation>Bürger</translation>
+        </message>
+        <message>
+            <source>Desk</source>
+            <translation>Leitstelle</translation>
         </message>
     </context>
     <context>

@@ -13,6 +13,7 @@ from app.domain.codes import category_label
 from app.domain.dto_work import (
     ReportInfo,
     ReportQuery,
+    report_origin_label,
     report_source_label,
     report_status_label,
 )
@@ -94,7 +95,9 @@ class ReportTableModel(WorkTableModel[ReportInfo, ReportQuery]):
         if column == COL_RECEIVED:
             return format_local(row.received_at)
         if column == COL_SOURCE:
-            return report_source_label(row.source)
+            # Marked by who it comes from: field, citizen or desk, then the channel.
+            origin, channel = report_origin_label(row.source), report_source_label(row.source)
+            return origin if row.source == "field" else f"{origin} · {channel}"
         if column == COL_SUBJECT:
             return row.subject
         if column == COL_CATEGORY:
@@ -117,7 +120,9 @@ class ReportTableModel(WorkTableModel[ReportInfo, ReportQuery]):
                 return QBrush(CLOSED_COLOUR)
             return None
         if role == Qt.ItemDataRole.FontRole:
-            if row.status == "new" and column in (COL_NUMBER, COL_SUBJECT):
+            if (row.status == "new" and column in (COL_NUMBER, COL_SUBJECT)) or (
+                column == COL_SOURCE and row.source == "field"
+            ):
                 font = QFont()
                 font.setBold(True)
                 return font

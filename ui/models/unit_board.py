@@ -32,7 +32,9 @@ COL_SINCE = 3
 COL_INCIDENT = 4
 COL_MEMBERS = 5
 COL_POSITION_AGE = 6
-COLUMN_COUNT = 7
+#: The unit's field device: connected now, or how long ago it last called.
+COL_DEVICE = 7
+COLUMN_COUNT = 8
 
 #: Role returning the row's unit id.
 UnitIdRole = RowIdRole
@@ -113,7 +115,7 @@ class UnitStatusTableModel(LiveTableModel[UnitInfo, None]):
     column_count = COLUMN_COUNT
     page_size = None
     tick_ms = 1000
-    tick_columns = (COL_SINCE, COL_POSITION_AGE)
+    tick_columns = (COL_SINCE, COL_DEVICE)
     tick_roles = (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ForegroundRole)
 
     def __init__(self, ctx: UiContext, parent: QObject | None = None) -> None:
@@ -132,12 +134,14 @@ class UnitStatusTableModel(LiveTableModel[UnitInfo, None]):
             self.tr("Incident"),
             self.tr("Crew"),
             self.tr("Position"),
+            self.tr("Device"),
         ]
         self._header_tips = {
             COL_STATUS: self.tr("BOS status code"),
             COL_SINCE: self.tr("Time since the last status change"),
             COL_INCIDENT: self.tr("Incident the unit is assigned to"),
             COL_POSITION_AGE: self.tr("Age of the last reported position"),
+            COL_DEVICE: self.tr("The unit's field device: connected, or when it last reported"),
         }
 
     # -- the table's part of the live model -------------------------------------------------
@@ -249,6 +253,7 @@ class UnitStatusTableModel(LiveTableModel[UnitInfo, None]):
             COL_STATUS,
             COL_SINCE,
             COL_POSITION_AGE,
+            COL_DEVICE,
         ):
             return int(Qt.AlignmentFlag.AlignCenter)
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -281,6 +286,12 @@ class UnitStatusTableModel(LiveTableModel[UnitInfo, None]):
             if u.position_at is None:
                 return "–"
             return format_duration((self.now() - u.position_at).total_seconds())
+        if col == COL_DEVICE:
+            if u.device_connected:
+                return self.tr("connected")
+            if u.device_seen_at is None:
+                return "–"
+            return format_duration((self.now() - u.device_seen_at).total_seconds())
         return ""
 
     def _tooltip(self, u: UnitInfo, col: int) -> str | None:
@@ -299,6 +310,12 @@ class UnitStatusTableModel(LiveTableModel[UnitInfo, None]):
                 .replace("%1", where)
                 .replace("%2", format_coordinates(u.lat, u.lon))
                 .replace("%3", format_local(u.position_at, with_seconds=True))
+            )
+        if col == COL_DEVICE:
+            if u.device_seen_at is None:
+                return self.tr("No field device has reported for this unit")
+            return self.tr("Field device last reported %1").replace(
+                "%1", format_local(u.device_seen_at, with_seconds=True)
             )
         if col in (COL_STATUS, COL_STATUS_TEXT, COL_CALL_SIGN):
             return f"{u.call_sign} ({u.kind}): {unit_status_label(u.status)}"
@@ -320,6 +337,9 @@ def unit_sort_key(u: UnitInfo, spec: SortSpec) -> tuple[Any, ...]:
         primary = ", ".join(u.members).casefold()
     elif col == COL_POSITION_AGE:
         primary = (u.position_at is None, -(u.position_at.timestamp()) if u.position_at else 0.0)
+    elif col == COL_DEVICE:
+        seen = u.device_seen_at
+        primary = (not u.device_connected, seen is None, -(seen.timestamp()) if seen else 0.0)
     else:
         primary = 0
     key = (primary, *tail)

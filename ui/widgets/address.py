@@ -14,9 +14,10 @@ from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QCompleter, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from app.domain.gazetteer import Address
-from app.domain.geo import format_coordinates, stadtteil_for
+from app.domain.geo import format_coordinates
 from app.platform.errors import KodError
 from app.platform.permissions import Permission
+from app.services.stadtteile import last_known_stadtteil
 from ui import theme
 from ui.asyncutil import spawn
 from ui.context import UiContext
@@ -217,7 +218,7 @@ class PlaceLabel(QLabel):
         if coords is not None:
             text = format_coordinates(*coords)
             if self._with_stadtteil:
-                text = f"{stadtteil_for(*coords) or self.tr('outside the city')} · {text}"
+                text = f"{last_known_stadtteil(*coords) or self.tr('outside the city')} · {text}"
             self._show(text)
         elif self._field.text().strip():
             self._show(self.tr("no coordinates (free text)"))

@@ -1,0 +1,167 @@
+"""What the field API does as itself: checking a device's token, rotating it, its last call.
+
+Everything else a device asks for runs as its officer (:class:`app.platform.acting.ActingDatabase`
+and the ordinary services with the officer as actor). A device is accepted only while it is not
+revoked, its officer's account is active and a field officer's, and the officer serves on the
+device's unit now (a device handed to the next shift does not act for the last one).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+
+from app.platform.database import Database
+from app.platform.errors import AuthenticationError
+from app.platform.i18n import tr
+from app.platform.permissions import Role
+from app.platform.timeutil import utcnow
+from app.platform.uow import Actor, unit_of_work
+from app.services.field_devices import ROTATION_GRACE, new_token, parse_token, secret_matches
+from db.models import FieldDevice, Unit, UnitMember, User
+
+#: The field API's own actor (SQLite audit records; on PostgreSQL the server names its login).
+GATEWAY_ACTOR = Actor(None, "field-api", Role.FIELD_OFFICER, "Feldschnittstelle")
+
+
+@dataclass(frozen=True)
+class DeviceIdentity:
+    """An authenticated device: who it acts for and on which unit."""
+
+    device_id: int
+    label: str
+    unit_id: int
+    call_sign: str
+    actor: Actor
+
+
+def _refused() -> AuthenticationError:
+    return AuthenticationError(tr("field", "The device token is not valid, expired or revoked."))
+
+
+class FieldGateway:
+    """Token checks and the device's own bookkeeping, under the field API's login."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def authenticate(self, token: str) -> DeviceIdentity:
+        """The device of ``token``; raises :class:`AuthenticationError` (German)."""
+        parsed = parse_token(token)
+        if parsed is None:
+            raise _refused()
+        device_id, secret = parsed
+        serving = (
+            select(UnitMember.unit_id)
+            .where(
+                UnitMember.user_id == FieldDevice.user_id,
+                UnitMember.unit_id == FieldDevice.unit_id,
+                UnitMember.until.is_(None),
+            )
+            .exists()
+        )
+        # One statement (on PostgreSQL without a transaction around it): every call asks.
+        async with self._db.read_single() as s:
+            row = (
+                await s.execute(
+                    select(
+                        FieldDevice,
+                        User.username,
+                        User.display_name,
+                        User.role_code,
+                        User.active,
+                        Unit.call_sign,
+                        Unit.active,
+                        serving,
+                    )
+                    .join(User, User.id == FieldDevice.user_id)
+                    .join(Unit, Unit.id == FieldDevice.unit_id)
+                    .where(FieldDevice.id == device_id)
+                )
+            ).first()
+        if row is None:
+            raise _refused()
+        device, username, display_name, role_code, user_active, call_sign, unit_active, on_crew = (
+            row
+        )
+        now = utcnow()
+        current = secret_matches(secret, device.token_hash)
+        previous = (
+            not current
+            and device.previous_valid_until is not None
+            and device.previous_valid_until > now
+            and secret_matches(secret, device.previous_token_hash)
+        )
+        if device.revoked_at is not None or not (current or previous):
+            raise _refused()
+        if not user_active or role_code != Role.FIELD_OFFICER.value:
+            raise AuthenticationError(
+                tr("field", "The officer of this device may not use it (account disabled).")
+            )
+        if not on_crew or not unit_active:
+            raise AuthenticationError(
+                tr(
+                    "field",
+                    "%1 is not on the crew of %2 at the moment; ask the control room.",
+                    display_name,
+                    call_sign,
+                )
+            )
+        if current and device.previous_token_hash is not None:
+            await self._forget_previous(device.id)
+        actor = Actor(device.user_id, username, Role.FIELD_OFFICER, display_name)
+        return DeviceIdentity(device.id, device.label, device.unit_id, call_sign, actor)
+
+    async def _forget_previous(self, device_id: int) -> None:
+        """The new token arrived: the one before the rotation stops working."""
+        async with unit_of_work(self._db, GATEWAY_ACTOR, None) as w:
+            await w.session.execute(
+                update(FieldDevice)
+                .where(FieldDevice.id == device_id)
+                .values(previous_token_hash=None, previous_valid_until=None)
+            )
+
+    async def rotate(self, device: DeviceIdentity) -> str:
+        """A new token for the calling device; the old one works until the new one is used
+        (at most :data:`ROTATION_GRACE`), so a lost answer locks nobody out."""
+        async with unit_of_work(self._db, GATEWAY_ACTOR, None) as w:
+            row = await w.session.get(FieldDevice, device.device_id)
+            assert row is not None
+            token, digest = new_token(row.id)
+            row.previous_token_hash = row.token_hash
+            row.previous_valid_until = w.now + ROTATION_GRACE
+            row.token_hash = digest
+            row.rotated_at = w.now
+            await w.audit("field.token_rotate", "field_device", row.id, {"by": "device"})
+            return token
+
+    async def touch(
+        self, seen: dict[int, datetime], connected: dict[int, bool] | None = None
+    ) -> None:
+        """Record when devices last called and whether their live link is open (the unit
+        boards show both)."""
+        connected = connected or {}
+        ids = sorted(set(seen) | set(connected))
+        if not ids:
+            return
+        async with unit_of_work(self._db, GATEWAY_ACTOR, None) as w:
+            units: set[int] = set()
+            for device in await w.session.scalars(
+                select(FieldDevice).where(FieldDevice.id.in_(ids))
+            ):
+                if device.id in seen:
+                    device.last_seen_at = seen[device.id]
+                if device.id in connected:
+                    device.connected = connected[device.id] and device.revoked_at is None
+                units.add(device.unit_id)
+            for unit_id in sorted(units):
+                w.changed("unit", unit_id, "device")
+
+    async def reset_links(self) -> None:
+        """At start: no device is connected to this (new) process yet."""
+        async with unit_of_work(self._db, GATEWAY_ACTOR, None) as w:
+            await w.session.execute(
+                update(FieldDevice).where(FieldDevice.connected.is_(True)).values(connected=False)
+            )

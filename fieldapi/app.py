@@ -1,0 +1,106 @@
+"""The FastAPI application: routes, limits, errors, the audit of every call, the live link."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, WebSocket
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.platform.database import Database
+from fieldapi import errors, routes
+from fieldapi.context import FieldContext
+from fieldapi.limits import BodyLimit
+from fieldapi.settings import FieldApiSettings
+from fieldapi.stream import StreamHub
+
+DESCRIPTION = """\
+Die Schnittstelle der Geräte des Außendienstes zur Leitstelle.
+
+Jedes Gerät wird in der Leitstelle registriert (`kod-admin field devices add`) und erhält ein
+Token `kodf_…`, das bei jedem Aufruf als `Authorization: Bearer …` mitgeht. Das Gerät handelt
+für seine Beamtin oder seinen Beamten und seine Einheit: Rechte, Protokoll und Änderungsfeed
+gelten wie am Arbeitsplatz. Fehler kommen als JSON `{"error": {"code", "message", "field"}}`
+mit deutscher Meldung.
+
+**Live-Verbindung** `GET /v1/stream` (WebSocket): erste Nachricht
+`{"token": "kodf_…", "after": <cursor>}`; die Leitstelle schickt den Posteingang der Einheit
+(`{"type": "inbox", "cursor", "items", "changed"}`) sofort und bei jeder Änderung; Empfang
+bestätigen mit `{"type": "ack", "kind": "incident"|"task", "id": N}`.
+"""
+
+
+class CallAudit:
+    """Every HTTP call leaves one audit record once its answer is known."""
+
+    def __init__(self, app: ASGIApp, ctx: FieldContext) -> None:
+        self.app, self.ctx = app, ctx
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith("/v1/"):
+            await self.app(scope, receive, send)
+            return
+        status = 500
+
+        async def watched(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched)
+        finally:
+            identity = scope.get("state", {}).get("identity")
+            client = scope.get("client") or ("?", 0)
+            await self.ctx.audit_call(
+                identity, scope["method"], scope["path"], status, str(client[0])
+            )
+
+
+def create_app(
+    db: Database, settings: FieldApiSettings | None = None, follow_changes: bool = True
+) -> FastAPI:
+    """The field API on ``db`` (opened and checked by the caller, who also disposes it)."""
+    ctx = FieldContext(db, settings)
+    hub = StreamHub(ctx)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await ctx.gateway.reset_links()
+        if follow_changes:
+            await hub.start()
+        try:
+            yield
+        finally:
+            await hub.stop()
+            await ctx.calls.close()
+
+    app = FastAPI(
+        title="KOD-Leitstelle – Schnittstelle Außendienst",
+        version="1",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.field = ctx
+    app.state.hub = hub
+    errors.install(app)
+    app.include_router(routes.router)
+
+    @app.websocket("/v1/stream")
+    async def stream(socket: WebSocket) -> None:
+        await hub.serve(socket)
+
+    app.add_middleware(CallAudit, ctx=ctx)
+    app.add_middleware(
+        BodyLimit, max_upload=ctx.settings.max_body_bytes, max_json=ctx.settings.max_json_bytes
+    )
+    return app
+
+
+def openapi_document(app: FastAPI) -> str:
+    """The OpenAPI document as checked into docs/field-api.openapi.json."""
+    import json
+
+    return json.dumps(app.openapi(), indent=2, ensure_ascii=False, sort_keys=True) + "\n"

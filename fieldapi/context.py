@@ -1,0 +1,106 @@
+"""What the running field API holds: its database, the gateway, limits, the live links."""
+
+from __future__ import annotations
+
+import logging
+import math
+from typing import Any
+
+from app.platform.acting import ActingDatabase
+from app.platform.database import Database
+from app.platform.errors import KodError
+from app.platform.i18n import tr
+from app.platform.timeutil import utcnow
+from app.platform.uow import Actor
+from app.services import Services
+from app.services.field_gateway import DeviceIdentity, FieldGateway
+from fieldapi.call_audit import CallAuditWriter, CallRecord
+from fieldapi.errors import ApiError
+from fieldapi.limits import RateLimiter
+from fieldapi.settings import FieldApiSettings
+
+log = logging.getLogger(__name__)
+
+
+class FieldContext:
+    """The API's state: one database pool, acting views of it per officer, the limiters."""
+
+    def __init__(self, db: Database, settings: FieldApiSettings | None = None) -> None:
+        self.db = db
+        self.settings = settings or FieldApiSettings()
+        self.gateway = FieldGateway(db)
+        self.device_limits = RateLimiter(self.settings.rate_per_s, self.settings.burst)
+        self.guess_limits = RateLimiter(
+            self.settings.unauthenticated_per_min / 60, self.settings.unauthenticated_per_min
+        )
+        self._services: dict[str, Services] = {}
+        self._seen_written: dict[int, float] = {}
+        #: Every call's audit record, written in batches.
+        self.calls = CallAuditWriter(db)
+
+    def services_for(self, actor: Actor) -> Services:
+        """The services acting as ``actor`` (PostgreSQL: with the officer's login)."""
+        found = self._services.get(actor.username)
+        if found is None:
+            db = self.db if self.db.target.is_sqlite else ActingDatabase(self.db, actor.username)
+            found = self._services[actor.username] = Services.create(db)
+        return found
+
+    async def identify(self, token: str, client: str) -> DeviceIdentity:
+        """The device of ``token`` within its rate limit; refused callers are limited too."""
+        try:
+            identity = await self.gateway.authenticate(token)
+        except KodError:
+            wait = self.guess_limits.retry_after(("guess", client))
+            if wait:
+                raise _too_many(wait) from None
+            raise
+        wait = self.device_limits.retry_after(identity.device_id)
+        if wait:
+            raise _too_many(wait)
+        return identity
+
+    async def audit_call(
+        self,
+        identity: DeviceIdentity | None,
+        method: str,
+        path: str,
+        status: int,
+        client: str,
+    ) -> None:
+        """One audit record per call: who (device and officer), what, and the answer."""
+        details: dict[str, Any] = {"method": method, "path": path[:200], "status": status}
+        details["client"] = client[:64]
+        if identity is not None:
+            details["device"] = identity.device_id
+        action = "field.call" if status < 400 else "field.refused"
+        self.calls.add(
+            CallRecord(
+                identity.actor if identity else None,
+                action,
+                identity.device_id if identity else None,
+                details,
+            )
+        )
+        if identity is not None:
+            await self._seen(identity.device_id)
+
+    async def _seen(self, device_id: int) -> None:
+        now = utcnow()
+        last = self._seen_written.get(device_id, -math.inf)
+        if now.timestamp() - last < self.settings.seen_interval_s:
+            return
+        self._seen_written[device_id] = now.timestamp()
+        try:
+            await self.gateway.touch({device_id: now})
+        except Exception:
+            log.exception("last call of device %s not recorded", device_id)
+
+
+def _too_many(wait: float) -> ApiError:
+    return ApiError(
+        429,
+        "too_many_requests",
+        tr("field", "Too many requests from this device. Please wait %1 s.", math.ceil(wait)),
+        **{"Retry-After": str(math.ceil(wait))},
+    )

@@ -1,0 +1,96 @@
+"""A field officer on a unit with a registered device, on SQLite or PostgreSQL.
+
+On PostgreSQL the API runs under its own login (a member of ``kod_field_gateway``), as in
+production; the test creates that login and drops it afterwards.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import httpx
+from PIL import Image
+from sqlalchemy import create_engine, text
+
+from app.platform.config import DatabaseTarget
+from app.platform.database import Database
+from app.platform.permissions import Role
+from app.services import Services
+from fieldapi.app import create_app
+from tests.conftest import ADMIN
+from tests.pg_logins import PASSWORD
+
+GATEWAY_LOGIN = "kod_fieldapi_test"
+
+
+@dataclass
+class FieldSetup:
+    """The desk's services, the unit and the device's token."""
+
+    services: Services
+    unit_id: int
+    device_id: int
+    token: str
+
+
+async def officer_with_device(services: Services, call_sign: str = "KOD 11") -> FieldSetup:
+    """Officer ``streife1`` on ``call_sign`` with a registered device."""
+    officer = await services.users.add(
+        ADMIN, "streife1", "Stefan Streife", Role.FIELD_OFFICER, PASSWORD
+    )
+    unit = await services.unit_admin.create(ADMIN, call_sign)
+    await services.unit_admin.set_crew(ADMIN, unit.id, [officer.id], unit.version)
+    issued = await services.field_devices.register(ADMIN, "streife1", call_sign, "Handy 17")
+    return FieldSetup(services, unit.id, issued.device.id, issued.token)
+
+
+def gateway_target(target: DatabaseTarget) -> DatabaseTarget:
+    """``target`` with the API's own login (created here on PostgreSQL)."""
+    if target.is_sqlite:
+        return target
+    owner = create_engine(target.sync_url, isolation_level="AUTOCOMMIT")
+    with owner.connect() as conn:
+        conn.execute(
+            text(
+                "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :n) THEN "
+                f"CREATE ROLE {GATEWAY_LOGIN} LOGIN PASSWORD '{PASSWORD}'; END IF; END $$".replace(
+                    ":n", f"'{GATEWAY_LOGIN}'"
+                )
+            )
+        )
+        conn.execute(text(f"GRANT kod_field_gateway TO {GATEWAY_LOGIN}"))
+    owner.dispose()
+    return target.with_login(GATEWAY_LOGIN, PASSWORD)
+
+
+@asynccontextmanager
+async def api_client(
+    target: DatabaseTarget, follow_changes: bool = False
+) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client of the field API running on ``target`` under the API's login."""
+    db = Database(gateway_target(target), "field-api")
+    await db.check()
+    app = create_app(db, follow_changes=follow_changes)
+    try:
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://field") as client:
+                yield client
+    finally:
+        await db.dispose()
+
+
+def jpeg(width: int = 640, height: int = 480, exif: bool = True) -> bytes:
+    """A camera-like JPEG with a capture time, a position and a maker note to strip."""
+    image = Image.new("RGB", (width, height), (200, 80, 40))
+    data = io.BytesIO()
+    info = Image.Exif()
+    if exif:
+        info[0x010F] = "Testkamera"  # Make: must not survive
+        info[0x0132] = "2026:12:06 10:15:00"
+        info[0x8825] = {1: "N", 2: (51.0, 2.0, 0.0), 3: "E", 4: (6.0, 59.0, 0.0)}
+    image.save(data, "JPEG", exif=info.tobytes())
+    return data.getvalue()

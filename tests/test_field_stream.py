@@ -1,0 +1,93 @@
+"""The live link: a unit's Aufträge are pushed over the WebSocket as the change feed brings
+them, acknowledged over the link, and caught up after a reconnect from the device's cursor."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import warnings
+from typing import Any
+
+import pytest
+
+from app.domain.dto_work import TaskDraft
+from app.platform.config import DatabaseTarget
+from app.platform.database import Database
+from app.platform.permissions import Role
+from app.platform.uow import Actor
+from app.services import Services
+from fieldapi.app import create_app
+from tests.field_setup import gateway_target, officer_with_device
+
+with warnings.catch_warnings():
+    # Starlette's test client asks for a newer httpx; it works with this one.
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient
+
+LEAD = Actor(None, "cli:test", Role.SHIFT_LEAD, "Schichtleitung")
+
+
+@pytest.mark.asyncio
+async def test_inbox_pushed_acknowledged_and_caught_up(
+    services: Services, db_target: DatabaseTarget
+) -> None:
+    setup = await officer_with_device(services)
+    first = await services.tasks.create(
+        LEAD, TaskDraft(title="Kiosk prüfen", assigned_unit_id=setup.unit_id)
+    )
+    app = create_app(Database(gateway_target(db_target), "field-api"))
+    connected = threading.Event()
+    seen: list[dict[str, Any]] = []
+
+    def device() -> None:
+        with TestClient(app) as client, client.websocket_connect("/v1/stream") as ws:
+            ws.send_json({"token": setup.token})
+            seen.append(ws.receive_json())
+            connected.set()
+            seen.append(ws.receive_json())  # pushed when the second Auftrag arrives
+            ws.send_json({"type": "ack", "kind": "task", "id": first.id})
+            seen.append(ws.receive_json())
+
+    thread = asyncio.get_running_loop().run_in_executor(None, device)
+    await asyncio.to_thread(connected.wait, 30)
+    second = await services.tasks.create(
+        LEAD, TaskDraft(title="Streife Rheinufer", assigned_unit_id=setup.unit_id)
+    )
+    await asyncio.wait_for(thread, 60)
+    assert [i["id"] for i in seen[0]["items"]] == [first.id]
+    assert [i["id"] for i in seen[1]["items"]] == [first.id, second.id]
+    assert seen[2]["type"] == "ack" and seen[2]["id"] == first.id
+    cursor = seen[1]["cursor"]
+
+    # While the device is away a third Auftrag comes; the reconnect names it as changed.
+    third = await services.tasks.create(
+        LEAD, TaskDraft(title="Spielplatz", assigned_unit_id=setup.unit_id)
+    )
+
+    def reconnect() -> dict[str, Any]:
+        with TestClient(app) as client, client.websocket_connect("/v1/stream") as ws:
+            ws.send_json({"token": setup.token, "after": cursor})
+            message: dict[str, Any] = ws.receive_json()
+            return message
+
+    again = await asyncio.to_thread(reconnect)
+    assert ["task", third.id] in again["changed"]
+    acked = {i["id"]: i["acknowledged_at"] for i in again["items"]}
+    assert acked[first.id] is not None and acked[third.id] is None
+
+
+@pytest.mark.asyncio
+async def test_revoked_device_cannot_open_the_link(
+    services: Services, db_target: DatabaseTarget
+) -> None:
+    setup = await officer_with_device(services)
+    await services.field_devices.revoke(Actor(None, "cli:test", Role.ADMIN), setup.device_id)
+    app = create_app(Database(gateway_target(db_target), "field-api"))
+
+    def device() -> int:
+        with TestClient(app) as client, client.websocket_connect("/v1/stream") as ws:
+            ws.send_json({"token": setup.token})
+            message = ws.receive()
+            return int(message.get("code", 0))
+
+    assert await asyncio.to_thread(device) == 4401
