@@ -19,6 +19,7 @@ from PySide6.QtCore import QCoreApplication, QSettings, Qt
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 
+from app.platform.appinfo import app_version
 from app.platform.changefeed import ChangeFollower, LinkState, last_change_id
 from app.platform.config import DatabaseTarget, resolve_database
 from app.platform.database import Database
@@ -46,6 +47,8 @@ log = logging.getLogger("kod.workstation")
 
 #: Exit code when there is no screen to show the workstation on.
 EXIT_NO_DISPLAY = 2
+#: Exit code of ``--check`` when a part of the program cannot be loaded.
+EXIT_BROKEN_INSTALL = 20
 #: How long a closing window's reads may take to finish before they are cancelled (s).
 SETTLE_S = 2.0
 
@@ -71,7 +74,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--check",
         action="store_true",
-        help=tr("Startup", "only check the database connection and schema, then exit"),
+        help=tr(
+            "Startup",
+            "only check the installation (every part of the program loads), the database "
+            "connection and schema, then exit without opening a window",
+        ),
+    )
+    p.add_argument(
+        "--version",
+        action="version",
+        version=f"kod-leitstelle {app_version()}",
+        help=tr("Startup", "show the version and exit"),
     )
     p.add_argument(
         "--user", metavar="NAME", help=tr("Startup", "preset the user name in the login dialog")
@@ -109,6 +122,21 @@ async def check_database(target: DatabaseTarget, report_ready: bool = True) -> i
     if report_ready:
         print(tr("Startup", "Database %1 is ready.", target.display), flush=True)
     return 0
+
+
+def check_installation(target: DatabaseTarget) -> int:
+    """``--check``: load every module the window needs (no window, no screen), then the database.
+
+    Run by IT after an install: a missing library of the package shows here, not at the first
+    login.
+    """
+    try:
+        preload.import_all()
+    except (ImportError, OSError) as exc:
+        _error(tr("Startup", "A part of the program cannot be loaded: %1", exc))
+        return EXIT_BROKEN_INSTALL
+    print(tr("Startup", "KOD-Leitstelle %1: all parts of the program loaded.", app_version()))
+    return asyncio.run(check_database(target))
 
 
 async def exec_dialog(dialog: QDialog) -> int:
@@ -436,7 +464,7 @@ def run(args: argparse.Namespace) -> int:
         _error(str(exc))
         return exc.exit_code
     if args.check:
-        return asyncio.run(check_database(target))
+        return check_installation(target)
     if not display_available():
         # Say what is wrong with the database first, then that there is no screen.
         code = asyncio.run(check_database(target, report_ready=False))

@@ -36,7 +36,8 @@ _import: list[asyncio.Future[None]] = []
 _frozen: list[bool] = []
 
 
-def _import_all() -> None:
+def import_all() -> None:
+    """Import the window's modules now (raises what a failed import raises)."""
     for name in WINDOW_MODULES:
         importlib.import_module(name)
 
@@ -44,7 +45,7 @@ def _import_all() -> None:
 def start() -> None:
     """Begin importing the window's modules in a worker thread (once per process)."""
     if not _import:
-        _import.append(asyncio.get_running_loop().run_in_executor(None, _import_all))
+        _import.append(asyncio.get_running_loop().run_in_executor(None, import_all))
 
 
 async def wait() -> None:

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from app.platform.appinfo import app_version
 from app.platform.config import DatabaseTarget, resolve_database
 from app.platform.database import Database, ensure_schema_current
 from app.platform.dberrors import classify, describe_db_error, is_login_refused
@@ -71,6 +72,12 @@ def build_parser() -> argparse.ArgumentParser:
             "operating-system user). The password comes from the password file, PGPASSWORD or "
             "a prompt.",
         ),
+    )
+    p.add_argument(
+        "--version",
+        action="version",
+        version=f"kod-admin {app_version()}",
+        help=tr("cli", "show the version and exit"),
     )
     sub = p.add_subparsers(dest="command", required=True)
 

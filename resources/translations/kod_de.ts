@@ -2392,8 +2392,12 @@
             <translation>Datenbank-URL (postgresql://benutzer:passwort@host:5432/db oder sqlite:///datei). Standard: KOD_DATABASE_URL, sonst die SQLite-Datei des jeweiligen Benutzers.</translation>
         </message>
         <message>
-            <source>only check the database connection and schema, then exit</source>
-            <translation>nur Datenbankverbindung und Schema prüfen, dann beenden</translation>
+            <source>only check the installation (every part of the program loads), the database connection and schema, then exit without opening a window</source>
+            <translation>nur die Installation (alle Programmteile laden), die Datenbankverbindung und das Schema prüfen, dann ohne Fenster beenden</translation>
+        </message>
+        <message>
+            <source>show the version and exit</source>
+            <translation>Version anzeigen und beenden</translation>
         </message>
         <message>
             <source>preset the user name in the login dialog</source>
@@ -2406,6 +2410,14 @@
         <message>
             <source>Database %1 is ready.</source>
             <translation>Datenbank %1 ist bereit.</translation>
+        </message>
+        <message>
+            <source>A part of the program cannot be loaded: %1</source>
+            <translation>Ein Teil des Programms kann nicht geladen werden: %1</translation>
+        </message>
+        <message>
+            <source>KOD-Leitstelle %1: all parts of the program loaded.</source>
+            <translation>KOD-Leitstelle %1: alle Programmteile geladen.</translation>
         </message>
         <message>
             <source>KOD-Leitstelle</source>
@@ -3773,6 +3785,10 @@
         <message>
             <source>PostgreSQL: log in as NAME (default: the user in the URL, else PGUSER, else the operating-system user). The password comes from the password file, PGPASSWORD or a prompt.</source>
             <translation>PostgreSQL: als NAME anmelden (Standard: der Benutzer in der URL, sonst PGUSER, sonst der Betriebssystem-Benutzer). Das Passwort kommt aus der Passwortdatei, aus PGPASSWORD oder wird abgefragt.</translation>
+        </message>
+        <message>
+            <source>show the version and exit</source>
+            <translation>Version anzeigen und beenden</translation>
         </message>
         <message>
             <source>Schema migrations</source>
