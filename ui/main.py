@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import logging
 import os
 import sys
@@ -125,18 +126,32 @@ async def check_database(target: DatabaseTarget, report_ready: bool = True) -> i
 
 
 def check_installation(target: DatabaseTarget) -> int:
-    """``--check``: load every module the window needs (no window, no screen), then the database.
+    """``--check``: load every module of the program (no window, no screen), then the database.
 
     Run by IT after an install: a missing library of the package shows here, not at the first
     login.
     """
     try:
-        preload.import_all()
+        preload.import_everything()
+        # Loaded only when needed, each with DLLs of its own: the PostgreSQL driver (libpq).
+        importlib.import_module("psycopg")
     except (ImportError, OSError) as exc:
         _error(tr("Startup", "A part of the program cannot be loaded: %1", exc))
         return EXIT_BROKEN_INSTALL
     print(tr("Startup", "KOD-Leitstelle %1: all parts of the program loaded.", app_version()))
+    print(video_playback_status(), flush=True)
     return asyncio.run(check_database(target))
+
+
+def video_playback_status() -> str:
+    """Whether libvlc (bodycam clips) loads; the workstation runs without it, clips do not play."""
+    try:
+        vlc = importlib.import_module("vlc")
+        version = vlc.libvlc_get_version().decode("ascii", "replace")
+    except (ImportError, OSError, NotImplementedError, AttributeError, SystemExit) as exc:
+        # python-vlc ends the process (SystemExit) when PYTHON_VLC_LIB_PATH cannot be loaded.
+        return tr("Startup", "Warning: video playback is not available (libvlc): %1", exc)
+    return tr("Startup", "Video playback (libvlc %1) ready.", version)
 
 
 async def exec_dialog(dialog: QDialog) -> int:

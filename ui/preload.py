@@ -14,6 +14,7 @@ import asyncio
 import gc
 import importlib
 import logging
+import pkgutil
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,21 @@ def import_all() -> None:
     """Import the window's modules now (raises what a failed import raises)."""
     for name in WINDOW_MODULES:
         importlib.import_module(name)
+
+
+def import_everything() -> int:
+    """Import every module of ``app`` and ``ui`` (``--check``: what a window or a later action
+    would import, e.g. the charts of the reports); returns how many. Raises what an import
+    raises."""
+    import app
+    import ui
+
+    count = 0
+    for package in (app, ui):
+        for info in pkgutil.walk_packages(package.__path__, f"{package.__name__}."):
+            importlib.import_module(info.name)
+            count += 1
+    return count
 
 
 def start() -> None:

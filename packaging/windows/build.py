@@ -144,9 +144,7 @@ def main() -> None:
     site = pay / "python" / "Lib" / "site-packages"
     step("dependencies", payload.dependencies, cache, site)
     step("application", payload.application, version, site)
-    step("compile", payload.compile_tree, site / "app")
-    for pkg in ("ui", "db", "resources", "demodata"):
-        payload.compile_tree(site / pkg)
+    step("compile", payload.compile_application, site)
     vlc_mode = step("vlc", payload.vlc_runtime, pay / "vlc", args.vlc_zip, args.vlc_download, cache)
     launchers = step("launchers", build_launchers, pay)
 

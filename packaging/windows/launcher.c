@@ -72,8 +72,12 @@ static int run(void)
     _snwprintf(python, MAX_PATH, L"%ls\\python\\%ls", dir, KOD_PYTHON);
     _snwprintf(lib, MAX_PATH, L"%ls\\vlc\\libvlc.dll", dir);
     _snwprintf(plugins, MAX_PATH, L"%ls\\vlc\\plugins", dir);
-    SetEnvironmentVariableW(L"PYTHON_VLC_LIB_PATH", lib);
-    SetEnvironmentVariableW(L"PYTHON_VLC_MODULE_PATH", plugins);
+    /* Only when the bundled VLC is there (a test build has a stand-in folder): python-vlc ends
+     * the whole program if PYTHON_VLC_LIB_PATH names a file it cannot load. */
+    if (GetFileAttributesW(lib) != INVALID_FILE_ATTRIBUTES) {
+        SetEnvironmentVariableW(L"PYTHON_VLC_LIB_PATH", lib);
+        SetEnvironmentVariableW(L"PYTHON_VLC_MODULE_PATH", plugins);
+    }
     /* The Python runtime is ours alone: no PYTHONHOME/PYTHONPATH of another Python applies. */
     SetEnvironmentVariableW(L"PYTHONHOME", NULL);
     SetEnvironmentVariableW(L"PYTHONPATH", NULL);

@@ -244,6 +244,15 @@ def application(version: str, dest: Path) -> None:
     shutil.rmtree(dest / "bin", ignore_errors=True)
 
 
+def compile_application(site: Path) -> None:
+    """Byte-compile the program's own packages (those its wheel's RECORD names)."""
+    record = next(site.glob("kod_leitstelle-*.dist-info")) / "RECORD"
+    tops = {line.split("/", 1)[0] for line in record.read_text(encoding="utf-8").splitlines()}
+    for top in sorted(tops):
+        if (site / top).is_dir() and not top.endswith(".dist-info"):
+            compile_tree(site / top)
+
+
 # --- VLC ---------------------------------------------------------------------------------
 
 

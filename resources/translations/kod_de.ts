@@ -2420,6 +2420,14 @@
             <translation>KOD-Leitstelle %1: alle Programmteile geladen.</translation>
         </message>
         <message>
+            <source>Warning: video playback is not available (libvlc): %1</source>
+            <translation>Warnung: Videowiedergabe nicht verfügbar (libvlc): %1</translation>
+        </message>
+        <message>
+            <source>Video playback (libvlc %1) ready.</source>
+            <translation>Videowiedergabe (libvlc %1) bereit.</translation>
+        </message>
+        <message>
             <source>KOD-Leitstelle</source>
             <translation>KOD-Leitstelle</translation>
         </message>
