@@ -32,7 +32,7 @@ from app.platform.permissions import Permission
 from app.platform.uow import Actor
 from app.services import Services
 from app.services.login import Session, log_in, open_checked
-from app.tools.argparse_de import use_ui_language
+from app.tools.argparse_de import add_version_option, use_ui_language
 from resources.paths import resource_path
 from ui import eventloop, gcguard, preload
 from ui.asyncutil import cancel_all, pending_tasks, set_error_sink, spawn
@@ -81,12 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
             "connection and schema, then exit without opening a window",
         ),
     )
-    p.add_argument(
-        "--version",
-        action="version",
-        version=f"kod-leitstelle {app_version()}",
-        help=tr("Startup", "show the version and exit"),
-    )
+    add_version_option(p)
     p.add_argument(
         "--user", metavar="NAME", help=tr("Startup", "preset the user name in the login dialog")
     )

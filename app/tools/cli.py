@@ -15,7 +15,6 @@ from typing import Any
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from app.platform.appinfo import app_version
 from app.platform.config import DatabaseTarget, resolve_database
 from app.platform.database import Database, ensure_schema_current
 from app.platform.dberrors import classify, describe_db_error, is_login_refused
@@ -33,7 +32,7 @@ from app.platform.timeutil import format_local
 from app.platform.uow import Actor
 from app.services import Services
 from app.tools import cli_gazetteer, cli_offences, cli_recordings, simulate
-from app.tools.argparse_de import use_ui_language
+from app.tools.argparse_de import add_version_option, use_ui_language
 from app.tools.cli_map import add_map_parser, map_command
 
 EXIT_UNEXPECTED = 70
@@ -73,12 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
             "a prompt.",
         ),
     )
-    p.add_argument(
-        "--version",
-        action="version",
-        version=f"kod-admin {app_version()}",
-        help=tr("cli", "show the version and exit"),
-    )
+    add_version_option(p)
     sub = p.add_subparsers(dest="command", required=True)
 
     dbp = sub.add_parser("db", help=tr("cli", "Schema migrations"))

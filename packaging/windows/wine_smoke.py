@@ -148,6 +148,11 @@ def smoke(old: Path, new: Path, old_v: str, new_v: str, prefix: Path, check: Che
         code == 0,
         out[-1500:],
     )
+    check(
+        "--check says whether bodycam video can play (libvlc)",
+        "Videowiedergabe" in out and ("libvlc" in out),
+        out[-400:],
+    )
     after = _snapshot(install)
     changed = sorted(k for k in after.keys() | before.keys() if after.get(k) != before.get(k))
     check("nothing written into the install folder at run time", not changed, " ".join(changed[:5]))

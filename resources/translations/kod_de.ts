@@ -2396,10 +2396,6 @@
             <translation>nur die Installation (alle Programmteile laden), die Datenbankverbindung und das Schema prüfen, dann ohne Fenster beenden</translation>
         </message>
         <message>
-            <source>show the version and exit</source>
-            <translation>Version anzeigen und beenden</translation>
-        </message>
-        <message>
             <source>preset the user name in the login dialog</source>
             <translation>Benutzernamen im Anmeldedialog vorbelegen</translation>
         </message>
@@ -3306,6 +3302,10 @@
             <source>expected %s arguments</source>
             <translation>%s Werte erwartet</translation>
         </message>
+        <message>
+            <source>show the version and exit</source>
+            <translation>Version anzeigen und beenden</translation>
+        </message>
     </context>
     <context>
         <name>audit</name>
@@ -3793,10 +3793,6 @@
         <message>
             <source>PostgreSQL: log in as NAME (default: the user in the URL, else PGUSER, else the operating-system user). The password comes from the password file, PGPASSWORD or a prompt.</source>
             <translation>PostgreSQL: als NAME anmelden (Standard: der Benutzer in der URL, sonst PGUSER, sonst der Betriebssystem-Benutzer). Das Passwort kommt aus der Passwortdatei, aus PGPASSWORD oder wird abgefragt.</translation>
-        </message>
-        <message>
-            <source>show the version and exit</source>
-            <translation>Version anzeigen und beenden</translation>
         </message>
         <message>
             <source>Schema migrations</source>
