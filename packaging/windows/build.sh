@@ -13,4 +13,5 @@ cd "$ROOT"
 bash packaging/windows/tools.sh
 bash scripts/setup.sh >/dev/null
 PY="$ROOT/.venv/bin/python"
+"$PY" -m pip install -q --disable-pip-version-check -r packaging/windows/requirements-check.txt
 exec "$PY" packaging/windows/build.py "$@"
