@@ -173,7 +173,7 @@ def test_workstation_help_and_argument_errors_are_german_without_a_screen(
     assert shown.returncode == 0, shown.stderr
     assert "Aufruf: kod-leitstelle" in shown.stdout and "Optionen" in shown.stdout
     assert "diese Hilfe anzeigen und beenden" in shown.stdout
-    assert "nur Datenbankverbindung und Schema prüfen" in shown.stdout
+    assert "nur die Installation" in shown.stdout and "Version anzeigen" in shown.stdout
     _german_only(shown.stdout)
     wrong = run_workstation_cli("--gibtsnicht", tmp_path=tmp_path)
     assert wrong.returncode == 2

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import logging
 import os
 import sys
@@ -19,6 +20,7 @@ from PySide6.QtCore import QCoreApplication, QSettings, Qt
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 
+from app.platform.appinfo import app_version
 from app.platform.changefeed import ChangeFollower, LinkState, last_change_id
 from app.platform.config import DatabaseTarget, resolve_database
 from app.platform.database import Database
@@ -30,7 +32,7 @@ from app.platform.permissions import Permission
 from app.platform.uow import Actor
 from app.services import Services
 from app.services.login import Session, log_in, open_checked
-from app.tools.argparse_de import use_ui_language
+from app.tools.argparse_de import add_version_option, use_ui_language
 from resources.paths import resource_path
 from ui import eventloop, gcguard, preload
 from ui.asyncutil import cancel_all, pending_tasks, set_error_sink, spawn
@@ -46,6 +48,8 @@ log = logging.getLogger("kod.workstation")
 
 #: Exit code when there is no screen to show the workstation on.
 EXIT_NO_DISPLAY = 2
+#: Exit code of ``--check`` when a part of the program cannot be loaded.
+EXIT_BROKEN_INSTALL = 20
 #: How long a closing window's reads may take to finish before they are cancelled (s).
 SETTLE_S = 2.0
 
@@ -71,8 +75,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--check",
         action="store_true",
-        help=tr("Startup", "only check the database connection and schema, then exit"),
+        help=tr(
+            "Startup",
+            "only check the installation (every part of the program loads), the database "
+            "connection and schema, then exit without opening a window",
+        ),
     )
+    add_version_option(p)
     p.add_argument(
         "--user", metavar="NAME", help=tr("Startup", "preset the user name in the login dialog")
     )
@@ -109,6 +118,35 @@ async def check_database(target: DatabaseTarget, report_ready: bool = True) -> i
     if report_ready:
         print(tr("Startup", "Database %1 is ready.", target.display), flush=True)
     return 0
+
+
+def check_installation(target: DatabaseTarget) -> int:
+    """``--check``: load every module of the program (no window, no screen), then the database.
+
+    Run by IT after an install: a missing library of the package shows here, not at the first
+    login.
+    """
+    try:
+        preload.import_everything()
+        # Loaded only when needed, each with DLLs of its own: the PostgreSQL driver (libpq).
+        importlib.import_module("psycopg")
+    except (ImportError, OSError) as exc:
+        _error(tr("Startup", "A part of the program cannot be loaded: %1", exc))
+        return EXIT_BROKEN_INSTALL
+    print(tr("Startup", "KOD-Leitstelle %1: all parts of the program loaded.", app_version()))
+    print(video_playback_status(), flush=True)
+    return asyncio.run(check_database(target))
+
+
+def video_playback_status() -> str:
+    """Whether libvlc (bodycam clips) loads; the workstation runs without it, clips do not play."""
+    try:
+        vlc = importlib.import_module("vlc")
+        version = vlc.libvlc_get_version().decode("ascii", "replace")
+    except (ImportError, OSError, NotImplementedError, AttributeError, SystemExit) as exc:
+        # python-vlc ends the process (SystemExit) when PYTHON_VLC_LIB_PATH cannot be loaded.
+        return tr("Startup", "Warning: video playback is not available (libvlc): %1", exc)
+    return tr("Startup", "Video playback (libvlc %1) ready.", version)
 
 
 async def exec_dialog(dialog: QDialog) -> int:
@@ -446,7 +484,7 @@ def run(args: argparse.Namespace) -> int:
         _error(str(exc))
         return exc.exit_code
     if args.check:
-        return asyncio.run(check_database(target))
+        return check_installation(target)
     if not display_available():
         # Say what is wrong with the database first, then that there is no screen.
         code = asyncio.run(check_database(target, report_ready=False))

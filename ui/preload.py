@@ -14,6 +14,7 @@ import asyncio
 import gc
 import importlib
 import logging
+import pkgutil
 
 log = logging.getLogger(__name__)
 
@@ -42,15 +43,31 @@ _import: list[asyncio.Future[None]] = []
 _frozen: list[bool] = []
 
 
-def _import_all() -> None:
+def import_all() -> None:
+    """Import the window's modules now (raises what a failed import raises)."""
     for name in WINDOW_MODULES:
         importlib.import_module(name)
+
+
+def import_everything() -> int:
+    """Import every module of ``app`` and ``ui`` (``--check``: what a window or a later action
+    would import, e.g. the charts of the reports); returns how many. Raises what an import
+    raises."""
+    import app
+    import ui
+
+    count = 0
+    for package in (app, ui):
+        for info in pkgutil.walk_packages(package.__path__, f"{package.__name__}."):
+            importlib.import_module(info.name)
+            count += 1
+    return count
 
 
 def start() -> None:
     """Begin importing the window's modules in a worker thread (once per process)."""
     if not _import:
-        _import.append(asyncio.get_running_loop().run_in_executor(None, _import_all))
+        _import.append(asyncio.get_running_loop().run_in_executor(None, import_all))
 
 
 async def wait() -> None:

@@ -1,11 +1,12 @@
 """Where the master key, the recording store and the quarantine folder are (outside the database).
 
-Each comes from an environment variable (set machine-wide by the installer or an administrator),
-else a default: the master key in the machine's configuration folder, the store and the
-quarantine in the per-user data folder (one workstation alone; several workstations on
-PostgreSQL point ``KOD_RECORDING_STORE`` at one share). The docking station's export folder
-(``KOD_RECORDING_INBOX``) belongs to the one workstation the station is plugged into, so it is
-a setting of that machine, not of the shared database.
+Each comes from an environment variable, else a default: the master key in the machine's
+configuration folder, the store in the evidence path the installer wrote machine-wide
+(``KOD_EVIDENCE_PATH``, see :mod:`app.platform.machine_config`; several workstations on
+PostgreSQL point it at one share), else in the per-user data folder like the quarantine (one
+workstation alone). The docking station's export folder (``KOD_RECORDING_INBOX``) belongs to
+the one workstation the station is plugged into, so it is a setting of that machine, not of
+the shared database.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from pathlib import Path
 
 import platformdirs
 
-from app.platform.config import APP_AUTHOR, APP_NAME, user_data_dir
+from app.platform.appinfo import APP_AUTHOR, APP_NAME
+from app.platform.config import user_data_dir
+from app.platform.machine_config import read_machine_config
 
 ENV_KEY_FILE = "KOD_RECORDING_KEY_FILE"
 ENV_STORE = "KOD_RECORDING_STORE"
@@ -39,7 +42,8 @@ class EvidenceConfig:
 
 
 def resolve_evidence_config(environ: Mapping[str, str] | None = None) -> EvidenceConfig:
-    """The configured locations (environment first, then the defaults)."""
+    """The configured locations (environment first, then the machine-wide evidence path, then
+    the defaults)."""
     env = os.environ if environ is None else environ
 
     def chosen(name: str, default: Path) -> Path:
@@ -47,9 +51,12 @@ def resolve_evidence_config(environ: Mapping[str, str] | None = None) -> Evidenc
         return Path(raw).expanduser() if raw else default
 
     site = Path(platformdirs.site_config_dir(APP_NAME, APP_AUTHOR))
+    machine_store = read_machine_config().evidence_path
     return EvidenceConfig(
         key_file=chosen(ENV_KEY_FILE, site / KEY_FILE_NAME),
-        store_dir=chosen(ENV_STORE, user_data_dir() / "recordings"),
+        store_dir=chosen(
+            ENV_STORE, Path(machine_store) if machine_store else user_data_dir() / "recordings"
+        ),
         quarantine_dir=chosen(ENV_QUARANTINE, user_data_dir() / "quarantine"),
         inbox_dir=Path(inbox).expanduser() if (inbox := env.get(ENV_INBOX, "").strip()) else None,
     )

@@ -1,4 +1,5 @@
-"""Which database to use: ``--database URL``, else ``KOD_DATABASE_URL``, else a per-user file."""
+"""Which database to use: ``--database URL``, else ``KOD_DATABASE_URL``, else the machine-wide
+setting written by the installer (:mod:`app.platform.machine_config`), else a per-user file."""
 
 from __future__ import annotations
 
@@ -11,11 +12,11 @@ import platformdirs
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
+from app.platform.appinfo import APP_AUTHOR, APP_NAME
 from app.platform.errors import ConfigError
 from app.platform.i18n import tr
+from app.platform.machine_config import read_machine_config
 
-APP_NAME = "KOD-Leitstelle"
-APP_AUTHOR = "KOD"
 ENV_DATABASE_URL = "KOD_DATABASE_URL"
 
 
@@ -77,8 +78,9 @@ class DatabaseTarget:
 
 
 def resolve_database(cli_value: str | None = None) -> DatabaseTarget:
-    """Pick the database from the command line, the environment or the default, and check it."""
-    raw = cli_value or os.environ.get(ENV_DATABASE_URL) or ""
+    """Pick the database from the command line, the environment, the machine-wide setting or
+    the per-user default, and check it."""
+    raw = cli_value or os.environ.get(ENV_DATABASE_URL) or read_machine_config().database_url
     if not raw.strip():
         return sqlite_target(default_sqlite_path())
     return parse_database_url(raw.strip())

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 
+from app.platform.appinfo import app_version
 from app.platform.i18n import QT_TRANSLATE_NOOP as N_
 from app.platform.i18n import tr
 
@@ -51,3 +52,13 @@ def use_ui_language() -> None:
     """Let argparse speak the UI language in this process (call before building a parser)."""
     setattr(argparse, "_", _gettext)  # noqa: B010 - argparse's module-level lookup function
     setattr(argparse, "ngettext", _ngettext)  # noqa: B010
+
+
+def add_version_option(parser: argparse.ArgumentParser) -> None:
+    """``--version``: the program's name and installed version (what IT checks after an update)."""
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"{parser.prog} {app_version()}",
+        help=tr("argparse", "show the version and exit"),
+    )

@@ -32,7 +32,7 @@ from app.platform.timeutil import format_local
 from app.platform.uow import Actor
 from app.services import Services
 from app.tools import cli_field, cli_gazetteer, cli_offences, cli_recordings, simulate
-from app.tools.argparse_de import use_ui_language
+from app.tools.argparse_de import add_version_option, use_ui_language
 from app.tools.cli_map import add_map_parser, map_command
 
 EXIT_UNEXPECTED = 70
@@ -72,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
             "a prompt.",
         ),
     )
+    add_version_option(p)
     sub = p.add_subparsers(dest="command", required=True)
 
     dbp = sub.add_parser("db", help=tr("cli", "Schema migrations"))

@@ -3504,8 +3504,8 @@
             <translation>Datenbank-URL (postgresql://benutzer:passwort@host:5432/db oder sqlite:///datei). Standard: KOD_DATABASE_URL, sonst die SQLite-Datei des jeweiligen Benutzers.</translation>
         </message>
         <message>
-            <source>only check the database connection and schema, then exit</source>
-            <translation>nur Datenbankverbindung und Schema prüfen, dann beenden</translation>
+            <source>only check the installation (every part of the program loads), the database connection and schema, then exit without opening a window</source>
+            <translation>nur die Installation (alle Programmteile laden), die Datenbankverbindung und das Schema prüfen, dann ohne Fenster beenden</translation>
         </message>
         <message>
             <source>preset the user name in the login dialog</source>
@@ -3518,6 +3518,22 @@
         <message>
             <source>Database %1 is ready.</source>
             <translation>Datenbank %1 ist bereit.</translation>
+        </message>
+        <message>
+            <source>A part of the program cannot be loaded: %1</source>
+            <translation>Ein Teil des Programms kann nicht geladen werden: %1</translation>
+        </message>
+        <message>
+            <source>KOD-Leitstelle %1: all parts of the program loaded.</source>
+            <translation>KOD-Leitstelle %1: alle Programmteile geladen.</translation>
+        </message>
+        <message>
+            <source>Warning: video playback is not available (libvlc): %1</source>
+            <translation>Warnung: Videowiedergabe nicht verfügbar (libvlc): %1</translation>
+        </message>
+        <message>
+            <source>Video playback (libvlc %1) ready.</source>
+            <translation>Videowiedergabe (libvlc %1) bereit.</translation>
         </message>
         <message>
             <source>KOD-Leitstelle</source>
@@ -4523,6 +4539,10 @@
         <message>
             <source>expected %s arguments</source>
             <translation>%s Werte erwartet</translation>
+        </message>
+        <message>
+            <source>show the version and exit</source>
+            <translation>Version anzeigen und beenden</translation>
         </message>
     </context>
     <context>
