@@ -37,12 +37,18 @@ JUMP_MS = 5000
 
 
 class VideoSurface(QFrame):
-    """The native window libvlc draws into."""
+    """The window libvlc draws into.
+
+    It becomes a native window only when a clip is first played (``winId()`` in
+    :func:`ui.views.recordings.engine.embed`): a native child made with the window would be
+    shown, moved and hidden with every change of the layout (an alarm banner appearing among
+    them), and on some platforms that hands the window activation around, taking the keyboard
+    from a dialog being typed in.
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("clipVideo")
-        self.setAttribute(Qt.WidgetAttribute.WA_NativeWindow)
         self.setAttribute(Qt.WidgetAttribute.WA_DontCreateNativeAncestors)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(320, 180)
