@@ -24,6 +24,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from app.domain.open311 import parse_requests
+from app.platform.config import DatabaseTarget
 from app.platform.database import Database
 from app.platform.errors import ValidationError
 from app.platform.uow import Actor
@@ -34,6 +35,7 @@ from app.services.open311_client import Open311Error
 from app.services.open311_loop import RETRY_BASE_S, backoff_s, run_poller
 from db.models import Report
 from tests.conftest import ADMIN, service_actions
+from tests.test_cli import _url, run_admin
 
 DATA = Path(__file__).parent / "open311"
 CATEGORIES = {"waste": "waste", "noise": "noise"}
@@ -300,3 +302,26 @@ async def test_open311_settings_are_checked(services: Services) -> None:
         await services.settings.set(ADMIN, "open311.status_path", "/requests.json")
     await services.settings.set(ADMIN, "open311.category_map", {"006": "public_order"})
     assert await services.settings.get("open311.category_map") == {"006": "public_order"}
+
+
+def test_kod_admin_open311_poll_once(db_target: DatabaseTarget, platform: Platform) -> None:
+    url = _url(db_target)
+    off = run_admin("open311", "poll", "--once", database=url)
+    assert off.returncode != 0
+    assert "open311.base_url" in off.stderr
+    assert (
+        run_admin("settings", "set", "open311.base_url", platform.base, database=url).returncode
+        == 0
+    )
+    platform.serve_file("spec_requests.json")
+
+    first = run_admin("open311", "poll", "--once", database=url)
+    second = run_admin("open311", "poll", "--once", database=url)
+
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.startswith("2 neue Meldungen")
+    assert second.stdout.startswith("0 neue Meldungen (-), 2 bereits bekannt")
+    platform.lists[:] = [(500, b"Interner Fehler")]
+    failed = run_admin("open311", "poll", "--once", database=url)
+    assert failed.returncode != 0
+    assert "500" in failed.stderr

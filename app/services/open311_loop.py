@@ -15,6 +15,7 @@ import httpx
 from app.platform.database import Database
 from app.platform.errors import KodError
 from app.platform.i18n import tr
+from app.platform.permissions import Role
 from app.platform.uow import Actor
 from app.services.open311 import Open311Intake, PollResult
 from app.services.open311_client import Open311Client, Open311Config
@@ -24,6 +25,10 @@ log = logging.getLogger(__name__)
 
 #: The platform's API key comes from the environment, never from the database.
 ENV_API_KEY = "KOD_OPEN311_API_KEY"
+#: Who takes requests in on SQLite (on PostgreSQL the intake's own login acts).
+SYSTEM_ACTOR = Actor(None, "open311", Role.DISPATCHER, "Open311-Anbindung")
+#: PostgreSQL: the login the intake started by ``kod-field-api`` uses (a dispatcher's rights).
+ENV_DATABASE_URL = "KOD_OPEN311_DATABASE_URL"
 #: First wait after a failed poll; it doubles with every further failure, up to the maximum.
 RETRY_BASE_S = 15.0
 MAX_BACKOFF_S = 3600.0
@@ -60,7 +65,7 @@ def backoff_s(failures: int, interval_s: float) -> float:
     """Seconds to wait after ``failures`` failed polls in a row (0: the normal interval)."""
     if failures <= 0:
         return interval_s
-    return min(MAX_BACKOFF_S, RETRY_BASE_S * 2 ** (failures - 1))
+    return min(MAX_BACKOFF_S, RETRY_BASE_S * 2.0 ** min(failures - 1, 30))
 
 
 async def run_poller(
