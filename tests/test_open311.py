@@ -32,9 +32,10 @@ from app.services import Services
 from app.services.field_photos import report_photos
 from app.services.open311 import PollResult
 from app.services.open311_client import Open311Error
-from app.services.open311_loop import RETRY_BASE_S, backoff_s, run_poller
+from app.services.open311_loop import ENV_DATABASE_URL, RETRY_BASE_S, backoff_s, run_poller
 from db.models import Report
 from tests.conftest import ADMIN, service_actions
+from tests.field_setup import api_client
 from tests.test_cli import _url, run_admin
 
 DATA = Path(__file__).parent / "open311"
@@ -325,3 +326,28 @@ def test_kod_admin_open311_poll_once(db_target: DatabaseTarget, platform: Platfo
     failed = run_admin("open311", "poll", "--once", database=url)
     assert failed.returncode != 0
     assert "500" in failed.stderr
+
+
+@pytest.mark.asyncio
+async def test_field_api_runs_the_intake(
+    db: Database,
+    services: Services,
+    dispatcher: Actor,
+    platform: Platform,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    await _configure(services, platform)
+    platform.serve_file("spec_requests.json")
+    if not db.target.is_sqlite:
+        # On PostgreSQL the intake logs in as itself, with a dispatcher's rights.
+        own = db.target.with_login("disponent1", "geheim123")
+        monkeypatch.setenv(ENV_DATABASE_URL, _url(own))
+
+    async with api_client(db.target, open311=True):
+        for _ in range(600):
+            if len(await _open311_reports(db)) == 2 and len(platform.list_queries) >= 1:
+                break
+            await asyncio.sleep(0.05)
+
+    assert [r.external_id for r in await _open311_reports(db)] == ["638349", "LEV-2026-0815"]
+    assert len(platform.list_queries) == 1  # the next poll waits for the interval
