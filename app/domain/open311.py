@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from app.domain.codes import CATEGORY_BY_CODE
+from app.platform.errors import ValidationError
 from app.platform.i18n import tr
 
 #: Longest request id kept (``report.external_id``).
@@ -179,9 +180,7 @@ def check_status_path(value: object) -> str | None:
 
 
 def check_category_map(value: object) -> dict[str, str]:
-    """The checked mapping of service codes to categories; raises ValueError (German)."""
-    from app.platform.errors import ValidationError
-
+    """The checked mapping of service codes to categories; raises ValidationError (German)."""
     if isinstance(value, str):
         try:
             value = json.loads(value)
