@@ -320,6 +320,10 @@ class Task(Base):
     )
 
 
+#: The Meldungen taken in from Open311 (``text`` is a column name inside the class).
+_OPEN311 = text("source = 'open311'")
+
+
 class Report(Base):
     """A Meldung: what comes in from citizens or back from the field."""
 
@@ -340,6 +344,11 @@ class Report(Base):
     stadtteil: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default="new")
     external_id: Mapped[str | None] = mapped_column(String(64))
+    # Open311: the request on the citizens' platform, its last change there (the intake's
+    # cursor) and the status last reported back to it.
+    external_url: Mapped[str | None] = mapped_column(String(500))
+    external_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    external_status: Mapped[str | None] = mapped_column(String(16))
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"))
     task_id: Mapped[int | None] = mapped_column(ForeignKey("task.id"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
@@ -355,6 +364,14 @@ class Report(Base):
             "status IN ('new','in_progress','converted','closed')", name="status_value"
         ),
         Index("ix_report_status_received", "status", "received_at"),
+        # One Meldung per Open311 request, also after a restart of the intake.
+        Index(
+            "uq_report_open311_external_id",
+            "external_id",
+            unique=True,
+            sqlite_where=_OPEN311,
+            postgresql_where=_OPEN311,
+        ),
     )
 
 

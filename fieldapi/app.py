@@ -12,6 +12,7 @@ from app.platform.database import Database
 from fieldapi import errors, routes
 from fieldapi.context import FieldContext
 from fieldapi.limits import BodyLimit
+from fieldapi.open311_task import Open311Task
 from fieldapi.settings import FieldApiSettings
 from fieldapi.stream import StreamHub
 
@@ -60,20 +61,30 @@ class CallAudit:
 
 
 def create_app(
-    db: Database, settings: FieldApiSettings | None = None, follow_changes: bool = True
+    db: Database,
+    settings: FieldApiSettings | None = None,
+    follow_changes: bool = True,
+    open311: bool = False,
 ) -> FastAPI:
-    """The field API on ``db`` (opened and checked by the caller, who also disposes it)."""
+    """The field API on ``db`` (opened and checked by the caller, who also disposes it).
+
+    ``open311``: also run the Open311 intake when a platform is configured.
+    """
     ctx = FieldContext(db, settings)
     hub = StreamHub(ctx)
+    intake = Open311Task(db)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await ctx.gateway.reset_links()
         if follow_changes:
             await hub.start()
+        if open311:
+            intake.start()
         try:
             yield
         finally:
+            await intake.stop()
             await hub.stop()
             await ctx.calls.close()
 

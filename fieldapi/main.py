@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> None:
     from fieldapi.app import create_app
 
     # Connections belong to uvicorn's event loop: the pool is made after the check's loop ended.
-    app = create_app(Database(target, "field-api"), settings)
+    app = create_app(Database(target, "field-api"), settings, open311=True)
     # Behind the reverse proxy (TLS ends there): trust its X-Forwarded-* headers only from it.
     uvicorn.run(
         app,

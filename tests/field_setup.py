@@ -68,12 +68,12 @@ def gateway_target(target: DatabaseTarget) -> DatabaseTarget:
 
 @asynccontextmanager
 async def api_client(
-    target: DatabaseTarget, follow_changes: bool = False
+    target: DatabaseTarget, follow_changes: bool = False, open311: bool = False
 ) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client of the field API running on ``target`` under the API's login."""
     db = Database(gateway_target(target), "field-api")
     await db.check()
-    app = create_app(db, follow_changes=follow_changes)
+    app = create_app(db, follow_changes=follow_changes, open311=open311)
     try:
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.changes import Entity
 from app.domain.map_tiles import check_tile_url
+from app.domain.open311 import check_base_url, check_category_map, check_status_path
 from app.domain.shifts import parse_starts
 from app.platform.database import Database
 from app.platform.errors import ValidationError
@@ -50,6 +51,15 @@ DEFAULTS: dict[str, Any] = {
     "map.mbtiles_path": "",
     "map.tile_url": "",
     "map.tile_attribution": "",
+    # Open311 (GeoReport v2) intake of citizen reports (see README, "Open311"): the platform's
+    # base URL (empty: off), seconds between polls, jurisdiction, the path status updates are
+    # posted to, and service codes mapped to Meldung categories (unknown codes: "other").
+    # The API key is read from the environment (KOD_OPEN311_API_KEY), never stored here.
+    "open311.base_url": "",
+    "open311.interval_s": 300,
+    "open311.jurisdiction_id": "",
+    "open311.status_path": "requests/{id}.json",
+    "open311.category_map": {},
 }
 
 _CHOICES: dict[str, tuple[Any, ...]] = {"dispatch.assign_unavailable": ("warn", "refuse")}
@@ -58,6 +68,7 @@ _MINIMUM: dict[str, int] = {
     "audit.retention_days": 30,
     "offences.personal_data_days": 30,
     "offences.hearing_reply_days": 7,
+    "open311.interval_s": 30,
 }
 #: Text settings: longest value, and whether it may be empty.
 _TEXTS: dict[str, tuple[int, bool]] = {
@@ -67,10 +78,17 @@ _TEXTS: dict[str, tuple[int, bool]] = {
     "map.mbtiles_path": (1000, True),
     "map.tile_url": (1000, True),
     "map.tile_attribution": (500, True),
+    "open311.base_url": (1000, True),
+    "open311.jurisdiction_id": (200, True),
+    "open311.status_path": (200, False),
 }
 LOGO_SUFFIXES = (".png", ".jpg", ".jpeg", ".svg")
 #: Further checks of text settings: the reason a value is refused (German), or None.
-_TEXT_CHECKS: dict[str, Callable[[object], str | None]] = {"map.tile_url": check_tile_url}
+_TEXT_CHECKS: dict[str, Callable[[object], str | None]] = {
+    "map.tile_url": check_tile_url,
+    "open311.base_url": check_base_url,
+    "open311.status_path": check_status_path,
+}
 
 
 async def read_setting(session: AsyncSession, key: str) -> Any:
@@ -113,6 +131,8 @@ class SettingsService:
             raise ValidationError(
                 tr("settings", "%1 must be at least %2.", key, _MINIMUM[key]), key
             )
+        if isinstance(default, dict):
+            value = check_category_map(value)
         if isinstance(default, list):
             parse_starts(value if isinstance(value, list) else [value])
         if key in _TEXTS:

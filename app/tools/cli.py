@@ -31,7 +31,14 @@ from app.platform.permissions import Role, permissions_markdown, role_label
 from app.platform.timeutil import format_local
 from app.platform.uow import Actor
 from app.services import Services
-from app.tools import cli_field, cli_gazetteer, cli_offences, cli_recordings, simulate
+from app.tools import (
+    cli_field,
+    cli_gazetteer,
+    cli_offences,
+    cli_open311,
+    cli_recordings,
+    simulate,
+)
 from app.tools.argparse_de import add_version_option, use_ui_language
 from app.tools.cli_map import add_map_parser, map_command
 
@@ -155,6 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_offences.add_parser(sub)
     cli_field.add_parser(sub)
+    cli_open311.add_parser(sub)
     cli_recordings.add_parser(sub)
     add_map_parser(sub)
 
@@ -375,6 +383,8 @@ async def _async_command(args: argparse.Namespace, target: DatabaseTarget) -> in
             return await cli_recordings.run_with_db(args, services, actor)
         if args.command == "field":
             return await cli_field.run(args, services, actor)
+        if args.command == "open311":
+            return await cli_open311.run(args, db, actor)
     finally:
         await db.dispose()
     raise ConfigError(tr("cli", "Unknown command."))

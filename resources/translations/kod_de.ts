@@ -5493,6 +5493,26 @@
             <translation>%1 bestätigt.</translation>
         </message>
         <message>
+            <source>Open311 intake of citizen reports</source>
+            <translation>Open311-Übernahme von Bürgermeldungen</translation>
+        </message>
+        <message>
+            <source>Take requests in and report closed Meldungen back</source>
+            <translation>Anliegen übernehmen und erledigte Meldungen zurückmelden</translation>
+        </message>
+        <message>
+            <source>poll once and exit</source>
+            <translation>einmal abrufen und beenden</translation>
+        </message>
+        <message>
+            <source>No Open311 platform configured: set open311.base_url first.</source>
+            <translation>Keine Open311-Plattform eingerichtet: bitte zuerst open311.base_url setzen.</translation>
+        </message>
+        <message>
+            <source>%1 new Meldungen (%2), %3 already known, %4 left out, %5 statuses reported back, %6 still to report.</source>
+            <translation>%1 neue Meldungen (%2), %3 bereits bekannt, %4 ausgelassen, %5 Status zurückgemeldet, %6 noch zurückzumelden.</translation>
+        </message>
+        <message>
             <source>Bodycam recordings</source>
             <translation>Bodycam-Aufnahmen</translation>
         </message>
@@ -7526,6 +7546,109 @@
         <message>
             <source>Evidence in the offence case %1</source>
             <translation>Beweismittel im OWi-Verfahren %1</translation>
+        </message>
+    </context>
+    <context>
+        <name>open311</name>
+        <message>
+            <source>The entry is not an object.</source>
+            <translation>Der Eintrag ist kein Objekt.</translation>
+        </message>
+        <message>
+            <source>The entry has no valid service_request_id.</source>
+            <translation>Der Eintrag hat keine gültige service_request_id.</translation>
+        </message>
+        <message>
+            <source>Request %1 has an invalid date.</source>
+            <translation>Anliegen %1 hat ein ungültiges Datum.</translation>
+        </message>
+        <message>
+            <source>Request %1 has invalid fields.</source>
+            <translation>Anliegen %1 hat ungültige Felder.</translation>
+        </message>
+        <message>
+            <source>The platform's answer is not valid JSON.</source>
+            <translation>Die Antwort der Plattform ist kein gültiges JSON.</translation>
+        </message>
+        <message>
+            <source>The platform's answer is not a list of requests.</source>
+            <translation>Die Antwort der Plattform ist keine Liste von Anliegen.</translation>
+        </message>
+        <message>
+            <source>The Open311 address must start with http:// or https://.</source>
+            <translation>Die Open311-Adresse muss mit http:// oder https:// beginnen.</translation>
+        </message>
+        <message>
+            <source>The status path must be relative to the base URL and contain {id}, e.g. requests/{id}.json.</source>
+            <translation>Der Statuspfad muss relativ zur Basisadresse sein und {id} enthalten, z. B. requests/{id}.json.</translation>
+        </message>
+        <message>
+            <source>open311.category_map must be a JSON object {"code": "category"}.</source>
+            <translation>open311.category_map muss ein JSON-Objekt {"Code": "Kategorie"} sein.</translation>
+        </message>
+        <message>
+            <source>Unknown categories in open311.category_map: %1</source>
+            <translation>Unbekannte Kategorien in open311.category_map: %1</translation>
+        </message>
+        <message>
+            <source>Citizen report</source>
+            <translation>Bürgermeldung</translation>
+        </message>
+        <message>
+            <source>Open311 entry skipped: %1</source>
+            <translation>Open311-Eintrag übersprungen: %1</translation>
+        </message>
+        <message>
+            <source>Photo of Open311 request %1 left out: %2</source>
+            <translation>Foto des Open311-Anliegens %1 ausgelassen: %2</translation>
+        </message>
+        <message>
+            <source>Request %1: %2</source>
+            <translation>Anliegen %1: %2</translation>
+        </message>
+        <message>
+            <source>Done by the Kommunaler Ordnungsdienst (Meldung %1).</source>
+            <translation>Erledigt durch den Kommunalen Ordnungsdienst (Meldung %1).</translation>
+        </message>
+        <message>
+            <source>Status of Open311 request %1 not sent (try %2 of %3): %4</source>
+            <translation>Status des Open311-Anliegens %1 nicht gesendet (Versuch %2 von %3): %4</translation>
+        </message>
+        <message>
+            <source>The Open311 platform answered %1 (%2).</source>
+            <translation>Die Open311-Plattform antwortete mit %1 (%2).</translation>
+        </message>
+        <message>
+            <source>The answer of %1 is too large.</source>
+            <translation>Die Antwort von %1 ist zu groß.</translation>
+        </message>
+        <message>
+            <source>The Open311 platform cannot be reached: %1</source>
+            <translation>Die Open311-Plattform ist nicht erreichbar: %1</translation>
+        </message>
+        <message>
+            <source>%1 is not a photo (%2).</source>
+            <translation>%1 ist kein Foto (%2).</translation>
+        </message>
+        <message>
+            <source>Open311 intake is off (open311.base_url is empty).</source>
+            <translation>Open311-Übernahme ist aus (open311.base_url ist leer).</translation>
+        </message>
+        <message>
+            <source>Open311: %1 new Meldungen, %2 statuses reported back.</source>
+            <translation>Open311: %1 neue Meldungen, %2 Status zurückgemeldet.</translation>
+        </message>
+        <message>
+            <source>Open311 poll failed (%1 in a row), next try in %2 s: %3</source>
+            <translation>Open311-Abruf fehlgeschlagen (%1-mal in Folge), nächster Versuch in %2 s: %3</translation>
+        </message>
+        <message>
+            <source>Open311 intake not started: on PostgreSQL it needs its own login in %1 (a user with the dispatcher role).</source>
+            <translation>Open311-Übernahme nicht gestartet: unter PostgreSQL braucht sie eine eigene Anmeldung in %1 (ein Benutzer mit der Rolle Disponent).</translation>
+        </message>
+        <message>
+            <source>The Open311 intake stopped after an error.</source>
+            <translation>Die Open311-Übernahme wurde nach einem Fehler beendet.</translation>
         </message>
     </context>
     <context>
