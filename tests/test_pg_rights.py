@@ -19,7 +19,7 @@ from app.platform.config import DatabaseTarget
 from app.platform.database import Database
 from app.platform.permissions import MATRIX, Permission, Role
 from app.services import Services
-from db.pg_security.rights import NO_SERVER_SURFACE
+from db.pg_security.grants import NO_SERVER_SURFACE
 from tests.conftest import ADMIN
 from tests.pg_logins import PASSWORD, attempt, login
 

@@ -4,7 +4,7 @@ The field API logs in with its own server login (a member of ``kod_field_gateway
 device's request it takes the officer's login inside each transaction (``SET LOCAL ROLE``, as
 ``set_config('role', …, true)``) and names the officer in ``kod.actor``; the server honours that
 name only for an officer a device registration granted to the gateway (``kod_acting_login`` in
-db/pg_security/rights.py). So the officer's grants, row security, audit records and who-columns
+db/pg_security/groups.py). So the officer's grants, row security, audit records and who-columns
 apply exactly as at a workstation where the officer logged in. On SQLite there is nothing to
 switch: the program's own checks with the officer as actor are the protection there.
 """

@@ -1,10 +1,11 @@
 """PostgreSQL as the enforcement point: group roles, grants, row-level security, audit triggers.
 
 :func:`install` (idempotent) is run by migration 0005 and again after every ``upgrade`` to
-head, as the schema owner: it creates the group roles of :data:`rights.GROUPS` if they are
+head, as the schema owner: it creates the group roles of :data:`groups.GROUPS` if they are
 missing, the functions of ``functions.sql``, revokes every privilege of ``PUBLIC`` and the group
 roles on the application's objects and grants exactly what the permission matrix says
-(:mod:`db.pg_security.rights`). Person logins are members of one group role each
+(:mod:`db.pg_security.grants`, rows limited by :mod:`db.pg_security.scopes`, row triggers in
+:mod:`db.pg_security.triggers`). Person logins are members of one group role each
 (``kod-admin user add``); they get no privilege of their own.
 
 What the owner needs (README, server set-up): ``CREATEROLE`` (group roles and person logins)
@@ -18,7 +19,16 @@ from importlib.resources import files
 
 from sqlalchemy import Connection, text
 
-from db.pg_security import rights
+from db.pg_security.grants import STATISTICS_VIEWS, all_tables, grant_statements
+from db.pg_security.groups import (
+    DIRECTORY_GROUP,
+    GATEWAY_GROUP,
+    all_groups,
+    matrix_functions,
+    quote_ident,
+)
+from db.pg_security.scopes import ROW_SCOPES, policy_statements
+from db.pg_security.triggers import trigger_statements
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +81,7 @@ def _existing_columns(conn: Connection) -> dict[str, set[str]]:
 def _ensure_groups(conn: Connection) -> None:
     missing = [
         g
-        for g in (*rights.all_groups(), rights.DIRECTORY_GROUP)
+        for g in (*all_groups(), DIRECTORY_GROUP)
         if conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :g"), {"g": g}).first() is None
     ]
     if not missing:
@@ -91,10 +101,10 @@ def _ensure_groups(conn: Connection) -> None:
         _run(
             conn,
             "DO $$ BEGIN CREATE ROLE "
-            + rights._q(group)
+            + quote_ident(group)
             # The gateway may take an officer's login (SET ROLE) but never holds its rights
             # on its own.
-            + (" NOLOGIN NOINHERIT" if group == rights.GATEWAY_GROUP else " NOLOGIN")
+            + (" NOLOGIN NOINHERIT" if group == GATEWAY_GROUP else " NOLOGIN")
             + "; EXCEPTION WHEN duplicate_object THEN NULL; END $$",
         )
 
@@ -110,10 +120,10 @@ def _owns(conn: Connection, what: str) -> bool:
 
 
 def _revoke_all(conn: Connection, tables: set[str]) -> None:
-    targets = ", ".join(["PUBLIC", *(rights._q(g) for g in rights.all_groups())])
-    ours = (set(rights.all_tables()) | set(rights.STATISTICS_VIEWS)) & tables
+    targets = ", ".join(["PUBLIC", *(quote_ident(g) for g in all_groups())])
+    ours = (set(all_tables()) | set(STATISTICS_VIEWS)) & tables
     for table in sorted(ours):
-        _run(conn, f"REVOKE ALL ON public.{rights._q(table)} FROM {targets}")
+        _run(conn, f"REVOKE ALL ON public.{quote_ident(table)} FROM {targets}")
     _run(conn, f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {targets}")
     functions = _kod_functions(conn)
     for signature in functions:
@@ -141,13 +151,13 @@ def _drop_policies(conn: Connection) -> None:
         )
     ).all()
     for name, table in policies:
-        _run(conn, f"DROP POLICY {rights._q(name)} ON public.{rights._q(table)}")
+        _run(conn, f"DROP POLICY {quote_ident(name)} ON public.{quote_ident(table)}")
 
 
 def _only_existing(statements: list[str], tables: set[str]) -> list[str]:
     """Leave out statements on tables (and statistics views over them) a later migration
     creates (the final install adds them)."""
-    missing = (set(rights.all_tables()) | set(rights.STATISTICS_VIEWS)) - tables
+    missing = (set(all_tables()) | set(STATISTICS_VIEWS)) - tables
     return [s for s in statements if not any(f'public."{t}"' in s for t in missing)]
 
 
@@ -160,8 +170,8 @@ def secure_database(conn: Connection) -> None:
     if not _owns(conn, "database"):
         log.warning("the owner does not own the database: CONNECT/TEMPORARY left as they are")
         return
-    groups = ", ".join(rights._q(g) for g in rights.all_groups())
-    database = rights._q(str(conn.execute(text("SELECT current_database()")).scalar()))
+    groups = ", ".join(quote_ident(g) for g in all_groups())
+    database = quote_ident(str(conn.execute(text("SELECT current_database()")).scalar()))
     _run(conn, f"REVOKE CONNECT, TEMPORARY ON DATABASE {database} FROM PUBLIC")
     _run(conn, f"GRANT CONNECT ON DATABASE {database} TO {groups}")
 
@@ -172,24 +182,24 @@ def install(conn: Connection) -> None:
         return
     _ensure_groups(conn)
     tables = _existing_tables(conn)
-    groups = ", ".join(rights._q(g) for g in rights.all_groups())
+    groups = ", ".join(quote_ident(g) for g in all_groups())
     if _owns(conn, "schema"):
         _run(conn, "REVOKE CREATE ON SCHEMA public FROM PUBLIC")
     else:
         log.warning("the owner does not own schema public: cannot revoke CREATE from PUBLIC")
     _run(conn, f"GRANT USAGE ON SCHEMA public TO {groups}")
     secure_database(conn)
-    for statement in rights.matrix_functions():
+    for statement in matrix_functions():
         _run(conn, statement)
     _run(conn, _functions_sql())
     tables = _existing_tables(conn)
     _revoke_all(conn, tables)
-    for statement in _only_existing(rights.grant_statements(_existing_columns(conn)), tables):
+    for statement in _only_existing(grant_statements(_existing_columns(conn)), tables):
         _run(conn, statement)
     _drop_policies(conn)
-    for statement in _only_existing(rights.policy_statements(), tables):
+    for statement in _only_existing(policy_statements(), tables):
         _run(conn, statement)
-    for statement in _only_existing(rights.trigger_statements(), tables):
+    for statement in _only_existing(trigger_statements(), tables):
         _run(conn, statement)
 
 
@@ -199,9 +209,9 @@ def uninstall(conn: Connection) -> None:
         return
     tables = _existing_tables(conn)
     _drop_policies(conn)
-    for table in sorted(rights.ROW_SCOPES):
+    for table in sorted(ROW_SCOPES):
         if table in tables:
-            _run(conn, f"ALTER TABLE public.{rights._q(table)} DISABLE ROW LEVEL SECURITY")
+            _run(conn, f"ALTER TABLE public.{quote_ident(table)} DISABLE ROW LEVEL SECURITY")
     for table in sorted(tables):
         for trigger in (
             "kod_audit_row",
@@ -210,10 +220,10 @@ def uninstall(conn: Connection) -> None:
             "kod_audit_guard_truncate",
             "kod_feed_lock",
         ):
-            _run(conn, f"DROP TRIGGER IF EXISTS {trigger} ON public.{rights._q(table)}")
+            _run(conn, f"DROP TRIGGER IF EXISTS {trigger} ON public.{quote_ident(table)}")
     _revoke_all(conn, tables)
-    for view in rights.STATISTICS_VIEWS:
-        _run(conn, f"DROP VIEW IF EXISTS public.{rights._q(view)}")
+    for view in STATISTICS_VIEWS:
+        _run(conn, f"DROP VIEW IF EXISTS public.{quote_ident(view)}")
     functions = _kod_functions(conn)
     for signature in functions:
         _run(conn, f"DROP FUNCTION IF EXISTS {signature} CASCADE")

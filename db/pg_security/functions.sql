@@ -4,7 +4,7 @@
 -- Every SECURITY DEFINER function pins its search_path (pg_catalog first, pg_temp last) and
 -- names tables schema-qualified, so no login can redirect it to objects of its own.
 -- Functions whose body depends on the permission matrix (kod_may, kod_group_of, kod_role_of)
--- are generated in Python (db/pg_security/rights.py) and created before this file runs.
+-- are generated in Python (db/pg_security/groups.py) and created before this file runs.
 
 -- Is the session's login the owner of the schema's tables (or a superuser)? The owner runs the
 -- migrations and bulk loads; it could change anything anyway and stands outside the rights model.

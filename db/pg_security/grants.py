@@ -1,9 +1,10 @@
-"""What each permission of the matrix means in SQL: privileges, row scopes, row triggers.
+"""What each permission of the matrix means in SQL: table, column and function privileges.
 
 :data:`db.access.MATRIX` says which role holds which permission; :data:`RIGHTS` says which
 table, column and function privileges a permission needs. From both, :func:`grant_statements`
-builds every GRANT of the group roles and :func:`policy_statements` the row-level security
-policies. Nothing else grants anything, so the server enforces exactly the matrix.
+builds every GRANT of the group roles (:mod:`db.pg_security.groups`). Nothing else grants
+anything, so the server enforces exactly the matrix. Which rows a grant reaches is limited in
+:mod:`db.pg_security.scopes`.
 """
 
 from __future__ import annotations
@@ -11,23 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from db.access import MATRIX, Permission, Role
+from db.access import MATRIX, Permission
 from db.models import Base
-
-#: The PostgreSQL group role of each application role.
-GROUPS: dict[Role, str] = {role: f"kod_{role.value}" for role in Role}
-#: Members log in with the directory's password: pg_hba.conf sends ``+kod_directory`` to LDAP
-#: (or Kerberos). It grants nothing.
-DIRECTORY_GROUP = "kod_directory"
-#: The field API's own login is a member: it reads the registered devices and, for a device's
-#: officer, takes that officer's login (``SET ROLE``) once a registration granted it
-#: (``kod_field_bind`` in field.sql). It is no application role and holds no operational right.
-GATEWAY_GROUP = "kod_field_gateway"
-
-
-def all_groups() -> list[str]:
-    """Every group role the application grants privileges to (the roles' and the gateway's)."""
-    return [*GROUPS.values(), GATEWAY_GROUP]
+from db.pg_security.groups import GATEWAY_GROUP, GROUPS, quote_ident
 
 
 @dataclass(frozen=True)
@@ -407,149 +394,6 @@ GATEWAY: tuple[Priv, ...] = (
 NO_SERVER_SURFACE = frozenset(p for p, privs in RIGHTS.items() if not privs)
 
 
-# --- row-level security ------------------------------------------------------------------------
-
-_MY_UNITS = "(SELECT public.kod_my_units())"
-
-#: Tables under row-level security. For each, the roles whose rows are limited and the
-#: condition per command (``select``/``insert``/``update``/``delete``); every other role that
-#: holds a privilege on the table sees and changes all rows its privileges allow.
-ROW_SCOPES: dict[str, dict[Role, dict[str, str]]] = {
-    "incident": {
-        Role.FIELD_OFFICER: {
-            "select": "public.kod_sees_incident(id)",
-            "update": "public.kod_sees_incident(id)",
-        },
-    },
-    "journal_entry": {
-        Role.FIELD_OFFICER: {
-            "select": "public.kod_sees_incident(incident_id)",
-            "insert": "public.kod_sees_incident(incident_id)",
-        },
-    },
-    "incident_unit": {
-        Role.FIELD_OFFICER: {
-            "select": f"unit_id IN {_MY_UNITS} OR public.kod_sees_incident(incident_id)",
-            "update": f"unit_id IN {_MY_UNITS}",
-        },
-    },
-    "unit": {Role.FIELD_OFFICER: {"update": f"id IN {_MY_UNITS}"}},
-    "unit_status_change": {Role.FIELD_OFFICER: {"insert": f"unit_id IN {_MY_UNITS}"}},
-    "unit_position": {
-        Role.FIELD_OFFICER: {
-            "select": f"unit_id IN {_MY_UNITS}",
-            "insert": f"unit_id IN {_MY_UNITS}",
-            "delete": f"unit_id IN {_MY_UNITS}",
-        },
-    },
-    "emergency": {Role.FIELD_OFFICER: {"insert": f"unit_id IN {_MY_UNITS}"}},
-    "task": {
-        Role.FIELD_OFFICER: {
-            "select": (
-                f"assigned_unit_id IN {_MY_UNITS} "
-                "OR assigned_user_id = public.kod_current_user_id()"
-            ),
-        },
-    },
-    # Field officers and dispatchers capture cases (in the field, from a call) and see only the
-    # cases they recorded; the clerks process them all.
-    "offence_case": {
-        role: {
-            cmd: "officer_id = public.kod_current_user_id()"
-            for cmd in ("select", "insert", "update")
-        }
-        for role in (Role.FIELD_OFFICER, Role.DISPATCHER)
-    },
-    "offence_person": {
-        role: {
-            cmd: "public.kod_owns_case(case_id)" for cmd in ("select", "insert", "update", "delete")
-        }
-        for role in (Role.FIELD_OFFICER, Role.DISPATCHER)
-    },
-    "offence_evidence": {
-        role: {cmd: "public.kod_owns_case(case_id)" for cmd in ("select", "insert")}
-        for role in (Role.FIELD_OFFICER, Role.DISPATCHER)
-    },
-    "offence_case_event": {
-        role: {cmd: "public.kod_owns_case(case_id)" for cmd in ("select", "insert")}
-        for role in (Role.FIELD_OFFICER, Role.DISPATCHER)
-    },
-    # A field officer reads back only the Meldungen, photos and acknowledgements they sent.
-    "report": {
-        Role.FIELD_OFFICER: {
-            cmd: "created_by_id = public.kod_current_user_id()" for cmd in ("select", "insert")
-        },
-    },
-    "field_photo": {
-        Role.FIELD_OFFICER: {
-            cmd: "created_by_id = public.kod_current_user_id()" for cmd in ("select", "insert")
-        },
-    },
-    "field_ack": {
-        Role.FIELD_OFFICER: {
-            cmd: "user_id = public.kod_current_user_id()" for cmd in ("select", "insert")
-        },
-    },
-}
-
-#: Who-columns the server stamps (see ``kod_stamp`` in functions.sql): ``col`` is set to the
-#: acting person on insert and kept on update, ``+col`` names whoever sets it, ``@col`` is the
-#: server's time of insertion.
-STAMPS: dict[str, tuple[str, ...]] = {
-    "incident": ("created_by_id", "@created_at"),
-    "journal_entry": ("user_id", "@created_at"),
-    "incident_unit": ("assigned_by_id", "+confirmed_by_id"),
-    "unit_status_change": ("user_id", "@changed_at"),
-    "emergency": ("raised_by_id", "+acknowledged_by_id"),
-    "task": ("created_by_id", "@created_at"),
-    "report": ("created_by_id",),
-    "recording": ("imported_by_id", "@imported_at"),
-    "recording_hold": ("created_by_id", "@created_at", "+released_by_id"),
-    "recording_bookmark": ("created_by_id", "@created_at"),
-    "recording_snapshot": ("created_by_id", "@created_at"),
-    "offence_case_event": ("user_id", "@created_at"),
-    "field_device": ("created_by_id", "@created_at", "+revoked_by_id"),
-    "field_photo": ("created_by_id", "@created_at"),
-    "field_ack": ("user_id",),
-}
-
-#: Tables whose row changes the server records in the audit log, with the columns whose change
-#: alone is not recorded. Append-only logs whose rows name their author (journal, status
-#: history) and the change feed and positions are not repeated there.
-AUDITED: dict[str, tuple[str, ...]] = {
-    "incident": (),
-    "incident_unit": (),
-    "unit": ("lat", "lon", "position_at", "version"),
-    "unit_member": (),
-    "emergency": (),
-    "task": (),
-    "report": (),
-    "recording": (),
-    "recording_hold": (),
-    "recording_bookmark": (),
-    "recording_snapshot": (),
-    "offence_catalogue_entry": (),
-    "offence_case": (),
-    "offence_person": (),
-    "offence_evidence": (),
-    "setting": (),
-    "user_account": ("last_login_at", "failed_logins", "locked_until", "version"),
-    "role": (),
-    # A device's calls and its live link are in the gateway's own audit records.
-    "field_device": ("last_seen_at", "connected"),
-    "field_photo": (),
-    "field_ack": (),
-}
-
-
-# --- generation --------------------------------------------------------------------------------
-
-
-def holders(permission: Permission) -> list[str]:
-    """The group roles holding ``permission``."""
-    return sorted(GROUPS[r] for r in MATRIX[permission])
-
-
 def group_privileges() -> dict[str, set[Priv]]:
     """Every privilege of every group role, from the matrix."""
     result: dict[str, set[Priv]] = {g: set(BASELINE) for g in GROUPS.values()}
@@ -561,10 +405,6 @@ def group_privileges() -> dict[str, set[Priv]]:
         if any(p.privilege in ("INSERT", "UPDATE", "DELETE") for p in privs):
             privs.update(WRITER)
     return result
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def grant_statements(existing: dict[str, set[str]] | None = None) -> list[str]:
@@ -586,14 +426,18 @@ def grant_statements(existing: dict[str, set[str]] | None = None) -> list[str]:
                 current.update(p.columns)
         for (privilege, target), columns in sorted(merged.items()):
             if privilege == "EXECUTE":
-                statements.append(f"GRANT EXECUTE ON FUNCTION public.{target} TO {_q(group)}")
+                statements.append(
+                    f"GRANT EXECUTE ON FUNCTION public.{target} TO {quote_ident(group)}"
+                )
                 continue
             if columns and existing is not None and target in existing:
                 columns = columns & existing[target]
                 if not columns:
                     continue
-            cols = f" ({', '.join(_q(c) for c in sorted(columns))})" if columns else ""
-            statements.append(f"GRANT {privilege}{cols} ON public.{_q(target)} TO {_q(group)}")
+            cols = f" ({', '.join(quote_ident(c) for c in sorted(columns))})" if columns else ""
+            statements.append(
+                f"GRANT {privilege}{cols} ON public.{quote_ident(target)} TO {quote_ident(group)}"
+            )
             if privilege == "INSERT" and _has_serial_id(target):
                 statements.append(_sequence_grant(target, group))
     return statements
@@ -607,146 +451,9 @@ def _has_serial_id(table: str) -> bool:
 def _sequence_grant(table: str, group: str) -> str:
     return (
         "DO $$ DECLARE s text := pg_get_serial_sequence("
-        f"'public.{_q(table)}', 'id'); BEGIN IF s IS NOT NULL THEN "
+        f"'public.{quote_ident(table)}', 'id'); BEGIN IF s IS NOT NULL THEN "
         f"EXECUTE format('GRANT USAGE ON SEQUENCE %s TO %I', s, '{group}'); END IF; END $$"
     )
-
-
-def _command_groups(table: str) -> dict[str, set[str]]:
-    """Which groups hold which command on ``table`` (any column)."""
-    commands = {"SELECT": "select", "INSERT": "insert", "UPDATE": "update", "DELETE": "delete"}
-    found: dict[str, set[str]] = {c: set() for c in commands.values()}
-    for group, privs in group_privileges().items():
-        for p in privs:
-            if p.target == table and p.privilege in commands:
-                found[commands[p.privilege]].add(group)
-    return found
-
-
-def policy_statements() -> list[str]:
-    """Row-level security on the tables of :data:`ROW_SCOPES`, with one policy per command for
-    the unrestricted groups and one per restricted group."""
-    statements: list[str] = []
-    for table, scopes in sorted(ROW_SCOPES.items()):
-        statements.append(f"ALTER TABLE public.{_q(table)} ENABLE ROW LEVEL SECURITY")
-        limited = {GROUPS[role]: conditions for role, conditions in scopes.items()}
-        for command, groups in sorted(_command_groups(table).items()):
-            if not groups:
-                continue
-            free = sorted(g for g in groups if command not in limited.get(g, {}))
-            if free:
-                statements.append(_policy(table, command, "all", free, "true"))
-            for group in sorted(groups - set(free)):
-                statements.append(_policy(table, command, group, [group], limited[group][command]))
-    return statements
-
-
-def _policy(table: str, command: str, suffix: str, groups: list[str], condition: str) -> str:
-    name = _q(f"kod_{table}_{command}_{suffix}")
-    to = ", ".join(_q(g) for g in groups)
-    if command == "insert":
-        clause = f"WITH CHECK ({condition})"
-    elif command == "update":
-        clause = f"USING ({condition}) WITH CHECK ({condition})"
-    else:
-        clause = f"USING ({condition})"
-    return f"CREATE POLICY {name} ON public.{_q(table)} FOR {command.upper()} TO {to} {clause}"
-
-
-def trigger_statements() -> list[str]:
-    """Audit, stamp, guard and lock triggers (dropped and created again)."""
-    statements: list[str] = []
-    for table, noise in sorted(AUDITED.items()):
-        args = ", ".join(f"'{c}'" for c in noise)
-        statements += [
-            f"DROP TRIGGER IF EXISTS kod_audit_row ON public.{_q(table)}",
-            f"CREATE TRIGGER kod_audit_row AFTER INSERT OR UPDATE OR DELETE ON public.{_q(table)} "
-            f"FOR EACH ROW EXECUTE FUNCTION public.kod_audit_row({args})",
-        ]
-    for table, columns in sorted(STAMPS.items()):
-        args = ", ".join(f"'{c}'" for c in columns)
-        statements += [
-            f"DROP TRIGGER IF EXISTS kod_stamp ON public.{_q(table)}",
-            f"CREATE TRIGGER kod_stamp BEFORE INSERT OR UPDATE ON public.{_q(table)} "
-            f"FOR EACH ROW EXECUTE FUNCTION public.kod_stamp({args})",
-        ]
-    statements += [
-        "DROP TRIGGER IF EXISTS kod_audit_guard ON public.audit_log",
-        "CREATE TRIGGER kod_audit_guard BEFORE UPDATE OR DELETE ON public.audit_log "
-        "FOR EACH ROW EXECUTE FUNCTION public.kod_audit_guard()",
-        "DROP TRIGGER IF EXISTS kod_audit_guard_truncate ON public.audit_log",
-        "CREATE TRIGGER kod_audit_guard_truncate BEFORE TRUNCATE ON public.audit_log "
-        "FOR EACH STATEMENT EXECUTE FUNCTION public.kod_audit_guard()",
-        "DROP TRIGGER IF EXISTS kod_feed_lock ON public.change_feed",
-        "CREATE TRIGGER kod_feed_lock BEFORE INSERT ON public.change_feed "
-        "FOR EACH STATEMENT EXECUTE FUNCTION public.kod_feed_lock()",
-    ]
-    return statements
-
-
-def matrix_functions() -> list[str]:
-    """SQL functions whose body is the matrix itself (created before functions.sql)."""
-    may_cases = "\n".join(
-        f"        WHEN {_lit(p.value)} THEN "
-        + (
-            " OR ".join(
-                f"pg_has_role(public.kod_acting_login(), {_lit(g)}, 'MEMBER')" for g in holders(p)
-            )
-            or "false"
-        )
-        for p in Permission
-    )
-    group_cases = "\n".join(
-        f"        WHEN {_lit(r.value)} THEN {_lit(g)}" for r, g in GROUPS.items()
-    )
-    groups = ", ".join(_lit(g) for g in GROUPS.values())
-    roles_of = ", ".join(
-        f"CASE WHEN pg_has_role(p_login, {_lit(g)}, 'MEMBER') THEN {_lit(r.value)} END"
-        for r, g in GROUPS.items()
-    )
-    head = "LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp"
-    return [
-        "CREATE OR REPLACE FUNCTION public.kod_group_of(p_role text) RETURNS text\n"
-        f"LANGUAGE sql IMMUTABLE AS $$\n    SELECT CASE p_role\n{group_cases}\n    END\n$$",
-        "CREATE OR REPLACE FUNCTION public.kod_groups() RETURNS text[]\n"
-        f"LANGUAGE sql IMMUTABLE AS $$ SELECT ARRAY[{groups}]::text[] $$",
-        # An account may have no server login (a field officer who only uses the mobile app).
-        "CREATE OR REPLACE FUNCTION public.kod_roles_of(p_login text) RETURNS text[]\n"
-        f"{head.replace('sql', 'plpgsql', 1)} AS $$\nBEGIN\n"
-        "    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = p_login) THEN\n"
-        "        RETURN ARRAY[]::text[];\n    END IF;\n"
-        f"    RETURN array_remove(ARRAY[{roles_of}]::text[], NULL);\nEND\n$$",
-        # Who acts: the session's login, or (the field API) the officer of a registered device.
-        "CREATE OR REPLACE FUNCTION public.kod_acting_login() RETURNS text\n"
-        f"{head.replace('sql', 'plpgsql', 1)} AS $$\n{_login_body()}\n$$",
-        "CREATE OR REPLACE FUNCTION public.kod_may(p_permission text) RETURNS boolean\n"
-        f"{head} AS $$\n    SELECT coalesce(CASE p_permission\n{may_cases}\n    END, false)\n$$",
-    ]
-
-
-#: The field API's login (a member of :data:`GATEWAY_GROUP`) names the officer it acts for in
-#: ``kod.actor`` and takes that officer's login with ``SET ROLE``; the name counts only for an
-#: officer whose login was granted to the gateway by a device registration and who is a field
-#: officer and nothing else. For every other session the client's word is ignored.
-def _login_body() -> str:
-    return f"""DECLARE
-    v text := coalesce(current_setting('kod.actor', true), '');
-BEGIN
-    IF v <> '' AND v <> session_user
-       AND pg_has_role(session_user, {_lit(GATEWAY_GROUP)}, 'MEMBER')
-       AND EXISTS (SELECT 1 FROM pg_auth_members m
-                     JOIN pg_roles r ON r.oid = m.roleid
-                     JOIN pg_roles g ON g.oid = m.member
-                    WHERE r.rolname = v AND g.rolname = {_lit(GATEWAY_GROUP)})
-       AND public.kod_roles_of(v) = ARRAY[{_lit(Role.FIELD_OFFICER.value)}]::text[] THEN
-        RETURN v;
-    END IF;
-    RETURN session_user;
-END"""
-
-
-def _lit(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def all_tables() -> Iterable[str]:
