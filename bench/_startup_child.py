@@ -19,6 +19,7 @@ import time  # noqa: E402
 from typing import Any  # noqa: E402
 
 from ui import main as workstation  # noqa: E402
+from ui import session_loop  # noqa: E402
 from ui.dialogs.login import LoginDialog  # noqa: E402
 
 STARTED = float(sys.argv[2])
@@ -34,8 +35,8 @@ def stage(name: str) -> None:
 
 
 stage("imports done")
-_exec_dialog = workstation.exec_dialog
-_start_window = workstation.start_window
+_exec_dialog = session_loop.exec_dialog
+_start_window = session_loop.start_window
 
 
 async def exec_dialog(dialog: Any) -> int:
@@ -76,6 +77,6 @@ if os.environ.get("KOD_BENCH_VERBOSE"):
 
     IncidentQueueTableModel.reload = traced_reload  # type: ignore[method-assign]
 
-workstation.exec_dialog = exec_dialog  # type: ignore[assignment]
-workstation.start_window = start_window  # type: ignore[assignment]
+session_loop.exec_dialog = exec_dialog  # type: ignore[assignment]
+session_loop.start_window = start_window  # type: ignore[assignment]
 workstation.main(["--database", sys.argv[1]])

@@ -52,11 +52,11 @@ from db.models import IncidentUnit, UnitMember, User
 from demodata.generate import DEMO_PASSWORD, generate_demo
 from ui import eventloop
 from ui.i18n import install_translations
-from ui.main import start_window
 from ui.main_window import MainWindow
 from ui.views.map.tiles import allow_web_engine_as_root, register_tile_scheme
 from ui.views.recordings import ClipViewerPane
 from ui.views.recordings_admin.pane import RecordingHoldsPane
+from ui.workstation_window import start_window
 
 #: File name and demo login per role (the field officer has no password: built directly).
 ROLES: tuple[tuple[str, Role, str], ...] = (

@@ -18,7 +18,7 @@ import pkgutil
 
 log = logging.getLogger(__name__)
 
-#: What :func:`ui.main.build_window` imports (keep the two in step).
+#: What :func:`ui.workstation_window.build_window` imports (keep the two in step).
 WINDOW_MODULES = (
     "ui.outbox_ui",
     "ui.dialogs.call_taking",

@@ -95,7 +95,7 @@ def category_prefix(code: str = CATEGORY_CODE, letters: int = 3) -> str:
 
 def build_window(ctx: UiContext, settings: QSettings) -> tuple[MainWindow, CallTakingActions]:
     """The workstation's real main window (every pane installed), shown and active."""
-    from ui.main import build_window as build_main_window
+    from ui.workstation_window import build_window as build_main_window
 
     window = build_main_window(ctx, "Test", settings)
     actions = window.findChild(CallTakingActions, "callTakingActions")

@@ -38,7 +38,6 @@ from tests.test_audit_log_service import SCENE, _write_scene, unwritable_folder
 from tests.ui.conftest import wait_until
 from ui.asyncutil import pending_tasks
 from ui.context import ChangeBridge, UiContext
-from ui.main import start_window
 from ui.models.audit_log import (
     COL_ACTION,
     COL_ID,
@@ -53,6 +52,7 @@ from ui.models.audit_log import (
 from ui.views import audit_log
 from ui.views.audit_chain import ChainCheckPanel
 from ui.views.audit_log import AuditLogPane
+from ui.workstation_window import start_window
 
 NAMES = {Role.DATA_PROTECTION: "dsb", Role.ADMIN: "verwaltung", Role.DISPATCHER: "dispo"}
 Login = Callable[[Role], Any]

@@ -17,7 +17,7 @@ from ui.asyncutil import pending_tasks
 from ui.commands import COMMANDS, MENUS, CommandRegistry, Scope, command
 from ui.context import ChangeBridge, UiContext
 from ui.dialogs.shortcut_help import ShortcutHelpDialog
-from ui.main import build_window
+from ui.workstation_window import build_window
 
 
 def _normal(keys: str) -> str:

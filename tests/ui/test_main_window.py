@@ -15,7 +15,7 @@ from app.services import Services
 from tests.conftest import ADMIN
 from tests.ui.conftest import wait_until
 from ui.dialogs.shortcut_help import ShortcutHelpDialog
-from ui.main import start_window
+from ui.workstation_window import start_window
 
 
 async def _window(services: Services, tmp_path: Path, qtbot: QtBot):  # type: ignore[no-untyped-def]

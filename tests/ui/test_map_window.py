@@ -15,8 +15,8 @@ from app.services import Services
 from tests.conftest import ADMIN
 from tests.ui.conftest import wait_until
 from tests.ui.test_map import OPLADEN, SCHLEBUSCH, WIESDORF, js, wait_for_page
-from ui.main import start_window
 from ui.views.map import MapPane
+from ui.workstation_window import start_window
 
 pytestmark = [pytest.mark.gui, pytest.mark.asyncio]
 

@@ -29,7 +29,6 @@ from tests.conftest import ADMIN
 from tests.ui.conftest import wait_until
 from tests.ui.test_role_windows import in_front
 from ui.asyncutil import pending_tasks
-from ui.main import start_window
 from ui.main_window import MainWindow
 from ui.models.offence_cases import COL_DAYS, OffenceCaseTableModel
 from ui.models.work_table import alive
@@ -38,6 +37,7 @@ from ui.views.offences.dialogs import CaptureCaseDialog, CautionDialog
 from ui.views.offences.pane import OffenceCasePane
 from ui.views.offences.printing import print_menu
 from ui.views.offences.witness import WitnessDialog
+from ui.workstation_window import start_window
 
 
 @dataclass

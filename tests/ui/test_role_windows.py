@@ -22,8 +22,8 @@ from app.services.login import Session, log_in
 from tests.conftest import ADMIN
 from tests.ui.conftest import wait_until
 from ui.asyncutil import pending_tasks
-from ui.main import start_window
 from ui.main_window import MainWindow
+from ui.workstation_window import start_window
 
 NAMES = {
     Role.DISPATCHER: "dispo",

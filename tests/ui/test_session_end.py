@@ -23,9 +23,9 @@ from ui.asyncutil import pending_tasks
 from ui.context import UiContext
 from ui.dialogs.login import LoginDialog
 from ui.errors import ErrorReporter
-from ui.main import run_workstation
 from ui.main_window import MainWindow
 from ui.session_end import SessionEnd, SessionEndQuestion
+from ui.session_loop import run_workstation
 
 FIELD = Actor(None, "cli:field", Role.FIELD_OFFICER)
 LEAD = Actor(None, "cli:lead", Role.SHIFT_LEAD)

@@ -21,12 +21,12 @@ from app.services.unit_admin import CrewMember, ManagedUnit
 from tests.conftest import ADMIN
 from tests.ui.conftest import wait_until
 from ui.asyncutil import pending_tasks
-from ui.main import start_window
 from ui.main_window import MainWindow
 from ui.models.unit_admin import COL_CREW, COL_SERVICE, UnitAdminTableModel
 from ui.models.work_table import alive
 from ui.views.unit_admin import UnitAdminPane
 from ui.widgets.readonly import looks_read_only
+from ui.workstation_window import start_window
 
 
 @dataclass
