@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from app.platform.errors import ValidationError
 from app.platform.i18n import tr
 from app.platform.uow import Actor
@@ -10,6 +12,21 @@ from app.services import Services
 
 def _print(text: str) -> None:
     print(text, flush=True)
+
+
+def add_parser(sub: Any) -> None:
+    """Add the ``gazetteer`` command to ``kod-admin``'s subparsers."""
+    gz = sub.add_parser("gazetteer", help=tr("cli", "Address gazetteer for call-taking"))
+    gzs = gz.add_subparsers(dest="gazetteer_command", required=True)
+    gzi = gzs.add_parser(
+        "import",
+        help=tr(
+            "cli",
+            "Import house coordinates from a CSV file (NRW Hauskoordinaten or "
+            "street,house_number,postcode,lat,lon)",
+        ),
+    )
+    gzi.add_argument("file", metavar="FILE")
 
 
 async def import_file(path: str, services: Services, actor: Actor) -> int:

@@ -1,0 +1,84 @@
+"""``kod-admin db …``: migrate the schema up or down and show its version."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from app.platform.config import DatabaseTarget
+from app.platform.database import Database, ensure_schema_current
+from app.platform.dberrors import classify, describe_db_error
+from app.platform.errors import DatabaseUnavailable
+from app.platform.i18n import tr
+
+
+def _print(text: str) -> None:
+    print(text, flush=True)
+
+
+def add_parser(sub: Any) -> None:
+    """Add the ``db`` command to ``kod-admin``'s subparsers."""
+    dbp = sub.add_parser("db", help=tr("cli", "Schema migrations"))
+    dbs = dbp.add_subparsers(dest="db_command", required=True)
+    dbs.add_parser("upgrade", help=tr("cli", "Migrate the database to the newest schema"))
+    down = dbs.add_parser(
+        "downgrade", help=tr("cli", "Migrate down (default: to an empty database)")
+    )
+    down.add_argument("revision", nargs="?", default="base")
+    dbs.add_parser("status", help=tr("cli", "Show the schema version"))
+
+
+def run_migration(target: DatabaseTarget, revision: str, up: bool) -> None:
+    """Migrate ``target`` up or down to ``revision`` and say from which version to which."""
+    from db.migrate import downgrade, schema_state, upgrade
+
+    db = Database(target)
+    engine = db.sync_engine()
+    try:
+        with engine.connect() as conn:
+            state = schema_state(conn)
+        if state.newer_than_program:
+            ensure_schema_current(state, target.display)
+        if up:
+            upgrade(engine, revision)
+        else:
+            downgrade(engine, revision)
+        with engine.connect() as conn:
+            after = schema_state(conn)
+    except (OperationalError, DBAPIError) as exc:
+        raise (
+            classify(target, exc) or DatabaseUnavailable(describe_db_error(target, exc))
+        ) from exc
+    finally:
+        engine.dispose()
+        asyncio.run(db.dispose())
+    _print(
+        tr(
+            "cli",
+            "Schema of %1: %2 → %3",
+            target.display,
+            state.current or "–",
+            after.current or "–",
+        )
+    )
+
+
+def status(target: DatabaseTarget) -> int:
+    """``kod-admin db status``: 0 if the schema is the program's, else 1."""
+    from db.migrate import schema_state
+
+    db = Database(target)
+    engine = db.sync_engine()
+    try:
+        with engine.connect() as conn:
+            state = schema_state(conn)
+    except (OperationalError, DBAPIError) as exc:
+        raise DatabaseUnavailable(describe_db_error(target, exc)) from exc
+    finally:
+        engine.dispose()
+        asyncio.run(db.dispose())
+    _print(tr("cli", "Database: %1", target.display))
+    _print(tr("cli", "Schema: %1 (program: %2)", state.current or "–", state.head))
+    return 0 if state.up_to_date else 1
