@@ -14,13 +14,10 @@ from collections.abc import Sequence
 from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
-    QHBoxLayout,
     QLabel,
     QMenu,
     QPushButton,
     QSizePolicy,
-    QSplitter,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -36,7 +33,6 @@ from ui import theme
 from ui.asyncutil import spawn
 from ui.commands import pane_action
 from ui.context import UiContext
-from ui.dialogs.work_common import WorkFormDialog
 from ui.models.offence_cases import (
     COL_DAYS,
     COL_LAST_DAY,
@@ -48,6 +44,7 @@ from ui.models.offence_cases import (
 )
 from ui.models.work_table import alive
 from ui.views.flow_layout import FlowLayout
+from ui.views.list_detail import ListDetailPane, header
 from ui.views.offences.detail import OffenceCaseDetail
 from ui.views.offences.dialogs import (
     CaptureCaseDialog,
@@ -60,7 +57,6 @@ from ui.views.offences.recording import LinkRecordingDialog
 from ui.views.offences.witness import WitnessDialog
 from ui.views.work_table_view import WorkTableView, current_item, keep_selection, select_row
 
-RELOAD_DELAY_MS = 150
 #: The selection rests this long before the full case is read (arrowing through the list
 #: reads, and for other roles audits, only where the user stops).
 DETAIL_DELAY_MS = 250
@@ -75,33 +71,23 @@ STEPS = (
 )
 
 
-class OffenceCasePane(QWidget):
+class OffenceCasePane(ListDetailPane):
     """List and detail of the open offence cases."""
 
     def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("OffenceCasePane")
-        self.ctx = ctx
+        super().__init__(ctx, "OffenceCasePane", "offenceMessage", parent)
         self.can_write = ctx.can(Permission.OFFENCE_WRITE)
         self.can_export = ctx.can(Permission.OFFENCE_READ)
         #: Taking a recording as evidence proposes a hold on it: both rights are needed.
         self.can_link = self.can_write and ctx.can(Permission.RECORDING_HOLD)
         self.preview_dialog: QWidget | None = None
-        self.dialog: WorkFormDialog | None = None
-        self._busy = False
-        self._reload_timer = QTimer(self)
-        self._reload_timer.setSingleShot(True)
-        self._reload_timer.setInterval(RELOAD_DELAY_MS)
-        self._reload_timer.timeout.connect(self.reload)
         self._detail_timer = QTimer(self)
         self._detail_timer.setSingleShot(True)
         self._detail_timer.setInterval(DETAIL_DELAY_MS)
         self._detail_timer.timeout.connect(self._load_detail)
 
         self.model = OffenceCaseTableModel(self)
-        self.table = WorkTableView(COL_OFFENCE, 220, self)
-        self.table.setObjectName("offenceTable")
-        self.table.setModel(self.model)
+        self.table = self.work_table("offenceTable", self.model, COL_OFFENCE, 220)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._context_menu)
         self.warning = QLabel(self)
@@ -124,9 +110,6 @@ class OffenceCasePane(QWidget):
         self.witness_button = self.detail.witness_button
         self.witness_button.clicked.connect(self.add_witness)
         self.detail.recording_button.clicked.connect(self.link_recording)
-        self.message = QLabel(self)
-        self.message.setObjectName("offenceMessage")
-        self.message.setWordWrap(True)
         self.step_buttons: dict[CaseStatus, QPushButton] = {}
         # The buttons wrap in a narrow pane: their row never widens the docks around it.
         steps = FlowLayout()
@@ -150,52 +133,23 @@ class OffenceCasePane(QWidget):
         )
         hint.setStyleSheet(theme.hint_style())
 
-        left = QWidget(self)
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        top = QHBoxLayout()
-        top.addWidget(self.new_button)
-        top.addStretch(1)
-        top.addWidget(self.count_label)
-        left_layout.addLayout(top)
-        left_layout.addWidget(self.warning)
-        left_layout.addWidget(self.table, 1)
-        right = QWidget(self)
-        right_layout = QVBoxLayout(right)
-        right_layout.setContentsMargins(0, 0, 0, 0)
-        right_layout.addWidget(self.detail, 1)
-        right_layout.addWidget(self.message)
-        right_layout.addLayout(steps)
-        split = QSplitter(Qt.Orientation.Horizontal, self)
-        split.addWidget(left)
-        split.addWidget(right)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
-        split.setSizes([3000, 2000])  # proportions: the list gets three fifths
-        split.setChildrenCollapsible(False)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(split, 1)
-        layout.addWidget(hint)
+        left = self.part(
+            header(self.new_button, None, self.count_label), self.warning, (self.table, 1)
+        )
+        right = self.part((self.detail, 1), self.message, steps)
+        # The list gets three fifths.
+        self.arrange(Qt.Orientation.Horizontal, (left, right), (hint,), share=(3, 2))
 
         self.step_action = pane_action("offences.step", self, self.show_step_menu)
         self.print_action = pane_action("offences.print", self, lambda: print_menu(self))
         if self.can_link:
             pane_action("offences.link_recording", self, self.link_recording)
-        self.table.selectionModel().currentRowChanged.connect(self._on_current)
+        self.follow_current(self.table, self._on_current)
         keep_selection(self.model, self.selected_id, self.select_case)
         ctx.bridge.changes.connect(self._on_changes)
         self._show(None)
 
     # -- loading ------------------------------------------------------------------------------
-
-    def start(self) -> None:
-        """First load."""
-        self.reload()
-
-    def reload(self) -> None:
-        """Read the open cases again."""
-        spawn(self._load())
 
     async def _load(self) -> None:
         self._busy = True
@@ -245,11 +199,7 @@ class OffenceCasePane(QWidget):
 
     def idle(self) -> bool:
         """True when no reload is due or running."""
-        return (
-            not self._reload_timer.isActive()
-            and not self._detail_timer.isActive()
-            and not self._busy
-        )
+        return super().idle() and not self._detail_timer.isActive()
 
     def _on_changes(self, changes: ChangeSet) -> None:
         if changes.touches(Entity.OFFENCE) or changes.touches(Entity.CATALOGUE):
@@ -274,7 +224,7 @@ class OffenceCasePane(QWidget):
         """Put the keyboard in the list."""
         self.table.setFocus()
 
-    def _on_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
+    def _on_current(self, _table: WorkTableView, current: QModelIndex) -> None:
         value = self.model.data(current, CaseRole) if current.isValid() else None
         self._show(value if isinstance(value, CaseInfo) else None)
         # The full case (with the person, audited for other roles) once the selection rests.
@@ -392,12 +342,6 @@ class OffenceCasePane(QWidget):
         if self.can_write:
             self._open(CaptureCaseDialog(self.ctx, self, incident=incident))
 
-    def _open(self, dialog: WorkFormDialog) -> None:
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
-        dialog.saved.connect(self._after_save)
-        self.dialog = dialog
-        dialog.open()
-
     def _after_save(self, case: object) -> None:
         if not isinstance(case, CaseInfo):
             return
@@ -415,8 +359,3 @@ class OffenceCasePane(QWidget):
         await self._load()
         if alive(self) and not self.select_case(case_id):
             self._show(None)
-
-    def say(self, text: str, error: bool) -> None:
-        """Show a message under the case (red for a refusal)."""
-        self.message.setText(text)
-        self.message.setStyleSheet(theme.text_style("error" if error else "ok"))

@@ -10,15 +10,12 @@ recordings as evidence. The lists follow the change feed. No clip is opened here
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QHBoxLayout,
     QLabel,
     QPushButton,
     QSpinBox,
-    QSplitter,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -31,9 +28,9 @@ from ui import theme
 from ui.asyncutil import spawn
 from ui.commands import pane_action
 from ui.context import UiContext
-from ui.dialogs.work_common import WorkFormDialog
 from ui.models.work_table import alive
 from ui.views.flow_layout import FlowLayout
+from ui.views.list_detail import ListDetailPane, header
 from ui.views.recordings_admin.dialogs import ProposeHoldDialog, ProposeReleaseDialog
 from ui.views.recordings_admin.export import EvidenceExportDialog
 from ui.views.recordings_admin.models import (
@@ -47,7 +44,6 @@ from ui.views.recordings_admin.models import (
 )
 from ui.views.work_table_view import WorkTableView, current_item, select_row
 
-RELOAD_DELAY_MS = 150
 #: How many days ahead the list looks at first.
 DEFAULT_DAYS = 3
 
@@ -63,24 +59,16 @@ def fit_columns_once(table: WorkTableView, stretch: int) -> None:
             table.resizeColumnToContents(column)
 
 
-class RecordingHoldsPane(QWidget):
+class RecordingHoldsPane(ListDetailPane):
     """Upcoming deletions and holds of bodycam recordings, with the two-person steps."""
 
     def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("RecordingHoldsPane")
-        self.ctx = ctx
+        super().__init__(ctx, "RecordingHoldsPane", "recordingMessage", parent)
         self.can_hold = ctx.can(Permission.RECORDING_HOLD)
         self.can_confirm = ctx.can(Permission.RECORDING_HOLD_CONFIRM)
         self.can_export = ctx.can(Permission.RECORDING_EXPORT)
-        self.dialog: WorkFormDialog | EvidenceExportDialog | None = None
-        self._busy = False
         self._last_table: WorkTableView | None = None
         self._reloading = False
-        self._reload_timer = QTimer(self)
-        self._reload_timer.setSingleShot(True)
-        self._reload_timer.setInterval(RELOAD_DELAY_MS)
-        self._reload_timer.timeout.connect(self.reload)
 
         self.days = QSpinBox(self)
         self.days.setObjectName("recordingDays")
@@ -98,9 +86,6 @@ class RecordingHoldsPane(QWidget):
         self.hold_table = self._table("recordingHolds", self.holds, HOLD_REASON)
         self.hold_count = QLabel(self)
         self.hold_count.setObjectName("recordingHoldCount")
-        self.message = QLabel(self)
-        self.message.setObjectName("recordingMessage")
-        self.message.setWordWrap(True)
 
         buttons = FlowLayout()
         self.propose_button = self._button(self.tr("Propose hold …"), "recordingPropose", buttons)
@@ -128,35 +113,12 @@ class RecordingHoldsPane(QWidget):
         hint.setWordWrap(True)
         hint.setStyleSheet(theme.hint_style())
 
-        top = QWidget(self)
-        top_layout = QVBoxLayout(top)
-        top_layout.setContentsMargins(0, 0, 0, 0)
-        head = QHBoxLayout()
-        head.addWidget(days_label)
-        head.addWidget(self.days)
-        head.addStretch(1)
-        head.addWidget(self.upcoming_count)
-        top_layout.addLayout(head)
-        top_layout.addWidget(self.upcoming_table, 1)
-        bottom = QWidget(self)
-        bottom_layout = QVBoxLayout(bottom)
-        bottom_layout.setContentsMargins(0, 0, 0, 0)
-        hold_head = QHBoxLayout()
-        hold_head.addWidget(QLabel(self.tr("Holds (not lifted)"), self))
-        hold_head.addStretch(1)
-        hold_head.addWidget(self.hold_count)
-        bottom_layout.addLayout(hold_head)
-        bottom_layout.addWidget(self.hold_table, 1)
-        split = QSplitter(Qt.Orientation.Vertical, self)
-        split.addWidget(top)
-        split.addWidget(bottom)
-        split.setChildrenCollapsible(False)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(split, 1)
-        layout.addWidget(self.message)
-        layout.addLayout(buttons)
-        layout.addWidget(hint)
+        top = self.part(
+            header(days_label, self.days, None, self.upcoming_count), (self.upcoming_table, 1)
+        )
+        holds_label = QLabel(self.tr("Holds (not lifted)"), self)
+        bottom = self.part(header(holds_label, None, self.hold_count), (self.hold_table, 1))
+        self.arrange(Qt.Orientation.Vertical, (top, bottom), (self.message, buttons, hint))
 
         if self.can_hold:
             pane_action("recordings.propose_hold", self, self.propose_hold)
@@ -168,14 +130,10 @@ class RecordingHoldsPane(QWidget):
         ctx.bridge.changes.connect(self._on_changes)
         self._update_buttons()
 
-    def _table(self, name: str, model: object, stretch: int) -> WorkTableView:
-        table = WorkTableView(stretch, 160, self)
-        table.setObjectName(name)
-        table.setModel(model)  # type: ignore[arg-type]
+    def _table(self, name: str, model: QAbstractItemModel, stretch: int) -> WorkTableView:
+        table = self.work_table(name, model, stretch, 160)
         table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        table.selectionModel().currentRowChanged.connect(
-            lambda _c, _p, t=table: self._on_current(t)
-        )
+        self.follow_current(table, self._on_current)
         return table
 
     def _button(self, text: str, name: str, row: FlowLayout) -> QPushButton:
@@ -185,14 +143,6 @@ class RecordingHoldsPane(QWidget):
         return button
 
     # -- loading ------------------------------------------------------------------------------
-
-    def start(self) -> None:
-        """First load."""
-        self.reload()
-
-    def reload(self) -> None:
-        """Read both lists again."""
-        spawn(self._load())
 
     async def _load(self) -> None:
         self._busy = True
@@ -245,10 +195,6 @@ class RecordingHoldsPane(QWidget):
         elif table.model().rowCount() and not table.currentIndex().isValid():
             select_row(table, 0, column)
 
-    def idle(self) -> bool:
-        """True when no reload is due or running."""
-        return not self._reload_timer.isActive() and not self._busy
-
     def _on_changes(self, changes: ChangeSet) -> None:
         if changes.touches(Entity.RECORDING):
             self._reload_timer.start()
@@ -260,7 +206,7 @@ class RecordingHoldsPane(QWidget):
         table = self.hold_table if not self.upcoming.rowCount() else self.upcoming_table
         table.setFocus()
 
-    def _on_current(self, table: WorkTableView) -> None:
+    def _on_current(self, table: WorkTableView, _current: QModelIndex) -> None:
         if not self._reloading:
             self._last_table = table
         self._update_buttons()
@@ -341,12 +287,6 @@ class RecordingHoldsPane(QWidget):
         self.dialog = dialog
         dialog.open()
 
-    def _open(self, dialog: WorkFormDialog) -> None:
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
-        dialog.saved.connect(self._after_save)
-        self.dialog = dialog
-        dialog.open()
-
     def _after_save(self, _row: object) -> None:
         dialog = self.dialog
         if isinstance(dialog, ProposeHoldDialog):
@@ -356,8 +296,3 @@ class RecordingHoldsPane(QWidget):
             text = self.tr("Lifting the hold on recording no. %1 proposed.")
             self.say(text.replace("%1", str(dialog.hold.recording.id)), error=False)
         self._reload_timer.start()
-
-    def say(self, text: str, error: bool) -> None:
-        """Show a message under the lists (red for a refusal)."""
-        self.message.setText(text)
-        self.message.setStyleSheet(theme.text_style("error" if error else "ok"))
