@@ -104,6 +104,11 @@ def _info(row: Any) -> ReportInfo:
         created_by=creator_name or creator_login,
         updated_at=r.updated_at,
         version=r.version,
+        external_url=r.external_url,
+        external_status=r.external_status,
+        external_note=r.external_note,
+        external_updated_at=r.external_updated_at,
+        external_reported=r.external_reported,
     )
 
 
