@@ -250,6 +250,20 @@ def test_kod_admin_open311_poll_once(db_target: DatabaseTarget, platform: Platfo
     assert first.returncode == 0, first.stderr
     assert first.stdout.startswith("2 neue Meldungen")
     assert second.stdout.startswith("0 neue Meldungen (-), 2 bereits bekannt")
+    closed_there = json.dumps(
+        [
+            {
+                "service_request_id": "LEV-2026-0815",
+                "status": "closed",
+                "status_notes": "Erledigt durch die Stadtreinigung.",
+                "updated_datetime": "2026-12-02T10:00:00+01:00",
+            }
+        ]
+    )
+    platform.lists[:] = [(200, closed_there.encode())]
+    third = run_admin("open311", "poll", "--once", database=url)
+    assert third.returncode == 0, third.stderr
+    assert "1 auf der Plattform geändert; dort erledigt, hier noch offen: M-" in third.stdout
     platform.lists[:] = [(500, b"Interner Fehler")]
     failed = run_admin("open311", "poll", "--once", database=url)
     assert failed.returncode != 0
@@ -506,6 +520,27 @@ async def test_taken_up_and_closed_are_reported_once_each(
         ("open", "in_progress"),
         ("closed", "closed"),
     ]
+
+
+@pytest.mark.asyncio
+async def test_nothing_is_reported_to_a_request_the_platform_closed_meanwhile(
+    db: Database, services: Services, dispatcher: Actor, platform: Platform
+) -> None:
+    await _configure(services, platform)
+    platform.serve_file("markaspot_requests.json")
+    await _poll(db, dispatcher)
+    waste = await _by_request(db, "4711-2026")
+    # Taken up here while another department closes it there: the poll sees both.
+    await services.reports.set_status(dispatcher, waste.id, None, "in_progress")
+    platform.serve_only("markaspot_update.json")
+
+    result = await _poll(db, dispatcher)
+    await _poll(db, dispatcher)
+
+    assert result.closed_there == [waste.number] and result.posted == []
+    assert platform.posts == []
+    info = await services.reports.get(dispatcher, waste.id)
+    assert (info.status, info.platform_mark) == ("in_progress", "closed_there")
 
 
 @pytest.mark.asyncio

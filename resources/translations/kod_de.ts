@@ -5533,6 +5533,10 @@
             <translation>%1 neue Meldungen (%2), %3 bereits bekannt, %4 ausgelassen, %5 Status zurückgemeldet, %6 noch zurückzumelden.</translation>
         </message>
         <message>
+            <source>%1 changed on the platform; closed there while still open here: %2</source>
+            <translation>%1 auf der Plattform geändert; dort erledigt, hier noch offen: %2</translation>
+        </message>
+        <message>
             <source>Bodycam recordings</source>
             <translation>Bodycam-Aufnahmen</translation>
         </message>
