@@ -1,13 +1,13 @@
 """HTTP client of an Open311 GeoReport v2 platform: list requests, fetch photos, post status.
 
 GeoReport v2 defines ``GET {base}/requests.json`` (or ``.xml``) with ``start_date`` (by the
-time a request was made); ``updated_after`` is the extension of Chicago's, SeeClickFix's and
-Mark-a-Spot's servers for requests changed since. The client sends the one that fits, and a
-platform that ignores it answers its default list (the intake compares what it already has,
-so an ignored filter costs traffic, never a duplicate). GeoReport v2 has no standard way to
-change a request's status either: many platforms (and this client) take the common extension
-``POST {base}/requests/{id}.json`` with the form fields ``status`` and ``status_notes``; the
-path is the setting ``open311.status_path``.
+time a request was made); ``updated_after`` (requests changed since) is a server extension.
+The client sends the one that fits, and a platform that ignores it answers its default list
+(the intake compares what it already has, so an ignored filter costs traffic, never a
+duplicate). GeoReport v2 has no standard way to change a request's status either: many
+platforms (and this client) take the common extension ``POST {base}/requests/{id}.json`` with
+the form fields ``status`` and ``status_notes``; the path is the setting
+``open311.status_path``.
 """
 
 from __future__ import annotations
