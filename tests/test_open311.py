@@ -575,6 +575,15 @@ async def test_reopened_on_the_platform_after_our_closing_is_marked_not_fought(
     assert info.platform_mark == "reopened_there"
     assert len(platform.posts) == 1  # not closed again behind the citizen's back
 
+    # The dispatcher takes it up again and closes it: both are reported afresh.
+    await services.reports.set_status(dispatcher, waste.id, None, "in_progress")
+    assert (await services.reports.get(dispatcher, waste.id)).platform_mark is None
+    await _poll(db, dispatcher)
+    await services.reports.set_status(dispatcher, waste.id, None, "closed")
+    await _poll(db, dispatcher)
+    await _poll(db, dispatcher)
+    assert [f["status"] for _p, f in platform.posts] == [["closed"], ["open"], ["closed"]]
+
 
 @pytest.mark.asyncio
 async def test_closed_on_the_platform_reaches_the_incident_made_from_it(
