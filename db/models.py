@@ -345,10 +345,12 @@ class Report(Base):
     status: Mapped[str] = mapped_column(String(16), default="new")
     external_id: Mapped[str | None] = mapped_column(String(64))
     # Open311: the request on the citizens' platform, its last change there (the intake's
-    # cursor) and the status last reported back to it.
+    # cursor), its status and note there as last seen, and what the intake reported back.
     external_url: Mapped[str | None] = mapped_column(String(500))
     external_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     external_status: Mapped[str | None] = mapped_column(String(16))
+    external_note: Mapped[str | None] = mapped_column(String(1000))
+    external_reported: Mapped[str | None] = mapped_column(String(16))
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"))
     task_id: Mapped[int | None] = mapped_column(ForeignKey("task.id"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))

@@ -1,29 +1,24 @@
 """Open311 GeoReport v2 intake against a local platform serving recorded answers.
 
-The answers in tests/open311/ are the GeoReport v2 specification's example of
-``GET requests.json`` (with ``service_code`` quoted: the spec's literal ``006`` is not valid
-JSON) plus a request of our own, and a list of malformed entries. A small HTTP server in a
-thread plays the city's platform: it serves those files, photos made with Pillow, answers 500
-or non-JSON when told, and records every status update posted to it.
+The answers in tests/open311/ (sources in its README) are the GeoReport v2 specification's
+example of ``GET requests.json`` plus a request of our own, answers of two real platforms as
+they document them (FixMyStreet's XML, Mark-a-Spot's JSON with its quirks), the spec's errors
+array, and malformed ones. A small HTTP server in a thread plays the city's platform: it
+serves those files, photos made with Pillow, answers 500 or non-JSON when told, and records
+every status update posted to it.
 """
 
 from __future__ import annotations
 
 import asyncio
-import io
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import select, text
 
-from app.domain.open311 import parse_requests
+from app.domain.open311 import PlatformErrors, parse_requests
 from app.platform.config import DatabaseTarget
 from app.platform.database import Database
 from app.platform.errors import ValidationError
@@ -36,85 +31,17 @@ from app.services.open311_loop import ENV_DATABASE_URL, RETRY_BASE_S, backoff_s,
 from db.models import Report
 from tests.conftest import ADMIN, service_actions
 from tests.field_setup import api_client
+from tests.open311_platform import DATA, Platform, running_platform
 from tests.test_cli import _url, run_admin
+from tests.ui.waiting import wait_until
 
-DATA = Path(__file__).parent / "open311"
 CATEGORIES = {"waste": "waste", "noise": "noise"}
-
-
-def _jpeg() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (64, 48), (200, 30, 30)).save(out, "JPEG")
-    return out.getvalue()
-
-
-class Platform:
-    """The citizens' platform: what it answers and what it was sent."""
-
-    def __init__(self) -> None:
-        self.lists: list[tuple[int, bytes]] = []  # answers to come; the last one repeats
-        self.list_queries: list[dict[str, list[str]]] = []
-        self.posts: list[tuple[str, dict[str, list[str]]]] = []
-        self.post_failures = 0
-        self.base = ""
-
-    def serve_file(self, name: str) -> None:
-        text = (DATA / name).read_text(encoding="utf-8").replace("{base}", self.base)
-        self.lists.append((200, text.encode()))
-
-    def answer(self, handler: BaseHTTPRequestHandler) -> tuple[int, str, bytes]:
-        url = urlsplit(handler.path)
-        if url.path == "/georeport/v2/requests.json":
-            self.list_queries.append(parse_qs(url.query))
-            status, body = self.lists[0] if len(self.lists) == 1 else self.lists.pop(0)
-            return status, "application/json", body
-        if url.path == "/georeport/v2/media/not-a-photo.jpg":
-            return 200, "application/pdf", b"%PDF-1.4 kein Foto"
-        if url.path.startswith("/georeport/v2/media/"):
-            return 200, "image/jpeg", _jpeg()
-        return 404, "text/plain", b"not found"
-
-    def posted(self, handler: BaseHTTPRequestHandler) -> tuple[int, str, bytes]:
-        length = int(handler.headers.get("content-length") or 0)
-        form = parse_qs(handler.rfile.read(length).decode())
-        if self.post_failures > 0:
-            self.post_failures -= 1
-            return 500, "text/plain", b"Interner Fehler"
-        self.posts.append((urlsplit(handler.path).path, form))
-        return 200, "application/json", b'[{"service_request_id": "x"}]'
 
 
 @pytest.fixture
 def platform() -> Iterator[Platform]:
-    state = Platform()
-
-    class Handler(BaseHTTPRequestHandler):
-        def _send(self, reply: tuple[int, str, bytes]) -> None:
-            status, kind, body = reply
-            self.send_response(status)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def do_GET(self) -> None:
-            self._send(state.answer(self))
-
-        def do_POST(self) -> None:
-            self._send(state.posted(self))
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.base = f"http://127.0.0.1:{server.server_address[1]}/georeport/v2"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with running_platform() as state:
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 async def _configure(services: Services, platform: Platform) -> None:
@@ -198,8 +125,9 @@ async def test_requests_become_meldungen_once_also_after_a_restart(
     second = await _poll(db, dispatcher)
     assert second.created == []
     assert second.known == 2
-    # The cursor is the last change taken in.
-    assert platform.list_queries[1]["updated_after"] == ["2026-12-01T09:00:00+00:00"]
+    assert second.updated == []
+    # The cursor is the last change taken in (a minute back: updated_after is strict).
+    assert platform.list_queries[1]["updated_after"] == ["2026-12-01T08:59:00+00:00"]
 
     restarted = Database(db.target, "zweiter-start")
     try:
@@ -207,7 +135,7 @@ async def test_requests_become_meldungen_once_also_after_a_restart(
     finally:
         await restarted.dispose()
     assert third.created == []
-    assert platform.list_queries[2]["updated_after"] == ["2026-12-01T09:00:00+00:00"]
+    assert platform.list_queries[2]["updated_after"] == ["2026-12-01T08:59:00+00:00"]
     assert len(await _open311_reports(db)) == 2
 
 
@@ -322,6 +250,20 @@ def test_kod_admin_open311_poll_once(db_target: DatabaseTarget, platform: Platfo
     assert first.returncode == 0, first.stderr
     assert first.stdout.startswith("2 neue Meldungen")
     assert second.stdout.startswith("0 neue Meldungen (-), 2 bereits bekannt")
+    closed_there = json.dumps(
+        [
+            {
+                "service_request_id": "LEV-2026-0815",
+                "status": "closed",
+                "status_notes": "Erledigt durch die Stadtreinigung.",
+                "updated_datetime": "2026-12-02T10:00:00+01:00",
+            }
+        ]
+    )
+    platform.lists[:] = [(200, closed_there.encode())]
+    third = run_admin("open311", "poll", "--once", database=url)
+    assert third.returncode == 0, third.stderr
+    assert "1 auf der Plattform geändert; dort erledigt, hier noch offen: M-" in third.stdout
     platform.lists[:] = [(500, b"Interner Fehler")]
     failed = run_admin("open311", "poll", "--once", database=url)
     assert failed.returncode != 0
@@ -343,11 +285,325 @@ async def test_field_api_runs_the_intake(
         own = db.target.with_login("disponent1", "geheim123")
         monkeypatch.setenv(ENV_DATABASE_URL, _url(own))
 
+    async def taken_in() -> bool:
+        return len(await _open311_reports(db)) == 2 and len(platform.list_queries) >= 1
+
     async with api_client(db.target, open311=True):
-        for _ in range(600):
-            if len(await _open311_reports(db)) == 2 and len(platform.list_queries) >= 1:
-                break
-            await asyncio.sleep(0.05)
+        await wait_until(taken_in, timeout=30)
 
     assert [r.external_id for r in await _open311_reports(db)] == ["638349", "LEV-2026-0815"]
     assert len(platform.list_queries) == 1  # the next poll waits for the interval
+
+
+# --- answers of real platforms --------------------------------------------------------------
+
+
+async def _by_request(db: Database, request_id: str) -> Report:
+    (report,) = [r for r in await _open311_reports(db) if r.external_id == request_id]
+    return report
+
+
+def _audit_details(db: Database, action: str) -> list[dict[str, Any]]:
+    engine = db.sync_engine()
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text("select details from audit_log where action = :a order by id"), {"a": action}
+            ).scalars()
+            return [json.loads(r) if isinstance(r, str) else r for r in rows]
+    finally:
+        engine.dispose()
+
+
+def test_fixmystreet_documented_xml_answer_parses() -> None:
+    text = (DATA / "fixmystreet_requests.xml").read_text(encoding="utf-8")
+    base = "https://www.fixmystreet.example/open311/v2"
+
+    requests, skipped = parse_requests(text.replace("{base}", base).encode())
+
+    assert skipped == []
+    documented, playground, fixed = requests
+    assert documented.service_request_id == "1"
+    assert documented.status == "open"
+    assert documented.description.startswith("Mangler brustein: Det støver")
+    assert documented.requested_datetime is not None
+    assert documented.requested_datetime.isoformat() == "2011-04-23T07:32:36+00:00"
+    assert (documented.lat, documented.lon) == (59.916848, 10.728148)
+    assert documented.address == "" and documented.media_urls == ()
+    # FixMyStreet's additional states: "investigating" is open, "fixed" is closed.
+    assert playground.status == "open"
+    assert playground.media_urls == (f"{base}/media/fms-2.jpeg",)
+    assert fixed.status == "closed"
+
+
+@pytest.mark.asyncio
+async def test_fixmystreet_xml_is_taken_in_when_the_format_is_xml(
+    db: Database, services: Services, dispatcher: Actor, platform: Platform
+) -> None:
+    await _configure(services, platform)
+    await services.settings.set(ADMIN, "open311.format", "xml")
+    platform.serve_file("fixmystreet_requests.xml")
+
+    result = await _poll(db, dispatcher)
+
+    # The two open requests (one in FixMyStreet's state "investigating"), not the fixed one.
+    assert len(result.created) == 2 and result.photos == 1
+    documented = await _by_request(db, "1")
+    assert documented.subject == "Annet"
+    assert documented.external_url == f"{platform.base}/requests/1.xml"
+    playground = await _by_request(db, "2")
+    assert playground.external_status == "open"
+    assert [p.width for p in await report_photos(db, dispatcher, playground.id)] == [64]
+
+
+@pytest.mark.asyncio
+async def test_markaspot_answer_with_photo_list_and_old_field_names(
+    db: Database, services: Services, dispatcher: Actor, platform: Platform
+) -> None:
+    await _configure(services, platform)
+    platform.serve_file("markaspot_requests.json")
+
+    result = await _poll(db, dispatcher)
+
+    assert len(result.created) == 2
+    # The entry of the older module ("sevicerequest_id") has no id: left out with a reason.
+    assert len(result.skipped) == 1 and "service_request_id" in result.skipped[0]
+    waste = await _by_request(db, "4711-2026")
+    assert waste.address == "51373 Leverkusen, Friedrich-Ebert-Platz 3"
+    assert len(await report_photos(db, dispatcher, waste.id)) == 2  # media_url is a list
+    noise = await _by_request(db, "4712-2026")
+    assert noise.external_note == "Ihr Anliegen wurde an die zuständige Stelle weitergeleitet."
+    assert noise.external_updated_at is not None
+    assert noise.external_updated_at.isoformat() == "2026-12-04T06:10:00.512000+00:00"
+
+
+@pytest.mark.asyncio
+async def test_errors_array_and_malformed_xml_are_clear_errors(
+    db: Database, services: Services, dispatcher: Actor, platform: Platform
+) -> None:
+    await _configure(services, platform)
+    platform.lists[:] = []
+    platform.serve_file("errors.json", status=403)
+    with pytest.raises(Open311Error, match=r"403.*Invalid api_key"):
+        await _poll(db, dispatcher)
+    # The same errors array with HTTP 200 (some platforms do that) is no empty list either.
+    platform.lists[:] = []
+    platform.serve_file("errors.json")
+    with pytest.raises(Open311Error, match="Invalid api_key"):
+        await _poll(db, dispatcher)
+    for name in ("malformed.xml", "truncated.xml"):
+        platform.lists[:] = []
+        platform.serve_file(name)
+        with pytest.raises(Open311Error, match="kein gültiges XML"):
+            await _poll(db, dispatcher)
+    with pytest.raises(PlatformErrors):
+        parse_requests((DATA / "errors.json").read_bytes())
+    assert await _open311_reports(db) == []
+
+
+# --- changes on the platform and statuses back ----------------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_request_closed_on_the_platform_marks_the_open_meldung(
+    db: Database, services: Services, dispatcher: Actor, platform: Platform
+) -> None:
+    await _configure(services, platform)
+    await services.settings.set(ADMIN, "open311.report_progress", False)
+    platform.serve_file("markaspot_requests.json")
+    await _poll(db, dispatcher)
+    waste = await _by_request(db, "4711-2026")
+    # The dispatcher works on the Meldung meanwhile.
+    mine = await services.reports.update(
+        dispatcher, waste.id, waste.version, {"subject": "Müllsäcke am Glascontainer"}
+    )
+
+    platform.serve_only("markaspot_update.json")
+    later = await _poll(db, dispatcher)
+
+    assert platform.list_queries[1]["updated_after"] == ["2026-12-04T06:09:00+00:00"]
+    assert sorted(later.updated) == ["4711-2026", "4712-2026"]
+    assert later.closed_there == [waste.number]
+    info = await services.reports.get(dispatcher, waste.id)
+    # Not closed silently, the dispatcher's work kept, no new version for an open dialog.
+    assert info.status == "new"
+    assert info.subject == "Müllsäcke am Glascontainer"
+    assert info.version == mine.version
+    assert info.external_status == "closed"
+    assert info.external_note == "Erledigt durch die Stadtreinigung (AVEA), Müll abgeholt."
+    assert info.external_updated_at is not None
+    assert info.external_updated_at.isoformat() == "2026-12-04T10:30:12+00:00"
+    assert info.platform_mark == "closed_there"
+    noise = await services.reports.get(dispatcher, (await _by_request(db, "4712-2026")).id)
+    assert noise.external_note == "Der Kommunale Ordnungsdienst wurde informiert."
+    assert noise.platform_mark is None
+    updates = _audit_details(db, "report.open311_update")
+    assert [(u["request"], u["from"], u["to"]) for u in updates] == [
+        ("4711-2026", "open", "closed"),
+        ("4712-2026", "open", "open"),
+    ]
+    assert platform.posts == []  # nothing goes back: the platform closed it itself
+
+    # The same answer again: no second history entry.
+    again = await _poll(db, dispatcher)
+    assert again.updated == [] and again.closed_there == []
+    assert len(_audit_details(db, "report.open311_update")) == 2
+
+    # The dispatcher checks and closes it: the mark goes, and no "closed" is posted back.
+    await services.reports.set_status(dispatcher, waste.id, None, "closed")
+    await _poll(db, dispatcher)
+    assert platform.posts == []
+    assert (await services.reports.get(dispatcher, waste.id)).platform_mark is None
+
+
+@pytest.mark.asyncio
+async def test_an_old_list_entry_does_not_undo_a_newer_state(
+    db: Database, services: Services, dispatcher: Actor, platform: Platform
+) -> None:
+    await _configure(services, platform)
+    platform.serve_file("markaspot_requests.json")
+    platform.serve_file("markaspot_update.json")
+    platform.serve_file("markaspot_requests.json")  # a cache of the platform answers late
+    for _ in range(3):
+        await _poll(db, dispatcher)
+    waste = await _by_request(db, "4711-2026")
+    assert waste.external_status == "closed"
+    assert waste.external_updated_at is not None
+    assert waste.external_updated_at.isoformat() == "2026-12-04T10:30:12+00:00"
+
+
+@pytest.mark.asyncio
+async def test_taken_up_and_closed_are_reported_once_each(
+    db: Database, services: Services, dispatcher: Actor, platform: Platform
+) -> None:
+    await _configure(services, platform)
+    platform.serve_file("spec_requests.json")
+    await _poll(db, dispatcher)
+    waste = await _by_request(db, "LEV-2026-0815")
+
+    await services.reports.set_status(dispatcher, waste.id, None, "in_progress")
+    taken = await _poll(db, dispatcher)
+    await _poll(db, dispatcher)
+
+    assert taken.posted == ["LEV-2026-0815"]
+    assert len(platform.posts) == 1
+    _path, form = platform.posts[0]
+    assert form["status"] == ["open"]
+    assert "in Bearbeitung" in form["status_notes"][0] and waste.number in form["status_notes"][0]
+
+    await services.reports.set_status(dispatcher, waste.id, None, "closed")
+    closed = await _poll(db, dispatcher)
+    assert closed.posted == ["LEV-2026-0815"]
+    assert [f["status"] for _p, f in platform.posts] == [["open"], ["closed"]]
+
+    # The platform lists our own status and note back: no news, nothing posted again.
+    our_note = platform.posts[1][1]["status_notes"][0]
+    echo = json.dumps(
+        [
+            {
+                "service_request_id": "LEV-2026-0815",
+                "status": "closed",
+                "status_notes": our_note,
+                "service_code": "waste",
+                "requested_datetime": "2026-12-01T09:15:00+01:00",
+                "updated_datetime": "2026-12-06T15:00:00+01:00",
+            }
+        ]
+    )
+    platform.lists[:] = [(200, echo.encode())]
+    quiet = await _poll(db, dispatcher)
+    assert quiet.updated == [] and quiet.posted == []
+    assert len(platform.posts) == 2
+    assert _audit_details(db, "report.open311_update") == []
+    statuses = _audit_details(db, "report.open311_status")
+    assert [(s["status"], s["reported"]) for s in statuses] == [
+        ("open", "in_progress"),
+        ("closed", "closed"),
+    ]
+
+
+@pytest.mark.asyncio
+async def test_nothing_is_reported_to_a_request_the_platform_closed_meanwhile(
+    db: Database, services: Services, dispatcher: Actor, platform: Platform
+) -> None:
+    await _configure(services, platform)
+    platform.serve_file("markaspot_requests.json")
+    await _poll(db, dispatcher)
+    waste = await _by_request(db, "4711-2026")
+    # Taken up here while another department closes it there: the poll sees both.
+    await services.reports.set_status(dispatcher, waste.id, None, "in_progress")
+    platform.serve_only("markaspot_update.json")
+
+    result = await _poll(db, dispatcher)
+    await _poll(db, dispatcher)
+
+    assert result.closed_there == [waste.number] and result.posted == []
+    assert platform.posts == []
+    info = await services.reports.get(dispatcher, waste.id)
+    assert (info.status, info.platform_mark) == ("in_progress", "closed_there")
+
+
+@pytest.mark.asyncio
+async def test_reopened_on_the_platform_after_our_closing_is_marked_not_fought(
+    db: Database, services: Services, dispatcher: Actor, platform: Platform
+) -> None:
+    await _configure(services, platform)
+    platform.serve_file("spec_requests.json")
+    await _poll(db, dispatcher)
+    waste = await _by_request(db, "LEV-2026-0815")
+    await services.reports.set_status(dispatcher, waste.id, None, "closed")
+    await _poll(db, dispatcher)
+    assert len(platform.posts) == 1
+
+    reopened = json.dumps(
+        [
+            {
+                "service_request_id": "LEV-2026-0815",
+                "status": "open",
+                "status_notes": "Bürger: Der Müll liegt immer noch da.",
+                "requested_datetime": "2026-12-01T09:15:00+01:00",
+                "updated_datetime": "2026-12-07T08:00:00+01:00",
+            }
+        ]
+    )
+    platform.lists[:] = [(200, reopened.encode())]
+    await _poll(db, dispatcher)
+    await _poll(db, dispatcher)
+
+    info = await services.reports.get(dispatcher, waste.id)
+    assert info.status == "closed"
+    assert info.platform_mark == "reopened_there"
+    assert len(platform.posts) == 1  # not closed again behind the citizen's back
+
+    # The dispatcher takes it up again and closes it: both are reported afresh.
+    await services.reports.set_status(dispatcher, waste.id, None, "in_progress")
+    assert (await services.reports.get(dispatcher, waste.id)).platform_mark is None
+    await _poll(db, dispatcher)
+    await services.reports.set_status(dispatcher, waste.id, None, "closed")
+    await _poll(db, dispatcher)
+    await _poll(db, dispatcher)
+    assert [f["status"] for _p, f in platform.posts] == [["closed"], ["open"], ["closed"]]
+
+
+@pytest.mark.asyncio
+async def test_closed_on_the_platform_reaches_the_incident_made_from_it(
+    db: Database, services: Services, dispatcher: Actor, platform: Platform
+) -> None:
+    await _configure(services, platform)
+    await services.settings.set(ADMIN, "open311.report_progress", False)
+    platform.serve_file("markaspot_requests.json")
+    await _poll(db, dispatcher)
+    waste = await _by_request(db, "4711-2026")
+    converted = await services.reports.convert_to_incident(dispatcher, waste.id, None)
+    assert converted.incident_id is not None
+
+    platform.serve_only("markaspot_update.json")
+    await _poll(db, dispatcher)
+
+    info = await services.reports.get(dispatcher, waste.id)
+    assert info.status == "converted" and info.platform_mark == "closed_there"
+    incident = await services.incidents.get(dispatcher, converted.incident_id)
+    assert any(
+        "auf der Open311-Plattform erledigt" in line.text and "AVEA" in line.text
+        for line in incident.journal
+    )

@@ -155,11 +155,34 @@ class ReportInfo:
     created_by: str | None
     updated_at: datetime
     version: int
+    # Open311: the request's link, its status and note on the platform as last seen, when it
+    # last changed there, and what the intake reported back (``in_progress``/``closed``).
+    external_url: str | None = None
+    external_status: str | None = None
+    external_note: str | None = None
+    external_updated_at: datetime | None = None
+    external_reported: str | None = None
 
     @property
     def is_open(self) -> bool:
         """True while the Meldung still needs handling."""
         return self.status in OPEN_REPORT_STATUSES
+
+    @property
+    def platform_mark(self) -> str | None:
+        """What the dispatcher must notice about the request on the citizens' platform.
+
+        ``closed_there``: closed on the platform (by another department or the platform)
+        while the Meldung is not closed here; ``reopened_there``: reopened on the platform
+        after we reported it closed. None otherwise.
+        """
+        if self.source != "open311" or self.external_status is None:
+            return None
+        if self.external_status == "closed" and self.status != "closed":
+            return None if self.external_reported == "closed" else "closed_there"
+        if self.external_status != "closed" and self.status == "closed":
+            return "reopened_there" if self.external_reported == "closed" else None
+        return None
 
 
 @dataclass(frozen=True)
@@ -236,6 +259,17 @@ def task_status_label(code: str) -> str:
 def report_status_label(code: str) -> str:
     """Label of a report status."""
     return tr("report_status", REPORT_STATUS_LABELS_SOURCE.get(code, code))
+
+
+PLATFORM_MARK_LABELS_SOURCE: dict[str, str] = {
+    "closed_there": N_("report_platform", "closed on the platform"),
+    "reopened_there": N_("report_platform", "reopened on the platform"),
+}
+
+
+def platform_mark_label(code: str) -> str:
+    """Label of a mark from the citizens' platform (see :attr:`ReportInfo.platform_mark`)."""
+    return tr("report_platform", PLATFORM_MARK_LABELS_SOURCE.get(code, code))
 
 
 def report_source_label(code: str) -> str:

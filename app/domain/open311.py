@@ -1,14 +1,18 @@
 """Open311 GeoReport v2: service requests of a citizens' platform, read without trusting them.
 
-:func:`parse_requests` turns the platform's ``requests.json`` answer into
+:func:`parse_requests` turns the platform's ``requests.json`` or ``requests.xml`` answer into
 :class:`ServiceRequest` values; an entry without an id, with a bad date or bad coordinates is
-left out with a German reason, so one broken entry never stops the intake. The checks of the
-``open311.*`` settings live here too.
+left out with a German reason, so one broken entry never stops the intake. Real platforms add
+their own ways: FixMyStreet answers ``<requests>`` instead of ``<service_requests>`` and knows
+more states than open and closed, Mark-a-Spot sends ``media_url`` as a list; an answer that is
+the spec's errors array becomes :class:`PlatformErrors`. The checks of the ``open311.*``
+settings live here too.
 """
 
 from __future__ import annotations
 
 import json
+import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -21,8 +25,33 @@ from app.platform.i18n import tr
 #: Longest request id kept (``report.external_id``).
 MAX_ID = 64
 MAX_URL = 500
+MAX_NOTE = 1000
+#: Photos taken from one request (Mark-a-Spot may list several).
+MAX_MEDIA = 5
 #: Statuses GeoReport v2 knows.
 STATUSES = ("open", "closed")
+#: States of platforms beyond the spec that mean the request is done there (FixMyStreet's
+#: "additional states"); every other state counts as open.
+CLOSED_STATES = frozenset(
+    {
+        "closed",
+        "fixed",
+        "duplicate",
+        "not_councils_responsibility",
+        "no_further_action",
+        "internal_referral",
+        "unable_to_fix",
+        "not_responsible",
+        "resolved",
+        "done",
+    }
+)
+#: Answer formats the intake can ask for (``open311.format``).
+FORMATS = ("json", "xml")
+
+
+class PlatformErrors(ValueError):
+    """The platform answered with GeoReport v2's errors array (German message)."""
 
 
 @dataclass(frozen=True)
@@ -39,7 +68,18 @@ class ServiceRequest:
     address: str
     lat: float | None
     lon: float | None
-    media_url: str | None
+    media_urls: tuple[str, ...] = ()
+    status_notes: str = ""
+
+    @property
+    def media_url(self) -> str | None:
+        """The first photo's address, if any."""
+        return self.media_urls[0] if self.media_urls else None
+
+
+def status_kind(value: str) -> str:
+    """``open`` or ``closed`` for a platform's state (FixMyStreet's extra states included)."""
+    return "closed" if value.strip().lower() in CLOSED_STATES else "open"
 
 
 def parse_datetime(value: object) -> datetime | None:
@@ -89,6 +129,17 @@ def _media_url(value: object) -> str | None:
     return url
 
 
+def _media_urls(value: object) -> tuple[str, ...]:
+    # The spec has one URL; Mark-a-Spot sends a list, some a list of {"url": …} objects.
+    items = value if isinstance(value, list) else [value]
+    urls: list[str] = []
+    for item in items:
+        url = _media_url(item.get("url") if isinstance(item, dict) else item)
+        if url and url not in urls:
+            urls.append(url)
+    return tuple(urls[:MAX_MEDIA])
+
+
 def parse_request(entry: object) -> ServiceRequest:
     """One entry of ``requests.json``; raises :class:`ValueError` with a German reason."""
     if not isinstance(entry, dict):
@@ -107,9 +158,10 @@ def parse_request(entry: object) -> ServiceRequest:
     try:
         lat = _coordinate(entry.get("lat"), 90)
         lon = _coordinate(entry.get("long"), 180)
-        status = _text(entry, "status").lower() or "open"
+        status = status_kind(_text(entry, "status") or "open")
         fields = {k: _text(entry, k) for k in ("service_code", "service_name", "description")}
-        address = _text(entry, "address")
+        address = _text(entry, "address") or _text(entry, "address_string")
+        notes = _text(entry, "status_notes") or _text(entry, "status_note")
     except (TypeError, ValueError) as exc:
         raise ValueError(tr("open311", "Request %1 has invalid fields.", request_id)) from exc
     if (lat is None) != (lon is None):
@@ -125,19 +177,74 @@ def parse_request(entry: object) -> ServiceRequest:
         address=address,
         lat=lat,
         lon=lon,
-        media_url=_media_url(entry.get("media_url")),
+        media_urls=_media_urls(entry.get("media_url")),
+        status_notes=notes[:MAX_NOTE],
     )
 
 
-def parse_requests(body: bytes | str) -> tuple[list[ServiceRequest], list[str]]:
-    """The requests of a ``requests.json`` answer and the German reasons of those left out.
+def _errors(payload: object) -> str | None:
+    """The descriptions of GeoReport v2's errors array, or None if ``payload`` is not one."""
+    if isinstance(payload, dict) and isinstance(payload.get("errors"), list):
+        payload = payload["errors"]
+    if not isinstance(payload, list) or not payload:
+        return None
+    if not all(isinstance(e, dict) and "description" in e and "code" in e for e in payload):
+        return None
+    return "; ".join(f"{e['code']}: {str(e['description'])[:200]}" for e in payload[:5])
 
-    Raises :class:`ValueError` when the answer as a whole is not a JSON list.
-    """
+
+def _xml_value(node: ElementTree.Element) -> object:
+    children = list(node)
+    if not children:
+        return (node.text or "").strip()
+    # Nested elements (FixMyStreet's <agency_responsible><recipient>…) as a list of texts,
+    # several <media_url> children of Mark-a-Spot as a list of URLs.
+    return [(child.text or "").strip() for child in children]
+
+
+def _xml_payload(body: bytes | str) -> object:
+    text = body.decode("utf-8") if isinstance(body, bytes) else body
+    if "<!DOCTYPE" in text.upper() or "<!ENTITY" in text.upper():
+        # No entity expansion from a remote answer ("billion laughs").
+        raise ValueError(tr("open311", "The platform's answer is not valid XML."))
     try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ValueError(tr("open311", "The platform's answer is not valid JSON.")) from exc
+        root = ElementTree.fromstring(text)
+    except ElementTree.ParseError as exc:
+        raise ValueError(tr("open311", "The platform's answer is not valid XML.")) from exc
+    if root.tag == "errors":
+        return [{child.tag: _xml_value(child) for child in error} for error in root]
+    if root.tag not in ("service_requests", "requests"):
+        raise ValueError(tr("open311", "The platform's answer is not a list of requests."))
+    entries: list[object] = []
+    for request in root:
+        entry: dict[str, object] = {}
+        for child in request:
+            value = _xml_value(child)
+            if child.tag == "media_url" and "media_url" in entry:
+                previous = entry["media_url"]
+                value = [*(previous if isinstance(previous, list) else [previous]), value]
+            entry[child.tag] = value
+        entries.append(entry)
+    return entries
+
+
+def parse_requests(body: bytes | str) -> tuple[list[ServiceRequest], list[str]]:
+    """The requests of a ``requests.json``/``requests.xml`` answer and the reasons of those left out.
+
+    Raises :class:`PlatformErrors` when the answer is GeoReport v2's errors array and
+    :class:`ValueError` when it is not a list of requests at all.
+    """
+    start = body.lstrip()[:1]
+    if start in (b"<", "<"):
+        payload = _xml_payload(body)
+    else:
+        try:
+            payload = json.loads(body)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise ValueError(tr("open311", "The platform's answer is not valid JSON.")) from exc
+    errors = _errors(payload)
+    if errors is not None:
+        raise PlatformErrors(tr("open311", "The Open311 platform reports errors: %1", errors))
     if isinstance(payload, dict) and isinstance(payload.get("service_requests"), list):
         payload = payload["service_requests"]  # some platforms wrap the list
     if not isinstance(payload, list):
@@ -150,6 +257,16 @@ def parse_requests(body: bytes | str) -> tuple[list[ServiceRequest], list[str]]:
         except ValueError as exc:
             skipped.append(str(exc))
     return requests, skipped
+
+
+def error_text(body: bytes) -> str | None:
+    """The errors array of an error answer as text (None if the body is something else)."""
+    try:
+        text = body.decode("utf-8").strip()
+        payload = _xml_payload(text) if text.startswith("<") else json.loads(text)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return _errors(payload)
 
 
 def category_for(service_code: str, mapping: dict[str, str]) -> str:

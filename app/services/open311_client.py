@@ -1,9 +1,13 @@
 """HTTP client of an Open311 GeoReport v2 platform: list requests, fetch photos, post status.
 
-GeoReport v2 defines ``GET {base}/requests.json``; it has no standard way to change a
-request's status. Many platforms (and this client) take the common extension
-``POST {base}/requests/{id}.json`` with the form fields ``status`` and ``status_notes``; the
-path is the setting ``open311.status_path``.
+GeoReport v2 defines ``GET {base}/requests.json`` (or ``.xml``) with ``start_date`` (by the
+time a request was made); ``updated_after`` (requests changed since) is a server extension.
+The client sends the one that fits, and a platform that ignores it answers its default list
+(the intake compares what it already has, so an ignored filter costs traffic, never a
+duplicate). GeoReport v2 has no standard way to change a request's status either: many
+platforms (and this client) take the common extension ``POST {base}/requests/{id}.json`` with
+the form fields ``status`` and ``status_notes``; the path is the setting
+``open311.status_path``.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from typing import Any
 
 import httpx
 
-from app.domain.open311 import ServiceRequest, parse_requests
+from app.domain.open311 import ServiceRequest, error_text, parse_requests
 from app.platform.errors import KodError
 from app.platform.i18n import tr
 from app.platform.images import MAX_PHOTO_BYTES
@@ -26,6 +30,8 @@ log = logging.getLogger(__name__)
 MAX_LIST_BYTES = 10 * 1024 * 1024
 PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp")
 TIMEOUT_S = 20.0
+#: Most bytes of an error answer read for its message.
+MAX_ERROR_BYTES = 64 * 1024
 
 
 class Open311Error(KodError):
@@ -40,6 +46,7 @@ class Open311Config:
     api_key: str = ""
     jurisdiction_id: str = ""
     status_path: str = "requests/{id}.json"
+    answer_format: str = "json"
 
     def url(self, path: str) -> str:
         """``path`` below the base URL."""
@@ -47,7 +54,16 @@ class Open311Config:
 
     def request_url(self, request_id: str) -> str:
         """The platform's address of one request (GeoReport v2 ``GET requests/{id}.json``)."""
-        return self.url(f"requests/{request_id}.json")
+        return self.url(f"requests/{request_id}.{self.answer_format}")
+
+
+async def _head(response: httpx.Response, limit: int) -> bytes:
+    body = bytearray()
+    async for chunk in response.aiter_bytes():
+        body += chunk
+        if len(body) > limit:
+            return b""
+    return bytes(body)
 
 
 def _iso(moment: datetime) -> str:
@@ -81,6 +97,8 @@ class Open311Client:
         try:
             async with self._http.stream(method, url, **kwargs) as response:
                 if response.status_code >= 400:
+                    # GeoReport v2 explains an error in an errors array: show its text.
+                    detail = error_text(await _head(response, MAX_ERROR_BYTES))
                     raise Open311Error(
                         tr(
                             "open311",
@@ -88,6 +106,7 @@ class Open311Client:
                             response.status_code,
                             url,
                         )
+                        + (" " + detail if detail else "")
                     )
                 declared = response.headers.get("content-length", "")
                 if declared.isdigit() and int(declared) > limit:
@@ -112,8 +131,9 @@ class Open311Client:
             params["updated_after"] = _iso(updated_after)
         if start_date is not None:
             params["start_date"] = _iso(start_date)
+        path = f"requests.{self.config.answer_format}"
         _headers, body = await self._read(
-            "GET", self.config.url("requests.json"), MAX_LIST_BYTES, params=params
+            "GET", self.config.url(path), MAX_LIST_BYTES, params=params
         )
         try:
             return parse_requests(body)

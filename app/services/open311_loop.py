@@ -41,6 +41,7 @@ class PollerSettings:
     config: Open311Config
     interval_s: float
     category_map: dict[str, str]
+    report_progress: bool = True
 
 
 async def poller_settings(db: Database) -> PollerSettings | None:
@@ -48,7 +49,15 @@ async def poller_settings(db: Database) -> PollerSettings | None:
     async with db.read() as s:
         values = {
             k: await read_setting(s, f"open311.{k}")
-            for k in ("base_url", "interval_s", "jurisdiction_id", "status_path", "category_map")
+            for k in (
+                "base_url",
+                "interval_s",
+                "jurisdiction_id",
+                "status_path",
+                "category_map",
+                "format",
+                "report_progress",
+            )
         }
     if not values["base_url"]:
         return None
@@ -57,8 +66,14 @@ async def poller_settings(db: Database) -> PollerSettings | None:
         api_key=os.environ.get(ENV_API_KEY, ""),
         jurisdiction_id=values["jurisdiction_id"],
         status_path=values["status_path"],
+        answer_format=values["format"],
     )
-    return PollerSettings(config, float(values["interval_s"]), dict(values["category_map"]))
+    return PollerSettings(
+        config,
+        float(values["interval_s"]),
+        dict(values["category_map"]),
+        bool(values["report_progress"]),
+    )
 
 
 def backoff_s(failures: int, interval_s: float) -> float:
@@ -100,15 +115,19 @@ async def run_poller(
             return None
         client = Open311Client(settings.config, transport)
         try:
-            intake = Open311Intake(db, client, settings.category_map, wait)
+            intake = Open311Intake(
+                db, client, settings.category_map, wait, report_progress=settings.report_progress
+            )
             result = await intake.poll(actor)
             failures = 0
-            if result.created or result.posted:
+            if result.created or result.posted or result.updated:
                 log.info(
                     tr(
                         "open311",
-                        "Open311: %1 new Meldungen, %2 statuses reported back.",
+                        "Open311: %1 new Meldungen, %2 changed on the platform, "
+                        "%3 statuses reported back.",
                         len(result.created),
+                        len(result.updated),
                         len(result.posted),
                     )
                 )

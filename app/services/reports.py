@@ -104,6 +104,11 @@ def _info(row: Any) -> ReportInfo:
         created_by=creator_name or creator_login,
         updated_at=r.updated_at,
         version=r.version,
+        external_url=r.external_url,
+        external_status=r.external_status,
+        external_note=r.external_note,
+        external_updated_at=r.external_updated_at,
+        external_reported=r.external_reported,
     )
 
 
@@ -297,6 +302,10 @@ class ReportService(WorkItemReader[ReportQuery, ReportInfo]):
             previous = report.status
             report.status = status
             report.updated_at = w.now
+            if previous == "closed" and report.external_reported is not None:
+                # Reopened here: what is reported to the Open311 platform starts afresh
+                # (taken up again, closed again), without fighting a reopening there.
+                report.external_reported = None
             await w.session.flush()
             await w.audit("report.status", "report", report.id, {"from": previous, "to": status})
             w.changed("report", report.id, "status", report.version)

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.changes import Entity
 from app.domain.map_tiles import check_tile_url
-from app.domain.open311 import check_base_url, check_category_map, check_status_path
+from app.domain.open311 import FORMATS, check_base_url, check_category_map, check_status_path
 from app.domain.shifts import parse_starts
 from app.platform.database import Database
 from app.platform.errors import ValidationError
@@ -60,9 +60,17 @@ DEFAULTS: dict[str, Any] = {
     "open311.jurisdiction_id": "",
     "open311.status_path": "requests/{id}.json",
     "open311.category_map": {},
+    # "xml" for platforms that answer requests.xml only (FixMyStreet's server documents XML).
+    "open311.format": "json",
+    # Also report "open" with a note when a Meldung is taken up (in progress or converted);
+    # off for platforms that take only "closed".
+    "open311.report_progress": True,
 }
 
-_CHOICES: dict[str, tuple[Any, ...]] = {"dispatch.assign_unavailable": ("warn", "refuse")}
+_CHOICES: dict[str, tuple[Any, ...]] = {
+    "dispatch.assign_unavailable": ("warn", "refuse"),
+    "open311.format": FORMATS,
+}
 #: Lower limits above 0: the audit log must outlive a review of what happened.
 _MINIMUM: dict[str, int] = {
     "audit.retention_days": 30,

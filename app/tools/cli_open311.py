@@ -56,6 +56,16 @@ async def run(args: argparse.Namespace, db: Database, actor: Actor) -> int:
             ),
             flush=True,
         )
+        if result.updated:
+            print(
+                tr(
+                    "cli",
+                    "%1 changed on the platform; closed there while still open here: %2",
+                    len(result.updated),
+                    ", ".join(result.closed_there) or "-",
+                ),
+                flush=True,
+            )
         for reason in result.skipped:
             print("  " + reason, flush=True)
     return 0

@@ -3365,6 +3365,26 @@
             <translation>Auftrag %1</translation>
         </message>
         <message>
+            <source>Closed on the citizens' platform</source>
+            <translation>Auf der Bürgerplattform erledigt</translation>
+        </message>
+        <message>
+            <source>Open on the citizens' platform</source>
+            <translation>Auf der Bürgerplattform offen</translation>
+        </message>
+        <message>
+            <source> (last change %1)</source>
+            <translation> (letzte Änderung %1)</translation>
+        </message>
+        <message>
+            <source>Note: %1</source>
+            <translation>Hinweis: %1</translation>
+        </message>
+        <message>
+            <source>Close the report here once you have checked it.</source>
+            <translation>Schließen Sie die Meldung hier, sobald Sie sie geprüft haben.</translation>
+        </message>
+        <message>
             <source>Double-click to show the incident in the queue</source>
             <translation>Doppelklick zeigt den Einsatz in der Einsatzliste</translation>
         </message>
@@ -5513,6 +5533,10 @@
             <translation>%1 neue Meldungen (%2), %3 bereits bekannt, %4 ausgelassen, %5 Status zurückgemeldet, %6 noch zurückzumelden.</translation>
         </message>
         <message>
+            <source>%1 changed on the platform; closed there while still open here: %2</source>
+            <translation>%1 auf der Plattform geändert; dort erledigt, hier noch offen: %2</translation>
+        </message>
+        <message>
             <source>Bodycam recordings</source>
             <translation>Bodycam-Aufnahmen</translation>
         </message>
@@ -7567,12 +7591,20 @@
             <translation>Anliegen %1 hat ungültige Felder.</translation>
         </message>
         <message>
-            <source>The platform's answer is not valid JSON.</source>
-            <translation>Die Antwort der Plattform ist kein gültiges JSON.</translation>
+            <source>The platform's answer is not valid XML.</source>
+            <translation>Die Antwort der Plattform ist kein gültiges XML.</translation>
         </message>
         <message>
             <source>The platform's answer is not a list of requests.</source>
             <translation>Die Antwort der Plattform ist keine Liste von Anliegen.</translation>
+        </message>
+        <message>
+            <source>The platform's answer is not valid JSON.</source>
+            <translation>Die Antwort der Plattform ist kein gültiges JSON.</translation>
+        </message>
+        <message>
+            <source>The Open311 platform reports errors: %1</source>
+            <translation>Die Open311-Plattform meldet Fehler: %1</translation>
         </message>
         <message>
             <source>The Open311 address must start with http:// or https://.</source>
@@ -7599,6 +7631,14 @@
             <translation>Open311-Eintrag übersprungen: %1</translation>
         </message>
         <message>
+            <source>Citizen report %1 was closed on the Open311 platform: %2</source>
+            <translation>Bürgermeldung %1 wurde auf der Open311-Plattform erledigt: %2</translation>
+        </message>
+        <message>
+            <source>Open311 request %1 was closed on the platform; Meldung %2 is still open.</source>
+            <translation>Open311-Anliegen %1 wurde auf der Plattform erledigt; Meldung %2 ist noch offen.</translation>
+        </message>
+        <message>
             <source>Photo of Open311 request %1 left out: %2</source>
             <translation>Foto des Open311-Anliegens %1 ausgelassen: %2</translation>
         </message>
@@ -7609,6 +7649,10 @@
         <message>
             <source>Done by the Kommunaler Ordnungsdienst (Meldung %1).</source>
             <translation>Erledigt durch den Kommunalen Ordnungsdienst (Meldung %1).</translation>
+        </message>
+        <message>
+            <source>Taken up by the Kommunaler Ordnungsdienst (Meldung %1), in progress.</source>
+            <translation>Vom Kommunalen Ordnungsdienst übernommen (Meldung %1), in Bearbeitung.</translation>
         </message>
         <message>
             <source>Status of Open311 request %1 not sent (try %2 of %3): %4</source>
@@ -7635,8 +7679,8 @@
             <translation>Open311-Übernahme ist aus (open311.base_url ist leer).</translation>
         </message>
         <message>
-            <source>Open311: %1 new Meldungen, %2 statuses reported back.</source>
-            <translation>Open311: %1 neue Meldungen, %2 Status zurückgemeldet.</translation>
+            <source>Open311: %1 new Meldungen, %2 changed on the platform, %3 statuses reported back.</source>
+            <translation>Open311: %1 neue Meldungen, %2 auf der Plattform geändert, %3 Status zurückgemeldet.</translation>
         </message>
         <message>
             <source>Open311 poll failed (%1 in a row), next try in %2 s: %3</source>
@@ -8081,6 +8125,17 @@
         <message>
             <source>Desk</source>
             <translation>Leitstelle</translation>
+        </message>
+    </context>
+    <context>
+        <name>report_platform</name>
+        <message>
+            <source>closed on the platform</source>
+            <translation>auf der Plattform erledigt</translation>
+        </message>
+        <message>
+            <source>reopened on the platform</source>
+            <translation>auf der Plattform wieder geöffnet</translation>
         </message>
     </context>
     <context>

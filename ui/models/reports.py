@@ -13,6 +13,7 @@ from app.domain.codes import category_label
 from app.domain.dto_work import (
     ReportInfo,
     ReportQuery,
+    platform_mark_label,
     report_origin_label,
     report_source_label,
     report_status_label,
@@ -41,6 +42,8 @@ ReportRole = RowRole
 
 CLOSED_COLOUR = theme.qcolor("closed")
 LINK_COLOUR = theme.qcolor("link")
+#: A Meldung the citizens' platform closed (or reopened) while it is not so here.
+PLATFORM_MARK_COLOUR = theme.qcolor("warning")
 
 
 class ReportTableModel(WorkTableModel[ReportInfo, ReportQuery]):
@@ -107,21 +110,45 @@ class ReportTableModel(WorkTableModel[ReportInfo, ReportQuery]):
         if column == COL_STADTTEIL:
             return row.stadtteil or ""
         if column == COL_STATUS:
-            return report_status_label(row.status)
+            mark = row.platform_mark
+            status = report_status_label(row.status)
+            return f"{status} · {platform_mark_label(mark)}" if mark else status
         if column == COL_LINK:
             return self.link_text(row)
         return ""
 
+    def platform_text(self, row: ReportInfo) -> str:
+        """What the citizens' platform says about the request (empty if nothing)."""
+        if row.source != "open311" or row.external_status is None:
+            return ""
+        if row.external_status == "closed":
+            text = self.tr("Closed on the citizens' platform")
+        else:
+            text = self.tr("Open on the citizens' platform")
+        if row.external_updated_at is not None:
+            text += self.tr(" (last change %1)").replace(
+                "%1", format_local(row.external_updated_at)
+            )
+        if row.external_note:
+            text += "\n" + self.tr("Note: %1").replace("%1", row.external_note)
+        if row.platform_mark == "closed_there":
+            text += "\n" + self.tr("Close the report here once you have checked it.")
+        return text
+
     def cell_role(self, row: ReportInfo, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.ForegroundRole:
+            if column == COL_STATUS and row.platform_mark:
+                return QBrush(PLATFORM_MARK_COLOUR)
             if column == COL_LINK and (row.incident_id or row.task_id):
                 return QBrush(LINK_COLOUR)
             if not row.is_open:
                 return QBrush(CLOSED_COLOUR)
             return None
         if role == Qt.ItemDataRole.FontRole:
-            if (row.status == "new" and column in (COL_NUMBER, COL_SUBJECT)) or (
-                column == COL_SOURCE and row.source == "field"
+            if (
+                (row.status == "new" and column in (COL_NUMBER, COL_SUBJECT))
+                or (column == COL_SOURCE and row.source == "field")
+                or (column == COL_STATUS and row.platform_mark)
             ):
                 font = QFont()
                 font.setBold(True)
@@ -134,6 +161,8 @@ class ReportTableModel(WorkTableModel[ReportInfo, ReportQuery]):
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == COL_SUBJECT and row.text:
                 return row.text
+            if column == COL_STATUS and row.external_status is not None:
+                return self.display(row, column) + "\n" + self.platform_text(row)
             if column in (COL_CATEGORY, COL_ADDRESS, COL_STATUS):
                 return self.display(row, column) or None
             if column == COL_LINK and row.incident_id:

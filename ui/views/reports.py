@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QModelIndex, Qt
@@ -25,6 +26,7 @@ from ui.models.reports import (
     COL_SOURCE,
     COL_STATUS,
     COL_SUBJECT,
+    PLATFORM_MARK_COLOUR,
     ReportRole,
     ReportTableModel,
 )
@@ -129,9 +131,14 @@ class ReportPane(WorkItemPane[ReportInfo]):
         self.link_label.setText(self.link_html(r))
 
     def link_html(self, r: ReportInfo | None) -> str:
-        """The link to what the report became (rich text for the label)."""
+        """The link to what the report became, or the platform's mark (rich text)."""
         if r is None:
             return ""
+        mark = r.platform_mark
+        if mark is not None and isinstance(self.model, ReportTableModel):
+            # The dispatcher decides: a request closed there is not closed here silently.
+            text = html.escape(self.model.platform_text(r)).replace("\n", "<br>")
+            return f'<span style="color:{PLATFORM_MARK_COLOUR.name()}"><b>{text}</b></span>'
         if r.incident_id and r.incident_number:
             text = self.tr("Became incident %1").replace(
                 "%1", f'<a href="incident:{r.incident_id}">{r.incident_number}</a>'
