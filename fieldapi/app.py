@@ -11,6 +11,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.platform.database import Database
 from fieldapi import errors, routes
 from fieldapi.context import FieldContext
+from fieldapi.idempotency import Idempotency
 from fieldapi.limits import BodyLimit
 from fieldapi.open311_task import Open311Task
 from fieldapi.settings import FieldApiSettings
@@ -103,6 +104,8 @@ def create_app(
     async def stream(socket: WebSocket) -> None:
         await hub.serve(socket)
 
+    # Inside the call audit: a write answered again from its Idempotency-Key is audited too.
+    app.add_middleware(Idempotency, ctx=ctx)
     app.add_middleware(CallAudit, ctx=ctx)
     app.add_middleware(
         BodyLimit, max_upload=ctx.settings.max_body_bytes, max_json=ctx.settings.max_json_bytes

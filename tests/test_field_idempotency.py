@@ -1,0 +1,131 @@
+"""A write sent again after a dead spot with the same ``Idempotency-Key`` stores nothing twice,
+on a real SQLite file and a real PostgreSQL server (under the field API's own login)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from app.domain.dto_work import TaskDraft
+from app.platform.config import DatabaseTarget
+from app.platform.database import Database
+from app.platform.permissions import Role
+from app.platform.uow import Actor
+from app.services import Services
+from tests.conftest import ADMIN, service_actions
+from tests.field_setup import api_client, jpeg, officer_with_device
+
+pytestmark = pytest.mark.asyncio
+LEAD = Actor(None, "cli:test", Role.SHIFT_LEAD, "Schichtleitung")
+KEY = "7f6c1f5e-5b1e-4c9a-9a57-0d1d2b3c4e5f"
+
+
+def _headers(token: str, key: str = KEY) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}", "Idempotency-Key": key}
+
+
+def _count(db: Database, sql: str) -> int:
+    engine = db.sync_engine()
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(text(sql)).scalar_one())
+    finally:
+        engine.dispose()
+
+
+async def test_meldung_sent_twice_is_stored_once(
+    services: Services, db_target: DatabaseTarget
+) -> None:
+    setup = await officer_with_device(services)
+    form = {"subject": "Wilder Müll am Rhein", "text": "Sperrmüll"}
+    async with api_client(db_target) as client:
+        first = await client.post(
+            "/v1/reports",
+            data=form,
+            files=[("photos", ("bild.jpg", jpeg(), "image/jpeg"))],
+            headers=_headers(setup.token),
+        )
+        assert first.status_code == 201, first.text
+        again = await client.post(
+            "/v1/reports",
+            data=form,
+            files=[("photos", ("bild.jpg", jpeg(), "image/jpeg"))],
+            headers=_headers(setup.token),
+        )
+        assert again.status_code == 201, again.text
+        assert again.json() == first.json()
+        assert again.headers["Idempotent-Replayed"] == "true"
+        other = await client.post(
+            "/v1/reports", data=form, headers=_headers(setup.token, "another-key-0001")
+        )
+        assert other.status_code == 201
+    assert _count(services.db, "select count(*) from report") == 2
+    assert _count(services.db, "select count(*) from field_photo") == 1
+    assert await services.reports.get(LEAD, first.json()["id"])
+    # Every call is audited, the repetition too.
+    assert service_actions(services.db).count("field.call") == 3
+
+
+async def test_status_sent_twice_changes_it_once(
+    services: Services, db_target: DatabaseTarget
+) -> None:
+    setup = await officer_with_device(services)
+    async with api_client(db_target) as client:
+        for _ in range(3):
+            answer = await client.post(
+                "/v1/status", json={"status": "3"}, headers=_headers(setup.token)
+            )
+            assert answer.status_code == 200, answer.text
+    assert service_actions(services.db).count("unit.status") == 1
+    history = await services.units.history(LEAD, setup.unit_id)
+    assert [h.status for h in history].count("3") == 1
+
+
+async def test_refused_write_releases_its_key(
+    services: Services, db_target: DatabaseTarget
+) -> None:
+    setup = await officer_with_device(services)
+    async with api_client(db_target) as client:
+        refused = await client.post(
+            "/v1/reports", data={"subject": ""}, headers=_headers(setup.token)
+        )
+        assert refused.status_code == 422
+        # Corrected and sent again with the same key: now it is stored.
+        stored = await client.post(
+            "/v1/reports", data={"subject": "Graffiti"}, headers=_headers(setup.token)
+        )
+        assert stored.status_code == 201, stored.text
+        assert "Idempotent-Replayed" not in stored.headers
+    assert _count(services.db, "select count(*) from report") == 1
+
+
+async def test_key_is_per_device_and_per_call(
+    services: Services, db_target: DatabaseTarget
+) -> None:
+    setup = await officer_with_device(services)
+    task = await services.tasks.create(
+        LEAD, TaskDraft(title="Kiosk prüfen", assigned_unit_id=setup.unit_id)
+    )
+    async with api_client(db_target) as client:
+        ack = await client.post(
+            f"/v1/inbox/task/{task.id}/ack", headers=_headers(setup.token, "ack-key-0001")
+        )
+        assert ack.status_code == 200, ack.text
+        misused = await client.post(
+            "/v1/status", json={"status": "6"}, headers=_headers(setup.token, "ack-key-0001")
+        )
+        assert misused.status_code == 422
+        assert "anderen" in misused.json()["error"]["message"]
+        bad = await client.post(
+            "/v1/status", json={"status": "6"}, headers=_headers(setup.token, "x")
+        )
+        assert bad.status_code == 422
+        assert bad.json()["error"]["field"] == "Idempotency-Key"
+        await services.field_devices.revoke(ADMIN, setup.device_id)
+        revoked = await client.post(
+            "/v1/status", json={"status": "6"}, headers=_headers(setup.token, "ack-key-0002")
+        )
+        assert revoked.status_code == 401
+        assert "widerrufen" in revoked.json()["error"]["message"]
+    assert (await services.units.get(LEAD, setup.unit_id)).status == "2"
+    assert _count(services.db, "select count(*) from field_request_key") == 1
