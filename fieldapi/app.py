@@ -9,7 +9,7 @@ from fastapi import FastAPI, WebSocket
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.platform.database import Database
-from fieldapi import errors, routes
+from fieldapi import errors, routes, webapp
 from fieldapi.context import FieldContext
 from fieldapi.idempotency import Idempotency
 from fieldapi.limits import BodyLimit
@@ -99,6 +99,7 @@ def create_app(
     app.state.hub = hub
     errors.install(app)
     app.include_router(routes.router)
+    webapp.install(app)
 
     @app.websocket("/v1/stream")
     async def stream(socket: WebSocket) -> None:
