@@ -30,6 +30,14 @@ mit deutscher Meldung.
 `{"token": "kodf_…", "after": <cursor>}`; die Leitstelle schickt den Posteingang der Einheit
 (`{"type": "inbox", "cursor", "items", "changed"}`) sofort und bei jeder Änderung; Empfang
 bestätigen mit `{"type": "ack", "kind": "incident"|"task", "id": N}`.
+
+**Einmal senden** nach einem Funkloch: Status, Meldung, OWi und Empfangsbestätigung nehmen den
+Kopf `Idempotency-Key` (8–64 Zeichen `A-Za-z0-9_-`, je Schreibvorgang neu). Wird derselbe Vorgang
+mit demselben Schlüssel erneut gesendet, kommt die erste Antwort zurück (Kopf
+`Idempotent-Replayed: true`) und nichts wird doppelt gespeichert; läuft der erste noch, kommt 409
+`in_progress`. Schlüssel gelten je Gerät 48 Stunden.
+
+**Web-App** für das Diensthandy: `/app/` (installierbar, arbeitet im Funkloch weiter).
 """
 
 

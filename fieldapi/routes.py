@@ -65,7 +65,7 @@ Device = Annotated[DeviceIdentity, Depends(device)]
 
 def idempotency_key(
     key: Annotated[
-        str | None,
+        str,
         Header(
             alias="Idempotency-Key",
             pattern=KEY_PATTERN.pattern,
@@ -73,7 +73,7 @@ def idempotency_key(
             "Vorgang mit demselben Schlüssel erneut gesendet, kommt die erste Antwort zurück "
             "und nichts wird doppelt gespeichert (48 Stunden lang).",
         ),
-    ] = None,
+    ] = "",
 ) -> None:
     """Documents the header; :mod:`fieldapi.idempotency` honours it before the route runs."""
 

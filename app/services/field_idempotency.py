@@ -30,7 +30,7 @@ from db.models import FieldRequestKey
 #: How long a key is remembered (a device is out of reach for at most a shift or two).
 KEEP = timedelta(hours=48)
 #: Keys a device may use: 8 to 64 letters, digits, ``-`` and ``_`` (a UUID fits).
-KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{8,64}")
+KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 #: How often expired keys are purged.
 PURGE_EVERY = timedelta(minutes=10)
 
