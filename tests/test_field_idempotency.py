@@ -3,6 +3,8 @@ on a real SQLite file and a real PostgreSQL server (under the field API's own lo
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import text
 
@@ -10,8 +12,10 @@ from app.domain.dto_work import TaskDraft
 from app.platform.config import DatabaseTarget
 from app.platform.database import Database
 from app.platform.permissions import Role
+from app.platform.timeutil import utcnow
 from app.platform.uow import Actor
 from app.services import Services
+from app.services.field_idempotency import KEEP, RequestKeys, Reserved
 from tests.conftest import ADMIN, service_actions
 from tests.field_setup import api_client, jpeg, officer_with_device
 
@@ -129,3 +133,32 @@ async def test_key_is_per_device_and_per_call(
         assert "widerrufen" in revoked.json()["error"]["message"]
     assert (await services.units.get(LEAD, setup.unit_id)).status == "2"
     assert _count(services.db, "select count(*) from field_request_key") == 1
+
+
+async def test_repetition_while_the_first_runs_is_refused_and_old_keys_are_purged(
+    services: Services, db_target: DatabaseTarget
+) -> None:
+    setup = await officer_with_device(services)
+    keys = RequestKeys(services.db)
+    # The first request with this key is still running (reserved, no answer yet).
+    assert isinstance(await keys.reserve(setup.device_id, KEY, "POST /v1/status"), Reserved)
+    async with api_client(db_target) as client:
+        answer = await client.post(
+            "/v1/status", json={"status": "6"}, headers=_headers(setup.token)
+        )
+    assert answer.status_code == 409
+    assert answer.json()["error"]["code"] == "in_progress"
+    assert answer.headers["Retry-After"]
+    assert (await services.units.get(LEAD, setup.unit_id)).status == "2"
+    assert await keys.purge() == 0
+    engine = services.db.sync_engine()
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text("update field_request_key set created_at = :at"),
+                {"at": utcnow() - KEEP - timedelta(minutes=1)},
+            )
+    finally:
+        engine.dispose()
+    assert await keys.purge() == 1
+    assert _count(services.db, "select count(*) from field_request_key") == 0
