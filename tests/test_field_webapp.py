@@ -64,6 +64,7 @@ class Field:
     unit_id: int
     device_id: int
     task_id: int
+    stop: Callable[[], None] = lambda: None
 
     def desk(self, work: Callable[[Services], Awaitable[T]]) -> T:
         """Run ``work`` with the control room's services on the same database."""
@@ -123,9 +124,14 @@ def field(sqlite_template: Path, tmp_path: Path) -> Iterator[Field]:
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.05)
     assert server.started, "the field API did not start"
-    yield Field(f"http://127.0.0.1:{port}", target, token, unit_id, device_id, task_id)
-    server.should_exit = True
-    thread.join(timeout=10)
+
+    def stop() -> None:
+        server.should_exit = True
+        thread.join(timeout=10)
+        assert not thread.is_alive(), "the field API did not stop"
+
+    yield Field(f"http://127.0.0.1:{port}", target, token, unit_id, device_id, task_id, stop)
+    stop()
 
 
 # --- the browser --------------------------------------------------------------------------------
@@ -400,7 +406,9 @@ def test_revoked_device_is_sent_back_to_log_in(field: Field, browser: webdriver.
     _log_in(browser, field)
     assert browser.execute_script("return localStorage.length") == 1
     field.desk(lambda s: s.field_devices.revoke(ADMIN, field.device_id))
-    _click(browser, "button.status[data-status='6']")
+    # The live link may close first (the server drops a revoked device's link), taking the app
+    # to the log-in before the tap: tapped from script, the status goes out either way.
+    browser.execute_script("document.querySelector(\"button.status[data-status='6']\").click()")
     message = _text_of(browser, "login-message", "Abgemeldet")
     assert "widerrufen" in message
     assert browser.execute_script("return localStorage.length") == 0
@@ -411,8 +419,30 @@ def test_revoked_device_is_sent_back_to_log_in(field: Field, browser: webdriver.
 
 def test_log_out_forgets_the_token(field: Field, browser: webdriver.Chrome) -> None:
     _log_in(browser, field)
+    _click(browser, "#logout")  # one tap only asks
+    _text_of(browser, "logout", "Wirklich abmelden?")
+    assert browser.execute_script("return localStorage.length") == 1
     _click(browser, "#logout")
     _until(browser, lambda d: d.find_element(By.ID, "token").is_displayed())
     assert browser.execute_script("return localStorage.length") == 0
     browser.refresh()
     _until(browser, lambda d: d.find_element(By.ID, "token").is_displayed())
+
+
+def test_app_opens_from_the_phone_when_the_server_is_out_of_reach(
+    field: Field, browser: webdriver.Chrome
+) -> None:
+    _log_in(browser, field)
+    browser.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "navigator.serviceWorker.ready.then(() => done(true));"
+    )
+    field.stop()
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(field.base + "/app/")
+    browser.refresh()
+    # The shell comes from the service worker's cache; the stored token keeps the officer in.
+    _text_of(browser, "net", "Offline")
+    _text_of(browser, "unit", "Offline")
+    _click(browser, "button.status[data-status='4']")
+    _text_of(browser, "queue", "wartet auf Netz (1)")

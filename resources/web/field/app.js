@@ -34,6 +34,7 @@ const state = {
   device: null,
   flushing: false,
   again: false,
+  sending: null,
   fixes: [],
   lastFix: null,
   watch: null,
@@ -53,8 +54,14 @@ function show(el, text, kind) {
   el.hidden = !text;
 }
 
+let toastTimer = null;
+
 function toast(text, kind) {
   show($("toast"), text, kind);
+  clearTimeout(toastTimer);
+  if (kind !== "error") {
+    toastTimer = setTimeout(() => show($("toast"), ""), 10000);
+  }
 }
 
 function clock(iso) {
@@ -159,8 +166,7 @@ async function queued() {
 async function enqueue(kind, path, payload, label) {
   const item = { key: newKey(), kind, path, created: Date.now(), label, ...payload };
   await store("readwrite", (s) => s.put(item));
-  await showQueue();
-  flush();
+  flush(); // shows the queue when it is done: an item on its way is not "waiting"
   return item.key;
 }
 
@@ -170,7 +176,7 @@ async function dequeue(key) {
 
 async function showQueue() {
   const items = await queued();
-  const n = items.length;
+  const n = items.filter((i) => i.key !== state.sending).length;
   $("queue-bar").hidden = n === 0;
   $("queue").textContent = "wartet auf Netz (" + n + ")";
   const login = $("login-queue");
@@ -188,6 +194,7 @@ async function showQueue() {
 // Sends the queue oldest first; stops at the first item that cannot be sent now.
 async function flush() {
   if (!state.token) {
+    await showQueue(); // logged out: kept for the next log-in
     return;
   }
   if (state.flushing) {
@@ -211,13 +218,16 @@ async function flush() {
 }
 
 async function sendOne(item) {
+  state.sending = item.key;
   try {
     const answer = await call("POST", item.path, { json: item.json, form: item.form, key: item.key });
+    state.sending = null;
     await dequeue(item.key);
     online(true);
     delivered(item, answer);
     return true;
   } catch (error) {
+    state.sending = null;
     if (!(error instanceof ApiFailure)) {
       online(false);
       waiting(item);
@@ -414,6 +424,25 @@ function disarmNotruf() {
   const button = $("notruf");
   button.classList.remove("armed");
   button.textContent = "NOTRUF";
+}
+
+// Log-out forgets the token (a long one to type again): it too needs a second tap.
+let logoutArmed = null;
+
+function logoutTapped() {
+  const button = $("logout");
+  if (logoutArmed === null) {
+    button.textContent = "Wirklich abmelden?";
+    logoutArmed = setTimeout(() => {
+      logoutArmed = null;
+      button.textContent = "Abmelden";
+    }, NOTRUF_ARM_MS);
+    return;
+  }
+  clearTimeout(logoutArmed);
+  logoutArmed = null;
+  button.textContent = "Abmelden";
+  loggedOut(null);
 }
 
 // --- position ----------------------------------------------------------------------------------
@@ -752,7 +781,7 @@ function wire() {
       $("login-button").click();
     }
   });
-  $("logout").addEventListener("click", () => loggedOut(null));
+  $("logout").addEventListener("click", logoutTapped);
   $("send-now").addEventListener("click", () => flush());
   for (const tab of document.querySelectorAll(".tab")) {
     tab.addEventListener("click", () => showPanel(tab.dataset.panel));
