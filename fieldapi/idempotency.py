@@ -113,23 +113,33 @@ class Idempotency:
             )
             return
         assert isinstance(outcome, Reserved)
-        status = 500
+        status = 0
         body = bytearray()
+        held: Message | None = None
 
         async def kept(message: Message) -> None:
-            nonlocal status
+            # The answer is noted before anything is passed on: when the caller is gone (the
+            # lost answer this is all about), the write is stored all the same and its key
+            # must keep the whole answer. The start is held back until the body comes.
+            nonlocal status, held
             if message["type"] == "http.response.start":
                 status = int(message["status"])
-            elif message["type"] == "http.response.body" and len(body) <= MAX_ANSWER:
-                body.extend(message.get("body", b""))
+                held = message
+                return
+            if message["type"] == "http.response.body":
+                if len(body) <= MAX_ANSWER:
+                    body.extend(message.get("body", b""))
+                if held is not None:
+                    start, held = held, None
+                    await send(start)
             await send(message)
 
-        stored = False
         try:
             await self.app(scope, receive, kept)
-            stored = 200 <= status < 300
+            if held is not None:  # an answer without a body
+                await send(held)
         finally:
-            if stored:
+            if 200 <= status < 300:
                 await self._finish(identity.device_id, key, status, bytes(body))
             else:
                 await self._release(identity.device_id, key)

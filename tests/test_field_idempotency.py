@@ -3,8 +3,10 @@ on a real SQLite file and a real PostgreSQL server (under the field API's own lo
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
+import httpx
 import pytest
 from sqlalchemy import text
 
@@ -16,8 +18,9 @@ from app.platform.timeutil import utcnow
 from app.platform.uow import Actor
 from app.services import Services
 from app.services.field_idempotency import KEEP, RequestKeys, Reserved
+from fieldapi.app import create_app
 from tests.conftest import ADMIN, service_actions
-from tests.field_setup import api_client, jpeg, officer_with_device
+from tests.field_setup import api_client, gateway_target, jpeg, officer_with_device
 
 pytestmark = pytest.mark.asyncio
 LEAD = Actor(None, "cli:test", Role.SHIFT_LEAD, "Schichtleitung")
@@ -162,3 +165,55 @@ async def test_repetition_while_the_first_runs_is_refused_and_old_keys_are_purge
         engine.dispose()
     assert await keys.purge() == 1
     assert _count(services.db, "select count(*) from field_request_key") == 0
+
+
+async def test_write_whose_answer_was_lost_is_answered_again(
+    services: Services, db_target: DatabaseTarget
+) -> None:
+    setup = await officer_with_device(services)
+    db = Database(gateway_target(db_target), "field-api")
+    await db.check()
+    app = create_app(db, follow_changes=False)
+    body = json.dumps({"status": "4"}).encode()
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/v1/status",
+        "raw_path": b"/v1/status",
+        "query_string": b"",
+        "root_path": "",
+        "client": ("127.0.0.1", 50000),
+        "server": ("field", 80),
+        "headers": [
+            (b"host", b"field"),
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+            (b"authorization", f"Bearer {setup.token}".encode()),
+            (b"idempotency-key", KEY.encode()),
+        ],
+    }
+
+    async def receive() -> dict[str, object]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def vanished(_message: dict[str, object]) -> None:
+        raise OSError("connection reset by peer")  # the dead spot took the answer
+
+    try:
+        async with app.router.lifespan_context(app):
+            with pytest.raises(OSError):
+                await app(scope, receive, vanished)  # type: ignore[arg-type]
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://field") as client:
+                again = await client.post(
+                    "/v1/status", json={"status": "4"}, headers=_headers(setup.token)
+                )
+    finally:
+        await db.dispose()
+    assert again.status_code == 200, again.text
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.json()["status"] == "4"
+    assert service_actions(services.db).count("unit.status") == 1

@@ -164,6 +164,7 @@ def browser(tmp_path: Path) -> Iterator[webdriver.Chrome]:
         "--lang=de-DE",
     ):
         options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(options=options, service=ChromeService(driver_path))
     try:
         yield driver
@@ -332,6 +333,24 @@ def test_officer_works_through_the_app(
     _click(browser, "#inbox-list li[data-kind='task'] button")
     _text_of(browser, "inbox-list", "Empfang bestätigt")
     assert field.count(f"select count(*) from field_ack where item_id = {field.task_id}") == 1
+
+    # A new Auftrag from the desk arrives over the live link (the inbox is polled only every
+    # minute).
+    field.desk(
+        lambda s: s.tasks.create(
+            LEAD, TaskDraft(title="Parkverstoß Marktplatz", assigned_unit_id=field.unit_id)
+        )
+    )
+    _text_of(browser, "inbox-list", "Parkverstoß Marktplatz")
+
+    # Nothing the page did broke its Content-Security-Policy or threw.
+    problems = [
+        entry["message"]
+        for entry in browser.get_log("browser")
+        if entry["level"] == "SEVERE"
+        and ("Content Security Policy" in entry["message"] or "Uncaught" in entry["message"])
+    ]
+    assert problems == []
 
 
 _QUEUE_SCRIPT = """
