@@ -11,11 +11,13 @@ back, and the same queued item sent again stores nothing twice.
 from __future__ import annotations
 
 import asyncio
+import fnmatch
 import io
 import shutil
 import socket
 import threading
 import time
+import tomllib
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -246,6 +248,19 @@ def test_app_pages_carry_a_strict_content_security_policy(field: Field) -> None:
         assert answer.headers["Content-Security-Policy"] == policy
     manifest = httpx.get(field.base + "/app/manifest.json").json()
     assert manifest["display"] == "standalone" and manifest["lang"] == "de"
+
+
+def test_app_files_are_shipped_in_the_package() -> None:
+    root = Path(__file__).resolve().parent.parent
+    with (root / "pyproject.toml").open("rb") as f:
+        patterns = tomllib.load(f)["tool"]["setuptools"]["package-data"]["*"]
+    files = sorted((root / "resources" / "web" / "field").iterdir())
+    assert {f.name for f in files} >= {"index.html", "app.js", "sw.js", "manifest.json"}
+    for file in files:
+        assert any(fnmatch.fnmatch(file.name, p) for p in patterns), (
+            f"{file.name} would be missing from the installed service: add it to "
+            "[tool.setuptools.package-data] in pyproject.toml"
+        )
 
 
 def test_officer_works_through_the_app(
