@@ -34,7 +34,7 @@ from db.models_bodycam import (
     RecordingKey,
     RecordingSnapshot,
 )
-from db.models_field import FieldAck, FieldDevice, FieldPhoto
+from db.models_field import FieldAck, FieldDevice, FieldPhoto, FieldRequestKey
 from db.types import IdType, UTCDateTime
 
 __all__ = [
@@ -43,6 +43,7 @@ __all__ = [
     "FieldAck",
     "FieldDevice",
     "FieldPhoto",
+    "FieldRequestKey",
     "Recording",
     "RecordingBookmark",
     "RecordingDeletion",

@@ -1,4 +1,5 @@
-"""The field interface's tables: registered devices, photos from the field, acknowledgements.
+"""The field interface's tables: registered devices, photos from the field, acknowledgements,
+the keys of writes sent again after a dead spot.
 
 A device (an officer's phone or tablet) is registered by the shift lead or the administration
 for one officer and one unit; it holds a token of which only a hash is stored. Photos sent with
@@ -19,6 +20,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -100,3 +102,25 @@ class FieldAck(Base):
         UniqueConstraint("device_id", "kind", "item_id", name="uq_field_ack_item"),
         Index("ix_field_ack_kind_item", "kind", "item_id"),
     )
+
+
+class FieldRequestKey(Base):
+    """A write a device sent with an ``Idempotency-Key``, and the answer it got.
+
+    A device queues writes while it has no network and sends them later; when an answer got
+    lost it sends the same write again with the same key and gets the first answer back
+    instead of a second Meldung. ``status`` is empty while the first request is still running.
+    """
+
+    __tablename__ = "field_request_key"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("field_device.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(64))
+    #: ``POST /v1/reports``: the same key for another call is refused.
+    request: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    status: Mapped[int | None] = mapped_column(Integer)
+    answer: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (UniqueConstraint("device_id", "key", name="uq_field_request_key_key"),)

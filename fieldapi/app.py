@@ -9,8 +9,9 @@ from fastapi import FastAPI, WebSocket
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.platform.database import Database
-from fieldapi import errors, routes
+from fieldapi import errors, routes, webapp
 from fieldapi.context import FieldContext
+from fieldapi.idempotency import Idempotency
 from fieldapi.limits import BodyLimit
 from fieldapi.open311_task import Open311Task
 from fieldapi.settings import FieldApiSettings
@@ -29,6 +30,14 @@ mit deutscher Meldung.
 `{"token": "kodf_…", "after": <cursor>}`; die Leitstelle schickt den Posteingang der Einheit
 (`{"type": "inbox", "cursor", "items", "changed"}`) sofort und bei jeder Änderung; Empfang
 bestätigen mit `{"type": "ack", "kind": "incident"|"task", "id": N}`.
+
+**Einmal senden** nach einem Funkloch: Status, Meldung, OWi und Empfangsbestätigung nehmen den
+Kopf `Idempotency-Key` (8–64 Zeichen `A-Za-z0-9_-`, je Schreibvorgang neu). Wird derselbe Vorgang
+mit demselben Schlüssel erneut gesendet, kommt die erste Antwort zurück (Kopf
+`Idempotent-Replayed: true`) und nichts wird doppelt gespeichert; läuft der erste noch, kommt 409
+`in_progress`. Schlüssel gelten je Gerät 48 Stunden.
+
+**Web-App** für das Diensthandy: `/app/` (installierbar, arbeitet im Funkloch weiter).
 """
 
 
@@ -98,11 +107,14 @@ def create_app(
     app.state.hub = hub
     errors.install(app)
     app.include_router(routes.router)
+    webapp.install(app)
 
     @app.websocket("/v1/stream")
     async def stream(socket: WebSocket) -> None:
         await hub.serve(socket)
 
+    # Inside the call audit: a write answered again from its Idempotency-Key is audited too.
+    app.add_middleware(Idempotency, ctx=ctx)
     app.add_middleware(CallAudit, ctx=ctx)
     app.add_middleware(
         BodyLimit, max_upload=ctx.settings.max_body_bytes, max_json=ctx.settings.max_json_bytes

@@ -14,6 +14,7 @@ from app.platform.timeutil import utcnow
 from app.platform.uow import Actor
 from app.services import Services
 from app.services.field_gateway import DeviceIdentity, FieldGateway
+from app.services.field_idempotency import RequestKeys
 from fieldapi.call_audit import CallAuditWriter, CallRecord
 from fieldapi.errors import ApiError
 from fieldapi.limits import RateLimiter
@@ -29,6 +30,8 @@ class FieldContext:
         self.db = db
         self.settings = settings or FieldApiSettings()
         self.gateway = FieldGateway(db)
+        #: The keys of writes a device may send again (``Idempotency-Key``).
+        self.request_keys = RequestKeys(db)
         self.device_limits = RateLimiter(self.settings.rate_per_s, self.settings.burst)
         self.guess_limits = RateLimiter(
             self.settings.unauthenticated_per_min / 60, self.settings.unauthenticated_per_min

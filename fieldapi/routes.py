@@ -7,7 +7,7 @@ import asyncio
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Header, Path, Query, Request, UploadFile
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app.domain.dto_map import PositionReport
@@ -20,6 +20,7 @@ from app.platform.i18n import tr
 from app.platform.images import MAX_PHOTO_BYTES, CleanPhoto, clean_photo
 from app.services import field_inbox
 from app.services.field_gateway import DeviceIdentity
+from app.services.field_idempotency import KEY_PATTERN
 from app.services.field_intake import report_from_field
 from app.services.field_photos import MAX_PHOTOS
 from fieldapi import schemas
@@ -45,6 +46,9 @@ async def device(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> DeviceIdentity:
     """The calling device (Bearer token), within its rate limit."""
+    known = getattr(request.state, "identity", None)
+    if isinstance(known, DeviceIdentity):  # authenticated already for its Idempotency-Key
+        return known
     ctx = context(request)
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise AuthenticationError(
@@ -57,6 +61,25 @@ async def device(
 
 
 Device = Annotated[DeviceIdentity, Depends(device)]
+
+
+def idempotency_key(
+    key: Annotated[
+        str,
+        Header(
+            alias="Idempotency-Key",
+            pattern=KEY_PATTERN.pattern,
+            description="Ein eigener Schlüssel des Geräts je Schreibvorgang: wird derselbe "
+            "Vorgang mit demselben Schlüssel erneut gesendet, kommt die erste Antwort zurück "
+            "und nichts wird doppelt gespeichert (48 Stunden lang).",
+        ),
+    ] = "",
+) -> None:
+    """Documents the header; :mod:`fieldapi.idempotency` honours it before the route runs."""
+
+
+#: The writing calls a device may send again after a dead spot.
+ONCE = [Depends(idempotency_key)]
 router = APIRouter(prefix="/v1", responses=ERRORS)
 
 
@@ -78,7 +101,12 @@ async def rotate_token(request: Request, dev: Device) -> schemas.TokenOut:
     return schemas.TokenOut(token=await context(request).gateway.rotate(dev))
 
 
-@router.post("/status", response_model=schemas.UnitOut, summary="Status der Einheit setzen")
+@router.post(
+    "/status",
+    response_model=schemas.UnitOut,
+    summary="Status der Einheit setzen",
+    dependencies=ONCE,
+)
 async def set_status(request: Request, dev: Device, body: schemas.StatusIn) -> schemas.UnitOut:
     """BOS status 0–6 of the unit, or ``N`` for the Notruf (alarms every workstation)."""
     services = context(request).services_for(dev.actor)
@@ -118,7 +146,11 @@ async def _photos(files: list[UploadFile]) -> list[CleanPhoto]:
 
 
 @router.post(
-    "/reports", response_model=schemas.ReportOut, status_code=201, summary="Meldung mit Fotos"
+    "/reports",
+    response_model=schemas.ReportOut,
+    status_code=201,
+    summary="Meldung mit Fotos",
+    dependencies=ONCE,
 )
 async def create_report(
     request: Request,
@@ -148,7 +180,11 @@ async def create_report(
 
 
 @router.post(
-    "/offences", response_model=schemas.OffenceOut, status_code=201, summary="OWi erfassen"
+    "/offences",
+    response_model=schemas.OffenceOut,
+    status_code=201,
+    summary="OWi erfassen",
+    dependencies=ONCE,
 )
 async def capture_offence(
     request: Request,
@@ -237,7 +273,10 @@ async def get_inbox(request: Request, dev: Device) -> schemas.InboxOut:
 
 
 @router.post(
-    "/inbox/{kind}/{item_id}/ack", response_model=schemas.AckOut, summary="Empfang bestätigen"
+    "/inbox/{kind}/{item_id}/ack",
+    response_model=schemas.AckOut,
+    summary="Empfang bestätigen",
+    dependencies=ONCE,
 )
 async def acknowledge(
     request: Request,

@@ -54,6 +54,8 @@ PACKAGES=(
     libvlc5 vlc-plugin-base vlc-plugin-video-output
     # tools and database; slapd + ldap-utils for the directory-login test (a throw-away LDAP)
     ffmpeg poppler-utils postgresql slapd ldap-utils
+    # the field web app's browser test (headless, driven by selenium)
+    chromium chromium-driver
 )
 
 is_installed() {

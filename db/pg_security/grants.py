@@ -388,6 +388,11 @@ GATEWAY: tuple[Priv, ...] = (
     read("field_device"),
     update("field_device", *_DEVICE_GATEWAY_COLS),
     read("unit_member", "unit_id", "user_id", "until"),
+    # The Idempotency-Keys of writes a device may send again after a dead spot.
+    read("field_request_key"),
+    insert("field_request_key"),
+    update("field_request_key", "status", "answer"),
+    delete("field_request_key"),
 )
 
 #: Permissions without a database surface (shift reports; deleting recordings, see above).

@@ -6453,6 +6453,18 @@
             <translation>Ein interner Fehler ist aufgetreten. Er wurde protokolliert.</translation>
         </message>
         <message>
+            <source>The Idempotency-Key must be 8 to 64 letters, digits, - or _.</source>
+            <translation>Der Idempotency-Key muss aus 8 bis 64 Buchstaben, Ziffern, - oder _ bestehen.</translation>
+        </message>
+        <message>
+            <source>This Idempotency-Key was used for another request.</source>
+            <translation>Dieser Idempotency-Key wurde schon für einen anderen Vorgang verwendet.</translation>
+        </message>
+        <message>
+            <source>This request is still being processed. Please try again.</source>
+            <translation>Dieser Vorgang wird noch verarbeitet. Bitte gleich erneut senden.</translation>
+        </message>
+        <message>
             <source>The request is too large (at most %1 MB).</source>
             <translation>Die Anfrage ist zu groß (höchstens %1 MB).</translation>
         </message>

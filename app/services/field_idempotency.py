@@ -1,0 +1,131 @@
+"""Writes from field devices sent again after a dead spot: the ``Idempotency-Key`` of a device.
+
+A device queues its writes (status, Meldung, OWi capture, acknowledgement) while it has no
+network and sends each with a key of its own. When the answer to a write gets lost, the device
+sends it again with the same key: the write is not repeated, the first answer comes back.
+
+The key is reserved before the write runs and its answer stored after it; a write that failed
+releases its key so that it can be tried again. A second request with a key still reserved (the
+first is still running) is refused with "still running", and the device tries again later. If
+the process dies between the write and storing its answer, the key stays reserved: the device
+keeps being told "still running" until the key is purged (:data:`KEEP`) — it is never written
+twice. Kept under the field API's own login (its bookkeeping, not an officer's act).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+
+from app.platform.database import Database
+from app.platform.timeutil import utcnow
+from app.platform.uow import unit_of_work
+from app.services.field_gateway import GATEWAY_ACTOR
+from db.models import FieldRequestKey
+
+#: How long a key is remembered (a device is out of reach for at most a shift or two).
+KEEP = timedelta(hours=48)
+#: Keys a device may use: 8 to 64 letters, digits, ``-`` and ``_`` (a UUID fits).
+KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+#: How often expired keys are purged.
+PURGE_EVERY = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class Reserved:
+    """The key is new: run the write, then :meth:`RequestKeys.finish` or ``release``."""
+
+
+@dataclass(frozen=True)
+class Answered:
+    """The key was used before: the first answer (``status`` and JSON ``answer``)."""
+
+    request: str
+    status: int
+    answer: str
+
+
+@dataclass(frozen=True)
+class Running:
+    """The key is reserved by a request still running (or ``request`` differs)."""
+
+    request: str
+
+
+Outcome = Reserved | Answered | Running
+
+
+class RequestKeys:
+    """The keys of one database (the field API's login on PostgreSQL)."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._purged_at = utcnow() - PURGE_EVERY
+
+    async def reserve(self, device_id: int, key: str, request: str) -> Outcome:
+        """Reserve ``key`` of ``device_id`` for ``request`` (e.g. ``POST /v1/reports``), or
+        what it was used for already."""
+        await self._purge_now_and_then()
+        try:
+            async with unit_of_work(self._db, GATEWAY_ACTOR, None) as w:
+                w.session.add(
+                    FieldRequestKey(
+                        device_id=device_id, key=key, request=request[:255], created_at=w.now
+                    )
+                )
+            return Reserved()
+        except IntegrityError:
+            pass
+        async with self._db.read_single() as s:
+            row = (
+                await s.execute(
+                    select(
+                        FieldRequestKey.request, FieldRequestKey.status, FieldRequestKey.answer
+                    ).where(FieldRequestKey.device_id == device_id, FieldRequestKey.key == key)
+                )
+            ).first()
+        if row is None:  # purged in between: a new key after all
+            return await self.reserve(device_id, key, request)
+        used_for, status, answer = row
+        if status is None:
+            return Running(used_for)
+        return Answered(used_for, status, answer or "")
+
+    async def finish(self, device_id: int, key: str, status: int, answer: str) -> None:
+        """The write of ``key`` succeeded with ``answer``: later requests get it back."""
+        async with unit_of_work(self._db, GATEWAY_ACTOR, None) as w:
+            await w.session.execute(
+                update(FieldRequestKey)
+                .where(FieldRequestKey.device_id == device_id, FieldRequestKey.key == key)
+                .values(status=status, answer=answer)
+            )
+
+    async def release(self, device_id: int, key: str) -> None:
+        """The write of ``key`` failed (nothing stored): the key may be tried again."""
+        async with unit_of_work(self._db, GATEWAY_ACTOR, None) as w:
+            await w.session.execute(
+                delete(FieldRequestKey).where(
+                    FieldRequestKey.device_id == device_id,
+                    FieldRequestKey.key == key,
+                    FieldRequestKey.status.is_(None),
+                )
+            )
+
+    async def purge(self) -> int:
+        """Forget keys older than :data:`KEEP`; how many."""
+        async with unit_of_work(self._db, GATEWAY_ACTOR, None) as w:
+            result = await w.session.execute(
+                delete(FieldRequestKey).where(FieldRequestKey.created_at < w.now - KEEP)
+            )
+            return int(getattr(result, "rowcount", 0) or 0)
+
+    async def _purge_now_and_then(self) -> None:
+        now = utcnow()
+        if now - self._purged_at < PURGE_EVERY:
+            return
+        self._purged_at = now
+        await self.purge()

@@ -1,0 +1,181 @@
+"""``Idempotency-Key`` on the writing calls: a write sent again gets the first answer back.
+
+The field app queues writes in a dead spot and sends them later, each with a key of its own
+(see :mod:`app.services.field_idempotency`). A call with the header is authenticated here first
+(the route reuses that identity), its key reserved, the call run and a successful answer kept;
+a call that failed releases its key. Calls without the header are not touched.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.platform.errors import KodError
+from app.platform.i18n import tr
+from app.services.field_idempotency import (
+    KEY_PATTERN,
+    Answered,
+    Reserved,
+    Running,
+)
+from fieldapi.context import FieldContext
+from fieldapi.errors import ApiError, error_body, from_kod_error
+
+log = logging.getLogger(__name__)
+
+HEADER = b"idempotency-key"
+#: The writing calls that honour the key.
+WRITES = re.compile(r"/v1/(status|reports|offences|inbox/(incident|task)/[0-9]+/ack)")
+#: Largest answer kept (the writes' answers are a few hundred bytes).
+MAX_ANSWER = 16 * 1024
+
+
+class Idempotency:
+    """ASGI middleware in front of the routes (inside the call audit)."""
+
+    def __init__(self, app: ASGIApp, ctx: FieldContext) -> None:
+        self.app, self.ctx = app, ctx
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope["method"] != "POST"
+            or not WRITES.fullmatch(scope["path"])
+        ):
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        raw = headers.get(HEADER)
+        if raw is None:
+            await self.app(scope, receive, send)
+            return
+        key = raw.decode("latin-1").strip()
+        if not KEY_PATTERN.fullmatch(key):
+            await _answer(
+                send,
+                ApiError(
+                    422,
+                    "invalid",
+                    tr("field", "The Idempotency-Key must be 8 to 64 letters, digits, - or _."),
+                    "Idempotency-Key",
+                ),
+            )
+            return
+        auth = headers.get(b"authorization", b"").decode("latin-1")
+        scheme, _, token = auth.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            await self.app(scope, receive, send)  # the route refuses it as usual
+            return
+        client = (scope.get("client") or ("?", 0))[0]
+        try:
+            identity = await self.ctx.identify(token.strip(), str(client))
+        except ApiError as exc:
+            await _answer(send, exc)
+            return
+        except KodError as exc:
+            await _answer(send, from_kod_error(exc))
+            return
+        scope.setdefault("state", {})["identity"] = identity
+        request = f"{scope['method']} {scope['path']}"
+        keys = self.ctx.request_keys
+        try:
+            outcome = await keys.reserve(identity.device_id, key, request)
+        except KodError as exc:  # the database is out of reach
+            await _answer(send, from_kod_error(exc))
+            return
+        if isinstance(outcome, Running | Answered) and outcome.request != request:
+            await _answer(
+                send,
+                ApiError(
+                    422,
+                    "invalid",
+                    tr("field", "This Idempotency-Key was used for another request."),
+                    "Idempotency-Key",
+                ),
+            )
+            return
+        if isinstance(outcome, Answered):
+            await _replay(send, outcome)
+            return
+        if isinstance(outcome, Running):
+            await _answer(
+                send,
+                ApiError(
+                    409,
+                    "in_progress",
+                    tr("field", "This request is still being processed. Please try again."),
+                    **{"Retry-After": "2"},
+                ),
+            )
+            return
+        assert isinstance(outcome, Reserved)
+        status = 0
+        body = bytearray()
+        held: Message | None = None
+
+        async def kept(message: Message) -> None:
+            # The answer is noted before anything is passed on: when the caller is gone (the
+            # lost answer this is all about), the write is stored all the same and its key
+            # must keep the whole answer. The start is held back until the body comes.
+            nonlocal status, held
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+                held = message
+                return
+            if message["type"] == "http.response.body":
+                if len(body) <= MAX_ANSWER:
+                    body.extend(message.get("body", b""))
+                if held is not None:
+                    start, held = held, None
+                    await send(start)
+            await send(message)
+
+        try:
+            await self.app(scope, receive, kept)
+            if held is not None:  # an answer without a body
+                await send(held)
+        finally:
+            if 200 <= status < 300:
+                await self._finish(identity.device_id, key, status, bytes(body))
+            else:
+                await self._release(identity.device_id, key)
+
+    async def _finish(self, device_id: int, key: str, status: int, body: bytes) -> None:
+        answer = body.decode("utf-8") if len(body) <= MAX_ANSWER else "{}"
+        try:
+            await self.ctx.request_keys.finish(device_id, key, status, answer)
+        except Exception:
+            # The write is stored: the key stays reserved, a repetition is refused as running.
+            log.exception("answer of idempotency key %s of device %s not kept", key, device_id)
+
+    async def _release(self, device_id: int, key: str) -> None:
+        try:
+            await self.ctx.request_keys.release(device_id, key)
+        except Exception:
+            log.exception("idempotency key %s of device %s not released", key, device_id)
+
+
+async def _replay(send: Send, first: Answered) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": first.status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"idempotent-replayed", b"true"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": first.answer.encode("utf-8")})
+
+
+async def _answer(send: Send, exc: ApiError) -> None:
+    headers = [(b"content-type", b"application/json")]
+    headers += [(k.lower().encode(), v.encode()) for k, v in exc.headers.items()]
+    await send({"type": "http.response.start", "status": exc.status, "headers": headers})
+    body = json.dumps(error_body(exc.code, exc.message, exc.field)).encode()
+    await send({"type": "http.response.body", "body": body})
