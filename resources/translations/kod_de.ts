@@ -3556,12 +3556,12 @@
             <translation>Videowiedergabe (libvlc %1) bereit.</translation>
         </message>
         <message>
-            <source>KOD-Leitstelle</source>
-            <translation>KOD-Leitstelle</translation>
-        </message>
-        <message>
             <source>No screen found (neither DISPLAY nor WAYLAND_DISPLAY is set). Start the workstation on a desktop; on a server without a screen use KOD_HEADLESS=1 scripts/start.sh, which starts a virtual one.</source>
             <translation>Kein Bildschirm gefunden (weder DISPLAY noch WAYLAND_DISPLAY ist gesetzt). Den Arbeitsplatz auf einem Desktop starten; auf einem Server ohne Bildschirm KOD_HEADLESS=1 scripts/start.sh verwenden, das einen virtuellen Bildschirm startet.</translation>
+        </message>
+        <message>
+            <source>KOD-Leitstelle</source>
+            <translation>KOD-Leitstelle</translation>
         </message>
     </context>
     <context>
@@ -5109,20 +5109,40 @@
             <translation>PostgreSQL: als NAME anmelden (Standard: der Benutzer in der URL, sonst PGUSER, sonst der Betriebssystem-Benutzer). Das Passwort kommt aus der Passwortdatei, aus PGPASSWORD oder wird abgefragt.</translation>
         </message>
         <message>
-            <source>Schema migrations</source>
-            <translation>Schemamigrationen</translation>
+            <source>Print the permission matrix (Markdown)</source>
+            <translation>Berechtigungsmatrix ausgeben (Markdown)</translation>
         </message>
         <message>
-            <source>Migrate the database to the newest schema</source>
-            <translation>Datenbank auf das neueste Schema migrieren</translation>
+            <source>Configurable values</source>
+            <translation>Einstellbare Werte</translation>
         </message>
         <message>
-            <source>Migrate down (default: to an empty database)</source>
-            <translation>Zurückmigrieren (Standard: bis zur leeren Datenbank)</translation>
+            <source>JSON value, e.g. "refuse", 0 or true</source>
+            <translation>JSON-Wert, z. B. "refuse", 0 oder true</translation>
         </message>
         <message>
-            <source>Show the schema version</source>
-            <translation>Schemaversion anzeigen</translation>
+            <source>Password of %1 on %2: </source>
+            <translation>Passwort von %1 auf %2: </translation>
+        </message>
+        <message>
+            <source>%1 set to %2.</source>
+            <translation>%1 auf %2 gesetzt.</translation>
+        </message>
+        <message>
+            <source>Unknown command.</source>
+            <translation>Unbekannter Befehl.</translation>
+        </message>
+        <message>
+            <source>Error: %1</source>
+            <translation>Fehler: %1</translation>
+        </message>
+        <message>
+            <source>Cancelled.</source>
+            <translation>Abgebrochen.</translation>
+        </message>
+        <message>
+            <source>Unexpected error (%1). Details are in the log file.</source>
+            <translation>Unerwarteter Fehler (%1). Einzelheiten stehen in der Protokolldatei.</translation>
         </message>
         <message>
             <source>Audit log</source>
@@ -5149,88 +5169,28 @@
             <translation>Nur anzeigen, was gelöscht würde</translation>
         </message>
         <message>
-            <source>User accounts</source>
-            <translation>Benutzerkonten</translation>
+            <source>%1 audit records are older than %2 and would be deleted.</source>
+            <translation>%1 Audit-Einträge sind älter als %2 und würden gelöscht.</translation>
         </message>
         <message>
-            <source>Create a user</source>
-            <translation>Benutzer anlegen</translation>
+            <source>%1 audit records older than %2 deleted.</source>
+            <translation>%1 Audit-Einträge älter als %2 gelöscht.</translation>
         </message>
         <message>
-            <source>Display name</source>
-            <translation>Anzeigename</translation>
+            <source>Schema migrations</source>
+            <translation>Schemamigrationen</translation>
         </message>
         <message>
-            <source>Read the password from standard input</source>
-            <translation>Passwort von der Standardeingabe lesen</translation>
+            <source>Migrate the database to the newest schema</source>
+            <translation>Datenbank auf das neueste Schema migrieren</translation>
         </message>
         <message>
-            <source>No password (field officers using the mobile app)</source>
-            <translation>Kein Passwort (Außendienst mit der mobilen App)</translation>
+            <source>Migrate down (default: to an empty database)</source>
+            <translation>Zurückmigrieren (Standard: bis zur leeren Datenbank)</translation>
         </message>
         <message>
-            <source>PostgreSQL: the person logs in with the directory password (LDAP or Kerberos, as pg_hba.conf says for members of kod_directory); no password of its own</source>
-            <translation>PostgreSQL: Die Person meldet sich mit dem Passwort des Verzeichnisdienstes an (LDAP oder Kerberos, wie pg_hba.conf es für Mitglieder von kod_directory festlegt); kein eigenes Passwort</translation>
-        </message>
-        <message>
-            <source>List users</source>
-            <translation>Benutzer auflisten</translation>
-        </message>
-        <message>
-            <source>Give a user another role</source>
-            <translation>Einem Benutzer eine andere Rolle geben</translation>
-        </message>
-        <message>
-            <source>Disable a user</source>
-            <translation>Benutzer deaktivieren</translation>
-        </message>
-        <message>
-            <source>Enable a user again and lift a lockout</source>
-            <translation>Benutzer wieder aktivieren und eine Sperre aufheben</translation>
-        </message>
-        <message>
-            <source>Set a new password</source>
-            <translation>Neues Passwort setzen</translation>
-        </message>
-        <message>
-            <source>Address gazetteer for call-taking</source>
-            <translation>Adressverzeichnis für die Anrufannahme</translation>
-        </message>
-        <message>
-            <source>Import house coordinates from a CSV file (NRW Hauskoordinaten or street,house_number,postcode,lat,lon)</source>
-            <translation>Hauskoordinaten aus einer CSV-Datei importieren (NRW-Hauskoordinaten oder street,house_number,postcode,lat,lon)</translation>
-        </message>
-        <message>
-            <source>Print the permission matrix (Markdown)</source>
-            <translation>Berechtigungsmatrix ausgeben (Markdown)</translation>
-        </message>
-        <message>
-            <source>Configurable values</source>
-            <translation>Einstellbare Werte</translation>
-        </message>
-        <message>
-            <source>JSON value, e.g. "refuse", 0 or true</source>
-            <translation>JSON-Wert, z. B. "refuse", 0 oder true</translation>
-        </message>
-        <message>
-            <source>No terminal for the password prompt: use --password-stdin.</source>
-            <translation>Kein Terminal für die Passwortabfrage: Verwenden Sie --password-stdin.</translation>
-        </message>
-        <message>
-            <source>Password: </source>
-            <translation>Passwort: </translation>
-        </message>
-        <message>
-            <source>Repeat password: </source>
-            <translation>Passwort wiederholen: </translation>
-        </message>
-        <message>
-            <source>The passwords do not match.</source>
-            <translation>Die Passwörter stimmen nicht überein.</translation>
-        </message>
-        <message>
-            <source>Password of %1 on %2: </source>
-            <translation>Passwort von %1 auf %2: </translation>
+            <source>Show the schema version</source>
+            <translation>Schemaversion anzeigen</translation>
         </message>
         <message>
             <source>Schema of %1: %2 → %3</source>
@@ -5243,78 +5203,6 @@
         <message>
             <source>Schema: %1 (program: %2)</source>
             <translation>Schema: %1 (Programm: %2)</translation>
-        </message>
-        <message>
-            <source>%1 audit records are older than %2 and would be deleted.</source>
-            <translation>%1 Audit-Einträge sind älter als %2 und würden gelöscht.</translation>
-        </message>
-        <message>
-            <source>%1 audit records older than %2 deleted.</source>
-            <translation>%1 Audit-Einträge älter als %2 gelöscht.</translation>
-        </message>
-        <message>
-            <source>%1 set to %2.</source>
-            <translation>%1 auf %2 gesetzt.</translation>
-        </message>
-        <message>
-            <source>Unknown command.</source>
-            <translation>Unbekannter Befehl.</translation>
-        </message>
-        <message>
-            <source>User %1 (%2) created.</source>
-            <translation>Benutzer %1 (%2) angelegt.</translation>
-        </message>
-        <message>
-            <source>active</source>
-            <translation>aktiv</translation>
-        </message>
-        <message>
-            <source>disabled</source>
-            <translation>deaktiviert</translation>
-        </message>
-        <message>
-            <source>(locked until %1)</source>
-            <translation>(gesperrt bis %1)</translation>
-        </message>
-        <message>
-            <source>(no server login)</source>
-            <translation>(ohne Server-Anmeldung)</translation>
-        </message>
-        <message>
-            <source>User %1 enabled.</source>
-            <translation>Benutzer %1 aktiviert.</translation>
-        </message>
-        <message>
-            <source>User %1 disabled.</source>
-            <translation>Benutzer %1 deaktiviert.</translation>
-        </message>
-        <message>
-            <source>%1 open sessions of %2 were ended.</source>
-            <translation>%1 offene Sitzungen von %2 wurden beendet.</translation>
-        </message>
-        <message>
-            <source>Warning: open sessions of %1 could not be ended (the database owner needs the role pg_signal_backend, see README). They end at their next reconnect.</source>
-            <translation>Warnung: Offene Sitzungen von %1 konnten nicht beendet werden (der Datenbank-Eigentümer braucht die Rolle pg_signal_backend, siehe README). Sie enden bei ihrer nächsten Neuverbindung.</translation>
-        </message>
-        <message>
-            <source>User %1 now has the role %2.</source>
-            <translation>Benutzer %1 hat jetzt die Rolle %2.</translation>
-        </message>
-        <message>
-            <source>Password of %1 changed.</source>
-            <translation>Passwort von %1 geändert.</translation>
-        </message>
-        <message>
-            <source>Error: %1</source>
-            <translation>Fehler: %1</translation>
-        </message>
-        <message>
-            <source>Cancelled.</source>
-            <translation>Abgebrochen.</translation>
-        </message>
-        <message>
-            <source>Unexpected error (%1). Details are in the log file.</source>
-            <translation>Unerwarteter Fehler (%1). Einzelheiten stehen in der Protokolldatei.</translation>
         </message>
         <message>
             <source>Field interface (officers' devices)</source>
@@ -5363,6 +5251,14 @@
         <message>
             <source>revoked</source>
             <translation>widerrufen</translation>
+        </message>
+        <message>
+            <source>Address gazetteer for call-taking</source>
+            <translation>Adressverzeichnis für die Anrufannahme</translation>
+        </message>
+        <message>
+            <source>Import house coordinates from a CSV file (NRW Hauskoordinaten or street,house_number,postcode,lat,lon)</source>
+            <translation>Hauskoordinaten aus einer CSV-Datei importieren (NRW-Hauskoordinaten oder street,house_number,postcode,lat,lon)</translation>
         </message>
         <message>
             <source>%1 (%2): %3 addresses imported (%4 new, %5 updated, %6 unchanged), %7 rows rejected.</source>
@@ -5647,6 +5543,110 @@
         <message>
             <source>The chain-of-custody PDF could not be written: %1</source>
             <translation>Das Zugriffsprotokoll (PDF) konnte nicht geschrieben werden: %1</translation>
+        </message>
+        <message>
+            <source>User accounts</source>
+            <translation>Benutzerkonten</translation>
+        </message>
+        <message>
+            <source>Create a user</source>
+            <translation>Benutzer anlegen</translation>
+        </message>
+        <message>
+            <source>Display name</source>
+            <translation>Anzeigename</translation>
+        </message>
+        <message>
+            <source>Read the password from standard input</source>
+            <translation>Passwort von der Standardeingabe lesen</translation>
+        </message>
+        <message>
+            <source>No password (field officers using the mobile app)</source>
+            <translation>Kein Passwort (Außendienst mit der mobilen App)</translation>
+        </message>
+        <message>
+            <source>PostgreSQL: the person logs in with the directory password (LDAP or Kerberos, as pg_hba.conf says for members of kod_directory); no password of its own</source>
+            <translation>PostgreSQL: Die Person meldet sich mit dem Passwort des Verzeichnisdienstes an (LDAP oder Kerberos, wie pg_hba.conf es für Mitglieder von kod_directory festlegt); kein eigenes Passwort</translation>
+        </message>
+        <message>
+            <source>List users</source>
+            <translation>Benutzer auflisten</translation>
+        </message>
+        <message>
+            <source>Give a user another role</source>
+            <translation>Einem Benutzer eine andere Rolle geben</translation>
+        </message>
+        <message>
+            <source>Disable a user</source>
+            <translation>Benutzer deaktivieren</translation>
+        </message>
+        <message>
+            <source>Enable a user again and lift a lockout</source>
+            <translation>Benutzer wieder aktivieren und eine Sperre aufheben</translation>
+        </message>
+        <message>
+            <source>Set a new password</source>
+            <translation>Neues Passwort setzen</translation>
+        </message>
+        <message>
+            <source>No terminal for the password prompt: use --password-stdin.</source>
+            <translation>Kein Terminal für die Passwortabfrage: Verwenden Sie --password-stdin.</translation>
+        </message>
+        <message>
+            <source>Password: </source>
+            <translation>Passwort: </translation>
+        </message>
+        <message>
+            <source>Repeat password: </source>
+            <translation>Passwort wiederholen: </translation>
+        </message>
+        <message>
+            <source>The passwords do not match.</source>
+            <translation>Die Passwörter stimmen nicht überein.</translation>
+        </message>
+        <message>
+            <source>User %1 (%2) created.</source>
+            <translation>Benutzer %1 (%2) angelegt.</translation>
+        </message>
+        <message>
+            <source>active</source>
+            <translation>aktiv</translation>
+        </message>
+        <message>
+            <source>disabled</source>
+            <translation>deaktiviert</translation>
+        </message>
+        <message>
+            <source>(locked until %1)</source>
+            <translation>(gesperrt bis %1)</translation>
+        </message>
+        <message>
+            <source>(no server login)</source>
+            <translation>(ohne Server-Anmeldung)</translation>
+        </message>
+        <message>
+            <source>User %1 enabled.</source>
+            <translation>Benutzer %1 aktiviert.</translation>
+        </message>
+        <message>
+            <source>User %1 disabled.</source>
+            <translation>Benutzer %1 deaktiviert.</translation>
+        </message>
+        <message>
+            <source>%1 open sessions of %2 were ended.</source>
+            <translation>%1 offene Sitzungen von %2 wurden beendet.</translation>
+        </message>
+        <message>
+            <source>Warning: open sessions of %1 could not be ended (the database owner needs the role pg_signal_backend, see README). They end at their next reconnect.</source>
+            <translation>Warnung: Offene Sitzungen von %1 konnten nicht beendet werden (der Datenbank-Eigentümer braucht die Rolle pg_signal_backend, siehe README). Sie enden bei ihrer nächsten Neuverbindung.</translation>
+        </message>
+        <message>
+            <source>User %1 now has the role %2.</source>
+            <translation>Benutzer %1 hat jetzt die Rolle %2.</translation>
+        </message>
+        <message>
+            <source>Password of %1 changed.</source>
+            <translation>Passwort von %1 geändert.</translation>
         </message>
         <message>
             <source>Fill the database with Leverkusen demo data</source>

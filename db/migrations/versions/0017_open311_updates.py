@@ -7,7 +7,7 @@ status (``external_status``), its note (``external_note``) and the time of the c
 is never posted back to it, and nothing is reported twice.
 
 Revision ID: 0017
-Revises: 0015
+Revises: 0016
 Create Date: 2026-12-06 15:40:00
 """
 
@@ -21,7 +21,7 @@ from alembic import op
 from db import pg_security
 
 revision: str = "0017"
-down_revision: str | None = "0015"
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
