@@ -436,6 +436,64 @@ def test_dead_spot_queues_and_sends_exactly_once(
     assert field.count("select count(*) from field_request_key where status = 201") == 1
 
 
+def test_queued_item_is_sent_only_under_its_own_officers_log_in(
+    field: Field, browser: webdriver.Chrome, tmp_path: Path
+) -> None:
+    """A Meldung captured in a dead spot stays its officer's: after a log-out and another
+    officer's log-in on the same phone it is not sent under the other officer's name."""
+    from tests.pg_logins import PASSWORD
+
+    async def second_officer(services: Services) -> str:
+        other = await services.users.add(
+            ADMIN, "streife2", "Petra Posten", Role.FIELD_OFFICER, PASSWORD
+        )
+        unit = await services.unit_admin.create(ADMIN, "KOD 12")
+        await services.unit_admin.set_crew(ADMIN, unit.id, [other.id], unit.version)
+        return (
+            await services.field_devices.register(ADMIN, "streife2", "KOD 12", "Handy 18")
+        ).token
+
+    other_token = field.desk(second_officer)
+    _log_in(browser, field)
+    _offline(browser, True)
+    _click(browser, ".tab[data-panel='panel-report']")
+    _type(browser, "report-subject", "Sperrmüll am Spielplatz")
+    _click(browser, "#report-send")
+    _text_of(browser, "queue", "wartet auf Netz (1)")
+    _click(browser, "#logout")
+    _click(browser, "#logout")
+    _until(browser, lambda d: d.find_element(By.ID, "token").is_displayed())
+    # Meanwhile the first phone's key is withdrawn: the item cannot go out under it.
+    field.desk(lambda s: s.field_devices.revoke(ADMIN, field.device_id))
+    _offline(browser, False)
+
+    _type(browser, "token", other_token)
+    browser.find_element(By.ID, "login-button").click()
+    _text_of(browser, "who", "Petra Posten")
+    browser.execute_script("window.dispatchEvent(new Event('online'))")
+    _text_of(browser, "queue", "wartet auf Netz (1)")
+    assert field.count("select count(*) from report") == 0
+
+    # Stefan Streife gets a new key for his phone: the Meldung goes out as his.
+    async def new_key(services: Services) -> str:
+        return (
+            await services.field_devices.register(ADMIN, "streife1", "KOD 11", "Handy 19")
+        ).token
+
+    own_token = field.desk(new_key)
+    _click(browser, "#logout")
+    _click(browser, "#logout")
+    _until(browser, lambda d: d.find_element(By.ID, "token").is_displayed())
+    _type(browser, "token", own_token)
+    browser.find_element(By.ID, "login-button").click()
+    _text_of(browser, "who", "Stefan Streife")
+    _until(browser, lambda d: not d.find_element(By.ID, "queue-bar").is_displayed())
+    reports = field.desk(lambda s: s.reports.page(LEAD, ReportQuery()))
+    assert [(r.subject, r.created_by) for r in reports] == [
+        ("Sperrmüll am Spielplatz", "Stefan Streife")
+    ]
+
+
 def test_revoked_device_is_sent_back_to_log_in(field: Field, browser: webdriver.Chrome) -> None:
     _log_in(browser, field)
     assert browser.execute_script("return localStorage.length") == 1

@@ -163,8 +163,16 @@ async function queued() {
   return items.sort((a, b) => a.created - b.created);
 }
 
+// Every item keeps the log-in it was captured under: it is sent with that token (the server
+// keeps the Idempotency-Key per device, and the officer who captured it is its author), never
+// under someone else's log-in after a log-out.
 async function enqueue(kind, path, payload, label) {
-  const item = { key: newKey(), kind, path, created: Date.now(), label, ...payload };
+  const item = {
+    key: newKey(), kind, path, created: Date.now(), label, ...payload,
+    token: state.token,
+    officer: state.device ? state.device.officer : null,
+    officerName: state.device ? state.device.officer_name : null,
+  };
   await store("readwrite", (s) => s.put(item));
   flush(); // shows the queue when it is done: an item on its way is not "waiting"
   return item.key;
@@ -182,8 +190,8 @@ async function showQueue() {
   const login = $("login-queue");
   login.hidden = n === 0;
   login.textContent = n === 1
-    ? "1 Eintrag wartet noch und wird nach der Anmeldung gesendet."
-    : n + " Einträge warten noch und werden nach der Anmeldung gesendet.";
+    ? "1 Eintrag wartet noch; er wird unter der Anmeldung gesendet, mit der er erfasst wurde."
+    : n + " Einträge warten noch; jeder wird unter der Anmeldung gesendet, mit der er erfasst wurde.";
   const pendingStatus = items.filter((i) => i.kind === "status").map((i) => i.json.status);
   for (const button of document.querySelectorAll("button.status")) {
     button.classList.toggle("pending", pendingStatus.includes(button.dataset.status));
@@ -193,10 +201,6 @@ async function showQueue() {
 
 // Sends the queue oldest first; stops at the first item that cannot be sent now.
 async function flush() {
-  if (!state.token) {
-    await showQueue(); // logged out: kept for the next log-in
-    return;
-  }
   if (state.flushing) {
     state.again = true;
     return;
@@ -217,10 +221,21 @@ async function flush() {
   }
 }
 
+// The officer of the current log-in, if known.
+function currentOfficer() {
+  return state.device ? state.device.officer : null;
+}
+
 async function sendOne(item) {
+  const token = item.token || state.token;
+  if (!token) {
+    return true; // captured with no log-in known: kept for the next log-in
+  }
   state.sending = item.key;
   try {
-    const answer = await call("POST", item.path, { json: item.json, form: item.form, key: item.key });
+    const answer = await call("POST", item.path, {
+      json: item.json, form: item.form, key: item.key, token,
+    });
     state.sending = null;
     await dequeue(item.key);
     online(true);
@@ -234,9 +249,19 @@ async function sendOne(item) {
       return false;
     }
     online(true);
-    if (error.status === 401) {
+    if (error.status === 401 && token === state.token) {
       loggedOut(error.message);
       return false;
+    }
+    if (error.status === 401) {
+      // The log-in it was captured under is gone (revoked, or replaced by a new device key).
+      // The same officer's current log-in may send it; anyone else's never does.
+      if (state.token && item.officer && item.officer === currentOfficer()) {
+        item.token = state.token;
+        await store("readwrite", (s) => s.put(item));
+        return sendOne(item);
+      }
+      return true; // kept for its officer; the next items go on
     }
     if (error.status === 409 || error.status === 429 || error.status >= 500) {
       waiting(item);
