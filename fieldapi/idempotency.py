@@ -21,6 +21,7 @@ from app.services.field_idempotency import (
     Answered,
     Reserved,
     Running,
+    Unknown,
 )
 from fieldapi.context import FieldContext
 from fieldapi.errors import ApiError, error_body, from_kod_error
@@ -87,7 +88,7 @@ class Idempotency:
         except KodError as exc:  # the database is out of reach
             await _answer(send, from_kod_error(exc))
             return
-        if isinstance(outcome, Running | Answered) and outcome.request != request:
+        if isinstance(outcome, Running | Answered | Unknown) and outcome.request != request:
             await _answer(
                 send,
                 ApiError(
@@ -109,6 +110,21 @@ class Idempotency:
                     "in_progress",
                     tr("field", "This request is still being processed. Please try again."),
                     **{"Retry-After": "2"},
+                ),
+            )
+            return
+        if isinstance(outcome, Unknown):
+            await _answer(
+                send,
+                ApiError(
+                    409,
+                    "outcome_unknown",
+                    tr(
+                        "field",
+                        "It is not known whether this request arrived: the service was "
+                        "interrupted while processing it. It will not be processed again; "
+                        "please check with the control room.",
+                    ),
                 ),
             )
             return

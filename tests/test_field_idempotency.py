@@ -17,7 +17,7 @@ from app.platform.permissions import Role
 from app.platform.timeutil import utcnow
 from app.platform.uow import Actor
 from app.services import Services
-from app.services.field_idempotency import KEEP, RequestKeys, Reserved
+from app.services.field_idempotency import KEEP, STALE, RequestKeys, Reserved
 from fieldapi.app import create_app
 from tests.conftest import ADMIN, service_actions
 from tests.field_setup import api_client, gateway_target, jpeg, officer_with_device
@@ -138,6 +138,18 @@ async def test_key_is_per_device_and_per_call(
     assert _count(services.db, "select count(*) from field_request_key") == 1
 
 
+def _age_keys(db: Database, age: timedelta) -> None:
+    """Every stored key made ``age`` ago."""
+    engine = db.sync_engine()
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text("update field_request_key set created_at = :at"), {"at": utcnow() - age}
+            )
+    finally:
+        engine.dispose()
+
+
 async def test_repetition_while_the_first_runs_is_refused_and_old_keys_are_purged(
     services: Services, db_target: DatabaseTarget
 ) -> None:
@@ -153,16 +165,19 @@ async def test_repetition_while_the_first_runs_is_refused_and_old_keys_are_purge
     assert answer.json()["error"]["code"] == "in_progress"
     assert answer.headers["Retry-After"]
     assert (await services.units.get(LEAD, setup.unit_id)).status == "2"
+    # The reserving request never answers (the service was stopped mid-write): after a while the
+    # device is told the outcome is unknown — and the write is still not run a second time.
+    _age_keys(services.db, STALE + timedelta(seconds=5))
+    async with api_client(db_target) as client:
+        unknown = await client.post(
+            "/v1/status", json={"status": "6"}, headers=_headers(setup.token)
+        )
+    assert unknown.status_code == 409
+    assert unknown.json()["error"]["code"] == "outcome_unknown"
+    assert "Leitstelle" in unknown.json()["error"]["message"]
+    assert (await services.units.get(LEAD, setup.unit_id)).status == "2"
     assert await keys.purge() == 0
-    engine = services.db.sync_engine()
-    try:
-        with engine.begin() as conn:
-            conn.execute(
-                text("update field_request_key set created_at = :at"),
-                {"at": utcnow() - KEEP - timedelta(minutes=1)},
-            )
-    finally:
-        engine.dispose()
+    _age_keys(services.db, KEEP + timedelta(minutes=1))
     assert await keys.purge() == 1
     assert _count(services.db, "select count(*) from field_request_key") == 0
 

@@ -7,9 +7,10 @@ sends it again with the same key: the write is not repeated, the first answer co
 The key is reserved before the write runs and its answer stored after it; a write that failed
 releases its key so that it can be tried again. A second request with a key still reserved (the
 first is still running) is refused with "still running", and the device tries again later. If
-the process dies between the write and storing its answer, the key stays reserved: the device
-keeps being told "still running" until the key is purged (:data:`KEEP`) — it is never written
-twice. Kept under the field API's own login (its bookkeeping, not an officer's act).
+the process dies between the write and storing its answer, the key stays reserved: after
+:data:`STALE` the device is told that the outcome is unknown (:class:`Unknown`) — it stops
+sending, the officer asks the control room — and the write is never repeated. Kept under the
+field API's own login (its bookkeeping, not an officer's act).
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ KEEP = timedelta(hours=48)
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 #: How often expired keys are purged.
 PURGE_EVERY = timedelta(minutes=10)
+#: A reservation without an answer after this long: the request that made it was cut off.
+STALE = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -56,7 +59,16 @@ class Running:
     request: str
 
 
-Outcome = Reserved | Answered | Running
+@dataclass(frozen=True)
+class Unknown:
+    """The key was reserved long ago and never answered: the request that reserved it was cut
+    off (the service stopped) — whether its write was stored is not known, so it is not run
+    again."""
+
+    request: str
+
+
+Outcome = Reserved | Answered | Running | Unknown
 
 
 class RequestKeys:
@@ -84,14 +96,19 @@ class RequestKeys:
             row = (
                 await s.execute(
                     select(
-                        FieldRequestKey.request, FieldRequestKey.status, FieldRequestKey.answer
+                        FieldRequestKey.request,
+                        FieldRequestKey.status,
+                        FieldRequestKey.answer,
+                        FieldRequestKey.created_at,
                     ).where(FieldRequestKey.device_id == device_id, FieldRequestKey.key == key)
                 )
             ).first()
         if row is None:  # purged in between: a new key after all
             return await self.reserve(device_id, key, request)
-        used_for, status, answer = row
+        used_for, status, answer, reserved_at = row
         if status is None:
+            if reserved_at < utcnow() - STALE:
+                return Unknown(used_for)
             return Running(used_for)
         return Answered(used_for, status, answer or "")
 

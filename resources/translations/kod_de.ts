@@ -6465,6 +6465,10 @@
             <translation>Dieser Vorgang wird noch verarbeitet. Bitte gleich erneut senden.</translation>
         </message>
         <message>
+            <source>It is not known whether this request arrived: the service was interrupted while processing it. It will not be processed again; please check with the control room.</source>
+            <translation>Ob diese Sendung angekommen ist, ist unklar: Der Dienst wurde während der Verarbeitung unterbrochen. Sie wird nicht noch einmal verarbeitet; bitte in der Leitstelle nachfragen.</translation>
+        </message>
+        <message>
             <source>The request is too large (at most %1 MB).</source>
             <translation>Die Anfrage ist zu groß (höchstens %1 MB).</translation>
         </message>

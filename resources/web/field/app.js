@@ -79,26 +79,29 @@ function newKey() {
 }
 
 class ApiFailure extends Error {
-  constructor(status, message, field) {
+  constructor(status, message, field, code) {
     super(message);
     this.status = status;
     this.field = field;
+    this.code = code;
   }
 }
 
 async function errorOf(answer) {
   let message = "Die Leitstelle hat die Anfrage abgelehnt (" + answer.status + ").";
   let field = null;
+  let code = null;
   try {
     const body = await answer.json();
     if (body && body.error && body.error.message) {
       message = String(body.error.message);
       field = body.error.field || null;
+      code = body.error.code || null;
     }
   } catch (e) {
     // not JSON: keep the general message
   }
-  return new ApiFailure(answer.status, message, field);
+  return new ApiFailure(answer.status, message, field, code);
 }
 
 // fetch throws a TypeError when there is no network: that is the dead spot.
@@ -262,6 +265,12 @@ async function sendOne(item) {
         return sendOne(item);
       }
       return true; // kept for its officer; the next items go on
+    }
+    if (error.status === 409 && error.code === "outcome_unknown") {
+      // The service was cut off while storing it: not sent again, the officer asks the desk.
+      await dequeue(item.key);
+      refused(item, error.message);
+      return true;
     }
     if (error.status === 409 || error.status === 429 || error.status >= 500) {
       waiting(item);
