@@ -46,9 +46,11 @@ $$;
 
 -- Delete the recordings whose period ran out and that no hold (proposed, in force or with its
 -- lifting not yet confirmed) keeps. Irreversible: the wrapped data key is destroyed, the row
--- with its personal data removed; the deletion protocol keeps number, hash, size, times and the
--- reason only. Returns the storage keys, whose files the caller removes after the commit (a
--- file left behind opens with no key any more; kod_recording_file_removed marks it removed).
+-- with its personal data removed, and its snapshots with their keys (their files are listed in
+-- recording_deletion_snapshot for removal); the deletion protocol keeps number, hash, size,
+-- times, the reason and how many snapshot files went with it. Returns the storage keys, whose
+-- files the caller removes after the commit (a file left behind opens with no key any more;
+-- kod_recording_file_removed and kod_recording_snapshot_removed mark them removed).
 -- Any login may run it: what is due is decided here, by the server's clock.
 CREATE OR REPLACE FUNCTION public.kod_recording_expire(p_limit integer DEFAULT 500)
 RETURNS TABLE (recording_id bigint, storage_key text, protocol_id bigint)
@@ -58,6 +60,7 @@ DECLARE
     r record;
     v_pid bigint;
     v_feed bigint;
+    v_snaps integer;
 BEGIN
     PERFORM pg_advisory_xact_lock(4935492);
     FOR r IN
@@ -76,6 +79,11 @@ BEGIN
         VALUES (r.id, r.sha256, r.size_bytes, r.started_at, r.ended_at, r.due, now(),
                 'expired', r.skey)
         RETURNING id INTO v_pid;
+        INSERT INTO public.recording_deletion_snapshot (deletion_id, storage_key)
+        SELECT v_pid, s.storage_key FROM public.recording_snapshot s WHERE s.recording_id = r.id;
+        GET DIAGNOSTICS v_snaps = ROW_COUNT;
+        UPDATE public.recording_deletion d SET snapshot_files = v_snaps WHERE d.id = v_pid;
+        DELETE FROM public.recording_snapshot s WHERE s.recording_id = r.id;
         DELETE FROM public.recording_key k WHERE k.recording_id = r.id;
         DELETE FROM public.recording_hold h WHERE h.recording_id = r.id;
         UPDATE public.offence_evidence e SET recording_id = NULL WHERE e.recording_id = r.id;
@@ -100,6 +108,22 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public,
 BEGIN
     UPDATE public.recording_deletion d SET file_removed_at = now()
      WHERE d.id = p_protocol AND d.file_removed_at IS NULL;
+END
+$$;
+
+-- A snapshot file of a deleted recording is removed from the store: counted in the protocol.
+CREATE OR REPLACE FUNCTION public.kod_recording_snapshot_removed(p_file bigint) RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+DECLARE
+    v_deletion bigint;
+BEGIN
+    DELETE FROM public.recording_deletion_snapshot f WHERE f.id = p_file
+    RETURNING f.deletion_id INTO v_deletion;
+    IF FOUND THEN
+        UPDATE public.recording_deletion d
+           SET snapshot_files_removed = d.snapshot_files_removed + 1
+         WHERE d.id = v_deletion;
+    END IF;
 END
 $$;
 
