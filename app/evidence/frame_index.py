@@ -1,16 +1,17 @@
 """Where each frame of an MP4/MOV recording is shown, read from its sample tables.
 
-The clip viewer needs it to land a seek on the frame asked for: libvlc 3 (measured with
-ffmpeg clips, the picture compared with the clip's own frames) shows the exact frame after a
-seek only if the target is a key frame; elsewhere, in clips with reordered (B-) frames (H.264
-main/high, H.265) it shows a frame up to four frames early (sometimes one late), in clips
-without them one frame early — and it reports no time for the picture shown. Seeking to the
-key frame at or before the target and stepping frame by frame from there lands exactly; this
-index says which key frame and how many steps, and the exact time of the frame landed on.
+Groundwork for landing a seek on the frame asked for; not used by the clip viewer yet (see
+``ui/views/recordings/player.py``). libvlc 3 (measured with ffmpeg clips, the picture compared
+with the clip's own frames) shows the exact frame after a seek only if the target is a key
+frame; elsewhere it shows a frame one early (no B-frames) or two to four early (H.264 main/high,
+H.265 with B-frames) and reports no time for the picture shown. Seeking to the key frame at or
+before the target and stepping frame by frame lands exactly on a quiet machine, but libvlc 3
+drops frame steps under load without saying so. This index says which key frame, how many
+steps, and the exact time of the frame landed on.
 
 Only the sample tables of the first video track are read (``stts``, ``ctts``, ``stss``, the
 edit list, the time scale): through the decrypting reader, never written anywhere. Fragmented
-MP4 and other containers (MKV) give no index; the viewer then seeks as libvlc does.
+MP4 and other containers (MKV) give no index.
 """
 
 from __future__ import annotations

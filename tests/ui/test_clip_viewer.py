@@ -220,63 +220,6 @@ async def test_the_viewer_plays_seeks_and_steps_frames_without_plaintext_on_disk
 
 
 @pytest.mark.asyncio
-@pytest.mark.parametrize(
-    ("codec", "profile"), [("libx264", "high"), ("libx264", "main"), ("libx265", "main")]
-)
-async def test_a_seek_in_pause_lands_on_the_frame_also_with_b_frames(
-    qtbot: QtBot,
-    db: Database,
-    services: Services,
-    ui_ctx: UiContext,
-    tmp_path: Path,
-    codec: str,
-    profile: str,
-) -> None:
-    # Reordered frames as H.264 main/high and H.265 encode them, a key frame every second.
-    clip = make_clip(
-        tmp_path / f"{codec}-{profile}.mp4",
-        seconds=6,
-        size=f"{WIDTH}x{HEIGHT}",
-        b_frames=2,
-        codec=codec,
-        key_every=FPS,
-        profile=profile,
-    )
-    probe = ["ffprobe", "-v", "error", "-select_streams", "v", "-of", "csv=p=0"]
-    bframes = subprocess.run(
-        [*probe, "-show_entries", "stream=has_b_frames", str(clip)],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
-    assert bframes == "2"
-    frames = _decoded(clip)
-    _scene, _dispatcher, recording_id = await imported_scene(db, services, tmp_path, clip)
-    viewer = _shown_viewer(qtbot, ui_ctx)
-    await _open(viewer, recording_id)
-    player = viewer.player
-    await wait_until(lambda: player.vlc_player.has_vout() > 0, timeout=15)
-    await wait_until(lambda: player.position() > 300, timeout=15)
-    player.pause()
-    await wait_until(lambda: not player.is_playing(), timeout=10)
-    # The frame index is read from the stored clip in the background.
-    await wait_until(lambda: player.has_frame_index(), timeout=10)
-    # Between key frames, where libvlc's own seek shows a frame up to four early.
-    for target_ms, frame in ((2520, 63), (3960, 99), (1490, 37), (2000, 50), (4410, 110)):
-        player.seek(target_ms)
-        # The time shown is the landed frame's own start, exactly.
-        assert player.position() == frame * 1000 // FPS
-        await wait_until(lambda: not player.is_landing(), timeout=10)
-        shown = await _settled_frame(viewer, frames)
-        assert shown == frame, (target_ms, shown)
-    before = await _settled_frame(viewer, frames)
-    player.step_frame()
-    await wait_until(lambda: _shown_frame(viewer, frames) == before + 1, timeout=10)
-    assert player.position() == (before + 1) * 1000 // FPS
-    viewer.close_recording()
-
-
-@pytest.mark.asyncio
 async def test_a_changed_byte_blocks_playback_with_a_warning_and_is_audited(
     qtbot: QtBot,
     db: Database,

@@ -6,16 +6,18 @@ the widgets: a timer in the GUI thread reads time, length and state, and notices
 failed its integrity check. VLC 3 does not move its clock while stepping frames in pause, so the
 time shown is advanced by one frame per step until the clock moves again.
 
-Accuracy (VLC 3, measured against the clip's own frames): libvlc's own seek in pause shows the
-exact frame only when the target is a key frame; elsewhere it shows a frame one early (clips
-without reordered frames) or up to four early, sometimes one late (H.264 main/high and H.265
-with B-frames), and reports no time for the picture it shows. So in pause the player seeks to
-the key frame at or before the target and steps frame by frame from there
-(:mod:`app.evidence.frame_index` reads both from the MP4/MOV sample tables): this lands on the
-frame asked for, also with B-frames, and shows that frame's exact time. Steps are spaced
-(``STEP_GAP_MS``): libvlc loses frame steps sent at once. Where the key frame lies more than
-``MAX_STEPS`` frames back, or the container gives no index (MKV, fragmented MP4), the player
-seeks as libvlc does (within one to four frames, as above).
+Accuracy (VLC 3.0, measured with ffmpeg clips, the picture compared with the clip's own frames):
+a seek in pause shows the exact frame when the target is a key frame. Elsewhere it shows the
+frame one before the target in clips without reordered (B-) frames, as bodycams record; with
+B-frames (H.264 main/high ``-bf 2``, H.265) it shows a frame two to four early (sometimes one
+late, just before a key frame): neither ``set_position`` instead of ``set_time``, nor turning
+off ``avcodec-hurry-up``, frame skipping or decoder threads changes that. libvlc 3 reports no
+time for the picture shown (its clock stands still in pause, also while stepping), so the time
+shown here is the target. Seeking to the key frame before the target and stepping frame by
+frame from there lands exactly on a quiet machine (:mod:`app.evidence.frame_index` knows the
+key frames of MP4/MOV), but libvlc 3 silently drops frame steps that come before the previous
+one is decoded and confirms none, so under load such a landing ends anywhere short of the
+target; the player therefore keeps libvlc's own seek.
 """
 
 from __future__ import annotations
@@ -27,7 +29,6 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget
 
 from app.evidence.errors import TamperedError
-from app.evidence.frame_index import FrameIndex
 from app.evidence.sealed import SealedReader
 from app.evidence.vlc_source import SealedMedia
 from ui import theme
@@ -42,10 +43,6 @@ POLL_MS = 40
 TRUST_AFTER_POLLS = 25
 #: How far the arrow keys jump.
 JUMP_MS = 5000
-#: Most frame steps from a key frame to land a seek exactly (else libvlc's own seek).
-MAX_STEPS = 60
-#: Time between two frame steps of a landing (libvlc drops steps sent at once).
-STEP_GAP_MS = 20
 
 
 class VideoSurface(QFrame):
@@ -92,11 +89,6 @@ class ClipPlayer(QWidget):
         self._failure_reported = False
         self._trusted = True
         self._untrusted_polls = 0
-        self._index: FrameIndex | None = None
-        self._steps_left = 0
-        self._step_timer = QTimer(self)
-        self._step_timer.setInterval(STEP_GAP_MS)
-        self._step_timer.timeout.connect(self._landing_step)
         self.stack = QStackedWidget(self)
         self.surface = VideoSurface(self.stack)
         self.message = QLabel(self.stack)
@@ -150,7 +142,6 @@ class ClipPlayer(QWidget):
         self._shown = 0
         self._failure_reported = False
         self._trusted = True
-        self._index = None
         self.controls.timeline.set_length(length_ms or 0)
         self.controls.timeline.set_position(0)
         self.controls.setEnabled(True)
@@ -161,8 +152,6 @@ class ClipPlayer(QWidget):
     def unload(self) -> None:
         """Stop and release the current recording's player (the reader stays open)."""
         self._timer.stop()
-        self._stop_landing()
-        self._index = None
         if self._player is not None:
             self._player.stop()
             self._player.release()
@@ -219,57 +208,20 @@ class ClipPlayer(QWidget):
         if self._player is not None and self._player.is_playing():
             self._player.set_pause(1)
 
-    def set_frame_index(self, index: FrameIndex | None) -> None:
-        """Where the loaded recording's frames and key frames are (None: unknown)."""
-        self._index = index
-
     def seek(self, ms: int) -> None:
-        """Jump to ``ms`` (clamped to the clip); paused, onto the frame shown at ``ms``."""
+        """Jump to ``ms`` (clamped to the clip)."""
         if self._player is None:
             return
-        self._stop_landing()
         length = self.controls.timeline.length()
         ms = max(0, min(int(ms), length - 1 if length > 0 else int(ms)))
-        plan = self._index.plan(ms) if self._index is not None else None
-        paused = not self._player.is_playing()
-        self._distrust_clock()
-        if paused and plan is not None and plan.steps <= MAX_STEPS:
-            # Onto the key frame (exact), then frame steps; VLC 3 swallows the first step
-            # after a seek in pause, so one more is sent.
-            self._player.set_time(plan.seek_ms)
-            self._steps_left = plan.steps + 1
-            self._landing_step()
-            self._set_shown(round(plan.frame_ms))
-            return
         self._player.set_time(ms)
-        if paused:
+        self._distrust_clock()
+        if not self._player.is_playing():
             # Paused, VLC 3 shows the new place but swallows the next frame step; one step
-            # right away settles it (within one to four frames: see the module's notes).
+            # right away settles it (measured with the clip's own frames: the picture stays
+            # within one frame of the target, and every later step moves exactly one frame).
             self._player.next_frame()
         self._set_shown(ms)
-
-    def has_frame_index(self) -> bool:
-        """True once the loaded recording's frame index is known (seeks land exactly)."""
-        return self._index is not None
-
-    def is_landing(self) -> bool:
-        """True while the frame steps of a seek are still being sent."""
-        return self._steps_left > 0
-
-    def _landing_step(self) -> None:
-        if self._player is None or self._steps_left <= 0:
-            self._stop_landing()
-            return
-        self._player.next_frame()
-        self._steps_left -= 1
-        if self._steps_left > 0 and not self._step_timer.isActive():
-            self._step_timer.start()
-        elif self._steps_left == 0:
-            self._step_timer.stop()
-
-    def _stop_landing(self) -> None:
-        self._steps_left = 0
-        self._step_timer.stop()
 
     def jump(self, delta_ms: int) -> None:
         """Jump ``delta_ms`` forward (negative: back)."""
@@ -279,16 +231,9 @@ class ClipPlayer(QWidget):
         """Show the next frame and pause there."""
         if self._player is None:
             return
-        if self.is_landing():
-            return  # the landing's steps are still on their way
         self._player.next_frame()
         self._distrust_clock()
-        index = self._index
-        if index is not None:
-            frame = min(index.frame_at(self._shown) + 1, len(index.times_ms) - 1)
-            self._set_shown(round(index.times_ms[frame]))
-        else:
-            self._set_shown(round(self._shown + self._frame_ms))
+        self._set_shown(round(self._shown + self._frame_ms))
 
     def faster(self) -> None:
         """The next higher speed (up to 8×)."""

@@ -15,7 +15,6 @@ from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
 from app.evidence.errors import TamperedError
-from app.evidence.frame_index import read_frame_index
 from app.platform.errors import KodError
 from app.services.recording_access import (
     OpenedRecording,
@@ -187,18 +186,7 @@ class ClipViewerPane(QWidget):
         )
         self._checking = spawn(self._check(access, opened))
         spawn(self._load_bookmarks(row.id))
-        spawn(self._load_frame_index(opened))
         self.player.setFocus()
-
-    async def _load_frame_index(self, opened: OpenedRecording) -> None:
-        # Read through the decrypting reader in a worker (its blocks are checked on the way).
-        reader = opened.reader
-        try:
-            index = await asyncio.to_thread(read_frame_index, reader.read, reader.size)
-        except KodError:
-            return  # a damaged block: the integrity check reports it
-        if self.opened is opened:
-            self.player.set_frame_index(index)
 
     async def _check(self, access: RecordingAccessService, opened: OpenedRecording) -> None:
         try:
