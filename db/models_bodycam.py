@@ -143,6 +143,9 @@ class RecordingDeletion(Base):
     size, its times, when it was due and deleted, the reason (``expired``: Fristablauf) and the
     storage key (to remove a file the deleting workstation could not reach). The data key was
     destroyed in the same transaction; ``file_removed_at`` says when the file was removed.
+    The recording's snapshots go with it (since 0018): ``snapshot_files`` says how many snapshot
+    files the deletion destroyed (their keys in the same transaction), ``snapshot_files_removed``
+    how many of them are removed from the store so far.
     """
 
     __tablename__ = "recording_deletion"
@@ -158,8 +161,26 @@ class RecordingDeletion(Base):
     reason: Mapped[str] = mapped_column(String(16))
     storage_key: Mapped[str] = mapped_column(String(255))
     file_removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    snapshot_files: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    snapshot_files_removed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __table_args__ = (CheckConstraint("reason IN ('expired')", name="reason_value"),)
+
+
+class RecordingDeletionSnapshot(Base):
+    """A snapshot file of a deleted recording still to be removed from the store (since 0018).
+
+    Its key was destroyed with the recording; the row goes when the file is removed (a later
+    run retries a file the deleting workstation could not reach). Only the storage key.
+    """
+
+    __tablename__ = "recording_deletion_snapshot"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    deletion_id: Mapped[int] = mapped_column(
+        ForeignKey("recording_deletion.id", ondelete="CASCADE")
+    )
+    storage_key: Mapped[str] = mapped_column(String(255), unique=True)
 
 
 class RecordingBookmark(Base):

@@ -32,10 +32,14 @@ def make_clip(
     faststart: bool = False,
     tag: str | None = None,
     b_frames: int | None = None,
+    codec: str = "libx264",
+    key_every: int | None = None,
+    profile: str | None = None,
 ) -> Path:
     """A small H.264/AAC MP4 (test picture and a tone); ``tag`` goes into its metadata, so
     that a copy of exactly this clip can be recognised anywhere. ``b_frames=0`` encodes as
-    bodycams do for low latency (no reordered frames)."""
+    bodycams do for low latency (no reordered frames); ``codec="libx265"`` makes H.265;
+    ``key_every`` is the distance of key frames (in frames)."""
     args = [
         "ffmpeg",
         "-v",
@@ -50,7 +54,7 @@ def make_clip(
         "-i",
         f"sine=frequency=440:duration={seconds}",
         "-c:v",
-        "libx264",
+        codec,
         "-pix_fmt",
         "yuv420p",
         "-c:a",
@@ -59,6 +63,12 @@ def make_clip(
     ]
     if b_frames is not None:
         args += ["-bf", str(b_frames)]
+    if key_every is not None:
+        args += ["-g", str(key_every)]
+    if profile is not None:
+        args += ["-profile:v", profile]
+    if codec == "libx265":
+        args += ["-x265-params", "log-level=error", "-tag:v", "hvc1"]
     if faststart:
         args += ["-movflags", "+faststart"]
     if tag:

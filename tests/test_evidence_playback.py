@@ -18,6 +18,7 @@ from app.evidence.sealed import HEADER
 from app.evidence.store import EvidenceStore
 from app.evidence.vlc_source import SealedMedia
 from tests.evidence_files import evidence_config, make_clip
+from tests.ui.waiting import wait_until_sync
 
 #: In the clip's metadata: any plaintext copy of it contains these bytes.
 TAG = f"kod-plaintext-marker-{uuid.uuid4().hex}"
@@ -33,15 +34,6 @@ def instance() -> Iterator[Any]:
     inst = vlc.Instance(["--vout=dummy", "--aout=dummy", "--quiet", "--no-xlib"])
     yield inst
     inst.release()
-
-
-def _wait(condition: Any, timeout: float = 20.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.02)
-    return False
 
 
 def _files_changed_since(folder: Path, since: float) -> list[Path]:
@@ -78,10 +70,10 @@ def test_a_sealed_clip_plays_and_seeks_without_plaintext_on_disk(
     try:
         player.set_media(source.media)
         player.play()
-        assert _wait(lambda: player.get_time() > 300), "playback does not advance"
+        wait_until_sync(lambda: player.get_time() > 300, 20, "playback advancing")
         player.set_time(2000)
-        assert _wait(lambda: player.get_time() >= 2000)
-        assert _wait(lambda: player.get_state() == vlc.State.Ended)
+        wait_until_sync(lambda: player.get_time() >= 2000, 20, "the seek")
+        wait_until_sync(lambda: player.get_state() == vlc.State.Ended, 20, "the end")
         assert source.failure is None
         # No file written meanwhile holds any of the video in clear (temp folder, store).
         marker = TAG.encode()
@@ -114,7 +106,7 @@ def test_a_tampered_chunk_stops_playback_and_says_why(
     try:
         player.set_media(source.media)
         player.play()
-        assert _wait(lambda: source.failure is not None)
+        wait_until_sync(lambda: source.failure is not None, 20, "the integrity failure")
         assert "manipuliert" in str(source.failure)
     finally:
         player.stop()

@@ -27,11 +27,21 @@ from app.platform.timeutil import BERLIN
 from app.platform.uow import Actor
 from app.services import Services
 from app.services.recording_holds import HoldService
+from app.services.recording_marks import RecordingMarkService
 from app.services.recording_retention import RetentionService
-from db.models import Recording, RecordingDeletion, RecordingHold, RecordingKey
+from app.services.recording_verify import VerifyService
+from db.models import (
+    Recording,
+    RecordingDeletion,
+    RecordingDeletionSnapshot,
+    RecordingHold,
+    RecordingKey,
+    RecordingSnapshot,
+)
 from tests.conftest import ADMIN
 from tests.evidence_files import evidence_config, files_under, import_clip, make_clips
 from tests.pg_logins import PASSWORD
+from tests.ui.waiting import wait_until
 
 #: Recorded Sunday 6 December 2026, 10:15 in Leverkusen.
 RECORDED = datetime(2026, 12, 6, 9, 15, tzinfo=UTC)
@@ -261,10 +271,7 @@ async def test_the_workstation_hook_deletes_what_is_due(
     rec = await import_clip(sqlite_db, store, people.dispatcher, clips[0], old)
     task = asyncio.create_task(retention_loop(services, interval_s=3600))
     try:
-        for _ in range(500):
-            if not _rows(sqlite_db, Recording):
-                break
-            await asyncio.sleep(0.02)
+        await wait_until(lambda: not _rows(sqlite_db, Recording), timeout=10)
     finally:
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
@@ -299,3 +306,100 @@ async def test_data_protection_reads_who_accessed_clips_but_opens_none(
     with pytest.raises(PermissionDenied):
         await report.accesses(people.clerk)
     assert await report.deletions(dsb) == []
+
+
+async def _snapshots(db: Database, store: EvidenceStore, actor: Actor, rec: int, n: int) -> None:
+    marks = RecordingMarkService(db, lambda: store)
+    for i in range(n):
+        png = b"\x89PNG\r\n\x1a\n" + f"Standbild {rec}/{i}".encode() * 50
+        await marks.snapshot(actor, rec, 400 * (i + 1), png, (160, 120), "Flasche in der Hand")
+
+
+def _snapshot_keys(db: Database, rec: int) -> set[str]:
+    return {s.storage_key for s in _rows(db, RecordingSnapshot) if s.recording_id == rec}
+
+
+def _stored(root: Path) -> set[str]:
+    return {p.relative_to(root).as_posix() for p in files_under(root)}
+
+
+@pytest.mark.asyncio
+async def test_a_deleted_recordings_snapshots_go_with_it_on_a_simulated_clock(
+    tmp_path: Path, clips: list[Path], sqlite_db: Database
+) -> None:
+    db = sqlite_db
+    people = await _people(Services.create(db))
+    store = EvidenceStore.open(evidence_config(tmp_path))
+    plain = await import_clip(db, store, people.dispatcher, clips[0], RECORDED)
+    held = await import_clip(db, store, people.dispatcher, clips[1], RECORDED)
+    await _snapshots(db, store, people.dispatcher, plain, 2)
+    await _snapshots(db, store, people.dispatcher, held, 1)
+    holds = HoldService(db)
+    hold = await holds.propose_hold(held, HoldKind.CRIME, "StA 123 Js 456/26", REASON, people.clerk)
+    await holds.confirm_hold(people.lead, hold)
+    gone, kept = _snapshot_keys(db, plain), _snapshot_keys(db, held)
+    root = tmp_path / "store"
+    assert len(gone) == 2 and gone | kept <= _stored(root)
+    verify = VerifyService(db, store)
+    before = await verify.verify_all(ADMIN)
+    assert before.ok and before.strays == () and len(before.snapshot_checks) == 3
+    job = RetentionService(db, store.blobs)
+
+    # Day 13 over: nothing is due, every snapshot stays.
+    assert (await job.run(ADMIN, now=berlin_midnight(date(2026, 12, 20)))).deleted == ()
+    assert gone | kept <= _stored(root)
+    # Day 14 over: the recording goes, and its snapshots with it (keys and files).
+    result = await job.run(ADMIN, now=berlin_midnight(date(2026, 12, 21)))
+    assert [d.recording_id for d in result.deleted] == [plain]
+    assert (result.files_removed, result.snapshots_removed) == (1, 2)
+    assert not gone & _stored(root)
+    assert kept <= _stored(root)  # the held recording keeps its snapshot
+    assert _snapshot_keys(db, plain) == set() and _snapshot_keys(db, held) == kept
+    assert _rows(db, RecordingDeletionSnapshot) == []
+    [entry] = _rows(db, RecordingDeletion)
+    assert (entry.snapshot_files, entry.snapshot_files_removed) == (2, 2)
+    assert _no_personal_data(entry)
+    after = await verify.verify_all(ADMIN)
+    assert after.ok and after.strays == ()
+    assert [c.recording_id for c in after.checks] == [held]
+    assert [c.storage_key for c in after.snapshot_checks] == sorted(kept)
+
+
+@pytest.mark.asyncio
+async def test_snapshots_go_with_their_recording_on_both_databases(
+    db: Database, services: Services, tmp_path: Path, clips: list[Path]
+) -> None:
+    """Dated back from today (the server's clock rules on PostgreSQL)."""
+    people = await _people(services)
+    store = EvidenceStore.open(evidence_config(tmp_path))
+    today = datetime.now(BERLIN).date()
+    due = await import_clip(
+        db,
+        store,
+        people.dispatcher,
+        clips[0],
+        datetime.combine(today - timedelta(days=15), time(10), tzinfo=BERLIN),
+    )
+    running = await import_clip(
+        db,
+        store,
+        people.dispatcher,
+        clips[1],
+        datetime.combine(today - timedelta(days=14), time(10), tzinfo=BERLIN),
+    )
+    await _snapshots(db, store, people.dispatcher, due, 3)
+    await _snapshots(db, store, people.dispatcher, running, 1)
+    gone, kept = _snapshot_keys(db, due), _snapshot_keys(db, running)
+    root = tmp_path / "store"
+
+    result = await RetentionService(db, store.blobs).run(ADMIN)
+    assert [d.recording_id for d in result.deleted] == [due]
+    assert (result.files_removed, result.snapshots_removed) == (1, 3)
+    assert not gone & _stored(root) and kept <= _stored(root)
+    assert _snapshot_keys(db, due) == set() and _snapshot_keys(db, running) == kept
+    assert _rows(db, RecordingDeletionSnapshot) == []
+    [entry] = _rows(db, RecordingDeletion)
+    assert (entry.snapshot_files, entry.snapshot_files_removed) == (3, 3)
+    assert _no_personal_data(entry)
+    report = await VerifyService(db, store).verify_all(ADMIN)
+    assert report.ok and report.strays == () and len(report.snapshot_checks) == 1

@@ -3,11 +3,13 @@
 A recording is deleted at the end of the ``bodycam.retention_days``-th day after the day it
 was recorded (:func:`app.domain.retention.deletion_due`) unless a hold keeps it. Deleting is
 irreversible: in one transaction the wrapped data key is destroyed, the recording's row (with
-its personal data: officer, place, reason) and its lifted holds are removed, an offence case
-that named it as evidence loses the link, and the deletion protocol gets a line without
-personal data (number, hash, size, times, "Fristablauf"); then the stored file is removed.
-A file that could not be removed (share away) is removed by a later run; without its key it
-opens for no one meanwhile.
+its personal data: officer, place, reason), its bookmarks, its lifted holds and its snapshots
+(their keys with them) are removed, an offence case that named it as evidence loses the link,
+and the deletion protocol gets a line without personal data (number, hash, size, times,
+"Fristablauf", how many snapshot files went with it); then the stored file and the snapshot
+files are removed. A file that could not be removed (share away) is removed by a later run;
+without its key it opens for no one meanwhile. A snapshot exported as evidence before is
+outside the store and not touched.
 
 On PostgreSQL the server does the transaction (``kod_recording_expire``), deciding what is due
 by its own clock and setting; any login may start it, so every workstation and the scheduled
@@ -31,7 +33,15 @@ from app.platform.permissions import Permission
 from app.platform.timeutil import utcnow
 from app.platform.uow import Actor, Work, reading, unit_of_work
 from app.services.settings import read_setting
-from db.models import OffenceEvidence, Recording, RecordingDeletion, RecordingHold, RecordingKey
+from db.models import (
+    OffenceEvidence,
+    Recording,
+    RecordingDeletion,
+    RecordingDeletionSnapshot,
+    RecordingHold,
+    RecordingKey,
+    RecordingSnapshot,
+)
 
 log = logging.getLogger(__name__)
 
@@ -55,9 +65,12 @@ class RetentionResult:
     """What a run did."""
 
     deleted: tuple[DeletedRecording, ...]
+    #: Recording files removed from the store (also those a previous run left).
     files_removed: int
     #: Storage keys whose file could not be removed (tried again by the next run).
     files_left: tuple[str, ...] = field(default=())
+    #: Snapshot files of deleted recordings removed from the store.
+    snapshots_removed: int = 0
 
 
 @dataclass(frozen=True)
@@ -99,20 +112,29 @@ class RetentionService:
                 deleted = [DeletedRecording(int(r[0]), int(r[2]), str(r[1])) for r in rows]
             else:
                 deleted = await self._expire_here(w, now or utcnow(), limit)
-        left = await self._files_left()
-        removed, failed = 0, []
-        for protocol_id, key in left:
-            try:
-                self._blobs.delete(key)
-            except KodError as exc:
-                log.warning("stored file %s of a deleted recording not removed: %s", key, exc)
-                failed.append(key)
-                continue
-            await self._mark_removed(actor, protocol_id)
-            removed += 1
+        failed: list[str] = []
+        removed = 0
+        for protocol_id, key in await self._files_left():
+            if self._remove(key, failed):
+                await self._mark_removed(actor, protocol_id)
+                removed += 1
+        snapshots = 0
+        for file_id, key in await self._snapshot_files_left():
+            if self._remove(key, failed):
+                await self._mark_snapshot_removed(actor, file_id)
+                snapshots += 1
         if deleted:
             log.info("bodycam retention: %d recordings deleted", len(deleted))
-        return RetentionResult(tuple(deleted), removed, tuple(failed))
+        return RetentionResult(tuple(deleted), removed, tuple(failed), snapshots)
+
+    def _remove(self, key: str, failed: list[str]) -> bool:
+        try:
+            self._blobs.delete(key)
+        except KodError as exc:
+            log.warning("stored file %s of a deleted recording not removed: %s", key, exc)
+            failed.append(key)
+            return False
+        return True
 
     async def _expire_here(self, w: Work, now: datetime, limit: int) -> list[DeletedRecording]:
         days = int(await read_setting(w.session, "bodycam.retention_days"))
@@ -144,6 +166,21 @@ class RetentionService:
             w.session.add(entry)
             await w.session.flush()
             s = w.session
+            snapshot_keys = list(
+                await s.scalars(
+                    select(RecordingSnapshot.storage_key).where(
+                        RecordingSnapshot.recording_id == rec.id
+                    )
+                )
+            )
+            s.add_all(
+                RecordingDeletionSnapshot(deletion_id=entry.id, storage_key=k)
+                for k in snapshot_keys
+            )
+            entry.snapshot_files = len(snapshot_keys)
+            await s.execute(
+                delete(RecordingSnapshot).where(RecordingSnapshot.recording_id == rec.id)
+            )
             await s.execute(delete(RecordingKey).where(RecordingKey.recording_id == rec.id))
             await s.execute(delete(RecordingHold).where(RecordingHold.recording_id == rec.id))
             await s.execute(
@@ -174,6 +211,34 @@ class RetentionService:
                 )
             ).all()
         return [(int(r[0]), str(r[1])) for r in rows]
+
+    async def _snapshot_files_left(self) -> list[tuple[int, str]]:
+        async with self._db.read() as s:
+            rows = (
+                await s.execute(
+                    select(
+                        RecordingDeletionSnapshot.id, RecordingDeletionSnapshot.storage_key
+                    ).order_by(RecordingDeletionSnapshot.id)
+                )
+            ).all()
+        return [(int(r[0]), str(r[1])) for r in rows]
+
+    async def _mark_snapshot_removed(self, actor: Actor, file_id: int) -> None:
+        async with unit_of_work(self._db, actor, None) as w:
+            if w.on_server:
+                await w.session.execute(
+                    text("SELECT kod_recording_snapshot_removed(:f)"), {"f": file_id}
+                )
+                return
+            gone = await w.session.get(RecordingDeletionSnapshot, file_id)
+            if gone is None:
+                return
+            await w.session.execute(
+                update(RecordingDeletion)
+                .where(RecordingDeletion.id == gone.deletion_id)
+                .values(snapshot_files_removed=RecordingDeletion.snapshot_files_removed + 1)
+            )
+            await w.session.delete(gone)
 
     async def _mark_removed(self, actor: Actor, protocol_id: int) -> None:
         async with unit_of_work(self._db, actor, None) as w:

@@ -2,8 +2,9 @@
 
 Each recording is read back from the store, every chunk decrypted (a changed byte, a swapped
 or cut-off chunk fails its tag) and the plaintext's SHA-256 compared with the one recorded at
-import. Files in the store that belong to no recording and no deletion are named as well. The
-check is audited (``recording.verify``: how many, which failed). On PostgreSQL the keys come
+import; the snapshots kept as evidence are checked the same way. Files in the store that belong
+to no recording, no snapshot and no deletion are named as well. The check is audited
+(``recording.verify``: how many, which failed). On PostgreSQL the keys come
 from ``kod_recording_verify_keys``, which only the database owner may call (the scheduled
 check); the person logins have no way to every key at once.
 """
@@ -24,7 +25,13 @@ from app.platform.errors import KodError
 from app.platform.i18n import tr
 from app.platform.permissions import Permission
 from app.platform.uow import Actor, unit_of_work
-from db.models import Recording, RecordingDeletion, RecordingKey
+from db.models import (
+    Recording,
+    RecordingDeletion,
+    RecordingDeletionSnapshot,
+    RecordingKey,
+    RecordingSnapshot,
+)
 
 
 class Outcome(StrEnum):
@@ -39,12 +46,14 @@ class Outcome(StrEnum):
 
 @dataclass(frozen=True)
 class RecordingCheck:
-    """The result for one recording (``message`` in German)."""
+    """The result for one recording, or one of its snapshots (``message`` in German)."""
 
     recording_id: int
     storage_key: str
     outcome: Outcome
     message: str
+    #: The snapshot checked (None: the recording itself).
+    snapshot_id: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -57,13 +66,15 @@ class VerifyReport:
     """The whole check."""
 
     checks: tuple[RecordingCheck, ...]
-    #: Files in the store that no recording and no deletion protocol names.
+    #: Files in the store that no recording, no snapshot and no deletion protocol names.
     strays: tuple[str, ...]
+    #: The snapshots kept as evidence.
+    snapshot_checks: tuple[RecordingCheck, ...] = ()
 
     @property
     def failed(self) -> tuple[RecordingCheck, ...]:
-        """The recordings that failed."""
-        return tuple(c for c in self.checks if not c.ok)
+        """The recordings and snapshots that failed."""
+        return tuple(c for c in (*self.checks, *self.snapshot_checks) if not c.ok)
 
     @property
     def ok(self) -> bool:
@@ -109,23 +120,40 @@ class VerifyService:
                         .order_by(Recording.id)
                     )
                 ).all()
+            # Only the schema owner gets this far on PostgreSQL (the function above).
+            shots = (
+                await w.session.execute(
+                    select(
+                        RecordingSnapshot.recording_id,
+                        RecordingSnapshot.key_id,
+                        RecordingSnapshot.wrapped_key,
+                        RecordingSnapshot.storage_key,
+                        RecordingSnapshot.sha256,
+                        RecordingSnapshot.id,
+                    ).order_by(RecordingSnapshot.id)
+                )
+            ).all()
             deleted_keys = set(
                 (await w.session.execute(select(RecordingDeletion.storage_key))).scalars()
+            ) | set(
+                (await w.session.execute(select(RecordingDeletionSnapshot.storage_key))).scalars()
             )
         checks: list[RecordingCheck] = []
         for n, row in enumerate(rows, start=1):
             checks.append(await asyncio.to_thread(self._check, *row))
             if progress is not None:
                 progress(n, len(rows))
-        known = {c.storage_key for c in checks} | deleted_keys
+        snapshot_checks = [await asyncio.to_thread(self._check, *shot) for shot in shots]
+        known = {c.storage_key for c in (*checks, *snapshot_checks)} | deleted_keys
         strays = tuple(k for k in await asyncio.to_thread(self._stored_keys) if k not in known)
-        report = VerifyReport(tuple(checks), strays)
+        report = VerifyReport(tuple(checks), strays, tuple(snapshot_checks))
         async with unit_of_work(self._db, actor, None) as w:
             await w.audit(
                 "recording.verify",
                 details={
                     "checked": len(checks),
-                    "failed": {str(c.recording_id): c.outcome.value for c in report.failed},
+                    "snapshots": len(snapshot_checks),
+                    "failed": {_label(c): c.outcome.value for c in report.failed},
                     "strays": len(strays),
                 },
             )
@@ -144,9 +172,10 @@ class VerifyService:
         wrapped: bytes | None,
         storage_key: str,
         sha256: str,
+        snapshot_id: int | None = None,
     ) -> RecordingCheck:
         def result(outcome: Outcome, message: str) -> RecordingCheck:
-            return RecordingCheck(recording_id, storage_key, outcome, message)
+            return RecordingCheck(recording_id, storage_key, outcome, message, snapshot_id)
 
         if key_id is None or wrapped is None:
             return result(
@@ -175,3 +204,11 @@ class VerifyService:
                 ),
             )
         return result(Outcome.OK, tr("evidence", "intact (every block and the SHA-256 checked)"))
+
+
+def _label(check: RecordingCheck) -> str:
+    """The audit key of a failed check: the recording's number, ``<id>/snapshot <id>`` for a
+    snapshot."""
+    if check.snapshot_id is None:
+        return str(check.recording_id)
+    return f"{check.recording_id}/snapshot {check.snapshot_id}"

@@ -143,9 +143,11 @@ async def run_with_db(args: argparse.Namespace, services: Services, actor: Actor
         print(
             tr(
                 "cli",
-                "%1 recordings deleted (Fristablauf), %2 stored files removed.",
+                "%1 recordings deleted (Fristablauf), %2 stored files and %3 snapshot files "
+                "removed.",
                 len(result.deleted),
                 result.files_removed,
+                result.snapshots_removed,
             )
         )
         for key in result.files_left:
@@ -156,6 +158,15 @@ async def run_with_db(args: argparse.Namespace, services: Services, actor: Actor
         report = await VerifyService(services.db, store).verify_all(actor)
         for check in report.checks:
             line = tr("cli", "Recording no. %1: %2", check.recording_id, check.message)
+            print(line, file=sys.stdout if check.ok else sys.stderr)
+        for check in report.snapshot_checks:
+            line = tr(
+                "cli",
+                "Snapshot no. %1 of recording no. %2: %3",
+                check.snapshot_id,
+                check.recording_id,
+                check.message,
+            )
             print(line, file=sys.stdout if check.ok else sys.stderr)
         for key in report.strays:
             print(tr("cli", "File without a recording in the store: %1", key), file=sys.stderr)

@@ -134,8 +134,10 @@ BASELINE: tuple[Priv, ...] = (
     # so any workstation (and the scheduled task) may run it (recordings.sql).
     execute("kod_recording_expire(integer)"),
     execute("kod_recording_file_removed(bigint)"),
+    execute("kod_recording_snapshot_removed(bigint)"),
     # Which deleted recordings' files are still to be removed (no personal data).
     read("recording_deletion", "id", "storage_key", "file_removed_at"),
+    read("recording_deletion_snapshot", "id", "storage_key"),
 )
 
 #: What writing anything at all needs: the change-feed row of every committed change.

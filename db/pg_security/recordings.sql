@@ -46,9 +46,11 @@ $$;
 
 -- Delete the recordings whose period ran out and that no hold (proposed, in force or with its
 -- lifting not yet confirmed) keeps. Irreversible: the wrapped data key is destroyed, the row
--- with its personal data removed; the deletion protocol keeps number, hash, size, times and the
--- reason only. Returns the storage keys, whose files the caller removes after the commit (a
--- file left behind opens with no key any more; kod_recording_file_removed marks it removed).
+-- with its personal data removed, and its snapshots with their keys (their files are listed in
+-- recording_deletion_snapshot for removal); the deletion protocol keeps number, hash, size,
+-- times, the reason and how many snapshot files went with it. Returns the storage keys, whose
+-- files the caller removes after the commit (a file left behind opens with no key any more;
+-- kod_recording_file_removed and kod_recording_snapshot_removed mark them removed).
 -- Any login may run it: what is due is decided here, by the server's clock.
 CREATE OR REPLACE FUNCTION public.kod_recording_expire(p_limit integer DEFAULT 500)
 RETURNS TABLE (recording_id bigint, storage_key text, protocol_id bigint)
@@ -58,6 +60,7 @@ DECLARE
     r record;
     v_pid bigint;
     v_feed bigint;
+    v_snaps integer;
 BEGIN
     PERFORM pg_advisory_xact_lock(4935492);
     FOR r IN
@@ -76,6 +79,11 @@ BEGIN
         VALUES (r.id, r.sha256, r.size_bytes, r.started_at, r.ended_at, r.due, now(),
                 'expired', r.skey)
         RETURNING id INTO v_pid;
+        INSERT INTO public.recording_deletion_snapshot (deletion_id, storage_key)
+        SELECT v_pid, s.storage_key FROM public.recording_snapshot s WHERE s.recording_id = r.id;
+        GET DIAGNOSTICS v_snaps = ROW_COUNT;
+        UPDATE public.recording_deletion d SET snapshot_files = v_snaps WHERE d.id = v_pid;
+        DELETE FROM public.recording_snapshot s WHERE s.recording_id = r.id;
         DELETE FROM public.recording_key k WHERE k.recording_id = r.id;
         DELETE FROM public.recording_hold h WHERE h.recording_id = r.id;
         UPDATE public.offence_evidence e SET recording_id = NULL WHERE e.recording_id = r.id;
@@ -103,19 +111,54 @@ BEGIN
 END
 $$;
 
--- A hold, locked, for the second person's step (who must hold recording.hold_confirm).
-CREATE OR REPLACE FUNCTION public.kod_recording_hold_locked(p_hold bigint)
-RETURNS public.recording_hold
+-- A snapshot file of a deleted recording is removed from the store: counted in the protocol.
+CREATE OR REPLACE FUNCTION public.kod_recording_snapshot_removed(p_file bigint) RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
-    h public.recording_hold;
+    v_deletion bigint;
+BEGIN
+    DELETE FROM public.recording_deletion_snapshot f WHERE f.id = p_file
+    RETURNING f.deletion_id INTO v_deletion;
+    IF FOUND THEN
+        UPDATE public.recording_deletion d
+           SET snapshot_files_removed = d.snapshot_files_removed + 1
+         WHERE d.id = v_deletion;
+    END IF;
+END
+$$;
+
+-- The checks both steps of a second person share (confirming a hold, consenting to lifting
+-- it): the caller may confirm holds, the hold exists (locked until the commit), it waits for
+-- this step, and the caller is not the one who proposed it. Returns the hold and the caller.
+DROP FUNCTION IF EXISTS public.kod_recording_hold_locked(bigint);
+CREATE OR REPLACE FUNCTION public.kod_recording_hold_second_person(
+    p_hold bigint, p_lifting boolean, OUT h public.recording_hold, OUT me bigint)
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+DECLARE
+    v_proposer bigint;
+    v_waiting boolean;
 BEGIN
     PERFORM public.kod_require('recording.hold_confirm');
     SELECT * INTO h FROM public.recording_hold x WHERE x.id = p_hold FOR UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'hold % does not exist', p_hold USING ERRCODE = 'no_data_found';
     END IF;
-    RETURN h;
+    IF p_lifting THEN
+        v_waiting := h.released_by_id IS NOT NULL AND h.release_requested_at IS NOT NULL;
+        v_proposer := h.released_by_id;
+    ELSE
+        v_waiting := h.confirmed_at IS NULL;
+        v_proposer := h.created_by_id;
+    END IF;
+    IF h.released_at IS NOT NULL OR NOT v_waiting THEN
+        RAISE EXCEPTION 'hold % is not waiting for this step', p_hold
+            USING ERRCODE = 'check_violation';
+    END IF;
+    me := public.kod_current_user_id();
+    IF me IS NULL OR me = v_proposer THEN
+        RAISE EXCEPTION 'a second person confirms, not whoever proposed it'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
 END
 $$;
 
@@ -124,24 +167,15 @@ CREATE OR REPLACE FUNCTION public.kod_recording_hold_confirm(
     p_hold bigint, p_workstation text DEFAULT NULL) RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
-    h public.recording_hold;
-    v_me bigint := public.kod_current_user_id();
+    s record;
 BEGIN
-    h := public.kod_recording_hold_locked(p_hold);
-    IF h.confirmed_at IS NOT NULL OR h.released_at IS NOT NULL THEN
-        RAISE EXCEPTION 'hold % is not waiting for confirmation', p_hold
-            USING ERRCODE = 'check_violation';
-    END IF;
-    IF v_me IS NULL OR v_me = h.created_by_id THEN
-        RAISE EXCEPTION 'a hold is confirmed by a second person, not by whoever proposed it'
-            USING ERRCODE = 'insufficient_privilege';
-    END IF;
-    UPDATE public.recording_hold x SET confirmed_by_id = v_me, confirmed_at = now()
+    SELECT * INTO s FROM public.kod_recording_hold_second_person(p_hold, false);
+    UPDATE public.recording_hold x SET confirmed_by_id = s.me, confirmed_at = now()
      WHERE x.id = p_hold;
-    PERFORM public.kod_audit('recording.hold.confirm', 'recording', h.recording_id,
-                             jsonb_build_object('hold', p_hold, 'kind', h.reason,
-                                                'file_number', h.file_number)::text,
-                             h.note, NULL, p_workstation);
+    PERFORM public.kod_audit('recording.hold.confirm', 'recording', (s.h).recording_id,
+                             jsonb_build_object('hold', p_hold, 'kind', (s.h).reason,
+                                                'file_number', (s.h).file_number)::text,
+                             (s.h).note, NULL, p_workstation);
 END
 $$;
 
@@ -150,25 +184,15 @@ CREATE OR REPLACE FUNCTION public.kod_recording_hold_release(
     p_hold bigint, p_workstation text DEFAULT NULL) RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
-    h public.recording_hold;
-    v_me bigint := public.kod_current_user_id();
+    s record;
 BEGIN
-    h := public.kod_recording_hold_locked(p_hold);
-    IF h.released_at IS NOT NULL OR h.released_by_id IS NULL
-       OR h.release_requested_at IS NULL THEN
-        RAISE EXCEPTION 'lifting hold % was not proposed', p_hold
-            USING ERRCODE = 'check_violation';
-    END IF;
-    IF v_me IS NULL OR v_me = h.released_by_id THEN
-        RAISE EXCEPTION 'lifting a hold is confirmed by a second person, not by its proposer'
-            USING ERRCODE = 'insufficient_privilege';
-    END IF;
-    UPDATE public.recording_hold x SET released_at = now(), release_consent_by_id = v_me
+    SELECT * INTO s FROM public.kod_recording_hold_second_person(p_hold, true);
+    UPDATE public.recording_hold x SET released_at = now(), release_consent_by_id = s.me
      WHERE x.id = p_hold;
-    PERFORM public.kod_audit('recording.hold.release', 'recording', h.recording_id,
-                             jsonb_build_object('hold', p_hold, 'kind', h.reason,
-                                                'file_number', h.file_number)::text,
-                             h.release_note, NULL, p_workstation);
+    PERFORM public.kod_audit('recording.hold.release', 'recording', (s.h).recording_id,
+                             jsonb_build_object('hold', p_hold, 'kind', (s.h).reason,
+                                                'file_number', (s.h).file_number)::text,
+                             (s.h).release_note, NULL, p_workstation);
 END
 $$;
 

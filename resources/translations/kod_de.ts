@@ -5513,8 +5513,8 @@
             <translation>Aufnahme Nr. %1 (aufgenommen %2): gelöscht am %3</translation>
         </message>
         <message>
-            <source>%1 recordings deleted (Fristablauf), %2 stored files removed.</source>
-            <translation>%1 Aufnahmen gelöscht (Fristablauf), %2 gespeicherte Dateien entfernt.</translation>
+            <source>%1 recordings deleted (Fristablauf), %2 stored files and %3 snapshot files removed.</source>
+            <translation>%1 Aufnahmen gelöscht (Fristablauf), %2 gespeicherte Dateien und %3 Standbild-Dateien entfernt.</translation>
         </message>
         <message>
             <source>Not yet removed (tried again next run): %1</source>
@@ -5523,6 +5523,10 @@
         <message>
             <source>Recording no. %1: %2</source>
             <translation>Aufnahme Nr. %1: %2</translation>
+        </message>
+        <message>
+            <source>Snapshot no. %1 of recording no. %2: %3</source>
+            <translation>Standbild Nr. %1 der Aufnahme Nr. %2: %3</translation>
         </message>
         <message>
             <source>File without a recording in the store: %1</source>

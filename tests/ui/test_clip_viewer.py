@@ -53,6 +53,10 @@ def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def frames(clip: Path) -> np.ndarray:
     """Every frame of the clip as RGB, decoded by ffmpeg into memory."""
+    return _decoded(clip)
+
+
+def _decoded(clip: Path) -> np.ndarray:
     raw = subprocess.run(
         ["ffmpeg", "-v", "error", "-i", str(clip), "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
         check=True,

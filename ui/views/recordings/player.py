@@ -6,9 +6,18 @@ the widgets: a timer in the GUI thread reads time, length and state, and notices
 failed its integrity check. VLC 3 does not move its clock while stepping frames in pause, so the
 time shown is advanced by one frame per step until the clock moves again.
 
-Accuracy (VLC 3, checked in the tests against the clip's own frames): a seek in pause shows a
-frame within one frame of the target for clips without reordered (B-) frames, as bodycams
-record; with B-frames it may land up to three frames early, and a frame step then corrects it.
+Accuracy (VLC 3.0, measured with ffmpeg clips, the picture compared with the clip's own frames):
+a seek in pause shows the exact frame when the target is a key frame. Elsewhere it shows the
+frame one before the target in clips without reordered (B-) frames, as bodycams record; with
+B-frames (H.264 main/high ``-bf 2``, H.265) it shows a frame two to four early (sometimes one
+late, just before a key frame): neither ``set_position`` instead of ``set_time``, nor turning
+off ``avcodec-hurry-up``, frame skipping or decoder threads changes that. libvlc 3 reports no
+time for the picture shown (its clock stands still in pause, also while stepping), so the time
+shown here is the target. Seeking to the key frame before the target and stepping frame by
+frame from there lands exactly on a quiet machine (the key frames can be read from the MP4/MOV
+sample tables), but libvlc 3 silently drops frame steps that come before the previous
+one is decoded and confirms none, so under load such a landing ends anywhere short of the
+target; the player therefore keeps libvlc's own seek.
 """
 
 from __future__ import annotations
