@@ -271,7 +271,11 @@ async def test_the_workstation_hook_deletes_what_is_due(
     rec = await import_clip(sqlite_db, store, people.dispatcher, clips[0], old)
     task = asyncio.create_task(retention_loop(services, interval_s=3600))
     try:
-        await wait_until(lambda: not _rows(sqlite_db, Recording), timeout=10)
+        # The row goes in the transaction, the file right after it.
+        await wait_until(
+            lambda: not _rows(sqlite_db, Recording) and not files_under(config.store_dir),
+            timeout=10,
+        )
     finally:
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
