@@ -230,12 +230,16 @@ async def _still_active(session: AsyncSession, actor: Actor) -> None:
 
 @asynccontextmanager
 async def reading(
-    db: Database, actor: Actor, permission: Permission
+    db: Database, actor: Actor, permission: Permission, single: bool = False
 ) -> AsyncIterator[AsyncSession]:
-    """A read session for ``actor``, after checking ``permission``."""
+    """A read session for ``actor``, after checking ``permission``.
+
+    ``single``: the caller sends one statement (PostgreSQL: no transaction around it, which
+    saves the BEGIN and ROLLBACK round trips; see :meth:`Database.read_single`).
+    """
     await check(db, actor, permission)
     try:
-        async with db.read() as session:
+        async with db.read_single() if single else db.read() as session:
             yield session
     except PermissionDenied as exc:
         await _audit_refusal(db, actor, exc)

@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any, cast
 
 from sqlalchemy import Row, Table, and_, bindparam, delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.codes import AVAILABLE_STATUSES, UNIT_STATUS_SOURCE, UnitStatus
@@ -51,9 +52,21 @@ _UNIT_COLUMNS = (
 async def _unit_infos(
     s: AsyncSession, only_ids: Sequence[int] | None = None, active_only: bool = False
 ) -> list[UnitInfo]:
-    # Plain rows, not ORM objects: the map reads thousands of units a second. Two statements
-    # whatever the number of units: the units with their assignment, device and the alarm
-    # timeout, then their crews (the board reads a changed unit after every status change).
+    # Plain rows, not ORM objects: the map reads thousands of units a second. One statement
+    # whatever the number of units: each with its assignment, crew, device and the alarm
+    # timeout (the board reads a changed unit after every status change).
+    postgresql = s.get_bind().dialect.name == "postgresql"
+    crew = (
+        select(User.display_name)
+        .join(UnitMember, UnitMember.user_id == User.id)
+        .where(UnitMember.unit_id == Unit.id, UnitMember.until.is_(None))
+    )
+    if postgresql:
+        names = func.json_agg(aggregate_order_by(User.display_name, User.display_name))
+        crew_names = crew.with_only_columns(names).scalar_subquery()
+    else:  # sorted below: SQLite orders names by code point, as Python does
+        names = func.json_group_array(User.display_name)
+        crew_names = crew.with_only_columns(names).scalar_subquery()
     live = and_(FieldDevice.unit_id == Unit.id, FieldDevice.revoked_at.is_(None))
     device_seen = select(func.max(FieldDevice.last_seen_at)).where(live).scalar_subquery()
     device_connected = select(FieldDevice.id).where(live, FieldDevice.connected.is_(True)).exists()
@@ -67,6 +80,7 @@ async def _unit_infos(
             Incident.number.label("incident_number"),
             IncidentUnit.assigned_at,
             IncidentUnit.confirmed_at,
+            crew_names.label("crew"),
             device_seen.label("device_seen_at"),
             device_connected.label("device_connected"),
             timeout_value.label("timeout_value"),
@@ -85,15 +99,6 @@ async def _unit_infos(
     units = (await s.execute(stmt)).all()
     if not units:
         return []
-    ids = [u.id for u in units]
-    members: dict[int, list[str]] = {}
-    for unit_id, name in await s.execute(
-        select(UnitMember.unit_id, User.display_name)
-        .join(User, User.id == UnitMember.user_id)
-        .where(UnitMember.unit_id.in_(ids), UnitMember.until.is_(None))
-        .order_by(User.display_name)
-    ):
-        members.setdefault(unit_id, []).append(name)
     stored = units[0].timeout_value
     timeout = dispatch.confirm_timeout_of(None if stored is None else json.loads(stored))
     return [
@@ -106,7 +111,7 @@ async def _unit_infos(
             lat=u.lat,
             lon=u.lon,
             position_at=u.position_at,
-            members=tuple(members.get(u.id, [])),
+            members=_crew(u.crew, postgresql),
             incident_id=u.incident_id,
             incident_number=u.incident_number if u.incident_id is not None else None,
             version=u.version,
@@ -117,6 +122,15 @@ async def _unit_infos(
         )
         for u in units
     ]
+
+
+def _crew(value: Any, postgresql: bool) -> tuple[str, ...]:
+    """The crew's names from the JSON array the statement built (sorted by the server on
+    PostgreSQL, as its collation orders them)."""
+    if value is None:
+        return ()
+    names = json.loads(value) if isinstance(value, str) else value
+    return tuple(names) if postgresql else tuple(sorted(names))
 
 
 def _alarmed(row: Row[Any]) -> bool:
@@ -177,7 +191,7 @@ class UnitService:
 
     async def board(self, actor: Actor) -> list[UnitInfo]:
         """All active units by call sign."""
-        async with reading(self._db, actor, Permission.UNIT_READ) as s:
+        async with reading(self._db, actor, Permission.UNIT_READ, single=True) as s:
             return await _unit_infos(s)
 
     async def rows(self, actor: Actor, ids: Sequence[int]) -> list[UnitInfo]:
@@ -185,12 +199,12 @@ class UnitService:
         await check(self._db, actor, Permission.UNIT_READ)
         if not ids:
             return []
-        async with reading(self._db, actor, Permission.UNIT_READ) as s:
+        async with reading(self._db, actor, Permission.UNIT_READ, single=True) as s:
             return await _unit_infos(s, ids, active_only=True)
 
     async def get(self, actor: Actor, unit_id: int) -> UnitInfo:
         """One unit."""
-        async with reading(self._db, actor, Permission.UNIT_READ) as s:
+        async with reading(self._db, actor, Permission.UNIT_READ, single=True) as s:
             found = await _unit_infos(s, [unit_id])
         if not found:
             raise NotFound(tr("units", "Unit %1 does not exist.", unit_id))
