@@ -80,12 +80,16 @@ class CallAuditWriter:
                         log.exception("call record could not be audited: %s", record)
 
     async def close(self) -> None:
-        """Write what is left and stop."""
-        await self.flush()
+        """Write what is left and stop.
+
+        A batch being written is waited for, not cancelled: its records are no longer queued,
+        so cancelling it would lose them.
+        """
+        self._wake.set()
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
+            with contextlib.suppress(Exception):
                 await self._task
+        await self.flush()
 
     async def _write(self, batch: list[CallRecord]) -> None:
         on_server = not self._db.target.is_sqlite
