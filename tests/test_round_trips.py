@@ -15,7 +15,7 @@ from typing import Any
 
 import psycopg
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 
 from app.domain.dto import IncidentDraft
@@ -26,7 +26,9 @@ from app.platform.errors import DatabaseUnavailable
 from app.platform.permissions import Role
 from app.platform.uow import Actor
 from app.services import Services
+from fieldapi.call_audit import CallAuditWriter, CallRecord
 from tests.conftest import ADMIN
+from tests.field_setup import GATEWAY_LOGIN, api_client, gateway_target, officer_with_device
 from tests.pg_logins import PASSWORD
 
 pytestmark = pytest.mark.asyncio
@@ -144,5 +146,53 @@ async def test_a_pooled_connection_the_server_ended_is_replaced_after_idling(
         with pytest.raises(DatabaseUnavailable):
             await services.units.board(LEAD)
         assert [u.call_sign for u in await services.units.board(LEAD)] == ["KOD 31"]
+    finally:
+        await db.dispose()
+
+
+async def test_call_records_name_the_officer_one_statement_each(
+    services: Services, db_target: DatabaseTarget
+) -> None:
+    setup = await officer_with_device(services)
+    auth = {"Authorization": f"Bearer {setup.token}"}
+    async with api_client(db_target) as client:
+        for status in ("3", "6", "1"):
+            answer = await client.post("/v1/status", json={"status": status}, headers=auth)
+            assert answer.status_code == 200, answer.text
+        refused = {"Authorization": "Bearer kodf_1_falsch"}
+        assert (await client.get("/v1/device", headers=refused)).status_code == 401
+    engine = services.db.sync_engine()
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT action, username FROM audit_log "
+                    "WHERE action LIKE 'field.%' AND action <> 'field.device_register' ORDER BY id"
+                )
+            ).all()
+    finally:
+        engine.dispose()
+    assert [tuple(r) for r in rows if r[0] == "field.call"] == [("field.call", "streife1")] * 3
+    refusals = [r[1] for r in rows if r[0] == "field.refused"]
+    gateway = "field-api" if db_target.is_sqlite else GATEWAY_LOGIN
+    assert refusals == [gateway]
+
+
+async def test_a_batch_of_call_records_takes_one_statement_per_record(
+    pg_target: DatabaseTarget,
+) -> None:
+    db = Database(pg_target, "test-ws")
+    services = Services.create(db)
+    try:
+        setup = await officer_with_device(services)
+        api_db = Database(gateway_target(pg_target), "field-api")
+        writer = CallAuditWriter(api_db)
+        officer = Actor(None, "streife1", Role.FIELD_OFFICER)
+        for n in range(5):
+            writer.add(CallRecord(officer, "field.call", setup.device_id, {"n": n}))
+        with counted(api_db) as sent:
+            await writer.close()
+        await api_db.dispose()
+        assert len(sent) == 1 + 5, "\n".join(sent)  # the writers' lock, then one per record
     finally:
         await db.dispose()
