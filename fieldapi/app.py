@@ -95,7 +95,7 @@ def create_app(
         finally:
             await intake.stop()
             await hub.stop()
-            await ctx.calls.close()
+            await ctx.close()
 
     app = FastAPI(
         title="KOD-Leitstelle – Schnittstelle Außendienst",

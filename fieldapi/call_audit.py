@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import text
 
+from app.platform import audit
 from app.platform.database import Database
 from app.platform.uow import Actor, Work
 from app.services.field_gateway import GATEWAY_ACTOR
@@ -28,6 +29,27 @@ log = logging.getLogger(__name__)
 
 FLUSH_S = 0.5
 MAX_BATCH = 500
+
+#: PostgreSQL: one record as its officer in one round trip (the writers' lock is held
+#: meanwhile). The subquery (kept apart by OFFSET 0) takes the officer's login before the
+#: outer query writes the record, whose actor the server takes from that login.
+_ACTING_AUDIT = text(
+    "SELECT kod_audit(:a, :e, CAST(:i AS bigint), :d, NULL, NULL, :w) FROM "
+    "(SELECT set_config('role', :r, true), set_config('kod.actor', :l, true) OFFSET 0) AS acting"
+)
+
+
+def _acting_params(record: CallRecord, db: Database) -> dict[str, Any]:
+    login = record.actor.username if record.actor else ""
+    return {
+        "r": login or "none",
+        "l": login,
+        "a": record.action,
+        "e": "field_device" if record.device_id is not None else None,
+        "i": record.device_id,
+        "d": audit.canonical_details(record.details),
+        "w": db.workstation,
+    }
 
 
 @dataclass(frozen=True)
@@ -80,12 +102,16 @@ class CallAuditWriter:
                         log.exception("call record could not be audited: %s", record)
 
     async def close(self) -> None:
-        """Write what is left and stop."""
-        await self.flush()
+        """Write what is left and stop.
+
+        A batch being written is waited for, not cancelled: its records are no longer queued,
+        so cancelling it would lose them.
+        """
+        self._wake.set()
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
+            with contextlib.suppress(Exception):
                 await self._task
+        await self.flush()
 
     async def _write(self, batch: list[CallRecord]) -> None:
         on_server = not self._db.target.is_sqlite
@@ -93,13 +119,8 @@ class CallAuditWriter:
             for record in batch:
                 actor = record.actor or GATEWAY_ACTOR
                 if on_server:
-                    login = record.actor.username if record.actor else ""
-                    await session.execute(
-                        text(
-                            "SELECT set_config('role', :r, true), set_config('kod.actor', :a, true)"
-                        ),
-                        {"r": login or "none", "a": login},
-                    )
+                    await session.execute(_ACTING_AUDIT, _acting_params(record, self._db))
+                    continue
                 work = Work(session, actor, self._db.workstation, on_server=on_server)
                 await work.audit(
                     record.action,

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import math
+from datetime import datetime
 from typing import Any
 
 from app.platform.acting import ActingDatabase
@@ -22,6 +25,9 @@ from fieldapi.settings import FieldApiSettings
 
 log = logging.getLogger(__name__)
 
+#: Seconds within which the last calls of devices are recorded together.
+SEEN_FLUSH_S = 0.5
+
 
 class FieldContext:
     """The API's state: one database pool, acting views of it per officer, the limiters."""
@@ -38,6 +44,9 @@ class FieldContext:
         )
         self._services: dict[str, Services] = {}
         self._seen_written: dict[int, float] = {}
+        #: Devices whose last call is still to be recorded (written together, see _seen).
+        self._seen_due: dict[int, datetime] = {}
+        self._seen_task: asyncio.Task[None] | None = None
         #: Every call's audit record, written in batches.
         self.calls = CallAuditWriter(db)
 
@@ -94,10 +103,34 @@ class FieldContext:
         if now.timestamp() - last < self.settings.seen_interval_s:
             return
         self._seen_written[device_id] = now.timestamp()
+        # Written for all devices due within SEEN_FLUSH_S in one transaction: with hundreds
+        # of devices a transaction per device would queue on the writers' lock.
+        self._seen_due[device_id] = now
+        if self._seen_task is None or self._seen_task.done():
+            self._seen_task = asyncio.get_running_loop().create_task(self._write_seen_later())
+
+    async def _write_seen_later(self) -> None:
+        await asyncio.sleep(SEEN_FLUSH_S)
+        await self.flush_seen()
+
+    async def flush_seen(self) -> None:
+        """Record the last call of every device due now."""
+        due, self._seen_due = self._seen_due, {}
+        if not due:
+            return
         try:
-            await self.gateway.touch({device_id: now})
+            await self.gateway.touch(due)
         except Exception:
-            log.exception("last call of device %s not recorded", device_id)
+            log.exception("last call of devices %s not recorded", sorted(due))
+
+    async def close(self) -> None:
+        """Write what is still due (last calls, call records)."""
+        if self._seen_task is not None:
+            # At most SEEN_FLUSH_S; cancelling could cut a write already begun.
+            with contextlib.suppress(Exception):
+                await self._seen_task
+        await self.flush_seen()
+        await self.calls.close()
 
 
 def _too_many(wait: float) -> ApiError:

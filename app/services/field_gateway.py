@@ -63,18 +63,26 @@ class FieldGateway:
             .exists()
         )
         # One statement (on PostgreSQL without a transaction around it): every call asks.
+        # Plain columns, not the ORM object: this runs for every call of every device.
         async with self._db.read_single() as s:
             row = (
                 await s.execute(
                     select(
-                        FieldDevice,
+                        FieldDevice.id,
+                        FieldDevice.label,
+                        FieldDevice.user_id,
+                        FieldDevice.unit_id,
+                        FieldDevice.token_hash,
+                        FieldDevice.previous_token_hash,
+                        FieldDevice.previous_valid_until,
+                        FieldDevice.revoked_at,
                         User.username,
                         User.display_name,
                         User.role_code,
-                        User.active,
+                        User.active.label("user_active"),
                         Unit.call_sign,
-                        Unit.active,
-                        serving,
+                        Unit.active.label("unit_active"),
+                        serving.label("on_crew"),
                     )
                     .join(User, User.id == FieldDevice.user_id)
                     .join(Unit, Unit.id == FieldDevice.unit_id)
@@ -83,9 +91,7 @@ class FieldGateway:
             ).first()
         if row is None:
             raise _refused()
-        device, username, display_name, role_code, user_active, call_sign, unit_active, on_crew = (
-            row
-        )
+        device = row
         now = utcnow()
         current = secret_matches(secret, device.token_hash)
         previous = (
@@ -96,23 +102,23 @@ class FieldGateway:
         )
         if device.revoked_at is not None or not (current or previous):
             raise _refused()
-        if not user_active or role_code != Role.FIELD_OFFICER.value:
+        if not row.user_active or row.role_code != Role.FIELD_OFFICER.value:
             raise AuthenticationError(
                 tr("field", "The officer of this device may not use it (account disabled).")
             )
-        if not on_crew or not unit_active:
+        if not row.on_crew or not row.unit_active:
             raise AuthenticationError(
                 tr(
                     "field",
                     "%1 is not on the crew of %2 at the moment; ask the control room.",
-                    display_name,
-                    call_sign,
+                    row.display_name,
+                    row.call_sign,
                 )
             )
         if current and device.previous_token_hash is not None:
             await self._forget_previous(device.id)
-        actor = Actor(device.user_id, username, Role.FIELD_OFFICER, display_name)
-        return DeviceIdentity(device.id, device.label, device.unit_id, call_sign, actor)
+        actor = Actor(device.user_id, row.username, Role.FIELD_OFFICER, row.display_name)
+        return DeviceIdentity(device.id, device.label, device.unit_id, row.call_sign, actor)
 
     async def _forget_previous(self, device_id: int) -> None:
         """The new token arrived: the one before the rotation stops working."""

@@ -13,9 +13,9 @@ writes to the database when the time runs out.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Any, Literal, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,7 +30,7 @@ from app.platform.errors import ConflictError, NotFound, ValidationError
 from app.platform.i18n import tr
 from app.platform.uow import Work
 from app.services.incident_common import journal
-from app.services.settings import read_setting
+from app.services.settings import DEFAULTS, read_setting
 from db.models import Incident, IncidentUnit, Unit, UnitStatusChange
 
 #: Setting: seconds an alarmed unit has to confirm before the alarm is flagged.
@@ -50,6 +50,12 @@ class UnitUnavailable(ValidationError):
 async def confirm_timeout(session: AsyncSession) -> timedelta:
     """How long an alarmed unit has to confirm (setting ``dispatch.confirm_timeout_s``)."""
     return timedelta(seconds=int(await read_setting(session, CONFIRM_TIMEOUT_SETTING)))
+
+
+def confirm_timeout_of(stored: Any) -> timedelta:
+    """The timeout from the setting's stored (decoded) value; None: the default."""
+    value = DEFAULTS[CONFIRM_TIMEOUT_SETTING] if stored is None else stored
+    return timedelta(seconds=int(value))
 
 
 def confirm_due(
@@ -106,10 +112,39 @@ async def active_assignment(session: AsyncSession, unit_id: int) -> IncidentUnit
     return found
 
 
-async def move_unit(w: Work, unit: Unit, status: str, note: str | None = None) -> None:
-    """Set ``unit``'s status and move its assignment and incident with it (see module doc)."""
+async def locked_unit(w: Work, unit_id: int) -> tuple[Unit, IncidentUnit | None]:
+    """The unit, read fresh and locked (PostgreSQL), with its active assignment: one statement
+    (a status change holds the writers' lock meanwhile)."""
+    stmt = (
+        select(Unit, IncidentUnit)
+        .outerjoin(
+            IncidentUnit,
+            and_(IncidentUnit.unit_id == Unit.id, IncidentUnit.released_at.is_(None)),
+        )
+        .where(Unit.id == unit_id)
+    )
+    if w.on_server:
+        stmt = stmt.with_for_update(of=Unit)
+    found = (await w.session.execute(stmt.execution_options(populate_existing=True))).first()
+    if found is None:
+        raise NotFound(tr("incidents", "Unit %1 does not exist.", unit_id))
+    return found[0], found[1]
+
+
+async def move_unit(
+    w: Work,
+    unit: Unit,
+    status: str,
+    note: str | None = None,
+    active: IncidentUnit | Literal["read"] | None = "read",
+) -> None:
+    """Set ``unit``'s status and move its assignment and incident with it (see module doc).
+
+    ``active``: the unit's active assignment if the caller has read it (:func:`locked_unit`).
+    """
     previous = unit.status
-    active = await active_assignment(w.session, unit.id)
+    if active == "read":
+        active = await active_assignment(w.session, unit.id)
     await record_unit_status(w, unit, status, active.incident_id if active else None, note)
     if active is None:
         return

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime, timedelta
-from typing import cast
+from datetime import timedelta
+from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, insert, select, update
+from sqlalchemy import Row, Table, and_, bindparam, delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.codes import AVAILABLE_STATUSES, UNIT_STATUS_SOURCE, UnitStatus
@@ -26,6 +28,7 @@ from db.models import (
     FieldDevice,
     Incident,
     IncidentUnit,
+    Setting,
     Unit,
     UnitMember,
     UnitPosition,
@@ -49,50 +52,55 @@ _UNIT_COLUMNS = (
 async def _unit_infos(
     s: AsyncSession, only_ids: Sequence[int] | None = None, active_only: bool = False
 ) -> list[UnitInfo]:
-    # Plain rows, not ORM objects: the map reads thousands of units a second.
-    stmt = select(*_UNIT_COLUMNS).order_by(Unit.call_sign)
+    # Plain rows, not ORM objects: the map reads thousands of units a second. One statement
+    # whatever the number of units: each with its assignment, crew, device and the alarm
+    # timeout (the board reads a changed unit after every status change).
+    postgresql = s.get_bind().dialect.name == "postgresql"
+    crew = (
+        select(User.display_name)
+        .join(UnitMember, UnitMember.user_id == User.id)
+        .where(UnitMember.unit_id == Unit.id, UnitMember.until.is_(None))
+    )
+    if postgresql:
+        names = func.json_agg(aggregate_order_by(User.display_name, User.display_name))
+        crew_names = crew.with_only_columns(names).scalar_subquery()
+    else:  # sorted below: SQLite orders names by code point, as Python does
+        names = func.json_group_array(User.display_name)
+        crew_names = crew.with_only_columns(names).scalar_subquery()
+    live = and_(FieldDevice.unit_id == Unit.id, FieldDevice.revoked_at.is_(None))
+    device_seen = select(func.max(FieldDevice.last_seen_at)).where(live).scalar_subquery()
+    device_connected = select(FieldDevice.id).where(live, FieldDevice.connected.is_(True)).exists()
+    timeout_value = (
+        select(Setting.value).where(Setting.key == dispatch.CONFIRM_TIMEOUT_SETTING)
+    ).scalar_subquery()
+    stmt = (
+        select(
+            *_UNIT_COLUMNS,
+            Incident.id.label("incident_id"),
+            Incident.number.label("incident_number"),
+            IncidentUnit.assigned_at,
+            IncidentUnit.confirmed_at,
+            crew_names.label("crew"),
+            device_seen.label("device_seen_at"),
+            device_connected.label("device_connected"),
+            timeout_value.label("timeout_value"),
+        )
+        .outerjoin(
+            IncidentUnit,
+            and_(IncidentUnit.unit_id == Unit.id, IncidentUnit.released_at.is_(None)),
+        )
+        .outerjoin(Incident, Incident.id == IncidentUnit.incident_id)
+        .order_by(Unit.call_sign)
+    )
     if only_ids is not None:
         stmt = stmt.where(Unit.id.in_(list(only_ids)))
     if only_ids is None or active_only:
         stmt = stmt.where(Unit.active.is_(True))
     units = (await s.execute(stmt)).all()
-    ids = [u.id for u in units]
-    members: dict[int, list[str]] = {}
-    jobs: dict[int, tuple[int, str]] = {}
-    alarms: dict[int, tuple[datetime, datetime]] = {}
-    devices: dict[int, tuple[datetime | None, bool]] = {}
-    if ids:
-        for unit_id, name in await s.execute(
-            select(UnitMember.unit_id, User.display_name)
-            .join(User, User.id == UnitMember.user_id)
-            .where(UnitMember.unit_id.in_(ids), UnitMember.until.is_(None))
-            .order_by(User.display_name)
-        ):
-            members.setdefault(unit_id, []).append(name)
-        timeout = await dispatch.confirm_timeout(s)
-        for unit_id, incident_id, number, assigned_at, confirmed_at in await s.execute(
-            select(
-                IncidentUnit.unit_id,
-                Incident.id,
-                Incident.number,
-                IncidentUnit.assigned_at,
-                IncidentUnit.confirmed_at,
-            )
-            .join(Incident, Incident.id == IncidentUnit.incident_id)
-            .where(IncidentUnit.unit_id.in_(ids), IncidentUnit.released_at.is_(None))
-        ):
-            jobs[unit_id] = (incident_id, number)
-            if confirmed_at is None:
-                alarms[unit_id] = (assigned_at, assigned_at + timeout)
-        for unit_id, seen, connected in await s.execute(
-            select(FieldDevice.unit_id, FieldDevice.last_seen_at, FieldDevice.connected).where(
-                FieldDevice.unit_id.in_(ids), FieldDevice.revoked_at.is_(None)
-            )
-        ):
-            was_seen, was_connected = devices.get(unit_id, (None, False))
-            if seen is not None and (was_seen is None or seen > was_seen):
-                was_seen = seen
-            devices[unit_id] = (was_seen, was_connected or bool(connected))
+    if not units:
+        return []
+    stored = units[0].timeout_value
+    timeout = dispatch.confirm_timeout_of(None if stored is None else json.loads(stored))
     return [
         UnitInfo(
             id=u.id,
@@ -103,17 +111,31 @@ async def _unit_infos(
             lat=u.lat,
             lon=u.lon,
             position_at=u.position_at,
-            members=tuple(members.get(u.id, [])),
-            incident_id=jobs.get(u.id, (None, None))[0],
-            incident_number=jobs.get(u.id, (None, None))[1],
+            members=_crew(u.crew, postgresql),
+            incident_id=u.incident_id,
+            incident_number=u.incident_number if u.incident_id is not None else None,
             version=u.version,
-            alarmed_at=alarms[u.id][0] if u.id in alarms else None,
-            confirm_due_at=alarms[u.id][1] if u.id in alarms else None,
-            device_seen_at=devices.get(u.id, (None, False))[0],
-            device_connected=devices.get(u.id, (None, False))[1],
+            alarmed_at=u.assigned_at if _alarmed(u) else None,
+            confirm_due_at=u.assigned_at + timeout if _alarmed(u) else None,
+            device_seen_at=u.device_seen_at,
+            device_connected=bool(u.device_connected),
         )
         for u in units
     ]
+
+
+def _crew(value: Any, postgresql: bool) -> tuple[str, ...]:
+    """The crew's names from the JSON array the statement built (sorted by the server on
+    PostgreSQL, as its collation orders them)."""
+    if value is None:
+        return ()
+    names = json.loads(value) if isinstance(value, str) else value
+    return tuple(names) if postgresql else tuple(sorted(names))
+
+
+def _alarmed(row: Row[Any]) -> bool:
+    """The unit's incident is shown and the unit has not confirmed its alarm yet."""
+    return row.incident_id is not None and row.confirmed_at is None
 
 
 async def _active_job(s: AsyncSession, unit_id: int) -> tuple[int, str, str] | None:
@@ -169,7 +191,7 @@ class UnitService:
 
     async def board(self, actor: Actor) -> list[UnitInfo]:
         """All active units by call sign."""
-        async with reading(self._db, actor, Permission.UNIT_READ) as s:
+        async with reading(self._db, actor, Permission.UNIT_READ, single=True) as s:
             return await _unit_infos(s)
 
     async def rows(self, actor: Actor, ids: Sequence[int]) -> list[UnitInfo]:
@@ -177,12 +199,12 @@ class UnitService:
         await check(self._db, actor, Permission.UNIT_READ)
         if not ids:
             return []
-        async with reading(self._db, actor, Permission.UNIT_READ) as s:
+        async with reading(self._db, actor, Permission.UNIT_READ, single=True) as s:
             return await _unit_infos(s, ids, active_only=True)
 
     async def get(self, actor: Actor, unit_id: int) -> UnitInfo:
         """One unit."""
-        async with reading(self._db, actor, Permission.UNIT_READ) as s:
+        async with reading(self._db, actor, Permission.UNIT_READ, single=True) as s:
             found = await _unit_infos(s, [unit_id])
         if not found:
             raise NotFound(tr("units", "Unit %1 does not exist.", unit_id))
@@ -245,12 +267,12 @@ class UnitService:
             await self.raise_emergency(actor, unit_id)
             return await self.get(actor, unit_id)
         async with unit_of_work(self._db, actor, Permission.UNIT_STATUS) as w:
-            unit = await dispatch.locked(w, Unit, unit_id)
+            unit, active = await dispatch.locked_unit(w, unit_id)
             if unit.status == status:
                 return (await _unit_infos(w.session, [unit.id]))[0]
             old = unit.status
             # One status everywhere: the unit's assignment and incident move with it.
-            await dispatch.move_unit(w, unit, status, note)
+            await dispatch.move_unit(w, unit, status, note, active)
             await w.audit("unit.status", "unit", unit.id, {"from": old, "to": status})
             await w.session.flush()
             return (await _unit_infos(w.session, [unit.id]))[0]
