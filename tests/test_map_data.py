@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 from shapely.geometry import shape
+from sqlalchemy import event
 
 from app.domain.map_tiles import open_mbtiles, read_tile, tile_host
 from app.domain.outlines import stadtteil_outlines_geojson
@@ -18,6 +21,7 @@ from app.platform.errors import PermissionDenied, ValidationError
 from app.platform.permissions import Role
 from app.platform.uow import Actor
 from app.services import Services
+from app.services.stadtteile import REFRESH_S
 from app.tools.cli import run as cli_run
 from tests.conftest import ADMIN, service_actions
 from tests.map_files import make_mbtiles, projected_outlines, solid_png
@@ -350,9 +354,97 @@ def test_only_the_configured_tile_server_counts_as_its_host() -> None:
     assert tile_host("file:///tiles/{z}/{x}/{y}.png") is None
 
 
+class Clock:
+    """The outline index's clock, moved on by the test."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    clock = Clock()
+    monkeypatch.setattr("app.services.stadtteile._clock", clock)
+    return clock
+
+
+def outline_queries(db: Database) -> list[str]:
+    """Every statement on ``db`` that reads the outline table, from now on."""
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if "map_outline" in statement:
+            seen.append(statement)
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", record)
+    return seen
+
+
+@pytest.mark.asyncio
+async def test_writes_with_coordinates_read_no_outlines_and_see_imports_elsewhere(
+    services: Services, dispatcher: Actor, tmp_path: Path, clock: Clock
+) -> None:
+    from app.domain.dto import IncidentDraft
+    from app.domain.geo import stadtteil_by_name
+    from app.platform.changefeed import ChangeFollower, last_change_id
+
+    wiesdorf = stadtteil_by_name("Wiesdorf")
+    assert wiesdorf is not None
+    point = (wiesdorf.centre_lat, wiesdorf.centre_lon)
+
+    def draft() -> IncidentDraft:
+        return IncidentDraft("noise", address="Hauptstraße 1", lat=point[0], lon=point[1])
+
+    assert (await services.incidents.create(dispatcher, draft())).stadtteil == "Wiesdorf"
+    queries = outline_queries(services.db)
+    # A workstation follows the change feed: its writes ask nothing about the outlines.
+    follower = ChangeFollower(services.db, after_id=await last_change_id(services.db))
+    services.map_data.follow_changes(follower)
+    follower.start()
+    try:
+        await wait_for(lambda: follower.status.online)
+        await services.incidents.create(dispatcher, draft())
+        queries.clear()
+        for _ in range(5):
+            clock.advance(REFRESH_S)
+            assert (await services.incidents.create(dispatcher, draft())).stadtteil == "Wiesdorf"
+        assert queries == []
+        # Another workstation (another connection to the same database) imports outlines.
+        other_db = Database(services.db.target, workstation="other")
+        try:
+            path = projected_outlines(
+                tmp_path / "amtlich.geojson", rename={"Wiesdorf": "Wiesdorf-Mitte"}
+            )
+            await Services.create(other_db).map_data.import_outlines(ADMIN, path)
+            newest = await last_change_id(other_db)
+        finally:
+            await other_db.dispose()
+        # The feed brings the import: the next write has the new outlines (no clock moved).
+        await wait_for(lambda: follower.last_id >= newest)
+        after = await services.incidents.create(dispatcher, draft())
+        assert after.stadtteil == "Wiesdorf-Mitte"
+    finally:
+        await follower.stop()
+
+
+async def wait_for(condition: Any, timeout: float = 10.0) -> None:
+    """Let the loop run until ``condition()`` holds (the follower works in the background)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        assert loop.time() < deadline, "timed out"
+        await asyncio.sleep(0.05)
+
+
 @pytest.mark.asyncio
 async def test_incidents_get_their_stadtteil_from_the_official_outlines_once_imported(
-    services: Services, dispatcher: Actor, tmp_path: Path
+    services: Services, dispatcher: Actor, tmp_path: Path, clock: Clock
 ) -> None:
     from app.domain.dto import IncidentDraft
     from app.domain.geo import stadtteil_by_name
@@ -377,6 +469,8 @@ async def test_incidents_get_their_stadtteil_from_the_official_outlines_once_imp
         await Services.create(other_db).map_data.import_outlines(ADMIN, path)
     finally:
         await other_db.dispose()
+    # This process follows no change feed: it notices within one refresh.
+    clock.advance(REFRESH_S)
     after = await services.incidents.create(dispatcher, draft())
     assert after.stadtteil == "Wiesdorf-Mitte"
     # What panes show before the next write (unit board, emergency banner, call form).

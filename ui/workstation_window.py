@@ -154,6 +154,8 @@ async def start_window(
     await preload.wait()
     follower = ChangeFollower(services.db, after_id=await last_change_id(services.db))
     services.link.follow(lambda: follower.state == LinkState.ONLINE)
+    # Outline imports on other workstations reach this one's writes through the feed.
+    services.map_data.follow_changes(follower)
     bridge = ChangeBridge(follower)
     ctx = UiContext(services=services, actor=actor, bridge=bridge)
     window = build_window(ctx, database_label, settings)

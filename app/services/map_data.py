@@ -16,14 +16,14 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, insert, select
 
 from app.domain.changes import Entity
 from app.domain.map_tiles import MBTilesError, MBTilesInfo, inspect_mbtiles
 from app.domain.outline_import import OutlineFormatError, parse_outlines
-from app.domain.outlines import StadtteilIndex, StadtteilOutline, map_outlines_geojson
+from app.domain.outlines import StadtteilIndex, map_outlines_geojson
 from app.platform.config import user_data_dir
 from app.platform.database import Database
 from app.platform.errors import ValidationError
@@ -31,8 +31,17 @@ from app.platform.i18n import tr
 from app.platform.permissions import Permission
 from app.platform.uow import Actor, check, unit_of_work
 from app.services.settings import SettingsService, read_setting
-from app.services.stadtteile import stadtteil_index
+from app.services.stadtteile import (
+    follow_outline_changes,
+    official_outlines,
+    outlines_changed,
+    stadtteil_index,
+    use_outlines,
+)
 from db.models import MapOutline
+
+if TYPE_CHECKING:
+    from app.platform.changefeed import ChangeFollower
 
 log = logging.getLogger(__name__)
 
@@ -115,16 +124,18 @@ class MapDataService:
                 k: await read_setting(s, k)
                 for k in ("map.mbtiles_path", "map.tile_url", "map.tile_attribution")
             }
-            rows = (await s.scalars(select(MapOutline).order_by(MapOutline.name))).all()
-            official = [
-                StadtteilOutline(r.name, json.loads(r.geometry), r.label_lat, r.label_lon)
-                for r in rows
-            ]
-            source = rows[0].source if rows else ""
-            # The same outlines decide which Stadtteil a point is in (see stadtteil_index).
-            await stadtteil_index(s)
+            rows = (await s.scalars(select(MapOutline))).all()
+            # The same outlines decide which Stadtteil a point is in (one read for both).
+            await use_outlines(s, rows)
+        official = sorted(official_outlines(rows), key=lambda o: o.name)
+        source = min(rows, key=lambda r: r.name).source if rows else ""
         tiles = await asyncio.to_thread(self._tile_source, values)
         return MapBackground(tiles, map_outlines_geojson(official), bool(official), source)
+
+    def follow_changes(self, follower: ChangeFollower) -> None:
+        """Let this workstation's change follower tell of outline imports elsewhere (see
+        :func:`app.services.stadtteile.follow_outline_changes`)."""
+        follow_outline_changes(self._db, follower)
 
     async def load_stadtteile(self) -> StadtteilIndex:
         """Read the Stadtteil outlines for what the workstation shows before it writes anything
@@ -203,6 +214,7 @@ class MapDataService:
                 },
             )
             w.changed(Entity.MAP, 0, "outlines")
+        outlines_changed(self._db)
         return OutlineImport(
             file.name, parsed.crs, tuple(o.name for o in parsed.outlines), parsed.warnings
         )

@@ -259,15 +259,17 @@ async def test_crowded_call_signs_give_way_to_each_other_and_a_notruf_label_alwa
     pane = await show_map(ui_ctx)
     try:
         await wait_for_page(pane, lambda s: s["units"] == 5 and s["unit_labels"] is True)
-        # Of the crowd one label is drawn: the unit in Notruf's; the lone unit keeps its own.
-        state = await wait_for_page(pane, lambda s: s["unit_labels_drawn"] == 2)
+        # Not every name of the crowd fits (around the symbols there is room for a few), the
+        # unit in Notruf's always does; the lone unit keeps its own.
+        state = await wait_for_page(pane, lambda s: 2 <= s["unit_labels_drawn"] < 5)
         assert state["unit_labels"] is True
         drawn = await js(
             pane,
             "Array.from(document.querySelectorAll('.kod-label-unit'))"
-            ".filter(e => e.style.visibility !== 'hidden').map(e => e.textContent)",
+            ".filter(e => e.style.display !== 'none').map(e => e.textContent)",
         )
-        assert sorted(drawn) == ["KOD 73", "KOD 80"]
+        assert {"KOD 73", "KOD 80"} <= set(drawn)
+        assert len(drawn) < 5
         # Zoomed right in, the crowd spreads out and every name is drawn again.
         await js(pane, f"kodMap.focus('unit', {crowd[0].id})")
         assert await js(pane, "kodMap.zoom(15)") == 15

@@ -36,12 +36,23 @@
                 fillColor: "#ffffff",
                 fillOpacity: kind === "station" ? 1 : 0.8,
             });
-            marker.bindTooltip(api.text("span", p.name), {
-                permanent: permanentLabels,
-                direction: "right",
-                offset: [7, 0],
-                className: "kod-label kod-label-" + kind,
-            });
+            if (permanentLabels) {
+                // Laid out with every other label of the map (situation.js).
+                api.labels.set(kind + ":" + index, {
+                    text: p.name,
+                    at: [p.lat, p.lon],
+                    rank: api.rank.station,
+                    cls: "kod-label-" + kind,
+                    dx: 9,
+                    group: group,
+                });
+            } else {
+                marker.bindTooltip(api.text("span", p.name), {
+                    direction: "right",
+                    offset: [7, 0],
+                    className: "kod-label kod-label-" + kind,
+                });
+            }
             var box = api.text("div", "", "kod-popup kod-popup-" + kind);
             box.appendChild(api.text("b", p.name));
             if (p.detail) {
@@ -113,6 +124,7 @@
 
     function showTrail(data) {
         groups.trails.clearLayers();
+        api.labels.drop("trail");
         trail = { unit_id: null, points: 0, label: "", note: "" };
         if (!data) {
             show(notice, "");
@@ -134,34 +146,39 @@
             fillColor: "#ffffff",
             fillOpacity: 1,
         });
-        first.bindTooltip(api.text("span", data.label), {
-            permanent: true,
-            direction: "right",
-            offset: [6, 0],
-            className: "kod-label kod-label-trail",
-        });
         first.addTo(groups.trails);
+        api.labels.set("trail", {
+            text: data.label,
+            at: data.points[0],
+            rank: api.rank.incident,
+            cls: "kod-label-trail",
+            dx: 6,
+            group: groups.trails,
+        });
     }
 
     function showProposals(data) {
         groups.proposals.clearLayers();
         proposals = [];
-        if (!data) {
-            return;
-        }
-        data.units.forEach(function (u) {
+        var keep = {};
+        (data ? data.units : []).forEach(function (u) {
             var line = L.polyline([data.incident, [u.lat, u.lon]], {
                 color: cfg.colours.proposal,
                 weight: 2,
                 dashArray: "6 5",
                 interactive: false,
             });
-            line.bindTooltip(api.text("span", u.label), {
-                permanent: true,
-                direction: "center",
-                className: "kod-label kod-label-distance",
-            });
             line.addTo(groups.proposals);
+            // Mid-way along the line; the same element from tick to tick (no blinking).
+            keep["proposal:" + u.id] = true;
+            api.labels.set("proposal:" + u.id, {
+                text: u.label,
+                at: [(data.incident[0] + u.lat) / 2, (data.incident[1] + u.lon) / 2],
+                rank: api.rank.proposal,
+                cls: "kod-label-distance",
+                anchor: "center",
+                group: groups.proposals,
+            });
             L.circleMarker([u.lat, u.lon], {
                 radius: 12,
                 color: cfg.colours.proposal,
@@ -171,10 +188,12 @@
             }).addTo(groups.proposals);
             proposals.push(u.label);
         });
+        api.labels.dropAll("proposal:", keep);
     }
 
     function showPlace(data) {
         groups.place.clearLayers();
+        api.labels.drop("place");
         placeLabel = null;
         if (!data) {
             return;
@@ -186,13 +205,16 @@
             fillColor: cfg.colours.place,
             fillOpacity: 0.25,
         });
-        marker.bindTooltip(api.text("span", data.label), {
-            permanent: true,
-            direction: "right",
-            offset: [10, 0],
-            className: "kod-label kod-label-place",
-        });
         marker.addTo(groups.place);
+        // Asked for: it wins over everything but a unit in Notruf.
+        api.labels.set("place", {
+            text: data.label,
+            at: [data.lat, data.lon],
+            rank: api.rank.selected,
+            cls: "kod-label-place",
+            dx: 13,
+            group: groups.place,
+        });
         placeLabel = data.label;
         api.map.setView([data.lat, data.lon], Math.max(api.map.getZoom(), 16), { animate: false });
     }

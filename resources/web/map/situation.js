@@ -82,164 +82,259 @@
         return box;
     }
 
-    /* Call-sign labels of the units: one plain element each, placed by a transform. Leaflet's
-     * permanent tooltips measure themselves on every move (a forced layout per marker), which
-     * made one tick of a few hundred moving units take 100 ms; these only write. Where more
-     * than config.label_limit units are in view the labels are hidden (a mass of overlapping
-     * names helps nobody, and keeping them in place is most of the page's work per tick):
-     * zooming in shows them. Below that limit, a label that would cover one already drawn
-     * gives way (units in Notruf are drawn first, so theirs never does); its unit's symbol
-     * stays and its popup names it. */
-    function createLabels(cls) {
+    /* Which labels win when they crowd (lower first): a unit in Notruf, the selected item (or
+     * a place shown on request), overdue or priority-1 incidents, the proposed units'
+     * distances, the other incidents (and a trail's start), units on the way or at a scene,
+     * the other units, stations. */
+    var RANK = { notruf: 0, selected: 1, urgent: 2, proposal: 3, incident: 4, busy: 5, unit: 6, station: 7 };
+
+    /* Every permanent label of the map (call signs, incident numbers, proposal distances,
+     * stations, a trail's start, a place): one plain element each, placed by a transform.
+     * Leaflet's permanent tooltips measure themselves on every move (a forced layout per
+     * marker), which made one tick of a few hundred moving units take 100 ms; these are
+     * measured once per text and otherwise only written.
+     *
+     * After every update and every move of the map the labels are laid out together: in rank
+     * order (see RANK), a label that would cover one already drawn gives way; its symbol stays
+     * and its popup names it, and zooming in brings it back. Against blinking at 1 Hz: of
+     * equal rank, a label already drawn goes first, and a hidden one comes back only with a
+     * little room to spare. Where more than config.label_limit units are in view the ordinary
+     * call signs are left out altogether (a mass of names helps nobody, and keeping them in
+     * place is most of the page's work per tick); those of a unit in Notruf or the selected
+     * unit still show. */
+    function createLabels() {
         var Labels = L.Layer.extend({
-            initialize: function (cls) {
-                this._cls = cls;
+            initialize: function () {
                 this._entries = {};
-                this._shown = true;
+                this._units = true;
+                this._selected = null;
             },
             onAdd: function (map) {
                 this._box = L.DomUtil.create("div", "leaflet-zoom-hide", map.getPane("tooltipPane"));
-                Object.keys(this._entries).forEach(function (k) {
-                    this._box.appendChild(this._entries[k].el);
-                }, this);
                 map.on("zoomend viewreset", this._placeAll, this);
-                map.on("moveend", this.refresh, this);
-                this._shown = false;
+                map.on("moveend overlayadd overlayremove", this.refresh, this);
                 this.refresh();
             },
             onRemove: function (map) {
                 map.off("zoomend viewreset", this._placeAll, this);
-                map.off("moveend", this.refresh, this);
+                map.off("moveend overlayadd overlayremove", this.refresh, this);
                 L.DomUtil.remove(this._box);
+                Object.keys(this._entries).forEach(function (k) {
+                    var e = this._entries[k];
+                    e.attached = false;
+                    e.shown = false;
+                    e.el.style.display = "none";
+                }, this);
                 this._box = null;
             },
-            /* Show the labels if few enough units are in view, else hide them. */
+            /* A label: {text, at: [lat, lon], rank, cls, anchor: "right" (beside a symbol, dx
+             * pixels from its centre) or "center", group: the layer it is shown with, unit:
+             * true for a call sign}. */
+            set: function (key, spec) {
+                var e = this._entries[key];
+                if (!e) {
+                    e = { key: key, text: spec.text, shown: false, attached: false, w: 0, h: 0, spot: 0 };
+                    e.el = text("div", spec.text, "leaflet-tooltip kod-label " + spec.cls);
+                    e.el.style.display = "none";
+                    this._entries[key] = e;
+                } else if (e.text !== spec.text) {
+                    e.el.textContent = spec.text;
+                    e.text = spec.text;
+                    e.w = 0; // measured again
+                }
+                e.at = L.latLng(spec.at);
+                e.rank = spec.rank;
+                e.anchor = spec.anchor || "right";
+                e.dx = spec.dx || 0;
+                e.group = spec.group || null;
+                e.unit = Boolean(spec.unit);
+                if (e.shown) {
+                    this._place(e);
+                }
+            },
+            drop: function (key) {
+                var e = this._entries[key];
+                if (e) {
+                    L.DomUtil.remove(e.el);
+                    delete this._entries[key];
+                }
+            },
+            /* Drop every label whose key starts with prefix, except those in keep. */
+            dropAll: function (prefix, keep) {
+                Object.keys(this._entries).forEach(function (k) {
+                    if (k.lastIndexOf(prefix, 0) === 0 && !(keep && keep[k])) {
+                        this.drop(k);
+                    }
+                }, this);
+            },
+            /* The selected item's key ("unit:7", "incident:3") or null. */
+            select: function (key) {
+                this._selected = key;
+                this.refresh();
+            },
+            _rank: function (e) {
+                return e.key === this._selected ? Math.min(e.rank, RANK.selected) : e.rank;
+            },
+            /* The label's box around point p in place n: beside the symbol on the right, on
+             * the left, above, below (a centred label has its one place). */
+            _box4: function (e, p, n) {
+                var x = p.x;
+                var y = p.y;
+                if (e.anchor === "center") {
+                    return [x - e.w / 2, y - e.h / 2, x + e.w / 2, y + e.h / 2];
+                }
+                if (n === 1) {
+                    return [x - e.dx - e.w, y - e.h / 2, x - e.dx, y + e.h / 2];
+                }
+                if (n === 2) {
+                    return [x - e.w / 2, y - e.dx - e.h + 4, x + e.w / 2, y - e.dx + 4];
+                }
+                if (n === 3) {
+                    return [x - e.w / 2, y + e.dx - 4, x + e.w / 2, y + e.dx - 4 + e.h];
+                }
+                return [x + e.dx, y - e.h / 2, x + e.dx + e.w, y + e.h / 2];
+            },
+            /* Decide which labels are drawn, and draw them. */
             refresh: function () {
                 if (!this._map || !this._box) {
                     return;
                 }
-                var view = this._map.getBounds();
-                var inView = 0;
-                var limit = config.label_limit;
-                Object.keys(this._entries).forEach(function (k) {
-                    if (inView <= limit && view.contains(this._entries[k].at)) {
-                        inView += 1;
+                var map = this._map;
+                var view = map.getBounds();
+                var all = Object.keys(this._entries).map(function (k) {
+                    return this._entries[k];
+                }, this);
+                var candidates = [];
+                var units = 0;
+                all.forEach(function (e) {
+                    var on = !e.group || map.hasLayer(e.group);
+                    if (on !== e.attached) {
+                        // A layer switched off takes its labels out of the page.
+                        if (on) {
+                            this._box.appendChild(e.el);
+                        } else {
+                            L.DomUtil.remove(e.el);
+                        }
+                        e.attached = on;
+                    }
+                    e.candidate = on && view.contains(e.at);
+                    if (e.candidate && e.unit) {
+                        units += 1;
                     }
                 }, this);
-                var show = inView <= limit;
-                if (show !== this._shown) {
-                    this._shown = show;
-                    this._box.style.display = show ? "" : "none";
-                    if (show) {
-                        this._placeAll();
+                this._units = units <= config.label_limit;
+                all.forEach(function (e) {
+                    if (e.candidate && (this._units || !e.unit || this._rank(e) < RANK.busy)) {
+                        candidates.push(e);
                     }
-                }
-                if (show) {
-                    this._declutter(view);
-                }
-            },
-            /* Hide the labels that would overlap one drawn before them (in rank order), using
-             * a grid of screen cells so that each label is compared only with its neighbours. */
-            _declutter: function (view) {
-                if (this._cw === undefined) {
-                    return; // nothing measured yet: no label has been laid out
-                }
+                }, this);
+                // Measure the new texts: all writes first, then all reads (one layout).
+                var fresh = candidates.filter(function (e) {
+                    return !e.w;
+                });
+                fresh.forEach(function (e) {
+                    if (!e.shown) {
+                        e.el.style.visibility = "hidden";
+                        e.el.style.display = "";
+                    }
+                });
+                fresh.forEach(function (e) {
+                    // Layout sizes (a zoom animation scales what the screen shows), rounded
+                    // to whole pixels: one more for what the rounding took.
+                    e.w = e.el.offsetWidth + 1;
+                    e.h = e.el.offsetHeight + 1;
+                });
+                fresh.forEach(function (e) {
+                    if (!e.shown) {
+                        e.el.style.display = "none";
+                    }
+                    e.el.style.visibility = "";
+                });
+                var self = this;
+                candidates.sort(function (a, b) {
+                    return (
+                        self._rank(a) - self._rank(b) ||
+                        (a.shown === b.shown ? 0 : a.shown ? -1 : 1) ||
+                        (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)
+                    );
+                });
                 var cell = 64;
                 var grid = {};
-                var height = -2 * (this._dy || -8);
-                var entries = Object.keys(this._entries).map(function (k) {
-                    return this._entries[k];
-                }, this).filter(function (e) {
-                    return view.contains(e.at);
-                });
-                entries.sort(function (a, b) {
-                    return a.rank - b.rank || (a.text < b.text ? -1 : a.text > b.text ? 1 : 0);
-                });
-                entries.forEach(function (e) {
-                    var p = this._map.latLngToContainerPoint(e.at);
-                    var box = [p.x + 10, p.y - height / 2, p.x + 10 + e.text.length * this._cw + 6, p.y + height / 2];
-                    var cells = [];
-                    for (var cx = Math.floor(box[0] / cell); cx <= Math.floor(box[2] / cell); cx++) {
-                        for (var cy = Math.floor(box[1] / cell); cy <= Math.floor(box[3] / cell); cy++) {
-                            cells.push(cx + ":" + cy);
-                        }
-                    }
-                    var free = cells.every(function (key) {
+                var free = function (test, cells) {
+                    return cells.every(function (key) {
                         return !(grid[key] || []).some(function (o) {
-                            return box[0] < o[2] && o[0] < box[2] && box[1] < o[3] && o[1] < box[3];
+                            return test[0] < o[2] && o[0] < test[2] && test[1] < o[3] && o[1] < test[3];
                         });
                     });
-                    if (free) {
-                        cells.forEach(function (key) {
-                            (grid[key] = grid[key] || []).push(box);
-                        });
+                };
+                candidates.forEach(function (e) {
+                    var p = map.latLngToContainerPoint(e.at);
+                    // The place it has first, so that it does not hop about.
+                    var order = e.anchor === "center" ? [0] : [e.spot, 0, 1, 2, 3].filter(function (n, i, a) {
+                        return a.indexOf(n) === i;
+                    });
+                    e.draw = false;
+                    for (var i = 0; i < order.length && e.w > 0 && !e.draw; i++) {
+                        var box = this._box4(e, p, order[i]);
+                        // A label not drawn now needs some room to spare to come back.
+                        var m = e.shown ? 0.5 : 3;
+                        var test = [box[0] - m, box[1] - m, box[2] + m, box[3] + m];
+                        var cells = [];
+                        for (var cx = Math.floor(test[0] / cell); cx <= Math.floor(test[2] / cell); cx++) {
+                            for (var cy = Math.floor(test[1] / cell); cy <= Math.floor(test[3] / cell); cy++) {
+                                cells.push(cx + ":" + cy);
+                            }
+                        }
+                        if (free(test, cells)) {
+                            e.draw = true;
+                            if (e.spot !== order[i]) {
+                                e.spot = order[i];
+                                e.moved = true;
+                            }
+                            cells.forEach(function (key) {
+                                (grid[key] = grid[key] || []).push(box);
+                            });
+                        }
                     }
-                    if (e.hidden === free) {
-                        e.hidden = !free;
-                        e.el.style.visibility = free ? "" : "hidden";
+                }, this);
+                all.forEach(function (e) {
+                    var draw = e.candidate && e.draw === true;
+                    e.draw = false;
+                    if (draw && (e.moved || !e.shown)) {
+                        this._place(e); // a hidden label is not kept in place
+                    }
+                    e.moved = false;
+                    if (draw !== e.shown) {
+                        e.shown = draw;
+                        e.el.style.display = draw ? "" : "none";
                     }
                 }, this);
             },
-            /* How many labels are drawn (in view and not giving way to another). */
-            visibleCount: function () {
-                if (!this.shown()) {
-                    return 0;
-                }
-                var view = this._map.getBounds();
+            /* True unless too many units are in view for their call signs. */
+            unitsShown: function () {
+                return Boolean(this._box) && this._units;
+            },
+            /* How many call signs are drawn. */
+            drawnUnits: function () {
                 return Object.keys(this._entries).filter(function (k) {
-                    var e = this._entries[k];
-                    return !e.hidden && view.contains(e.at);
+                    return this._entries[k].unit && this._entries[k].shown;
                 }, this).length;
             },
-            shown: function () {
-                return Boolean(this._box) && this._shown;
-            },
-            /* rank: lower is drawn first when labels crowd (0 for a unit in Notruf). */
-            set: function (id, at, value, rank) {
-                var entry = this._entries[id];
-                if (!entry) {
-                    entry = { el: text("div", value, "leaflet-tooltip kod-label " + this._cls), text: value, hidden: false };
-                    this._entries[id] = entry;
-                    if (this._box) {
-                        this._box.appendChild(entry.el);
-                    }
-                } else if (entry.text !== value) {
-                    entry.el.textContent = value;
-                    entry.text = value;
-                }
-                entry.at = at;
-                entry.rank = rank || 0;
-                this._place(entry);
-            },
-            drop: function (id) {
-                var entry = this._entries[id];
-                if (entry) {
-                    L.DomUtil.remove(entry.el);
-                    delete this._entries[id];
-                }
-            },
-            clear: function () {
-                Object.keys(this._entries).forEach(this.drop, this);
-            },
-            _place: function (entry) {
-                if (this._map && this._box && this._shown) {
-                    if (this._dy === undefined && entry.el.offsetHeight) {
-                        // Measured once (all labels are one line high): centred beside the dot.
-                        this._dy = -Math.round(entry.el.offsetHeight / 2);
-                        // The average width of a character of the (bold) label font.
-                        this._cw = Math.max(4, (entry.el.offsetWidth - 6) / Math.max(1, entry.text.length));
-                    }
-                    var p = this._map.latLngToLayerPoint(entry.at);
-                    L.DomUtil.setPosition(entry.el, p.add([10, this._dy || -8]));
+            _place: function (e) {
+                if (this._map && this._box && e.w) {
+                    var box = this._box4(e, this._map.latLngToLayerPoint(e.at), e.spot);
+                    L.DomUtil.setPosition(e.el, L.point(box[0], box[1]));
                 }
             },
             _placeAll: function () {
                 Object.keys(this._entries).forEach(function (k) {
-                    this._place(this._entries[k]);
+                    if (this._entries[k].shown) {
+                        this._place(this._entries[k]);
+                    }
                 }, this);
             },
         });
-        return new Labels(cls);
+        return new Labels();
     }
 
     function styleKey(st) {
@@ -255,10 +350,29 @@
         }
     }
 
-    /* Which unit labels win when they crowd: Notruf first, then units on the way or at a
-     * scene, then the rest. */
-    function labelRank(item) {
-        return item.status === "N" ? 0 : item.status === "3" || item.status === "4" ? 1 : 2;
+    function unitLabel(u) {
+        var emergency = u.status === "N";
+        return {
+            text: u.call_sign,
+            at: [u.lat, u.lon],
+            rank: emergency ? RANK.notruf : u.status === "3" || u.status === "4" ? RANK.busy : RANK.unit,
+            cls: "kod-label-unit",
+            dx: emergency ? 15 : 10,
+            group: layers.units,
+            unit: true,
+        };
+    }
+
+    function incidentLabel(i) {
+        var overdue = i.overdue_at !== null && Date.now() > i.overdue_at;
+        return {
+            text: i.number,
+            at: [i.lat, i.lon],
+            rank: overdue || i.priority === 1 ? RANK.urgent : RANK.incident,
+            cls: "kod-label-incident",
+            dx: overdue ? 13 : 12,
+            group: layers.incidents,
+        };
     }
 
     function place(store, layer, item, style, label, popup, kind) {
@@ -268,43 +382,30 @@
             var st = style(item);
             var marker = L.circleMarker(at, st);
             entry = { marker: marker, item: item, styleKey: styleKey(st) };
-            if (kind === "unit") {
-                layers.unitLabels.set(item.id, at, label(item), labelRank(item));
-            } else {
-                marker.bindTooltip(text("span", label(item)), {
-                    permanent: true,
-                    direction: "right",
-                    offset: [8, 0],
-                    className: "kod-label kod-label-" + kind,
-                });
-            }
             // Built when opened (and again while open), not on every update.
             marker.bindPopup(function () {
                 return popup(entry.item);
             });
             marker.on("click", function () {
+                layers.labels.select(kind + ":" + item.id);
                 if (bridge) {
                     bridge.selected(kind, item.id);
                 }
             });
             marker.addTo(layer);
             store[item.id] = entry;
-            return;
+        } else {
+            var previous = entry.item;
+            entry.item = item;
+            if (previous.lat !== item.lat || previous.lon !== item.lon) {
+                entry.marker.setLatLng(at);
+            }
+            restyleEntry(entry, style);
+            if (entry.marker.isPopupOpen()) {
+                entry.marker.setPopupContent(popup(item));
+            }
         }
-        var previous = entry.item;
-        entry.item = item;
-        if (previous.lat !== item.lat || previous.lon !== item.lon) {
-            entry.marker.setLatLng(at);
-        }
-        restyleEntry(entry, style);
-        if (kind === "unit") {
-            layers.unitLabels.set(item.id, at, label(item), labelRank(item));
-        } else if (label(previous) !== label(item)) {
-            entry.marker.setTooltipContent(text("span", label(item)));
-        }
-        if (entry.marker.isPopupOpen()) {
-            entry.marker.setPopupContent(popup(item));
-        }
+        layers.labels.set(kind + ":" + item.id, label(item));
     }
 
     function remove(store, layer, id) {
@@ -313,9 +414,7 @@
             layer.removeLayer(entry.marker);
             delete store[id];
         }
-        if (store === units) {
-            layers.unitLabels.drop(id);
-        }
+        layers.labels.drop((store === units ? "unit:" : "incident:") + id);
     }
 
     function clear(store, layer) {
@@ -337,9 +436,7 @@
             if (u.lat === null || u.lon === null) {
                 remove(units, layers.units, u.id);
             } else {
-                place(units, layers.units, u, unitStyle, function (x) {
-                    return x.call_sign;
-                }, unitPopup, "unit");
+                place(units, layers.units, u, unitStyle, unitLabel, unitPopup, "unit");
             }
         });
         (data.removed_units || []).forEach(function (id) {
@@ -347,14 +444,16 @@
             remove(units, layers.units, id);
         });
         (data.incidents || []).forEach(function (i) {
-            place(incidents, layers.incidents, i, incidentStyle, function (x) {
-                return x.number;
-            }, incidentPopup, "incident");
+            place(incidents, layers.incidents, i, incidentStyle, incidentLabel, incidentPopup, "incident");
         });
         (data.removed_incidents || []).forEach(function (id) {
             remove(incidents, layers.incidents, id);
         });
-        layers.unitLabels.refresh();
+        extensions.forEach(function (ext) {
+            ext.apply(data);
+        });
+        // Every label laid out once, after all of the update's changes.
+        layers.labels.refresh();
         applied += 1;
     }
 
@@ -364,7 +463,10 @@
         });
         Object.keys(incidents).forEach(function (k) {
             restyleEntry(incidents[k], incidentStyle);
+            // An incident that became overdue meanwhile ranks higher.
+            layers.labels.set("incident:" + k, incidentLabel(incidents[k].item));
         });
+        layers.labels.refresh();
     }
 
     function addStadtteilLabels(group) {
@@ -412,15 +514,8 @@
             addTiles(config.tiles);
         }
         layers.units = L.featureGroup().addTo(map);
-        // Shown and hidden with the units.
-        layers.unitLabels = createLabels("kod-label-unit").addTo(map);
-        layers.units.on("add", function () {
-            layers.unitLabels.addTo(map);
-        });
-        layers.units.on("remove", function () {
-            layers.unitLabels.remove();
-        });
         layers.incidents = L.featureGroup().addTo(map);
+        layers.labels = createLabels().addTo(map);
         layers.stadtteilLabels = L.layerGroup();
         var overlays = {};
         overlays[config.texts.units] = layers.units;
@@ -429,7 +524,16 @@
             var outlines = L.layerGroup([layers.stadtteile, layers.stadtteilLabels]).addTo(map);
             overlays[config.texts.stadtteile] = outlines;
         }
-        var api = { map: map, config: config, bridge: bridge, overlays: overlays, legend: [], text: text };
+        var api = {
+            map: map,
+            config: config,
+            bridge: bridge,
+            overlays: overlays,
+            legend: [],
+            text: text,
+            labels: layers.labels,
+            rank: RANK,
+        };
         extensions.forEach(function (ext) {
             ext.start(api);
         });
@@ -445,9 +549,6 @@
             if (applyMs.length < 10000) {
                 applyMs.push(performance.now() - started);
             }
-            extensions.forEach(function (ext) {
-                ext.apply(data);
-            });
         });
         bridge.ready();
     }
@@ -482,8 +583,8 @@
                 units: Object.keys(units).length,
                 incidents: Object.keys(incidents).length,
                 applied: applied,
-                unit_labels: layers.unitLabels ? layers.unitLabels.shown() : false,
-                unit_labels_drawn: layers.unitLabels ? layers.unitLabels.visibleCount() : 0,
+                unit_labels: layers.labels ? layers.labels.unitsShown() : false,
+                unit_labels_drawn: layers.labels ? layers.labels.drawnUnits() : 0,
                 unit_colours: colours,
                 centre: map ? [map.getCenter().lat, map.getCenter().lng] : null,
             };
@@ -521,6 +622,7 @@
             if (!entry) {
                 return false;
             }
+            layers.labels.select(kind + ":" + id);
             map.setView(entry.marker.getLatLng(), Math.max(map.getZoom(), 15));
             entry.marker.openPopup();
             return true;

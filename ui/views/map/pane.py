@@ -52,7 +52,7 @@ TICK_MS = 1000
 #: Longer descriptions are cut in the popup.
 DESCRIPTION_CHARS = 400
 #: Units turned into JSON between two returns to the event loop (keeps each slice short).
-UNITS_PER_SLICE = 250
+UNITS_PER_SLICE = 200
 #: Call-sign labels are shown while at most this many units are in view (zoom in for more).
 LABEL_LIMIT = 300
 #: Changed units read from the database at once.
@@ -312,6 +312,9 @@ class MapPane(QWidget):
     def _on_tick(self) -> None:
         if not self._page_ready or self._busy:
             return
+        if not (self._front and self.isVisible()):
+            # Tabbed away: nothing is built or sent; what changed meanwhile goes when shown.
+            return
         if self._full:
             self._full = False
             self._dirty_units.clear()
@@ -340,12 +343,10 @@ class MapPane(QWidget):
             self._full = True
             raise
         self._sent_units.clear()
-        self._emit(
-            {
-                "reset": True,
-                "units": await self._unit_changes(units),
-                "incidents": [incident_json(i) for i in incidents],
-            }
+        self._emit_text(
+            await self._with_unit_changes(
+                {"reset": True, "incidents": [incident_json(i) for i in incidents]}, units
+            )
         )
 
     async def _send_changed(self, unit_ids: Sequence[int], incident_ids: Sequence[int]) -> None:
@@ -367,37 +368,53 @@ class MapPane(QWidget):
         removed_units = [i for i in unit_ids if i not in found_units]
         for gone in removed_units:
             self._sent_units.pop(gone, None)
-        self._emit(
-            {
-                "units": await self._unit_changes(units),
-                "removed_units": removed_units,
-                "incidents": [incident_json(i) for i in incidents],
-                "removed_incidents": [i for i in incident_ids if i not in found_incidents],
-            }
+        self._emit_text(
+            await self._with_unit_changes(
+                {
+                    "removed_units": removed_units,
+                    "incidents": [incident_json(i) for i in incidents],
+                    "removed_incidents": [i for i in incident_ids if i not in found_incidents],
+                },
+                units,
+            )
         )
 
-    async def _unit_changes(self, units: Sequence[UnitInfo]) -> list[dict[str, Any]]:
-        """Each unit as JSON: in full when new to the page, else its changed fields and id.
+    async def _with_unit_changes(self, payload: dict[str, Any], units: Sequence[UnitInfo]) -> str:
+        """The update's JSON text: ``payload`` with each unit in full when new to the page,
+        else its changed fields and id.
 
-        Thousands of moving units a second: done in slices, with the event loop running
-        between them, so the window never waits long for the map.
+        Thousands of moving units a second: done in slices, each turned into JSON text on its
+        own, with the event loop running between them, so that the window never waits long
+        for the map. (Not in a worker thread: Python there holds the interpreter lock, and the
+        window's thread waited for it longer than for a slice.)
         """
         now = self.now()
-        result: list[dict[str, Any]] = []
+        parts: list[str] = []
         for start in range(0, len(units), UNITS_PER_SLICE):
             if start:
                 await asyncio.sleep(0)
-            for u in units[start : start + UNITS_PER_SLICE]:
-                full = unit_json(u, now)
-                before = self._sent_units.get(u.id)
-                self._sent_units[u.id] = full
-                if before is None:
-                    result.append(full)
-                    continue
-                changed = {k: v for k, v in full.items() if before.get(k) != v}
-                if changed:
-                    changed["id"] = u.id
-                    result.append(changed)
+            changes = self._unit_changes(units[start : start + UNITS_PER_SLICE], now)
+            if changes:
+                parts.append(json.dumps(changes, ensure_ascii=False)[1:-1])
+        await asyncio.sleep(0)
+        rest = json.dumps(payload, ensure_ascii=False)
+        units_json = '{"units": [' + ", ".join(parts) + "]"
+        return units_json + (", " + rest[1:] if len(rest) > 2 else "}")
+
+    def _unit_changes(self, units: Sequence[UnitInfo], now: datetime) -> list[dict[str, Any]]:
+        """Each unit as JSON: in full when new to the page, else its changed fields and id."""
+        result: list[dict[str, Any]] = []
+        for u in units:
+            full = unit_json(u, now)
+            before = self._sent_units.get(u.id)
+            self._sent_units[u.id] = full
+            if before is None:
+                result.append(full)
+                continue
+            changed = {k: v for k, v in full.items() if before.get(k) != v}
+            if changed:
+                changed["id"] = u.id
+                result.append(changed)
         return result
 
     @property
@@ -411,6 +428,8 @@ class MapPane(QWidget):
             self._emit(payload)
 
     def _emit(self, payload: dict[str, Any]) -> None:
-        text = json.dumps(payload, ensure_ascii=False)
+        self._emit_text(json.dumps(payload, ensure_ascii=False))
+
+    def _emit_text(self, text: str) -> None:
         self.bridge.update.emit(text)
         self.updateSent.emit(text)
