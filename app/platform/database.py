@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
-import time
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import Connection, create_engine, event, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -47,8 +46,6 @@ NOTIFY_CHANNEL = "kod_changes"
 #: message: a session that holds the lock (a hung program, or someone's hand-typed
 #: transaction) must not freeze every workstation.
 LOCK_TIMEOUT = "15s"
-#: A pooled PostgreSQL connection idle longer than this is pinged before it is handed out.
-PING_AFTER_IDLE_S = 5.0
 
 
 def workstation_name() -> str:
@@ -123,34 +120,6 @@ def _install_sqlite_hooks(sync_engine: Engine) -> None:
             conn.exec_driver_sql("BEGIN")
 
 
-def _install_idle_ping(sync_engine: Engine) -> None:
-    """Check a pooled PostgreSQL connection before use if it lay idle in the pool for more
-    than :data:`PING_AFTER_IDLE_S`; one back from use just now is handed out as it is.
-
-    A ping on every checkout (``pool_pre_ping``) costs a round trip per transaction, which a
-    status change from the field pays under load several times. A connection the server ended
-    (restart, failover, ``pg_terminate_backend``) is replaced unseen once it lay idle that
-    long; one used within that time fails its first statement, the pool then drops every
-    connection older than the failure, and the caller sees the usual "database unavailable".
-    """
-
-    @event.listens_for(sync_engine, "checkin")
-    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
-        record.info["kod_idle_since"] = time.monotonic()
-
-    @event.listens_for(sync_engine, "checkout")
-    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
-        since = record.info.get("kod_idle_since")
-        if since is None or time.monotonic() - since <= PING_AFTER_IDLE_S:
-            return  # just opened, or just used
-        try:
-            alive = sync_engine.dialect.do_ping(dbapi_connection)
-        except Exception as exc:
-            raise DisconnectionError() from exc
-        if not alive:
-            raise DisconnectionError()
-
-
 #: SQLite files up to this size get a ``PRAGMA quick_check`` when opened (see ``check``).
 QUICK_CHECK_MAX_BYTES = 64 * 1024 * 1024
 
@@ -186,12 +155,10 @@ class Database:
             connect_args["application_name"] = f"kod-leitstelle@{self.workstation}"[:63]
         kwargs: dict[str, Any] = {"connect_args": connect_args}
         if not target.is_sqlite:
-            kwargs.update(pool_size=5, max_overflow=5)
+            kwargs.update(pool_pre_ping=True, pool_size=5, max_overflow=5)
         self.engine: AsyncEngine = create_async_engine(target.async_url, **kwargs)
         if target.is_sqlite:
             _install_sqlite_hooks(self.engine.sync_engine)
-        else:
-            _install_idle_ping(self.engine.sync_engine)
         self._write_engine = self.engine.execution_options(kod_write=True)
         self._read_sessions = async_sessionmaker(
             self.engine, expire_on_commit=False, sync_session_class=ValidatingSession
