@@ -54,6 +54,7 @@ from ui import eventloop
 from ui.i18n import install_translations
 from ui.main_window import MainWindow
 from ui.views.map.tiles import allow_web_engine_as_root, register_tile_scheme
+from ui.views.offences.pane import OffenceCasePane
 from ui.views.recordings import ClipViewerPane
 from ui.views.recordings_admin.pane import RecordingHoldsPane
 from ui.workstation_window import start_window
@@ -116,6 +117,9 @@ async def shoot_window(window: MainWindow, role: Role, name: str, folder: Path) 
         if first_open is not None:
             incident_id = first_open.id
             await settle(lambda: queue.select_incident(incident_id))
+    cases = window.findChild(OffenceCasePane)
+    if role is Role.CLERK and cases is not None:
+        await settle(lambda: cases.idle() and cases.model.rowCount() > 0)
     await asyncio.sleep(1.5)  # the panes' reads and the first repaint
     size = save_small(window.grab().toImage(), folder / f"{name}.png")
     print(f"{name}.png {size // 1024} KB", flush=True)
