@@ -42,16 +42,9 @@ from app.tools import (
 )
 from app.tools.argparse_de import add_version_option, use_ui_language
 from app.tools.cli_map import add_map_parser, map_command
+from app.tools.cli_output import complain, say
 
 EXIT_UNEXPECTED = 70
-
-
-def _print(text: str) -> None:
-    print(text, flush=True)
-
-
-def _err(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -169,14 +162,14 @@ async def _async_command(args: argparse.Namespace, target: DatabaseTarget) -> in
         if args.command == "settings":
             if args.settings_command == "list":
                 for key, value in (await services.settings.all()).items():
-                    _print(f"{key} = {json.dumps(value)}")
+                    say(f"{key} = {json.dumps(value)}")
                 return 0
             try:
                 value = json.loads(args.value)
             except json.JSONDecodeError:
                 value = args.value
             await services.settings.set(actor, args.key, value)
-            _print(tr("cli", "%1 set to %2.", args.key, json.dumps(value)))
+            say(tr("cli", "%1 set to %2.", args.key, json.dumps(value)))
             return 0
         if args.command == "audit":
             return await cli_audit.run(args, services, actor)
@@ -204,10 +197,10 @@ def guarded(program: str, body: Callable[[], int]) -> int:
     try:
         return body()
     except KodError as exc:
-        _err(tr("cli", "Error: %1", exc))
+        complain(tr("cli", "Error: %1", exc))
         return exc.exit_code
     except KeyboardInterrupt:
-        _err(tr("cli", "Cancelled."))
+        complain(tr("cli", "Cancelled."))
         return 130
     except BrokenPipeError:
         # The reader went away (``kod-admin user list | head``): nothing left to say.
@@ -217,7 +210,9 @@ def guarded(program: str, body: Callable[[], int]) -> int:
 
     except Exception as exc:
         logging.getLogger(f"kod.{program}").exception("unexpected error in %s", program)
-        _err(tr("cli", "Unexpected error (%1). Details are in the log file.", type(exc).__name__))
+        complain(
+            tr("cli", "Unexpected error (%1). Details are in the log file.", type(exc).__name__)
+        )
         return EXIT_UNEXPECTED
 
 
@@ -229,7 +224,7 @@ def run(argv: list[str] | None = None) -> int:
 
     def body() -> int:
         if args.command == "permissions":
-            _print(permissions_markdown())
+            say(permissions_markdown())
             return 0
         if args.command == "recordings" and args.recordings_command in cli_recordings.OFFLINE:
             return cli_recordings.run(args)

@@ -3,27 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-import sys
 from typing import Any
 
-from sqlalchemy.exc import DBAPIError, OperationalError
-
 from app.platform.config import DatabaseTarget
-from app.platform.database import Database
-from app.platform.dberrors import classify, describe_db_error
-from app.platform.errors import ConfigError, DatabaseUnavailable
+from app.platform.errors import ConfigError
 from app.platform.i18n import tr
 from app.platform.uow import Actor
 from app.services import Services
-
-
-def _print(text: str) -> None:
-    print(text, flush=True)
-
-
-def _err(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)
+from app.tools.cli_output import complain, direct_engine, say
 
 
 def add_parser(sub: Any) -> None:
@@ -50,29 +37,19 @@ def verify(target: DatabaseTarget, expect_head: str | None) -> int:
     from app.platform.audit import verify_connection
     from app.services.audit_log import describe_result
 
-    db = Database(target)
-    engine = db.sync_engine()
-    try:
-        with engine.connect() as conn:
-            result = verify_connection(conn, expect_head)
-    except (OperationalError, DBAPIError) as exc:
-        raise (
-            classify(target, exc) or DatabaseUnavailable(describe_db_error(target, exc))
-        ) from exc
-    finally:
-        engine.dispose()
-        asyncio.run(db.dispose())
+    with direct_engine(target) as engine, engine.connect() as conn:
+        result = verify_connection(conn, expect_head)
     if result.ok:
-        _print(describe_result(result))
+        say(describe_result(result))
         return 0
-    _err(describe_result(result))
+    complain(describe_result(result))
     return 10
 
 
 async def run(args: argparse.Namespace, services: Services, actor: Actor) -> int:
     """Carry out ``audit head`` or ``audit prune``."""
     if args.audit_command == "head":
-        _print(await services.audit_log.head() or "-")
+        say(await services.audit_log.head() or "-")
         return 0
     if args.audit_command == "prune":
         return await _prune(services, actor, args.dry_run)
@@ -84,7 +61,7 @@ async def _prune(services: Services, actor: Actor, dry_run: bool) -> int:
 
     if dry_run:
         found = await services.audit_log.expired(actor)
-        _print(
+        say(
             tr(
                 "cli",
                 "%1 audit records are older than %2 and would be deleted.",
@@ -94,7 +71,7 @@ async def _prune(services: Services, actor: Actor, dry_run: bool) -> int:
         )
     else:
         found = await services.audit_log.prune_expired(actor)
-        _print(
+        say(
             tr(
                 "cli",
                 "%1 audit records older than %2 deleted.",

@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
-from sqlalchemy.exc import DBAPIError, OperationalError
-
 from app.platform.config import DatabaseTarget
-from app.platform.database import Database, ensure_schema_current
-from app.platform.dberrors import classify, describe_db_error
-from app.platform.errors import DatabaseUnavailable
+from app.platform.database import ensure_schema_current
 from app.platform.i18n import tr
-
-
-def _print(text: str) -> None:
-    print(text, flush=True)
+from app.tools.cli_output import direct_engine, say
 
 
 def add_parser(sub: Any) -> None:
@@ -34,9 +26,7 @@ def run_migration(target: DatabaseTarget, revision: str, up: bool) -> None:
     """Migrate ``target`` up or down to ``revision`` and say from which version to which."""
     from db.migrate import downgrade, schema_state, upgrade
 
-    db = Database(target)
-    engine = db.sync_engine()
-    try:
+    with direct_engine(target) as engine:
         with engine.connect() as conn:
             state = schema_state(conn)
         if state.newer_than_program:
@@ -47,14 +37,7 @@ def run_migration(target: DatabaseTarget, revision: str, up: bool) -> None:
             downgrade(engine, revision)
         with engine.connect() as conn:
             after = schema_state(conn)
-    except (OperationalError, DBAPIError) as exc:
-        raise (
-            classify(target, exc) or DatabaseUnavailable(describe_db_error(target, exc))
-        ) from exc
-    finally:
-        engine.dispose()
-        asyncio.run(db.dispose())
-    _print(
+    say(
         tr(
             "cli",
             "Schema of %1: %2 → %3",
@@ -69,16 +52,8 @@ def status(target: DatabaseTarget) -> int:
     """``kod-admin db status``: 0 if the schema is the program's, else 1."""
     from db.migrate import schema_state
 
-    db = Database(target)
-    engine = db.sync_engine()
-    try:
-        with engine.connect() as conn:
-            state = schema_state(conn)
-    except (OperationalError, DBAPIError) as exc:
-        raise DatabaseUnavailable(describe_db_error(target, exc)) from exc
-    finally:
-        engine.dispose()
-        asyncio.run(db.dispose())
-    _print(tr("cli", "Database: %1", target.display))
-    _print(tr("cli", "Schema: %1 (program: %2)", state.current or "–", state.head))
+    with direct_engine(target) as engine, engine.connect() as conn:
+        state = schema_state(conn)
+    say(tr("cli", "Database: %1", target.display))
+    say(tr("cli", "Schema: %1 (program: %2)", state.current or "–", state.head))
     return 0 if state.up_to_date else 1

@@ -8,10 +8,7 @@ from app.platform.errors import ValidationError
 from app.platform.i18n import tr
 from app.platform.uow import Actor
 from app.services import Services
-
-
-def _print(text: str) -> None:
-    print(text, flush=True)
+from app.tools.cli_output import say
 
 
 def add_parser(sub: Any) -> None:
@@ -32,7 +29,7 @@ def add_parser(sub: Any) -> None:
 async def import_file(path: str, services: Services, actor: Actor) -> int:
     """``kod-admin gazetteer import FILE``: import, then report what was taken and rejected."""
     summary = await services.gazetteer.import_csv(actor, path)
-    _print(
+    say(
         tr(
             "cli",
             "%1 (%2): %3 addresses imported (%4 new, %5 updated, %6 unchanged), %7 rows rejected.",
@@ -46,10 +43,10 @@ async def import_file(path: str, services: Services, actor: Actor) -> int:
         )
     )
     for warning in summary.warnings:
-        _print(warning)
+        say(warning)
     shown = 20
     for message in summary.errors[:shown]:
-        _print("  " + message)
+        say("  " + message)
     if summary.rejected > shown:
-        _print(tr("cli", "  … and %1 more rejected rows.", summary.rejected - shown))
+        say(tr("cli", "  … and %1 more rejected rows.", summary.rejected - shown))
     return 0 if summary.imported > 0 else ValidationError.exit_code

@@ -13,14 +13,7 @@ from app.platform.permissions import Role, role_label
 from app.platform.timeutil import format_local
 from app.platform.uow import Actor
 from app.services import Services
-
-
-def _print(text: str) -> None:
-    print(text, flush=True)
-
-
-def _err(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)
+from app.tools.cli_output import complain, say
 
 
 def add_parser(sub: Any) -> None:
@@ -89,7 +82,7 @@ async def run(args: argparse.Namespace, services: Services, actor: Actor) -> int
         info = await services.users.add(
             actor, args.username, args.name, Role(args.role), password, directory=args.directory
         )
-        _print(tr("cli", "User %1 (%2) created.", info.username, role_label(info.role)))
+        say(tr("cli", "User %1 (%2) created.", info.username, role_label(info.role)))
         return 0
     if args.user_command == "list":
         for u in await services.users.all_users(actor):
@@ -99,20 +92,18 @@ async def run(args: argparse.Namespace, services: Services, actor: Actor) -> int
             if u.active and not u.can_log_in:
                 state += " " + tr("cli", "(no server login)")
 
-            _print(f"{u.username:<20} {role_label(u.role):<18} {state:<10} {u.display_name}")
+            say(f"{u.username:<20} {role_label(u.role):<18} {state:<10} {u.display_name}")
         return 0
     if args.user_command in ("disable", "enable"):
         info = await services.users.set_active(actor, args.username, args.user_command == "enable")
         if info.active:
-            _print(tr("cli", "User %1 enabled.", info.username))
+            say(tr("cli", "User %1 enabled.", info.username))
             return 0
-        _print(tr("cli", "User %1 disabled.", info.username))
+        say(tr("cli", "User %1 disabled.", info.username))
         if info.sessions_ended is not None and info.sessions_ended > 0:
-            _print(
-                tr("cli", "%1 open sessions of %2 were ended.", info.sessions_ended, info.username)
-            )
+            say(tr("cli", "%1 open sessions of %2 were ended.", info.sessions_ended, info.username))
         elif info.sessions_ended == -1:
-            _err(
+            complain(
                 tr(
                     "cli",
                     "Warning: open sessions of %1 could not be ended (the database owner needs "
@@ -123,10 +114,10 @@ async def run(args: argparse.Namespace, services: Services, actor: Actor) -> int
         return 0
     if args.user_command == "role":
         info = await services.users.set_role(actor, args.username, Role(args.role))
-        _print(tr("cli", "User %1 now has the role %2.", info.username, role_label(info.role)))
+        say(tr("cli", "User %1 now has the role %2.", info.username, role_label(info.role)))
         return 0
     if args.user_command == "password":
         await services.users.set_password(actor, args.username, _read_password(args.password_stdin))
-        _print(tr("cli", "Password of %1 changed.", args.username))
+        say(tr("cli", "Password of %1 changed.", args.username))
         return 0
     raise ConfigError(tr("cli", "Unknown command."))
