@@ -19,6 +19,7 @@ from app.platform.uow import Actor
 from app.services import Services
 from app.services.field_idempotency import KEEP, STALE, RequestKeys, Reserved
 from fieldapi.app import create_app
+from fieldapi.idempotency import _fingerprint
 from tests.conftest import ADMIN, service_actions
 from tests.field_setup import api_client, gateway_target, jpeg, officer_with_device
 
@@ -246,7 +247,7 @@ async def test_key_reused_with_another_content_is_refused(
         other = await client.post("/v1/status", json={"status": "6"}, headers=_headers(setup.token))
         assert other.status_code == 422, other.text
         assert "Idempotent-Replayed" not in other.headers
-        assert "anderen Inhalt" in other.json()["error"]["message"]
+        assert "anderem Inhalt" in other.json()["error"]["message"]
         report = await client.post(
             "/v1/reports", data=form, headers=_headers(setup.token, "report-key-0001")
         )
@@ -289,3 +290,40 @@ async def test_key_of_another_device_is_not_answered_from_its_store(
         assert "Idempotent-Replayed" not in theirs.headers
         assert theirs.json()["id"] != mine.json()["id"]
     assert _count(services.db, "select count(*) from report") == 2
+
+
+async def test_same_meldung_in_other_chunks_has_the_same_fingerprint() -> None:
+    def body(boundary: bytes) -> bytes:
+        return (
+            b"--" + boundary + b'\r\nContent-Disposition: form-data; name="subject"\r\n\r\n'
+            b"Graffiti\r\n--" + boundary + b"--\r\n"
+        )
+
+    async def digest(boundary: bytes, size: int) -> str:
+        data = body(boundary)
+        chunks = [data[i : i + size] for i in range(0, len(data), size)]
+
+        async def receive() -> dict[str, object]:
+            chunk = chunks.pop(0)
+            return {"type": "http.request", "body": chunk, "more_body": bool(chunks)}
+
+        kind = b"multipart/form-data; boundary=" + boundary
+        found, spool = await _fingerprint(receive, kind)
+        with spool:
+            assert spool.read() == data  # the route gets the body as sent
+        return found
+
+    first = await digest(b"a1b2c3d4e5", 1000)
+    for size in (1, 3, 7, 11, 20):
+        assert await digest(b"zz99yy88xx77", size) == first
+
+    async def other() -> dict[str, object]:
+        return {
+            "type": "http.request",
+            "body": body(b"a1b2c3d4e5").replace(b"Graffiti", "Müll!".encode()),
+            "more_body": False,
+        }
+
+    changed, spool = await _fingerprint(other, b"multipart/form-data; boundary=a1b2c3d4e5")
+    spool.close()
+    assert changed != first

@@ -6465,6 +6465,10 @@
             <translation>Dieser Idempotency-Key wurde schon für einen anderen Vorgang verwendet.</translation>
         </message>
         <message>
+            <source>This Idempotency-Key was used for the same call with another content.</source>
+            <translation>Dieser Idempotency-Key wurde für denselben Aufruf mit anderem Inhalt verwendet.</translation>
+        </message>
+        <message>
             <source>This request is still being processed. Please try again.</source>
             <translation>Dieser Vorgang wird noch verarbeitet. Bitte gleich erneut senden.</translation>
         </message>
