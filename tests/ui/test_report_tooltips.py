@@ -16,7 +16,7 @@ from ui.context import UiContext
 from ui.models.reports import COL_SUBJECT
 from ui.views.reports import ReportPane
 
-HOSTILE = "<b>Achtung</b> <img src='file:///etc/passwd'> Müll am <i>Rhein</i>"
+HOSTILE = "<b>Achtung</b> <img src='file:///etc/passwd'> Müll\nam <i>Rhein</i> &amp;"
 
 
 def shown(tooltip: str) -> str:
