@@ -7699,6 +7699,14 @@
             <translation>%1 ist kein Foto (%2).</translation>
         </message>
         <message>
+            <source>%1 is not a web address.</source>
+            <translation>%1 ist keine Web-Adresse.</translation>
+        </message>
+        <message>
+            <source>%1 points to an internal address: only photos on the platform itself or on public addresses are fetched.</source>
+            <translation>%1 verweist auf eine interne Adresse: Fotos werden nur von der Plattform selbst oder von öffentlichen Adressen geholt.</translation>
+        </message>
+        <message>
             <source>Open311 intake is off (open311.base_url is empty).</source>
             <translation>Open311-Übernahme ist aus (open311.base_url ist leer).</translation>
         </message>
