@@ -8,14 +8,18 @@ a call that failed releases its key. Calls without the header are not touched.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import re
+import tempfile
+from typing import IO
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.platform.errors import KodError
 from app.platform.i18n import tr
+from app.services.field_gateway import DeviceIdentity
 from app.services.field_idempotency import (
     KEY_PATTERN,
     Answered,
@@ -33,6 +37,8 @@ HEADER = b"idempotency-key"
 WRITES = re.compile(r"/v1/(status|reports|offences|inbox/(incident|task)/[0-9]+/ack)")
 #: Largest answer kept (the writes' answers are a few hundred bytes).
 MAX_ANSWER = 16 * 1024
+#: A body up to this size is held in memory while its fingerprint is taken, a larger one on disk.
+SPOOL_IN_MEMORY = 1024 * 1024
 
 
 class Idempotency:
@@ -81,20 +87,54 @@ class Idempotency:
             await _answer(send, from_kod_error(exc))
             return
         scope.setdefault("state", {})["identity"] = identity
-        request = f"{scope['method']} {scope['path']}"
+        # The key stands for one request: its call and its content (the IETF draft's
+        # fingerprint). The body is read first (within the body limit outside) and handed on.
+        try:
+            digest, spool = await _fingerprint(receive, headers.get(b"content-type", b""))
+        except ApiError as exc:  # over the body limit
+            await _answer(send, exc)
+            return
+        with spool:
+            await self._keyed(scope, _replayed(spool, receive), send, identity, key, digest)
+
+    async def _keyed(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        identity: DeviceIdentity,
+        key: str,
+        digest: str,
+    ) -> None:
+        call = f"{scope['method']} {scope['path']}"
+        request = f"{call} {digest}"
         keys = self.ctx.request_keys
         try:
             outcome = await keys.reserve(identity.device_id, key, request)
         except KodError as exc:  # the database is out of reach
             await _answer(send, from_kod_error(exc))
             return
-        if isinstance(outcome, Running | Answered | Unknown) and outcome.request != request:
+        if isinstance(outcome, Running | Answered | Unknown) and _call(outcome.request) != call:
             await _answer(
                 send,
                 ApiError(
                     422,
                     "invalid",
                     tr("field", "This Idempotency-Key was used for another request."),
+                    "Idempotency-Key",
+                ),
+            )
+            return
+        if isinstance(outcome, Answered) and not _same_content(outcome.request, digest):
+            await _answer(
+                send,
+                ApiError(
+                    422,
+                    "invalid",
+                    tr(
+                        "field",
+                        "This Idempotency-Key was used for the same call with another content.",
+                    ),
                     "Idempotency-Key",
                 ),
             )
@@ -173,6 +213,90 @@ class Idempotency:
             await self.ctx.request_keys.release(device_id, key)
         except Exception:
             log.exception("idempotency key %s of device %s not released", key, device_id)
+
+
+def _call(request: str) -> str:
+    """``POST /v1/status`` of a stored ``POST /v1/status <fingerprint>``."""
+    method, _, rest = request.partition(" ")
+    return f"{method} {rest.partition(' ')[0]}"
+
+
+def _same_content(request: str, digest: str) -> bool:
+    # A key stored before fingerprints were kept (within its 48 hours) has none to compare.
+    stored = request.split(" ")[2:]
+    return not stored or stored[0] == digest
+
+
+async def _fingerprint(receive: Receive, content_type: bytes) -> tuple[str, IO[bytes]]:
+    """The SHA-256 of the body (a multipart body without its boundary, which a client draws
+    anew for every send; JSON in one canonical spelling) and the body itself, spooled."""
+    boundary = b""
+    kind, _, params = content_type.partition(b";")
+    if kind.strip().lower() == b"multipart/form-data":
+        for param in params.split(b";"):
+            name, _, value = param.strip().partition(b"=")
+            if name.strip().lower() == b"boundary":
+                boundary = value.strip().strip(b'"')
+    digest = hashlib.sha256(kind.strip().lower() + b"\n")
+    spool: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115
+    carry = b""
+    try:
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunk = message.get("body", b"")
+            spool.write(chunk)
+            if boundary:
+                # The boundary may straddle two chunks: the tail that could start one waits.
+                pending = (carry + chunk).replace(boundary, b"")
+                keep = len(boundary) - 1
+                carry = pending[-keep:] if keep and len(pending) > keep else pending
+                digest.update(pending[: len(pending) - len(carry)])
+            else:
+                digest.update(chunk)
+            if not message.get("more_body", False):
+                break
+    except BaseException:
+        spool.close()
+        raise
+    digest.update(carry)
+    if kind.strip().lower() == b"application/json":
+        # The same JSON sent again may be written differently (spaces, order of its names).
+        spool.seek(0)
+        try:
+            canonical = json.dumps(
+                json.loads(spool.read()), sort_keys=True, separators=(",", ":")
+            ).encode()
+        except ValueError:
+            pass  # not JSON: the route refuses it, its bytes are its fingerprint
+        else:
+            digest = hashlib.sha256(b"application/json\n" + canonical)
+    spool.seek(0)
+    return digest.hexdigest(), spool
+
+
+def _replayed(spool: IO[bytes], receive: Receive) -> Receive:
+    """The spooled body handed to the route, then the caller's messages (a disconnect)."""
+    done = False
+
+    async def again() -> Message:
+        nonlocal done
+        if done:
+            return await receive()
+        chunk = spool.read(64 * 1024)
+        more = bool(chunk) and spool.tell() < _size(spool)
+        done = not more
+        return {"type": "http.request", "body": chunk, "more_body": more}
+
+    return again
+
+
+def _size(spool: IO[bytes]) -> int:
+    here = spool.tell()
+    end = spool.seek(0, 2)
+    spool.seek(here)
+    return end
 
 
 async def _replay(send: Send, first: Answered) -> None:

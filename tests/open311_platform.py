@@ -36,6 +36,7 @@ class Platform:
         self.posts: list[tuple[str, dict[str, list[str]]]] = []
         self.post_failures = 0
         self.base = ""
+        self.gets: list[str] = []  # every path asked for
 
     def serve_file(self, name: str, status: int = 200) -> None:
         text = (DATA / name).read_text(encoding="utf-8").replace("{base}", self.base)
@@ -48,6 +49,7 @@ class Platform:
 
     def answer(self, handler: BaseHTTPRequestHandler) -> tuple[int, str, bytes]:
         url = urlsplit(handler.path)
+        self.gets.append(url.path)
         if url.path in ("/georeport/v2/requests.json", "/georeport/v2/requests.xml"):
             self.list_queries.append(parse_qs(url.query))
             status, body = self.lists[0] if len(self.lists) == 1 else self.lists.pop(0)

@@ -19,6 +19,7 @@ from app.platform.uow import Actor
 from app.services import Services
 from app.services.field_idempotency import KEEP, STALE, RequestKeys, Reserved
 from fieldapi.app import create_app
+from fieldapi.idempotency import _fingerprint
 from tests.conftest import ADMIN, service_actions
 from tests.field_setup import api_client, gateway_target, jpeg, officer_with_device
 
@@ -232,3 +233,97 @@ async def test_write_whose_answer_was_lost_is_answered_again(
     assert again.headers["Idempotent-Replayed"] == "true"
     assert again.json()["status"] == "4"
     assert service_actions(services.db).count("unit.status") == 1
+
+
+async def test_key_reused_with_another_content_is_refused(
+    services: Services, db_target: DatabaseTarget
+) -> None:
+    setup = await officer_with_device(services)
+    form = {"subject": "Wilder Müll am Rhein", "text": "Sperrmüll"}
+    async with api_client(db_target) as client:
+        first = await client.post("/v1/status", json={"status": "3"}, headers=_headers(setup.token))
+        assert first.status_code == 200, first.text
+        # Same key, same call, another status: an error, not the first answer (IETF draft).
+        other = await client.post("/v1/status", json={"status": "6"}, headers=_headers(setup.token))
+        assert other.status_code == 422, other.text
+        assert "Idempotent-Replayed" not in other.headers
+        assert "anderem Inhalt" in other.json()["error"]["message"]
+        report = await client.post(
+            "/v1/reports", data=form, headers=_headers(setup.token, "report-key-0001")
+        )
+        assert report.status_code == 201, report.text
+        changed = await client.post(
+            "/v1/reports",
+            data={**form, "text": "Sperrmüll und Altöl"},
+            headers=_headers(setup.token, "report-key-0001"),
+        )
+        assert changed.status_code == 422, changed.text
+        # The very same Meldung again (a new multipart boundary) is the repetition it is.
+        again = await client.post(
+            "/v1/reports", data=form, headers=_headers(setup.token, "report-key-0001")
+        )
+        assert again.status_code == 201, again.text
+        assert again.headers["Idempotent-Replayed"] == "true"
+    assert (await services.units.get(LEAD, setup.unit_id)).status == "3"
+    assert _count(services.db, "select count(*) from report") == 1
+
+
+async def test_key_of_another_device_is_not_answered_from_its_store(
+    services: Services, db_target: DatabaseTarget
+) -> None:
+    first = await officer_with_device(services)
+    officer = await services.users.add(
+        ADMIN, "streife2", "Sabine Streife", Role.FIELD_OFFICER, "Geheim-Passwort-2026!"
+    )
+    unit = await services.unit_admin.create(ADMIN, "KOD 12")
+    await services.unit_admin.set_crew(ADMIN, unit.id, [officer.id], unit.version)
+    second = await services.field_devices.register(ADMIN, "streife2", "KOD 12", "Handy 18")
+    async with api_client(db_target) as client:
+        mine = await client.post(
+            "/v1/reports", data={"subject": "Graffiti am Kiosk"}, headers=_headers(first.token)
+        )
+        assert mine.status_code == 201, mine.text
+        theirs = await client.post(
+            "/v1/reports", data={"subject": "Graffiti am Kiosk"}, headers=_headers(second.token)
+        )
+        assert theirs.status_code == 201, theirs.text
+        assert "Idempotent-Replayed" not in theirs.headers
+        assert theirs.json()["id"] != mine.json()["id"]
+    assert _count(services.db, "select count(*) from report") == 2
+
+
+async def test_same_meldung_in_other_chunks_has_the_same_fingerprint() -> None:
+    def body(boundary: bytes) -> bytes:
+        return (
+            b"--" + boundary + b'\r\nContent-Disposition: form-data; name="subject"\r\n\r\n'
+            b"Graffiti\r\n--" + boundary + b"--\r\n"
+        )
+
+    async def digest(boundary: bytes, size: int) -> str:
+        data = body(boundary)
+        chunks = [data[i : i + size] for i in range(0, len(data), size)]
+
+        async def receive() -> dict[str, object]:
+            chunk = chunks.pop(0)
+            return {"type": "http.request", "body": chunk, "more_body": bool(chunks)}
+
+        kind = b"multipart/form-data; boundary=" + boundary
+        found, spool = await _fingerprint(receive, kind)
+        with spool:
+            assert spool.read() == data  # the route gets the body as sent
+        return found
+
+    first = await digest(b"a1b2c3d4e5", 1000)
+    for size in (1, 3, 7, 11, 20):
+        assert await digest(b"zz99yy88xx77", size) == first
+
+    async def other() -> dict[str, object]:
+        return {
+            "type": "http.request",
+            "body": body(b"a1b2c3d4e5").replace(b"Graffiti", "Müll!".encode()),
+            "more_body": False,
+        }
+
+    changed, spool = await _fingerprint(other, b"multipart/form-data; boundary=a1b2c3d4e5")
+    spool.close()
+    assert changed != first

@@ -607,3 +607,33 @@ async def test_closed_on_the_platform_reaches_the_incident_made_from_it(
         "auf der Open311-Plattform erledigt" in line.text and "AVEA" in line.text
         for line in incident.journal
     )
+
+
+@pytest.mark.asyncio
+async def test_media_url_to_an_internal_address_is_not_fetched(
+    db: Database, services: Services, dispatcher: Actor, platform: Platform
+) -> None:
+    await _configure(services, platform)
+    with running_platform() as internal:  # another service on this machine (e.g. an admin port)
+        entry = {
+            "service_request_id": "666-2026",
+            "title": "Müll",
+            "requested_datetime": "2026-12-03T08:12:40+01:00",
+            "updated_datetime": "2026-12-03T08:12:40+01:00",
+            "status": "open",
+            "description": "Mehrere Müllsäcke",
+            "service_code": "0009",
+            "media_url": [
+                f"{internal.base}/media/secret.jpg",
+                "http://169.254.169.254/latest/meta-data/x.jpg",
+                "file:///etc/passwd",
+                f"{platform.base}/media/666-1.jpg",
+            ],
+        }
+        platform.lists.append((200, json.dumps([entry]).encode()))
+        result = await _poll(db, dispatcher)
+    assert len(result.created) == 1
+    # The platform's own photo is taken; nothing else on this machine or its network is asked.
+    assert internal.gets == []
+    stored = await _by_request(db, "666-2026")
+    assert len(await report_photos(db, dispatcher, stored.id)) == 1

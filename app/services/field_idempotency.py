@@ -79,8 +79,8 @@ class RequestKeys:
         self._purged_at = utcnow() - PURGE_EVERY
 
     async def reserve(self, device_id: int, key: str, request: str) -> Outcome:
-        """Reserve ``key`` of ``device_id`` for ``request`` (e.g. ``POST /v1/reports``), or
-        what it was used for already."""
+        """Reserve ``key`` of ``device_id`` for ``request`` (e.g. ``POST /v1/reports`` and the
+        fingerprint of its content), or what it was used for already."""
         await self._purge_now_and_then()
         try:
             async with unit_of_work(self._db, GATEWAY_ACTOR, None) as w:

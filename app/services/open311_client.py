@@ -12,10 +12,14 @@ the form fields ``status`` and ``status_notes``; the path is the setting
 
 from __future__ import annotations
 
+import asyncio
+import ipaddress
 import logging
+import socket
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import SplitResult, urlsplit
 
 import httpx
 
@@ -55,6 +59,10 @@ class Open311Config:
     def request_url(self, request_id: str) -> str:
         """The platform's address of one request (GeoReport v2 ``GET requests/{id}.json``)."""
         return self.url(f"requests/{request_id}.{self.answer_format}")
+
+
+def _port(parts: SplitResult) -> int:
+    return parts.port or (443 if parts.scheme == "https" else 80)
 
 
 async def _head(response: httpx.Response, limit: int) -> bytes:
@@ -141,12 +149,47 @@ class Open311Client:
             raise Open311Error(str(exc)) from exc
 
     async def photo(self, url: str) -> bytes:
-        """The bytes of a request's photo (size and content type checked)."""
+        """The bytes of a request's photo (size and content type checked).
+
+        The address comes from the platform's answer: it is fetched only from the platform
+        itself (its scheme, host and port) or from a host whose every address is public, never
+        from this machine or the internal network (a hostile answer would make the intake ask
+        services there)."""
+        await self._check_photo_address(url)
         headers, body = await self._read("GET", url, MAX_PHOTO_BYTES)
         kind = headers.get("content-type", "").split(";")[0].strip().lower()
         if kind not in PHOTO_TYPES:
             raise Open311Error(tr("open311", "%1 is not a photo (%2).", url, kind or "?"))
         return body
+
+    async def _check_photo_address(self, url: str) -> None:
+        try:
+            parts, base = urlsplit(url), urlsplit(self.config.base_url)
+            port, base_port = _port(parts), _port(base)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ValueError(url)
+        except ValueError:
+            raise Open311Error(tr("open311", "%1 is not a web address.", url)) from None
+        if (parts.scheme, parts.hostname, port) == (base.scheme, base.hostname, base_port):
+            return
+        try:
+            found = await asyncio.get_running_loop().getaddrinfo(
+                parts.hostname, port, type=socket.SOCK_STREAM
+            )
+        except (OSError, UnicodeError) as exc:
+            raise Open311Error(
+                tr("open311", "The Open311 platform cannot be reached: %1", str(exc) or url)
+            ) from exc
+        addresses = {ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in found}
+        if not addresses or not all(a.is_global for a in addresses):
+            raise Open311Error(
+                tr(
+                    "open311",
+                    "%1 points to an internal address: only photos on the platform itself or "
+                    "on public addresses are fetched.",
+                    url,
+                )
+            )
 
     async def post_status(self, request_id: str, status: str, note: str) -> None:
         """Report ``status`` (``open``/``closed``) of a request back to the platform."""

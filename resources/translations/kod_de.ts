@@ -6465,6 +6465,10 @@
             <translation>Dieser Idempotency-Key wurde schon für einen anderen Vorgang verwendet.</translation>
         </message>
         <message>
+            <source>This Idempotency-Key was used for the same call with another content.</source>
+            <translation>Dieser Idempotency-Key wurde für denselben Aufruf mit anderem Inhalt verwendet.</translation>
+        </message>
+        <message>
             <source>This request is still being processed. Please try again.</source>
             <translation>Dieser Vorgang wird noch verarbeitet. Bitte gleich erneut senden.</translation>
         </message>
@@ -7693,6 +7697,14 @@
         <message>
             <source>%1 is not a photo (%2).</source>
             <translation>%1 ist kein Foto (%2).</translation>
+        </message>
+        <message>
+            <source>%1 is not a web address.</source>
+            <translation>%1 ist keine Web-Adresse.</translation>
+        </message>
+        <message>
+            <source>%1 points to an internal address: only photos on the platform itself or on public addresses are fetched.</source>
+            <translation>%1 verweist auf eine interne Adresse: Fotos werden nur von der Plattform selbst oder von öffentlichen Adressen geholt.</translation>
         </message>
         <message>
             <source>Open311 intake is off (open311.base_url is empty).</source>

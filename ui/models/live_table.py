@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import html
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
+from PySide6 import QtGui
 from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
@@ -58,6 +60,14 @@ RowRole = Qt.ItemDataRole.UserRole + 2
 
 R = TypeVar("R", bound=HasId)
 Q = TypeVar("Q")
+
+
+def as_tooltip(text: str) -> str:
+    """``text`` as a tooltip shows it, as written: Qt takes a tooltip that looks like markup as
+    rich text, and a Meldung's or an Auftrag's text comes from outside (a citizen, a device)."""
+    if not QtGui.Qt.mightBeRichText(text):
+        return text
+    return "<p style='white-space:pre-wrap'>" + html.escape(text, quote=False) + "</p>"
 
 
 @dataclass(frozen=True)
@@ -403,7 +413,10 @@ class LiveTableModel(QAbstractTableModel, Generic[R, Q]):
             return row.id
         if role == RowRole:
             return row
-        return self.cell_role(row, index.column(), role)
+        value = self.cell_role(row, index.column(), role)
+        if role == Qt.ItemDataRole.ToolTipRole and isinstance(value, str):
+            return as_tooltip(value)
+        return value
 
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
         if not index.isValid():
