@@ -36,7 +36,7 @@ Kopf `Idempotency-Key` (8–64 Zeichen `A-Za-z0-9_-`, je Schreibvorgang neu). Wi
 mit demselben Schlüssel erneut gesendet, kommt die erste Antwort zurück (Kopf
 `Idempotent-Replayed: true`) und nichts wird doppelt gespeichert; läuft der erste noch, kommt 409
 `in_progress`. Derselbe Schlüssel für einen anderen Aufruf oder mit anderem Inhalt wird mit 422
-abgelehnt. Schlüssel gelten je Gerät 48 Stunden.
+abgelehnt. Schlüssel gelten je Gerät 14 Tage.
 
 **Web-App** für das Diensthandy: `/app/` (installierbar, arbeitet im Funkloch weiter).
 """

@@ -222,7 +222,7 @@ def _call(request: str) -> str:
 
 
 def _same_content(request: str, digest: str) -> bool:
-    # A key stored before fingerprints were kept (within its 48 hours) has none to compare.
+    # A key stored before fingerprints were kept (within its keeping period) has none to compare.
     stored = request.split(" ")[2:]
     return not stored or stored[0] == digest
 

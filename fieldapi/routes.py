@@ -71,7 +71,7 @@ def idempotency_key(
             pattern=KEY_PATTERN.pattern,
             description="Ein eigener Schlüssel des Geräts je Schreibvorgang: wird derselbe "
             "Vorgang mit demselben Schlüssel erneut gesendet, kommt die erste Antwort zurück "
-            "und nichts wird doppelt gespeichert (48 Stunden lang).",
+            "und nichts wird doppelt gespeichert (14 Tage lang).",
         ),
     ] = "",
 ) -> None:

@@ -28,8 +28,9 @@ from app.platform.uow import unit_of_work
 from app.services.field_gateway import GATEWAY_ACTOR
 from db.models import FieldRequestKey
 
-#: How long a key is remembered (a device is out of reach for at most a shift or two).
-KEEP = timedelta(hours=48)
+#: How long a key is remembered: longer than any phone stays out of reach with a queued write
+#: (a write sent after its key was forgotten would be stored a second time).
+KEEP = timedelta(days=14)
 #: Keys a device may use: 8 to 64 letters, digits, ``-`` and ``_`` (a UUID fits).
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 #: How often expired keys are purged.
