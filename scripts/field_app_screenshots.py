@@ -104,7 +104,10 @@ def _shoot(folder: Path, work: Path) -> None:
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
+    deadline = time.monotonic() + 30
     while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise SystemExit("the field API did not start")
         time.sleep(0.05)
     browser = _browser(work / "profile")
     wait = WebDriverWait(browser, 20)

@@ -7,11 +7,14 @@ production; the test creates that login and drops it afterwards.
 from __future__ import annotations
 
 import io
-from collections.abc import AsyncIterator
+import socket
+import threading
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import httpx
+import uvicorn
 from PIL import Image
 from sqlalchemy import create_engine, text
 
@@ -20,8 +23,10 @@ from app.platform.database import Database
 from app.platform.permissions import Role
 from app.services import Services
 from fieldapi.app import create_app
+from fieldapi.settings import FieldApiSettings
 from tests.conftest import ADMIN
 from tests.pg_logins import PASSWORD
+from tests.ui.waiting import wait_until_sync
 
 GATEWAY_LOGIN = "kod_fieldapi_test"
 
@@ -94,3 +99,34 @@ def jpeg(width: int = 640, height: int = 480, exif: bool = True) -> bytes:
         info[0x8825] = {1: "N", 2: (51.0, 2.0, 0.0), 3: "E", 4: (6.0, 59.0, 0.0)}
     image.save(data, "JPEG", exif=info.tobytes())
     return data.getvalue()
+
+
+@dataclass
+class LiveApi:
+    """The field API served on a loopback port; ``stop()`` ends it (again: nothing)."""
+
+    base: str
+    stop: Callable[[], None]
+
+
+def serve_field_api(target: DatabaseTarget) -> LiveApi:
+    """The field API of ``target`` run by uvicorn in a thread on a free loopback port, as a
+    browser or a schema test reaches it (rate limits lifted for the test's pace)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    app = create_app(
+        Database(target, "field-api"),
+        FieldApiSettings(rate_per_s=1000, burst=1000, unauthenticated_per_min=100_000),
+    )
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    wait_until_sync(lambda: server.started, 20, "the field API's start")
+
+    def stop() -> None:
+        server.should_exit = True
+        thread.join(timeout=10)
+        assert not thread.is_alive(), "the field API did not stop"
+
+    return LiveApi(f"http://127.0.0.1:{port}", stop)

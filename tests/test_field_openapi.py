@@ -6,23 +6,18 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import schemathesis
-import uvicorn
 from hypothesis import HealthCheck, settings
 
 from app.platform.config import sqlite_target
 from app.platform.database import Database
 from app.services import Services
 from fieldapi.app import create_app, openapi_document
-from fieldapi.settings import FieldApiSettings
-from tests.field_setup import officer_with_device
+from tests.field_setup import officer_with_device, serve_field_api
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "field-api.openapi.json"
 schema = schemathesis.openapi.from_path(DOC)
@@ -36,12 +31,6 @@ def test_checked_in_document_is_current(tmp_path: Path) -> None:
         "docs/field-api.openapi.json is out of date: "
         "kod-field-api --export-openapi docs/field-api.openapi.json"
     )
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -62,21 +51,9 @@ def live_api(
             await db.dispose()
 
     token = asyncio.run(prepare())
-    port = _free_port()
-    app = create_app(
-        Database(target, "field-api"),
-        FieldApiSettings(rate_per_s=1000, burst=1000, unauthenticated_per_min=100_000),
-    )
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started
-    yield f"http://127.0.0.1:{port}", token
-    server.should_exit = True
-    thread.join(timeout=10)
+    api = serve_field_api(target)
+    yield api.base, token
+    api.stop()
 
 
 @schema.parametrize()

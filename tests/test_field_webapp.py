@@ -14,9 +14,6 @@ import asyncio
 import fnmatch
 import io
 import shutil
-import socket
-import threading
-import time
 import tomllib
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
@@ -25,7 +22,6 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
-import uvicorn
 from PIL import Image
 from selenium import webdriver
 from selenium.common.exceptions import TimeoutException
@@ -41,10 +37,8 @@ from app.platform.database import Database
 from app.platform.permissions import Role
 from app.platform.uow import Actor
 from app.services import Services
-from fieldapi.app import create_app
-from fieldapi.settings import FieldApiSettings
 from tests.conftest import ADMIN
-from tests.field_setup import officer_with_device
+from tests.field_setup import officer_with_device, serve_field_api
 
 pytestmark = pytest.mark.browser
 LEAD = Actor(None, "cli:test", Role.SHIFT_LEAD, "Schichtleitung")
@@ -90,12 +84,6 @@ class Field:
             engine.dispose()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def field(sqlite_template: Path, tmp_path: Path) -> Iterator[Field]:
     """The field API on a loopback port over a SQLite file: an officer with a registered
@@ -114,26 +102,9 @@ def field(sqlite_template: Path, tmp_path: Path) -> Iterator[Field]:
 
     probe = Field("", target, "", 0, 0, 0)
     token, unit_id, device_id, task_id = probe.desk(prepare)
-    port = _free_port()
-    app = create_app(
-        Database(target, "field-api"),
-        FieldApiSettings(rate_per_s=1000, burst=1000, unauthenticated_per_min=100_000),
-    )
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "the field API did not start"
-
-    def stop() -> None:
-        server.should_exit = True
-        thread.join(timeout=10)
-        assert not thread.is_alive(), "the field API did not stop"
-
-    yield Field(f"http://127.0.0.1:{port}", target, token, unit_id, device_id, task_id, stop)
-    stop()
+    api = serve_field_api(target)
+    yield Field(api.base, target, token, unit_id, device_id, task_id, api.stop)
+    api.stop()
 
 
 # --- the browser --------------------------------------------------------------------------------

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 import sqlite3
@@ -26,6 +25,7 @@ from app.tools.cli import run as cli_run
 from tests.conftest import ADMIN, service_actions
 from tests.map_files import make_mbtiles, projected_outlines, solid_png
 from tests.pg_logins import PASSWORD, attempt, login
+from tests.ui.waiting import wait_until
 
 CLERK = Actor(None, "cli:clerk", Role.CLERK, "Sachbearbeitung")
 
@@ -408,7 +408,7 @@ async def test_writes_with_coordinates_read_no_outlines_and_see_imports_elsewher
     services.map_data.follow_changes(follower)
     follower.start()
     try:
-        await wait_for(lambda: follower.status.online)
+        await wait_until(lambda: follower.status.online, 10)
         await services.incidents.create(dispatcher, draft())
         queries.clear()
         for _ in range(5):
@@ -426,20 +426,11 @@ async def test_writes_with_coordinates_read_no_outlines_and_see_imports_elsewher
         finally:
             await other_db.dispose()
         # The feed brings the import: the next write has the new outlines (no clock moved).
-        await wait_for(lambda: follower.last_id >= newest)
+        await wait_until(lambda: follower.last_id >= newest, 10)
         after = await services.incidents.create(dispatcher, draft())
         assert after.stadtteil == "Wiesdorf-Mitte"
     finally:
         await follower.stop()
-
-
-async def wait_for(condition: Any, timeout: float = 10.0) -> None:
-    """Let the loop run until ``condition()`` holds (the follower works in the background)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        assert loop.time() < deadline, "timed out"
-        await asyncio.sleep(0.05)
 
 
 @pytest.mark.asyncio
