@@ -10,12 +10,14 @@ log-out lead back to the log-in. The dead spot: tests/test_field_webapp_offline.
 from __future__ import annotations
 
 import fnmatch
+import io
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from PIL import Image
 from selenium import webdriver
 from selenium.webdriver.common.by import By
 
@@ -63,6 +65,23 @@ def test_app_pages_carry_a_strict_content_security_policy(field: Field) -> None:
         assert answer.headers["Content-Security-Policy"] == policy
     manifest = httpx.get(field.base + "/app/manifest.json").json()
     assert manifest["display"] == "standalone" and manifest["lang"] == "de"
+
+
+def test_the_app_has_png_icons_for_the_home_screens_of_android_and_iphone(field: Field) -> None:
+    manifest = httpx.get(field.base + "/app/manifest.json").json()
+    pngs = {i["sizes"]: i["src"] for i in manifest["icons"] if i["type"] == "image/png"}
+    assert set(pngs) >= {"192x192", "512x512"}
+    page = httpx.get(field.base + "/app/").text
+    assert '<link rel="apple-touch-icon" href="icon-180.png">' in page
+    for size, src in [(192, pngs["192x192"]), (512, pngs["512x512"]), (180, "icon-180.png")]:
+        answer = httpx.get(f"{field.base}/app/{src}")
+        assert answer.status_code == 200 and answer.headers["content-type"] == "image/png"
+        icon = Image.open(io.BytesIO(answer.content))
+        assert icon.size == (size, size)
+        # The white shield on the blue ground, not an empty square.
+        assert icon.convert("RGB").getpixel((size // 2, size // 4)) == (242, 245, 248)
+        assert icon.convert("RGB").getpixel((2, 2)) == (11, 61, 102)
+    assert httpx.get(f"{field.base}/app/icon-4096.png").status_code == 404
 
 
 def test_app_files_are_shipped_in_the_package() -> None:
