@@ -182,6 +182,8 @@ class ClipPlayer(QWidget):
         except TamperedError:
             self._index = None  # playback reports the broken chunk
         self._frame = None
+        # Confirmations still queued from the previous clip arrive while no step is sent.
+        self._outstanding = self._discard = 0
         self._source = SealedMedia(vlc, instance, reader)
         self._player = instance.media_player_new()
         self._player.set_media(self._source.media)
