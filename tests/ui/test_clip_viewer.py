@@ -273,6 +273,11 @@ async def test_seek_and_frame_step_land_on_the_frame_also_with_b_frames(
     # between key frames; each target is far from the one before, so a new picture is awaited.
     for target_ms in (4600, 2000, 4080, 1480, 3360, 2520):
         player.seek(target_ms)
+        if target_ms == 4600:
+            # 15 frames after the key frame: no evidence picture of a frame on its way there.
+            assert player.is_landing()
+            viewer.take_snapshot()
+            assert "angesteuert" in viewer.status.text()
         shown = await _frame_after(viewer, frames, shown)
         assert abs(shown - target_ms * FPS // 1000) <= 1, (target_ms, shown)
         # A frame step then shows exactly the next frame.
