@@ -827,6 +827,10 @@
             <translation>Unversehrtheit geprüft: Die Aufnahme ist seit dem Import unverändert.</translation>
         </message>
         <message>
+            <source>The player is still moving to the frame asked for. Keep the picture once it is there.</source>
+            <translation>Das gewünschte Bild wird noch angesteuert. Bitte das Standbild sichern, sobald es angezeigt wird.</translation>
+        </message>
+        <message>
             <source>There is no picture to keep yet.</source>
             <translation>Es gibt noch kein Bild, das gesichert werden könnte.</translation>
         </message>

@@ -82,7 +82,9 @@ def _shown_frame(viewer: ClipViewerPane, frames: np.ndarray) -> int | None:
 
 
 async def _settled_frame(viewer: ClipViewerPane, frames: np.ndarray) -> int:
-    """The frame shown once two looks in a row agree."""
+    """The frame shown once the player has shown the frames asked for and two looks in a row
+    agree."""
+    await wait_until(lambda: not viewer.player.is_landing(), timeout=60)
     seen: list[int | None] = [None]
 
     def same() -> bool:
@@ -217,6 +219,74 @@ async def test_the_viewer_plays_seeks_and_steps_frames_without_plaintext_on_disk
     viewer.close_recording()
     actions = service_actions(db, "recording")
     assert "recording.open" in actions and "recording.snapshot" in actions
+
+
+#: Clips with reordered (B-) frames as cameras record in H.264 main/high and H.265.
+B_FRAME_CLIPS = {
+    "h264-high-bframes": {"codec": "libx264", "b_frames": 2, "profile": "high", "key_every": 50},
+    "h265": {"codec": "libx265", "key_every": 50},
+}
+
+
+@pytest.fixture(scope="module", params=sorted(B_FRAME_CLIPS))
+def b_frame_clip(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, np.ndarray]:
+    """A clip with B-frames and its frames decoded by ffmpeg."""
+    path = make_clip(
+        tmp_path_factory.mktemp("bclips") / f"{request.param}.mp4",
+        seconds=6,
+        size=f"{WIDTH}x{HEIGHT}",
+        tag=f"{TAG}-{request.param}",
+        **B_FRAME_CLIPS[request.param],
+    )
+    return path, _decoded(path)
+
+
+async def _frame_after(viewer: ClipViewerPane, frames: np.ndarray, before: int) -> int:
+    """The frame shown once the picture has left ``before`` and settled."""
+    await wait_until(lambda: not viewer.player.is_landing(), timeout=60)
+    await wait_until(lambda: _shown_frame(viewer, frames) not in (None, before), timeout=15)
+    return await _settled_frame(viewer, frames)
+
+
+@pytest.mark.asyncio
+async def test_seek_and_frame_step_land_on_the_frame_also_with_b_frames(
+    qtbot: QtBot,
+    db: Database,
+    services: Services,
+    ui_ctx: UiContext,
+    tmp_path: Path,
+    b_frame_clip: tuple[Path, np.ndarray],
+) -> None:
+    clip, frames = b_frame_clip
+    _scene, _dispatcher, recording_id = await imported_scene(db, services, tmp_path, clip)
+    viewer = _shown_viewer(qtbot, ui_ctx)
+    await _open(viewer, recording_id)
+    player = viewer.player
+    await wait_until(lambda: player.vlc_player.has_vout() > 0, timeout=15)
+    await wait_until(lambda: player.position() > 500, timeout=15)
+    player.pause()
+    await wait_until(lambda: not player.is_playing(), timeout=10)
+    shown = await _settled_frame(viewer, frames)
+    # Paused, a seek shows the frame of that time (within one frame), wherever it lies
+    # between key frames; each target is far from the one before, so a new picture is awaited.
+    for target_ms in (4600, 2000, 4080, 1480, 3360, 2520):
+        player.seek(target_ms)
+        if target_ms == 4600:
+            # 15 frames after the key frame: no evidence picture of a frame on its way there.
+            assert player.is_landing()
+            viewer.take_snapshot()
+            assert "angesteuert" in viewer.status.text()
+        shown = await _frame_after(viewer, frames, shown)
+        assert abs(shown - target_ms * FPS // 1000) <= 1, (target_ms, shown)
+        # A frame step then shows exactly the next frame.
+        for _step in range(2):
+            player.step_frame()
+            after = await _frame_after(viewer, frames, shown)
+            assert after == shown + 1, (target_ms, shown, after)
+            shown = after
+    viewer.close_recording()
 
 
 @pytest.mark.asyncio

@@ -6,18 +6,27 @@ the widgets: a timer in the GUI thread reads time, length and state, and notices
 failed its integrity check. VLC 3 does not move its clock while stepping frames in pause, so the
 time shown is advanced by one frame per step until the clock moves again.
 
-Accuracy (VLC 3.0, measured with ffmpeg clips, the picture compared with the clip's own frames):
-a seek in pause shows the exact frame when the target is a key frame. Elsewhere it shows the
-frame one before the target in clips without reordered (B-) frames, as bodycams record; with
-B-frames (H.264 main/high ``-bf 2``, H.265) it shows a frame two to four early (sometimes one
-late, just before a key frame): neither ``set_position`` instead of ``set_time``, nor turning
-off ``avcodec-hurry-up``, frame skipping or decoder threads changes that. libvlc 3 reports no
-time for the picture shown (its clock stands still in pause, also while stepping), so the time
-shown here is the target. Seeking to the key frame before the target and stepping frame by
-frame from there lands exactly on a quiet machine (the key frames can be read from the MP4/MOV
-sample tables), but libvlc 3 silently drops frame steps that come before the previous
-one is decoded and confirms none, so under load such a landing ends anywhere short of the
-target; the player therefore keeps libvlc's own seek.
+Seeking in pause (VLC 3.0, measured with ffmpeg clips, the picture compared with the clip's
+own frames and with a grab of the screen): libvlc's own precise seek shows a frame early
+wherever the target is not a key frame, because its decoder ends the preroll at the *decode*
+time of the first packet at or after the target and shows the first picture from there. With
+B-frames (H.264 main/high, H.265) decode times run ahead of presentation, so it lands two to
+four frames early (with two B-frames only every third frame can be reached at all); packets of the preroll decoded
+after the first picture restart the preroll, flush the pictures queued and make the next frame
+steps skip or repeat. ``set_position`` instead of ``set_time``, no ``avcodec-hurry-up``, one
+decoder thread change none of it. libvlc shows a *key frame* exactly, though, and steps
+cleanly from there. So in pause, where the MP4/MOV sample tables give the key frames
+(:mod:`app.evidence.frame_index`), the player seeks to the key frame at or before the target
+and steps frame by frame to it (or steps on from the frame shown, if the target lies ahead in
+the same stretch), and shows that frame's exact time. Each step waits for libvlc's
+confirmation (:class:`~ui.views.recordings.engine.FrameSteps`): a step that found no new
+picture ready (the decoder was late, as under load) is sent again, so no step is lost and none
+is counted twice; libvlc's "0 ms" means either no picture or a picture whose clock time did not
+advance, so then a small print of the picture (in memory) tells; only two frames in a row
+with exactly the same picture and that "0 ms" would be stepped one too far. A user's frame
+step goes the same way.
+Without an index (MKV, fragmented MP4), more than ``MAX_STEPS`` frames after the key frame, or
+while playing, the player seeks as libvlc does (landing as above).
 """
 
 from __future__ import annotations
@@ -29,12 +38,20 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget
 
 from app.evidence.errors import TamperedError
+from app.evidence.frame_index import FrameIndex, read_frame_index
 from app.evidence.sealed import SealedReader
 from app.evidence.vlc_source import SealedMedia
 from ui import theme
 from ui.models.recording_text import format_clip_time
 from ui.views.recordings.controls import ControlBar
-from ui.views.recordings.engine import embed, snapshot_png, vlc_instance, vlc_module
+from ui.views.recordings.engine import (
+    embed,
+    frame_steps,
+    picture_print,
+    snapshot_png,
+    vlc_instance,
+    vlc_module,
+)
 
 #: Playback speeds offered (1/8× to 8×).
 RATES = (0.125, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
@@ -43,6 +60,14 @@ POLL_MS = 40
 TRUST_AFTER_POLLS = 25
 #: How far the arrow keys jump.
 JUMP_MS = 5000
+#: Most frame steps from a key frame to land a seek in pause (else libvlc's own seek).
+MAX_STEPS = 300
+#: Steps in a row that show no new picture before a landing gives up (the clip's end).
+MAX_UNMOVED = 100
+#: A step libvlc has not confirmed after this long ends the landing (libvlc stalled).
+STEP_TIMEOUT_MS = 15000
+#: Pause before a step is sent again that showed nothing (the decoder was not ready).
+RETRY_MS = 5
 
 
 class VideoSurface(QFrame):
@@ -89,6 +114,24 @@ class ClipPlayer(QWidget):
         self._failure_reported = False
         self._trusted = True
         self._untrusted_polls = 0
+        self._index: FrameIndex | None = None
+        #: The frame number shown once the steps asked for are done (None: not known).
+        self._frame: int | None = None
+        self._steps_wanted = 0
+        self._step_sent = False
+        self._before_step: bytes | None = None
+        self._outstanding = 0
+        self._discard = 0
+        self._unmoved = 0
+        self._steps_connected = False
+        self._step_timeout = QTimer(self)
+        self._step_timeout.setSingleShot(True)
+        self._step_timeout.setInterval(STEP_TIMEOUT_MS)
+        self._step_timeout.timeout.connect(self._stop_landing)
+        self._retry = QTimer(self)
+        self._retry.setSingleShot(True)
+        self._retry.setInterval(RETRY_MS)
+        self._retry.timeout.connect(self._send_step)
         self.stack = QStackedWidget(self)
         self.surface = VideoSurface(self.stack)
         self.message = QLabel(self.stack)
@@ -131,6 +174,16 @@ class ClipPlayer(QWidget):
         vlc = vlc_module()
         instance = vlc_instance()
         self._frame_ms = frame_ms
+        if not self._steps_connected:
+            frame_steps().stepped.connect(self._on_stepped)
+            self._steps_connected = True
+        try:
+            self._index = read_frame_index(reader.read, reader.size)
+        except TamperedError:
+            self._index = None  # playback reports the broken chunk
+        self._frame = None
+        # Confirmations still queued from the previous clip arrive while no step is sent.
+        self._outstanding = self._discard = 0
         self._source = SealedMedia(vlc, instance, reader)
         self._player = instance.media_player_new()
         self._player.set_media(self._source.media)
@@ -152,6 +205,9 @@ class ClipPlayer(QWidget):
     def unload(self) -> None:
         """Stop and release the current recording's player (the reader stays open)."""
         self._timer.stop()
+        self._stop_landing()
+        self._index = None
+        self._frame = None
         if self._player is not None:
             self._player.stop()
             self._player.release()
@@ -192,6 +248,8 @@ class ClipPlayer(QWidget):
         """Play if paused or ended, else pause."""
         if self._player is None:
             return
+        self._stop_landing()
+        self._frame = None
         vlc = vlc_module()
         state = self._player.get_state()
         if state == vlc.State.Ended:
@@ -206,22 +264,101 @@ class ClipPlayer(QWidget):
     def pause(self) -> None:
         """Pause (if playing)."""
         if self._player is not None and self._player.is_playing():
+            self._frame = None  # wherever it stops
             self._player.set_pause(1)
 
     def seek(self, ms: int) -> None:
-        """Jump to ``ms`` (clamped to the clip)."""
+        """Jump to ``ms`` (clamped to the clip); paused, onto the frame shown at ``ms``."""
         if self._player is None:
             return
         length = self.controls.timeline.length()
         ms = max(0, min(int(ms), length - 1 if length > 0 else int(ms)))
-        self._player.set_time(ms)
         self._distrust_clock()
-        if not self._player.is_playing():
-            # Paused, VLC 3 shows the new place but swallows the next frame step; one step
-            # right away settles it (measured with the clip's own frames: the picture stays
-            # within one frame of the target, and every later step moves exactly one frame).
-            self._player.next_frame()
-        self._set_shown(ms)
+        if self._player.is_playing() or not self._can_land():
+            self._stop_landing()
+            self._frame = None
+            self._player.set_time(ms)
+            if not self._player.is_playing():
+                # Paused, VLC 3 shows the new place but swallows the next frame step; one
+                # step right away settles it (its confirmation is not counted).
+                self._player.next_frame()
+                self._outstanding += 1
+                self._discard += 1
+            self._set_shown(ms)
+            return
+        assert self._index is not None
+        plan = self._index.plan(ms)
+        ahead = plan.frame - self._frame if self._frame is not None else -1
+        if 0 <= ahead <= plan.steps:
+            # The frame lies ahead in the same stretch after the key frame: step on to it.
+            self._steps_wanted += ahead
+        elif plan.steps <= MAX_STEPS:
+            # Onto the key frame (libvlc shows it exactly), then step frame by frame.
+            self._stop_landing()
+            self._player.set_time(plan.seek_ms)
+            self._steps_wanted = plan.steps
+        else:
+            self._stop_landing()
+            self._frame = None
+            self._player.set_time(ms)
+            self._set_shown(ms)
+            return
+        self._frame = plan.frame
+        self._send_step()
+        self._set_shown(round(plan.frame_ms))
+
+    def is_landing(self) -> bool:
+        """True while frame steps asked for are still to be shown."""
+        return self._steps_wanted > 0
+
+    def _can_land(self) -> bool:
+        return self._index is not None and frame_steps().available
+
+    def _send_step(self) -> None:
+        if self._player is None or self._steps_wanted <= 0 or self._step_sent:
+            return
+        self._step_sent = True
+        self._before_step = picture_print(self._player)
+        self._outstanding += 1
+        self._step_timeout.start()
+        self._player.next_frame()
+
+    def _on_stepped(self, moved: bool) -> None:
+        # libvlc carried out a frame step (confirmations come in the order steps were sent).
+        if self._outstanding > 0:
+            self._outstanding -= 1
+        if self._discard > 0:
+            self._discard -= 1
+            return
+        if not self._step_sent:
+            return
+        self._step_sent = False
+        self._step_timeout.stop()
+        if not moved and self._before_step is not None and self._player is not None:
+            # libvlc says 0 ms both when no picture was ready and when it showed one whose
+            # clock time is not later than the last (its clock restarted): look at the picture.
+            now = picture_print(self._player)
+            moved = now is not None and now != self._before_step
+        if moved:
+            self._unmoved = 0
+            self._steps_wanted -= 1
+            self._send_step()
+            return
+        # No new picture was ready yet (the decoder now makes it): send the step again.
+        self._unmoved += 1
+        if self._unmoved > MAX_UNMOVED:
+            self._stop_landing()
+        else:
+            self._retry.start()
+
+    def _stop_landing(self) -> None:
+        # Confirmations of steps already sent are not counted for what comes next.
+        self._steps_wanted = 0
+        self._unmoved = 0
+        self._step_sent = False
+        self._discard = self._outstanding
+        self._retry.stop()
+        self._step_timeout.stop()
 
     def jump(self, delta_ms: int) -> None:
         """Jump ``delta_ms`` forward (negative: back)."""
@@ -231,9 +368,24 @@ class ClipPlayer(QWidget):
         """Show the next frame and pause there."""
         if self._player is None:
             return
-        self._player.next_frame()
         self._distrust_clock()
-        self._set_shown(round(self._shown + self._frame_ms))
+        if self._player.is_playing() or not frame_steps().available:
+            # Playing, libvlc pauses on the next frame (no confirmation comes).
+            self._stop_landing()
+            self._frame = None
+            self._player.next_frame()
+            self._set_shown(round(self._shown + self._frame_ms))
+            return
+        times = self._index.times_ms if self._index is not None else ()
+        if times and self._frame is not None and self._frame + 1 >= len(times):
+            return  # the last frame is shown
+        self._steps_wanted += 1
+        self._send_step()
+        if self._frame is not None and times:
+            self._frame += 1
+            self._set_shown(round(times[self._frame]))
+        else:
+            self._set_shown(round(self._shown + self._frame_ms))
 
     def faster(self) -> None:
         """The next higher speed (up to 8×)."""

@@ -286,6 +286,17 @@ class ClipViewerPane(QWidget):
         """Keep the picture shown now as evidence (sealed in the store, audited)."""
         if self.row is None:
             return
+        if self.player.is_landing():
+            # The picture shown is still on its way to the frame whose time is shown.
+            self.say(
+                QCoreApplication.translate(
+                    "ClipViewerPane",
+                    "The player is still moving to the frame asked for. Keep the picture "
+                    "once it is there.",
+                ),
+                error=True,
+            )
+            return
         shot = self.player.snapshot()
         if shot is None:
             self.say(
