@@ -23,8 +23,8 @@ BEGIN
           JOIN public.recording r ON r.id = k.recording_id
          WHERE k.recording_id = p_recording AND r.deleted_at IS NULL;
     IF FOUND THEN
-        PERFORM public.kod_audit('recording.open', 'recording', p_recording, '{}',
-                                 btrim(p_reason), NULL, p_workstation);
+        PERFORM public.kod_audit_server('recording.open', 'recording', p_recording, '{}',
+                                        btrim(p_reason), NULL, p_workstation);
     END IF;
 END
 $$;
@@ -50,8 +50,9 @@ $$;
 -- recording_deletion_snapshot for removal); the deletion protocol keeps number, hash, size,
 -- times, the reason and how many snapshot files went with it. Returns the storage keys, whose
 -- files the caller removes after the commit (a file left behind opens with no key any more;
--- kod_recording_file_removed and kod_recording_snapshot_removed mark them removed).
--- Any login may run it: what is due is decided here, by the server's clock.
+-- kod_recording_file_removed and kod_recording_snapshot_removed mark them removed, for
+-- recording.delete and the owner alone). Any login may run it: what is due is decided here,
+-- by the server's clock.
 CREATE OR REPLACE FUNCTION public.kod_recording_expire(p_limit integer DEFAULT 500)
 RETURNS TABLE (recording_id bigint, storage_key text, protocol_id bigint)
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
@@ -88,9 +89,9 @@ BEGIN
         DELETE FROM public.recording_hold h WHERE h.recording_id = r.id;
         UPDATE public.offence_evidence e SET recording_id = NULL WHERE e.recording_id = r.id;
         DELETE FROM public.recording x WHERE x.id = r.id;
-        PERFORM public.kod_audit('recording.delete', 'recording', r.id,
-                                 jsonb_build_object('protocol', v_pid, 'sha256', r.sha256)::text,
-                                 'Fristablauf', NULL, NULL);
+        PERFORM public.kod_audit_server('recording.delete', 'recording', r.id,
+                                        jsonb_build_object('protocol', v_pid, 'sha256', r.sha256)::text,
+                                        'Fristablauf', NULL, NULL);
         INSERT INTO public.change_feed (occurred_at, entity, entity_id, op, version, origin)
         VALUES (now(), 'recording', r.id, 'delete', NULL, 'server')
         RETURNING id INTO v_feed;
@@ -103,20 +104,31 @@ BEGIN
 END
 $$;
 
+-- The stored file of a deleted recording was removed from the store: noted in the protocol.
+-- The server cannot look into the store, so it trusts only the deletion job of a login that
+-- may delete recordings (or the owner's scheduled task): any other login could otherwise
+-- make the protocol say a file is gone that is still there. Only for a protocol line whose
+-- recording is really gone (written by kod_recording_expire), and only once.
 CREATE OR REPLACE FUNCTION public.kod_recording_file_removed(p_protocol bigint) RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 BEGIN
+    PERFORM public.kod_require('recording.delete');
     UPDATE public.recording_deletion d SET file_removed_at = now()
-     WHERE d.id = p_protocol AND d.file_removed_at IS NULL;
+     WHERE d.id = p_protocol AND d.file_removed_at IS NULL
+       AND NOT EXISTS (SELECT 1 FROM public.recording r WHERE r.id = d.recording_id)
+       AND NOT EXISTS (SELECT 1 FROM public.recording_key k WHERE k.recording_id = d.recording_id);
 END
 $$;
 
--- A snapshot file of a deleted recording is removed from the store: counted in the protocol.
+-- A snapshot file of a deleted recording is removed from the store: counted in the protocol
+-- and taken off the list of files still to remove (by the same logins as above: whoever takes
+-- a file off the list makes sure no later run removes it).
 CREATE OR REPLACE FUNCTION public.kod_recording_snapshot_removed(p_file bigint) RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
     v_deletion bigint;
 BEGIN
+    PERFORM public.kod_require('recording.delete');
     DELETE FROM public.recording_deletion_snapshot f WHERE f.id = p_file
     RETURNING f.deletion_id INTO v_deletion;
     IF FOUND THEN
@@ -172,10 +184,10 @@ BEGIN
     SELECT * INTO s FROM public.kod_recording_hold_second_person(p_hold, false);
     UPDATE public.recording_hold x SET confirmed_by_id = s.me, confirmed_at = now()
      WHERE x.id = p_hold;
-    PERFORM public.kod_audit('recording.hold.confirm', 'recording', (s.h).recording_id,
-                             jsonb_build_object('hold', p_hold, 'kind', (s.h).reason,
-                                                'file_number', (s.h).file_number)::text,
-                             (s.h).note, NULL, p_workstation);
+    PERFORM public.kod_audit_server('recording.hold.confirm', 'recording', (s.h).recording_id,
+                                    jsonb_build_object('hold', p_hold, 'kind', (s.h).reason,
+                                                       'file_number', (s.h).file_number)::text,
+                                    (s.h).note, NULL, p_workstation);
 END
 $$;
 
@@ -189,10 +201,10 @@ BEGIN
     SELECT * INTO s FROM public.kod_recording_hold_second_person(p_hold, true);
     UPDATE public.recording_hold x SET released_at = now(), release_consent_by_id = s.me
      WHERE x.id = p_hold;
-    PERFORM public.kod_audit('recording.hold.release', 'recording', (s.h).recording_id,
-                             jsonb_build_object('hold', p_hold, 'kind', (s.h).reason,
-                                                'file_number', (s.h).file_number)::text,
-                             (s.h).release_note, NULL, p_workstation);
+    PERFORM public.kod_audit_server('recording.hold.release', 'recording', (s.h).recording_id,
+                                    jsonb_build_object('hold', p_hold, 'kind', (s.h).reason,
+                                                       'file_number', (s.h).file_number)::text,
+                                    (s.h).release_note, NULL, p_workstation);
 END
 $$;
 
@@ -213,8 +225,8 @@ BEGIN
           JOIN public.recording r ON r.id = k.recording_id
          WHERE k.recording_id = p_recording AND r.deleted_at IS NULL;
     IF FOUND THEN
-        PERFORM public.kod_audit('recording.export', 'recording', p_recording, '{}',
-                                 btrim(p_reason), btrim(p_recipient), p_workstation);
+        PERFORM public.kod_audit_server('recording.export', 'recording', p_recording, '{}',
+                                        btrim(p_reason), btrim(p_recipient), p_workstation);
     END IF;
 END
 $$;
