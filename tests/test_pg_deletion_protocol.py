@@ -217,3 +217,43 @@ async def test_the_deletion_job_removes_files_only_under_a_login_that_may(
     assert not blobs.exists(RECORDING_KEY) and not blobs.exists(SNAPSHOT_KEY)
     assert _protocol(pg_target) == [(rec, True, 1, 1)]
     assert _still_to_remove(pg_target) == []
+
+
+def test_a_snapshot_cannot_name_another_file_of_the_store(scene: Scene) -> None:  # noqa: F811
+    """A clerk may keep snapshots as evidence; one naming a held recording's file (or another
+    snapshot's) would have the deletion job remove that file with the due recording, or block
+    the job for everyone on the duplicate. The server refuses such a row."""
+    rec = _due_recording(scene.target, scene.users[Role.FIELD_OFFICER], RECORDING_KEY, SNAPSHOT_KEY)
+    engine = create_engine(scene.target.sync_url)
+    try:
+        with engine.begin() as owner:
+            # The recording of the scene is held: its file must outlive the due one.
+            owner.execute(
+                text("UPDATE recording SET storage_key = '2026/12/held.kod' WHERE id = :r"),
+                {"r": scene.recording},
+            )
+    finally:
+        engine.dispose()
+    insert = (
+        "INSERT INTO recording_snapshot (recording_id, position_ms, storage_key, key_id, "
+        "wrapped_key, sha256, size_bytes, width, height, note, created_by_id, created_at) "
+        "VALUES (%(r)s, 800, %(k)s, 'mk1', '\\x00', repeat('e', 64), 10, 160, 120, '', "
+        "%(me)s, now())"
+    )
+    wrong = []
+    with login(scene.target, LOGINS[Role.CLERK]) as conn:
+        me = scene.users[Role.CLERK]
+        for key in ("2026/12/held.kod", SNAPSHOT_KEY, RECORDING_KEY):
+            done, why = attempt(conn, insert, {"r": rec, "k": key, "me": me})
+            if done or not why.startswith("23505"):
+                wrong.append(f"{key}: {why or 'done'}")
+        # A snapshot of its own file is kept as before.
+        done, why = attempt(conn, insert, {"r": rec, "k": "2026/12/own-snapshot.kod", "me": me})
+        if not done:
+            wrong.append(f"own snapshot refused: {why}")
+    assert wrong == []
+    with login(scene.target, LOGINS[Role.CLERK]) as conn:
+        rows = conn.execute("SELECT recording_id FROM kod_recording_expire(500)").fetchall()
+        conn.commit()
+    assert rows == [(rec,)]
+    assert _still_to_remove(scene.target) == [SNAPSHOT_KEY]

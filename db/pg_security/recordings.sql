@@ -29,6 +29,35 @@ BEGIN
 END
 $$;
 
+-- One file of the store belongs to one row: a recording's or a snapshot's storage key is not
+-- used by any other recording or snapshot, nor by a file of a deleted one still to be
+-- removed. Otherwise a snapshot written by hand could name a held recording's file, which the
+-- deletion job would then remove with the due recording (or block the job for everyone on the
+-- duplicate in its list). Serialised by the write lock, whatever program sent the statement.
+CREATE OR REPLACE FUNCTION public.kod_storage_key_free() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' AND NEW.storage_key IS NOT DISTINCT FROM OLD.storage_key THEN
+        RETURN NEW;
+    END IF;
+    PERFORM pg_advisory_xact_lock(4935492);
+    IF EXISTS (SELECT 1 FROM public.recording r
+                WHERE r.storage_key = NEW.storage_key
+                  AND (TG_TABLE_NAME <> 'recording' OR r.id <> NEW.id))
+       OR EXISTS (SELECT 1 FROM public.recording_snapshot x
+                   WHERE x.storage_key = NEW.storage_key
+                     AND (TG_TABLE_NAME <> 'recording_snapshot' OR x.id <> NEW.id))
+       OR EXISTS (SELECT 1 FROM public.recording_deletion d
+                   WHERE d.storage_key = NEW.storage_key AND d.file_removed_at IS NULL)
+       OR EXISTS (SELECT 1 FROM public.recording_deletion_snapshot f
+                   WHERE f.storage_key = NEW.storage_key) THEN
+        RAISE EXCEPTION 'the storage key % belongs to another file', NEW.storage_key
+            USING ERRCODE = 'unique_violation';
+    END IF;
+    RETURN NEW;
+END
+$$;
+
 -- When a recording's period runs out: at the end of the retention_days-th day after the day it
 -- was recorded (local time, Europe/Berlin), by the server's setting and clock alone.
 CREATE OR REPLACE FUNCTION public.kod_recording_due(p_started timestamptz) RETURNS timestamptz
@@ -80,8 +109,15 @@ BEGIN
         VALUES (r.id, r.sha256, r.size_bytes, r.started_at, r.ended_at, r.due, now(),
                 'expired', r.skey)
         RETURNING id INTO v_pid;
+        -- A key another row still uses (only from before kod_storage_key_free) is not
+        -- listed: its file is not this recording's to remove.
         INSERT INTO public.recording_deletion_snapshot (deletion_id, storage_key)
-        SELECT v_pid, s.storage_key FROM public.recording_snapshot s WHERE s.recording_id = r.id;
+        SELECT v_pid, s.storage_key FROM public.recording_snapshot s
+         WHERE s.recording_id = r.id
+           AND NOT EXISTS (SELECT 1 FROM public.recording o WHERE o.storage_key = s.storage_key)
+           AND NOT EXISTS (SELECT 1 FROM public.recording_snapshot o
+                            WHERE o.storage_key = s.storage_key AND o.recording_id <> r.id)
+        ON CONFLICT (storage_key) DO NOTHING;
         GET DIAGNOSTICS v_snaps = ROW_COUNT;
         UPDATE public.recording_deletion d SET snapshot_files = v_snaps WHERE d.id = v_pid;
         DELETE FROM public.recording_snapshot s WHERE s.recording_id = r.id;
