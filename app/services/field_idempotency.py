@@ -54,6 +54,15 @@ class Answered:
 
 
 @dataclass(frozen=True)
+class AnswerNotKept:
+    """The key was used before and its write succeeded (``status``), but the answer was larger
+    than the field API keeps: the write is not repeated, and the answer cannot be given again."""
+
+    request: str
+    status: int
+
+
+@dataclass(frozen=True)
 class Running:
     """The key is reserved by a request still running (or ``request`` differs)."""
 
@@ -69,7 +78,7 @@ class Unknown:
     request: str
 
 
-Outcome = Reserved | Answered | Running | Unknown
+Outcome = Reserved | Answered | AnswerNotKept | Running | Unknown
 
 
 class RequestKeys:
@@ -111,10 +120,13 @@ class RequestKeys:
             if reserved_at < utcnow() - STALE:
                 return Unknown(used_for)
             return Running(used_for)
-        return Answered(used_for, status, answer or "")
+        if answer is None:
+            return AnswerNotKept(used_for, status)
+        return Answered(used_for, status, answer)
 
-    async def finish(self, device_id: int, key: str, status: int, answer: str) -> None:
-        """The write of ``key`` succeeded with ``answer``: later requests get it back."""
+    async def finish(self, device_id: int, key: str, status: int, answer: str | None) -> None:
+        """The write of ``key`` succeeded with ``answer``: later requests get it back (None: the
+        answer was too large to keep; later requests learn that the write was stored)."""
         async with unit_of_work(self._db, GATEWAY_ACTOR, None) as w:
             await w.session.execute(
                 update(FieldRequestKey)

@@ -6469,6 +6469,10 @@
             <translation>Dieser Idempotency-Key wurde für denselben Aufruf mit anderem Inhalt verwendet.</translation>
         </message>
         <message>
+            <source>This request was processed already and is not processed again; its answer was too large to keep. The data is at the control room.</source>
+            <translation>Diese Anfrage wurde bereits verarbeitet und wird nicht erneut verarbeitet; ihre Antwort war zu groß zum Aufbewahren. Die Daten liegen in der Leitstelle vor.</translation>
+        </message>
+        <message>
             <source>This request is still being processed. Please try again.</source>
             <translation>Dieser Vorgang wird noch verarbeitet. Bitte gleich erneut senden.</translation>
         </message>

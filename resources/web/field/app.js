@@ -266,6 +266,12 @@ async function sendOne(item) {
       }
       return true; // kept for its officer; the next items go on
     }
+    if (error.status === 409 && error.code === "answer_not_kept") {
+      // Stored the first time it was sent; only its (very large) answer was not kept.
+      await dequeue(item.key);
+      toast((KIND_TEXT[item.kind] || "Eintrag") + ": " + error.message);
+      return true;
+    }
     if (error.status === 409 && error.code === "outcome_unknown") {
       // The service was cut off while storing it: not sent again, the officer asks the desk.
       await dequeue(item.key);
