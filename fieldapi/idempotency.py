@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 
 HEADER = b"idempotency-key"
 #: The writing calls that honour the key.
-WRITES = re.compile(r"/v1/(status|reports|offences|inbox/(incident|task)/[0-9]+/ack)")
+WRITES = re.compile(r"/v1/(status|positions|reports|offences|inbox/(incident|task)/[0-9]+/ack)")
 #: Largest answer kept whole (the writes' answers are a few hundred bytes; an OWi capture's
 #: names the catalogue entry, whose text the clerks write). A larger one is not kept: a repeated
 #: request learns that its write was stored (409 ``answer_not_kept``), never a wrong answer.
