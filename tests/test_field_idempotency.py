@@ -17,7 +17,7 @@ from app.platform.permissions import Role
 from app.platform.timeutil import utcnow
 from app.platform.uow import Actor
 from app.services import Services
-from app.services.field_idempotency import KEEP, STALE, RequestKeys, Reserved
+from app.services.field_idempotency import KEEP, KEEP_POSITIONS, STALE, RequestKeys, Reserved
 from fieldapi.app import create_app
 from fieldapi.idempotency import _fingerprint
 from tests.conftest import ADMIN, service_actions
@@ -181,6 +181,31 @@ async def test_repetition_while_the_first_runs_is_refused_and_old_keys_are_purge
     _age_keys(services.db, KEEP + timedelta(minutes=1))
     assert await keys.purge() == 1
     assert _count(services.db, "select count(*) from field_request_key") == 0
+
+
+async def test_keys_of_position_batches_are_kept_two_days(
+    services: Services, db_target: DatabaseTarget
+) -> None:
+    setup = await officer_with_device(services)
+    keys = RequestKeys(services.db)
+    fix = {"positions": [{"lat": 51.03, "lon": 6.98}]}
+    async with api_client(db_target) as client:
+        for key in ("positions-key-1", "status-key-01"):
+            call, body = ("/v1/positions", fix) if "positions" in key else ("/v1/status", None)
+            answer = await client.post(
+                call, json=body or {"status": "6"}, headers=_headers(setup.token, key)
+            )
+            assert answer.status_code == 200, answer.text
+        again = await client.post(
+            "/v1/positions", json=fix, headers=_headers(setup.token, "positions-key-1")
+        )
+        assert again.headers["Idempotent-Replayed"] == "true"
+    assert _count(services.db, "select count(*) from unit_position") == 1
+    _age_keys(services.db, KEEP_POSITIONS - timedelta(minutes=1))
+    assert await keys.purge() == 0
+    _age_keys(services.db, KEEP_POSITIONS + timedelta(minutes=1))
+    assert await keys.purge() == 1
+    assert _count(services.db, "select count(*) from field_request_key") == 1
 
 
 async def test_write_whose_answer_was_lost_is_answered_again(
