@@ -3191,6 +3191,10 @@
             <translation>&amp;Text:</translation>
         </message>
         <message>
+            <source>Citizens' platform:</source>
+            <translation>Bürgerplattform:</translation>
+        </message>
+        <message>
             <source>Enter a subject for the report.</source>
             <translation>Geben Sie einen Betreff für die Meldung ein.</translation>
         </message>
@@ -3365,6 +3369,14 @@
             <translation>Auftrag %1</translation>
         </message>
         <message>
+            <source>Double-click to show the incident in the queue</source>
+            <translation>Doppelklick zeigt den Einsatz in der Einsatzliste</translation>
+        </message>
+        <message>
+            <source>Double-click to show the task</source>
+            <translation>Doppelklick zeigt den Auftrag</translation>
+        </message>
+        <message>
             <source>Closed on the citizens' platform</source>
             <translation>Auf der Bürgerplattform erledigt</translation>
         </message>
@@ -3383,14 +3395,6 @@
         <message>
             <source>Close the report here once you have checked it.</source>
             <translation>Schließen Sie die Meldung hier, sobald Sie sie geprüft haben.</translation>
-        </message>
-        <message>
-            <source>Double-click to show the incident in the queue</source>
-            <translation>Doppelklick zeigt den Einsatz in der Einsatzliste</translation>
-        </message>
-        <message>
-            <source>Double-click to show the task</source>
-            <translation>Doppelklick zeigt den Auftrag</translation>
         </message>
     </context>
     <context>
