@@ -257,3 +257,66 @@ def test_a_snapshot_cannot_name_another_file_of_the_store(scene: Scene) -> None:
         conn.commit()
     assert rows == [(rec,)]
     assert _still_to_remove(scene.target) == [SNAPSHOT_KEY]
+
+
+def test_a_proposal_to_lift_a_hold_is_changed_only_by_its_proposer(scene: Scene) -> None:  # noqa: F811
+    """The second person consents to the proposal they see: its reason cannot be rewritten or
+    withdrawn by someone else, and a lifted hold's record stays as it was."""
+    users = scene.users
+    engine = create_engine(scene.target.sync_url)
+    try:
+        with engine.begin() as owner:
+            owner.execute(
+                text(
+                    "UPDATE recording_hold SET confirmed_by_id = :l, confirmed_at = now() "
+                    "WHERE id = :h"
+                ),
+                {"l": users[Role.SHIFT_LEAD], "h": scene.hold},
+            )
+    finally:
+        engine.dispose()
+    with login(scene.target, LOGINS[Role.SHIFT_LEAD]) as conn:
+        conn.execute(
+            "UPDATE recording_hold SET released_by_id = %(me)s, release_requested_at = now(), "
+            "release_note = 'Verfahren eingestellt (StA)' WHERE id = %(h)s",
+            {"me": users[Role.SHIFT_LEAD], "h": scene.hold},
+        )
+        conn.commit()
+    forged = [
+        "UPDATE recording_hold SET release_note = 'Aufbewahrung nicht mehr nötig' WHERE id = %(h)s",
+        "UPDATE recording_hold SET released_by_id = NULL, release_requested_at = NULL, "
+        "release_note = NULL WHERE id = %(h)s",
+    ]
+    wrong = []
+    with login(scene.target, LOGINS[Role.CLERK]) as conn:
+        for sql in forged:
+            done, why = attempt(conn, sql, {"h": scene.hold})
+            if done or not why.startswith("42501"):
+                wrong.append(f"clerk: {sql}: {why or 'done'}")
+    # The proposer may still correct their own reason.
+    with login(scene.target, LOGINS[Role.SHIFT_LEAD]) as conn:
+        done, why = attempt(conn, forged[0], {"h": scene.hold})
+        if not done:
+            wrong.append(f"proposer refused: {why}")
+    assert wrong == []
+    assert _owner_rows(
+        scene.target,
+        "SELECT released_by_id, release_note FROM recording_hold WHERE id = :h",
+        h=scene.hold,
+    ) == [(users[Role.SHIFT_LEAD], "Verfahren eingestellt (StA)")]
+
+    engine = create_engine(scene.target.sync_url)
+    try:
+        with engine.begin() as owner:  # a second person consented: the hold is lifted
+            owner.execute(
+                text(
+                    "UPDATE recording_hold SET released_at = now(), release_consent_by_id = :d "
+                    "WHERE id = :h"
+                ),
+                {"d": users[Role.DISPATCHER], "h": scene.hold},
+            )
+    finally:
+        engine.dispose()
+    with login(scene.target, LOGINS[Role.SHIFT_LEAD]) as conn:
+        done, why = attempt(conn, forged[0], {"h": scene.hold})
+    assert not done and why.startswith("42501"), why

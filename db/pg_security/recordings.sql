@@ -175,6 +175,36 @@ BEGIN
 END
 $$;
 
+-- A proposal to lift a hold is its proposer's: the second person consents to the reason they
+-- see, so nobody else may rewrite it or withdraw it (proposing anew in one's own name stays
+-- possible: the who-column then names the new proposer), and a lifted hold's record stays as
+-- it was. Runs before kod_stamp (alphabetical): a changed released_by_id will name the caller.
+CREATE OR REPLACE FUNCTION public.kod_hold_release_guard() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+DECLARE
+    v_me bigint;
+BEGIN
+    IF public.kod_is_owner()
+       OR (NEW.released_by_id IS NOT DISTINCT FROM OLD.released_by_id
+           AND NEW.release_requested_at IS NOT DISTINCT FROM OLD.release_requested_at
+           AND NEW.release_note IS NOT DISTINCT FROM OLD.release_note) THEN
+        RETURN NEW;
+    END IF;
+    IF OLD.released_at IS NOT NULL THEN
+        RAISE EXCEPTION 'hold % was lifted: its record is not changed', OLD.id
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    v_me := public.kod_current_user_id();
+    IF OLD.released_by_id IS NOT NULL AND OLD.released_by_id IS DISTINCT FROM v_me
+       AND (NEW.released_by_id IS NULL OR NEW.released_by_id IS NOT DISTINCT FROM OLD.released_by_id)
+    THEN
+        RAISE EXCEPTION 'only its proposer changes or withdraws a proposal to lift hold %', OLD.id
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN NEW;
+END
+$$;
+
 -- The checks both steps of a second person share (confirming a hold, consenting to lifting
 -- it): the caller may confirm holds, the hold exists (locked until the commit), it waits for
 -- this step, and the caller is not the one who proposed it. Returns the hold and the caller.

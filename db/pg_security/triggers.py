@@ -97,6 +97,10 @@ def trigger_statements() -> list[str]:
                 "FOR EACH ROW EXECUTE FUNCTION public.kod_storage_key_free()",
             )
         ),
+        # Written like the others (quoted), so that an older schema without the table skips them.
+        f"DROP TRIGGER IF EXISTS kod_hold_release_guard ON public.{quote_ident('recording_hold')}",
+        f"CREATE TRIGGER kod_hold_release_guard BEFORE UPDATE ON public.{quote_ident('recording_hold')} "
+        "FOR EACH ROW EXECUTE FUNCTION public.kod_hold_release_guard()",
         "DROP TRIGGER IF EXISTS kod_feed_lock ON public.change_feed",
         "CREATE TRIGGER kod_feed_lock BEFORE INSERT ON public.change_feed "
         "FOR EACH STATEMENT EXECUTE FUNCTION public.kod_feed_lock()",
