@@ -204,6 +204,7 @@ async def test_the_deletion_job_removes_files_only_under_a_login_that_may(
         await clerk_db.dispose()
     assert [d.recording_id for d in result.deleted] == [rec]
     assert (result.files_removed, result.snapshots_removed, result.files_left) == (0, 0, ())
+    assert result.files_left_to_others
     assert blobs.exists(RECORDING_KEY) and blobs.exists(SNAPSHOT_KEY)
     assert _protocol(pg_target) == [(rec, False, 1, 0)]
 
@@ -214,6 +215,7 @@ async def test_the_deletion_job_removes_files_only_under_a_login_that_may(
     finally:
         await lead_db.dispose()
     assert (result.deleted, result.files_removed, result.snapshots_removed) == ((), 1, 1)
+    assert not result.files_left_to_others
     assert not blobs.exists(RECORDING_KEY) and not blobs.exists(SNAPSHOT_KEY)
     assert _protocol(pg_target) == [(rec, True, 1, 1)]
     assert _still_to_remove(pg_target) == []

@@ -74,6 +74,9 @@ class RetentionResult:
     files_left: tuple[str, ...] = field(default=())
     #: Snapshot files of deleted recordings removed from the store.
     snapshots_removed: int = 0
+    #: PostgreSQL: this login may not mark files removed (no ``recording.delete``); the files
+    #: are left to a Schichtleitung login or the owner's scheduled task.
+    files_left_to_others: bool = False
 
 
 @dataclass(frozen=True)
@@ -124,7 +127,7 @@ class RetentionService:
             # the job of a login that may (recording.delete) or the scheduled task.
             if deleted:
                 log.info("bodycam retention: %d recordings deleted", len(deleted))
-            return RetentionResult(tuple(deleted), 0)
+            return RetentionResult(tuple(deleted), 0, files_left_to_others=True)
         for protocol_id, key in await self._files_left():
             if self._remove(key, failed):
                 await self._mark_removed(actor, protocol_id)

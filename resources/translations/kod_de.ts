@@ -5521,6 +5521,10 @@
             <translation>%1 Aufnahmen gelöscht (Fristablauf), %2 gespeicherte Dateien und %3 Standbild-Dateien entfernt.</translation>
         </message>
         <message>
+            <source>This login may not remove the files of deleted recordings (right recording.delete): run it under a Schichtleitung login or as the database owner.</source>
+            <translation>Diese Anmeldung darf die Dateien gelöschter Aufnahmen nicht entfernen (Recht recording.delete): bitte mit einer Anmeldung der Schichtleitung oder als Eigentümer der Datenbank ausführen.</translation>
+        </message>
+        <message>
             <source>Not yet removed (tried again next run): %1</source>
             <translation>Noch nicht entfernt (wird beim nächsten Lauf erneut versucht): %1</translation>
         </message>
