@@ -115,7 +115,10 @@ class CallAuditWriter:
 
     async def _write(self, batch: list[CallRecord]) -> None:
         on_server = not self._db.target.is_sqlite
-        async with self._db.write_session({"kod.workstation": self._db.workstation}) as session:
+        # Only audit records: beside the devices' own writes (the writers' lock shared).
+        async with self._db.write_session(
+            {"kod.workstation": self._db.workstation}, shared=True
+        ) as session:
             for record in batch:
                 actor = record.actor or GATEWAY_ACTOR
                 if on_server:

@@ -2,21 +2,36 @@
 
 A small HTTP server in a thread serves those files (``{base}`` replaced by its address),
 photos made with Pillow, answers 500 or non-JSON when told, and records every status update
-posted to it.
+posted to it. :class:`Intake` is the workstation's side: the intake configured for that
+platform, polled once at a time, and what it stored.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import io
+import json
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from PIL import Image
+from sqlalchemy import select, text
+
+from app.domain.dto_work import ReportInfo
+from app.platform.database import Database
+from app.platform.uow import Actor
+from app.services import Services
+from app.services.field_photos import PhotoInfo, report_photos
+from app.services.open311 import PollResult
+from app.services.open311_loop import run_poller
+from db.models import Report
+from tests.conftest import ADMIN
 
 DATA = Path(__file__).parent / "open311"
 
@@ -103,3 +118,78 @@ def running_platform() -> Iterator[Platform]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+#: The category map of the intake under test (platform service code -> our category).
+CATEGORIES = {"waste": "waste", "noise": "noise"}
+
+
+def listing(*entries: dict[str, Any]) -> list[tuple[int, bytes]]:
+    """A platform answer listing ``entries`` (to put in :attr:`Platform.lists`)."""
+    return [(200, json.dumps(list(entries)).encode())]
+
+
+async def no_wait(_seconds: float) -> None:
+    return None
+
+
+@dataclass
+class Intake:
+    """The Open311 intake configured for ``platform``, polled once per :meth:`poll`."""
+
+    db: Database
+    services: Services
+    actor: Actor
+    platform: Platform
+
+    async def configure(self) -> None:
+        await self.setting("base_url", self.platform.base)
+        await self.setting("jurisdiction_id", "leverkusen.de")
+        await self.setting("category_map", json.dumps(CATEGORIES))
+
+    async def setting(self, name: str, value: Any) -> None:
+        await self.services.settings.set(ADMIN, f"open311.{name}", value)
+
+    async def poll(self, answer: str | None = None, db: Database | None = None) -> PollResult:
+        """One poll; with ``answer``, the platform serves that recorded answer from now on."""
+        if answer is not None:
+            self.platform.serve_file(answer)
+        result = await run_poller(
+            db or self.db, self.actor, asyncio.Event(), once=True, sleep=no_wait
+        )
+        assert result is not None
+        return result
+
+    async def reports(self) -> list[Report]:
+        """The Meldungen taken in from Open311, by request id."""
+        async with self.db.read() as s:
+            rows = await s.scalars(
+                select(Report).where(Report.source == "open311").order_by(Report.external_id)
+            )
+            return list(rows)
+
+    async def report(self, request_id: str) -> Report:
+        (report,) = [r for r in await self.reports() if r.external_id == request_id]
+        return report
+
+    async def info(self, report_id: int) -> ReportInfo:
+        return await self.services.reports.get(self.actor, report_id)
+
+    async def photos(self, report_id: int) -> list[PhotoInfo]:
+        return await report_photos(self.db, self.actor, report_id)
+
+    async def set_status(self, report_id: int, status: str) -> None:
+        await self.services.reports.set_status(self.actor, report_id, None, status)
+
+    def audit(self, action: str) -> list[dict[str, Any]]:
+        """The details of the audit records of ``action``, oldest first."""
+        engine = self.db.sync_engine()
+        try:
+            with engine.connect() as conn:
+                rows = conn.execute(
+                    text("select details from audit_log where action = :a order by id"),
+                    {"a": action},
+                ).scalars()
+                return [json.loads(r) if isinstance(r, str) else r for r in rows]
+        finally:
+            engine.dispose()

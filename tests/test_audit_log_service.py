@@ -1,7 +1,7 @@
 """The audit log as the viewer reads it: filters, paging, export, head and verification.
 
 On both engines, through the service (the server's own refusals are tested with real logins in
-tests/ui/test_audit_log.py and tests/test_pg_rights.py).
+tests/ui/test_audit_log_check_export.py and tests/test_pg_rights_audit.py).
 """
 
 from __future__ import annotations

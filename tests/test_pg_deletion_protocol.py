@@ -12,6 +12,7 @@ or lifted, a login) cannot be forged through ``kod_audit`` either.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,13 @@ from app.services.recording_retention import RetentionService
 from app.services.users import UserService
 from tests.conftest import ADMIN
 from tests.pg_logins import PASSWORD, attempt, login
-from tests.test_pg_rights import LOGINS, Scene, scene  # noqa: F401 (the fixture)
+from tests.pg_rights_scene import LOGINS, Scene, make_scene
+
+
+@pytest.fixture
+def scene(pg_target: DatabaseTarget) -> Iterator[Scene]:
+    yield make_scene(pg_target)
+
 
 RECORDING_KEY = "2026/11/old-recording.kod"
 SNAPSHOT_KEY = "2026/11/old-snapshot.kod"
@@ -90,7 +97,7 @@ def _still_to_remove(target: DatabaseTarget) -> list[str]:
     ]
 
 
-def test_a_clerk_cannot_mark_a_deleted_recordings_files_removed(scene: Scene) -> None:  # noqa: F811
+def test_a_clerk_cannot_mark_a_deleted_recordings_files_removed(scene: Scene) -> None:
     from app.platform.audit import verify_connection
 
     rec = _due_recording(scene.target, scene.users[Role.FIELD_OFFICER], RECORDING_KEY, SNAPSHOT_KEY)
@@ -151,7 +158,7 @@ SERVER_ACTIONS = (
 )
 
 
-def test_the_servers_own_audit_records_cannot_be_forged(scene: Scene) -> None:  # noqa: F811
+def test_the_servers_own_audit_records_cannot_be_forged(scene: Scene) -> None:
     wrong = []
     for role in (Role.CLERK, Role.SHIFT_LEAD, Role.FIELD_OFFICER):
         with login(scene.target, LOGINS[role]) as conn:
@@ -221,7 +228,7 @@ async def test_the_deletion_job_removes_files_only_under_a_login_that_may(
     assert _still_to_remove(pg_target) == []
 
 
-def test_a_snapshot_cannot_name_another_file_of_the_store(scene: Scene) -> None:  # noqa: F811
+def test_a_snapshot_cannot_name_another_file_of_the_store(scene: Scene) -> None:
     """A clerk may keep snapshots as evidence; one naming a held recording's file (or another
     snapshot's) would have the deletion job remove that file with the due recording, or block
     the job for everyone on the duplicate. The server refuses such a row."""
@@ -261,7 +268,7 @@ def test_a_snapshot_cannot_name_another_file_of_the_store(scene: Scene) -> None:
     assert _still_to_remove(scene.target) == [SNAPSHOT_KEY]
 
 
-def test_a_proposal_to_lift_a_hold_is_changed_only_by_its_proposer(scene: Scene) -> None:  # noqa: F811
+def test_a_proposal_to_lift_a_hold_is_changed_only_by_its_proposer(scene: Scene) -> None:
     """The second person consents to the proposal they see: its reason cannot be rewritten or
     withdrawn by someone else, and a lifted hold's record stays as it was."""
     users = scene.users

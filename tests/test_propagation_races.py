@@ -12,8 +12,10 @@ from collections.abc import AsyncIterator
 import psycopg
 import pytest
 import pytest_asyncio
+from sqlalchemy import text
 
 from app.domain.dto import IncidentDetail, IncidentDraft
+from app.platform.changefeed import changes_after, last_change_id
 from app.platform.config import DatabaseTarget
 from app.platform.database import Database
 from app.platform.errors import ConflictError
@@ -30,6 +32,7 @@ PgDb = fixtures.PgDb
 DISPO_A = Actor(None, "cli:dispo-a", Role.DISPATCHER, "Arbeitsplatz A")
 DISPO_B = Actor(None, "cli:dispo-b", Role.DISPATCHER, "Arbeitsplatz B")
 LEAD = Actor(None, "cli:lead", Role.SHIFT_LEAD)
+ADMIN = Actor(None, "cli:admin", Role.ADMIN)
 
 
 @pytest_asyncio.fixture
@@ -124,3 +127,61 @@ async def test_active_assignment_index_stops_two_raw_transactions(pg: PgDb) -> N
     finally:
         await c1.close()
         await c2.close()
+
+
+@pytest.mark.asyncio
+async def test_many_devices_change_status_at_once_and_every_change_is_kept_in_order(
+    two: tuple[Services, Services],
+) -> None:
+    """Status changes run side by side (row locks, not one writer at a time): none is lost,
+    the audit chain stays a chain and the change feed has every change in id order."""
+    a, b = two
+    units = [await a.units.create(LEAD, f"KOD 7{n}") for n in range(6)]
+    head = await last_change_id(a.db)
+    statuses = ["3", "4", "1", "6", "2", "3"]
+    calls = []
+    for round_, status in enumerate(statuses):
+        for i, unit in enumerate(units):
+            side = a if (i + round_) % 2 else b
+            calls.append(side.units.set_status(DISPO_A, unit.id, status))
+    # Each unit's changes in their order, all units at once.
+    for start in range(0, len(calls), len(units)):
+        await asyncio.gather(*calls[start : start + len(units)])
+    board = {u.id: u.status for u in await a.units.board(LEAD)}
+    assert all(board[u.id] == "3" for u in units)
+    for unit in units:
+        history = [h.status for h in await a.units.history(DISPO_A, unit.id)]
+        assert history[: len(statuses)] == list(reversed(statuses))
+    verified = await a.audit_log.verify(ADMIN)
+    assert verified.ok, verified.problem
+    fed = [c for c in await changes_after(a.db, head) if c.entity == "unit"]
+    assert [c.id for c in fed] == sorted(c.id for c in fed)
+    assert len([c for c in fed if c.op == "status"]) == len(calls)
+
+
+@pytest.mark.asyncio
+async def test_a_status_change_does_not_wait_for_another_devices_open_status_change(
+    pg_target: DatabaseTarget,
+) -> None:
+    """While one field device's status change is still open, another unit's status goes
+    through; work that must run alone (here: creating a unit) waits until it has ended."""
+    db = Database(pg_target, workstation="ws-a")
+    services = Services.create(db)
+    try:
+        first = await services.units.create(LEAD, "KOD 81")
+        second = await services.units.create(LEAD, "KOD 82")
+        async with db.write_session({}, shared=True) as open_one:
+            await open_one.execute(
+                text("SELECT 1 FROM unit WHERE id = :i FOR UPDATE"), {"i": first.id}
+            )
+            done = await asyncio.wait_for(
+                services.units.set_status(DISPO_A, second.id, "2"), timeout=10
+            )
+            assert done.status == "2"
+            alone = asyncio.ensure_future(services.units.create(LEAD, "KOD 83"))
+            await asyncio.sleep(0.5)
+            assert not alone.done()
+        created = await asyncio.wait_for(alone, timeout=10)
+        assert created.call_sign == "KOD 83"
+    finally:
+        await db.dispose()

@@ -21,8 +21,7 @@ from app.platform.uow import Actor
 from app.services import Services
 from app.services.statistics import nearest_rank
 from app.services.statistics_tables import all_tables, duration, number, write_csv_files
-from db.models import Unit, UnitStatusChange
-from db.models_bodycam import RecordingDeletion
+from db.models import RecordingDeletion, Unit, UnitStatusChange
 from demodata.generate import generate_demo
 from tests import test_shift_report
 from tests.test_shift_report import Login

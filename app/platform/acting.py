@@ -50,10 +50,10 @@ class ActingDatabase(Database):
 
     @asynccontextmanager
     async def write_session(
-        self, context: dict[str, str] | None = None
+        self, context: dict[str, str] | None = None, shared: bool = False
     ) -> AsyncIterator[AsyncSession]:
         """A write transaction as the officer (the role is taken after the writers' lock)."""
-        async with super().write_session({**(context or {}), **self._acting()}) as session:
+        async with super().write_session({**(context or {}), **self._acting()}, shared) as session:
             yield session
 
     async def dispose(self) -> None:

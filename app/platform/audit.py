@@ -1,7 +1,7 @@
 """The tamper-evident audit log: every record carries a SHA-256 over its content and the
 previous record's hash, so editing, inserting or deleting a record breaks the chain.
 
-Writers are serialised (SQLite ``BEGIN IMMEDIATE``, PostgreSQL advisory lock), so the chain has
+Appends are serialised (SQLite ``BEGIN IMMEDIATE``, PostgreSQL the order advisory lock), so the chain has
 no forks. Truncating the newest records cannot be seen from the chain alone: anchor the head
 hash elsewhere (``kod-admin audit head``) and pass it to ``verify``.
 

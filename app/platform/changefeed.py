@@ -11,9 +11,9 @@ terminated backend or a hung network shows as OFFLINE within a few seconds inste
 forever. Reconnects back off (0.5 s doubling up to ``max_backoff``, with jitter so that many
 workstations do not reconnect in lockstep after a failover).
 
-Why reading by id loses nothing: writers serialise on one advisory lock (see
-:mod:`app.platform.database`) that is released only after their commit is visible, so change ids become
-visible in increasing order; a reader that has seen id N never later finds a new id below N.
+Why reading by id loses nothing: writers insert feed entries under one advisory lock, the order
+lock (see :mod:`app.platform.database`; the server takes it for every insert), held until their
+commit is visible, so change ids become visible in increasing order; a reader that has seen id N never later finds a new id below N.
 The one exception is a server whose history went back (failover with asynchronous replication
 losing the last transactions, or a restore from backup): the follower notices that the feed's
 newest id is below its own and emits a batch with ``reset`` set so that views reload.

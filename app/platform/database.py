@@ -38,8 +38,15 @@ log = logging.getLogger(__name__)
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
-#: Key of the PostgreSQL advisory lock that serialises writers (audit chain order).
+#: Key of the PostgreSQL advisory lock that serialises writers: taken at the start of every
+#: write transaction, exclusively by default, shared by a transaction that protects what it
+#: changes with row locks of its own (``write_session(shared=True)``).
 WRITE_LOCK_KEY = 0x4B4F44  # "KOD"
+#: Key of the lock under which the server appends to the audit chain and the change feed
+#: (db/pg_security/functions.sql), held from then until the commit. A transaction takes it only
+#: for its last statements and its commit: audit records of row changes are written by
+#: deferred triggers, the services' own records and the feed entries at the end.
+ORDER_LOCK_KEY = 0x4B4F45
 NOTIFY_CHANNEL = "kod_changes"
 
 #: How long a writer waits for the writers' lock (or a row lock) before it gives up with a
@@ -252,7 +259,7 @@ class Database:
 
     @asynccontextmanager
     async def write_session(
-        self, context: dict[str, str] | None = None
+        self, context: dict[str, str] | None = None, shared: bool = False
     ) -> AsyncIterator[AsyncSession]:
         """A session in one write transaction: committed on success, rolled back on error.
 
@@ -260,6 +267,12 @@ class Database:
         transaction-local settings (``kod.actor``, ``kod.workstation``, ...), which the server's
         audit functions read (a person's login can never name someone else: see
         ``kod_actor`` in db/pg_security/functions.sql).
+
+        ``shared``: the writers' lock in shared mode. Such transactions run side by side (and
+        never beside an exclusive one), so the caller must lock the rows it reads to decide
+        (``SELECT … FOR UPDATE``) and change rows in a fixed order; they meet only at the end,
+        on the order lock. For the many small writes of field devices (status, positions).
+        SQLite: no difference (one writer at a time).
         """
         try:
             async with self._write_sessions() as session, session.begin():
@@ -273,7 +286,8 @@ class Database:
                     await session.execute(
                         text(
                             "SELECT set_config('lock_timeout', :lt, true), "
-                            f"pg_advisory_xact_lock(:k){settings}"
+                            f"{'pg_advisory_xact_lock_shared' if shared else 'pg_advisory_xact_lock'}"
+                            f"(:k){settings}"
                         ),
                         params,
                     )

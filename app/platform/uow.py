@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Text, cast, func, insert, select, text
+from sqlalchemy import BigInteger, ColumnElement, Text, cast, func, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.platform import audit
@@ -72,6 +72,7 @@ class Work:
     now: datetime = field(default_factory=utcnow)
     on_server: bool = False
     _changes: list[tuple[str, int, str, int | None]] = field(default_factory=list)
+    _audits: list[ColumnElement[Any]] = field(default_factory=list)
 
     async def audit(
         self,
@@ -85,19 +86,20 @@ class Work:
         """Append an audit record in this transaction.
 
         On PostgreSQL the server writes it (``kod_audit``): the actor is the session's login.
+        It is sent with the transaction's last statement (see :meth:`flush`), so that the
+        transaction takes the order lock of the audit chain only at its end.
         """
         if self.on_server:
-            await self.session.execute(
-                text("SELECT kod_audit(:a, :e, CAST(:i AS bigint), :d, :r, :rc, :w)"),
-                {
-                    "a": action,
-                    "e": entity,
-                    "i": entity_id,
-                    "d": audit.canonical_details(details),
-                    "r": reason,
-                    "rc": recipient,
-                    "w": self.workstation,
-                },
+            self._audits.append(
+                func.kod_audit(
+                    _text(action),
+                    _text(entity),
+                    cast(literal(entity_id, BigInteger), BigInteger),
+                    _text(audit.canonical_details(details)),
+                    _text(reason),
+                    _text(recipient),
+                    _text(self.workstation),
+                )
             )
             return
         await audit.append(
@@ -126,8 +128,13 @@ class Work:
         """Record a change for the feed (written when the transaction commits)."""
         self._changes.append((entity, entity_id, op, version))
 
-    async def _flush_changes(self) -> None:
+    async def flush(self) -> None:
+        """Send the audit records and change-feed entries gathered so far (PostgreSQL: in one
+        statement, which takes the order lock; the commit follows)."""
         if not self._changes:
+            if self._audits:
+                await self.session.execute(select(*self._audits))
+            self._audits.clear()
             return
         entries = [
             {
@@ -146,18 +153,26 @@ class Work:
             # commits.
             feed = insert(ChangeFeedEntry).values(entries).returning(ChangeFeedEntry.id).cte("f")
             newest = func.max(feed.c.id)
+            audits, self._audits = self._audits, []
+            self._changes.clear()
             await self.session.execute(
-                select(func.pg_notify(NOTIFY_CHANNEL, cast(newest, Text)), newest)
+                select(func.pg_notify(NOTIFY_CHANNEL, cast(newest, Text)), newest, *audits)
             )
             return
         # One statement for many entries (a tick of the simulation changes thousands of
         # units), not an INSERT per entry.
+        self._changes.clear()
         stmt = insert(ChangeFeedEntry).returning(ChangeFeedEntry.id)
         last_id = max((await self.session.execute(stmt, entries)).scalars().all())
         if self.on_server:
             await self.session.execute(
-                text("SELECT pg_notify(:c, :p)"), {"c": NOTIFY_CHANNEL, "p": str(last_id)}
+                select(func.pg_notify(NOTIFY_CHANNEL, str(last_id)), *self._audits)
             )
+            self._audits.clear()
+
+
+def _text(value: str | None) -> ColumnElement[Any]:
+    return cast(literal(value, Text), Text)
 
 
 def _server_context(db: Database, actor: Actor) -> dict[str, str]:
@@ -188,6 +203,7 @@ async def record_refusal(
         async with db.write_session(_server_context(db, actor)) as session:
             work = Work(session, actor, db.workstation, on_server=not db.target.is_sqlite)
             await work.audit(REFUSAL_ACTION, details=details)
+            await work.flush()
     except KodError as exc:
         log.warning("refusal of %s could not be audited: %s", actor.username, exc)
     except Exception:
@@ -248,21 +264,26 @@ async def reading(
 
 @asynccontextmanager
 async def unit_of_work(
-    db: Database, actor: Actor, permission: Permission | None
+    db: Database, actor: Actor, permission: Permission | None, *, row_locked: bool = False
 ) -> AsyncIterator[Work]:
-    """Check ``permission`` for ``actor``, then run one audited, change-fed transaction."""
+    """Check ``permission`` for ``actor``, then run one audited, change-fed transaction.
+
+    ``row_locked``: the work locks every row it decides on (``SELECT … FOR UPDATE``) and may
+    run beside other such work (PostgreSQL: the writers' lock in shared mode, see
+    :meth:`Database.write_session`); by default it runs alone.
+    """
     if permission is not None:
         await check(db, actor, permission)
     on_server = not db.target.is_sqlite
     try:
-        async with db.write_session(_server_context(db, actor)) as session:
+        async with db.write_session(_server_context(db, actor), shared=row_locked) as session:
             work = Work(
                 session=session, actor=actor, workstation=db.workstation, on_server=on_server
             )
             if not on_server and actor.user_id is not None:
                 await _still_active(session, actor)
             yield work
-            await work._flush_changes()
+            await work.flush()
     except PermissionDenied as exc:
         await _audit_refusal(db, actor, exc)  # after the rollback: the lock is free again
         raise

@@ -152,11 +152,14 @@ class FieldGateway:
         ids = sorted(set(seen) | set(connected))
         if not ids:
             return
-        async with unit_of_work(self._db, GATEWAY_ACTOR, None) as w:
+        # Row-locked: the devices' rows are locked in id order before they are changed, so this
+        # runs beside the devices' status changes instead of stopping them.
+        async with unit_of_work(self._db, GATEWAY_ACTOR, None, row_locked=True) as w:
             units: set[int] = set()
-            for device in await w.session.scalars(
-                select(FieldDevice).where(FieldDevice.id.in_(ids))
-            ):
+            stmt = select(FieldDevice).where(FieldDevice.id.in_(ids)).order_by(FieldDevice.id)
+            if w.on_server:
+                stmt = stmt.with_for_update()
+            for device in await w.session.scalars(stmt.execution_options(populate_existing=True)):
                 if device.id in seen:
                     device.last_seen_at = seen[device.id]
                 if device.id in connected:

@@ -89,7 +89,11 @@ Outcome = Reserved | Answered | AnswerNotKept | Running | Unknown
 
 
 class RequestKeys:
-    """The keys of one database (the field API's login on PostgreSQL)."""
+    """The keys of one database (the field API's login on PostgreSQL).
+
+    Every write here changes only rows of its own key (one row: the unique key decides a race),
+    so it runs beside the devices' other writes (``row_locked``).
+    """
 
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -100,7 +104,7 @@ class RequestKeys:
         fingerprint of its content), or what it was used for already."""
         await self._purge_now_and_then()
         try:
-            async with unit_of_work(self._db, GATEWAY_ACTOR, None) as w:
+            async with unit_of_work(self._db, GATEWAY_ACTOR, None, row_locked=True) as w:
                 w.session.add(
                     FieldRequestKey(
                         device_id=device_id, key=key, request=request[:255], created_at=w.now
@@ -134,7 +138,7 @@ class RequestKeys:
     async def finish(self, device_id: int, key: str, status: int, answer: str | None) -> None:
         """The write of ``key`` succeeded with ``answer``: later requests get it back (None: the
         answer was too large to keep; later requests learn that the write was stored)."""
-        async with unit_of_work(self._db, GATEWAY_ACTOR, None) as w:
+        async with unit_of_work(self._db, GATEWAY_ACTOR, None, row_locked=True) as w:
             await w.session.execute(
                 update(FieldRequestKey)
                 .where(FieldRequestKey.device_id == device_id, FieldRequestKey.key == key)
@@ -143,7 +147,7 @@ class RequestKeys:
 
     async def release(self, device_id: int, key: str) -> None:
         """The write of ``key`` failed (nothing stored): the key may be tried again."""
-        async with unit_of_work(self._db, GATEWAY_ACTOR, None) as w:
+        async with unit_of_work(self._db, GATEWAY_ACTOR, None, row_locked=True) as w:
             await w.session.execute(
                 delete(FieldRequestKey).where(
                     FieldRequestKey.device_id == device_id,
@@ -155,7 +159,7 @@ class RequestKeys:
     async def purge(self) -> int:
         """Forget keys older than :data:`KEEP` (of positions: :data:`KEEP_POSITIONS`); how
         many."""
-        async with unit_of_work(self._db, GATEWAY_ACTOR, None) as w:
+        async with unit_of_work(self._db, GATEWAY_ACTOR, None, row_locked=True) as w:
             result = await w.session.execute(
                 delete(FieldRequestKey).where(
                     or_(

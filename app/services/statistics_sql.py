@@ -28,8 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql import FromClause
 
-from db.models import Incident, Task, UnitStatusChange
-from db.models_bodycam import Recording, RecordingDeletion, RecordingHold
+from db.models import Incident, Recording, RecordingDeletion, RecordingHold, Task, UnitStatusChange
 from db.types import UTCDateTime
 
 #: A task (Auftrag) whose title or description names the police is a joint patrol.

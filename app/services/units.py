@@ -266,7 +266,10 @@ class UnitService:
         if status == UnitStatus.EMERGENCY:
             await self.raise_emergency(actor, unit_id)
             return await self.get(actor, unit_id)
-        async with unit_of_work(self._db, actor, Permission.UNIT_STATUS) as w:
+        # Row-locked: the unit, and its incident if it has one, are locked before they are
+        # read, so status changes of different units (hundreds of field devices) run side by
+        # side and meet only at their commit.
+        async with unit_of_work(self._db, actor, Permission.UNIT_STATUS, row_locked=True) as w:
             unit, active = await dispatch.locked_unit(w, unit_id)
             if unit.status == status:
                 return (await _unit_infos(w.session, [unit.id]))[0]
@@ -307,7 +310,8 @@ class UnitService:
                 raise ValidationError(tr("units", "The coordinates are not valid."), "lat")
         latest = {r.unit_id: r for r in reports}
         ids = sorted(latest)
-        async with unit_of_work(self._db, actor, Permission.UNIT_STATUS) as w:
+        # Row-locked: each unit's row is locked by its update, in id order.
+        async with unit_of_work(self._db, actor, Permission.UNIT_STATUS, row_locked=True) as w:
             found = set((await w.session.scalars(select(Unit.id).where(Unit.id.in_(ids)))).all())
             missing = [i for i in ids if i not in found]
             if missing:

@@ -21,6 +21,10 @@ def _run(connection: Connection) -> None:
         include_object=for_dialect(connection.dialect.name),
     )
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            # The audit triggers are deferred to the commit (db/pg_security/triggers.py); a
+            # migration that changes rows and then alters their table needs them fired at once.
+            connection.exec_driver_sql("SET CONSTRAINTS ALL IMMEDIATE")
         context.run_migrations()
 
 

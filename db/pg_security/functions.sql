@@ -107,10 +107,13 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
                 || ' @' || coalesce(host(inet_client_addr()), 'local'), 64)
 $$;
 
--- Append one chained record. Writers serialise on the advisory lock the services take at the
--- start of every write transaction; taking it here too keeps the chain a chain even for a
--- statement sent by hand. Not executable by any login: only through the functions below and
--- the row triggers.
+-- Append one chained record. Records are appended under the order lock (4935493), held until
+-- the transaction ends, so the chain stays a chain whoever sends the statement. The writers'
+-- lock (4935492) is a different one: a transaction takes it at its start, exclusively unless
+-- it protects what it changes with row locks (see app/platform/database.py), and then takes
+-- this one only for its last statements and its commit (row records are written by deferred
+-- triggers). Not executable by any login: only through the functions below and the row
+-- triggers.
 CREATE OR REPLACE FUNCTION public.kod_audit_append(
     p_action text, p_entity text, p_entity_id bigint, p_details text, p_reason text,
     p_recipient text, p_workstation text, p_user_id bigint, p_username text) RETURNS bigint
@@ -121,7 +124,7 @@ DECLARE
     v_hash text;
     v_id bigint;
 BEGIN
-    PERFORM pg_advisory_xact_lock(4935492);
+    PERFORM pg_advisory_xact_lock(4935493);
     SELECT a.hash INTO v_prev FROM public.audit_log a ORDER BY a.id DESC LIMIT 1;
     v_prev := coalesce(v_prev, repeat('0', 64));
     v_hash := public.kod_audit_hash(v_prev, v_at, p_user_id, p_username, p_action, p_entity,
@@ -284,11 +287,12 @@ END
 $$;
 
 -- Change-feed ids must become visible in increasing order (see app.platform.changefeed): every
--- writer holds the write lock, also one that sends its statements by hand.
+-- writer of the feed holds the order lock from its insert until its commit, also one that
+-- sends its statements by hand.
 CREATE OR REPLACE FUNCTION public.kod_feed_lock() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    PERFORM pg_advisory_xact_lock(4935492);
+    PERFORM pg_advisory_xact_lock(4935493);
     RETURN NEW;
 END
 $$;

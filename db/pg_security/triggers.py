@@ -70,7 +70,10 @@ def trigger_statements() -> list[str]:
         args = ", ".join(f"'{c}'" for c in noise)
         statements += [
             f"DROP TRIGGER IF EXISTS kod_audit_row ON public.{quote_ident(table)}",
-            f"CREATE TRIGGER kod_audit_row AFTER INSERT OR UPDATE OR DELETE ON public.{quote_ident(table)} "
+            # Deferred to the commit: the record goes into the chain under the order lock,
+            # which a transaction thus takes only at its end (see kod_audit_append).
+            f"CREATE CONSTRAINT TRIGGER kod_audit_row AFTER INSERT OR UPDATE OR DELETE "
+            f"ON public.{quote_ident(table)} DEFERRABLE INITIALLY DEFERRED "
             f"FOR EACH ROW EXECUTE FUNCTION public.kod_audit_row({args})",
         ]
     for table, columns in sorted(STAMPS.items()):

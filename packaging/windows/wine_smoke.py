@@ -75,6 +75,22 @@ class Wine:
         return self.prefix / "drive_c" / rest.lstrip("\\").replace("\\", "/")
 
 
+def _boot(wine: Wine, attempts: int = 3) -> None:
+    """Create the prefix. ``wineboot --init`` now and then ends without having written
+    ``drive_c/windows/system32`` (seen once in CI on a loaded machine); it is then stopped and
+    tried again on a clean prefix, and after the last try the run stops with its output."""
+    system32 = wine.prefix / "drive_c" / "windows" / "system32"
+    out = ""
+    for attempt in range(1, attempts + 1):
+        code, out = wine.run("wineboot", "wineboot", "--init")
+        if system32.is_dir() and (system32 / "kernel32.dll").exists():
+            return
+        print(f"wineboot try {attempt} left no system32 (exit {code}): {out[-600:]}", flush=True)
+        subprocess.run(["wineserver", "-k"], env=wine.env, check=False, timeout=60)
+        shutil.rmtree(wine.prefix, ignore_errors=True)
+    raise SystemExit(f"Wine prefix could not be created after {attempts} tries: {out[-1200:]}")
+
+
 def _add_bcryptprimitives(prefix: Path) -> None:
     """Give Wine 8 the bcryptprimitives.dll it lacks (see wine_bcryptprimitives.c)."""
     system32 = prefix / "drive_c" / "windows" / "system32"
@@ -105,7 +121,7 @@ def smoke(old: Path, new: Path, old_v: str, new_v: str, prefix: Path, check: Che
     timings: dict[str, float] = {}
     shutil.rmtree(prefix, ignore_errors=True)
     wine = Wine(prefix, timings)
-    wine.run("wineboot", "wineboot", "--init")
+    _boot(wine)
     _add_bcryptprimitives(prefix)
     install = prefix / INSTALL_REL
     admin = str(install / "kod-admin.exe")
