@@ -23,6 +23,7 @@ from app.services.field_gateway import DeviceIdentity
 from app.services.field_idempotency import (
     KEY_PATTERN,
     Answered,
+    AnswerNotKept,
     Reserved,
     Running,
     Unknown,
@@ -34,9 +35,11 @@ log = logging.getLogger(__name__)
 
 HEADER = b"idempotency-key"
 #: The writing calls that honour the key.
-WRITES = re.compile(r"/v1/(status|reports|offences|inbox/(incident|task)/[0-9]+/ack)")
-#: Largest answer kept (the writes' answers are a few hundred bytes).
-MAX_ANSWER = 16 * 1024
+WRITES = re.compile(r"/v1/(status|positions|reports|offences|inbox/(incident|task)/[0-9]+/ack)")
+#: Largest answer kept whole (the writes' answers are a few hundred bytes; an OWi capture's
+#: names the catalogue entry, whose text the clerks write). A larger one is not kept: a repeated
+#: request learns that its write was stored (409 ``answer_not_kept``), never a wrong answer.
+MAX_ANSWER = 256 * 1024
 #: A body up to this size is held in memory while its fingerprint is taken, a larger one on disk.
 SPOOL_IN_MEMORY = 1024 * 1024
 
@@ -114,7 +117,10 @@ class Idempotency:
         except KodError as exc:  # the database is out of reach
             await _answer(send, from_kod_error(exc))
             return
-        if isinstance(outcome, Running | Answered | Unknown) and _call(outcome.request) != call:
+        if (
+            isinstance(outcome, Running | Answered | AnswerNotKept | Unknown)
+            and _call(outcome.request) != call
+        ):
             await _answer(
                 send,
                 ApiError(
@@ -125,7 +131,9 @@ class Idempotency:
                 ),
             )
             return
-        if isinstance(outcome, Answered) and not _same_content(outcome.request, digest):
+        if isinstance(outcome, Answered | AnswerNotKept) and not _same_content(
+            outcome.request, digest
+        ):
             await _answer(
                 send,
                 ApiError(
@@ -141,6 +149,20 @@ class Idempotency:
             return
         if isinstance(outcome, Answered):
             await _replay(send, outcome)
+            return
+        if isinstance(outcome, AnswerNotKept):
+            await _answer(
+                send,
+                ApiError(
+                    409,
+                    "answer_not_kept",
+                    tr(
+                        "field",
+                        "This request was processed already and is not processed again; its "
+                        "answer was too large to keep. The data is at the control room.",
+                    ),
+                ),
+            )
             return
         if isinstance(outcome, Running):
             await _answer(
@@ -201,7 +223,7 @@ class Idempotency:
                 await self._release(identity.device_id, key)
 
     async def _finish(self, device_id: int, key: str, status: int, body: bytes) -> None:
-        answer = body.decode("utf-8") if len(body) <= MAX_ANSWER else "{}"
+        answer = body.decode("utf-8") if len(body) <= MAX_ANSWER else None
         try:
             await self.ctx.request_keys.finish(device_id, key, status, answer)
         except Exception:

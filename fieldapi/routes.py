@@ -122,7 +122,12 @@ async def set_status(request: Request, dev: Device, body: schemas.StatusIn) -> s
     )
 
 
-@router.post("/positions", response_model=schemas.Accepted, summary="Positionen melden")
+@router.post(
+    "/positions",
+    response_model=schemas.Accepted,
+    summary="Positionen melden",
+    dependencies=ONCE,
+)
 async def positions(request: Request, dev: Device, body: schemas.PositionsIn) -> schemas.Accepted:
     """Position fixes of the unit (a batch; the last one is its current position)."""
     services = context(request).services_for(dev.actor)

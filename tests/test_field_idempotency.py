@@ -17,7 +17,7 @@ from app.platform.permissions import Role
 from app.platform.timeutil import utcnow
 from app.platform.uow import Actor
 from app.services import Services
-from app.services.field_idempotency import KEEP, STALE, RequestKeys, Reserved
+from app.services.field_idempotency import KEEP, KEEP_POSITIONS, STALE, RequestKeys, Reserved
 from fieldapi.app import create_app
 from fieldapi.idempotency import _fingerprint
 from tests.conftest import ADMIN, service_actions
@@ -183,6 +183,31 @@ async def test_repetition_while_the_first_runs_is_refused_and_old_keys_are_purge
     assert _count(services.db, "select count(*) from field_request_key") == 0
 
 
+async def test_keys_of_position_batches_are_kept_two_days(
+    services: Services, db_target: DatabaseTarget
+) -> None:
+    setup = await officer_with_device(services)
+    keys = RequestKeys(services.db)
+    fix = {"positions": [{"lat": 51.03, "lon": 6.98}]}
+    async with api_client(db_target) as client:
+        for key in ("positions-key-1", "status-key-01"):
+            call, body = ("/v1/positions", fix) if "positions" in key else ("/v1/status", None)
+            answer = await client.post(
+                call, json=body or {"status": "6"}, headers=_headers(setup.token, key)
+            )
+            assert answer.status_code == 200, answer.text
+        again = await client.post(
+            "/v1/positions", json=fix, headers=_headers(setup.token, "positions-key-1")
+        )
+        assert again.headers["Idempotent-Replayed"] == "true"
+    assert _count(services.db, "select count(*) from unit_position") == 1
+    _age_keys(services.db, KEEP_POSITIONS - timedelta(minutes=1))
+    assert await keys.purge() == 0
+    _age_keys(services.db, KEEP_POSITIONS + timedelta(minutes=1))
+    assert await keys.purge() == 1
+    assert _count(services.db, "select count(*) from field_request_key") == 1
+
+
 async def test_write_whose_answer_was_lost_is_answered_again(
     services: Services, db_target: DatabaseTarget
 ) -> None:
@@ -327,3 +352,77 @@ async def test_same_meldung_in_other_chunks_has_the_same_fingerprint() -> None:
     changed, spool = await _fingerprint(other, b"multipart/form-data; boundary=a1b2c3d4e5")
     spool.close()
     assert changed != first
+
+
+async def _long_offence_entry(services: Services, length: int) -> int:
+    """A catalogue entry whose text (named in an OWi capture's answer) is ``length`` long."""
+    await services.catalogue.import_seed_if_empty(ADMIN)
+    entry = (await services.catalogue.search(ADMIN, "Hund"))[0]
+    words = "Führen eines Hundes ohne Leine in der Grünanlage entgegen der Satzung; "
+    text_ = (words * (length // len(words) + 1))[:length]
+    engine = services.db.sync_engine()
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text("UPDATE offence_catalogue_entry SET description = :d WHERE id = :i"),
+                {"d": text_, "i": entry.id},
+            )
+    finally:
+        engine.dispose()
+    return entry.id
+
+
+def _offence_form(entry_id: int) -> dict[str, str]:
+    return {
+        "catalogue_entry_id": str(entry_id),
+        "act_description": "Hund ohne Leine im Park",
+        "committed_at": "2026-12-06T10:00:00+01:00",
+        "place": "Stadtpark Wiesdorf",
+        "last_name": "Muster",
+        "address": "Hauptstraße 1, 51373 Leverkusen",
+    }
+
+
+async def test_a_large_answer_is_given_back_whole(
+    services: Services, db_target: DatabaseTarget
+) -> None:
+    setup = await officer_with_device(services)
+    entry_id = await _long_offence_entry(services, 40_000)
+    async with api_client(db_target) as client:
+        first = await client.post(
+            "/v1/offences", data=_offence_form(entry_id), headers=_headers(setup.token)
+        )
+        assert first.status_code == 201, first.text
+        assert len(first.content) > 32 * 1024
+        again = await client.post(
+            "/v1/offences", data=_offence_form(entry_id), headers=_headers(setup.token)
+        )
+        assert again.status_code == 201, again.text
+        assert again.headers["Idempotent-Replayed"] == "true"
+        assert again.json() == first.json()
+        assert len(again.json()["offence"]) == 40_000
+    assert _count(services.db, "select count(*) from offence_case") == 1
+
+
+async def test_an_answer_too_large_to_keep_is_not_replayed_as_something_else(
+    services: Services, db_target: DatabaseTarget, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import fieldapi.idempotency
+
+    # The bound is far above any real answer: lowered here so that one passes it.
+    monkeypatch.setattr(fieldapi.idempotency, "MAX_ANSWER", 8 * 1024)
+    setup = await officer_with_device(services)
+    entry_id = await _long_offence_entry(services, 20_000)
+    async with api_client(db_target) as client:
+        first = await client.post(
+            "/v1/offences", data=_offence_form(entry_id), headers=_headers(setup.token)
+        )
+        assert first.status_code == 201, first.text
+        again = await client.post(
+            "/v1/offences", data=_offence_form(entry_id), headers=_headers(setup.token)
+        )
+        assert again.status_code == 409, again.text
+        error = again.json()["error"]
+        assert error["code"] == "answer_not_kept"
+        assert "nicht erneut" in error["message"] or "bereits" in error["message"]
+    assert _count(services.db, "select count(*) from offence_case") == 1

@@ -52,7 +52,7 @@ def browser(tmp_path: Path) -> Iterator[webdriver.Chrome]:
 
 _QUEUE_SCRIPT = """
 const [mode, done] = [arguments[0], arguments[arguments.length - 1]];
-const open = indexedDB.open("kod-field", 1);
+const open = indexedDB.open("kod-field");
 open.onsuccess = () => {
   const tx = open.result.transaction("outbox", mode === "keep" ? "readonly" : "readwrite");
   const store = tx.objectStore("outbox");
@@ -116,6 +116,90 @@ def test_dead_spot_queues_and_sends_exactly_once(
     assert field.count("select count(*) from report") == 1
     assert field.count("select count(*) from field_photo") == 1
     assert field.count("select count(*) from field_request_key where status = 201") == 1
+
+
+#: Every position fix the app keeps in IndexedDB: those not yet in a batch and the queued
+#: batches, as [lat, lon].
+_FIXES_SCRIPT = """
+const done = arguments[arguments.length - 1];
+const open = indexedDB.open("kod-field");
+open.onsuccess = () => {
+  const tx = open.result.transaction(["fixes", "outbox"], "readonly");
+  const fixes = tx.objectStore("fixes").getAll();
+  const items = tx.objectStore("outbox").getAll();
+  tx.oncomplete = () => {
+    const queued = items.result.filter((i) => i.kind === "positions")
+      .flatMap((i) => i.json.positions);
+    done([...fixes.result, ...queued].map((f) => [f.lat, f.lon]));
+  };
+};
+open.onerror = () => done(null);
+"""
+
+
+def _kept_fixes(driver: webdriver.Chrome) -> list[list[float]]:
+    return list(driver.execute_async_script(_FIXES_SCRIPT) or [])
+
+
+def _positions_at(field: Field, lat: float) -> int:
+    return field.count(f"select count(*) from unit_position where abs(lat - {lat}) < 0.000001")
+
+
+def test_positions_from_a_dead_spot_survive_a_reload_and_arrive_once(
+    field: Field, browser: webdriver.Chrome
+) -> None:
+    origin = field.base
+    browser.execute_cdp_cmd(
+        "Browser.grantPermissions", {"origin": origin, "permissions": ["geolocation"]}
+    )
+    browser.execute_cdp_cmd(
+        "Emulation.setGeolocationOverride",
+        {"latitude": 51.0312, "longitude": 6.9821, "accuracy": 8},
+    )
+    log_in(browser, field)
+    until(browser, lambda d: _positions_at(field, 51.0312) == 1)
+
+    # In a dead spot the phone moves on: each fix is kept in the phone's storage at once.
+    set_offline(browser, True)
+    dead_spot = [(51.0401, 6.9902), (51.0502, 7.0003)]
+    for lat, lon in dead_spot:
+        browser.execute_cdp_cmd(
+            "Emulation.setGeolocationOverride", {"latitude": lat, "longitude": lon, "accuracy": 8}
+        )
+        until(browser, lambda d, lat=lat, lon=lon: [lat, lon] in _kept_fixes(d))
+
+    # The tab is reloaded there (the position is switched off now: no new fixes come).
+    browser.execute_cdp_cmd(
+        "Browser.setPermission",
+        {"origin": origin, "permission": {"name": "geolocation"}, "setting": "denied"},
+    )
+    browser.refresh()
+    text_of(browser, "net", "Offline")
+    text_of(browser, "position", "Ortung nicht möglich")
+    assert sorted(map(tuple, _kept_fixes(browser))) == dead_spot
+    assert [_positions_at(field, lat) for lat, _ in dead_spot] == [0, 0]
+    # Still in the dead spot the app tries to send them: they wait as one queued batch.
+    browser.execute_script("sendPositions()")
+    until(browser, lambda d: len(d.execute_async_script(_QUEUE_SCRIPT, "keep") or []) == 1)
+    # The officer's own count is of their writes: positions go by themselves.
+    assert not browser.find_element(By.ID, "queue-bar").is_displayed()
+
+    # Back in reach: every kept position arrives, once, and nothing is left behind.
+    set_offline(browser, False)
+    until(browser, lambda d: [_positions_at(field, lat) for lat, _ in dead_spot] == [1, 1])
+    until(browser, lambda d: _kept_fixes(d) == [])
+
+    # The answer "got lost": the same batch sent again is not stored a second time.
+    restored = browser.execute_async_script(_QUEUE_SCRIPT, "restore")
+    assert isinstance(restored, list) and len(restored) == 1
+    browser.execute_script("window.dispatchEvent(new Event('online'))")
+    until(browser, lambda d: _kept_fixes(d) == [])
+    assert [_positions_at(field, lat) for lat, _ in dead_spot] == [1, 1]
+    assert _positions_at(field, 51.0312) == 1
+    replayed = field.count(
+        "select count(*) from field_request_key where request like 'POST /v1/positions%'"
+    )
+    assert replayed == 2  # the first fix's batch and the dead spot's, each stored once
 
 
 def test_queued_item_is_sent_only_under_its_own_officers_log_in(

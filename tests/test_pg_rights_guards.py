@@ -32,7 +32,7 @@ TODAY_ATTACKS = [
     "VALUES (1, 'kkkkkkkk', 'POST /v1/status', now())",
     "UPDATE field_request_key SET answer = '{}'",
     "DELETE FROM field_request_key",
-    # The files still to remove: listed for any login, changed only by the deletion functions.
+    # The files still to remove: listed and changed only by the deletion job (recording.delete).
     "SELECT count(deletion_id) FROM recording_deletion_snapshot",
     "INSERT INTO recording_deletion_snapshot (deletion_id, storage_key) VALUES (1, 'x')",
     "DELETE FROM recording_deletion_snapshot",

@@ -108,6 +108,11 @@ PROBES: dict[Permission, Probe] = {
         "SELECT count(*) FROM kod_recording_custody(%(v)s)",
         {"v": s.recording},
     ),
+    # Marking a deleted recording's file removed (the server cannot see the store).
+    Permission.RECORDING_DELETE: lambda s, r: (
+        "SELECT kod_recording_file_removed(0) IS NULL",
+        {},
+    ),
     Permission.OFFENCE_READ: lambda s, r: (
         "SELECT act_description FROM offence_case WHERE id = %(c)s",
         {"c": s.other_case},
@@ -163,10 +168,8 @@ PROBES: dict[Permission, Probe] = {
 
 
 def test_every_permission_has_a_probe_or_is_known_to_have_no_server_surface() -> None:
-    # Shift reports have no table or function yet; recordings are deleted only by the server's
-    # deletion job (any login may start it), a held one after two people lifted its hold
-    # (recording.hold_confirm). When they get a surface, it needs a probe here.
-    assert {Permission.RECORDING_DELETE, Permission.SHIFT_REPORT} == NO_SERVER_SURFACE
+    # Shift reports have no table or function yet. When they get a surface, it needs a probe.
+    assert {Permission.SHIFT_REPORT} == NO_SERVER_SURFACE
     assert set(PROBES) | NO_SERVER_SURFACE == set(Permission)
 
 

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.platform.database import Database
@@ -31,6 +31,13 @@ from db.models import FieldRequestKey
 #: How long a key is remembered: longer than any phone stays out of reach with a queued write
 #: (a write sent after its key was forgotten would be stored a second time).
 KEEP = timedelta(days=14)
+#: How long the key of a batch of positions is remembered: a device sends one every half minute
+#: while it is in reach (14 days of them would be tens of thousands of rows per device), and a
+#: batch whose answer got lost is sent again at the device's next try, within minutes; a
+#: position stored twice after longer would only repeat a point of the track.
+KEEP_POSITIONS = timedelta(days=2)
+#: The call whose keys are kept only :data:`KEEP_POSITIONS`.
+POSITIONS_CALL = "POST /v1/positions"
 #: Keys a device may use: 8 to 64 letters, digits, ``-`` and ``_`` (a UUID fits).
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 #: How often expired keys are purged.
@@ -54,6 +61,15 @@ class Answered:
 
 
 @dataclass(frozen=True)
+class AnswerNotKept:
+    """The key was used before and its write succeeded (``status``), but the answer was larger
+    than the field API keeps: the write is not repeated, and the answer cannot be given again."""
+
+    request: str
+    status: int
+
+
+@dataclass(frozen=True)
 class Running:
     """The key is reserved by a request still running (or ``request`` differs)."""
 
@@ -69,7 +85,7 @@ class Unknown:
     request: str
 
 
-Outcome = Reserved | Answered | Running | Unknown
+Outcome = Reserved | Answered | AnswerNotKept | Running | Unknown
 
 
 class RequestKeys:
@@ -115,10 +131,13 @@ class RequestKeys:
             if reserved_at < utcnow() - STALE:
                 return Unknown(used_for)
             return Running(used_for)
-        return Answered(used_for, status, answer or "")
+        if answer is None:
+            return AnswerNotKept(used_for, status)
+        return Answered(used_for, status, answer)
 
-    async def finish(self, device_id: int, key: str, status: int, answer: str) -> None:
-        """The write of ``key`` succeeded with ``answer``: later requests get it back."""
+    async def finish(self, device_id: int, key: str, status: int, answer: str | None) -> None:
+        """The write of ``key`` succeeded with ``answer``: later requests get it back (None: the
+        answer was too large to keep; later requests learn that the write was stored)."""
         async with unit_of_work(self._db, GATEWAY_ACTOR, None, row_locked=True) as w:
             await w.session.execute(
                 update(FieldRequestKey)
@@ -138,10 +157,19 @@ class RequestKeys:
             )
 
     async def purge(self) -> int:
-        """Forget keys older than :data:`KEEP`; how many."""
+        """Forget keys older than :data:`KEEP` (of positions: :data:`KEEP_POSITIONS`); how
+        many."""
         async with unit_of_work(self._db, GATEWAY_ACTOR, None, row_locked=True) as w:
             result = await w.session.execute(
-                delete(FieldRequestKey).where(FieldRequestKey.created_at < w.now - KEEP)
+                delete(FieldRequestKey).where(
+                    or_(
+                        FieldRequestKey.created_at < w.now - KEEP,
+                        and_(
+                            FieldRequestKey.request.startswith(POSITIONS_CALL + " "),
+                            FieldRequestKey.created_at < w.now - KEEP_POSITIONS,
+                        ),
+                    )
+                )
             )
             return int(getattr(result, "rowcount", 0) or 0)
 

@@ -13,7 +13,10 @@ outside the store and not touched.
 
 On PostgreSQL the server does the transaction (``kod_recording_expire``), deciding what is due
 by its own clock and setting; any login may start it, so every workstation and the scheduled
-``kod-admin retention run`` can. On SQLite the service does the same, with an injectable clock.
+``kod-admin retention run`` can. The server cannot see the store, so only a login that may
+delete recordings (``recording.delete``) or the schema owner removes the files and marks them
+removed in the protocol; under any other login the job leaves the files (keyless) to them.
+On SQLite the service does the same, with an injectable clock.
 """
 
 from __future__ import annotations
@@ -71,6 +74,9 @@ class RetentionResult:
     files_left: tuple[str, ...] = field(default=())
     #: Snapshot files of deleted recordings removed from the store.
     snapshots_removed: int = 0
+    #: PostgreSQL: this login may not mark files removed (no ``recording.delete``); the files
+    #: are left to a Schichtleitung login or the owner's scheduled task.
+    files_left_to_others: bool = False
 
 
 @dataclass(frozen=True)
@@ -114,11 +120,18 @@ class RetentionService:
                 deleted = await self._expire_here(w, now or utcnow(), limit)
         failed: list[str] = []
         removed = 0
+        snapshots = 0
+        if not await self._may_remove_files():
+            # The protocol may say a file is gone only when it is: this login deletes what is
+            # due (its key is destroyed, so the file opens for no one) and leaves the files to
+            # the job of a login that may (recording.delete) or the scheduled task.
+            if deleted:
+                log.info("bodycam retention: %d recordings deleted", len(deleted))
+            return RetentionResult(tuple(deleted), 0, files_left_to_others=True)
         for protocol_id, key in await self._files_left():
             if self._remove(key, failed):
                 await self._mark_removed(actor, protocol_id)
                 removed += 1
-        snapshots = 0
         for file_id, key in await self._snapshot_files_left():
             if self._remove(key, failed):
                 await self._mark_snapshot_removed(actor, file_id)
@@ -126,6 +139,21 @@ class RetentionService:
         if deleted:
             log.info("bodycam retention: %d recordings deleted", len(deleted))
         return RetentionResult(tuple(deleted), removed, tuple(failed), snapshots)
+
+    async def _may_remove_files(self) -> bool:
+        """Whether this login may mark files removed (PostgreSQL: recording.delete or the
+        owner; SQLite: whoever can write the file)."""
+        if self._db.target.is_sqlite:
+            return True
+        async with self._db.read() as s:
+            return bool(
+                await s.scalar(
+                    text(
+                        "SELECT has_function_privilege("
+                        "'public.kod_recording_file_removed(bigint)', 'EXECUTE')"
+                    )
+                )
+            )
 
     def _remove(self, key: str, failed: list[str]) -> bool:
         try:

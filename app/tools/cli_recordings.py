@@ -150,6 +150,16 @@ async def run_with_db(args: argparse.Namespace, services: Services, actor: Actor
                 result.snapshots_removed,
             )
         )
+        if result.files_left_to_others:
+            print(
+                tr(
+                    "cli",
+                    "This login may not remove the files of deleted recordings (right "
+                    "recording.delete): run it under a Schichtleitung login or as the database "
+                    "owner.",
+                ),
+                file=sys.stderr,
+            )
         for key in result.files_left:
             print(tr("cli", "Not yet removed (tried again next run): %1", key), file=sys.stderr)
         return 0 if not result.files_left else 1

@@ -219,6 +219,8 @@ def uninstall(conn: Connection) -> None:
             "kod_audit_guard",
             "kod_audit_guard_truncate",
             "kod_feed_lock",
+            "kod_storage_key_free",
+            "kod_hold_release_guard",
         ):
             _run(conn, f"DROP TRIGGER IF EXISTS {trigger} ON public.{quote_ident(table)}")
     _revoke_all(conn, tables)

@@ -138,9 +138,10 @@ BEGIN
 END
 $$;
 
--- The services' own audit records (what was done, why, for whom). The actor is the session's
--- login, never a name the client sends; actions the server writes itself are reserved.
-CREATE OR REPLACE FUNCTION public.kod_audit(
+-- A record in the acting person's name, for the server's own definer functions (a recording
+-- opened, exported or deleted, a hold confirmed or lifted): no action is reserved here, so no
+-- login may execute it.
+CREATE OR REPLACE FUNCTION public.kod_audit_server(
     p_action text, p_entity text DEFAULT NULL, p_entity_id bigint DEFAULT NULL,
     p_details text DEFAULT '{}', p_reason text DEFAULT NULL, p_recipient text DEFAULT NULL,
     p_workstation text DEFAULT NULL) RETURNS bigint
@@ -148,12 +149,6 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public,
 DECLARE
     v_actor record;
 BEGIN
-    IF p_action IS NULL OR p_action !~ '^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$'
-       OR length(p_action) > 64 OR p_action = 'audit.prune' OR p_action LIKE 'db.%'
-       OR p_action LIKE 'user.%' THEN
-        RAISE EXCEPTION 'audit action % is reserved or not valid', p_action
-            USING ERRCODE = 'insufficient_privilege';
-    END IF;
     IF length(p_entity) > 32 OR length(p_recipient) > 200 OR length(p_details) > 100000
        OR length(p_reason) > 10000 THEN
         RAISE EXCEPTION 'audit record too long' USING ERRCODE = 'string_data_right_truncation';
@@ -162,6 +157,30 @@ BEGIN
     RETURN public.kod_audit_append(p_action, p_entity, p_entity_id, coalesce(p_details, '{}'),
                                    p_reason, p_recipient, public.kod_workstation(p_workstation),
                                    v_actor.user_id, v_actor.username);
+END
+$$;
+
+-- The services' own audit records (what was done, why, for whom). The actor is the session's
+-- login, never a name the client sends; actions the server writes itself are reserved: a
+-- login could otherwise put a deletion "by Fristablauf", an opened clip, a confirmed hold or a
+-- login into the log that never happened.
+CREATE OR REPLACE FUNCTION public.kod_audit(
+    p_action text, p_entity text DEFAULT NULL, p_entity_id bigint DEFAULT NULL,
+    p_details text DEFAULT '{}', p_reason text DEFAULT NULL, p_recipient text DEFAULT NULL,
+    p_workstation text DEFAULT NULL) RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+BEGIN
+    IF p_action IS NULL OR p_action !~ '^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$'
+       OR length(p_action) > 64 OR p_action = 'audit.prune' OR p_action LIKE 'db.%'
+       OR p_action LIKE 'user.%'
+       OR p_action IN ('login.success', 'recording.open', 'recording.export',
+                       'recording.delete', 'recording.hold.confirm', 'recording.hold.release')
+    THEN
+        RAISE EXCEPTION 'audit action % is reserved or not valid', p_action
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN public.kod_audit_server(p_action, p_entity, p_entity_id, p_details, p_reason,
+                                   p_recipient, p_workstation);
 END
 $$;
 

@@ -131,13 +131,9 @@ BASELINE: tuple[Priv, ...] = (
     execute("kod_owns_case(bigint)"),
     # Deleting recordings whose period ran out: the law's duty, not a choice. The function
     # decides what is due by the server's clock and the setting, never by what the caller says,
-    # so any workstation (and the scheduled task) may run it (recordings.sql).
+    # so any workstation (and the scheduled task) may run it (recordings.sql). Marking their
+    # files removed from the store is recording.delete's (the server cannot see the store).
     execute("kod_recording_expire(integer)"),
-    execute("kod_recording_file_removed(bigint)"),
-    execute("kod_recording_snapshot_removed(bigint)"),
-    # Which deleted recordings' files are still to be removed (no personal data).
-    read("recording_deletion", "id", "storage_key", "file_removed_at"),
-    read("recording_deletion_snapshot", "id", "storage_key"),
 )
 
 #: What writing anything at all needs: the change-feed row of every committed change.
@@ -303,8 +299,17 @@ RIGHTS: dict[Permission, tuple[Priv, ...]] = {
         execute("kod_recording_custody(bigint)"),
     ),
     # Recordings are deleted only by the deletion job (kod_recording_expire, any login), a
-    # held one after two people lifted its hold (recording.hold_confirm): no surface of its own.
-    Permission.RECORDING_DELETE: (),
+    # held one after two people lifted its hold (recording.hold_confirm). Whether a deleted
+    # recording's files left the store the server cannot check: the deletion protocol says so
+    # only through the job of a login that may delete recordings (or the owner's scheduled
+    # task), never through any login at all (recordings.sql).
+    Permission.RECORDING_DELETE: (
+        execute("kod_recording_file_removed(bigint)"),
+        execute("kod_recording_snapshot_removed(bigint)"),
+        # Which deleted recordings' files are still to be removed (no personal data).
+        read("recording_deletion", "id", "storage_key", "file_removed_at"),
+        read("recording_deletion_snapshot", "id", "storage_key"),
+    ),
     Permission.OFFENCE_READ: (
         read("field_photo"),
         read("offence_case_event"),
@@ -397,7 +402,7 @@ GATEWAY: tuple[Priv, ...] = (
     delete("field_request_key"),
 )
 
-#: Permissions without a database surface (shift reports; deleting recordings, see above).
+#: Permissions without a database surface (shift reports).
 NO_SERVER_SURFACE = frozenset(p for p, privs in RIGHTS.items() if not privs)
 
 

@@ -58,6 +58,10 @@ AUDITED: dict[str, tuple[str, ...]] = {
     "field_ack": (),
 }
 
+#: Tables whose rows each name one file of the recording store (``kod_storage_key_free``: no
+#: two rows the same file, so deleting one never removes another's).
+STORE_FILES = ("recording", "recording_snapshot")
+
 
 def trigger_statements() -> list[str]:
     """Audit, stamp, guard and lock triggers (dropped and created again)."""
@@ -86,6 +90,20 @@ def trigger_statements() -> list[str]:
         "DROP TRIGGER IF EXISTS kod_audit_guard_truncate ON public.audit_log",
         "CREATE TRIGGER kod_audit_guard_truncate BEFORE TRUNCATE ON public.audit_log "
         "FOR EACH STATEMENT EXECUTE FUNCTION public.kod_audit_guard()",
+        *(
+            statement
+            for table in STORE_FILES
+            for statement in (
+                f"DROP TRIGGER IF EXISTS kod_storage_key_free ON public.{quote_ident(table)}",
+                f"CREATE TRIGGER kod_storage_key_free BEFORE INSERT OR UPDATE OF storage_key "
+                f"ON public.{quote_ident(table)} "
+                "FOR EACH ROW EXECUTE FUNCTION public.kod_storage_key_free()",
+            )
+        ),
+        # Written like the others (quoted), so that an older schema without the table skips them.
+        f"DROP TRIGGER IF EXISTS kod_hold_release_guard ON public.{quote_ident('recording_hold')}",
+        f"CREATE TRIGGER kod_hold_release_guard BEFORE UPDATE ON public.{quote_ident('recording_hold')} "
+        "FOR EACH ROW EXECUTE FUNCTION public.kod_hold_release_guard()",
         "DROP TRIGGER IF EXISTS kod_feed_lock ON public.change_feed",
         "CREATE TRIGGER kod_feed_lock BEFORE INSERT ON public.change_feed "
         "FOR EACH STATEMENT EXECUTE FUNCTION public.kod_feed_lock()",

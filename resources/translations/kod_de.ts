@@ -3195,6 +3195,10 @@
             <translation>&amp;Text:</translation>
         </message>
         <message>
+            <source>Citizens' platform:</source>
+            <translation>Bürgerplattform:</translation>
+        </message>
+        <message>
             <source>Enter a subject for the report.</source>
             <translation>Geben Sie einen Betreff für die Meldung ein.</translation>
         </message>
@@ -3369,6 +3373,14 @@
             <translation>Auftrag %1</translation>
         </message>
         <message>
+            <source>Double-click to show the incident in the queue</source>
+            <translation>Doppelklick zeigt den Einsatz in der Einsatzliste</translation>
+        </message>
+        <message>
+            <source>Double-click to show the task</source>
+            <translation>Doppelklick zeigt den Auftrag</translation>
+        </message>
+        <message>
             <source>Closed on the citizens' platform</source>
             <translation>Auf der Bürgerplattform erledigt</translation>
         </message>
@@ -3387,14 +3399,6 @@
         <message>
             <source>Close the report here once you have checked it.</source>
             <translation>Schließen Sie die Meldung hier, sobald Sie sie geprüft haben.</translation>
-        </message>
-        <message>
-            <source>Double-click to show the incident in the queue</source>
-            <translation>Doppelklick zeigt den Einsatz in der Einsatzliste</translation>
-        </message>
-        <message>
-            <source>Double-click to show the task</source>
-            <translation>Doppelklick zeigt den Auftrag</translation>
         </message>
     </context>
     <context>
@@ -5521,6 +5525,10 @@
             <translation>%1 Aufnahmen gelöscht (Fristablauf), %2 gespeicherte Dateien und %3 Standbild-Dateien entfernt.</translation>
         </message>
         <message>
+            <source>This login may not remove the files of deleted recordings (right recording.delete): run it under a Schichtleitung login or as the database owner.</source>
+            <translation>Diese Anmeldung darf die Dateien gelöschter Aufnahmen nicht entfernen (Recht recording.delete): bitte mit einer Anmeldung der Schichtleitung oder als Eigentümer der Datenbank ausführen.</translation>
+        </message>
+        <message>
             <source>Not yet removed (tried again next run): %1</source>
             <translation>Noch nicht entfernt (wird beim nächsten Lauf erneut versucht): %1</translation>
         </message>
@@ -6471,6 +6479,10 @@
         <message>
             <source>This Idempotency-Key was used for the same call with another content.</source>
             <translation>Dieser Idempotency-Key wurde für denselben Aufruf mit anderem Inhalt verwendet.</translation>
+        </message>
+        <message>
+            <source>This request was processed already and is not processed again; its answer was too large to keep. The data is at the control room.</source>
+            <translation>Diese Anfrage wurde bereits verarbeitet und wird nicht erneut verarbeitet; ihre Antwort war zu groß zum Aufbewahren. Die Daten liegen in der Leitstelle vor.</translation>
         </message>
         <message>
             <source>This request is still being processed. Please try again.</source>

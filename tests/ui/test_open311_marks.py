@@ -91,3 +91,47 @@ async def test_closed_on_the_platform_is_marked_in_the_work_list(
     await ui_ctx.services.reports.set_status(ui_ctx.actor, waste.id, None, "closed")
     await wait_until(lambda: pane.model.rowCount() == 1)  # left the open reports
     await settle(ui_ctx)
+
+
+@pytest.mark.asyncio
+async def test_the_report_dialog_shows_what_the_platform_says(
+    ui_ctx: UiContext, qtbot: QtBot, platform: Platform
+) -> None:
+    from app.domain.dto_work import ReportDraft
+    from ui.dialogs.reports import ReportDialog
+
+    settings = ui_ctx.services.settings
+    await settings.set(ADMIN, "open311.base_url", platform.base)
+    await settings.set(ADMIN, "open311.category_map", json.dumps({"0009": "waste"}))
+    await settings.set(ADMIN, "open311.report_progress", False)
+    platform.serve_file("markaspot_requests.json")
+    await _poll(ui_ctx)
+    platform.serve_only("markaspot_update.json")
+    await _poll(ui_ctx)
+    rows = await ui_ctx.services.reports.page(ui_ctx.actor, ReportQuery(open_only=True))
+    waste = next(r for r in rows if r.external_id == "4711-2026")
+
+    dialog = ReportDialog(ui_ctx, waste)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    # The same words as the work list's tooltip, read-only (a label, not a field to edit).
+    assert dialog.platform.isVisibleTo(dialog)
+    shown = dialog.platform.text()
+    assert "Auf der Bürgerplattform erledigt" in shown and "AVEA" in shown
+    assert "Schließen Sie die Meldung hier" in shown
+    assert "Hinweis:" in shown
+    assert "platform" not in dialog.values() and "external_note" not in dialog.values()
+
+    # A Meldung taken at the desk has nothing from the platform: no such row.
+    desk = await ui_ctx.services.reports.create(
+        ui_ctx.actor, ReportDraft(subject="Laubbläser am Sonntag")
+    )
+    plain = ReportDialog(ui_ctx, desk)
+    qtbot.addWidget(plain)
+    plain.show()
+    assert not plain.platform.isVisibleTo(plain)
+    new = ReportDialog(ui_ctx, None)
+    qtbot.addWidget(new)
+    new.show()
+    assert not new.platform.isVisibleTo(new)
+    await settle(ui_ctx)

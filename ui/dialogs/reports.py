@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPlainTextEdit, QWidget
 
 from app.domain.codes import CATEGORY_BY_CODE, priority_label
@@ -13,6 +14,7 @@ from app.services.reports import MAX_SUBJECT
 from ui.context import UiContext
 from ui.dialogs.work_common import WorkFormDialog
 from ui.dialogs.work_item import WorkItemDialog
+from ui.models.reports import platform_text
 from ui.widgets.address import AddressField, PlaceLabel, address_with_place
 from ui.widgets.category import CategoryCombo, default_priority
 from ui.widgets.dates import BerlinDateTimeEdit, same_minute
@@ -74,6 +76,12 @@ class ReportDialog(WorkItemDialog[ReportInfo]):
         self.text.setObjectName("reportText")
         self.text.setMinimumHeight(100)
         self.add_multiline(self.text)
+        # What the citizens' platform says about an Open311 request (read-only, as in the list).
+        self.platform = QLabel(self)
+        self.platform.setObjectName("reportPlatform")
+        self.platform.setWordWrap(True)
+        self.platform.setTextFormat(Qt.TextFormat.PlainText)
+        self.platform.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         self.form.addRow(self.tr("&Subject:"), self.subject)
         self.form.addRow(self.tr("S&ource:"), self.source)
@@ -85,6 +93,8 @@ class ReportDialog(WorkItemDialog[ReportInfo]):
         self.form.addRow(self.tr("Reported &by:"), self.reporter_name)
         self.form.addRow(self.tr("C&ontact:"), self.reporter_contact)
         self.form.addRow(self.tr("&Text:"), self.text)
+        self.form.addRow(self.tr("Citizens' platform:"), self.platform)
+        self.form.setRowVisible(self.platform, False)
         self.field_widgets = {
             "subject": self.subject,
             "source": self.source,
@@ -125,6 +135,9 @@ class ReportDialog(WorkItemDialog[ReportInfo]):
         self.reporter_name.setText(r.reporter_name or "")
         self.reporter_contact.setText(r.reporter_contact or "")
         self.text.setPlainText(r.text)
+        note = platform_text(r)
+        self.platform.setText(note)
+        self.form.setRowVisible(self.platform, bool(note))
 
     def values(self) -> dict[str, Any]:
         """The form as report fields."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QCoreApplication, QObject, Qt
 from PySide6.QtGui import QBrush, QFont
 
 from app.domain.changes import Entity
@@ -119,21 +119,7 @@ class ReportTableModel(WorkTableModel[ReportInfo, ReportQuery]):
 
     def platform_text(self, row: ReportInfo) -> str:
         """What the citizens' platform says about the request (empty if nothing)."""
-        if row.source != "open311" or row.external_status is None:
-            return ""
-        if row.external_status == "closed":
-            text = self.tr("Closed on the citizens' platform")
-        else:
-            text = self.tr("Open on the citizens' platform")
-        if row.external_updated_at is not None:
-            text += self.tr(" (last change %1)").replace(
-                "%1", format_local(row.external_updated_at)
-            )
-        if row.external_note:
-            text += "\n" + self.tr("Note: %1").replace("%1", row.external_note)
-        if row.platform_mark == "closed_there":
-            text += "\n" + self.tr("Close the report here once you have checked it.")
-        return text
+        return platform_text(row)
 
     def cell_role(self, row: ReportInfo, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.ForegroundRole:
@@ -171,3 +157,28 @@ class ReportTableModel(WorkTableModel[ReportInfo, ReportQuery]):
                 return self.tr("Double-click to show the task")
             return None
         return None
+
+
+def platform_text(row: ReportInfo) -> str:
+    """What the citizens' platform says about an Open311 request: its state there, when it last
+    changed, the platform's note, and what to do when it differs from here (empty if nothing).
+    Shown in the work list's tooltip and, read-only, in the report dialog."""
+    if row.source != "open311" or row.external_status is None:
+        return ""
+    if row.external_status == "closed":
+        text = QCoreApplication.translate("ReportTableModel", "Closed on the citizens' platform")
+    else:
+        text = QCoreApplication.translate("ReportTableModel", "Open on the citizens' platform")
+    if row.external_updated_at is not None:
+        text += QCoreApplication.translate("ReportTableModel", " (last change %1)").replace(
+            "%1", format_local(row.external_updated_at)
+        )
+    if row.external_note:
+        text += "\n" + QCoreApplication.translate("ReportTableModel", "Note: %1").replace(
+            "%1", row.external_note
+        )
+    if row.platform_mark == "closed_there":
+        text += "\n" + QCoreApplication.translate(
+            "ReportTableModel", "Close the report here once you have checked it."
+        )
+    return text

@@ -3,13 +3,18 @@
 // Every write (status, Notruf, Meldung, OWi, acknowledgement) goes into a queue in IndexedDB
 // first, with an Idempotency-Key of its own, and is sent from there: in a dead spot it waits
 // ("wartet auf Netz") and is sent later; sent again after a lost answer, the server returns the
-// first answer and stores nothing twice. Everything from the server goes into the page as text.
+// first answer and stores nothing twice. Position fixes are kept in IndexedDB too (a reload or
+// a closed tab in a dead spot loses none) and go into the queue as batches, each with its key.
+// Everything from the server goes into the page as text.
 "use strict";
 
 const API = new URL("../v1/", document.baseURI);
 const TOKEN_KEY = "kod-field-token";
 const DB_NAME = "kod-field";
 const STORE = "outbox";
+// Position fixes not yet in a queued batch (the newest MAX_FIXES).
+const FIXES = "fixes";
+const MAX_FIXES = 100;
 const RETRY_MS = 20000;
 const POSITION_MS = 30000;
 const INBOX_MS = 60000;
@@ -25,7 +30,9 @@ const STATUS_TEXT = {
   "6": "Nicht einsatzbereit",
   N: "NOTRUF",
 };
-const KIND_TEXT = { status: "Status", report: "Meldung", offence: "OWi", ack: "Bestätigung" };
+const KIND_TEXT = {
+  status: "Status", report: "Meldung", offence: "OWi", ack: "Bestätigung", positions: "Positionen",
+};
 
 const $ = (id) => document.getElementById(id);
 
@@ -35,7 +42,6 @@ const state = {
   flushing: false,
   again: false,
   sending: null,
-  fixes: [],
   lastFix: null,
   watch: null,
   socket: null,
@@ -139,9 +145,16 @@ let dbPromise = null;
 function openDb() {
   if (!dbPromise) {
     dbPromise = new Promise((resolve, reject) => {
-      const request = indexedDB.open(DB_NAME, 1);
+      const request = indexedDB.open(DB_NAME, 2);
       request.onupgradeneeded = () => {
-        request.result.createObjectStore(STORE, { keyPath: "key" });
+        // Version 1 had the outbox only; its queued items stay.
+        const db = request.result;
+        if (!db.objectStoreNames.contains(STORE)) {
+          db.createObjectStore(STORE, { keyPath: "key" });
+        }
+        if (!db.objectStoreNames.contains(FIXES)) {
+          db.createObjectStore(FIXES, { autoIncrement: true });
+        }
       };
       request.onsuccess = () => resolve(request.result);
       request.onerror = () => reject(request.error);
@@ -151,10 +164,15 @@ function openDb() {
 }
 
 async function store(mode, work) {
+  return transact([STORE], mode, (tx) => work(tx.objectStore(STORE)));
+}
+
+// One transaction over several stores: all of it happens, or none.
+async function transact(names, mode, work) {
   const db = await openDb();
   return new Promise((resolve, reject) => {
-    const tx = db.transaction(STORE, mode);
-    const result = work(tx.objectStore(STORE));
+    const tx = db.transaction(names, mode);
+    const result = work(tx);
     tx.oncomplete = () => resolve(result && "result" in result ? result.result : undefined);
     tx.onerror = () => reject(tx.error);
     tx.onabort = () => reject(tx.error);
@@ -169,13 +187,17 @@ async function queued() {
 // Every item keeps the log-in it was captured under: it is sent with that token (the server
 // keeps the Idempotency-Key per device, and the officer who captured it is its author), never
 // under someone else's log-in after a log-out.
-async function enqueue(kind, path, payload, label) {
-  const item = {
+function queueItem(kind, path, payload, label) {
+  return {
     key: newKey(), kind, path, created: Date.now(), label, ...payload,
     token: state.token,
     officer: state.device ? state.device.officer : null,
     officerName: state.device ? state.device.officer_name : null,
   };
+}
+
+async function enqueue(kind, path, payload, label) {
+  const item = queueItem(kind, path, payload, label);
   await store("readwrite", (s) => s.put(item));
   flush(); // shows the queue when it is done: an item on its way is not "waiting"
   return item.key;
@@ -187,7 +209,8 @@ async function dequeue(key) {
 
 async function showQueue() {
   const items = await queued();
-  const n = items.filter((i) => i.key !== state.sending).length;
+  // Positions go by themselves; the officer's count is of their own writes.
+  const n = items.filter((i) => i.key !== state.sending && i.kind !== "positions").length;
   $("queue-bar").hidden = n === 0;
   $("queue").textContent = "wartet auf Netz (" + n + ")";
   const login = $("login-queue");
@@ -266,6 +289,12 @@ async function sendOne(item) {
       }
       return true; // kept for its officer; the next items go on
     }
+    if (error.status === 409 && error.code === "answer_not_kept") {
+      // Stored the first time it was sent; only its (very large) answer was not kept.
+      await dequeue(item.key);
+      toast((KIND_TEXT[item.kind] || "Eintrag") + ": " + error.message);
+      return true;
+    }
     if (error.status === 409 && error.code === "outcome_unknown") {
       // The service was cut off while storing it: not sent again, the officer asks the desk.
       await dequeue(item.key);
@@ -306,6 +335,9 @@ function delivered(item, answer) {
 }
 
 function waiting(item) {
+  if (item.kind === "positions") {
+    return;
+  }
   if (item.kind === "status" && item.json.status === "N") {
     const el = $("notruf-state");
     el.textContent = "NOTRUF wartet auf Netz – bitte Funk benutzen!";
@@ -319,6 +351,9 @@ function waiting(item) {
 }
 
 function refused(item, message) {
+  if (item.kind === "positions") {
+    return; // positions the service does not take (e.g. out of range): nothing to do about them
+  }
   const text = (KIND_TEXT[item.kind] || "Eintrag") + " nicht angenommen: " + message;
   if (item.kind === "report") {
     show($("report-result"), text, "error");
@@ -490,17 +525,17 @@ function startPositions() {
     (fix) => {
       const first = state.lastFix === null;
       state.lastFix = { lat: fix.coords.latitude, lon: fix.coords.longitude };
-      state.fixes.push({
+      $("position").textContent = "Position " + clock() + " (± " + Math.round(fix.coords.accuracy || 0) + " m)";
+      keepFix({
         lat: fix.coords.latitude,
         lon: fix.coords.longitude,
         at: new Date(fix.timestamp).toISOString(),
         accuracy_m: Math.min(fix.coords.accuracy || 0, 100000),
+      }).then(() => {
+        if (first) {
+          sendPositions();
+        }
       });
-      state.fixes = state.fixes.slice(-100);
-      $("position").textContent = "Position " + clock() + " (± " + Math.round(fix.coords.accuracy || 0) + " m)";
-      if (first) {
-        sendPositions();
-      }
     },
     () => {
       $("position").textContent = "Ortung nicht möglich – bitte Standortfreigabe prüfen.";
@@ -509,24 +544,56 @@ function startPositions() {
   );
 }
 
+// A fix is kept in IndexedDB at once (the newest MAX_FIXES), not only in the page.
+async function keepFix(fix) {
+  await transact([FIXES], "readwrite", (tx) => {
+    const fixes = tx.objectStore(FIXES);
+    fixes.add(fix);
+    const count = fixes.count();
+    count.onsuccess = () => {
+      let extra = count.result - MAX_FIXES;
+      if (extra <= 0) {
+        return;
+      }
+      fixes.openCursor().onsuccess = (event) => {
+        const cursor = event.target.result;
+        if (cursor && extra > 0) {
+          cursor.delete();
+          extra -= 1;
+          cursor.continue();
+        }
+      };
+    };
+  });
+}
+
+// The fixes kept so far become one queued write with its own Idempotency-Key — in the same
+// transaction that takes them out of FIXES, so a fix is in exactly one batch — and the queue
+// is sent. While a batch still waits, new fixes wait beside it: a batch that may have been
+// sent already never changes (the server compares its content with the first sending).
 async function sendPositions() {
-  if (!state.token || state.fixes.length === 0) {
+  if (!state.token) {
     return;
   }
-  const batch = state.fixes.slice();
-  try {
-    await call("POST", "positions", { json: { positions: batch } });
-    state.fixes = state.fixes.slice(batch.length);
-    online(true);
-  } catch (error) {
-    if (!(error instanceof ApiFailure)) {
-      online(false); // kept for the next try
-    } else if (error.status === 401) {
-      loggedOut(error.message);
-    } else if (error.status === 422) {
-      state.fixes = state.fixes.slice(batch.length);
-    }
-  }
+  await transact([STORE, FIXES], "readwrite", (tx) => {
+    const outbox = tx.objectStore(STORE);
+    const items = outbox.getAll();
+    items.onsuccess = () => {
+      if (items.result.some((i) => i.kind === "positions")) {
+        return;
+      }
+      const fixes = tx.objectStore(FIXES);
+      const kept = fixes.getAll();
+      kept.onsuccess = () => {
+        if (kept.result.length === 0) {
+          return;
+        }
+        outbox.put(queueItem("positions", "positions", { json: { positions: kept.result } }, "Positionen"));
+        fixes.clear();
+      };
+    };
+  });
+  await flush();
 }
 
 // --- Aufträge ----------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 // The app shell is cached so that the app opens in a dead spot. Calls to the API (/v1/) are not
 // touched: they go to the network, and the app queues writes that fail.
 "use strict";
-const SHELL = "kod-field-shell-1";
+const SHELL = "kod-field-shell-2";
 const FILES = ["./", "index.html", "app.js", "app.css", "manifest.json", "icon.svg"];
 
 self.addEventListener("install", (event) => {
