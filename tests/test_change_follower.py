@@ -11,11 +11,19 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 
 import pytest
 
 from app.domain.dto import ChangeBatch
-from app.platform.changefeed import ChangeFollower, LinkState, LinkStatus, last_change_id
+from app.platform.changefeed import (
+    MAX_UNDELIVERED,
+    ChangeFollower,
+    LinkState,
+    LinkStatus,
+    last_change_id,
+)
+from app.platform.database import Database
 from app.platform.permissions import Role
 from app.platform.uow import Actor
 from app.services import Services
@@ -141,3 +149,49 @@ async def test_a_feed_that_went_back_is_a_reset_from_the_reading_thread(
     first = seen.batches[0]
     assert first.reset and first.reset_to == newest
     assert seen.threads == {threading.get_ident()}
+
+
+@pytest.mark.asyncio
+async def test_a_window_that_does_not_run_for_a_while_gets_everything_after(
+    services: Services,
+) -> None:
+    """While the starting loop is held up (a modal dialog, a long step) the follower stops
+    reading after a few batches instead of piling up rows; afterwards all arrive in order."""
+    db = services.db
+    follower = ChangeFollower(db, after_id=await last_change_id(db), poll_interval=0.02)
+    seen = Deliveries(follower)
+    follower.start()
+    try:
+        await wait_until(lambda: follower.state == LinkState.ONLINE, 10)
+
+        def write_elsewhere() -> None:
+            async def write() -> None:
+                other = Database(db.target, workstation="ws-b")
+                try:
+                    for k in range(40):
+                        await Services.create(other).units.create(
+                            ADMIN, f"KOD {k}", home=(51.03, 7.0)
+                        )
+                        await asyncio.sleep(0.01)
+                finally:
+                    await other.dispose()
+
+            asyncio.run(write())
+
+        writer = threading.Thread(target=write_elsewhere)
+        writer.start()
+        # This loop is held up meanwhile (nothing of it runs, as in a blocking step).
+        held_until = time.monotonic() + 3.0
+        most = 0
+        while time.monotonic() < held_until:
+            time.sleep(0.05)
+            assert len(follower._outbox) <= MAX_UNDELIVERED  # bounded: the rest waits unread
+            most = max(most, len(follower._outbox))
+        writer.join()
+        assert most >= 3, most  # batches did wait for this loop
+        newest = await last_change_id(db)
+        await wait_until(lambda: follower.last_id == newest, 10)
+    finally:
+        await follower.stop()
+    ids = seen.ids()
+    assert ids == sorted(set(ids)) and len(ids) == 40

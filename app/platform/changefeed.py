@@ -59,6 +59,8 @@ log = logging.getLogger(__name__)
 BATCH = 2000
 #: Rows per catch-up query on the follower's PostgreSQL connection (each within the timeout).
 PG_BATCH = 500
+#: Batches read but not yet emitted on the starting loop before the follower pauses reading.
+MAX_UNDELIVERED = 8
 #: NOTIFY payloads must stay below this many bytes (PostgreSQL's limit is 8000).
 MAX_NOTIFY_PAYLOAD = 8000
 
@@ -403,6 +405,18 @@ class ChangeFollower:
 
     # -- reading ------------------------------------------------------------------------------
 
+    async def _wait_for_room(self) -> None:
+        """Read on only while few batches wait to be emitted.
+
+        The starting loop may not run for a while (Qt busy in a modal dialog, a long step):
+        then what is not yet read stays in the database instead of piling up here.
+        """
+        while not self._stopping:
+            with self._lock:
+                if len(self._outbox) < MAX_UNDELIVERED:
+                    return
+            await asyncio.sleep(self.poll_interval)
+
     def _reading_db(self) -> Database:
         assert self._reader_db is not None, "read only in the reading thread"
         return self._reader_db
@@ -412,6 +426,7 @@ class ChangeFollower:
         own pool; SQLite); returns how many."""
         total = 0
         while True:
+            await self._wait_for_room()
             batch = await changes_after(self._reading_db(), self._read_id)
             if not batch:
                 return total
@@ -423,6 +438,7 @@ class ChangeFollower:
     async def _catch_up_pg(self, conn: psycopg.AsyncConnection[Any]) -> int:
         total = 0
         while True:
+            await self._wait_for_room()
             rows = await self._query(conn, _FEED_SQL, (self._read_id, PG_BATCH))
             if not rows:
                 return total
