@@ -23,7 +23,10 @@ way; ``KOD_BENCH_WRITER_NICE=0`` shows the figure with the writer as an equal. A
   ``map_main_cpu_ms_per_s``: the main thread's CPU time per second of the run;
   ``map_stall_cpu_p95_ms``: the main thread's own CPU time within the stalls counted above
   (the rest of a stall is waiting for a CPU); ``map_idle_stall_p95_ms``: the same probe for
-  ``KOD_BENCH_IDLE_S`` seconds (default 10) before anything moves — what the machine adds.
+  ``KOD_BENCH_IDLE_S`` seconds (default 10) before anything moves — what the machine adds;
+  ``map_stall_runwait_p95_ms`` (Linux): the time within those stalls the main thread was
+  ready to run but had no CPU (the scheduler's ``schedstat``); what is neither that nor its
+  own CPU time it spent blocked (the interpreter lock, another thread's lock, the X server).
 
 No arguments. Runs under the current display (``xvfb-run`` works); without one, offscreen.
 """
@@ -31,12 +34,14 @@ No arguments. Runs under the current display (``xvfb-run`` works); without one, 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import random
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -95,14 +100,28 @@ class StallProbe(QObject):
         self._timer.timeout.connect(self._fired)
         self._last_ns = 0
         self._last_cpu_ns = 0
-        #: (seconds since start, lateness in ms, main-thread CPU ms meanwhile) of every firing.
-        self.samples: list[tuple[float, float, float]] = []
+        self._last_wait_ns = 0
+        #: (seconds since start, lateness in ms, main-thread CPU ms meanwhile, ms the main
+        #: thread was ready to run but waited for a CPU meanwhile) of every firing.
+        self.samples: list[tuple[float, float, float, float]] = []
+        # Linux: the scheduler's own account of this thread's waiting for a CPU.
+        self._schedstat: int | None = None
+        with contextlib.suppress(OSError):
+            self._schedstat = os.open(
+                f"/proc/self/task/{threading.get_native_id()}/schedstat", os.O_RDONLY
+            )
+
+    def _run_wait_ns(self) -> int:
+        if self._schedstat is None:
+            return 0
+        return int(os.pread(self._schedstat, 100, 0).split()[1])
 
     def start(self) -> None:
         self.samples.clear()
         self._clock.start()
         self._last_ns = self._clock.nsecsElapsed()
         self._last_cpu_ns = time.thread_time_ns()
+        self._last_wait_ns = self._run_wait_ns()
         self._timer.start()
 
     def stop(self) -> None:
@@ -111,19 +130,32 @@ class StallProbe(QObject):
     def _fired(self) -> None:
         now = self._clock.nsecsElapsed()
         cpu = time.thread_time_ns()
+        wait = self._run_wait_ns()
         late_ms = max(0.0, (now - self._last_ns) / 1e6 - 1.0)
-        self.samples.append((now / 1e9, late_ms, (cpu - self._last_cpu_ns) / 1e6))
-        self._last_ns, self._last_cpu_ns = now, cpu
+        self.samples.append(
+            (now / 1e9, late_ms, (cpu - self._last_cpu_ns) / 1e6, (wait - self._last_wait_ns) / 1e6)
+        )
+        self._last_ns, self._last_cpu_ns, self._last_wait_ns = now, cpu, wait
+
+    def close(self) -> None:
+        if self._schedstat is not None:
+            os.close(self._schedstat)
+            self._schedstat = None
 
 
-def stalls(samples: list[tuple[float, float, float]]) -> list[tuple[float, float]]:
-    """The longest stall of each second: (ms late, ms of main-thread CPU meanwhile)."""
-    worst: dict[int, tuple[float, float]] = {}
-    for at, late, cpu in samples:
-        worst[int(at)] = max(worst.get(int(at), (0.0, 0.0)), (late, cpu))
+def stalls(samples: list[tuple[float, float, float, float]]) -> list[tuple[float, float, float]]:
+    """The longest stall of each second: (ms late, ms of main-thread CPU meanwhile, ms the
+    main thread waited for a CPU meanwhile)."""
+    worst: dict[int, tuple[float, float, float]] = {}
+    for at, late, cpu, wait in samples:
+        worst[int(at)] = max(worst.get(int(at), (0.0, 0.0, 0.0)), (late, cpu, wait))
     if os.environ.get("KOD_BENCH_VERBOSE"):
-        shown = [f"{worst[k][0]:.0f}/{worst[k][1]:.0f}" for k in sorted(worst)]
-        print("# worst stall per second (ms late / ms main-thread CPU):", shown, file=sys.stderr)
+        shown = [f"{late:.0f}/{cpu:.0f}/{wait:.0f}" for late, cpu, wait in worst.values()]
+        print(
+            "# worst stall per second (ms late / ms main-thread CPU / ms waiting for a CPU):",
+            shown,
+            file=sys.stderr,
+        )
     return list(worst.values())
 
 
@@ -235,7 +267,8 @@ async def measure(target: DatabaseTarget, url: str) -> dict[str, float]:
         pane.deleteLater()
         await db.dispose()
     busy = stalls(probe.samples)
-    lateness = [late for _at, late, _cpu in probe.samples]
+    probe.close()
+    lateness = [late for _at, late, _cpu, _wait in probe.samples]
     return {
         "map_units": UNITS,
         "map_seconds": SECONDS,
@@ -243,6 +276,9 @@ async def measure(target: DatabaseTarget, url: str) -> dict[str, float]:
         "map_stall_p95_ms": pct([w[0] for w in busy], 0.95),
         # The main thread's own CPU time within those stalls (the rest: waiting for a CPU).
         "map_stall_cpu_p95_ms": pct([w[1] for w in busy], 0.95),
+        # Linux: the time within those stalls the main thread was ready but had no CPU (the
+        # rest, neither CPU nor waiting for one, is waiting for a lock or another process).
+        "map_stall_runwait_p95_ms": pct([w[2] for w in busy], 0.95),
         "map_idle_stall_p95_ms": pct([w[0] for w in idle], 0.95),
         "map_stall_max_ms": max(lateness, default=0.0),
         "map_probe_late_p95_ms": pct(lateness, 0.95),

@@ -18,6 +18,9 @@ The one exception is a server whose history went back (failover with asynchronou
 losing the last transactions, or a restore from backup): the follower notices that the feed's
 newest id is below its own and emits a batch with ``reset`` set so that views reload.
 
+The reading runs in a thread of its own, with its own event loop: the window that follows the
+feed only receives finished batches, in order, on its own loop (see :class:`ChangeFollower`).
+
 SQLite: it polls the feed a few times a second (an index lookup), so changes written by another
 process on the same machine (``kod-admin``, the field interface) show within a second; a file
 restored from a backup shows as a feed that went back, like on PostgreSQL.
@@ -30,6 +33,8 @@ import contextlib
 import logging
 import random
 import socket
+import threading
+from collections import deque
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -54,6 +59,8 @@ log = logging.getLogger(__name__)
 BATCH = 2000
 #: Rows per catch-up query on the follower's PostgreSQL connection (each within the timeout).
 PG_BATCH = 500
+#: Batches read but not yet emitted on the starting loop before the follower pauses reading.
+MAX_UNDELIVERED = 8
 #: NOTIFY payloads must stay below this many bytes (PostgreSQL's limit is 8000).
 MAX_NOTIFY_PAYLOAD = 8000
 
@@ -156,6 +163,11 @@ async def _abandon(conn: psycopg.AsyncConnection[Any], task: asyncio.Future[Any]
         await conn.close()
 
 
+def _settle(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
 def _aware(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
@@ -163,9 +175,16 @@ def _aware(value: datetime) -> datetime:
 class ChangeFollower:
     """Follows the change feed and emits batches of changes and link-state updates.
 
-    Signals (called on the event loop): ``changes`` with a :class:`ChangeBatch` in id order,
-    ``link`` with a :class:`LinkStatus` on every state change and on every failed reconnect
-    attempt while offline.
+    Signals (called on the event loop that started the follower): ``changes`` with a
+    :class:`ChangeBatch` in id order, ``link`` with a :class:`LinkStatus` on every state change
+    and on every failed reconnect attempt while offline.
+
+    The reading runs in a thread of its own with its own event loop (and, on SQLite, its own
+    connection): thousands of rows a second are read and turned into :class:`Change` objects
+    there, not on the thread that started the follower (the workstation's window). Finished
+    batches and link states are handed over in order and emitted on the starting loop; what
+    the follower shows there (:attr:`last_id`, :attr:`state`, :attr:`status`) is what was
+    emitted last.
     """
 
     def __init__(
@@ -179,6 +198,7 @@ class ChangeFollower:
         connect_timeout: float = 6.0,
     ) -> None:
         self._db = db
+        #: The newest change id emitted (reading continues after it when started).
         self.last_id = after_id
         self.poll_interval = poll_interval
         #: Idle time after which the link is probed.
@@ -193,53 +213,166 @@ class ChangeFollower:
         self.status = LinkStatus(LinkState.CONNECTING, since=utcnow())
         #: How many times the follower (re)connected successfully.
         self.connects = 0
+        # The starting side (its loop) and the reading side (thread, loop, task).
+        self._owner: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[None] | None = None
+        self._ended: asyncio.Future[None] | None = None
+        #: Deliveries read but not yet emitted, handed over in order; guarded by ``_lock``.
+        self._outbox: deque[tuple[int, ChangeBatch | LinkStatus]] = deque()
+        self._lock = threading.Lock()
+        #: Counts starts: what an earlier run handed over is dropped after its stop.
+        self._run_no = 0
         self._wake = asyncio.Event()
         self._stopping = False
+        # The reading side's own view (only touched in its thread while it runs).
+        self._read_id = after_id
+        self._read_state = LinkState.CONNECTING
+        self._read_since: datetime | None = None
+        self._reader_db: Database | None = None
 
     # -- control ------------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Begin following (idempotent)."""
-        if self._task is None:
-            self._wake = asyncio.Event()
-            self._task = asyncio.get_running_loop().create_task(self._run(), name="change-follower")
+        """Begin following (idempotent) from :attr:`last_id`."""
+        if self._thread is not None:
+            return
+        self._owner = asyncio.get_running_loop()
+        self._run_no += 1
+        self._stopping = False
+        self._wake = asyncio.Event()
+        self._read_id = self.last_id
+        self._read_state = self.state
+        self._read_since = self.status.since
+        self._ended = self._owner.create_future()
+        # A selector loop on every platform: psycopg's asynchronous connections need one.
+        self._loop = asyncio.SelectorEventLoop()
+        self._thread = threading.Thread(
+            target=self._thread_main, args=(self._loop, self._ended), name="change-follower"
+        )
+        self._thread.daemon = True  # a program that ends without stop() is not held up
+        self._thread.start()
 
     async def stop(self) -> None:
-        """Stop following and wait until the connection is closed.
+        """Stop following and wait until the reading thread has closed its connections.
+
+        Nothing is emitted after this returns; what was read but not yet emitted is read again
+        after the next :meth:`start`.
 
         SQLite: the follower ends at its next wait, never inside a read. Cancelling a read
         would leave the session's close running in the background (SQLAlchemy shields it), to
-        finish after the caller went on, possibly when no event loop runs any more (the
-        intermittent "no running event loop" at a test's end). PostgreSQL's reads on the
-        follower's own connection end cleanly on cancel (see :meth:`_query`).
+        finish after the loop was closed. PostgreSQL's reads on the follower's own connection
+        end cleanly on cancel (see :meth:`_query`).
         """
-        task = self._task
-        if task is None:
+        thread, loop, ended = self._thread, self._loop, self._ended
+        if thread is None or loop is None or ended is None:
             return
         self._stopping = True
-        self._wake.set()
-        if self._db.target.is_sqlite:
-            await asyncio.wait({task}, timeout=self.query_timeout + self.poll_interval)
-        if not task.done():
-            task.cancel()
-        try:
-            await task
-        except asyncio.CancelledError:
-            pass
-        except Exception:  # it already ended on its own: stopping it is done all the same
-            log.warning("change follower had ended with an error", exc_info=True)
-        self._task = None
-        self._stopping = False
+        self._run_no += 1  # deliveries still on their way are dropped
+        with self._lock:
+            self._outbox.clear()
+        with contextlib.suppress(RuntimeError):  # its loop has ended already
+            loop.call_soon_threadsafe(self._wake.set)
+            if not self._db.target.is_sqlite:
+                loop.call_soon_threadsafe(self._cancel_reading)
+        grace = self.query_timeout + self.poll_interval
+        done, _pending = await asyncio.wait({ended}, timeout=grace)
+        if not done:
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(self._cancel_reading)
+            await asyncio.wait({ended}, timeout=grace + 15.0)
+        if ended.done():
+            thread.join(1.0)  # it has closed everything and is returning: a moment at most
+        else:
+            log.warning("change follower did not end within %.0f s", 2 * grace + 15.0)
+        self._thread = self._loop = self._ended = None
 
     @property
     def running(self) -> bool:
         """True between :meth:`start` and :meth:`stop`."""
-        return self._task is not None and not self._task.done()
+        return self._thread is not None and self._thread.is_alive()
 
     def poke(self) -> None:
         """Read the feed now (e.g. right after this workstation committed something)."""
-        self._wake.set()
+        loop = self._loop
+        if loop is not None:
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(self._wake.set)
+
+    # -- the reading thread and the hand-over -----------------------------------------------
+
+    def _thread_main(self, loop: asyncio.AbstractEventLoop, ended: asyncio.Future[None]) -> None:
+        asyncio.set_event_loop(loop)
+        try:
+            loop.run_until_complete(self._read())
+        except BaseException:
+            log.exception("change follower thread failed")
+        finally:
+            with contextlib.suppress(Exception):
+                loop.run_until_complete(loop.shutdown_asyncgens())
+            asyncio.set_event_loop(None)
+            loop.close()
+            owner = self._owner
+            if owner is not None:
+                with contextlib.suppress(RuntimeError):  # the starting loop is gone: so be it
+                    owner.call_soon_threadsafe(_settle, ended)
+
+    async def _read(self) -> None:
+        """The reading thread's main task: follow until stopped, then close the connections."""
+        if self._db.target.is_sqlite:
+            # A pool of its own: connections belong to the loop that opened them.
+            self._reader_db = Database(self._db.target, workstation=self._db.workstation)
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="change-follower")
+        try:
+            await self._task
+        except asyncio.CancelledError:
+            pass
+        except Exception:  # it already ended on its own: stopping it is done all the same
+            log.warning("change follower had ended with an error", exc_info=True)
+        finally:
+            self._task = None
+            if self._reader_db is not None:
+                with contextlib.suppress(Exception):
+                    await self._reader_db.dispose()
+                self._reader_db = None
+
+    def _cancel_reading(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+
+    def _hand_over(self, item: ChangeBatch | LinkStatus) -> None:
+        """Queue ``item`` for emitting on the starting loop (in the order handed over)."""
+        owner = self._owner
+        if owner is None:
+            return
+        with self._lock:
+            self._outbox.append((self._run_no, item))
+            first = len(self._outbox) == 1
+        if first:
+            with contextlib.suppress(RuntimeError):  # the starting loop is closed
+                owner.call_soon_threadsafe(self._deliver)
+
+    def _deliver(self) -> None:
+        """On the starting loop: emit everything handed over so far, in order."""
+        while True:
+            with self._lock:
+                if not self._outbox:
+                    return
+                run_no, item = self._outbox.popleft()
+            if run_no != self._run_no or self._stopping:
+                continue
+            if isinstance(item, LinkStatus):
+                self.state, self.status = item.state, item
+                self.link.emit(item)
+            elif item.reset:
+                self.last_id = item.reset_to
+                self.changes.emit(item)
+            elif item.changes and item.last_id > self.last_id:
+                self.last_id = item.last_id
+                self.changes.emit(item)
+
+    # -- the reading side's state and batches (in the reading thread) ------------------------
 
     def _set_state(
         self,
@@ -248,36 +381,53 @@ class ChangeFollower:
         retry_in: float | None = None,
         login_refused: bool = False,
     ) -> None:
-        if state != self.state or state == LinkState.OFFLINE:
-            since = self.status.since if state == self.state and self.status.since else utcnow()
-            self.state = state
-            self.status = LinkStatus(state, message, since, retry_in, login_refused)
-            self.link.emit(self.status)
+        if state != self._read_state or state == LinkState.OFFLINE:
+            if state != self._read_state or self._read_since is None:
+                self._read_since = utcnow()
+            self._read_state = state
+            self._hand_over(LinkStatus(state, message, self._read_since, retry_in, login_refused))
 
     def _emit(self, batch: list[Change]) -> None:
-        # Two reads racing (a caller's catch_up() while the loop reads) never emit twice.
-        fresh = tuple(c for c in batch if c.id > self.last_id)
+        fresh = tuple(c for c in batch if c.id > self._read_id)
         if fresh:
-            self.last_id = fresh[-1].id
-            self.changes.emit(ChangeBatch(fresh))
+            self._read_id = fresh[-1].id
+            self._hand_over(ChangeBatch(fresh))
 
     def _reset(self, newest: int) -> None:
         """The server's feed ends below what we have seen: its history went back."""
         log.warning(
             "change feed went back from %s to %s (failover or restore): full reload",
-            self.last_id,
+            self._read_id,
             newest,
         )
-        self.last_id = newest
-        self.changes.emit(ChangeBatch(reset=True, reset_to=newest))
+        self._read_id = newest
+        self._hand_over(ChangeBatch(reset=True, reset_to=newest))
 
     # -- reading ------------------------------------------------------------------------------
 
+    async def _wait_for_room(self) -> None:
+        """Read on only while few batches wait to be emitted.
+
+        The starting loop may not run for a while (Qt busy in a modal dialog, a long step):
+        then what is not yet read stays in the database instead of piling up here.
+        """
+        while not self._stopping:
+            with self._lock:
+                if len(self._outbox) < MAX_UNDELIVERED:
+                    return
+            await asyncio.sleep(self.poll_interval)
+
+    def _reading_db(self) -> Database:
+        assert self._reader_db is not None, "read only in the reading thread"
+        return self._reader_db
+
     async def catch_up(self) -> int:
-        """Read and emit everything after :attr:`last_id` (through the pool); returns how many."""
+        """Read and hand over everything after the last id read (through the reading thread's
+        own pool; SQLite); returns how many."""
         total = 0
         while True:
-            batch = await changes_after(self._db, self.last_id)
+            await self._wait_for_room()
+            batch = await changes_after(self._reading_db(), self._read_id)
             if not batch:
                 return total
             total += len(batch)
@@ -288,7 +438,8 @@ class ChangeFollower:
     async def _catch_up_pg(self, conn: psycopg.AsyncConnection[Any]) -> int:
         total = 0
         while True:
-            rows = await self._query(conn, _FEED_SQL, (self.last_id, PG_BATCH))
+            await self._wait_for_room()
+            rows = await self._query(conn, _FEED_SQL, (self._read_id, PG_BATCH))
             if not rows:
                 return total
             batch = [
@@ -380,8 +531,8 @@ class ChangeFollower:
                 await self._check_went_back()
 
     async def _check_went_back(self) -> None:
-        newest = await last_change_id(self._db)
-        if newest < self.last_id:
+        newest = await last_change_id(self._reading_db())
+        if newest < self._read_id:
             self._reset(newest)
 
     async def _follow_postgres(self) -> None:
@@ -396,7 +547,7 @@ class ChangeFollower:
             # catch-up and its notification only causes one more (cheap) check.
             await self._query(conn, f"LISTEN {NOTIFY_CHANNEL}")
             newest = int((await self._query(conn, _MAX_SQL))[0][0])
-            if newest < self.last_id:
+            if newest < self._read_id:
                 self._reset(newest)
             await self._catch_up_pg(conn)
             self.connects += 1
@@ -405,16 +556,16 @@ class ChangeFollower:
                 hint = await self._wait_notification(conn)
                 if self._wake.is_set():
                     self._wake.clear()
-                    hint = hint or self.last_id + 1
+                    hint = hint or self._read_id + 1
                 if hint is None:
                     # Idle: probe the link (bounded by the query timeout) and look at the
                     # feed's end at the same time, which also heals a missed wake-up.
                     newest = int((await self._query(conn, _MAX_SQL))[0][0])
-                    if newest < self.last_id:
+                    if newest < self._read_id:
                         self._reset(newest)
-                    elif newest > self.last_id:
+                    elif newest > self._read_id:
                         await self._catch_up_pg(conn)
-                elif hint > self.last_id:
+                elif hint > self._read_id:
                     await self._catch_up_pg(conn)
         finally:
             # The notification wait ran in this task and has finished (aclosing), so no
@@ -434,6 +585,6 @@ class ChangeFollower:
                 try:
                     value = int(note.payload)
                 except ValueError:
-                    value = self.last_id + 1
+                    value = self._read_id + 1
                 best = value if best is None else max(best, value)
         return best

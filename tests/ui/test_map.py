@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import sys
 from typing import Any
 
 import pytest
@@ -21,6 +23,7 @@ from ui.context import UiContext
 from ui.models.unit_board import STATUS_STYLES
 from ui.views.map import MapPane
 from ui.views.map.bridge import LOCAL_SCHEMES
+from ui.views.map.priority import RENDERER_NICE
 
 pytestmark = [pytest.mark.gui, pytest.mark.asyncio]
 
@@ -111,6 +114,13 @@ async def test_the_map_loads_only_local_files_and_shows_units_and_incidents(
         assert any(r.endswith("map/situation.js") for r in requests)
         assert [r for r in requests if not _is_local(r)] == []
         assert pane.interceptor.blocked == []
+        if sys.platform.startswith("linux"):
+            # The page's renderer runs below the window's priority, in every thread.
+            assert pane.view is not None
+            pid = pane.view.page().renderProcessPid()
+            tasks = os.listdir(f"/proc/{pid}/task")
+            niceness = {os.getpriority(os.PRIO_PROCESS, int(t)) for t in tasks}
+            assert min(niceness) >= RENDERER_NICE > os.getpriority(os.PRIO_PROCESS, 0)
     finally:
         pane.stop()
         pane.close()

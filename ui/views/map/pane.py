@@ -43,6 +43,7 @@ from ui.position_age import STALE_AFTER_S, position_age
 from ui.views.map.bridge import LocalOnlyInterceptor, MapBridge
 from ui.views.map.layers import layers_config
 from ui.views.map.page import build_page, missing_assets, web_root
+from ui.views.map.priority import lower_priority
 from ui.views.map.tiles import tiles_config, use_tile_source
 
 log = logging.getLogger(__name__)
@@ -234,6 +235,10 @@ class MapPane(QWidget):
         view.setObjectName("mapView")
         page = view.page()
         page.setUrlRequestInterceptor(self.interceptor)
+        # The window goes first, the map's renderer a moment later (see priority.py).
+        # (The first renderer's pid is not always announced: looked at after each load too.)
+        page.renderProcessPidChanged.connect(lambda pid: lower_priority(int(pid)))
+        page.loadFinished.connect(lambda _ok: lower_priority(int(page.renderProcessPid())))
         self._channel = QWebChannel(page)
         self._channel.registerObject("kodMap", self.bridge)
         page.setWebChannel(self._channel)
