@@ -13,7 +13,8 @@ workstations do not reconnect in lockstep after a failover).
 
 Why reading by id loses nothing: writers insert feed entries under one advisory lock, the order
 lock (see :mod:`app.platform.database`; the server takes it for every insert), held until their
-commit is visible, so change ids become visible in increasing order; a reader that has seen id N never later finds a new id below N.
+commit is visible, so change ids become visible in increasing order; a reader that has seen
+id N never later finds a new id below N.
 The one exception is a server whose history went back (failover with asynchronous replication
 losing the last transactions, or a restore from backup): the follower notices that the feed's
 newest id is below its own and emits a batch with ``reset`` set so that views reload.
