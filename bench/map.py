@@ -67,6 +67,7 @@ from app.services import Services  # noqa: E402
 from db.migrate import upgrade  # noqa: E402
 from ui import gcguard  # noqa: E402
 from ui.context import ChangeBridge, UiContext  # noqa: E402
+from ui.rendering import choose_scene_graph  # noqa: E402
 from ui.views.map import MapPane  # noqa: E402
 from ui.views.map.tiles import register_tile_scheme  # noqa: E402
 
@@ -296,6 +297,8 @@ def main() -> None:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setQuitOnLastWindowClosed(False)  # type: ignore[attr-defined]
     gcguard.install(app)  # as the workstation does
+    # As the workstation does; 1: Qt Quick draws by the processor (OpenGL is emulated here).
+    print(f"map_software_scene_graph: {int(choose_scene_graph() == 'software')}")
     with tempfile.TemporaryDirectory(prefix="kod-bench-map-") as folder:
         target = sqlite_target(Path(folder) / "map.sqlite")
         engine = Database(target).sync_engine()

@@ -53,6 +53,7 @@ from demodata.generate import DEMO_PASSWORD, generate_demo
 from ui import eventloop
 from ui.i18n import install_translations
 from ui.main_window import MainWindow
+from ui.rendering import choose_scene_graph
 from ui.views.map.tiles import allow_web_engine_as_root, register_tile_scheme
 from ui.views.offences.pane import OffenceCasePane
 from ui.views.recordings import ClipViewerPane
@@ -297,6 +298,7 @@ def main() -> None:
     app = QApplication.instance() or QApplication([])
     app.setQuitOnLastWindowClosed(False)
     install_translations(app)
+    choose_scene_graph()  # as the workstation does
     with tempfile.TemporaryDirectory(prefix="kod-shots-") as work:
         eventloop.run(shoot(folder, Path(work)))
 

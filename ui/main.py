@@ -31,6 +31,7 @@ from ui import eventloop, gcguard, preload
 from ui.asyncutil import set_error_sink
 from ui.errors import ErrorReporter
 from ui.i18n import install_translations
+from ui.rendering import choose_scene_graph
 from ui.session_loop import run_workstation
 from ui.views.map.tiles import allow_web_engine_as_root, register_tile_scheme
 
@@ -174,6 +175,7 @@ def run(args: argparse.Namespace) -> int:
     app.setOrganizationName("KOD")
     app.setApplicationName("KOD-Leitstelle")
     app.setQuitOnLastWindowClosed(False)
+    choose_scene_graph()  # before the first window
     icon = resource_path("icons", "kod.svg")
     if icon.exists():
         app.setWindowIcon(QIcon(str(icon)))

@@ -24,6 +24,7 @@ from ui.asyncutil import cancel_all, set_error_sink
 from ui.context import ChangeBridge, UiContext
 from ui.eventloop import KodEventLoop
 from ui.i18n import install_translations
+from ui.rendering import choose_scene_graph
 from ui.views.map.tiles import register_tile_scheme
 
 os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
@@ -42,14 +43,20 @@ _loops: list[asyncio.AbstractEventLoop] = []
 _followers: list[ChangeFollower] = []
 
 
-def _qasync_loop() -> asyncio.AbstractEventLoop:
-    app = QApplication.instance() or QApplication([])
-    assert isinstance(app, QApplication)
+def _prepare(app: QApplication) -> None:
+    """Set the application up once, as the workstation does (before the first window)."""
     if not app.property("kod_test_ready"):
         app.setQuitOnLastWindowClosed(False)
         install_translations(app)
         gcguard.install(app)
+        choose_scene_graph()
         app.setProperty("kod_test_ready", True)
+
+
+def _qasync_loop() -> asyncio.AbstractEventLoop:
+    app = QApplication.instance() or QApplication([])
+    assert isinstance(app, QApplication)
+    _prepare(app)
     loop = KodEventLoop(app)
     _loops[:] = [loop]
     return loop
@@ -58,11 +65,7 @@ def _qasync_loop() -> asyncio.AbstractEventLoop:
 @pytest.fixture(scope="session", autouse=True)
 def _german_ui(qapp: QApplication) -> None:
     """Every UI test sees the German translation, synchronous tests included."""
-    if not qapp.property("kod_test_ready"):
-        qapp.setQuitOnLastWindowClosed(False)
-        install_translations(qapp)
-        gcguard.install(qapp)
-        qapp.setProperty("kod_test_ready", True)
+    _prepare(qapp)
 
 
 @pytest.fixture(autouse=True)
