@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import os
 
-from PySide6.QtGui import QOffscreenSurface, QOpenGLContext
+from PySide6.QtGui import QGuiApplication, QOffscreenSurface, QOpenGLContext
 from PySide6.QtQuick import QQuickWindow, QSGRendererInterface
 
 log = logging.getLogger(__name__)
@@ -52,7 +52,11 @@ def emulated(renderer: str | None) -> bool:
 
 
 def choose_scene_graph() -> str:
-    """Pick the renderer of Qt Quick for this session (``"software"`` or ``"opengl"``)."""
+    """Pick the renderer of Qt Quick for this session (``"software"`` or ``"opengl"``;
+    ``"none"`` on a platform that shows nothing, such as ``offscreen``, where it is left as it
+    is)."""
+    if QGuiApplication.platformName() in ("offscreen", "minimal"):
+        return "none"
     wanted = os.environ.get("KOD_RENDERING", "auto").strip().lower()
     if wanted not in ("software", "opengl"):
         renderer = opengl_renderer()
