@@ -8,6 +8,7 @@ deterministic; the time it takes is measured by bench/field.py.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -119,12 +120,23 @@ def _terminate_others(target: DatabaseTarget) -> int:
         dbname="postgres",
         autocommit=True,
     ) as conn:
-        row = conn.execute(
-            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-            "WHERE datname = %s AND pid <> pg_backend_pid()",
-            (url.database,),
-        ).fetchone()
-    return int(row[0]) if row else 0
+        pids = [
+            r[0]
+            for r in conn.execute(
+                "SELECT pid, pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = %s AND pid <> pg_backend_pid()",
+                (url.database,),
+            )
+        ]
+        # Ended, as after a restart: the processes are gone (pg_terminate_backend only asks).
+        for _ in range(500):
+            left = conn.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(%s)", (pids,)
+            ).fetchone()
+            if not left or not left[0]:
+                break
+            time.sleep(0.01)
+    return len(pids)
 
 
 async def test_a_pooled_connection_the_server_ended_is_replaced_unseen(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import select
 import socket
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -18,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import Connection, create_engine, event, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -127,6 +128,39 @@ def _install_sqlite_hooks(sync_engine: Engine) -> None:
             conn.exec_driver_sql("BEGIN")
 
 
+def _install_postgres_hooks(sync_engine: Engine) -> None:
+    """A pooled connection the server has closed is replaced when it is taken from the pool.
+
+    After a restart, a failover or ``pg_terminate_backend`` the server has said goodbye on the
+    connection's socket, so the socket is readable while nothing was asked: a non-blocking
+    look at it tells, without a round trip (``pool_pre_ping`` would add one to every
+    transaction; with hundreds of field devices that is a tenth of the API's work). A peer
+    that vanished without a word is noticed by the TCP keepalives and timeouts instead.
+    """
+
+    @event.listens_for(sync_engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        if server_said_goodbye(dbapi_connection.driver_connection):
+            # The pool makes a new connection and tries again.
+            raise DisconnectionError("connection closed by the server")
+
+
+def server_said_goodbye(conn: Any) -> bool:
+    """Whether the idle psycopg connection ``conn`` is closed or has something unasked to
+    read (the server's farewell, or the end of the stream)."""
+    if conn.closed:
+        return True
+    try:
+        fd = conn.pgconn.socket
+    except Exception:  # psycopg: "the connection is lost"
+        return True
+    try:
+        readable, _, _ = select.select([fd], [], [], 0)
+    except (OSError, ValueError):
+        return True
+    return bool(readable)
+
+
 #: SQLite files up to this size get a ``PRAGMA quick_check`` when opened (see ``check``).
 QUICK_CHECK_MAX_BYTES = 64 * 1024 * 1024
 
@@ -162,10 +196,12 @@ class Database:
             connect_args["application_name"] = f"kod-leitstelle@{self.workstation}"[:63]
         kwargs: dict[str, Any] = {"connect_args": connect_args}
         if not target.is_sqlite:
-            kwargs.update(pool_pre_ping=True, pool_size=5, max_overflow=5)
+            kwargs.update(pool_size=5, max_overflow=5)
         self.engine: AsyncEngine = create_async_engine(target.async_url, **kwargs)
         if target.is_sqlite:
             _install_sqlite_hooks(self.engine.sync_engine)
+        else:
+            _install_postgres_hooks(self.engine.sync_engine)
         self._write_engine = self.engine.execution_options(kod_write=True)
         self._read_sessions = async_sessionmaker(
             self.engine, expire_on_commit=False, sync_session_class=ValidatingSession
