@@ -103,11 +103,14 @@ def schema_state(connection: Connection) -> SchemaState:
 MIGRATION_ONLY_INDEXES = frozenset(
     {"ix_incident_closed_since_created", "ix_incident_closed_since_dispatch"}
 )
+#: Tables of the server's own mechanics on PostgreSQL, made by db.pg_security (not models):
+#: the services' audit records until their commit.
+SERVER_ONLY_TABLES = frozenset({"audit_pending"})
 
 
 def for_dialect(dialect: str) -> Callable[..., bool]:
     """Alembic ``include_object`` hook: leaves out model objects made for another dialect
-    (and :data:`MIGRATION_ONLY_INDEXES`).
+    (and :data:`MIGRATION_ONLY_INDEXES`, :data:`SERVER_ONLY_TABLES`).
 
     Some indexes exist once per dialect under one name (``Index.ddl_if``); autogenerate would
     otherwise compare the database with whichever of them it met last.
@@ -115,6 +118,8 @@ def for_dialect(dialect: str) -> Callable[..., bool]:
 
     def include(obj: object, name: str | None, type_: str, reflected: bool, other: object) -> bool:
         if type_ == "index" and name in MIGRATION_ONLY_INDEXES:
+            return False
+        if type_ == "table" and name in SERVER_ONLY_TABLES:
             return False
         ddl_if = getattr(obj, "_ddl_if", None)
         return reflected or ddl_if is None or ddl_if.dialect in (None, dialect)

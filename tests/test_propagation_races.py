@@ -185,3 +185,57 @@ async def test_a_status_change_does_not_wait_for_another_devices_open_status_cha
         assert created.call_sign == "KOD 83"
     finally:
         await db.dispose()
+
+
+@pytest.mark.asyncio
+async def test_a_writer_that_stalls_before_its_commit_holds_up_no_other(
+    pg_target: DatabaseTarget,
+) -> None:
+    """A writer that has sent its last statement (its change-feed entry and audit record) and
+    then stalls before the commit — a client whose event loop is busy — holds up no other
+    status change: the feed's order and the audit chain are fixed when the server commits.
+    Ids still become visible in commit order, and the chain stays a chain."""
+    db = Database(pg_target, workstation="ws-a")
+    services = Services.create(db)
+    try:
+        first = await services.units.create(LEAD, "KOD 91")
+        second = await services.units.create(LEAD, "KOD 92")
+        head = await last_change_id(db)
+        async with db.write_session({"kod.actor": "cli:dispo-a"}, shared=True) as stalled:
+            await stalled.execute(
+                text("SELECT 1 FROM unit WHERE id = :i FOR UPDATE"), {"i": first.id}
+            )
+            await stalled.execute(
+                text(
+                    "INSERT INTO change_feed (occurred_at, entity, entity_id, op, version, origin)"
+                    " VALUES (now(), 'unit', :i, 'status', NULL, 'ws-a')"
+                ),
+                {"i": first.id},
+            )
+            await stalled.execute(
+                text("SELECT kod_audit('unit.status', 'unit', CAST(:i AS bigint))"),
+                {"i": first.id},
+            )
+            done = await asyncio.wait_for(
+                services.units.set_status(DISPO_B, second.id, "1"), timeout=5
+            )
+            assert done.status == "1"
+            # The other change is in the feed already; the stalled one is not.
+            seen = [(c.entity_id, c.op) for c in await changes_after(db, head)]
+            assert (second.id, "status") in seen and (first.id, "status") not in seen
+        fed = [c for c in await changes_after(db, head) if c.op == "status"]
+        assert [c.entity_id for c in fed] == [second.id, first.id]
+        assert [c.id for c in fed] == sorted(c.id for c in fed) and fed[0].id > head
+        verified = await services.audit_log.verify(ADMIN)
+        assert verified.ok, verified.problem
+        async with db.read_single() as s:
+            stalled_record = await s.scalar(
+                text(
+                    "SELECT count(*) FROM audit_log WHERE action = 'unit.status' "
+                    "AND entity_id = :i AND username = 'cli:dispo-a'"
+                ),
+                {"i": first.id},
+            )
+        assert stalled_record == 1
+    finally:
+        await db.dispose()

@@ -23,7 +23,7 @@ from sqlalchemy import BigInteger, ColumnElement, Text, cast, func, insert, lite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.platform import audit
-from app.platform.database import NOTIFY_CHANNEL, Database
+from app.platform.database import Database
 from app.platform.errors import AuthenticationError, KodError, PermissionDenied
 from app.platform.i18n import tr
 from app.platform.permissions import PERMISSION_LABELS, Permission, Role, allowed, role_label
@@ -38,9 +38,9 @@ REFUSAL_ACTION = "permission.denied"
 #: view that keeps retrying must not flood the log).
 REFUSAL_REPEAT_S = 10.0
 _recent_refusals: dict[tuple[int, str, str], float] = {}
-#: Up to this many change-feed entries are written together with their NOTIFY in one statement
-#: (six parameters each, well below PostgreSQL's limit of 65,535 per statement).
-NOTIFY_WITH_INSERT_MAX = 1000
+#: Up to this many change-feed entries are written together with the audit records in one
+#: statement (six parameters each, well below PostgreSQL's limit of 65,535 per statement).
+FEED_WITH_AUDIT_MAX = 1000
 
 
 @dataclass(frozen=True)
@@ -86,8 +86,8 @@ class Work:
         """Append an audit record in this transaction.
 
         On PostgreSQL the server writes it (``kod_audit``): the actor is the session's login.
-        It is sent with the transaction's last statement (see :meth:`flush`), so that the
-        transaction takes the order lock of the audit chain only at its end.
+        It is sent with the transaction's last statement (see :meth:`flush`); the server puts
+        it into the chain at the commit.
         """
         if self.on_server:
             self._audits.append(
@@ -130,11 +130,12 @@ class Work:
 
     async def flush(self) -> None:
         """Send the audit records and change-feed entries gathered so far (PostgreSQL: in one
-        statement, which takes the order lock; the commit follows)."""
+        statement; the server gives them their place in the chain and in the feed, and wakes
+        the followers, when the transaction commits)."""
+        audits, self._audits = self._audits, []
         if not self._changes:
-            if self._audits:
-                await self.session.execute(select(*self._audits))
-            self._audits.clear()
+            if audits:
+                await self.session.execute(select(*audits))
             return
         entries = [
             {
@@ -147,28 +148,18 @@ class Work:
             }
             for entity, entity_id, op, version in self._changes
         ]
-        if self.on_server and len(entries) <= NOTIFY_WITH_INSERT_MAX:
-            # The entries and the wake-up in one round trip (the writers' lock is held
-            # meanwhile). The notification is delivered only if and when the transaction
-            # commits.
+        self._changes.clear()
+        if self.on_server and len(entries) <= FEED_WITH_AUDIT_MAX:
+            # The entries and the records in one round trip (a data-modifying WITH runs
+            # whether or not the outer query reads it).
             feed = insert(ChangeFeedEntry).values(entries).returning(ChangeFeedEntry.id).cte("f")
-            newest = func.max(feed.c.id)
-            audits, self._audits = self._audits, []
-            self._changes.clear()
-            await self.session.execute(
-                select(func.pg_notify(NOTIFY_CHANNEL, cast(newest, Text)), newest, *audits)
-            )
+            await self.session.execute(select(func.count(feed.c.id), *audits))
             return
         # One statement for many entries (a tick of the simulation changes thousands of
         # units), not an INSERT per entry.
-        self._changes.clear()
-        stmt = insert(ChangeFeedEntry).returning(ChangeFeedEntry.id)
-        last_id = max((await self.session.execute(stmt, entries)).scalars().all())
-        if self.on_server:
-            await self.session.execute(
-                select(func.pg_notify(NOTIFY_CHANNEL, str(last_id)), *self._audits)
-            )
-            self._audits.clear()
+        await self.session.execute(insert(ChangeFeedEntry), entries)
+        if audits:
+            await self.session.execute(select(*audits))
 
 
 def _text(value: str | None) -> ColumnElement[Any]:

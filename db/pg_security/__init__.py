@@ -219,6 +219,8 @@ def uninstall(conn: Connection) -> None:
             "kod_audit_guard",
             "kod_audit_guard_truncate",
             "kod_feed_lock",
+            "kod_feed_pending",
+            "kod_feed_order",
             "kod_storage_key_free",
             "kod_hold_release_guard",
         ):
@@ -229,3 +231,13 @@ def uninstall(conn: Connection) -> None:
     functions = _kod_functions(conn)
     for signature in functions:
         _run(conn, f"DROP FUNCTION IF EXISTS {signature} CASCADE")
+    if "change_feed" in tables:
+        serial = conn.execute(
+            text("SELECT pg_get_serial_sequence('public.change_feed', 'id')")
+        ).scalar_one()
+        _run(
+            conn,
+            f"ALTER TABLE public.change_feed ALTER COLUMN id SET DEFAULT nextval('{serial}')",
+        )
+    _run(conn, "DROP TABLE IF EXISTS public.audit_pending")
+    _run(conn, "DROP SEQUENCE IF EXISTS public.kod_pending_id")

@@ -6,6 +6,24 @@
 -- Functions whose body depends on the permission matrix (kod_may, kod_group_of, kod_role_of)
 -- are generated in Python (db/pg_security/groups.py) and created before this file runs.
 
+-- Provisional ids (negative) of change-feed entries until their commit (kod_feed_pending), and
+-- the services' audit records until theirs (kod_audit): rows of one transaction that never
+-- outlive it, so the table is unlogged. No login may touch it; kod_audit writes it.
+CREATE SEQUENCE IF NOT EXISTS public.kod_pending_id;
+CREATE UNLOGGED TABLE IF NOT EXISTS public.audit_pending (
+    id bigint PRIMARY KEY DEFAULT nextval('public.kod_pending_id'),
+    user_id bigint,
+    username text,
+    action text NOT NULL,
+    entity text,
+    entity_id bigint,
+    details text NOT NULL,
+    reason text,
+    recipient text,
+    workstation text
+);
+REVOKE ALL ON public.audit_pending FROM PUBLIC;
+
 -- Is the session's login the owner of the schema's tables (or a superuser)? The owner runs the
 -- migrations and bulk loads; it could change anything anyway and stands outside the rights model.
 CREATE OR REPLACE FUNCTION public.kod_is_owner() RETURNS boolean
@@ -164,11 +182,19 @@ $$;
 -- login, never a name the client sends; actions the server writes itself are reserved: a
 -- login could otherwise put a deletion "by Fristablauf", an opened clip, a confirmed hold or a
 -- login into the log that never happened.
+--
+-- The record is taken down now, with the acting person as the session has it now, and goes
+-- into the chain at the commit (kod_audit_pending), like the row records: a transaction holds
+-- the order lock only while it commits, never across a round trip to its client. Returns the
+-- record's provisional number (its id in the log is given at the commit).
 CREATE OR REPLACE FUNCTION public.kod_audit(
     p_action text, p_entity text DEFAULT NULL, p_entity_id bigint DEFAULT NULL,
     p_details text DEFAULT '{}', p_reason text DEFAULT NULL, p_recipient text DEFAULT NULL,
     p_workstation text DEFAULT NULL) RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+DECLARE
+    v_actor record;
+    v_id bigint;
 BEGIN
     IF p_action IS NULL OR p_action !~ '^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$'
        OR length(p_action) > 64 OR p_action = 'audit.prune' OR p_action LIKE 'db.%'
@@ -179,8 +205,30 @@ BEGIN
         RAISE EXCEPTION 'audit action % is reserved or not valid', p_action
             USING ERRCODE = 'insufficient_privilege';
     END IF;
-    RETURN public.kod_audit_server(p_action, p_entity, p_entity_id, p_details, p_reason,
-                                   p_recipient, p_workstation);
+    IF length(p_entity) > 32 OR length(p_recipient) > 200 OR length(p_details) > 100000
+       OR length(p_reason) > 10000 THEN
+        RAISE EXCEPTION 'audit record too long' USING ERRCODE = 'string_data_right_truncation';
+    END IF;
+    SELECT * INTO v_actor FROM public.kod_actor();
+    INSERT INTO public.audit_pending (user_id, username, action, entity, entity_id, details,
+                                      reason, recipient, workstation)
+    VALUES (v_actor.user_id, v_actor.username, p_action, p_entity, p_entity_id,
+            coalesce(p_details, '{}'), p_reason, p_recipient,
+            public.kod_workstation(p_workstation))
+    RETURNING id INTO v_id;
+    RETURN v_id;
+END
+$$;
+
+-- At the commit (deferred constraint trigger on audit_pending): the record into the chain.
+CREATE OR REPLACE FUNCTION public.kod_audit_pending() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+BEGIN
+    PERFORM public.kod_audit_append(NEW.action, NEW.entity, NEW.entity_id, NEW.details,
+                                    NEW.reason, NEW.recipient, NEW.workstation, NEW.user_id,
+                                    NEW.username);
+    DELETE FROM public.audit_pending p WHERE p.id = NEW.id;
+    RETURN NULL;
 END
 $$;
 
@@ -286,14 +334,41 @@ BEGIN
 END
 $$;
 
--- Change-feed ids must become visible in increasing order (see app.platform.changefeed): every
--- writer of the feed holds the order lock from its insert until its commit, also one that
--- sends its statements by hand.
-CREATE OR REPLACE FUNCTION public.kod_feed_lock() RETURNS trigger
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+-- Change-feed ids must become visible in increasing order (see app.platform.changefeed). An
+-- entry is written with a provisional (negative) id and gets its id at the commit, under the
+-- order lock (kod_feed_order), also one sent by hand: a transaction holds the order lock only
+-- while it commits, never across a round trip to its client. The wake-up (NOTIFY, with the
+-- newest id) goes with it.
+CREATE OR REPLACE FUNCTION public.kod_feed_pending() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 BEGIN
-    PERFORM pg_advisory_xact_lock(4935493);
+    IF NEW.id IS NULL OR NEW.id >= 0 THEN
+        NEW.id := -nextval('public.kod_pending_id');
+    END IF;
     RETURN NEW;
+END
+$$;
+
+-- Deferred to the commit, once per entry: the transaction's provisional entries get their ids,
+-- in the order they were written (the first entry's call does all; the others find theirs done).
+CREATE OR REPLACE FUNCTION public.kod_feed_order() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+BEGIN
+    PERFORM 1 FROM public.change_feed f WHERE f.id = NEW.id;
+    IF NOT FOUND THEN
+        RETURN NULL;
+    END IF;
+    PERFORM pg_advisory_xact_lock(4935493);
+    -- Materialised: each entry draws its id exactly once (a join may scan a subquery again).
+    WITH n AS MATERIALIZED (
+        SELECT o.id, nextval(pg_get_serial_sequence('public.change_feed', 'id')) AS final_id
+          FROM (SELECT p.id FROM public.change_feed p WHERE p.id < 0 ORDER BY p.id DESC) o
+    )
+    UPDATE public.change_feed f SET id = n.final_id FROM n WHERE f.id = n.id;
+    -- One wake-up per transaction, naming its newest id (the last one just drawn).
+    PERFORM pg_notify('kod_changes',
+                      currval(pg_get_serial_sequence('public.change_feed', 'id'))::text);
+    RETURN NULL;
 END
 $$;
 

@@ -452,6 +452,11 @@ def grant_statements(existing: dict[str, set[str]] | None = None) -> list[str]:
             )
             if privilege == "INSERT" and _has_serial_id(target):
                 statements.append(_sequence_grant(target, group))
+            if privilege == "INSERT" and target == "change_feed":
+                # The provisional ids until the commit (see kod_feed_pending).
+                statements.append(
+                    f"GRANT USAGE ON SEQUENCE public.kod_pending_id TO {quote_ident(group)}"
+                )
     return statements
 
 

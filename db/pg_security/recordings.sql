@@ -89,7 +89,6 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public,
 DECLARE
     r record;
     v_pid bigint;
-    v_feed bigint;
     v_snaps integer;
 BEGIN
     PERFORM pg_advisory_xact_lock(4935492);
@@ -129,9 +128,7 @@ BEGIN
                                         jsonb_build_object('protocol', v_pid, 'sha256', r.sha256)::text,
                                         'Fristablauf', NULL, NULL);
         INSERT INTO public.change_feed (occurred_at, entity, entity_id, op, version, origin)
-        VALUES (now(), 'recording', r.id, 'delete', NULL, 'server')
-        RETURNING id INTO v_feed;
-        PERFORM pg_notify('kod_changes', v_feed::text);
+        VALUES (now(), 'recording', r.id, 'delete', NULL, 'server');
         recording_id := r.id;
         storage_key := r.skey;
         protocol_id := v_pid;

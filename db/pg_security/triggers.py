@@ -2,7 +2,7 @@
 
 :data:`AUDITED` names the tables whose row changes go to the audit log (``kod_audit_row``),
 :data:`STAMPS` the who-columns the server stamps itself (``kod_stamp``); the audit log guards
-itself against change and the change feed is written in commit order (``kod_feed_lock``).
+itself against change and the change feed is written in commit order (``kod_feed_order``).
 """
 
 from __future__ import annotations
@@ -104,8 +104,20 @@ def trigger_statements() -> list[str]:
         f"DROP TRIGGER IF EXISTS kod_hold_release_guard ON public.{quote_ident('recording_hold')}",
         f"CREATE TRIGGER kod_hold_release_guard BEFORE UPDATE ON public.{quote_ident('recording_hold')} "
         "FOR EACH ROW EXECUTE FUNCTION public.kod_hold_release_guard()",
+        # Until 0019 the feed's writers took the order lock at their insert.
         "DROP TRIGGER IF EXISTS kod_feed_lock ON public.change_feed",
-        "CREATE TRIGGER kod_feed_lock BEFORE INSERT ON public.change_feed "
-        "FOR EACH STATEMENT EXECUTE FUNCTION public.kod_feed_lock()",
+        "DROP FUNCTION IF EXISTS public.kod_feed_lock()",
+        # Provisional ids until the commit: the default, and the trigger for ids sent by hand.
+        "ALTER TABLE public.change_feed ALTER COLUMN id "
+        "SET DEFAULT (-nextval('public.kod_pending_id'))",
+        "DROP TRIGGER IF EXISTS kod_feed_pending ON public.change_feed",
+        "CREATE TRIGGER kod_feed_pending BEFORE INSERT ON public.change_feed "
+        "FOR EACH ROW EXECUTE FUNCTION public.kod_feed_pending()",
+        "DROP TRIGGER IF EXISTS kod_feed_order ON public.change_feed",
+        "CREATE CONSTRAINT TRIGGER kod_feed_order AFTER INSERT ON public.change_feed "
+        "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.kod_feed_order()",
+        "DROP TRIGGER IF EXISTS kod_audit_pending ON public.audit_pending",
+        "CREATE CONSTRAINT TRIGGER kod_audit_pending AFTER INSERT ON public.audit_pending "
+        "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.kod_audit_pending()",
     ]
     return statements
