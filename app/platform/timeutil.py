@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -26,6 +26,12 @@ def local(value: datetime) -> datetime:
         return value.astimezone(BERLIN)
     except OverflowError:
         return value
+
+
+def today(now: datetime | None = None) -> date:
+    """Today's date in Berlin (the workstation's own time zone may differ: a server or a
+    machine on UTC is an hour or two behind around midnight)."""
+    return local(now or utcnow()).date()
 
 
 def format_deadline(value: datetime | None) -> str:

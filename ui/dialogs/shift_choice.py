@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.shifts import Shift, shift_ending_now, shifts_of_day
-from app.platform.timeutil import local, utcnow
+from app.platform.timeutil import local, today, utcnow
 
 
 class ShiftChoiceDialog(QDialog):
@@ -41,7 +41,8 @@ class ShiftChoiceDialog(QDialog):
         self.day.setCalendarPopup(True)
         self.day.setDisplayFormat("dd.MM.yyyy")
         self.day.setMinimumDate(QDate(2000, 1, 1))
-        self.day.setMaximumDate(QDate.currentDate())
+        now = today()
+        self.day.setMaximumDate(QDate(now.year, now.month, now.day))
         self.shift = QComboBox()
         self.shift.setObjectName("shiftChoice")
         form = QFormLayout(self)

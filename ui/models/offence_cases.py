@@ -12,7 +12,7 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QBrush, QFont
 
 from app.domain.offences.cases import CaseInfo, status_label
-from app.platform.timeutil import format_local
+from app.platform.timeutil import format_local, today
 from ui import theme
 from ui.models.small_list import SmallListModel
 
@@ -34,7 +34,7 @@ class OffenceCaseTableModel(SmallListModel[CaseInfo]):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.today = date.today()
+        self.today = today()
         self.warn_days = 14
         self._headers = (
             self.tr("File no."),

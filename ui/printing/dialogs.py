@@ -8,7 +8,6 @@ window's thread, because Qt's preview asks for its pages there.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QStandardPaths, Qt
@@ -16,6 +15,7 @@ from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrintPreviewDialog
 from PySide6.QtWidgets import QDialog, QFileDialog, QWidget
 
 from app.platform.errors import KodError
+from app.platform.timeutil import today
 from app.services import Services
 from ui.asyncutil import spawn
 from ui.printing.document import PrintDocument
@@ -88,7 +88,7 @@ def default_pdf_path(doc: PrintDocument, folder: Path | None = None) -> Path:
         docs = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
         folder = Path(docs) if docs and Path(docs).is_dir() else Path.home()
     stem = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in doc.file_stem)
-    return folder / f"{stem or date.today().isoformat()}.pdf"
+    return folder / f"{stem or today().isoformat()}.pdf"
 
 
 def save_pdf(

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import html
 import json
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,7 +31,7 @@ from PySide6.QtWidgets import (
 from app.platform.errors import KodError
 from app.platform.i18n import count_text, format_count
 from app.platform.permissions import Permission, role_label
-from app.platform.timeutil import format_local, utcnow
+from app.platform.timeutil import format_local, today, utcnow
 from app.services.audit_labels import action_label
 from app.services.audit_log import AuditEntry, AuditQuery
 from ui import theme
@@ -334,7 +333,7 @@ class AuditLogPane(QWidget):
                 QStandardPaths.StandardLocation.DocumentsLocation
             )
             folder = Path(docs) if docs and Path(docs).is_dir() else Path.home()
-        name = self.tr("audit-log-%1.csv").replace("%1", date.today().isoformat())
+        name = self.tr("audit-log-%1.csv").replace("%1", today().isoformat())
         return folder / name
 
     def export_csv(self) -> None:

@@ -29,7 +29,7 @@ from app.domain.offences.catalogue import CatalogueEntry
 from app.domain.offences.caution import DEFAULT_PERIOD, period_proposed
 from app.domain.offences.limitation import Culpability
 from app.platform.errors import KodError, ValidationError
-from app.platform.timeutil import utcnow
+from app.platform.timeutil import today, utcnow
 from ui.asyncutil import spawn
 from ui.context import UiContext
 from ui.dialogs.work_common import WorkFormDialog
@@ -317,7 +317,7 @@ class CautionDialog(WorkFormDialog):
         elif period_proposed(fee):
             self.period_hint.setText(
                 self.tr("Payment period: one week (until %1).").replace(
-                    "%1", (date.today() + DEFAULT_PERIOD).strftime("%d.%m.%Y")
+                    "%1", (today() + DEFAULT_PERIOD).strftime("%d.%m.%Y")
                 )
             )
         else:
@@ -345,7 +345,7 @@ class HearingDialog(WorkFormDialog):
         self._ctx = ctx
         self.case = case
         self.setWindowTitle(self.tr("Hearing notice for %1").replace("%1", case.number))
-        self.sent_on = QLineEdit(date.today().strftime("%d.%m.%Y"), self)
+        self.sent_on = QLineEdit(today().strftime("%d.%m.%Y"), self)
         self.sent_on.setObjectName("hearingSentOn")
         self.form.addRow(QLabel(f"{case.number} – {case.offence}", self))
         self.form.addRow(self.tr("&Sent on:"), self.sent_on)

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from app.platform.errors import KodError
 from app.platform.i18n import count_text
-from app.platform.timeutil import BERLIN
+from app.platform.timeutil import BERLIN, today
 from app.services.recording_report import ClipAccess, DeletionEntry, accesses_csv, deletions_csv
 from ui import theme
 from ui.asyncutil import spawn
@@ -53,10 +53,12 @@ class ClipAccessReportView(QWidget):
         self.accesses: list[ClipAccess] = []
         self.deletions: list[DeletionEntry] = []
         self._busy = False
-        today = QDate.currentDate()
-        self.since = QDateEdit(today.addDays(-DEFAULT_DAYS), self)
+        # Berlin's date, as the range is read (not the machine's: a UTC clock is behind).
+        now = today()
+        this_day = QDate(now.year, now.month, now.day)
+        self.since = QDateEdit(this_day.addDays(-DEFAULT_DAYS), self)
         self.since.setObjectName("clipReportSince")
-        self.until = QDateEdit(today, self)
+        self.until = QDateEdit(this_day, self)
         self.until.setObjectName("clipReportUntil")
         for edit in (self.since, self.until):
             edit.setCalendarPopup(True)
@@ -171,7 +173,7 @@ class ClipAccessReportView(QWidget):
             if self.tabs.currentIndex() == 0
             else self.tr("deletion-protocol-%1")
         )
-        return folder / (stem.replace("%1", date.today().isoformat()) + ".csv")
+        return folder / (stem.replace("%1", today().isoformat()) + ".csv")
 
     def export_csv(self, path: Path | None = None) -> None:
         """Write the tab shown as CSV to ``path`` (asked for when not given)."""
