@@ -5,6 +5,7 @@ POST until the new status is in the unit board model (``UnitStatusTableModel``) 
 workstation following the same PostgreSQL server, with ``KOD_BENCH_DEVICES`` devices (default
 200) each sending a status every 5 s for ``KOD_BENCH_SECONDS`` (default 30; goal ≤ 100 ms);
 then ``field_api_rps``: position updates per second the API answers with 16 callers at once.
+The API runs with one process per processor core (``KOD_BENCH_API_WORKERS`` overrides).
 
 No arguments. Creates its own database, the officers' logins, the devices and the API's own
 login on ``KOD_TEST_PG_URL``'s server and removes them at the end. The API runs as its own
@@ -49,6 +50,8 @@ from ui.models.unit_board import UnitStatusTableModel  # noqa: E402
 DEVICES = int(os.environ.get("KOD_BENCH_DEVICES", "200"))
 SECONDS = float(os.environ.get("KOD_BENCH_SECONDS", "30"))
 RPS_SECONDS = float(os.environ.get("KOD_BENCH_RPS_SECONDS", "10"))
+#: API processes (``--workers``): as the README advises, one per processor core.
+WORKERS = int(os.environ.get("KOD_BENCH_API_WORKERS", str(os.cpu_count() or 1)))
 PERIOD_S = 5.0
 PASSWORD = "bench-geheim-123"
 LEAD = Actor(None, "bench", Role.SHIFT_LEAD, "Bench")
@@ -93,6 +96,8 @@ def _start_api(target: DatabaseTarget, gateway: str, port: int) -> subprocess.Po
             "1000",
             "--burst",
             "1000",
+            "--workers",
+            str(WORKERS),
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -161,6 +166,7 @@ async def _measure(target: DatabaseTarget, base: str, tokens: list[str], units: 
     await asyncio.sleep(1.0)
     latencies.sort()
     posts.sort()
+    print(f"field_api_workers: {WORKERS}")
     print(f"field_status_to_board_p50_ms: {statistics.median(latencies):.1f}")
     print(f"field_status_to_board_p99_ms: {latencies[int(len(latencies) * 0.99) - 1]:.1f}")
     print(f"field_status_samples: {len(latencies)} (unseen {len(pending)})")

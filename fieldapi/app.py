@@ -75,10 +75,13 @@ def create_app(
     settings: FieldApiSettings | None = None,
     follow_changes: bool = True,
     open311: bool = False,
+    reset_links: bool = True,
 ) -> FastAPI:
     """The field API on ``db`` (opened and checked by the caller, who also disposes it).
 
-    ``open311``: also run the Open311 intake when a platform is configured.
+    ``open311``: also run the Open311 intake when a platform is configured. ``reset_links``:
+    mark every device as not connected at the start (one process; with several, their parent
+    does it once before starting them).
     """
     ctx = FieldContext(db, settings)
     hub = StreamHub(ctx)
@@ -86,7 +89,8 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        await ctx.gateway.reset_links()
+        if reset_links:
+            await ctx.gateway.reset_links()
         if follow_changes:
             await hub.start()
         if open311:

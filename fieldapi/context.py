@@ -38,7 +38,11 @@ class FieldContext:
         self.gateway = FieldGateway(db)
         #: The keys of writes a device may send again (``Idempotency-Key``).
         self.request_keys = RequestKeys(db)
-        self.device_limits = RateLimiter(self.settings.rate_per_s, self.settings.burst)
+        # With several processes each allows its share (see FieldApiSettings.workers).
+        share = max(1, self.settings.workers)
+        self.device_limits = RateLimiter(
+            self.settings.rate_per_s / share, max(1, math.ceil(self.settings.burst / share))
+        )
         self.guess_limits = RateLimiter(
             self.settings.unauthenticated_per_min / 60, self.settings.unauthenticated_per_min
         )

@@ -3,6 +3,8 @@
 On SQLite it acts as the intake's system actor. On PostgreSQL the field API's own login may
 only act for field officers, so the intake logs in with its own login from
 ``KOD_OPEN311_DATABASE_URL`` (a user with the dispatcher role); without it, it does not start.
+There, of all the API's processes (``--workers``, or instances on several servers) only the one
+holding the intake's advisory lock polls; the others wait and take over when it ends.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import asyncio
 import contextlib
 import logging
 import os
+
+from sqlalchemy import text
 
 from app.platform.config import resolve_database
 from app.platform.database import Database
@@ -24,6 +28,11 @@ from app.services.open311_loop import (
 from app.services.users import UserService
 
 log = logging.getLogger(__name__)
+
+#: PostgreSQL advisory lock (session) of the one process that polls the platform.
+INTAKE_LOCK_KEY = 0x4B4F4F
+#: Seconds between two tries of a process that does not hold it.
+LEADER_RETRY_S = 30.0
 
 
 async def _intake(db: Database, stop: asyncio.Event) -> None:
@@ -46,7 +55,18 @@ async def _intake(db: Database, stop: asyncio.Event) -> None:
     own = Database(resolve_database(url), "open311")
     try:
         actor = await UserService(own).server_actor()
-        await run_poller(own, actor, stop)
+        while not stop.is_set():
+            # The lock lives as long as this connection: held while polling, given up with it.
+            async with own.engine.connect() as held:
+                taken = await held.scalar(
+                    text("SELECT pg_try_advisory_lock(:k)"), {"k": INTAKE_LOCK_KEY}
+                )
+                await held.commit()
+                if taken:
+                    await run_poller(own, actor, stop)
+                    return
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=LEADER_RETRY_S)
     finally:
         await own.dispose()
 

@@ -25,3 +25,6 @@ class FieldApiSettings:
     max_json_bytes: int = 256 * 1024
     #: Seconds between two "last seen" writes of the same device.
     seen_interval_s: float = 30.0
+    #: Processes serving the API (PostgreSQL only). Each allows a device its share of the rate
+    #: limit, so the device stays within it whichever processes its connections reach.
+    workers: int = 1

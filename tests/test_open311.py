@@ -235,6 +235,27 @@ async def test_field_api_runs_the_intake(
     assert len(platform.list_queries) == 1  # the next poll waits for the interval
 
 
+@pytest.mark.asyncio
+async def test_of_two_api_processes_only_one_polls(
+    intake: Intake, db: Database, platform: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Several API processes on the shared PostgreSQL (``--workers``, or one per server): only
+    the one holding the intake's advisory lock asks the platform."""
+    if db.target.is_sqlite:
+        pytest.skip("on a SQLite file the API runs as one process (--workers needs PostgreSQL)")
+    platform.serve_file("spec_requests.json")
+    monkeypatch.setenv(ENV_DATABASE_URL, _url(db.target.with_login("disponent1", "geheim123")))
+
+    async def taken_in() -> bool:
+        return len(await intake.reports()) == 2
+
+    async with api_client(db.target, open311=True), api_client(db.target, open311=True):
+        await wait_until(taken_in, timeout=30)
+        await asyncio.sleep(1.5)
+
+    assert len(platform.list_queries) == 1
+
+
 # --- answers of real platforms --------------------------------------------------------------
 
 

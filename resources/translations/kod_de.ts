@@ -6513,8 +6513,20 @@
             <translation>das OpenAPI-Dokument in DATEI schreiben und beenden</translation>
         </message>
         <message>
+            <source>processes serving the API (PostgreSQL only; default 1): about one per processor core for hundreds of devices</source>
+            <translation>Prozesse, die die Schnittstelle bedienen (nur PostgreSQL; Standard 1): für Hunderte Geräte etwa einer je Prozessorkern</translation>
+        </message>
+        <message>
             <source>--bind needs HOST:PORT, e.g. 127.0.0.1:8470.</source>
             <translation>--bind braucht HOST:PORT, z. B. 127.0.0.1:8470.</translation>
+        </message>
+        <message>
+            <source>--workers needs a whole number from 1 to %1.</source>
+            <translation>--workers braucht eine ganze Zahl von 1 bis %1.</translation>
+        </message>
+        <message>
+            <source>Several processes (--workers) need the shared PostgreSQL; on a SQLite file the API runs as one process.</source>
+            <translation>Mehrere Prozesse (--workers) brauchen die gemeinsame PostgreSQL-Datenbank; mit einer SQLite-Datei läuft die Schnittstelle als ein Prozess.</translation>
         </message>
         <message>
             <source>The device token is missing (Authorization: Bearer …).</source>
