@@ -62,10 +62,14 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _children(pid: int) -> list[int]:
+def _workers(pid: int) -> list[int]:
+    """The worker processes of the service ``pid`` (not multiprocessing's resource tracker)."""
     found: list[int] = []
     for task in Path(f"/proc/{pid}/task").iterdir():
-        found += [int(c) for c in (task / "children").read_text().split()]
+        for child in (task / "children").read_text().split():
+            command = Path(f"/proc/{child}/cmdline").read_bytes()
+            if b"spawn_main" in command:
+                found.append(int(child))
     return found
 
 
@@ -114,7 +118,7 @@ async def test_two_processes_serve_the_devices_and_reset_the_links_once(
         url = url.replace("postgresql+psycopg://", "postgresql://")
         port = _free_port()
         with _serving(url, port, workers=2) as process:
-            assert len(_children(process.pid)) == 2
+            assert len(_workers(process.pid)) == 2
             with owner.connect() as conn:
                 connected = conn.execute(text("SELECT bool_or(connected) FROM field_device"))
                 assert connected.scalar() is False  # reset once, by the parent
