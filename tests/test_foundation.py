@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from datetime import timedelta
 from pathlib import Path
 
@@ -13,6 +15,7 @@ from app.platform.config import sqlite_target
 from app.platform.database import Database
 from app.platform.errors import (
     AuthenticationError,
+    DatabaseClosed,
     DatabaseUnavailable,
     PermissionDenied,
     SchemaMismatch,
@@ -108,6 +111,56 @@ def test_network_share_is_refused() -> None:
     assert is_network_path(Path("/mnt/share/leitstelle.sqlite"), mounts)
     assert is_network_path(Path("/srv/nfs/x/leitstelle.sqlite"), mounts)
     assert not is_network_path(Path("/var/lib/kod/leitstelle.sqlite"), mounts)
+
+
+@pytest.mark.asyncio
+async def test_closing_waits_for_a_read_in_progress_and_then_refuses_new_ones(
+    db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A window's last read returns its connection before the pool goes (no connection is left
+    to the garbage collector); anything started after the close is refused, not connected."""
+    read_started = asyncio.Event()
+
+    async def last_read() -> int:
+        async with db.read() as session:
+            value = (await session.execute(text("SELECT 41"))).scalar_one()
+            read_started.set()
+            await asyncio.sleep(0.3)  # still holding the connection when the close begins
+            return int(value) + 1
+
+    reading = asyncio.ensure_future(last_read())
+    await read_started.wait()
+    with caplog.at_level(logging.WARNING, "app.platform.database"):
+        await db.dispose()
+    assert reading.done() and reading.result() == 42
+    assert "connections in use" not in caplog.text
+    with pytest.raises(DatabaseClosed, match="Verbindung dieser Sitzung ist beendet"):
+        async with db.read():
+            pass
+    with pytest.raises(DatabaseClosed):
+        async with db.write_session():
+            pass
+
+
+@pytest.mark.asyncio
+async def test_a_connection_kept_past_the_close_names_its_holder(
+    db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    release = asyncio.Event()
+
+    async def stuck_read() -> None:
+        async with db.read() as session:
+            await session.execute(text("SELECT 1"))
+            await release.wait()
+
+    stuck = asyncio.ensure_future(stuck_read())
+    stuck.set_name("stuck-read")
+    await asyncio.sleep(0.05)
+    with caplog.at_level(logging.WARNING, "app.platform.database"):
+        await db.dispose(settle_s=0.1)
+    assert "1 connections in use by: stuck-read" in caplog.text
+    release.set()
+    await stuck  # it still ends and returns its connection
 
 
 @pytest.mark.asyncio

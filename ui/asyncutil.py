@@ -8,6 +8,8 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
+from app.platform.errors import DatabaseClosed
+
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
@@ -48,7 +50,10 @@ def spawn(
         if t.cancelled():
             return
         exc = t.exception()
-        if exc is not None:
+        if isinstance(exc, DatabaseClosed):
+            # A late read of a window whose session has ended: nobody is waiting for it.
+            log.debug("dropped after the session ended: %r", t)
+        elif exc is not None:
             report_error(exc)
         elif on_done is not None:
             try:

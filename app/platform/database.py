@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import (
 
 from app.platform.config import DatabaseTarget
 from app.platform.dberrors import classify, describe_db_error
-from app.platform.errors import DatabaseUnavailable, SchemaMismatch
+from app.platform.errors import DatabaseClosed, DatabaseUnavailable, SchemaMismatch
 from app.platform.i18n import tr
 from app.platform.netshare import is_network_path
 from app.platform.validation import ValidatingSession
@@ -145,6 +145,29 @@ def _install_postgres_hooks(sync_engine: Engine) -> None:
             raise DisconnectionError("connection closed by the server")
 
 
+def _track_holders(sync_engine: Engine, holders: dict[int, str]) -> None:
+    """Keep ``holders`` up to date: pooled connection → the task that took it."""
+
+    @event.listens_for(sync_engine, "checkout")
+    def _out(_dbapi: Any, record: Any, _proxy: Any) -> None:
+        try:
+            task = asyncio.current_task()
+        except RuntimeError:
+            task = None
+        holders[id(record)] = _task_label(task)
+
+    @event.listens_for(sync_engine, "checkin")
+    def _in(_dbapi: Any, record: Any) -> None:
+        holders.pop(id(record), None)
+
+
+def _task_label(task: asyncio.Task[Any] | None) -> str:
+    if task is None:
+        return "(no task)"
+    coro = task.get_coro()
+    return f"{task.get_name()} {getattr(coro, '__qualname__', coro)!s}"
+
+
 def server_said_goodbye(conn: Any) -> bool:
     """Whether the idle psycopg connection ``conn`` is closed or has something unasked to
     read (the server's farewell, or the end of the stream)."""
@@ -160,6 +183,9 @@ def server_said_goodbye(conn: Any) -> bool:
         return True
     return bool(readable)
 
+
+#: How long :meth:`Database.dispose` waits for connections still in use to come back (s).
+DISPOSE_SETTLE_S = 2.0
 
 #: SQLite files up to this size get a ``PRAGMA quick_check`` when opened (see ``check``).
 QUICK_CHECK_MAX_BYTES = 64 * 1024 * 1024
@@ -202,6 +228,11 @@ class Database:
             _install_sqlite_hooks(self.engine.sync_engine)
         else:
             _install_postgres_hooks(self.engine.sync_engine)
+        #: Set by :meth:`dispose`: no new session starts.
+        self.closed = False
+        #: Who holds a pooled connection now (for the closing, see :meth:`dispose`).
+        self._holders: dict[int, str] = {}
+        _track_holders(self.engine.sync_engine, self._holders)
         self._write_engine = self.engine.execution_options(kod_write=True)
         self._read_sessions = async_sessionmaker(
             self.engine, expire_on_commit=False, sync_session_class=ValidatingSession
@@ -265,9 +296,29 @@ class Database:
         except OSError:
             return True
 
-    async def dispose(self) -> None:
-        """Close all pooled connections."""
+    async def dispose(self, settle_s: float = DISPOSE_SETTLE_S) -> None:
+        """Close all pooled connections.
+
+        No new session starts from now on (:class:`DatabaseClosed`). Connections still in use
+        are given ``settle_s`` to come back, so a task that is ending returns its connection
+        instead of leaving it to the garbage collector; who still holds one then is logged.
+        """
+        self.closed = True
+        deadline = asyncio.get_running_loop().time() + settle_s
+        while self._holders and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.01)
+        if self._holders:
+            log.warning(
+                "closing %s with %d connections in use by: %s",
+                self.target.display,
+                len(self._holders),
+                ", ".join(sorted(self._holders.values())),
+            )
         await self.engine.dispose()
+
+    def _check_open(self) -> None:
+        if self.closed:
+            raise DatabaseClosed(tr("database", "This session's database connection is closed."))
 
     # -- sessions ----------------------------------------------------------------------------
 
@@ -284,6 +335,7 @@ class Database:
         self, sessions: async_sessionmaker[AsyncSession]
     ) -> AsyncIterator[AsyncSession]:
         """A session of ``sessions`` whose database errors come out classified (German)."""
+        self._check_open()
         try:
             async with sessions() as session:
                 yield session
@@ -310,6 +362,7 @@ class Database:
         on the order lock. For the many small writes of field devices (status, positions).
         SQLite: no difference (one writer at a time).
         """
+        self._check_open()
         try:
             async with self._write_sessions() as session, session.begin():
                 if not self.target.is_sqlite:

@@ -33,6 +33,16 @@ class DatabaseUnavailable(KodError):
     exit_code = 3
 
 
+class DatabaseClosed(KodError):
+    """The session's database was closed (logged out, program ending): nothing more is read.
+
+    A late task of a closed window meets this instead of taking a connection from a pool that
+    is being disposed; it is dropped quietly (see ``ui.asyncutil.spawn``).
+    """
+
+    exit_code = 3
+
+
 class DatabaseRefused(KodError):
     """The database refused a request for another reason than a lost connection."""
 

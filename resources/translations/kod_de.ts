@@ -5838,6 +5838,10 @@
             <translation>Der Ordner für die Datenbank %1 kann nicht angelegt werden: %2</translation>
         </message>
         <message>
+            <source>This session's database connection is closed.</source>
+            <translation>Die Verbindung dieser Sitzung ist beendet.</translation>
+        </message>
+        <message>
             <source>The database %1 has not been set up yet. Run: kod-admin db upgrade</source>
             <translation>Die Datenbank %1 ist noch nicht eingerichtet. Ausführen: kod-admin db upgrade</translation>
         </message>

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 
 import pytest
 from pytestqt.qtbot import QtBot
 
-from app.platform.errors import DatabaseUnavailable, ValidationError
+from app.platform.errors import DatabaseClosed, DatabaseUnavailable, ValidationError
 from ui.asyncutil import set_error_sink, spawn
 from ui.errors import ErrorReporter
 
@@ -51,3 +52,20 @@ async def test_failing_task_goes_to_the_error_sink() -> None:
     with pytest.raises(RuntimeError):
         await task
     assert len(errors) == 1 and str(errors[0]) == "im Hintergrund"
+
+
+@pytest.mark.asyncio
+async def test_a_late_read_after_the_session_ended_shows_no_error() -> None:
+    """A pane's timer that fires after log-out meets the closed database: no dialog."""
+    errors: list[BaseException] = []
+    set_error_sink(errors.append)
+
+    async def late_read() -> None:
+        raise DatabaseClosed("Die Verbindung dieser Sitzung ist beendet.")
+
+    task = spawn(late_read())
+    assert task is not None
+    with pytest.raises(DatabaseClosed):
+        await task
+    await asyncio.sleep(0)
+    assert errors == []
