@@ -56,5 +56,5 @@ class ActingDatabase(Database):
         async with super().write_session({**(context or {}), **self._acting()}, shared) as session:
             yield session
 
-    async def dispose(self) -> None:
+    async def dispose(self, settle_s: float = 0.0) -> None:
         """Nothing: the pool belongs to the base database."""

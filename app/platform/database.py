@@ -145,6 +145,11 @@ def _install_postgres_hooks(sync_engine: Engine) -> None:
             raise DisconnectionError("connection closed by the server")
 
 
+@dataclass
+class _Life:
+    closed: bool = False
+
+
 def _track_holders(sync_engine: Engine, holders: dict[int, str]) -> None:
     """Keep ``holders`` up to date: pooled connection → the task that took it."""
 
@@ -228,8 +233,8 @@ class Database:
             _install_sqlite_hooks(self.engine.sync_engine)
         else:
             _install_postgres_hooks(self.engine.sync_engine)
-        #: Set by :meth:`dispose`: no new session starts.
-        self.closed = False
+        # Shared with the databases that act for someone over the same pool (app.platform.acting).
+        self._life = _Life()
         #: Who holds a pooled connection now (for the closing, see :meth:`dispose`).
         self._holders: dict[int, str] = {}
         _track_holders(self.engine.sync_engine, self._holders)
@@ -303,7 +308,7 @@ class Database:
         are given ``settle_s`` to come back, so a task that is ending returns its connection
         instead of leaving it to the garbage collector; who still holds one then is logged.
         """
-        self.closed = True
+        self._life.closed = True
         deadline = asyncio.get_running_loop().time() + settle_s
         while self._holders and asyncio.get_running_loop().time() < deadline:
             await asyncio.sleep(0.01)
@@ -316,8 +321,13 @@ class Database:
             )
         await self.engine.dispose()
 
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`dispose` was called: no new session starts."""
+        return self._life.closed
+
     def _check_open(self) -> None:
-        if self.closed:
+        if self._life.closed:
             raise DatabaseClosed(tr("database", "This session's database connection is closed."))
 
     # -- sessions ----------------------------------------------------------------------------
