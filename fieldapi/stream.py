@@ -22,12 +22,12 @@ from fastapi import WebSocket, WebSocketDisconnect
 from pydantic import TypeAdapter
 
 from app.domain.dto import ChangeBatch
-from app.platform.changefeed import ChangeFollower, changes_after, last_change_id
+from app.platform.changefeed import ChangeFollower, LinkStatus, changes_after, last_change_id
 from app.platform.errors import KodError
 from app.platform.i18n import tr
 from app.platform.timeutil import utcnow
 from app.services import field_inbox
-from app.services.field_gateway import DeviceIdentity
+from app.services.field_gateway import DeviceIdentity, may_end_a_right
 from fieldapi.context import FieldContext
 from fieldapi.errors import from_kod_error
 
@@ -63,12 +63,17 @@ class StreamHub:
 
     async def start(self) -> None:
         """Follow the change feed from now on."""
-        self.follower = ChangeFollower(self.ctx.db, after_id=await last_change_id(self.ctx.db))
-        self.follower.changes.connect(self._on_changes)
-        self.follower.start()
+        follower = ChangeFollower(self.ctx.db, after_id=await last_change_id(self.ctx.db))
+        self.follower = follower
+        follower.changes.connect(self._on_changes)
+        follower.link.connect(self._on_link)
+        # Checked tokens may be kept while the feed tells what ends them (IdentityCache).
+        self.ctx.gateway.trusted = lambda: follower.status.online
+        follower.start()
 
     async def stop(self) -> None:
         """Stop following; close the links."""
+        self.ctx.gateway.trusted = lambda: False
         if self.follower is not None:
             await self.follower.stop()
         for link in list(self.links):
@@ -77,9 +82,15 @@ class StreamHub:
         for task in list(self._tasks):
             task.cancel()
 
+    def _on_link(self, status: LinkStatus) -> None:
+        if not status.online:
+            self.ctx.gateway.cache.forget()
+
     def _on_changes(self, batch: ChangeBatch) -> None:
+        self.ctx.gateway.cache.apply(batch)
         relevant = batch.reset or any(
-            field_inbox.touches(c.entity, c.op) or (c.entity == "unit" and c.op == "device")
+            # (a device whose right ended is told so and its link closed: see _push)
+            field_inbox.touches(c.entity, c.op) or may_end_a_right(c)
             for c in batch.changes
         )
         if relevant and self.links:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import httpx
 import uvicorn
+from fastapi import FastAPI
 from PIL import Image
 from sqlalchemy import create_engine, text
 
@@ -76,6 +77,15 @@ async def api_client(
     target: DatabaseTarget, follow_changes: bool = False, open311: bool = False
 ) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client of the field API running on ``target`` under the API's login."""
+    async with running_api(target, follow_changes, open311) as (client, _app):
+        yield client
+
+
+@asynccontextmanager
+async def running_api(
+    target: DatabaseTarget, follow_changes: bool = True, open311: bool = False
+) -> AsyncIterator[tuple[httpx.AsyncClient, FastAPI]]:
+    """:func:`api_client` and the app (its state: ``app.state.field``, ``app.state.hub``)."""
     db = Database(gateway_target(target), "field-api")
     await db.check()
     app = create_app(db, follow_changes=follow_changes, open311=open311)
@@ -83,7 +93,7 @@ async def api_client(
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://field") as client:
-                yield client
+                yield client, app
     finally:
         await db.dispose()
 

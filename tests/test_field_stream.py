@@ -91,3 +91,30 @@ async def test_revoked_device_cannot_open_the_link(
             return int(message.get("code", 0))
 
     assert await asyncio.to_thread(device) == 4401
+
+
+@pytest.mark.asyncio
+async def test_an_open_link_closes_when_the_officer_leaves_the_crew(
+    services: Services, db_target: DatabaseTarget
+) -> None:
+    """The desk takes the officer off the unit: the device's open link is told and closed."""
+    setup = await officer_with_device(services)
+    app = create_app(Database(gateway_target(db_target), "field-api"))
+    connected = threading.Event()
+
+    def device() -> tuple[int, str]:
+        with TestClient(app) as client, client.websocket_connect("/v1/stream") as ws:
+            ws.send_json({"token": setup.token})
+            ws.receive_json()
+            connected.set()
+            message = ws.receive()
+            return int(message.get("code", 0)), str(message.get("reason", ""))
+
+    closed = asyncio.get_running_loop().run_in_executor(None, device)
+    await asyncio.to_thread(connected.wait, 30)
+    unit = await services.unit_admin.unit(Actor(None, "cli:test", Role.ADMIN), setup.unit_id)
+    await services.unit_admin.set_crew(
+        Actor(None, "cli:test", Role.ADMIN), setup.unit_id, [], unit.version
+    )
+    code, reason = await asyncio.wait_for(closed, 30)
+    assert code == 4401 and "Besatzung" in reason

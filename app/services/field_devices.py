@@ -195,6 +195,7 @@ class FieldDeviceService:
             device.previous_valid_until = None
             device.rotated_at = w.now
             await w.audit("field.device_rotate", "field_device", device.id)
+            w.changed("unit", device.unit_id, "device")  # the field API drops the old token
             await w.session.flush()
             return IssuedToken((await device_infos(w.session, device.id))[0], token)
 

@@ -27,7 +27,7 @@ from app.platform.errors import AuthenticationError, KodError, NotFound, Validat
 from app.platform.i18n import tr
 from app.platform.permissions import Permission, Role
 from app.platform.timeutil import format_local
-from app.platform.uow import Actor, reading, unit_of_work
+from app.platform.uow import Actor, Work, reading, unit_of_work
 from db.models import User
 
 MAX_FAILED_LOGINS = 5
@@ -115,6 +115,14 @@ def check_password(password: str) -> None:
         raise ValidationError(
             tr("users", "The password must not contain control characters."), "password"
         )
+
+
+async def _announce(w: Work, username: str) -> None:
+    """A change feed entry for the account ``username`` (the field API drops its devices'
+    checked tokens; open user lists reload)."""
+    user_id = await w.session.scalar(select(User.id).where(User.username == username))
+    if user_id is not None:
+        w.changed("user", int(user_id), "update")
 
 
 async def scram_verifier(session: AsyncSession, username: str, password: str) -> str:
@@ -289,6 +297,7 @@ class UserService:
                     )
                 except DBAPIError as exc:
                     raise (_server_user_error(exc, name) or exc) from exc
+                await _announce(w, name)
             info = await self._info_by_name(actor, name)
             return replace(info, sessions_ended=int(ended or 0))
         async with unit_of_work(self._db, actor, Permission.USER_MANAGE) as w:
@@ -325,6 +334,7 @@ class UserService:
                     )
                 except DBAPIError as exc:
                     raise (_server_user_error(exc, name) or exc) from exc
+                await _announce(w, name)
             else:
                 user = await w.session.scalar(select(User).where(User.username == name))
                 if user is None:
@@ -338,6 +348,7 @@ class UserService:
                     user.id,
                     {"username": name, "from": old, "to": role.value},
                 )
+                w.changed("user", user.id, "update", user.version)
         return await self._info_by_name(actor, name)
 
     async def set_password(self, actor: Actor, username: str, password: str) -> None:
