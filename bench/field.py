@@ -81,8 +81,7 @@ async def _prepare(target: DatabaseTarget, tag: str) -> tuple[list[str], list[in
 
 
 def _start_api(target: DatabaseTarget, gateway: str, port: int) -> subprocess.Popen[bytes]:
-    url = target.with_login(gateway, PASSWORD).sync_url.render_as_string(hide_password=False)
-    url = url.replace("postgresql+psycopg://", "postgresql://")
+    url = target.with_login(gateway, PASSWORD).command_line_url
     return subprocess.Popen(
         [
             sys.executable,

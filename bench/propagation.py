@@ -240,7 +240,7 @@ def temp_database() -> Iterator[DatabaseTarget]:
 def main() -> None:
     app = qt_application()
     with temp_database() as target:
-        url = target.sync_url.set(drivername="postgresql").render_as_string(hide_password=False)
+        url = target.command_line_url
         eventloop.run(bench(target, url))
     del app
 

@@ -65,6 +65,10 @@ async def _intake(db: Database, stop: asyncio.Event) -> None:
                 if taken:
                     await run_poller(own, actor, stop)
                     return
+            log.info(
+                "Open311 intake: another process of the field API polls; next try in %.0f s",
+                LEADER_RETRY_S,
+            )
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=LEADER_RETRY_S)
     finally:

@@ -29,6 +29,9 @@ PG_URL = os.environ.get("KOD_TEST_PG_URL", "postgresql://kod:kod@127.0.0.1:5432/
 # Own name per test run: sessions sharing one server would drop each other's template.
 TEMPLATE_DB = os.environ.get("KOD_TEST_PG_TEMPLATE", f"kod_test_template_{os.getpid()}")
 
+#: Fixtures kept beside the helpers they serve (shared by several test modules).
+pytest_plugins = ["tests.open311_platform"]
+
 
 def _pg_admin_url(database: str = "postgres") -> str:
     return (

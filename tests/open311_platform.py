@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
+import pytest_asyncio
 from PIL import Image
 from sqlalchemy import select, text
 
@@ -193,3 +195,20 @@ class Intake:
                 return [json.loads(r) if isinstance(r, str) else r for r in rows]
         finally:
             engine.dispose()
+
+
+# --- fixtures (registered for every test module in tests/conftest.py) -----------------
+
+
+@pytest.fixture
+def platform() -> Iterator[Platform]:
+    with running_platform() as state:
+        yield state
+
+
+@pytest_asyncio.fixture
+async def intake(db: Database, services: Services, dispatcher: Actor, platform: Platform) -> Intake:
+    """The intake configured for the local platform (which serves nothing yet)."""
+    configured = Intake(db, services, dispatcher, platform)
+    await configured.configure()
+    return configured

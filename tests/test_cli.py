@@ -39,7 +39,7 @@ def run_admin(
 
 
 def _url(target: DatabaseTarget) -> str:
-    return target.sync_url.set(drivername=target.kind).render_as_string(hide_password=False)
+    return target.command_line_url
 
 
 def test_full_admin_workflow_and_tampered_audit(db_target: DatabaseTarget) -> None:

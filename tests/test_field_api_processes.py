@@ -114,8 +114,7 @@ async def test_two_processes_serve_the_devices_and_reset_the_links_once(
         with owner.begin() as conn:
             # Left "connected" by a process that ended without saying so.
             conn.execute(text("UPDATE field_device SET connected = true"))
-        url = gateway_target(pg_target).sync_url.render_as_string(hide_password=False)
-        url = url.replace("postgresql+psycopg://", "postgresql://")
+        url = gateway_target(pg_target).command_line_url
         port = _free_port()
         with _serving(url, port, workers=2) as process:
             assert len(_workers(process.pid)) == 2

@@ -179,7 +179,7 @@ async def test_search_uses_cached_index_rebuilt_after_import_and_changes(
 
 
 def _url(target: DatabaseTarget) -> str:
-    return target.sync_url.set(drivername=target.kind).render_as_string(hide_password=False)
+    return target.command_line_url
 
 
 def test_cli_import_prints_summary_and_exit_code(

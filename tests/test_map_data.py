@@ -260,7 +260,7 @@ def test_the_command_line_imports_and_refuses_in_german(
 ) -> None:
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "home"))
     target = db_target
-    url = target.sync_url.set(drivername=target.kind).render_as_string(hide_password=False)
+    url = target.command_line_url
     outlines = projected_outlines(tmp_path / "stadtteile.geojson")
     assert cli_run(["--database", url, "map", "import-outlines", str(outlines)]) == 0
     out = capsys.readouterr().out

@@ -23,7 +23,7 @@ from sqlalchemy import create_engine, text
 from app.evidence.storage import FolderStore
 from app.platform.config import DatabaseTarget
 from app.platform.database import Database
-from app.platform.permissions import Role
+from app.platform.permissions import Permission, Role, allowed
 from app.services import Services
 from app.services.recording_retention import RetentionService
 from app.services.users import UserService
@@ -160,21 +160,34 @@ SERVER_ACTIONS = (
 
 def test_the_servers_own_audit_records_cannot_be_forged(scene: Scene) -> None:
     wrong = []
-    for role in (Role.CLERK, Role.SHIFT_LEAD, Role.FIELD_OFFICER):
+    for role in (
+        Role.CLERK,
+        Role.SHIFT_LEAD,
+        Role.FIELD_OFFICER,
+        Role.DISPATCHER,
+        Role.DATA_PROTECTION,
+    ):
         with login(scene.target, LOGINS[role]) as conn:
             for action in SERVER_ACTIONS:
                 sql = "SELECT kod_audit(%(a)s, 'recording', %(r)s, '{}', 'Fristablauf')"
                 done, why = attempt(conn, sql, {"a": action, "r": scene.recording})
                 if done or not why.startswith("42501"):
                     wrong.append(f"{role.value}: {action}: {why or 'done'}")
-            # The services' own records are still written (in the login's name).
-            done, why = attempt(
-                conn,
-                "SELECT kod_audit('recording.snapshot', 'recording', %(r)s)",
-                {"r": scene.recording},
-            )
-            if not done:
-                wrong.append(f"{role.value}: recording.snapshot refused: {why}")
+            # The services' own records are still written (in the login's name), by who
+            # may view recordings; a field officer may not, so cannot claim a snapshot.
+            for action in ("recording.snapshot", "recording.tampered", "recording.import"):
+                done, why = attempt(
+                    conn,
+                    "SELECT kod_audit(%(a)s, 'recording', %(r)s)",
+                    {"a": action, "r": scene.recording},
+                )
+                needed = (
+                    Permission.RECORDING_IMPORT
+                    if action == "recording.import"
+                    else Permission.RECORDING_VIEW
+                )
+                if done != allowed(role, needed) or (not done and not why.startswith("42501")):
+                    wrong.append(f"{role.value}: {action}: {why or 'done'}")
     assert wrong == []
     forged = _owner_rows(
         scene.target,

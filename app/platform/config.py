@@ -53,6 +53,12 @@ class DatabaseTarget:
         return _masked(self.sync_url.set(drivername=self.kind))
 
     @property
+    def command_line_url(self) -> str:
+        """The URL as ``--database`` takes it, password included: for the program's own
+        child processes (and tests), never for messages."""
+        return self.sync_url.set(drivername=self.kind).render_as_string(hide_password=False)
+
+    @property
     def username(self) -> str | None:
         """The login named in the URL (PostgreSQL), if any."""
         return None if self.is_sqlite else self.sync_url.username

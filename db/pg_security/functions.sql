@@ -156,6 +156,18 @@ BEGIN
 END
 $$;
 
+-- An audit record longer than the log takes is refused (the services' and the server's own).
+CREATE OR REPLACE FUNCTION public.kod_audit_check_length(
+    p_entity text, p_details text, p_reason text, p_recipient text) RETURNS void
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, public, pg_temp AS $$
+BEGIN
+    IF length(p_entity) > 32 OR length(p_recipient) > 200 OR length(p_details) > 100000
+       OR length(p_reason) > 10000 THEN
+        RAISE EXCEPTION 'audit record too long' USING ERRCODE = 'string_data_right_truncation';
+    END IF;
+END
+$$;
+
 -- A record in the acting person's name, for the server's own definer functions (a recording
 -- opened, exported or deleted, a hold confirmed or lifted): no action is reserved here, so no
 -- login may execute it.
@@ -167,10 +179,7 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public,
 DECLARE
     v_actor record;
 BEGIN
-    IF length(p_entity) > 32 OR length(p_recipient) > 200 OR length(p_details) > 100000
-       OR length(p_reason) > 10000 THEN
-        RAISE EXCEPTION 'audit record too long' USING ERRCODE = 'string_data_right_truncation';
-    END IF;
+    PERFORM public.kod_audit_check_length(p_entity, p_details, p_reason, p_recipient);
     SELECT * INTO v_actor FROM public.kod_actor();
     RETURN public.kod_audit_append(p_action, p_entity, p_entity_id, coalesce(p_details, '{}'),
                                    p_reason, p_recipient, public.kod_workstation(p_workstation),
@@ -205,10 +214,24 @@ BEGIN
         RAISE EXCEPTION 'audit action % is reserved or not valid', p_action
             USING ERRCODE = 'insufficient_privilege';
     END IF;
-    IF length(p_entity) > 32 OR length(p_recipient) > 200 OR length(p_details) > 100000
-       OR length(p_reason) > 10000 THEN
-        RAISE EXCEPTION 'audit record too long' USING ERRCODE = 'string_data_right_truncation';
+    -- What is done with bodycam recordings is written only by who may do it: a login without
+    -- the right cannot put a snapshot, a tampered clip or an import into the log.
+    IF p_action LIKE 'recording.%' AND NOT public.kod_is_owner() AND NOT coalesce(public.kod_may(CASE
+           WHEN p_action IN ('recording.import', 'recording.quarantine', 'recording.link')
+               THEN 'recording.import'
+           WHEN p_action IN ('recording.snapshot', 'recording.tampered', 'recording.bookmark',
+                             'recording.bookmark_edit', 'recording.bookmark_remove')
+               THEN 'recording.view'
+           WHEN p_action IN ('recording.hold.propose', 'recording.hold.release_propose')
+               THEN 'recording.hold'
+           WHEN p_action = 'recording.export.cancel' THEN 'recording.export'
+           WHEN p_action = 'recording.verify' THEN 'audit.verify'
+       END), false)
+    THEN
+        RAISE EXCEPTION 'audit action % needs a right this login does not hold', p_action
+            USING ERRCODE = 'insufficient_privilege';
     END IF;
+    PERFORM public.kod_audit_check_length(p_entity, p_details, p_reason, p_recipient);
     SELECT * INTO v_actor FROM public.kod_actor();
     INSERT INTO public.audit_pending (user_id, username, action, entity, entity_id, details,
                                       reason, recipient, workstation)

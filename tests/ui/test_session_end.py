@@ -112,7 +112,7 @@ async def test_log_out_returns_to_the_login_and_a_new_login_gets_a_fresh_window(
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))  # the outbox file
     await services.users.add(ADMIN, "dora", "Dora Dispo", Role.DISPATCHER, "geheim123")
     await services.users.add(ADMIN, "lea", "Lea Leitung", Role.SHIFT_LEAD, "geheim123")
-    url = db_target.sync_url.set(drivername=db_target.kind).render_as_string(False)
+    url = db_target.command_line_url
     settings = QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)
     app = QApplication.instance()
     assert isinstance(app, QApplication)
@@ -169,7 +169,7 @@ async def test_a_disabled_login_ends_the_window_and_the_login_says_why(
     admin_db = Database(pg_target, workstation="admin-ws")
     admin = Services.create(admin_db)
     await admin.users.add(ADMIN, "dora", "Dora Dispo", Role.DISPATCHER, "geheim123")
-    url = pg_target.sync_url.set(drivername=pg_target.kind).render_as_string(False)
+    url = pg_target.command_line_url
     settings = QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)
     app = QApplication.instance()
     assert isinstance(app, QApplication)
