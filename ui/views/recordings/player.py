@@ -120,6 +120,9 @@ class ClipPlayer(QWidget):
         self._steps_wanted = 0
         self._step_sent = False
         self._before_step: bytes | None = None
+        #: Since the last jump libvlc has not yet confirmed a step with the time it moved
+        #: (see _send_step).
+        self._after_jump = True
         self._outstanding = 0
         self._discard = 0
         self._unmoved = 0
@@ -184,6 +187,7 @@ class ClipPlayer(QWidget):
         self._frame = None
         # Confirmations still queued from the previous clip arrive while no step is sent.
         self._outstanding = self._discard = 0
+        self._after_jump = True
         self._source = SealedMedia(vlc, instance, reader)
         self._player = instance.media_player_new()
         self._player.set_media(self._source.media)
@@ -277,7 +281,7 @@ class ClipPlayer(QWidget):
         if self._player.is_playing() or not self._can_land():
             self._stop_landing()
             self._frame = None
-            self._player.set_time(ms)
+            self._jump_to(ms)
             if not self._player.is_playing():
                 # Paused, VLC 3 shows the new place but swallows the next frame step; one
                 # step right away settles it (its confirmation is not counted).
@@ -295,12 +299,12 @@ class ClipPlayer(QWidget):
         elif plan.steps <= MAX_STEPS:
             # Onto the key frame (libvlc shows it exactly), then step frame by frame.
             self._stop_landing()
-            self._player.set_time(plan.seek_ms)
+            self._jump_to(plan.seek_ms)
             self._steps_wanted = plan.steps
         else:
             self._stop_landing()
             self._frame = None
-            self._player.set_time(ms)
+            self._jump_to(ms)
             self._set_shown(ms)
             return
         self._frame = plan.frame
@@ -314,11 +318,20 @@ class ClipPlayer(QWidget):
     def _can_land(self) -> bool:
         return self._index is not None and frame_steps().available
 
+    def _jump_to(self, ms: int) -> None:
+        assert self._player is not None
+        self._after_jump = True
+        self._player.set_time(ms)
+
     def _send_step(self) -> None:
         if self._player is None or self._steps_wanted <= 0 or self._step_sent:
             return
         self._step_sent = True
-        self._before_step = picture_print(self._player)
+        # After a jump libvlc's clock starts again and it may confirm a step that did show
+        # the next picture with "0 ms": then only the picture tells, so a small print of it is
+        # taken first (some ms each). Once it confirmed a step with the time moved, "0 ms"
+        # means no new picture again and the prints are spared.
+        self._before_step = picture_print(self._player) if self._after_jump else None
         self._outstanding += 1
         self._step_timeout.start()
         self._player.next_frame()
@@ -334,7 +347,9 @@ class ClipPlayer(QWidget):
             return
         self._step_sent = False
         self._step_timeout.stop()
-        if not moved and self._before_step is not None and self._player is not None:
+        if moved:
+            self._after_jump = False
+        elif self._before_step is not None and self._player is not None:
             # libvlc says 0 ms both when no picture was ready and when it showed one whose
             # clock time is not later than the last (its clock restarted): look at the picture.
             now = picture_print(self._player)
