@@ -2,7 +2,8 @@
 
 Each call leaves one record (``field.call``, or ``field.refused`` for an answer of 400 and
 above) naming the device, the method, the path, the answer and the caller's address, with the
-officer as the actor (the API's own login for callers without a valid token). The records of
+officer as the actor (the API's own login for callers without a valid token, and for calls
+whose officer it may no longer act for when the record is written: then naming the officer). The records of
 the calls of about half a second are written in one transaction — on PostgreSQL each under its
 officer's login (``SET LOCAL ROLE`` per record) — instead of one transaction per call, which
 would double the API's load on the writers' lock. They are written at once on shutdown; a crash
@@ -99,7 +100,19 @@ class CallAuditWriter:
                     try:
                         await self._write([record])
                     except Exception:
-                        log.exception("call record could not be audited: %s", record)
+                        await self._write_in_own_name(record)
+
+    async def _write_in_own_name(self, record: CallRecord) -> None:
+        """The record of a call whose officer the API may no longer act for (the device was
+        revoked meanwhile, the account disabled): in the API's own name, naming the officer."""
+        if record.actor is not None:
+            named = {**record.details, "officer": record.actor.username}
+            try:
+                await self._write([CallRecord(None, record.action, record.device_id, named)])
+                return
+            except Exception:
+                pass
+        log.exception("call record could not be audited: %s", record)
 
     async def close(self) -> None:
         """Write what is left and stop.

@@ -5,6 +5,7 @@ the inbox and its acknowledgement, token rotation and revocation, every call aud
 from __future__ import annotations
 
 import io
+import json
 
 import pytest
 from PIL import Image
@@ -161,6 +162,15 @@ async def test_rotated_and_revoked_tokens(services: Services, db_target: Databas
         assert "widerrufen" in refused.json()["error"]["message"]
     assert (await services.units.get(LEAD, setup.unit_id)).status == "2"  # never changed
     assert "field.refused" in service_actions(services.db)
+    # The calls made before the revocation are audited although their records are written
+    # after it (then in the API's name, naming the officer).
+    calls = [
+        json.loads(str(details))
+        for (details,) in _rows(
+            services.db, "SELECT details FROM audit_log WHERE action = 'field.call'"
+        )
+    ]
+    assert {c["path"] for c in calls} >= {"/v1/device/token", "/v1/device"}
 
 
 async def test_officer_no_longer_on_the_crew_is_refused(
