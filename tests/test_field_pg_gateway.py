@@ -66,3 +66,31 @@ async def test_gateway_acts_only_for_bound_officers(pg_target: DatabaseTarget) -
         assert other.id != bound_id
     finally:
         await db.dispose()
+
+
+async def test_a_disabled_or_moved_officer_is_refused_by_the_server_until_undone(
+    pg_target: DatabaseTarget,
+) -> None:
+    """The administration can disable an officer who has a device, or give them another role;
+    from then on the server refuses the API's taking of that login, not only the API itself."""
+    db = Database(pg_target, "test-ws")
+    services = Services.create(db)
+    take = "SELECT set_config('role', 'streife1', true)"
+    try:
+        await officer_with_device(services)
+        changes = [
+            (lambda: services.users.set_active(ADMIN, "streife1", False)),
+            (lambda: services.users.set_active(ADMIN, "streife1", True)),
+            (lambda: services.users.set_role(ADMIN, "streife1", Role.CLERK)),
+            (lambda: services.users.set_role(ADMIN, "streife1", Role.FIELD_OFFICER)),
+        ]
+        taken = []
+        for change in changes:
+            await change()
+            with _gateway(pg_target) as conn:
+                done, why = attempt(conn, take)
+                assert done or why.startswith("42501"), why
+                taken.append(done)
+        assert taken == [False, True, False, True]
+    finally:
+        await db.dispose()

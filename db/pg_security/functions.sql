@@ -562,8 +562,40 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
            AND NOT EXISTS (
                SELECT 1 FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid
                 WHERE m.member = r.oid AND g.rolname NOT LIKE 'kod\_%')
+           -- Nobody holds its rights, except the field API while a device acts for it.
            AND NOT EXISTS (
-               SELECT 1 FROM pg_auth_members m WHERE m.roleid = r.oid))
+               SELECT 1 FROM pg_auth_members m JOIN pg_roles h ON h.oid = m.member
+                WHERE m.roleid = r.oid AND h.rolname <> 'kod_field_gateway'))
+$$;
+
+-- The field API may take a login (SET ROLE) exactly while it can log in, is a field officer
+-- and nothing else, and has a registered device that is not revoked: after the account is
+-- disabled or moved to another role the server itself refuses the device, and it works again
+-- once that is undone. Called by the functions that change accounts (not granted to anyone).
+CREATE OR REPLACE FUNCTION public.kod_field_rebind(p_login text) RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+DECLARE
+    v_bound boolean;
+    v_wanted boolean;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles r WHERE r.rolname = p_login) THEN
+        RETURN;
+    END IF;
+    v_bound := EXISTS (SELECT 1 FROM pg_auth_members m
+                         JOIN pg_roles r ON r.oid = m.roleid
+                         JOIN pg_roles g ON g.oid = m.member
+                        WHERE r.rolname = p_login AND g.rolname = 'kod_field_gateway');
+    v_wanted := EXISTS (SELECT 1 FROM pg_roles r WHERE r.rolname = p_login AND r.rolcanlogin)
+        AND public.kod_roles_of(p_login) = ARRAY['field_officer']::text[]
+        AND EXISTS (SELECT 1 FROM public.field_device d
+                      JOIN public.user_account u ON u.id = d.user_id
+                     WHERE u.username = p_login AND d.revoked_at IS NULL);
+    IF v_wanted AND NOT v_bound THEN
+        EXECUTE format('GRANT %I TO %I', p_login, 'kod_field_gateway');
+    ELSIF v_bound AND NOT v_wanted THEN
+        EXECUTE format('REVOKE %I FROM %I', p_login, 'kod_field_gateway');
+    END IF;
+END
 $$;
 
 CREATE OR REPLACE FUNCTION public.kod_set_group(p_username text, p_role text) RETURNS void
@@ -677,6 +709,7 @@ BEGIN
     UPDATE public.user_account u SET active = p_active, failed_logins = 0, locked_until = NULL,
            version = u.version + 1
      WHERE u.id = v_id;
+    PERFORM public.kod_field_rebind(p_username);
     IF NOT p_active THEN
         -- Needs pg_signal_backend for the owner (README, server set-up). Without it the login
         -- is still disabled; -1 tells the caller that open sessions could not be ended.
@@ -754,6 +787,7 @@ BEGIN
     PERFORM public.kod_set_group(p_username, p_role);
     UPDATE public.user_account u SET role_code = p_role, version = u.version + 1
      WHERE u.id = v_id;
+    PERFORM public.kod_field_rebind(p_username);
     SELECT * INTO v_actor FROM public.kod_actor();
     PERFORM public.kod_audit_append(
         'user.role', 'user', v_id,

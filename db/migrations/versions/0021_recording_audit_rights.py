@@ -6,6 +6,11 @@ link: importing; a proposed hold: holds; a cancelled export: exporting; a store 
 verification). Before, any login could put such a record into the log in its own name. The
 length check of audit records is one function shared by ``kod_audit`` and ``kod_audit_server``.
 
+Accounts: the administration can disable a field officer who has a registered device, or move
+them to another role (before, the field API's membership in the officer's login made it refuse
+that), and the field API may take the officer's login only while the account is active, a field
+officer's, and has a device that is not revoked (``kod_field_rebind``).
+
 The functions are installed again (on downgrade too: they are always those of the installed
 program, as in every revision since 0005).
 
