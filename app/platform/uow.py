@@ -152,7 +152,10 @@ class Work:
         if self.on_server and len(entries) <= FEED_WITH_AUDIT_MAX:
             # The entries and the records in one round trip (a data-modifying WITH runs
             # whether or not the outer query reads it).
-            feed = insert(ChangeFeedEntry).values(entries).returning(ChangeFeedEntry.id).cte("f")
+            # One entry (most writes) as a single row: SQLAlchemy caches that statement's
+            # compiled form, never that of a multi-row VALUES (compiled anew every time).
+            rows = entries[0] if len(entries) == 1 else entries
+            feed = insert(ChangeFeedEntry).values(rows).returning(ChangeFeedEntry.id).cte("f")
             await self.session.execute(select(func.count(feed.c.id), *audits))
             return
         # One statement for many entries (a tick of the simulation changes thousands of
