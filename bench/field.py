@@ -4,7 +4,9 @@ Prints ``field_status_to_board_p99_ms`` (also ``…_p50_ms``): from sending a de
 POST until the new status is in the unit board model (``UnitStatusTableModel``) of a
 workstation following the same PostgreSQL server, with ``KOD_BENCH_DEVICES`` devices (default
 200) each sending a status every 5 s for ``KOD_BENCH_SECONDS`` (default 30; goal ≤ 100 ms);
-then ``field_api_rps``: position updates per second the API answers with 16 callers at once.
+``field_api_cpu_ms_per_status``: the processor time the API's processes used in that phase
+per status call (steadier than the latencies on a shared machine); then ``field_api_rps``:
+position updates per second the API answers with 16 callers at once.
 The API runs with one process per processor core (``KOD_BENCH_API_WORKERS`` overrides).
 
 No arguments. Creates its own database, the officers' logins, the devices and the API's own
@@ -115,7 +117,26 @@ async def _wait_up(base: str) -> None:
     raise RuntimeError("field API did not start")
 
 
-async def _measure(target: DatabaseTarget, base: str, tokens: list[str], units: list[int]) -> None:
+def _cpu_s(pid: int) -> float | None:
+    """Processor seconds used so far by process ``pid`` and its children (Linux ``/proc``)."""
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    total = 0.0
+    found = False
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # fields[1] is the parent's id, fields[11] and [12] user and system time in ticks
+        if stat.parent.name == str(pid) or fields[1] == str(pid):
+            total += (int(fields[11]) + int(fields[12])) / tick
+            found = True
+    return total if found else None
+
+
+async def _measure(
+    target: DatabaseTarget, base: str, tokens: list[str], units: list[int], api_pid: int
+) -> None:
     db = Database(target, "bench-ws")
     services = Services.create(db)
     follower = ChangeFollower(db, after_id=await last_change_id(db))
@@ -160,9 +181,11 @@ async def _measure(target: DatabaseTarget, base: str, tokens: list[str], units: 
                 unit_id, status, sent = int(parts[0]), parts[1], float(parts[2])
                 loop.call_soon_threadsafe(pending.__setitem__, unit_id, (status, sent))
 
+    cpu_before = _cpu_s(api_pid)
     await asyncio.to_thread(read_child)
     child.wait()
     await asyncio.sleep(1.0)
+    cpu_after = _cpu_s(api_pid)
     latencies.sort()
     posts.sort()
     print(f"field_api_workers: {WORKERS}")
@@ -171,6 +194,9 @@ async def _measure(target: DatabaseTarget, base: str, tokens: list[str], units: 
     print(f"field_status_samples: {len(latencies)} (unseen {len(pending)})")
     print(f"field_status_post_p50_ms: {statistics.median(posts):.1f}")
     print(f"field_status_post_p99_ms: {posts[int(len(posts) * 0.99) - 1]:.1f}")
+    if cpu_before is not None and cpu_after is not None and posts:
+        # What one status call costs the API's processes (also their background work).
+        print(f"field_api_cpu_ms_per_status: {(cpu_after - cpu_before) * 1000 / len(posts):.1f}")
     limits = httpx.Limits(max_connections=32)
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=10) as client:
         done = 0
@@ -216,7 +242,7 @@ def main() -> None:
                 api = _start_api(target, gateway, port)
                 base = f"http://127.0.0.1:{port}"
                 eventloop.run(_wait_up(base))
-                eventloop.run(_measure(target, base, tokens, units))
+                eventloop.run(_measure(target, base, tokens, units, api.pid))
             finally:
                 if api is not None:
                     api.terminate()
