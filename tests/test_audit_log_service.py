@@ -6,10 +6,12 @@ tests/ui/test_audit_log_check_export.py and tests/test_pg_rights_audit.py).
 
 from __future__ import annotations
 
+import ast
 import csv
 import io
 import json
 import os
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -25,7 +27,7 @@ from app.platform.timeutil import format_local, utcnow
 from app.platform.uow import Actor
 from app.services import Services
 from app.services import audit_log as audit_log_module
-from app.services.audit_labels import action_label, actions_named, entity_label
+from app.services.audit_labels import ACTION_LABELS, action_label, actions_named, entity_label
 from app.services.audit_log import AuditQuery, describe_result
 from tests.conftest import service_actions, tamper
 
@@ -338,3 +340,62 @@ def test_action_and_object_names_are_german() -> None:
     assert entity_label("incident") == "Einsatz" and entity_label(None) == ""
     assert "login.failed" in actions_named("anmeldung")
     assert actions_named("  ") == []
+
+
+#: Actions built from a variable part (``f"offence.{kind}"``): every value the code passes.
+_BUILT_ACTIONS = {
+    "offence.": {"capture", "caution", "payment", "status"},
+    "task.": {"done", "cancelled"},
+}
+
+
+def _written_actions() -> dict[str, str]:
+    """Every audit action the program writes: the services' ``audit(...)`` calls, the field
+    API's call records and the server's own records (db/pg_security). Action → where."""
+    root = Path(__file__).resolve().parent.parent
+    found: dict[str, str] = {}
+
+    def literals(node: ast.expr) -> list[str]:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return [node.value]
+        if isinstance(node, ast.IfExp):
+            return literals(node.body) + literals(node.orelse)
+        if isinstance(node, ast.JoinedStr):
+            head = node.values[0]
+            assert isinstance(head, ast.Constant) and head.value in _BUILT_ACTIONS, ast.dump(node)
+            return [head.value + part for part in _BUILT_ACTIONS[head.value]]
+        return []
+
+    for folder in ("app", "fieldapi"):
+        for path in (root / folder).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                values: list[str] = []
+                if isinstance(node, ast.Assign) and any(
+                    isinstance(t, ast.Name) and t.id == "action" for t in node.targets
+                ):
+                    values = literals(node.value)
+                if isinstance(node, ast.Call):
+                    name = getattr(node.func, "attr", getattr(node.func, "id", ""))
+                    if name == "audit" and node.args:
+                        values = literals(node.args[0])
+                    values += [
+                        v for k in node.keywords if k.arg == "action" for v in literals(k.value)
+                    ]
+                for value in values:
+                    if re.fullmatch(r"[a-z][a-z0-9_]*(\.[a-z0-9_]+)+", value):
+                        found.setdefault(value, str(path.relative_to(root)))
+    for path in (root / "db" / "pg_security").glob("*.sql"):
+        text = path.read_text(encoding="utf-8")
+        for call in re.finditer(r"kod_audit_(?:server|append)\((.{0,200})", text, re.S):
+            for value in re.findall(r"'([a-z]+\.[a-z_.]+)'", call.group(1)):
+                found.setdefault(value, str(path.relative_to(root)))
+    return found
+
+
+def test_every_action_the_program_writes_has_a_german_name() -> None:
+    """The data-protection officer reads German, never a code the program writes."""
+    written = _written_actions()
+    assert {"incident.create", "field.call", "field.refused", "user.disable"} <= set(written)
+    unnamed = {a: where for a, where in written.items() if a not in ACTION_LABELS}
+    assert unnamed == {}
+    assert all(action_label(a) != a for a in written)

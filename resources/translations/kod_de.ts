@@ -4788,6 +4788,154 @@
             <translation>Aufnahmespeicher geprüft</translation>
         </message>
         <message>
+            <source>Offence catalogue entry added</source>
+            <translation>Tatbestand im Katalog angelegt</translation>
+        </message>
+        <message>
+            <source>Offence catalogue entry revised</source>
+            <translation>Tatbestand im Katalog überarbeitet</translation>
+        </message>
+        <message>
+            <source>Offence catalogue entry confirmed</source>
+            <translation>Tatbestand im Katalog bestätigt</translation>
+        </message>
+        <message>
+            <source>Offence catalogue entry put into use</source>
+            <translation>Tatbestand im Katalog aktiviert</translation>
+        </message>
+        <message>
+            <source>Offence catalogue entry taken out of use</source>
+            <translation>Tatbestand im Katalog deaktiviert</translation>
+        </message>
+        <message>
+            <source>Offence catalogue imported</source>
+            <translation>Tatbestandskatalog importiert</translation>
+        </message>
+        <message>
+            <source>Call of a field device</source>
+            <translation>Aufruf eines Außendienstgeräts</translation>
+        </message>
+        <message>
+            <source>Call of a field device refused</source>
+            <translation>Aufruf eines Außendienstgeräts abgewiesen</translation>
+        </message>
+        <message>
+            <source>Order acknowledged on a field device</source>
+            <translation>Auftrag auf dem Außendienstgerät bestätigt</translation>
+        </message>
+        <message>
+            <source>Photos from the field stored</source>
+            <translation>Fotos aus dem Außendienst gespeichert</translation>
+        </message>
+        <message>
+            <source>Field device registered</source>
+            <translation>Außendienstgerät registriert</translation>
+        </message>
+        <message>
+            <source>Field device revoked</source>
+            <translation>Außendienstgerät widerrufen</translation>
+        </message>
+        <message>
+            <source>New token for a field device</source>
+            <translation>Neues Token für ein Außendienstgerät</translation>
+        </message>
+        <message>
+            <source>Field device renewed its token</source>
+            <translation>Außendienstgerät hat sein Token erneuert</translation>
+        </message>
+        <message>
+            <source>Incident report created</source>
+            <translation>Einsatzbericht erstellt</translation>
+        </message>
+        <message>
+            <source>District outlines imported</source>
+            <translation>Stadtteilgrenzen importiert</translation>
+        </message>
+        <message>
+            <source>Offence case captured</source>
+            <translation>OWi-Fall erfasst</translation>
+        </message>
+        <message>
+            <source>Caution with fine given</source>
+            <translation>Verwarnung mit Verwarnungsgeld erteilt</translation>
+        </message>
+        <message>
+            <source>Caution fine paid</source>
+            <translation>Verwarnungsgeld bezahlt</translation>
+        </message>
+        <message>
+            <source>Offence case status changed</source>
+            <translation>Status des OWi-Falls geändert</translation>
+        </message>
+        <message>
+            <source>Witness added to an offence case</source>
+            <translation>Zeuge zum OWi-Fall hinzugefügt</translation>
+        </message>
+        <message>
+            <source>Personal data of an offence case viewed</source>
+            <translation>Personendaten eines OWi-Falls eingesehen</translation>
+        </message>
+        <message>
+            <source>Personal data of closed offence cases removed</source>
+            <translation>Personendaten abgeschlossener OWi-Fälle entfernt</translation>
+        </message>
+        <message>
+            <source>Bookmark set in a recording</source>
+            <translation>Lesezeichen in einer Aufnahme gesetzt</translation>
+        </message>
+        <message>
+            <source>Bookmark of a recording changed</source>
+            <translation>Lesezeichen einer Aufnahme geändert</translation>
+        </message>
+        <message>
+            <source>Bookmark of a recording removed</source>
+            <translation>Lesezeichen einer Aufnahme entfernt</translation>
+        </message>
+        <message>
+            <source>Still image taken from a recording as evidence</source>
+            <translation>Standbild aus einer Aufnahme als Beweis gesichert</translation>
+        </message>
+        <message>
+            <source>Recording found altered: playback blocked</source>
+            <translation>Aufnahme verändert vorgefunden: Wiedergabe gesperrt</translation>
+        </message>
+        <message>
+            <source>Citizen report taken in from the platform</source>
+            <translation>Bürgermeldung von der Plattform übernommen</translation>
+        </message>
+        <message>
+            <source>Citizen report changed on the platform</source>
+            <translation>Bürgermeldung auf der Plattform geändert</translation>
+        </message>
+        <message>
+            <source>Status reported back to the platform</source>
+            <translation>Status an die Plattform zurückgemeldet</translation>
+        </message>
+        <message>
+            <source>Statistics viewed</source>
+            <translation>Statistik abgerufen</translation>
+        </message>
+        <message>
+            <source>Unit put into service</source>
+            <translation>Einheit in Dienst gestellt</translation>
+        </message>
+        <message>
+            <source>Unit taken out of service</source>
+            <translation>Einheit außer Dienst gestellt</translation>
+        </message>
+        <message>
+            <source>Unit renamed</source>
+            <translation>Einheit umbenannt</translation>
+        </message>
+        <message>
+            <source>Unit crew changed</source>
+            <translation>Besatzung der Einheit geändert</translation>
+        </message>
+        <message>
+            <source>Unit status change undone</source>
+            <translation>Statuswechsel der Einheit zurückgenommen</translation>
+        </message>
+        <message>
             <source>Row added (server record)</source>
             <translation>Zeile hinzugefügt (Serverprotokoll)</translation>
         </message>
