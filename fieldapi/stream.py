@@ -21,7 +21,7 @@ from typing import Any
 from fastapi import WebSocket, WebSocketDisconnect
 from pydantic import TypeAdapter
 
-from app.domain.dto import ChangeBatch
+from app.domain.dto import LINK_HEARTBEAT_S, ChangeBatch
 from app.platform.changefeed import ChangeFollower, LinkStatus, changes_after, last_change_id
 from app.platform.errors import KodError
 from app.platform.i18n import tr
@@ -60,6 +60,9 @@ class StreamHub:
         self.links: set[_Link] = set()
         self.follower: ChangeFollower | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        #: Seconds between the confirmations of the open links (see :meth:`_heartbeat`).
+        self.heartbeat_s = LINK_HEARTBEAT_S
+        self._heartbeat: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         """Follow the change feed from now on."""
@@ -70,10 +73,15 @@ class StreamHub:
         # Checked tokens may be kept while the feed tells what ends them (IdentityCache).
         self.ctx.gateway.trusted = lambda: follower.status.online
         follower.start()
+        self._heartbeat = asyncio.get_running_loop().create_task(self._confirm_links())
 
     async def stop(self) -> None:
         """Stop following; close the links."""
         self.ctx.gateway.trusted = lambda: False
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._heartbeat
         if self.follower is not None:
             await self.follower.stop()
         for link in list(self.links):
@@ -81,6 +89,23 @@ class StreamHub:
                 await link.socket.close(1001)
         for task in list(self._tasks):
             task.cancel()
+
+    async def _confirm_links(self) -> None:
+        """Confirm the open links now and then: the boards show a link as open only while
+        it is confirmed (``UnitInfo.device_link_live``), so the links of a process that died
+        without closing them stop showing as open within a few minutes."""
+        while True:
+            await asyncio.sleep(self.heartbeat_s)
+            open_now = {link.device.device_id for link in self.links}
+            if not open_now:
+                continue
+            now = utcnow()
+            try:
+                await self.ctx.gateway.touch(
+                    dict.fromkeys(open_now, now), dict.fromkeys(open_now, True)
+                )
+            except Exception:
+                log.exception("open links %s not confirmed", sorted(open_now))
 
     def _on_link(self, status: LinkStatus) -> None:
         if not status.online:

@@ -6,18 +6,22 @@ from __future__ import annotations
 import asyncio
 import threading
 import warnings
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
+from app.domain.dto import LINK_STALE_S
 from app.domain.dto_work import TaskDraft
 from app.platform.config import DatabaseTarget
 from app.platform.database import Database
 from app.platform.permissions import Role
+from app.platform.timeutil import utcnow
 from app.platform.uow import Actor
 from app.services import Services
 from fieldapi.app import create_app
 from tests.field_setup import gateway_target, officer_with_device
+from tests.ui.waiting import wait_until
 
 with warnings.catch_warnings():
     # Starlette's test client asks for a newer httpx; it works with this one.
@@ -118,3 +122,49 @@ async def test_an_open_link_closes_when_the_officer_leaves_the_crew(
     )
     code, reason = await asyncio.wait_for(closed, 30)
     assert code == 4401 and "Besatzung" in reason
+
+
+@pytest.mark.asyncio
+async def test_an_open_link_is_confirmed_while_it_stays_open(
+    services: Services, db_target: DatabaseTarget
+) -> None:
+    """The API confirms its open links now and then, so the unit board can tell an open
+    link from one an API process left marked open when it died."""
+    setup = await officer_with_device(services)
+    app = create_app(Database(gateway_target(db_target), "field-api"))
+    app.state.hub.heartbeat_s = 0.2
+    connected = threading.Event()
+    done = threading.Event()
+
+    def device() -> None:
+        with TestClient(app) as client, client.websocket_connect("/v1/stream") as ws:
+            ws.send_json({"token": setup.token})
+            ws.receive_json()
+            connected.set()
+            done.wait(30)
+
+    link = asyncio.get_running_loop().run_in_executor(None, device)
+    try:
+        await asyncio.to_thread(connected.wait, 30)
+
+        async def marked_open() -> bool:
+            return (await services.units.get(LEAD, setup.unit_id)).device_connected
+
+        await wait_until(marked_open, 10)
+        first = await services.units.get(LEAD, setup.unit_id)
+        assert first.device_seen_at is not None
+
+        async def confirmed_again() -> bool:
+            now = await services.units.get(LEAD, setup.unit_id)
+            assert now.device_seen_at is not None and first.device_seen_at is not None
+            return now.device_seen_at > first.device_seen_at
+
+        await wait_until(confirmed_again, 10)
+        unit = await services.units.get(LEAD, setup.unit_id)
+        assert unit.device_link_live(utcnow())
+        # Not confirmed for longer than LINK_STALE_S (its process died): not shown as open.
+        later = utcnow() + timedelta(seconds=LINK_STALE_S + 1)
+        assert unit.device_connected and not unit.device_link_live(later)
+    finally:
+        done.set()
+        await asyncio.wait_for(link, 30)

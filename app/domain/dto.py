@@ -171,6 +171,12 @@ class IncidentQuery:
 # --- units ----------------------------------------------------------------------------------
 
 
+#: How often the field API confirms the live links it holds open (s).
+LINK_HEARTBEAT_S = 30.0
+#: A link not confirmed for this long counts as closed (its API process is gone).
+LINK_STALE_S = 3 * LINK_HEARTBEAT_S
+
+
 @dataclass(frozen=True)
 class UnitInfo:
     """A unit on the status board."""
@@ -193,8 +199,19 @@ class UnitInfo:
     confirm_due_at: datetime | None = None
     #: When a field device of the unit last called the field API (None: no device).
     device_seen_at: datetime | None = None
-    #: Whether a field device of the unit holds its live link open now.
+    #: Whether a field device of the unit holds its live link open now (as its API process
+    #: last wrote; see :meth:`device_link_live`).
     device_connected: bool = False
+
+    def device_link_live(self, now: datetime) -> bool:
+        """Whether the live link counts as open at ``now``: marked open and confirmed within
+        :data:`LINK_STALE_S` (the API confirms open links every :data:`LINK_HEARTBEAT_S`; a
+        link of an API process that crashed is not shown as open for long)."""
+        return (
+            self.device_connected
+            and self.device_seen_at is not None
+            and (now - self.device_seen_at).total_seconds() <= LINK_STALE_S
+        )
 
 
 @dataclass(frozen=True)

@@ -3,10 +3,14 @@ PostgreSQL), with the device's last report; a field Meldung is marked as such in
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from pytestqt.qtbot import QtBot
+from sqlalchemy import text
 
 from app.platform.config import DatabaseTarget
+from app.platform.timeutil import utcnow
 from tests.field_setup import api_client, officer_with_device
 from tests.ui.conftest import wait_until
 from tests.ui.test_unit_board import finish, owner
@@ -35,4 +39,30 @@ async def test_status_from_device_reaches_the_board(
     await wait_until(lambda: board.data(board.index(0, COL_DEVICE)) not in ("–", None))
     await wait_until(lambda: reports.rowCount() == 1)
     assert reports.data(reports.index(0, COL_SOURCE)) == "Außendienst"
+    await finish(ui_ctx)
+
+
+@pytest.mark.asyncio
+async def test_a_link_left_open_by_a_process_that_died_is_not_shown_as_connected(
+    ui_ctx: UiContext, qtbot: QtBot
+) -> None:
+    setup = await officer_with_device(ui_ctx.services)
+    holder = owner(qtbot)
+
+    async def shown(seconds_ago: int) -> str:
+        engine = ui_ctx.services.db.sync_engine()
+        with engine.begin() as conn:
+            conn.execute(
+                text("UPDATE field_device SET connected = :c, last_seen_at = :at WHERE id = :d"),
+                {"c": True, "at": utcnow() - timedelta(seconds=seconds_ago), "d": setup.device_id},
+            )
+        engine.dispose()
+        board = UnitStatusTableModel(ui_ctx, holder)
+        await board.wait_loaded()
+        return str(board.data(board.index(0, COL_DEVICE)))
+
+    # Confirmed by its API process a moment ago: open.
+    assert await shown(20) == "verbunden"
+    # Not confirmed for 5 minutes (the process that held it died): how long ago it reported.
+    assert await shown(300) == "5:00"
     await finish(ui_ctx)

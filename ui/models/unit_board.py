@@ -287,7 +287,7 @@ class UnitStatusTableModel(LiveTableModel[UnitInfo, None]):
                 return "–"
             return format_duration((self.now() - u.position_at).total_seconds())
         if col == COL_DEVICE:
-            if u.device_connected:
+            if u.device_link_live(self.now()):
                 return self.tr("connected")
             if u.device_seen_at is None:
                 return "–"
