@@ -60,7 +60,7 @@ class StreamHub:
         self.links: set[_Link] = set()
         self.follower: ChangeFollower | None = None
         self._tasks: set[asyncio.Task[None]] = set()
-        #: Seconds between the confirmations of the open links (see :meth:`_heartbeat`).
+        #: Seconds between the confirmations of the open links (see :meth:`_confirm_links`).
         self.heartbeat_s = LINK_HEARTBEAT_S
         self._heartbeat: asyncio.Task[None] | None = None
 
@@ -93,7 +93,7 @@ class StreamHub:
     async def _confirm_links(self) -> None:
         """Confirm the open links now and then: the boards show a link as open only while
         it is confirmed (``UnitInfo.device_link_live``), so the links of a process that died
-        without closing them stop showing as open within a few minutes."""
+        without closing them stop showing as open after ``LINK_STALE_S``."""
         while True:
             await asyncio.sleep(self.heartbeat_s)
             open_now = {link.device.device_id for link in self.links}
