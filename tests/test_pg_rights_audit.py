@@ -41,6 +41,10 @@ ATTACKS = [
     "SELECT kod_user_set_active('r_admin', false)",
     "SELECT kod_audit('audit.prune', NULL, NULL, '{\"last_hash\": \"x\"}')",
     "SELECT kod_audit('user.add', 'user', 1, '{}')",
+    # A clerk may not import recordings, so cannot claim an import in the log either.
+    "SELECT kod_audit('recording.import', 'recording', 1, '{}')",
+    # Who the field API may act for is decided by the account functions only.
+    "SELECT kod_field_rebind('r_clerk')",
     "SELECT kod_audit_append('user.add', NULL, NULL, '{}', NULL, NULL, NULL, 1, 'r_admin')",
     "SELECT kod_audit_prune(false)",
     "ALTER TABLE audit_log DISABLE TRIGGER USER",
