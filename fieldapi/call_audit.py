@@ -4,9 +4,9 @@ Each call leaves one record (``field.call``, or ``field.refused`` for an answer 
 above) naming the device, the method, the path, the answer and the caller's address, with the
 officer as the actor (the API's own login for callers without a valid token, and for calls
 whose officer it may no longer act for when the record is written: then naming the officer).
-The records of the calls of about half a second are written in one transaction — on PostgreSQL each under its
-officer's login (``SET LOCAL ROLE`` per record) — instead of one transaction per call, which
-would double the API's load on the writers' lock. They are written at once on shutdown; a crash
+The records of the calls of about half a second are written in one transaction — on
+PostgreSQL each under its officer's login (``SET LOCAL ROLE`` per record) — instead of one
+transaction per call, which would double the API's load on the writers' lock. They are written at once on shutdown; a crash
 of the process can lose the records of the last half second (the actions themselves are
 audited by the services in their own transaction).
 """
