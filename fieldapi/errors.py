@@ -71,6 +71,21 @@ _STATUS_MESSAGES = {
 }
 
 
+async def _checked_again(request: Request) -> AuthenticationError | None:
+    """The device's token checked against the database now (None: still valid)."""
+    identity = getattr(request.state, "identity", None)
+    token = getattr(request.state, "token", None)
+    if identity is None or not isinstance(token, str):
+        return None
+    gateway = request.app.state.field.gateway
+    gateway.cache.forget(device=identity.device_id)
+    try:
+        await gateway.authenticate(token)
+    except AuthenticationError as refused:
+        return refused
+    return None
+
+
 def install(app: FastAPI) -> None:
     """Answer every error as JSON with a German message."""
 
@@ -79,7 +94,12 @@ def install(app: FastAPI) -> None:
         return _answer(exc)
 
     @app.exception_handler(KodError)
-    async def _kod(_request: Request, exc: KodError) -> JSONResponse:
+    async def _kod(request: Request, exc: KodError) -> JSONResponse:
+        if isinstance(exc, PermissionDenied):
+            # The server refused to act for the device's officer: the device may have been
+            # revoked a moment ago (a checked token is kept until the change feed says so).
+            # Then the device hears why, as on its next call.
+            exc = await _checked_again(request) or exc
         return _answer(from_kod_error(exc))
 
     @app.exception_handler(RequestValidationError)

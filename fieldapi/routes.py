@@ -57,6 +57,7 @@ async def device(
     client = request.client.host if request.client else "?"
     identity = await ctx.identify(credentials.credentials, client)
     request.state.identity = identity
+    request.state.token = credentials.credentials
     return identity
 
 

@@ -70,8 +70,12 @@ class StreamHub:
         self.follower = follower
         follower.changes.connect(self._on_changes)
         follower.link.connect(self._on_link)
-        # Checked tokens may be kept while the feed tells what ends them (IdentityCache).
-        self.ctx.gateway.trusted = lambda: follower.status.online
+        # Checked tokens may be kept while the feed tells what ends them (IdentityCache), on
+        # PostgreSQL: the server itself refuses to act for an officer whose device was revoked,
+        # at once, while the feed's word takes milliseconds. A SQLite file is only looked at
+        # now and then, so there every call is checked.
+        if not self.ctx.db.target.is_sqlite:
+            self.ctx.gateway.trusted = lambda: follower.status.online
         follower.start()
         self._heartbeat = asyncio.get_running_loop().create_task(self._confirm_links())
 

@@ -123,6 +123,8 @@ async def _feed_read(app: FastAPI, services: Services) -> None:
 async def test_a_device_s_token_is_checked_once_while_the_feed_is_followed(
     services: Services, db_target: DatabaseTarget
 ) -> None:
+    """On PostgreSQL; a SQLite file's feed is only looked at now and then, so there every
+    call is checked."""
     setup = await officer_with_device(services)
     async with running_api(db_target) as (client, app):
         await _feed_read(app, services)
@@ -132,8 +134,24 @@ async def test_a_device_s_token_is_checked_once_while_the_feed_is_followed(
                     "/v1/status", json={"status": status}, headers=_auth(setup.token)
                 )
                 assert answer.status_code == 200, answer.text
-        assert len(checks) == 1
+        assert len(checks) == (3 if db_target.is_sqlite else 1)
     assert (await services.units.get(LEAD, setup.unit_id)).status == "3"
+
+
+@pytest.mark.asyncio
+async def test_a_device_revoked_a_moment_ago_is_refused_at_once_and_told_why(
+    services: Services, db_target: DatabaseTarget
+) -> None:
+    """The very next call after the revocation, before the change feed may have arrived."""
+    setup = await officer_with_device(services)
+    async with running_api(db_target) as (client, app):
+        await _feed_read(app, services)
+        assert (await client.get("/v1/device", headers=_auth(setup.token))).status_code == 200
+        await services.field_devices.revoke(ADMIN, setup.device_id)
+        answer = await client.post("/v1/status", json={"status": "6"}, headers=_auth(setup.token))
+        assert answer.status_code == 401, answer.text
+        assert "widerrufen" in answer.json()["error"]["message"]
+    assert (await services.units.get(LEAD, setup.unit_id)).status != "6"
 
 
 @pytest.mark.asyncio
