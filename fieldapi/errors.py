@@ -83,6 +83,8 @@ async def _checked_again(request: Request) -> AuthenticationError | None:
         await gateway.authenticate(token)
     except AuthenticationError as refused:
         return refused
+    except KodError:  # the database away now: the server's refusal is answered as it was
+        return None
     return None
 
 
