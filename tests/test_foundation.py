@@ -26,6 +26,7 @@ from app.platform.uow import Actor
 from app.services import Services
 from db.migrate import downgrade, head_revision, model_differences, upgrade
 from tests.conftest import ADMIN, drop_pg_database, fresh_pg_database, tamper
+from tests.ui.waiting import wait_until
 
 
 @pytest.mark.parametrize("engine_kind", ["sqlite", "postgresql"])
@@ -120,18 +121,22 @@ async def test_closing_waits_for_a_read_in_progress_and_then_refuses_new_ones(
     """A window's last read returns its connection before the pool goes (no connection is left
     to the garbage collector); anything started after the close is refused, not connected."""
     read_started = asyncio.Event()
+    close_begun = asyncio.Event()
 
     async def last_read() -> int:
         async with db.read() as session:
             value = (await session.execute(text("SELECT 41"))).scalar_one()
             read_started.set()
-            await asyncio.sleep(0.3)  # still holding the connection when the close begins
+            await close_begun.wait()  # still holding the connection when the close begins
             return int(value) + 1
 
     reading = asyncio.ensure_future(last_read())
     await read_started.wait()
     with caplog.at_level(logging.WARNING, "app.platform.database"):
-        await db.dispose()
+        closing = asyncio.ensure_future(db.dispose())
+        await wait_until(lambda: db.closed)
+        close_begun.set()
+        await closing
     assert reading.done() and reading.result() == 42
     assert "connections in use" not in caplog.text
     with pytest.raises(DatabaseClosed, match="Verbindung dieser Sitzung ist beendet"):
@@ -155,7 +160,7 @@ async def test_a_connection_kept_past_the_close_names_its_holder(
 
     stuck = asyncio.ensure_future(stuck_read())
     stuck.set_name("stuck-read")
-    await asyncio.sleep(0.05)
+    await wait_until(lambda: db._holders)  # it holds its connection
     with caplog.at_level(logging.WARNING, "app.platform.database"):
         await db.dispose(settle_s=0.1)
     assert "1 connections in use by: stuck-read" in caplog.text

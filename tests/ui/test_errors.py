@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 
 import pytest
 from pytestqt.qtbot import QtBot
 
 from app.platform.errors import DatabaseClosed, DatabaseUnavailable, ValidationError
-from ui.asyncutil import set_error_sink, spawn
+from tests.ui.waiting import wait_until
+from ui.asyncutil import pending_tasks, set_error_sink, spawn
 from ui.errors import ErrorReporter
 
 
@@ -67,5 +67,5 @@ async def test_a_late_read_after_the_session_ended_shows_no_error() -> None:
     assert task is not None
     with pytest.raises(DatabaseClosed):
         await task
-    await asyncio.sleep(0)
+    await wait_until(lambda: task not in pending_tasks())  # its end was handled
     assert errors == []
