@@ -35,11 +35,14 @@ def make_clip(
     codec: str = "libx264",
     key_every: int | None = None,
     profile: str | None = None,
+    fragmented: bool = False,
 ) -> Path:
     """A small H.264/AAC MP4 (test picture and a tone); ``tag`` goes into its metadata, so
     that a copy of exactly this clip can be recognised anywhere. ``b_frames=0`` encodes as
     bodycams do for low latency (no reordered frames); ``codec="libx265"`` makes H.265;
-    ``key_every`` is the distance of key frames (in frames)."""
+    ``key_every`` is the distance of key frames (in frames). The container follows the
+    suffix (``.mkv``, ``.mov``); ``fragmented`` writes an MP4 in fragments, as a camera
+    writing while it records does."""
     args = [
         "ffmpeg",
         "-v",
@@ -68,7 +71,11 @@ def make_clip(
     if profile is not None:
         args += ["-profile:v", profile]
     if codec == "libx265":
-        args += ["-x265-params", "log-level=error", "-tag:v", "hvc1"]
+        args += ["-x265-params", "log-level=error"]
+        if path.suffix in (".mp4", ".mov"):
+            args += ["-tag:v", "hvc1"]
+    if fragmented:
+        args += ["-movflags", "+frag_keyframe+empty_moov+default_base_moof"]
     if faststart:
         args += ["-movflags", "+faststart"]
     if tag:

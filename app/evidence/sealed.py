@@ -17,6 +17,7 @@ import queue
 import struct
 import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import BinaryIO
@@ -35,6 +36,9 @@ HEADER = struct.Struct(">6sHI4x16s")
 TAG_BYTES = 16
 #: 1 MiB of plaintext per chunk: a seek decrypts at most about a megabyte.
 CHUNK_SIZE = 1 << 20
+#: Chunks a reader keeps decrypted: playback, the integrity check and the frame index read
+#: the same recording at different places at once.
+CACHED_CHUNKS = 4
 SUFFIX = ".kodrec"
 
 #: ``progress(done_bytes, total_bytes)``; called from the worker thread.
@@ -152,7 +156,7 @@ class SealedReader:
         self._key = storage_key
         self._aead = AESGCM(data_key)
         self._lock = threading.Lock()
-        self._cached: tuple[int, bytes] | None = None
+        self._cached: OrderedDict[int, bytes] = OrderedDict()
         header = blob.read_at(0, HEADER.size)
         if len(header) != HEADER.size:
             raise self._broken(tr("evidence", "the header is missing"))
@@ -183,11 +187,15 @@ class SealedReader:
             )
         )
 
-    def chunk(self, index: int) -> bytes:
-        """The plaintext of chunk ``index`` (its GCM tag checked)."""
+    def chunk(self, index: int, keep: bool = True) -> bytes:
+        """The plaintext of chunk ``index`` (its GCM tag checked). ``keep=False``: decrypted
+        anew and not kept (a pass over the whole recording, which would only push out the
+        chunks playback needs)."""
         with self._lock:
-            if self._cached is not None and self._cached[0] == index:
-                return self._cached[1]
+            plain = self._cached.get(index) if keep else None
+            if plain is not None:
+                self._cached.move_to_end(index)
+                return plain
             step = self.chunk_size + TAG_BYTES
             sealed = self._blob.read_at(HEADER.size + index * step, step)
             last = index == self.chunk_count - 1
@@ -197,7 +205,11 @@ class SealedReader:
                 raise self._broken(
                     tr("evidence", "block %1 of %2 fails its check", index + 1, self.chunk_count)
                 ) from exc
-            self._cached = (index, plain)
+            if not keep:
+                return plain
+            self._cached[index] = plain
+            if len(self._cached) > CACHED_CHUNKS:
+                self._cached.popitem(last=False)
             return plain
 
     def read(self, offset: int, size: int) -> bytes:
@@ -217,7 +229,7 @@ class SealedReader:
     def chunks(self) -> Iterator[bytes]:
         """Every chunk's plaintext in order (for verification and export)."""
         for index in range(self.chunk_count):
-            yield self.chunk(index)
+            yield self.chunk(index, keep=False)
 
     def sha256(self, progress: Progress | None = None) -> str:
         """The SHA-256 of the whole plaintext, every chunk checked on the way."""
@@ -232,5 +244,5 @@ class SealedReader:
 
     def close(self) -> None:
         """Release the blob."""
-        self._cached = None
+        self._cached.clear()
         self._blob.close()

@@ -53,7 +53,9 @@ def vlc_instance() -> Any:
     """The workstation's one libvlc instance (created on first use)."""
     if "instance" not in _state:
         vlc = vlc_module()
-        args = ["--quiet", "--no-video-title-show", "--no-snapshot-preview"]
+        # At the end of a clip libvlc pauses on its last frame instead of closing it, so the
+        # reviewer can still seek and step back from there.
+        args = ["--quiet", "--no-video-title-show", "--no-snapshot-preview", "--play-and-pause"]
         if sys.platform.startswith("linux"):
             args.append("--no-xlib")  # Qt owns Xlib; libvlc must use xcb only
         if not embeds():

@@ -15,8 +15,9 @@ four frames early (with two B-frames only every third frame can be reached at al
 after the first picture restart the preroll, flush the pictures queued and make the next frame
 steps skip or repeat. ``set_position`` instead of ``set_time``, no ``avcodec-hurry-up``, one
 decoder thread change none of it. libvlc shows a *key frame* exactly, though, and steps
-cleanly from there. So in pause, where the MP4/MOV sample tables give the key frames
-(:mod:`app.evidence.frame_index`), the player seeks to the key frame at or before the target
+cleanly from there. So where the container gives the key frames (:mod:`app.evidence.frames`:
+MP4/MOV sample tables, fragmented MP4, Matroska), the player seeks to the key frame at or before
+the target
 and steps frame by frame to it (or steps on from the frame shown, if the target lies ahead in
 the same stretch), and shows that frame's exact time. Each step waits for libvlc's
 confirmation (:class:`~ui.views.recordings.engine.FrameSteps`): a step that found no new
@@ -24,13 +25,17 @@ picture ready (the decoder was late, as under load) is sent again, so no step is
 is counted twice; libvlc's "0 ms" means either no picture or a picture whose clock time did not
 advance, so then a small print of the picture (in memory) tells; only two frames in a row
 with exactly the same picture and that "0 ms" would be stepped one too far. A user's frame
-step goes the same way.
-Without an index (MKV, fragmented MP4), more than ``MAX_STEPS`` frames after the key frame, or
-while playing, the player seeks as libvlc does (landing as above).
+step goes the same way. A seek while the clip plays pauses it, lands the same way and plays
+on from the frame asked for.
+The index is read in a worker when a clip is loaded (a fragmented MP4 or a Matroska file is
+read from end to end for it). Until it is there, with no index (another container, damaged
+tables) or more than ``MAX_STEPS`` frames after the key frame, the player seeks as libvlc
+does (landing as above).
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
@@ -38,10 +43,11 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget
 
 from app.evidence.errors import TamperedError
-from app.evidence.frame_index import FrameIndex, read_frame_index
+from app.evidence.frames import FrameIndex, read_frame_index
 from app.evidence.sealed import SealedReader
 from app.evidence.vlc_source import SealedMedia
 from ui import theme
+from ui.asyncutil import spawn
 from ui.models.recording_text import format_clip_time
 from ui.views.recordings.controls import ControlBar
 from ui.views.recordings.engine import (
@@ -100,6 +106,11 @@ class ClipPlayer(QWidget):
     playingChanged = Signal(bool)
     #: Full screen switched on (True) or off.
     fullScreenChanged = Signal(bool)
+    #: The frame index of the clip loaded has been read (seeks land on the frame from now).
+    frameIndexRead = Signal()
+    #: The frame a seek or frame step asked for is shown (before a seek made while playing
+    #: plays on).
+    landed = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -123,6 +134,10 @@ class ClipPlayer(QWidget):
         #: Since the last jump libvlc has not yet confirmed a step with the time it moved
         #: (see _send_step).
         self._after_jump = True
+        #: A seek paused playback to land on the frame: play on once it is shown.
+        self._resume = False
+        #: A seek made while playing, to land once libvlc has paused.
+        self._pending_seek: int | None = None
         self._outstanding = 0
         self._discard = 0
         self._unmoved = 0
@@ -180,10 +195,7 @@ class ClipPlayer(QWidget):
         if not self._steps_connected:
             frame_steps().stepped.connect(self._on_stepped)
             self._steps_connected = True
-        try:
-            self._index = read_frame_index(reader.read, reader.size)
-        except TamperedError:
-            self._index = None  # playback reports the broken chunk
+        self._index = None
         self._frame = None
         # Confirmations still queued from the previous clip arrive while no step is sent.
         self._outstanding = self._discard = 0
@@ -205,6 +217,17 @@ class ClipPlayer(QWidget):
         self._player.play()
         self._player.set_rate(RATES[self._rate_index])
         self._timer.start()
+        spawn(self._read_index(self._source, reader))
+
+    async def _read_index(self, source: SealedMedia, reader: SealedReader) -> None:
+        index = await asyncio.to_thread(_frame_index_of, reader)
+        if source is self._source and index is not None:
+            self._index = index
+            self.frameIndexRead.emit()
+
+    def frame_index(self) -> FrameIndex | None:
+        """The frame index of the clip loaded (None: not read yet, or the clip has none)."""
+        return self._index
 
     def unload(self) -> None:
         """Stop and release the current recording's player (the reader stays open)."""
@@ -266,7 +289,8 @@ class ClipPlayer(QWidget):
             self._player.play()
 
     def pause(self) -> None:
-        """Pause (if playing)."""
+        """Pause (if playing, or landing to play on)."""
+        self._resume = False
         if self._player is not None and self._player.is_playing():
             self._frame = None  # wherever it stops
             self._player.set_pause(1)
@@ -278,11 +302,12 @@ class ClipPlayer(QWidget):
         length = self.controls.timeline.length()
         ms = max(0, min(int(ms), length - 1 if length > 0 else int(ms)))
         self._distrust_clock()
-        if self._player.is_playing() or not self._can_land():
+        playing = bool(self._player.is_playing())
+        if not self._can_land():
             self._stop_landing()
             self._frame = None
             self._jump_to(ms)
-            if not self._player.is_playing():
+            if not playing:
                 # Paused, VLC 3 shows the new place but swallows the next frame step; one
                 # step right away settles it (its confirmation is not counted).
                 self._player.next_frame()
@@ -290,7 +315,22 @@ class ClipPlayer(QWidget):
                 self._discard += 1
             self._set_shown(ms)
             return
-        assert self._index is not None
+        if playing or self._pending_seek is not None:
+            # Playing: pause first; once libvlc has paused, land and play on (see _poll).
+            # Frame steps sent before it has paused may not show a frame each.
+            self._stop_landing()
+            self._frame = None
+            if playing:
+                self._player.set_pause(1)
+            self._pending_seek = ms
+            self._resume = True
+            self._set_shown(ms)
+            return
+        self._land(ms, resume=self._resume)
+
+    def _land(self, ms: int, resume: bool) -> None:
+        """Land in pause on the frame shown at ``ms``; play on then if ``resume``."""
+        assert self._index is not None and self._player is not None
         plan = self._index.plan(ms)
         ahead = plan.frame - self._frame if self._frame is not None else -1
         if 0 <= ahead <= plan.steps:
@@ -306,14 +346,27 @@ class ClipPlayer(QWidget):
             self._frame = None
             self._jump_to(ms)
             self._set_shown(ms)
+            if resume:
+                self._player.set_pause(0)
             return
+        self._resume = resume
         self._frame = plan.frame
-        self._send_step()
         self._set_shown(round(plan.frame_ms))
+        if self._steps_wanted > 0:
+            self._send_step()
+        else:
+            self._landing_done()
+
+    def _landing_done(self) -> None:
+        self.landed.emit()
+        if self._resume and self._player is not None:
+            self._resume = False
+            self._frame = None
+            self._player.set_pause(0)
 
     def is_landing(self) -> bool:
-        """True while frame steps asked for are still to be shown."""
-        return self._steps_wanted > 0
+        """True while the frame a seek or steps asked for is still to be shown."""
+        return self._steps_wanted > 0 or self._pending_seek is not None
 
     def _can_land(self) -> bool:
         return self._index is not None and frame_steps().available
@@ -357,7 +410,10 @@ class ClipPlayer(QWidget):
         if moved:
             self._unmoved = 0
             self._steps_wanted -= 1
-            self._send_step()
+            if self._steps_wanted > 0:
+                self._send_step()
+            else:
+                self._landing_done()
             return
         # No new picture was ready yet (the decoder now makes it): send the step again.
         self._unmoved += 1
@@ -369,6 +425,8 @@ class ClipPlayer(QWidget):
     def _stop_landing(self) -> None:
         # Confirmations of steps already sent are not counted for what comes next.
         self._steps_wanted = 0
+        self._resume = False
+        self._pending_seek = None
         self._unmoved = 0
         self._step_sent = False
         self._discard = self._outstanding
@@ -383,6 +441,7 @@ class ClipPlayer(QWidget):
         """Show the next frame and pause there."""
         if self._player is None:
             return
+        self._resume = False
         self._distrust_clock()
         if self._player.is_playing() or not frame_steps().available:
             # Playing, libvlc pauses on the next frame (no confirmation comes).
@@ -523,6 +582,10 @@ class ClipPlayer(QWidget):
         if length > 0 and length != self.controls.timeline.length():
             self.controls.timeline.set_length(length)
         playing = bool(player.is_playing())
+        if self._pending_seek is not None and not playing:
+            ms, self._pending_seek = self._pending_seek, None
+            self._land(ms, resume=self._resume)
+            return
         raw = player.get_time()
         if raw >= 0 and raw != self._raw_time:
             self._raw_time = raw
@@ -545,3 +608,12 @@ class ClipPlayer(QWidget):
         if abs(raw - self._shown) < 1000 or self._untrusted_polls > TRUST_AFTER_POLLS:
             self._trusted = True
         return self._trusted
+
+
+def _frame_index_of(reader: SealedReader) -> FrameIndex | None:
+    """The clip's frame index (in a worker). A damaged chunk gives none: playback reports it.
+    A reader closed meanwhile (the clip was closed) gives none either."""
+    try:
+        return read_frame_index(reader.read, reader.size)
+    except (TamperedError, ValueError, OSError):
+        return None
