@@ -10,6 +10,7 @@ here as well.
 
 from __future__ import annotations
 
+import functools
 import getpass
 import logging
 import time
@@ -19,7 +20,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, Text, cast, func, insert, literal, select
+from sqlalchemy import (
+    CTE,
+    BigInteger,
+    ColumnElement,
+    Text,
+    bindparam,
+    cast,
+    func,
+    insert,
+    literal,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.platform import audit
@@ -152,17 +164,40 @@ class Work:
         if self.on_server and len(entries) <= FEED_WITH_AUDIT_MAX:
             # The entries and the records in one round trip (a data-modifying WITH runs
             # whether or not the outer query reads it).
-            # One entry (most writes) as a single row: SQLAlchemy caches that statement's
-            # compiled form, never that of a multi-row VALUES (compiled anew every time).
-            rows = entries[0] if len(entries) == 1 else entries
-            feed = insert(ChangeFeedEntry).values(rows).returning(ChangeFeedEntry.id).cte("f")
-            await self.session.execute(select(func.count(feed.c.id), *audits))
+            if len(entries) == 1:
+                # Most writes: the statement built once, its compiled form cached (never that
+                # of a multi-row VALUES, which is compiled anew every time).
+                feed = _one_feed_entry()
+                params = {f"feed_{name}": value for name, value in entries[0].items()}
+            else:
+                feed = (
+                    insert(ChangeFeedEntry).values(entries).returning(ChangeFeedEntry.id).cte("f")
+                )
+                params = {}
+            await self.session.execute(select(func.count(feed.c.id), *audits), params)
             return
         # One statement for many entries (a tick of the simulation changes thousands of
         # units), not an INSERT per entry.
         await self.session.execute(insert(ChangeFeedEntry), entries)
         if audits:
             await self.session.execute(select(*audits))
+
+
+@functools.cache
+def _one_feed_entry() -> CTE:
+    """The insert of one change-feed entry as the WITH part of a statement, its values bound
+    as ``feed_<column>``."""
+    return (
+        insert(ChangeFeedEntry)
+        .values(
+            {
+                name: bindparam(f"feed_{name}")
+                for name in ("occurred_at", "entity", "entity_id", "op", "version", "origin")
+            }
+        )
+        .returning(ChangeFeedEntry.id)
+        .cte("f")
+    )
 
 
 def _text(value: str | None) -> ColumnElement[Any]:

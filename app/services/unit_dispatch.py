@@ -12,10 +12,11 @@ writes to the database when the time runs out.
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timedelta
 from typing import Any, Literal, TypeVar
 
-from sqlalchemy import and_, select
+from sqlalchemy import Select, and_, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -112,20 +113,26 @@ async def active_assignment(session: AsyncSession, unit_id: int) -> IncidentUnit
     return found
 
 
-async def locked_unit(w: Work, unit_id: int) -> tuple[Unit, IncidentUnit | None]:
-    """The unit, read fresh and locked (PostgreSQL), with its active assignment: one statement
-    (a status change holds the writers' lock meanwhile)."""
+@functools.cache
+def _locked_unit_statement(for_update: bool) -> Select[tuple[Unit, IncidentUnit]]:
+    # Built once: building it took a third of the time of running it (every status change).
     stmt = (
         select(Unit, IncidentUnit)
         .outerjoin(
             IncidentUnit,
             and_(IncidentUnit.unit_id == Unit.id, IncidentUnit.released_at.is_(None)),
         )
-        .where(Unit.id == unit_id)
+        .where(Unit.id == bindparam("unit_id"))
+        .execution_options(populate_existing=True)
     )
-    if w.on_server:
-        stmt = stmt.with_for_update(of=Unit)
-    found = (await w.session.execute(stmt.execution_options(populate_existing=True))).first()
+    return stmt.with_for_update(of=Unit) if for_update else stmt
+
+
+async def locked_unit(w: Work, unit_id: int) -> tuple[Unit, IncidentUnit | None]:
+    """The unit, read fresh and locked (PostgreSQL), with its active assignment: one statement
+    (a status change holds the writers' lock meanwhile)."""
+    stmt = _locked_unit_statement(w.on_server)
+    found = (await w.session.execute(stmt, {"unit_id": unit_id})).first()
     if found is None:
         raise NotFound(tr("incidents", "Unit %1 does not exist.", unit_id))
     return found[0], found[1]

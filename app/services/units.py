@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, and_, bindparam, delete, func, insert, select, update
+from sqlalchemy import (
+    Row,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -49,13 +61,10 @@ _UNIT_COLUMNS = (
 )
 
 
-async def _unit_infos(
-    s: AsyncSession, only_ids: Sequence[int] | None = None, active_only: bool = False
-) -> list[UnitInfo]:
-    # Plain rows, not ORM objects: the map reads thousands of units a second. One statement
-    # whatever the number of units: each with its assignment, crew, device and the alarm
-    # timeout (the board reads a changed unit after every status change).
-    postgresql = s.get_bind().dialect.name == "postgresql"
+@functools.cache
+def _unit_info_statement(postgresql: bool, by_ids: bool, active_only: bool) -> Select[Any]:
+    """The statement :func:`_unit_infos` runs, built once per kind (building it and its cache
+    key took as long as running it, on every status change)."""
     crew = (
         select(User.display_name)
         .join(UnitMember, UnitMember.user_id == User.id)
@@ -92,11 +101,23 @@ async def _unit_infos(
         .outerjoin(Incident, Incident.id == IncidentUnit.incident_id)
         .order_by(Unit.call_sign)
     )
-    if only_ids is not None:
-        stmt = stmt.where(Unit.id.in_(list(only_ids)))
-    if only_ids is None or active_only:
+    if by_ids:
+        stmt = stmt.where(Unit.id.in_(bindparam("unit_ids", expanding=True)))
+    if not by_ids or active_only:
         stmt = stmt.where(Unit.active.is_(True))
-    units = (await s.execute(stmt)).all()
+    return stmt
+
+
+async def _unit_infos(
+    s: AsyncSession, only_ids: Sequence[int] | None = None, active_only: bool = False
+) -> list[UnitInfo]:
+    # Plain rows, not ORM objects: the map reads thousands of units a second. One statement
+    # whatever the number of units: each with its assignment, crew, device and the alarm
+    # timeout (the board reads a changed unit after every status change).
+    postgresql = s.get_bind().dialect.name == "postgresql"
+    stmt = _unit_info_statement(postgresql, only_ids is not None, active_only)
+    params = {} if only_ids is None else {"unit_ids": list(only_ids)}
+    units = (await s.execute(stmt, params)).all()
     if not units:
         return []
     stored = units[0].timeout_value
