@@ -14,7 +14,6 @@ from app.platform.database import Database
 from app.platform.errors import KodError
 from app.platform.i18n import tr
 from app.platform.timeutil import utcnow
-from app.platform.uow import Actor
 from app.services import Services
 from app.services.field_gateway import DeviceIdentity, FieldGateway
 from app.services.field_idempotency import RequestKeys
@@ -46,7 +45,7 @@ class FieldContext:
         self.guess_limits = RateLimiter(
             self.settings.unauthenticated_per_min / 60, self.settings.unauthenticated_per_min
         )
-        self._services: dict[str, Services] = {}
+        self._services: dict[int, Services] = {}
         self._seen_written: dict[int, float] = {}
         #: Devices whose last call is still to be recorded (written together, see _seen).
         self._seen_due: dict[int, datetime] = {}
@@ -54,12 +53,17 @@ class FieldContext:
         #: Every call's audit record, written in batches.
         self.calls = CallAuditWriter(db)
 
-    def services_for(self, actor: Actor) -> Services:
-        """The services acting as ``actor`` (PostgreSQL: with the officer's login)."""
-        found = self._services.get(actor.username)
+    def services_for(self, device: DeviceIdentity) -> Services:
+        """The services acting for ``device``'s officer (PostgreSQL: with the officer's login,
+        the server checking in every transaction that the device is still live)."""
+        found = self._services.get(device.device_id)
         if found is None:
-            db = self.db if self.db.target.is_sqlite else ActingDatabase(self.db, actor.username)
-            found = self._services[actor.username] = Services.create(db)
+            db = (
+                self.db
+                if self.db.target.is_sqlite
+                else ActingDatabase(self.db, device.actor.username, device.device_id)
+            )
+            found = self._services[device.device_id] = Services.create(db)
         return found
 
     async def identify(self, token: str, client: str) -> DeviceIdentity:

@@ -110,7 +110,7 @@ async def rotate_token(request: Request, dev: Device) -> schemas.TokenOut:
 )
 async def set_status(request: Request, dev: Device, body: schemas.StatusIn) -> schemas.UnitOut:
     """BOS status 0–6 of the unit, or ``N`` for the Notruf (alarms every workstation)."""
-    services = context(request).services_for(dev.actor)
+    services = context(request).services_for(dev)
     unit = await services.units.set_status(dev.actor, dev.unit_id, body.status, body.note)
     return schemas.UnitOut(
         call_sign=unit.call_sign,
@@ -131,7 +131,7 @@ async def set_status(request: Request, dev: Device, body: schemas.StatusIn) -> s
 )
 async def positions(request: Request, dev: Device, body: schemas.PositionsIn) -> schemas.Accepted:
     """Position fixes of the unit (a batch; the last one is its current position)."""
-    services = context(request).services_for(dev.actor)
+    services = context(request).services_for(dev)
     reports = [PositionReport(dev.unit_id, p.lat, p.lon) for p in body.positions]
     await services.units.report_positions(dev.actor, reports, source="field")
     return schemas.Accepted(stored=len(reports))
@@ -171,7 +171,7 @@ async def create_report(
 ) -> schemas.ReportOut:
     """A Meldung from the field (source ``field``) with up to six photos."""
     cleaned = await _photos(photos)
-    services = context(request).services_for(dev.actor)
+    services = context(request).services_for(dev)
     draft = ReportDraft(
         subject=subject, text=text, category=category, address=address, lat=lat, lon=lon
     )
@@ -218,7 +218,7 @@ async def capture_offence(
             "committed_at",
         )
     cleaned = await _photos(photos)
-    services = context(request).services_for(dev.actor)
+    services = context(request).services_for(dev)
     draft = CaseDraft(
         catalogue_entry_id=catalogue_entry_id,
         act_description=act_description,
@@ -247,7 +247,7 @@ async def catalogue(
     request: Request, dev: Device, q: Annotated[str, Query(max_length=100)] = ""
 ) -> list[schemas.CatalogueEntryOut]:
     """Current catalogue entries matching number, words or legal basis."""
-    services = context(request).services_for(dev.actor)
+    services = context(request).services_for(dev)
     found = await services.catalogue.search(dev.actor, q)
     return [
         schemas.CatalogueEntryOut(
@@ -269,9 +269,7 @@ async def get_inbox(request: Request, dev: Device) -> schemas.InboxOut:
     """The unit's incident assignment and open Aufträge (also pushed over ``/v1/stream``)."""
     ctx = context(request)
     cursor = await last_change_id(ctx.db)
-    items = await field_inbox.inbox(
-        ctx.services_for(dev.actor).db, dev.actor, dev.unit_id, dev.device_id
-    )
+    items = await field_inbox.inbox(ctx.services_for(dev).db, dev.actor, dev.unit_id, dev.device_id)
     return schemas.InboxOut(
         cursor=cursor,
         items=items,
@@ -291,6 +289,6 @@ async def acknowledge(
     item_id: Annotated[int, Path(ge=1, le=MAX_ID)],
 ) -> schemas.AckOut:
     """The device has received this incident or Auftrag (the first acknowledgement counts)."""
-    db = context(request).services_for(dev.actor).db
+    db = context(request).services_for(dev).db
     at = await field_inbox.acknowledge(db, dev.actor, dev.unit_id, dev.device_id, kind, item_id)
     return schemas.AckOut(kind=kind, id=item_id, acknowledged_at=at)

@@ -139,7 +139,7 @@ class StreamHub:
             except KodError as exc:
                 await self._close(link, 4401, from_kod_error(exc).message)
                 return
-            db = self.ctx.services_for(link.device.actor).db
+            db = self.ctx.services_for(link.device).db
             items = await field_inbox.inbox(
                 db, link.device.actor, link.device.unit_id, link.device.device_id
             )
@@ -218,7 +218,7 @@ class StreamHub:
         dev = link.device
         try:
             at = await field_inbox.acknowledge(
-                self.ctx.services_for(dev.actor).db,
+                self.ctx.services_for(dev).db,
                 dev.actor,
                 dev.unit_id,
                 dev.device_id,

@@ -155,6 +155,28 @@ async def test_a_device_revoked_a_moment_ago_is_refused_at_once_and_told_why(
 
 
 @pytest.mark.asyncio
+async def test_of_two_devices_the_revoked_one_is_refused_at_once_the_other_goes_on(
+    services: Services, db_target: DatabaseTarget
+) -> None:
+    """The officer keeps a second device: the server still lets the API act for the officer,
+    but not for the revoked device, even before the change feed has told the API."""
+    setup = await officer_with_device(services)
+    second = await services.field_devices.register(ADMIN, "streife1", "KOD 11", "Tablet 3")
+    async with running_api(db_target) as (client, app):
+        await _feed_read(app, services)
+        for token in (setup.token, second.token):
+            assert (await client.get("/v1/device", headers=_auth(token))).status_code == 200
+        await services.field_devices.revoke(ADMIN, setup.device_id)
+        answer = await client.post("/v1/status", json={"status": "6"}, headers=_auth(setup.token))
+        assert answer.status_code == 401, answer.text
+        assert "widerrufen" in answer.json()["error"]["message"]
+        assert (await services.units.get(LEAD, setup.unit_id)).status != "6"
+        answer = await client.post("/v1/status", json={"status": "4"}, headers=_auth(second.token))
+        assert answer.status_code == 200, answer.text
+    assert (await services.units.get(LEAD, setup.unit_id)).status == "4"
+
+
+@pytest.mark.asyncio
 async def test_without_the_feed_every_call_asks_the_database(
     services: Services, db_target: DatabaseTarget
 ) -> None:

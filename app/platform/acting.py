@@ -21,14 +21,27 @@ from app.platform.database import Database
 
 
 class ActingDatabase(Database):
-    """``base``'s connection pool, every transaction acting as the login ``login``."""
+    """``base``'s connection pool, every transaction acting as the login ``login``; with
+    ``device``, for that field device, which the server checks first in every transaction
+    (``kod_field_acting``: not revoked, the officer's, the account active)."""
 
-    def __init__(self, base: Database, login: str) -> None:  # shares base's engines
+    def __init__(
+        self, base: Database, login: str, device: int | None = None
+    ) -> None:  # shares base's engines
         self.__dict__.update(base.__dict__)
         self.login = login
+        self.device = device
 
     def _acting(self) -> dict[str, str]:
         return {"role": self.login, "kod.actor": self.login}
+
+    def _guard(self) -> tuple[str, dict[str, object]]:
+        if self.device is None:
+            return "", {}
+        return ", public.kod_field_acting(:guard_device, :guard_login)", {
+            "guard_device": self.device,
+            "guard_login": self.login,
+        }
 
     def read(self) -> AbstractAsyncContextManager[AsyncSession]:
         """A read-only session as the officer."""
@@ -42,9 +55,13 @@ class ActingDatabase(Database):
     async def _acting_read(self) -> AsyncIterator[AsyncSession]:
         async with self._classified(self._read_sessions) as session:
             if not self.target.is_sqlite:
+                guard, params = self._guard()
                 await session.execute(
-                    text("SELECT set_config('role', :r, true), set_config('kod.actor', :r, true)"),
-                    {"r": self.login},
+                    text(
+                        f"SELECT true{guard}, set_config('role', :r, true), "
+                        "set_config('kod.actor', :r, true)"
+                    ),
+                    {**params, "r": self.login},
                 )
             yield session
 

@@ -330,6 +330,11 @@ class Database:
         if self._life.closed:
             raise DatabaseClosed(tr("database", "This session's database connection is closed."))
 
+    def _guard(self) -> tuple[str, dict[str, object]]:
+        """A check the server makes at the start of each write transaction, before the
+        settings (``", expression"`` and its values; none here, see ActingDatabase)."""
+        return "", {}
+
     # -- sessions ----------------------------------------------------------------------------
 
     def read(self) -> AbstractAsyncContextManager[AsyncSession]:
@@ -376,17 +381,18 @@ class Database:
         try:
             async with self._write_sessions() as session, session.begin():
                 if not self.target.is_sqlite:
+                    guard, params = self._guard()
                     settings = "".join(
                         f", set_config(:n{i}, :v{i}, true)" for i in range(len(context or {}))
                     )
-                    params: dict[str, object] = {"k": WRITE_LOCK_KEY, "lt": LOCK_TIMEOUT}
+                    params.update({"k": WRITE_LOCK_KEY, "lt": LOCK_TIMEOUT})
                     for i, (name, value) in enumerate((context or {}).items()):
                         params[f"n{i}"], params[f"v{i}"] = name, value
                     await session.execute(
                         text(
                             "SELECT set_config('lock_timeout', :lt, true), "
                             f"{'pg_advisory_xact_lock_shared' if shared else 'pg_advisory_xact_lock'}"
-                            f"(:k){settings}"
+                            f"(:k){guard}{settings}"
                         ),
                         params,
                     )

@@ -37,6 +37,25 @@ BEGIN
 END
 $$;
 
+-- The first thing of every transaction the field API runs for a device, before it takes the
+-- officer's login: the device must not be revoked and must be this officer's, whose account is
+-- active. So the server refuses a revoked device at once, also while the officer keeps another
+-- device (the API's login may still take the officer's login then) and whatever the API still
+-- remembers of the device's token.
+CREATE OR REPLACE FUNCTION public.kod_field_acting(p_device bigint, p_login text) RETURNS boolean
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM public.field_device d
+                     JOIN public.user_account u ON u.id = d.user_id
+                    WHERE d.id = p_device AND u.username = p_login
+                      AND d.revoked_at IS NULL AND u.active) THEN
+        RAISE EXCEPTION 'the field device % may not act for %', p_device, p_login
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN true;
+END
+$$;
+
 -- The next Meldung number (M-2026-000042) over all reports, although row security shows a
 -- field officer only their own. Writers are serialised by the write lock.
 CREATE OR REPLACE FUNCTION public.kod_report_next_number(p_year integer) RETURNS text

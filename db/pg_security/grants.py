@@ -395,6 +395,8 @@ GATEWAY: tuple[Priv, ...] = (
     read("field_device"),
     update("field_device", *_DEVICE_GATEWAY_COLS),
     read("unit_member", "unit_id", "user_id", "until"),
+    # Before acting for a device's officer: the device is live and the officer's.
+    execute("kod_field_acting(bigint, text)"),
     # The Idempotency-Keys of writes a device may send again after a dead spot.
     read("field_request_key"),
     insert("field_request_key"),
