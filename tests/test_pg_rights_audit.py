@@ -45,6 +45,8 @@ ATTACKS = [
     "SELECT kod_audit('recording.import', 'recording', 1, '{}')",
     # Who the field API may act for is decided by the account functions only.
     "SELECT kod_field_rebind('r_clerk')",
+    # Asking which devices are live is the field API's alone.
+    "SELECT kod_field_acting(1, 'r_clerk')",
     "SELECT kod_audit_append('user.add', NULL, NULL, '{}', NULL, NULL, NULL, 1, 'r_admin')",
     "SELECT kod_audit_prune(false)",
     "ALTER TABLE audit_log DISABLE TRIGGER USER",
