@@ -17,16 +17,11 @@ steps skip or repeat. ``set_position`` instead of ``set_time``, no ``avcodec-hur
 decoder thread change none of it. libvlc shows a *key frame* exactly, though, and steps
 cleanly from there. So where the container gives the key frames (:mod:`app.evidence.frames`:
 MP4/MOV sample tables, fragmented MP4, Matroska), the player seeks to the key frame at or before
-the target
-and steps frame by frame to it (or steps on from the frame shown, if the target lies ahead in
-the same stretch), and shows that frame's exact time. Each step waits for libvlc's
-confirmation (:class:`~ui.views.recordings.engine.FrameSteps`): a step that found no new
-picture ready (the decoder was late, as under load) is sent again, so no step is lost and none
-is counted twice; libvlc's "0 ms" means either no picture or a picture whose clock time did not
-advance, so then a small print of the picture (in memory) tells; only two frames in a row
-with exactly the same picture and that "0 ms" would be stepped one too far. A user's frame
-step goes the same way. A seek while the clip plays pauses it, lands the same way and plays
-on from the frame asked for.
+the target and steps frame by frame to it (or steps on from the frame shown, if the target lies
+ahead in the same stretch), and shows that frame's exact time. Each step waits for libvlc's
+confirmation (:mod:`ui.views.recordings.stepping`), so no step is lost and none is counted
+twice. A user's frame step goes the same way. A seek while the clip plays pauses it, lands the
+same way and plays on from the frame asked for.
 The index is read in a worker when a clip is loaded (a fragmented MP4 or a Matroska file is
 read from end to end for it). Until it is there, with no index (another container, damaged
 tables) or more than ``MAX_STEPS`` frames after the key frame, the player seeks as libvlc
@@ -50,14 +45,8 @@ from ui import theme
 from ui.asyncutil import spawn
 from ui.models.recording_text import format_clip_time
 from ui.views.recordings.controls import ControlBar
-from ui.views.recordings.engine import (
-    embed,
-    frame_steps,
-    picture_print,
-    snapshot_png,
-    vlc_instance,
-    vlc_module,
-)
+from ui.views.recordings.engine import embed, snapshot_png, vlc_instance, vlc_module
+from ui.views.recordings.stepping import FrameStepper
 
 #: Playback speeds offered (1/8× to 8×).
 RATES = (0.125, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
@@ -68,12 +57,6 @@ TRUST_AFTER_POLLS = 25
 JUMP_MS = 5000
 #: Most frame steps from a key frame to land a seek in pause (else libvlc's own seek).
 MAX_STEPS = 300
-#: Steps in a row that show no new picture before a landing gives up (the clip's end).
-MAX_UNMOVED = 100
-#: A step libvlc has not confirmed after this long ends the landing (libvlc stalled).
-STEP_TIMEOUT_MS = 15000
-#: Pause before a step is sent again that showed nothing (the decoder was not ready).
-RETRY_MS = 5
 
 
 class VideoSurface(QFrame):
@@ -128,28 +111,12 @@ class ClipPlayer(QWidget):
         self._index: FrameIndex | None = None
         #: The frame number shown once the steps asked for are done (None: not known).
         self._frame: int | None = None
-        self._steps_wanted = 0
-        self._step_sent = False
-        self._before_step: bytes | None = None
-        #: Since the last jump libvlc has not yet confirmed a step with the time it moved
-        #: (see _send_step).
-        self._after_jump = True
         #: A seek paused playback to land on the frame: play on once it is shown.
         self._resume = False
         #: A seek made while playing, to land once libvlc has paused.
         self._pending_seek: int | None = None
-        self._outstanding = 0
-        self._discard = 0
-        self._unmoved = 0
-        self._steps_connected = False
-        self._step_timeout = QTimer(self)
-        self._step_timeout.setSingleShot(True)
-        self._step_timeout.setInterval(STEP_TIMEOUT_MS)
-        self._step_timeout.timeout.connect(self._stop_landing)
-        self._retry = QTimer(self)
-        self._retry.setSingleShot(True)
-        self._retry.setInterval(RETRY_MS)
-        self._retry.timeout.connect(self._send_step)
+        self._steps = FrameStepper(self)
+        self._steps.done.connect(self._landing_done)
         self.stack = QStackedWidget(self)
         self.surface = VideoSurface(self.stack)
         self.message = QLabel(self.stack)
@@ -192,16 +159,11 @@ class ClipPlayer(QWidget):
         vlc = vlc_module()
         instance = vlc_instance()
         self._frame_ms = frame_ms
-        if not self._steps_connected:
-            frame_steps().stepped.connect(self._on_stepped)
-            self._steps_connected = True
         self._index = None
         self._frame = None
-        # Confirmations still queued from the previous clip arrive while no step is sent.
-        self._outstanding = self._discard = 0
-        self._after_jump = True
         self._source = SealedMedia(vlc, instance, reader)
         self._player = instance.media_player_new()
+        self._steps.attach(self._player)
         self._player.set_media(self._source.media)
         self.stack.setCurrentWidget(self.surface)
         embed(self._player, self.surface)
@@ -233,6 +195,7 @@ class ClipPlayer(QWidget):
         """Stop and release the current recording's player (the reader stays open)."""
         self._timer.stop()
         self._stop_landing()
+        self._steps.detach()
         self._index = None
         self._frame = None
         if self._player is not None:
@@ -306,13 +269,9 @@ class ClipPlayer(QWidget):
         if not self._can_land():
             self._stop_landing()
             self._frame = None
-            self._jump_to(ms)
+            self._steps.jump(ms)
             if not playing:
-                # Paused, VLC 3 shows the new place but swallows the next frame step; one
-                # step right away settles it (its confirmation is not counted).
-                self._player.next_frame()
-                self._outstanding += 1
-                self._discard += 1
+                self._steps.settle_after_jump()
             self._set_shown(ms)
             return
         if playing or self._pending_seek is not None:
@@ -335,16 +294,16 @@ class ClipPlayer(QWidget):
         ahead = plan.frame - self._frame if self._frame is not None else -1
         if 0 <= ahead <= plan.steps:
             # The frame lies ahead in the same stretch after the key frame: step on to it.
-            self._steps_wanted += ahead
+            steps = ahead
         elif plan.steps <= MAX_STEPS:
             # Onto the key frame (libvlc shows it exactly), then step frame by frame.
             self._stop_landing()
-            self._jump_to(plan.seek_ms)
-            self._steps_wanted = plan.steps
+            self._steps.jump(plan.seek_ms)
+            steps = plan.steps
         else:
             self._stop_landing()
             self._frame = None
-            self._jump_to(ms)
+            self._steps.jump(ms)
             self._set_shown(ms)
             if resume:
                 self._player.set_pause(0)
@@ -352,10 +311,7 @@ class ClipPlayer(QWidget):
         self._resume = resume
         self._frame = plan.frame
         self._set_shown(round(plan.frame_ms))
-        if self._steps_wanted > 0:
-            self._send_step()
-        else:
-            self._landing_done()
+        self._steps.step(steps)
 
     def _landing_done(self) -> None:
         self.landed.emit()
@@ -366,72 +322,15 @@ class ClipPlayer(QWidget):
 
     def is_landing(self) -> bool:
         """True while the frame a seek or steps asked for is still to be shown."""
-        return self._steps_wanted > 0 or self._pending_seek is not None
+        return self._steps.pending() or self._pending_seek is not None
 
     def _can_land(self) -> bool:
-        return self._index is not None and frame_steps().available
-
-    def _jump_to(self, ms: int) -> None:
-        assert self._player is not None
-        self._after_jump = True
-        self._player.set_time(ms)
-
-    def _send_step(self) -> None:
-        if self._player is None or self._steps_wanted <= 0 or self._step_sent:
-            return
-        self._step_sent = True
-        # After a jump libvlc's clock starts again and it may confirm a step that did show
-        # the next picture with "0 ms": then only the picture tells, so a small print of it is
-        # taken first (some ms each). Once it confirmed a step with the time moved, "0 ms"
-        # means no new picture again and the prints are spared.
-        self._before_step = picture_print(self._player) if self._after_jump else None
-        self._outstanding += 1
-        self._step_timeout.start()
-        self._player.next_frame()
-
-    def _on_stepped(self, moved: bool) -> None:
-        # libvlc carried out a frame step (confirmations come in the order steps were sent).
-        if self._outstanding > 0:
-            self._outstanding -= 1
-        if self._discard > 0:
-            self._discard -= 1
-            return
-        if not self._step_sent:
-            return
-        self._step_sent = False
-        self._step_timeout.stop()
-        if moved:
-            self._after_jump = False
-        elif self._before_step is not None and self._player is not None:
-            # libvlc says 0 ms both when no picture was ready and when it showed one whose
-            # clock time is not later than the last (its clock restarted): look at the picture.
-            now = picture_print(self._player)
-            moved = now is not None and now != self._before_step
-        if moved:
-            self._unmoved = 0
-            self._steps_wanted -= 1
-            if self._steps_wanted > 0:
-                self._send_step()
-            else:
-                self._landing_done()
-            return
-        # No new picture was ready yet (the decoder now makes it): send the step again.
-        self._unmoved += 1
-        if self._unmoved > MAX_UNMOVED:
-            self._stop_landing()
-        else:
-            self._retry.start()
+        return self._index is not None and self._steps.available()
 
     def _stop_landing(self) -> None:
-        # Confirmations of steps already sent are not counted for what comes next.
-        self._steps_wanted = 0
+        self._steps.stop()
         self._resume = False
         self._pending_seek = None
-        self._unmoved = 0
-        self._step_sent = False
-        self._discard = self._outstanding
-        self._retry.stop()
-        self._step_timeout.stop()
 
     def jump(self, delta_ms: int) -> None:
         """Jump ``delta_ms`` forward (negative: back)."""
@@ -443,7 +342,7 @@ class ClipPlayer(QWidget):
             return
         self._resume = False
         self._distrust_clock()
-        if self._player.is_playing() or not frame_steps().available:
+        if self._player.is_playing() or not self._steps.available():
             # Playing, libvlc pauses on the next frame (no confirmation comes).
             self._stop_landing()
             self._frame = None
@@ -453,8 +352,7 @@ class ClipPlayer(QWidget):
         times = self._index.times_ms if self._index is not None else ()
         if times and self._frame is not None and self._frame + 1 >= len(times):
             return  # the last frame is shown
-        self._steps_wanted += 1
-        self._send_step()
+        self._steps.step()
         if self._frame is not None and times:
             self._frame += 1
             self._set_shown(round(times[self._frame]))
