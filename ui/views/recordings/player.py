@@ -117,6 +117,7 @@ class ClipPlayer(QWidget):
         self._pending_seek: int | None = None
         self._steps = FrameStepper(self)
         self._steps.done.connect(self._landing_done)
+        self._steps.abandoned.connect(self._stop_landing)
         self.stack = QStackedWidget(self)
         self.surface = VideoSurface(self.stack)
         self.message = QLabel(self.stack)

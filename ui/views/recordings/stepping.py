@@ -31,6 +31,9 @@ class FrameStepper(QObject):
 
     #: The steps asked for are all shown.
     done = Signal()
+    #: The steps were given up: libvlc confirmed none for a long time, or showed no new
+    #: picture many times in a row (the clip's end).
+    abandoned = Signal()
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -48,7 +51,7 @@ class FrameStepper(QObject):
         self._timeout = QTimer(self)
         self._timeout.setSingleShot(True)
         self._timeout.setInterval(STEP_TIMEOUT_MS)
-        self._timeout.timeout.connect(self.stop)
+        self._timeout.timeout.connect(self._give_up)
         self._retry = QTimer(self)
         self._retry.setSingleShot(True)
         self._retry.setInterval(RETRY_MS)
@@ -146,6 +149,10 @@ class FrameStepper(QObject):
         # No new picture was ready yet (the decoder now makes it): send the step again.
         self._unmoved += 1
         if self._unmoved > MAX_UNMOVED:
-            self.stop()
+            self._give_up()
         else:
             self._retry.start()
+
+    def _give_up(self) -> None:
+        self.stop()
+        self.abandoned.emit()
