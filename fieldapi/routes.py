@@ -111,7 +111,7 @@ async def rotate_token(request: Request, dev: Device) -> schemas.TokenOut:
 async def set_status(request: Request, dev: Device, body: schemas.StatusIn) -> schemas.UnitOut:
     """BOS status 0–6 of the unit, or ``N`` for the Notruf (alarms every workstation)."""
     services = context(request).services_for(dev)
-    unit = await services.units.set_status(dev.actor, dev.unit_id, body.status, body.note)
+    unit = await services.units.report_status(dev.actor, dev.unit_id, body.status, body.note)
     return schemas.UnitOut(
         call_sign=unit.call_sign,
         status=unit.status,

@@ -79,6 +79,27 @@ async def test_a_status_change_sends_few_statements(services: Services, dispatch
     assert [h.status for h in history][:1] == ["6"]
 
 
+async def test_a_field_device_status_change_reads_nothing_back(
+    services: Services, dispatcher: Actor
+) -> None:
+    """The field API's answer comes from the rows the change locked and wrote: one statement
+    fewer than the desk's, which answers with the board row (crew, device, timeout)."""
+    counts = []
+    for call_sign, change in (
+        ("KOD 11", services.units.set_status),
+        ("KOD 12", services.units.report_status),
+    ):
+        unit = await services.units.create(LEAD, call_sign)
+        draft = IncidentDraft("noise", address="Markt 1")
+        incident = await services.incidents.create(dispatcher, draft)
+        await services.incidents.assign_unit(dispatcher, incident.id, unit.id)
+        with counted(services.db) as sent:
+            answer = await change(dispatcher, unit.id, "3")
+        assert (answer.status, answer.incident_number) == ("3", incident.number)
+        counts.append(len(sent))
+    assert counts[1] == counts[0] - 1, counts
+
+
 async def test_board_rows_take_one_statement_for_any_number_of_units(
     services: Services, dispatcher: Actor
 ) -> None:

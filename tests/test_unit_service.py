@@ -54,6 +54,32 @@ async def test_history_names_user_and_incident_number(
 
 
 @pytest.mark.asyncio
+async def test_a_reported_status_answers_the_unit_as_the_board_shows_it(
+    services: Services, dispatcher: Actor
+) -> None:
+    """A field device's status change answers without reading the board row back: what it
+    answers is what the board then shows (with an incident, released from it, unchanged)."""
+    unit = await _unit(services, "KOD 41")
+    inc = await services.incidents.create(dispatcher, IncidentDraft("noise", address="Markt 1"))
+    await services.incidents.assign_unit(dispatcher, inc.id, unit)
+    numbers = []
+    for status in ("3", "4", "4", "5", "1", "2", "2", "6"):
+        echo = await services.units.report_status(dispatcher, unit, status)
+        board = await services.units.get(dispatcher, unit)
+        assert (echo.call_sign, echo.status, echo.status_changed_at) == (
+            board.call_sign,
+            board.status,
+            board.status_changed_at,
+        )
+        assert (echo.lat, echo.lon, echo.position_at) == (board.lat, board.lon, board.position_at)
+        assert echo.incident_number == board.incident_number
+        numbers.append(echo.incident_number)
+    assert numbers == [inc.number] * 4 + [None] * 4
+    with pytest.raises(ValidationError):
+        await services.units.report_status(dispatcher, unit, "9")
+
+
+@pytest.mark.asyncio
 async def test_emergency_carries_incident_and_acknowledgment_is_stored(
     services: Services, dispatcher: Actor
 ) -> None:

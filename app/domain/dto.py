@@ -178,6 +178,19 @@ LINK_STALE_S = 3 * LINK_HEARTBEAT_S
 
 
 @dataclass(frozen=True)
+class UnitStatusEcho:
+    """What a field device hears back after its status change: the unit as it now stands."""
+
+    call_sign: str
+    status: str
+    status_changed_at: datetime
+    lat: float | None
+    lon: float | None
+    position_at: datetime | None
+    incident_number: str | None
+
+
+@dataclass(frozen=True)
 class UnitInfo:
     """A unit on the status board."""
 

@@ -144,8 +144,9 @@ async def move_unit(
     status: str,
     note: str | None = None,
     active: IncidentUnit | Literal["read"] | None = "read",
-) -> None:
-    """Set ``unit``'s status and move its assignment and incident with it (see module doc).
+) -> Incident | None:
+    """Set ``unit``'s status and move its assignment and incident with it (see module doc);
+    the incident (None without an assignment).
 
     ``active``: the unit's active assignment if the caller has read it (:func:`locked_unit`).
     """
@@ -154,7 +155,7 @@ async def move_unit(
         active = await active_assignment(w.session, unit.id)
     await record_unit_status(w, unit, status, active.incident_id if active else None, note)
     if active is None:
-        return
+        return None
     incident = await locked(w, Incident, active.incident_id)
     sign = unit.call_sign
     touches = True
@@ -191,6 +192,7 @@ async def move_unit(
     await journal(w, incident.id, "unit", text)
     await w.session.flush()
     w.changed("incident", incident.id, "units", incident.version)
+    return incident
 
 
 async def assign(w: Work, incident_id: int, unit_id: int, confirm_unavailable: bool) -> None:

@@ -25,14 +25,14 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.codes import AVAILABLE_STATUSES, UNIT_STATUS_SOURCE, UnitStatus
-from app.domain.dto import Emergency, StatusChange, UnitInfo, UnitProposal
+from app.domain.dto import Emergency, StatusChange, UnitInfo, UnitProposal, UnitStatusEcho
 from app.domain.dto_map import PositionReport
 from app.domain.geo import haversine_m
 from app.platform.database import Database
 from app.platform.errors import NotFound, ValidationError
 from app.platform.i18n import tr
 from app.platform.permissions import Permission
-from app.platform.uow import Actor, check, reading, unit_of_work
+from app.platform.uow import Actor, Work, check, reading, unit_of_work
 from app.services import unit_dispatch as dispatch
 from app.services.settings import read_setting
 from db.models import Emergency as EmergencyRow
@@ -143,6 +143,51 @@ async def _unit_infos(
         )
         for u in units
     ]
+
+
+def _check_status(status: str) -> bool:
+    """Refuse an unknown status; True for the Notruf (raised, not set)."""
+    if status not in UNIT_STATUS_SOURCE:
+        raise ValidationError(tr("units", "Unknown status '%1'.", status), "status")
+    return status == UnitStatus.EMERGENCY
+
+
+async def _change_status(
+    w: Work, unit_id: int, status: str, note: str | None
+) -> tuple[Unit, str | None]:
+    """Set the unit's status in ``w`` (nothing if it has it); the unit and the number of the
+    incident it is assigned to then.
+
+    Row-locked: the unit, and its incident if it has one, are locked before they are read, so
+    status changes of different units (hundreds of field devices) run side by side and meet
+    only at their commit.
+    """
+    unit, active = await dispatch.locked_unit(w, unit_id)
+    if unit.status == status:
+        if active is None:
+            return unit, None
+        return unit, await w.session.scalar(
+            select(Incident.number).where(Incident.id == active.incident_id)
+        )
+    old = unit.status
+    # One status everywhere: the unit's assignment and incident move with it.
+    incident = await dispatch.move_unit(w, unit, status, note, active)
+    await w.audit("unit.status", "unit", unit.id, {"from": old, "to": status})
+    await w.session.flush()
+    released = active is None or active.released_at is not None
+    return unit, None if released or incident is None else incident.number
+
+
+def _echo(info: UnitInfo) -> UnitStatusEcho:
+    return UnitStatusEcho(
+        info.call_sign,
+        info.status,
+        info.status_changed_at,
+        info.lat,
+        info.lon,
+        info.position_at,
+        info.incident_number,
+    )
 
 
 def _crew(value: Any, postgresql: bool) -> tuple[str, ...]:
@@ -282,24 +327,32 @@ class UnitService:
         self, actor: Actor, unit_id: int, status: str, note: str | None = None
     ) -> UnitInfo:
         """Set a BOS status (dispatcher on the unit's behalf, or the field app)."""
-        if status not in UNIT_STATUS_SOURCE:
-            raise ValidationError(tr("units", "Unknown status '%1'.", status), "status")
-        if status == UnitStatus.EMERGENCY:
+        if _check_status(status):
             await self.raise_emergency(actor, unit_id)
             return await self.get(actor, unit_id)
-        # Row-locked: the unit, and its incident if it has one, are locked before they are
-        # read, so status changes of different units (hundreds of field devices) run side by
-        # side and meet only at their commit.
         async with unit_of_work(self._db, actor, Permission.UNIT_STATUS, row_locked=True) as w:
-            unit, active = await dispatch.locked_unit(w, unit_id)
-            if unit.status == status:
-                return (await _unit_infos(w.session, [unit.id]))[0]
-            old = unit.status
-            # One status everywhere: the unit's assignment and incident move with it.
-            await dispatch.move_unit(w, unit, status, note, active)
-            await w.audit("unit.status", "unit", unit.id, {"from": old, "to": status})
-            await w.session.flush()
+            unit, _number = await _change_status(w, unit_id, status, note)
             return (await _unit_infos(w.session, [unit.id]))[0]
+
+    async def report_status(
+        self, actor: Actor, unit_id: int, status: str, note: str | None = None
+    ) -> UnitStatusEcho:
+        """As :meth:`set_status`, answering only what a field device shows: from the rows the
+        change locked and wrote, without reading the board's row back (the field API)."""
+        if _check_status(status):
+            await self.raise_emergency(actor, unit_id)
+            return _echo(await self.get(actor, unit_id))
+        async with unit_of_work(self._db, actor, Permission.UNIT_STATUS, row_locked=True) as w:
+            unit, number = await _change_status(w, unit_id, status, note)
+            return UnitStatusEcho(
+                unit.call_sign,
+                unit.status,
+                unit.status_changed_at,
+                unit.lat,
+                unit.lon,
+                unit.position_at,
+                number,
+            )
 
     async def undo_status(self, actor: Actor, unit_id: int, expected: str) -> UnitInfo:
         """Undo the unit's last status change, if the unit still has the status it set
