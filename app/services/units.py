@@ -153,10 +153,10 @@ def _check_status(status: str) -> bool:
 
 
 async def _change_status(
-    w: Work, unit_id: int, status: str, note: str | None
+    w: Work, unit_id: int, status: str, note: str | None, number: bool = True
 ) -> tuple[Unit, str | None]:
     """Set the unit's status in ``w`` (nothing if it has it); the unit and the number of the
-    incident it is assigned to then.
+    incident it is assigned to then (``number=False``: not looked up if the status stays).
 
     Row-locked: the unit, and its incident if it has one, are locked before they are read, so
     status changes of different units (hundreds of field devices) run side by side and meet
@@ -164,7 +164,7 @@ async def _change_status(
     """
     unit, active = await dispatch.locked_unit(w, unit_id)
     if unit.status == status:
-        if active is None:
+        if active is None or not number:
             return unit, None
         return unit, await w.session.scalar(
             select(Incident.number).where(Incident.id == active.incident_id)
@@ -326,12 +326,13 @@ class UnitService:
     async def set_status(
         self, actor: Actor, unit_id: int, status: str, note: str | None = None
     ) -> UnitInfo:
-        """Set a BOS status (dispatcher on the unit's behalf, or the field app)."""
+        """Set a BOS status (a dispatcher on the unit's behalf); the unit's board row.
+        A field device's status goes through :meth:`report_status`."""
         if _check_status(status):
             await self.raise_emergency(actor, unit_id)
             return await self.get(actor, unit_id)
         async with unit_of_work(self._db, actor, Permission.UNIT_STATUS, row_locked=True) as w:
-            unit, _number = await _change_status(w, unit_id, status, note)
+            unit, _number = await _change_status(w, unit_id, status, note, number=False)
             return (await _unit_infos(w.session, [unit.id]))[0]
 
     async def report_status(
