@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from app.evidence.frames import FrameIndex, read_frame_index
+from app.evidence.frames import FrameIndex, demuxer_for, read_frame_index
 from app.evidence.frames.mkv import CLUSTER, SEGMENT, _header
 from app.evidence.store import EvidenceStore
 from tests.evidence_files import evidence_config, make_clip
@@ -142,3 +142,23 @@ def test_a_damaged_container_never_breaks_the_index_reader(tmp_path: Path, kind:
         copy = bytes(damaged)
         index = read_frame_index(lambda at, n, d=copy: d[at : at + n], len(copy))
         assert index is None or (index.keys and len(index.times_ms) >= len(index.keys))
+
+
+def test_a_fragmented_mp4_is_played_through_libavformat_and_nothing_else_is(
+    tmp_path: Path,
+) -> None:
+    # libvlc's own MP4 demuxer shows a broken picture after a seek in a fragmented MP4 (the
+    # clip viewer's tests show the frames landed on); only such a file gets another one.
+    cases = {
+        "fragmented.mp4": ("avformat", {"fragmented": True}),
+        "fragmented-h265.mp4": ("avformat", {"fragmented": True, "codec": "libx265"}),
+        "plain.mp4": (None, {}),
+        "faststart.mp4": (None, {"faststart": True}),
+        "plain.mov": (None, {}),
+        "plain.mkv": (None, {}),
+    }
+    for name, (expected, options) in cases.items():
+        data = make_clip(tmp_path / name, seconds=1, **options).read_bytes()  # type: ignore[arg-type]
+        assert demuxer_for(lambda at, n, d=data: d[at : at + n], len(data)) == expected, name
+    for junk in (b"", b"Einsatzbericht\n" * 100, bytes(64)):
+        assert demuxer_for(lambda at, n, d=junk: d[at : at + n], len(junk)) is None

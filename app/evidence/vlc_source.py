@@ -20,9 +20,12 @@ log = logging.getLogger(__name__)
 
 
 class SealedMedia:
-    """Builds a ``vlc.Media`` reading from ``reader`` (the caller closes the reader)."""
+    """Builds a ``vlc.Media`` reading from ``reader`` (the caller closes the reader);
+    ``demux`` names the libvlc demuxer to use (None: libvlc chooses)."""
 
-    def __init__(self, vlc: Any, instance: Any, reader: SealedReader) -> None:
+    def __init__(
+        self, vlc: Any, instance: Any, reader: SealedReader, demux: str | None = None
+    ) -> None:
         self._reader = reader
         self._position = 0
         #: The integrity error that stopped playback, if one did.
@@ -36,6 +39,8 @@ class SealedMedia:
         self.media = instance.media_new_callbacks(
             self._open, self._read, self._seek, self._close, None
         )
+        if demux is not None:
+            self.media.add_option(f":demux={demux}")
 
     def _on_open(self, _opaque: Any, datap: Any, sizep: Any) -> int:
         self._position = 0

@@ -11,7 +11,7 @@ from app.evidence.frames.index import (
     SeekPlan,
 )
 
-__all__ = ["FrameIndex", "SeekPlan", "read_frame_index"]
+__all__ = ["FrameIndex", "SeekPlan", "demuxer_for", "read_frame_index"]
 
 
 def read_frame_index(read: Read, size: int) -> FrameIndex | None:
@@ -23,3 +23,15 @@ def read_frame_index(read: Read, size: int) -> FrameIndex | None:
         return mp4.read_index(read, size)
     except IndexUnreadable:
         return None
+
+
+def demuxer_for(read: Read, size: int) -> str | None:
+    """The libvlc demuxer to play a recording with, where not libvlc's own choice (None).
+
+    A fragmented MP4 plays through libavformat's: libvlc 3's own MP4 demuxer shows a broken
+    picture after every seek in one (measured: also in a plain file, outside this program),
+    libavformat's lands on the frame asked for and steps from there as in a plain MP4.
+    Only the file's head is read."""
+    if read(0, 4) != MATROSKA_MAGIC and mp4.is_fragmented(read, size):
+        return "avformat"
+    return None

@@ -240,6 +240,22 @@ def _expanded(runs: list[tuple[int, ...]]) -> list[int]:
     return [value for count, value in runs for _ in range(count)]
 
 
+def is_fragmented(read: Read, size: int) -> bool:
+    """True for an MP4 in fragments (reads only the file's head: in such a file ``moov``,
+    announcing the fragments with ``mvex``, comes before any media data)."""
+    try:
+        for kind, pos, length in _top_level(read, size):
+            if kind in (b"mdat", b"moof") or (kind == b"moov" and length > MAX_MOOV):
+                return False
+            if kind == b"moov":
+                data = read(pos, length)
+                head = 16 if _u32(data, 0) == 1 else 8
+                return _child(data, head, len(data), b"mvex") is not None
+    except (struct.error, IndexError, ValueError):
+        return False
+    return False
+
+
 def read_index(read: Read, size: int) -> FrameIndex | None:
     """The frame index of the MP4/MOV read through ``read`` (None: no video track, or no
     frames in it)."""

@@ -22,6 +22,8 @@ ahead in the same stretch), and shows that frame's exact time. Each step waits f
 confirmation (:mod:`ui.views.recordings.stepping`), so no step is lost and none is counted
 twice. A user's frame step goes the same way. A seek while the clip plays pauses it, lands the
 same way and plays on from the frame asked for.
+An MP4 in fragments plays through libavformat's demuxer (libvlc 3's own shows a broken
+picture after every seek in one; :func:`app.evidence.frames.demuxer_for`).
 The index is read in a worker when a clip is loaded (a fragmented MP4 or a Matroska file is
 read from end to end for it). Until it is there, with no index (another container, damaged
 tables) or more than ``MAX_STEPS`` frames after the key frame, the player seeks as libvlc
@@ -38,7 +40,7 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget
 
 from app.evidence.errors import TamperedError
-from app.evidence.frames import FrameIndex, read_frame_index
+from app.evidence.frames import FrameIndex, demuxer_for, read_frame_index
 from app.evidence.sealed import SealedReader
 from app.evidence.vlc_source import SealedMedia
 from ui import theme
@@ -162,7 +164,7 @@ class ClipPlayer(QWidget):
         self._frame_ms = frame_ms
         self._index = None
         self._frame = None
-        self._source = SealedMedia(vlc, instance, reader)
+        self._source = SealedMedia(vlc, instance, reader, _demuxer(reader))
         self._player = instance.media_player_new()
         self._steps.attach(self._player)
         self._player.set_media(self._source.media)
@@ -507,6 +509,14 @@ class ClipPlayer(QWidget):
         if abs(raw - self._shown) < 1000 or self._untrusted_polls > TRUST_AFTER_POLLS:
             self._trusted = True
         return self._trusted
+
+
+def _demuxer(reader: SealedReader) -> str | None:
+    """The demuxer for the clip (reads its head; damage there: playback reports it)."""
+    try:
+        return demuxer_for(reader.read, reader.size)
+    except (TamperedError, ValueError, OSError):
+        return None
 
 
 def _frame_index_of(reader: SealedReader) -> FrameIndex | None:
