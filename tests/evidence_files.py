@@ -36,13 +36,15 @@ def make_clip(
     key_every: int | None = None,
     profile: str | None = None,
     fragmented: bool = False,
+    sound: bool = True,
 ) -> Path:
     """A small H.264/AAC MP4 (test picture and a tone); ``tag`` goes into its metadata, so
     that a copy of exactly this clip can be recognised anywhere. ``b_frames=0`` encodes as
     bodycams do for low latency (no reordered frames); ``codec="libx265"`` makes H.265;
     ``key_every`` is the distance of key frames (in frames). The container follows the
     suffix (``.mkv``, ``.mov``); ``fragmented`` writes an MP4 in fragments, as a camera
-    writing while it records does."""
+    writing while it records does; ``sound=False`` records no sound track (as cameras set to
+    record pictures only)."""
     args = [
         "ffmpeg",
         "-v",
@@ -52,10 +54,7 @@ def make_clip(
         "lavfi",
         "-i",
         f"testsrc=duration={seconds}:size={size}:rate=25",
-        "-f",
-        "lavfi",
-        "-i",
-        f"sine=frequency=440:duration={seconds}",
+        *(("-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}") if sound else ()),
         "-c:v",
         codec,
         "-pix_fmt",

@@ -231,6 +231,7 @@ async def test_the_viewer_plays_seeks_and_steps_frames_without_plaintext_on_disk
 B_FRAME_CLIPS = {
     "h264-high-bframes": {"codec": "libx264", "b_frames": 2, "profile": "high", "key_every": 50},
     "h265": {"codec": "libx265", "key_every": 50},
+    "h264-no-sound": {"codec": "libx264", "b_frames": 2, "key_every": 50, "sound": False},
     "fragmented-h264-bframes": {
         "codec": "libx264",
         "b_frames": 2,

@@ -28,10 +28,11 @@ def read_frame_index(read: Read, size: int) -> FrameIndex | None:
 def demuxer_for(read: Read, size: int) -> str | None:
     """The libvlc demuxer to play a recording with, where not libvlc's own choice (None).
 
-    A fragmented MP4 plays through libavformat's: libvlc 3's own MP4 demuxer shows a broken
-    picture after every seek in one (measured: also in a plain file, outside this program),
-    libavformat's lands on the frame asked for and steps from there as in a plain MP4.
-    Only the file's head is read."""
-    if read(0, 4) != MATROSKA_MAGIC and mp4.is_fragmented(read, size):
+    libvlc 3's own MP4 demuxer fails two kinds of camera file read through callbacks (measured
+    with ffmpeg clips): after a seek in an MP4 in fragments it shows a broken picture, and in
+    an MP4 without sound, after a seek into the last seconds it has read the clip to its end at
+    once, and then no frame step shows anything. libavformat's demuxer lands on the frame asked
+    for and steps from there in both, as libvlc's does in other MP4s. Reads only ``moov``."""
+    if read(0, 4) != MATROSKA_MAGIC and mp4.is_fragmented_or_silent(read, size):
         return "avformat"
     return None

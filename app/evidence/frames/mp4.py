@@ -240,17 +240,24 @@ def _expanded(runs: list[tuple[int, ...]]) -> list[int]:
     return [value for count, value in runs for _ in range(count)]
 
 
-def is_fragmented(read: Read, size: int) -> bool:
-    """True for an MP4 in fragments (reads only the file's head: in such a file ``moov``,
-    announcing the fragments with ``mvex``, comes before any media data)."""
+def is_fragmented_or_silent(read: Read, size: int) -> bool:
+    """True for an MP4/MOV in fragments, or with no sound track: reads ``moov`` only (in a
+    fragmented file it comes before any media data)."""
     try:
         for kind, pos, length in _top_level(read, size):
-            if kind in (b"mdat", b"moof") or (kind == b"moov" and length > MAX_MOOV):
+            if kind == b"moof" or (kind == b"moov" and length > MAX_MOOV):
                 return False
             if kind == b"moov":
                 data = read(pos, length)
                 head = 16 if _u32(data, 0) == 1 else 8
-                return _child(data, head, len(data), b"mvex") is not None
+                if _child(data, head, len(data), b"mvex") is not None:
+                    return True
+                return not any(
+                    hdlr is not None and data[hdlr[0] + 8 : hdlr[0] + 12] == b"soun"
+                    for kind, start, end in _boxes(data, head, len(data))
+                    if kind == b"trak"
+                    for hdlr in [_path(data, start, end, b"mdia", b"hdlr")]
+                )
     except (struct.error, IndexError, ValueError):
         return False
     return False

@@ -22,8 +22,8 @@ ahead in the same stretch), and shows that frame's exact time. Each step waits f
 confirmation (:mod:`ui.views.recordings.stepping`), so no step is lost and none is counted
 twice. A user's frame step goes the same way. A seek while the clip plays pauses it, lands the
 same way and plays on from the frame asked for.
-An MP4 in fragments plays through libavformat's demuxer (libvlc 3's own shows a broken
-picture after every seek in one; :func:`app.evidence.frames.demuxer_for`).
+An MP4 in fragments or without sound plays through libavformat's demuxer (libvlc 3's own
+fails both after a seek; :func:`app.evidence.frames.demuxer_for`).
 The index is read in a worker when a clip is loaded (a fragmented MP4 or a Matroska file is
 read from end to end for it). Until it is there, with no index (another container, damaged
 tables) or more than ``MAX_STEPS`` frames after the key frame, the player seeks as libvlc
