@@ -254,8 +254,8 @@ def is_fragmented_or_silent(read: Read, size: int) -> bool:
                     return True
                 return not any(
                     hdlr is not None and data[hdlr[0] + 8 : hdlr[0] + 12] == b"soun"
-                    for kind, start, end in _boxes(data, head, len(data))
-                    if kind == b"trak"
+                    for box, start, end in _boxes(data, head, len(data))
+                    if box == b"trak"
                     for hdlr in [_path(data, start, end, b"mdia", b"hdlr")]
                 )
     except (struct.error, IndexError, ValueError):

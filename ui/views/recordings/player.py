@@ -512,7 +512,7 @@ class ClipPlayer(QWidget):
 
 
 def _demuxer(reader: SealedReader) -> str | None:
-    """The demuxer for the clip (reads its head; damage there: playback reports it)."""
+    """The demuxer for the clip (reads its ``moov``; damage there: playback reports it)."""
     try:
         return demuxer_for(reader.read, reader.size)
     except (TamperedError, ValueError, OSError):
