@@ -151,7 +151,7 @@ async def _first_frame(
 
     start = time.perf_counter()
     opened = await access.open(actor, recording_id, "Messung der Startzeit")
-    source = SealedMedia(vlc, instance, opened.reader)
+    source = SealedMedia(vlc, instance, opened.reader, opened.demuxer)
     player = instance.media_player_new()
     player.video_set_callbacks(lock, unlock, display, None)
     player.video_set_format("RV32", width, height, width * 4)

@@ -19,6 +19,7 @@ from sqlalchemy import Row, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.evidence.errors import TamperedError
+from app.evidence.frames import demuxer_for
 from app.evidence.sealed import SealedReader
 from app.evidence.store import EvidenceStore
 from app.platform.database import Database
@@ -64,12 +65,17 @@ async def stored_key(session: AsyncSession, recording_id: int) -> Row[Any] | Non
 
 
 class OpenedRecording:
-    """An opened recording: its plaintext by random access, and the SHA-256 it must have."""
+    """An opened recording: its plaintext by random access, the SHA-256 it must have, and the
+    libvlc demuxer to play it with (None: libvlc's own choice; see
+    :func:`app.evidence.frames.demuxer_for`)."""
 
-    def __init__(self, recording_id: int, sha256: str, reader: SealedReader) -> None:
+    def __init__(
+        self, recording_id: int, sha256: str, reader: SealedReader, demuxer: str | None = None
+    ) -> None:
         self.recording_id = recording_id
         self.sha256 = sha256
         self.reader = reader
+        self.demuxer = demuxer
 
     def verify(self) -> bool:
         """True if the whole recording decrypts (every chunk's tag) to its recorded hash."""
@@ -119,9 +125,17 @@ class RecordingAccessService:
             raise NotFound(
                 tr("evidence", "The recording no. %1 does not exist or was deleted.", recording_id)
             )
-        released = ReleasedKey.of(row)
+        return await asyncio.to_thread(self._opened, recording_id, ReleasedKey.of(row))
+
+    def _opened(self, recording_id: int, released: ReleasedKey) -> OpenedRecording:
+        """The recording's reader and the demuxer its container needs (in a worker: reads the
+        file's head and tables)."""
         reader = self._store.reader(released.storage_key, released.wrapped_key, released.key_id)
-        return OpenedRecording(recording_id, released.sha256, reader)
+        try:
+            demuxer = demuxer_for(reader.read, reader.size)
+        except (TamperedError, ValueError, OSError):
+            demuxer = None  # damaged where the tables are: playback and the check report it
+        return OpenedRecording(recording_id, released.sha256, reader, demuxer)
 
     async def check(self, actor: Actor, opened: OpenedRecording) -> None:
         """Verify every chunk's tag and the SHA-256 of ``opened`` (in a worker thread).

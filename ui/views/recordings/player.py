@@ -40,7 +40,7 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget
 
 from app.evidence.errors import TamperedError
-from app.evidence.frames import FrameIndex, demuxer_for, read_frame_index
+from app.evidence.frames import FrameIndex, read_frame_index
 from app.evidence.sealed import SealedReader
 from app.evidence.vlc_source import SealedMedia
 from ui import theme
@@ -156,15 +156,22 @@ class ClipPlayer(QWidget):
 
     # -- loading ----------------------------------------------------------------------------
 
-    def load(self, reader: SealedReader, frame_ms: float, length_ms: int | None) -> None:
-        """Play the recording ``reader`` reads (the caller keeps and closes the reader)."""
+    def load(
+        self,
+        reader: SealedReader,
+        frame_ms: float,
+        length_ms: int | None,
+        demuxer: str | None = None,
+    ) -> None:
+        """Play the recording ``reader`` reads (the caller keeps and closes the reader), through
+        the libvlc ``demuxer`` named (None: libvlc's own choice)."""
         self.unload()
         vlc = vlc_module()
         instance = vlc_instance()
         self._frame_ms = frame_ms
         self._index = None
         self._frame = None
-        self._source = SealedMedia(vlc, instance, reader, _demuxer(reader))
+        self._source = SealedMedia(vlc, instance, reader, demuxer)
         self._player = instance.media_player_new()
         self._steps.attach(self._player)
         self._player.set_media(self._source.media)
@@ -509,14 +516,6 @@ class ClipPlayer(QWidget):
         if abs(raw - self._shown) < 1000 or self._untrusted_polls > TRUST_AFTER_POLLS:
             self._trusted = True
         return self._trusted
-
-
-def _demuxer(reader: SealedReader) -> str | None:
-    """The demuxer for the clip (reads its ``moov``; damage there: playback reports it)."""
-    try:
-        return demuxer_for(reader.read, reader.size)
-    except (TamperedError, ValueError, OSError):
-        return None
 
 
 def _frame_index_of(reader: SealedReader) -> FrameIndex | None:

@@ -175,7 +175,7 @@ class ClipViewerPane(QWidget):
         self.header.setText(recording_summary(row, rich=True))
         self.bookmarks.set_bookmarks([])
         try:
-            self.player.load(opened.reader, row.frame_ms, row.duration_ms)
+            self.player.load(opened.reader, row.frame_ms, row.duration_ms, opened.demuxer)
         except KodError as exc:
             self.player.show_message(str(exc), warning=True)
             return
