@@ -37,6 +37,7 @@ def make_clip(
     profile: str | None = None,
     fragmented: bool = False,
     sound: bool = True,
+    variable_rate: bool = False,
 ) -> Path:
     """A small H.264/AAC MP4 (test picture and a tone); ``tag`` goes into its metadata, so
     that a copy of exactly this clip can be recognised anywhere. ``b_frames=0`` encodes as
@@ -44,7 +45,8 @@ def make_clip(
     ``key_every`` is the distance of key frames (in frames). The container follows the
     suffix (``.mkv``, ``.mov``); ``fragmented`` writes an MP4 in fragments, as a camera
     writing while it records does; ``sound=False`` records no sound track (as cameras set to
-    record pictures only)."""
+    record pictures only); ``variable_rate`` leaves out every third frame, so frames follow at 40
+    and 80 ms in turn (a variable frame rate, as cameras drop frames in low light)."""
     args = [
         "ffmpeg",
         "-v",
@@ -63,6 +65,8 @@ def make_clip(
         "aac",
         "-shortest",
     ]
+    if variable_rate:
+        args += ["-vf", "select='not(eq(mod(n\\,3)\\,1))'", "-fps_mode", "vfr"]
     if b_frames is not None:
         args += ["-bf", str(b_frames)]
     if key_every is not None:

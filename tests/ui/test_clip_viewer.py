@@ -227,11 +227,18 @@ async def test_the_viewer_plays_seeks_and_steps_frames_without_plaintext_on_disk
 
 
 #: Clips with reordered (B-) frames as cameras record in H.264 main/high and H.265, in MP4,
-#: MP4 in fragments (as a camera writing while it records) and Matroska.
+#: MP4 in fragments (as a camera writing while it records) and Matroska, without sound, and at
+#: a variable frame rate.
 B_FRAME_CLIPS = {
     "h264-high-bframes": {"codec": "libx264", "b_frames": 2, "profile": "high", "key_every": 50},
     "h265": {"codec": "libx265", "key_every": 50},
     "h264-no-sound": {"codec": "libx264", "b_frames": 2, "key_every": 50, "sound": False},
+    "h264-variable-rate": {
+        "codec": "libx264",
+        "b_frames": 2,
+        "key_every": 50,
+        "variable_rate": True,
+    },
     "fragmented-h264-bframes": {
         "codec": "libx264",
         "b_frames": 2,
