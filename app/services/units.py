@@ -2,26 +2,12 @@
 
 from __future__ import annotations
 
-import functools
-import json
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import timedelta
-from typing import Any, cast
+from typing import cast
 
-from sqlalchemy import (
-    Row,
-    Select,
-    Table,
-    and_,
-    bindparam,
-    delete,
-    func,
-    insert,
-    select,
-    update,
-)
-from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.codes import AVAILABLE_STATUSES, UNIT_STATUS_SOURCE, UnitStatus
@@ -35,114 +21,9 @@ from app.platform.permissions import Permission
 from app.platform.uow import Actor, Work, check, reading, unit_of_work
 from app.services import unit_dispatch as dispatch
 from app.services.settings import read_setting
+from app.services.unit_board import unit_infos
 from db.models import Emergency as EmergencyRow
-from db.models import (
-    FieldDevice,
-    Incident,
-    IncidentUnit,
-    Setting,
-    Unit,
-    UnitMember,
-    UnitPosition,
-    UnitStatusChange,
-    User,
-)
-
-_UNIT_COLUMNS = (
-    Unit.id,
-    Unit.call_sign,
-    Unit.kind,
-    Unit.status,
-    Unit.status_changed_at,
-    Unit.lat,
-    Unit.lon,
-    Unit.position_at,
-    Unit.version,
-)
-
-
-@functools.cache
-def _unit_info_statement(postgresql: bool, by_ids: bool, active_only: bool) -> Select[Any]:
-    """The statement :func:`_unit_infos` runs, built once per kind (building it and its cache
-    key took as long as running it, on every status change)."""
-    crew = (
-        select(User.display_name)
-        .join(UnitMember, UnitMember.user_id == User.id)
-        .where(UnitMember.unit_id == Unit.id, UnitMember.until.is_(None))
-    )
-    if postgresql:
-        names = func.json_agg(aggregate_order_by(User.display_name, User.display_name))
-        crew_names = crew.with_only_columns(names).scalar_subquery()
-    else:  # sorted below: SQLite orders names by code point, as Python does
-        names = func.json_group_array(User.display_name)
-        crew_names = crew.with_only_columns(names).scalar_subquery()
-    live = and_(FieldDevice.unit_id == Unit.id, FieldDevice.revoked_at.is_(None))
-    device_seen = select(func.max(FieldDevice.last_seen_at)).where(live).scalar_subquery()
-    device_connected = select(FieldDevice.id).where(live, FieldDevice.connected.is_(True)).exists()
-    timeout_value = (
-        select(Setting.value).where(Setting.key == dispatch.CONFIRM_TIMEOUT_SETTING)
-    ).scalar_subquery()
-    stmt = (
-        select(
-            *_UNIT_COLUMNS,
-            Incident.id.label("incident_id"),
-            Incident.number.label("incident_number"),
-            IncidentUnit.assigned_at,
-            IncidentUnit.confirmed_at,
-            crew_names.label("crew"),
-            device_seen.label("device_seen_at"),
-            device_connected.label("device_connected"),
-            timeout_value.label("timeout_value"),
-        )
-        .outerjoin(
-            IncidentUnit,
-            and_(IncidentUnit.unit_id == Unit.id, IncidentUnit.released_at.is_(None)),
-        )
-        .outerjoin(Incident, Incident.id == IncidentUnit.incident_id)
-        .order_by(Unit.call_sign)
-    )
-    if by_ids:
-        stmt = stmt.where(Unit.id.in_(bindparam("unit_ids", expanding=True)))
-    if not by_ids or active_only:
-        stmt = stmt.where(Unit.active.is_(True))
-    return stmt
-
-
-async def _unit_infos(
-    s: AsyncSession, only_ids: Sequence[int] | None = None, active_only: bool = False
-) -> list[UnitInfo]:
-    # Plain rows, not ORM objects: the map reads thousands of units a second. One statement
-    # whatever the number of units: each with its assignment, crew, device and the alarm
-    # timeout (the board reads a changed unit after every status change).
-    postgresql = s.get_bind().dialect.name == "postgresql"
-    stmt = _unit_info_statement(postgresql, only_ids is not None, active_only)
-    params = {} if only_ids is None else {"unit_ids": list(only_ids)}
-    units = (await s.execute(stmt, params)).all()
-    if not units:
-        return []
-    stored = units[0].timeout_value
-    timeout = dispatch.confirm_timeout_of(None if stored is None else json.loads(stored))
-    return [
-        UnitInfo(
-            id=u.id,
-            call_sign=u.call_sign,
-            kind=u.kind,
-            status=u.status,
-            status_changed_at=u.status_changed_at,
-            lat=u.lat,
-            lon=u.lon,
-            position_at=u.position_at,
-            members=_crew(u.crew, postgresql),
-            incident_id=u.incident_id,
-            incident_number=u.incident_number if u.incident_id is not None else None,
-            version=u.version,
-            alarmed_at=u.assigned_at if _alarmed(u) else None,
-            confirm_due_at=u.assigned_at + timeout if _alarmed(u) else None,
-            device_seen_at=u.device_seen_at,
-            device_connected=bool(u.device_connected),
-        )
-        for u in units
-    ]
+from db.models import Incident, IncidentUnit, Unit, UnitPosition, UnitStatusChange, User
 
 
 def _check_status(status: str) -> bool:
@@ -188,20 +69,6 @@ def _echo(info: UnitInfo) -> UnitStatusEcho:
         info.position_at,
         info.incident_number,
     )
-
-
-def _crew(value: Any, postgresql: bool) -> tuple[str, ...]:
-    """The crew's names from the JSON array the statement built (sorted by the server on
-    PostgreSQL, as its collation orders them)."""
-    if value is None:
-        return ()
-    names = json.loads(value) if isinstance(value, str) else value
-    return tuple(names) if postgresql else tuple(sorted(names))
-
-
-def _alarmed(row: Row[Any]) -> bool:
-    """The unit's incident is shown and the unit has not confirmed its alarm yet."""
-    return row.incident_id is not None and row.confirmed_at is None
 
 
 async def _active_job(s: AsyncSession, unit_id: int) -> tuple[int, str, str] | None:
@@ -258,7 +125,7 @@ class UnitService:
     async def board(self, actor: Actor) -> list[UnitInfo]:
         """All active units by call sign."""
         async with reading(self._db, actor, Permission.UNIT_READ, single=True) as s:
-            return await _unit_infos(s)
+            return await unit_infos(s)
 
     async def rows(self, actor: Actor, ids: Sequence[int]) -> list[UnitInfo]:
         """The active units among ``ids`` (for live updates of the board; missing = gone)."""
@@ -266,12 +133,12 @@ class UnitService:
         if not ids:
             return []
         async with reading(self._db, actor, Permission.UNIT_READ, single=True) as s:
-            return await _unit_infos(s, ids, active_only=True)
+            return await unit_infos(s, ids, active_only=True)
 
     async def get(self, actor: Actor, unit_id: int) -> UnitInfo:
         """One unit."""
         async with reading(self._db, actor, Permission.UNIT_READ, single=True) as s:
-            found = await _unit_infos(s, [unit_id])
+            found = await unit_infos(s, [unit_id])
         if not found:
             raise NotFound(tr("units", "Unit %1 does not exist.", unit_id))
         return found[0]
@@ -333,7 +200,7 @@ class UnitService:
             return await self.get(actor, unit_id)
         async with unit_of_work(self._db, actor, Permission.UNIT_STATUS, row_locked=True) as w:
             unit, _number = await _change_status(w, unit_id, status, note, number=False)
-            return (await _unit_infos(w.session, [unit.id]))[0]
+            return (await unit_infos(w.session, [unit.id]))[0]
 
     async def report_status(
         self, actor: Actor, unit_id: int, status: str, note: str | None = None
@@ -362,7 +229,7 @@ class UnitService:
             undone, restored = await dispatch.undo_last(w, unit_id, expected)
             await w.audit("unit.status_undo", "unit", unit_id, {"from": undone, "to": restored})
             await w.session.flush()
-            return (await _unit_infos(w.session, [unit_id]))[0]
+            return (await unit_infos(w.session, [unit_id]))[0]
 
     async def report_position(
         self, actor: Actor, unit_id: int, lat: float, lon: float, source: str = "gps"
@@ -459,7 +326,7 @@ class UnitService:
             incident = await s.get(Incident, incident_id)
             if incident is None:
                 raise NotFound(tr("units", "Incident %1 does not exist.", incident_id))
-            units = await _unit_infos(s)
+            units = await unit_infos(s)
         result: list[UnitProposal] = []
         for u in units:
             distance = None
