@@ -174,12 +174,18 @@ class _VideoTrack:
             self.add(this_duration, offset, not this_flags & NON_SYNC)
 
 
+def _handler(data: bytes, start: int, end: int) -> bytes:
+    """The kind of the track whose ``trak`` payload is ``data[start:end]`` (``vide``,
+    ``soun``, …; empty if it names none)."""
+    hdlr = _path(data, start, end, b"mdia", b"hdlr")
+    return data[hdlr[0] + 8 : hdlr[0] + 12] if hdlr is not None else b""
+
+
 def _video_track(data: bytes, moov: tuple[int, int]) -> _VideoTrack | None:
     for kind, start, end in _boxes(data, *moov):
         if kind != b"trak":
             continue
-        hdlr = _path(data, start, end, b"mdia", b"hdlr")
-        if hdlr is None or data[hdlr[0] + 8 : hdlr[0] + 12] != b"vide":
+        if _handler(data, start, end) != b"vide":
             continue
         tkhd = _child(data, start, end, b"tkhd")
         mdhd = _path(data, start, end, b"mdia", b"mdhd")
@@ -253,10 +259,9 @@ def is_fragmented_or_silent(read: Read, size: int) -> bool:
                 if _child(data, head, len(data), b"mvex") is not None:
                     return True
                 return not any(
-                    hdlr is not None and data[hdlr[0] + 8 : hdlr[0] + 12] == b"soun"
+                    _handler(data, start, end) == b"soun"
                     for box, start, end in _boxes(data, head, len(data))
                     if box == b"trak"
-                    for hdlr in [_path(data, start, end, b"mdia", b"hdlr")]
                 )
     except (struct.error, IndexError, ValueError):
         return False
